@@ -1,0 +1,130 @@
+//! The API's one error type. Every variant maps to one HTTP status and a
+//! FHIR `OperationOutcome` that names the problem; internal errors are
+//! logged with context and never shown to the client.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tiercare_store::StoreError;
+
+/// Something the client should be told about.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed request: bad JSON, wrong structure, bad parameter.
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        expression: Option<String>,
+    },
+    /// Well-formed but breaks a rule: unknown code, dangling reference.
+    #[error("{message}")]
+    Unprocessable {
+        message: String,
+        expression: Option<String>,
+    },
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// `If-Match` named a version that is no longer current.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("request body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A structural error about one element of the input.
+    pub fn invalid(expression: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::Invalid {
+            message: message.into(),
+            expression: Some(expression.into()),
+        }
+    }
+
+    /// A business-rule error about one element of the input.
+    pub fn rule(expression: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::Unprocessable {
+            message: message.into(),
+            expression: Some(expression.into()),
+        }
+    }
+
+    /// HTTP status and FHIR issue code.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid"),
+            ApiError::Unprocessable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "processing"),
+            ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "login"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "conflict"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-costly"),
+            ApiError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not-supported")
+            }
+            ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "not-supported"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "exception"),
+        }
+    }
+
+    /// The error as a FHIR `OperationOutcome`.
+    pub fn outcome(&self) -> serde_json::Value {
+        let (_, code) = self.status_and_code();
+        let mut issue = json!({
+            "severity": "error",
+            "code": code,
+            "diagnostics": self.to_string(),
+        });
+        if let ApiError::Invalid {
+            expression: Some(e),
+            ..
+        }
+        | ApiError::Unprocessable {
+            expression: Some(e),
+            ..
+        } = self
+        {
+            issue["expression"] = json!([e]);
+        }
+        json!({ "resourceType": "OperationOutcome", "issue": [issue] })
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::AlreadyExists { .. } => ApiError::Conflict(e.to_string()),
+            StoreError::UserExists(_) => ApiError::Conflict(e.to_string()),
+            StoreError::NotFound { .. } => ApiError::NotFound(e.to_string()),
+            StoreError::VersionConflict { .. } => ApiError::PreconditionFailed(e.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, _) = self.status_and_code();
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let mut resp = (status, crate::fhir::FhirJson(self.outcome())).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}

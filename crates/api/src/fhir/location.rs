@@ -1,0 +1,136 @@
+//! Sites and wards of an institution as `Location`.
+
+use super::datatypes::*;
+use super::organization::address_place;
+use super::{
+    ParamKind, SearchParam, from_json, reference_id, reference_term, string_terms, typed_id,
+    with_type,
+};
+use crate::error::ApiError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tiercare_core::Record;
+use tiercare_core::network::Site;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LocationJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    address: Option<Address>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    position: Option<Position>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    managing_organization: Option<Reference>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Position {
+    longitude: f64,
+    latitude: f64,
+}
+
+pub const SEARCH: &[SearchParam] = &[
+    SearchParam {
+        name: "_id",
+        kind: ParamKind::Token,
+        doc: "Logical id",
+    },
+    SearchParam {
+        name: "name",
+        kind: ParamKind::String,
+        doc: "Name, starts-with on any word",
+    },
+    SearchParam {
+        name: "organization",
+        kind: ParamKind::Reference("Organization"),
+        doc: "Managing institution",
+    },
+];
+
+pub fn render(s: &Site) -> Value {
+    let l = LocationJson {
+        status: Some("active".into()),
+        name: Some(s.name.clone()),
+        address: s.place.as_ref().map(|p| Address {
+            text: Some(p.address.clone()),
+            district: Some(p.district.clone()),
+            ..Default::default()
+        }),
+        position: s.place.as_ref().map(|p| Position {
+            longitude: p.longitude,
+            latitude: p.latitude,
+        }),
+        managing_organization: Some(Reference::to("Organization", s.institution.as_str())),
+        ..Default::default()
+    };
+    with_type("Location", &l)
+}
+
+pub fn parse(value: Value, id: &str) -> Result<Record, ApiError> {
+    let l: LocationJson = from_json("Location", value)?;
+    let name = l.name.clone().filter(|n| !n.trim().is_empty());
+    let name = name.ok_or_else(|| ApiError::invalid("Location.name", "name is required"))?;
+    let org = l.managing_organization.as_ref().ok_or_else(|| {
+        ApiError::invalid(
+            "Location.managingOrganization",
+            "the institution (managingOrganization) is required",
+        )
+    })?;
+    let (_, inst) = reference_id(org, &["Organization"], "Location.managingOrganization")?;
+    let place = match (&l.address, &l.position) {
+        (Some(a), Some(p)) => {
+            let mut a = a.clone();
+            let mut geo = Extension {
+                url: "geolocation".into(),
+                ..Default::default()
+            };
+            geo.extension = vec![
+                Extension {
+                    url: "latitude".into(),
+                    value_decimal: Some(p.latitude),
+                    ..Default::default()
+                },
+                Extension {
+                    url: "longitude".into(),
+                    value_decimal: Some(p.longitude),
+                    ..Default::default()
+                },
+            ];
+            a.extension = vec![Extension {
+                url: "/geolocation".into(),
+                ..geo
+            }];
+            Some(address_place(&a, "Location.position")?)
+        }
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::invalid(
+                "Location.position",
+                "give both address and position, or neither",
+            ));
+        }
+    };
+    Ok(Record::Site(Site {
+        id: typed_id(id, "Location.id")?,
+        institution: typed_id(&inst, "Location.managingOrganization")?,
+        name,
+        place,
+    }))
+}
+
+pub fn index(s: &Site) -> Vec<(String, String)> {
+    let mut t = string_terms("name", &s.name);
+    t.push(reference_term(
+        "organization",
+        "Organization",
+        s.institution.as_str(),
+    ));
+    t
+}

@@ -1,0 +1,379 @@
+//! tiercare's records spoken as FHIR R4.
+//!
+//! Each module maps one kind of record to its FHIR resource and back:
+//! `render` turns a stored record into FHIR JSON, `parse` turns FHIR JSON
+//! into a domain record (refusing what tiercare cannot keep, so nothing is
+//! silently lost), and `index` lists the search terms the record is found
+//! by. `search` describes the search parameters each type supports.
+
+pub mod audit_event;
+pub mod capability;
+pub mod care_team;
+pub mod datatypes;
+pub mod location;
+pub mod organization;
+pub mod patient;
+pub mod practitioner;
+pub mod terminology;
+
+use crate::error::ApiError;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use datatypes::{HumanName, Meta};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tiercare_core::network::{Gender, PersonName};
+use tiercare_core::{Record, RegionId};
+use tiercare_store::Stored;
+
+/// The FHIR JSON media type.
+pub const FHIR_JSON: &str = "application/fhir+json";
+
+/// A JSON body sent as `application/fhir+json`.
+pub struct FhirJson(pub Value);
+
+impl IntoResponse for FhirJson {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.0).unwrap_or_default();
+        let mut resp = body.into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/fhir+json; charset=utf-8"),
+        );
+        resp
+    }
+}
+
+/// The resource types of the registry, each backed by stored records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryType {
+    Organization,
+    OrganizationAffiliation,
+    Location,
+    Practitioner,
+    PractitionerRole,
+    CareTeam,
+    Patient,
+}
+
+impl RegistryType {
+    pub const ALL: [RegistryType; 7] = [
+        RegistryType::Organization,
+        RegistryType::OrganizationAffiliation,
+        RegistryType::Location,
+        RegistryType::Practitioner,
+        RegistryType::PractitionerRole,
+        RegistryType::CareTeam,
+        RegistryType::Patient,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RegistryType::Organization => "Organization",
+            RegistryType::OrganizationAffiliation => "OrganizationAffiliation",
+            RegistryType::Location => "Location",
+            RegistryType::Practitioner => "Practitioner",
+            RegistryType::PractitionerRole => "PractitionerRole",
+            RegistryType::CareTeam => "CareTeam",
+            RegistryType::Patient => "Patient",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<RegistryType> {
+        RegistryType::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// Parses FHIR JSON of this type into a record with the given id.
+    pub fn parse(self, value: Value, id: &str, region: &RegionId) -> Result<Record, ApiError> {
+        let value = check_resource_type(value, self.name())?;
+        match self {
+            RegistryType::Organization => organization::parse(value, id, region),
+            RegistryType::OrganizationAffiliation => organization::parse_affiliation(value, id),
+            RegistryType::Location => location::parse(value, id),
+            RegistryType::Practitioner => practitioner::parse(value, id, region),
+            RegistryType::PractitionerRole => practitioner::parse_role(value, id),
+            RegistryType::CareTeam => care_team::parse(value, id, region),
+            RegistryType::Patient => patient::parse(value, id, region),
+        }
+    }
+
+    /// The search parameters this type supports.
+    pub fn search_params(self) -> &'static [SearchParam] {
+        match self {
+            RegistryType::Organization => organization::SEARCH,
+            RegistryType::OrganizationAffiliation => organization::AFFILIATION_SEARCH,
+            RegistryType::Location => location::SEARCH,
+            RegistryType::Practitioner => practitioner::SEARCH,
+            RegistryType::PractitionerRole => practitioner::ROLE_SEARCH,
+            RegistryType::CareTeam => care_team::SEARCH,
+            RegistryType::Patient => patient::SEARCH,
+        }
+    }
+}
+
+/// How a search parameter's values are matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Case-insensitive "starts with" on any indexed word or the whole text.
+    String,
+    /// `code` or `system|code`.
+    Token,
+    /// `Type/id`, or a bare id of the given target type.
+    Reference(&'static str),
+    /// A date, matched exactly (`YYYY-MM-DD`).
+    Date,
+}
+
+/// A search parameter as the CapabilityStatement describes it.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchParam {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub doc: &'static str,
+}
+
+/// Renders a stored record as FHIR JSON, with `id` and `meta`.
+pub fn render(stored: &Stored) -> Value {
+    let mut v = match &stored.record {
+        Record::Institution(r) => organization::render_institution(r),
+        Record::Alliance(r) => organization::render_alliance(r),
+        Record::Membership(r) => organization::render_affiliation(r),
+        Record::Site(r) => location::render(r),
+        Record::Practitioner(r) => practitioner::render(r),
+        Record::Role(r) => practitioner::render_role(r),
+        Record::Team(r) => care_team::render(r),
+        Record::Resident(r) => patient::render(r),
+    };
+    if let Value::Object(map) = &mut v {
+        map.insert("id".into(), Value::String(stored.record.id().to_string()));
+        let meta = Meta {
+            version_id: Some(stored.version.to_string()),
+            last_updated: Some(stored.updated_at.clone()),
+        };
+        map.insert(
+            "meta".into(),
+            serde_json::to_value(meta).unwrap_or(Value::Null),
+        );
+    }
+    v
+}
+
+/// The search terms of a record.
+pub fn index(record: &Record) -> Vec<(String, String)> {
+    let mut terms = match record {
+        Record::Institution(r) => organization::index_institution(r),
+        Record::Alliance(r) => organization::index_alliance(r),
+        Record::Membership(r) => organization::index_affiliation(r),
+        Record::Site(r) => location::index(r),
+        Record::Practitioner(r) => practitioner::index(r),
+        Record::Role(r) => practitioner::index_role(r),
+        Record::Team(r) => care_team::index(r),
+        Record::Resident(r) => patient::index(r),
+    };
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+/// Serialises a FHIR struct and adds its `resourceType`.
+pub fn with_type<T: Serialize>(resource_type: &str, body: &T) -> Value {
+    let mut v = serde_json::to_value(body).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut v {
+        map.insert("resourceType".into(), Value::String(resource_type.into()));
+    }
+    v
+}
+
+/// Checks `resourceType` and strips the elements the server owns.
+pub fn check_resource_type(value: Value, expected: &str) -> Result<Value, ApiError> {
+    let Value::Object(mut map) = value else {
+        return Err(ApiError::invalid("$", "the body must be a JSON object"));
+    };
+    match map.remove("resourceType") {
+        Some(Value::String(t)) if t == expected => {}
+        Some(Value::String(t)) => {
+            return Err(ApiError::invalid(
+                "resourceType",
+                format!("expected resourceType {expected}, found {t}"),
+            ));
+        }
+        _ => return Err(ApiError::invalid("resourceType", "resourceType is missing")),
+    }
+    // Server-managed or informational: accepted and not kept.
+    for k in ["meta", "text", "language", "implicitRules"] {
+        map.remove(k);
+    }
+    Ok(Value::Object(map))
+}
+
+/// Deserialises a FHIR struct, naming the failing element on error.
+pub fn from_json<T: DeserializeOwned>(resource_type: &str, value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let path = if path == "." {
+            resource_type.to_string()
+        } else {
+            format!("{resource_type}.{path}")
+        };
+        ApiError::invalid(path, format!("{resource_type}: {inner}"))
+    })
+}
+
+/// Reads `Type/id` (or a full URL ending in it) and checks the type.
+pub fn reference_id(
+    reference: &datatypes::Reference,
+    expected: &[&str],
+    field: &str,
+) -> Result<(String, String), ApiError> {
+    let Some(text) = reference.reference.as_deref() else {
+        return Err(ApiError::invalid(
+            field,
+            "the reference has no 'reference' element",
+        ));
+    };
+    let mut parts = text.rsplit('/');
+    let (id, ty) = match (parts.next(), parts.next()) {
+        (Some(id), Some(ty)) => (id, ty),
+        _ => {
+            return Err(ApiError::invalid(
+                field,
+                format!("reference {text:?} is not of the form Type/id"),
+            ));
+        }
+    };
+    if !expected.contains(&ty) {
+        return Err(ApiError::invalid(
+            field,
+            format!("reference {text:?} must point to {}", expected.join(" or ")),
+        ));
+    }
+    tiercare_core::check_id(id).map_err(|e| ApiError::invalid(field, e.to_string()))?;
+    Ok((ty.to_string(), id.to_string()))
+}
+
+/// Parses a typed id from text, naming the field on error.
+pub fn typed_id<T: std::str::FromStr<Err = tiercare_core::InvalidId>>(
+    id: &str,
+    field: &str,
+) -> Result<T, ApiError> {
+    id.parse()
+        .map_err(|e: tiercare_core::InvalidId| ApiError::invalid(field, e.to_string()))
+}
+
+/// Parses a FHIR `date` (full date only).
+pub fn parse_date(text: &str, field: &str) -> Result<time::Date, ApiError> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &fmt)
+        .map_err(|_| ApiError::invalid(field, format!("{text:?} is not a full date (YYYY-MM-DD)")))
+}
+
+/// Formats a date as FHIR `date`.
+pub fn format_date(d: time::Date) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    d.format(&fmt).unwrap_or_default()
+}
+
+/// A person's name as FHIR `HumanName`.
+pub fn human_name(n: &PersonName) -> HumanName {
+    HumanName {
+        use_: Some("official".into()),
+        text: Some(n.full()),
+        family: (!n.family.is_empty()).then(|| n.family.clone()),
+        given: if n.given.is_empty() {
+            vec![]
+        } else {
+            vec![n.given.clone()]
+        },
+        ..Default::default()
+    }
+}
+
+/// The first FHIR `HumanName` as a person's name.
+pub fn person_name(names: &[HumanName], field: &str) -> Result<PersonName, ApiError> {
+    let Some(n) = names.first() else {
+        return Err(ApiError::invalid(field, "a name is required"));
+    };
+    let name = PersonName {
+        family: n.family.clone().unwrap_or_default(),
+        given: n.given.join(" "),
+    };
+    if name.family.trim().is_empty() && name.given.trim().is_empty() {
+        return Err(ApiError::invalid(
+            field,
+            "the name needs a family or a given part",
+        ));
+    }
+    Ok(name)
+}
+
+/// Parses an administrative gender code.
+pub fn gender(code: Option<&str>) -> Result<Gender, ApiError> {
+    match code {
+        None => Ok(Gender::Unknown),
+        Some(c) => Gender::from_code(c).ok_or_else(|| {
+            ApiError::invalid(
+                "gender",
+                format!("unknown gender {c:?}: use male, female, other or unknown"),
+            )
+        }),
+    }
+}
+
+/// Parses a code from one of tiercare's code systems, naming the field.
+pub fn our_code<T>(
+    code: Option<&str>,
+    field: &str,
+    from_code: impl Fn(&str) -> Option<T>,
+    system_name: &str,
+) -> Result<T, ApiError> {
+    let Some(code) = code else {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "a coding from {} is required",
+                datatypes::system(system_name)
+            ),
+        ));
+    };
+    from_code(code).ok_or_else(|| {
+        ApiError::rule(
+            field,
+            format!(
+                "unknown code {code:?} in {}",
+                datatypes::system(system_name)
+            ),
+        )
+    })
+}
+
+/// Index terms for a token with one of tiercare's systems: `code` and
+/// `system|code`.
+pub fn token_terms(param: &str, system_name: &str, code: &str) -> [(String, String); 2] {
+    [
+        (param.to_string(), code.to_lowercase()),
+        (
+            param.to_string(),
+            format!("{}|{}", datatypes::system(system_name), code).to_lowercase(),
+        ),
+    ]
+}
+
+/// Index terms for text: the whole text and each word, lower-cased, so a
+/// "starts with" search finds any word.
+pub fn string_terms(param: &str, text: &str) -> Vec<(String, String)> {
+    let lower = text.to_lowercase();
+    let mut out = vec![(param.to_string(), lower.clone())];
+    for w in lower.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')') {
+        if !w.is_empty() && w != lower {
+            out.push((param.to_string(), w.to_string()));
+        }
+    }
+    out
+}
+
+/// Index term for a reference.
+pub fn reference_term(param: &str, resource_type: &str, id: &str) -> (String, String) {
+    (param.to_string(), format!("{resource_type}/{id}"))
+}

@@ -1,0 +1,525 @@
+//! Institutions and alliances as `Organization`; alliance membership as
+//! `OrganizationAffiliation`.
+//!
+//! An institution's `type` carries its level and its kind; an alliance's
+//! carries the code `alliance` and its alliance kind, with closeness and
+//! lead institution as extensions.
+
+use super::datatypes::*;
+use super::{
+    ParamKind, SearchParam, format_date, from_json, our_code, parse_date, reference_id,
+    reference_term, string_terms, token_terms, typed_id, with_type,
+};
+use crate::error::ApiError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tiercare_core::network::{
+    Alliance, AllianceKind, Capacity, Closeness, Department, Institution, InstitutionKind,
+    Membership, Place,
+};
+use tiercare_core::{Level, Record, RegionId, Specialty};
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct OrganizationJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    extension: Vec<Extension>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    identifier: Vec<Identifier>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "type")]
+    type_: Vec<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    telecom: Vec<ContactPoint>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    address: Vec<Address>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    part_of: Option<Reference>,
+}
+
+pub const SEARCH: &[SearchParam] = &[
+    SearchParam {
+        name: "_id",
+        kind: ParamKind::Token,
+        doc: "Logical id",
+    },
+    SearchParam {
+        name: "identifier",
+        kind: ParamKind::Token,
+        doc: "Licence or credit code",
+    },
+    SearchParam {
+        name: "name",
+        kind: ParamKind::String,
+        doc: "Name, starts-with on any word, case-insensitive",
+    },
+    SearchParam {
+        name: "type",
+        kind: ParamKind::Token,
+        doc: "Level (primary/secondary/tertiary), institution kind, 'alliance' or alliance kind",
+    },
+    SearchParam {
+        name: "partof",
+        kind: ParamKind::Reference("Organization"),
+        doc: "Parent institution",
+    },
+    SearchParam {
+        name: "active",
+        kind: ParamKind::Token,
+        doc: "true or false",
+    },
+    SearchParam {
+        name: "address-district",
+        kind: ParamKind::String,
+        doc: "District or township",
+    },
+];
+
+pub const AFFILIATION_SEARCH: &[SearchParam] = &[
+    SearchParam {
+        name: "_id",
+        kind: ParamKind::Token,
+        doc: "Logical id",
+    },
+    SearchParam {
+        name: "primary-organization",
+        kind: ParamKind::Reference("Organization"),
+        doc: "The alliance",
+    },
+    SearchParam {
+        name: "participating-organization",
+        kind: ParamKind::Reference("Organization"),
+        doc: "The member institution",
+    },
+    SearchParam {
+        name: "role",
+        kind: ParamKind::Token,
+        doc: "lead or member",
+    },
+];
+
+const LICENCE: &str = "institution-licence";
+
+fn place_address(p: &Place) -> Address {
+    let mut geo = Extension {
+        url: "http://hl7.org/fhir/StructureDefinition/geolocation".into(),
+        ..Default::default()
+    };
+    geo.extension = vec![
+        Extension {
+            url: "latitude".into(),
+            value_decimal: Some(p.latitude),
+            ..Default::default()
+        },
+        Extension {
+            url: "longitude".into(),
+            value_decimal: Some(p.longitude),
+            ..Default::default()
+        },
+    ];
+    Address {
+        extension: vec![geo],
+        text: Some(p.address.clone()),
+        district: Some(p.district.clone()),
+        ..Default::default()
+    }
+}
+
+/// Reads a place from an address with the standard geolocation extension.
+pub(crate) fn address_place(a: &Address, field: &str) -> Result<Place, ApiError> {
+    let geo = a.extension.iter().find(|e| e.url.ends_with("/geolocation"));
+    let coord = |name: &str| -> Result<f64, ApiError> {
+        geo.and_then(|g| g.extension.iter().find(|e| e.url == name))
+            .and_then(|e| e.value_decimal)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    field,
+                    format!("address needs the geolocation extension with {name}"),
+                )
+            })
+    };
+    let place = Place {
+        address: a
+            .text
+            .clone()
+            .or_else(|| a.line.first().cloned())
+            .unwrap_or_default(),
+        district: a
+            .district
+            .clone()
+            .or_else(|| a.city.clone())
+            .unwrap_or_default(),
+        latitude: coord("latitude")?,
+        longitude: coord("longitude")?,
+    };
+    Ok(place)
+}
+
+fn capacity_extension(c: &Capacity) -> Extension {
+    let mut ext = Extension::ours("capacity");
+    ext.extension = vec![
+        Extension {
+            url: "physicians".into(),
+            value_integer: Some(c.physicians.into()),
+            ..Default::default()
+        },
+        Extension {
+            url: "daily-outpatient-slots".into(),
+            value_integer: Some(c.daily_outpatient_slots.into()),
+            ..Default::default()
+        },
+        Extension {
+            url: "beds".into(),
+            value_integer: Some(c.beds.into()),
+            ..Default::default()
+        },
+    ];
+    ext
+}
+
+fn department_extension(d: &Department) -> Extension {
+    let mut ext = Extension::ours("department");
+    ext.extension = vec![
+        Extension {
+            url: "specialty".into(),
+            value_coding: Some(Coding::ours(
+                "specialty",
+                d.specialty.code(),
+                d.specialty.display(),
+            )),
+            ..Default::default()
+        },
+        Extension {
+            url: "daily-slots".into(),
+            value_integer: Some(d.daily_slots.into()),
+            ..Default::default()
+        },
+        Extension {
+            url: "beds".into(),
+            value_integer: Some(d.beds.into()),
+            ..Default::default()
+        },
+    ];
+    ext
+}
+
+fn count(ext: &Extension, name: &str, field: &str) -> Result<u32, ApiError> {
+    let v = ext
+        .extension
+        .iter()
+        .find(|e| e.url == name)
+        .and_then(|e| e.value_integer)
+        .unwrap_or(0);
+    u32::try_from(v)
+        .map_err(|_| ApiError::invalid(field, format!("{name} must be a whole number 0 or more")))
+}
+
+pub fn render_institution(i: &Institution) -> Value {
+    let mut extension = vec![capacity_extension(&i.capacity)];
+    extension.extend(i.departments.iter().map(department_extension));
+    let o = OrganizationJson {
+        extension,
+        identifier: i
+            .identifier
+            .iter()
+            .map(|v| Identifier {
+                system: Some(identifier_system(LICENCE)),
+                value: Some(v.clone()),
+                ..Default::default()
+            })
+            .collect(),
+        active: Some(i.active),
+        type_: vec![
+            CodeableConcept::ours("level", i.level.code(), i.level.display()),
+            CodeableConcept::ours("institution-kind", i.kind.code(), i.kind.display()),
+        ],
+        name: Some(i.name.clone()),
+        address: i.place.iter().map(place_address).collect(),
+        part_of: i
+            .part_of
+            .as_ref()
+            .map(|p| Reference::to("Organization", p.as_str())),
+        ..Default::default()
+    };
+    with_type("Organization", &o)
+}
+
+pub fn render_alliance(a: &Alliance) -> Value {
+    let mut closeness = Extension::ours("alliance-closeness");
+    closeness.value_coding = Some(Coding::ours(
+        "alliance-closeness",
+        a.closeness.code(),
+        a.closeness.display(),
+    ));
+    let mut lead = Extension::ours("alliance-lead");
+    lead.value_reference = Some(Reference::to("Organization", a.lead.as_str()));
+    let o = OrganizationJson {
+        extension: vec![closeness, lead],
+        active: Some(true),
+        type_: vec![
+            CodeableConcept::ours("organization-category", "alliance", "Medical alliance"),
+            CodeableConcept::ours("alliance-kind", a.kind.code(), a.kind.display()),
+        ],
+        name: Some(a.name.clone()),
+        ..Default::default()
+    };
+    with_type("Organization", &o)
+}
+
+pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiError> {
+    let o: OrganizationJson = from_json("Organization", value)?;
+    let name = o.name.clone().filter(|n| !n.trim().is_empty());
+    let Some(name) = name else {
+        return Err(ApiError::invalid("Organization.name", "name is required"));
+    };
+    let code_in = |sys: &str| o.type_.iter().find_map(|t| t.code_in(sys));
+    if code_in("organization-category") == Some("alliance") || code_in("alliance-kind").is_some() {
+        let kind = our_code(
+            code_in("alliance-kind"),
+            "Organization.type",
+            AllianceKind::from_code,
+            "alliance-kind",
+        )?;
+        let closeness_code = find_extensions(&o.extension, "alliance-closeness")
+            .next()
+            .and_then(|e| e.value_coding.as_ref())
+            .and_then(|c| c.code.as_deref());
+        let closeness = our_code(
+            closeness_code,
+            "Organization.extension:alliance-closeness",
+            Closeness::from_code,
+            "alliance-closeness",
+        )?;
+        let lead_ref = find_extensions(&o.extension, "alliance-lead")
+            .next()
+            .and_then(|e| e.value_reference.as_ref())
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "Organization.extension:alliance-lead",
+                    "an alliance needs its lead institution",
+                )
+            })?;
+        let (_, lead) = reference_id(
+            lead_ref,
+            &["Organization"],
+            "Organization.extension:alliance-lead",
+        )?;
+        let alliance = Alliance {
+            id: typed_id(id, "Organization.id")?,
+            region: region.clone(),
+            name,
+            kind,
+            closeness,
+            lead: typed_id(&lead, "Organization.extension:alliance-lead")?,
+        };
+        alliance
+            .validate()
+            .map_err(|e| ApiError::invalid(format!("Organization.{}", e.field), e.to_string()))?;
+        return Ok(Record::Alliance(alliance));
+    }
+    let level = our_code(
+        code_in("level"),
+        "Organization.type",
+        Level::from_code,
+        "level",
+    )?;
+    let kind = our_code(
+        code_in("institution-kind"),
+        "Organization.type",
+        InstitutionKind::from_code,
+        "institution-kind",
+    )?;
+    let capacity = match find_extensions(&o.extension, "capacity").next() {
+        None => Capacity::default(),
+        Some(e) => Capacity {
+            physicians: count(e, "physicians", "Organization.extension:capacity")?,
+            daily_outpatient_slots: count(
+                e,
+                "daily-outpatient-slots",
+                "Organization.extension:capacity",
+            )?,
+            beds: count(e, "beds", "Organization.extension:capacity")?,
+        },
+    };
+    let mut departments = Vec::new();
+    for e in find_extensions(&o.extension, "department") {
+        let field = "Organization.extension:department";
+        let code = e
+            .extension
+            .iter()
+            .find(|x| x.url == "specialty")
+            .and_then(|x| x.value_coding.as_ref())
+            .and_then(|c| c.code.as_deref());
+        departments.push(Department {
+            specialty: our_code(code, field, Specialty::from_code, "specialty")?,
+            daily_slots: count(e, "daily-slots", field)?,
+            beds: count(e, "beds", field)?,
+        });
+    }
+    let part_of = match &o.part_of {
+        None => None,
+        Some(r) => Some(typed_id(
+            &reference_id(r, &["Organization"], "Organization.partOf")?.1,
+            "Organization.partOf",
+        )?),
+    };
+    let institution = Institution {
+        id: typed_id(id, "Organization.id")?,
+        region: region.clone(),
+        name,
+        identifier: o.identifier.iter().find_map(|i| i.value.clone()),
+        kind,
+        level,
+        part_of,
+        place: o
+            .address
+            .first()
+            .map(|a| address_place(a, "Organization.address"))
+            .transpose()?,
+        departments,
+        capacity,
+        active: o.active.unwrap_or(true),
+    };
+    institution
+        .validate()
+        .map_err(|e| ApiError::invalid(format!("Organization.{}", e.field), e.to_string()))?;
+    Ok(Record::Institution(institution))
+}
+
+pub fn index_institution(i: &Institution) -> Vec<(String, String)> {
+    let mut t = string_terms("name", &i.name);
+    t.extend(token_terms("type", "level", i.level.code()));
+    t.extend(token_terms("type", "institution-kind", i.kind.code()));
+    if let Some(v) = &i.identifier {
+        t.push(("identifier".into(), v.to_lowercase()));
+        t.push((
+            "identifier".into(),
+            format!("{}|{}", identifier_system(LICENCE), v).to_lowercase(),
+        ));
+    }
+    if let Some(p) = &i.part_of {
+        t.push(reference_term("partof", "Organization", p.as_str()));
+    }
+    if let Some(p) = &i.place {
+        t.extend(string_terms("address-district", &p.district));
+    }
+    t.push(("active".into(), i.active.to_string()));
+    t
+}
+
+pub fn index_alliance(a: &Alliance) -> Vec<(String, String)> {
+    let mut t = string_terms("name", &a.name);
+    t.extend(token_terms("type", "organization-category", "alliance"));
+    t.extend(token_terms("type", "alliance-kind", a.kind.code()));
+    t.push(("active".into(), "true".into()));
+    t
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AffiliationJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    period: Option<Period>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    organization: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    participating_organization: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    code: Vec<CodeableConcept>,
+}
+
+pub fn render_affiliation(m: &Membership) -> Value {
+    let (code, display) = if m.is_lead {
+        ("lead", "Lead institution")
+    } else {
+        ("member", "Member")
+    };
+    let a = AffiliationJson {
+        active: Some(true),
+        period: m.since.map(|d| Period {
+            start: Some(format_date(d)),
+            end: None,
+        }),
+        organization: Some(Reference::to("Organization", m.alliance.as_str())),
+        participating_organization: Some(Reference::to("Organization", m.institution.as_str())),
+        code: vec![CodeableConcept::ours("alliance-role", code, display)],
+        ..Default::default()
+    };
+    with_type("OrganizationAffiliation", &a)
+}
+
+pub fn parse_affiliation(value: Value, id: &str) -> Result<Record, ApiError> {
+    let a: AffiliationJson = from_json("OrganizationAffiliation", value)?;
+    let alliance_ref = a.organization.as_ref().ok_or_else(|| {
+        ApiError::invalid(
+            "OrganizationAffiliation.organization",
+            "the alliance (organization) is required",
+        )
+    })?;
+    let member_ref = a.participating_organization.as_ref().ok_or_else(|| {
+        ApiError::invalid(
+            "OrganizationAffiliation.participatingOrganization",
+            "the member institution (participatingOrganization) is required",
+        )
+    })?;
+    let (_, alliance) = reference_id(
+        alliance_ref,
+        &["Organization"],
+        "OrganizationAffiliation.organization",
+    )?;
+    let (_, member) = reference_id(
+        member_ref,
+        &["Organization"],
+        "OrganizationAffiliation.participatingOrganization",
+    )?;
+    let role = a.code.iter().find_map(|c| c.code_in("alliance-role"));
+    let is_lead = match role {
+        None | Some("member") => false,
+        Some("lead") => true,
+        Some(other) => {
+            return Err(ApiError::rule(
+                "OrganizationAffiliation.code",
+                format!("unknown alliance role {other:?}: use lead or member"),
+            ));
+        }
+    };
+    let since = a
+        .period
+        .as_ref()
+        .and_then(|p| p.start.as_deref())
+        .map(|s| parse_date(s, "OrganizationAffiliation.period.start"))
+        .transpose()?;
+    Ok(Record::Membership(Membership {
+        id: typed_id(id, "OrganizationAffiliation.id")?,
+        alliance: typed_id(&alliance, "OrganizationAffiliation.organization")?,
+        institution: typed_id(&member, "OrganizationAffiliation.participatingOrganization")?,
+        is_lead,
+        since,
+    }))
+}
+
+pub fn index_affiliation(m: &Membership) -> Vec<(String, String)> {
+    let mut t = vec![
+        reference_term("primary-organization", "Organization", m.alliance.as_str()),
+        reference_term(
+            "participating-organization",
+            "Organization",
+            m.institution.as_str(),
+        ),
+    ];
+    t.extend(token_terms(
+        "role",
+        "alliance-role",
+        if m.is_lead { "lead" } else { "member" },
+    ));
+    t
+}

@@ -1,0 +1,241 @@
+//! Practitioners and their roles at institutions.
+
+use super::datatypes::*;
+use super::{
+    ParamKind, SearchParam, from_json, gender, human_name, our_code, person_name, reference_id,
+    reference_term, string_terms, token_terms, typed_id, with_type,
+};
+use crate::error::ApiError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tiercare_core::network::{Practitioner, PractitionerRole, PractitionerRoleKind};
+use tiercare_core::{Record, RegionId, Specialty};
+
+const LICENCE: &str = "practitioner-licence";
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PractitionerJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    identifier: Vec<Identifier>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    name: Vec<HumanName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gender: Option<String>,
+}
+
+pub const SEARCH: &[SearchParam] = &[
+    SearchParam {
+        name: "_id",
+        kind: ParamKind::Token,
+        doc: "Logical id",
+    },
+    SearchParam {
+        name: "identifier",
+        kind: ParamKind::Token,
+        doc: "Practising licence number",
+    },
+    SearchParam {
+        name: "name",
+        kind: ParamKind::String,
+        doc: "Any part of the name, starts-with",
+    },
+    SearchParam {
+        name: "family",
+        kind: ParamKind::String,
+        doc: "Family name, starts-with",
+    },
+    SearchParam {
+        name: "given",
+        kind: ParamKind::String,
+        doc: "Given name, starts-with",
+    },
+    SearchParam {
+        name: "gender",
+        kind: ParamKind::Token,
+        doc: "Administrative gender",
+    },
+    SearchParam {
+        name: "active",
+        kind: ParamKind::Token,
+        doc: "true or false",
+    },
+];
+
+pub const ROLE_SEARCH: &[SearchParam] = &[
+    SearchParam {
+        name: "_id",
+        kind: ParamKind::Token,
+        doc: "Logical id",
+    },
+    SearchParam {
+        name: "practitioner",
+        kind: ParamKind::Reference("Practitioner"),
+        doc: "The practitioner",
+    },
+    SearchParam {
+        name: "organization",
+        kind: ParamKind::Reference("Organization"),
+        doc: "The institution",
+    },
+    SearchParam {
+        name: "role",
+        kind: ParamKind::Token,
+        doc: "family-doctor, specialist, referral-coordinator, nurse",
+    },
+    SearchParam {
+        name: "specialty",
+        kind: ParamKind::Token,
+        doc: "Specialty code",
+    },
+    SearchParam {
+        name: "active",
+        kind: ParamKind::Token,
+        doc: "true or false",
+    },
+];
+
+pub fn render(p: &Practitioner) -> Value {
+    let j = PractitionerJson {
+        identifier: p
+            .licence
+            .iter()
+            .map(|v| Identifier {
+                system: Some(identifier_system(LICENCE)),
+                value: Some(v.clone()),
+                ..Default::default()
+            })
+            .collect(),
+        active: Some(p.active),
+        name: vec![human_name(&p.name)],
+        gender: Some(p.gender.code().into()),
+        ..Default::default()
+    };
+    with_type("Practitioner", &j)
+}
+
+pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiError> {
+    let j: PractitionerJson = from_json("Practitioner", value)?;
+    let p = Practitioner {
+        id: typed_id(id, "Practitioner.id")?,
+        region: region.clone(),
+        name: person_name(&j.name, "Practitioner.name")?,
+        licence: j.identifier.iter().find_map(|i| i.value.clone()),
+        gender: gender(j.gender.as_deref())?,
+        active: j.active.unwrap_or(true),
+    };
+    Ok(Record::Practitioner(p))
+}
+
+/// Index terms shared by everything that has a person's name.
+pub(crate) fn name_terms(name: &tiercare_core::network::PersonName) -> Vec<(String, String)> {
+    let mut t = string_terms("name", &name.full());
+    t.extend(string_terms("family", &name.family));
+    t.extend(string_terms("given", &name.given));
+    t.retain(|(_, v)| !v.is_empty());
+    t
+}
+
+pub fn index(p: &Practitioner) -> Vec<(String, String)> {
+    let mut t = name_terms(&p.name);
+    if let Some(v) = &p.licence {
+        t.push(("identifier".into(), v.to_lowercase()));
+        t.push((
+            "identifier".into(),
+            format!("{}|{}", identifier_system(LICENCE), v).to_lowercase(),
+        ));
+    }
+    t.push(("gender".into(), p.gender.code().into()));
+    t.push(("active".into(), p.active.to_string()));
+    t
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RoleJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    practitioner: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    organization: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    code: Vec<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    specialty: Vec<CodeableConcept>,
+}
+
+pub fn render_role(r: &PractitionerRole) -> Value {
+    let j = RoleJson {
+        active: Some(r.active),
+        practitioner: Some(Reference::to("Practitioner", r.practitioner.as_str())),
+        organization: Some(Reference::to("Organization", r.institution.as_str())),
+        code: vec![CodeableConcept::ours(
+            "practitioner-role",
+            r.role.code(),
+            r.role.display(),
+        )],
+        specialty: r
+            .specialty
+            .iter()
+            .map(|s| CodeableConcept::ours("specialty", s.code(), s.display()))
+            .collect(),
+        ..Default::default()
+    };
+    with_type("PractitionerRole", &j)
+}
+
+pub fn parse_role(value: Value, id: &str) -> Result<Record, ApiError> {
+    let j: RoleJson = from_json("PractitionerRole", value)?;
+    let pr = j.practitioner.as_ref().ok_or_else(|| {
+        ApiError::invalid("PractitionerRole.practitioner", "practitioner is required")
+    })?;
+    let org = j.organization.as_ref().ok_or_else(|| {
+        ApiError::invalid("PractitionerRole.organization", "organization is required")
+    })?;
+    let (_, pr) = reference_id(pr, &["Practitioner"], "PractitionerRole.practitioner")?;
+    let (_, org) = reference_id(org, &["Organization"], "PractitionerRole.organization")?;
+    let role_code = j.code.iter().find_map(|c| c.code_in("practitioner-role"));
+    let role = our_code(
+        role_code,
+        "PractitionerRole.code",
+        PractitionerRoleKind::from_code,
+        "practitioner-role",
+    )?;
+    let specialty = match j.specialty.iter().find_map(|c| c.code_in("specialty")) {
+        None if j.specialty.is_empty() => None,
+        code => Some(our_code(
+            code,
+            "PractitionerRole.specialty",
+            Specialty::from_code,
+            "specialty",
+        )?),
+    };
+    Ok(Record::Role(PractitionerRole {
+        id: typed_id(id, "PractitionerRole.id")?,
+        practitioner: typed_id(&pr, "PractitionerRole.practitioner")?,
+        institution: typed_id(&org, "PractitionerRole.organization")?,
+        role,
+        specialty,
+        active: j.active.unwrap_or(true),
+    }))
+}
+
+pub fn index_role(r: &PractitionerRole) -> Vec<(String, String)> {
+    let mut t = vec![
+        reference_term("practitioner", "Practitioner", r.practitioner.as_str()),
+        reference_term("organization", "Organization", r.institution.as_str()),
+        ("active".into(), r.active.to_string()),
+    ];
+    t.extend(token_terms("role", "practitioner-role", r.role.code()));
+    if let Some(s) = r.specialty {
+        t.extend(token_terms("specialty", "specialty", s.code()));
+    }
+    t
+}

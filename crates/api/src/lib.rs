@@ -1,0 +1,141 @@
+//! tiercare-api: the HTTP face of tiercare.
+//!
+//! - `/fhir/r4/...`: the registry as FHIR R4 (see [`fhir`]), with the
+//!   condition catalogue, `$triage`, transaction bundles and the audit trail;
+//! - `/auth/token`: bearer tokens for the API;
+//! - `/healthz`, `/readyz`, `/metrics`: operations.
+//!
+//! Handlers are thin: they parse, authenticate, call the [`registry`]
+//! service and map the result; one error type ([`error::ApiError`]) turns
+//! every failure into a status and an `OperationOutcome`.
+
+pub mod auth;
+pub mod error;
+pub mod fhir;
+pub mod ops;
+pub mod registry;
+pub mod routes;
+pub mod transaction;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use std::time::Duration;
+use tiercare_core::RegionId;
+use tiercare_store::Store;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Settings of the HTTP face.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// The base URL clients reach the server at, for links in responses;
+    /// when unset, taken from the request's `Host` header.
+    pub public_url: Option<String>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Lifetime of bearer tokens, in seconds.
+    pub token_ttl_seconds: i64,
+    /// Longest a request may run before it is answered with 408.
+    pub request_timeout: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            public_url: None,
+            max_body_bytes: 16 * 1024 * 1024,
+            token_ttl_seconds: 8 * 3600,
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// The region this deployment serves; every record written is in it.
+    pub region: RegionId,
+    pub region_name: Arc<str>,
+    pub config: Arc<ApiConfig>,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// A hash checked against when a username is unknown, so a failed
+    /// login takes as long either way.
+    pub dummy_hash: Arc<str>,
+}
+
+impl AppState {
+    /// Builds the state for a region.
+    pub fn new(
+        store: Store,
+        region: RegionId,
+        region_name: &str,
+        config: ApiConfig,
+    ) -> Result<AppState, error::ApiError> {
+        Ok(AppState {
+            store,
+            region,
+            region_name: region_name.into(),
+            config: Arc::new(config),
+            metrics: ops::prometheus(),
+            dummy_hash: auth::hash_password("not a real password")?.into(),
+        })
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let fhir = Router::new()
+        .route("/", post(routes::transaction))
+        .route("/metadata", get(routes::metadata))
+        .route("/CodeSystem", get(routes::code_system_search))
+        .route(
+            "/CodeSystem/$triage",
+            get(routes::triage_get).post(routes::triage_post),
+        )
+        .route("/CodeSystem/{id}", get(routes::code_system_read))
+        .route(
+            "/CodeSystem/{id}/$triage",
+            get(routes::triage_get).post(routes::triage_post),
+        )
+        .route("/ConceptMap", get(routes::concept_map_search))
+        .route("/ConceptMap/{id}", get(routes::concept_map_read))
+        .route("/AuditEvent", get(routes::audit_search))
+        .route("/AuditEvent/{id}", get(routes::audit_read))
+        .route("/{type}", get(routes::search).post(routes::create))
+        .route("/{type}/{id}", get(routes::read).put(routes::update))
+        .route("/{type}/{id}/_history/{vid}", get(routes::vread));
+    let limit = state.config.max_body_bytes;
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .route("/", get(ops::landing))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics_text))
+        .route("/auth/token", post(auth::token))
+        .nest("/fhir/r4", fhir)
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(ops::track))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the application on a bound listener until `shutdown` resolves,
+/// then finishes in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

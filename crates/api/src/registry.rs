@@ -1,0 +1,520 @@
+//! The registry service: every read and write of registry records goes
+//! through here, whatever face (FHIR, bulk import, demo load) it came in by.
+//!
+//! It checks who is asking against the access rules of
+//! `tiercare_core::access`, resolves and checks references (a team's
+//! institution must be primary care, a contract's team must exist), and
+//! writes an audit entry for every touch of patient data, refusals included.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::fhir::{self, RegistryType};
+use std::collections::HashMap;
+use tiercare_core::Record;
+use tiercare_core::access::{
+    Actor, PatientScope, UserRole, may_manage_registry, may_write_patient,
+};
+use tiercare_store::{AuditEntry, AuditOutcome, Expect, Filter, Match, Query, Stored, Write};
+
+/// Records written earlier in the same transaction, by `(type, id)`.
+pub type Pending = HashMap<(String, String), Record>;
+
+/// The registry as seen by one caller.
+pub struct Registry<'a> {
+    pub state: &'a AppState,
+    pub actor: &'a Actor,
+}
+
+impl<'a> Registry<'a> {
+    pub fn new(state: &'a AppState, actor: &'a Actor) -> Self {
+        Registry { state, actor }
+    }
+
+    /// Which residents the caller may see, from their care relationships.
+    pub async fn patient_scope(&self) -> Result<PatientScope, ApiError> {
+        let store = &self.state.store;
+        let teams = match (
+            self.actor.role,
+            &self.actor.practitioner,
+            &self.actor.institution,
+        ) {
+            (UserRole::Doctor, Some(p), _) => {
+                store
+                    .ids_where("CareTeam", "participant", &format!("Practitioner/{p}"))
+                    .await?
+            }
+            (UserRole::Doctor | UserRole::Coordinator, _, Some(i)) => {
+                store
+                    .ids_where("CareTeam", "organization", &format!("Organization/{i}"))
+                    .await?
+            }
+            _ => vec![],
+        };
+        let teams = teams.into_iter().filter_map(|t| t.parse().ok()).collect();
+        Ok(PatientScope::of(self.actor, teams))
+    }
+
+    fn audit_entry(
+        &self,
+        action: &str,
+        rt: &str,
+        id: Option<&str>,
+        patient: Option<&str>,
+        outcome: AuditOutcome,
+        detail: String,
+    ) -> AuditEntry {
+        AuditEntry {
+            seq: 0,
+            recorded_at: String::new(),
+            username: self.actor.username.clone(),
+            role: self.actor.role.code().to_string(),
+            action: action.to_string(),
+            resource_type: rt.to_string(),
+            resource_id: id.map(str::to_string),
+            patient: patient.map(str::to_string),
+            outcome,
+            detail,
+        }
+    }
+
+    async fn audit(&self, entries: Vec<AuditEntry>) -> Result<(), ApiError> {
+        self.state.store.audit(&entries).await?;
+        Ok(())
+    }
+
+    /// Refuses and audits an attempt on patient data.
+    async fn deny(&self, action: &str, id: Option<&str>, reason: &str) -> ApiError {
+        let entry = self.audit_entry(
+            action,
+            "Patient",
+            id,
+            id,
+            AuditOutcome::Denied,
+            reason.to_string(),
+        );
+        if let Err(e) = self.audit(vec![entry]).await {
+            return e;
+        }
+        ApiError::Forbidden(reason.to_string())
+    }
+
+    /// Reads a record (the current version, or `version`).
+    pub async fn read(
+        &self,
+        rt: RegistryType,
+        id: &str,
+        version: Option<u32>,
+    ) -> Result<Stored, ApiError> {
+        let store = &self.state.store;
+        let found = match version {
+            None => store.get(rt.name(), id).await?,
+            Some(v) => store.get_version(rt.name(), id, v).await?,
+        };
+        let action = if version.is_some() { "vread" } else { "read" };
+        if rt != RegistryType::Patient {
+            return found.ok_or_else(|| not_found(rt.name(), id, version));
+        }
+        let scope = self.patient_scope().await?;
+        if scope == PatientScope::Nothing {
+            return Err(self.deny(action, Some(id), scope.refusal()).await);
+        }
+        let Some(stored) = found else {
+            let e = self.audit_entry(
+                action,
+                "Patient",
+                Some(id),
+                Some(id),
+                AuditOutcome::Failed,
+                "not found".into(),
+            );
+            self.audit(vec![e]).await?;
+            return Err(not_found(rt.name(), id, version));
+        };
+        // A past version is judged by the current care relationship.
+        let current = if version.is_some() {
+            store.get(rt.name(), id).await?
+        } else {
+            Some(stored.clone())
+        };
+        let covered = current
+            .as_ref()
+            .is_some_and(|c| matches!(&c.record, Record::Resident(r) if scope.covers(r)));
+        if !covered {
+            return Err(self.deny(action, Some(id), scope.refusal()).await);
+        }
+        let e = self.audit_entry(
+            action,
+            "Patient",
+            Some(id),
+            Some(id),
+            AuditOutcome::Success,
+            String::new(),
+        );
+        self.audit(vec![e]).await?;
+        Ok(stored)
+    }
+
+    /// Searches; for patients the caller's scope is added as a filter so a
+    /// search can never return someone outside it.
+    pub async fn search(
+        &self,
+        rt: RegistryType,
+        mut query: Query,
+        described: &str,
+    ) -> Result<(Vec<Stored>, u64), ApiError> {
+        if rt == RegistryType::Patient {
+            match self.patient_scope().await? {
+                PatientScope::All => {}
+                PatientScope::Nothing => {
+                    return Err(self
+                        .deny("search", None, PatientScope::Nothing.refusal())
+                        .await);
+                }
+                PatientScope::Only(me) => query.filters.push(Filter {
+                    param: "_id".into(),
+                    values: vec![me.to_string()],
+                    matching: Match::Exact,
+                }),
+                PatientScope::Teams(teams) => query.filters.push(Filter {
+                    param: "care-team".into(),
+                    values: teams.iter().map(|t| format!("CareTeam/{t}")).collect(),
+                    matching: Match::Exact,
+                }),
+            }
+        }
+        let (found, total) = self.state.store.search(&query).await?;
+        if rt == RegistryType::Patient {
+            let mut entries: Vec<AuditEntry> = found
+                .iter()
+                .map(|s| {
+                    let id = s.record.id();
+                    self.audit_entry(
+                        "search",
+                        "Patient",
+                        Some(id),
+                        Some(id),
+                        AuditOutcome::Success,
+                        described.to_string(),
+                    )
+                })
+                .collect();
+            if entries.is_empty() {
+                entries.push(self.audit_entry(
+                    "search",
+                    "Patient",
+                    None,
+                    None,
+                    AuditOutcome::Success,
+                    described.to_string(),
+                ));
+            }
+            self.audit(entries).await?;
+        }
+        Ok((found, total))
+    }
+
+    /// Checks a record before it is written: the caller's rights, its
+    /// references, and the rules that need the records it points at. Fills
+    /// in what is derived from them (a contract's institution and doctor).
+    pub async fn prepare(
+        &self,
+        record: Record,
+        before: Option<&Record>,
+        pending: &Pending,
+    ) -> Result<Record, ApiError> {
+        match record {
+            Record::Resident(mut r) => {
+                if let Some(c) = &mut r.contract {
+                    let team = match self.lookup("CareTeam", c.team.as_str(), pending).await? {
+                        Some(Record::Team(t)) => t,
+                        _ => {
+                            return Err(dangling(
+                                "Patient.extension:family-doctor-contract",
+                                "CareTeam",
+                                c.team.as_str(),
+                            ));
+                        }
+                    };
+                    c.institution = Some(team.institution.clone());
+                    c.family_doctor = Some(team.lead.clone());
+                }
+                let scope = self.patient_scope().await?;
+                let before_resident = match before {
+                    Some(Record::Resident(b)) => Some(b),
+                    _ => None,
+                };
+                if !may_write_patient(&scope, before_resident, &r) {
+                    let action = if before.is_some() { "update" } else { "create" };
+                    let reason = "no care relationship that allows writing this patient's record";
+                    return Err(self.deny(action, Some(r.id.as_str()), reason).await);
+                }
+                Ok(Record::Resident(r))
+            }
+            other => {
+                if !may_manage_registry(self.actor) {
+                    return Err(ApiError::Forbidden(
+                        "only administrators change the registry".into(),
+                    ));
+                }
+                self.check_references(&other, pending).await?;
+                Ok(other)
+            }
+        }
+    }
+
+    async fn lookup(
+        &self,
+        rt: &str,
+        id: &str,
+        pending: &Pending,
+    ) -> Result<Option<Record>, ApiError> {
+        if let Some(r) = pending.get(&(rt.to_string(), id.to_string())) {
+            return Ok(Some(r.clone()));
+        }
+        Ok(self.state.store.get(rt, id).await?.map(|s| s.record))
+    }
+
+    async fn institution(
+        &self,
+        id: &str,
+        field: &str,
+        pending: &Pending,
+    ) -> Result<tiercare_core::network::Institution, ApiError> {
+        match self.lookup("Organization", id, pending).await? {
+            Some(Record::Institution(i)) => Ok(i),
+            Some(_) => Err(ApiError::rule(
+                field,
+                format!("Organization/{id} is an alliance, not an institution"),
+            )),
+            None => Err(dangling(field, "Organization", id)),
+        }
+    }
+
+    async fn check_references(&self, record: &Record, pending: &Pending) -> Result<(), ApiError> {
+        let net = |field: &'static str| {
+            move |e: tiercare_core::network::NetworkError| ApiError::rule(field, e.to_string())
+        };
+        match record {
+            Record::Institution(i) => {
+                if let Some(p) = &i.part_of {
+                    self.institution(p.as_str(), "Organization.partOf", pending)
+                        .await?;
+                }
+            }
+            Record::Alliance(a) => {
+                self.institution(
+                    a.lead.as_str(),
+                    "Organization.extension:alliance-lead",
+                    pending,
+                )
+                .await?;
+            }
+            Record::Membership(m) => {
+                match self
+                    .lookup("Organization", m.alliance.as_str(), pending)
+                    .await?
+                {
+                    Some(Record::Alliance(_)) => {}
+                    Some(_) => {
+                        return Err(ApiError::rule(
+                            "OrganizationAffiliation.organization",
+                            format!(
+                                "Organization/{} is an institution, not an alliance",
+                                m.alliance
+                            ),
+                        ));
+                    }
+                    None => {
+                        return Err(dangling(
+                            "OrganizationAffiliation.organization",
+                            "Organization",
+                            m.alliance.as_str(),
+                        ));
+                    }
+                }
+                self.institution(
+                    m.institution.as_str(),
+                    "OrganizationAffiliation.participatingOrganization",
+                    pending,
+                )
+                .await?;
+            }
+            Record::Site(s) => {
+                self.institution(
+                    s.institution.as_str(),
+                    "Location.managingOrganization",
+                    pending,
+                )
+                .await?;
+            }
+            Record::Practitioner(p) => p.validate().map_err(net("Practitioner.name"))?,
+            Record::Role(r) => {
+                if self
+                    .lookup("Practitioner", r.practitioner.as_str(), pending)
+                    .await?
+                    .is_none()
+                {
+                    return Err(dangling(
+                        "PractitionerRole.practitioner",
+                        "Practitioner",
+                        r.practitioner.as_str(),
+                    ));
+                }
+                let inst = self
+                    .institution(
+                        r.institution.as_str(),
+                        "PractitionerRole.organization",
+                        pending,
+                    )
+                    .await?;
+                r.validate_at(&inst)
+                    .map_err(net("PractitionerRole.organization"))?;
+            }
+            Record::Team(t) => {
+                let inst = self
+                    .institution(
+                        t.institution.as_str(),
+                        "CareTeam.managingOrganization",
+                        pending,
+                    )
+                    .await?;
+                t.validate_at(&inst).map_err(net("CareTeam"))?;
+                for m in &t.members {
+                    if self
+                        .lookup("Practitioner", m.as_str(), pending)
+                        .await?
+                        .is_none()
+                    {
+                        return Err(dangling(
+                            "CareTeam.participant.member",
+                            "Practitioner",
+                            m.as_str(),
+                        ));
+                    }
+                }
+            }
+            Record::Resident(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Creates (`id` is None: the server assigns one) or updates a record.
+    pub async fn write(
+        &self,
+        rt: RegistryType,
+        id: Option<&str>,
+        body: serde_json::Value,
+        expect: Expect,
+    ) -> Result<Stored, ApiError> {
+        let id = match id {
+            Some(id) => id.to_string(),
+            None => new_id(),
+        };
+        let record = rt.parse(body, &id, &self.state.region)?;
+        let before = self.state.store.get(rt.name(), &id).await?;
+        if let (Expect::New, Some(_)) = (expect, &before) {
+            return Err(ApiError::Conflict(format!(
+                "{}/{id} already exists",
+                rt.name()
+            )));
+        }
+        let record = self
+            .prepare(record, before.as_ref().map(|b| &b.record), &Pending::new())
+            .await?;
+        let audit = record.is_patient_data().then(|| {
+            let action = if before.is_some() { "update" } else { "create" };
+            self.audit_entry(
+                action,
+                "Patient",
+                Some(&id),
+                Some(&id),
+                AuditOutcome::Success,
+                String::new(),
+            )
+        });
+        let write = Write {
+            index: fhir::index(&record),
+            record,
+            expect,
+            actor: self.actor.username.clone(),
+        };
+        Ok(self.state.store.write(write, audit).await?)
+    }
+}
+
+impl Registry<'_> {
+    /// Writes many records in one transaction, all or none: each is checked
+    /// against the store and the others in the batch, in any order. Used by
+    /// transaction bundles and the demo load, so both follow the same rules
+    /// as single writes.
+    pub async fn write_batch(
+        &self,
+        records: Vec<(Record, Expect)>,
+        detail: &str,
+    ) -> Result<Vec<Stored>, ApiError> {
+        let pending: Pending = records
+            .iter()
+            .map(|(r, _)| {
+                (
+                    (r.resource_type().to_string(), r.id().to_string()),
+                    r.clone(),
+                )
+            })
+            .collect();
+        let mut writes = Vec::with_capacity(records.len());
+        let mut audit = Vec::new();
+        for (i, (record, expect)) in records.into_iter().enumerate() {
+            let rt = record.resource_type();
+            let before = self.state.store.get(rt, record.id()).await?;
+            if let (Expect::New, Some(_)) = (expect, &before) {
+                return Err(ApiError::Conflict(format!(
+                    "entry {i}: {rt}/{} already exists",
+                    record.id()
+                )));
+            }
+            let record = self
+                .prepare(record, before.as_ref().map(|b| &b.record), &pending)
+                .await
+                .map_err(|e| crate::transaction::in_entry(i, e))?;
+            if record.is_patient_data() {
+                let id = record.id();
+                let action = if before.is_some() { "update" } else { "create" };
+                audit.push(self.audit_entry(
+                    action,
+                    "Patient",
+                    Some(id),
+                    Some(id),
+                    AuditOutcome::Success,
+                    detail.to_string(),
+                ));
+            }
+            writes.push(Write {
+                index: fhir::index(&record),
+                record,
+                expect,
+                actor: self.actor.username.clone(),
+            });
+        }
+        Ok(self.state.store.write_all(writes, audit).await?)
+    }
+}
+
+fn not_found(rt: &str, id: &str, version: Option<u32>) -> ApiError {
+    match version {
+        None => ApiError::NotFound(format!("{rt}/{id} does not exist")),
+        Some(v) => ApiError::NotFound(format!("{rt}/{id} has no version {v}")),
+    }
+}
+
+/// A reference to a record that does not exist.
+pub fn dangling(field: &str, rt: &str, id: &str) -> ApiError {
+    ApiError::rule(field, format!("{rt}/{id} does not exist"))
+}
+
+/// A fresh server-assigned id: 128 random bits in hex.
+pub fn new_id() -> String {
+    use rand::RngCore;
+    let mut raw = [0u8; 16];
+    rand::rng().fill_bytes(&mut raw);
+    hex::encode(raw)
+}

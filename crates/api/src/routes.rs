@@ -1,0 +1,610 @@
+//! FHIR REST handlers. Each parses, asks the registry service, and maps the
+//! result; rules live in the service and the core.
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::fhir::{self, FhirJson, ParamKind, RegistryType, terminology};
+use crate::registry::Registry;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tiercare_store::{AuditOutcome, AuditQuery, Expect, Filter, Match, Query, Stored};
+
+/// Default and largest page sizes of a search.
+pub const DEFAULT_COUNT: u32 = 50;
+pub const MAX_COUNT: u32 = 500;
+
+/// The base URL clients should see in links: configured, or from `Host`.
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(b) = &state.config.public_url {
+        return format!("{}/fhir/r4", b.trim_end_matches('/'));
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}/fhir/r4")
+}
+
+/// Reads a weak or strong ETag `W/"3"` into a version number.
+pub fn parse_etag(tag: &str) -> Option<u32> {
+    tag.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .ok()
+}
+
+fn registry_type(name: &str) -> Result<RegistryType, ApiError> {
+    RegistryType::from_name(name).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "resource type {name:?} is not supported by this server"
+        ))
+    })
+}
+
+fn resource_response(stored: &Stored, status: StatusCode, base: &str) -> Response {
+    let rt = stored.record.resource_type();
+    let mut resp = (status, FhirJson(fhir::render(stored))).into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&format!("W/\"{}\"", stored.version)) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&stored.updated_at) {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    if status == StatusCode::CREATED
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{base}/{rt}/{}/_history/{}",
+            stored.record.id(),
+            stored.version
+        ))
+    {
+        h.insert(header::LOCATION, v);
+    }
+    resp
+}
+
+/// Checks the media type and parses a JSON body.
+pub fn json_body(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    limit: usize,
+) -> Result<Value, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(limit)
+        } else {
+            ApiError::invalid("body", e.body_text())
+        }
+    })?;
+    if let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        let mime = ct.split(';').next().unwrap_or_default().trim();
+        if mime != fhir::FHIR_JSON && mime != "application/json" {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "content type {mime:?} is not supported: send {}",
+                fhir::FHIR_JSON
+            )));
+        }
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid("body", format!("the body is not valid JSON: {e}")))
+}
+
+fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+fn parse_number(name: &str, v: &str) -> Result<u32, ApiError> {
+    v.parse()
+        .map_err(|_| ApiError::invalid(name, format!("{name} must be a whole number, not {v:?}")))
+}
+
+fn reference_value(target: &str, v: &str) -> String {
+    let mut parts: Vec<&str> = v.rsplitn(3, '/').collect();
+    parts.truncate(2);
+    match parts.as_slice() {
+        [id, ty] => format!("{ty}/{id}"),
+        _ => format!("{target}/{v}"),
+    }
+}
+
+/// Turns query parameters into a store query, refusing unknown parameters
+/// and modifiers (a silently ignored filter would return too much).
+pub fn build_query(rt: RegistryType, pairs: &[(String, String)]) -> Result<Query, ApiError> {
+    let mut q = Query {
+        resource_type: rt.name().to_string(),
+        filters: vec![],
+        count: DEFAULT_COUNT,
+        offset: 0,
+    };
+    for (key, raw) in pairs {
+        let (name, modifier) = key
+            .split_once(':')
+            .map_or((key.as_str(), None), |(n, m)| (n, Some(m)));
+        match name {
+            "_count" => q.count = parse_number("_count", raw)?.clamp(1, MAX_COUNT),
+            "_offset" => q.offset = parse_number("_offset", raw)?,
+            "_format" | "_pretty" => {}
+            _ => {
+                let param = rt
+                    .search_params()
+                    .iter()
+                    .find(|p| p.name == name)
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            name,
+                            format!(
+                                "search parameter {name:?} is not supported for {}",
+                                rt.name()
+                            ),
+                        )
+                    })?;
+                let values: Vec<&str> = raw.split(',').filter(|v| !v.is_empty()).collect();
+                if values.is_empty() {
+                    continue;
+                }
+                let filter = match (param.kind, modifier) {
+                    (_, _) if name == "_id" => Filter {
+                        param: "_id".into(),
+                        values: values.iter().map(|v| v.to_string()).collect(),
+                        matching: Match::Exact,
+                    },
+                    (ParamKind::String, None) => Filter {
+                        param: name.into(),
+                        values: values.iter().map(|v| v.to_lowercase()).collect(),
+                        matching: Match::Prefix,
+                    },
+                    (ParamKind::String, Some("exact")) => Filter {
+                        param: name.into(),
+                        values: values.iter().map(|v| v.to_lowercase()).collect(),
+                        matching: Match::Exact,
+                    },
+                    (ParamKind::Token, None) => Filter {
+                        param: name.into(),
+                        values: values
+                            .iter()
+                            .map(|v| v.trim_start_matches('|').to_lowercase())
+                            .collect(),
+                        matching: Match::Exact,
+                    },
+                    (ParamKind::Reference(target), None) => Filter {
+                        param: name.into(),
+                        values: values.iter().map(|v| reference_value(target, v)).collect(),
+                        matching: Match::Exact,
+                    },
+                    (ParamKind::Date, None) => Filter {
+                        param: name.into(),
+                        values: values
+                            .iter()
+                            .map(|v| v.trim_start_matches("eq").to_string())
+                            .collect(),
+                        matching: Match::Exact,
+                    },
+                    (_, Some(m)) => {
+                        return Err(ApiError::invalid(
+                            key.as_str(),
+                            format!("modifier :{m} is not supported on {name}"),
+                        ));
+                    }
+                };
+                q.filters.push(filter);
+            }
+        }
+    }
+    Ok(q)
+}
+
+fn page_url(base: &str, rt: &str, pairs: &[(String, String)], count: u32, offset: u32) -> String {
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if k != "_count" && k != "_offset" {
+            ser.append_pair(k, v);
+        }
+    }
+    ser.append_pair("_count", &count.to_string());
+    ser.append_pair("_offset", &offset.to_string());
+    format!("{base}/{rt}?{}", ser.finish())
+}
+
+/// A search-set Bundle with paging links.
+pub fn searchset(
+    base: &str,
+    rt: &str,
+    pairs: &[(String, String)],
+    q: &Query,
+    total: u64,
+    resources: Vec<(String, Value)>,
+) -> Value {
+    let mut links =
+        vec![json!({"relation": "self", "url": page_url(base, rt, pairs, q.count, q.offset)})];
+    if u64::from(q.offset) + u64::from(q.count) < total {
+        links.push(json!({"relation": "next", "url": page_url(base, rt, pairs, q.count, q.offset + q.count)}));
+    }
+    if q.offset > 0 {
+        links.push(json!({"relation": "previous", "url": page_url(base, rt, pairs, q.count, q.offset.saturating_sub(q.count))}));
+    }
+    let entries: Vec<Value> = resources
+        .into_iter()
+        .map(|(full, r)| json!({"fullUrl": full, "resource": r, "search": {"mode": "match"}}))
+        .collect();
+    let mut bundle =
+        json!({"resourceType": "Bundle", "type": "searchset", "total": total, "link": links});
+    if !entries.is_empty() {
+        bundle["entry"] = Value::Array(entries);
+    }
+    bundle
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(type_name): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let rt = registry_type(&type_name)?;
+    let pairs = query_pairs(raw.as_deref());
+    let q = build_query(rt, &pairs)?;
+    let (found, total) = Registry::new(&state, &actor)
+        .search(rt, q.clone(), raw.as_deref().unwrap_or_default())
+        .await?;
+    let base = base_url(&state, &headers);
+    let resources = found
+        .iter()
+        .map(|s| {
+            (
+                format!("{base}/{}/{}", rt.name(), s.record.id()),
+                fhir::render(s),
+            )
+        })
+        .collect();
+    Ok(FhirJson(searchset(&base, rt.name(), &pairs, &q, total, resources)).into_response())
+}
+
+pub async fn read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((type_name, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let rt = registry_type(&type_name)?;
+    let stored = Registry::new(&state, &actor).read(rt, &id, None).await?;
+    if let Some(tag) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        && parse_etag(tag) == Some(stored.version)
+    {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
+    Ok(resource_response(
+        &stored,
+        StatusCode::OK,
+        &base_url(&state, &headers),
+    ))
+}
+
+pub async fn vread(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((type_name, id, version)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let rt = registry_type(&type_name)?;
+    let v = parse_number("version", &version)?;
+    let stored = Registry::new(&state, &actor).read(rt, &id, Some(v)).await?;
+    Ok(resource_response(
+        &stored,
+        StatusCode::OK,
+        &base_url(&state, &headers),
+    ))
+}
+
+async fn audited_write(
+    state: &AppState,
+    actor: &tiercare_core::access::Actor,
+    rt: RegistryType,
+    id: Option<&str>,
+    body: Value,
+    expect: Expect,
+) -> Result<Stored, ApiError> {
+    let result = Registry::new(state, actor)
+        .write(rt, id, body, expect)
+        .await;
+    // Refusals are audited where they are decided; other failed attempts on
+    // patient data are audited here.
+    if rt == RegistryType::Patient
+        && let Err(e) = &result
+        && !matches!(e, ApiError::Forbidden(_))
+    {
+        let entry = tiercare_store::AuditEntry {
+            seq: 0,
+            recorded_at: String::new(),
+            username: actor.username.clone(),
+            role: actor.role.code().to_string(),
+            action: if id.is_some() { "update" } else { "create" }.into(),
+            resource_type: "Patient".into(),
+            resource_id: id.map(str::to_string),
+            patient: id.map(str::to_string),
+            outcome: AuditOutcome::Failed,
+            detail: e.to_string(),
+        };
+        state.store.audit(&[entry]).await?;
+    }
+    result
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(type_name): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let rt = registry_type(&type_name)?;
+    let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    let stored = audited_write(&state, &actor, rt, None, value, Expect::New).await?;
+    Ok(resource_response(
+        &stored,
+        StatusCode::CREATED,
+        &base_url(&state, &headers),
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((type_name, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let rt = registry_type(&type_name)?;
+    tiercare_core::check_id(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
+    let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    if let Some(body_id) = value.get("id") {
+        if body_id.as_str() != Some(id.as_str()) {
+            return Err(ApiError::invalid(
+                format!("{}.id", rt.name()),
+                format!("the body's id must be {id:?}, as in the URL"),
+            ));
+        }
+    }
+    let expect = match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
+        None => Expect::Any,
+        Some(tag) => Expect::Version(
+            parse_etag(tag).ok_or_else(|| ApiError::invalid("If-Match", "use W/\"version\""))?,
+        ),
+    };
+    let stored = audited_write(&state, &actor, rt, Some(&id), value, expect).await?;
+    let status = if stored.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(resource_response(
+        &stored,
+        status,
+        &base_url(&state, &headers),
+    ))
+}
+
+pub async fn transaction(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    let reg = Registry::new(&state, &actor);
+    let out = crate::transaction::run(&reg, value).await?;
+    Ok(FhirJson(out).into_response())
+}
+
+pub async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    FhirJson(fhir::capability::statement(&base_url(&state, &headers))).into_response()
+}
+
+/// Serves a fixed list of resources (code systems, concept maps) as search
+/// results; `url` and `_id` filter it.
+fn fixed_search(
+    base: &str,
+    rt: &str,
+    all: Vec<Value>,
+    pairs: &[(String, String)],
+) -> Result<Value, ApiError> {
+    let mut items = all;
+    for (k, v) in pairs {
+        match k.as_str() {
+            "_id" => items.retain(|r| r["id"] == v.as_str()),
+            "url" => items.retain(|r| r["url"] == v.as_str()),
+            "_count" | "_offset" | "_format" => {}
+            other => {
+                return Err(ApiError::invalid(
+                    other,
+                    format!("search parameter {other:?} is not supported for {rt}"),
+                ));
+            }
+        }
+    }
+    let total = items.len() as u64;
+    let q = Query {
+        resource_type: rt.into(),
+        filters: vec![],
+        count: MAX_COUNT,
+        offset: 0,
+    };
+    let resources = items
+        .into_iter()
+        .map(|r| {
+            (
+                format!("{base}/{rt}/{}", r["id"].as_str().unwrap_or_default()),
+                r,
+            )
+        })
+        .collect();
+    Ok(searchset(base, rt, pairs, &q, total, resources))
+}
+
+pub async fn code_system_search(
+    State(state): State<AppState>,
+    _c: Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(raw.as_deref());
+    let base = base_url(&state, &headers);
+    Ok(FhirJson(fixed_search(
+        &base,
+        "CodeSystem",
+        terminology::code_systems(),
+        &pairs,
+    )?)
+    .into_response())
+}
+
+pub async fn code_system_read(_c: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let cs = terminology::code_system(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("CodeSystem/{id} does not exist")))?;
+    Ok(FhirJson(cs).into_response())
+}
+
+pub async fn concept_map_search(
+    State(state): State<AppState>,
+    _c: Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(raw.as_deref());
+    let base = base_url(&state, &headers);
+    Ok(FhirJson(fixed_search(
+        &base,
+        "ConceptMap",
+        vec![terminology::condition_level_map()],
+        &pairs,
+    )?)
+    .into_response())
+}
+
+pub async fn concept_map_read(_c: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    if id != terminology::CONDITION_LEVEL_MAP {
+        return Err(ApiError::NotFound(format!(
+            "ConceptMap/{id} does not exist"
+        )));
+    }
+    Ok(FhirJson(terminology::condition_level_map()).into_response())
+}
+
+pub async fn triage_get(_c: Caller, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    Ok(FhirJson(terminology::triage(&query_pairs(raw.as_deref()))?).into_response())
+}
+
+pub async fn triage_post(
+    State(state): State<AppState>,
+    _c: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    let inputs = terminology::parameters_inputs(&value)?;
+    Ok(FhirJson(terminology::triage(&inputs)?).into_response())
+}
+
+fn admin_only(actor: &tiercare_core::access::Actor) -> Result<(), ApiError> {
+    if actor.role != tiercare_core::access::UserRole::Admin {
+        return Err(ApiError::Forbidden(
+            "only administrators read the audit trail".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn audit_search(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    admin_only(&actor)?;
+    let pairs = query_pairs(raw.as_deref());
+    let mut q = AuditQuery {
+        count: DEFAULT_COUNT,
+        ..Default::default()
+    };
+    for (k, v) in &pairs {
+        match k.as_str() {
+            "patient" => q.patient = Some(v.rsplit('/').next().unwrap_or_default().to_string()),
+            "agent" => q.username = Some(v.rsplit('|').next().unwrap_or_default().to_string()),
+            "outcome" => {
+                q.outcome = Some(match v.as_str() {
+                    "0" => AuditOutcome::Success,
+                    "4" => AuditOutcome::Denied,
+                    _ => {
+                        return Err(ApiError::invalid(
+                            "outcome",
+                            "use 0 (success) or 4 (denied)",
+                        ));
+                    }
+                })
+            }
+            "_count" => q.count = parse_number("_count", v)?.clamp(1, MAX_COUNT),
+            "_offset" => q.offset = parse_number("_offset", v)?,
+            other => {
+                return Err(ApiError::invalid(
+                    other,
+                    format!("search parameter {other:?} is not supported for AuditEvent"),
+                ));
+            }
+        }
+    }
+    let (entries, total) = state.store.audit_search(&q).await?;
+    let base = base_url(&state, &headers);
+    let query = Query {
+        resource_type: "AuditEvent".into(),
+        filters: vec![],
+        count: q.count,
+        offset: q.offset,
+    };
+    let resources = entries
+        .iter()
+        .map(|a| {
+            (
+                format!("{base}/AuditEvent/{}", a.seq),
+                fhir::audit_event::render(a),
+            )
+        })
+        .collect();
+    Ok(FhirJson(searchset(
+        &base,
+        "AuditEvent",
+        &pairs,
+        &query,
+        total,
+        resources,
+    ))
+    .into_response())
+}
+
+pub async fn audit_read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    admin_only(&actor)?;
+    let seq: i64 = id
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("AuditEvent/{id} does not exist")))?;
+    let entry = state
+        .store
+        .audit_entry(seq)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("AuditEvent/{id} does not exist")))?;
+    Ok(FhirJson(fhir::audit_event::render(&entry)).into_response())
+}

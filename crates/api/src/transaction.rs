@@ -1,0 +1,196 @@
+//! FHIR transaction bundles: bulk import in one database transaction.
+//!
+//! Entries may reference each other by their `fullUrl` (usually
+//! `urn:uuid:...`), in any order; the server assigns ids to `POST` entries,
+//! rewrites those references, checks every entry against the registry plus
+//! the other entries, and writes all of them or none.
+
+use crate::error::ApiError;
+use crate::fhir::RegistryType;
+use crate::registry::{Pending, Registry, new_id};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use tiercare_store::Expect;
+
+struct Entry {
+    rt: RegistryType,
+    id: String,
+    expect: Expect,
+    resource: Value,
+}
+
+fn field(i: usize, rest: &str) -> String {
+    format!("Bundle.entry[{i}].{rest}")
+}
+
+fn parse_entries(bundle: &Value) -> Result<(Vec<Entry>, HashMap<String, String>), ApiError> {
+    if bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
+        return Err(ApiError::invalid(
+            "resourceType",
+            "POST to the base URL takes a transaction Bundle",
+        ));
+    }
+    match bundle.get("type").and_then(Value::as_str) {
+        Some("transaction") => {}
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "Bundle.type",
+                format!("Bundle type {other:?} is not supported: use transaction"),
+            ));
+        }
+        None => return Err(ApiError::invalid("Bundle.type", "Bundle.type is required")),
+    }
+    let mut entries = Vec::new();
+    let mut aliases = HashMap::new();
+    let list = bundle
+        .get("entry")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (i, e) in list.iter().enumerate() {
+        let request = e
+            .get("request")
+            .ok_or_else(|| ApiError::invalid(field(i, "request"), "request is required"))?;
+        let method = request
+            .get("method")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let url = request
+            .get("url")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let resource = e
+            .get("resource")
+            .cloned()
+            .ok_or_else(|| ApiError::invalid(field(i, "resource"), "resource is required"))?;
+        let mut parts = url.trim_start_matches('/').split('/');
+        let type_name = parts.next().unwrap_or_default();
+        let rt = RegistryType::from_name(type_name).ok_or_else(|| {
+            ApiError::invalid(
+                field(i, "request.url"),
+                format!("{type_name:?} is not a resource type this server stores"),
+            )
+        })?;
+        let (id, expect) = match (method, parts.next(), parts.next()) {
+            ("POST", None, _) => (new_id(), Expect::New),
+            ("PUT", Some(id), None) => {
+                tiercare_core::check_id(id)
+                    .map_err(|e| ApiError::invalid(field(i, "request.url"), e.to_string()))?;
+                let expect = match request.get("ifMatch").and_then(Value::as_str) {
+                    None => Expect::Any,
+                    Some(tag) => {
+                        Expect::Version(crate::routes::parse_etag(tag).ok_or_else(|| {
+                            ApiError::invalid(field(i, "request.ifMatch"), "use W/\"version\"")
+                        })?)
+                    }
+                };
+                (id.to_string(), expect)
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    field(i, "request"),
+                    format!(
+                        "{method} {url} is not supported in a transaction: use POST Type or PUT Type/id"
+                    ),
+                ));
+            }
+        };
+        if let Some(full) = e.get("fullUrl").and_then(Value::as_str) {
+            aliases.insert(full.to_string(), format!("{}/{id}", rt.name()));
+        }
+        entries.push(Entry {
+            rt,
+            id,
+            expect,
+            resource,
+        });
+    }
+    Ok((entries, aliases))
+}
+
+fn rewrite_references(v: &mut Value, aliases: &HashMap<String, String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                if k == "reference"
+                    && let Value::String(s) = child
+                    && let Some(target) = aliases.get(s.as_str())
+                {
+                    *s = target.clone();
+                } else {
+                    rewrite_references(child, aliases);
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|c| rewrite_references(c, aliases)),
+        _ => {}
+    }
+}
+
+pub(crate) fn in_entry(i: usize, e: ApiError) -> ApiError {
+    match e {
+        ApiError::Invalid {
+            message,
+            expression,
+        } => ApiError::Invalid {
+            message: format!("entry {i}: {message}"),
+            expression: Some(field(
+                i,
+                &format!("resource.{}", expression.unwrap_or_default()),
+            )),
+        },
+        ApiError::Unprocessable {
+            message,
+            expression,
+        } => ApiError::Unprocessable {
+            message: format!("entry {i}: {message}"),
+            expression: Some(field(
+                i,
+                &format!("resource.{}", expression.unwrap_or_default()),
+            )),
+        },
+        ApiError::Forbidden(m) => ApiError::Forbidden(format!("entry {i}: {m}")),
+        ApiError::Conflict(m) => ApiError::Conflict(format!("entry {i}: {m}")),
+        other => other,
+    }
+}
+
+/// Runs a transaction bundle and returns the `transaction-response` bundle.
+pub async fn run(reg: &Registry<'_>, bundle: Value) -> Result<Value, ApiError> {
+    let (entries, aliases) = parse_entries(&bundle)?;
+    let mut parsed = Vec::with_capacity(entries.len());
+    let mut pending = Pending::new();
+    for (i, mut e) in entries.into_iter().enumerate() {
+        rewrite_references(&mut e.resource, &aliases);
+        let record =
+            e.rt.parse(e.resource, &e.id, &reg.state.region)
+                .map_err(|err| in_entry(i, err))?;
+        let key = (e.rt.name().to_string(), e.id.clone());
+        if pending.insert(key, record.clone()).is_some() {
+            return Err(ApiError::invalid(
+                field(i, "request.url"),
+                format!("{}/{} appears twice in the bundle", e.rt.name(), e.id),
+            ));
+        }
+        parsed.push((record, e.expect));
+    }
+    let stored = reg.write_batch(parsed, "transaction bundle").await?;
+    let entries: Vec<Value> = stored
+        .iter()
+        .map(|s| {
+            let rt = s.record.resource_type();
+            let id = s.record.id();
+            json!({
+                "response": {
+                    "status": if s.created { "201 Created" } else { "200 OK" },
+                    "location": format!("{rt}/{id}/_history/{}", s.version),
+                    "etag": format!("W/\"{}\"", s.version),
+                    "lastModified": s.updated_at,
+                }
+            })
+        })
+        .collect();
+    Ok(json!({"resourceType": "Bundle", "type": "transaction-response", "entry": entries}))
+}

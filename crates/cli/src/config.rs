@@ -1,0 +1,99 @@
+//! Configuration: defaults, then a TOML file, then `TIERCARE_*` environment
+//! variables, then command-line flags, each overriding the one before.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Everything a server needs to start.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Settings {
+    /// Address to listen on, `HOST:PORT` (port 0 picks a free port).
+    pub listen: String,
+    /// `sqlite://PATH` (created if missing).
+    pub database_url: String,
+    /// Id of the region this deployment serves.
+    pub region_id: String,
+    /// Name of the region, shown on the landing page.
+    pub region_name: String,
+    /// Public base URL for links in responses (default: from `Host`).
+    pub public_url: Option<String>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Lifetime of API tokens, in seconds.
+    pub token_ttl_seconds: i64,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://tiercare.db".into(),
+            region_id: "region".into(),
+            region_name: "tiercare region".into(),
+            public_url: None,
+            max_body_bytes: 16 * 1024 * 1024,
+            token_ttl_seconds: 8 * 3600,
+            log_format: "text".into(),
+        }
+    }
+}
+
+/// Flags that override the configuration, when given.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+impl Settings {
+    /// Loads settings from `base` defaults, the optional file, the
+    /// environment and the flags.
+    pub fn load(
+        base: Settings,
+        file: Option<&Path>,
+        flags: &Overrides,
+    ) -> Result<Settings, figment::Error> {
+        let mut fig = Figment::from(Serialized::defaults(base));
+        match file {
+            Some(f) => fig = fig.merge(Toml::file_exact(f)),
+            None => fig = fig.merge(Toml::file("tiercare.toml")),
+        }
+        fig.merge(Env::prefixed("TIERCARE_"))
+            .merge(Serialized::defaults(flags))
+            .extract()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_file_and_defaults() {
+        let dir = std::env::temp_dir().join(format!("tiercare-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\nregion_name = \"Test county\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(Settings::default(), Some(&file), &Overrides::default()).unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9000");
+        assert_eq!(s.region_name, "Test county");
+        let flags = Overrides {
+            listen: Some("127.0.0.1:1".into()),
+            database_url: None,
+        };
+        let s = Settings::load(Settings::default(), Some(&file), &flags).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:1");
+        std::fs::write(&file, "max_body_bytes = \"lots\"\n").unwrap();
+        assert!(Settings::load(Settings::default(), Some(&file), &Overrides::default()).is_err());
+    }
+}

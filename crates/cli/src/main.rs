@@ -1,0 +1,169 @@
+//! `tiercare`: serve the platform, run the demo county, manage users, and
+//! benchmark. See `tiercare --help`.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use tiercare::config::{Overrides, Settings};
+use tiercare::{bench, demo, startup, users};
+use tiercare_core::demo::DemoCounty;
+
+#[derive(Parser)]
+#[command(
+    name = "tiercare",
+    version,
+    about = "Tiered care for a region: family doctors, two-way referral, indicators"
+)]
+struct Cli {
+    /// Configuration file (TOML). Default: ./tiercare.toml if present.
+    #[arg(long, global = true, env = "TIERCARE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+struct ServerFlags {
+    /// Address to listen on, HOST:PORT [env: TIERCARE_LISTEN]
+    #[arg(long)]
+    listen: Option<String>,
+    /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+    #[arg(long)]
+    database: Option<String>,
+}
+
+impl ServerFlags {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            listen: self.listen.clone(),
+            database_url: self.database.clone(),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform.
+    Serve(ServerFlags),
+    /// Serve the platform with the bundled demo county loaded.
+    Demo {
+        #[command(flatten)]
+        server: ServerFlags,
+        /// Number of synthetic residents in the demo county.
+        #[arg(long, default_value_t = DemoCounty::DEFAULT_RESIDENTS)]
+        residents: usize,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Measure Patient create throughput and read latency on a fresh
+    /// embedded database, against baselines from the same run.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user account.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+        /// admin, coordinator, doctor, analyst or resident
+        #[arg(long)]
+        role: String,
+        /// Institution (Organization id) the user works at.
+        #[arg(long)]
+        institution: Option<String>,
+        /// Practitioner id of a doctor (gives access to their teams' patients).
+        #[arg(long)]
+        practitioner: Option<String>,
+        /// Patient id of a resident account.
+        #[arg(long)]
+        resident: Option<String>,
+        /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+        #[arg(long)]
+        database: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let file = cli.config.as_deref();
+    match cli.command {
+        Command::Serve(flags) => {
+            let settings = Settings::load(Settings::default(), file, &flags.overrides())?;
+            startup::init_logging(&settings.log_format);
+            let state = startup::app_state(startup::open_store(&settings).await?, &settings)?;
+            let listener = startup::bind(&settings).await?;
+            println!("tiercare listening on http://{}", listener.local_addr()?);
+            startup::run(listener, state).await
+        }
+        Command::Demo { server, residents } => {
+            let county = DemoCounty::generate(residents, 2026);
+            let base = Settings {
+                database_url: "sqlite://tiercare-demo.db".into(),
+                region_id: county.region.id.to_string(),
+                region_name: county.region.name.clone(),
+                ..Settings::default()
+            };
+            let settings = Settings::load(base, file, &server.overrides())?;
+            startup::init_logging(&settings.log_format);
+            let state = startup::app_state(startup::open_store(&settings).await?, &settings)?;
+            let loaded = demo::load(&state, &county)
+                .await
+                .context("loading the demo county")?;
+            let listener = startup::bind(&settings).await?;
+            let addr = listener.local_addr()?;
+            println!(
+                "tiercare demo: {} ({} records loaded now)",
+                county.region.name, loaded.records
+            );
+            println!("  URL:      http://{addr}/   (FHIR API: http://{addr}/fhir/r4/metadata)");
+            println!("  database: {}", settings.database_url);
+            println!("  demo users (demo only: these passwords are public):");
+            for u in &loaded.users {
+                println!("    {:<12} {:<24} {}", u.username, u.password, u.note);
+            }
+            println!(
+                "  try: curl -s -d grant_type=password -d username=doctor -d password=doctor-demo-2026 http://{addr}/auth/token"
+            );
+            startup::run(listener, state).await
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    password,
+                    role,
+                    institution,
+                    practitioner,
+                    resident,
+                    database,
+                },
+        } => {
+            let flags = Overrides {
+                listen: None,
+                database_url: database,
+            };
+            let settings = Settings::load(Settings::default(), file, &flags)?;
+            let store = startup::open_store(&settings).await?;
+            let spec = users::UserSpec {
+                username,
+                password,
+                role,
+                institution,
+                practitioner,
+                resident,
+            };
+            users::add_user(&store, &spec).await?;
+            store.close().await;
+            println!("added user {} ({})", spec.username, spec.role);
+            Ok(())
+        }
+        Command::Bench(args) => bench::run(args).await,
+    }
+}

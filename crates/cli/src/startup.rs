@@ -1,0 +1,85 @@
+//! Starting the server: open the store, build the app, bind, serve until
+//! SIGTERM or Ctrl-C, then drain requests and close the database.
+
+use crate::config::Settings;
+use anyhow::Context;
+use tiercare_api::{ApiConfig, AppState};
+use tiercare_store::Store;
+
+/// Opens the database named in the settings.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    Store::open(&settings.database_url)
+        .await
+        .with_context(|| format!("opening database {}", settings.database_url))
+}
+
+/// Builds the application state for the settings' region.
+pub fn app_state(store: Store, settings: &Settings) -> anyhow::Result<AppState> {
+    let region = settings
+        .region_id
+        .parse()
+        .with_context(|| format!("region_id {:?}", settings.region_id))?;
+    let config = ApiConfig {
+        public_url: settings.public_url.clone(),
+        max_body_bytes: settings.max_body_bytes,
+        token_ttl_seconds: settings.token_ttl_seconds,
+        ..ApiConfig::default()
+    };
+    Ok(AppState::new(store, region, &settings.region_name, config)?)
+}
+
+/// Binds the listener; port 0 picks a free port.
+pub async fn bind(settings: &Settings) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("binding {}", settings.listen))
+}
+
+/// Serves until SIGTERM or Ctrl-C.
+pub async fn run(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+    let store = state.store.clone();
+    tiercare_api::serve(listener, state, shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    store.close().await;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+/// Sets up logging: `RUST_LOG` filters (default `info`), text or JSON.
+pub fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,0 +1,90 @@
+//! Domain events: every change in the care network is recorded as one.
+//!
+//! Storage writes each event in the same transaction as the state it
+//! changes; indicators and the simulator read the same events. Events are
+//! versioned by their `kind` name: a new shape gets a new name, an old name
+//! never changes meaning.
+
+use crate::ResidentId;
+use crate::record::Record;
+use crate::resident::{Contract, Resident};
+use serde::{Deserialize, Serialize};
+
+/// Something that happened in the care network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Event {
+    /// A registry record was created.
+    Registered { record: Record },
+    /// A registry record was changed; `version` is its new version.
+    Revised { record: Record, version: u32 },
+    /// A resident signed a family-doctor contract (or moved to a new team).
+    ContractSigned {
+        resident: ResidentId,
+        contract: Contract,
+    },
+    /// A resident's contract was ended or withdrawn.
+    ContractEnded {
+        resident: ResidentId,
+        contract: Contract,
+    },
+}
+
+impl Event {
+    /// A stable, versioned name for the event, e.g. `institution.registered.v1`.
+    pub fn kind(&self) -> String {
+        match self {
+            Event::Registered { record } => format!("{}.registered.v1", record.kind()),
+            Event::Revised { record, .. } => format!("{}.revised.v1", record.kind()),
+            Event::ContractSigned { .. } => "contract.signed.v1".to_string(),
+            Event::ContractEnded { .. } => "contract.ended.v1".to_string(),
+        }
+    }
+
+    /// The events a change of a registry record produces: the record event,
+    /// plus contract events when a resident's contract changed.
+    pub fn for_change(before: Option<&Record>, after: &Record, version: u32) -> Vec<Event> {
+        let mut events = vec![match before {
+            None => Event::Registered {
+                record: after.clone(),
+            },
+            Some(_) => Event::Revised {
+                record: after.clone(),
+                version,
+            },
+        }];
+        if let Record::Resident(new) = after {
+            let old = match before {
+                Some(Record::Resident(old)) => old.contract.as_ref(),
+                _ => None,
+            };
+            events.extend(contract_events(old, new));
+        }
+        events
+    }
+}
+
+fn contract_events(old: Option<&Contract>, new: &Resident) -> Vec<Event> {
+    let resident = new.id.clone();
+    match (old, new.contract.as_ref()) {
+        (None, Some(c)) => vec![Event::ContractSigned {
+            resident,
+            contract: c.clone(),
+        }],
+        (Some(o), None) => vec![Event::ContractEnded {
+            resident,
+            contract: o.clone(),
+        }],
+        (Some(o), Some(c)) if o.team != c.team || o.signed_on != c.signed_on => vec![
+            Event::ContractEnded {
+                resident: resident.clone(),
+                contract: o.clone(),
+            },
+            Event::ContractSigned {
+                resident,
+                contract: c.clone(),
+            },
+        ],
+        _ => vec![],
+    }
+}

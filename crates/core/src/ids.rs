@@ -1,0 +1,123 @@
+//! Identifiers of the things in a care network.
+//!
+//! Each kind of record has its own id type so that a resident id can never be
+//! passed where an institution id is expected. Ids follow the FHIR `id` rules
+//! (1-64 characters of `A-Z a-z 0-9 - .`), so every id is also a valid FHIR
+//! logical id and can appear in a URL without escaping.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An id string failed the FHIR `id` rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid id {0:?}: use 1-64 characters of A-Z, a-z, 0-9, '-' and '.'")]
+pub struct InvalidId(pub String);
+
+/// Checks the FHIR `id` rules shared by every id type.
+pub fn check_id(s: &str) -> Result<(), InvalidId> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidId(s.to_string()))
+    }
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses an id, checking the FHIR `id` rules.
+            pub fn new(s: impl Into<String>) -> Result<Self, InvalidId> {
+                let s = s.into();
+                check_id(&s)?;
+                Ok(Self(s))
+            }
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl TryFrom<String> for $name {
+            type Error = InvalidId;
+            fn try_from(s: String) -> Result<Self, InvalidId> {
+                Self::new(s)
+            }
+        }
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl std::str::FromStr for $name {
+            type Err = InvalidId;
+            fn from_str(s: &str) -> Result<Self, InvalidId> {
+                Self::new(s)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A region served by one tiercare deployment (a county, a city, a province).
+    RegionId
+);
+id_type!(
+    /// A health institution: a clinic, a health centre or a hospital.
+    InstitutionId
+);
+id_type!(
+    /// A medical alliance (urban medical group, county medical community, ...).
+    AllianceId
+);
+id_type!(
+    /// One institution's membership of one alliance.
+    MembershipId
+);
+id_type!(
+    /// A physical place: an institution's site or a ward.
+    LocationId
+);
+id_type!(
+    /// A person who practises: doctor, nurse, coordinator.
+    PractitionerId
+);
+id_type!(
+    /// A practitioner's role at one institution.
+    RoleId
+);
+id_type!(
+    /// A family-doctor team at a primary institution.
+    TeamId
+);
+id_type!(
+    /// A resident of the region: a patient, or a patient-to-be.
+    ResidentId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_fhir_rules() {
+        assert!(ResidentId::new("r-001.a").is_ok());
+        assert!(ResidentId::new("").is_err());
+        assert!(ResidentId::new("a/b").is_err());
+        assert!(ResidentId::new("x".repeat(65)).is_err());
+        let parsed: Result<ResidentId, _> = serde_json::from_str("\"bad id\"");
+        assert!(parsed.is_err());
+    }
+}

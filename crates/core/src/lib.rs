@@ -1,0 +1,23 @@
+//! tiercare-core: the domain of tiered care ("hierarchical diagnosis and
+//! treatment"), in pure Rust with no I/O.
+//!
+//! The modules follow the domain: [`network`] is the region's institutions,
+//! alliances and practitioners; [`resident`] the people they serve and their
+//! family-doctor contracts; [`catalogue`] the conditions and the level each
+//! belongs at; [`access`] who may see whose data; [`events`] the record of
+//! every change; [`demo`] the bundled demo county. Storage, HTTP and
+//! simulation sit around this crate and all use the same rules.
+
+pub mod access;
+pub mod catalogue;
+pub mod demo;
+pub mod events;
+pub mod ids;
+pub mod level;
+pub mod network;
+pub mod record;
+pub mod resident;
+
+pub use ids::*;
+pub use level::{Level, Specialty};
+pub use record::Record;

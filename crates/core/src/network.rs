@@ -1,0 +1,480 @@
+//! The care network of a region: institutions, alliances, practitioners and
+//! family-doctor teams.
+//!
+//! Constructors check the rules that do not need to look anything up (a
+//! village clinic is always primary care, a hospital never is; an alliance
+//! member list has no duplicates). Rules that need other records (the team's
+//! institution is primary care, the lead of an alliance exists) are checked
+//! by the service that stores the record, which can see them.
+
+use crate::level::coded_enum;
+use crate::{
+    AllianceId, InstitutionId, Level, LocationId, MembershipId, PractitionerId, RegionId, RoleId,
+    Specialty, TeamId,
+};
+use serde::{Deserialize, Serialize};
+
+/// A rule of the network model was broken; the message names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct NetworkError {
+    /// The field at fault, as named in the record.
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl NetworkError {
+    pub(crate) fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// The region one deployment serves. Every record belongs to one region, so
+/// the schema can later be distributed by region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Region {
+    pub id: RegionId,
+    pub name: String,
+    /// Administrative division code, e.g. "420000" for Hubei.
+    pub division_code: Option<String>,
+    pub population: u64,
+}
+
+coded_enum!(
+    /// What sort of institution this is. The kind fixes which levels it may
+    /// have: grassroots kinds are always primary care.
+    InstitutionKind {
+        CommunityHealthCentre = "chc" / "Community health centre",
+        CommunityStation = "community-station" / "Community health station",
+        TownshipCentre = "township-centre" / "Township health centre",
+        VillageClinic = "village-clinic" / "Village clinic",
+        CountyHospital = "county-hospital" / "County or district hospital",
+        SpecialisedHospital = "specialised-hospital" / "Specialised hospital",
+        MunicipalHospital = "municipal-hospital" / "Municipal or tertiary hospital",
+    }
+);
+
+impl InstitutionKind {
+    /// Whether an institution of this kind may be registered at `level`.
+    pub fn allows(self, level: Level) -> bool {
+        match self {
+            InstitutionKind::CommunityHealthCentre
+            | InstitutionKind::CommunityStation
+            | InstitutionKind::TownshipCentre
+            | InstitutionKind::VillageClinic => level == Level::Primary,
+            InstitutionKind::CountyHospital
+            | InstitutionKind::SpecialisedHospital
+            | InstitutionKind::MunicipalHospital => level != Level::Primary,
+        }
+    }
+}
+
+/// Where an institution is: enough to measure travel and to show it on a map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    /// Street address as written locally.
+    pub address: String,
+    /// District, county or township the place belongs to.
+    pub district: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+impl Place {
+    fn check(&self) -> Result<(), NetworkError> {
+        if !(-90.0..=90.0).contains(&self.latitude) {
+            return Err(NetworkError::new(
+                "location.latitude",
+                "must be within -90..90",
+            ));
+        }
+        if !(-180.0..=180.0).contains(&self.longitude) {
+            return Err(NetworkError::new(
+                "location.longitude",
+                "must be within -180..180",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How much an institution can do in a day. Beds are staffed beds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Capacity {
+    pub physicians: u32,
+    pub daily_outpatient_slots: u32,
+    pub beds: u32,
+}
+
+/// A clinical department of an institution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    pub specialty: Specialty,
+    /// Outpatient slots per day in this department.
+    pub daily_slots: u32,
+    pub beds: u32,
+}
+
+/// A health institution at one level of care.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Institution {
+    pub id: InstitutionId,
+    pub region: RegionId,
+    pub name: String,
+    /// Official identifier (unified social credit code or licence number).
+    pub identifier: Option<String>,
+    pub kind: InstitutionKind,
+    pub level: Level,
+    /// The institution this one belongs to (a community station under its
+    /// community health centre, a village clinic under its township centre).
+    pub part_of: Option<InstitutionId>,
+    pub place: Option<Place>,
+    pub departments: Vec<Department>,
+    pub capacity: Capacity,
+    pub active: bool,
+}
+
+impl Institution {
+    /// Checks the rules of a single institution record.
+    pub fn validate(&self) -> Result<(), NetworkError> {
+        if self.name.trim().is_empty() {
+            return Err(NetworkError::new("name", "must not be empty"));
+        }
+        if !self.kind.allows(self.level) {
+            return Err(NetworkError::new(
+                "level",
+                format!(
+                    "a {} cannot be at {} level",
+                    self.kind.display(),
+                    self.level
+                ),
+            ));
+        }
+        if self.part_of.as_ref() == Some(&self.id) {
+            return Err(NetworkError::new(
+                "partOf",
+                "an institution cannot be part of itself",
+            ));
+        }
+        let mut seen = Vec::new();
+        for d in &self.departments {
+            if seen.contains(&d.specialty) {
+                return Err(NetworkError::new(
+                    "department",
+                    format!("department {} is listed twice", d.specialty),
+                ));
+            }
+            seen.push(d.specialty);
+        }
+        if let Some(p) = &self.place {
+            p.check()?;
+        }
+        Ok(())
+    }
+
+    /// Whether this institution has a department of the given specialty.
+    pub fn has_department(&self, specialty: Specialty) -> bool {
+        self.departments.iter().any(|d| d.specialty == specialty)
+    }
+}
+
+coded_enum!(
+    /// The kinds of medical alliance named by national policy.
+    AllianceKind {
+        UrbanMedicalGroup = "urban-medical-group" / "Urban medical group",
+        CountyMedicalCommunity = "county-medical-community" / "County medical community",
+        SpecialistLeague = "specialist-league" / "Specialist league",
+        TelemedicineNetwork = "telemedicine-network" / "Telemedicine network",
+    }
+);
+
+coded_enum!(
+    /// How closely an alliance's members are bound.
+    Closeness {
+        /// One legal and financial entity, unified staff and budget.
+        Tight = "tight" / "Tight (one entity)",
+        /// Contracts between a lead hospital and its members.
+        SemiCompact = "semi-compact" / "Semi-compact (contractual)",
+        /// Cooperation on technique, training and equipment only.
+        Loose = "loose" / "Loose (cooperation)",
+    }
+);
+
+/// A medical alliance, led by one institution (usually its top hospital).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alliance {
+    pub id: AllianceId,
+    pub region: RegionId,
+    pub name: String,
+    pub kind: AllianceKind,
+    pub closeness: Closeness,
+    pub lead: InstitutionId,
+}
+
+impl Alliance {
+    /// Checks the rules of a single alliance record.
+    pub fn validate(&self) -> Result<(), NetworkError> {
+        if self.name.trim().is_empty() {
+            return Err(NetworkError::new("name", "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+/// One institution's membership of an alliance. The lead institution is a
+/// member too, with `is_lead` set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Membership {
+    pub id: MembershipId,
+    pub alliance: AllianceId,
+    pub institution: InstitutionId,
+    pub is_lead: bool,
+    /// ISO date the membership began.
+    pub since: Option<time::Date>,
+}
+
+/// A physical place inside an institution that is not the institution itself
+/// (a site, a ward); institutions' own addresses live on [`Institution`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    pub id: LocationId,
+    pub institution: InstitutionId,
+    pub name: String,
+    pub place: Option<Place>,
+}
+
+coded_enum!(
+    /// Gender as recorded for people (FHIR administrative gender).
+    Gender {
+        Male = "male" / "Male",
+        Female = "female" / "Female",
+        Other = "other" / "Other",
+        Unknown = "unknown" / "Unknown",
+    }
+);
+
+/// A person's name: family name first, as it is written in China.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName {
+    pub family: String,
+    pub given: String,
+}
+
+impl PersonName {
+    /// The name as one string, family name first.
+    pub fn full(&self) -> String {
+        if self.given.is_empty() {
+            self.family.clone()
+        } else {
+            format!("{} {}", self.family, self.given)
+        }
+    }
+
+    pub(crate) fn check(&self, field: &'static str) -> Result<(), NetworkError> {
+        if self.family.trim().is_empty() && self.given.trim().is_empty() {
+            return Err(NetworkError::new(
+                field,
+                "a name needs a family or a given name",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A person who practises medicine or nursing in the region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Practitioner {
+    pub id: PractitionerId,
+    pub region: RegionId,
+    pub name: PersonName,
+    /// Practising licence number.
+    pub licence: Option<String>,
+    pub gender: Gender,
+    pub active: bool,
+}
+
+impl Practitioner {
+    /// Checks the rules of a single practitioner record.
+    pub fn validate(&self) -> Result<(), NetworkError> {
+        self.name.check("name")
+    }
+}
+
+coded_enum!(
+    /// What a practitioner does at an institution.
+    PractitionerRoleKind {
+        FamilyDoctor = "family-doctor" / "Family doctor",
+        Specialist = "specialist" / "Specialist",
+        ReferralCoordinator = "referral-coordinator" / "Referral coordinator",
+        Nurse = "nurse" / "Nurse",
+    }
+);
+
+/// A practitioner's role at one institution. A doctor licensed for
+/// multi-site practice has one role per institution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PractitionerRole {
+    pub id: RoleId,
+    pub practitioner: PractitionerId,
+    pub institution: InstitutionId,
+    pub role: PractitionerRoleKind,
+    pub specialty: Option<Specialty>,
+    pub active: bool,
+}
+
+impl PractitionerRole {
+    /// Checks the role against the level of the institution it is at: family
+    /// doctors work at primary institutions; a specialist names a specialty.
+    pub fn validate_at(&self, institution: &Institution) -> Result<(), NetworkError> {
+        if self.role == PractitionerRoleKind::FamilyDoctor && institution.level != Level::Primary {
+            return Err(NetworkError::new(
+                "organization",
+                "a family doctor's role must be at a primary institution",
+            ));
+        }
+        if self.role == PractitionerRoleKind::Specialist && self.specialty.is_none() {
+            return Err(NetworkError::new(
+                "specialty",
+                "a specialist must name a specialty",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A family-doctor team at a primary institution: the unit residents sign a
+/// contract with. Usually a family doctor, a nurse and a public-health
+/// worker, with one family doctor as lead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FamilyDoctorTeam {
+    pub id: TeamId,
+    pub region: RegionId,
+    pub name: String,
+    pub institution: InstitutionId,
+    pub lead: PractitionerId,
+    /// Every member, the lead included.
+    pub members: Vec<PractitionerId>,
+    pub active: bool,
+}
+
+impl FamilyDoctorTeam {
+    /// Checks the team on its own and against its institution.
+    pub fn validate_at(&self, institution: &Institution) -> Result<(), NetworkError> {
+        if self.name.trim().is_empty() {
+            return Err(NetworkError::new("name", "must not be empty"));
+        }
+        if institution.level != Level::Primary {
+            return Err(NetworkError::new(
+                "managingOrganization",
+                "a family-doctor team belongs to a primary institution",
+            ));
+        }
+        if !self.members.contains(&self.lead) {
+            return Err(NetworkError::new(
+                "participant",
+                "the team lead must be a member",
+            ));
+        }
+        let mut sorted = self.members.clone();
+        sorted.sort();
+        sorted.dedup();
+        if sorted.len() != self.members.len() {
+            return Err(NetworkError::new("participant", "a member is listed twice"));
+        }
+        Ok(())
+    }
+
+    /// Whether the practitioner is on this team.
+    pub fn has_member(&self, p: &PractitionerId) -> bool {
+        self.members.contains(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clinic(kind: InstitutionKind, level: Level) -> Institution {
+        Institution {
+            id: InstitutionId::new("i1").unwrap(),
+            region: RegionId::new("r").unwrap(),
+            name: "Clinic".into(),
+            identifier: None,
+            kind,
+            level,
+            part_of: None,
+            place: None,
+            departments: vec![],
+            capacity: Capacity::default(),
+            active: true,
+        }
+    }
+
+    #[test]
+    fn kind_fixes_the_possible_levels() {
+        assert!(
+            clinic(InstitutionKind::VillageClinic, Level::Primary)
+                .validate()
+                .is_ok()
+        );
+        let err = clinic(InstitutionKind::VillageClinic, Level::Tertiary)
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.field, "level");
+        assert!(
+            clinic(InstitutionKind::CountyHospital, Level::Primary)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            clinic(InstitutionKind::MunicipalHospital, Level::Tertiary)
+                .validate()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn family_doctors_work_in_primary_care() {
+        let role = PractitionerRole {
+            id: RoleId::new("pr1").unwrap(),
+            practitioner: PractitionerId::new("p1").unwrap(),
+            institution: InstitutionId::new("i1").unwrap(),
+            role: PractitionerRoleKind::FamilyDoctor,
+            specialty: None,
+            active: true,
+        };
+        assert!(
+            role.validate_at(&clinic(InstitutionKind::TownshipCentre, Level::Primary))
+                .is_ok()
+        );
+        let hospital = clinic(InstitutionKind::CountyHospital, Level::Secondary);
+        assert_eq!(
+            role.validate_at(&hospital).unwrap_err().field,
+            "organization"
+        );
+    }
+
+    #[test]
+    fn team_lead_must_be_a_member() {
+        let p = |s: &str| PractitionerId::new(s).unwrap();
+        let mut team = FamilyDoctorTeam {
+            id: TeamId::new("t1").unwrap(),
+            region: RegionId::new("r").unwrap(),
+            name: "Team 1".into(),
+            institution: InstitutionId::new("i1").unwrap(),
+            lead: p("a"),
+            members: vec![p("b")],
+            active: true,
+        };
+        let chc = clinic(InstitutionKind::CommunityHealthCentre, Level::Primary);
+        assert!(team.validate_at(&chc).is_err());
+        team.members.push(p("a"));
+        assert!(team.validate_at(&chc).is_ok());
+        team.members.push(p("a"));
+        assert!(team.validate_at(&chc).is_err());
+    }
+}

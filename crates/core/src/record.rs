@@ -1,0 +1,86 @@
+//! The records of the care network as one sum type, so storage and events can
+//! carry "any registry record" without losing its type.
+
+use crate::RegionId;
+use crate::network::{
+    Alliance, FamilyDoctorTeam, Institution, Membership, Practitioner, PractitionerRole, Site,
+};
+use crate::resident::Resident;
+use serde::{Deserialize, Serialize};
+
+/// Any record of the registry. Serialised with a `record` tag so a stored
+/// body always says what it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "kebab-case")]
+pub enum Record {
+    Institution(Institution),
+    Alliance(Alliance),
+    Membership(Membership),
+    Site(Site),
+    Practitioner(Practitioner),
+    Role(PractitionerRole),
+    Team(FamilyDoctorTeam),
+    Resident(Resident),
+}
+
+impl Record {
+    /// The record's id as text.
+    pub fn id(&self) -> &str {
+        match self {
+            Record::Institution(r) => r.id.as_str(),
+            Record::Alliance(r) => r.id.as_str(),
+            Record::Membership(r) => r.id.as_str(),
+            Record::Site(r) => r.id.as_str(),
+            Record::Practitioner(r) => r.id.as_str(),
+            Record::Role(r) => r.id.as_str(),
+            Record::Team(r) => r.id.as_str(),
+            Record::Resident(r) => r.id.as_str(),
+        }
+    }
+
+    /// The FHIR resource type the record is exchanged as. Institutions and
+    /// alliances are both `Organization`s and share one id space.
+    pub fn resource_type(&self) -> &'static str {
+        match self {
+            Record::Institution(_) | Record::Alliance(_) => "Organization",
+            Record::Membership(_) => "OrganizationAffiliation",
+            Record::Site(_) => "Location",
+            Record::Practitioner(_) => "Practitioner",
+            Record::Role(_) => "PractitionerRole",
+            Record::Team(_) => "CareTeam",
+            Record::Resident(_) => "Patient",
+        }
+    }
+
+    /// A short name for the kind of record, used in event names.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Record::Institution(_) => "institution",
+            Record::Alliance(_) => "alliance",
+            Record::Membership(_) => "membership",
+            Record::Site(_) => "site",
+            Record::Practitioner(_) => "practitioner",
+            Record::Role(_) => "practitioner-role",
+            Record::Team(_) => "team",
+            Record::Resident(_) => "resident",
+        }
+    }
+
+    /// The region the record belongs to, where it carries one itself.
+    pub fn region(&self) -> Option<&RegionId> {
+        match self {
+            Record::Institution(r) => Some(&r.region),
+            Record::Alliance(r) => Some(&r.region),
+            Record::Practitioner(r) => Some(&r.region),
+            Record::Team(r) => Some(&r.region),
+            Record::Resident(r) => Some(&r.region),
+            Record::Membership(_) | Record::Site(_) | Record::Role(_) => None,
+        }
+    }
+
+    /// Whether the record is patient data (its reads and writes are audited
+    /// and follow care relationships).
+    pub fn is_patient_data(&self) -> bool {
+        matches!(self, Record::Resident(_))
+    }
+}

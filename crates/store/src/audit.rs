@@ -1,0 +1,162 @@
+//! The audit trail: who touched which patient's data, when, and whether they
+//! were allowed to. Append-only; denied attempts are recorded too.
+
+use crate::{Store, StoreError, now_text};
+use sqlx::{Any, AssertSqlSafe, Executor, Row};
+
+/// How an audited attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditOutcome {
+    Success,
+    /// Refused by access rules.
+    Denied,
+    /// Allowed but failed (bad input, conflict).
+    Failed,
+}
+
+impl AuditOutcome {
+    /// Stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditOutcome::Success => "success",
+            AuditOutcome::Denied => "denied",
+            AuditOutcome::Failed => "failed",
+        }
+    }
+    fn from_code(s: &str) -> AuditOutcome {
+        match s {
+            "success" => AuditOutcome::Success,
+            "denied" => AuditOutcome::Denied,
+            _ => AuditOutcome::Failed,
+        }
+    }
+}
+
+/// One audited access.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// Sequence number; 0 until stored.
+    pub seq: i64,
+    /// RFC 3339 UTC; filled in when stored if empty.
+    pub recorded_at: String,
+    pub username: String,
+    pub role: String,
+    /// `read`, `vread`, `search`, `create`, `update`.
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    /// The resident whose data it was, when known.
+    pub patient: Option<String>,
+    pub outcome: AuditOutcome,
+    pub detail: String,
+}
+
+/// A search of the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub patient: Option<String>,
+    pub username: Option<String>,
+    pub outcome: Option<AuditOutcome>,
+    pub count: u32,
+    pub offset: u32,
+}
+
+pub(crate) async fn insert_audit<'e, E>(exec: E, a: &AuditEntry) -> Result<(), StoreError>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let at = if a.recorded_at.is_empty() {
+        now_text()
+    } else {
+        a.recorded_at.clone()
+    };
+    sqlx::query(
+        "INSERT INTO audit (recorded_at, username, role, action, resource_type, resource_id, patient, outcome, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(at)
+    .bind(&a.username)
+    .bind(&a.role)
+    .bind(&a.action)
+    .bind(&a.resource_type)
+    .bind(a.resource_id.clone())
+    .bind(a.patient.clone())
+    .bind(a.outcome.code())
+    .bind(&a.detail)
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Appends audit entries durably, in one transaction.
+    pub async fn audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        for a in entries {
+            insert_audit(&mut *tx, a).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Searches the audit trail, newest first; returns a page and the total.
+    pub async fn audit_search(&self, q: &AuditQuery) -> Result<(Vec<AuditEntry>, u64), StoreError> {
+        let mut clause = String::from(" FROM audit WHERE 1 = 1");
+        let mut binds: Vec<String> = Vec::new();
+        for (col, val) in [
+            ("patient", q.patient.clone()),
+            ("username", q.username.clone()),
+            ("outcome", q.outcome.map(|o| o.code().to_string())),
+        ] {
+            if let Some(v) = val {
+                binds.push(v);
+                clause.push_str(&format!(" AND {col} = ${}", binds.len()));
+            }
+        }
+        let mut count =
+            sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT COUNT(*){clause}")));
+        for b in &binds {
+            count = count.bind(b.as_str());
+        }
+        let total = count.fetch_one(&self.read).await?;
+        let sql = format!(
+            "SELECT *{clause} ORDER BY seq DESC LIMIT {} OFFSET {}",
+            q.count, q.offset
+        );
+        let mut page = sqlx::query(AssertSqlSafe(sql));
+        for b in &binds {
+            page = page.bind(b.as_str());
+        }
+        let rows = page.fetch_all(&self.read).await?;
+        let entries = rows
+            .iter()
+            .map(entry_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((entries, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// Reads one audit entry by sequence number.
+    pub async fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>, StoreError> {
+        let row = sqlx::query("SELECT * FROM audit WHERE seq = $1")
+            .bind(seq)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(entry_from_row).transpose()
+    }
+}
+
+fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+    let outcome: String = r.try_get("outcome")?;
+    Ok(AuditEntry {
+        seq: r.try_get("seq")?,
+        recorded_at: r.try_get("recorded_at")?,
+        username: r.try_get("username")?,
+        role: r.try_get("role")?,
+        action: r.try_get("action")?,
+        resource_type: r.try_get("resource_type")?,
+        resource_id: r.try_get("resource_id")?,
+        patient: r.try_get("patient")?,
+        outcome: AuditOutcome::from_code(&outcome),
+        detail: r.try_get("detail")?,
+    })
+}

@@ -1,0 +1,35 @@
+//! tiercare-store: persistence for tiercare.
+//!
+//! The store keeps the current version of every registry record, its
+//! history, a small search index, and an append-only log of domain events.
+//! A write changes the record, its index and its events in **one
+//! transaction**, so the log and the state never disagree.
+//!
+//! The embedded default is SQLite in WAL mode with `synchronous=FULL`: once a
+//! write has been acknowledged it is on disk and survives a crash or a power
+//! cut. All SQL uses `$1` placeholders and types both SQLite and PostgreSQL
+//! accept, through sqlx's runtime-selected `Any` driver, so a PostgreSQL
+//! backend is a second migration folder away.
+
+mod audit;
+mod db;
+mod error;
+mod records;
+mod users;
+
+pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
+pub use db::Store;
+pub use error::StoreError;
+pub use records::{Expect, Filter, Match, Query, Stored, StoredEvent, Write};
+pub use users::{NewUser, User};
+
+/// The current time as RFC 3339 text in UTC with milliseconds, the form
+/// every stored time has (and a valid FHIR `instant`).
+pub fn now_text() -> String {
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&fmt)
+        .unwrap_or_default()
+}

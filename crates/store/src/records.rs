@@ -1,0 +1,459 @@
+//! Versioned registry records, their search index and their events.
+
+use crate::audit::{AuditEntry, insert_audit};
+use crate::{Store, StoreError, now_text};
+// Dynamic SQL here is assembled from fixed fragments and numbered
+// placeholders only; every value is bound, never spliced in.
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use tiercare_core::Record;
+use tiercare_core::events::Event;
+
+/// What the writer expects of the record's current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// The record must not exist yet (create).
+    New,
+    /// The record must exist at exactly this version (update with
+    /// `If-Match`).
+    Version(u32),
+    /// Create or replace, whatever is there (update without `If-Match`).
+    Any,
+}
+
+/// One record to write, with the search terms it is found by.
+#[derive(Debug, Clone)]
+pub struct Write {
+    pub record: Record,
+    pub expect: Expect,
+    /// `(parameter, value)` pairs; values should already be normalised
+    /// (lower-cased for text) by the caller, who owns the search semantics.
+    pub index: Vec<(String, String)>,
+    /// Who made the change, for the event log.
+    pub actor: String,
+}
+
+/// A record as stored, with its version metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    pub record: Record,
+    pub version: u32,
+    /// RFC 3339 UTC time of the last change.
+    pub updated_at: String,
+    /// Whether the write created the record (false for reads and updates).
+    pub created: bool,
+}
+
+/// How a search value is compared with indexed values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    Exact,
+    /// The indexed value starts with the search value.
+    Prefix,
+}
+
+/// One search parameter: the record matches if any of `values` matches.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub param: String,
+    pub values: Vec<String>,
+    pub matching: Match,
+}
+
+/// A search over one resource type: every filter must match (AND), results
+/// ordered by id and paged.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub resource_type: String,
+    pub filters: Vec<Filter>,
+    pub count: u32,
+    pub offset: u32,
+}
+
+/// A stored domain event.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub kind: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub event: Event,
+}
+
+fn decode(resource_type: &str, body: &str) -> Result<Record, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt(resource_type.into(), e.to_string()))
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt("record".into(), e.to_string()))
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 1);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+impl Store {
+    /// Reads the current version of a record.
+    pub async fn get(&self, resource_type: &str, id: &str) -> Result<Option<Stored>, StoreError> {
+        let row = sqlx::query(
+            "SELECT version, updated_at, body FROM records WHERE resource_type = $1 AND id = $2",
+        )
+        .bind(resource_type)
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| stored_from_row(resource_type, &r)).transpose()
+    }
+
+    /// Reads one past (or the current) version of a record.
+    pub async fn get_version(
+        &self,
+        resource_type: &str,
+        id: &str,
+        version: u32,
+    ) -> Result<Option<Stored>, StoreError> {
+        let row = sqlx::query(
+            "SELECT version, updated_at, body FROM record_history \
+             WHERE resource_type = $1 AND id = $2 AND version = $3",
+        )
+        .bind(resource_type)
+        .bind(id)
+        .bind(i64::from(version))
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| stored_from_row(resource_type, &r)).transpose()
+    }
+
+    /// Writes one record with its index and events in one transaction.
+    pub async fn write(
+        &self,
+        write: Write,
+        audit: Option<AuditEntry>,
+    ) -> Result<Stored, StoreError> {
+        let mut out = self
+            .write_all(vec![write], audit.into_iter().collect())
+            .await?;
+        out.pop()
+            .ok_or_else(|| StoreError::Corrupt("write".into(), "no result".into()))
+    }
+
+    /// Writes several records in one transaction: all of them or none. Used
+    /// for FHIR transaction bundles and the demo load. Audit entries for
+    /// patient data are written in the same transaction.
+    pub async fn write_all(
+        &self,
+        writes: Vec<Write>,
+        audit: Vec<AuditEntry>,
+    ) -> Result<Vec<Stored>, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let now = now_text();
+        let mut out = Vec::with_capacity(writes.len());
+        for w in writes {
+            out.push(write_one(&mut tx, w, &now).await?);
+        }
+        for a in &audit {
+            insert_audit(&mut *tx, a).await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Finds records; returns one page and the total number of matches.
+    pub async fn search(&self, q: &Query) -> Result<(Vec<Stored>, u64), StoreError> {
+        let mut clause = String::from(" FROM records r WHERE r.resource_type = $1");
+        let mut binds: Vec<String> = vec![q.resource_type.clone()];
+        for f in &q.filters {
+            if f.values.is_empty() {
+                continue;
+            }
+            let mut alts = Vec::new();
+            for v in &f.values {
+                binds.push(match f.matching {
+                    Match::Exact => v.clone(),
+                    Match::Prefix => escape_like(v),
+                });
+                let n = binds.len();
+                alts.push(match (f.param.as_str(), f.matching) {
+                    ("_id", _) => format!("r.id = ${n}"),
+                    (_, Match::Exact) => format!("s.value = ${n}"),
+                    (_, Match::Prefix) => format!("s.value LIKE ${n} ESCAPE '\\'"),
+                });
+            }
+            if f.param == "_id" {
+                clause.push_str(&format!(" AND ({})", alts.join(" OR ")));
+            } else {
+                binds.push(f.param.clone());
+                let n = binds.len();
+                clause.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM search_index s WHERE s.resource_type = r.resource_type \
+                     AND s.id = r.id AND s.param = ${n} AND ({}))",
+                    alts.join(" OR ")
+                ));
+            }
+        }
+        let count_sql = format!("SELECT COUNT(*) AS n{clause}");
+        let mut count = sqlx::query(AssertSqlSafe(count_sql));
+        for b in &binds {
+            count = count.bind(b.as_str());
+        }
+        let total: i64 = count.fetch_one(&self.read).await?.try_get("n")?;
+
+        let page_sql = format!(
+            "SELECT r.version, r.updated_at, r.body{clause} ORDER BY r.id LIMIT {} OFFSET {}",
+            q.count, q.offset
+        );
+        let mut page = sqlx::query(AssertSqlSafe(page_sql));
+        for b in &binds {
+            page = page.bind(b.as_str());
+        }
+        let rows = page.fetch_all(&self.read).await?;
+        let found = rows
+            .iter()
+            .map(|r| stored_from_row(&q.resource_type, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((found, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// The ids of records of `resource_type` whose index has
+    /// `param = value`; used to follow relationships (a practitioner's teams).
+    pub async fn ids_where(
+        &self,
+        resource_type: &str,
+        param: &str,
+        value: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id FROM search_index WHERE resource_type = $1 AND param = $2 AND value = $3 ORDER BY id",
+        )
+        .bind(resource_type)
+        .bind(param)
+        .bind(value)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("id").map_err(StoreError::from))
+            .collect()
+    }
+
+    /// Number of records of a type.
+    pub async fn count(&self, resource_type: &str) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM records WHERE resource_type = $1")
+            .bind(resource_type)
+            .fetch_one(&self.read)
+            .await?
+            .try_get("n")?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Events after `after_seq`, oldest first, at most `limit`.
+    pub async fn events_after(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, kind, resource_type, resource_id, payload FROM events \
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let payload: String = r.try_get("payload")?;
+                Ok(StoredEvent {
+                    seq: r.try_get("seq")?,
+                    kind: r.try_get("kind")?,
+                    resource_type: r.try_get("resource_type")?,
+                    resource_id: r.try_get("resource_id")?,
+                    event: serde_json::from_str(&payload)
+                        .map_err(|e| StoreError::Corrupt("event".into(), e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn stored_from_row(resource_type: &str, r: &sqlx::any::AnyRow) -> Result<Stored, StoreError> {
+    let version: i64 = r.try_get("version")?;
+    let body: String = r.try_get("body")?;
+    Ok(Stored {
+        record: decode(resource_type, &body)?,
+        version: u32::try_from(version).unwrap_or(0),
+        updated_at: r.try_get("updated_at")?,
+        created: false,
+    })
+}
+
+async fn current(
+    tx: &mut Transaction<'_, Any>,
+    resource_type: &str,
+    id: &str,
+) -> Result<Option<(u32, Record)>, StoreError> {
+    let row = sqlx::query("SELECT version, body FROM records WHERE resource_type = $1 AND id = $2")
+        .bind(resource_type)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match row {
+        None => Ok(None),
+        Some(r) => {
+            let v: i64 = r.try_get("version")?;
+            let body: String = r.try_get("body")?;
+            Ok(Some((
+                u32::try_from(v).unwrap_or(0),
+                decode(resource_type, &body)?,
+            )))
+        }
+    }
+}
+
+async fn write_one(
+    tx: &mut Transaction<'_, Any>,
+    w: Write,
+    now: &str,
+) -> Result<Stored, StoreError> {
+    let rt = w.record.resource_type();
+    let id = w.record.id().to_string();
+    let before = current(tx, rt, &id).await?;
+    let version = match (w.expect, &before) {
+        (Expect::New, Some(_)) => {
+            return Err(StoreError::AlreadyExists {
+                resource_type: rt.into(),
+                id,
+            });
+        }
+        (Expect::Version(_), None) => {
+            return Err(StoreError::NotFound {
+                resource_type: rt.into(),
+                id,
+            });
+        }
+        (Expect::Version(expected), Some((current, _))) if *current != expected => {
+            return Err(StoreError::VersionConflict {
+                resource_type: rt.into(),
+                id,
+                expected,
+                current: *current,
+            });
+        }
+        (_, Some((current, _))) => current + 1,
+        (_, None) => 1,
+    };
+    // A record of the other kind under the same id (an alliance where an
+    // institution is) would change its meaning: refuse.
+    if let Some((_, old)) = &before
+        && old.kind() != w.record.kind()
+    {
+        return Err(StoreError::AlreadyExists {
+            resource_type: rt.into(),
+            id,
+        });
+    }
+    let body = encode(&w.record)?;
+    let region = w.record.region().map(|r| r.to_string());
+    if before.is_none() {
+        sqlx::query(
+            "INSERT INTO records (resource_type, id, region, version, updated_at, body) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(rt)
+        .bind(&id)
+        .bind(region.clone())
+        .bind(i64::from(version))
+        .bind(now)
+        .bind(&body)
+        .execute(&mut **tx)
+        .await?;
+    } else {
+        sqlx::query(
+            "UPDATE records SET version = $1, updated_at = $2, body = $3, region = $4 \
+             WHERE resource_type = $5 AND id = $6",
+        )
+        .bind(i64::from(version))
+        .bind(now)
+        .bind(&body)
+        .bind(region.clone())
+        .bind(rt)
+        .bind(&id)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("DELETE FROM search_index WHERE resource_type = $1 AND id = $2")
+            .bind(rt)
+            .bind(&id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO record_history (resource_type, id, version, updated_at, body) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(rt)
+    .bind(&id)
+    .bind(i64::from(version))
+    .bind(now)
+    .bind(&body)
+    .execute(&mut **tx)
+    .await?;
+    insert_index(tx, rt, &id, &w.index).await?;
+    let events = Event::for_change(before.as_ref().map(|(_, r)| r), &w.record, version);
+    for e in &events {
+        sqlx::query(
+            "INSERT INTO events (region, recorded_at, kind, resource_type, resource_id, actor, payload) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(region.clone())
+        .bind(now)
+        .bind(e.kind())
+        .bind(rt)
+        .bind(&id)
+        .bind(&w.actor)
+        .bind(encode(e)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(Stored {
+        record: w.record,
+        version,
+        updated_at: now.to_string(),
+        created: before.is_none(),
+    })
+}
+
+async fn insert_index(
+    tx: &mut Transaction<'_, Any>,
+    rt: &str,
+    id: &str,
+    terms: &[(String, String)],
+) -> Result<(), StoreError> {
+    // Several rows per statement: far fewer round trips for records with
+    // many search terms.
+    for chunk in terms.chunks(64) {
+        let mut sql =
+            String::from("INSERT INTO search_index (resource_type, id, param, value) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let b = i * 4;
+            sql.push_str(&format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (param, value) in chunk {
+            q = q
+                .bind(rt)
+                .bind(id)
+                .bind(param.as_str())
+                .bind(value.as_str());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
