@@ -369,13 +369,13 @@ pub async fn update(
     let rt = registry_type(&type_name)?;
     tiercare_core::check_id(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
-    if let Some(body_id) = value.get("id") {
-        if body_id.as_str() != Some(id.as_str()) {
-            return Err(ApiError::invalid(
-                format!("{}.id", rt.name()),
-                format!("the body's id must be {id:?}, as in the URL"),
-            ));
-        }
+    if let Some(body_id) = value.get("id")
+        && body_id.as_str() != Some(id.as_str())
+    {
+        return Err(ApiError::invalid(
+            format!("{}.id", rt.name()),
+            format!("the body's id must be {id:?}, as in the URL"),
+        ));
     }
     let expect = match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
         None => Expect::Any,

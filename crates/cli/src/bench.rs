@@ -39,7 +39,7 @@ fn patient(i: usize, team: &str) -> Value {
         "resourceType": "Patient",
         "identifier": [{"system": "https://tiercare.org/fhir/sid/resident-id", "value": format!("BENCH{i:08}")}],
         "name": [{"family": "Bench", "given": [format!("Resident{i}")]}],
-        "gender": if i % 2 == 0 { "female" } else { "male" },
+        "gender": if i.is_multiple_of(2) { "female" } else { "male" },
         "birthDate": "1958-03-14",
         "address": [{"district": "Hekou Town"}],
         "extension": [{

@@ -58,7 +58,7 @@ impl Settings {
         base: Settings,
         file: Option<&Path>,
         flags: &Overrides,
-    ) -> Result<Settings, figment::Error> {
+    ) -> Result<Settings, Box<figment::Error>> {
         let mut fig = Figment::from(Serialized::defaults(base));
         match file {
             Some(f) => fig = fig.merge(Toml::file_exact(f)),
@@ -67,6 +67,7 @@ impl Settings {
         fig.merge(Env::prefixed("TIERCARE_"))
             .merge(Serialized::defaults(flags))
             .extract()
+            .map_err(Box::new)
     }
 }
 

@@ -51,10 +51,10 @@ pub fn render(a: &AuditEntry) -> Value {
     if !entity.is_empty() {
         v["entity"] = Value::Array(entity);
     }
-    if a.detail.is_empty() {
-        if let Value::Object(m) = &mut v {
-            m.remove("outcomeDesc");
-        }
+    if a.detail.is_empty()
+        && let Value::Object(m) = &mut v
+    {
+        m.remove("outcomeDesc");
     }
     v
 }
