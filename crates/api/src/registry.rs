@@ -296,9 +296,22 @@ impl<'a> Registry<'a> {
         };
         match record {
             Record::Institution(i) => {
-                if let Some(p) = &i.part_of {
-                    self.institution(p.as_str(), "Organization.partOf", pending)
-                        .await?;
+                // Walk up the partOf chain: it must end, and never come back
+                // to this institution.
+                let mut next = i.part_of.clone();
+                let mut depth = 0;
+                while let Some(parent) = next {
+                    if parent == i.id || depth > 16 {
+                        return Err(ApiError::rule(
+                            "Organization.partOf",
+                            "partOf would make a cycle",
+                        ));
+                    }
+                    next = self
+                        .institution(parent.as_str(), "Organization.partOf", pending)
+                        .await?
+                        .part_of;
+                    depth += 1;
                 }
             }
             Record::Alliance(a) => {
@@ -332,12 +345,34 @@ impl<'a> Registry<'a> {
                         ));
                     }
                 }
-                self.institution(
-                    m.institution.as_str(),
-                    "OrganizationAffiliation.participatingOrganization",
-                    pending,
-                )
-                .await?;
+                let field = "OrganizationAffiliation.participatingOrganization";
+                self.institution(m.institution.as_str(), field, pending)
+                    .await?;
+                let member = format!("Organization/{}", m.institution);
+                for other in self
+                    .state
+                    .store
+                    .ids_where(
+                        "OrganizationAffiliation",
+                        "participating-organization",
+                        &member,
+                    )
+                    .await?
+                {
+                    let twin = match self
+                        .lookup("OrganizationAffiliation", &other, pending)
+                        .await?
+                    {
+                        Some(Record::Membership(o)) => o.alliance == m.alliance && o.id != m.id,
+                        _ => false,
+                    };
+                    if twin {
+                        return Err(ApiError::rule(
+                            field,
+                            format!("{member} is already a member of this alliance ({other})"),
+                        ));
+                    }
+                }
             }
             Record::Site(s) => {
                 self.institution(

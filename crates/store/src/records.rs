@@ -457,3 +457,175 @@ async fn insert_index(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tiercare_core::network::{Gender, PersonName};
+    use tiercare_core::resident::{Contract, Resident};
+    use tiercare_core::{RegionId, ResidentId, TeamId};
+    use time::macros::date;
+
+    fn resident(id: &str, family: &str, team: Option<&str>) -> Record {
+        Record::Resident(Resident {
+            id: ResidentId::new(id).unwrap(),
+            region: RegionId::new("zx").unwrap(),
+            identifier: None,
+            name: PersonName {
+                family: family.into(),
+                given: "Hua".into(),
+            },
+            gender: Gender::Female,
+            birth_date: date!(1950 - 01 - 01),
+            district: None,
+            phone: None,
+            key_groups: vec![],
+            contract: team.map(|t| Contract {
+                team: TeamId::new(t).unwrap(),
+                institution: None,
+                family_doctor: None,
+                signed_on: date!(2026 - 01 - 01),
+                ends_on: None,
+            }),
+        })
+    }
+
+    fn write(record: Record, expect: Expect) -> Write {
+        let name = match &record {
+            Record::Resident(r) => r.name.family.to_lowercase(),
+            _ => String::new(),
+        };
+        Write {
+            record,
+            expect,
+            index: vec![("name".into(), name)],
+            actor: "test".into(),
+        }
+    }
+
+    async fn store() -> (Store, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "tiercare-store-{}-{}",
+            std::process::id(),
+            crate::now_text()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("t.db").display());
+        (Store::open(&url).await.unwrap(), dir)
+    }
+
+    #[tokio::test]
+    async fn versions_conflicts_and_history() {
+        let (s, _dir) = store().await;
+        let v1 = s
+            .write(write(resident("r1", "Wang", None), Expect::New), None)
+            .await
+            .unwrap();
+        assert_eq!((v1.version, v1.created), (1, true));
+        let again = s
+            .write(write(resident("r1", "Wang", None), Expect::New), None)
+            .await;
+        assert!(matches!(again, Err(StoreError::AlreadyExists { .. })));
+        let v2 = s
+            .write(
+                write(resident("r1", "Zhang", None), Expect::Version(1)),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!((v2.version, v2.created), (2, false));
+        let stale = s
+            .write(write(resident("r1", "Li", None), Expect::Version(1)), None)
+            .await;
+        assert!(matches!(
+            stale,
+            Err(StoreError::VersionConflict { current: 2, .. })
+        ));
+        let now = s.get("Patient", "r1").await.unwrap().unwrap();
+        assert_eq!(now.record, resident("r1", "Zhang", None));
+        let old = s.get_version("Patient", "r1", 1).await.unwrap().unwrap();
+        assert_eq!(old.record, resident("r1", "Wang", None));
+        let missing = s
+            .write(write(resident("r9", "Li", None), Expect::Version(1)), None)
+            .await;
+        assert!(matches!(missing, Err(StoreError::NotFound { .. })));
+    }
+
+    #[tokio::test]
+    async fn events_are_written_with_the_state_and_batches_are_atomic() {
+        let (s, _dir) = store().await;
+        s.write(write(resident("r1", "Wang", Some("t1")), Expect::New), None)
+            .await
+            .unwrap();
+        let events = s.events_after(0, 100).await.unwrap();
+        let kinds: Vec<_> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["resident.registered.v1", "contract.signed.v1"]);
+        // The second write conflicts: the first must not land either.
+        let batch = vec![
+            write(resident("r2", "Li", None), Expect::New),
+            write(resident("r1", "Li", None), Expect::New),
+        ];
+        assert!(s.write_all(batch, vec![]).await.is_err());
+        assert!(s.get("Patient", "r2").await.unwrap().is_none());
+        assert_eq!(s.events_after(0, 100).await.unwrap().len(), 2);
+        assert_eq!(s.count("Patient").await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn search_uses_current_terms_and_escapes_wildcards() {
+        let (s, _dir) = store().await;
+        s.write(write(resident("r1", "Wang", None), Expect::New), None)
+            .await
+            .unwrap();
+        s.write(write(resident("r2", "Wa%ng", None), Expect::New), None)
+            .await
+            .unwrap();
+        let q = |v: &str| Query {
+            resource_type: "Patient".into(),
+            filters: vec![Filter {
+                param: "name".into(),
+                values: vec![v.into()],
+                matching: Match::Prefix,
+            }],
+            count: 10,
+            offset: 0,
+        };
+        assert_eq!(s.search(&q("wa")).await.unwrap().1, 2);
+        assert_eq!(s.search(&q("wa%")).await.unwrap().1, 1);
+        s.write(write(resident("r1", "Zhou", None), Expect::Any), None)
+            .await
+            .unwrap();
+        assert_eq!(s.search(&q("wang")).await.unwrap().1, 0);
+        let (found, total) = s.search(&q("zh")).await.unwrap();
+        assert_eq!((total, found[0].record.id()), (1, "r1"));
+    }
+
+    #[tokio::test]
+    async fn concurrent_updates_with_the_same_version_give_one_winner() {
+        let (s, _dir) = store().await;
+        s.write(write(resident("r1", "Wang", None), Expect::New), None)
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                s.write(
+                    write(resident("r1", &format!("N{i}"), None), Expect::Version(1)),
+                    None,
+                )
+                .await
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(StoreError::VersionConflict { .. }) => {}
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert_eq!(ok, 1);
+        assert_eq!(s.get("Patient", "r1").await.unwrap().unwrap().version, 2);
+    }
+}
