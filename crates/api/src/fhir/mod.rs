@@ -377,3 +377,21 @@ pub fn string_terms(param: &str, text: &str) -> Vec<(String, String)> {
 pub fn reference_term(param: &str, resource_type: &str, id: &str) -> (String, String) {
     (param.to_string(), format!("{resource_type}/{id}"))
 }
+
+/// Refuses extensions other than the named tiercare ones: what the server
+/// cannot keep it must not silently drop.
+pub fn only_extensions(
+    list: &[datatypes::Extension],
+    known: &[&str],
+    field: &str,
+) -> Result<(), ApiError> {
+    for e in list {
+        if !known.iter().any(|n| e.url == datatypes::extension_url(n)) {
+            return Err(ApiError::rule(
+                field,
+                format!("extension {} is not supported", e.url),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -277,6 +277,13 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
     let Some(name) = name else {
         return Err(ApiError::invalid("Organization.name", "name is required"));
     };
+    let known = [
+        "capacity",
+        "department",
+        "alliance-closeness",
+        "alliance-lead",
+    ];
+    super::only_extensions(&o.extension, &known, "Organization.extension")?;
     let code_in = |sys: &str| o.type_.iter().find_map(|t| t.code_in(sys));
     if code_in("organization-category") == Some("alliance") || code_in("alliance-kind").is_some() {
         let kind = our_code(

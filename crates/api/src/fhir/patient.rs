@@ -229,17 +229,11 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
             "a resident has at most one family-doctor contract",
         ));
     }
-    for e in &j.extension {
-        let known = ["key-group", "family-doctor-contract"]
-            .iter()
-            .any(|n| e.url == extension_url(n));
-        if !known {
-            return Err(ApiError::rule(
-                "Patient.extension",
-                format!("extension {} is not supported", e.url),
-            ));
-        }
-    }
+    super::only_extensions(
+        &j.extension,
+        &["key-group", "family-doctor-contract"],
+        "Patient.extension",
+    )?;
     let resident = Resident {
         id: typed_id(id, "Patient.id")?,
         region: region.clone(),
