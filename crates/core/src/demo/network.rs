@@ -1,0 +1,160 @@
+//! The institutions and alliances of the data file, as domain records.
+
+use super::*;
+
+/// The institutions of the data file, each followed by the village clinics
+/// or community stations it lists as children.
+pub(super) fn institutions(data: &Data) -> Result<Vec<Institution>, DataError> {
+    let mut out: Vec<Institution> = Vec::new();
+    for row in &data.institution {
+        let identifier = Some(credit_code(out.len()));
+        out.push(Institution {
+            id: row.id.clone(),
+            region: data.region.id.clone(),
+            name: row.name.clone(),
+            identifier,
+            kind: row.kind,
+            level: row.level,
+            part_of: None,
+            place: Some(Place {
+                address: row.address.clone(),
+                district: row.district.clone(),
+                latitude: row.latitude,
+                longitude: row.longitude,
+            }),
+            departments: row.departments.clone(),
+            capacity: row.capacity,
+            active: true,
+        });
+        let Some(children) = &row.children else {
+            continue;
+        };
+        let (kind, template, suffix, place_word, radius_km) = match row.kind {
+            InstitutionKind::TownshipCentre => (
+                InstitutionKind::VillageClinic,
+                &data.village_clinic,
+                "Village Clinic",
+                "Village",
+                4.0,
+            ),
+            InstitutionKind::CommunityHealthCentre => (
+                InstitutionKind::CommunityStation,
+                &data.community_station,
+                "Community Health Station",
+                "Community",
+                1.2,
+            ),
+            other => {
+                let message = format!("{}: a {} has no child clinics", row.id, other.display());
+                return Err(DataError::Invalid(message));
+            }
+        };
+        for (i, name) in children.names.iter().enumerate() {
+            let (latitude, longitude) = around(
+                row.latitude,
+                row.longitude,
+                radius_km,
+                i,
+                children.names.len(),
+            );
+            let identifier = Some(credit_code(out.len()));
+            out.push(Institution {
+                id: InstitutionId::new(format!("{}-{}", children.id_prefix, i + 1))?,
+                region: data.region.id.clone(),
+                name: format!("{name} {suffix}"),
+                identifier,
+                kind,
+                level: Level::Primary,
+                part_of: Some(row.id.clone()),
+                place: Some(Place {
+                    address: format!("{name} {place_word}, {}", row.district),
+                    district: row.district.clone(),
+                    latitude,
+                    longitude,
+                }),
+                departments: vec![Department {
+                    specialty: Specialty::GeneralPractice,
+                    daily_slots: template.daily_slots,
+                    beds: 0,
+                }],
+                capacity: Capacity {
+                    physicians: template.physicians,
+                    daily_outpatient_slots: template.daily_slots,
+                    beds: 0,
+                },
+                active: true,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A fictitious unified social credit code (public institution, area 429999).
+fn credit_code(n: usize) -> String {
+    format!("12{ID_AREA_CODE}MB{:08}", n + 1)
+}
+
+/// A point `km` (varied by index) from the centre, spread around the circle,
+/// so child clinics sit around their parent and never on top of each other.
+fn around(lat: f64, lon: f64, km: f64, index: usize, count: usize) -> (f64, f64) {
+    let angle = std::f64::consts::TAU * (index as f64 + 0.25) / count.max(1) as f64;
+    let km = km * (0.8 + 0.2 * (index % 3) as f64);
+    let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
+    let dlat = km * angle.cos() / 111.0;
+    let dlon = km * angle.sin() / (111.0 * lat.to_radians().cos());
+    (round(lat + dlat), round(lon + dlon))
+}
+
+/// Alliances and their memberships: the lead first, then each listed member
+/// followed by its own child clinics.
+pub(super) fn alliances(
+    data: &Data,
+    institutions: &[Institution],
+) -> Result<(Vec<Alliance>, Vec<Membership>), DataError> {
+    let known = |id: &InstitutionId| institutions.iter().any(|i| &i.id == id);
+    let (mut alliances, mut memberships) = (Vec::new(), Vec::new());
+    for row in &data.alliance {
+        if let Some(missing) = std::iter::once(&row.lead)
+            .chain(&row.members)
+            .find(|i| !known(i))
+        {
+            return Err(DataError::Invalid(format!(
+                "{}: no institution {missing}",
+                row.id
+            )));
+        }
+        let since = Some(Date::parse(
+            &row.since,
+            format_description!("[year]-[month]-[day]"),
+        )?);
+        let mut members = vec![row.lead.clone()];
+        for member in &row.members {
+            let children = institutions
+                .iter()
+                .filter(|i| i.part_of.as_ref() == Some(member));
+            for id in std::iter::once(member.clone()).chain(children.map(|i| i.id.clone())) {
+                if !members.contains(&id) {
+                    members.push(id);
+                }
+            }
+        }
+        for institution in members {
+            memberships.push(Membership {
+                id: MembershipId::new(format!("{}.{institution}", row.id))?,
+                alliance: row.id.clone(),
+                is_lead: institution == row.lead,
+                institution,
+                since,
+            });
+        }
+        alliances.push(Alliance {
+            id: row.id.clone(),
+            region: data.region.id.clone(),
+            name: row.name.clone(),
+            kind: row.kind,
+            closeness: row.closeness,
+            lead: row.lead.clone(),
+        });
+    }
+    Ok((alliances, memberships))
+}
