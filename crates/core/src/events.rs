@@ -7,6 +7,7 @@
 
 use crate::ResidentId;
 use crate::record::Record;
+use crate::referral::ReferralEvent;
 use crate::resident::{Contract, Resident};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,8 @@ pub enum Event {
         resident: ResidentId,
         contract: Contract,
     },
+    /// A referral was requested or moved along its loop.
+    Referral(ReferralEvent),
 }
 
 impl Event {
@@ -38,6 +41,7 @@ impl Event {
             Event::Revised { record, .. } => format!("{}.revised.v1", record.kind()),
             Event::ContractSigned { .. } => "contract.signed.v1".to_string(),
             Event::ContractEnded { .. } => "contract.ended.v1".to_string(),
+            Event::Referral(e) => e.kind().to_string(),
         }
     }
 

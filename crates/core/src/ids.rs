@@ -107,6 +107,27 @@ id_type!(
     ResidentId
 );
 
+id_type!(
+    /// A referral between two institutions, with its whole closed loop.
+    ReferralId
+);
+id_type!(
+    /// A department's bookable calendar at one institution.
+    ScheduleId
+);
+id_type!(
+    /// One bookable appointment time ("number source").
+    SlotId
+);
+id_type!(
+    /// A booked visit in a slot.
+    AppointmentId
+);
+id_type!(
+    /// A department's inpatient beds, with those reserved for referrals.
+    BedPoolId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

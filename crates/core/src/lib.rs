@@ -9,13 +9,16 @@
 //! simulation sit around this crate and all use the same rules.
 
 pub mod access;
+pub mod booking;
 pub mod catalogue;
 pub mod demo;
 pub mod events;
 pub mod ids;
 pub mod level;
 pub mod network;
+pub mod policy;
 pub mod record;
+pub mod referral;
 pub mod resident;
 
 pub use ids::*;
