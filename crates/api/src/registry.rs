@@ -8,6 +8,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::fhir::patient::{CONTRACT_FROM, CONTRACT_UNTIL};
 use crate::fhir::{self, RegistryType};
 use std::collections::HashMap;
 use tiercare_core::Record;
@@ -138,7 +139,7 @@ impl<'a> Registry<'a> {
         };
         let covered = current
             .as_ref()
-            .is_some_and(|c| matches!(&c.record, Record::Resident(r) if scope.covers(r)));
+            .is_some_and(|c| matches!(&c.record, Record::Resident(r) if scope.covers(r, today())));
         if !covered {
             return Err(self.deny(action, Some(id), scope.refusal()).await);
         }
@@ -175,11 +176,25 @@ impl<'a> Registry<'a> {
                     values: vec![me.to_string()],
                     matching: Match::Exact,
                 }),
-                PatientScope::Teams(teams) => query.filters.push(Filter {
-                    param: "care-team".into(),
-                    values: teams.iter().map(|t| format!("CareTeam/{t}")).collect(),
-                    matching: Match::Exact,
-                }),
+                PatientScope::Teams(teams) => {
+                    // Only while the contract is in force (see `fhir::patient::index`).
+                    let day = crate::fhir::format_date(today());
+                    query.filters.push(Filter {
+                        param: "care-team".into(),
+                        values: teams.iter().map(|t| format!("CareTeam/{t}")).collect(),
+                        matching: Match::Exact,
+                    });
+                    query.filters.push(Filter {
+                        param: CONTRACT_FROM.into(),
+                        values: vec![day.clone()],
+                        matching: Match::AtMost,
+                    });
+                    query.filters.push(Filter {
+                        param: CONTRACT_UNTIL.into(),
+                        values: vec![day],
+                        matching: Match::AtLeast,
+                    });
+                }
             }
         }
         let (found, total) = self.state.store.search(&query).await?;
@@ -552,4 +567,9 @@ pub fn new_id() -> String {
     let mut raw = [0u8; 16];
     rand::rng().fill_bytes(&mut raw);
     hex::encode(raw)
+}
+
+/// Today's date (UTC), against which contracts are judged in force.
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
 }

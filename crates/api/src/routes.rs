@@ -47,6 +47,18 @@ fn registry_type(name: &str) -> Result<RegistryType, ApiError> {
     })
 }
 
+/// An RFC 3339 time as an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
+fn http_date(rfc3339: &str) -> Option<String> {
+    use time::format_description::well_known::Rfc3339;
+    let t = time::OffsetDateTime::parse(rfc3339, &Rfc3339)
+        .ok()?
+        .to_offset(time::UtcOffset::UTC);
+    let f = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    t.format(&f).ok()
+}
+
 fn resource_response(stored: &Stored, status: StatusCode, base: &str) -> Response {
     let rt = stored.record.resource_type();
     let mut resp = (status, FhirJson(fhir::render(stored))).into_response();
@@ -54,7 +66,7 @@ fn resource_response(stored: &Stored, status: StatusCode, base: &str) -> Respons
     if let Ok(v) = HeaderValue::from_str(&format!("W/\"{}\"", stored.version)) {
         h.insert(header::ETAG, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&stored.updated_at) {
+    if let Some(v) = http_date(&stored.updated_at).and_then(|d| HeaderValue::from_str(&d).ok()) {
         h.insert(header::LAST_MODIFIED, v);
     }
     if status == StatusCode::CREATED
@@ -153,7 +165,7 @@ pub fn build_query(rt: RegistryType, pairs: &[(String, String)]) -> Result<Query
                     continue;
                 }
                 let filter = match (param.kind, modifier) {
-                    (_, _) if name == "_id" => Filter {
+                    (_, None) if name == "_id" => Filter {
                         param: "_id".into(),
                         values: values.iter().map(|v| v.to_string()).collect(),
                         matching: Match::Exact,
@@ -181,14 +193,7 @@ pub fn build_query(rt: RegistryType, pairs: &[(String, String)]) -> Result<Query
                         values: values.iter().map(|v| reference_value(target, v)).collect(),
                         matching: Match::Exact,
                     },
-                    (ParamKind::Date, None) => Filter {
-                        param: name.into(),
-                        values: values
-                            .iter()
-                            .map(|v| v.trim_start_matches("eq").to_string())
-                            .collect(),
-                        matching: Match::Exact,
-                    },
+                    (ParamKind::Date, None) => date_filter(name, &values)?,
                     (_, Some(m)) => {
                         return Err(ApiError::invalid(
                             key.as_str(),
@@ -201,6 +206,63 @@ pub fn build_query(rt: RegistryType, pairs: &[(String, String)]) -> Result<Query
         }
     }
     Ok(q)
+}
+
+/// A date search: `eq` (or no prefix) matches the whole period given
+/// (`1950`, `1950-05`, `1950-05-06`); `lt`/`ge` compare with its start,
+/// `gt`/`le` with its end. Several values are alternatives and must all be
+/// `eq`.
+fn date_filter(name: &str, values: &[&str]) -> Result<Filter, ApiError> {
+    let mut parsed = Vec::new();
+    for v in values {
+        let (prefix, date) = match v.get(..2) {
+            Some(p) if p.chars().all(|c| c.is_ascii_alphabetic()) => (p, &v[2..]),
+            _ => ("eq", *v),
+        };
+        let shape_ok = matches!(date.len(), 4 | 7 | 10)
+            && date.char_indices().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        if !shape_ok {
+            return Err(ApiError::invalid(
+                name,
+                format!(
+                    "{v:?} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD, optionally prefixed by eq, lt, le, gt or ge"
+                ),
+            ));
+        }
+        // '~' sorts after every digit and '-': the end of the period.
+        let matching = match prefix {
+            "eq" => (Match::Prefix, date.to_string()),
+            "lt" => (Match::Below, date.to_string()),
+            "ge" => (Match::AtLeast, date.to_string()),
+            "gt" => (Match::Above, format!("{date}~")),
+            "le" => (Match::AtMost, format!("{date}~")),
+            other => {
+                return Err(ApiError::invalid(
+                    name,
+                    format!("date prefix {other:?} is not supported; use eq, lt, le, gt or ge"),
+                ));
+            }
+        };
+        parsed.push(matching);
+    }
+    if parsed.len() > 1 && parsed.iter().any(|(m, _)| *m != Match::Prefix) {
+        return Err(ApiError::invalid(
+            name,
+            "a list of dates must all be plain dates; repeat the parameter to combine comparisons",
+        ));
+    }
+    let matching = parsed.first().map(|(m, _)| *m).unwrap_or(Match::Prefix);
+    Ok(Filter {
+        param: name.into(),
+        values: parsed.into_iter().map(|(_, v)| v).collect(),
+        matching,
+    })
 }
 
 fn page_url(base: &str, rt: &str, pairs: &[(String, String)], count: u32, offset: u32) -> String {
@@ -421,11 +483,19 @@ fn fixed_search(
     pairs: &[(String, String)],
 ) -> Result<Value, ApiError> {
     let mut items = all;
+    let mut q = Query {
+        resource_type: rt.into(),
+        filters: vec![],
+        count: DEFAULT_COUNT,
+        offset: 0,
+    };
     for (k, v) in pairs {
         match k.as_str() {
             "_id" => items.retain(|r| r["id"] == v.as_str()),
             "url" => items.retain(|r| r["url"] == v.as_str()),
-            "_count" | "_offset" | "_format" => {}
+            "_count" => q.count = parse_number("_count", v)?.clamp(1, MAX_COUNT),
+            "_offset" => q.offset = parse_number("_offset", v)?,
+            "_format" | "_pretty" => {}
             other => {
                 return Err(ApiError::invalid(
                     other,
@@ -435,14 +505,10 @@ fn fixed_search(
         }
     }
     let total = items.len() as u64;
-    let q = Query {
-        resource_type: rt.into(),
-        filters: vec![],
-        count: MAX_COUNT,
-        offset: 0,
-    };
     let resources = items
         .into_iter()
+        .skip(q.offset as usize)
+        .take(q.count as usize)
         .map(|r| {
             (
                 format!("{base}/{rt}/{}", r["id"].as_str().unwrap_or_default()),
@@ -543,16 +609,18 @@ pub async fn audit_search(
             "patient" => q.patient = Some(v.rsplit('/').next().unwrap_or_default().to_string()),
             "agent" => q.username = Some(v.rsplit('|').next().unwrap_or_default().to_string()),
             "outcome" => {
-                q.outcome = Some(match v.as_str() {
-                    "0" => AuditOutcome::Success,
-                    "4" => AuditOutcome::Denied,
+                // FHIR's 4 ("minor failure") covers refused and failed
+                // requests alike, as rendered.
+                q.outcomes = match v.as_str() {
+                    "0" => vec![AuditOutcome::Success],
+                    "4" => vec![AuditOutcome::Denied, AuditOutcome::Failed],
                     _ => {
                         return Err(ApiError::invalid(
                             "outcome",
-                            "use 0 (success) or 4 (denied)",
+                            "use 0 (success) or 4 (refused or failed)",
                         ));
                     }
-                })
+                }
             }
             "_count" => q.count = parse_number("_count", v)?.clamp(1, MAX_COUNT),
             "_offset" => q.offset = parse_number("_offset", v)?,

@@ -95,8 +95,15 @@ fn parse_entries(bundle: &Value) -> Result<(Vec<Entry>, HashMap<String, String>)
                 ));
             }
         };
-        if let Some(full) = e.get("fullUrl").and_then(Value::as_str) {
-            aliases.insert(full.to_string(), format!("{}/{id}", rt.name()));
+        if let Some(full) = e.get("fullUrl").and_then(Value::as_str)
+            && aliases
+                .insert(full.to_string(), format!("{}/{id}", rt.name()))
+                .is_some()
+        {
+            return Err(ApiError::invalid(
+                field(i, "fullUrl"),
+                format!("fullUrl {full} appears twice; each entry needs its own (bdl-7)"),
+            ));
         }
         entries.push(Entry {
             rt,
@@ -192,5 +199,10 @@ pub async fn run(reg: &Registry<'_>, bundle: Value) -> Result<Value, ApiError> {
             })
         })
         .collect();
-    Ok(json!({"resourceType": "Bundle", "type": "transaction-response", "entry": entries}))
+    let mut bundle = json!({"resourceType": "Bundle", "type": "transaction-response"});
+    // FHIR JSON has no empty arrays.
+    if !entries.is_empty() {
+        bundle["entry"] = Value::Array(entries);
+    }
+    Ok(bundle)
 }

@@ -52,6 +52,12 @@ pub async fn add_user(store: &Store, spec: &UserSpec) -> anyhow::Result<()> {
     if role == UserRole::Resident && spec.resident.is_none() {
         bail!("a resident account needs --resident PATIENT_ID");
     }
+    if matches!(role, UserRole::Doctor | UserRole::Coordinator) && spec.institution.is_none() {
+        bail!(
+            "a {} account needs --institution ORGANIZATION_ID: access follows the institution",
+            role.code()
+        );
+    }
     let parse = |v: &Option<String>, what: &str| -> anyhow::Result<Option<String>> {
         match v {
             Some(s) => {

@@ -11,6 +11,7 @@ use crate::level::coded_enum;
 use crate::resident::Resident;
 use crate::{InstitutionId, PractitionerId, ResidentId, TeamId};
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 coded_enum!(
     /// The role a user account has on the platform.
@@ -69,8 +70,24 @@ impl PatientScope {
         }
     }
 
-    /// Whether this scope covers the resident's record.
-    pub fn covers(&self, resident: &Resident) -> bool {
+    /// Whether this scope covers the resident's record on `day`: a team
+    /// sees a resident only while the contract is in force.
+    pub fn covers(&self, resident: &Resident, day: Date) -> bool {
+        match self {
+            PatientScope::Teams(_) => {
+                self.on_team(resident)
+                    && resident
+                        .contract
+                        .as_ref()
+                        .is_some_and(|c| c.in_force_on(day))
+            }
+            _ => self.on_team(resident),
+        }
+    }
+
+    /// Like [`covers`](Self::covers) but whatever the contract's dates: the
+    /// team may still renew or end a contract that has lapsed.
+    fn on_team(&self, resident: &Resident) -> bool {
         match self {
             PatientScope::All => true,
             PatientScope::Nothing => false,
@@ -107,7 +124,7 @@ pub fn may_write_patient(
 ) -> bool {
     match scope {
         PatientScope::All => true,
-        PatientScope::Teams(_) => before.is_none_or(|b| scope.covers(b)) && scope.covers(after),
+        PatientScope::Teams(_) => before.is_none_or(|b| scope.on_team(b)) && scope.on_team(after),
         PatientScope::Only(_) | PatientScope::Nothing => false,
     }
 }
@@ -158,9 +175,21 @@ mod tests {
     fn doctors_see_their_teams_patients_only() {
         let t1 = TeamId::new("t1").unwrap();
         let scope = PatientScope::of(&actor(UserRole::Doctor), vec![t1]);
-        assert!(scope.covers(&resident(Some("t1"))));
-        assert!(!scope.covers(&resident(Some("t2"))));
-        assert!(!scope.covers(&resident(None)));
+        let day = date!(2026 - 06 - 01);
+        assert!(scope.covers(&resident(Some("t1")), day));
+        assert!(!scope.covers(&resident(Some("t2")), day));
+        assert!(!scope.covers(&resident(None), day));
+        // Not before the contract is signed, nor after it ends.
+        assert!(!scope.covers(&resident(Some("t1")), date!(2025 - 12 - 31)));
+        let mut ended = resident(Some("t1"));
+        if let Some(c) = ended.contract.as_mut() {
+            c.ends_on = Some(date!(2026 - 03 - 31));
+        }
+        assert!(!scope.covers(&ended, day));
+        assert!(
+            may_write_patient(&scope, Some(&ended), &ended),
+            "a team renews its own lapsed contract"
+        );
         let lonely = PatientScope::of(&actor(UserRole::Doctor), vec![]);
         assert_eq!(lonely, PatientScope::Nothing);
     }
@@ -169,12 +198,13 @@ mod tests {
     fn analysts_see_no_patient_and_residents_only_themselves() {
         let t1 = TeamId::new("t1").unwrap();
         let scope = PatientScope::of(&actor(UserRole::Analyst), vec![t1]);
-        assert!(!scope.covers(&resident(Some("t1"))));
+        let day = date!(2026 - 06 - 01);
+        assert!(!scope.covers(&resident(Some("t1")), day));
         let mut me = actor(UserRole::Resident);
         me.resident = Some(ResidentId::new("r1").unwrap());
-        assert!(PatientScope::of(&me, vec![]).covers(&resident(None)));
+        assert!(PatientScope::of(&me, vec![]).covers(&resident(None), day));
         me.resident = Some(ResidentId::new("r2").unwrap());
-        assert!(!PatientScope::of(&me, vec![]).covers(&resident(None)));
+        assert!(!PatientScope::of(&me, vec![]).covers(&resident(None), day));
     }
 
     #[test]

@@ -85,7 +85,8 @@ pub struct Place {
 }
 
 impl Place {
-    fn check(&self) -> Result<(), NetworkError> {
+    /// Checks the coordinates are on the globe.
+    pub fn check(&self) -> Result<(), NetworkError> {
         if !(-90.0..=90.0).contains(&self.latitude) {
             return Err(NetworkError::new(
                 "location.latitude",

@@ -56,7 +56,8 @@ pub struct AuditEntry {
 pub struct AuditQuery {
     pub patient: Option<String>,
     pub username: Option<String>,
-    pub outcome: Option<AuditOutcome>,
+    /// Entries with any of these outcomes (all when empty).
+    pub outcomes: Vec<AuditOutcome>,
     pub count: u32,
     pub offset: u32,
 }
@@ -106,12 +107,19 @@ impl Store {
         for (col, val) in [
             ("patient", q.patient.clone()),
             ("username", q.username.clone()),
-            ("outcome", q.outcome.map(|o| o.code().to_string())),
         ] {
             if let Some(v) = val {
                 binds.push(v);
                 clause.push_str(&format!(" AND {col} = ${}", binds.len()));
             }
+        }
+        if !q.outcomes.is_empty() {
+            let mut alts = Vec::new();
+            for o in &q.outcomes {
+                binds.push(o.code().to_string());
+                alts.push(format!("${}", binds.len()));
+            }
+            clause.push_str(&format!(" AND outcome IN ({})", alts.join(", ")));
         }
         let mut count =
             sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT COUNT(*){clause}")));

@@ -49,6 +49,15 @@ pub enum Match {
     Exact,
     /// The indexed value starts with the search value.
     Prefix,
+    /// The indexed value sorts before the search value (dates as
+    /// `YYYY-MM-DD` text sort in time order).
+    Below,
+    /// The indexed value sorts before or equal to the search value.
+    AtMost,
+    /// The indexed value sorts after the search value.
+    Above,
+    /// The indexed value sorts after or equal to the search value.
+    AtLeast,
 }
 
 /// One search parameter: the record matches if any of `values` matches.
@@ -176,14 +185,18 @@ impl Store {
             let mut alts = Vec::new();
             for v in &f.values {
                 binds.push(match f.matching {
-                    Match::Exact => v.clone(),
                     Match::Prefix => escape_like(v),
+                    _ => v.clone(),
                 });
                 let n = binds.len();
                 alts.push(match (f.param.as_str(), f.matching) {
                     ("_id", _) => format!("r.id = ${n}"),
                     (_, Match::Exact) => format!("s.value = ${n}"),
                     (_, Match::Prefix) => format!("s.value LIKE ${n} ESCAPE '\\'"),
+                    (_, Match::Below) => format!("s.value < ${n}"),
+                    (_, Match::AtMost) => format!("s.value <= ${n}"),
+                    (_, Match::Above) => format!("s.value > ${n}"),
+                    (_, Match::AtLeast) => format!("s.value >= ${n}"),
                 });
             }
             if f.param == "_id" {

@@ -54,6 +54,7 @@ pub fn statement(base_url: &str) -> Value {
     resources.push(json!({
         "type": "ConceptMap",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": [{"name": "url", "type": "uri"}, {"name": "_id", "type": "token"}],
     }));
     resources.push(json!({
         "type": "AuditEvent",

@@ -117,6 +117,10 @@ pub fn parse(value: Value, id: &str) -> Result<Record, ApiError> {
             ));
         }
     };
+    if let Some(p) = &place {
+        p.check()
+            .map_err(|e| ApiError::invalid("Location.position", e.to_string()))?;
+    }
     Ok(Record::Site(Site {
         id: typed_id(id, "Location.id")?,
         institution: typed_id(&inst, "Location.managingOrganization")?,

@@ -85,9 +85,14 @@ impl RegistryType {
     }
 
     /// Parses FHIR JSON of this type into a record with the given id.
+    ///
+    /// What the record cannot hold is refused, never dropped: the record is
+    /// rendered back and must contain everything that was sent (see
+    /// [`keeps`]).
     pub fn parse(self, value: Value, id: &str, region: &RegionId) -> Result<Record, ApiError> {
         let value = check_resource_type(value, self.name())?;
-        match self {
+        let sent = value.clone();
+        let record = match self {
             RegistryType::Organization => organization::parse(value, id, region),
             RegistryType::OrganizationAffiliation => organization::parse_affiliation(value, id),
             RegistryType::Location => location::parse(value, id),
@@ -95,7 +100,9 @@ impl RegistryType {
             RegistryType::PractitionerRole => practitioner::parse_role(value, id),
             RegistryType::CareTeam => care_team::parse(value, id, region),
             RegistryType::Patient => patient::parse(value, id, region),
-        }
+        }?;
+        keeps(self.name(), &sent, &record)?;
+        Ok(record)
     }
 
     /// The search parameters this type supports.
@@ -135,16 +142,7 @@ pub struct SearchParam {
 
 /// Renders a stored record as FHIR JSON, with `id` and `meta`.
 pub fn render(stored: &Stored) -> Value {
-    let mut v = match &stored.record {
-        Record::Institution(r) => organization::render_institution(r),
-        Record::Alliance(r) => organization::render_alliance(r),
-        Record::Membership(r) => organization::render_affiliation(r),
-        Record::Site(r) => location::render(r),
-        Record::Practitioner(r) => practitioner::render(r),
-        Record::Role(r) => practitioner::render_role(r),
-        Record::Team(r) => care_team::render(r),
-        Record::Resident(r) => patient::render(r),
-    };
+    let mut v = render_record(&stored.record);
     if let Value::Object(map) = &mut v {
         map.insert("id".into(), Value::String(stored.record.id().to_string()));
         let meta = Meta {
@@ -157,6 +155,20 @@ pub fn render(stored: &Stored) -> Value {
         );
     }
     v
+}
+
+/// A record as FHIR JSON, without `id` and `meta`.
+pub fn render_record(record: &Record) -> Value {
+    match record {
+        Record::Institution(r) => organization::render_institution(r),
+        Record::Alliance(r) => organization::render_alliance(r),
+        Record::Membership(r) => organization::render_affiliation(r),
+        Record::Site(r) => location::render(r),
+        Record::Practitioner(r) => practitioner::render(r),
+        Record::Role(r) => practitioner::render_role(r),
+        Record::Team(r) => care_team::render(r),
+        Record::Resident(r) => patient::render(r),
+    }
 }
 
 /// The search terms of a record.
@@ -185,6 +197,63 @@ pub fn with_type<T: Serialize>(resource_type: &str, body: &T) -> Value {
     v
 }
 
+/// Refuses a body with anything the record would not give back: an element
+/// tiercare does not store (a second name, an email), or a value it would
+/// change (an inactive flag it cannot keep). Derived elements the server
+/// fills in (`generalPractitioner`) are checked by the type's own parser.
+pub fn keeps(resource_type: &str, sent: &Value, record: &Record) -> Result<(), ApiError> {
+    let rendered = render_record(record);
+    let mut sent = sent.clone();
+    if let Value::Object(m) = &mut sent {
+        for k in ["id", "generalPractitioner"] {
+            m.remove(k);
+        }
+    }
+    match lost(&sent, &rendered, resource_type) {
+        None => Ok(()),
+        Some(path) => Err(ApiError::invalid(
+            path.clone(),
+            format!(
+                "{path} cannot be stored by tiercare as sent and would be lost; leave it out or send what is supported (see docs/fhir.md)"
+            ),
+        )),
+    }
+}
+
+/// The first path of `sent` that `kept` lacks or changes. Arrays match
+/// element by element in any order, with the same length.
+fn lost(sent: &Value, kept: &Value, path: &str) -> Option<String> {
+    match (sent, kept) {
+        (Value::Object(s), Value::Object(k)) => s.iter().find_map(|(key, v)| {
+            let child = format!("{path}.{key}");
+            match k.get(key) {
+                Some(kv) => lost(v, kv, &child),
+                None => Some(child),
+            }
+        }),
+        (Value::Array(s), Value::Array(k)) if s.len() == k.len() => {
+            let mut unused: Vec<&Value> = k.iter().collect();
+            for (i, v) in s.iter().enumerate() {
+                match unused.iter().position(|kv| lost(v, kv, "").is_none()) {
+                    Some(at) => {
+                        unused.swap_remove(at);
+                    }
+                    None => {
+                        // Name the element, and inside it the first loss
+                        // against its counterpart by position.
+                        let child = format!("{path}[{i}]");
+                        return Some(k.get(i).and_then(|kv| lost(v, kv, &child)).unwrap_or(child));
+                    }
+                }
+            }
+            None
+        }
+        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => None,
+        (a, b) if a == b => None,
+        _ => Some(path.to_string()),
+    }
+}
+
 /// Checks `resourceType` and strips the elements the server owns.
 pub fn check_resource_type(value: Value, expected: &str) -> Result<Value, ApiError> {
     let Value::Object(mut map) = value else {
@@ -201,7 +270,9 @@ pub fn check_resource_type(value: Value, expected: &str) -> Result<Value, ApiErr
         _ => return Err(ApiError::invalid("resourceType", "resourceType is missing")),
     }
     // Server-managed or informational: accepted and not kept.
-    for k in ["meta", "text", "language", "implicitRules"] {
+    // (`implicitRules` is not: rules a reader must understand cannot be
+    // ignored, so it is refused as an element tiercare cannot keep.)
+    for k in ["meta", "text", "language"] {
         map.remove(k);
     }
     Ok(Value::Object(map))
@@ -387,7 +458,7 @@ pub fn only_extensions(
 ) -> Result<(), ApiError> {
     for e in list {
         if !known.iter().any(|n| e.url == datatypes::extension_url(n)) {
-            return Err(ApiError::rule(
+            return Err(ApiError::invalid(
                 field,
                 format!("extension {} is not supported", e.url),
             ));

@@ -259,6 +259,11 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
     Ok(Record::Resident(resident))
 }
 
+/// Index term: the day a contract starts.
+pub const CONTRACT_FROM: &str = "_contract-from";
+/// Index term: the last day a contract is in force.
+pub const CONTRACT_UNTIL: &str = "_contract-until";
+
 pub fn index(r: &Resident) -> Vec<(String, String)> {
     let mut t = super::practitioner::name_terms(&r.name);
     if let Some(v) = &r.identifier {
@@ -278,6 +283,14 @@ pub fn index(r: &Resident) -> Vec<(String, String)> {
     }
     if let Some(c) = &r.contract {
         t.push(reference_term("care-team", "CareTeam", c.team.as_str()));
+        // Internal terms (not search parameters): access checks that the
+        // contract is in force; an open-ended contract runs to 9999.
+        t.push((CONTRACT_FROM.into(), format_date(c.signed_on)));
+        t.push((
+            CONTRACT_UNTIL.into(),
+            c.ends_on
+                .map_or_else(|| "9999-12-31".to_string(), format_date),
+        ));
         if let Some(i) = &c.institution {
             t.push(reference_term(
                 "general-practitioner",

@@ -181,6 +181,26 @@ pub fn condition_level_map() -> Value {
 /// Reads `$triage` inputs from name/value pairs (query string or
 /// `Parameters`) and runs the catalogue's triage.
 pub fn triage(inputs: &[(String, String)]) -> Result<Value, ApiError> {
+    // A misspelt modifier silently ignored would give a lower level than
+    // the doctor asked about: refuse it.
+    if let Some((k, _)) = inputs.iter().find(|(k, _)| {
+        ![
+            "code",
+            "severity",
+            "urgency",
+            "stable-chronic",
+            "_format",
+            "_pretty",
+        ]
+        .contains(&k.as_str())
+    }) {
+        return Err(ApiError::invalid(
+            k.as_str(),
+            format!(
+                "$triage has no parameter {k:?}; it takes code, severity, urgency and stable-chronic"
+            ),
+        ));
+    }
     let get = |n: &str| inputs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     let code = get("code")
         .ok_or_else(|| ApiError::invalid("code", "the ICD-10 code to triage is required"))?;

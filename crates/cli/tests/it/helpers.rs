@@ -1,0 +1,412 @@
+//! A real tiercare server per test: a fresh SQLite file in a temporary
+//! directory, the demo county loaded through the registry service, and an
+//! HTTP client that speaks to it over a real socket.
+
+use reqwest::header::HeaderMap;
+use reqwest::{Method, RequestBuilder};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+use tiercare::config::Settings;
+use tiercare_api::AppState;
+use tiercare_core::Record;
+use tiercare_core::demo::{DemoCounty, DemoUser};
+use tokio::sync::{Mutex, oneshot};
+use tokio::task::JoinHandle;
+
+/// Residents in the test county: enough for paging and for patients outside
+/// the demo doctor's team, few enough to load in a moment.
+pub const RESIDENTS: usize = 60;
+pub const SEED: u64 = 2026;
+
+/// The FHIR JSON media type.
+pub const FHIR_JSON: &str = "application/fhir+json";
+
+/// The demo doctor's team and the demo resident (who is on it).
+pub const DOCTOR_TEAM: &str = "team-tc1-1";
+pub const DEMO_RESIDENT: &str = "res-000001";
+
+/// A running server and what the tests need to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub county: DemoCounty,
+    pub users: Vec<DemoUser>,
+    pub database_url: String,
+    pub db_path: PathBuf,
+    tokens: Mutex<HashMap<String, String>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    dir: Option<TempDir>,
+}
+
+/// Starts a server on a fresh database with the demo county loaded.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with changed settings (e.g. a small body limit).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::Builder::new()
+        .prefix("tiercare-it-")
+        .tempdir()
+        .expect("temporary directory");
+    let db_path = dir.path().join("t.db");
+    let database_url = format!("sqlite://{}", db_path.display());
+    let county = DemoCounty::generate(RESIDENTS, SEED);
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: database_url.clone(),
+        region_id: "zx".into(),
+        region_name: county.region.name.clone(),
+        ..Settings::default()
+    };
+    configure(&mut settings);
+    let store = tiercare::startup::open_store(&settings)
+        .await
+        .expect("open store");
+    let state = tiercare::startup::app_state(store, &settings).expect("app state");
+    let loaded = tiercare::demo::load(&state, &county)
+        .await
+        .expect("load the demo county");
+    assert_eq!(loaded.records, county.records.len());
+    let listener = tiercare::startup::bind(&settings).await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(tiercare_api::serve(listener, state.clone(), async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        state,
+        users: loaded.users,
+        county,
+        database_url,
+        db_path,
+        tokens: Mutex::new(HashMap::new()),
+        shutdown: Some(tx),
+        server: Some(server),
+        dir: Some(dir),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A response read in full.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    /// The body as JSON; panics with the body when it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "status {}: body is not JSON ({e}): {:?}",
+                self.status, self.body
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    /// Asserts the status, with the body in the message.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "expected {status}, got {}: {}",
+            self.status, self.body
+        );
+        self
+    }
+}
+
+/// Sends a request and reads the whole response.
+pub async fn send(rb: RequestBuilder) -> Resp {
+    let resp = rb.send().await.expect("request sent");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.text().await.expect("response body");
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+impl TestApp {
+    /// The URL of a path on the server (`/healthz`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The URL of a path under the FHIR base (`/Patient/1`).
+    pub fn fhir_url(&self, path: &str) -> String {
+        format!("{}/fhir/r4{path}", self.base)
+    }
+
+    pub fn user(&self, username: &str) -> &DemoUser {
+        self.users
+            .iter()
+            .find(|u| u.username == username)
+            .unwrap_or_else(|| panic!("no demo user {username}"))
+    }
+
+    /// `POST /auth/token` with a username and password.
+    pub async fn login(&self, username: &str, password: &str) -> Resp {
+        send(self.client.post(self.url("/auth/token")).form(&[
+            ("grant_type", "password"),
+            ("username", username),
+            ("password", password),
+        ]))
+        .await
+    }
+
+    /// A bearer token for a demo user, fetched once per app (logins are
+    /// deliberately slow).
+    pub async fn token(&self, username: &str) -> String {
+        let mut tokens = self.tokens.lock().await;
+        if let Some(t) = tokens.get(username) {
+            return t.clone();
+        }
+        let password = self.user(username).password.clone();
+        let resp = self.login(username, &password).await;
+        resp.expect(200);
+        let token = resp.json()["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string();
+        tokens.insert(username.to_string(), token.clone());
+        token
+    }
+
+    /// A request to the FHIR API as a demo user (`None`: no token).
+    pub async fn fhir(&self, method: Method, user: Option<&str>, path: &str) -> RequestBuilder {
+        let rb = self.client.request(method, self.fhir_url(path));
+        match user {
+            Some(u) => rb.bearer_auth(self.token(u).await),
+            None => rb,
+        }
+    }
+
+    pub async fn get(&self, user: &str, path: &str) -> Resp {
+        send(self.fhir(Method::GET, Some(user), path).await).await
+    }
+
+    pub async fn post(&self, user: &str, path: &str, body: &Value) -> Resp {
+        send(
+            self.fhir(Method::POST, Some(user), path)
+                .await
+                .header("content-type", FHIR_JSON)
+                .body(body.to_string()),
+        )
+        .await
+    }
+
+    pub async fn put(&self, user: &str, path: &str, body: &Value, if_match: Option<&str>) -> Resp {
+        let mut rb = self
+            .fhir(Method::PUT, Some(user), path)
+            .await
+            .header("content-type", FHIR_JSON)
+            .body(body.to_string());
+        if let Some(tag) = if_match {
+            rb = rb.header("if-match", tag);
+        }
+        send(rb).await
+    }
+
+    /// Creates a resource as the admin; asserts 201 and returns it.
+    pub async fn create(&self, resource: &Value) -> Value {
+        let rt = resource["resourceType"].as_str().expect("resourceType");
+        let resp = self.post("admin", &format!("/{rt}"), resource).await;
+        resp.expect(201);
+        resp.json()
+    }
+
+    /// Number of stored records of a type, straight from the store.
+    pub async fn count(&self, resource_type: &str) -> u64 {
+        self.state.store.count(resource_type).await.expect("count")
+    }
+
+    /// The demo county's residents.
+    pub fn residents(&self) -> impl Iterator<Item = &tiercare_core::resident::Resident> {
+        self.county.records.iter().filter_map(|r| match r {
+            Record::Resident(r) => Some(r),
+            _ => None,
+        })
+    }
+
+    /// The temporary directory holding the database.
+    pub fn dir(&self) -> &Path {
+        self.dir.as_ref().expect("directory").path()
+    }
+
+    /// Stops the server without closing the store, and hands back the
+    /// temporary directory so the database file outlives the app.
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server");
+        }
+        self.dir.take().expect("directory")
+    }
+}
+
+/// Asserts an `OperationOutcome` with the status, whose diagnostics or
+/// expression mention `needle` (case-insensitive).
+#[track_caller]
+pub fn assert_outcome(resp: &Resp, status: u16, needle: &str) -> Value {
+    resp.expect(status);
+    let ct = resp.header("content-type").unwrap_or_default();
+    assert!(ct.starts_with(FHIR_JSON), "content type {ct:?}");
+    let v = resp.json();
+    assert_eq!(v["resourceType"], "OperationOutcome", "{v}");
+    let issue = &v["issue"][0];
+    assert_eq!(issue["severity"], "error", "{v}");
+    let text = format!("{} {}", issue["diagnostics"], issue["expression"]).to_lowercase();
+    assert!(
+        text.contains(&needle.to_lowercase()),
+        "OperationOutcome does not mention {needle:?}: {v}"
+    );
+    v
+}
+
+/// Asserts that every element of `expected` is in `actual` (objects: every
+/// key, recursively; arrays: element by element, same length). Lets a test
+/// check that what was sent comes back, whatever the server adds.
+#[track_caller]
+pub fn assert_contains(expected: &Value, actual: &Value) {
+    if let Err(path) = contains(expected, actual, "$") {
+        panic!("{path} differs\nexpected (subset): {expected:#}\nactual: {actual:#}");
+    }
+}
+
+fn contains(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, v) in e {
+                let child = format!("{path}.{k}");
+                match a.get(k) {
+                    Some(av) => contains(v, av, &child)?,
+                    None => return Err(child),
+                }
+            }
+            Ok(())
+        }
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                contains(ev, av, &format!("{path}[{i}]"))?;
+            }
+            Ok(())
+        }
+        (Value::Number(e), Value::Number(a)) if e.as_f64() == a.as_f64() => Ok(()),
+        (e, a) if e == a => Ok(()),
+        _ => Err(path.to_string()),
+    }
+}
+
+/// The resources of a Bundle's entries.
+pub fn entries(bundle: &Value) -> Vec<Value> {
+    bundle["entry"]
+        .as_array()
+        .map(|es| es.iter().map(|e| e["resource"].clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The ids of a Bundle's entries.
+pub fn entry_ids(bundle: &Value) -> Vec<String> {
+    entries(bundle)
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+/// The team a Patient's family-doctor contract names, if any.
+pub fn contract_team(patient: &Value) -> Option<String> {
+    patient["extension"]
+        .as_array()?
+        .iter()
+        .find(|e| e["url"] == crate::fixtures::CONTRACT_URL)?["extension"]
+        .as_array()?
+        .iter()
+        .find(|e| e["url"] == "team")?["valueReference"]["reference"]
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The workspace root (for `tests/fhir_validate.py`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+/// The registry's resource types, each backed by stored records.
+pub const REGISTRY_TYPES: [&str; 7] = [
+    "Organization",
+    "OrganizationAffiliation",
+    "Location",
+    "Practitioner",
+    "PractitionerRole",
+    "CareTeam",
+    "Patient",
+];
+
+/// Sends raw bytes to a FHIR path as a demo user, with the given
+/// content type (`None`: no Content-Type header).
+pub async fn send_raw(
+    app: &TestApp,
+    method: Method,
+    user: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> Resp {
+    let mut rb = app.fhir(method, Some(user), path).await.body(body);
+    if let Some(ct) = content_type {
+        rb = rb.header("content-type", ct);
+    }
+    send(rb).await
+}
+
+/// Stored records of every registry type, straight from the store.
+pub async fn counts(app: &TestApp) -> std::collections::BTreeMap<&'static str, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    for rt in REGISTRY_TYPES {
+        out.insert(rt, app.count(rt).await);
+    }
+    out
+}
+
+/// Ids of the demo county's records of one kind (`Record::kind`:
+/// institution, alliance, practitioner, team, resident, ...), in load order.
+pub fn demo_ids(app: &TestApp, kind: &str) -> Vec<String> {
+    app.county
+        .records
+        .iter()
+        .filter(|r| r.kind() == kind)
+        .map(|r| r.id().to_string())
+        .collect()
+}

@@ -1,0 +1,16 @@
+//! tiercare's integration tests, in one test binary: each test starts a real
+//! server on a fresh SQLite file with a small demo county and talks to it
+//! over HTTP, as a client would.
+
+mod fixtures;
+mod helpers;
+
+mod access;
+mod bad_input;
+mod concurrency;
+mod fhir_crud;
+mod ops;
+mod search;
+mod terminology;
+mod transaction;
+mod validate;
