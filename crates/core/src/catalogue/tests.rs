@@ -401,8 +401,15 @@ proptest! {
         for &worse in Severity::ALL.iter().filter(|&&s| s >= severity) {
             prop_assert!(level_of(worse, urgency, stable)? >= t.level);
         }
-        for &sooner in Urgency::ALL.iter().filter(|&&u| u >= urgency) {
+        // Sooner never goes lower, up to urgent. An emergency is the
+        // exception by design: it goes straight to the nearest level that can
+        // stabilise it (`emergency`, never below `level`), which may be below
+        // where an urgent complicated case is sent (a haemorrhagic stroke to
+        // the nearest stroke centre, not the neurosurgery centre).
+        for &sooner in Urgency::ALL.iter().filter(|&&u| u >= urgency && u != Urgency::Emergency) {
             prop_assert!(level_of(severity, sooner, stable)? >= t.level);
         }
+        let emergency = level_of(severity, Urgency::Emergency, stable)?;
+        prop_assert!(emergency >= condition.emergency && emergency >= condition.level);
     }
 }

@@ -350,16 +350,7 @@ pub(super) fn users(
         note,
     };
     let [admin, coordinator_login, doctor, analyst, resident] = LOGINS;
-    let resident_note = match demo_resident {
-        Some(r) => format!(
-            "resident {} ({}), contracted to {}",
-            r.name.full(),
-            r.id,
-            team.id
-        ),
-        None => "resident login without a record: the county has no residents".into(),
-    };
-    Ok(vec![
+    let mut users = vec![
         login(
             admin,
             "administrator: manages the registry and users".into(),
@@ -393,9 +384,20 @@ pub(super) fn users(
             analyst,
             "health commission analyst: aggregate indicators only".into(),
         ),
-        DemoUser {
-            resident: demo_resident.map(|r| r.id.clone()),
-            ..login(resident, resident_note)
-        },
-    ])
+    ];
+    // A resident login needs a resident record; a county generated without
+    // residents (benchmarks) has no resident login.
+    if let Some(r) = demo_resident {
+        let note = format!(
+            "resident {} ({}), contracted to {}",
+            r.name.full(),
+            r.id,
+            team.id
+        );
+        users.push(DemoUser {
+            resident: Some(r.id.clone()),
+            ..login(resident, note)
+        });
+    }
+    Ok(users)
 }

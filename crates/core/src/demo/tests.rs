@@ -420,7 +420,8 @@ fn demo_users_fit_together() {
 
     let empty = DemoCounty::generate(0, 1);
     assert!(residents(&empty).is_empty());
-    assert_eq!(empty.users.len(), 5);
+    assert_eq!(empty.users.len(), 4, "no resident login without residents");
+    assert!(empty.users.iter().all(|u| u.role != UserRole::Resident));
 }
 
 #[test]
