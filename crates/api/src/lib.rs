@@ -13,6 +13,7 @@ pub mod auth;
 pub mod error;
 pub mod fhir;
 pub mod ops;
+pub mod referrals;
 pub mod registry;
 pub mod routes;
 pub mod transaction;
@@ -23,6 +24,7 @@ use axum::routing::{get, post};
 use std::sync::Arc;
 use std::time::Duration;
 use tiercare_core::RegionId;
+use tiercare_core::policy::Policy;
 use tiercare_store::Store;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -60,6 +62,8 @@ pub struct AppState {
     pub region: RegionId,
     pub region_name: Arc<str>,
     pub config: Arc<ApiConfig>,
+    /// The region's rules for referral, booking and gatekeeping.
+    pub policy: Arc<Policy>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// A hash checked against when a username is unknown, so a failed
     /// login takes as long either way.
@@ -67,7 +71,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state for a region.
+    /// Builds the state for a region, under the demo county's policy until
+    /// [`with_policy`](Self::with_policy) sets the region's own.
     pub fn new(
         store: Store,
         region: RegionId,
@@ -79,9 +84,16 @@ impl AppState {
             region,
             region_name: region_name.into(),
             config: Arc::new(config),
+            policy: Arc::new(Policy::demo()),
             metrics: ops::prometheus(),
             dummy_hash: auth::hash_password("not a real password")?.into(),
         })
+    }
+
+    /// The same state under another policy.
+    pub fn with_policy(mut self, policy: Policy) -> AppState {
+        self.policy = Arc::new(policy);
+        self
     }
 }
 

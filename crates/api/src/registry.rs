@@ -55,7 +55,7 @@ impl<'a> Registry<'a> {
         Ok(PatientScope::of(self.actor, teams))
     }
 
-    fn audit_entry(
+    pub(crate) fn audit_entry(
         &self,
         action: &str,
         rt: &str,
@@ -78,7 +78,7 @@ impl<'a> Registry<'a> {
         }
     }
 
-    async fn audit(&self, entries: Vec<AuditEntry>) -> Result<(), ApiError> {
+    pub(crate) async fn audit(&self, entries: Vec<AuditEntry>) -> Result<(), ApiError> {
         self.state.store.audit(&entries).await?;
         Ok(())
     }
@@ -305,7 +305,11 @@ impl<'a> Registry<'a> {
         }
     }
 
-    async fn check_references(&self, record: &Record, pending: &Pending) -> Result<(), ApiError> {
+    pub(crate) async fn check_references(
+        &self,
+        record: &Record,
+        pending: &Pending,
+    ) -> Result<(), ApiError> {
         let net = |field: &'static str| {
             move |e: tiercare_core::network::NetworkError| ApiError::rule(field, e.to_string())
         };
@@ -444,6 +448,38 @@ impl<'a> Registry<'a> {
                 }
             }
             Record::Resident(_) => {}
+            Record::Referral(r) => {
+                if self
+                    .lookup("Patient", r.patient.as_str(), pending)
+                    .await?
+                    .is_none()
+                {
+                    return Err(dangling(
+                        "ServiceRequest.subject",
+                        "Patient",
+                        r.patient.as_str(),
+                    ));
+                }
+                if self
+                    .lookup("Practitioner", r.requester.as_str(), pending)
+                    .await?
+                    .is_none()
+                {
+                    return Err(dangling(
+                        "ServiceRequest.requester",
+                        "Practitioner",
+                        r.requester.as_str(),
+                    ));
+                }
+                self.institution(r.from.as_str(), "ServiceRequest.requester", pending)
+                    .await?;
+                self.institution(r.to.as_str(), "ServiceRequest.performer", pending)
+                    .await?;
+            }
+            Record::Slot(s) => {
+                self.institution(s.institution.as_str(), "Slot.schedule", pending)
+                    .await?;
+            }
         }
         Ok(())
     }
@@ -487,6 +523,7 @@ impl<'a> Registry<'a> {
             record,
             expect,
             actor: self.actor.username.clone(),
+            events: Vec::new(),
         };
         Ok(self.state.store.write(write, audit).await?)
     }
@@ -543,6 +580,7 @@ impl Registry<'_> {
                 record,
                 expect,
                 actor: self.actor.username.clone(),
+                events: Vec::new(),
             });
         }
         Ok(self.state.store.write_all(writes, audit).await?)

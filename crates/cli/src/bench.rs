@@ -150,6 +150,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                     expect: Expect::New,
                     index,
                     actor: "bench".into(),
+                    events: Vec::new(),
                 },
                 None,
             )

@@ -48,6 +48,9 @@ impl Event {
     /// The events a change of a registry record produces: the record event,
     /// plus contract events when a resident's contract changed.
     pub fn for_change(before: Option<&Record>, after: &Record, version: u32) -> Vec<Event> {
+        if !after.is_registry() {
+            return Vec::new();
+        }
         let mut events = vec![match before {
             None => Event::Registered {
                 record: after.clone(),

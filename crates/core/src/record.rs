@@ -2,9 +2,11 @@
 //! carry "any registry record" without losing its type.
 
 use crate::RegionId;
+use crate::booking::Slot;
 use crate::network::{
     Alliance, FamilyDoctorTeam, Institution, Membership, Practitioner, PractitionerRole, Site,
 };
+use crate::referral::Referral;
 use crate::resident::Resident;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +23,10 @@ pub enum Record {
     Role(PractitionerRole),
     Team(FamilyDoctorTeam),
     Resident(Resident),
+    /// A referral and where it stands in its loop (workflow, not registry).
+    Referral(Referral),
+    /// A bookable appointment time (workflow, not registry).
+    Slot(Slot),
 }
 
 impl Record {
@@ -35,6 +41,8 @@ impl Record {
             Record::Role(r) => r.id.as_str(),
             Record::Team(r) => r.id.as_str(),
             Record::Resident(r) => r.id.as_str(),
+            Record::Referral(r) => r.id.as_str(),
+            Record::Slot(r) => r.id.as_str(),
         }
     }
 
@@ -49,6 +57,8 @@ impl Record {
             Record::Role(_) => "PractitionerRole",
             Record::Team(_) => "CareTeam",
             Record::Resident(_) => "Patient",
+            Record::Referral(_) => "ServiceRequest",
+            Record::Slot(_) => "Slot",
         }
     }
 
@@ -63,6 +73,8 @@ impl Record {
             Record::Role(_) => "practitioner-role",
             Record::Team(_) => "team",
             Record::Resident(_) => "resident",
+            Record::Referral(_) => "referral",
+            Record::Slot(_) => "slot",
         }
     }
 
@@ -74,13 +86,25 @@ impl Record {
             Record::Practitioner(r) => Some(&r.region),
             Record::Team(r) => Some(&r.region),
             Record::Resident(r) => Some(&r.region),
-            Record::Membership(_) | Record::Site(_) | Record::Role(_) => None,
+            Record::Membership(_)
+            | Record::Site(_)
+            | Record::Role(_)
+            | Record::Referral(_)
+            | Record::Slot(_) => None,
         }
     }
 
     /// Whether the record is patient data (its reads and writes are audited
     /// and follow care relationships).
     pub fn is_patient_data(&self) -> bool {
-        matches!(self, Record::Resident(_))
+        matches!(self, Record::Resident(_) | Record::Referral(_))
+    }
+
+    /// Whether the record is part of the registry (the care network and
+    /// its residents), whose every version is logged as a registered or
+    /// revised event. Workflow records (referrals, slots) log their own
+    /// domain events instead.
+    pub fn is_registry(&self) -> bool {
+        !matches!(self, Record::Referral(_) | Record::Slot(_))
     }
 }

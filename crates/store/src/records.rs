@@ -30,6 +30,10 @@ pub struct Write {
     pub index: Vec<(String, String)>,
     /// Who made the change, for the event log.
     pub actor: String,
+    /// Domain events of the change (a referral accepted, a slot booked),
+    /// stored in the same transaction. Registry records also log their
+    /// registered or revised event by themselves.
+    pub events: Vec<Event>,
 }
 
 /// A record as stored, with its version metadata.
@@ -416,7 +420,8 @@ async fn write_one(
     .execute(&mut **tx)
     .await?;
     insert_index(tx, rt, &id, &w.index).await?;
-    let events = Event::for_change(before.as_ref().map(|(_, r)| r), &w.record, version);
+    let mut events = Event::for_change(before.as_ref().map(|(_, r)| r), &w.record, version);
+    events.extend(w.events.iter().cloned());
     for e in &events {
         sqlx::query(
             "INSERT INTO events (region, recorded_at, kind, resource_type, resource_id, actor, payload) \
@@ -513,6 +518,7 @@ mod tests {
             expect,
             index: vec![("name".into(), name)],
             actor: "test".into(),
+            events: Vec::new(),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod location;
 pub mod organization;
 pub mod patient;
 pub mod practitioner;
+pub mod referral;
 pub mod terminology;
 
 use crate::error::ApiError;
@@ -168,6 +169,8 @@ pub fn render_record(record: &Record) -> Value {
         Record::Role(r) => practitioner::render_role(r),
         Record::Team(r) => care_team::render(r),
         Record::Resident(r) => patient::render(r),
+        Record::Referral(r) => referral::render(r),
+        Record::Slot(s) => referral::render_slot(s),
     }
 }
 
@@ -182,6 +185,8 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
         Record::Role(r) => practitioner::index_role(r),
         Record::Team(r) => care_team::index(r),
         Record::Resident(r) => patient::index(r),
+        Record::Referral(r) => referral::index(r),
+        Record::Slot(s) => referral::index_slot(s),
     };
     terms.sort();
     terms.dedup();

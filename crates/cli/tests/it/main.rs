@@ -7,6 +7,7 @@ mod helpers;
 
 mod access;
 mod bad_input;
+mod booking;
 mod concurrency;
 mod fhir_crud;
 mod ops;

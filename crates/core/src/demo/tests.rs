@@ -62,7 +62,9 @@ fn every_record_validates() {
             Record::Role(r) => r.validate_at(by_id[&r.institution]),
             Record::Team(t) => t.validate_at(by_id[&t.institution]),
             Record::Resident(r) => r.validate(),
-            Record::Membership(_) | Record::Site(_) => Ok(()),
+            Record::Membership(_) | Record::Site(_) | Record::Referral(_) | Record::Slot(_) => {
+                Ok(())
+            }
         };
         assert!(
             checked.is_ok(),
@@ -119,6 +121,13 @@ fn references_point_to_earlier_records() {
                 .iter()
                 .map(|c| ("team", c.team.to_string()))
                 .collect(),
+            Record::Referral(r) => vec![
+                ("resident", r.patient.to_string()),
+                ("practitioner", r.requester.to_string()),
+                ("institution", r.from.to_string()),
+                ("institution", r.to.to_string()),
+            ],
+            Record::Slot(s) => vec![("institution", s.institution.to_string())],
         };
         for reference in refs {
             assert!(
