@@ -17,6 +17,7 @@ pub mod referrals;
 pub mod registry;
 pub mod routes;
 pub mod transaction;
+pub mod workflow;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -114,6 +115,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/ConceptMap", get(routes::concept_map_search))
         .route("/ConceptMap/{id}", get(routes::concept_map_read))
+        .route(
+            "/ServiceRequest",
+            get(workflow::request_search).post(workflow::request_create),
+        )
+        .route("/ServiceRequest/{id}", get(workflow::request_read))
+        .route(
+            "/ServiceRequest/{id}/{operation}",
+            get(workflow::request_operation_get).post(workflow::request_operation),
+        )
+        .route("/Task", get(workflow::task_search))
+        .route("/Task/{id}", get(workflow::task_read))
+        .route("/Slot", get(workflow::slot_search))
+        .route("/Slot/{id}", get(workflow::slot_read))
+        .route("/Slot/{id}/{operation}", post(workflow::slot_operation))
+        .route("/Schedule/{id}", get(workflow::schedule_read))
         .route("/AuditEvent", get(routes::audit_search))
         .route("/AuditEvent/{id}", get(routes::audit_read))
         .route("/{type}", get(routes::search).post(routes::create))

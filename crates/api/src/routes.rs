@@ -59,7 +59,7 @@ fn http_date(rfc3339: &str) -> Option<String> {
     t.format(&f).ok()
 }
 
-fn resource_response(stored: &Stored, status: StatusCode, base: &str) -> Response {
+pub(crate) fn resource_response(stored: &Stored, status: StatusCode, base: &str) -> Response {
     let rt = stored.record.resource_type();
     let mut resp = (status, FhirJson(fhir::render(stored))).into_response();
     let h = resp.headers_mut();
@@ -110,12 +110,12 @@ pub fn json_body(
         .map_err(|e| ApiError::invalid("body", format!("the body is not valid JSON: {e}")))
 }
 
-fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default()
 }
 
-fn parse_number(name: &str, v: &str) -> Result<u32, ApiError> {
+pub(crate) fn parse_number(name: &str, v: &str) -> Result<u32, ApiError> {
     v.parse()
         .map_err(|_| ApiError::invalid(name, format!("{name} must be a whole number, not {v:?}")))
 }
@@ -132,8 +132,17 @@ fn reference_value(target: &str, v: &str) -> String {
 /// Turns query parameters into a store query, refusing unknown parameters
 /// and modifiers (a silently ignored filter would return too much).
 pub fn build_query(rt: RegistryType, pairs: &[(String, String)]) -> Result<Query, ApiError> {
+    query_for(rt.name(), rt.search_params(), pairs)
+}
+
+/// [`build_query`] for any type with its own list of parameters.
+pub fn query_for(
+    type_name: &str,
+    params: &[fhir::SearchParam],
+    pairs: &[(String, String)],
+) -> Result<Query, ApiError> {
     let mut q = Query {
-        resource_type: rt.name().to_string(),
+        resource_type: type_name.to_string(),
         filters: vec![],
         count: DEFAULT_COUNT,
         offset: 0,
@@ -147,19 +156,12 @@ pub fn build_query(rt: RegistryType, pairs: &[(String, String)]) -> Result<Query
             "_offset" => q.offset = parse_number("_offset", raw)?,
             "_format" | "_pretty" => {}
             _ => {
-                let param = rt
-                    .search_params()
-                    .iter()
-                    .find(|p| p.name == name)
-                    .ok_or_else(|| {
-                        ApiError::invalid(
-                            name,
-                            format!(
-                                "search parameter {name:?} is not supported for {}",
-                                rt.name()
-                            ),
-                        )
-                    })?;
+                let param = params.iter().find(|p| p.name == name).ok_or_else(|| {
+                    ApiError::invalid(
+                        name,
+                        format!("search parameter {name:?} is not supported for {type_name}"),
+                    )
+                })?;
                 let values: Vec<&str> = raw.split(',').filter(|v| !v.is_empty()).collect();
                 if values.is_empty() {
                     continue;

@@ -4,22 +4,93 @@
 use crate::users::{UserSpec, add_user};
 use anyhow::Context;
 use tiercare_api::AppState;
+use tiercare_api::referrals::Referrals;
 use tiercare_api::registry::Registry;
 use tiercare_core::access::{Actor, UserRole};
+use tiercare_core::booking::SessionPlan;
 use tiercare_core::demo::{DemoCounty, DemoUser};
+use tiercare_core::{Level, Record, ScheduleId};
 use tiercare_store::{Expect, StoreError};
+use time::{OffsetDateTime, PrimitiveDateTime, Time, Weekday};
 
 /// What the demo load did.
 #[derive(Debug)]
 pub struct Loaded {
     /// Records written; 0 when the database already held the demo county.
     pub records: usize,
+    /// Outpatient slots opened (those not open already).
+    pub slots: usize,
     pub users: Vec<DemoUser>,
+}
+
+/// Working days ahead the demo opens hospital outpatient sessions for.
+pub const SESSION_DAYS: u32 = 10;
+/// Slots per department per day in the demo: a morning clinic of 20-minute
+/// slots, 08:00 to 12:00 China time.
+const SESSION_SLOTS: u32 = 12;
+const SLOT_MINUTES: u32 = 20;
+
+/// Opens a morning session in every hospital department for the next
+/// `days` working days from today, through the referral service, so
+/// referrals can be booked at once. Already open sessions are kept.
+pub async fn open_sessions(
+    state: &AppState,
+    loader: &Actor,
+    county: &DemoCounty,
+    days: u32,
+) -> anyhow::Result<usize> {
+    let service = Referrals::new(state, loader);
+    // 08:00 in China (UTC+8) is midnight UTC.
+    let today = OffsetDateTime::now_utc().date();
+    let mut opened = 0;
+    let mut day = today;
+    let mut open_days = 0;
+    while open_days < days {
+        day = day.next_day().context("date out of range")?;
+        if matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) {
+            continue;
+        }
+        open_days += 1;
+        let start = PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_utc();
+        for record in &county.records {
+            let Record::Institution(i) = record else {
+                continue;
+            };
+            if i.level == Level::Primary {
+                continue;
+            }
+            for d in &i.departments {
+                let schedule = ScheduleId::new(format!("{}-{}", i.id, d.specialty.code()))?;
+                let plan = SessionPlan {
+                    schedule: &schedule,
+                    institution: &i.id,
+                    specialty: d.specialty,
+                    start,
+                    slot_minutes: SLOT_MINUTES,
+                    slots: SESSION_SLOTS.min(d.daily_slots.max(1)),
+                };
+                opened += service
+                    .open_session(&plan)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("opening {schedule} on {day}: {e}"))?;
+            }
+        }
+    }
+    Ok(opened)
 }
 
 /// Loads the demo county (once: a database that has it already is left
 /// alone) and creates the demo users that do not exist yet.
 pub async fn load(state: &AppState, county: &DemoCounty) -> anyhow::Result<Loaded> {
+    load_with_sessions(state, county, SESSION_DAYS).await
+}
+
+/// [`load`], opening outpatient sessions for `days` working days.
+pub async fn load_with_sessions(
+    state: &AppState,
+    county: &DemoCounty,
+    days: u32,
+) -> anyhow::Result<Loaded> {
     let loader = Actor {
         username: "demo-loader".into(),
         role: UserRole::Admin,
@@ -49,6 +120,7 @@ pub async fn load(state: &AppState, county: &DemoCounty) -> anyhow::Result<Loade
             .map_err(|e| anyhow::anyhow!("loading the demo county: {e}"))?
             .len();
     }
+    let slots = open_sessions(state, &loader, county, days).await?;
     for u in &county.users {
         let spec = UserSpec {
             username: u.username.clone(),
@@ -69,6 +141,7 @@ pub async fn load(state: &AppState, county: &DemoCounty) -> anyhow::Result<Loade
         }
     }
     Ok(Loaded {
+        slots,
         records: written,
         users: county.users.clone(),
     })

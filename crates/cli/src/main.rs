@@ -119,8 +119,11 @@ async fn main() -> anyhow::Result<()> {
             let listener = startup::bind(&settings).await?;
             let addr = listener.local_addr()?;
             println!(
-                "tiercare demo: {} ({} records loaded now)",
-                county.region.name, loaded.records
+                "tiercare demo: {} ({} records loaded now, {} outpatient slots opened for the next {} working days)",
+                county.region.name,
+                loaded.records,
+                loaded.slots,
+                demo::SESSION_DAYS
             );
             println!("  URL:      http://{addr}/   (FHIR API: http://{addr}/fhir/r4/metadata)");
             println!("  database: {}", settings.database_url);

@@ -41,6 +41,54 @@ pub fn statement(base_url: &str) -> Value {
             })
         })
         .collect();
+    let params = |list: &[super::SearchParam]| -> Vec<Value> {
+        list.iter()
+            .map(|p| json!({"name": p.name, "type": param_type(p.kind), "documentation": p.doc}))
+            .collect()
+    };
+    let operation = |name: &str, doc: &str| {
+        json!({
+            "name": name,
+            "definition": format!("https://tiercare.org/fhir/OperationDefinition/{name}"),
+            "documentation": doc
+        })
+    };
+    let mut sr_params = params(super::referral::SEARCH);
+    sr_params.push(json!({"name": "_overdue", "type": "token",
+        "documentation": "true: only referrals whose current step is past its deadline under the region's policy"}));
+    resources.push(json!({
+        "type": "ServiceRequest",
+        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
+        "searchParam": sr_params,
+        "documentation": "Referrals. Create as a doctor (you are the requester, your institution the referrer). Seen by staff of the referring and receiving institutions only. The loop moves by the named operations, each a POST of a Parameters body to ServiceRequest/{id}/$name, taking If-Match and answering the updated Task; GET ServiceRequest/{id}/$actions lists the operations the caller may take now.",
+        "operation": [
+            operation("actions", "GET: the operations the caller may take now, the state and the current step's deadline"),
+            operation("accept", "Accept; book later (the referral joins the awaiting-a-slot worklist)"),
+            operation("book", "Book a slot (parameter slot: Slot reference); from requested this is book-now. 409 if the slot was taken"),
+            operation("decline", "Decline: reason (no-capacity, not-indicated, wrong-specialty, incomplete-information, other), comment (required for other)"),
+            operation("redirect", "Send to another institution: to (Organization reference), comment"),
+            operation("return-with-advice", "Return to the referrer with advice (required)"),
+            operation("cancel", "Cancel before arrival (referrer): reason (required); frees the booking"),
+            operation("arrive", "Record arrival (an emergency may arrive unbooked)"),
+            operation("no-show", "Record a no-show"),
+            operation("complete", "Complete the visit: report-summary, report-recommendation, report-diagnosis (ICD-10), all optional"),
+            operation("report", "Send the result report back: report-summary (required), report-recommendation, report-diagnosis"),
+            operation("close", "Close the loop (referrer)"),
+        ],
+    }));
+    resources.push(json!({
+        "type": "Task",
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": params(super::referral::TASK_SEARCH),
+        "documentation": "The workflow of a referral (same id): status, businessStatus (the step of the loop), owner (the institution whose action it awaits), restriction.period.end (the step's deadline). Read-only: it changes through the ServiceRequest operations.",
+    }));
+    resources.push(json!({
+        "type": "Slot",
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": params(super::referral::SLOT_SEARCH),
+        "documentation": "Outpatient appointment slots; a policy share is reserved for referrals from primary care until released. Schedule/{id} (read) describes a slot's department.",
+        "operation": [operation("hold", "POST Slot/{id}/$hold with parameter referral: holds the slot for the caller for the policy's hold time while the patient is asked")],
+    }));
     resources.push(json!({
         "type": "CodeSystem",
         "interaction": [{"code": "read"}, {"code": "search-type"}],

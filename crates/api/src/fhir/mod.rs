@@ -12,6 +12,7 @@ pub mod care_team;
 pub mod datatypes;
 pub mod location;
 pub mod organization;
+pub mod parameters;
 pub mod patient;
 pub mod practitioner;
 pub mod referral;

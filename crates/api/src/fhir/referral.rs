@@ -9,10 +9,12 @@
 //! the referral's `Task`.
 
 use super::datatypes::{extension_url, system};
-use super::reference_term;
+use super::{ParamKind, SearchParam, reference_term};
 use serde_json::{Value, json};
+use tiercare_core::InstitutionId;
 use tiercare_core::booking::{Slot, SlotStatus};
-use tiercare_core::referral::{Priority, Referral, ReferralState};
+use tiercare_core::policy::Policy;
+use tiercare_core::referral::{Priority, Referral, ReferralState, Side};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -130,6 +132,14 @@ pub fn index_slot(s: &Slot) -> Vec<(String, String)> {
         ("start".into(), instant(s.start)),
         ("reserved".into(), s.reserved.to_string()),
         (
+            FREE_FROM.into(),
+            match &s.status {
+                SlotStatus::Free => "0000".to_string(),
+                SlotStatus::Held { until, .. } => instant(*until),
+                SlotStatus::Booked { .. } => "9999".to_string(),
+            },
+        ),
+        (
             "status".into(),
             match &s.status {
                 SlotStatus::Free => "free",
@@ -139,4 +149,250 @@ pub fn index_slot(s: &Slot) -> Vec<(String, String)> {
             .into(),
         ),
     ]
+}
+
+/// Search parameters of `ServiceRequest` (referrals). Worklists are
+/// searches: incoming (`performer`), sent (`referrer`, `requester`),
+/// awaiting an institution's action (`owner`), and late (`_overdue=true`).
+pub const SEARCH: &[SearchParam] = &[
+    SearchParam {
+        name: "_id",
+        kind: ParamKind::Token,
+        doc: "Logical id",
+    },
+    SearchParam {
+        name: "patient",
+        kind: ParamKind::Reference("Patient"),
+        doc: "The patient referred",
+    },
+    SearchParam {
+        name: "subject",
+        kind: ParamKind::Reference("Patient"),
+        doc: "The patient referred",
+    },
+    SearchParam {
+        name: "requester",
+        kind: ParamKind::Reference("Practitioner"),
+        doc: "The referring doctor",
+    },
+    SearchParam {
+        name: "performer",
+        kind: ParamKind::Reference("Organization"),
+        doc: "The receiving institution (incoming referrals)",
+    },
+    SearchParam {
+        name: "referrer",
+        kind: ParamKind::Reference("Organization"),
+        doc: "The referring institution (sent referrals)",
+    },
+    SearchParam {
+        name: "owner",
+        kind: ParamKind::Reference("Organization"),
+        doc: "The institution whose action the referral awaits",
+    },
+    SearchParam {
+        name: "status",
+        kind: ParamKind::Token,
+        doc: "ServiceRequest status: active, completed, revoked",
+    },
+    SearchParam {
+        name: "state",
+        kind: ParamKind::Token,
+        doc: "Step of the loop: requested, accepted, booked, arrived, no-show, completed, closed, declined, returned, cancelled",
+    },
+    SearchParam {
+        name: "priority",
+        kind: ParamKind::Token,
+        doc: "routine, urgent, stat",
+    },
+    SearchParam {
+        name: "direction",
+        kind: ParamKind::Token,
+        doc: "upward, downward, lateral",
+    },
+    SearchParam {
+        name: "authored",
+        kind: ParamKind::Date,
+        doc: "When it was requested (eq, lt, le, gt, ge)",
+    },
+];
+
+/// Search parameters of `Task` (the referral's workflow). A Task shares its
+/// referral's id.
+pub const TASK_SEARCH: &[SearchParam] = &[
+    SearchParam {
+        name: "_id",
+        kind: ParamKind::Token,
+        doc: "Logical id (the referral's)",
+    },
+    SearchParam {
+        name: "patient",
+        kind: ParamKind::Reference("Patient"),
+        doc: "The patient referred",
+    },
+    SearchParam {
+        name: "owner",
+        kind: ParamKind::Reference("Organization"),
+        doc: "The institution whose action it awaits",
+    },
+    SearchParam {
+        name: "requester",
+        kind: ParamKind::Reference("Practitioner"),
+        doc: "The referring doctor",
+    },
+    SearchParam {
+        name: "status",
+        kind: ParamKind::Token,
+        doc: "requested, accepted, rejected, in-progress, on-hold, completed, cancelled",
+    },
+    SearchParam {
+        name: "business-status",
+        kind: ParamKind::Token,
+        doc: "Step of the loop (as ServiceRequest `state`)",
+    },
+];
+
+/// Search parameters of `Slot`.
+pub const SLOT_SEARCH: &[SearchParam] = &[
+    SearchParam {
+        name: "_id",
+        kind: ParamKind::Token,
+        doc: "Logical id",
+    },
+    SearchParam {
+        name: "schedule",
+        kind: ParamKind::Reference("Schedule"),
+        doc: "The department's schedule",
+    },
+    SearchParam {
+        name: "organization",
+        kind: ParamKind::Reference("Organization"),
+        doc: "The institution",
+    },
+    SearchParam {
+        name: "service-type",
+        kind: ParamKind::Token,
+        doc: "Specialty code",
+    },
+    SearchParam {
+        name: "status",
+        kind: ParamKind::Token,
+        doc: "free (really free now: lapsed holds count as free), busy-tentative, busy",
+    },
+    SearchParam {
+        name: "start",
+        kind: ParamKind::Date,
+        doc: "Start date (eq, lt, le, gt, ge)",
+    },
+    SearchParam {
+        name: "reserved",
+        kind: ParamKind::Token,
+        doc: "true: reserved for referrals from primary care",
+    },
+];
+
+/// Index term: when a slot is free from (free: always; held: when the hold
+/// lapses; booked: never), so `status=free` finds what is free now.
+pub const FREE_FROM: &str = "_free-from";
+/// Index term: when the referral's current step is due.
+pub const DUE: &str = "_due";
+
+/// The `Task.status` of a referral state.
+pub fn task_status(state: &ReferralState) -> &'static str {
+    match state {
+        ReferralState::Requested => "requested",
+        ReferralState::Accepted | ReferralState::Booked { .. } => "accepted",
+        ReferralState::Arrived { .. } | ReferralState::Completed { report: None } => "in-progress",
+        ReferralState::NoShow { .. } => "on-hold",
+        ReferralState::Completed { report: Some(_) } | ReferralState::Closed => "completed",
+        ReferralState::Declined { .. } | ReferralState::Returned { .. } => "rejected",
+        ReferralState::Cancelled { .. } => "cancelled",
+    }
+}
+
+/// The institution whose action the referral awaits.
+pub fn owner(r: &Referral) -> Option<&InstitutionId> {
+    r.awaiting().map(|side| match side {
+        Side::Receiver => &r.to,
+        Side::Referrer => &r.from,
+    })
+}
+
+/// Terms that depend on the region's policy and on who must act; written
+/// with the referral so worklists are plain index lookups.
+pub fn workflow_terms(r: &Referral, policy: &Policy) -> Vec<(String, String)> {
+    let mut t = vec![
+        ("task-status".into(), task_status(&r.state).into()),
+        reference_term("party", "Organization", r.from.as_str()),
+        reference_term("party", "Organization", r.to.as_str()),
+    ];
+    if let Some(o) = owner(r) {
+        t.push(reference_term("owner", "Organization", o.as_str()));
+    }
+    if let Some(due) = r.due(policy) {
+        t.push((DUE.into(), instant(due.by)));
+    }
+    t
+}
+
+/// The referral's workflow as a FHIR `Task`.
+pub fn render_task(r: &Referral, policy: &Policy) -> Value {
+    let mut v = json!({
+        "resourceType": "Task",
+        "id": r.id.as_str(),
+        "status": task_status(&r.state),
+        "businessStatus": {"coding": [{"system": system("referral-state"), "code": r.state.code()}]},
+        "intent": "order",
+        "priority": fhir_priority(r.priority),
+        "code": {"coding": [{"system": "http://hl7.org/fhir/CodeSystem/task-code", "code": "fulfill"}]},
+        "focus": {"reference": format!("ServiceRequest/{}", r.id)},
+        "for": {"reference": format!("Patient/{}", r.patient)},
+        "authoredOn": instant(r.requested_at),
+        "lastModified": instant(r.since),
+        "requester": {"reference": format!("Practitioner/{}", r.requester)},
+    });
+    if let Some(o) = owner(r) {
+        v["owner"] = json!({"reference": format!("Organization/{o}")});
+    }
+    if let Some(due) = r.due(policy) {
+        v["restriction"] = json!({"period": {"end": instant(due.by)}});
+    }
+    match &r.state {
+        ReferralState::Declined { reason, comment } => {
+            let text = if comment.is_empty() {
+                reason.display().to_string()
+            } else {
+                format!("{}: {comment}", reason.display())
+            };
+            v["statusReason"] = json!({
+                "coding": [{"system": system("decline-reason"), "code": reason.code()}],
+                "text": text
+            });
+        }
+        ReferralState::Cancelled { reason } => v["statusReason"] = json!({"text": reason}),
+        ReferralState::Returned { advice } => v["note"] = json!([{"text": advice}]),
+        ReferralState::Completed {
+            report: Some(report),
+        } => {
+            let mut out =
+                vec![json!({"type": {"text": "report-summary"}, "valueString": report.summary})];
+            if !report.recommendation.is_empty() {
+                out.push(json!({"type": {"text": "report-recommendation"}, "valueString": report.recommendation}));
+            }
+            if let Some(d) = &report.diagnosis {
+                out.push(json!({"type": {"text": "report-diagnosis"},
+                                "valueCodeableConcept": {"coding": [{"system": ICD10, "code": d.to_string()}]}}));
+            }
+            v["output"] = Value::Array(out);
+        }
+        _ => {}
+    }
+    if let Some(b) = r.state.booking().or(match &r.state {
+        ReferralState::NoShow { booking } => Some(booking),
+        ReferralState::Arrived { booking } => booking.as_ref(),
+        _ => None,
+    }) {
+        v["executionPeriod"] = json!({"start": instant(b.start())});
+    }
+    v
 }

@@ -263,40 +263,5 @@ fn triage_parameters(t: &Triage) -> Value {
 
 /// Reads name/value pairs from a `Parameters` resource.
 pub fn parameters_inputs(body: &Value) -> Result<Vec<(String, String)>, ApiError> {
-    if body.get("resourceType").and_then(Value::as_str) != Some("Parameters") {
-        return Err(ApiError::invalid(
-            "resourceType",
-            "the body must be a Parameters resource",
-        ));
-    }
-    let mut out = Vec::new();
-    for p in body
-        .get("parameter")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let Some(name) = p.get("name").and_then(Value::as_str) else {
-            return Err(ApiError::invalid(
-                "Parameters.parameter.name",
-                "every parameter needs a name",
-            ));
-        };
-        let value = ["valueCode", "valueString", "valueBoolean"]
-            .iter()
-            .find_map(|k| p.get(*k))
-            .or_else(|| p.get("valueCoding").and_then(|c| c.get("code")))
-            .map(|v| match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    format!("Parameters.parameter({name})"),
-                    "use valueCode, valueString, valueBoolean or valueCoding",
-                )
-            })?;
-        out.push((name.to_string(), value));
-    }
-    Ok(out)
+    super::parameters::Parameters::read(body)?.texts()
 }

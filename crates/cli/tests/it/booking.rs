@@ -109,7 +109,9 @@ async fn two_hundred_bookings_at_twenty_slots_give_twenty() {
         let r = r.clone();
         let slot = slots[i % slots.len()].id.to_string();
         tasks.push(tokio::spawn(async move {
-            let result = Referrals::new(&app.state, &who).book_slot(&r, &slot).await;
+            let result = Referrals::new(&app.state, &who)
+                .book_slot(&r, &slot, None)
+                .await;
             (r, slot, result.map(|_| ()))
         }));
     }
@@ -218,7 +220,7 @@ async fn reserved_slots_follow_the_rules_and_the_sides() {
 
     // An analyst is not on either side.
     match service(&analyst)
-        .book_slot(&refs[0], slots[0].id.as_str())
+        .book_slot(&refs[0], slots[0].id.as_str(), None)
         .await
     {
         Err(ApiError::Forbidden(m)) => assert!(m.contains("analyst"), "{m}"),
@@ -226,14 +228,14 @@ async fn reserved_slots_follow_the_rules_and_the_sides() {
     }
     // The family doctor books the reserved slot directly ("book now").
     let (r, s) = service(&doctor)
-        .book_slot(&refs[0], slots[0].id.as_str())
+        .book_slot(&refs[0], slots[0].id.as_str(), None)
         .await
         .expect("family doctor books a reserved slot");
     assert_eq!(r.value.state.code(), "booked");
     assert!(matches!(s.value.status, SlotStatus::Booked { .. }));
     // Booking again is an illegal transition: 409, nothing changes.
     match service(&doctor)
-        .book_slot(&refs[0], slots[1].id.as_str())
+        .book_slot(&refs[0], slots[1].id.as_str(), None)
         .await
     {
         Err(ApiError::Conflict(m)) => assert!(m.contains("booked"), "{m}"),
@@ -266,7 +268,7 @@ async fn reserved_slots_follow_the_rules_and_the_sides() {
         .await
         .unwrap();
     match service(&doctor)
-        .book_slot(&refs[1], "zx-h1-other-slot")
+        .book_slot(&refs[1], "zx-h1-other-slot", None)
         .await
     {
         Err(ApiError::Unprocessable { message, .. }) => {

@@ -69,7 +69,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("open store");
     let state = tiercare::startup::app_state(store, &settings).expect("app state");
-    let loaded = tiercare::demo::load(&state, &county)
+    // One working day of outpatient sessions: enough to book, quick to open.
+    let loaded = tiercare::demo::load_with_sessions(&state, &county, 1)
         .await
         .expect("load the demo county");
     assert_eq!(loaded.records, county.records.len());

@@ -11,6 +11,7 @@ mod booking;
 mod concurrency;
 mod fhir_crud;
 mod ops;
+mod referral;
 mod search;
 mod terminology;
 mod transaction;

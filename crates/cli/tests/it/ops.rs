@@ -172,6 +172,8 @@ async fn wrong_methods_are_405_outcomes_with_allow() {
 fn probe_value(resource_type: &str, name: &str, kind: &str) -> String {
     match (resource_type, name, kind) {
         ("AuditEvent", "outcome", _) => "0".into(),
+        ("Slot", "status", _) => "free".into(),
+        (_, "_overdue", _) => "true".into(),
         (_, "active", _) => "true".into(),
         (_, _, "string") => "a".into(),
         (_, _, "token") => "x".into(),
@@ -189,6 +191,17 @@ async fn capability_statement_tells_the_truth() {
     // has none).
     app.get("admin", "/Patient/res-000001").await.expect(200);
     app.create(&fixtures::location("East wing", "zx-h1")).await;
+    // And a referral, so ServiceRequest and Task have an instance.
+    let referral = serde_json::json!({
+        "resourceType": "ServiceRequest",
+        "subject": {"reference": "Patient/res-000001"},
+        "performer": [{"reference": "Organization/zx-h1"}],
+        "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "I20"}]}],
+        "note": [{"text": "Chest pain on exertion."}]
+    });
+    app.post("doctor", "/ServiceRequest", &referral)
+        .await
+        .expect(201);
 
     let resp = send(app.client.get(app.fhir_url("/metadata"))).await;
     resp.expect(200);

@@ -716,3 +716,12 @@ async fn http_headers_are_well_formed() {
         );
     }
 }
+
+/// Asserts that every resource validates as FHIR R4 with `fhir.resources`
+/// (for other modules' new resource types).
+#[track_caller]
+pub fn assert_valid_fhir(resources: &[Value]) {
+    let v = run_validator(resources);
+    assert!(v.success, "invalid FHIR:\n{}", v.stdout);
+    assert_eq!(v.validated, Some(resources.len()), "{}", v.stdout);
+}

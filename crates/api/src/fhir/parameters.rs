@@ -1,0 +1,111 @@
+//! Operation inputs from a FHIR `Parameters` body.
+
+use crate::error::ApiError;
+use serde_json::Value;
+
+/// The inputs of an operation, from a FHIR `Parameters` body.
+#[derive(Debug, Default)]
+pub struct Parameters(Vec<(String, Value)>);
+
+impl Parameters {
+    pub fn read(body: &Value) -> Result<Parameters, ApiError> {
+        if body.get("resourceType").and_then(Value::as_str) != Some("Parameters") {
+            return Err(ApiError::invalid(
+                "resourceType",
+                "the body must be a Parameters resource",
+            ));
+        }
+        let mut out = Vec::new();
+        for p in body
+            .get("parameter")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = p.get("name").and_then(Value::as_str).ok_or_else(|| {
+                ApiError::invalid("Parameters.parameter.name", "every parameter needs a name")
+            })?;
+            let value = p
+                .as_object()
+                .and_then(|o| {
+                    o.iter()
+                        .find(|(k, _)| k.starts_with("value"))
+                        .map(|(_, v)| v.clone())
+                })
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        format!("Parameters.parameter[{name}]"),
+                        "a value is required",
+                    )
+                })?;
+            out.push((name.to_string(), value));
+        }
+        Ok(Parameters(out))
+    }
+
+    /// Refuses parameters the operation does not take.
+    pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
+        match self.0.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+            Some((k, _)) => Err(ApiError::invalid(
+                k.as_str(),
+                if known.is_empty() {
+                    format!("this operation takes no parameters, not {k:?}")
+                } else {
+                    format!(
+                        "unknown parameter {k:?}; this operation takes {}",
+                        known.join(", ")
+                    )
+                },
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// A text value (`valueString`, `valueCode`, or a coding's code).
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Bool(b) => Some(b.to_string()),
+                Value::Object(o) => o
+                    .get("code")
+                    .or_else(|| o.get("reference"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                _ => None,
+            })
+    }
+
+    pub fn required(&self, name: &str) -> Result<String, ApiError> {
+        self.get(name)
+            .ok_or_else(|| ApiError::invalid(name, format!("parameter {name} is required")))
+    }
+
+    /// The id of a `valueReference` (or a `Type/id` string) to `ty`.
+    pub fn reference(&self, name: &str, ty: &str) -> Result<String, ApiError> {
+        let text = self.required(name)?;
+        let r = super::datatypes::Reference {
+            reference: Some(text),
+            ..Default::default()
+        };
+        Ok(super::reference_id(&r, &[ty], name)?.1)
+    }
+
+    /// Every input as text, for operations whose inputs are all codes,
+    /// strings or booleans.
+    pub fn texts(&self) -> Result<Vec<(String, String)>, ApiError> {
+        self.0
+            .iter()
+            .map(|(name, _)| {
+                self.get(name).map(|v| (name.clone(), v)).ok_or_else(|| {
+                    ApiError::invalid(
+                        format!("Parameters.parameter({name})"),
+                        "use valueCode, valueString, valueBoolean or valueCoding",
+                    )
+                })
+            })
+            .collect()
+    }
+}

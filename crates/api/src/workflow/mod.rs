@@ -1,0 +1,87 @@
+//! FHIR handlers for the referral loop: `ServiceRequest` (the referral),
+//! `Task` (its workflow, read-only: it changes through the named
+//! operations), `Slot` and `Schedule`.
+//!
+//! Transitions are named operations on the referral, each a `POST` with a
+//! `Parameters` body (optional where the action needs nothing):
+//! `$accept`, `$book` (slot), `$decline` (reason, comment), `$redirect`
+//! (to, comment), `$return-with-advice` (advice), `$cancel` (reason),
+//! `$arrive`, `$no-show`, `$complete` (report-summary,
+//! report-recommendation, report-diagnosis), `$report` (same), `$close`.
+//! They take `If-Match` and answer the updated `Task`. `GET
+//! ServiceRequest/{id}/$actions` lists what the caller may do now.
+
+mod service_request;
+mod slot;
+mod task;
+
+pub use service_request::*;
+pub use slot::*;
+pub use task::*;
+
+use crate::fhir::parameters::Parameters;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::fhir::referral::{DUE, FREE_FROM, SEARCH, SLOT_SEARCH, TASK_SEARCH, render_task};
+use crate::fhir::{self, FhirJson, reference_id};
+use crate::referrals::{Referrals, Versioned, new_referral_id};
+use crate::routes::{
+    base_url, json_body, parse_etag, query_for, query_pairs, resource_response, searchset,
+};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tiercare_core::catalogue::{Catalogue, IcdCode};
+use tiercare_core::referral::{
+    Command, DeclineReason, NewReferral, Priority, Referral, Report, Setting,
+};
+use tiercare_core::{Level, Record, Specialty};
+use tiercare_store::{Filter, Match, Stored};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+fn stored(record: Record, version: u32, updated_at: String) -> Stored {
+    Stored {
+        record,
+        version,
+        updated_at,
+        created: false,
+    }
+}
+
+fn referral_stored(r: &Versioned<Referral>) -> Stored {
+    stored(
+        Record::Referral(r.value.clone()),
+        r.version,
+        r.updated_at.clone(),
+    )
+}
+
+fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {
+    match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
+        None => Ok(None),
+        Some(tag) => parse_etag(tag).map(Some).ok_or_else(|| {
+            ApiError::invalid("If-Match", format!("{tag:?} is not an ETag like W/\"3\""))
+        }),
+    }
+}
+
+/// The Task of a referral, with its version as ETag.
+fn task_response(state: &AppState, r: &Versioned<Referral>) -> Response {
+    let mut resp = FhirJson(render_task(&r.value, &state.policy)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("W/\"{}\"", r.version)) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    resp
+}
+
+fn now_text() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,462 @@
+//! `ServiceRequest`: creating, reading and searching referrals, and the
+//! named operations of the loop.
+
+use super::*;
+
+/// `POST /ServiceRequest`: a doctor refers a patient.
+pub async fn request_create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    let new = parse_request(&state, &actor, value).await?;
+    let made = Referrals::new(&state, &actor).request(new).await?;
+    let mut s = referral_stored(&made);
+    s.created = true;
+    Ok(resource_response(
+        &s,
+        StatusCode::CREATED,
+        &base_url(&state, &headers),
+    ))
+}
+
+/// `GET /ServiceRequest/{id}`.
+pub async fn request_read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let r = Referrals::new(&state, &actor).read(&id).await?;
+    Ok(resource_response(
+        &referral_stored(&r),
+        StatusCode::OK,
+        &base_url(&state, &headers),
+    ))
+}
+
+/// `GET /ServiceRequest?...`: the worklists.
+pub async fn request_search(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(raw.as_deref());
+    let (rest, overdue) = take_overdue(&pairs)?;
+    let mut q = query_for("ServiceRequest", SEARCH, &rest)?;
+    if overdue {
+        q.filters.push(Filter {
+            param: DUE.into(),
+            values: vec![now_text()],
+            matching: Match::Below,
+        });
+    }
+    let (found, total) = Referrals::new(&state, &actor).search(q.clone()).await?;
+    let base = base_url(&state, &headers);
+    let resources = found
+        .iter()
+        .map(|r| {
+            (
+                format!("{base}/ServiceRequest/{}", r.record.id()),
+                fhir::render(r),
+            )
+        })
+        .collect();
+    Ok(FhirJson(searchset(
+        &base,
+        "ServiceRequest",
+        &pairs,
+        &q,
+        total,
+        resources,
+    ))
+    .into_response())
+}
+
+fn take_overdue(pairs: &[(String, String)]) -> Result<(Vec<(String, String)>, bool), ApiError> {
+    let mut overdue = false;
+    let mut rest = Vec::new();
+    for (k, v) in pairs {
+        if k == "_overdue" {
+            overdue = match v.as_str() {
+                "true" => true,
+                "false" => false,
+                _ => return Err(ApiError::invalid("_overdue", "use true or false")),
+            };
+        } else {
+            rest.push((k.clone(), v.clone()));
+        }
+    }
+    Ok((rest, overdue))
+}
+
+/// `GET /ServiceRequest/{id}/$actions`.
+pub async fn request_operation_get(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, operation)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    if operation != "$actions" {
+        return Err(ApiError::NotFound(format!(
+            "GET ServiceRequest/{id}/{operation} is not an operation; GET $actions lists what you may do"
+        )));
+    }
+    let r = Referrals::new(&state, &actor).read(&id).await?;
+    let mut params: Vec<Value> = r
+        .value
+        .allowed_actions(&actor)
+        .into_iter()
+        .map(|a| json!({"name": "action", "valueCode": a.code()}))
+        .collect();
+    params.push(json!({"name": "state", "valueCode": r.value.state.code()}));
+    if let Some(due) = r.value.due(&state.policy) {
+        params.push(
+            json!({"name": "due", "valueDateTime": due.by.format(&Rfc3339).unwrap_or_default()}),
+        );
+        params.push(json!({"name": "due-step", "valueCode": due.step.code()}));
+        params.push(json!({"name": "overdue", "valueBoolean": due.by < OffsetDateTime::now_utc()}));
+    }
+    Ok(FhirJson(json!({"resourceType": "Parameters", "parameter": params})).into_response())
+}
+
+/// `POST /ServiceRequest/{id}/$action`: one step of the loop.
+pub async fn request_operation(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, operation)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let version = if_match(&headers)?;
+    let empty = body.as_ref().map(|b| b.is_empty()).unwrap_or(false);
+    let inputs = if empty {
+        Parameters::default()
+    } else {
+        Parameters::read(&json_body(&headers, body, state.config.max_body_bytes)?)?
+    };
+    let service = Referrals::new(&state, &actor);
+    let name = operation.strip_prefix('$').unwrap_or("");
+    let done = if name == "book" {
+        inputs.only(&["slot"])?;
+        let slot = inputs.reference("slot", "Slot")?;
+        service.book_slot(&id, &slot, version).await?.0
+    } else {
+        let command = command(name, &inputs, &state).await?;
+        service.act(&id, command, version).await?
+    };
+    Ok(task_response(&state, &done))
+}
+
+async fn command(name: &str, p: &Parameters, state: &AppState) -> Result<Command, ApiError> {
+    Ok(match name {
+        "accept" => p.only(&[]).map(|_| Command::Accept)?,
+        "arrive" => p.only(&[]).map(|_| Command::Arrive)?,
+        "no-show" => p.only(&[]).map(|_| Command::NoShow)?,
+        "close" => p.only(&[]).map(|_| Command::Close)?,
+        "decline" => {
+            p.only(&["reason", "comment"])?;
+            let code = p.required("reason")?;
+            let reason = DeclineReason::from_code(&code).ok_or_else(|| {
+                ApiError::rule("reason", format!("unknown decline reason {code:?}"))
+            })?;
+            Command::Decline {
+                reason,
+                comment: p.get("comment").unwrap_or_default(),
+            }
+        }
+        "redirect" => {
+            p.only(&["to", "comment"])?;
+            let to = p.reference("to", "Organization")?;
+            let level = institution_level(state, &to, "to").await?;
+            Command::Redirect {
+                to: to
+                    .parse()
+                    .map_err(|e| ApiError::invalid("to", format!("{e}")))?,
+                to_level: level,
+                comment: p.get("comment").unwrap_or_default(),
+            }
+        }
+        "return-with-advice" => {
+            p.only(&["advice"])?;
+            Command::ReturnWithAdvice {
+                advice: p.get("advice").unwrap_or_default(),
+            }
+        }
+        "cancel" => {
+            p.only(&["reason"])?;
+            Command::Cancel {
+                reason: p.get("reason").unwrap_or_default(),
+            }
+        }
+        "complete" => {
+            p.only(&[
+                "report-summary",
+                "report-recommendation",
+                "report-diagnosis",
+            ])?;
+            Command::Complete {
+                report: report(p, false)?,
+            }
+        }
+        "report" => {
+            p.only(&[
+                "report-summary",
+                "report-recommendation",
+                "report-diagnosis",
+            ])?;
+            let report = report(p, true)?
+                .ok_or_else(|| ApiError::invalid("report-summary", "the report needs a summary"))?;
+            Command::Report { report }
+        }
+        other => {
+            return Err(ApiError::NotFound(format!(
+                "${other} is not a referral operation; GET $actions lists what you may do"
+            )));
+        }
+    })
+}
+
+fn report(p: &Parameters, required: bool) -> Result<Option<Report>, ApiError> {
+    let Some(summary) = p.get("report-summary") else {
+        if required || p.get("report-recommendation").is_some() {
+            return Err(ApiError::invalid(
+                "report-summary",
+                "the report needs a summary",
+            ));
+        }
+        return Ok(None);
+    };
+    let diagnosis = p
+        .get("report-diagnosis")
+        .map(|d| {
+            d.parse::<IcdCode>()
+                .map_err(|e| ApiError::invalid("report-diagnosis", e.to_string()))
+        })
+        .transpose()?;
+    Ok(Some(Report {
+        summary,
+        diagnosis,
+        recommendation: p.get("report-recommendation").unwrap_or_default(),
+    }))
+}
+
+async fn institution_level(state: &AppState, id: &str, field: &str) -> Result<Level, ApiError> {
+    match state.store.get("Organization", id).await? {
+        Some(Stored {
+            record: Record::Institution(i),
+            ..
+        }) => Ok(i.level),
+        Some(_) => Err(ApiError::rule(
+            field,
+            format!("Organization/{id} is an alliance, not an institution"),
+        )),
+        None => Err(ApiError::rule(
+            field,
+            format!("Organization/{id} does not exist"),
+        )),
+    }
+}
+
+/// A new referral from a `ServiceRequest` body. The referring institution
+/// and requester are the caller's; the specialty defaults to the
+/// condition's department in the catalogue.
+async fn parse_request(
+    state: &AppState,
+    actor: &tiercare_core::access::Actor,
+    value: Value,
+) -> Result<NewReferral, ApiError> {
+    let value = fhir::check_resource_type(value, "ServiceRequest")?;
+    let Value::Object(map) = &value else {
+        return Err(ApiError::invalid(
+            "ServiceRequest",
+            "the body must be an object",
+        ));
+    };
+    const KNOWN: [&str; 13] = [
+        "id",
+        "extension",
+        "status",
+        "intent",
+        "category",
+        "priority",
+        "code",
+        "subject",
+        "authoredOn",
+        "requester",
+        "performerType",
+        "performer",
+        "reasonCode",
+    ];
+    if let Some(k) = map
+        .keys()
+        .find(|k| !KNOWN.contains(&k.as_str()) && k.as_str() != "note")
+    {
+        return Err(ApiError::invalid(
+            format!("ServiceRequest.{k}"),
+            format!("ServiceRequest.{k} is not supported in a referral and would be lost"),
+        ));
+    }
+    let reference = |field: &str, ty: &str| -> Result<String, ApiError> {
+        let r: fhir::datatypes::Reference = value
+            .get(field)
+            .cloned()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| ApiError::invalid(format!("ServiceRequest.{field}"), e.to_string()))?
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    format!("ServiceRequest.{field}"),
+                    format!("{field} is required"),
+                )
+            })?;
+        Ok(reference_id(&r, &[ty], &format!("ServiceRequest.{field}"))?.1)
+    };
+    match value.get("status").and_then(Value::as_str) {
+        None | Some("active") => {}
+        Some(s) => {
+            return Err(ApiError::invalid(
+                "ServiceRequest.status",
+                format!("a new referral is active, not {s}"),
+            ));
+        }
+    }
+    match value.get("intent").and_then(Value::as_str) {
+        None | Some("order") => {}
+        Some(s) => {
+            return Err(ApiError::invalid(
+                "ServiceRequest.intent",
+                format!("a referral's intent is order, not {s}"),
+            ));
+        }
+    }
+    // The derived extensions may come back as read; the referring
+    // institution must be the caller's.
+    for e in value
+        .get("extension")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let url = e.get("url").and_then(Value::as_str).unwrap_or_default();
+        let ext = fhir::datatypes::extension_url;
+        if url == ext("referring-organization") {
+            let from = e
+                .pointer("/valueReference/reference")
+                .and_then(Value::as_str);
+            let mine = actor
+                .institution
+                .as_ref()
+                .map(|i| format!("Organization/{i}"));
+            if from.map(str::to_string) != mine {
+                return Err(ApiError::Forbidden(
+                    "the referring institution must be your own".into(),
+                ));
+            }
+        } else if url != ext("referral-direction") && url != ext("referral-state") {
+            return Err(ApiError::invalid(
+                "ServiceRequest.extension",
+                format!("extension {url} is not supported"),
+            ));
+        }
+    }
+    let patient = reference("subject", "Patient")?;
+    let performer = value
+        .get("performer")
+        .and_then(Value::as_array)
+        .filter(|a| a.len() == 1)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "ServiceRequest.performer",
+                "exactly one receiving Organization is required",
+            )
+        })?;
+    let to: fhir::datatypes::Reference = serde_json::from_value(performer[0].clone())
+        .map_err(|e| ApiError::invalid("ServiceRequest.performer", e.to_string()))?;
+    let (_, to) = reference_id(&to, &["Organization"], "ServiceRequest.performer")?;
+    if value.get("requester").is_some() {
+        let requester = reference("requester", "Practitioner")?;
+        if actor.practitioner.as_ref().map(|p| p.as_str()) != Some(requester.as_str()) {
+            return Err(ApiError::Forbidden(format!(
+                "you may only refer as yourself (Practitioner/{})",
+                actor.practitioner.as_ref().map_or("none", |p| p.as_str())
+            )));
+        }
+    }
+    let code_at = |path: &str| -> Option<String> {
+        value
+            .pointer(path)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let condition = code_at("/reasonCode/0/coding/0/code").ok_or_else(|| {
+        ApiError::invalid(
+            "ServiceRequest.reasonCode",
+            "the reason (an ICD-10 code) is required",
+        )
+    })?;
+    let condition: IcdCode = condition
+        .parse()
+        .map_err(|e| ApiError::invalid("ServiceRequest.reasonCode", format!("{e}")))?;
+    let entry = Catalogue::bundled().find(&condition).ok_or_else(|| {
+        ApiError::rule(
+            "ServiceRequest.reasonCode",
+            format!("{condition} is not in the condition catalogue"),
+        )
+    })?;
+    let specialty = match code_at("/performerType/coding/0/code") {
+        None => entry.specialty,
+        Some(c) => Specialty::from_code(&c).ok_or_else(|| {
+            ApiError::rule(
+                "ServiceRequest.performerType",
+                format!("unknown specialty {c:?}"),
+            )
+        })?,
+    };
+    let setting = match code_at("/code/coding/0/code") {
+        None => Setting::Outpatient,
+        Some(c) => Setting::from_code(&c).ok_or_else(|| {
+            ApiError::rule(
+                "ServiceRequest.code",
+                format!("use outpatient or inpatient, not {c:?}"),
+            )
+        })?,
+    };
+    let priority = match value.get("priority").and_then(Value::as_str) {
+        None | Some("routine") => Priority::Routine,
+        Some("urgent") | Some("asap") => Priority::Urgent,
+        Some("stat") => Priority::Emergency,
+        Some(p) => {
+            return Err(ApiError::invalid(
+                "ServiceRequest.priority",
+                format!("unknown priority {p:?}"),
+            ));
+        }
+    };
+    let summary = code_at("/note/0/text").unwrap_or_default();
+    let from = actor
+        .institution
+        .clone()
+        .ok_or_else(|| ApiError::Forbidden("only staff of an institution may refer".into()))?;
+    let from_level = institution_level(state, from.as_str(), "ServiceRequest.requester").await?;
+    let to_level = institution_level(state, &to, "ServiceRequest.performer").await?;
+    Ok(NewReferral {
+        id: new_referral_id()?,
+        patient: patient
+            .parse()
+            .map_err(|e| ApiError::invalid("ServiceRequest.subject", format!("{e}")))?,
+        from,
+        from_level,
+        to: to
+            .parse()
+            .map_err(|e| ApiError::invalid("ServiceRequest.performer", format!("{e}")))?,
+        to_level,
+        specialty,
+        setting,
+        priority,
+        condition,
+        summary,
+    })
+}

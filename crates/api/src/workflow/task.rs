@@ -1,0 +1,44 @@
+//! `Task`: the referral's workflow, read-only.
+
+use super::*;
+
+/// `GET /Task/{id}`: the workflow of referral `id`.
+pub async fn task_read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let r = Referrals::new(&state, &actor).read(&id).await?;
+    Ok(task_response(&state, &r))
+}
+
+/// `GET /Task?owner=Organization/x`: "awaiting my action".
+pub async fn task_search(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(raw.as_deref());
+    let mut q = query_for("ServiceRequest", TASK_SEARCH, &pairs)?;
+    for f in &mut q.filters {
+        f.param = match f.param.as_str() {
+            "status" => "task-status".into(),
+            "business-status" => "state".into(),
+            other => other.into(),
+        };
+    }
+    let (found, total) = Referrals::new(&state, &actor).search(q.clone()).await?;
+    let base = base_url(&state, &headers);
+    let resources = found
+        .iter()
+        .filter_map(|s| match &s.record {
+            Record::Referral(r) => Some((
+                format!("{base}/Task/{}", r.id),
+                render_task(r, &state.policy),
+            )),
+            _ => None,
+        })
+        .collect();
+    Ok(FhirJson(searchset(&base, "Task", &pairs, &q, total, resources)).into_response())
+}
