@@ -13,10 +13,11 @@ use crate::fhir;
 use crate::registry::{Pending, Registry, new_id};
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
-use tiercare_core::booking::{Claimant, SessionPlan, Slot};
+use tiercare_core::booking::{BedPool, Claimant, SessionPlan, Slot, SlotStatus};
 use tiercare_core::events::Event;
 use tiercare_core::referral::{
-    Action, Booking, Command, NewReferral, Referral, ReferralError, ReferralEvent,
+    Action, Booking, Change, Command, NewReferral, Referral, ReferralError, ReferralEvent,
+    ReferralState,
 };
 use tiercare_core::{AppointmentId, ReferralId};
 use tiercare_store::{
@@ -101,29 +102,181 @@ impl<'a> Referrals<'a> {
         command: Command,
         if_match: Option<u32>,
     ) -> Result<Versioned<Referral>, ApiError> {
-        let mut referral = self.load(id).await?;
-        check_version(id, referral.version, if_match)?;
         let action = command.action();
-        let event = match referral.value.apply(command, self.actor, now()) {
-            Ok(e) => e,
-            Err(e) => {
-                let patient = referral.value.patient.to_string();
-                return Err(self.refused(action.code(), Some(id), &patient, e).await);
+        let mut seen = None;
+        for _ in 0..CAPACITY_RETRIES {
+            let mut referral = self.load(id).await?;
+            match seen {
+                None => check_version(id, referral.version, if_match)?,
+                Some(v) if v != referral.version => return Err(changed(id)),
+                Some(_) => {}
             }
+            seen = Some(referral.version);
+            let before = referral.value.state.clone();
+            let event = match referral.value.apply(command.clone(), self.actor, now()) {
+                Ok(e) => e,
+                Err(e) => {
+                    let patient = referral.value.patient.to_string();
+                    return Err(self.refused(action.code(), Some(id), &patient, e).await);
+                }
+            };
+            let freed = self.free_capacity(&before, &event.change).await?;
+            let mut writes = vec![(
+                Record::Referral(referral.value.clone()),
+                Expect::Version(referral.version),
+                vec![event],
+            )];
+            writes.extend(freed);
+            match self.write_raw(writes, action.code(), "").await {
+                Ok((version, updated_at)) => {
+                    referral.version = version;
+                    referral.updated_at = updated_at;
+                    return Ok(referral);
+                }
+                // A slot or bed pool changed meanwhile: do it again.
+                Err(StoreError::VersionConflict { resource_type, .. })
+                    if resource_type != "ServiceRequest" => {}
+                Err(StoreError::VersionConflict { .. }) => return Err(changed(id)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(busy())
+    }
+
+    /// The slot or bed a change gives back: a cancelled booking, or the
+    /// bed of a finished stay. Written with the referral.
+    async fn free_capacity(
+        &self,
+        before: &ReferralState,
+        change: &Change,
+    ) -> Result<Vec<(Record, Expect, Vec<ReferralEvent>)>, ApiError> {
+        let booking = match (change, before) {
+            (
+                Change::Cancelled {
+                    released: Some(b), ..
+                },
+                _,
+            ) => b.clone(),
+            (
+                Change::Completed { .. },
+                ReferralState::Arrived {
+                    booking: Some(b @ Booking::Bed { .. }),
+                },
+            ) => b.clone(),
+            _ => return Ok(vec![]),
         };
-        let if_match = referral.version;
-        (referral.version, referral.updated_at) = self
-            .write(
-                vec![(
+        Ok(match booking {
+            Booking::Slot {
+                slot, appointment, ..
+            } => {
+                let mut s = self.load_slot(slot.as_str()).await?;
+                if s.value.status != (SlotStatus::Booked { appointment }) {
+                    return Ok(vec![]);
+                }
+                s.value
+                    .release()
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                vec![(Record::Slot(s.value), Expect::Version(s.version), vec![])]
+            }
+            Booking::Bed { pool, bed, .. } => {
+                let mut p = self.load_pool(pool.as_str()).await?;
+                p.value.discharge(bed);
+                vec![(Record::BedPool(p.value), Expect::Version(p.version), vec![])]
+            }
+        })
+    }
+
+    /// Admits an inpatient referral into a bed of the pool: a reserved bed
+    /// for a referral from primary care while one is free, else a general
+    /// one. Concurrent admissions to one pool are retried until the pool
+    /// is full, so 200 requests for 20 beds give exactly 20 admissions.
+    pub async fn book_bed(
+        &self,
+        referral_id: &str,
+        pool_id: &str,
+        if_match: Option<u32>,
+    ) -> Result<(Versioned<Referral>, Versioned<BedPool>), ApiError> {
+        let mut seen = None;
+        for _ in 0..CAPACITY_RETRIES {
+            let now = now();
+            let mut referral = self.load(referral_id).await?;
+            match seen {
+                None => check_version(referral_id, referral.version, if_match)?,
+                Some(v) if v != referral.version => return Err(changed(referral_id)),
+                Some(_) => {}
+            }
+            seen = Some(referral.version);
+            let mut pool = self.load_pool(pool_id).await?;
+            let r = &referral.value;
+            if pool.value.institution != r.to || pool.value.specialty != r.specialty {
+                return Err(ApiError::rule(
+                    "beds",
+                    format!(
+                        "Location/{pool_id} is not a {} bed pool of the receiving institution {}",
+                        r.specialty.code(),
+                        r.to
+                    ),
+                ));
+            }
+            let claimant = Claimant::Referral {
+                referral: &r.id,
+                from_level: r.from_level,
+                priority: r.priority,
+            };
+            // Who may book first, then whether a bed is free.
+            if let Err(e) = r.permits(Action::Book, self.actor) {
+                let patient = r.patient.to_string();
+                return Err(self.refused("book", Some(referral_id), &patient, e).await);
+            }
+            let bed = pool
+                .value
+                .admit(claimant)
+                .map_err(|e| ApiError::Conflict(format!("Location/{pool_id}: {e}")))?;
+            let booking = Booking::Bed {
+                pool: pool.value.id.clone(),
+                bed,
+                from: now,
+            };
+            let event = match referral
+                .value
+                .apply(Command::Book { booking }, self.actor, now)
+            {
+                Ok(e) => e,
+                Err(e) => {
+                    let patient = referral.value.patient.to_string();
+                    return Err(self.refused("book", Some(referral_id), &patient, e).await);
+                }
+            };
+            let writes = vec![
+                (
                     Record::Referral(referral.value.clone()),
-                    Expect::Version(if_match),
+                    Expect::Version(referral.version),
                     vec![event],
-                )],
-                action.code(),
-                "",
-            )
-            .await?;
-        Ok(referral)
+                ),
+                (
+                    Record::BedPool(pool.value.clone()),
+                    Expect::Version(pool.version),
+                    vec![],
+                ),
+            ];
+            match self
+                .write_raw(writes, "book", &format!("Location/{pool_id}"))
+                .await
+            {
+                Ok((version, updated_at)) => {
+                    referral.version = version;
+                    referral.updated_at = updated_at.clone();
+                    pool.version += 1;
+                    pool.updated_at = updated_at;
+                    return Ok((referral, pool));
+                }
+                Err(StoreError::VersionConflict { resource_type, .. })
+                    if resource_type != "ServiceRequest" => {}
+                Err(StoreError::VersionConflict { .. }) => return Err(changed(referral_id)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(busy())
     }
 
     /// Books a slot for a referral: the slot must be at the receiving
@@ -228,6 +381,24 @@ impl<'a> Referrals<'a> {
         }
     }
 
+    async fn load_pool(&self, id: &str) -> Result<Versioned<BedPool>, ApiError> {
+        match self.state.store.get("Location", id).await? {
+            Some(Stored {
+                record: Record::BedPool(value),
+                version,
+                updated_at,
+                ..
+            }) => Ok(Versioned {
+                value,
+                version,
+                updated_at,
+            }),
+            _ => Err(ApiError::NotFound(format!(
+                "bed pool Location/{id} does not exist"
+            ))),
+        }
+    }
+
     async fn load_slot(&self, id: &str) -> Result<Versioned<Slot>, ApiError> {
         match self.state.store.get("Slot", id).await? {
             Some(stored) => match stored.record {
@@ -252,6 +423,17 @@ impl<'a> Referrals<'a> {
         action: &str,
         detail: &str,
     ) -> Result<(u32, String), ApiError> {
+        Ok(self.write_raw(writes, action, detail).await?)
+    }
+
+    /// [`write`](Self::write), keeping the store's error so a caller can
+    /// tell which record changed underneath it.
+    async fn write_raw(
+        &self,
+        writes: Vec<(Record, Expect, Vec<ReferralEvent>)>,
+        action: &str,
+        detail: &str,
+    ) -> Result<(u32, String), StoreError> {
         let audit = match writes.first() {
             Some((Record::Referral(r), ..)) => vec![self.registry().audit_entry(
                 action,
@@ -273,12 +455,7 @@ impl<'a> Referrals<'a> {
                 events: events.into_iter().map(Event::Referral).collect(),
             })
             .collect();
-        let stored = self
-            .state
-            .store
-            .write_all(writes, audit)
-            .await
-            .map_err(|e: StoreError| ApiError::from(e))?;
+        let stored = self.state.store.write_all(writes, audit).await?;
         Ok(stored.first().map_or((1, tiercare_store::now_text()), |s| {
             (s.version, s.updated_at.clone())
         }))
@@ -393,6 +570,50 @@ impl<'a> Referrals<'a> {
         Ok(n)
     }
 
+    /// Opens a department's bed pool (administrators and the institution's
+    /// coordinators). An existing pool is left as it is; returns whether it
+    /// was created.
+    pub async fn open_bed_pool(&self, pool: BedPool) -> Result<bool, ApiError> {
+        let allowed = match self.actor.role {
+            UserRole::Admin => true,
+            UserRole::Coordinator => self.actor.institution.as_ref() == Some(&pool.institution),
+            _ => false,
+        };
+        if !allowed {
+            return Err(ApiError::Forbidden(
+                "only administrators and the institution's coordinators open bed pools".into(),
+            ));
+        }
+        if pool.reserved > pool.beds || pool.occupied + pool.reserved_occupied > pool.beds {
+            return Err(ApiError::rule(
+                "beds",
+                "a pool cannot reserve or fill more beds than it has",
+            ));
+        }
+        if self
+            .state
+            .store
+            .get("Location", pool.id.as_str())
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let record = Record::BedPool(pool);
+        self.registry()
+            .check_references(&record, &Pending::new())
+            .await?;
+        let write = Write {
+            index: self.index(&record),
+            record,
+            expect: Expect::New,
+            actor: self.actor.username.clone(),
+            events: vec![],
+        };
+        self.state.store.write_all(vec![write], vec![]).await?;
+        Ok(true)
+    }
+
     /// Holds a slot for the caller for the policy's hold time, on behalf of
     /// a referral they may book, so the patient can be asked. Concurrent
     /// holds of one slot: one wins, the others get 409.
@@ -495,6 +716,19 @@ impl<'a> Referrals<'a> {
             Err(audit_failed) => audit_failed,
         }
     }
+}
+
+/// Attempts at a change whose slot or bed pool others are changing too.
+const CAPACITY_RETRIES: usize = 64;
+
+fn changed(id: &str) -> ApiError {
+    ApiError::Conflict(format!(
+        "ServiceRequest/{id} was changed by someone else meanwhile; reload and try again"
+    ))
+}
+
+fn busy() -> ApiError {
+    ApiError::Conflict("the slot or bed pool is too busy right now; try again".into())
 }
 
 fn check_version(id: &str, current: u32, if_match: Option<u32>) -> Result<(), ApiError> {

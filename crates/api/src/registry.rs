@@ -480,6 +480,14 @@ impl<'a> Registry<'a> {
                 self.institution(s.institution.as_str(), "Slot.schedule", pending)
                     .await?;
             }
+            Record::BedPool(b) => {
+                self.institution(
+                    b.institution.as_str(),
+                    "Location.managingOrganization",
+                    pending,
+                )
+                .await?;
+            }
         }
         Ok(())
     }

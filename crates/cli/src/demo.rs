@@ -7,9 +7,9 @@ use tiercare_api::AppState;
 use tiercare_api::referrals::Referrals;
 use tiercare_api::registry::Registry;
 use tiercare_core::access::{Actor, UserRole};
-use tiercare_core::booking::SessionPlan;
+use tiercare_core::booking::{BedPool, SessionPlan};
 use tiercare_core::demo::{DemoCounty, DemoUser};
-use tiercare_core::{Level, Record, ScheduleId};
+use tiercare_core::{BedPoolId, Level, Record, ScheduleId};
 use tiercare_store::{Expect, StoreError};
 use time::{OffsetDateTime, PrimitiveDateTime, Time, Weekday};
 
@@ -31,8 +31,9 @@ const SESSION_SLOTS: u32 = 12;
 const SLOT_MINUTES: u32 = 20;
 
 /// Opens a morning session in every hospital department for the next
-/// `days` working days from today, through the referral service, so
-/// referrals can be booked at once. Already open sessions are kept.
+/// `days` working days from today, and each department's bed pool, through
+/// the referral service, so referrals can be booked at once. Already open
+/// sessions and pools are kept.
 pub async fn open_sessions(
     state: &AppState,
     loader: &Actor,
@@ -58,6 +59,23 @@ pub async fn open_sessions(
             };
             if i.level == Level::Primary {
                 continue;
+            }
+            if open_days == 1 {
+                for d in i.departments.iter().filter(|d| d.beds > 0) {
+                    let pool = BedPool {
+                        id: BedPoolId::new(format!("{}-{}-beds", i.id, d.specialty.code()))?,
+                        institution: i.id.clone(),
+                        specialty: d.specialty,
+                        beds: d.beds,
+                        reserved: state.policy.reserved_beds_of(d.beds),
+                        occupied: 0,
+                        reserved_occupied: 0,
+                    };
+                    service
+                        .open_bed_pool(pool)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("opening the beds of {}: {e}", i.id))?;
+                }
             }
             for d in &i.departments {
                 let schedule = ScheduleId::new(format!("{}-{}", i.id, d.specialty.code()))?;

@@ -71,6 +71,9 @@ pub struct Policy {
     /// Percentage (0-100) of each hospital department's outpatient slots
     /// reserved for referrals from primary care.
     pub reserved_slot_percent: u32,
+    /// Percentage (0-100) of each hospital department's beds kept for
+    /// upward inpatient referrals.
+    pub reserved_bed_percent: u32,
     /// Hours before its start at which an unused reserved slot is released
     /// to the public.
     pub release_hours_before: u32,
@@ -129,6 +132,9 @@ impl Policy {
         if self.reserved_slot_percent > 100 {
             return invalid("reserved_slot_percent", "must be between 0 and 100");
         }
+        if self.reserved_bed_percent > 100 {
+            return invalid("reserved_bed_percent", "must be between 0 and 100");
+        }
         if !(1..=60).contains(&self.hold_minutes) {
             return invalid("hold_minutes", "must be between 1 and 60 minutes");
         }
@@ -166,6 +172,11 @@ impl Policy {
             .or_else(|| self.result_validity_days.get("default"))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Number of beds kept for referrals among a department's `total`.
+    pub fn reserved_beds_of(&self, total: u32) -> u32 {
+        total * self.reserved_bed_percent / 100
     }
 
     /// Number of reserved slots among `total` slots of a department's day:

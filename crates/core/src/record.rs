@@ -2,7 +2,7 @@
 //! carry "any registry record" without losing its type.
 
 use crate::RegionId;
-use crate::booking::Slot;
+use crate::booking::{BedPool, Slot};
 use crate::network::{
     Alliance, FamilyDoctorTeam, Institution, Membership, Practitioner, PractitionerRole, Site,
 };
@@ -27,6 +27,8 @@ pub enum Record {
     Referral(Referral),
     /// A bookable appointment time (workflow, not registry).
     Slot(Slot),
+    /// A department's inpatient beds, counted (workflow, not registry).
+    BedPool(BedPool),
 }
 
 impl Record {
@@ -43,6 +45,7 @@ impl Record {
             Record::Resident(r) => r.id.as_str(),
             Record::Referral(r) => r.id.as_str(),
             Record::Slot(r) => r.id.as_str(),
+            Record::BedPool(r) => r.id.as_str(),
         }
     }
 
@@ -59,6 +62,7 @@ impl Record {
             Record::Resident(_) => "Patient",
             Record::Referral(_) => "ServiceRequest",
             Record::Slot(_) => "Slot",
+            Record::BedPool(_) => "Location",
         }
     }
 
@@ -75,6 +79,7 @@ impl Record {
             Record::Resident(_) => "resident",
             Record::Referral(_) => "referral",
             Record::Slot(_) => "slot",
+            Record::BedPool(_) => "bed-pool",
         }
     }
 
@@ -90,7 +95,8 @@ impl Record {
             | Record::Site(_)
             | Record::Role(_)
             | Record::Referral(_)
-            | Record::Slot(_) => None,
+            | Record::Slot(_)
+            | Record::BedPool(_) => None,
         }
     }
 
@@ -105,6 +111,9 @@ impl Record {
     /// revised event. Workflow records (referrals, slots) log their own
     /// domain events instead.
     pub fn is_registry(&self) -> bool {
-        !matches!(self, Record::Referral(_) | Record::Slot(_))
+        !matches!(
+            self,
+            Record::Referral(_) | Record::Slot(_) | Record::BedPool(_)
+        )
     }
 }

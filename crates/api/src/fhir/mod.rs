@@ -172,6 +172,7 @@ pub fn render_record(record: &Record) -> Value {
         Record::Resident(r) => patient::render(r),
         Record::Referral(r) => referral::render(r),
         Record::Slot(s) => referral::render_slot(s),
+        Record::BedPool(b) => referral::render_bed_pool(b),
     }
 }
 
@@ -188,6 +189,7 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
         Record::Resident(r) => patient::index(r),
         Record::Referral(r) => referral::index(r),
         Record::Slot(s) => referral::index_slot(s),
+        Record::BedPool(b) => referral::index_bed_pool(b),
     };
     terms.sort();
     terms.dedup();

@@ -12,7 +12,7 @@ use super::datatypes::{extension_url, system};
 use super::{ParamKind, SearchParam, reference_term};
 use serde_json::{Value, json};
 use tiercare_core::InstitutionId;
-use tiercare_core::booking::{Slot, SlotStatus};
+use tiercare_core::booking::{BedPool, Slot, SlotStatus};
 use tiercare_core::policy::Policy;
 use tiercare_core::referral::{Priority, Referral, ReferralState, Side};
 use time::OffsetDateTime;
@@ -395,4 +395,45 @@ pub fn render_task(r: &Referral, policy: &Policy) -> Value {
         v["executionPeriod"] = json!({"start": instant(b.start())});
     }
     v
+}
+
+/// A department's bed pool as a FHIR `Location` (a ward, as a kind of
+/// place), with its counts in the `bed-availability` extension.
+pub fn render_bed_pool(b: &BedPool) -> Value {
+    let count = |url: &str, n: u32| json!({"url": url, "valueInteger": n});
+    json!({
+        "resourceType": "Location",
+        "extension": [{
+            "url": extension_url("bed-availability"),
+            "extension": [
+                count("beds", b.beds),
+                count("reserved-for-referral", b.reserved),
+                count("occupied", b.occupied),
+                count("reserved-occupied", b.reserved_occupied),
+                count("free", b.general_free()),
+                count("reserved-free", b.reserved_free()),
+            ]
+        }],
+        "status": "active",
+        "name": format!("{} beds", b.specialty.display()),
+        "mode": "kind",
+        "type": [{"coding": [{"system": system("specialty"), "code": b.specialty.code()}]}],
+        "physicalType": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/location-physical-type",
+            "code": "wa", "display": "Ward"
+        }]},
+        "managingOrganization": {"reference": format!("Organization/{}", b.institution)},
+    })
+}
+
+/// Search terms of a bed pool, under the `Location` parameters.
+pub fn index_bed_pool(b: &BedPool) -> Vec<(String, String)> {
+    let mut t = super::string_terms("name", &format!("{} beds", b.specialty.display()));
+    t.push(reference_term(
+        "organization",
+        "Organization",
+        b.institution.as_str(),
+    ));
+    t.push(("type".into(), b.specialty.code().into()));
+    t
 }

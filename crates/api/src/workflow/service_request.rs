@@ -140,9 +140,23 @@ pub async fn request_operation(
     let service = Referrals::new(&state, &actor);
     let name = operation.strip_prefix('$').unwrap_or("");
     let done = if name == "book" {
-        inputs.only(&["slot"])?;
-        let slot = inputs.reference("slot", "Slot")?;
-        service.book_slot(&id, &slot, version).await?.0
+        inputs.only(&["slot", "beds"])?;
+        match (inputs.get("slot"), inputs.get("beds")) {
+            (Some(_), None) => {
+                let slot = inputs.reference("slot", "Slot")?;
+                service.book_slot(&id, &slot, version).await?.0
+            }
+            (None, Some(_)) => {
+                let pool = inputs.reference("beds", "Location")?;
+                service.book_bed(&id, &pool, version).await?.0
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "slot",
+                    "give either slot (a Slot, outpatient) or beds (a bed pool Location, inpatient)",
+                ));
+            }
+        }
     } else {
         let command = command(name, &inputs, &state).await?;
         service.act(&id, command, version).await?

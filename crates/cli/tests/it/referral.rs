@@ -626,3 +626,193 @@ async fn two_hundred_http_bookings_of_twenty_slots() {
         .json();
     assert_eq!(booked["total"], 20);
 }
+
+fn admin() -> tiercare_core::access::Actor {
+    tiercare_core::access::Actor {
+        username: "admin".into(),
+        role: tiercare_core::access::UserRole::Admin,
+        institution: None,
+        practitioner: None,
+        resident: None,
+    }
+}
+
+/// A cardiology bed pool at the hospital, opened through the service.
+async fn open_pool(app: &TestApp, id: &str, beds: u32, reserved: u32) {
+    let pool = tiercare_core::booking::BedPool {
+        id: id.parse().unwrap(),
+        institution: HOSPITAL.parse().unwrap(),
+        specialty: tiercare_core::Specialty::Cardiology,
+        beds,
+        reserved,
+        occupied: 0,
+        reserved_occupied: 0,
+    };
+    let opened = tiercare_api::referrals::Referrals::new(&app.state, &admin())
+        .open_bed_pool(pool)
+        .await
+        .unwrap();
+    assert!(opened);
+}
+
+async fn create_inpatient(app: &TestApp, patient: &str) -> String {
+    let mut body = referral_body(patient, "I21");
+    body["code"] = json!({"coding": [{"system": "https://tiercare.org/fhir/CodeSystem/referral-setting", "code": "inpatient"}]});
+    body["priority"] = json!("urgent");
+    let resp = app.post("doctor", "/ServiceRequest", &body).await;
+    resp.expect(201);
+    resp.json()["id"].as_str().unwrap().to_string()
+}
+
+fn bed_counts(location: &Value) -> std::collections::BTreeMap<String, i64> {
+    location["extension"][0]["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["url"].as_str().unwrap().to_string(),
+                e["valueInteger"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_http_admissions_to_twenty_beds() {
+    let app = Arc::new(spawn_app().await);
+    open_pool(&app, "zx-h1-cardiology-test-beds", 20, 10).await;
+    let mut refs = Vec::new();
+    for i in 0..200 {
+        let patient = app.residents().nth(i % 60).unwrap().id.to_string();
+        refs.push(create_inpatient(&app, &patient).await);
+    }
+    let token = app.token("coordinator").await;
+    let body = params(&[("beds", json!("Location/zx-h1-cardiology-test-beds"))]).to_string();
+    let mut tasks = Vec::new();
+    for r in &refs {
+        let app = app.clone();
+        let (token, body) = (token.clone(), body.clone());
+        let url = app.fhir_url(&format!("/ServiceRequest/{r}/$book"));
+        tasks.push(tokio::spawn(async move {
+            let resp = send(
+                app.client
+                    .post(url)
+                    .bearer_auth(token)
+                    .header("content-type", "application/fhir+json")
+                    .body(body),
+            )
+            .await;
+            (resp.status, resp.body)
+        }));
+    }
+    let mut ok = 0;
+    let mut full = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            (200, _) => ok += 1,
+            (409, body) => {
+                assert!(body.contains("bed"), "{body}");
+                full += 1;
+            }
+            (other, body) => panic!("unexpected status {other}: {body}"),
+        }
+    }
+    assert_eq!((ok, full), (20, 180));
+    let pool = app
+        .get("coordinator", "/Location/zx-h1-cardiology-test-beds")
+        .await;
+    pool.expect(200);
+    let counts = bed_counts(&pool.json());
+    assert_eq!(
+        counts["reserved-occupied"], 10,
+        "referrals from primary care take the reserved beds first"
+    );
+    assert_eq!(counts["occupied"], 10);
+    assert_eq!(counts["free"] + counts["reserved-free"], 0);
+    assert_valid_fhir(&[pool.json()]);
+}
+
+#[tokio::test]
+async fn cancelling_frees_the_slot_and_a_finished_stay_frees_the_bed() {
+    let app = spawn_app().await;
+    // Outpatient: book a public slot, then the referrer cancels.
+    let id = create(&app, "res-000001").await;
+    let slot = free_slots(&app, "doctor")
+        .await
+        .into_iter()
+        .find(|s| s["extension"][0]["valueBoolean"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let slot_param = params(&[("slot", json!(format!("Slot/{slot}")))]);
+    op(&app, "coordinator", &id, "book", Some(slot_param), None)
+        .await
+        .expect(200);
+    assert_eq!(
+        app.get("doctor", &format!("/Slot/{slot}")).await.json()["status"],
+        "busy"
+    );
+    let no_reason = op(&app, "doctor", &id, "cancel", None, None).await;
+    assert_outcome(&no_reason, 422, "reason");
+    assert_eq!(
+        app.get("doctor", &format!("/Slot/{slot}")).await.json()["status"],
+        "busy",
+        "a refused cancel frees nothing"
+    );
+    let cancel = params(&[("reason", json!("Symptoms resolved."))]);
+    let cancelled = op(&app, "doctor", &id, "cancel", Some(cancel), None).await;
+    cancelled.expect(200);
+    assert_eq!(cancelled.json()["status"], "cancelled");
+    assert_eq!(
+        app.get("doctor", &format!("/Slot/{slot}")).await.json()["status"],
+        "free"
+    );
+    assert!(
+        free_slots(&app, "doctor")
+            .await
+            .iter()
+            .any(|s| s["id"] == slot.as_str())
+    );
+
+    // Inpatient: admitted into a reserved bed, which is free again after
+    // the stay.
+    open_pool(&app, "zx-h1-cardiology-ward-2", 4, 2).await;
+    let id = create_inpatient(&app, "res-000001").await;
+    let beds = params(&[("beds", json!("Location/zx-h1-cardiology-ward-2"))]);
+    op(&app, "coordinator", &id, "book", Some(beds), None)
+        .await
+        .expect(200);
+    let counts = bed_counts(
+        &app.get("coordinator", "/Location/zx-h1-cardiology-ward-2")
+            .await
+            .json(),
+    );
+    assert_eq!(counts["reserved-occupied"], 1);
+    op(&app, "coordinator", &id, "arrive", None, None)
+        .await
+        .expect(200);
+    let report = params(&[(
+        "report-summary",
+        json!("NSTEMI treated; discharged on day 5."),
+    )]);
+    op(&app, "coordinator", &id, "complete", Some(report), None)
+        .await
+        .expect(200);
+    let counts = bed_counts(
+        &app.get("coordinator", "/Location/zx-h1-cardiology-ward-2")
+            .await
+            .json(),
+    );
+    assert_eq!(counts["reserved-occupied"], 0);
+    assert_eq!(counts["occupied"], 0);
+    // An outpatient referral cannot book a bed, nor an inpatient one a slot.
+    let outpatient = create(&app, "res-000001").await;
+    let beds = params(&[("beds", json!("Location/zx-h1-cardiology-ward-2"))]);
+    assert_outcome(
+        &op(&app, "coordinator", &outpatient, "book", Some(beds), None).await,
+        422,
+        "slot",
+    );
+}

@@ -735,11 +735,22 @@ async fn search_by_organization_on_locations_roles_and_teams() {
         ));
     }
     for inst in &hospitals {
+        // The hospital's wards (bed pools, opened by the demo) are
+        // Locations of it too.
+        let pools = app
+            .state
+            .store
+            .ids_where("Location", "organization", &format!("Organization/{inst}"))
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|id| id.ends_with("-beds"));
         let expected = sorted(
             created
                 .iter()
                 .filter(|(_, i, _)| i == inst)
-                .map(|(id, _, _)| id),
+                .map(|(id, _, _)| id.clone())
+                .chain(pools),
         );
         for q in [format!("Organization/{inst}"), inst.clone()] {
             let found = search_all(

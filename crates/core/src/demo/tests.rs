@@ -62,9 +62,11 @@ fn every_record_validates() {
             Record::Role(r) => r.validate_at(by_id[&r.institution]),
             Record::Team(t) => t.validate_at(by_id[&t.institution]),
             Record::Resident(r) => r.validate(),
-            Record::Membership(_) | Record::Site(_) | Record::Referral(_) | Record::Slot(_) => {
-                Ok(())
-            }
+            Record::Membership(_)
+            | Record::Site(_)
+            | Record::Referral(_)
+            | Record::Slot(_)
+            | Record::BedPool(_) => Ok(()),
         };
         assert!(
             checked.is_ok(),
@@ -128,6 +130,7 @@ fn references_point_to_earlier_records() {
                 ("institution", r.to.to_string()),
             ],
             Record::Slot(s) => vec![("institution", s.institution.to_string())],
+            Record::BedPool(b) => vec![("institution", b.institution.to_string())],
         };
         for reference in refs {
             assert!(
