@@ -51,31 +51,57 @@ impl<'a> Referrals<'a> {
 
     /// Opens a referral: the core checks who asks and what; the registry
     /// checks that patient, requester and institutions exist.
-    pub async fn request(&self, new: NewReferral) -> Result<Versioned<Referral>, ApiError> {
+    ///
+    /// Retrying is safe when the id was derived from the client's
+    /// idempotency key ([`idempotent_id`]): a second request finds the
+    /// referral the first made and answers it with `created == false`.
+    pub async fn request(&self, new: NewReferral) -> Result<(Versioned<Referral>, bool), ApiError> {
         let patient = new.patient.to_string();
         let (referral, event) = match Referral::request(new, self.actor, now()) {
             Ok(done) => done,
             Err(e) => return Err(self.refused("create", None, &patient, e).await),
         };
-        let record = Record::Referral(referral);
+        let record = Record::Referral(referral.clone());
         self.registry()
             .check_references(&record, &Pending::new())
             .await?;
-        let Record::Referral(referral) = record else {
-            unreachable!("built as a referral just above")
-        };
-        let (version, updated_at) = self
-            .write(
-                vec![(Record::Referral(referral.clone()), Expect::New, vec![event])],
+        let written = self
+            .write_raw(
+                vec![(record, Expect::New, vec![event])],
                 "create",
                 "referral requested",
             )
-            .await?;
-        Ok(Versioned {
-            value: referral,
-            version,
-            updated_at,
-        })
+            .await;
+        match written {
+            Ok((version, updated_at)) => Ok((
+                Versioned {
+                    value: referral,
+                    version,
+                    updated_at,
+                },
+                true,
+            )),
+            Err(StoreError::AlreadyExists { .. }) => {
+                let existing = self.load(referral.id.as_str()).await?;
+                if existing.value.requester != referral.requester
+                    || existing.value.patient != referral.patient
+                {
+                    return Err(ApiError::Conflict(format!(
+                        "ServiceRequest/{} exists and is another referral; use a new idempotency key",
+                        referral.id
+                    )));
+                }
+                self.audit(
+                    "read",
+                    &existing.value,
+                    AuditOutcome::Success,
+                    "idempotent retry",
+                )
+                .await?;
+                Ok((existing, false))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Reads a referral (audited; only its two sides and administrators).
@@ -760,6 +786,20 @@ fn same_place(r: &Referral, s: &Slot) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// The referral id for a client's idempotency key: the same user and key
+/// always give the same id, so a retried create finds the first one.
+pub fn idempotent_id(username: &str, key: &str) -> Result<ReferralId, ApiError> {
+    use sha2::{Digest, Sha256};
+    if key.is_empty() || key.len() > 200 || key.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            "Idempotency-Key",
+            "the key must be 1-200 printable characters",
+        ));
+    }
+    let digest = Sha256::digest(format!("{username}\n{key}").as_bytes());
+    ReferralId::new(hex::encode(&digest[..16])).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// A referral id for a new request.

@@ -26,7 +26,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::fhir::referral::{DUE, FREE_FROM, SEARCH, SLOT_SEARCH, TASK_SEARCH, render_task};
 use crate::fhir::{self, FhirJson, reference_id};
-use crate::referrals::{Referrals, Versioned, new_referral_id};
+use crate::referrals::{Referrals, Versioned, idempotent_id, new_referral_id};
 use crate::routes::{
     base_url, json_body, parse_etag, query_for, query_pairs, resource_response, searchset,
 };

@@ -3,7 +3,9 @@
 
 use super::*;
 
-/// `POST /ServiceRequest`: a doctor refers a patient.
+/// `POST /ServiceRequest`: a doctor refers a patient. With an
+/// `Idempotency-Key` header a retry answers the first referral (200)
+/// instead of making a second.
 pub async fn request_create(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -11,15 +13,22 @@ pub async fn request_create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
-    let new = parse_request(&state, &actor, value).await?;
-    let made = Referrals::new(&state, &actor).request(new).await?;
+    let mut new = parse_request(&state, &actor, value).await?;
+    if let Some(key) = headers.get("idempotency-key") {
+        let key = key
+            .to_str()
+            .map_err(|_| ApiError::invalid("Idempotency-Key", "the key must be printable text"))?;
+        new.id = idempotent_id(&actor.username, key)?;
+    }
+    let (made, created) = Referrals::new(&state, &actor).request(new).await?;
     let mut s = referral_stored(&made);
-    s.created = true;
-    Ok(resource_response(
-        &s,
-        StatusCode::CREATED,
-        &base_url(&state, &headers),
-    ))
+    s.created = created;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(resource_response(&s, status, &base_url(&state, &headers)))
 }
 
 /// `GET /ServiceRequest/{id}`.

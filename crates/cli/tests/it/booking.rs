@@ -80,10 +80,11 @@ async fn referrals(app: &TestApp, n: usize, priority: Priority) -> Vec<String> {
             condition: "I20".parse().unwrap(),
             summary: format!("Exertional chest pain, case {i}."),
         };
-        let made = Referrals::new(&app.state, &doctor)
+        let (made, created) = Referrals::new(&app.state, &doctor)
             .request(new)
             .await
             .expect("referral requested");
+        assert!(created);
         assert_eq!(made.version, 1);
         ids.push(made.value.id.to_string());
     }

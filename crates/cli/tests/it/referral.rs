@@ -816,3 +816,43 @@ async fn cancelling_frees_the_slot_and_a_finished_stay_frees_the_bed() {
         "slot",
     );
 }
+
+#[tokio::test]
+async fn a_retried_create_with_an_idempotency_key_makes_one_referral() {
+    let app = spawn_app().await;
+    let before = app.count("ServiceRequest").await;
+    let body = referral_body("res-000001", "I20");
+    let post = |key: &'static str| {
+        let app = &app;
+        let body = body.clone();
+        async move {
+            send(
+                app.fhir(Method::POST, Some("doctor"), "/ServiceRequest")
+                    .await
+                    .header("content-type", "application/fhir+json")
+                    .header("idempotency-key", key)
+                    .body(body.to_string()),
+            )
+            .await
+        }
+    };
+    let first = post("visit-2026-11-23-a").await;
+    first.expect(201);
+    let again = post("visit-2026-11-23-a").await;
+    again.expect(200);
+    assert_eq!(again.json()["id"], first.json()["id"]);
+    assert_eq!(app.count("ServiceRequest").await, before + 1);
+    // Another key is another referral; concurrent retries still make one.
+    let (a, b) = tokio::join!(post("visit-2026-11-23-b"), post("visit-2026-11-23-b"));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 201]);
+    assert_eq!(a.json()["id"], b.json()["id"]);
+    assert_eq!(app.count("ServiceRequest").await, before + 2);
+    let events = app.state.store.events_after(0, 1_000_000).await.unwrap();
+    let requested = events
+        .iter()
+        .filter(|e| e.kind == "referral.requested.v1")
+        .count();
+    assert_eq!(requested, 2, "one requested event per referral");
+}
