@@ -130,6 +130,11 @@ pub fn router(state: AppState) -> Router {
         .route("/Slot/{id}", get(workflow::slot_read))
         .route("/Slot/{id}/{operation}", post(workflow::slot_operation))
         .route("/Schedule/{id}", get(workflow::schedule_read))
+        .route(
+            "/Appointment",
+            get(workflow::appointment_search).post(workflow::appointment_create),
+        )
+        .route("/Appointment/{id}", get(workflow::appointment_read))
         .route("/AuditEvent", get(routes::audit_search))
         .route("/AuditEvent/{id}", get(routes::audit_read))
         .route("/{type}", get(routes::search).post(routes::create))

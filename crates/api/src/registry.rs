@@ -480,6 +480,21 @@ impl<'a> Registry<'a> {
                 self.institution(s.institution.as_str(), "Slot.schedule", pending)
                     .await?;
             }
+            Record::Appointment(a) => {
+                if self
+                    .lookup("Patient", a.patient.as_str(), pending)
+                    .await?
+                    .is_none()
+                {
+                    return Err(dangling(
+                        "Appointment.participant.actor",
+                        "Patient",
+                        a.patient.as_str(),
+                    ));
+                }
+                self.institution(a.institution.as_str(), "Appointment.slot", pending)
+                    .await?;
+            }
             Record::BedPool(b) => {
                 self.institution(
                     b.institution.as_str(),

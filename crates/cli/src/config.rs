@@ -25,6 +25,10 @@ pub struct Settings {
     pub token_ttl_seconds: i64,
     /// `text` for people, `json` for log collectors.
     pub log_format: String,
+    /// The region's policy file (gatekeeping, reserved capacity, deadlines;
+    /// the format of `crates/core/data/demo-policy.toml`). Default: the
+    /// demo county's policy.
+    pub policy_file: Option<String>,
 }
 
 impl Default for Settings {
@@ -38,6 +42,7 @@ impl Default for Settings {
             max_body_bytes: 16 * 1024 * 1024,
             token_ttl_seconds: 8 * 3600,
             log_format: "text".into(),
+            policy_file: None,
         }
     }
 }

@@ -25,7 +25,17 @@ pub fn app_state(store: Store, settings: &Settings) -> anyhow::Result<AppState> 
         token_ttl_seconds: settings.token_ttl_seconds,
         ..ApiConfig::default()
     };
-    Ok(AppState::new(store, region, &settings.region_name, config)?)
+    let state = AppState::new(store, region, &settings.region_name, config)?;
+    Ok(match &settings.policy_file {
+        None => state,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the policy file {path}"))?;
+            let policy = tiercare_core::policy::Policy::from_toml(&text)
+                .with_context(|| format!("policy file {path}"))?;
+            state.with_policy(policy)
+        }
+    })
 }
 
 /// Binds the listener; port 0 picks a free port.

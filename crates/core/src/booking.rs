@@ -12,10 +12,13 @@
 //! exactly one success is the store's job: it writes a slot only if its
 //! version is still the one these rules were checked against.
 
+use crate::catalogue::IcdCode;
 use crate::level::Level;
 use crate::policy::Policy;
 use crate::referral::Priority;
-use crate::{AppointmentId, BedPoolId, InstitutionId, ReferralId, ScheduleId, SlotId, Specialty};
+use crate::{
+    AppointmentId, BedPoolId, InstitutionId, ReferralId, ResidentId, ScheduleId, SlotId, Specialty,
+};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -202,6 +205,31 @@ impl Slot {
             }
         }
     }
+}
+
+/// A booked visit in a slot: through a referral, or self-referred (then
+/// marked as a bypass when the region's gatekeeping is financial).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appointment {
+    pub id: AppointmentId,
+    pub slot: SlotId,
+    pub patient: ResidentId,
+    pub institution: InstitutionId,
+    pub specialty: Specialty,
+    #[serde(with = "time::serde::rfc3339")]
+    pub start: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub end: OffsetDateTime,
+    /// Why the patient comes (ICD-10), when known.
+    pub condition: Option<IcdCode>,
+    /// The referral it was booked for, if any.
+    pub referral: Option<ReferralId>,
+    /// Booked as an emergency (not held at the gate).
+    pub emergency: bool,
+    /// Booked at a hospital without a referral under financial
+    /// gatekeeping: insurance may pay less for it.
+    pub bypass: bool,
+    pub cancelled: bool,
 }
 
 /// A department's outpatient day, cut into equal slots, the policy share of

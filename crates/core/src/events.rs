@@ -6,6 +6,7 @@
 //! never changes meaning.
 
 use crate::ResidentId;
+use crate::booking::Appointment;
 use crate::record::Record;
 use crate::referral::ReferralEvent;
 use crate::resident::{Contract, Resident};
@@ -31,6 +32,9 @@ pub enum Event {
     },
     /// A referral was requested or moved along its loop.
     Referral(ReferralEvent),
+    /// A visit was booked in a slot; `bypass` when self-referred to a
+    /// hospital under financial gatekeeping.
+    AppointmentBooked { appointment: Appointment },
 }
 
 impl Event {
@@ -42,6 +46,7 @@ impl Event {
             Event::ContractSigned { .. } => "contract.signed.v1".to_string(),
             Event::ContractEnded { .. } => "contract.ended.v1".to_string(),
             Event::Referral(e) => e.kind().to_string(),
+            Event::AppointmentBooked { .. } => "appointment.booked.v1".to_string(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! carry "any registry record" without losing its type.
 
 use crate::RegionId;
-use crate::booking::{BedPool, Slot};
+use crate::booking::{Appointment, BedPool, Slot};
 use crate::network::{
     Alliance, FamilyDoctorTeam, Institution, Membership, Practitioner, PractitionerRole, Site,
 };
@@ -29,6 +29,8 @@ pub enum Record {
     Slot(Slot),
     /// A department's inpatient beds, counted (workflow, not registry).
     BedPool(BedPool),
+    /// A booked visit (workflow, patient data).
+    Appointment(Appointment),
 }
 
 impl Record {
@@ -46,6 +48,7 @@ impl Record {
             Record::Referral(r) => r.id.as_str(),
             Record::Slot(r) => r.id.as_str(),
             Record::BedPool(r) => r.id.as_str(),
+            Record::Appointment(r) => r.id.as_str(),
         }
     }
 
@@ -63,6 +66,7 @@ impl Record {
             Record::Referral(_) => "ServiceRequest",
             Record::Slot(_) => "Slot",
             Record::BedPool(_) => "Location",
+            Record::Appointment(_) => "Appointment",
         }
     }
 
@@ -80,6 +84,7 @@ impl Record {
             Record::Referral(_) => "referral",
             Record::Slot(_) => "slot",
             Record::BedPool(_) => "bed-pool",
+            Record::Appointment(_) => "appointment",
         }
     }
 
@@ -96,14 +101,18 @@ impl Record {
             | Record::Role(_)
             | Record::Referral(_)
             | Record::Slot(_)
-            | Record::BedPool(_) => None,
+            | Record::BedPool(_)
+            | Record::Appointment(_) => None,
         }
     }
 
     /// Whether the record is patient data (its reads and writes are audited
     /// and follow care relationships).
     pub fn is_patient_data(&self) -> bool {
-        matches!(self, Record::Resident(_) | Record::Referral(_))
+        matches!(
+            self,
+            Record::Resident(_) | Record::Referral(_) | Record::Appointment(_)
+        )
     }
 
     /// Whether the record is part of the registry (the care network and
@@ -113,7 +122,7 @@ impl Record {
     pub fn is_registry(&self) -> bool {
         !matches!(
             self,
-            Record::Referral(_) | Record::Slot(_) | Record::BedPool(_)
+            Record::Referral(_) | Record::Slot(_) | Record::BedPool(_) | Record::Appointment(_)
         )
     }
 }

@@ -173,6 +173,7 @@ pub fn render_record(record: &Record) -> Value {
         Record::Referral(r) => referral::render(r),
         Record::Slot(s) => referral::render_slot(s),
         Record::BedPool(b) => referral::render_bed_pool(b),
+        Record::Appointment(a) => referral::render_appointment(a),
     }
 }
 
@@ -190,6 +191,7 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
         Record::Referral(r) => referral::index(r),
         Record::Slot(s) => referral::index_slot(s),
         Record::BedPool(b) => referral::index_bed_pool(b),
+        Record::Appointment(a) => referral::index_appointment(a),
     };
     terms.sort();
     terms.dedup();

@@ -12,7 +12,7 @@ use super::datatypes::{extension_url, system};
 use super::{ParamKind, SearchParam, reference_term};
 use serde_json::{Value, json};
 use tiercare_core::InstitutionId;
-use tiercare_core::booking::{BedPool, Slot, SlotStatus};
+use tiercare_core::booking::{Appointment, BedPool, Slot, SlotStatus};
 use tiercare_core::policy::Policy;
 use tiercare_core::referral::{Priority, Referral, ReferralState, Side};
 use time::OffsetDateTime;
@@ -437,3 +437,96 @@ pub fn index_bed_pool(b: &BedPool) -> Vec<(String, String)> {
     t.push(("type".into(), b.specialty.code().into()));
     t
 }
+
+/// HL7 v2 table 0276, appointment reason codes.
+pub const APPOINTMENT_TYPE: &str = "http://terminology.hl7.org/CodeSystem/v2-0276";
+
+/// A booked visit as a FHIR `Appointment`.
+pub fn render_appointment(a: &Appointment) -> Value {
+    let mut v = json!({
+        "resourceType": "Appointment",
+        "extension": [{"url": extension_url("gatekeeping-bypass"), "valueBoolean": a.bypass}],
+        "status": if a.cancelled { "cancelled" } else { "booked" },
+        "serviceType": [{"coding": [{"system": system("specialty"), "code": a.specialty.code()}]}],
+        "start": instant(a.start),
+        "end": instant(a.end),
+        "slot": [{"reference": format!("Slot/{}", a.slot)}],
+        "participant": [
+            {"actor": {"reference": format!("Patient/{}", a.patient)}, "status": "accepted"}
+        ],
+    });
+    if a.emergency {
+        v["appointmentType"] =
+            json!({"coding": [{"system": APPOINTMENT_TYPE, "code": "EMERGENCY"}]});
+    }
+    if let Some(c) = &a.condition {
+        v["reasonCode"] = json!([{"coding": [{"system": ICD10, "code": c.to_string()}]}]);
+    }
+    if let Some(r) = &a.referral {
+        v["basedOn"] = json!([{"reference": format!("ServiceRequest/{r}")}]);
+    }
+    v
+}
+
+/// Search terms of an appointment.
+pub fn index_appointment(a: &Appointment) -> Vec<(String, String)> {
+    let mut t = vec![
+        reference_term("patient", "Patient", a.patient.as_str()),
+        reference_term("slot", "Slot", a.slot.as_str()),
+        reference_term("organization", "Organization", a.institution.as_str()),
+        ("date".into(), instant(a.start)),
+        (
+            "status".into(),
+            if a.cancelled { "cancelled" } else { "booked" }.into(),
+        ),
+        ("bypass".into(), a.bypass.to_string()),
+    ];
+    if let Some(r) = &a.referral {
+        t.push(reference_term("based-on", "ServiceRequest", r.as_str()));
+    }
+    t
+}
+
+/// Search parameters of `Appointment`.
+pub const APPOINTMENT_SEARCH: &[SearchParam] = &[
+    SearchParam {
+        name: "_id",
+        kind: ParamKind::Token,
+        doc: "Logical id",
+    },
+    SearchParam {
+        name: "patient",
+        kind: ParamKind::Reference("Patient"),
+        doc: "The patient",
+    },
+    SearchParam {
+        name: "organization",
+        kind: ParamKind::Reference("Organization"),
+        doc: "The institution visited",
+    },
+    SearchParam {
+        name: "slot",
+        kind: ParamKind::Reference("Slot"),
+        doc: "The slot booked",
+    },
+    SearchParam {
+        name: "based-on",
+        kind: ParamKind::Reference("ServiceRequest"),
+        doc: "The referral it was booked for",
+    },
+    SearchParam {
+        name: "status",
+        kind: ParamKind::Token,
+        doc: "booked, cancelled",
+    },
+    SearchParam {
+        name: "bypass",
+        kind: ParamKind::Token,
+        doc: "true: self-referred to a hospital under financial gatekeeping",
+    },
+    SearchParam {
+        name: "date",
+        kind: ParamKind::Date,
+        doc: "Start (eq, lt, le, gt, ge)",
+    },
+];

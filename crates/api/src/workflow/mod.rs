@@ -11,10 +11,12 @@
 //! They take `If-Match` and answer the updated `Task`. `GET
 //! ServiceRequest/{id}/$actions` lists what the caller may do now.
 
+mod appointment;
 mod service_request;
 mod slot;
 mod task;
 
+pub use appointment::*;
 pub use service_request::*;
 pub use slot::*;
 pub use task::*;

@@ -3,6 +3,7 @@
 //! over HTTP, as a client would.
 
 mod fixtures;
+mod gatekeeping;
 mod helpers;
 
 mod access;

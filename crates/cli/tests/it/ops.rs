@@ -202,6 +202,23 @@ async fn capability_statement_tells_the_truth() {
     app.post("doctor", "/ServiceRequest", &referral)
         .await
         .expect(201);
+    // And a self-referred visit, so Appointment has one.
+    let slots = app
+        .get(
+            "admin",
+            "/Slot?organization=Organization/zx-h1&status=free&reserved=false",
+        )
+        .await
+        .json();
+    let slot = entries(&slots)[0]["id"].as_str().unwrap().to_string();
+    let visit = serde_json::json!({
+        "resourceType": "Appointment",
+        "slot": [{"reference": format!("Slot/{slot}")}],
+        "participant": [{"actor": {"reference": "Patient/res-000002"}, "status": "accepted"}]
+    });
+    app.post("admin", "/Appointment", &visit)
+        .await
+        .expect(201);
 
     let resp = send(app.client.get(app.fhir_url("/metadata"))).await;
     resp.expect(200);

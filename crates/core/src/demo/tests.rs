@@ -66,7 +66,8 @@ fn every_record_validates() {
             | Record::Site(_)
             | Record::Referral(_)
             | Record::Slot(_)
-            | Record::BedPool(_) => Ok(()),
+            | Record::BedPool(_)
+            | Record::Appointment(_) => Ok(()),
         };
         assert!(
             checked.is_ok(),
@@ -131,6 +132,10 @@ fn references_point_to_earlier_records() {
             ],
             Record::Slot(s) => vec![("institution", s.institution.to_string())],
             Record::BedPool(b) => vec![("institution", b.institution.to_string())],
+            Record::Appointment(a) => vec![
+                ("institution", a.institution.to_string()),
+                ("resident", a.patient.to_string()),
+            ],
         };
         for reference in refs {
             assert!(

@@ -11,13 +11,15 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::fhir;
 use crate::registry::{Pending, Registry, new_id};
+
+mod appointments;
+pub use appointments::SelfBooking;
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
-use tiercare_core::booking::{BedPool, Claimant, SessionPlan, Slot, SlotStatus};
+use tiercare_core::booking::{Appointment, BedPool, Claimant, SessionPlan, Slot, SlotStatus};
 use tiercare_core::events::Event;
 use tiercare_core::referral::{
-    Action, Booking, Change, Command, NewReferral, Referral, ReferralError, ReferralEvent,
-    ReferralState,
+    Action, Booking, Change, Command, NewReferral, Priority, Referral, ReferralError, ReferralState,
 };
 use tiercare_core::{AppointmentId, ReferralId};
 use tiercare_store::{
@@ -67,7 +69,7 @@ impl<'a> Referrals<'a> {
             .await?;
         let written = self
             .write_raw(
-                vec![(record, Expect::New, vec![event])],
+                vec![(record, Expect::New, vec![Event::Referral(event)])],
                 "create",
                 "referral requested",
             )
@@ -150,7 +152,7 @@ impl<'a> Referrals<'a> {
             let mut writes = vec![(
                 Record::Referral(referral.value.clone()),
                 Expect::Version(referral.version),
-                vec![event],
+                vec![Event::Referral(event)],
             )];
             writes.extend(freed);
             match self.write_raw(writes, action.code(), "").await {
@@ -175,7 +177,7 @@ impl<'a> Referrals<'a> {
         &self,
         before: &ReferralState,
         change: &Change,
-    ) -> Result<Vec<(Record, Expect, Vec<ReferralEvent>)>, ApiError> {
+    ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ApiError> {
         let booking = match (change, before) {
             (
                 Change::Cancelled {
@@ -199,10 +201,26 @@ impl<'a> Referrals<'a> {
                 if s.value.status != (SlotStatus::Booked { appointment }) {
                     return Ok(vec![]);
                 }
-                s.value
+                let appointment = s
+                    .value
                     .release()
                     .map_err(|e| ApiError::Internal(e.to_string()))?;
-                vec![(Record::Slot(s.value), Expect::Version(s.version), vec![])]
+                let mut freed = vec![(Record::Slot(s.value), Expect::Version(s.version), vec![])];
+                if let Some(stored) = self
+                    .state
+                    .store
+                    .get("Appointment", appointment.as_str())
+                    .await?
+                    && let Record::Appointment(mut a) = stored.record
+                {
+                    a.cancelled = true;
+                    freed.push((
+                        Record::Appointment(a),
+                        Expect::Version(stored.version),
+                        vec![],
+                    ));
+                }
+                freed
             }
             Booking::Bed { pool, bed, .. } => {
                 let mut p = self.load_pool(pool.as_str()).await?;
@@ -277,7 +295,7 @@ impl<'a> Referrals<'a> {
                 (
                     Record::Referral(referral.value.clone()),
                     Expect::Version(referral.version),
-                    vec![event],
+                    vec![Event::Referral(event)],
                 ),
                 (
                     Record::BedPool(pool.value.clone()),
@@ -347,12 +365,26 @@ impl<'a> Referrals<'a> {
         };
         s.book(
             &self.actor.username,
-            appointment,
+            appointment.clone(),
             claimant,
             &self.state.policy,
             now,
         )
         .map_err(|e| ApiError::Conflict(format!("Slot/{slot_id}: {e}")))?;
+        let visit = Appointment {
+            id: appointment,
+            slot: s.id.clone(),
+            patient: r.patient.clone(),
+            institution: s.institution.clone(),
+            specialty: s.specialty,
+            start: s.start,
+            end: s.end,
+            condition: Some(r.condition.clone()),
+            referral: Some(r.id.clone()),
+            emergency: r.priority == Priority::Emergency,
+            bypass: false,
+            cancelled: false,
+        };
         *r = after;
         let written = self
             .write(
@@ -360,13 +392,14 @@ impl<'a> Referrals<'a> {
                     (
                         Record::Referral(r.clone()),
                         Expect::Version(referral.version),
-                        vec![event],
+                        vec![Event::Referral(event)],
                     ),
                     (
                         Record::Slot(s.clone()),
                         Expect::Version(slot.version),
                         vec![],
                     ),
+                    (Record::Appointment(visit), Expect::New, vec![]),
                 ],
                 "book",
                 &format!("Slot/{slot_id}"),
@@ -445,7 +478,7 @@ impl<'a> Referrals<'a> {
     /// The success audit entry is written in the same transaction.
     async fn write(
         &self,
-        writes: Vec<(Record, Expect, Vec<ReferralEvent>)>,
+        writes: Vec<(Record, Expect, Vec<Event>)>,
         action: &str,
         detail: &str,
     ) -> Result<(u32, String), ApiError> {
@@ -456,7 +489,7 @@ impl<'a> Referrals<'a> {
     /// tell which record changed underneath it.
     async fn write_raw(
         &self,
-        writes: Vec<(Record, Expect, Vec<ReferralEvent>)>,
+        writes: Vec<(Record, Expect, Vec<Event>)>,
         action: &str,
         detail: &str,
     ) -> Result<(u32, String), StoreError> {
@@ -469,6 +502,14 @@ impl<'a> Referrals<'a> {
                 AuditOutcome::Success,
                 detail.to_string(),
             )],
+            Some((Record::Appointment(a), ..)) => vec![self.registry().audit_entry(
+                action,
+                "Appointment",
+                Some(a.id.as_str()),
+                Some(a.patient.as_str()),
+                AuditOutcome::Success,
+                detail.to_string(),
+            )],
             _ => vec![],
         };
         let writes: Vec<Write> = writes
@@ -478,7 +519,7 @@ impl<'a> Referrals<'a> {
                 record,
                 expect,
                 actor: self.actor.username.clone(),
-                events: events.into_iter().map(Event::Referral).collect(),
+                events,
             })
             .collect();
         let stored = self.state.store.write_all(writes, audit).await?;

@@ -1,0 +1,226 @@
+//! Self-referred visits under the region's gatekeeping: a resident (or the
+//! hospital's front desk) books a public slot without a referral. In
+//! mandatory mode a non-emergency visit at a hospital is refused with the
+//! reason; in financial mode it is booked and marked as a bypass, which the
+//! event carries for insurance.
+
+use super::*;
+use tiercare_core::catalogue::IcdCode;
+use tiercare_core::policy::{Gate, VisitRequest};
+use tiercare_core::{Level, ResidentId};
+
+/// What a self-referred booking asks for.
+#[derive(Debug, Clone)]
+pub struct SelfBooking {
+    pub slot: String,
+    pub patient: ResidentId,
+    /// Why the patient comes (required for an emergency).
+    pub condition: Option<IcdCode>,
+    pub emergency: bool,
+}
+
+impl Referrals<'_> {
+    /// Books a public slot for a patient without a referral, if the
+    /// region's gatekeeping lets them.
+    pub async fn book_self(&self, req: SelfBooking) -> Result<Versioned<Appointment>, ApiError> {
+        let now = now();
+        let mut slot = self.load_slot(&req.slot).await?;
+        let s = &mut slot.value;
+        let patient = req.patient.to_string();
+        let allowed = match self.actor.role {
+            UserRole::Admin => true,
+            UserRole::Resident => self.actor.resident.as_ref() == Some(&req.patient),
+            UserRole::Coordinator => self.actor.institution.as_ref() == Some(&s.institution),
+            _ => false,
+        };
+        if !allowed {
+            let reason = "a visit is booked by the patient, or by the hospital's coordinators";
+            return Err(self
+                .refuse_visit(
+                    &patient,
+                    AuditOutcome::Denied,
+                    ApiError::Forbidden(reason.into()),
+                )
+                .await);
+        }
+        if req.emergency && req.condition.is_none() {
+            return Err(ApiError::invalid(
+                "Appointment.reasonCode",
+                "an emergency booking needs the condition (ICD-10)",
+            ));
+        }
+        // A referral on its way to this institution books through the loop.
+        for id in self
+            .state
+            .store
+            .ids_where("ServiceRequest", "patient", &format!("Patient/{patient}"))
+            .await?
+        {
+            let r = self.load(&id).await?.value;
+            if r.to == s.institution
+                && matches!(r.state, ReferralState::Requested | ReferralState::Accepted)
+            {
+                return Err(ApiError::Conflict(format!(
+                    "the patient has a referral to this institution: book it with POST ServiceRequest/{id}/$book"
+                )));
+            }
+        }
+        let level = match self
+            .state
+            .store
+            .get("Organization", s.institution.as_str())
+            .await?
+        {
+            Some(Stored {
+                record: Record::Institution(i),
+                ..
+            }) => i.level,
+            _ => Level::Primary,
+        };
+        let bypass = match self.state.policy.gatekeep(VisitRequest {
+            level,
+            emergency: req.emergency,
+            referred: false,
+        }) {
+            Gate::Allowed => false,
+            Gate::Bypass => true,
+            Gate::Refused(reason) => {
+                let err = ApiError::rule("Appointment", reason);
+                return Err(self.refuse_visit(&patient, AuditOutcome::Failed, err).await);
+            }
+        };
+        let id = AppointmentId::new(new_id()).map_err(|e| ApiError::Internal(e.to_string()))?;
+        s.book(
+            &self.actor.username,
+            id.clone(),
+            Claimant::Public,
+            &self.state.policy,
+            now,
+        )
+        .map_err(|e| ApiError::Conflict(format!("Slot/{}: {e}", req.slot)))?;
+        let appointment = Appointment {
+            id,
+            slot: s.id.clone(),
+            patient: req.patient.clone(),
+            institution: s.institution.clone(),
+            specialty: s.specialty,
+            start: s.start,
+            end: s.end,
+            condition: req.condition.clone(),
+            referral: None,
+            emergency: req.emergency,
+            bypass,
+            cancelled: false,
+        };
+        let record = Record::Appointment(appointment.clone());
+        self.registry()
+            .check_references(&record, &Pending::new())
+            .await?;
+        let event = Event::AppointmentBooked {
+            appointment: appointment.clone(),
+        };
+        let detail = if bypass {
+            "self-referred: bypass"
+        } else {
+            "self-referred"
+        };
+        let written = self
+            .write_raw(
+                vec![
+                    (record, Expect::New, vec![event]),
+                    (
+                        Record::Slot(s.clone()),
+                        Expect::Version(slot.version),
+                        vec![],
+                    ),
+                ],
+                "create",
+                detail,
+            )
+            .await;
+        match written {
+            Ok((version, updated_at)) => Ok(Versioned {
+                value: appointment,
+                version,
+                updated_at,
+            }),
+            Err(StoreError::VersionConflict { .. }) => Err(ApiError::Conflict(format!(
+                "Slot/{} was just taken; choose another",
+                req.slot
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Reads an appointment: administrators, the patient, and staff of the
+    /// institution (or of the referring one, for a referral's visit).
+    pub async fn read_appointment(&self, id: &str) -> Result<Versioned<Appointment>, ApiError> {
+        let Some(Stored {
+            record: Record::Appointment(a),
+            version,
+            updated_at,
+            ..
+        }) = self.state.store.get("Appointment", id).await?
+        else {
+            return Err(ApiError::NotFound(format!(
+                "Appointment/{id} does not exist"
+            )));
+        };
+        let staff = matches!(self.actor.role, UserRole::Doctor | UserRole::Coordinator);
+        let mut allowed = match self.actor.role {
+            UserRole::Admin => true,
+            UserRole::Resident => self.actor.resident.as_ref() == Some(&a.patient),
+            _ => staff && self.actor.institution.as_ref() == Some(&a.institution),
+        };
+        if !allowed
+            && staff
+            && let Some(r) = &a.referral
+        {
+            allowed = !self
+                .load(r.as_str())
+                .await?
+                .value
+                .sides(self.actor)
+                .is_empty();
+        }
+        let outcome = if allowed {
+            AuditOutcome::Success
+        } else {
+            AuditOutcome::Denied
+        };
+        let entry = self.registry().audit_entry(
+            "read",
+            "Appointment",
+            Some(id),
+            Some(a.patient.as_str()),
+            outcome,
+            String::new(),
+        );
+        self.registry().audit(vec![entry]).await?;
+        if !allowed {
+            return Err(ApiError::Forbidden(
+                "only the patient and the staff caring for the visit may see it".into(),
+            ));
+        }
+        Ok(Versioned {
+            value: a,
+            version,
+            updated_at,
+        })
+    }
+
+    async fn refuse_visit(&self, patient: &str, outcome: AuditOutcome, err: ApiError) -> ApiError {
+        let entry = self.registry().audit_entry(
+            "create",
+            "Appointment",
+            None,
+            Some(patient),
+            outcome,
+            err.to_string(),
+        );
+        match self.registry().audit(vec![entry]).await {
+            Ok(()) => err,
+            Err(e) => e,
+        }
+    }
+}

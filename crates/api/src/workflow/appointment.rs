@@ -1,0 +1,207 @@
+//! `Appointment`: visits booked in slots, through a referral or
+//! self-referred under the region's gatekeeping.
+
+use super::*;
+use crate::fhir::referral::{APPOINTMENT_SEARCH, APPOINTMENT_TYPE};
+use crate::referrals::SelfBooking;
+use tiercare_core::access::UserRole;
+
+/// `POST /Appointment`: a self-referred visit (a referral's visit is booked
+/// with `ServiceRequest/{id}/$book`).
+pub async fn appointment_create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = fhir::check_resource_type(
+        json_body(&headers, body, state.config.max_body_bytes)?,
+        "Appointment",
+    )?;
+    let req = parse_appointment(&value)?;
+    let made = Referrals::new(&state, &actor).book_self(req).await?;
+    let mut s = stored(
+        Record::Appointment(made.value),
+        made.version,
+        made.updated_at,
+    );
+    s.created = true;
+    Ok(resource_response(
+        &s,
+        StatusCode::CREATED,
+        &base_url(&state, &headers),
+    ))
+}
+
+/// `GET /Appointment/{id}`.
+pub async fn appointment_read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let a = Referrals::new(&state, &actor).read_appointment(&id).await?;
+    let s = stored(Record::Appointment(a.value), a.version, a.updated_at);
+    Ok(resource_response(
+        &s,
+        StatusCode::OK,
+        &base_url(&state, &headers),
+    ))
+}
+
+/// `GET /Appointment?...`: administrators see all, residents their own,
+/// doctors and coordinators their institution's.
+pub async fn appointment_search(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(raw.as_deref());
+    let mut q = query_for("Appointment", APPOINTMENT_SEARCH, &pairs)?;
+    let scope = match (actor.role, &actor.resident, &actor.institution) {
+        (UserRole::Admin, ..) => None,
+        (UserRole::Resident, Some(r), _) => Some(("patient", format!("Patient/{r}"))),
+        (UserRole::Doctor | UserRole::Coordinator, _, Some(i)) => {
+            Some(("organization", format!("Organization/{i}")))
+        }
+        _ => {
+            return Err(ApiError::Forbidden(
+                "this account may not see appointments".into(),
+            ));
+        }
+    };
+    if let Some((param, value)) = scope {
+        q.filters.push(Filter {
+            param: param.into(),
+            values: vec![value],
+            matching: Match::Exact,
+        });
+    }
+    let (found, total) = state.store.search(&q).await?;
+    let audit: Vec<_> = found
+        .iter()
+        .filter_map(|s| match &s.record {
+            Record::Appointment(a) => Some(a),
+            _ => None,
+        })
+        .map(|a| tiercare_store::AuditEntry {
+            seq: 0,
+            recorded_at: String::new(),
+            username: actor.username.clone(),
+            role: actor.role.code().into(),
+            action: "search".into(),
+            resource_type: "Appointment".into(),
+            resource_id: Some(a.id.to_string()),
+            patient: Some(a.patient.to_string()),
+            outcome: tiercare_store::AuditOutcome::Success,
+            detail: String::new(),
+        })
+        .collect();
+    state.store.audit(&audit).await?;
+    let base = base_url(&state, &headers);
+    let resources = found
+        .iter()
+        .map(|s| {
+            (
+                format!("{base}/Appointment/{}", s.record.id()),
+                fhir::render(s),
+            )
+        })
+        .collect();
+    Ok(FhirJson(searchset(
+        &base,
+        "Appointment",
+        &pairs,
+        &q,
+        total,
+        resources,
+    ))
+    .into_response())
+}
+
+fn parse_appointment(value: &Value) -> Result<SelfBooking, ApiError> {
+    const KNOWN: [&str; 7] = [
+        "id",
+        "status",
+        "slot",
+        "participant",
+        "reasonCode",
+        "appointmentType",
+        "serviceType",
+    ];
+    if let Some(k) = value
+        .as_object()
+        .and_then(|m| m.keys().find(|k| !KNOWN.contains(&k.as_str())))
+    {
+        return Err(ApiError::invalid(
+            format!("Appointment.{k}"),
+            format!("Appointment.{k} is not supported when booking a visit and would be lost"),
+        ));
+    }
+    match value.get("status").and_then(Value::as_str) {
+        None | Some("booked") => {}
+        Some(s) => {
+            return Err(ApiError::invalid(
+                "Appointment.status",
+                format!("a booking is booked, not {s}"),
+            ));
+        }
+    }
+    let reference = |pointer: &str, field: &str, ty: &str| -> Result<String, ApiError> {
+        let text = value
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::invalid(field, format!("{field} is required")))?;
+        let r = fhir::datatypes::Reference {
+            reference: Some(text.to_string()),
+            ..Default::default()
+        };
+        Ok(reference_id(&r, &[ty], field)?.1)
+    };
+    if value["slot"].as_array().map(Vec::len) != Some(1) {
+        return Err(ApiError::invalid(
+            "Appointment.slot",
+            "exactly one slot is required",
+        ));
+    }
+    let slot = reference("/slot/0/reference", "Appointment.slot", "Slot")?;
+    let participants = value["participant"].as_array().cloned().unwrap_or_default();
+    if participants.len() != 1 {
+        return Err(ApiError::invalid(
+            "Appointment.participant",
+            "exactly one participant, the patient, is required",
+        ));
+    }
+    let patient = reference(
+        "/participant/0/actor/reference",
+        "Appointment.participant.actor",
+        "Patient",
+    )?;
+    let condition = value
+        .pointer("/reasonCode/0/coding/0/code")
+        .and_then(Value::as_str)
+        .map(|c| {
+            c.parse::<IcdCode>()
+                .map_err(|e| ApiError::invalid("Appointment.reasonCode", e.to_string()))
+        })
+        .transpose()?;
+    let emergency = match value.pointer("/appointmentType/coding/0") {
+        None => false,
+        Some(c) if c["system"] == APPOINTMENT_TYPE => c["code"] == "EMERGENCY",
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "Appointment.appointmentType",
+                format!("use {APPOINTMENT_TYPE} (EMERGENCY, ROUTINE, ...)"),
+            ));
+        }
+    };
+    Ok(SelfBooking {
+        slot,
+        patient: patient
+            .parse()
+            .map_err(|e| ApiError::invalid("Appointment.participant.actor", format!("{e}")))?,
+        condition,
+        emergency,
+    })
+}
