@@ -116,7 +116,8 @@ impl<'a> Registry<'a> {
             return found.ok_or_else(|| not_found(rt.name(), id, version));
         }
         let scope = self.patient_scope().await?;
-        if scope == PatientScope::Nothing {
+        let staff = matches!(self.actor.role, UserRole::Doctor | UserRole::Coordinator);
+        if scope == PatientScope::Nothing && !staff {
             return Err(self.deny(action, Some(id), scope.refusal()).await);
         }
         let Some(stored) = found else {
@@ -137,9 +138,12 @@ impl<'a> Registry<'a> {
         } else {
             Some(stored.clone())
         };
-        let covered = current
+        let mut covered = current
             .as_ref()
             .is_some_and(|c| matches!(&c.record, Record::Resident(r) if scope.covers(r, today())));
+        if !covered && staff {
+            covered = self.open_referral_with(id).await?;
+        }
         if !covered {
             return Err(self.deny(action, Some(id), scope.refusal()).await);
         }
@@ -153,6 +157,32 @@ impl<'a> Registry<'a> {
         );
         self.audit(vec![e]).await?;
         Ok(stored)
+    }
+
+    /// Whether the caller's institution sends or receives an open referral
+    /// of this patient: staff on either side see the patient while the loop
+    /// runs (until it is closed or cancelled).
+    async fn open_referral_with(&self, patient: &str) -> Result<bool, ApiError> {
+        let store = &self.state.store;
+        for id in store
+            .ids_where("ServiceRequest", "patient", &format!("Patient/{patient}"))
+            .await?
+        {
+            if let Some(Stored {
+                record: Record::Referral(r),
+                ..
+            }) = store.get("ServiceRequest", &id).await?
+                && !r.sides(self.actor).is_empty()
+                && !matches!(
+                    r.state,
+                    tiercare_core::referral::ReferralState::Closed
+                        | tiercare_core::referral::ReferralState::Cancelled { .. }
+                )
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Searches; for patients the caller's scope is added as a filter so a

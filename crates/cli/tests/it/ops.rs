@@ -216,9 +216,7 @@ async fn capability_statement_tells_the_truth() {
         "slot": [{"reference": format!("Slot/{slot}")}],
         "participant": [{"actor": {"reference": "Patient/res-000002"}, "status": "accepted"}]
     });
-    app.post("admin", "/Appointment", &visit)
-        .await
-        .expect(201);
+    app.post("admin", "/Appointment", &visit).await.expect(201);
 
     let resp = send(app.client.get(app.fhir_url("/metadata"))).await;
     resp.expect(200);

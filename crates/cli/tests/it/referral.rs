@@ -856,3 +856,29 @@ async fn a_retried_create_with_an_idempotency_key_makes_one_referral() {
         .count();
     assert_eq!(requested, 2, "one requested event per referral");
 }
+
+#[tokio::test]
+async fn the_receiving_side_sees_the_patient_while_the_loop_is_open() {
+    let app = spawn_app().await;
+    let patient = "/Patient/res-000001";
+    assert_outcome(&app.get("coordinator", patient).await, 403, "");
+    let id = create(&app, "res-000001").await;
+    let read = app.get("coordinator", patient).await;
+    read.expect(200);
+    assert_eq!(read.json()["id"], "res-000001");
+    // Not other patients of the same team.
+    let other = app.residents().nth(1).unwrap().id.to_string();
+    assert_outcome(
+        &app.get("coordinator", &format!("/Patient/{other}")).await,
+        403,
+        "",
+    );
+    // Closed loop: the relationship ends.
+    let reason = params(&[("reason", json!("Resolved."))]);
+    op(&app, "doctor", &id, "cancel", Some(reason), None)
+        .await
+        .expect(200);
+    assert_outcome(&app.get("coordinator", patient).await, 403, "");
+    // The family doctor's own access does not depend on referrals.
+    app.get("doctor", patient).await.expect(200);
+}
