@@ -135,6 +135,8 @@ pub fn router(state: AppState) -> Router {
             get(workflow::appointment_search).post(workflow::appointment_create),
         )
         .route("/Appointment/{id}", get(workflow::appointment_read))
+        .route("/Encounter", get(workflow::encounter_search))
+        .route("/Encounter/{id}", get(workflow::encounter_read))
         .route("/AuditEvent", get(routes::audit_search))
         .route("/AuditEvent/{id}", get(routes::audit_read))
         .route("/{type}", get(routes::search).post(routes::create))

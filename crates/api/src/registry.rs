@@ -525,6 +525,10 @@ impl<'a> Registry<'a> {
                 self.institution(a.institution.as_str(), "Appointment.slot", pending)
                     .await?;
             }
+            Record::Encounter(e) => {
+                self.institution(e.institution.as_str(), "Encounter.serviceProvider", pending)
+                    .await?;
+            }
             Record::BedPool(b) => {
                 self.institution(
                     b.institution.as_str(),

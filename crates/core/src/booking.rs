@@ -17,7 +17,8 @@ use crate::level::Level;
 use crate::policy::Policy;
 use crate::referral::Priority;
 use crate::{
-    AppointmentId, BedPoolId, InstitutionId, ReferralId, ResidentId, ScheduleId, SlotId, Specialty,
+    AppointmentId, BedPoolId, EncounterId, InstitutionId, ReferralId, ResidentId, ScheduleId,
+    SlotId, Specialty,
 };
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
@@ -230,6 +231,31 @@ pub struct Appointment {
     /// gatekeeping: insurance may pay less for it.
     pub bypass: bool,
     pub cancelled: bool,
+}
+
+/// A visit or an admission as it happened: the patient arrived, and (later)
+/// it finished. One per referral; its id is derived from the referral's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Encounter {
+    pub id: EncounterId,
+    pub patient: ResidentId,
+    pub institution: InstitutionId,
+    pub specialty: Specialty,
+    /// An admission (true) or an outpatient visit.
+    pub inpatient: bool,
+    pub referral: Option<ReferralId>,
+    pub appointment: Option<AppointmentId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub arrived: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub finished: Option<OffsetDateTime>,
+}
+
+impl Encounter {
+    /// The encounter id of a referral's visit.
+    pub fn id_for(referral: &ReferralId) -> Result<EncounterId, crate::InvalidId> {
+        EncounterId::new(format!("enc-{referral}"))
+    }
 }
 
 /// A department's outpatient day, cut into equal slots, the policy share of

@@ -127,6 +127,10 @@ id_type!(
     /// A department's inpatient beds, with those reserved for referrals.
     BedPoolId
 );
+id_type!(
+    /// A visit or admission that happened.
+    EncounterId
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 //! carry "any registry record" without losing its type.
 
 use crate::RegionId;
-use crate::booking::{Appointment, BedPool, Slot};
+use crate::booking::{Appointment, BedPool, Encounter, Slot};
 use crate::network::{
     Alliance, FamilyDoctorTeam, Institution, Membership, Practitioner, PractitionerRole, Site,
 };
@@ -31,6 +31,8 @@ pub enum Record {
     BedPool(BedPool),
     /// A booked visit (workflow, patient data).
     Appointment(Appointment),
+    /// A visit or admission that happened (workflow, patient data).
+    Encounter(Encounter),
 }
 
 impl Record {
@@ -49,6 +51,7 @@ impl Record {
             Record::Slot(r) => r.id.as_str(),
             Record::BedPool(r) => r.id.as_str(),
             Record::Appointment(r) => r.id.as_str(),
+            Record::Encounter(r) => r.id.as_str(),
         }
     }
 
@@ -67,6 +70,7 @@ impl Record {
             Record::Slot(_) => "Slot",
             Record::BedPool(_) => "Location",
             Record::Appointment(_) => "Appointment",
+            Record::Encounter(_) => "Encounter",
         }
     }
 
@@ -85,6 +89,7 @@ impl Record {
             Record::Slot(_) => "slot",
             Record::BedPool(_) => "bed-pool",
             Record::Appointment(_) => "appointment",
+            Record::Encounter(_) => "encounter",
         }
     }
 
@@ -102,7 +107,8 @@ impl Record {
             | Record::Referral(_)
             | Record::Slot(_)
             | Record::BedPool(_)
-            | Record::Appointment(_) => None,
+            | Record::Appointment(_)
+            | Record::Encounter(_) => None,
         }
     }
 
@@ -111,7 +117,10 @@ impl Record {
     pub fn is_patient_data(&self) -> bool {
         matches!(
             self,
-            Record::Resident(_) | Record::Referral(_) | Record::Appointment(_)
+            Record::Resident(_)
+                | Record::Referral(_)
+                | Record::Appointment(_)
+                | Record::Encounter(_)
         )
     }
 
@@ -122,7 +131,11 @@ impl Record {
     pub fn is_registry(&self) -> bool {
         !matches!(
             self,
-            Record::Referral(_) | Record::Slot(_) | Record::BedPool(_) | Record::Appointment(_)
+            Record::Referral(_)
+                | Record::Slot(_)
+                | Record::BedPool(_)
+                | Record::Appointment(_)
+                | Record::Encounter(_)
         )
     }
 }

@@ -96,6 +96,12 @@ pub fn statement(base_url: &str) -> Value {
         "documentation": "Visits booked in slots. A referral's visit is booked with ServiceRequest/{id}/$book; POST Appointment books a self-referred visit (slot, the patient as the one participant, reasonCode ICD-10, appointmentType v2-0276 EMERGENCY for an emergency) by the patient or the hospital's coordinator. Under mandatory gatekeeping a non-emergency visit at a hospital without a referral is refused (422, with the reason); under financial gatekeeping it is booked with the gatekeeping-bypass extension true.",
     }));
     resources.push(json!({
+        "type": "Encounter",
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": params(super::referral::ENCOUNTER_SEARCH),
+        "documentation": "Visits (class AMB) and admissions (IMP) that happened: opened by ServiceRequest $arrive (status arrived), finished by $complete (status finished), basedOn the referral. Seen by administrators, the patient and the staff caring for the visit.",
+    }));
+    resources.push(json!({
         "type": "CodeSystem",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [{"name": "url", "type": "uri"}, {"name": "_id", "type": "token"}],

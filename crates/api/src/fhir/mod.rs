@@ -174,6 +174,7 @@ pub fn render_record(record: &Record) -> Value {
         Record::Slot(s) => referral::render_slot(s),
         Record::BedPool(b) => referral::render_bed_pool(b),
         Record::Appointment(a) => referral::render_appointment(a),
+        Record::Encounter(e) => referral::render_encounter(e),
     }
 }
 
@@ -192,6 +193,7 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
         Record::Slot(s) => referral::index_slot(s),
         Record::BedPool(b) => referral::index_bed_pool(b),
         Record::Appointment(a) => referral::index_appointment(a),
+        Record::Encounter(e) => referral::index_encounter(e),
     };
     terms.sort();
     terms.dedup();

@@ -12,7 +12,7 @@ use super::datatypes::{extension_url, system};
 use super::{ParamKind, SearchParam, reference_term};
 use serde_json::{Value, json};
 use tiercare_core::InstitutionId;
-use tiercare_core::booking::{Appointment, BedPool, Slot, SlotStatus};
+use tiercare_core::booking::{Appointment, BedPool, Encounter, Slot, SlotStatus};
 use tiercare_core::policy::Policy;
 use tiercare_core::referral::{Priority, Referral, ReferralState, Side};
 use time::OffsetDateTime;
@@ -528,5 +528,99 @@ pub const APPOINTMENT_SEARCH: &[SearchParam] = &[
         name: "date",
         kind: ParamKind::Date,
         doc: "Start (eq, lt, le, gt, ge)",
+    },
+];
+
+/// A visit or admission as a FHIR `Encounter`.
+pub fn render_encounter(e: &Encounter) -> Value {
+    let (code, display) = if e.inpatient {
+        ("IMP", "inpatient encounter")
+    } else {
+        ("AMB", "ambulatory")
+    };
+    let mut period = json!({"start": instant(e.arrived)});
+    if let Some(end) = e.finished {
+        period["end"] = json!(instant(end));
+    }
+    let mut v = json!({
+        "resourceType": "Encounter",
+        "status": if e.finished.is_some() { "finished" } else { "arrived" },
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": code, "display": display},
+        "serviceType": {"coding": [{"system": system("specialty"), "code": e.specialty.code()}]},
+        "subject": {"reference": format!("Patient/{}", e.patient)},
+        "period": period,
+        "serviceProvider": {"reference": format!("Organization/{}", e.institution)},
+    });
+    if let Some(r) = &e.referral {
+        v["basedOn"] = json!([{"reference": format!("ServiceRequest/{r}")}]);
+    }
+    if let Some(a) = &e.appointment {
+        v["appointment"] = json!([{"reference": format!("Appointment/{a}")}]);
+    }
+    v
+}
+
+/// Search terms of an encounter.
+pub fn index_encounter(e: &Encounter) -> Vec<(String, String)> {
+    let mut t = vec![
+        reference_term("patient", "Patient", e.patient.as_str()),
+        reference_term("service-provider", "Organization", e.institution.as_str()),
+        ("date".into(), instant(e.arrived)),
+        (
+            "status".into(),
+            if e.finished.is_some() {
+                "finished"
+            } else {
+                "arrived"
+            }
+            .into(),
+        ),
+        (
+            "class".into(),
+            if e.inpatient { "imp" } else { "amb" }.into(),
+        ),
+    ];
+    if let Some(r) = &e.referral {
+        t.push(reference_term("based-on", "ServiceRequest", r.as_str()));
+    }
+    t
+}
+
+/// Search parameters of `Encounter`.
+pub const ENCOUNTER_SEARCH: &[SearchParam] = &[
+    SearchParam {
+        name: "_id",
+        kind: ParamKind::Token,
+        doc: "Logical id",
+    },
+    SearchParam {
+        name: "patient",
+        kind: ParamKind::Reference("Patient"),
+        doc: "The patient",
+    },
+    SearchParam {
+        name: "service-provider",
+        kind: ParamKind::Reference("Organization"),
+        doc: "The institution",
+    },
+    SearchParam {
+        name: "based-on",
+        kind: ParamKind::Reference("ServiceRequest"),
+        doc: "The referral",
+    },
+    SearchParam {
+        name: "status",
+        kind: ParamKind::Token,
+        doc: "arrived, finished",
+    },
+    SearchParam {
+        name: "class",
+        kind: ParamKind::Token,
+        doc: "AMB (visit), IMP (admission)",
+    },
+    SearchParam {
+        name: "date",
+        kind: ParamKind::Date,
+        doc: "Arrival (eq, lt, le, gt, ge)",
     },
 ];

@@ -152,29 +152,29 @@ impl Referrals<'_> {
         }
     }
 
-    /// Reads an appointment: administrators, the patient, and staff of the
-    /// institution (or of the referring one, for a referral's visit).
-    pub async fn read_appointment(&self, id: &str) -> Result<Versioned<Appointment>, ApiError> {
-        let Some(Stored {
-            record: Record::Appointment(a),
-            version,
-            updated_at,
-            ..
-        }) = self.state.store.get("Appointment", id).await?
-        else {
-            return Err(ApiError::NotFound(format!(
-                "Appointment/{id} does not exist"
-            )));
+    /// Reads an appointment or an encounter: administrators, the patient,
+    /// and staff of the institution (or of the referring one, for a
+    /// referral's visit). Audited.
+    pub async fn read_visit(&self, resource_type: &str, id: &str) -> Result<Stored, ApiError> {
+        let stored = self.state.store.get(resource_type, id).await?;
+        let (patient, institution, referral) = match stored.as_ref().map(|s| &s.record) {
+            Some(Record::Appointment(a)) => (&a.patient, &a.institution, &a.referral),
+            Some(Record::Encounter(e)) => (&e.patient, &e.institution, &e.referral),
+            _ => {
+                return Err(ApiError::NotFound(format!(
+                    "{resource_type}/{id} does not exist"
+                )));
+            }
         };
         let staff = matches!(self.actor.role, UserRole::Doctor | UserRole::Coordinator);
         let mut allowed = match self.actor.role {
             UserRole::Admin => true,
-            UserRole::Resident => self.actor.resident.as_ref() == Some(&a.patient),
-            _ => staff && self.actor.institution.as_ref() == Some(&a.institution),
+            UserRole::Resident => self.actor.resident.as_ref() == Some(patient),
+            _ => staff && self.actor.institution.as_ref() == Some(institution),
         };
         if !allowed
             && staff
-            && let Some(r) = &a.referral
+            && let Some(r) = referral
         {
             allowed = !self
                 .load(r.as_str())
@@ -190,23 +190,19 @@ impl Referrals<'_> {
         };
         let entry = self.registry().audit_entry(
             "read",
-            "Appointment",
+            resource_type,
             Some(id),
-            Some(a.patient.as_str()),
+            Some(patient.as_str()),
             outcome,
             String::new(),
         );
         self.registry().audit(vec![entry]).await?;
-        if !allowed {
-            return Err(ApiError::Forbidden(
+        match stored {
+            Some(s) if allowed => Ok(s),
+            _ => Err(ApiError::Forbidden(
                 "only the patient and the staff caring for the visit may see it".into(),
-            ));
+            )),
         }
-        Ok(Versioned {
-            value: a,
-            version,
-            updated_at,
-        })
     }
 
     async fn refuse_visit(&self, patient: &str, outcome: AuditOutcome, err: ApiError) -> ApiError {

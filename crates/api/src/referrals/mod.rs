@@ -16,10 +16,13 @@ mod appointments;
 pub use appointments::SelfBooking;
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
-use tiercare_core::booking::{Appointment, BedPool, Claimant, SessionPlan, Slot, SlotStatus};
+use tiercare_core::booking::{
+    Appointment, BedPool, Claimant, Encounter, SessionPlan, Slot, SlotStatus,
+};
 use tiercare_core::events::Event;
 use tiercare_core::referral::{
-    Action, Booking, Change, Command, NewReferral, Priority, Referral, ReferralError, ReferralState,
+    Action, Booking, Change, Command, NewReferral, Priority, Referral, ReferralError,
+    ReferralEvent, ReferralState, Setting,
 };
 use tiercare_core::{AppointmentId, ReferralId};
 use tiercare_store::{
@@ -149,12 +152,14 @@ impl<'a> Referrals<'a> {
                 }
             };
             let freed = self.free_capacity(&before, &event.change).await?;
+            let visit = self.encounter_change(&referral.value, &event).await?;
             let mut writes = vec![(
                 Record::Referral(referral.value.clone()),
                 Expect::Version(referral.version),
                 vec![Event::Referral(event)],
             )];
             writes.extend(freed);
+            writes.extend(visit);
             match self.write_raw(writes, action.code(), "").await {
                 Ok((version, updated_at)) => {
                     referral.version = version;
@@ -169,6 +174,49 @@ impl<'a> Referrals<'a> {
             }
         }
         Err(busy())
+    }
+
+    /// The encounter a change opens (arrival) or finishes (completion).
+    async fn encounter_change(
+        &self,
+        r: &Referral,
+        event: &ReferralEvent,
+    ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ApiError> {
+        let id = Encounter::id_for(&r.id).map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(match (&event.change, &r.state) {
+            (Change::Arrived, ReferralState::Arrived { booking }) => {
+                let appointment = match booking {
+                    Some(Booking::Slot { appointment, .. }) => Some(appointment.clone()),
+                    _ => None,
+                };
+                let e = Encounter {
+                    id,
+                    patient: r.patient.clone(),
+                    institution: r.to.clone(),
+                    specialty: r.specialty,
+                    inpatient: r.setting == Setting::Inpatient,
+                    referral: Some(r.id.clone()),
+                    appointment,
+                    arrived: event.at,
+                    finished: None,
+                };
+                vec![(Record::Encounter(e), Expect::New, vec![])]
+            }
+            (Change::Completed { .. }, _) => {
+                match self.state.store.get("Encounter", id.as_str()).await? {
+                    Some(Stored {
+                        record: Record::Encounter(mut e),
+                        version,
+                        ..
+                    }) => {
+                        e.finished = Some(event.at);
+                        vec![(Record::Encounter(e), Expect::Version(version), vec![])]
+                    }
+                    _ => vec![],
+                }
+            }
+            _ => vec![],
+        })
     }
 
     /// The slot or bed a change gives back: a cancelled booking, or the

@@ -1,8 +1,9 @@
-//! `Appointment`: visits booked in slots, through a referral or
-//! self-referred under the region's gatekeeping.
+//! `Appointment` and `Encounter`: visits booked in slots (through a
+//! referral or self-referred under the region's gatekeeping), and the
+//! visits and admissions that happened.
 
 use super::*;
-use crate::fhir::referral::{APPOINTMENT_SEARCH, APPOINTMENT_TYPE};
+use crate::fhir::referral::{APPOINTMENT_SEARCH, APPOINTMENT_TYPE, ENCOUNTER_SEARCH};
 use crate::referrals::SelfBooking;
 use tiercare_core::access::UserRole;
 
@@ -40,12 +41,33 @@ pub async fn appointment_read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let a = Referrals::new(&state, &actor).read_appointment(&id).await?;
-    let s = stored(Record::Appointment(a.value), a.version, a.updated_at);
+    visit_read(&state, &actor, "Appointment", &id, &headers).await
+}
+
+/// `GET /Encounter/{id}`.
+pub async fn encounter_read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    visit_read(&state, &actor, "Encounter", &id, &headers).await
+}
+
+async fn visit_read(
+    state: &AppState,
+    actor: &tiercare_core::access::Actor,
+    resource_type: &str,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let s = Referrals::new(state, actor)
+        .read_visit(resource_type, id)
+        .await?;
     Ok(resource_response(
         &s,
         StatusCode::OK,
-        &base_url(&state, &headers),
+        &base_url(state, headers),
     ))
 }
 
@@ -57,18 +79,58 @@ pub async fn appointment_search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    visit_search(
+        &state,
+        &actor,
+        "Appointment",
+        APPOINTMENT_SEARCH,
+        "organization",
+        raw,
+        &headers,
+    )
+    .await
+}
+
+/// `GET /Encounter?...`: as for appointments.
+pub async fn encounter_search(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    visit_search(
+        &state,
+        &actor,
+        "Encounter",
+        ENCOUNTER_SEARCH,
+        "service-provider",
+        raw,
+        &headers,
+    )
+    .await
+}
+
+async fn visit_search(
+    state: &AppState,
+    actor: &tiercare_core::access::Actor,
+    rt: &str,
+    params: &[fhir::SearchParam],
+    institution_param: &str,
+    raw: Option<String>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
-    let mut q = query_for("Appointment", APPOINTMENT_SEARCH, &pairs)?;
+    let mut q = query_for(rt, params, &pairs)?;
     let scope = match (actor.role, &actor.resident, &actor.institution) {
         (UserRole::Admin, ..) => None,
         (UserRole::Resident, Some(r), _) => Some(("patient", format!("Patient/{r}"))),
         (UserRole::Doctor | UserRole::Coordinator, _, Some(i)) => {
-            Some(("organization", format!("Organization/{i}")))
+            Some((institution_param, format!("Organization/{i}")))
         }
         _ => {
-            return Err(ApiError::Forbidden(
-                "this account may not see appointments".into(),
-            ));
+            return Err(ApiError::Forbidden(format!(
+                "this account may not see {rt} records"
+            )));
         }
     };
     if let Some((param, value)) = scope {
@@ -82,42 +144,30 @@ pub async fn appointment_search(
     let audit: Vec<_> = found
         .iter()
         .filter_map(|s| match &s.record {
-            Record::Appointment(a) => Some(a),
+            Record::Appointment(a) => Some((s.record.id(), a.patient.as_str())),
+            Record::Encounter(e) => Some((s.record.id(), e.patient.as_str())),
             _ => None,
         })
-        .map(|a| tiercare_store::AuditEntry {
+        .map(|(id, patient)| tiercare_store::AuditEntry {
             seq: 0,
             recorded_at: String::new(),
             username: actor.username.clone(),
             role: actor.role.code().into(),
             action: "search".into(),
-            resource_type: "Appointment".into(),
-            resource_id: Some(a.id.to_string()),
-            patient: Some(a.patient.to_string()),
+            resource_type: rt.into(),
+            resource_id: Some(id.to_string()),
+            patient: Some(patient.to_string()),
             outcome: tiercare_store::AuditOutcome::Success,
             detail: String::new(),
         })
         .collect();
     state.store.audit(&audit).await?;
-    let base = base_url(&state, &headers);
+    let base = base_url(state, headers);
     let resources = found
         .iter()
-        .map(|s| {
-            (
-                format!("{base}/Appointment/{}", s.record.id()),
-                fhir::render(s),
-            )
-        })
+        .map(|s| (format!("{base}/{rt}/{}", s.record.id()), fhir::render(s)))
         .collect();
-    Ok(FhirJson(searchset(
-        &base,
-        "Appointment",
-        &pairs,
-        &q,
-        total,
-        resources,
-    ))
-    .into_response())
+    Ok(FhirJson(searchset(&base, rt, &pairs, &q, total, resources)).into_response())
 }
 
 fn parse_appointment(value: &Value) -> Result<SelfBooking, ApiError> {

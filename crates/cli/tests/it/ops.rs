@@ -117,7 +117,7 @@ async fn unknown_paths_are_404_outcomes() {
         assert_eq!(v["issue"][0]["code"], "not-found", "{path}");
     }
     // A resource type the server does not serve, asked with a token.
-    for path in ["/Observation", "/Observation/1", "/Encounter?_id=1"] {
+    for path in ["/Observation", "/Observation/1", "/Condition?_id=1"] {
         let resp = app.get("admin", path).await;
         assert_outcome(
             &resp,
@@ -217,6 +217,22 @@ async fn capability_statement_tells_the_truth() {
         "participant": [{"actor": {"reference": "Patient/res-000002"}, "status": "accepted"}]
     });
     app.post("admin", "/Appointment", &visit).await.expect(201);
+    // And an emergency that arrived, so Encounter has one.
+    let mut emergency = referral.clone();
+    emergency["priority"] = serde_json::json!("stat");
+    let sr = app.post("doctor", "/ServiceRequest", &emergency).await;
+    sr.expect(201);
+    let sr_id = sr.json()["id"].as_str().unwrap().to_string();
+    send(
+        app.fhir(
+            reqwest::Method::POST,
+            Some("coordinator"),
+            &format!("/ServiceRequest/{sr_id}/$arrive"),
+        )
+        .await,
+    )
+    .await
+    .expect(200);
 
     let resp = send(app.client.get(app.fhir_url("/metadata"))).await;
     resp.expect(200);

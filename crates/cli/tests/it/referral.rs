@@ -262,6 +262,18 @@ async fn the_whole_loop_over_http() {
     op(&app, "coordinator", &id, "arrive", None, None)
         .await
         .expect(200);
+    let visits = app
+        .get(
+            "coordinator",
+            &format!("/Encounter?based-on=ServiceRequest/{id}"),
+        )
+        .await;
+    visits.expect(200);
+    let visit = entries(&visits.json());
+    assert_eq!(visit.len(), 1);
+    assert_eq!(visit[0]["status"], "arrived");
+    assert_eq!(visit[0]["class"]["code"], "AMB");
+    let encounter = visit[0]["id"].as_str().unwrap().to_string();
     let report = params(&[
         (
             "report-summary",
@@ -285,6 +297,16 @@ async fn the_whole_loop_over_http() {
         "the referrer closes the loop"
     );
     seen.push(done);
+    let finished = app.get("doctor", &format!("/Encounter/{encounter}")).await;
+    finished.expect(200);
+    assert_eq!(finished.json()["status"], "finished");
+    assert!(finished.json()["period"]["end"].is_string());
+    seen.push(finished.json());
+    assert_outcome(
+        &app.get("analyst", &format!("/Encounter/{encounter}")).await,
+        403,
+        "",
+    );
     let closed = op(&app, "doctor", &id, "close", None, None).await;
     closed.expect(200);
     assert_eq!(

@@ -67,7 +67,8 @@ fn every_record_validates() {
             | Record::Referral(_)
             | Record::Slot(_)
             | Record::BedPool(_)
-            | Record::Appointment(_) => Ok(()),
+            | Record::Appointment(_)
+            | Record::Encounter(_) => Ok(()),
         };
         assert!(
             checked.is_ok(),
@@ -132,6 +133,10 @@ fn references_point_to_earlier_records() {
             ],
             Record::Slot(s) => vec![("institution", s.institution.to_string())],
             Record::BedPool(b) => vec![("institution", b.institution.to_string())],
+            Record::Encounter(e) => vec![
+                ("institution", e.institution.to_string()),
+                ("resident", e.patient.to_string()),
+            ],
             Record::Appointment(a) => vec![
                 ("institution", a.institution.to_string()),
                 ("resident", a.patient.to_string()),
