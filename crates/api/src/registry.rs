@@ -159,10 +159,26 @@ impl<'a> Registry<'a> {
         Ok(stored)
     }
 
+    /// Whether the caller has a care relationship with the patient: the
+    /// patient is contracted to one of their teams (contract in force), or
+    /// their institution is a side of an open referral of the patient.
+    pub(crate) async fn cares_for(&self, patient: &str) -> Result<bool, ApiError> {
+        let scope = self.patient_scope().await?;
+        if let Some(Stored {
+            record: Record::Resident(r),
+            ..
+        }) = self.state.store.get("Patient", patient).await?
+            && scope.covers(&r, today())
+        {
+            return Ok(true);
+        }
+        self.open_referral_with(patient).await
+    }
+
     /// Whether the caller's institution sends or receives an open referral
     /// of this patient: staff on either side see the patient while the loop
     /// runs (until it is closed or cancelled).
-    async fn open_referral_with(&self, patient: &str) -> Result<bool, ApiError> {
+    pub(crate) async fn open_referral_with(&self, patient: &str) -> Result<bool, ApiError> {
         let store = &self.state.store;
         for id in store
             .ids_where("ServiceRequest", "patient", &format!("Patient/{patient}"))

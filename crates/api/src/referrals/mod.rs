@@ -70,6 +70,23 @@ impl<'a> Referrals<'a> {
         self.registry()
             .check_references(&record, &Pending::new())
             .await?;
+        // Referring opens the patient's record to the receiving side: only
+        // someone already caring for the patient may do it.
+        if !self.registry().cares_for(&patient).await? {
+            let err = ApiError::Forbidden(format!(
+                "you may refer only a patient in your care (contracted to your team, or referred to or from your institution); Patient/{patient} is not"
+            ));
+            let entry = self.registry().audit_entry(
+                "create",
+                "ServiceRequest",
+                None,
+                Some(&patient),
+                AuditOutcome::Denied,
+                err.to_string(),
+            );
+            self.registry().audit(vec![entry]).await?;
+            return Err(err);
+        }
         let written = self
             .write_raw(
                 vec![(record, Expect::New, vec![Event::Referral(event)])],

@@ -64,7 +64,16 @@ async fn open_slots(app: &TestApp, slots: u32, reserved_percent: u32) -> Vec<Slo
 /// `n` upward referrals from the demo family doctor to the hospital.
 async fn referrals(app: &TestApp, n: usize, priority: Priority) -> Vec<String> {
     let doctor = actor_of(app, "doctor");
-    let patients: Vec<_> = app.residents().map(|r| r.id.clone()).collect();
+    // Patients the doctor cares for: contracted to their team.
+    let patients: Vec<_> = app
+        .residents()
+        .filter(|r| {
+            r.contract
+                .as_ref()
+                .is_some_and(|c| c.team.as_str() == crate::helpers::DOCTOR_TEAM)
+        })
+        .map(|r| r.id.clone())
+        .collect();
     let mut ids = Vec::new();
     for i in 0..n {
         let new = NewReferral {

@@ -603,7 +603,7 @@ async fn two_hundred_http_bookings_of_twenty_slots() {
     assert_eq!(slots.len(), 20);
     let mut refs = Vec::new();
     for i in 0..200 {
-        let patient = app.residents().nth(i % 60).unwrap().id.to_string();
+        let patient = on_doctors_team(&app, i);
         refs.push(create(&app, &patient).await);
     }
     let token = app.token("coordinator").await;
@@ -706,7 +706,7 @@ async fn two_hundred_http_admissions_to_twenty_beds() {
     open_pool(&app, "zx-h1-cardiology-test-beds", 20, 10).await;
     let mut refs = Vec::new();
     for i in 0..200 {
-        let patient = app.residents().nth(i % 60).unwrap().id.to_string();
+        let patient = on_doctors_team(&app, i);
         refs.push(create_inpatient(&app, &patient).await);
     }
     let token = app.token("coordinator").await;
@@ -903,4 +903,63 @@ async fn the_receiving_side_sees_the_patient_while_the_loop_is_open() {
     assert_outcome(&app.get("coordinator", patient).await, 403, "");
     // The family doctor's own access does not depend on referrals.
     app.get("doctor", patient).await.expect(200);
+}
+
+/// The `i`-th (cycling) resident contracted to the demo doctor's team: the
+/// patients the doctor may refer.
+fn on_doctors_team(app: &TestApp, i: usize) -> String {
+    let mine: Vec<String> = app
+        .residents()
+        .filter(|r| {
+            r.contract
+                .as_ref()
+                .is_some_and(|c| c.team.as_str() == crate::helpers::DOCTOR_TEAM)
+        })
+        .map(|r| r.id.to_string())
+        .collect();
+    mine[i % mine.len()].clone()
+}
+
+#[tokio::test]
+async fn only_a_patient_in_your_care_can_be_referred() {
+    let app = spawn_app().await;
+    let stranger = app
+        .residents()
+        .find(|r| {
+            r.contract
+                .as_ref()
+                .is_none_or(|c| c.team.as_str() != crate::helpers::DOCTOR_TEAM)
+        })
+        .unwrap()
+        .id
+        .to_string();
+    let before = app.count("ServiceRequest").await;
+    let resp = app
+        .post(
+            "doctor",
+            "/ServiceRequest",
+            &referral_body(&stranger, "I20"),
+        )
+        .await;
+    assert_outcome(&resp, 403, "in your care");
+    assert_eq!(app.count("ServiceRequest").await, before);
+    // So the hospital gains no access to them either.
+    assert_outcome(
+        &app.get("coordinator", &format!("/Patient/{stranger}"))
+            .await,
+        403,
+        "",
+    );
+    let (audit, _) = app
+        .state
+        .store
+        .audit_search(&tiercare_store::AuditQuery {
+            patient: Some(stranger.clone()),
+            count: 20,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|e| e.resource_type == "ServiceRequest"
+        && e.outcome == tiercare_store::AuditOutcome::Denied));
 }
