@@ -1435,3 +1435,118 @@ fn mutated_valid_bodies_never_break_the_server() {
         "created {created}, refused {refused}"
     );
 }
+
+/// The referral loop's endpoints under arbitrary JSON: never a 5xx, and a
+/// refused request changes no referral, appointment or encounter.
+#[test]
+fn arbitrary_json_never_breaks_the_referral_loop() {
+    let h = Harness::new();
+    let app = h.app();
+    let (referral, slot) = h.rt.block_on(async {
+        let body = json!({
+            "resourceType": "ServiceRequest",
+            "subject": {"reference": "Patient/res-000001"},
+            "performer": [{"reference": "Organization/zx-h1"}],
+            "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "I20"}]}],
+            "note": [{"text": "Chest pain."}]
+        });
+        let sr = app.post("doctor", "/ServiceRequest", &body).await;
+        sr.expect(201);
+        let slots = app.get("doctor", "/Slot?organization=Organization/zx-h1&status=free").await;
+        slots.expect(200);
+        let slot = crate::helpers::entries(&slots.json())[0]["id"].as_str().unwrap().to_string();
+        (sr.json()["id"].as_str().unwrap().to_string(), slot)
+    });
+    let targets: Vec<(&str, String, &str)> = vec![
+        ("doctor", "/ServiceRequest".to_string(), "ServiceRequest"),
+        ("resident", "/Appointment".to_string(), "Appointment"),
+        ("doctor", format!("/Slot/{slot}/$hold"), "Parameters"),
+        (
+            "coordinator",
+            format!("/ServiceRequest/{referral}/$decline"),
+            "Parameters",
+        ),
+        (
+            "coordinator",
+            format!("/ServiceRequest/{referral}/$redirect"),
+            "Parameters",
+        ),
+        (
+            "coordinator",
+            format!("/ServiceRequest/{referral}/$book"),
+            "Parameters",
+        ),
+        (
+            "doctor",
+            format!("/ServiceRequest/{referral}/$cancel"),
+            "Parameters",
+        ),
+        (
+            "coordinator",
+            format!("/ServiceRequest/{referral}/$complete"),
+            "Parameters",
+        ),
+    ];
+    let workflow_counts = || async {
+        let mut n = Vec::new();
+        for rt in ["ServiceRequest", "Appointment", "Encounter"] {
+            n.push(app.count(rt).await);
+        }
+        let v = app
+            .state
+            .store
+            .get("ServiceRequest", &referral)
+            .await
+            .unwrap()
+            .unwrap()
+            .version;
+        (n, v)
+    };
+    runner(96)
+        .run(
+            &(
+                prop::sample::select((0..targets.len()).collect::<Vec<_>>()),
+                json_value(),
+                any::<bool>(),
+            ),
+            |(t, mut v, typed)| {
+                let (user, path, rt) = &targets[t];
+                if typed && let Value::Object(m) = &mut v {
+                    m.insert("resourceType".into(), json!(rt));
+                }
+                h.rt.block_on(async {
+                    let before = workflow_counts().await;
+                    let resp = send_raw(
+                        app,
+                        Method::POST,
+                        user,
+                        path,
+                        Some(FHIR_JSON),
+                        v.to_string().into_bytes(),
+                    )
+                    .await;
+                    prop_assert!(
+                        resp.status < 500,
+                        "{path}: server error {}: {}",
+                        resp.status,
+                        resp.body
+                    );
+                    let body: Value = serde_json::from_str(&resp.body).map_err(|e| {
+                        TestCaseError::fail(format!("{path}: not JSON ({e}): {}", resp.body))
+                    })?;
+                    if resp.status >= 400 {
+                        prop_assert_eq!(&body["resourceType"], "OperationOutcome", "{}", resp.body);
+                        prop_assert_eq!(
+                            workflow_counts().await,
+                            before,
+                            "{} changed the store: {}",
+                            path,
+                            resp.body
+                        );
+                    }
+                    Ok(())
+                })
+            },
+        )
+        .unwrap();
+}
