@@ -179,26 +179,35 @@ impl<'a> Registry<'a> {
     /// of this patient: staff on either side see the patient while the loop
     /// runs (until it is closed or cancelled).
     pub(crate) async fn open_referral_with(&self, patient: &str) -> Result<bool, ApiError> {
-        let store = &self.state.store;
-        for id in store
-            .ids_where("ServiceRequest", "patient", &format!("Patient/{patient}"))
-            .await?
-        {
-            if let Some(Stored {
-                record: Record::Referral(r),
-                ..
-            }) = store.get("ServiceRequest", &id).await?
-                && !r.sides(self.actor).is_empty()
-                && !matches!(
-                    r.state,
-                    tiercare_core::referral::ReferralState::Closed
-                        | tiercare_core::referral::ReferralState::Cancelled { .. }
-                )
-            {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        let (UserRole::Doctor | UserRole::Coordinator, Some(institution)) =
+            (self.actor.role, &self.actor.institution)
+        else {
+            return Ok(false);
+        };
+        // One lookup: the patient's referrals this institution is a party to
+        // (the `party` term), then whether any is still open.
+        let exact = |param: &str, value: String| Filter {
+            param: param.into(),
+            values: vec![value],
+            matching: Match::Exact,
+        };
+        let query = Query {
+            resource_type: "ServiceRequest".into(),
+            filters: vec![
+                exact("patient", format!("Patient/{patient}")),
+                exact("party", format!("Organization/{institution}")),
+            ],
+            count: crate::routes::MAX_COUNT,
+            offset: 0,
+        };
+        let (found, _) = self.state.store.search(&query).await?;
+        Ok(found.iter().any(|s| {
+            matches!(&s.record, Record::Referral(r) if !matches!(
+                r.state,
+                tiercare_core::referral::ReferralState::Closed
+                    | tiercare_core::referral::ReferralState::Cancelled { .. }
+            ))
+        }))
     }
 
     /// Searches; for patients the caller's scope is added as a filter so a

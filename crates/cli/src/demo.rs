@@ -41,10 +41,34 @@ pub async fn open_sessions(
     days: u32,
 ) -> anyhow::Result<usize> {
     let service = Referrals::new(state, loader);
+    let hospitals: Vec<_> = county
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Institution(i) if i.level != Level::Primary => Some(i),
+            _ => None,
+        })
+        .collect();
+    for i in &hospitals {
+        for d in i.departments.iter().filter(|d| d.beds > 0) {
+            let pool = BedPool {
+                id: BedPoolId::new(format!("{}-{}-beds", i.id, d.specialty.code()))?,
+                institution: i.id.clone(),
+                specialty: d.specialty,
+                beds: d.beds,
+                reserved: state.policy.reserved_beds_of(d.beds),
+                occupied: 0,
+                reserved_occupied: 0,
+            };
+            service
+                .open_bed_pool(pool)
+                .await
+                .map_err(|e| anyhow::anyhow!("opening the beds of {}: {e}", i.id))?;
+        }
+    }
     // 08:00 in China (UTC+8) is midnight UTC.
-    let today = OffsetDateTime::now_utc().date();
     let mut opened = 0;
-    let mut day = today;
+    let mut day = OffsetDateTime::now_utc().date();
     let mut open_days = 0;
     while open_days < days {
         day = day.next_day().context("date out of range")?;
@@ -53,30 +77,7 @@ pub async fn open_sessions(
         }
         open_days += 1;
         let start = PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_utc();
-        for record in &county.records {
-            let Record::Institution(i) = record else {
-                continue;
-            };
-            if i.level == Level::Primary {
-                continue;
-            }
-            if open_days == 1 {
-                for d in i.departments.iter().filter(|d| d.beds > 0) {
-                    let pool = BedPool {
-                        id: BedPoolId::new(format!("{}-{}-beds", i.id, d.specialty.code()))?,
-                        institution: i.id.clone(),
-                        specialty: d.specialty,
-                        beds: d.beds,
-                        reserved: state.policy.reserved_beds_of(d.beds),
-                        occupied: 0,
-                        reserved_occupied: 0,
-                    };
-                    service
-                        .open_bed_pool(pool)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("opening the beds of {}: {e}", i.id))?;
-                }
-            }
+        for i in &hospitals {
             for d in &i.departments {
                 let schedule = ScheduleId::new(format!("{}-{}", i.id, d.specialty.code()))?;
                 let plan = SessionPlan {

@@ -25,7 +25,7 @@
 //! ```
 
 use crate::access::{Actor, UserRole};
-use crate::booking::BedKind;
+use crate::booking::{BedKind, Claimant};
 use crate::catalogue::IcdCode;
 use crate::level::coded_enum;
 use crate::policy::{Policy, add_working_days};
@@ -225,20 +225,6 @@ impl ReferralState {
             ReferralState::Cancelled { .. } => "cancelled",
         }
     }
-
-    /// Every state code, in loop order.
-    pub const CODES: [&'static str; 10] = [
-        "requested",
-        "accepted",
-        "booked",
-        "arrived",
-        "no-show",
-        "completed",
-        "closed",
-        "declined",
-        "returned",
-        "cancelled",
-    ];
 
     /// The booking the referral holds now, if any (to release on cancel).
     pub fn booking(&self) -> Option<&Booking> {
@@ -458,6 +444,15 @@ impl Referral {
             },
         };
         Ok((referral, event))
+    }
+
+    /// The referral as a claimant of reserved capacity (slots, beds).
+    pub fn claimant(&self) -> Claimant<'_> {
+        Claimant::Referral {
+            referral: &self.id,
+            from_level: self.from_level,
+            priority: self.priority,
+        }
     }
 
     /// Up, down or lateral, from the two institutions' levels.

@@ -85,20 +85,20 @@ pub fn statement(base_url: &str) -> Value {
     resources.push(json!({
         "type": "Slot",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
-        "searchParam": params(super::referral::SLOT_SEARCH),
+        "searchParam": params(super::visit::SLOT_SEARCH),
         "documentation": "Outpatient appointment slots; a policy share is reserved for referrals from primary care until released. Schedule/{id} (read) describes a slot's department.",
         "operation": [operation("hold", "POST Slot/{id}/$hold with parameter referral: holds the slot for the caller for the policy's hold time while the patient is asked")],
     }));
     resources.push(json!({
         "type": "Appointment",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
-        "searchParam": params(super::referral::APPOINTMENT_SEARCH),
+        "searchParam": params(super::visit::APPOINTMENT_SEARCH),
         "documentation": "Visits booked in slots. A referral's visit is booked with ServiceRequest/{id}/$book; POST Appointment books a self-referred visit (slot, the patient as the one participant, reasonCode ICD-10, appointmentType v2-0276 EMERGENCY for an emergency) by the patient or the hospital's coordinator. Under mandatory gatekeeping a non-emergency visit at a hospital without a referral is refused (422, with the reason); under financial gatekeeping it is booked with the gatekeeping-bypass extension true.",
     }));
     resources.push(json!({
         "type": "Encounter",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
-        "searchParam": params(super::referral::ENCOUNTER_SEARCH),
+        "searchParam": params(super::visit::ENCOUNTER_SEARCH),
         "documentation": "Visits (class AMB) and admissions (IMP) that happened: opened by ServiceRequest $arrive (status arrived), finished by $complete (status finished), basedOn the referral. Seen by administrators, the patient and the staff caring for the visit.",
     }));
     resources.push(json!({

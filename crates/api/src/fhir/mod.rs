@@ -17,6 +17,7 @@ pub mod patient;
 pub mod practitioner;
 pub mod referral;
 pub mod terminology;
+pub mod visit;
 
 use crate::error::ApiError;
 use axum::http::{HeaderValue, header};
@@ -171,10 +172,10 @@ pub fn render_record(record: &Record) -> Value {
         Record::Team(r) => care_team::render(r),
         Record::Resident(r) => patient::render(r),
         Record::Referral(r) => referral::render(r),
-        Record::Slot(s) => referral::render_slot(s),
-        Record::BedPool(b) => referral::render_bed_pool(b),
-        Record::Appointment(a) => referral::render_appointment(a),
-        Record::Encounter(e) => referral::render_encounter(e),
+        Record::Slot(s) => visit::render_slot(s),
+        Record::BedPool(b) => visit::render_bed_pool(b),
+        Record::Appointment(a) => visit::render_appointment(a),
+        Record::Encounter(e) => visit::render_encounter(e),
     }
 }
 
@@ -190,10 +191,10 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
         Record::Team(r) => care_team::index(r),
         Record::Resident(r) => patient::index(r),
         Record::Referral(r) => referral::index(r),
-        Record::Slot(s) => referral::index_slot(s),
-        Record::BedPool(b) => referral::index_bed_pool(b),
-        Record::Appointment(a) => referral::index_appointment(a),
-        Record::Encounter(e) => referral::index_encounter(e),
+        Record::Slot(s) => visit::index_slot(s),
+        Record::BedPool(b) => visit::index_bed_pool(b),
+        Record::Appointment(a) => visit::index_appointment(a),
+        Record::Encounter(e) => visit::index_encounter(e),
     };
     terms.sort();
     terms.dedup();

@@ -35,12 +35,9 @@ impl Referrals<'_> {
         };
         if !allowed {
             let reason = "a visit is booked by the patient, or by the hospital's coordinators";
+            let refusal = (AuditOutcome::Denied, ApiError::Forbidden(reason.into()));
             return Err(self
-                .refuse_visit(
-                    &patient,
-                    AuditOutcome::Denied,
-                    ApiError::Forbidden(reason.into()),
-                )
+                .refuse("create", "Appointment", None, Some(&patient), refusal)
                 .await);
         }
         if req.emergency && req.condition.is_none() {
@@ -50,20 +47,26 @@ impl Referrals<'_> {
             ));
         }
         // A referral on its way to this institution books through the loop.
-        for id in self
-            .state
-            .store
-            .ids_where("ServiceRequest", "patient", &format!("Patient/{patient}"))
-            .await?
-        {
-            let r = self.load(&id).await?.value;
-            if r.to == s.institution
-                && matches!(r.state, ReferralState::Requested | ReferralState::Accepted)
-            {
-                return Err(ApiError::Conflict(format!(
-                    "the patient has a referral to this institution: book it with POST ServiceRequest/{id}/$book"
-                )));
-            }
+        let exact = |param: &str, values: Vec<String>| Filter {
+            param: param.into(),
+            values,
+            matching: Match::Exact,
+        };
+        let in_flight = Query {
+            resource_type: "ServiceRequest".into(),
+            filters: vec![
+                exact("patient", vec![format!("Patient/{patient}")]),
+                exact("performer", vec![format!("Organization/{}", s.institution)]),
+                exact("state", vec!["requested".into(), "accepted".into()]),
+            ],
+            count: 1,
+            offset: 0,
+        };
+        if let Some(r) = self.state.store.search(&in_flight).await?.0.first() {
+            return Err(ApiError::Conflict(format!(
+                "the patient has a referral to this institution: book it with POST ServiceRequest/{}/$book",
+                r.record.id()
+            )));
         }
         let level = match self
             .state
@@ -85,8 +88,10 @@ impl Referrals<'_> {
             Gate::Allowed => false,
             Gate::Bypass => true,
             Gate::Refused(reason) => {
-                let err = ApiError::rule("Appointment", reason);
-                return Err(self.refuse_visit(&patient, AuditOutcome::Failed, err).await);
+                let refusal = (AuditOutcome::Failed, ApiError::rule("Appointment", reason));
+                return Err(self
+                    .refuse("create", "Appointment", None, Some(&patient), refusal)
+                    .await);
             }
         };
         let id = AppointmentId::new(new_id()).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -125,7 +130,7 @@ impl Referrals<'_> {
             "self-referred"
         };
         let written = self
-            .write_raw(
+            .write(
                 vec![
                     (record, Expect::New, vec![event]),
                     (
@@ -202,21 +207,6 @@ impl Referrals<'_> {
             _ => Err(ApiError::Forbidden(
                 "only the patient and the staff caring for the visit may see it".into(),
             )),
-        }
-    }
-
-    async fn refuse_visit(&self, patient: &str, outcome: AuditOutcome, err: ApiError) -> ApiError {
-        let entry = self.registry().audit_entry(
-            "create",
-            "Appointment",
-            None,
-            Some(patient),
-            outcome,
-            err.to_string(),
-        );
-        match self.registry().audit(vec![entry]).await {
-            Ok(()) => err,
-            Err(e) => e,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! visits and admissions that happened.
 
 use super::*;
-use crate::fhir::referral::{APPOINTMENT_SEARCH, APPOINTMENT_TYPE, ENCOUNTER_SEARCH};
+use crate::fhir::visit::{APPOINTMENT_SEARCH, APPOINTMENT_TYPE, ENCOUNTER_SEARCH};
 use crate::referrals::SelfBooking;
 use tiercare_core::access::UserRole;
 
@@ -141,27 +141,26 @@ async fn visit_search(
         });
     }
     let (found, total) = state.store.search(&q).await?;
-    let audit: Vec<_> = found
+    let registry = crate::registry::Registry::new(state, actor);
+    let audit = found
         .iter()
         .filter_map(|s| match &s.record {
             Record::Appointment(a) => Some((s.record.id(), a.patient.as_str())),
             Record::Encounter(e) => Some((s.record.id(), e.patient.as_str())),
             _ => None,
         })
-        .map(|(id, patient)| tiercare_store::AuditEntry {
-            seq: 0,
-            recorded_at: String::new(),
-            username: actor.username.clone(),
-            role: actor.role.code().into(),
-            action: "search".into(),
-            resource_type: rt.into(),
-            resource_id: Some(id.to_string()),
-            patient: Some(patient.to_string()),
-            outcome: tiercare_store::AuditOutcome::Success,
-            detail: String::new(),
+        .map(|(id, patient)| {
+            registry.audit_entry(
+                "search",
+                rt,
+                Some(id),
+                Some(patient),
+                tiercare_store::AuditOutcome::Success,
+                String::new(),
+            )
         })
         .collect();
-    state.store.audit(&audit).await?;
+    registry.audit(audit).await?;
     let base = base_url(state, headers);
     let resources = found
         .iter()

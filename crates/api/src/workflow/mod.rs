@@ -26,7 +26,8 @@ use crate::fhir::parameters::Parameters;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::fhir::referral::{DUE, FREE_FROM, SEARCH, SLOT_SEARCH, TASK_SEARCH, render_task};
+use crate::fhir::referral::{DUE, SEARCH, TASK_SEARCH, render_task};
+use crate::fhir::visit::{FREE_FROM, SLOT_SEARCH};
 use crate::fhir::{self, FhirJson, reference_id};
 use crate::referrals::{Referrals, Versioned, idempotent_id, new_referral_id};
 use crate::routes::{
@@ -43,6 +44,7 @@ use tiercare_core::referral::{
     Command, DeclineReason, NewReferral, Priority, Referral, Report, Setting,
 };
 use tiercare_core::{Level, Record, Specialty};
+use tiercare_store::now_text;
 use tiercare_store::{Filter, Match, Stored};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -80,10 +82,4 @@ fn task_response(state: &AppState, r: &Versioned<Referral>) -> Response {
         resp.headers_mut().insert(header::ETAG, v);
     }
     resp
-}
-
-fn now_text() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
 }
