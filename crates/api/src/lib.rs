@@ -126,6 +126,33 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/Task", get(workflow::task_search))
         .route("/Task/{id}", get(workflow::task_read))
+        .route("/Task/{id}/{operation}", post(workflow::task_operation))
+        .route(
+            "/Observation",
+            get(workflow::observation_search).post(workflow::observation_create),
+        )
+        .route("/Observation/{id}", get(workflow::observation_read))
+        .route(
+            "/DiagnosticReport",
+            get(workflow::report_search).post(workflow::report_create),
+        )
+        .route("/DiagnosticReport/{id}", get(workflow::report_read))
+        .route("/List", get(workflow::list_search))
+        .route("/List/{id}", get(workflow::list_read))
+        .route(
+            "/Communication",
+            get(workflow::communication_search).post(workflow::communication_create),
+        )
+        .route("/Communication/{id}", get(workflow::communication_read))
+        .route(
+            "/CarePlan",
+            get(workflow::care_plan_search).post(workflow::care_plan_create),
+        )
+        .route("/CarePlan/{id}", get(workflow::care_plan_read))
+        .route(
+            "/CarePlan/{id}/{operation}",
+            post(workflow::care_plan_operation),
+        )
         .route("/Slot", get(workflow::slot_search))
         .route("/Slot/{id}", get(workflow::slot_read))
         .route("/Slot/{id}/{operation}", post(workflow::slot_operation))

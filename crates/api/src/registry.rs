@@ -201,12 +201,17 @@ impl<'a> Registry<'a> {
             offset: 0,
         };
         let (found, _) = self.state.store.search(&query).await?;
-        Ok(found.iter().any(|s| {
-            matches!(&s.record, Record::Referral(r) if !matches!(
+        Ok(found.iter().any(|s| match &s.record {
+            Record::Referral(r) => !matches!(
                 r.state,
                 tiercare_core::referral::ReferralState::Closed
                     | tiercare_core::referral::ReferralState::Cancelled { .. }
-            ))
+            ),
+            // The specialist asked sees the patient while the consult runs.
+            Record::Consult(c) => {
+                !matches!(c.state, tiercare_core::consult::ConsultState::Closed { .. })
+            }
+            _ => false,
         }))
     }
 
@@ -562,8 +567,56 @@ impl<'a> Registry<'a> {
                 )
                 .await?;
             }
+            Record::MedicinesList(m) => {
+                self.institution(
+                    m.institution.as_str(),
+                    "List.extension:institution",
+                    pending,
+                )
+                .await?;
+            }
+            Record::Consult(c) => {
+                self.patient_exists(c.patient.as_str(), "ServiceRequest.subject", pending)
+                    .await?;
+                self.institution(c.to.as_str(), "ServiceRequest.performer", pending)
+                    .await?;
+                if let Some(s) = &c.specialist
+                    && self
+                        .lookup("Practitioner", s.as_str(), pending)
+                        .await?
+                        .is_none()
+                {
+                    return Err(dangling(
+                        "ServiceRequest.performer",
+                        "Practitioner",
+                        s.as_str(),
+                    ));
+                }
+            }
+            Record::Observation(o) => {
+                self.patient_exists(o.patient.as_str(), "Observation.subject", pending)
+                    .await?;
+            }
+            Record::DiagnosticReport(r) => {
+                self.patient_exists(r.patient.as_str(), "DiagnosticReport.subject", pending)
+                    .await?;
+            }
+            // Built by the services from records they loaded themselves.
+            Record::CarePlan(_) | Record::FollowUp(_) => {}
         }
         Ok(())
+    }
+
+    async fn patient_exists(
+        &self,
+        id: &str,
+        field: &str,
+        pending: &Pending,
+    ) -> Result<(), ApiError> {
+        match self.lookup("Patient", id, pending).await? {
+            Some(_) => Ok(()),
+            None => Err(dangling(field, "Patient", id)),
+        }
     }
 
     /// Creates (`id` is None: the server assigns one) or updates a record.

@@ -7,6 +7,9 @@
 
 use crate::ResidentId;
 use crate::booking::Appointment;
+use crate::care_plan::CarePlanEvent;
+use crate::clinical::ResultKind;
+use crate::consult::ConsultEvent;
 use crate::record::Record;
 use crate::referral::ReferralEvent;
 use crate::resident::{Contract, Resident};
@@ -35,6 +38,19 @@ pub enum Event {
     /// A visit was booked in a slot; `bypass` when self-referred to a
     /// hospital under financial gatekeeping.
     AppointmentBooked { appointment: Appointment },
+    /// An e-consult was asked, answered or closed.
+    Consult(ConsultEvent),
+    /// A downward referral's care plan changed (drawn up, decided, a
+    /// follow-up done).
+    CarePlan(CarePlanEvent),
+    /// A result was recorded for a patient (mutual recognition counts the
+    /// tests a referral did not repeat).
+    ResultRecorded {
+        patient: ResidentId,
+        kind: ResultKind,
+        id: String,
+        test: String,
+    },
 }
 
 impl Event {
@@ -47,6 +63,9 @@ impl Event {
             Event::ContractEnded { .. } => "contract.ended.v1".to_string(),
             Event::Referral(e) => e.kind().to_string(),
             Event::AppointmentBooked { .. } => "appointment.booked.v1".to_string(),
+            Event::Consult(e) => e.kind().to_string(),
+            Event::CarePlan(e) => e.kind().to_string(),
+            Event::ResultRecorded { .. } => "result.recorded.v1".to_string(),
         }
     }
 

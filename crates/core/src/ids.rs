@@ -131,6 +131,30 @@ id_type!(
     /// A visit or admission that happened.
     EncounterId
 );
+id_type!(
+    /// A clinical result: one measurement or finding.
+    ObservationId
+);
+id_type!(
+    /// A report of an examination that groups results (imaging, a panel).
+    DiagnosticReportId
+);
+id_type!(
+    /// An institution's essential-medicines list.
+    MedicinesListId
+);
+id_type!(
+    /// A question from a family doctor to a specialist (e-consult).
+    ConsultId
+);
+id_type!(
+    /// The plan a hospital hands to primary care with a downward referral.
+    CarePlanId
+);
+id_type!(
+    /// One follow-up visit of a care plan, due on a date.
+    FollowUpId
+);
 
 #[cfg(test)]
 mod tests {

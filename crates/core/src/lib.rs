@@ -5,16 +5,24 @@
 //! alliances and practitioners; [`resident`] the people they serve and their
 //! family-doctor contracts; [`catalogue`] the conditions and the level each
 //! belongs at; [`access`] who may see whose data; [`events`] the record of
-//! every change; [`demo`] the bundled demo county. Storage, HTTP and
+//! every change; [`demo`] the bundled demo county. The referral loop is
+//! [`referral`] with [`booking`] (slots and beds), [`consult`] (advice
+//! before referral), [`clinical`] (results that travel) and [`care_plan`]
+//! (the plan that goes down with the patient, checked against
+//! [`medicines`] lists). Storage, HTTP and
 //! simulation sit around this crate and all use the same rules.
 
 pub mod access;
 pub mod booking;
+pub mod care_plan;
 pub mod catalogue;
+pub mod clinical;
+pub mod consult;
 pub mod demo;
 pub mod events;
 pub mod ids;
 pub mod level;
+pub mod medicines;
 pub mod network;
 pub mod policy;
 pub mod record;

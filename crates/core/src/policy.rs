@@ -40,6 +40,13 @@ pub struct Deadlines {
     /// Working days after the visit for the result report to reach the
     /// referrer.
     pub report_working_days: u32,
+    /// Working days a specialist has to answer an e-consult.
+    #[serde(default = "two")]
+    pub consult_working_days: u32,
+}
+
+fn two() -> u32 {
+    2
 }
 
 /// One number per referral priority.

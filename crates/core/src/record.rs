@@ -3,6 +3,10 @@
 
 use crate::RegionId;
 use crate::booking::{Appointment, BedPool, Encounter, Slot};
+use crate::care_plan::{CarePlan, FollowUp};
+use crate::clinical::{DiagnosticReport, Observation};
+use crate::consult::Consult;
+use crate::medicines::EssentialMedicines;
 use crate::network::{
     Alliance, FamilyDoctorTeam, Institution, Membership, Practitioner, PractitionerRole, Site,
 };
@@ -33,6 +37,18 @@ pub enum Record {
     Appointment(Appointment),
     /// A visit or admission that happened (workflow, patient data).
     Encounter(Encounter),
+    /// A clinical result (patient data).
+    Observation(Observation),
+    /// An examination report (patient data).
+    DiagnosticReport(DiagnosticReport),
+    /// An institution's essential-medicines list (registry).
+    MedicinesList(EssentialMedicines),
+    /// An e-consult or remote consultation (workflow, patient data).
+    Consult(Consult),
+    /// A downward referral's care plan (workflow, patient data).
+    CarePlan(CarePlan),
+    /// A follow-up a primary institution owes (workflow, patient data).
+    FollowUp(FollowUp),
 }
 
 impl Record {
@@ -52,6 +68,12 @@ impl Record {
             Record::BedPool(r) => r.id.as_str(),
             Record::Appointment(r) => r.id.as_str(),
             Record::Encounter(r) => r.id.as_str(),
+            Record::Observation(r) => r.id.as_str(),
+            Record::DiagnosticReport(r) => r.id.as_str(),
+            Record::MedicinesList(r) => r.id.as_str(),
+            Record::Consult(r) => r.id.as_str(),
+            Record::CarePlan(r) => r.id.as_str(),
+            Record::FollowUp(r) => r.id.as_str(),
         }
     }
 
@@ -71,6 +93,13 @@ impl Record {
             Record::BedPool(_) => "Location",
             Record::Appointment(_) => "Appointment",
             Record::Encounter(_) => "Encounter",
+            Record::Observation(_) => "Observation",
+            Record::DiagnosticReport(_) => "DiagnosticReport",
+            Record::MedicinesList(_) => "List",
+            // E-consults are ServiceRequests too (category consult).
+            Record::Consult(_) => "ServiceRequest",
+            Record::CarePlan(_) => "CarePlan",
+            Record::FollowUp(_) => "Task",
         }
     }
 
@@ -90,6 +119,12 @@ impl Record {
             Record::BedPool(_) => "bed-pool",
             Record::Appointment(_) => "appointment",
             Record::Encounter(_) => "encounter",
+            Record::Observation(_) => "observation",
+            Record::DiagnosticReport(_) => "diagnostic-report",
+            Record::MedicinesList(_) => "medicines-list",
+            Record::Consult(_) => "consult",
+            Record::CarePlan(_) => "care-plan",
+            Record::FollowUp(_) => "follow-up",
         }
     }
 
@@ -108,7 +143,29 @@ impl Record {
             | Record::Slot(_)
             | Record::BedPool(_)
             | Record::Appointment(_)
-            | Record::Encounter(_) => None,
+            | Record::Encounter(_)
+            | Record::Observation(_)
+            | Record::DiagnosticReport(_)
+            | Record::MedicinesList(_)
+            | Record::Consult(_)
+            | Record::CarePlan(_)
+            | Record::FollowUp(_) => None,
+        }
+    }
+
+    /// The patient a patient-data record is about.
+    pub fn patient(&self) -> Option<&crate::ResidentId> {
+        match self {
+            Record::Resident(r) => Some(&r.id),
+            Record::Referral(r) => Some(&r.patient),
+            Record::Appointment(a) => Some(&a.patient),
+            Record::Encounter(e) => Some(&e.patient),
+            Record::Observation(o) => Some(&o.patient),
+            Record::DiagnosticReport(r) => Some(&r.patient),
+            Record::Consult(c) => Some(&c.patient),
+            Record::CarePlan(p) => Some(&p.patient),
+            Record::FollowUp(f) => Some(&f.patient),
+            _ => None,
         }
     }
 
@@ -121,6 +178,11 @@ impl Record {
                 | Record::Referral(_)
                 | Record::Appointment(_)
                 | Record::Encounter(_)
+                | Record::Observation(_)
+                | Record::DiagnosticReport(_)
+                | Record::Consult(_)
+                | Record::CarePlan(_)
+                | Record::FollowUp(_)
         )
     }
 
@@ -136,6 +198,11 @@ impl Record {
                 | Record::BedPool(_)
                 | Record::Appointment(_)
                 | Record::Encounter(_)
+                | Record::Observation(_)
+                | Record::DiagnosticReport(_)
+                | Record::Consult(_)
+                | Record::CarePlan(_)
+                | Record::FollowUp(_)
         )
     }
 }

@@ -27,11 +27,12 @@
 use crate::access::{Actor, UserRole};
 use crate::booking::{BedKind, Claimant};
 use crate::catalogue::IcdCode;
+use crate::clinical::{AttachedResult, PatientSummary};
 use crate::level::coded_enum;
 use crate::policy::{Policy, add_working_days};
 use crate::{
-    AppointmentId, BedPoolId, InstitutionId, Level, PractitionerId, ReferralId, ResidentId, SlotId,
-    Specialty,
+    AppointmentId, BedPoolId, ConsultId, InstitutionId, Level, PractitionerId, ReferralId,
+    ResidentId, SlotId, Specialty,
 };
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
@@ -263,6 +264,23 @@ pub struct Referral {
     /// Institutions it was redirected away from, oldest first.
     #[serde(default)]
     pub redirected_from: Vec<InstitutionId>,
+    /// What the referral letter carries besides the summary.
+    #[serde(default)]
+    pub attachments: Attachments,
+}
+
+/// What travels with a referral so the receiving side need not ask or
+/// repeat: the patient summary, recent results, and the e-consult that led
+/// to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachments {
+    #[serde(default)]
+    pub patient: PatientSummary,
+    #[serde(default)]
+    pub results: Vec<AttachedResult>,
+    /// The e-consult whose advice was to refer, if any.
+    #[serde(default)]
+    pub consult: Option<ConsultId>,
 }
 
 /// What a doctor fills in to ask for a referral.
@@ -279,6 +297,7 @@ pub struct NewReferral {
     pub priority: Priority,
     pub condition: IcdCode,
     pub summary: String,
+    pub attachments: Attachments,
 }
 
 /// A step that is due, and by when.
@@ -353,6 +372,12 @@ pub enum Change {
         reason: String,
         released: Option<Booking>,
     },
+    /// The patient refused a downward referral (recorded on their care
+    /// plan); the referral ends as cancelled.
+    PatientRefused {
+        reason: String,
+        released: Option<Booking>,
+    },
     Arrived,
     NoShow {
         booking: Booking,
@@ -377,6 +402,7 @@ impl ReferralEvent {
             Change::Redirected { .. } => "referral.redirected.v1",
             Change::Returned { .. } => "referral.returned.v1",
             Change::Cancelled { .. } => "referral.cancelled.v1",
+            Change::PatientRefused { .. } => "referral.patient-refused.v1",
             Change::Arrived => "referral.arrived.v1",
             Change::NoShow { .. } => "referral.no-show.v1",
             Change::Completed { .. } => "referral.completed.v1",
@@ -434,6 +460,7 @@ impl Referral {
             since: now,
             state: ReferralState::Requested,
             redirected_from: Vec::new(),
+            attachments: new.attachments,
         };
         let event = ReferralEvent {
             referral: referral.id.clone(),
@@ -636,6 +663,45 @@ impl Referral {
         now: OffsetDateTime,
     ) -> Result<ReferralEvent, ReferralError> {
         self.apply(Command::Report { report }, by, now)
+    }
+
+    /// The patient refused to be referred down (their decision is recorded
+    /// on the care plan, by them or by staff of either side). Legal where a
+    /// cancel is, and only for a downward referral.
+    pub fn refused_by_patient(
+        &mut self,
+        reason: String,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<ReferralEvent, ReferralError> {
+        if self.direction() != Direction::Downward {
+            return Err(invalid(
+                "decision",
+                "only a downward referral is refused by the patient this way",
+            ));
+        }
+        if !self.legal(Action::Cancel) {
+            return Err(ReferralError::IllegalTransition {
+                action: "refuse",
+                state: self.state.code(),
+            });
+        }
+        let reason = if reason.trim().is_empty() {
+            "the patient refused".to_string()
+        } else {
+            reason
+        };
+        let released = self.state.booking().cloned();
+        self.state = ReferralState::Cancelled {
+            reason: format!("patient refused: {reason}"),
+        };
+        self.since = now;
+        Ok(ReferralEvent {
+            referral: self.id.clone(),
+            at: now,
+            by: by.to_string(),
+            change: Change::PatientRefused { reason, released },
+        })
     }
 
     /// The referrer closes the loop.

@@ -60,7 +60,7 @@ pub fn statement(base_url: &str) -> Value {
         "type": "ServiceRequest",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
         "searchParam": sr_params,
-        "documentation": "Referrals. Create as a doctor (you are the requester, your institution the referrer). Seen by staff of the referring and receiving institutions only. The loop moves by the named operations, each a POST of a Parameters body to ServiceRequest/{id}/$name, taking If-Match and answering the updated Task; GET ServiceRequest/{id}/$actions lists the operations the caller may take now.",
+        "documentation": "Referrals. Create as a doctor (you are the requester, your institution the referrer). Seen by staff of the referring and receiving institutions only. The loop moves by the named operations, each a POST of a Parameters body to ServiceRequest/{id}/$name, taking If-Match and answering the updated Task; GET ServiceRequest/{id}/$actions lists the operations the caller may take now. A referral carries the patient summary as contained Condition, MedicationStatement and AllergyIntolerance, and recent results as supportingInfo references to Observation and DiagnosticReport; on read each result reference carries the result-recognition extension (recognised or expired under the region's per-test validity window) and recognised-until. basedOn names the e-consult whose advice was to refer (the consult closes as referred in the same transaction). An e-consult or remote consultation is a ServiceRequest with category SNOMED 11429006 (Consultation): performer the institution asked and optionally the specialist, performerType the specialty, code written or live, note the question; its messages are Communications, its answer time the response-time extension; the asking doctor ends it with $close (outcome resolved or withdrawn). Search category=consult or referral.",
         "operation": [
             operation("actions", "GET: the operations the caller may take now, the state and the current step's deadline"),
             operation("accept", "Accept; book later (the referral joins the awaiting-a-slot worklist)"),
@@ -73,14 +73,46 @@ pub fn statement(base_url: &str) -> Value {
             operation("no-show", "Record a no-show"),
             operation("complete", "Complete the visit: report-summary, report-recommendation, report-diagnosis (ICD-10), all optional"),
             operation("report", "Send the result report back: report-summary (required), report-recommendation, report-diagnosis"),
-            operation("close", "Close the loop (referrer)"),
+            operation("close", "Close the loop (referrer); on a consult: outcome resolved or withdrawn (the asking doctor)"),
         ],
     }));
     resources.push(json!({
         "type": "Task",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": params(super::referral::TASK_SEARCH),
-        "documentation": "The workflow of a referral (same id): status, businessStatus (the step of the loop), owner (the institution whose action it awaits), restriction.period.end (the step's deadline). Read-only: it changes through the ServiceRequest operations.",
+        "documentation": "The workflow of a referral (same id): status, businessStatus (the step of the loop), owner (the institution whose action it awaits), restriction.period.end (the step's deadline). Read-only: it changes through the ServiceRequest operations. Follow-ups of a downward referral's care plan are Tasks too (code follow-up, focus the CarePlan, owner the primary institution, due by restriction.period.end): search them with code=follow-up (owner, patient, focus, status; _overdue is not needed: status=requested and the due date say it) and record one done with POST Task/{id}/$complete (note), by a doctor of the owning institution.",
+        "operation": [operation("complete", "Follow-ups only: record the follow-up done (note optional); the care plan completes with its last follow-up")],
+    }));
+    resources.push(json!({
+        "type": "Observation",
+        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
+        "searchParam": params(super::clinical::RESULT_SEARCH),
+        "documentation": "Results (LOINC code, valueQuantity or valueString, effectiveDateTime required), recorded by a doctor for a patient in their care; their institution is the performer. Attach to a referral through ServiceRequest.supportingInfo. Seen by the patient and those caring for them; search names the patient.",
+    }));
+    resources.push(json!({
+        "type": "DiagnosticReport",
+        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
+        "searchParam": params(super::clinical::RESULT_SEARCH),
+        "documentation": "Examination reports (LOINC code, conclusion, effectiveDateTime, result: the patient's Observations), as Observation.",
+    }));
+    resources.push(json!({
+        "type": "Communication",
+        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
+        "searchParam": params(super::consult::COMMUNICATION_SEARCH),
+        "documentation": "Messages of an e-consult: POST with basedOn the consult and one payload contentString; the sender is the caller (the asking doctor, or for the other side the named specialist or any doctor of the institution asked). The first reply from the specialist's side answers the consult and fixes its response time. Message n of consult c is Communication/c-n.",
+    }));
+    resources.push(json!({
+        "type": "CarePlan",
+        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
+        "searchParam": params(super::care_plan::SEARCH),
+        "documentation": "The plan of a downward referral (basedOn), drawn up by a doctor of the referring hospital: activities of kind Task (a follow-up, scheduledPeriod.end the due date, description what for) and MedicationRequest (productCodeableConcept ATC, description the dosage), notes `measure: goal` as targets. Each medicine missing from the receiving institution's essential-medicines List carries the essential-medicine extension false and a statusReason. The patient's decision (patient-decision extension) is recorded with $decide; a refusal revokes the plan, cancels its follow-ups and ends the referral.",
+        "operation": [operation("decide", "decision accepted or refused, reason: by the patient, or by staff of either institution")],
+    }));
+    resources.push(json!({
+        "type": "List",
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": params(super::clinical::LIST_SEARCH),
+        "documentation": "Essential-medicines lists, one per primary institution (List/eml-{institution}), entries by ATC code: what the institution's pharmacy can dispense. Loaded with the care network.",
     }));
     resources.push(json!({
         "type": "Slot",

@@ -8,7 +8,10 @@
 
 pub mod audit_event;
 pub mod capability;
+pub mod care_plan;
 pub mod care_team;
+pub mod clinical;
+pub mod consult;
 pub mod datatypes;
 pub mod location;
 pub mod organization;
@@ -176,6 +179,12 @@ pub fn render_record(record: &Record) -> Value {
         Record::BedPool(b) => visit::render_bed_pool(b),
         Record::Appointment(a) => visit::render_appointment(a),
         Record::Encounter(e) => visit::render_encounter(e),
+        Record::Observation(o) => clinical::render_observation(o),
+        Record::DiagnosticReport(r) => clinical::render_report(r),
+        Record::MedicinesList(m) => clinical::render_medicines(m),
+        Record::Consult(c) => consult::render(c),
+        Record::CarePlan(p) => care_plan::render(p),
+        Record::FollowUp(f) => care_plan::render_follow_up(f),
     }
 }
 
@@ -195,6 +204,12 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
         Record::BedPool(b) => visit::index_bed_pool(b),
         Record::Appointment(a) => visit::index_appointment(a),
         Record::Encounter(e) => visit::index_encounter(e),
+        Record::Observation(o) => clinical::index_observation(o),
+        Record::DiagnosticReport(r) => clinical::index_report(r),
+        Record::MedicinesList(m) => clinical::index_medicines(m),
+        Record::Consult(c) => consult::index(c),
+        Record::CarePlan(p) => care_plan::index(p),
+        Record::FollowUp(f) => care_plan::index_follow_up(f),
     };
     terms.sort();
     terms.dedup();
@@ -335,6 +350,25 @@ pub fn reference_id(
     }
     tiercare_core::check_id(id).map_err(|e| ApiError::invalid(field, e.to_string()))?;
     Ok((ty.to_string(), id.to_string()))
+}
+
+/// The id behind a required reference at `pointer` in `value`, checked to
+/// point to one of `types`; a missing one is a 400 saying what is needed.
+pub fn required_reference(
+    value: &Value,
+    pointer: &str,
+    field: &str,
+    types: &[&str],
+    needed: &str,
+) -> Result<String, ApiError> {
+    let r: datatypes::Reference = value
+        .pointer(pointer)
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| ApiError::invalid(field, e.to_string()))?
+        .ok_or_else(|| ApiError::invalid(field, format!("{needed} is required")))?;
+    Ok(reference_id(&r, types, field)?.1)
 }
 
 /// Parses a typed id from text, naming the field on error.

@@ -47,9 +47,11 @@ pub fn request_status(state: &ReferralState) -> &'static str {
     }
 }
 
-/// A referral as a FHIR `ServiceRequest`.
+/// A referral as a FHIR `ServiceRequest`, with the patient summary as
+/// contained resources and each attached result marked recognised or
+/// expired under the region's validity window, as of now.
 pub fn render(r: &Referral) -> Value {
-    json!({
+    let mut v = json!({
         "resourceType": "ServiceRequest",
         "extension": [
             {"url": extension_url("referral-direction"),
@@ -74,7 +76,77 @@ pub fn render(r: &Referral) -> Value {
         "performer": [{"reference": format!("Organization/{}", r.to)}],
         "reasonCode": [{"coding": [{"system": ICD10, "code": r.condition.to_string()}]}],
         "note": [{"text": r.summary}]
-    })
+    });
+    let (contained, mut supporting) = summary_resources(r);
+    let now = OffsetDateTime::now_utc();
+    for a in &r.attachments.results {
+        let recognition = a.recognition(now);
+        supporting.push(json!({
+            "extension": [
+                {"url": extension_url("result-recognition"),
+                 "valueCoding": {"system": system("result-recognition"), "code": recognition.code()}},
+                {"url": extension_url("recognised-until"), "valueDateTime": instant(recognition.until())}
+            ],
+            "reference": format!("{}/{}", a.kind.resource_type(), a.id),
+            "display": format!("{} ({})", a.name, instant(a.effective)),
+        }));
+    }
+    if !contained.is_empty() {
+        v["contained"] = Value::Array(contained);
+    }
+    if !supporting.is_empty() {
+        v["supportingInfo"] = Value::Array(supporting);
+    }
+    if let Some(c) = &r.attachments.consult {
+        v["basedOn"] = json!([{"reference": format!("ServiceRequest/{c}")}]);
+    }
+    v
+}
+
+/// The patient summary as contained `Condition`, `MedicationStatement`
+/// and `AllergyIntolerance` resources, and the references to them.
+fn summary_resources(r: &Referral) -> (Vec<Value>, Vec<Value>) {
+    let s = &r.attachments.patient;
+    let subject = json!({"reference": format!("Patient/{}", r.patient)});
+    let mut contained = Vec::new();
+    for (n, c) in s.conditions.iter().enumerate() {
+        contained.push(json!({
+            "resourceType": "Condition",
+            "id": format!("condition-{}", n + 1),
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                            "code": "active"}]},
+            "code": {"coding": [{"system": ICD10, "code": c.to_string()}]},
+            "subject": subject,
+        }));
+    }
+    for (n, m) in s.medications.iter().enumerate() {
+        let mut med = json!({
+            "resourceType": "MedicationStatement",
+            "id": format!("medication-{}", n + 1),
+            "status": "active",
+            "medicationCodeableConcept": {"coding": [{"system": super::clinical::ATC,
+                                                      "code": m.medicine.as_str(), "display": m.name}],
+                                          "text": m.name},
+            "subject": subject,
+        });
+        if !m.dosage.is_empty() {
+            med["dosage"] = json!([{"text": m.dosage}]);
+        }
+        contained.push(med);
+    }
+    for (n, a) in s.allergies.iter().enumerate() {
+        contained.push(json!({
+            "resourceType": "AllergyIntolerance",
+            "id": format!("allergy-{}", n + 1),
+            "code": {"text": a},
+            "patient": subject,
+        }));
+    }
+    let refs = contained
+        .iter()
+        .map(|c| json!({"reference": format!("#{}", c["id"].as_str().unwrap_or_default())}))
+        .collect();
+    (contained, refs)
 }
 
 /// Search terms of a referral: the worklists are searches on these.
@@ -90,6 +162,7 @@ pub fn index(r: &Referral) -> Vec<(String, String)> {
         ("priority".into(), fhir_priority(r.priority).into()),
         ("direction".into(), r.direction().code().into()),
         ("authored".into(), instant(r.requested_at)),
+        ("category".into(), "referral".into()),
     ]
 }
 
@@ -101,6 +174,11 @@ pub const SEARCH: &[SearchParam] = &[
         name: "_id",
         kind: ParamKind::Token,
         doc: "Logical id",
+    },
+    SearchParam {
+        name: "category",
+        kind: ParamKind::Token,
+        doc: "referral or consult (e-consults and remote consultations)",
     },
     SearchParam {
         name: "patient",

@@ -58,6 +58,9 @@ impl Referrals<'_> {
             (
                 Change::Cancelled {
                     released: Some(b), ..
+                }
+                | Change::PatientRefused {
+                    released: Some(b), ..
                 },
                 _,
             ) => b.clone(),

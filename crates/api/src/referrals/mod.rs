@@ -14,6 +14,9 @@ use crate::registry::{Pending, Registry, new_id};
 
 mod appointments;
 mod capacity;
+mod care_plans;
+mod consults;
+mod results;
 pub use appointments::SelfBooking;
 use capacity::{CAPACITY_RETRIES, busy};
 use tiercare_core::Record;
@@ -83,13 +86,11 @@ impl<'a> Referrals<'a> {
                 .refuse("create", "ServiceRequest", None, Some(&patient), refusal)
                 .await);
         }
-        let written = self
-            .write(
-                vec![(record, Expect::New, vec![Event::Referral(event)])],
-                "create",
-                "referral requested",
-            )
-            .await;
+        let mut writes = vec![(record, Expect::New, vec![Event::Referral(event)])];
+        if let Some(consult) = &referral.attachments.consult {
+            writes.push(self.consult_referred(&referral, consult).await?);
+        }
+        let written = self.write(writes, "create", "referral requested").await;
         match written {
             Ok((version, updated_at)) => Ok((
                 Versioned {
@@ -211,23 +212,21 @@ impl<'a> Referrals<'a> {
         detail: &str,
     ) -> Result<(u32, String), StoreError> {
         let audit = match writes.first() {
-            Some((Record::Referral(r), ..)) => vec![self.registry().audit_entry(
-                action,
-                "ServiceRequest",
-                Some(r.id.as_str()),
-                Some(r.patient.as_str()),
-                AuditOutcome::Success,
-                detail.to_string(),
-            )],
-            Some((Record::Appointment(a), ..)) => vec![self.registry().audit_entry(
-                action,
-                "Appointment",
-                Some(a.id.as_str()),
-                Some(a.patient.as_str()),
-                AuditOutcome::Success,
-                detail.to_string(),
-            )],
-            _ => vec![],
+            Some((record, ..)) => record
+                .patient()
+                .map(|patient| {
+                    self.registry().audit_entry(
+                        action,
+                        record.resource_type(),
+                        Some(record.id()),
+                        Some(patient.as_str()),
+                        AuditOutcome::Success,
+                        detail.to_string(),
+                    )
+                })
+                .into_iter()
+                .collect(),
+            None => vec![],
         };
         let writes: Vec<Write> = writes
             .into_iter()
@@ -275,22 +274,19 @@ impl<'a> Referrals<'a> {
             }
         }
         let (found, total) = self.state.store.search(&query).await?;
+        // Referrals and e-consults: both are ServiceRequests.
         let referrals: Vec<Stored> = found
             .into_iter()
-            .filter(|s| matches!(s.record, Record::Referral(_)))
+            .filter(|s| matches!(s.record, Record::Referral(_) | Record::Consult(_)))
             .collect();
         let entries = referrals
             .iter()
-            .filter_map(|s| match &s.record {
-                Record::Referral(r) => Some(r),
-                _ => None,
-            })
-            .map(|r| {
+            .map(|s| {
                 self.registry().audit_entry(
                     "search",
                     "ServiceRequest",
-                    Some(r.id.as_str()),
-                    Some(r.patient.as_str()),
+                    Some(s.record.id()),
+                    s.record.patient().map(|p| p.as_str()),
                     AuditOutcome::Success,
                     String::new(),
                 )

@@ -12,11 +12,17 @@
 //! ServiceRequest/{id}/$actions` lists what the caller may do now.
 
 mod appointment;
+mod care_plan;
+mod consult;
+mod results;
 mod service_request;
 mod slot;
 mod task;
 
 pub use appointment::*;
+pub use care_plan::*;
+pub use consult::*;
+pub use results::*;
 pub use service_request::*;
 pub use slot::*;
 pub use task::*;
@@ -73,6 +79,47 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {
             ApiError::invalid("If-Match", format!("{tag:?} is not an ETag like W/\"3\""))
         }),
     }
+}
+
+/// An operation's `Parameters` body; an empty body is no parameters.
+fn operation_inputs(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    limit: usize,
+) -> Result<Parameters, ApiError> {
+    let empty = body.as_ref().map(|b| b.is_empty()).unwrap_or(false);
+    if empty {
+        Ok(Parameters::default())
+    } else {
+        Parameters::read(&json_body(headers, body, limit)?)
+    }
+}
+
+/// Searches that name a patient give it as `patient` or `subject`, as
+/// `Patient/id` or a bare id.
+fn patient_param(pairs: &[(String, String)]) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "patient" || k == "subject")
+        .map(|(_, v)| v.strip_prefix("Patient/").unwrap_or(v).to_string())
+}
+
+/// A search-set of stored records of one type.
+fn stored_searchset(
+    state: &AppState,
+    headers: &HeaderMap,
+    rt: &str,
+    pairs: &[(String, String)],
+    q: &tiercare_store::Query,
+    found: &[Stored],
+    total: u64,
+) -> Response {
+    let base = base_url(state, headers);
+    let resources = found
+        .iter()
+        .map(|s| (format!("{base}/{rt}/{}", s.record.id()), fhir::render(s)))
+        .collect();
+    FhirJson(searchset(&base, rt, pairs, q, total, resources)).into_response()
 }
 
 /// The Task of a referral, with its version as ETag.

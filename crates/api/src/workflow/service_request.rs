@@ -2,6 +2,9 @@
 //! named operations of the loop.
 
 use super::*;
+use tiercare_core::clinical::{MedicineUse, PatientSummary, ResultKind};
+use tiercare_core::medicines::MedicineCode;
+use tiercare_core::referral::Attachments;
 
 /// `POST /ServiceRequest`: a doctor refers a patient. With an
 /// `Idempotency-Key` header a retry answers the first referral (200)
@@ -13,7 +16,14 @@ pub async fn request_create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
-    let mut new = parse_request(&state, &actor, value).await?;
+    if super::consult::is_consult(&value) {
+        let value = fhir::check_resource_type(value, "ServiceRequest")?;
+        return super::consult::consult_create(&state, &actor, &headers, value).await;
+    }
+    let (mut new, results) = parse_request(&state, &actor, value).await?;
+    new.attachments.results = Referrals::new(&state, &actor)
+        .attach_results(new.patient.as_str(), &results)
+        .await?;
     if let Some(key) = headers.get("idempotency-key") {
         let key = key
             .to_str()
@@ -38,6 +48,9 @@ pub async fn request_read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    if is_stored_consult(&state, &id).await? {
+        return super::consult::consult_read(&state, &actor, &id, &headers).await;
+    }
     let r = Referrals::new(&state, &actor).read(&id).await?;
     Ok(resource_response(
         &referral_stored(&r),
@@ -102,6 +115,16 @@ fn take_overdue(pairs: &[(String, String)]) -> Result<(Vec<(String, String)>, bo
     Ok((rest, overdue))
 }
 
+async fn is_stored_consult(state: &AppState, id: &str) -> Result<bool, ApiError> {
+    Ok(matches!(
+        state.store.get("ServiceRequest", id).await?,
+        Some(Stored {
+            record: Record::Consult(_),
+            ..
+        })
+    ))
+}
+
 /// `GET /ServiceRequest/{id}/$actions`.
 pub async fn request_operation_get(
     State(state): State<AppState>,
@@ -140,14 +163,15 @@ pub async fn request_operation(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let version = if_match(&headers)?;
-    let empty = body.as_ref().map(|b| b.is_empty()).unwrap_or(false);
-    let inputs = if empty {
-        Parameters::default()
-    } else {
-        Parameters::read(&json_body(&headers, body, state.config.max_body_bytes)?)?
-    };
+    let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
     let service = Referrals::new(&state, &actor);
     let name = operation.strip_prefix('$').unwrap_or("");
+    if is_stored_consult(&state, &id).await? {
+        return super::consult::consult_operation(
+            &state, &actor, &id, name, &inputs, version, &headers,
+        )
+        .await;
+    }
     let done = if name == "book" {
         inputs.only(&["slot", "beds"])?;
         match (inputs.get("slot"), inputs.get("beds")) {
@@ -266,7 +290,11 @@ fn report(p: &Parameters, required: bool) -> Result<Option<Report>, ApiError> {
     }))
 }
 
-async fn institution_level(state: &AppState, id: &str, field: &str) -> Result<Level, ApiError> {
+pub(super) async fn institution_level(
+    state: &AppState,
+    id: &str,
+    field: &str,
+) -> Result<Level, ApiError> {
     match state.store.get("Organization", id).await? {
         Some(Stored {
             record: Record::Institution(i),
@@ -290,7 +318,7 @@ async fn parse_request(
     state: &AppState,
     actor: &tiercare_core::access::Actor,
     value: Value,
-) -> Result<NewReferral, ApiError> {
+) -> Result<(NewReferral, Vec<(ResultKind, String)>), ApiError> {
     let value = fhir::check_resource_type(value, "ServiceRequest")?;
     let Value::Object(map) = &value else {
         return Err(ApiError::invalid(
@@ -298,7 +326,10 @@ async fn parse_request(
             "the body must be an object",
         ));
     };
-    const KNOWN: [&str; 13] = [
+    const KNOWN: [&str; 16] = [
+        "contained",
+        "supportingInfo",
+        "basedOn",
         "id",
         "extension",
         "status",
@@ -459,13 +490,32 @@ async fn parse_request(
         }
     };
     let summary = code_at("/note/0/text").unwrap_or_default();
+    let patient_summary = parse_summary(&value)?;
+    let results = parse_supporting(&value)?;
+    let consult = match value.pointer("/basedOn").and_then(Value::as_array) {
+        None => None,
+        Some(list) => match list.as_slice() {
+            [one] => {
+                let r: fhir::datatypes::Reference = serde_json::from_value(one.clone())
+                    .map_err(|e| ApiError::invalid("ServiceRequest.basedOn", e.to_string()))?;
+                let (_, id) = reference_id(&r, &["ServiceRequest"], "ServiceRequest.basedOn")?;
+                Some(fhir::typed_id(&id, "ServiceRequest.basedOn")?)
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "ServiceRequest.basedOn",
+                    "a referral is based on at most one consult",
+                ));
+            }
+        },
+    };
     let from = actor
         .institution
         .clone()
         .ok_or_else(|| ApiError::Forbidden("only staff of an institution may refer".into()))?;
     let from_level = institution_level(state, from.as_str(), "ServiceRequest.requester").await?;
     let to_level = institution_level(state, &to, "ServiceRequest.performer").await?;
-    Ok(NewReferral {
+    let new = NewReferral {
         id: new_referral_id()?,
         patient: patient
             .parse()
@@ -481,5 +531,110 @@ async fn parse_request(
         priority,
         condition,
         summary,
-    })
+        attachments: Attachments {
+            patient: patient_summary,
+            results: Vec::new(),
+            consult,
+        },
+    };
+    Ok((new, results))
+}
+
+/// The patient summary from contained `Condition`, `MedicationStatement`
+/// and `AllergyIntolerance` resources.
+fn parse_summary(value: &Value) -> Result<PatientSummary, ApiError> {
+    let mut summary = PatientSummary::default();
+    for (i, c) in value
+        .get("contained")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let field = format!("ServiceRequest.contained[{i}]");
+        let code = |pointer: &str| c.pointer(pointer).and_then(Value::as_str);
+        match code("/resourceType") {
+            Some("Condition") => {
+                let icd = code("/code/coding/0/code").ok_or_else(|| {
+                    ApiError::invalid(format!("{field}.code"), "an ICD-10 code is required")
+                })?;
+                summary.conditions.push(icd.parse().map_err(
+                    |e: tiercare_core::catalogue::InvalidIcdCode| {
+                        ApiError::invalid(format!("{field}.code"), e.to_string())
+                    },
+                )?);
+            }
+            Some("MedicationStatement") => {
+                let atc = code("/medicationCodeableConcept/coding/0/code").ok_or_else(|| {
+                    ApiError::invalid(
+                        format!("{field}.medicationCodeableConcept"),
+                        "an ATC code is required",
+                    )
+                })?;
+                let medicine = MedicineCode::new(atc).map_err(|e| {
+                    ApiError::invalid(format!("{field}.medicationCodeableConcept"), e.to_string())
+                })?;
+                let name = code("/medicationCodeableConcept/text")
+                    .or(code("/medicationCodeableConcept/coding/0/display"))
+                    .unwrap_or(atc);
+                summary.medications.push(MedicineUse {
+                    medicine,
+                    name: name.to_string(),
+                    dosage: code("/dosage/0/text").unwrap_or_default().to_string(),
+                });
+            }
+            Some("AllergyIntolerance") => {
+                let text = code("/code/text")
+                    .or(code("/code/coding/0/display"))
+                    .filter(|t| !t.trim().is_empty())
+                    .ok_or_else(|| {
+                        ApiError::invalid(format!("{field}.code"), "say what the allergy is to")
+                    })?;
+                summary.allergies.push(text.to_string());
+            }
+            other => {
+                return Err(ApiError::invalid(
+                    field,
+                    format!(
+                        "a referral contains Condition, MedicationStatement or AllergyIntolerance, not {}",
+                        other.unwrap_or("nothing")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// The results a referral carries: `supportingInfo` references to
+/// `Observation`s and `DiagnosticReport`s (references to contained
+/// resources, `#id`, are the summary and need nothing more).
+fn parse_supporting(value: &Value) -> Result<Vec<(ResultKind, String)>, ApiError> {
+    let mut out = Vec::new();
+    for s in value
+        .get("supportingInfo")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let r: fhir::datatypes::Reference = serde_json::from_value(s.clone())
+            .map_err(|e| ApiError::invalid("ServiceRequest.supportingInfo", e.to_string()))?;
+        if r.reference.as_deref().is_some_and(|t| t.starts_with('#')) {
+            continue;
+        }
+        let (ty, id) = reference_id(
+            &r,
+            &["Observation", "DiagnosticReport"],
+            "ServiceRequest.supportingInfo",
+        )?;
+        let kind = if ty == "Observation" {
+            ResultKind::Observation
+        } else {
+            ResultKind::DiagnosticReport
+        };
+        if !out.contains(&(kind, id.clone())) {
+            out.push((kind, id));
+        }
+    }
+    Ok(out)
 }

@@ -2,12 +2,17 @@
 
 use super::*;
 
-/// `GET /Task/{id}`: the workflow of referral `id`.
+/// `GET /Task/{id}`: the workflow of referral `id`, or a care plan's
+/// follow-up.
 pub async fn task_read(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    if super::care_plan::follow_up_exists(&state, &id).await? {
+        return super::results::record_read(&state, &actor, "Task", &id, &headers).await;
+    }
     let r = Referrals::new(&state, &actor).read(&id).await?;
     Ok(task_response(&state, &r))
 }
@@ -20,6 +25,9 @@ pub async fn task_search(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
+    if pairs.iter().any(|(k, v)| k == "code" && v == "follow-up") {
+        return super::care_plan::follow_up_search(&state, &actor, &pairs, &headers).await;
+    }
     let mut q = query_for("ServiceRequest", TASK_SEARCH, &pairs)?;
     for f in &mut q.filters {
         f.param = match f.param.as_str() {

@@ -721,23 +721,26 @@ async fn malformed_if_match_is_a_400() {
 async fn unknown_resource_types_are_a_404() {
     let app = spawn_app().await;
     let before = counts(&app).await;
-    let observation =
-        json!({"resourceType": "Observation", "status": "final", "code": {"text": "BP"}});
+    let immunization =
+        json!({"resourceType": "Immunization", "status": "final", "code": {"text": "BP"}});
     for (case, resp) in [
-        ("search", app.get("admin", "/Observation").await),
-        ("read", app.get("admin", "/Observation/1").await),
-        ("vread", app.get("admin", "/Observation/1/_history/1").await),
+        ("search", app.get("admin", "/Immunization").await),
+        ("read", app.get("admin", "/Immunization/1").await),
+        (
+            "vread",
+            app.get("admin", "/Immunization/1/_history/1").await,
+        ),
         (
             "create",
-            app.post("admin", "/Observation", &observation).await,
+            app.post("admin", "/Immunization", &immunization).await,
         ),
         (
             "update",
-            app.put("admin", "/Observation/o1", &observation, None)
+            app.put("admin", "/Immunization/i1", &immunization, None)
                 .await,
         ),
     ] {
-        refused_with(case, &resp, 404, "Observation");
+        refused_with(case, &resp, 404, "Immunization");
     }
     // Resource type names are case-sensitive.
     refused_with(

@@ -88,6 +88,7 @@ async fn referrals(app: &TestApp, n: usize, priority: Priority) -> Vec<String> {
             priority,
             condition: "I20".parse().unwrap(),
             summary: format!("Exertional chest pain, case {i}."),
+            attachments: Default::default(),
         };
         let (made, created) = Referrals::new(&app.state, &doctor)
             .request(new)

@@ -9,6 +9,7 @@ mod helpers;
 mod access;
 mod bad_input;
 mod booking;
+mod closed_loop;
 mod concurrency;
 mod fhir_crud;
 mod ops;

@@ -117,7 +117,7 @@ async fn unknown_paths_are_404_outcomes() {
         assert_eq!(v["issue"][0]["code"], "not-found", "{path}");
     }
     // A resource type the server does not serve, asked with a token.
-    for path in ["/Observation", "/Observation/1", "/Condition?_id=1"] {
+    for path in ["/Immunization", "/Immunization/1", "/Condition?_id=1"] {
         let resp = app.get("admin", path).await;
         assert_outcome(
             &resp,
@@ -202,6 +202,9 @@ async fn capability_statement_tells_the_truth() {
     app.post("doctor", "/ServiceRequest", &referral)
         .await
         .expect(201);
+    // And the whole loop: results, a consult and its messages, a care plan
+    // and its follow-up tasks, so each of those types has one too.
+    crate::closed_loop::walk(&app).await;
     // And a self-referred visit, so Appointment has one.
     let slots = app
         .get(

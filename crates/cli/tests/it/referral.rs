@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use tiercare_core::Record;
 
-const HOSPITAL: &str = "zx-h1";
+pub(crate) const HOSPITAL: &str = "zx-h1";
 
 /// The body of a referral from the demo family doctor.
 fn referral_body(patient: &str, code: &str) -> Value {
@@ -25,7 +25,7 @@ fn referral_body(patient: &str, code: &str) -> Value {
     })
 }
 
-fn params(pairs: &[(&str, Value)]) -> Value {
+pub(crate) fn params(pairs: &[(&str, Value)]) -> Value {
     let parameter: Vec<Value> = pairs
         .iter()
         .map(|(name, v)| {
@@ -43,7 +43,7 @@ fn params(pairs: &[(&str, Value)]) -> Value {
     json!({"resourceType": "Parameters", "parameter": parameter})
 }
 
-async fn op(
+pub(crate) async fn op(
     app: &TestApp,
     user: &str,
     id: &str,
@@ -83,7 +83,7 @@ async fn actions(app: &TestApp, user: &str, id: &str) -> Vec<String> {
 }
 
 /// A free cardiology slot at the hospital, as the slot search shows it.
-async fn free_slots(app: &TestApp, user: &str) -> Vec<Value> {
+pub(crate) async fn free_slots(app: &TestApp, user: &str) -> Vec<Value> {
     let resp = app
         .get(
             user,
@@ -352,6 +352,13 @@ async fn bad_requests_name_what_is_wrong() {
     unknown["supportingInfo"] = json!([{"reference": "Observation/x"}]);
     assert_outcome(
         &app.post("doctor", "/ServiceRequest", &unknown).await,
+        422,
+        "supportingInfo",
+    );
+    let mut not_a_result = referral_body("res-000001", "I20");
+    not_a_result["supportingInfo"] = json!([{"reference": "Patient/res-000001"}]);
+    assert_outcome(
+        &app.post("doctor", "/ServiceRequest", &not_a_result).await,
         400,
         "supportingInfo",
     );

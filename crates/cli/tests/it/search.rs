@@ -1147,8 +1147,8 @@ async fn unknown_parameters_and_modifiers_are_refused_by_name() {
     let resp = app.get("doctor", "/Patient?foo=bar").await;
     assert_outcome(&resp, 400, "foo");
     // Unknown resource types are not found.
-    let resp = app.get("admin", "/Observation?code=1234").await;
-    assert_outcome(&resp, 404, "Observation");
+    let resp = app.get("admin", "/Immunization?code=1234").await;
+    assert_outcome(&resp, 404, "Immunization");
 }
 
 /// `_id:not=X` must not be treated as `_id=X` (the opposite search).

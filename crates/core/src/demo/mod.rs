@@ -14,11 +14,13 @@
 //! 429999, which no real division has; phone numbers start with "100", which
 //! is no personal mobile range; the demo passwords are public.
 
+mod medicines;
 mod network;
 mod people;
 #[cfg(test)]
 mod tests;
 
+pub use medicines::formulary;
 use network::{alliances, institutions};
 use people::{Staff, areas, resident, users};
 
@@ -67,7 +69,7 @@ const ID_AREA_CODE: &str = "429999";
 
 /// The fixed demo logins, with the password the server prints at start.
 /// Demo only: these passwords are published in the source.
-const LOGINS: [(&str, &str, UserRole); 5] = [
+const LOGINS: [(&str, &str, UserRole); 6] = [
     ("admin", "admin-demo-2026", UserRole::Admin),
     (
         "coordinator",
@@ -77,6 +79,7 @@ const LOGINS: [(&str, &str, UserRole); 5] = [
     ("doctor", "doctor-demo-2026", UserRole::Doctor),
     ("analyst", "analyst-demo-2026", UserRole::Analyst),
     ("resident", "resident-demo-2026", UserRole::Resident),
+    ("specialist", "specialist-demo-2026", UserRole::Doctor),
 ];
 
 /// A login of the demo deployment, tied to the records it acts as so that
@@ -217,6 +220,7 @@ fn build(residents: usize, seed: u64) -> Result<DemoCounty, DataError> {
         return Err(DataError::Invalid("every name list needs entries".into()));
     }
     let institutions = institutions(&data)?;
+    let medicines = medicines::lists(&institutions)?;
     let (alliances, memberships) = alliances(&data, &institutions)?;
     let mut staff = Staff::new(names, data.region.id.clone(), Rng::stream(seed, 1));
     staff.hire_all(&data)?;
@@ -229,6 +233,7 @@ fn build(residents: usize, seed: u64) -> Result<DemoCounty, DataError> {
     let records = institutions
         .into_iter()
         .map(Record::Institution)
+        .chain(medicines.into_iter().map(Record::MedicinesList))
         .chain(alliances.into_iter().map(Record::Alliance))
         .chain(memberships.into_iter().map(Record::Membership))
         .chain(staff.practitioners.into_iter().map(Record::Practitioner))

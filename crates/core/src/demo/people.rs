@@ -349,7 +349,26 @@ pub(super) fn users(
         resident: None,
         note,
     };
-    let [admin, coordinator_login, doctor, analyst, resident] = LOGINS;
+    let [
+        admin,
+        coordinator_login,
+        doctor,
+        analyst,
+        resident,
+        specialist_login,
+    ] = LOGINS;
+    // A cardiologist at the same hospital answers e-consults and sends
+    // patients back down.
+    let specialist = staff
+        .roles
+        .iter()
+        .find(|r| {
+            r.institution == hospital
+                && r.role == PractitionerRoleKind::Specialist
+                && r.specialty == Some(Specialty::Cardiology)
+        })
+        .map(|r| r.practitioner.clone())
+        .ok_or_else(|| missing("cardiologist"))?;
     let mut users = vec![
         login(
             admin,
@@ -384,6 +403,18 @@ pub(super) fn users(
             analyst,
             "health commission analyst: aggregate indicators only".into(),
         ),
+        DemoUser {
+            institution: Some(hospital.clone()),
+            practitioner: Some(specialist.clone()),
+            ..login(
+                specialist_login,
+                format!(
+                    "cardiologist {} at {}: answers e-consults, refers patients back down",
+                    name_of(&specialist),
+                    institution_name(&hospital)
+                ),
+            )
+        },
     ];
     // A resident login needs a resident record; a county generated without
     // residents (benchmarks) has no resident login.

@@ -68,7 +68,13 @@ fn every_record_validates() {
             | Record::Slot(_)
             | Record::BedPool(_)
             | Record::Appointment(_)
-            | Record::Encounter(_) => Ok(()),
+            | Record::Encounter(_)
+            | Record::Observation(_)
+            | Record::DiagnosticReport(_)
+            | Record::MedicinesList(_)
+            | Record::Consult(_)
+            | Record::CarePlan(_)
+            | Record::FollowUp(_) => Ok(()),
         };
         assert!(
             checked.is_ok(),
@@ -141,6 +147,8 @@ fn references_point_to_earlier_records() {
                 ("institution", a.institution.to_string()),
                 ("resident", a.patient.to_string()),
             ],
+            Record::MedicinesList(m) => vec![("institution", m.institution.to_string())],
+            other => panic!("the demo county has no {} records", other.kind()),
         };
         for reference in refs {
             assert!(
@@ -400,7 +408,7 @@ fn demo_users_fit_together() {
     let c = county();
     let by_name: HashMap<&str, &DemoUser> =
         c.users.iter().map(|u| (u.username.as_str(), u)).collect();
-    assert_eq!(by_name.len(), 5);
+    assert_eq!(by_name.len(), 6);
     assert!(
         c.users
             .iter()
@@ -440,9 +448,15 @@ fn demo_users_fit_together() {
             && r.role == PractitionerRoleKind::ReferralCoordinator
             && Some(&r.institution) == coordinator.institution.as_ref())));
 
+    let specialist = by_name["specialist"];
+    assert_eq!(specialist.institution, coordinator.institution);
+    assert!(c.records.iter().any(|r| matches!(r, Record::Role(r)
+        if Some(&r.practitioner) == specialist.practitioner.as_ref()
+            && r.specialty == Some(Specialty::Cardiology))));
+
     let empty = DemoCounty::generate(0, 1);
     assert!(residents(&empty).is_empty());
-    assert_eq!(empty.users.len(), 4, "no resident login without residents");
+    assert_eq!(empty.users.len(), 5, "no resident login without residents");
     assert!(empty.users.iter().all(|u| u.role != UserRole::Resident));
 }
 
@@ -497,4 +511,41 @@ fn one_county_medical_community_and_one_urban_medical_group() {
             assert_eq!(got, expected, "{kind} in {}", alliance.id);
         }
     }
+}
+
+#[test]
+fn every_primary_institution_has_a_medicines_list_and_hospitals_have_none() {
+    let c = county();
+    let lists: HashMap<String, &crate::medicines::EssentialMedicines> = c
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::MedicinesList(m) => Some((m.institution.to_string(), m)),
+            _ => None,
+        })
+        .collect();
+    let ticagrelor: crate::medicines::MedicineCode = "B01AC24".parse().unwrap();
+    let clopidogrel: crate::medicines::MedicineCode = "B01AC04".parse().unwrap();
+    for i in institutions(c).values() {
+        let list = lists.get(i.id.as_str());
+        assert_eq!(list.is_some(), i.level == Level::Primary, "{}", i.id);
+        if let Some(list) = list {
+            assert!(
+                !list.has(&ticagrelor),
+                "{} stocks a hospital medicine",
+                i.id
+            );
+            assert!(list.medicines.len() >= 11, "{}", i.id);
+        }
+    }
+    assert!(lists["zx-tc1"].has(&clopidogrel));
+    assert!(
+        !lists["zx-tc3"].has(&clopidogrel),
+        "the gap in the data file"
+    );
+    assert!(
+        !lists["zx-vc1-1"].has(&clopidogrel),
+        "village clinics stock less"
+    );
+    assert!(super::formulary().contains_key(&ticagrelor));
 }

@@ -53,6 +53,7 @@ fn new_referral(priority: Priority, setting: Setting) -> NewReferral {
         priority,
         condition: id("I20"),
         summary: "Exertional chest pain for three weeks; ECG attached.".into(),
+        attachments: Default::default(),
     }
 }
 

@@ -1,0 +1,205 @@
+//! E-consults: asking, answering and closing, and the link to the referral
+//! made on the advice.
+
+use super::*;
+use tiercare_core::ConsultId;
+use tiercare_core::consult::{Consult, ConsultError, ConsultOutcome, NewConsult};
+
+impl Referrals<'_> {
+    /// Opens a consult about a patient in the caller's care.
+    pub async fn ask(&self, new: NewConsult) -> Result<Versioned<Consult>, ApiError> {
+        let patient = new.patient.to_string();
+        let (consult, event) = match Consult::ask(new, self.actor, now()) {
+            Ok(done) => done,
+            Err(e) => return Err(self.consult_refused("create", None, &patient, e).await),
+        };
+        let record = Record::Consult(consult.clone());
+        self.registry()
+            .check_references(&record, &crate::registry::Pending::new())
+            .await?;
+        if !self.registry().cares_for(&patient).await? {
+            let err = ApiError::Forbidden(format!(
+                "you may ask about a patient in your care only; Patient/{patient} is not"
+            ));
+            return Err(self
+                .refuse(
+                    "create",
+                    "ServiceRequest",
+                    None,
+                    Some(&patient),
+                    (AuditOutcome::Denied, err),
+                )
+                .await);
+        }
+        let (version, updated_at) = self
+            .write(
+                vec![(record, Expect::New, vec![Event::Consult(event)])],
+                "create",
+                "consult asked",
+            )
+            .await?;
+        Ok(Versioned {
+            value: consult,
+            version,
+            updated_at,
+        })
+    }
+
+    /// Reads a consult (audited; its two sides, the patient, administrators).
+    pub async fn consult(&self, id: &str) -> Result<Versioned<Consult>, ApiError> {
+        let stored = self.read_record("ServiceRequest", id).await?;
+        match stored.record {
+            Record::Consult(value) => Ok(Versioned {
+                value,
+                version: stored.version,
+                updated_at: stored.updated_at,
+            }),
+            _ => Err(ApiError::NotFound(format!(
+                "ServiceRequest/{id} is not a consult"
+            ))),
+        }
+    }
+
+    async fn load_consult(&self, id: &str) -> Result<Versioned<Consult>, ApiError> {
+        match self.state.store.get("ServiceRequest", id).await? {
+            Some(Stored {
+                record: Record::Consult(value),
+                version,
+                updated_at,
+                ..
+            }) => Ok(Versioned {
+                value,
+                version,
+                updated_at,
+            }),
+            _ => Err(ApiError::NotFound(format!(
+                "ServiceRequest/{id} is not a consult"
+            ))),
+        }
+    }
+
+    /// Adds a message (a reply, or a follow-up question); answers the
+    /// consult and its message number.
+    pub async fn post_message(
+        &self,
+        id: &str,
+        text: String,
+    ) -> Result<(Versioned<Consult>, usize), ApiError> {
+        let done = self
+            .change_consult(id, None, |c, actor, now| c.post(text.clone(), actor, now))
+            .await?;
+        let n = done.value.messages.len();
+        Ok((done, n))
+    }
+
+    /// The asking doctor closes the consult (resolved or withdrawn).
+    pub async fn close_consult(
+        &self,
+        id: &str,
+        outcome: ConsultOutcome,
+        if_match: Option<u32>,
+    ) -> Result<Versioned<Consult>, ApiError> {
+        self.change_consult(id, if_match, |c, actor, now| c.close(outcome, actor, now))
+            .await
+    }
+
+    async fn change_consult(
+        &self,
+        id: &str,
+        if_match: Option<u32>,
+        change: impl Fn(
+            &mut Consult,
+            &Actor,
+            OffsetDateTime,
+        ) -> Result<tiercare_core::consult::ConsultEvent, ConsultError>,
+    ) -> Result<Versioned<Consult>, ApiError> {
+        let mut c = self.load_consult(id).await?;
+        check_version(id, c.version, if_match)?;
+        let patient = c.value.patient.to_string();
+        let event = match change(&mut c.value, self.actor, now()) {
+            Ok(e) => e,
+            Err(e) => return Err(self.consult_refused("update", Some(id), &patient, e).await),
+        };
+        let kind = event.kind();
+        match self
+            .write(
+                vec![(
+                    Record::Consult(c.value.clone()),
+                    Expect::Version(c.version),
+                    vec![Event::Consult(event)],
+                )],
+                "update",
+                kind,
+            )
+            .await
+        {
+            Ok((version, updated_at)) => {
+                c.version = version;
+                c.updated_at = updated_at;
+                Ok(c)
+            }
+            Err(StoreError::VersionConflict { .. }) => Err(ApiError::Conflict(format!(
+                "ServiceRequest/{id} was changed by someone else meanwhile; reload and try again"
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The consult a new referral is based on, closed as `referred`: the
+    /// write to add to the referral's transaction.
+    pub(super) async fn consult_referred(
+        &self,
+        referral: &Referral,
+        consult: &ConsultId,
+    ) -> Result<(Record, Expect, Vec<Event>), ApiError> {
+        let mut c = self.load_consult(consult.as_str()).await.map_err(|_| {
+            ApiError::rule(
+                "ServiceRequest.basedOn",
+                format!("ServiceRequest/{consult} is not a consult"),
+            )
+        })?;
+        if c.value.patient != referral.patient {
+            return Err(ApiError::rule(
+                "ServiceRequest.basedOn",
+                format!("ServiceRequest/{consult} is about another patient"),
+            ));
+        }
+        let patient = referral.patient.to_string();
+        let event = match c.value.referred(referral.id.clone(), self.actor, now()) {
+            Ok(e) => e,
+            Err(e) => {
+                return Err(self
+                    .consult_refused("update", Some(consult.as_str()), &patient, e)
+                    .await);
+            }
+        };
+        Ok((
+            Record::Consult(c.value),
+            Expect::Version(c.version),
+            vec![Event::Consult(event)],
+        ))
+    }
+
+    async fn consult_refused(
+        &self,
+        action: &str,
+        id: Option<&str>,
+        patient: &str,
+        e: ConsultError,
+    ) -> ApiError {
+        let (outcome, err) = match &e {
+            ConsultError::NotAllowed(_) | ConsultError::Role(_) => {
+                (AuditOutcome::Denied, ApiError::Forbidden(e.to_string()))
+            }
+            ConsultError::IllegalTransition { .. } => {
+                (AuditOutcome::Failed, ApiError::Conflict(e.to_string()))
+            }
+            ConsultError::Invalid { field, .. } => (
+                AuditOutcome::Failed,
+                ApiError::rule(format!("ServiceRequest.{field}"), e.to_string()),
+            ),
+        };
+        self.refuse(action, "ServiceRequest", id, Some(patient), (outcome, err))
+            .await
+    }
+}

@@ -1,0 +1,223 @@
+//! Results (`Observation`, `DiagnosticReport`) and who may see the records
+//! around a referral.
+//!
+//! A doctor records results for a patient in their care; the results then
+//! travel with the patient's referrals. Reading follows the same care
+//! relationships as the patient's record: the patient themself, the
+//! contracted team, and staff of both sides of an open referral, consult
+//! or care plan. Every read, search and write is audited.
+
+use super::*;
+use tiercare_core::clinical::{AttachedResult, ResultKind};
+
+impl Referrals<'_> {
+    /// Records a result for a patient in the caller's care.
+    pub async fn record_result(&self, record: Record) -> Result<Versioned<Record>, ApiError> {
+        let (patient, kind, test, checked) = match &record {
+            Record::Observation(o) => (
+                o.patient.clone(),
+                ResultKind::Observation,
+                o.test.to_string(),
+                o.check(now()),
+            ),
+            Record::DiagnosticReport(r) => (
+                r.patient.clone(),
+                ResultKind::DiagnosticReport,
+                r.test.to_string(),
+                r.check(now()),
+            ),
+            _ => return Err(ApiError::Internal("not a result".into())),
+        };
+        let rt = record.resource_type();
+        if !self.registry().cares_for(patient.as_str()).await? {
+            let err = ApiError::Forbidden(format!(
+                "you may record results only for a patient in your care; Patient/{patient} is not"
+            ));
+            return Err(self
+                .refuse(
+                    "create",
+                    rt,
+                    None,
+                    Some(patient.as_str()),
+                    (AuditOutcome::Denied, err),
+                )
+                .await);
+        }
+        if let Err(tiercare_core::clinical::ResultError::Invalid { field, message }) = checked {
+            return Err(ApiError::invalid(format!("{rt}.{field}"), message));
+        }
+        self.registry()
+            .check_references(&record, &crate::registry::Pending::new())
+            .await?;
+        let event = Event::ResultRecorded {
+            patient,
+            kind,
+            id: record.id().to_string(),
+            test,
+        };
+        let (version, updated_at) = self
+            .write(
+                vec![(record.clone(), Expect::New, vec![event])],
+                "create",
+                "",
+            )
+            .await?;
+        Ok(Versioned {
+            value: record,
+            version,
+            updated_at,
+        })
+    }
+
+    /// Whether the caller may see a patient-data record: administrators;
+    /// the patient; staff of an institution the record names as a party;
+    /// staff caring for the patient.
+    pub(crate) async fn may_see(&self, record: &Record) -> Result<bool, ApiError> {
+        let Some(patient) = record.patient() else {
+            return Ok(true);
+        };
+        let mine = |i: &tiercare_core::InstitutionId| self.actor.institution.as_ref() == Some(i);
+        Ok(match self.actor.role {
+            UserRole::Admin => true,
+            UserRole::Resident => self.actor.resident.as_ref() == Some(patient),
+            UserRole::Doctor | UserRole::Coordinator => {
+                let party = match record {
+                    Record::Consult(c) => mine(&c.from) || mine(&c.to),
+                    Record::CarePlan(p) => mine(&p.from) || mine(&p.to),
+                    Record::FollowUp(f) => mine(&f.owner),
+                    Record::Observation(o) => mine(&o.performer),
+                    Record::DiagnosticReport(r) => mine(&r.performer),
+                    _ => false,
+                };
+                party || self.registry().cares_for(patient.as_str()).await?
+            }
+            UserRole::Analyst => false,
+        })
+    }
+
+    /// Reads a patient-data record of a loop resource type, audited.
+    pub async fn read_record(&self, rt: &str, id: &str) -> Result<Stored, ApiError> {
+        let Some(stored) = self.state.store.get(rt, id).await? else {
+            return Err(ApiError::NotFound(format!("{rt}/{id} does not exist")));
+        };
+        let patient = stored.record.patient().map(|p| p.to_string());
+        if !self.may_see(&stored.record).await? {
+            let err = ApiError::Forbidden(format!(
+                "{rt}/{id} is seen only by the patient and those caring for them"
+            ));
+            return Err(self
+                .refuse(
+                    "read",
+                    rt,
+                    Some(id),
+                    patient.as_deref(),
+                    (AuditOutcome::Denied, err),
+                )
+                .await);
+        }
+        let entry = self.registry().audit_entry(
+            "read",
+            rt,
+            Some(id),
+            patient.as_deref(),
+            AuditOutcome::Success,
+            String::new(),
+        );
+        self.registry().audit(vec![entry]).await?;
+        Ok(stored)
+    }
+
+    /// Searches a patient's records of one type. Anyone but an
+    /// administrator names the patient (`patient=`), and must be allowed
+    /// to see them; each record found is audited.
+    pub async fn search_records(
+        &self,
+        query: Query,
+        patient: Option<&str>,
+    ) -> Result<(Vec<Stored>, u64), ApiError> {
+        let rt = query.resource_type.clone();
+        if self.actor.role != UserRole::Admin {
+            let Some(p) = patient else {
+                return Err(ApiError::invalid(
+                    "patient",
+                    format!("name the patient whose {rt} records you want (patient=Patient/id)"),
+                ));
+            };
+            let allowed = match self.actor.role {
+                UserRole::Resident => self.actor.resident.as_ref().map(|r| r.as_str()) == Some(p),
+                UserRole::Doctor | UserRole::Coordinator => self.registry().cares_for(p).await?,
+                _ => false,
+            };
+            if !allowed {
+                let err = ApiError::Forbidden(format!(
+                    "Patient/{p} is not in your care; their {rt} records are not yours to see"
+                ));
+                return Err(self
+                    .refuse("search", &rt, None, Some(p), (AuditOutcome::Denied, err))
+                    .await);
+            }
+        }
+        let (found, total) = self.state.store.search(&query).await?;
+        let mut entries: Vec<AuditEntry> = found
+            .iter()
+            .map(|s| {
+                self.registry().audit_entry(
+                    "search",
+                    &rt,
+                    Some(s.record.id()),
+                    s.record.patient().map(|p| p.as_str()),
+                    AuditOutcome::Success,
+                    String::new(),
+                )
+            })
+            .collect();
+        if entries.is_empty() {
+            entries.push(self.registry().audit_entry(
+                "search",
+                &rt,
+                None,
+                patient,
+                AuditOutcome::Success,
+                String::new(),
+            ));
+        }
+        self.registry().audit(entries).await?;
+        Ok((found, total))
+    }
+
+    /// The results a referral will carry, checked: each exists, is about
+    /// the same patient, and is fixed to the region's validity window.
+    pub async fn attach_results(
+        &self,
+        patient: &str,
+        refs: &[(ResultKind, String)],
+    ) -> Result<Vec<AttachedResult>, ApiError> {
+        let mut out = Vec::new();
+        for (kind, id) in refs {
+            let rt = kind.resource_type();
+            let found = self.state.store.get(rt, id).await?.map(|s| s.record);
+            let attached = match found {
+                Some(Record::Observation(o)) if o.patient.as_str() == patient => {
+                    AttachedResult::of_observation(&o, &self.state.policy)
+                }
+                Some(Record::DiagnosticReport(r)) if r.patient.as_str() == patient => {
+                    AttachedResult::of_report(&r, &self.state.policy)
+                }
+                Some(_) => {
+                    return Err(ApiError::rule(
+                        "ServiceRequest.supportingInfo",
+                        format!("{rt}/{id} is about another patient"),
+                    ));
+                }
+                None => {
+                    return Err(ApiError::rule(
+                        "ServiceRequest.supportingInfo",
+                        format!("{rt}/{id} does not exist"),
+                    ));
+                }
+            };
+            out.push(attached);
+        }
+        Ok(out)
+    }
+}

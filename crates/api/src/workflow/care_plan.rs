@@ -1,0 +1,365 @@
+//! Downward referral care plans (`CarePlan`) and their follow-ups (`Task`
+//! with code `follow-up`).
+
+use super::*;
+use crate::fhir::care_plan::SEARCH as PLAN_SEARCH;
+use crate::fhir::clinical::ATC;
+use tiercare_core::access::Actor;
+use tiercare_core::care_plan::{NewCarePlan, PlannedFollowUp, Target};
+use tiercare_core::clinical::MedicineUse;
+use tiercare_core::medicines::MedicineCode;
+
+/// `POST /CarePlan`: the hospital doctor's plan for a downward referral
+/// (`basedOn`). Follow-ups are activities of kind `Task` due by
+/// `scheduledPeriod.end`; medicines are activities of kind
+/// `MedicationRequest` with an ATC `productCodeableConcept`; targets are
+/// notes written `measure: goal`.
+pub async fn care_plan_create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = fhir::check_resource_type(
+        json_body(&headers, body, state.config.max_body_bytes)?,
+        "CarePlan",
+    )?;
+    let (referral, new) = parse_care_plan(&value)?;
+    let made = Referrals::new(&state, &actor)
+        .draw_up(&referral, new)
+        .await?;
+    let mut s = stored(Record::CarePlan(made.value), made.version, made.updated_at);
+    s.created = true;
+    Ok(resource_response(
+        &s,
+        StatusCode::CREATED,
+        &base_url(&state, &headers),
+    ))
+}
+
+fn parse_care_plan(value: &Value) -> Result<(String, NewCarePlan), ApiError> {
+    const KNOWN: [&str; 10] = [
+        "resourceType",
+        "status",
+        "intent",
+        "category",
+        "subject",
+        "basedOn",
+        "description",
+        "activity",
+        "note",
+        "author",
+    ];
+    if let Value::Object(map) = value
+        && let Some(k) = map.keys().find(|k| !KNOWN.contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid(
+            format!("CarePlan.{k}"),
+            format!("CarePlan.{k} is not supported and would be lost"),
+        ));
+    }
+    let referral = fhir::required_reference(
+        value,
+        "/basedOn/0",
+        "CarePlan.basedOn",
+        &["ServiceRequest"],
+        "the downward referral (a ServiceRequest)",
+    )?;
+    let mut medicines = Vec::new();
+    let mut follow_ups = Vec::new();
+    for (i, a) in value
+        .get("activity")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let field = format!("CarePlan.activity[{i}]");
+        let detail = a
+            .get("detail")
+            .ok_or_else(|| ApiError::invalid(&field, "each activity needs a detail"))?;
+        match detail.get("kind").and_then(Value::as_str) {
+            Some("MedicationRequest") => {
+                let coding = detail
+                    .pointer("/productCodeableConcept/coding")
+                    .and_then(Value::as_array)
+                    .and_then(|c| {
+                        c.iter()
+                            .find(|c| c.get("system").and_then(Value::as_str) == Some(ATC))
+                    })
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            format!("{field}.detail.productCodeableConcept"),
+                            format!("a coding from {ATC} is required"),
+                        )
+                    })?;
+                let code = coding
+                    .get("code")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let medicine = MedicineCode::new(code).map_err(|e| {
+                    ApiError::invalid(
+                        format!("{field}.detail.productCodeableConcept"),
+                        e.to_string(),
+                    )
+                })?;
+                let name = detail
+                    .pointer("/productCodeableConcept/text")
+                    .or_else(|| coding.get("display"))
+                    .and_then(Value::as_str)
+                    .unwrap_or(code)
+                    .to_string();
+                medicines.push(MedicineUse {
+                    medicine,
+                    name,
+                    dosage: text_at(detail, "/description"),
+                });
+            }
+            Some("Task") => {
+                let due = detail
+                    .pointer("/scheduledPeriod/end")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            format!("{field}.detail.scheduledPeriod.end"),
+                            "a follow-up needs the date it is due",
+                        )
+                    })?;
+                let due = fhir::parse_date(
+                    due.get(..10).unwrap_or(due),
+                    &format!("{field}.detail.scheduledPeriod.end"),
+                )?;
+                follow_ups.push(PlannedFollowUp {
+                    due,
+                    description: text_at(detail, "/description"),
+                });
+            }
+            other => {
+                return Err(ApiError::invalid(
+                    format!("{field}.detail.kind"),
+                    format!(
+                        "use Task (a follow-up) or MedicationRequest (a medicine), not {}",
+                        other.unwrap_or("nothing")
+                    ),
+                ));
+            }
+        }
+    }
+    let mut targets = Vec::new();
+    for (i, n) in value
+        .get("note")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let text = n.get("text").and_then(Value::as_str).unwrap_or_default();
+        let text = text.strip_prefix("Target: ").unwrap_or(text);
+        let (measure, goal) = text.split_once(": ").ok_or_else(|| {
+            ApiError::invalid(
+                format!("CarePlan.note[{i}]"),
+                "write a target as `measure: goal`, e.g. `blood pressure: below 140/90 mmHg`",
+            )
+        })?;
+        targets.push(Target {
+            measure: measure.trim().to_string(),
+            goal: goal.trim().to_string(),
+        });
+    }
+    Ok((
+        referral,
+        NewCarePlan {
+            description: text_at(value, "/description"),
+            targets,
+            medicines,
+            follow_ups,
+        },
+    ))
+}
+
+fn text_at(v: &Value, pointer: &str) -> String {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `GET /CarePlan/{id}`.
+pub async fn care_plan_read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    super::results::record_read(&state, &actor, "CarePlan", &id, &headers).await
+}
+
+/// `GET /CarePlan?patient=...`.
+pub async fn care_plan_search(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    super::results::records_search(&state, &actor, "CarePlan", PLAN_SEARCH, raw, &headers).await
+}
+
+/// `POST /CarePlan/{id}/$decide`: the patient's decision (`decision`
+/// accepted or refused, with an optional `reason`), by the patient or by
+/// staff of either institution.
+pub async fn care_plan_operation(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, operation)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    if operation != "$decide" {
+        return Err(ApiError::NotFound(format!(
+            "CarePlan/{id}/{operation} is not an operation; use $decide"
+        )));
+    }
+    let version = if_match(&headers)?;
+    let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
+    inputs.only(&["decision", "reason"])?;
+    let accepted = match inputs.required("decision")?.as_str() {
+        "accepted" => true,
+        "refused" => false,
+        other => {
+            return Err(ApiError::invalid(
+                "decision",
+                format!("use accepted or refused, not {other:?}"),
+            ));
+        }
+    };
+    let reason = inputs.get("reason").unwrap_or_default();
+    let done = Referrals::new(&state, &actor)
+        .decide(&id, accepted, reason, version)
+        .await?;
+    let s = stored(Record::CarePlan(done.value), done.version, done.updated_at);
+    Ok(resource_response(
+        &s,
+        StatusCode::OK,
+        &base_url(&state, &headers),
+    ))
+}
+
+/// Whether a stored `Task` id is a follow-up (rather than a referral's
+/// workflow, which is stored as its ServiceRequest).
+pub(super) async fn follow_up_exists(state: &AppState, id: &str) -> Result<bool, ApiError> {
+    Ok(state.store.get("Task", id).await?.is_some())
+}
+
+/// `GET /Task?code=follow-up&owner=...`: the follow-ups an institution
+/// owes. Staff see their own institution's; residents their own.
+pub(super) async fn follow_up_search(
+    state: &AppState,
+    actor: &Actor,
+    pairs: &[(String, String)],
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    use tiercare_core::access::UserRole;
+    let mut q = query_for("Task", FOLLOW_UP_SEARCH, pairs)?;
+    q.filters.retain(|f| f.param != "code");
+    for f in &mut q.filters {
+        if f.param == "status" {
+            f.param = "task-status".into();
+        }
+    }
+    let (param, value) = match (actor.role, &actor.institution, &actor.resident) {
+        (UserRole::Admin, ..) => (None, String::new()),
+        (UserRole::Doctor | UserRole::Coordinator, Some(i), _) => {
+            (Some("owner"), format!("Organization/{i}"))
+        }
+        (UserRole::Resident, _, Some(r)) => (Some("patient"), format!("Patient/{r}")),
+        _ => {
+            return Err(ApiError::Forbidden(
+                "this account may not see follow-ups".into(),
+            ));
+        }
+    };
+    if let Some(param) = param {
+        q.filters.push(Filter {
+            param: param.into(),
+            values: vec![value],
+            matching: Match::Exact,
+        });
+    }
+    let (found, total) = state.store.search(&q).await?;
+    let entries = found
+        .iter()
+        .map(|s| {
+            crate::registry::Registry::new(state, actor).audit_entry(
+                "search",
+                "Task",
+                Some(s.record.id()),
+                s.record.patient().map(|p| p.as_str()),
+                tiercare_store::AuditOutcome::Success,
+                String::new(),
+            )
+        })
+        .collect();
+    crate::registry::Registry::new(state, actor)
+        .audit(entries)
+        .await?;
+    Ok(stored_searchset(
+        state, headers, "Task", pairs, &q, &found, total,
+    ))
+}
+
+/// Search parameters of follow-up `Task`s.
+pub const FOLLOW_UP_SEARCH: &[fhir::SearchParam] = &[
+    fhir::SearchParam {
+        name: "code",
+        kind: fhir::ParamKind::Token,
+        doc: "follow-up (required to search follow-ups rather than referral tasks)",
+    },
+    fhir::SearchParam {
+        name: "owner",
+        kind: fhir::ParamKind::Reference("Organization"),
+        doc: "The primary institution that owes the follow-up",
+    },
+    fhir::SearchParam {
+        name: "patient",
+        kind: fhir::ParamKind::Reference("Patient"),
+        doc: "The patient",
+    },
+    fhir::SearchParam {
+        name: "focus",
+        kind: fhir::ParamKind::Reference("CarePlan"),
+        doc: "The care plan",
+    },
+    fhir::SearchParam {
+        name: "status",
+        kind: fhir::ParamKind::Token,
+        doc: "requested (due), completed, cancelled",
+    },
+];
+
+/// `POST /Task/{id}/$complete` on a follow-up: a doctor of the owning
+/// institution records it done, with an optional `note`.
+pub async fn task_operation(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, operation)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    if operation != "$complete" || !follow_up_exists(&state, &id).await? {
+        return Err(ApiError::NotFound(format!(
+            "Task/{id}/{operation} is not an operation: follow-ups take $complete; a referral's Task changes through its ServiceRequest's operations"
+        )));
+    }
+    let version = if_match(&headers)?;
+    let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
+    inputs.only(&["note"])?;
+    let done = Referrals::new(&state, &actor)
+        .complete_follow_up(&id, inputs.get("note").unwrap_or_default(), version)
+        .await?;
+    let s = stored(Record::FollowUp(done.value), done.version, done.updated_at);
+    Ok(resource_response(
+        &s,
+        StatusCode::OK,
+        &base_url(&state, &headers),
+    ))
+}

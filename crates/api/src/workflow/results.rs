@@ -1,0 +1,341 @@
+//! `Observation` and `DiagnosticReport` (results that travel with a
+//! referral) and `List` (an institution's essential medicines).
+
+use super::*;
+use crate::fhir::clinical::{LIST_SEARCH, RESULT_SEARCH, parse_instant, parse_test, parse_value};
+use crate::registry::new_id;
+use tiercare_core::access::{Actor, UserRole};
+use tiercare_core::clinical::{DiagnosticReport, Observation};
+
+/// `POST /Observation`: a doctor records a result for a patient in their
+/// care; their institution is the performer.
+pub async fn observation_create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = fhir::check_resource_type(
+        json_body(&headers, body, state.config.max_body_bytes)?,
+        "Observation",
+    )?;
+    let common = parse_result(&value, "Observation", &actor)?;
+    let o = Observation {
+        id: fhir::typed_id(&new_id(), "Observation.id")?,
+        patient: common.patient,
+        test: common.test,
+        name: common.name,
+        value: parse_value(&value)?,
+        effective: common.effective,
+        performer: common.performer,
+        recorded_by: common.recorded_by,
+    };
+    created(&state, &actor, &headers, Record::Observation(o)).await
+}
+
+/// `POST /DiagnosticReport`: an examination report, optionally grouping
+/// the caller's earlier `Observation`s of the same patient.
+pub async fn report_create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = fhir::check_resource_type(
+        json_body(&headers, body, state.config.max_body_bytes)?,
+        "DiagnosticReport",
+    )?;
+    let common = parse_result(&value, "DiagnosticReport", &actor)?;
+    let mut results = Vec::new();
+    for r in value
+        .get("result")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let r: fhir::datatypes::Reference = serde_json::from_value(r.clone())
+            .map_err(|e| ApiError::invalid("DiagnosticReport.result", e.to_string()))?;
+        let (_, id) = reference_id(&r, &["Observation"], "DiagnosticReport.result")?;
+        match state.store.get("Observation", &id).await? {
+            Some(Stored {
+                record: Record::Observation(o),
+                ..
+            }) if o.patient == common.patient => {}
+            _ => {
+                return Err(ApiError::rule(
+                    "DiagnosticReport.result",
+                    format!("Observation/{id} is not a result of this patient"),
+                ));
+            }
+        }
+        results.push(fhir::typed_id(&id, "DiagnosticReport.result")?);
+    }
+    let d = DiagnosticReport {
+        id: fhir::typed_id(&new_id(), "DiagnosticReport.id")?,
+        patient: common.patient,
+        test: common.test,
+        name: common.name,
+        conclusion: value
+            .get("conclusion")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        effective: common.effective,
+        performer: common.performer,
+        results,
+        recorded_by: common.recorded_by,
+    };
+    created(&state, &actor, &headers, Record::DiagnosticReport(d)).await
+}
+
+async fn created(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    record: Record,
+) -> Result<Response, ApiError> {
+    let made = Referrals::new(state, actor).record_result(record).await?;
+    let mut s = stored(made.value, made.version, made.updated_at);
+    s.created = true;
+    Ok(resource_response(
+        &s,
+        StatusCode::CREATED,
+        &base_url(state, headers),
+    ))
+}
+
+/// What an `Observation` and a `DiagnosticReport` share.
+struct ResultFields {
+    patient: tiercare_core::ResidentId,
+    test: tiercare_core::clinical::TestCode,
+    name: String,
+    effective: OffsetDateTime,
+    performer: tiercare_core::InstitutionId,
+    recorded_by: tiercare_core::PractitionerId,
+}
+
+fn parse_result(value: &Value, rt: &str, actor: &Actor) -> Result<ResultFields, ApiError> {
+    let known: &[&str] = if rt == "Observation" {
+        &[
+            "resourceType",
+            "status",
+            "category",
+            "code",
+            "subject",
+            "effectiveDateTime",
+            "performer",
+            "valueQuantity",
+            "valueString",
+        ]
+    } else {
+        &[
+            "resourceType",
+            "status",
+            "category",
+            "code",
+            "subject",
+            "effectiveDateTime",
+            "performer",
+            "conclusion",
+            "result",
+        ]
+    };
+    if let Some(Value::Object(map)) = Some(value)
+        && let Some(k) = map.keys().find(|k| !known.contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid(
+            format!("{rt}.{k}"),
+            format!("{rt}.{k} is not supported and would be lost"),
+        ));
+    }
+    match value.get("status").and_then(Value::as_str) {
+        None | Some("final") => {}
+        Some(s) => {
+            return Err(ApiError::invalid(
+                format!("{rt}.status"),
+                format!("results are recorded final, not {s}"),
+            ));
+        }
+    }
+    let patient = fhir::required_reference(
+        value,
+        "/subject",
+        &format!("{rt}.subject"),
+        &["Patient"],
+        "the patient",
+    )?;
+    let effective = value
+        .get("effectiveDateTime")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                format!("{rt}.effectiveDateTime"),
+                "when the test was made is required (recognition counts from it)",
+            )
+        })?;
+    let (test, name) = parse_test(value, rt)?;
+    let effective = parse_instant(effective, &format!("{rt}.effectiveDateTime"))?;
+    let (UserRole::Doctor, Some(recorded_by), Some(performer)) = (
+        actor.role,
+        actor.practitioner.clone(),
+        actor.institution.clone(),
+    ) else {
+        return Err(ApiError::Forbidden(format!(
+            "a {rt} is recorded by a doctor, for their institution"
+        )));
+    };
+    check_performer(value, rt, &performer, &recorded_by)?;
+    Ok(ResultFields {
+        patient: fhir::typed_id(&patient, &format!("{rt}.subject"))?,
+        test,
+        name,
+        effective,
+        performer,
+        recorded_by,
+    })
+}
+
+/// The performer a client sends back must be the caller's institution
+/// and the caller: the server sets them.
+fn check_performer(
+    value: &Value,
+    rt: &str,
+    performer: &tiercare_core::InstitutionId,
+    recorded_by: &tiercare_core::PractitionerId,
+) -> Result<(), ApiError> {
+    for p in value
+        .get("performer")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let r = p.pointer("/reference").and_then(Value::as_str);
+        let mine = [
+            format!("Organization/{performer}"),
+            format!("Practitioner/{recorded_by}"),
+        ];
+        if !r.is_some_and(|r| mine.iter().any(|m| m == r)) {
+            return Err(ApiError::invalid(
+                format!("{rt}.performer"),
+                "the performer is your institution and yourself",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `GET /Observation/{id}`.
+pub async fn observation_read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    record_read(&state, &actor, "Observation", &id, &headers).await
+}
+
+/// `GET /DiagnosticReport/{id}`.
+pub async fn report_read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    record_read(&state, &actor, "DiagnosticReport", &id, &headers).await
+}
+
+/// Reads a patient-data record of the loop, audited.
+pub(super) async fn record_read(
+    state: &AppState,
+    actor: &Actor,
+    rt: &str,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let s = Referrals::new(state, actor).read_record(rt, id).await?;
+    Ok(resource_response(
+        &s,
+        StatusCode::OK,
+        &base_url(state, headers),
+    ))
+}
+
+/// `GET /Observation?patient=...`.
+pub async fn observation_search(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    records_search(&state, &actor, "Observation", RESULT_SEARCH, raw, &headers).await
+}
+
+/// `GET /DiagnosticReport?patient=...`.
+pub async fn report_search(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    records_search(
+        &state,
+        &actor,
+        "DiagnosticReport",
+        RESULT_SEARCH,
+        raw,
+        &headers,
+    )
+    .await
+}
+
+/// Searches one patient's records of a type (administrators: anyone's).
+pub(super) async fn records_search(
+    state: &AppState,
+    actor: &Actor,
+    rt: &str,
+    params: &[fhir::SearchParam],
+    raw: Option<String>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(raw.as_deref());
+    let q = query_for(rt, params, &pairs)?;
+    let patient = patient_param(&pairs);
+    let (found, total) = Referrals::new(state, actor)
+        .search_records(q.clone(), patient.as_deref())
+        .await?;
+    Ok(stored_searchset(
+        state, headers, rt, &pairs, &q, &found, total,
+    ))
+}
+
+/// `GET /List/{id}`: an essential-medicines list (not patient data).
+pub async fn list_read(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    match state.store.get("List", &id).await? {
+        Some(s) => Ok(resource_response(
+            &s,
+            StatusCode::OK,
+            &base_url(&state, &headers),
+        )),
+        None => Err(ApiError::NotFound(format!("List/{id} does not exist"))),
+    }
+}
+
+/// `GET /List?institution=...`.
+pub async fn list_search(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(raw.as_deref());
+    let q = query_for("List", LIST_SEARCH, &pairs)?;
+    let (found, total) = state.store.search(&q).await?;
+    Ok(stored_searchset(
+        &state, &headers, "List", &pairs, &q, &found, total,
+    ))
+}
