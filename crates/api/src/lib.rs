@@ -137,8 +137,6 @@ pub fn router(state: AppState) -> Router {
             get(workflow::report_search).post(workflow::report_create),
         )
         .route("/DiagnosticReport/{id}", get(workflow::report_read))
-        .route("/List", get(workflow::list_search))
-        .route("/List/{id}", get(workflow::list_read))
         .route(
             "/Communication",
             get(workflow::communication_search).post(workflow::communication_create),

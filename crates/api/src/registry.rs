@@ -574,6 +574,23 @@ impl<'a> Registry<'a> {
                     pending,
                 )
                 .await?;
+                // One list per institution: it is what care plans are
+                // checked against.
+                let others = self
+                    .state
+                    .store
+                    .ids_where(
+                        "List",
+                        "institution",
+                        &format!("Organization/{}", m.institution),
+                    )
+                    .await?;
+                if let Some(other) = others.iter().find(|o| o.as_str() != m.id.as_str()) {
+                    return Err(ApiError::Conflict(format!(
+                        "Organization/{} already has its essential-medicines list, List/{other}; update that one",
+                        m.institution
+                    )));
+                }
             }
             Record::Consult(c) => {
                 self.patient_exists(c.patient.as_str(), "ServiceRequest.subject", pending)

@@ -109,12 +109,6 @@ pub fn statement(base_url: &str) -> Value {
         "operation": [operation("decide", "decision accepted or refused, reason: by the patient, or by staff of either institution")],
     }));
     resources.push(json!({
-        "type": "List",
-        "interaction": [{"code": "read"}, {"code": "search-type"}],
-        "searchParam": params(super::clinical::LIST_SEARCH),
-        "documentation": "Essential-medicines lists, one per primary institution (List/eml-{institution}), entries by ATC code: what the institution's pharmacy can dispense. Loaded with the care network.",
-    }));
-    resources.push(json!({
         "type": "Slot",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": params(super::visit::SLOT_SEARCH),

@@ -164,6 +164,79 @@ pub const LIST_SEARCH: &[SearchParam] = &[
     },
 ];
 
+/// An essential-medicines `List` as sent: the `institution` extension and
+/// one entry per medicine, identified by its ATC code.
+pub fn parse_medicines(value: Value, id: &str) -> Result<tiercare_core::Record, ApiError> {
+    use tiercare_core::medicines::MedicineCode;
+    let known = [
+        "resourceType",
+        "id",
+        "meta",
+        "extension",
+        "status",
+        "mode",
+        "title",
+        "code",
+        "entry",
+    ];
+    if let Value::Object(map) = &value
+        && let Some(k) = map.keys().find(|k| !known.contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid(
+            format!("List.{k}"),
+            format!("List.{k} is not supported"),
+        ));
+    }
+    let institution = value
+        .get("extension")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|e| e.get("url").and_then(Value::as_str) == Some(&extension_url("institution")))
+        .and_then(|e| e.pointer("/valueReference/reference"))
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("Organization/"))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "List.extension:institution",
+                "the institution whose list it is (an Organization reference) is required",
+            )
+        })?;
+    let mut medicines = std::collections::BTreeMap::new();
+    for (i, e) in value
+        .get("entry")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let field = format!("List.entry[{i}].item.identifier");
+        if e.pointer("/item/identifier/system").and_then(Value::as_str) != Some(ATC) {
+            return Err(ApiError::invalid(
+                field,
+                format!("each medicine is identified in {ATC}"),
+            ));
+        }
+        let code = e
+            .pointer("/item/identifier/value")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let code =
+            MedicineCode::new(code).map_err(|err| ApiError::invalid(&field, err.to_string()))?;
+        let name = e
+            .pointer("/item/display")
+            .and_then(Value::as_str)
+            .unwrap_or(code.as_str())
+            .to_string();
+        medicines.insert(code, name);
+    }
+    Ok(tiercare_core::Record::MedicinesList(EssentialMedicines {
+        id: super::typed_id(id, "List.id")?,
+        institution: super::typed_id(institution, "List.extension:institution")?,
+        medicines,
+    }))
+}
+
 /// Reads a FHIR `dateTime` with a time zone (a date alone is taken as
 /// midnight UTC).
 pub fn parse_instant(text: &str, field: &str) -> Result<OffsetDateTime, ApiError> {

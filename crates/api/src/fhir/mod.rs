@@ -61,10 +61,12 @@ pub enum RegistryType {
     PractitionerRole,
     CareTeam,
     Patient,
+    /// An institution's essential-medicines list.
+    List,
 }
 
 impl RegistryType {
-    pub const ALL: [RegistryType; 7] = [
+    pub const ALL: [RegistryType; 8] = [
         RegistryType::Organization,
         RegistryType::OrganizationAffiliation,
         RegistryType::Location,
@@ -72,6 +74,7 @@ impl RegistryType {
         RegistryType::PractitionerRole,
         RegistryType::CareTeam,
         RegistryType::Patient,
+        RegistryType::List,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +86,7 @@ impl RegistryType {
             RegistryType::PractitionerRole => "PractitionerRole",
             RegistryType::CareTeam => "CareTeam",
             RegistryType::Patient => "Patient",
+            RegistryType::List => "List",
         }
     }
 
@@ -106,6 +110,7 @@ impl RegistryType {
             RegistryType::PractitionerRole => practitioner::parse_role(value, id),
             RegistryType::CareTeam => care_team::parse(value, id, region),
             RegistryType::Patient => patient::parse(value, id, region),
+            RegistryType::List => clinical::parse_medicines(value, id),
         }?;
         keeps(self.name(), &sent, &record)?;
         Ok(record)
@@ -121,6 +126,7 @@ impl RegistryType {
             RegistryType::PractitionerRole => practitioner::ROLE_SEARCH,
             RegistryType::CareTeam => care_team::SEARCH,
             RegistryType::Patient => patient::SEARCH,
+            RegistryType::List => clinical::LIST_SEARCH,
         }
     }
 }

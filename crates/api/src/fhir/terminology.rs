@@ -6,7 +6,9 @@ use crate::error::ApiError;
 use serde_json::{Value, json};
 use tiercare_core::access::UserRole;
 use tiercare_core::catalogue::{Case, Catalogue, IcdCode, Severity, Triage, Urgency};
+use tiercare_core::consult::{ConsultMode, ConsultOutcome};
 use tiercare_core::network::{AllianceKind, Closeness, InstitutionKind, PractitionerRoleKind};
+use tiercare_core::referral::{DeclineReason, Direction, Setting};
 use tiercare_core::resident::KeyGroup;
 use tiercare_core::{Level, Specialty};
 
@@ -90,6 +92,97 @@ pub fn code_systems() -> Vec<Value> {
         ),
         simple("key-group", "Key population group", concepts!(KeyGroup)),
         simple("user-role", "Platform user role", concepts!(UserRole)),
+        simple(
+            "referral-direction",
+            "Referral direction",
+            concepts!(Direction),
+        ),
+        simple("referral-setting", "Referral setting", concepts!(Setting)),
+        simple(
+            "referral-state",
+            "Step of the referral loop",
+            vec![
+                ("requested", "Requested, awaiting triage"),
+                ("accepted", "Accepted, awaiting a slot or bed"),
+                ("booked", "Booked"),
+                ("arrived", "Arrived"),
+                ("no-show", "Did not come"),
+                ("completed", "Visit or stay completed"),
+                ("closed", "Loop closed"),
+                ("declined", "Declined"),
+                ("returned", "Returned with advice"),
+                ("cancelled", "Cancelled"),
+            ],
+        ),
+        simple(
+            "decline-reason",
+            "Why a referral is declined",
+            concepts!(DeclineReason),
+        ),
+        simple(
+            "result-recognition",
+            "Whether another institution recognises a result",
+            vec![
+                ("recognised", "Recent enough: recognised, not repeated"),
+                ("expired", "Too old: the test is repeated"),
+            ],
+        ),
+        simple(
+            "consult-state",
+            "Step of an e-consult",
+            vec![
+                ("open", "Asked, not yet answered"),
+                ("answered", "Answered"),
+                ("closed", "Closed"),
+            ],
+        ),
+        simple(
+            "consult-mode",
+            "How advice is given",
+            concepts!(ConsultMode),
+        ),
+        simple(
+            "consult-outcome",
+            "How an e-consult ended",
+            concepts!(ConsultOutcome),
+        ),
+        simple(
+            "consult-message",
+            "Kind of e-consult message",
+            vec![
+                ("question", "The question"),
+                ("answer", "A reply from the specialist's side"),
+                ("follow-up", "A further question from the asking doctor"),
+            ],
+        ),
+        simple(
+            "list-kind",
+            "Kind of list",
+            vec![("essential-medicines", "Essential medicines list")],
+        ),
+        simple(
+            "medicine-gap",
+            "Why a prescribed medicine needs attention",
+            vec![(
+                "not-on-essential-list",
+                "Not on the receiving institution's essential-medicines list",
+            )],
+        ),
+        simple(
+            "care-plan-kind",
+            "Kind of care plan",
+            vec![("downward-referral", "Downward referral care plan")],
+        ),
+        simple(
+            "task-kind",
+            "Kind of task",
+            vec![("follow-up", "Follow-up after downward referral")],
+        ),
+        simple(
+            "follow-up-state",
+            "Step of a follow-up",
+            vec![("due", "Due"), ("done", "Done"), ("cancelled", "Cancelled")],
+        ),
         conditions_code_system(),
     ]
 }

@@ -2,7 +2,6 @@
 
 use super::*;
 use tiercare_core::care_plan::{CarePlan, CarePlanError, FollowUp, NewCarePlan};
-use tiercare_core::medicines::EssentialMedicines;
 
 impl Referrals<'_> {
     /// Draws up the care plan of a downward referral, checks its medicines
@@ -19,15 +18,25 @@ impl Referrals<'_> {
                 format!("ServiceRequest/{referral} is not a referral"),
             )
         })?;
-        let list = EssentialMedicines::id_for(&r.value.to)
-            .map(|id| id.to_string())
-            .unwrap_or_default();
-        let list = match self.state.store.get("List", &list).await? {
-            Some(Stored {
-                record: Record::MedicinesList(l),
-                ..
-            }) => Some(l),
-            _ => None,
+        // The receiver's list (one per institution; none: nothing stocked).
+        let lists = self
+            .state
+            .store
+            .ids_where(
+                "List",
+                "institution",
+                &format!("Organization/{}", r.value.to),
+            )
+            .await?;
+        let list = match lists.first() {
+            Some(id) => match self.state.store.get("List", id).await? {
+                Some(Stored {
+                    record: Record::MedicinesList(l),
+                    ..
+                }) => Some(l),
+                _ => None,
+            },
+            None => None,
         };
         let patient = r.value.patient.to_string();
         let (plan, follow_ups, event) =

@@ -1,8 +1,8 @@
 //! `Observation` and `DiagnosticReport` (results that travel with a
-//! referral) and `List` (an institution's essential medicines).
+//! referral).
 
 use super::*;
-use crate::fhir::clinical::{LIST_SEARCH, RESULT_SEARCH, parse_instant, parse_test, parse_value};
+use crate::fhir::clinical::{RESULT_SEARCH, parse_instant, parse_test, parse_value};
 use crate::registry::new_id;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::clinical::{DiagnosticReport, Observation};
@@ -305,37 +305,5 @@ pub(super) async fn records_search(
         .await?;
     Ok(stored_searchset(
         state, headers, rt, &pairs, &q, &found, total,
-    ))
-}
-
-/// `GET /List/{id}`: an essential-medicines list (not patient data).
-pub async fn list_read(
-    State(state): State<AppState>,
-    Caller(_actor): Caller,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    match state.store.get("List", &id).await? {
-        Some(s) => Ok(resource_response(
-            &s,
-            StatusCode::OK,
-            &base_url(&state, &headers),
-        )),
-        None => Err(ApiError::NotFound(format!("List/{id} does not exist"))),
-    }
-}
-
-/// `GET /List?institution=...`.
-pub async fn list_search(
-    State(state): State<AppState>,
-    Caller(_actor): Caller,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
-    let q = query_for("List", LIST_SEARCH, &pairs)?;
-    let (found, total) = state.store.search(&q).await?;
-    Ok(stored_searchset(
-        &state, &headers, "List", &pairs, &q, &found, total,
     ))
 }

@@ -998,3 +998,45 @@ async fn bad_loop_input_is_named_and_changes_nothing() {
         .len();
     assert_eq!(after, before + 1, "refused requests wrote events");
 }
+
+#[tokio::test]
+async fn each_institution_keeps_one_medicines_list_that_care_plans_use() {
+    let app = spawn_app().await;
+    let path = format!("/List/eml-{CENTRE}");
+    let read = app.get("doctor", &path).await;
+    read.expect(200);
+    let tag = read.header("etag").unwrap();
+    let mut list = read.json();
+    let ticagrelor = json!({"item": {"identifier": {"system": "http://www.whocc.no/atc", "value": "B01AC24"},
+                                     "display": "ticagrelor"}});
+    list["entry"].as_array_mut().unwrap().push(ticagrelor);
+    // Only administrators keep the lists.
+    assert_outcome(
+        &app.put("doctor", &path, &list, Some(&tag)).await,
+        403,
+        "administrators",
+    );
+    let mut bad = list.clone();
+    bad["entry"][0]["item"]["identifier"]["value"] = json!("aspirin");
+    assert_outcome(&app.put("admin", &path, &bad, Some(&tag)).await, 400, "ATC");
+    // A second list for the same institution would make the check ambiguous.
+    let mut second = list.clone();
+    second.as_object_mut().unwrap().remove("id");
+    second.as_object_mut().unwrap().remove("meta");
+    assert_outcome(
+        &app.put("admin", "/List/another", &second, None).await,
+        409,
+        "already",
+    );
+    let updated = app.put("admin", &path, &list, Some(&tag)).await;
+    updated.expect(200);
+
+    // Now the centre stocks ticagrelor: a plan prescribing it is not flagged.
+    let down = referred_down(&app).await;
+    let mut plan = simple_plan(&down);
+    plan["activity"][1]["detail"]["productCodeableConcept"]["coding"][0]["code"] = json!("B01AC24");
+    let made = app.post("specialist", "/CarePlan", &plan).await;
+    made.expect(201);
+    let flag = &made.json()["activity"][1]["detail"]["extension"][0];
+    assert_eq!(flag["valueBoolean"], true, "{}", made.body);
+}

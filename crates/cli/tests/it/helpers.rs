@@ -365,7 +365,7 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// The registry's resource types, each backed by stored records.
-pub const REGISTRY_TYPES: [&str; 7] = [
+pub const REGISTRY_TYPES: [&str; 8] = [
     "Organization",
     "OrganizationAffiliation",
     "Location",
@@ -373,6 +373,7 @@ pub const REGISTRY_TYPES: [&str; 7] = [
     "PractitionerRole",
     "CareTeam",
     "Patient",
+    "List",
 ];
 
 /// Sends raw bytes to a FHIR path as a demo user, with the given

@@ -578,7 +578,12 @@ fn the_validator_refuses_invalid_resources() {
 #[tokio::test]
 async fn every_tiercare_coding_is_defined_by_its_code_system() {
     let app = spawn_app().await;
-    let collected = collect(&app).await;
+    let mut collected = collect(&app).await;
+    // And every resource of the referral loop: referrals, consults and
+    // their messages, results, care plans and follow-up tasks.
+    for v in crate::closed_loop::walk(&app).await.seen {
+        collected.0.push((format!("loop {}", v["resourceType"]), v));
+    }
     let mut defined: HashMap<String, HashMap<String, String>> = HashMap::new();
     for cs in entries(&app.get("admin", "/CodeSystem").await.json()) {
         let concepts = cs["concept"]
