@@ -16,6 +16,7 @@ pub mod ops;
 pub mod referrals;
 pub mod registry;
 pub mod routes;
+pub mod subscriptions;
 pub mod transaction;
 pub mod workflow;
 
@@ -42,6 +43,8 @@ pub struct ApiConfig {
     pub token_ttl_seconds: i64,
     /// Longest a request may run before it is answered with 408.
     pub request_timeout: Duration,
+    /// Timeouts and retries of Subscription notifications.
+    pub delivery: subscriptions::DeliveryConfig,
 }
 
 impl Default for ApiConfig {
@@ -51,6 +54,7 @@ impl Default for ApiConfig {
             max_body_bytes: 16 * 1024 * 1024,
             token_ttl_seconds: 8 * 3600,
             request_timeout: Duration::from_secs(60),
+            delivery: subscriptions::DeliveryConfig::default(),
         }
     }
 }
@@ -69,6 +73,9 @@ pub struct AppState {
     /// A hash checked against when a username is unknown, so a failed
     /// login takes as long either way.
     pub dummy_hash: Arc<str>,
+    /// Signalled after every change made through the API, to wake the
+    /// Subscription delivery worker.
+    pub changes: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -88,6 +95,7 @@ impl AppState {
             policy: Arc::new(Policy::demo()),
             metrics: ops::prometheus(),
             dummy_hash: auth::hash_password("not a real password")?.into(),
+            changes: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -162,6 +170,16 @@ pub fn router(state: AppState) -> Router {
         .route("/Appointment/{id}", get(workflow::appointment_read))
         .route("/Encounter", get(workflow::encounter_search))
         .route("/Encounter/{id}", get(workflow::encounter_read))
+        .route(
+            "/Subscription",
+            get(subscriptions::subscription_search).post(subscriptions::subscription_create),
+        )
+        .route(
+            "/Subscription/{id}",
+            get(subscriptions::subscription_read)
+                .put(subscriptions::subscription_update)
+                .delete(subscriptions::subscription_delete),
+        )
         .route("/AuditEvent", get(routes::audit_search))
         .route("/AuditEvent/{id}", get(routes::audit_read))
         .route("/{type}", get(routes::search).post(routes::create))
@@ -180,6 +198,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(ops::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            subscriptions::worker::wake_after_change,
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
@@ -189,13 +211,17 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves the application on a bound listener until `shutdown` resolves,
-/// then finishes in-flight requests.
+/// then finishes in-flight requests. The Subscription delivery worker runs
+/// alongside and stops with it.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let worker = subscriptions::Worker::start(state.clone());
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    worker.stop().await;
+    served
 }

@@ -29,6 +29,14 @@ pub struct Settings {
     /// the format of `crates/core/data/demo-policy.toml`). Default: the
     /// demo county's policy.
     pub policy_file: Option<String>,
+    /// Longest one Subscription notification attempt may take, in ms.
+    pub subscription_timeout_ms: u64,
+    /// Wait after a failed notification, in ms; doubled after each further
+    /// failure (up to five minutes).
+    pub subscription_retry_ms: u64,
+    /// Failed attempts at one notification before the subscription goes to
+    /// status `error`.
+    pub subscription_attempts: u32,
 }
 
 impl Default for Settings {
@@ -43,6 +51,9 @@ impl Default for Settings {
             token_ttl_seconds: 8 * 3600,
             log_format: "text".into(),
             policy_file: None,
+            subscription_timeout_ms: 5_000,
+            subscription_retry_ms: 2_000,
+            subscription_attempts: 8,
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use crate::config::Settings;
 use anyhow::Context;
+use std::time::Duration;
+use tiercare_api::subscriptions::DeliveryConfig;
 use tiercare_api::{ApiConfig, AppState};
 use tiercare_store::Store;
 
@@ -23,6 +25,12 @@ pub fn app_state(store: Store, settings: &Settings) -> anyhow::Result<AppState> 
         public_url: settings.public_url.clone(),
         max_body_bytes: settings.max_body_bytes,
         token_ttl_seconds: settings.token_ttl_seconds,
+        delivery: DeliveryConfig {
+            timeout: Duration::from_millis(settings.subscription_timeout_ms),
+            retry_base: Duration::from_millis(settings.subscription_retry_ms),
+            max_attempts: settings.subscription_attempts.max(1),
+            ..DeliveryConfig::default()
+        },
         ..ApiConfig::default()
     };
     let state = AppState::new(store, region, &settings.region_name, config)?;

@@ -15,12 +15,14 @@ mod audit;
 mod db;
 mod error;
 mod records;
+mod subscriptions;
 mod users;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
 pub use db::Store;
 pub use error::StoreError;
 pub use records::{Expect, Filter, Match, Query, Stored, StoredEvent, Write};
+pub use subscriptions::{Subscription, SubscriptionSpec, SubscriptionStatus};
 pub use users::{NewUser, User};
 
 /// The current time as RFC 3339 text in UTC with milliseconds, the form

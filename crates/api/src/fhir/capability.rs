@@ -128,6 +128,12 @@ pub fn statement(base_url: &str) -> Value {
         "documentation": "Visits (class AMB) and admissions (IMP) that happened: opened by ServiceRequest $arrive (status arrived), finished by $complete (status finished), basedOn the referral. Seen by administrators, the patient and the staff caring for the visit.",
     }));
     resources.push(json!({
+        "type": "Subscription",
+        "interaction": [{"code": "read"}, {"code": "update"}, {"code": "delete"}, {"code": "create"}, {"code": "search-type"}],
+        "searchParam": params(crate::subscriptions::resource::SEARCH),
+        "documentation": "Notifications of Task changes (the referral loop), channel rest-hook only, over http (no TLS yet). Criteria are a Task search (only Task criteria are supported; the Task search parameters), evaluated as a Task search by the subscription's owner: an administrator's sees every Task, a coordinator's or doctor's only those of referrals their institution is a party to. With payload application/fhir+json the Task is PUT to {endpoint}/Task/{id}; without payload an empty POST is sent to the endpoint; channel.header lines go with every notification. Delivered after the change, never inside its request, in order per subscription, each attempt with a timeout; failures are retried with exponential backoff and after too many the status becomes error with the reason (PUT status requested to resume). Created by administrators, coordinators and doctors; seen by the owner, the staff of the owner's institution and administrators.",
+    }));
+    resources.push(json!({
         "type": "CodeSystem",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [{"name": "url", "type": "uri"}, {"name": "_id", "type": "token"}],

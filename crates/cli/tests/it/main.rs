@@ -15,6 +15,7 @@ mod fhir_crud;
 mod ops;
 mod referral;
 mod search;
+mod subscription;
 mod terminology;
 mod transaction;
 mod validate;

@@ -236,6 +236,15 @@ async fn capability_statement_tells_the_truth() {
     )
     .await
     .expect(200);
+    // And a Subscription (switched off: nothing is sent meanwhile).
+    let subscription = serde_json::json!({
+        "resourceType": "Subscription", "status": "off", "reason": "Capability check",
+        "criteria": "Task?owner=Organization/zx-h1",
+        "channel": {"type": "rest-hook", "endpoint": "http://127.0.0.1:9/his"}
+    });
+    app.post("admin", "/Subscription", &subscription)
+        .await
+        .expect(201);
 
     let resp = send(app.client.get(app.fhir_url("/metadata"))).await;
     resp.expect(200);
@@ -368,6 +377,7 @@ async fn capability_statement_tells_the_truth() {
         "Endpoint",
         "Group",
         "Task",
+        "Subscription",
         "Bundle",
         "Provenance",
         "StructureDefinition",

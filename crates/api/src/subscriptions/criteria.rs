@@ -1,0 +1,168 @@
+//! Subscription criteria: a `Task` search kept standing.
+//!
+//! Criteria are a Task search (`Task?owner=Organization/h1&status=requested`)
+//! parsed with the very parameter table and query builder `GET /Task` uses,
+//! and matched by running that search in the store narrowed to the one Task
+//! that changed. So a subscription matches exactly the Tasks a Task search
+//! with the same parameters, by the same user, returns: there is no second
+//! implementation of the search semantics to drift from the first.
+
+use crate::error::ApiError;
+use crate::fhir::referral::TASK_SEARCH;
+use crate::routes::{query_for, query_pairs};
+use tiercare_store::{Filter, Match, Query, Store, StoreError};
+
+const FIELD: &str = "Subscription.criteria";
+
+/// The only resource type criteria may name, for now.
+pub const CRITERIA_TYPE: &str = "Task";
+
+/// Parsed criteria: the search filters of a Task search.
+#[derive(Debug, Clone)]
+pub struct Criteria {
+    filters: Vec<Filter>,
+}
+
+impl Criteria {
+    /// Parses `Task?param=value&...`, refusing another resource type, an
+    /// unknown parameter or a bad value with 400 naming
+    /// `Subscription.criteria` (and the parameter in the message).
+    pub fn parse(text: &str) -> Result<Criteria, ApiError> {
+        let text = text.trim();
+        let (ty, query) = text.split_once('?').unwrap_or((text, ""));
+        let ty = ty.trim_start_matches('/');
+        if ty != CRITERIA_TYPE {
+            return Err(ApiError::invalid(
+                FIELD,
+                format!(
+                    "criteria on {ty:?} are not supported: only Task criteria are (e.g. Task?owner=Organization/zx-h1)"
+                ),
+            ));
+        }
+        let pairs = query_pairs(Some(query));
+        for (key, _) in &pairs {
+            let name = key.split(':').next().unwrap_or_default();
+            if name.starts_with('_') && name != "_id" {
+                return Err(ApiError::invalid(
+                    FIELD,
+                    format!("criteria parameter {name:?} has no meaning in a subscription"),
+                ));
+            }
+        }
+        let mut q = query_for(CRITERIA_TYPE, TASK_SEARCH, &pairs).map_err(|e| match e {
+            ApiError::Invalid {
+                message,
+                expression,
+            }
+            | ApiError::Unprocessable {
+                message,
+                expression,
+            } => ApiError::invalid(
+                FIELD,
+                match expression {
+                    Some(param) => format!("criteria parameter {param:?}: {message}"),
+                    None => message,
+                },
+            ),
+            other => other,
+        })?;
+        // The index names of Task's parameters, as `GET /Task` maps them
+        // (workflow::task_search): a Task's status is the referral's
+        // `task-status` term, its business status the `state` term.
+        for f in &mut q.filters {
+            f.param = match f.param.as_str() {
+                "status" => "task-status".into(),
+                "business-status" => "state".into(),
+                other => other.into(),
+            };
+        }
+        Ok(Criteria { filters: q.filters })
+    }
+
+    /// Whether the Task (the referral) `task_id`, as stored now, matches:
+    /// the Task search of these criteria, seen from `institution` (the
+    /// referrals it is a party to, as a Task search by its staff sees them;
+    /// `None`: all, as an administrator sees them), narrowed to that one id.
+    pub async fn matches(
+        &self,
+        store: &Store,
+        institution: Option<&str>,
+        task_id: &str,
+    ) -> Result<bool, StoreError> {
+        let mut filters = self.filters.clone();
+        filters.push(Filter {
+            param: "_id".into(),
+            values: vec![task_id.to_string()],
+            matching: Match::Exact,
+        });
+        if let Some(i) = institution {
+            filters.push(Filter {
+                param: "party".into(),
+                values: vec![format!("Organization/{i}")],
+                matching: Match::Exact,
+            });
+        }
+        let q = Query {
+            resource_type: "ServiceRequest".into(),
+            filters,
+            count: 1,
+            offset: 0,
+        };
+        Ok(store.search(&q).await?.1 > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(text: &str) -> String {
+        match Criteria::parse(text) {
+            Err(ApiError::Invalid {
+                message,
+                expression,
+            }) => {
+                assert_eq!(expression.as_deref(), Some(FIELD), "{text}");
+                message
+            }
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn task_criteria_become_the_task_search() {
+        let c = Criteria::parse("Task?owner=Organization/zx-h1&status=requested,accepted").unwrap();
+        let terms: Vec<(&str, Vec<&str>)> = c
+            .filters
+            .iter()
+            .map(|f| {
+                (
+                    f.param.as_str(),
+                    f.values.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            terms,
+            [
+                ("owner", vec!["Organization/zx-h1"]),
+                ("task-status", vec!["requested", "accepted"])
+            ]
+        );
+        // A bare id is a reference to an Organization, as in a search.
+        let c = Criteria::parse("Task?owner=zx-h1").unwrap();
+        assert_eq!(c.filters[0].values, ["Organization/zx-h1"]);
+        assert!(Criteria::parse("Task").unwrap().filters.is_empty());
+        assert!(Criteria::parse("/Task?business-status=booked").is_ok());
+    }
+
+    #[test]
+    fn other_types_unknown_parameters_and_paging_are_refused() {
+        assert!(refused("Patient?x=y").contains("Patient"));
+        assert!(refused("ServiceRequest?status=active").contains("ServiceRequest"));
+        assert!(refused("Task?x=y").contains("\"x\""));
+        assert!(refused("Task?owner:exact=zx-h1").contains("owner"));
+        assert!(refused("Task?_count=5").contains("_count"));
+        assert!(refused("").contains("only Task"));
+    }
+}

@@ -1,0 +1,141 @@
+//! HTTP handlers of `Subscription`: create, read, search, update (PUT, to
+//! change the channel or switch it off and on) and delete.
+
+use super::Subscriptions;
+use super::resource::{self, SEARCH};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::fhir::FhirJson;
+use crate::routes::{base_url, json_body, parse_etag, query_for, query_pairs, searchset};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tiercare_store::Subscription;
+
+fn response(s: &Subscription, status: StatusCode, base: &str) -> Response {
+    let mut resp = (status, FhirJson(resource::render(s))).into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&format!("W/\"{}\"", s.version)) {
+        h.insert(header::ETAG, v);
+    }
+    if status == StatusCode::CREATED
+        && let Ok(v) = HeaderValue::from_str(&format!("{base}/Subscription/{}", s.id))
+    {
+        h.insert(header::LOCATION, v);
+    }
+    resp
+}
+
+fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {
+    match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
+        None => Ok(None),
+        Some(tag) => parse_etag(tag).map(Some).ok_or_else(|| {
+            ApiError::invalid("If-Match", format!("{tag:?} is not an ETag like W/\"3\""))
+        }),
+    }
+}
+
+/// `POST /Subscription`: subscribes the caller; 201 with the subscription,
+/// active at once.
+pub async fn subscription_create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    let (_, spec) = resource::parse(value)?;
+    let created = Subscriptions::new(&state, &actor).create(spec).await?;
+    Ok(response(
+        &created,
+        StatusCode::CREATED,
+        &base_url(&state, &headers),
+    ))
+}
+
+/// `GET /Subscription/{id}`.
+pub async fn subscription_read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let s = Subscriptions::new(&state, &actor).read(&id).await?;
+    Ok(response(&s, StatusCode::OK, &base_url(&state, &headers)))
+}
+
+/// `GET /Subscription?status=...`: the subscriptions the caller may see.
+pub async fn subscription_search(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(raw.as_deref());
+    let q = query_for("Subscription", SEARCH, &pairs)?;
+    let all = Subscriptions::new(&state, &actor).list().await?;
+    // Few subscriptions exist: the filters run here, with a search's
+    // semantics (values of one parameter ORed, parameters ANDed).
+    let found: Vec<Subscription> = all
+        .into_iter()
+        .filter(|s| {
+            q.filters.iter().all(|f| match f.param.as_str() {
+                "_id" => f.values.contains(&s.id),
+                "status" => f.values.iter().any(|v| v == s.spec.status.code()),
+                _ => false,
+            })
+        })
+        .collect();
+    let total = u64::try_from(found.len()).unwrap_or(u64::MAX);
+    let base = base_url(&state, &headers);
+    let page = found
+        .iter()
+        .skip(usize::try_from(q.offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(q.count).unwrap_or(usize::MAX))
+        .map(|s| (format!("{base}/Subscription/{}", s.id), resource::render(s)))
+        .collect();
+    Ok(FhirJson(searchset(&base, "Subscription", &pairs, &q, total, page)).into_response())
+}
+
+/// `PUT /Subscription/{id}`: changes criteria, channel or status (`off` to
+/// pause, `requested` to switch back on after an error); honours If-Match.
+pub async fn subscription_update(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let expected = if_match(&headers)?;
+    let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    let (body_id, spec) = resource::parse(value)?;
+    if let Some(b) = body_id
+        && b != id
+    {
+        return Err(ApiError::invalid(
+            "Subscription.id",
+            format!("the body's id {b:?} is not the id in the URL ({id:?})"),
+        ));
+    }
+    let updated = Subscriptions::new(&state, &actor)
+        .update(&id, expected, spec)
+        .await?;
+    Ok(response(
+        &updated,
+        StatusCode::OK,
+        &base_url(&state, &headers),
+    ))
+}
+
+/// `DELETE /Subscription/{id}`: 204; nothing is sent for it afterwards.
+pub async fn subscription_delete(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Subscriptions::new(&state, &actor).delete(&id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
