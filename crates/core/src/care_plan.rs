@@ -193,6 +193,9 @@ pub enum PlanChange {
     PatientAccepted,
     PatientRefused {
         reason: String,
+        /// The plan's follow-ups, cancelled with it where still due.
+        #[serde(default)]
+        follow_ups: Vec<FollowUpId>,
     },
     FollowUpDone {
         follow_up: FollowUpId,
@@ -378,7 +381,10 @@ impl CarePlan {
                 reason: reason.clone(),
             };
             self.status = PlanStatus::Revoked;
-            PlanChange::PatientRefused { reason }
+            PlanChange::PatientRefused {
+                reason,
+                follow_ups: self.follow_ups.clone(),
+            }
         };
         Ok(CarePlanEvent {
             care_plan: self.id.clone(),

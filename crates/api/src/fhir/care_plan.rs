@@ -199,6 +199,8 @@ pub fn index_follow_up(f: &FollowUp) -> Vec<(String, String)> {
         reference_term("patient", "Patient", f.patient.as_str()),
         reference_term("focus", "CarePlan", f.care_plan.as_str()),
         reference_term("owner", "Organization", f.owner.as_str()),
+        // Who may see it in a Task search or subscription: its owner.
+        reference_term("party", "Organization", f.owner.as_str()),
         ("task-status".into(), follow_up_status(f).into()),
         ("state".into(), f.status.code().into()),
     ];

@@ -87,6 +87,7 @@ impl Criteria {
         &self,
         store: &Store,
         institution: Option<&str>,
+        stored_as: &str,
         task_id: &str,
     ) -> Result<bool, StoreError> {
         let mut filters = self.filters.clone();
@@ -103,7 +104,7 @@ impl Criteria {
             });
         }
         let q = Query {
-            resource_type: "ServiceRequest".into(),
+            resource_type: stored_as.into(),
             filters,
             count: 1,
             offset: 0,

@@ -62,13 +62,45 @@ pub async fn wake_after_change(
 const BATCH: u32 = 100;
 
 /// The Tasks an event changes, by id. Referral events change the
-/// referral's Task (same id); add further kinds here as Tasks come to
-/// describe other workflows.
+/// referral's Task (same id); care-plan events the plan's follow-up Tasks.
 pub fn tasks_changed(event: &Event) -> Vec<String> {
+    use tiercare_core::care_plan::PlanChange;
     match event {
         Event::Referral(e) => vec![e.referral.to_string()],
+        Event::CarePlan(e) => match &e.change {
+            PlanChange::DrawnUp { plan, .. } => {
+                plan.follow_ups.iter().map(ToString::to_string).collect()
+            }
+            PlanChange::PatientRefused { follow_ups, .. } => {
+                follow_ups.iter().map(ToString::to_string).collect()
+            }
+            PlanChange::FollowUpDone { follow_up, .. } => vec![follow_up.to_string()],
+            PlanChange::PatientAccepted | PlanChange::Completed => Vec::new(),
+        },
         _ => Vec::new(),
     }
+}
+
+/// The Task `id` as it is now, with the resource type its record is
+/// stored under and its patient: a referral's workflow, or a follow-up.
+async fn current_task(
+    state: &AppState,
+    id: &str,
+) -> Result<Option<(&'static str, Value, String)>, StoreError> {
+    if let Some(stored) = state.store.get("ServiceRequest", id).await?
+        && let Record::Referral(r) = &stored.record
+    {
+        let body = render_task(r, &state.policy);
+        return Ok(Some(("ServiceRequest", body, r.patient.to_string())));
+    }
+    if let Some(stored) = state.store.get("Task", id).await?
+        && let Record::FollowUp(f) = &stored.record
+    {
+        let mut body = crate::fhir::care_plan::render_follow_up(f);
+        body["id"] = Value::String(f.id.to_string());
+        return Ok(Some(("Task", body, f.patient.to_string())));
+    }
+    Ok(None)
 }
 
 /// The running worker; [`stop`](Worker::stop) it on shutdown.
@@ -230,24 +262,21 @@ impl Lane {
             let mut failed = false;
             let mut attempts = sub.attempts;
             for (seq, task) in latest_changes(&events) {
+                let Some((stored_as, body, patient)) = current_task(&self.state, &task).await?
+                else {
+                    continue;
+                };
                 if !criteria
-                    .matches(store, sub.institution.as_deref(), &task)
+                    .matches(store, sub.institution.as_deref(), stored_as, &task)
                     .await?
                 {
                     continue;
                 }
-                let Some(stored) = store.get("ServiceRequest", &task).await? else {
-                    continue;
-                };
-                let Record::Referral(referral) = &stored.record else {
-                    continue;
-                };
-                let body = render_task(referral, &self.state.policy);
                 match self.send(&sub, &task, &body).await {
                     Ok(()) => {
                         metrics::counter!("tiercare_subscription_notifications_total", "outcome" => "delivered")
                             .increment(1);
-                        self.audit(&sub, &task, referral.patient.as_str()).await?;
+                        self.audit(&sub, &task, &patient).await?;
                         store.subscription_done_with(id, seq).await?;
                         attempts = 0;
                     }

@@ -45,7 +45,7 @@ fn id_of(resp: &Resp) -> String {
     resp.json()["id"].as_str().unwrap().to_string()
 }
 
-async fn post_op(app: &TestApp, user: &str, path: &str, body: Value) -> Resp {
+pub(crate) async fn post_op(app: &TestApp, user: &str, path: &str, body: Value) -> Resp {
     send(
         app.fhir(Method::POST, Some(user), path)
             .await
@@ -596,7 +596,7 @@ fn outside_patient(app: &TestApp) -> String {
 
 /// An open upward referral, so the hospital cares for the demo resident
 /// and may refer them down; answers the downward referral's id.
-async fn referred_down(app: &TestApp) -> String {
+pub(crate) async fn referred_down(app: &TestApp) -> String {
     app.post(
         "doctor",
         "/ServiceRequest",
@@ -627,7 +627,7 @@ async fn referred_down(app: &TestApp) -> String {
     id_of(&down)
 }
 
-fn simple_plan(down: &str) -> Value {
+pub(crate) fn simple_plan(down: &str) -> Value {
     json!({
         "resourceType": "CarePlan",
         "basedOn": [{"reference": format!("ServiceRequest/{down}")}],

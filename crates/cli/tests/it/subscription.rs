@@ -615,7 +615,7 @@ async fn criteria_match_exactly_what_a_task_search_returns() {
             .collect();
             for id in &ids {
                 let matched = criteria
-                    .matches(&app.state.store, scope, id)
+                    .matches(&app.state.store, scope, "ServiceRequest", id)
                     .await
                     .expect("match");
                 assert_eq!(
@@ -1012,4 +1012,40 @@ async fn every_subscription_the_server_returns_is_valid_fhir_r4() {
     let referral = refer(&app, HOSPITAL).await;
     collected.push(assert_task(&his.next().await, &referral, "requested"));
     assert_valid_fhir(&collected);
+}
+
+#[tokio::test]
+async fn the_township_centre_is_told_of_its_follow_ups() {
+    use crate::closed_loop::{post_op, referred_down, simple_plan};
+    let app = spawn_app().await;
+    let mut his = Receiver::start(Behaviour::default()).await;
+    subscribe(&app, "doctor", "Task?owner=Organization/zx-tc1", &his.url).await;
+    let down = referred_down(&app).await;
+    let plan = app
+        .post("specialist", "/CarePlan", &simple_plan(&down))
+        .await;
+    plan.expect(201);
+    let plan = id_of(&plan.json());
+    // The downward referral's Task, then the plan's follow-up.
+    let follow_up = loop {
+        let task = his.next().await.task();
+        if task["code"]["coding"][0]["code"] == "follow-up" {
+            break task;
+        }
+        assert_eq!(task["id"], down.as_str(), "{task}");
+    };
+    assert_eq!(follow_up["status"], "requested");
+    assert_eq!(follow_up["focus"]["reference"], format!("CarePlan/{plan}"));
+    let id = id_of(&follow_up);
+    post_op(
+        &app,
+        "doctor",
+        &format!("/Task/{id}/$complete"),
+        json!({"resourceType": "Parameters"}),
+    )
+    .await
+    .expect(200);
+    let done = his.next().await;
+    assert_eq!(done.path, format!("/his/fhir/Task/{id}"));
+    assert_eq!(done.task()["status"], "completed");
 }
