@@ -168,8 +168,16 @@ pub fn router(state: AppState) -> Router {
             get(workflow::appointment_search).post(workflow::appointment_create),
         )
         .route("/Appointment/{id}", get(workflow::appointment_read))
+        .route(
+            "/Appointment/{id}/{operation}",
+            post(workflow::appointment_operation),
+        )
         .route("/Encounter", get(workflow::encounter_search))
         .route("/Encounter/{id}", get(workflow::encounter_read))
+        .route(
+            "/Encounter/{id}/{operation}",
+            post(workflow::encounter_operation),
+        )
         .route(
             "/Subscription",
             get(subscriptions::subscription_search).post(subscriptions::subscription_create),

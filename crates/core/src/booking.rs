@@ -256,6 +256,57 @@ impl Encounter {
     pub fn id_for(referral: &ReferralId) -> Result<EncounterId, crate::InvalidId> {
         EncounterId::new(format!("enc-{referral}"))
     }
+
+    /// The patient of a self-booked appointment arrived. A referral's
+    /// visit arrives through the referral (`$arrive` on it), so its loop
+    /// and its encounter never disagree; a cancelled appointment has no
+    /// visit.
+    pub fn arrive_for(a: &Appointment, at: OffsetDateTime) -> Result<Encounter, VisitError> {
+        if a.cancelled {
+            return Err(VisitError::Cancelled);
+        }
+        if let Some(r) = &a.referral {
+            return Err(VisitError::ThroughReferral(r.to_string()));
+        }
+        let id = EncounterId::new(format!("enc-{}", a.id)).map_err(|_| VisitError::Id)?;
+        Ok(Encounter {
+            id,
+            patient: a.patient.clone(),
+            institution: a.institution.clone(),
+            specialty: a.specialty,
+            inpatient: false,
+            referral: None,
+            appointment: Some(a.id.clone()),
+            arrived: at,
+            finished: None,
+        })
+    }
+
+    /// The visit is over. A referral's visit finishes with the referral's
+    /// `complete`.
+    pub fn finish(&mut self, at: OffsetDateTime) -> Result<(), VisitError> {
+        if let Some(r) = &self.referral {
+            return Err(VisitError::ThroughReferral(r.to_string()));
+        }
+        if self.finished.is_some() {
+            return Err(VisitError::AlreadyFinished);
+        }
+        self.finished = Some(at.max(self.arrived));
+        Ok(())
+    }
+}
+
+/// Why a visit cannot be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VisitError {
+    #[error("the appointment was cancelled")]
+    Cancelled,
+    #[error("the visit belongs to ServiceRequest/{0}: record it there ($arrive, $complete)")]
+    ThroughReferral(String),
+    #[error("the visit is already finished")]
+    AlreadyFinished,
+    #[error("the appointment id is too long for an encounter id")]
+    Id,
 }
 
 /// A department's outpatient day, cut into equal slots, the policy share of

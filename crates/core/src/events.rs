@@ -6,7 +6,7 @@
 //! never changes meaning.
 
 use crate::ResidentId;
-use crate::booking::Appointment;
+use crate::booking::{Appointment, Encounter};
 use crate::care_plan::CarePlanEvent;
 use crate::clinical::ResultKind;
 use crate::consult::ConsultEvent;
@@ -38,6 +38,11 @@ pub enum Event {
     /// A visit was booked in a slot; `bypass` when self-referred to a
     /// hospital under financial gatekeeping.
     AppointmentBooked { appointment: Appointment },
+    /// A patient arrived for a visit or admission, referred or not:
+    /// indicators count visits by level from these.
+    VisitArrived { encounter: Encounter },
+    /// A visit or stay ended.
+    VisitFinished { encounter: Encounter },
     /// An e-consult was asked, answered or closed.
     Consult(ConsultEvent),
     /// A downward referral's care plan changed (drawn up, decided, a
@@ -63,6 +68,8 @@ impl Event {
             Event::ContractEnded { .. } => "contract.ended.v1".to_string(),
             Event::Referral(e) => e.kind().to_string(),
             Event::AppointmentBooked { .. } => "appointment.booked.v1".to_string(),
+            Event::VisitArrived { .. } => "visit.arrived.v1".to_string(),
+            Event::VisitFinished { .. } => "visit.finished.v1".to_string(),
             Event::Consult(e) => e.kind().to_string(),
             Event::CarePlan(e) => e.kind().to_string(),
             Event::ResultRecorded { .. } => "result.recorded.v1".to_string(),

@@ -119,13 +119,15 @@ pub fn statement(base_url: &str) -> Value {
         "type": "Appointment",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
         "searchParam": params(super::visit::APPOINTMENT_SEARCH),
-        "documentation": "Visits booked in slots. A referral's visit is booked with ServiceRequest/{id}/$book; POST Appointment books a self-referred visit (slot, the patient as the one participant, reasonCode ICD-10, appointmentType v2-0276 EMERGENCY for an emergency) by the patient or the hospital's coordinator. Under mandatory gatekeeping a non-emergency visit at a hospital without a referral is refused (422, with the reason); under financial gatekeeping it is booked with the gatekeeping-bypass extension true.",
+        "documentation": "Visits booked in slots. A referral's visit is booked with ServiceRequest/{id}/$book; POST Appointment books a self-referred visit (slot, the patient as the one participant, reasonCode ICD-10, appointmentType v2-0276 EMERGENCY for an emergency) by the patient or the hospital's coordinator. Under mandatory gatekeeping a non-emergency visit at a hospital without a referral is refused (422, with the reason); under financial gatekeeping it is booked with the gatekeeping-bypass extension true. POST Appointment/{id}/$arrive (staff of the institution) records that the patient of a self-booked visit came and answers its Encounter.",
+        "operation": [operation("arrive", "A self-booked visit's patient came: opens its Encounter (a referral's visit arrives through the ServiceRequest)")],
     }));
     resources.push(json!({
         "type": "Encounter",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": params(super::visit::ENCOUNTER_SEARCH),
-        "documentation": "Visits (class AMB) and admissions (IMP) that happened: opened by ServiceRequest $arrive (status arrived), finished by $complete (status finished), basedOn the referral. Seen by administrators, the patient and the staff caring for the visit.",
+        "documentation": "Visits (class AMB) and admissions (IMP) that happened: opened by ServiceRequest $arrive (status arrived), finished by $complete (status finished), basedOn the referral. Seen by administrators, the patient and the staff caring for the visit. A self-booked visit opens with Appointment/{id}/$arrive and ends with Encounter/{id}/$finish.",
+        "operation": [operation("finish", "A self-booked visit is over (a referral's visit finishes with the ServiceRequest's $complete)")],
     }));
     resources.push(json!({
         "type": "Subscription",

@@ -210,3 +210,125 @@ impl Referrals<'_> {
         }
     }
 }
+
+impl Referrals<'_> {
+    /// The patient of a self-booked appointment arrived: opens the visit's
+    /// `Encounter`. Recorded by the institution's staff (or an
+    /// administrator); a second arrival is a conflict.
+    pub async fn arrive_self(&self, appointment: &str) -> Result<Versioned<Encounter>, ApiError> {
+        let a = match self.state.store.get("Appointment", appointment).await? {
+            Some(Stored {
+                record: Record::Appointment(a),
+                ..
+            }) => a,
+            _ => {
+                return Err(ApiError::NotFound(format!(
+                    "Appointment/{appointment} does not exist"
+                )));
+            }
+        };
+        self.check_front_desk(&a.institution, "Appointment", appointment, &a.patient)
+            .await?;
+        let e = Encounter::arrive_for(&a, now()).map_err(|e| ApiError::Conflict(e.to_string()))?;
+        let event = Event::VisitArrived {
+            encounter: e.clone(),
+        };
+        match self
+            .write(
+                vec![(Record::Encounter(e.clone()), Expect::New, vec![event])],
+                "create",
+                "arrived",
+            )
+            .await
+        {
+            Ok((version, updated_at)) => Ok(Versioned {
+                value: e,
+                version,
+                updated_at,
+            }),
+            Err(StoreError::AlreadyExists { .. }) => Err(ApiError::Conflict(format!(
+                "the patient of Appointment/{appointment} has already arrived (Encounter/{})",
+                e.id
+            ))),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// A self-referred visit is over.
+    pub async fn finish_visit(&self, encounter: &str) -> Result<Versioned<Encounter>, ApiError> {
+        let (mut e, version) = match self.state.store.get("Encounter", encounter).await? {
+            Some(Stored {
+                record: Record::Encounter(e),
+                version,
+                ..
+            }) => (e, version),
+            _ => {
+                return Err(ApiError::NotFound(format!(
+                    "Encounter/{encounter} does not exist"
+                )));
+            }
+        };
+        self.check_front_desk(&e.institution, "Encounter", encounter, &e.patient)
+            .await?;
+        e.finish(now())
+            .map_err(|err| ApiError::Conflict(err.to_string()))?;
+        let event = Event::VisitFinished {
+            encounter: e.clone(),
+        };
+        match self
+            .write(
+                vec![(
+                    Record::Encounter(e.clone()),
+                    Expect::Version(version),
+                    vec![event],
+                )],
+                "update",
+                "finished",
+            )
+            .await
+        {
+            Ok((version, updated_at)) => Ok(Versioned {
+                value: e,
+                version,
+                updated_at,
+            }),
+            Err(StoreError::VersionConflict { .. }) => Err(ApiError::Conflict(format!(
+                "Encounter/{encounter} changed meanwhile; reload and try again"
+            ))),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Visits are recorded by staff of the institution (or an
+    /// administrator); a refusal is audited against the patient.
+    async fn check_front_desk(
+        &self,
+        institution: &tiercare_core::InstitutionId,
+        rt: &str,
+        id: &str,
+        patient: &ResidentId,
+    ) -> Result<(), ApiError> {
+        let allowed = match self.actor.role {
+            UserRole::Admin => true,
+            UserRole::Doctor | UserRole::Coordinator => {
+                self.actor.institution.as_ref() == Some(institution)
+            }
+            _ => false,
+        };
+        if allowed {
+            return Ok(());
+        }
+        let err = ApiError::Forbidden(format!(
+            "visits are recorded by staff of Organization/{institution}"
+        ));
+        Err(self
+            .refuse(
+                "update",
+                rt,
+                Some(id),
+                Some(patient.as_str()),
+                (AuditOutcome::Denied, err),
+            )
+            .await)
+    }
+}

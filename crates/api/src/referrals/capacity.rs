@@ -28,7 +28,10 @@ impl Referrals<'_> {
                     arrived: event.at,
                     finished: None,
                 };
-                vec![(Record::Encounter(e), Expect::New, vec![])]
+                let arrived = Event::VisitArrived {
+                    encounter: e.clone(),
+                };
+                vec![(Record::Encounter(e), Expect::New, vec![arrived])]
             }
             (Change::Completed { .. }, _) => {
                 match self.state.store.get("Encounter", id.as_str()).await? {
@@ -38,7 +41,14 @@ impl Referrals<'_> {
                         ..
                     }) => {
                         e.finished = Some(event.at);
-                        vec![(Record::Encounter(e), Expect::Version(version), vec![])]
+                        let finished = Event::VisitFinished {
+                            encounter: e.clone(),
+                        };
+                        vec![(
+                            Record::Encounter(e),
+                            Expect::Version(version),
+                            vec![finished],
+                        )]
                     }
                     _ => vec![],
                 }

@@ -254,3 +254,48 @@ fn parse_appointment(value: &Value) -> Result<SelfBooking, ApiError> {
         emergency,
     })
 }
+
+/// `POST Appointment/{id}/$arrive`: the patient of a self-booked visit
+/// came; answers the visit's `Encounter` (status arrived).
+pub async fn appointment_operation(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, operation)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if operation != "$arrive" {
+        return Err(ApiError::NotFound(format!(
+            "Appointment/{id}/{operation} is not an operation; use $arrive"
+        )));
+    }
+    let e = Referrals::new(&state, &actor).arrive_self(&id).await?;
+    let mut s = stored(Record::Encounter(e.value), e.version, e.updated_at);
+    s.created = true;
+    Ok(resource_response(
+        &s,
+        StatusCode::CREATED,
+        &base_url(&state, &headers),
+    ))
+}
+
+/// `POST Encounter/{id}/$finish`: a self-referred visit is over (a
+/// referral's visit finishes with the referral's `$complete`).
+pub async fn encounter_operation(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, operation)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if operation != "$finish" {
+        return Err(ApiError::NotFound(format!(
+            "Encounter/{id}/{operation} is not an operation; use $finish"
+        )));
+    }
+    let e = Referrals::new(&state, &actor).finish_visit(&id).await?;
+    let s = stored(Record::Encounter(e.value), e.version, e.updated_at);
+    Ok(resource_response(
+        &s,
+        StatusCode::OK,
+        &base_url(&state, &headers),
+    ))
+}

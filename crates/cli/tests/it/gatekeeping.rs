@@ -193,3 +193,88 @@ async fn mandatory_gatekeeping_refuses_a_self_referral_but_not_an_emergency() {
         &id,
     );
 }
+
+#[tokio::test]
+async fn a_self_booked_visit_is_recorded_when_the_patient_comes_and_leaves() {
+    use crate::closed_loop::post_op;
+    let app = spawn_app().await;
+    let slot = public_slot(&app).await;
+    let booked = app
+        .post(
+            "resident",
+            "/Appointment",
+            &visit(&slot, "res-000001", false),
+        )
+        .await;
+    booked.expect(201);
+    let id = booked.json()["id"].as_str().unwrap().to_string();
+    let none = json!({"resourceType": "Parameters"});
+    // Only the hospital's staff record the visit.
+    for user in ["resident", "doctor", "analyst"] {
+        let resp = post_op(
+            &app,
+            user,
+            &format!("/Appointment/{id}/$arrive"),
+            none.clone(),
+        )
+        .await;
+        assert_outcome(&resp, 403, "staff");
+    }
+    let arrived = post_op(
+        &app,
+        "coordinator",
+        &format!("/Appointment/{id}/$arrive"),
+        none.clone(),
+    )
+    .await;
+    arrived.expect(201);
+    let encounter = arrived.json();
+    assert_eq!(encounter["status"], "arrived");
+    assert_eq!(
+        encounter["serviceProvider"]["reference"],
+        "Organization/zx-h1"
+    );
+    let eid = encounter["id"].as_str().unwrap().to_string();
+    // Arriving twice is a conflict; finishing is done once.
+    assert_outcome(
+        &post_op(
+            &app,
+            "coordinator",
+            &format!("/Appointment/{id}/$arrive"),
+            none.clone(),
+        )
+        .await,
+        409,
+        "already arrived",
+    );
+    let finished = post_op(
+        &app,
+        "specialist",
+        &format!("/Encounter/{eid}/$finish"),
+        none.clone(),
+    )
+    .await;
+    finished.expect(200);
+    assert_eq!(finished.json()["status"], "finished");
+    assert_outcome(
+        &post_op(
+            &app,
+            "specialist",
+            &format!("/Encounter/{eid}/$finish"),
+            none.clone(),
+        )
+        .await,
+        409,
+        "finished",
+    );
+    assert_valid_fhir(&[encounter, finished.json()]);
+    // Both ends of the visit are events, as a referred visit's are.
+    let events = app.state.store.events_after(0, 1_000_000).await.unwrap();
+    for kind in ["visit.arrived.v1", "visit.finished.v1"] {
+        assert_eq!(
+            events.iter().filter(|e| e.kind == kind).count(),
+            1,
+            "{kind}"
+        );
+    }
+}
