@@ -77,6 +77,11 @@ fn options(max: u32) -> AnyPoolOptions {
         .max_connections(max)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(30))
+        // The connection is a file handle in this process: it cannot go
+        // stale the way a network connection can, and the default ping on
+        // every acquire would cost each read and each write batch an extra
+        // round trip to the connection's thread.
+        .test_before_acquire(false)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 // WAL lets readers run beside the writer; FULL makes every

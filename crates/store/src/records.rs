@@ -340,9 +340,7 @@ pub(crate) async fn write_records(
     for w in writes {
         out.push(write_one(conn, w, &now).await?);
     }
-    for a in audit {
-        insert_audit(&mut *conn, a).await?;
-    }
+    insert_audit(conn, audit).await?;
     Ok(out)
 }
 
@@ -431,27 +429,63 @@ async fn write_one(tx: &mut AnyConnection, w: Write, now: &str) -> Result<Stored
     insert_index(tx, rt, &id, &w.index).await?;
     let mut events = Event::for_change(before.as_ref().map(|(_, r)| r), &w.record, version);
     events.extend(w.events.iter().cloned());
-    for e in &events {
-        sqlx::query(
-            "INSERT INTO events (region, recorded_at, kind, resource_type, resource_id, actor, payload) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(region.clone())
-        .bind(now)
-        .bind(e.kind())
-        .bind(rt)
-        .bind(&id)
-        .bind(&w.actor)
-        .bind(encode(e)?)
-        .execute(&mut *tx)
-        .await?;
-    }
+    insert_events(tx, region.as_deref(), now, rt, &id, &w.actor, &events).await?;
     Ok(Stored {
         record: w.record,
         version,
         updated_at: now.to_string(),
         created: before.is_none(),
     })
+}
+
+/// Appends a write's events, in order, in one statement: each statement is
+/// a round trip to the database thread, and the writer runs them one at a
+/// time for everybody.
+async fn insert_events(
+    tx: &mut AnyConnection,
+    region: Option<&str>,
+    now: &str,
+    rt: &str,
+    id: &str,
+    actor: &str,
+    events: &[Event],
+) -> Result<(), StoreError> {
+    // 7 values per row, well under SQLite's limit of bound values.
+    for chunk in events.chunks(64) {
+        let payloads = chunk.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
+        let mut sql = String::from(
+            "INSERT INTO events (region, recorded_at, kind, resource_type, resource_id, actor, payload) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let b = i * 7;
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            ));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (e, payload) in chunk.iter().zip(payloads) {
+            q = q
+                .bind(region.map(str::to_string))
+                .bind(now)
+                .bind(e.kind())
+                .bind(rt)
+                .bind(id)
+                .bind(actor)
+                .bind(payload);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 async fn insert_index(

@@ -219,21 +219,18 @@ async fn run_batch(
         return tx.commit().await;
     }
     for (writes, audit) in work {
+        // Each call gets its own savepoint, all under one name: SQLite (and
+        // PostgreSQL) roll back to the most recent one of that name. They
+        // are not released one by one, which would cost a round trip per
+        // call; the commit releases them all.
         tx.execute("SAVEPOINT tiercare_call").await?;
-        match write_records(&mut tx, writes, &audit).await {
-            Ok(stored) => {
-                tx.execute("RELEASE SAVEPOINT tiercare_call").await?;
-                results.push(Ok(stored));
-            }
-            Err(e) => {
-                // Pushed first: a call that failed keeps its own error even
-                // if undoing it fails the batch.
-                results.push(Err(e));
-                // Undo this call only; then release the savepoint, or it
-                // would stay on SQLite's stack until the commit.
-                tx.execute("ROLLBACK TO SAVEPOINT tiercare_call").await?;
-                tx.execute("RELEASE SAVEPOINT tiercare_call").await?;
-            }
+        let result = write_records(&mut tx, writes, &audit).await;
+        let failed = result.is_err();
+        // Pushed first: a call that failed keeps its own error even if
+        // undoing it fails the batch.
+        results.push(result);
+        if failed {
+            tx.execute("ROLLBACK TO SAVEPOINT tiercare_call").await?;
         }
     }
     tx.commit().await
@@ -453,6 +450,24 @@ mod tests {
         // Registered and contract signed, once.
         assert_eq!(events_of(&s, "r1").await, 2);
         assert_eq!(audited(&s, "r1").await, 1);
+    }
+
+    #[tokio::test]
+    async fn audit_entries_keep_their_order_across_statements() {
+        let (s, _dir) = store().await;
+        // More than one statement's worth of rows.
+        let entries: Vec<_> = (0..70).map(|i| audit("r1", &format!("e{i}"))).collect();
+        s.audit(&entries).await.unwrap();
+        let q = AuditQuery {
+            patient: Some("r1".into()),
+            count: 100,
+            ..AuditQuery::default()
+        };
+        let (found, total) = s.audit_search(&q).await.unwrap();
+        assert_eq!(total, 70);
+        let details: Vec<_> = found.iter().rev().map(|e| e.detail.clone()).collect();
+        let expected: Vec<_> = (0..70).map(|i| format!("e{i}")).collect();
+        assert_eq!(details, expected);
     }
 
     #[tokio::test]
