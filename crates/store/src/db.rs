@@ -90,6 +90,13 @@ fn options(max: u32) -> AnyPoolOptions {
                 conn.execute("PRAGMA synchronous = FULL").await?;
                 conn.execute("PRAGMA busy_timeout = 10000").await?;
                 conn.execute("PRAGMA foreign_keys = ON").await?;
+                // Savepoints and statements that may need undoing keep a
+                // sub-journal of the pages they change; past 64 KiB SQLite
+                // spills it to a temporary file, created and deleted per
+                // transaction (a batch of writes easily passes that). In
+                // memory it costs a few MiB at most; durability is the
+                // WAL's business and does not change.
+                conn.execute("PRAGMA temp_store = MEMORY").await?;
                 Ok(())
             })
         })
