@@ -311,22 +311,26 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             args.concurrency,
             loop_figures.calls_per_commit
         );
-        println!(
-            "  offered {:>5.0} steps/s      {:>9.0} /s   ({:.2}x the offered rate; {} steps over {:.0} s)",
-            args.offered_rps,
-            offered.steps_per_second,
-            offered.steps_per_second / args.offered_rps.max(1e-9),
-            offered.latencies.len(),
-            args.offered_seconds
-        );
-        println!(
-            "  offered step latency       p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms  ({:.1}x a lone store write; {:.1} writes per commit)",
-            offered.p(0.5),
-            offered.p(0.99),
-            offered.max(),
-            offered.p(0.5) / store_write_ms,
-            offered.calls_per_commit
-        );
+        if offered.latencies.is_empty() {
+            println!("  offered load phase         skipped (--offered-rps 0)");
+        } else {
+            println!(
+                "  offered {:>5.0} steps/s      {:>9.0} /s   ({:.2}x the offered rate; {} steps over {:.0} s)",
+                args.offered_rps,
+                offered.steps_per_second,
+                offered.steps_per_second / args.offered_rps.max(1e-9),
+                offered.latencies.len(),
+                args.offered_seconds
+            );
+            println!(
+                "  offered step latency       p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms  ({:.1}x a lone store write; {:.1} writes per commit)",
+                offered.p(0.5),
+                offered.p(0.99),
+                offered.max(),
+                offered.p(0.5) / store_write_ms,
+                offered.calls_per_commit
+            );
+        }
         println!(
             "  disk fsyncs (write+fsync)  {:>9.0} /s   (store baseline at {:.2}x this)",
             fsyncs,
