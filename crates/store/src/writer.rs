@@ -23,6 +23,10 @@
 //!   connection, so a later call sees the changes of an earlier one of the
 //!   same batch, exactly as if each had committed on its own.
 //!
+//! A caller that stops waiting (its future is dropped) before its batch
+//! starts is skipped; once the batch has started, its write may still be
+//! committed, as a dropped commit could be before.
+//!
 //! The writer takes the write pool's only connection per batch and gives it
 //! back after the commit, instead of holding it for good. The rarer writes
 //! that still use the pool directly (user accounts and tokens) therefore
