@@ -5,7 +5,14 @@
 //!
 //! - create throughput vs. the store alone writing the same records
 //!   (durable commits, no HTTP, no validation);
-//! - read latency vs. `GET /healthz` (an HTTP round trip with no database).
+//! - read latency vs. `GET /healthz` (an HTTP round trip with no database);
+//! - the referral loop (create, accept, book, arrive, complete, close),
+//!   closed loop with `concurrency` clients: steps per second vs. the store
+//!   baseline;
+//! - the same steps offered at a fixed rate (open loop): achieved rate vs.
+//!   the offered one, latency from each step's due time vs. one lone store
+//!   write;
+//! - the disk's fsync rate, the ceiling of one-commit-per-write stores.
 
 use crate::config::Settings;
 use crate::{demo, startup};
@@ -14,7 +21,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tiercare_core::demo::DemoCounty;
-use tiercare_store::{Expect, Write};
+use tiercare_store::{CommitStats, Expect, Write};
 use tokio::sync::Semaphore;
 
 /// Options of the benchmark.
@@ -33,6 +40,13 @@ pub struct BenchArgs {
     /// arrive, complete with report, close).
     #[arg(long, default_value_t = 300)]
     pub referrals: usize,
+    /// Referral steps per second offered in the open-loop phase, sent on
+    /// schedule whatever the answers (0 skips the phase).
+    #[arg(long, default_value_t = 500.0)]
+    pub offered_rps: f64,
+    /// Seconds the open-loop phase offers steps for.
+    #[arg(long, default_value_t = 4.0)]
+    pub offered_seconds: f64,
     /// Print the figures as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -209,13 +223,23 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .collect();
     let reads = timed_gets(&client, urls, &token).await?;
 
-    // The referral loop: six steps per referral, `concurrency` clients.
-    let loop_figures = referral_loop(&state, &county, &client, &base, &ids, &args).await?;
+    // The referral loop: six steps per referral, `concurrency` clients,
+    // then the same steps offered at a fixed rate.
+    let walker = Walker {
+        client: client.clone(),
+        base: base.clone(),
+        doctor: login(&client, &base, &county, "doctor").await?,
+        coordinator: login(&client, &base, &county, "coordinator").await?,
+    };
+    let loop_figures = referral_loop(&state, &walker, &ids, &args).await?;
+    let offered = open_loop(&state, &walker, &ids, &args).await?;
     let fsyncs = fsync_rate(&dir, 300)?;
     server.abort();
     state.store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 
+    // One lone durable store write, the floor under a step's latency.
+    let store_write_ms = 1000.0 / store_rate;
     let figures = json!({
         "patients": args.patients,
         "concurrency": args.concurrency,
@@ -232,7 +256,21 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "referral_step_p50_ms": ms(percentile(&loop_figures.latencies, 0.5)),
         "referral_step_p99_ms": ms(percentile(&loop_figures.latencies, 0.99)),
         "referral_steps_ratio_vs_store": loop_figures.steps_per_second / store_rate,
+        "referral_step_p50_ms_by_step": loop_figures.step_medians(),
+        "referral_calls_per_commit": loop_figures.calls_per_commit,
+        "offered_steps_per_second": args.offered_rps,
+        "offered_seconds": args.offered_seconds,
+        "offered_steps": offered.latencies.len(),
+        "offered_achieved_steps_per_second": offered.steps_per_second,
+        "offered_achieved_ratio": offered.steps_per_second / args.offered_rps.max(1e-9),
+        "offered_p50_ms": offered.p(0.5),
+        "offered_p99_ms": offered.p(0.99),
+        "offered_max_ms": offered.max(),
+        "offered_p50_ratio_vs_store_write": offered.p(0.5) / store_write_ms,
+        "offered_step_p50_ms_by_step": offered.step_medians(),
+        "offered_calls_per_commit": offered.calls_per_commit,
         "disk_fsyncs_per_second": fsyncs,
+        "store_writes_ratio_vs_fsyncs": store_rate / fsyncs,
     });
     if args.json {
         println!("{figures}");
@@ -267,20 +305,88 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             args.referrals
         );
         println!(
-            "  referral step latency      p50 {:>7.3} ms  p99 {:>7.3} ms  ({} concurrent clients)",
+            "  referral step latency      p50 {:>7.3} ms  p99 {:>7.3} ms  ({} concurrent clients, {:.1} writes per commit)",
             ms(percentile(&loop_figures.latencies, 0.5)),
             ms(percentile(&loop_figures.latencies, 0.99)),
-            args.concurrency
+            args.concurrency,
+            loop_figures.calls_per_commit
         );
-        println!("  disk fsyncs (write+fsync)  {:>9.0} /s", fsyncs);
+        if offered.latencies.is_empty() {
+            println!("  offered load phase         skipped (--offered-rps 0)");
+        } else {
+            println!(
+                "  offered {:>5.0} steps/s      {:>9.0} /s   ({:.2}x the offered rate; {} steps over {:.0} s)",
+                args.offered_rps,
+                offered.steps_per_second,
+                offered.steps_per_second / args.offered_rps.max(1e-9),
+                offered.latencies.len(),
+                args.offered_seconds
+            );
+            println!(
+                "  offered step latency       p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms  ({:.1}x a lone store write; {:.1} writes per commit)",
+                offered.p(0.5),
+                offered.p(0.99),
+                offered.max(),
+                offered.p(0.5) / store_write_ms,
+                offered.calls_per_commit
+            );
+        }
+        println!(
+            "  disk fsyncs (write+fsync)  {:>9.0} /s   (store baseline at {:.2}x this)",
+            fsyncs,
+            store_rate / fsyncs
+        );
     }
     Ok(())
 }
 
-/// What the referral loop phase measured.
+/// What a referral loop phase measured.
+#[derive(Default)]
 struct LoopFigures {
     steps_per_second: f64,
+    /// Every step's latency, sorted.
     latencies: Vec<Duration>,
+    /// Each kind of step's latencies (in [`STEPS`] order), sorted.
+    by_step: [Vec<Duration>; 6],
+    /// Store write calls per commit during the phase (group commit).
+    calls_per_commit: f64,
+}
+
+impl LoopFigures {
+    fn add(&mut self, times: [Duration; 6]) {
+        for (s, d) in times.into_iter().enumerate() {
+            self.latencies.push(d);
+            self.by_step[s].push(d);
+        }
+    }
+
+    fn finish(&mut self, elapsed: Duration, before: CommitStats, after: CommitStats) {
+        self.steps_per_second = self.latencies.len() as f64 / elapsed.as_secs_f64();
+        self.latencies.sort();
+        for l in &mut self.by_step {
+            l.sort();
+        }
+        let commits = after.commits.saturating_sub(before.commits).max(1);
+        self.calls_per_commit = after.calls.saturating_sub(before.calls) as f64 / commits as f64;
+    }
+
+    fn p(&self, p: f64) -> f64 {
+        ms(percentile(&self.latencies, p))
+    }
+
+    fn max(&self) -> f64 {
+        self.latencies.last().copied().map_or(0.0, ms)
+    }
+
+    /// Median latency of each step kind, by name.
+    fn step_medians(&self) -> Value {
+        STEPS
+            .iter()
+            .zip(&self.by_step)
+            .map(|(name, l)| (name.to_string(), json!(ms(percentile(l, 0.5)))))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    }
 }
 
 /// Logs in a demo user and returns the bearer token.
@@ -312,15 +418,14 @@ async fn login(
         .to_string())
 }
 
-/// One timed POST; fails unless the status is `expect`.
-async fn step(
+/// One POST; fails unless the status is `expect`.
+async fn post(
     client: &reqwest::Client,
     url: String,
     token: &str,
     body: Value,
     expect: u16,
-) -> anyhow::Result<(Value, Duration)> {
-    let t = Instant::now();
+) -> anyhow::Result<Value> {
     let resp = client
         .post(&url)
         .bearer_auth(token)
@@ -333,37 +438,116 @@ async fn step(
     if status != expect {
         bail!("POST {url}: {status} {v}");
     }
-    Ok((v, t.elapsed()))
+    Ok(v)
 }
 
-/// Walks `args.referrals` referrals through the whole loop over HTTP, with
-/// durable commits, and times every step.
-async fn referral_loop(
-    state: &tiercare_api::AppState,
-    county: &DemoCounty,
-    client: &reqwest::Client,
-    base: &str,
-    patients: &[String],
-    args: &BenchArgs,
-) -> anyhow::Result<LoopFigures> {
-    use tiercare_core::booking::SessionPlan;
-    let n = args.referrals;
-    if n == 0 || patients.is_empty() {
-        return Ok(LoopFigures {
-            steps_per_second: 0.0,
-            latencies: vec![],
-        });
+/// The six steps of the loop, in order.
+const STEPS: [&str; 6] = ["create", "accept", "book", "arrive", "complete", "close"];
+
+/// Who walks the referrals, and where.
+#[derive(Clone)]
+struct Walker {
+    client: reqwest::Client,
+    base: String,
+    doctor: String,
+    coordinator: String,
+}
+
+impl Walker {
+    /// Walks one referral of `patient` through the six steps, booking
+    /// `slot`, and returns each step's latency.
+    ///
+    /// Without a schedule each step is sent when the previous one has
+    /// answered and timed from its own send. With one (the open-loop phase),
+    /// step `s` is due at `schedule[s]` and timed from then, not from when
+    /// it could actually be sent: a step held up behind a slow predecessor
+    /// counts that wait too, so a stall is not hidden by sending less
+    /// (coordinated omission).
+    async fn walk(
+        &self,
+        patient: &str,
+        slot: &str,
+        schedule: Option<[tokio::time::Instant; 6]>,
+    ) -> anyhow::Result<[Duration; 6]> {
+        let base = &self.base;
+        let mut times = [Duration::ZERO; 6];
+        let mut id = String::new();
+        for (s, name) in STEPS.iter().enumerate() {
+            let from = match schedule {
+                Some(due) => {
+                    tokio::time::sleep_until(due[s]).await;
+                    due[s]
+                }
+                None => tokio::time::Instant::now(),
+            };
+            let none = json!({"resourceType": "Parameters"});
+            let (url, token, body, expect) = match *name {
+                "create" => (
+                    format!("{base}/fhir/r4/ServiceRequest"),
+                    &self.doctor,
+                    json!({
+                        "resourceType": "ServiceRequest",
+                        "subject": {"reference": format!("Patient/{patient}")},
+                        "performer": [{"reference": "Organization/zx-h1"}],
+                        "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "I20"}]}],
+                        "note": [{"text": "Exertional chest pain."}]
+                    }),
+                    201,
+                ),
+                "book" => (
+                    format!("{base}/fhir/r4/ServiceRequest/{id}/$book"),
+                    &self.coordinator,
+                    json!({"resourceType": "Parameters", "parameter": [
+                        {"name": "slot", "valueReference": {"reference": format!("Slot/{slot}")}}]}),
+                    200,
+                ),
+                "complete" => (
+                    format!("{base}/fhir/r4/ServiceRequest/{id}/$complete"),
+                    &self.coordinator,
+                    json!({"resourceType": "Parameters", "parameter": [
+                        {"name": "report-summary", "valueString": "Stable angina."}]}),
+                    200,
+                ),
+                "close" => (
+                    format!("{base}/fhir/r4/ServiceRequest/{id}/$close"),
+                    &self.doctor,
+                    none,
+                    200,
+                ),
+                other => (
+                    format!("{base}/fhir/r4/ServiceRequest/{id}/${other}"),
+                    &self.coordinator,
+                    none,
+                    200,
+                ),
+            };
+            let v = post(&self.client, url, token, body, expect).await?;
+            times[s] = from.elapsed();
+            if *name == "create" {
+                id = v["id"].as_str().unwrap_or_default().to_string();
+            }
+        }
+        Ok(times)
     }
-    // A long session a month ahead, one slot per referral.
+}
+
+/// Opens a session of `n` slots at the cardiology clinic of zx-h1 starting
+/// `days` days from now, one slot per referral, and returns the slot ids.
+async fn open_slots(
+    state: &tiercare_api::AppState,
+    n: usize,
+    days: i64,
+) -> anyhow::Result<Vec<String>> {
+    use tiercare_core::booking::SessionPlan;
     let schedule: tiercare_core::ScheduleId = "zx-h1-cardiology".parse()?;
     let institution: tiercare_core::InstitutionId = "zx-h1".parse()?;
-    let day = (time::OffsetDateTime::now_utc() + time::Duration::days(30)).date();
+    let day = (time::OffsetDateTime::now_utc() + time::Duration::days(days)).date();
     let plan = SessionPlan {
         schedule: &schedule,
         institution: &institution,
         specialty: tiercare_core::Specialty::Cardiology,
         start: time::PrimitiveDateTime::new(day, time::Time::MIDNIGHT).assume_utc(),
-        slot_minutes: 5,
+        slot_minutes: SLOT_MINUTES,
         slots: u32::try_from(n)?,
     };
     let loader = tiercare_core::access::Actor {
@@ -377,67 +561,110 @@ async fn referral_loop(
         .open_session(&plan)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let slots: Vec<String> = plan
+    Ok(plan
         .slots(&state.policy)
         .into_iter()
         .map(|s| s.id.to_string())
-        .collect();
-    let doctor = login(client, base, county, "doctor").await?;
-    let coordinator = login(client, base, county, "coordinator").await?;
+        .collect())
+}
 
+/// Length of a bench slot; sessions of many slots run over several days.
+const SLOT_MINUTES: u32 = 5;
+
+/// Whole days a session of `n` bench slots covers, rounded up.
+fn days_for(n: usize) -> i64 {
+    let minutes = n as i64 * i64::from(SLOT_MINUTES);
+    minutes / (24 * 60) + 1
+}
+
+/// Walks `args.referrals` referrals through the whole loop over HTTP, with
+/// durable commits, `concurrency` clients each starting the next referral
+/// when the last is done (closed loop), and times every step.
+async fn referral_loop(
+    state: &tiercare_api::AppState,
+    walker: &Walker,
+    patients: &[String],
+    args: &BenchArgs,
+) -> anyhow::Result<LoopFigures> {
+    let n = args.referrals;
+    if n == 0 || patients.is_empty() {
+        return Ok(LoopFigures::default());
+    }
+    let slots = open_slots(state, n, 30).await?;
+    let commits = state.store.commit_stats();
     let sem = Arc::new(Semaphore::new(args.concurrency.max(1)));
     let t = Instant::now();
     let mut tasks = Vec::with_capacity(n);
     for (i, slot) in slots.into_iter().enumerate() {
         let permit = sem.clone().acquire_owned().await?;
-        let (client, base, doctor, coordinator) = (
-            client.clone(),
-            base.to_string(),
-            doctor.clone(),
-            coordinator.clone(),
-        );
+        let walker = walker.clone();
         let patient = patients[i % patients.len()].clone();
         tasks.push(tokio::spawn(async move {
             let _permit = permit;
-            let mut times = Vec::with_capacity(6);
-            let body = json!({
-                "resourceType": "ServiceRequest",
-                "subject": {"reference": format!("Patient/{patient}")},
-                "performer": [{"reference": "Organization/zx-h1"}],
-                "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "I20"}]}],
-                "note": [{"text": "Exertional chest pain."}]
-            });
-            let (sr, d) = step(&client, format!("{base}/fhir/r4/ServiceRequest"), &doctor, body, 201).await?;
-            times.push(d);
-            let id = sr["id"].as_str().unwrap_or_default().to_string();
-            let op = |name: &str| format!("{base}/fhir/r4/ServiceRequest/{id}/${name}");
-            let none = json!({"resourceType": "Parameters"});
-            let slot_param = json!({"resourceType": "Parameters", "parameter": [
-                {"name": "slot", "valueReference": {"reference": format!("Slot/{slot}")}}]});
-            let report = json!({"resourceType": "Parameters", "parameter": [
-                {"name": "report-summary", "valueString": "Stable angina."}]});
-            for (name, token, body) in [
-                ("accept", &coordinator, none.clone()),
-                ("book", &coordinator, slot_param),
-                ("arrive", &coordinator, none.clone()),
-                ("complete", &coordinator, report),
-                ("close", &doctor, none.clone()),
-            ] {
-                times.push(step(&client, op(name), token, body, 200).await?.1);
-            }
-            Ok::<Vec<Duration>, anyhow::Error>(times)
+            walker.walk(&patient, &slot, None).await
         }));
     }
-    let mut latencies = Vec::with_capacity(n * 6);
+    let mut figures = LoopFigures::default();
     for task in tasks {
-        latencies.extend(task.await??);
+        figures.add(task.await??);
     }
-    let steps_per_second = latencies.len() as f64 / t.elapsed().as_secs_f64();
-    latencies.sort();
-    Ok(LoopFigures {
-        steps_per_second,
-        latencies,
-    })
+    figures.finish(t.elapsed(), commits, state.store.commit_stats());
+    Ok(figures)
+}
+
+/// Gap the open-loop schedule leaves between two steps of one referral,
+/// so that a step is normally answered before the next one is due.
+const STEP_GAP: Duration = Duration::from_millis(100);
+
+/// Offers referral steps at `args.offered_rps` for about
+/// `args.offered_seconds`, whatever the answers (open loop), and times
+/// each from when it was due.
+///
+/// Step `k` of the run is due at `k / rate` exactly. Steps are dealt to
+/// referrals in rounds of `6 g` steps over `g` referrals, step `s` of the
+/// `i`th referral of a round at `6 g q + s g + i`: the steps of one referral
+/// are `g / rate` (about [`STEP_GAP`]) apart, and the offered rate is even
+/// from the first step to the last, with no ramp.
+async fn open_loop(
+    state: &tiercare_api::AppState,
+    walker: &Walker,
+    patients: &[String],
+    args: &BenchArgs,
+) -> anyhow::Result<LoopFigures> {
+    let rate = args.offered_rps;
+    if rate <= 0.0 || args.offered_seconds <= 0.0 || patients.is_empty() {
+        return Ok(LoopFigures::default());
+    }
+    let group = ((STEP_GAP.as_secs_f64() * rate).ceil() as usize).max(1);
+    let per_round = STEPS.len() * group;
+    let rounds = ((rate * args.offered_seconds) / per_round as f64)
+        .ceil()
+        .max(1.0) as usize;
+    let n = rounds * group;
+    // After the closed loop's slots.
+    let slots = open_slots(state, n, 31 + days_for(args.referrals)).await?;
+    let commits = state.store.commit_stats();
+    // Time to spawn every walker before the first step is due.
+    let t0 = tokio::time::Instant::now() + Duration::from_millis(200);
+    let at = |k: usize| t0 + Duration::from_secs_f64(k as f64 / rate);
+    let mut tasks = Vec::with_capacity(n);
+    for (j, slot) in slots.into_iter().enumerate() {
+        let (q, i) = (j / group, j % group);
+        let due: [tokio::time::Instant; 6] =
+            std::array::from_fn(|s| at(q * per_round + s * group + i));
+        let walker = walker.clone();
+        let patient = patients[j % patients.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            walker.walk(&patient, &slot, Some(due)).await
+        }));
+    }
+    let mut figures = LoopFigures::default();
+    for task in tasks {
+        figures.add(task.await??);
+    }
+    // From the first due step to the last answer.
+    figures.finish(t0.elapsed(), commits, state.store.commit_stats());
+    Ok(figures)
 }
 
 /// Writes and fsyncs a small file `n` times: the disk's durable-commit

@@ -2,7 +2,7 @@
 //! were allowed to. Append-only; denied attempts are recorded too.
 
 use crate::{Store, StoreError, now_text};
-use sqlx::{Any, AssertSqlSafe, Executor, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 /// How an audited attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,42 +62,62 @@ pub struct AuditQuery {
     pub offset: u32,
 }
 
-pub(crate) async fn insert_audit<'e, E>(exec: E, a: &AuditEntry) -> Result<(), StoreError>
-where
-    E: Executor<'e, Database = Any>,
-{
-    let at = if a.recorded_at.is_empty() {
-        now_text()
-    } else {
-        a.recorded_at.clone()
-    };
-    sqlx::query(
-        "INSERT INTO audit (recorded_at, username, role, action, resource_type, resource_id, patient, outcome, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(at)
-    .bind(&a.username)
-    .bind(&a.role)
-    .bind(&a.action)
-    .bind(&a.resource_type)
-    .bind(a.resource_id.clone())
-    .bind(a.patient.clone())
-    .bind(a.outcome.code())
-    .bind(&a.detail)
-    .execute(exec)
-    .await?;
+/// Appends audit entries, in order, with one statement per 64 of them: each
+/// statement is a round trip to the database thread.
+pub(crate) async fn insert_audit(
+    conn: &mut AnyConnection,
+    entries: &[AuditEntry],
+) -> Result<(), StoreError> {
+    // 9 values per row, well under SQLite's limit of bound values.
+    for chunk in entries.chunks(64) {
+        let mut sql = String::from(
+            "INSERT INTO audit (recorded_at, username, role, action, resource_type, resource_id, patient, outcome, detail) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let b = i * 9;
+            let params: Vec<String> = (1..=9).map(|k| format!("${}", b + k)).collect();
+            sql.push_str(&format!("({})", params.join(", ")));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for a in chunk {
+            let at = if a.recorded_at.is_empty() {
+                now_text()
+            } else {
+                a.recorded_at.clone()
+            };
+            q = q
+                .bind(at)
+                .bind(&a.username)
+                .bind(&a.role)
+                .bind(&a.action)
+                .bind(&a.resource_type)
+                .bind(a.resource_id.clone())
+                .bind(a.patient.clone())
+                .bind(a.outcome.code())
+                .bind(&a.detail);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
 impl Store {
     /// Appends audit entries durably, in one transaction.
+    ///
+    /// Goes through the group-commit writer like record writes: every
+    /// audited read writes an entry, so under load these commits are shared
+    /// too.
     pub async fn audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
-        for a in entries {
-            insert_audit(&mut *tx, a).await?;
+        if entries.is_empty() {
+            return Ok(());
         }
-        tx.commit().await?;
-        Ok(())
+        self.writer
+            .submit(Vec::new(), entries.to_vec())
+            .await
+            .map(|_| ())
     }
 
     /// Searches the audit trail, newest first; returns a page and the total.

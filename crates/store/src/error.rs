@@ -1,3 +1,4 @@
+use std::sync::Arc;
 use thiserror::Error;
 
 /// What can go wrong in the store. Conflicts are expected outcomes that the
@@ -29,6 +30,14 @@ pub enum StoreError {
     Corrupt(String, String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The transaction this write shared with concurrent writes failed as a
+    /// whole (its commit, or its bookkeeping): the write was not stored.
+    /// Every write of the batch gets the same error, hence the `Arc`.
+    #[error("the shared commit failed, nothing was stored: {0}")]
+    BatchFailed(Arc<sqlx::Error>),
+    /// The store has been closed, or its writer has stopped.
+    #[error("the store is closed")]
+    Closed,
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -7,9 +7,10 @@
 //!
 //! The embedded default is SQLite in WAL mode with `synchronous=FULL`: once a
 //! write has been acknowledged it is on disk and survives a crash or a power
-//! cut. All SQL uses `$1` placeholders and types both SQLite and PostgreSQL
-//! accept, through sqlx's runtime-selected `Any` driver, so a PostgreSQL
-//! backend is a second migration folder away.
+//! cut. Concurrent writes share their commits (group commit), each still
+//! atomic on its own. All SQL uses `$1` placeholders and types both SQLite
+//! and PostgreSQL accept, through sqlx's runtime-selected `Any` driver, so a
+//! PostgreSQL backend is a second migration folder away.
 
 mod audit;
 mod db;
@@ -17,6 +18,7 @@ mod error;
 mod records;
 mod subscriptions;
 mod users;
+mod writer;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
 pub use db::Store;
@@ -24,6 +26,7 @@ pub use error::StoreError;
 pub use records::{Expect, Filter, Match, Query, Stored, StoredEvent, Write};
 pub use subscriptions::{Subscription, SubscriptionSpec, SubscriptionStatus};
 pub use users::{NewUser, User};
+pub use writer::CommitStats;
 
 /// The current time as RFC 3339 text in UTC with milliseconds, the form
 /// every stored time has (and a valid FHIR `instant`).

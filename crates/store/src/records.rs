@@ -4,7 +4,7 @@ use crate::audit::{AuditEntry, insert_audit};
 use crate::{Store, StoreError, now_text};
 // Dynamic SQL here is assembled from fixed fragments and numbered
 // placeholders only; every value is bound, never spliced in.
-use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use tiercare_core::Record;
 use tiercare_core::events::Event;
 
@@ -160,22 +160,17 @@ impl Store {
     /// Writes several records in one transaction: all of them or none. Used
     /// for FHIR transaction bundles and the demo load. Audit entries for
     /// patient data are written in the same transaction.
+    ///
+    /// The call goes through the group-commit writer (see `writer.rs`): it
+    /// may share its commit with concurrent calls, but stays atomic on its
+    /// own, fails only for its own reasons (or if the shared commit fails),
+    /// and returns once it is durably committed.
     pub async fn write_all(
         &self,
         writes: Vec<Write>,
         audit: Vec<AuditEntry>,
     ) -> Result<Vec<Stored>, StoreError> {
-        let mut tx = self.write.begin().await?;
-        let now = now_text();
-        let mut out = Vec::with_capacity(writes.len());
-        for w in writes {
-            out.push(write_one(&mut tx, w, &now).await?);
-        }
-        for a in &audit {
-            insert_audit(&mut *tx, a).await?;
-        }
-        tx.commit().await?;
-        Ok(out)
+        self.writer.submit(writes, audit).await
     }
 
     /// Finds records; returns one page and the total number of matches.
@@ -311,14 +306,14 @@ fn stored_from_row(resource_type: &str, r: &sqlx::any::AnyRow) -> Result<Stored,
 }
 
 async fn current(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut AnyConnection,
     resource_type: &str,
     id: &str,
 ) -> Result<Option<(u32, Record)>, StoreError> {
     let row = sqlx::query("SELECT version, body FROM records WHERE resource_type = $1 AND id = $2")
         .bind(resource_type)
         .bind(id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
     match row {
         None => Ok(None),
@@ -333,11 +328,23 @@ async fn current(
     }
 }
 
-async fn write_one(
-    tx: &mut Transaction<'_, Any>,
-    w: Write,
-    now: &str,
-) -> Result<Stored, StoreError> {
+/// The body of one `write_all` call, run by the writer inside the batch's
+/// transaction (and the call's savepoint).
+pub(crate) async fn write_records(
+    conn: &mut AnyConnection,
+    writes: Vec<Write>,
+    audit: &[AuditEntry],
+) -> Result<Vec<Stored>, StoreError> {
+    let now = now_text();
+    let mut out = Vec::with_capacity(writes.len());
+    for w in writes {
+        out.push(write_one(conn, w, &now).await?);
+    }
+    insert_audit(conn, audit).await?;
+    Ok(out)
+}
+
+async fn write_one(tx: &mut AnyConnection, w: Write, now: &str) -> Result<Stored, StoreError> {
     let rt = w.record.resource_type();
     let id = w.record.id().to_string();
     let before = current(tx, rt, &id).await?;
@@ -388,7 +395,7 @@ async fn write_one(
         .bind(i64::from(version))
         .bind(now)
         .bind(&body)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     } else {
         sqlx::query(
@@ -401,12 +408,12 @@ async fn write_one(
         .bind(region.clone())
         .bind(rt)
         .bind(&id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM search_index WHERE resource_type = $1 AND id = $2")
             .bind(rt)
             .bind(&id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     sqlx::query(
@@ -417,26 +424,12 @@ async fn write_one(
     .bind(i64::from(version))
     .bind(now)
     .bind(&body)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     insert_index(tx, rt, &id, &w.index).await?;
     let mut events = Event::for_change(before.as_ref().map(|(_, r)| r), &w.record, version);
     events.extend(w.events.iter().cloned());
-    for e in &events {
-        sqlx::query(
-            "INSERT INTO events (region, recorded_at, kind, resource_type, resource_id, actor, payload) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(region.clone())
-        .bind(now)
-        .bind(e.kind())
-        .bind(rt)
-        .bind(&id)
-        .bind(&w.actor)
-        .bind(encode(e)?)
-        .execute(&mut **tx)
-        .await?;
-    }
+    insert_events(tx, region.as_deref(), now, rt, &id, &w.actor, &events).await?;
     Ok(Stored {
         record: w.record,
         version,
@@ -445,8 +438,58 @@ async fn write_one(
     })
 }
 
+/// Appends a write's events, in order, in one statement: each statement is
+/// a round trip to the database thread, and the writer runs them one at a
+/// time for everybody.
+async fn insert_events(
+    tx: &mut AnyConnection,
+    region: Option<&str>,
+    now: &str,
+    rt: &str,
+    id: &str,
+    actor: &str,
+    events: &[Event],
+) -> Result<(), StoreError> {
+    // 7 values per row, well under SQLite's limit of bound values.
+    for chunk in events.chunks(64) {
+        let payloads = chunk.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
+        let mut sql = String::from(
+            "INSERT INTO events (region, recorded_at, kind, resource_type, resource_id, actor, payload) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let b = i * 7;
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            ));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (e, payload) in chunk.iter().zip(payloads) {
+            q = q
+                .bind(region.map(str::to_string))
+                .bind(now)
+                .bind(e.kind())
+                .bind(rt)
+                .bind(id)
+                .bind(actor)
+                .bind(payload);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
 async fn insert_index(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut AnyConnection,
     rt: &str,
     id: &str,
     terms: &[(String, String)],
@@ -471,20 +514,20 @@ async fn insert_index(
                 .bind(param.as_str())
                 .bind(value.as_str());
         }
-        q.execute(&mut **tx).await?;
+        q.execute(&mut *tx).await?;
     }
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use tiercare_core::network::{Gender, PersonName};
     use tiercare_core::resident::{Contract, Resident};
     use tiercare_core::{RegionId, ResidentId, TeamId};
     use time::macros::date;
 
-    fn resident(id: &str, family: &str, team: Option<&str>) -> Record {
+    pub(crate) fn resident(id: &str, family: &str, team: Option<&str>) -> Record {
         Record::Resident(Resident {
             id: ResidentId::new(id).unwrap(),
             region: RegionId::new("zx").unwrap(),
@@ -508,7 +551,7 @@ mod tests {
         })
     }
 
-    fn write(record: Record, expect: Expect) -> Write {
+    pub(crate) fn write(record: Record, expect: Expect) -> Write {
         let name = match &record {
             Record::Resident(r) => r.name.family.to_lowercase(),
             _ => String::new(),
@@ -522,10 +565,14 @@ mod tests {
         }
     }
 
-    async fn store() -> (Store, std::path::PathBuf) {
+    /// A fresh database in its own directory (tests run in parallel).
+    pub(crate) async fn store() -> (Store, std::path::PathBuf) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
-            "tiercare-store-{}-{}",
+            "tiercare-store-{}-{}-{}",
             std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
             crate::now_text()
         ));
         std::fs::create_dir_all(&dir).unwrap();
