@@ -6,7 +6,7 @@
 //! - create throughput vs. the store alone writing the same records
 //!   (durable commits, no HTTP, no validation);
 //! - read latency vs. `GET /healthz` (an HTTP round trip with no database);
-//! - the referral loop (create, accept, book, arrive, complete, close),
+//! - the referral loop (create, accept, book, arrive, complete, refer down),
 //!   closed loop with `concurrency` clients: steps per second vs. the store
 //!   baseline;
 //! - the same steps offered at a fixed rate (open loop): achieved rate vs.
@@ -37,7 +37,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
     /// Referrals to walk through the whole loop (create, accept, book,
-    /// arrive, complete with report, close).
+    /// arrive, complete with report, refer down).
     #[arg(long, default_value_t = 300)]
     pub referrals: usize,
     /// Referral steps per second offered in the open-loop phase, sent on
@@ -230,6 +230,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         base: base.clone(),
         doctor: login(&client, &base, &county, "doctor").await?,
         coordinator: login(&client, &base, &county, "coordinator").await?,
+        specialist: login(&client, &base, &county, "specialist").await?,
     };
     let loop_figures = referral_loop(&state, &walker, &ids, &args).await?;
     let offered = open_loop(&state, &walker, &ids, &args).await?;
@@ -442,7 +443,14 @@ async fn post(
 }
 
 /// The six steps of the loop, in order.
-const STEPS: [&str; 6] = ["create", "accept", "book", "arrive", "complete", "close"];
+const STEPS: [&str; 6] = [
+    "create",
+    "accept",
+    "book",
+    "arrive",
+    "complete",
+    "refer-down",
+];
 
 /// Who walks the referrals, and where.
 #[derive(Clone)]
@@ -451,6 +459,8 @@ struct Walker {
     base: String,
     doctor: String,
     coordinator: String,
+    /// A hospital doctor, who refers the patient back down.
+    specialist: String,
 }
 
 impl Walker {
@@ -508,11 +518,17 @@ impl Walker {
                         {"name": "report-summary", "valueString": "Stable angina."}]}),
                     200,
                 ),
-                "close" => (
-                    format!("{base}/fhir/r4/ServiceRequest/{id}/$close"),
-                    &self.doctor,
-                    none,
-                    200,
+                "refer-down" => (
+                    format!("{base}/fhir/r4/ServiceRequest"),
+                    &self.specialist,
+                    json!({
+                        "resourceType": "ServiceRequest",
+                        "subject": {"reference": format!("Patient/{patient}")},
+                        "performer": [{"reference": "Organization/zx-tc1"}],
+                        "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "I20"}]}],
+                        "note": [{"text": "Stable angina, treated; follow up in primary care."}]
+                    }),
+                    201,
                 ),
                 other => (
                     format!("{base}/fhir/r4/ServiceRequest/{id}/${other}"),
