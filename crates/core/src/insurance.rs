@@ -35,8 +35,8 @@ pub mod money;
 mod tests;
 
 pub use adjudicate::{
-    Accumulator, Adjudication, ClaimError, Estimate, EstimateRow, PerService, ReferralDirection,
-    RuleCode, RuleLine, Split, Visit, adjudicate, estimate,
+    Accumulator, Adjudication, ClaimError, EncounterFacts, Estimate, EstimateRow, PerService,
+    ReferralDirection, RuleCode, RuleLine, Split, Visit, adjudicate, estimate,
 };
 pub use budget::{BudgetLedger, BudgetStatus};
 pub use money::{Fen, InvalidAmount, Rate};

@@ -4,6 +4,7 @@ use super::{
     AfterUpwardReferral, DeductibleBasis, Fen, InsuranceRules, Rate, SchemeId, ServiceType,
 };
 use crate::Level;
+use crate::booking::Encounter;
 use crate::level::coded_enum;
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -49,7 +50,59 @@ pub struct Visit {
     pub episode_deductible_paid: Fen,
 }
 
+/// What insurance needs to know about a finished [`Encounter`] that the
+/// encounter itself does not hold: the platform looks these up (the
+/// institution's level, the resident's scheme and contract, the bill, the
+/// referral's direction) when the encounter finishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncounterFacts {
+    pub scheme: SchemeId,
+    /// The level of the encounter's institution.
+    pub level: Level,
+    pub total: Fen,
+    /// The direction of the encounter's referral, if it has one.
+    pub referral: Option<ReferralDirection>,
+    pub follow_up: bool,
+    pub emergency: bool,
+    pub at_contracted_primary: bool,
+    pub episode_deductible_paid: Fen,
+}
+
 impl Visit {
+    /// The visit of a finished encounter, dated by the day it finished (the
+    /// day of discharge, for an admission), so every finished encounter can
+    /// be adjudicated into an explanation of benefit.
+    pub fn from_encounter(
+        encounter: &Encounter,
+        facts: EncounterFacts,
+    ) -> Result<Visit, ClaimError> {
+        let finished = encounter
+            .finished
+            .ok_or_else(|| ClaimError::NotFinished(encounter.id.to_string()))?;
+        // A visit after a downward referral may be booked by the patient
+        // (no referral on the encounter), but an encounter that came
+        // through a referral must say which way it went.
+        if encounter.referral.is_some() && facts.referral.is_none() {
+            return Err(ClaimError::ReferralMismatch(encounter.id.to_string()));
+        }
+        Ok(Visit {
+            scheme: facts.scheme,
+            level: facts.level,
+            service: if encounter.inpatient {
+                ServiceType::Inpatient
+            } else {
+                ServiceType::Outpatient
+            },
+            total: facts.total,
+            date: finished.date(),
+            referral: facts.referral,
+            follow_up: facts.follow_up,
+            emergency: facts.emergency,
+            at_contracted_primary: facts.at_contracted_primary,
+            episode_deductible_paid: facts.episode_deductible_paid,
+        })
+    }
+
     /// A self-referred visit at secondary or tertiary level.
     pub fn is_bypass(&self) -> bool {
         self.level > Level::Primary && self.referral.is_none() && !self.follow_up && !self.emergency
@@ -145,6 +198,10 @@ pub enum ClaimError {
     Negative { field: &'static str, amount: Fen },
     #[error("the accumulator is for scheme `{accumulator}`, the visit for `{visit}`")]
     AccumulatorScheme { visit: String, accumulator: String },
+    #[error("encounter `{0}` has not finished: only a finished encounter is claimed")]
+    NotFinished(String),
+    #[error("encounter `{0}` came through a referral: give the referral's direction")]
+    ReferralMismatch(String),
     #[error("a claim of {claim} needs that year's accumulator, not {accumulator}'s")]
     AccumulatorYear { claim: i32, accumulator: i32 },
 }

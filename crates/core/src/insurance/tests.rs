@@ -501,6 +501,53 @@ fn accumulator_rolls_over_by_year() {
 }
 
 #[test]
+fn a_finished_encounter_becomes_a_visit() {
+    use crate::booking::Encounter;
+    use crate::{EncounterId, InstitutionId, ReferralId, ResidentId, Specialty};
+    use time::macros::datetime;
+    let mut enc = Encounter {
+        id: EncounterId::new("enc-1").unwrap(),
+        patient: ResidentId::new("r-1").unwrap(),
+        institution: InstitutionId::new("county-hospital").unwrap(),
+        specialty: Specialty::Cardiology,
+        inpatient: true,
+        referral: Some(ReferralId::new("ref-1").unwrap()),
+        appointment: None,
+        arrived: datetime!(2026-12-28 09:00 UTC),
+        finished: None,
+    };
+    let facts = EncounterFacts {
+        scheme: id("urrbmi"),
+        level: Secondary,
+        total: Fen::yuan(10_000),
+        referral: Some(Up),
+        follow_up: false,
+        emergency: false,
+        at_contracted_primary: false,
+        episode_deductible_paid: Fen::yuan(200),
+    };
+    assert!(matches!(
+        Visit::from_encounter(&enc, facts.clone()),
+        Err(ClaimError::NotFinished(_))
+    ));
+    // Discharged in the new year: the claim counts toward 2027.
+    enc.finished = Some(datetime!(2027-01-03 11:00 UTC));
+    let v = Visit::from_encounter(&enc, facts.clone()).unwrap();
+    assert_eq!((v.service, v.date.year()), (Inpatient, 2027));
+    let a = adjudicate(&demo_rules(), &v, &Accumulator::new(id("urrbmi"), 2026)).unwrap();
+    assert_eq!(a.split.out_of_pocket, Fen::new(224_000));
+    assert_eq!(a.accumulator.year, 2027);
+    let no_direction = EncounterFacts {
+        referral: None,
+        ..facts
+    };
+    assert!(matches!(
+        Visit::from_encounter(&enc, no_direction),
+        Err(ClaimError::ReferralMismatch(_))
+    ));
+}
+
+#[test]
 fn budget_ledger() {
     let mut b = BudgetLedger::new(2026, Fen::yuan(500), 1_000);
     assert_eq!(b.budget(), Fen::yuan(500_000));
