@@ -406,7 +406,7 @@ pub fn adjudicate(
         line(
             RuleCode::BypassPenalty,
             format!(
-                "self-referred at {} level without a referral: rate lowered by {} to {lower}",
+                "self-referred at {} level without a referral: rate {rate} - {} = {lower}",
                 visit.level, rules_s.bypass_penalty_bp
             ),
             after.saturating_sub(share),
@@ -423,7 +423,8 @@ pub fn adjudicate(
         line(
             RuleCode::ContractBonus,
             format!(
-                "at the resident's contracted primary institution: rate raised by {} to {higher}",
+                "at the resident's contracted primary institution: rate {rate} + {} = {higher} \
+                 (at most 100%)",
                 rules_s.contracted_bonus_bp
             ),
             after.saturating_sub(share),
