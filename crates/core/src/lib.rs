@@ -9,7 +9,8 @@
 //! [`referral`] with [`booking`] (slots and beds), [`consult`] (advice
 //! before referral), [`clinical`] (results that travel) and [`care_plan`]
 //! (the plan that goes down with the patient, checked against
-//! [`medicines`] lists). Storage, HTTP and
+//! [`medicines`] lists). [`insurance`] prices a visit by scheme and level
+//! from the [`policy`] file's tables. Storage, HTTP and
 //! simulation sit around this crate and all use the same rules.
 
 pub mod access;
@@ -21,6 +22,7 @@ pub mod consult;
 pub mod demo;
 pub mod events;
 pub mod ids;
+pub mod insurance;
 pub mod level;
 pub mod medicines;
 pub mod network;

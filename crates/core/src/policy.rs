@@ -8,6 +8,7 @@
 //! county) so the platform and the simulator read the same rules.
 
 use crate::Level;
+use crate::insurance::{InsuranceError, InsuranceRules};
 use crate::level::coded_enum;
 use crate::referral::Priority;
 use serde::{Deserialize, Serialize};
@@ -96,6 +97,11 @@ pub struct Policy {
     /// Days a test result stays recognised by other institutions, per test
     /// code (LOINC or a local code); `default` applies to any other test.
     pub result_validity_days: BTreeMap<String, u32>,
+    /// Reimbursement by scheme, level and service type, with the bypass,
+    /// referral and contract rules (see [`crate::insurance`]). Optional, so
+    /// a region can describe its referral rules before its insurance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insurance: Option<InsuranceRules>,
 }
 
 /// Why a policy file was refused, naming the field.
@@ -110,6 +116,10 @@ pub enum PolicyError {
         field: &'static str,
         message: String,
     },
+    /// The `[insurance]` section is out of range; the error names the
+    /// field by its full path.
+    #[error("policy field `{}`: {}", .0.field, .0.message)]
+    Insurance(#[from] InsuranceError),
 }
 
 const DEMO: &str = include_str!("../data/demo-policy.toml");
@@ -163,6 +173,9 @@ impl Policy {
         }
         if !self.result_validity_days.contains_key("default") {
             return invalid("result_validity_days", "needs a `default` entry");
+        }
+        if let Some(insurance) = &self.insurance {
+            insurance.validate()?;
         }
         Ok(())
     }
