@@ -111,6 +111,10 @@ pub fn router(state: AppState) -> Router {
     let fhir = Router::new()
         .route("/", post(routes::transaction))
         .route("/metadata", get(routes::metadata))
+        .route(
+            "/$estimate",
+            get(routes::estimate_get).post(routes::estimate_post),
+        )
         .route("/CodeSystem", get(routes::code_system_search))
         .route(
             "/CodeSystem/$triage",

@@ -585,6 +585,31 @@ pub async fn triage_post(
     Ok(FhirJson(terminology::triage(&inputs)?).into_response())
 }
 
+/// `GET /$estimate?scheme=..&total=..`: a visit's cost at each level, with
+/// and without a referral (no patient data: any signed-in user).
+pub async fn estimate_get(
+    State(state): State<AppState>,
+    _c: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let v = fhir::estimate::run(&state.policy, &query_pairs(raw.as_deref()), today)?;
+    Ok(FhirJson(v).into_response())
+}
+
+/// `POST /$estimate` with a `Parameters` body.
+pub async fn estimate_post(
+    State(state): State<AppState>,
+    _c: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    let inputs = terminology::parameters_inputs(&value)?;
+    let today = time::OffsetDateTime::now_utc().date();
+    Ok(FhirJson(fhir::estimate::run(&state.policy, &inputs, today)?).into_response())
+}
+
 fn admin_only(actor: &tiercare_core::access::Actor) -> Result<(), ApiError> {
     if actor.role != tiercare_core::access::UserRole::Admin {
         return Err(ApiError::Forbidden(

@@ -180,6 +180,11 @@ pub fn statement(base_url: &str) -> Value {
             },
             "resource": resources,
             "interaction": [{"code": "transaction", "documentation": "All entries succeed or none; urn:uuid fullUrls are resolved."}],
+            "operation": [{
+                "name": "estimate",
+                "definition": "https://tiercare.org/fhir/OperationDefinition/estimate",
+                "documentation": "GET or POST /$estimate with scheme (the region's scheme code), total (yuan, e.g. 350.00), service (outpatient|inpatient), date, emergency, follow-up, at-contracted-primary: for each level, what the visit costs with and without a referral (total, deductible, covered, out-of-pocket), under the region's insurance rules."
+            }],
         }],
     })
 }

@@ -13,6 +13,7 @@ pub mod care_team;
 pub mod clinical;
 pub mod consult;
 pub mod datatypes;
+pub mod estimate;
 pub mod location;
 pub mod organization;
 pub mod parameters;

@@ -5,6 +5,7 @@
 mod fixtures;
 mod gatekeeping;
 mod helpers;
+mod insurance;
 
 mod access;
 mod bad_input;

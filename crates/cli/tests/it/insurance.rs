@@ -1,0 +1,198 @@
+//! `$estimate`: a visit's cost at each level, with and without a referral,
+//! as the core's insurance rules price it.
+
+use crate::helpers::{assert_outcome, send, spawn_app, spawn_app_with, workspace_root};
+use crate::validate::assert_valid_fhir;
+use serde_json::{Value, json};
+use tiercare_core::Level;
+use tiercare_core::insurance::{Accumulator, Fen, SchemeId, ServiceType, Split, Visit, estimate};
+
+/// The four amounts of one side of a row, as fen.
+fn amounts(parts: &Value) -> [Fen; 4] {
+    let get = |name: &str| -> Fen {
+        let part = parts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {parts}"));
+        assert_eq!(part["valueMoney"]["currency"], "CNY");
+        // The JSON number's text is the exact yuan amount.
+        format!("{:.2}", part["valueMoney"]["value"].as_f64().unwrap())
+            .parse()
+            .unwrap()
+    };
+    [
+        get("total"),
+        get("deductible"),
+        get("covered"),
+        get("out-of-pocket"),
+    ]
+}
+
+fn of(s: &Split) -> [Fen; 4] {
+    [s.total, s.deductible, s.covered, s.out_of_pocket]
+}
+
+/// The rows of an estimate answer: level, self-referred, referred.
+fn rows(v: &Value) -> Vec<(String, [Fen; 4], [Fen; 4])> {
+    v["parameter"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == "estimate")
+        .map(|p| {
+            let part = |n: &str| {
+                p["part"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|q| q["name"] == n)
+                    .unwrap()
+                    .clone()
+            };
+            (
+                part("level")["valueCode"].as_str().unwrap().to_string(),
+                amounts(&part("self-referred")["part"]),
+                amounts(&part("referred")["part"]),
+            )
+        })
+        .collect()
+}
+
+/// What the core says for the same inputs.
+fn core_rows(
+    policy: &tiercare_core::policy::Policy,
+    scheme: &str,
+    total: &str,
+) -> Vec<(String, [Fen; 4], [Fen; 4])> {
+    let rules = policy.insurance.as_ref().unwrap();
+    let date = time::OffsetDateTime::now_utc().date();
+    let visit = Visit {
+        scheme: SchemeId::new(scheme).unwrap(),
+        level: Level::Primary,
+        service: ServiceType::Outpatient,
+        total: total.parse().unwrap(),
+        date,
+        referral: None,
+        follow_up: false,
+        emergency: false,
+        at_contracted_primary: false,
+        episode_deductible_paid: Fen::ZERO,
+    };
+    let acc = Accumulator::new(SchemeId::new(scheme).unwrap(), date.year());
+    estimate(rules, &visit, &acc)
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.level.code().to_string(),
+                of(&r.self_referred),
+                of(&r.referred),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_estimate_is_the_cores_at_every_level() {
+    let app = spawn_app().await;
+    let resp = app
+        .get("resident", "/$estimate?scheme=urrbmi&total=350.00")
+        .await;
+    resp.expect(200);
+    let v = resp.json();
+    let got = rows(&v);
+    assert_eq!(got, core_rows(&app.state.policy, "urrbmi", "350.00"));
+    assert_eq!(got.len(), 3);
+    for (level, self_referred, referred) in &got {
+        for side in [self_referred, referred] {
+            assert_eq!(side[0], "350.00".parse().unwrap(), "{level}");
+            assert_eq!(
+                side[2].saturating_add(side[3]),
+                side[0],
+                "{level}: covered + out of pocket"
+            );
+        }
+        assert!(
+            referred[3] <= self_referred[3],
+            "{level}: a referral never costs more"
+        );
+    }
+    // Primary care costs the patient less than the top of the pyramid.
+    assert!(got[0].1[3] < got[2].1[3], "{got:?}");
+    // POST with Parameters answers the same.
+    let post = app
+        .post(
+            "doctor",
+            "/$estimate",
+            &json!({"resourceType": "Parameters", "parameter": [
+                {"name": "scheme", "valueCode": "urrbmi"},
+                {"name": "total", "valueString": "350.00"}]}),
+        )
+        .await;
+    post.expect(200);
+    assert_eq!(rows(&post.json()), got);
+    assert_valid_fhir(&[v]);
+}
+
+#[tokio::test]
+async fn hangzhou_2014_rates_come_out_of_its_policy_file() {
+    let path = workspace_root().join("crates/core/data/hangzhou-2014-policy.toml");
+    let app = spawn_app_with(|s| s.policy_file = Some(path.display().to_string())).await;
+    for (scheme, primary, tertiary) in [("uebmi", 88, 76), ("urbmi", 70, 40)] {
+        let resp = app
+            .get(
+                "resident",
+                &format!("/$estimate?scheme={scheme}&total=3000.00"),
+            )
+            .await;
+        resp.expect(200);
+        let got = rows(&resp.json());
+        assert_eq!(got, core_rows(&app.state.policy, scheme, "3000.00"));
+        // Past the (same) deductible and under the caps, the fund pays the
+        // published rate.
+        let rate = |row: &[Fen; 4]| {
+            let paid_over = row[0].minus_floor_zero(row[1]);
+            (row[2].fen() * 100 + paid_over.fen() / 2) / paid_over.fen()
+        };
+        let by_level = |l: &str| got.iter().find(|r| r.0 == l).unwrap().1;
+        assert_eq!(
+            by_level("primary")[1],
+            by_level("tertiary")[1],
+            "{scheme}: same deductible"
+        );
+        assert_eq!(rate(&by_level("primary")), primary, "{scheme} primary");
+        assert_eq!(rate(&by_level("tertiary")), tertiary, "{scheme} tertiary");
+    }
+}
+
+#[tokio::test]
+async fn bad_estimates_name_the_input() {
+    let app = spawn_app().await;
+    for (query, status, needle) in [
+        ("total=350.00", 400, "scheme"),
+        ("scheme=nhs&total=350.00", 422, "scheme"),
+        ("scheme=urrbmi", 400, "total"),
+        ("scheme=urrbmi&total=3.5.0", 400, "total"),
+        ("scheme=urrbmi&total=-5.00", 422, "total"),
+        ("scheme=urrbmi&total=350.00&service=dental", 400, "service"),
+        (
+            "scheme=urrbmi&total=350.00&emergency=maybe",
+            400,
+            "emergency",
+        ),
+        ("scheme=urrbmi&total=350.00&colour=blue", 400, "colour"),
+        ("scheme=urrbmi&total=350.00&date=tomorrow", 400, "date"),
+    ] {
+        let resp = app.get("resident", &format!("/$estimate?{query}")).await;
+        assert_outcome(&resp, status, needle);
+    }
+    let anonymous = send(
+        app.client
+            .get(app.fhir_url("/$estimate?scheme=urrbmi&total=1.00")),
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+}
