@@ -618,8 +618,12 @@ impl<'a> Registry<'a> {
                 self.patient_exists(r.patient.as_str(), "DiagnosticReport.subject", pending)
                     .await?;
             }
+            Record::Coverage(c) => {
+                self.patient_exists(c.resident.as_str(), "Coverage.beneficiary", pending)
+                    .await?;
+            }
             // Built by the services from records they loaded themselves.
-            Record::CarePlan(_) | Record::FollowUp(_) => {}
+            Record::CarePlan(_) | Record::FollowUp(_) | Record::Claim(_) | Record::Account(_) => {}
         }
         Ok(())
     }

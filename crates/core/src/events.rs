@@ -10,6 +10,7 @@ use crate::booking::{Appointment, Encounter};
 use crate::care_plan::CarePlanEvent;
 use crate::clinical::ResultKind;
 use crate::consult::ConsultEvent;
+use crate::insurance::Claim;
 use crate::record::Record;
 use crate::referral::ReferralEvent;
 use crate::resident::{Contract, Resident};
@@ -48,6 +49,9 @@ pub enum Event {
     /// A downward referral's care plan changed (drawn up, decided, a
     /// follow-up done).
     CarePlan(CarePlanEvent),
+    /// A finished visit was adjudicated: the claim, with its split and the
+    /// rule lines, for insurance indicators and the alliance budget.
+    ClaimAdjudicated { claim: Box<Claim> },
     /// A result was recorded for a patient (mutual recognition counts the
     /// tests a referral did not repeat).
     ResultRecorded {
@@ -73,6 +77,7 @@ impl Event {
             Event::Consult(e) => e.kind().to_string(),
             Event::CarePlan(e) => e.kind().to_string(),
             Event::ResultRecorded { .. } => "result.recorded.v1".to_string(),
+            Event::ClaimAdjudicated { .. } => "claim.adjudicated.v1".to_string(),
         }
     }
 

@@ -155,6 +155,18 @@ id_type!(
     /// One follow-up visit of a care plan, due on a date.
     FollowUpId
 );
+id_type!(
+    /// A resident's enrolment in an insurance scheme.
+    CoverageId
+);
+id_type!(
+    /// A claim: one finished visit adjudicated (explanation of benefit).
+    ClaimId
+);
+id_type!(
+    /// A resident's yearly account with a scheme (the accumulator).
+    AccountId
+);
 
 #[cfg(test)]
 mod tests {

@@ -30,6 +30,7 @@ use std::fmt;
 
 mod adjudicate;
 mod budget;
+mod claim;
 pub mod money;
 #[cfg(test)]
 mod tests;
@@ -39,6 +40,7 @@ pub use adjudicate::{
     ReferralDirection, RuleCode, RuleLine, Split, Visit, adjudicate, estimate,
 };
 pub use budget::{BudgetLedger, BudgetStatus};
+pub use claim::{Claim, Coverage, PerLevelFen, TypicalCharges, YearAccount};
 pub use money::{Fen, InvalidAmount, Rate};
 
 /// The bundled policy file for Hangzhou as of 2014
@@ -144,6 +146,9 @@ impl fmt::Display for SchemeId {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InsuranceRules {
+    /// What a visit is billed when its charge is not given.
+    #[serde(default)]
+    pub typical_charge_fen: TypicalCharges,
     pub schemes: BTreeMap<SchemeId, Scheme>,
 }
 

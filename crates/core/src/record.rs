@@ -6,6 +6,7 @@ use crate::booking::{Appointment, BedPool, Encounter, Slot};
 use crate::care_plan::{CarePlan, FollowUp};
 use crate::clinical::{DiagnosticReport, Observation};
 use crate::consult::Consult;
+use crate::insurance::{Claim, Coverage, YearAccount};
 use crate::medicines::EssentialMedicines;
 use crate::network::{
     Alliance, FamilyDoctorTeam, Institution, Membership, Practitioner, PractitionerRole, Site,
@@ -49,6 +50,12 @@ pub enum Record {
     CarePlan(CarePlan),
     /// A follow-up a primary institution owes (workflow, patient data).
     FollowUp(FollowUp),
+    /// A resident's insurance scheme (registry, patient data).
+    Coverage(Coverage),
+    /// A finished visit adjudicated (workflow, patient data).
+    Claim(Box<Claim>),
+    /// A resident's yearly account with a scheme (workflow, patient data).
+    Account(YearAccount),
 }
 
 impl Record {
@@ -74,6 +81,9 @@ impl Record {
             Record::Consult(r) => r.id.as_str(),
             Record::CarePlan(r) => r.id.as_str(),
             Record::FollowUp(r) => r.id.as_str(),
+            Record::Coverage(r) => r.id.as_str(),
+            Record::Claim(r) => r.id.as_str(),
+            Record::Account(r) => r.id.as_str(),
         }
     }
 
@@ -100,6 +110,9 @@ impl Record {
             Record::Consult(_) => "ServiceRequest",
             Record::CarePlan(_) => "CarePlan",
             Record::FollowUp(_) => "Task",
+            Record::Coverage(_) => "Coverage",
+            Record::Claim(_) => "ExplanationOfBenefit",
+            Record::Account(_) => "Account",
         }
     }
 
@@ -125,6 +138,9 @@ impl Record {
             Record::Consult(_) => "consult",
             Record::CarePlan(_) => "care-plan",
             Record::FollowUp(_) => "follow-up",
+            Record::Coverage(_) => "coverage",
+            Record::Claim(_) => "claim",
+            Record::Account(_) => "account",
         }
     }
 
@@ -149,7 +165,10 @@ impl Record {
             | Record::MedicinesList(_)
             | Record::Consult(_)
             | Record::CarePlan(_)
-            | Record::FollowUp(_) => None,
+            | Record::FollowUp(_)
+            | Record::Coverage(_)
+            | Record::Claim(_)
+            | Record::Account(_) => None,
         }
     }
 
@@ -165,6 +184,9 @@ impl Record {
             Record::Consult(c) => Some(&c.patient),
             Record::CarePlan(p) => Some(&p.patient),
             Record::FollowUp(f) => Some(&f.patient),
+            Record::Coverage(c) => Some(&c.resident),
+            Record::Claim(c) => Some(&c.patient),
+            Record::Account(a) => Some(&a.resident),
             _ => None,
         }
     }
@@ -183,6 +205,9 @@ impl Record {
                 | Record::Consult(_)
                 | Record::CarePlan(_)
                 | Record::FollowUp(_)
+                | Record::Coverage(_)
+                | Record::Claim(_)
+                | Record::Account(_)
         )
     }
 
@@ -203,6 +228,8 @@ impl Record {
                 | Record::Consult(_)
                 | Record::CarePlan(_)
                 | Record::FollowUp(_)
+                | Record::Claim(_)
+                | Record::Account(_)
         )
     }
 }

@@ -102,6 +102,18 @@ pub fn statement(base_url: &str) -> Value {
         "documentation": "Messages of an e-consult: POST with basedOn the consult and one payload contentString; the sender is the caller (the asking doctor, or for the other side the named specialist or any doctor of the institution asked). The first reply from the specialist's side answers the consult and fixes its response time. Message n of consult c is Communication/c-n.",
     }));
     resources.push(json!({
+        "type": "Coverage",
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": params(super::insurance::COVERAGE_SEARCH),
+        "documentation": "A resident's insurance scheme (class value: the scheme's code in the region's policy). Seen by the resident and those caring for them; search names the patient.",
+    }));
+    resources.push(json!({
+        "type": "ExplanationOfBenefit",
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": params(super::insurance::CLAIM_SEARCH),
+        "documentation": "The claim of every finished visit of a covered resident, written with the visit's end (ServiceRequest $complete or Encounter $finish, each taking an optional charge in yuan; without it the region's typical charge): total submitted, deductible, benefit and out-of-pocket, and each rule applied as a processNote. The resident's yearly deductible and cap account moves in the same transaction.",
+    }));
+    resources.push(json!({
         "type": "CarePlan",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
         "searchParam": params(super::care_plan::SEARCH),

@@ -14,6 +14,7 @@ pub mod clinical;
 pub mod consult;
 pub mod datatypes;
 pub mod estimate;
+pub mod insurance;
 pub mod location;
 pub mod organization;
 pub mod parameters;
@@ -192,6 +193,13 @@ pub fn render_record(record: &Record) -> Value {
         Record::Consult(c) => consult::render(c),
         Record::CarePlan(p) => care_plan::render(p),
         Record::FollowUp(f) => care_plan::render_follow_up(f),
+        Record::Coverage(c) => insurance::render_coverage(c),
+        Record::Claim(c) => insurance::render_claim(c),
+        // Accounts are internal; shown as their accumulator for operators.
+        Record::Account(a) => serde_json::json!({"resourceType": "Basic",
+            "code": {"text": "insurance account"},
+            "extension": [{"url": datatypes::extension_url("accumulator"),
+                           "valueString": serde_json::to_string(&a.accumulator).unwrap_or_default()}]}),
     }
 }
 
@@ -217,6 +225,9 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
         Record::Consult(c) => consult::index(c),
         Record::CarePlan(p) => care_plan::index(p),
         Record::FollowUp(f) => care_plan::index_follow_up(f),
+        Record::Coverage(c) => insurance::index_coverage(c),
+        Record::Claim(c) => insurance::index_claim(c),
+        Record::Account(a) => vec![reference_term("patient", "Patient", a.resident.as_str())],
     };
     terms.sort();
     terms.dedup();

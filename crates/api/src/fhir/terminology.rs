@@ -179,6 +179,11 @@ pub fn code_systems() -> Vec<Value> {
             vec![("follow-up", "Follow-up after downward referral")],
         ),
         simple(
+            "adjudication",
+            "Adjudication category",
+            vec![("out-of-pocket", "Paid by the patient, deductible included")],
+        ),
+        simple(
             "follow-up-state",
             "Step of a follow-up",
             vec![("due", "Due"), ("done", "Done"), ("cancelled", "Cancelled")],

@@ -275,18 +275,32 @@ impl Referrals<'_> {
         let event = Event::VisitFinished {
             encounter: e.clone(),
         };
-        match self
-            .write(
-                vec![(
-                    Record::Encounter(e.clone()),
-                    Expect::Version(version),
-                    vec![event],
-                )],
-                "update",
-                "finished",
-            )
-            .await
+        let level = match self
+            .state
+            .store
+            .get("Organization", e.institution.as_str())
+            .await?
         {
+            Some(Stored {
+                record: Record::Institution(i),
+                ..
+            }) => i.level,
+            _ => Level::Secondary,
+        };
+        let emergency = match &e.appointment {
+            Some(a) => matches!(
+                self.state.store.get("Appointment", a.as_str()).await?,
+                Some(Stored { record: Record::Appointment(a), .. }) if a.emergency
+            ),
+            None => false,
+        };
+        let mut writes = vec![(
+            Record::Encounter(e.clone()),
+            Expect::Version(version),
+            vec![event],
+        )];
+        writes.extend(self.claim_for(&e, level, None, emergency).await?);
+        match self.write(writes, "update", "finished").await {
             Ok((version, updated_at)) => Ok(Versioned {
                 value: e,
                 version,

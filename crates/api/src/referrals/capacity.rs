@@ -44,11 +44,15 @@ impl Referrals<'_> {
                         let finished = Event::VisitFinished {
                             encounter: e.clone(),
                         };
-                        vec![(
+                        let emergency = r.priority == tiercare_core::referral::Priority::Emergency;
+                        let claim = self.claim_for(&e, r.to_level, Some(r), emergency).await?;
+                        let mut writes = vec![(
                             Record::Encounter(e),
                             Expect::Version(version),
                             vec![finished],
-                        )]
+                        )];
+                        writes.extend(claim);
+                        writes
                     }
                     _ => vec![],
                 }

@@ -15,6 +15,7 @@ use crate::registry::{Pending, Registry, new_id};
 mod appointments;
 mod capacity;
 mod care_plans;
+mod claims;
 mod consults;
 mod results;
 pub use appointments::SelfBooking;
@@ -39,6 +40,9 @@ use time::OffsetDateTime;
 pub struct Referrals<'a> {
     state: &'a AppState,
     actor: &'a Actor,
+    /// The bill of a visit finished by this call (`$complete`, `$finish`);
+    /// without one, the region's typical charge is claimed.
+    charge: Option<tiercare_core::insurance::Fen>,
 }
 
 /// A referral and the version it was read or written at.
@@ -52,7 +56,17 @@ pub struct Versioned<T> {
 
 impl<'a> Referrals<'a> {
     pub fn new(state: &'a AppState, actor: &'a Actor) -> Self {
-        Referrals { state, actor }
+        Referrals {
+            state,
+            actor,
+            charge: None,
+        }
+    }
+
+    /// The same service, claiming `charge` for a visit it finishes.
+    pub fn with_charge(mut self, charge: Option<tiercare_core::insurance::Fen>) -> Self {
+        self.charge = charge;
+        self
     }
 
     fn registry(&self) -> Registry<'a> {

@@ -87,6 +87,7 @@ impl Referrals<'_> {
                     Record::FollowUp(f) => mine(&f.owner),
                     Record::Observation(o) => mine(&o.performer),
                     Record::DiagnosticReport(r) => mine(&r.performer),
+                    Record::Claim(c) => mine(&c.institution),
                     _ => false,
                 };
                 party || self.registry().cares_for(patient.as_str()).await?

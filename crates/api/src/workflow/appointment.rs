@@ -285,13 +285,19 @@ pub async fn encounter_operation(
     Caller(actor): Caller,
     Path((id, operation)): Path<(String, String)>,
     headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     if operation != "$finish" {
         return Err(ApiError::NotFound(format!(
             "Encounter/{id}/{operation} is not an operation; use $finish"
         )));
     }
-    let e = Referrals::new(&state, &actor).finish_visit(&id).await?;
+    let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
+    inputs.only(&["charge"])?;
+    let e = Referrals::new(&state, &actor)
+        .with_charge(charge_input(&inputs)?)
+        .finish_visit(&id)
+        .await?;
     let s = stored(Record::Encounter(e.value), e.version, e.updated_at);
     Ok(resource_response(
         &s,

@@ -95,6 +95,18 @@ fn operation_inputs(
     }
 }
 
+/// The `charge` of a visit being finished (yuan, e.g. `"350.00"`): what
+/// its claim is made for; without it the region's typical charge.
+fn charge_input(p: &Parameters) -> Result<Option<tiercare_core::insurance::Fen>, ApiError> {
+    p.get("charge")
+        .map(|c| {
+            c.parse().map_err(|e| {
+                ApiError::invalid("charge", format!("{c:?} is not an amount in yuan: {e}"))
+            })
+        })
+        .transpose()
+}
+
 /// Searches that name a patient give it as `patient` or `subject`, as
 /// `Patient/id` or a bare id.
 fn patient_param(pairs: &[(String, String)]) -> Option<String> {

@@ -307,3 +307,53 @@ pub(super) async fn records_search(
         state, headers, rt, &pairs, &q, &found, total,
     ))
 }
+
+/// `GET /Coverage/{id}`: a resident's scheme.
+pub async fn coverage_read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    record_read(&state, &actor, "Coverage", &id, &headers).await
+}
+
+/// `GET /Coverage?patient=...`.
+pub async fn coverage_search(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = crate::fhir::insurance::COVERAGE_SEARCH;
+    records_search(&state, &actor, "Coverage", params, raw, &headers).await
+}
+
+/// `GET /ExplanationOfBenefit/{id}`: a finished visit's claim.
+pub async fn claim_read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    record_read(&state, &actor, "ExplanationOfBenefit", &id, &headers).await
+}
+
+/// `GET /ExplanationOfBenefit?patient=...`.
+pub async fn claim_search(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = crate::fhir::insurance::CLAIM_SEARCH;
+    records_search(
+        &state,
+        &actor,
+        "ExplanationOfBenefit",
+        params,
+        raw,
+        &headers,
+    )
+    .await
+}

@@ -164,7 +164,7 @@ pub async fn request_operation(
 ) -> Result<Response, ApiError> {
     let version = if_match(&headers)?;
     let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
-    let service = Referrals::new(&state, &actor);
+    let service = Referrals::new(&state, &actor).with_charge(charge_input(&inputs)?);
     let name = operation.strip_prefix('$').unwrap_or("");
     if is_stored_consult(&state, &id).await? {
         return super::consult::consult_operation(
@@ -243,6 +243,7 @@ async fn command(name: &str, p: &Parameters, state: &AppState) -> Result<Command
                 "report-summary",
                 "report-recommendation",
                 "report-diagnosis",
+                "charge",
             ])?;
             Command::Complete {
                 report: report(p, false)?,

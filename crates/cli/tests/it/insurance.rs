@@ -196,3 +196,167 @@ async fn bad_estimates_name_the_input() {
     .await;
     assert_eq!(anonymous.status, 401);
 }
+
+#[tokio::test]
+async fn every_finished_visit_is_claimed_and_moves_the_residents_account() {
+    use crate::closed_loop::post_op;
+    let app = spawn_app().await;
+    let patient = "res-000001";
+    let coverage = app
+        .get("resident", &format!("/Coverage/cov-{patient}"))
+        .await;
+    coverage.expect(200);
+    let scheme = coverage.json()["class"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // A self-referred hospital visit, billed 500 yuan.
+    let slots = app
+        .get("admin", "/Slot?organization=Organization/zx-h1&service-type=cardiology&status=free&reserved=false")
+        .await
+        .json();
+    let slot = crate::helpers::entries(&slots)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let booked = app
+        .post(
+            "resident",
+            "/Appointment",
+            &json!({"resourceType": "Appointment",
+                    "slot": [{"reference": format!("Slot/{slot}")}],
+                    "participant": [{"actor": {"reference": format!("Patient/{patient}")}, "status": "accepted"}]}),
+        )
+        .await;
+    booked.expect(201);
+    let appointment = booked.json()["id"].as_str().unwrap().to_string();
+    let arrived = post_op(
+        &app,
+        "coordinator",
+        &format!("/Appointment/{appointment}/$arrive"),
+        json!({"resourceType": "Parameters"}),
+    )
+    .await;
+    arrived.expect(201);
+    let encounter = arrived.json()["id"].as_str().unwrap().to_string();
+    let bad = post_op(&app, "coordinator", &format!("/Encounter/{encounter}/$finish"),
+        json!({"resourceType": "Parameters", "parameter": [{"name": "charge", "valueString": "five hundred"}]})).await;
+    assert_outcome(&bad, 400, "charge");
+    post_op(&app, "coordinator", &format!("/Encounter/{encounter}/$finish"),
+        json!({"resourceType": "Parameters", "parameter": [{"name": "charge", "valueString": "500.00"}]}))
+        .await
+        .expect(200);
+
+    let eobs = app
+        .get(
+            "doctor",
+            &format!("/ExplanationOfBenefit?patient=Patient/{patient}"),
+        )
+        .await;
+    eobs.expect(200);
+    let eobs = crate::helpers::entries(&eobs.json());
+    assert_eq!(eobs.len(), 1);
+    let eob = &eobs[0];
+    let total = |code: &str| -> Fen {
+        let t = eob["total"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["category"]["coding"][0]["code"] == code)
+            .unwrap();
+        format!("{:.2}", t["amount"]["value"].as_f64().unwrap())
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(total("submitted"), "500.00".parse().unwrap());
+    assert_eq!(
+        total("benefit").saturating_add(total("out-of-pocket")),
+        total("submitted")
+    );
+    // Self-referred at a hospital under the demo's financial gatekeeping:
+    // the bypass penalty is one of the rules applied.
+    let notes = eob["processNote"].to_string();
+    assert!(notes.contains("bypass-penalty"), "{notes}");
+    assert_eq!(
+        eob["insurance"][0]["coverage"]["reference"],
+        format!("Coverage/cov-{patient}")
+    );
+
+    // The claim and the account were written with the visit's end.
+    let year = time::OffsetDateTime::now_utc().year();
+    let account = app
+        .state
+        .store
+        .get("Account", &format!("acc-{patient}-{scheme}-{year}"))
+        .await
+        .unwrap()
+        .expect("the resident's account for the year");
+    let tiercare_core::Record::Account(account) = account.record else {
+        panic!("not an account")
+    };
+    assert_eq!(account.accumulator.reimbursed_total(), total("benefit"));
+    let events = app.state.store.events_after(0, 1_000_000).await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.kind == "claim.adjudicated.v1")
+            .count(),
+        1
+    );
+
+    // Only those caring for the patient see the claim.
+    assert_outcome(
+        &app.get(
+            "analyst",
+            &format!("/ExplanationOfBenefit/{}", eob["id"].as_str().unwrap()),
+        )
+        .await,
+        403,
+        "",
+    );
+    assert_outcome(
+        &app.get("doctor", "/ExplanationOfBenefit").await,
+        400,
+        "patient",
+    );
+    assert_valid_fhir(&[eob.clone(), coverage.json()]);
+
+    // A referred visit claimed next moves the same account.
+    let walked = crate::closed_loop::walk(&app).await;
+    assert!(!walked.referral.is_empty());
+    let account = app
+        .state
+        .store
+        .get("Account", &format!("acc-{patient}-{scheme}-{year}"))
+        .await
+        .unwrap()
+        .unwrap();
+    let tiercare_core::Record::Account(account) = account.record else {
+        panic!("not an account")
+    };
+    let eobs = app
+        .get(
+            "admin",
+            &format!("/ExplanationOfBenefit?patient=Patient/{patient}"),
+        )
+        .await
+        .json();
+    let eobs = crate::helpers::entries(&eobs);
+    assert_eq!(eobs.len(), 2, "one claim per finished visit");
+    let benefits: Fen = eobs
+        .iter()
+        .map(|e| {
+            let t = e["total"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["category"]["coding"][0]["code"] == "benefit")
+                .unwrap();
+            format!("{:.2}", t["amount"]["value"].as_f64().unwrap())
+                .parse::<Fen>()
+                .unwrap()
+        })
+        .fold(Fen::ZERO, Fen::saturating_add);
+    assert_eq!(account.accumulator.reimbursed_total(), benefits);
+}

@@ -229,6 +229,11 @@ fn build(residents: usize, seed: u64) -> Result<DemoCounty, DataError> {
         .map(|n| resident(n, seed, &data, &areas))
         .collect::<Result<Vec<_>, _>>()?;
     let users = users(&data, &institutions, &staff, &areas, people.first())?;
+    let coverages = people
+        .iter()
+        .enumerate()
+        .map(|(n, r)| coverage(r, Rng::stream(seed, 1_000_000 + n as u64)))
+        .collect::<Result<Vec<_>, _>>()?;
 
     let records = institutions
         .into_iter()
@@ -240,11 +245,35 @@ fn build(residents: usize, seed: u64) -> Result<DemoCounty, DataError> {
         .chain(staff.roles.into_iter().map(Record::Role))
         .chain(staff.teams.into_iter().map(Record::Team))
         .chain(people.into_iter().map(Record::Resident))
+        .chain(coverages.into_iter().map(Record::Coverage))
         .collect();
     Ok(DemoCounty {
         region: data.region,
         records,
         users,
+    })
+}
+
+/// A resident's insurance: the employee scheme for about a third of
+/// working-age residents and a quarter of retirees (those who worked in
+/// the formal sector), the resident scheme for everyone else, as in a
+/// county where most people are farmers or self-employed.
+fn coverage(r: &Resident, mut rng: Rng) -> Result<crate::insurance::Coverage, DataError> {
+    let age = r.age_on(REFERENCE_DATE);
+    let employee = match age {
+        18..=59 => rng.chance(0.35),
+        60.. => rng.chance(0.25),
+        _ => false,
+    };
+    let scheme = if employee { "uebmi" } else { "urrbmi" };
+    let id = crate::insurance::Coverage::id_for(&r.id)
+        .ok_or_else(|| DataError::Invalid(format!("{}: id too long for a coverage", r.id)))?;
+    Ok(crate::insurance::Coverage {
+        id,
+        resident: r.id.clone(),
+        scheme: crate::insurance::SchemeId::new(scheme)
+            .map_err(|e| DataError::Invalid(e.to_string()))?,
+        since: REFERENCE_DATE,
     })
 }
 

@@ -74,7 +74,10 @@ fn every_record_validates() {
             | Record::MedicinesList(_)
             | Record::Consult(_)
             | Record::CarePlan(_)
-            | Record::FollowUp(_) => Ok(()),
+            | Record::FollowUp(_)
+            | Record::Coverage(_)
+            | Record::Claim(_)
+            | Record::Account(_) => Ok(()),
         };
         assert!(
             checked.is_ok(),
@@ -148,6 +151,7 @@ fn references_point_to_earlier_records() {
                 ("resident", a.patient.to_string()),
             ],
             Record::MedicinesList(m) => vec![("institution", m.institution.to_string())],
+            Record::Coverage(c) => vec![("resident", c.resident.to_string())],
             other => panic!("the demo county has no {} records", other.kind()),
         };
         for reference in refs {
@@ -548,4 +552,27 @@ fn every_primary_institution_has_a_medicines_list_and_hospitals_have_none() {
         "village clinics stock less"
     );
     assert!(super::formulary().contains_key(&ticagrelor));
+}
+
+#[test]
+fn every_resident_is_covered_by_a_scheme_of_the_demo_policy() {
+    let c = county();
+    let policy = crate::policy::Policy::demo();
+    let rules = policy
+        .insurance
+        .as_ref()
+        .expect("the demo policy has insurance");
+    let covered: HashMap<String, String> = c
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Coverage(cov) => Some((cov.resident.to_string(), cov.scheme.to_string())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(covered.len(), residents(c).len());
+    assert!(covered.values().all(|s| rules.scheme(s).is_some()));
+    let employees = covered.values().filter(|s| *s == "uebmi").count();
+    let share = employees as f64 / covered.len() as f64;
+    assert!((0.1..0.4).contains(&share), "employee share {share}");
 }

@@ -1,0 +1,106 @@
+//! The claim of a finished visit: adjudicated under the region's
+//! insurance rules and written, with the resident's yearly account it
+//! moves, in the same transaction as the visit's end.
+
+use super::*;
+use tiercare_core::Level;
+use tiercare_core::insurance::{
+    Accumulator, Claim, Coverage, EncounterFacts, Fen, ReferralDirection, ServiceType, Visit,
+    YearAccount, adjudicate,
+};
+use tiercare_core::referral::Direction;
+
+impl Referrals<'_> {
+    /// The writes that claim a finished encounter: the claim (with its
+    /// event) and the resident's account for the year. None when the region
+    /// has no insurance rules or the patient no coverage. A concurrent claim
+    /// for the same resident meets the account's version and is retried by
+    /// the caller.
+    pub(super) async fn claim_for(
+        &self,
+        e: &Encounter,
+        level: Level,
+        referral: Option<&Referral>,
+        emergency: bool,
+    ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ApiError> {
+        let Some(rules) = self.state.policy.insurance.as_ref() else {
+            return Ok(vec![]);
+        };
+        let internal = |what: String| ApiError::Internal(what);
+        let coverage = match Coverage::id_for(&e.patient) {
+            Some(id) => self.state.store.get("Coverage", id.as_str()).await?,
+            None => None,
+        };
+        let Some(Stored {
+            record: Record::Coverage(coverage),
+            ..
+        }) = coverage
+        else {
+            return Ok(vec![]);
+        };
+        let service = if e.inpatient {
+            ServiceType::Inpatient
+        } else {
+            ServiceType::Outpatient
+        };
+        let total: Fen = self
+            .charge
+            .unwrap_or_else(|| rules.typical_charge_fen.of(service, level));
+        let at_contracted_primary = level == Level::Primary
+            && matches!(
+                self.state.store.get("Patient", e.patient.as_str()).await?,
+                Some(Stored { record: Record::Resident(r), .. })
+                    if r.contract.as_ref().and_then(|c| c.institution.as_ref()) == Some(&e.institution)
+            );
+        let facts = EncounterFacts {
+            scheme: coverage.scheme.clone(),
+            level,
+            total,
+            referral: referral.map(|r| match r.direction() {
+                Direction::Downward => ReferralDirection::Down,
+                Direction::Upward | Direction::Lateral => ReferralDirection::Up,
+            }),
+            follow_up: false,
+            emergency,
+            at_contracted_primary,
+            episode_deductible_paid: Fen::ZERO,
+        };
+        let visit = Visit::from_encounter(e, facts).map_err(|err| internal(err.to_string()))?;
+        let year = visit.date.year();
+        let account_id = YearAccount::id_for(&e.patient, &coverage.scheme, year)
+            .ok_or_else(|| internal("account id too long".into()))?;
+        let (accumulator, expect) =
+            match self.state.store.get("Account", account_id.as_str()).await? {
+                Some(Stored {
+                    record: Record::Account(a),
+                    version,
+                    ..
+                }) => (a.accumulator, Expect::Version(version)),
+                _ => (Accumulator::new(coverage.scheme.clone(), year), Expect::New),
+            };
+        let adjudication = adjudicate(rules, &visit, &accumulator).map_err(|err| {
+            ApiError::rule("charge", format!("the visit cannot be claimed: {err}"))
+        })?;
+        let claim = Claim {
+            id: Claim::id_for(&e.id).ok_or_else(|| internal("claim id too long".into()))?,
+            encounter: e.id.clone(),
+            patient: e.patient.clone(),
+            institution: e.institution.clone(),
+            visit,
+            adjudication: adjudication.clone(),
+            created: now(),
+        };
+        let account = YearAccount {
+            id: account_id,
+            resident: e.patient.clone(),
+            accumulator: adjudication.accumulator,
+        };
+        let event = Event::ClaimAdjudicated {
+            claim: Box::new(claim.clone()),
+        };
+        Ok(vec![
+            (Record::Claim(Box::new(claim)), Expect::New, vec![event]),
+            (Record::Account(account), expect, vec![]),
+        ])
+    }
+}

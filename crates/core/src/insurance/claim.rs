@@ -1,0 +1,111 @@
+//! Claims as the platform stores them: who is covered by which scheme, the
+//! adjudicated claim of each finished visit, and each resident's yearly
+//! account (the accumulator) that the claims move.
+
+use super::{Accumulator, Adjudication, Fen, SchemeId, ServiceType, Visit};
+use crate::{AccountId, ClaimId, CoverageId, EncounterId, InstitutionId, Level, ResidentId};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+/// A resident's enrolment in a scheme, from a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub id: CoverageId,
+    pub resident: ResidentId,
+    pub scheme: SchemeId,
+    pub since: Date,
+}
+
+impl Coverage {
+    /// The conventional id of a resident's coverage: one per resident.
+    pub fn id_for(resident: &ResidentId) -> Option<CoverageId> {
+        CoverageId::new(format!("cov-{resident}")).ok()
+    }
+}
+
+/// One finished visit, adjudicated: what the explanation of benefit says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub id: ClaimId,
+    pub encounter: EncounterId,
+    pub patient: ResidentId,
+    pub institution: InstitutionId,
+    pub visit: Visit,
+    pub adjudication: Adjudication,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created: OffsetDateTime,
+}
+
+impl Claim {
+    /// The claim of an encounter: one per finished visit.
+    pub fn id_for(encounter: &EncounterId) -> Option<ClaimId> {
+        ClaimId::new(format!("eob-{encounter}")).ok()
+    }
+}
+
+/// A resident's account with a scheme for one calendar year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct YearAccount {
+    pub id: AccountId,
+    pub resident: ResidentId,
+    pub accumulator: Accumulator,
+}
+
+impl YearAccount {
+    /// The account of a resident, scheme and year.
+    pub fn id_for(resident: &ResidentId, scheme: &SchemeId, year: i32) -> Option<AccountId> {
+        AccountId::new(format!("acc-{resident}-{scheme}-{year}")).ok()
+    }
+}
+
+/// What a visit is billed when its charge is not given: the region's
+/// typical charge per level and service type. The defaults are the
+/// averages DOMAIN.md quotes for Hangzhou (2011: about 86 yuan per
+/// community visit, 226 per hospital visit) and illustrative admissions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypicalCharges {
+    pub outpatient: PerLevelFen,
+    pub inpatient: PerLevelFen,
+}
+
+/// An amount per level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerLevelFen {
+    pub primary: Fen,
+    pub secondary: Fen,
+    pub tertiary: Fen,
+}
+
+impl Default for TypicalCharges {
+    fn default() -> Self {
+        TypicalCharges {
+            outpatient: PerLevelFen {
+                primary: Fen::yuan(86),
+                secondary: Fen::yuan(226),
+                tertiary: Fen::yuan(226),
+            },
+            inpatient: PerLevelFen {
+                primary: Fen::yuan(2_500),
+                secondary: Fen::yuan(8_000),
+                tertiary: Fen::yuan(15_000),
+            },
+        }
+    }
+}
+
+impl TypicalCharges {
+    /// The typical charge of a visit of this kind at this level.
+    pub fn of(&self, service: ServiceType, level: Level) -> Fen {
+        let per = match service {
+            ServiceType::Outpatient => &self.outpatient,
+            ServiceType::Inpatient => &self.inpatient,
+        };
+        match level {
+            Level::Primary => per.primary,
+            Level::Secondary => per.secondary,
+            Level::Tertiary => per.tertiary,
+        }
+    }
+}
