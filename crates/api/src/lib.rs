@@ -154,6 +154,10 @@ pub fn router(state: AppState) -> Router {
             get(workflow::communication_search).post(workflow::communication_create),
         )
         .route("/Communication/{id}", get(workflow::communication_read))
+        .route(
+            "/Organization/{id}/{operation}",
+            get(workflow::organization_operation),
+        )
         .route("/Coverage", get(workflow::coverage_search))
         .route("/Coverage/{id}", get(workflow::coverage_read))
         .route("/ExplanationOfBenefit", get(workflow::claim_search))

@@ -234,6 +234,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     let loop_figures = referral_loop(&state, &walker, &ids, &args).await?;
     let offered = open_loop(&state, &walker, &ids, &args).await?;
+    let estimates = estimate_rate(&state.policy, 20_000)?;
+    let claims = claim_rate(&state, &ids, 2_000, args.concurrency).await?;
     let fsyncs = fsync_rate(&dir, 300)?;
     server.abort();
     state.store.close().await;
@@ -270,6 +272,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "offered_p50_ratio_vs_store_write": offered.p(0.5) / store_write_ms,
         "offered_step_p50_ms_by_step": offered.step_medians(),
         "offered_calls_per_commit": offered.calls_per_commit,
+        "estimates_per_second": estimates,
+        "estimates_ratio_vs_store": estimates / store_rate,
+        "claims_per_second": claims,
+        "claims_ratio_vs_store": claims / store_rate,
         "disk_fsyncs_per_second": fsyncs,
         "store_writes_ratio_vs_fsyncs": store_rate / fsyncs,
     });
@@ -332,6 +338,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 offered.calls_per_commit
             );
         }
+        println!(
+            "  estimates (core)           {:>9.0} /s   ({:.0}x the store baseline; 3 levels x 2 each)",
+            estimates,
+            estimates / store_rate
+        );
+        println!(
+            "  claims through the store   {:>9.0} /s   ({:.2}x the store baseline; claim + account per transaction)",
+            claims,
+            claims / store_rate
+        );
         println!(
             "  disk fsyncs (write+fsync)  {:>9.0} /s   (store baseline at {:.2}x this)",
             fsyncs,
@@ -697,4 +713,153 @@ fn fsync_rate(dir: &std::path::Path, n: usize) -> anyhow::Result<f64> {
     let rate = n as f64 / t.elapsed().as_secs_f64();
     std::fs::remove_file(&path)?;
     Ok(rate)
+}
+
+/// Estimates per second from the core's pure `estimate` (three levels,
+/// with and without a referral: six adjudications each).
+fn estimate_rate(policy: &tiercare_core::policy::Policy, n: usize) -> anyhow::Result<f64> {
+    use tiercare_core::insurance::{Accumulator, Fen, SchemeId, ServiceType, Visit, estimate};
+    let rules = policy
+        .insurance
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("the policy has no insurance rules"))?;
+    let scheme = SchemeId::new("urrbmi")?;
+    let date = time::OffsetDateTime::now_utc().date();
+    let acc = Accumulator::new(scheme.clone(), date.year());
+    let started = Instant::now();
+    let mut checksum = 0i64;
+    for i in 0..n {
+        let visit = Visit {
+            scheme: scheme.clone(),
+            level: tiercare_core::Level::Primary,
+            service: ServiceType::Outpatient,
+            total: Fen::new(10_000 + (i as i64 % 50_000)),
+            date,
+            referral: None,
+            follow_up: false,
+            emergency: false,
+            at_contracted_primary: i % 2 == 0,
+            episode_deductible_paid: Fen::ZERO,
+        };
+        let e = estimate(rules, &visit, &acc)?;
+        checksum = checksum.wrapping_add(e.rows[0].self_referred.out_of_pocket.fen());
+    }
+    std::hint::black_box(checksum);
+    Ok(n as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Claims adjudicated per second through the store: each claim reads the
+/// resident's yearly account, adjudicates, and writes the claim, its
+/// event and the account in one durable transaction, `concurrency`
+/// residents at a time.
+async fn claim_rate(
+    state: &tiercare_api::AppState,
+    residents: &[String],
+    claims: usize,
+    concurrency: usize,
+) -> anyhow::Result<f64> {
+    use tiercare_core::Record;
+    use tiercare_core::booking::Encounter;
+    use tiercare_core::events::Event;
+    use tiercare_core::insurance::{
+        Accumulator, Claim, Fen, SchemeId, ServiceType, Visit, YearAccount, adjudicate,
+    };
+    use tiercare_store::{Expect, Write};
+    let rules = state
+        .policy
+        .insurance
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("the policy has no insurance rules"))?;
+    let scheme = SchemeId::new("urrbmi")?;
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    let workers = concurrency.max(1).min(residents.len().max(1));
+    for w in 0..workers {
+        let store = state.store.clone();
+        let rules = rules.clone();
+        let scheme = scheme.clone();
+        let mine: Vec<String> = residents.iter().skip(w).step_by(workers).cloned().collect();
+        let count = claims / workers;
+        tasks.spawn(async move {
+            for i in 0..count {
+                let Some(resident) = mine.get(i % mine.len().max(1)) else {
+                    break;
+                };
+                let now = time::OffsetDateTime::now_utc();
+                let encounter: tiercare_core::EncounterId = format!("bench-{w}-{i}").parse()?;
+                let account_id = YearAccount::id_for(&resident.parse()?, &scheme, now.year())
+                    .ok_or_else(|| anyhow::anyhow!("account id"))?;
+                let (acc, expect) = match store.get("Account", account_id.as_str()).await? {
+                    Some(s) => match s.record {
+                        Record::Account(a) => (a.accumulator, Expect::Version(s.version)),
+                        _ => anyhow::bail!("not an account"),
+                    },
+                    None => (Accumulator::new(scheme.clone(), now.year()), Expect::New),
+                };
+                let e = Encounter {
+                    id: encounter.clone(),
+                    patient: resident.parse()?,
+                    institution: "zx-tc1".parse()?,
+                    specialty: tiercare_core::Specialty::GeneralPractice,
+                    inpatient: false,
+                    referral: None,
+                    appointment: None,
+                    arrived: now,
+                    finished: Some(now),
+                };
+                let visit = Visit {
+                    scheme: scheme.clone(),
+                    level: tiercare_core::Level::Primary,
+                    service: ServiceType::Outpatient,
+                    total: Fen::yuan(86),
+                    date: now.date(),
+                    referral: None,
+                    follow_up: false,
+                    emergency: false,
+                    at_contracted_primary: true,
+                    episode_deductible_paid: Fen::ZERO,
+                };
+                let adjudication = adjudicate(&rules, &visit, &acc)?;
+                let claim = Claim {
+                    id: Claim::id_for(&e.id).ok_or_else(|| anyhow::anyhow!("claim id"))?,
+                    encounter: e.id.clone(),
+                    patient: e.patient.clone(),
+                    institution: e.institution.clone(),
+                    visit,
+                    adjudication: adjudication.clone(),
+                    created: now,
+                };
+                let account = YearAccount {
+                    id: account_id,
+                    resident: e.patient.clone(),
+                    accumulator: adjudication.accumulator,
+                };
+                let writes = vec![
+                    Write {
+                        index: tiercare_api::fhir::index(&Record::Claim(Box::new(claim.clone()))),
+                        events: vec![Event::ClaimAdjudicated {
+                            claim: Box::new(claim.clone()),
+                        }],
+                        record: Record::Claim(Box::new(claim)),
+                        expect: Expect::New,
+                        actor: "bench".into(),
+                    },
+                    Write {
+                        index: Vec::new(),
+                        events: Vec::new(),
+                        record: Record::Account(account),
+                        expect,
+                        actor: "bench".into(),
+                    },
+                ];
+                store.write_all(writes, Vec::new()).await?;
+            }
+            Ok::<usize, anyhow::Error>(count)
+        });
+    }
+    let mut done = 0;
+    while let Some(r) = tasks.join_next().await {
+        done += r??;
+    }
+    Ok(done as f64 / started.elapsed().as_secs_f64())
 }

@@ -149,6 +149,10 @@ pub struct InsuranceRules {
     /// What a visit is billed when its charge is not given.
     #[serde(default)]
     pub typical_charge_fen: TypicalCharges,
+    /// Global budgets: the annual amount per contracted resident the fund
+    /// pays each alliance (by alliance id) that is paid this way.
+    #[serde(default)]
+    pub global_budget_per_capita_fen: BTreeMap<String, Fen>,
     pub schemes: BTreeMap<SchemeId, Scheme>,
 }
 

@@ -193,6 +193,10 @@ pub fn statement(base_url: &str) -> Value {
             "resource": resources,
             "interaction": [{"code": "transaction", "documentation": "All entries succeed or none; urn:uuid fullUrls are resolved."}],
             "operation": [{
+                "name": "budget",
+                "definition": "https://tiercare.org/fhir/OperationDefinition/budget",
+                "documentation": "GET Organization/{alliance}/$budget?year=YYYY: the alliance's global budget (per capita times the residents contracted to its family doctors), the fund's spending on those residents' claims inside and outside the alliance, and the surplus or deficit to date. Administrators, analysts and the alliance's staff."
+            }, {
                 "name": "estimate",
                 "definition": "https://tiercare.org/fhir/OperationDefinition/estimate",
                 "documentation": "GET or POST /$estimate with scheme (the region's scheme code), total (yuan, e.g. 350.00), service (outpatient|inpatient), date, emergency, follow-up, at-contracted-primary: for each level, what the visit costs with and without a referral (total, deductible, covered, out-of-pocket), under the region's insurance rules."

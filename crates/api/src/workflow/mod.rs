@@ -12,6 +12,7 @@
 //! ServiceRequest/{id}/$actions` lists what the caller may do now.
 
 mod appointment;
+mod budget;
 mod care_plan;
 mod consult;
 mod results;
@@ -20,6 +21,7 @@ mod slot;
 mod task;
 
 pub use appointment::*;
+pub use budget::*;
 pub use care_plan::*;
 pub use consult::*;
 pub use results::*;

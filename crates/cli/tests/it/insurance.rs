@@ -360,3 +360,136 @@ async fn every_finished_visit_is_claimed_and_moves_the_residents_account() {
         .fold(Fen::ZERO, Fen::saturating_add);
     assert_eq!(account.accumulator.reimbursed_total(), benefits);
 }
+
+/// A money parameter of a `Parameters` answer, in fen.
+fn param_money(v: &Value, name: &str) -> Fen {
+    let p = v["parameter"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {v}"));
+    format!("{:.2}", p["valueMoney"]["value"].as_f64().unwrap())
+        .parse()
+        .unwrap()
+}
+
+/// The benefit of a claim, in fen.
+fn benefit(eob: &Value) -> Fen {
+    let t = eob["total"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["category"]["coding"][0]["code"] == "benefit")
+        .unwrap();
+    format!("{:.2}", t["amount"]["value"].as_f64().unwrap())
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_alliance_budget_counts_its_residents_claims_inside_and_outside() {
+    use crate::closed_loop::post_op;
+    let app = spawn_app().await;
+    let path = "/Organization/zx-all-ccmc/$budget";
+    let before = app.get("analyst", path).await;
+    before.expect(200);
+    let before = before.json();
+    let residents = before["parameter"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "residents")
+        .unwrap()["valueInteger"]
+        .as_u64()
+        .unwrap();
+    assert!(residents > 0, "{before}");
+    assert_eq!(
+        param_money(&before, "budget"),
+        Fen::new(60_000 * residents as i64),
+        "600 yuan per contracted resident"
+    );
+    assert_eq!(param_money(&before, "spent-inside"), Fen::ZERO);
+
+    // Care inside the alliance: the referral loop at its lead hospital.
+    crate::closed_loop::walk(&app).await;
+    // Care outside: a self-booked visit at the prefecture's tertiary hospital.
+    let slots = app
+        .get(
+            "admin",
+            "/Slot?organization=Organization/zx-t1&status=free&reserved=false",
+        )
+        .await
+        .json();
+    let slot = crate::helpers::entries(&slots)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let booked = app
+        .post(
+            "resident",
+            "/Appointment",
+            &json!({"resourceType": "Appointment",
+                    "slot": [{"reference": format!("Slot/{slot}")}],
+                    "participant": [{"actor": {"reference": "Patient/res-000001"}, "status": "accepted"}]}),
+        )
+        .await;
+    booked.expect(201);
+    let appointment = booked.json()["id"].as_str().unwrap().to_string();
+    let none = json!({"resourceType": "Parameters"});
+    let arrived = post_op(
+        &app,
+        "admin",
+        &format!("/Appointment/{appointment}/$arrive"),
+        none.clone(),
+    )
+    .await;
+    arrived.expect(201);
+    let encounter = arrived.json()["id"].as_str().unwrap().to_string();
+    post_op(
+        &app,
+        "admin",
+        &format!("/Encounter/{encounter}/$finish"),
+        json!({"resourceType": "Parameters",
+               "parameter": [{"name": "charge", "valueString": "3000.00"}]}),
+    )
+    .await
+    .expect(200);
+
+    let eobs = app
+        .get("admin", "/ExplanationOfBenefit?patient=Patient/res-000001")
+        .await
+        .json();
+    let by = |org: &str| -> Fen {
+        crate::helpers::entries(&eobs)
+            .iter()
+            .filter(|e| e["provider"]["reference"] == format!("Organization/{org}"))
+            .map(benefit)
+            .fold(Fen::ZERO, Fen::saturating_add)
+    };
+    let after = app.get("doctor", path).await;
+    after.expect(200);
+    let after = after.json();
+    assert_eq!(param_money(&after, "spent-inside"), by("zx-h1"));
+    assert_eq!(param_money(&after, "spent-outside"), by("zx-t1"));
+    assert!(by("zx-t1") > Fen::ZERO && by("zx-h1") > Fen::ZERO, "{eobs}");
+    assert_valid_fhir(&[after]);
+
+    // An aggregate, for those who oversee or run the alliance.
+    assert_outcome(&app.get("resident", path).await, 403, "analysts");
+    assert_outcome(
+        &app.get("admin", "/Organization/zx-h1/$budget").await,
+        422,
+        "institution",
+    );
+    assert_outcome(
+        &app.get("admin", "/Organization/zx-all-umg/$budget").await,
+        422,
+        "no global budget",
+    );
+    assert_outcome(
+        &app.get("admin", &format!("{path}?month=3")).await,
+        400,
+        "month",
+    );
+}
