@@ -159,7 +159,10 @@ pub fn router(state: AppState) -> Router {
             get(workflow::organization_operation),
         )
         .route("/Coverage", get(workflow::coverage_search))
-        .route("/Coverage/{id}", get(workflow::coverage_read))
+        .route(
+            "/Coverage/{id}",
+            get(workflow::coverage_read).put(workflow::coverage_update),
+        )
         .route("/ExplanationOfBenefit", get(workflow::claim_search))
         .route("/ExplanationOfBenefit/{id}", get(workflow::claim_read))
         .route(

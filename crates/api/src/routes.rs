@@ -589,25 +589,52 @@ pub async fn triage_post(
 /// and without a referral (no patient data: any signed-in user).
 pub async fn estimate_get(
     State(state): State<AppState>,
-    _c: Caller,
+    Caller(actor): Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    estimate(&state, &actor, query_pairs(raw.as_deref())).await
+}
+
+/// With `patient`, the estimate is the resident's own: their scheme (unless
+/// named) and what they already paid this year. That is patient data, so
+/// it follows care relationships and is audited.
+async fn estimate(
+    state: &AppState,
+    actor: &tiercare_core::access::Actor,
+    mut inputs: Vec<(String, String)>,
+) -> Result<Response, ApiError> {
     let today = time::OffsetDateTime::now_utc().date();
-    let v = fhir::estimate::run(&state.policy, &query_pairs(raw.as_deref()), today)?;
+    let patient = inputs
+        .iter()
+        .position(|(k, _)| k == "patient")
+        .map(|i| inputs.remove(i).1);
+    let account = match patient {
+        None => None,
+        Some(p) => {
+            let p = p.strip_prefix("Patient/").unwrap_or(&p).to_string();
+            let (scheme, account) = crate::referrals::Referrals::new(state, actor)
+                .account_of(&p, today.year())
+                .await?;
+            if !inputs.iter().any(|(k, _)| k == "scheme") {
+                inputs.push(("scheme".into(), scheme));
+            }
+            account
+        }
+    };
+    let v = fhir::estimate::run(&state.policy, &inputs, today, account)?;
     Ok(FhirJson(v).into_response())
 }
 
 /// `POST /$estimate` with a `Parameters` body.
 pub async fn estimate_post(
     State(state): State<AppState>,
-    _c: Caller,
+    Caller(actor): Caller,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
     let inputs = terminology::parameters_inputs(&value)?;
-    let today = time::OffsetDateTime::now_utc().date();
-    Ok(FhirJson(fhir::estimate::run(&state.policy, &inputs, today)?).into_response())
+    estimate(&state, &actor, inputs).await
 }
 
 fn admin_only(actor: &tiercare_core::access::Actor) -> Result<(), ApiError> {

@@ -103,9 +103,9 @@ pub fn statement(base_url: &str) -> Value {
     }));
     resources.push(json!({
         "type": "Coverage",
-        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "update"}, {"code": "search-type"}],
         "searchParam": params(super::insurance::COVERAGE_SEARCH),
-        "documentation": "A resident's insurance scheme (class value: the scheme's code in the region's policy). Seen by the resident and those caring for them; search names the patient.",
+        "documentation": "A resident's insurance scheme (class value: the scheme's code in the region's policy), one per resident at Coverage/cov-{resident}; administrators enrol with PUT (If-Match optional). Seen by the resident and those caring for them; search names the patient. $estimate with patient=Patient/X estimates for that resident's scheme and what they already paid this year.",
     }));
     resources.push(json!({
         "type": "ExplanationOfBenefit",

@@ -27,8 +27,16 @@ const KNOWN: [&str; 7] = [
 ];
 
 /// Runs the estimate for text inputs (query parameters or a `Parameters`
-/// body) and answers a `Parameters` resource.
-pub fn run(policy: &Policy, inputs: &[(String, String)], today: Date) -> Result<Value, ApiError> {
+/// body) and answers a `Parameters` resource. `account` is the resident's
+/// accumulator for the scheme, when the estimate is for a known resident
+/// (what they already paid this year counts); otherwise nothing is assumed
+/// paid.
+pub fn run(
+    policy: &Policy,
+    inputs: &[(String, String)],
+    today: Date,
+    account: Option<Accumulator>,
+) -> Result<Value, ApiError> {
     if let Some((k, _)) = inputs.iter().find(|(k, _)| !KNOWN.contains(&k.as_str())) {
         return Err(ApiError::invalid(
             k.clone(),
@@ -118,9 +126,11 @@ pub fn run(policy: &Policy, inputs: &[(String, String)], today: Date) -> Result<
         at_contracted_primary: flag("at-contracted-primary")?,
         episode_deductible_paid: Fen::ZERO,
     };
-    let fresh = Accumulator::new(scheme, date.year());
-    let e =
-        estimate(rules, &visit, &fresh).map_err(|err| ApiError::rule("total", err.to_string()))?;
+    let account = account
+        .filter(|a| a.scheme == scheme && a.year == date.year())
+        .unwrap_or_else(|| Accumulator::new(scheme, date.year()));
+    let e = estimate(rules, &visit, &account)
+        .map_err(|err| ApiError::rule("total", err.to_string()))?;
     let rows: Vec<Value> = e
         .rows
         .iter()

@@ -104,3 +104,112 @@ impl Referrals<'_> {
         ])
     }
 }
+
+impl Referrals<'_> {
+    /// A resident's scheme and their account for `year` (none if nothing
+    /// was claimed yet), for an estimate of their own. Read as the
+    /// resident's coverage is: the resident, those caring for them,
+    /// administrators; audited.
+    pub async fn account_of(
+        &self,
+        patient: &str,
+        year: i32,
+    ) -> Result<(String, Option<Accumulator>), ApiError> {
+        let resident: tiercare_core::ResidentId = crate::fhir::typed_id(patient, "patient")?;
+        let id = Coverage::id_for(&resident)
+            .ok_or_else(|| ApiError::invalid("patient", "the patient id is too long"))?;
+        let coverage = match self.read_record("Coverage", id.as_str()).await {
+            Ok(Stored {
+                record: Record::Coverage(c),
+                ..
+            }) => c,
+            Ok(_) | Err(ApiError::NotFound(_)) => {
+                return Err(ApiError::rule(
+                    "patient",
+                    format!("Patient/{patient} has no insurance coverage on record"),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        let account = match YearAccount::id_for(&resident, &coverage.scheme, year) {
+            Some(id) => match self.state.store.get("Account", id.as_str()).await? {
+                Some(Stored {
+                    record: Record::Account(a),
+                    ..
+                }) => Some(a.accumulator),
+                _ => None,
+            },
+            None => None,
+        };
+        Ok((coverage.scheme.to_string(), account))
+    }
+
+    /// Enrols a resident in a scheme, or changes their scheme
+    /// (administrators, for the insurer). One coverage per resident, at
+    /// `Coverage/cov-{resident}`.
+    pub async fn enrol(
+        &self,
+        coverage: Coverage,
+        if_match: Option<u32>,
+    ) -> Result<Versioned<Coverage>, ApiError> {
+        if self.actor.role != UserRole::Admin {
+            let err = ApiError::Forbidden("only administrators enrol residents in schemes".into());
+            let patient = coverage.resident.to_string();
+            return Err(self
+                .refuse(
+                    "update",
+                    "Coverage",
+                    Some(coverage.id.as_str()),
+                    Some(&patient),
+                    (AuditOutcome::Denied, err),
+                )
+                .await);
+        }
+        let known = self
+            .state
+            .policy
+            .insurance
+            .as_ref()
+            .is_some_and(|r| r.schemes.contains_key(&coverage.scheme));
+        if !known {
+            return Err(ApiError::rule(
+                "Coverage.class",
+                format!(
+                    "{} is not a scheme of this region's policy",
+                    coverage.scheme
+                ),
+            ));
+        }
+        if Coverage::id_for(&coverage.resident).as_ref() != Some(&coverage.id) {
+            return Err(ApiError::invalid(
+                "Coverage.id",
+                format!(
+                    "a resident's coverage is Coverage/cov-{}",
+                    coverage.resident
+                ),
+            ));
+        }
+        let record = Record::Coverage(coverage.clone());
+        self.registry()
+            .check_references(&record, &crate::registry::Pending::new())
+            .await?;
+        let expect = if_match.map_or(Expect::Any, Expect::Version);
+        match self
+            .write(vec![(record, expect, vec![])], "update", "")
+            .await
+        {
+            Ok((version, updated_at)) => Ok(Versioned {
+                value: coverage,
+                version,
+                updated_at,
+            }),
+            Err(StoreError::VersionConflict { current, .. }) => {
+                Err(ApiError::PreconditionFailed(format!(
+                    "Coverage/{} is at version {current}; reload and try again",
+                    coverage.id
+                )))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -357,3 +357,93 @@ pub async fn claim_search(
     )
     .await
 }
+
+/// `PUT /Coverage/cov-{resident}`: enrols a resident in a scheme
+/// (administrators). `class[0].value` is the scheme's code, `period.start`
+/// the date it starts (today if absent); `payor` is derived from the scheme.
+pub async fn coverage_update(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let version = if_match(&headers)?;
+    let value = fhir::check_resource_type(
+        json_body(&headers, body, state.config.max_body_bytes)?,
+        "Coverage",
+    )?;
+    const KNOWN: [&str; 8] = [
+        "resourceType",
+        "id",
+        "meta",
+        "status",
+        "beneficiary",
+        "payor",
+        "class",
+        "period",
+    ];
+    if let Value::Object(map) = &value
+        && let Some(k) = map.keys().find(|k| !KNOWN.contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid(
+            format!("Coverage.{k}"),
+            format!("Coverage.{k} is not supported and would be lost"),
+        ));
+    }
+    if value
+        .get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|i| i != id)
+    {
+        return Err(ApiError::invalid(
+            "Coverage.id",
+            "the body's id must be the one in the URL",
+        ));
+    }
+    match value.get("status").and_then(Value::as_str) {
+        None | Some("active") => {}
+        Some(s) => {
+            return Err(ApiError::invalid(
+                "Coverage.status",
+                format!("a coverage is stored active, not {s}; enrol in another scheme instead"),
+            ));
+        }
+    }
+    let resident = fhir::required_reference(
+        &value,
+        "/beneficiary",
+        "Coverage.beneficiary",
+        &["Patient"],
+        "the resident covered",
+    )?;
+    let scheme = value
+        .pointer("/class/0/value")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "Coverage.class",
+                "the scheme's code is required in class[0].value",
+            )
+        })?;
+    let since = match value.pointer("/period/start").and_then(Value::as_str) {
+        Some(d) => fhir::parse_date(d.get(..10).unwrap_or(d), "Coverage.period.start")?,
+        None => OffsetDateTime::now_utc().date(),
+    };
+    let coverage = tiercare_core::insurance::Coverage {
+        id: fhir::typed_id(&id, "Coverage.id")?,
+        resident: fhir::typed_id(&resident, "Coverage.beneficiary")?,
+        scheme: tiercare_core::insurance::SchemeId::new(scheme)
+            .map_err(|e| ApiError::invalid("Coverage.class", e.to_string()))?,
+        since,
+    };
+    let done = Referrals::new(&state, &actor)
+        .enrol(coverage, version)
+        .await?;
+    let s = stored(Record::Coverage(done.value), done.version, done.updated_at);
+    Ok(resource_response(
+        &s,
+        StatusCode::OK,
+        &base_url(&state, &headers),
+    ))
+}

@@ -493,3 +493,109 @@ async fn the_alliance_budget_counts_its_residents_claims_inside_and_outside() {
         "month",
     );
 }
+
+#[tokio::test]
+async fn administrators_enrol_and_a_residents_estimate_counts_what_they_paid() {
+    use crate::closed_loop::post_op;
+    let app = spawn_app().await;
+    // Enrolment.
+    let path = "/Coverage/cov-res-000002";
+    let read = app.get("admin", path).await;
+    read.expect(200);
+    let mut cov = read.json();
+    cov["class"][0]["value"] = json!("uebmi");
+    assert_outcome(
+        &app.put("doctor", path, &cov, None).await,
+        403,
+        "administrators",
+    );
+    let mut unknown = cov.clone();
+    unknown["class"][0]["value"] = json!("nhs");
+    assert_outcome(&app.put("admin", path, &unknown, None).await, 422, "scheme");
+    let mut elsewhere = cov.clone();
+    elsewhere.as_object_mut().unwrap().remove("id");
+    assert_outcome(
+        &app.put("admin", "/Coverage/cov-res-000003", &elsewhere, None)
+            .await,
+        400,
+        "cov-res-000002",
+    );
+    let tag = read.header("etag").unwrap();
+    let updated = app.put("admin", path, &cov, Some(&tag)).await;
+    updated.expect(200);
+    assert_eq!(
+        app.get("admin", path).await.json()["class"][0]["value"],
+        "uebmi"
+    );
+    assert_outcome(
+        &app.put("admin", path, &cov, Some(&tag)).await,
+        412,
+        "version",
+    );
+
+    // A resident who has paid part of their deductible this year is told so.
+    let patient = "res-000001";
+    let slots = app
+        .get(
+            "admin",
+            "/Slot?organization=Organization/zx-h1&status=free&reserved=false",
+        )
+        .await
+        .json();
+    let slot = crate::helpers::entries(&slots)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let booked = app
+        .post("resident", "/Appointment", &json!({"resourceType": "Appointment",
+            "slot": [{"reference": format!("Slot/{slot}")}],
+            "participant": [{"actor": {"reference": format!("Patient/{patient}")}, "status": "accepted"}]}))
+        .await;
+    booked.expect(201);
+    let appointment = booked.json()["id"].as_str().unwrap().to_string();
+    let none = json!({"resourceType": "Parameters"});
+    let arrived = post_op(
+        &app,
+        "coordinator",
+        &format!("/Appointment/{appointment}/$arrive"),
+        none.clone(),
+    )
+    .await;
+    let encounter = arrived.json()["id"].as_str().unwrap().to_string();
+    post_op(
+        &app,
+        "coordinator",
+        &format!("/Encounter/{encounter}/$finish"),
+        none,
+    )
+    .await
+    .expect(200);
+    let deductible_at = |v: &Value, level: &str| -> Fen {
+        rows(v).into_iter().find(|r| r.0 == level).unwrap().1[1]
+    };
+    let anyone = app
+        .get("resident", "/$estimate?scheme=urrbmi&total=300.00")
+        .await
+        .json();
+    let mine = app
+        .get(
+            "resident",
+            &format!("/$estimate?patient=Patient/{patient}&total=300.00"),
+        )
+        .await;
+    mine.expect(200);
+    let mine = mine.json();
+    assert!(
+        deductible_at(&mine, "secondary") < deductible_at(&anyone, "secondary"),
+        "mine {mine}\nanyone {anyone}"
+    );
+    assert_outcome(
+        &app.get(
+            "analyst",
+            &format!("/$estimate?patient=Patient/{patient}&total=300.00"),
+        )
+        .await,
+        403,
+        "",
+    );
+}
