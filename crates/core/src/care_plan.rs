@@ -228,8 +228,13 @@ fn invalid(field: &'static str, message: &str) -> CarePlanError {
 impl CarePlan {
     /// The id of a referral's plan: one plan per downward referral.
     pub fn id_for(referral: &ReferralId) -> Option<CarePlanId> {
-        CarePlanId::new(format!("cp-{referral}")).ok()
+        CarePlanId::new(format!("{}{referral}", Self::ID_PREFIX)).ok()
     }
+
+    /// Every plan id, and so every follow-up id, starts with this; no
+    /// referral id does (those are hex), so a `Task` id says whether it is
+    /// a follow-up or a referral's workflow without a read.
+    pub const ID_PREFIX: &'static str = "cp-";
 
     /// Draws up the plan for a downward referral. Only a doctor of the
     /// referring hospital may, while the referral is open; each medicine is
@@ -418,6 +423,11 @@ impl CarePlan {
 }
 
 impl FollowUp {
+    /// Whether a `Task` id is a follow-up's (see [`CarePlan::ID_PREFIX`]).
+    pub fn is_follow_up_id(id: &str) -> bool {
+        id.starts_with(CarePlan::ID_PREFIX)
+    }
+
     /// A doctor of the owning institution records the follow-up as done.
     pub fn complete(
         &mut self,

@@ -189,6 +189,15 @@ fn invalid(field: &'static str, message: &str) -> ConsultError {
 }
 
 impl Consult {
+    /// Every consult id starts with this, and no referral id does (those
+    /// are hex), so a `ServiceRequest` id says which it is without a read.
+    pub const ID_PREFIX: &'static str = "con-";
+
+    /// Whether a `ServiceRequest` id is a consult's.
+    pub fn is_consult_id(id: &str) -> bool {
+        id.starts_with(Self::ID_PREFIX)
+    }
+
     /// Opens a consult. Only a doctor at the asking institution may ask,
     /// of another institution, with a question.
     pub fn ask(

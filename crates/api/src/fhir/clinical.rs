@@ -179,14 +179,7 @@ pub fn parse_medicines(value: Value, id: &str) -> Result<tiercare_core::Record, 
         "code",
         "entry",
     ];
-    if let Value::Object(map) = &value
-        && let Some(k) = map.keys().find(|k| !known.contains(&k.as_str()))
-    {
-        return Err(ApiError::invalid(
-            format!("List.{k}"),
-            format!("List.{k} is not supported"),
-        ));
-    }
+    super::only_elements(&value, "List", &known)?;
     let institution = value
         .get("extension")
         .and_then(Value::as_array)

@@ -7,6 +7,7 @@
 //! disagree on a fen. Amounts go in and out as yuan with two decimals
 //! (`"350.00"`), and are exact: no floating point is involved.
 
+use super::insurance::money;
 use crate::error::ApiError;
 use serde_json::{Value, json};
 use tiercare_core::Level;
@@ -165,11 +166,4 @@ fn split(s: &Split) -> Vec<Value> {
         json!({"name": "covered", "valueMoney": money(s.covered)}),
         json!({"name": "out-of-pocket", "valueMoney": money(s.out_of_pocket)}),
     ]
-}
-
-/// FHIR `Money` in yuan. The decimal is written from the exact fen amount's
-/// text, never computed in floating point.
-fn money(f: Fen) -> Value {
-    let value: Value = serde_json::from_str(&f.to_string()).unwrap_or(Value::Null);
-    json!({"value": value, "currency": "CNY"})
 }

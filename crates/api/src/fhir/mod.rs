@@ -370,6 +370,20 @@ pub fn reference_id(
     Ok((ty.to_string(), id.to_string()))
 }
 
+/// Refuses a body with a top-level element outside `known`: what tiercare
+/// does not store would otherwise be lost without a word.
+pub fn only_elements(value: &Value, resource_type: &str, known: &[&str]) -> Result<(), ApiError> {
+    if let Value::Object(map) = value
+        && let Some(k) = map.keys().find(|k| !known.contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid(
+            format!("{resource_type}.{k}"),
+            format!("{resource_type}.{k} is not supported here and would be lost"),
+        ));
+    }
+    Ok(())
+}
+
 /// The id behind a required reference at `pointer` in `value`, checked to
 /// point to one of `types`; a missing one is a 400 saying what is needed.
 pub fn required_reference(

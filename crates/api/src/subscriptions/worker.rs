@@ -87,18 +87,21 @@ async fn current_task(
     state: &AppState,
     id: &str,
 ) -> Result<Option<(&'static str, Value, String)>, StoreError> {
+    if tiercare_core::care_plan::FollowUp::is_follow_up_id(id) {
+        if let Some(stored) = state.store.get("Task", id).await?
+            && let Record::FollowUp(f) = &stored.record
+        {
+            let mut body = crate::fhir::care_plan::render_follow_up(f);
+            body["id"] = Value::String(f.id.to_string());
+            return Ok(Some(("Task", body, f.patient.to_string())));
+        }
+        return Ok(None);
+    }
     if let Some(stored) = state.store.get("ServiceRequest", id).await?
         && let Record::Referral(r) = &stored.record
     {
         let body = render_task(r, &state.policy);
         return Ok(Some(("ServiceRequest", body, r.patient.to_string())));
-    }
-    if let Some(stored) = state.store.get("Task", id).await?
-        && let Record::FollowUp(f) = &stored.record
-    {
-        let mut body = crate::fhir::care_plan::render_follow_up(f);
-        body["id"] = Value::String(f.id.to_string());
-        return Ok(Some(("Task", body, f.patient.to_string())));
     }
     Ok(None)
 }

@@ -5,7 +5,7 @@ use super::*;
 use crate::fhir::care_plan::SEARCH as PLAN_SEARCH;
 use crate::fhir::clinical::ATC;
 use tiercare_core::access::Actor;
-use tiercare_core::care_plan::{NewCarePlan, PlannedFollowUp, Target};
+use tiercare_core::care_plan::{FollowUp, NewCarePlan, PlannedFollowUp, Target};
 use tiercare_core::clinical::MedicineUse;
 use tiercare_core::medicines::MedicineCode;
 
@@ -50,14 +50,7 @@ fn parse_care_plan(value: &Value) -> Result<(String, NewCarePlan), ApiError> {
         "note",
         "author",
     ];
-    if let Value::Object(map) = value
-        && let Some(k) = map.keys().find(|k| !KNOWN.contains(&k.as_str()))
-    {
-        return Err(ApiError::invalid(
-            format!("CarePlan.{k}"),
-            format!("CarePlan.{k} is not supported and would be lost"),
-        ));
-    }
+    fhir::only_elements(value, "CarePlan", &KNOWN)?;
     let referral = fhir::required_reference(
         value,
         "/basedOn/0",
@@ -244,12 +237,6 @@ pub async fn care_plan_operation(
     ))
 }
 
-/// Whether a stored `Task` id is a follow-up (rather than a referral's
-/// workflow, which is stored as its ServiceRequest).
-pub(super) async fn follow_up_exists(state: &AppState, id: &str) -> Result<bool, ApiError> {
-    Ok(state.store.get("Task", id).await?.is_some())
-}
-
 /// `GET /Task?code=follow-up&owner=...`: the follow-ups an institution
 /// owes. Staff see their own institution's; residents their own.
 pub(super) async fn follow_up_search(
@@ -345,7 +332,7 @@ pub async fn task_operation(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    if operation != "$complete" || !follow_up_exists(&state, &id).await? {
+    if operation != "$complete" || !FollowUp::is_follow_up_id(&id) {
         return Err(ApiError::NotFound(format!(
             "Task/{id}/{operation} is not an operation: follow-ups take $complete; a referral's Task changes through its ServiceRequest's operations"
         )));

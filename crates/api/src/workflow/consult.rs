@@ -68,14 +68,7 @@ async fn parse_consult(
         "note",
         "authoredOn",
     ];
-    if let Value::Object(map) = value
-        && let Some(k) = map.keys().find(|k| !KNOWN.contains(&k.as_str()))
-    {
-        return Err(ApiError::invalid(
-            format!("ServiceRequest.{k}"),
-            format!("ServiceRequest.{k} is not supported in a consult and would be lost"),
-        ));
-    }
+    fhir::only_elements(value, "ServiceRequest", &KNOWN)?;
     let patient = fhir::required_reference(
         value,
         "/subject",
@@ -153,7 +146,7 @@ async fn parse_consult(
         .ok_or_else(|| ApiError::Forbidden("only staff of an institution may ask".into()))?;
     Ok(NewConsult {
         id: fhir::typed_id(
-            &format!("con-{}", crate::registry::new_id()),
+            &format!("{}{}", Consult::ID_PREFIX, crate::registry::new_id()),
             "ServiceRequest.id",
         )?,
         patient: fhir::typed_id(&patient, "ServiceRequest.subject")?,
@@ -246,14 +239,7 @@ pub async fn communication_create(
         "recipient",
         "payload",
     ];
-    if let Value::Object(map) = &value
-        && let Some(k) = map.keys().find(|k| !KNOWN.contains(&k.as_str()))
-    {
-        return Err(ApiError::invalid(
-            format!("Communication.{k}"),
-            format!("Communication.{k} is not supported on a consult message"),
-        ));
-    }
+    fhir::only_elements(&value, "Communication", &KNOWN)?;
     let consult = fhir::required_reference(
         &value,
         "/basedOn/0",

@@ -140,14 +140,7 @@ fn parse_result(value: &Value, rt: &str, actor: &Actor) -> Result<ResultFields, 
             "result",
         ]
     };
-    if let Some(Value::Object(map)) = Some(value)
-        && let Some(k) = map.keys().find(|k| !known.contains(&k.as_str()))
-    {
-        return Err(ApiError::invalid(
-            format!("{rt}.{k}"),
-            format!("{rt}.{k} is not supported and would be lost"),
-        ));
-    }
+    fhir::only_elements(value, rt, known)?;
     match value.get("status").and_then(Value::as_str) {
         None | Some("final") => {}
         Some(s) => {
@@ -383,14 +376,7 @@ pub async fn coverage_update(
         "class",
         "period",
     ];
-    if let Value::Object(map) = &value
-        && let Some(k) = map.keys().find(|k| !KNOWN.contains(&k.as_str()))
-    {
-        return Err(ApiError::invalid(
-            format!("Coverage.{k}"),
-            format!("Coverage.{k} is not supported and would be lost"),
-        ));
-    }
+    fhir::only_elements(&value, "Coverage", &KNOWN)?;
     if value
         .get("id")
         .and_then(Value::as_str)

@@ -3,6 +3,7 @@
 
 use super::*;
 use tiercare_core::clinical::{MedicineUse, PatientSummary, ResultKind};
+use tiercare_core::consult::Consult;
 use tiercare_core::medicines::MedicineCode;
 use tiercare_core::referral::Attachments;
 
@@ -48,7 +49,7 @@ pub async fn request_read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if is_stored_consult(&state, &id).await? {
+    if Consult::is_consult_id(&id) {
         return super::consult::consult_read(&state, &actor, &id, &headers).await;
     }
     let r = Referrals::new(&state, &actor).read(&id).await?;
@@ -115,16 +116,6 @@ fn take_overdue(pairs: &[(String, String)]) -> Result<(Vec<(String, String)>, bo
     Ok((rest, overdue))
 }
 
-async fn is_stored_consult(state: &AppState, id: &str) -> Result<bool, ApiError> {
-    Ok(matches!(
-        state.store.get("ServiceRequest", id).await?,
-        Some(Stored {
-            record: Record::Consult(_),
-            ..
-        })
-    ))
-}
-
 /// `GET /ServiceRequest/{id}/$actions`.
 pub async fn request_operation_get(
     State(state): State<AppState>,
@@ -166,7 +157,7 @@ pub async fn request_operation(
     let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
     let service = Referrals::new(&state, &actor).with_charge(charge_input(&inputs)?);
     let name = operation.strip_prefix('$').unwrap_or("");
-    if is_stored_consult(&state, &id).await? {
+    if Consult::is_consult_id(&id) {
         return super::consult::consult_operation(
             &state, &actor, &id, name, &inputs, version, &headers,
         )

@@ -10,7 +10,7 @@ pub async fn task_read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if super::care_plan::follow_up_exists(&state, &id).await? {
+    if tiercare_core::care_plan::FollowUp::is_follow_up_id(&id) {
         return super::results::record_read(&state, &actor, "Task", &id, &headers).await;
     }
     let r = Referrals::new(&state, &actor).read(&id).await?;
