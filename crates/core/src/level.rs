@@ -49,6 +49,11 @@ impl Level {
         }
     }
 
+    /// The level's position, lowest first: an index into per-level arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The next level up, if any.
     pub fn up(self) -> Option<Level> {
         match self {

@@ -22,6 +22,7 @@ pub mod consult;
 pub mod demo;
 pub mod events;
 pub mod ids;
+pub mod indicators;
 pub mod insurance;
 pub mod level;
 pub mod medicines;

@@ -1,0 +1,331 @@
+//! The oversight indicators of tiered care, computed by one accumulator that
+//! the platform and the simulator both feed.
+//!
+//! A health commission asks the same questions of its live region and of a
+//! simulated reform: how much care stays at the grassroots, how much is
+//! kept in the county, how referrals flow, where patients bypass their
+//! family doctor. So there is exactly one definition of each indicator, here.
+//! Sources describe what happened as [`Fact`]s (small, `Copy` values: the
+//! simulator emits millions a second), the [`Accumulator`] adds them into
+//! daily [`Counters`] per institution, and [`Accumulator::indicators`] turns
+//! the counters of any period and [`Subject`] into [`Indicators`].
+//!
+//! Daily counters are additive, so a store can keep them as aggregates next
+//! to its events and a dashboard never rescans raw history: the indicators
+//! of summed counters are the indicators of the events.
+//!
+//! # Definitions
+//!
+//! All counts are over the period asked for; a ratio with an empty
+//! denominator is `None`, never a made-up zero.
+//!
+//! - **Primary visit share**: outpatient visits at primary institutions /
+//!   all outpatient visits.
+//! - **County retention**: visits by the region's residents made at
+//!   institutions inside the region / all visits by the region's residents
+//!   (institutions outside, such as the prefecture city's hospitals, are in
+//!   the [`Directory`] with `inside = false`).
+//! - **Upward and downward referrals**: referrals requested, counted on the
+//!   day of the request; **down/up ratio** = downward / upward.
+//! - **Referral loop closure**: referrals completed with a result report
+//!   back to the referrer / referrals completed.
+//! - **Time to appointment**: mean days from a referral's request to the
+//!   day of the visit it booked.
+//! - **Bypass share**: outpatient visits at secondary or tertiary
+//!   institutions for cases positioned at primary level, made without a
+//!   referral (not a follow-up, not an emergency) / all outpatient visits at
+//!   secondary and tertiary institutions.
+//! - **Positioning mismatch**: over first-contact visits (the visits
+//!   patients choose themselves; referred visits and follow-ups are placed
+//!   by doctors) with a known positioning, the share made at a level other
+//!   than the case's positioning: **over-use** (too high) and
+//!   **under-capacity** (too low, then referred up).
+//! - **Capacity pyramid**: physicians, beds and daily outpatient slots per
+//!   level (from the [`Directory`]) against the demand positioned at that
+//!   level (first-contact visits by the level their case is positioned at).
+//! - **Utilisation**: outpatient visits / slots offered, and occupied bed
+//!   days / beds offered, per institution and level.
+//! - **Expenditure per visit** (total charge / visits) and **out-of-pocket
+//!   share** (paid by the patient / total charge), by level and by scheme.
+//! - **Chronic management**: known hypertension and diabetes patients under
+//!   regular follow-up at primary level / known patients, at the end of the
+//!   period. "Regular" means a follow-up at primary level within the last
+//!   [`REGULAR_FOLLOW_UP_DAYS`] days; sources report the panel as
+//!   [`Fact::ChronicPanel`] snapshots.
+//! - **Contract coverage**: residents with a family-doctor contract /
+//!   residents, at the end of the period, overall and for key groups.
+//! - **Access**: residents within [`ACCESS_MINUTES`] minutes of the nearest
+//!   institution / residents, at the end of the period.
+
+mod accumulator;
+mod compute;
+mod counters;
+#[cfg(test)]
+mod tests;
+
+pub use accumulator::Accumulator;
+pub use compute::{Indicators, LevelFigures, PyramidLevel, SchemeFigures};
+pub use counters::{Counters, SCHEME_SLOTS};
+
+use crate::Level;
+use crate::insurance::Fen;
+use crate::referral::DeclineReason;
+use serde::{Deserialize, Serialize};
+
+/// A day, counted from an origin the source chooses (the simulator's first
+/// day, or the Unix epoch on the platform). Only differences matter.
+pub type Day = i32;
+
+/// How recent a primary follow-up must be for a chronic patient to count as
+/// under regular follow-up: the national basic public health service asks
+/// for a hypertension or diabetes follow-up at least every quarter.
+pub const REGULAR_FOLLOW_UP_DAYS: i32 = 90;
+
+/// The travel time within which a resident counts as having access: the
+/// national "15-minute health circle".
+pub const ACCESS_MINUTES: u32 = 15;
+
+/// An institution's position in the [`Directory`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Ix(pub u32);
+
+impl Ix {
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What the accumulator needs to know about one institution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstitutionFacts {
+    pub level: Level,
+    /// Inside the region (counts towards county retention).
+    pub inside: bool,
+    /// Positions of the alliances it belongs to.
+    pub alliances: Vec<u16>,
+    pub physicians: u32,
+    pub beds: u32,
+    pub daily_slots: u32,
+}
+
+/// The institutions the facts refer to, in [`Ix`] order. The caller maps
+/// its own identifiers to positions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    pub institutions: Vec<InstitutionFacts>,
+}
+
+impl Directory {
+    /// The institution at `ix`, if there is one.
+    pub fn get(&self, ix: Ix) -> Option<&InstitutionFacts> {
+        self.institutions.get(ix.index())
+    }
+
+    /// Number of institutions.
+    pub fn len(&self) -> usize {
+        self.institutions.len()
+    }
+
+    /// Whether there are no institutions.
+    pub fn is_empty(&self) -> bool {
+        self.institutions.is_empty()
+    }
+}
+
+/// Which institutions an indicator is computed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Subject {
+    /// Every institution in the directory, and the region-wide facts
+    /// (episodes, residents, access).
+    Region,
+    /// The institutions of one level.
+    Level(Level),
+    /// The members of one alliance.
+    Alliance(u16),
+    /// One institution.
+    Institution(Ix),
+}
+
+impl Subject {
+    /// Whether the institution belongs to the subject.
+    pub fn includes(self, ix: Ix, facts: &InstitutionFacts) -> bool {
+        match self {
+            Subject::Region => true,
+            Subject::Level(l) => facts.level == l,
+            Subject::Alliance(a) => facts.alliances.contains(&a),
+            Subject::Institution(i) => i == ix,
+        }
+    }
+}
+
+/// An inclusive range of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    pub first: Day,
+    pub last: Day,
+}
+
+impl Period {
+    /// Days `first..=last`.
+    pub fn new(first: Day, last: Day) -> Period {
+        Period { first, last }
+    }
+
+    /// Whether `day` falls in the period.
+    pub fn contains(self, day: Day) -> bool {
+        (self.first..=self.last).contains(&day)
+    }
+}
+
+/// How a visit came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VisitKind {
+    /// The patient chose where to go: the first contact of an episode.
+    FirstContact,
+    /// Through a referral up from a lower level.
+    ReferredUp,
+    /// Through a referral down from a higher level.
+    ReferredDown,
+    /// A return visit booked by the treating side (chronic follow-up, a
+    /// hospital's own check).
+    FollowUp,
+}
+
+/// One visit or admission that took place.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    pub day: Day,
+    pub institution: Ix,
+    pub kind: VisitKind,
+    /// The level the case is positioned at by the catalogue, when known.
+    pub positioned: Option<Level>,
+    pub emergency: bool,
+    /// An admission rather than an outpatient visit.
+    pub inpatient: bool,
+    /// The patient lives in the region.
+    pub resident: bool,
+    /// Position of the patient's insurance scheme, below [`SCHEME_SLOTS`].
+    pub scheme: u8,
+    /// The total charge.
+    pub cost: Fen,
+    /// The part the patient paid.
+    pub out_of_pocket: Fen,
+    /// Days from the request to the visit (fractions allowed).
+    pub wait_days: f32,
+}
+
+impl Visit {
+    /// A self-referred outpatient visit above the primary level for a case
+    /// positioned at primary level: the family doctor was bypassed.
+    pub fn is_bypass(&self, level: Level) -> bool {
+        !self.inpatient
+            && !self.emergency
+            && self.kind == VisitKind::FirstContact
+            && level > Level::Primary
+            && self.positioned == Some(Level::Primary)
+    }
+}
+
+/// The direction of a referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+/// Something that happened, as the indicators see it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Fact {
+    /// An illness episode began (the simulator knows; the platform does not).
+    Episode { day: Day },
+    /// A visit or admission took place.
+    Visit(Visit),
+    /// A referral was requested.
+    Referral {
+        day: Day,
+        from: Ix,
+        to: Ix,
+        direction: Direction,
+    },
+    /// The receiving institution declined a referral.
+    ReferralDeclined {
+        day: Day,
+        to: Ix,
+        reason: DeclineReason,
+    },
+    /// A referral's visit was booked, `wait_days` after the request.
+    ReferralBooked { day: Day, to: Ix, wait_days: u32 },
+    /// A referral was completed, with or without a report back.
+    ReferralCompleted { day: Day, to: Ix, report_back: bool },
+    /// A patient refused a downward referral.
+    DownReferralRefused { day: Day, from: Ix },
+    /// The outpatient slots and beds an institution offered that day.
+    Capacity {
+        day: Day,
+        institution: Ix,
+        slots: u32,
+        beds: u32,
+    },
+    /// Beds occupied at an institution that day.
+    BedDays {
+        day: Day,
+        institution: Ix,
+        occupied: u32,
+    },
+    /// A change in the region's residents: `delta` residents, of whom
+    /// `key_group` are in a key group and `within_access` live within
+    /// [`ACCESS_MINUTES`] of an institution (negative when they leave).
+    Residents {
+        day: Day,
+        delta: i32,
+        key_group: i32,
+        within_access: i32,
+    },
+    /// Contracts signed (positive) or ended (negative) with a primary
+    /// institution's family-doctor teams.
+    Contracts {
+        day: Day,
+        institution: Ix,
+        delta: i32,
+        key_group: i32,
+    },
+    /// The chronic panel of a primary institution as of `day`: known
+    /// hypertension and diabetes patients, and those followed up within
+    /// [`REGULAR_FOLLOW_UP_DAYS`]. Snapshots of one institution must come in
+    /// day order.
+    ChronicPanel {
+        day: Day,
+        institution: Ix,
+        known: u32,
+        followed: u32,
+    },
+}
+
+impl Fact {
+    /// The day the fact belongs to.
+    pub fn day(&self) -> Day {
+        match *self {
+            Fact::Episode { day }
+            | Fact::Referral { day, .. }
+            | Fact::ReferralDeclined { day, .. }
+            | Fact::ReferralBooked { day, .. }
+            | Fact::ReferralCompleted { day, .. }
+            | Fact::DownReferralRefused { day, .. }
+            | Fact::Capacity { day, .. }
+            | Fact::BedDays { day, .. }
+            | Fact::Residents { day, .. }
+            | Fact::Contracts { day, .. }
+            | Fact::ChronicPanel { day, .. } => day,
+            Fact::Visit(v) => v.day,
+        }
+    }
+}
+
+/// Why a fact was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IndicatorError {
+    #[error("institution position {0} is not in the directory")]
+    UnknownInstitution(u32),
+    #[error("scheme position {0} is beyond the {SCHEME_SLOTS} scheme slots")]
+    SchemeSlot(u8),
+}

@@ -1,0 +1,206 @@
+//! The additive daily counters behind every indicator.
+
+use super::{Direction, Fact, Visit, VisitKind};
+use crate::Level;
+use crate::referral::DeclineReason;
+use serde::{Deserialize, Serialize};
+
+/// How many insurance schemes the counters keep apart (a region has two or
+/// three: employees, residents, and before the merger the rural scheme).
+pub const SCHEME_SLOTS: usize = 4;
+
+/// Per-scheme visit figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct SchemeCounters {
+    pub visits: u64,
+    pub cost_fen: i64,
+    pub out_of_pocket_fen: i64,
+}
+
+/// Everything counted for one institution on one day (or, on the region
+/// row, for facts that belong to no institution). Counters add: the
+/// counters of a period are the sum of its days.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counters {
+    pub episodes: u64,
+    pub visits: u64,
+    pub outpatient: u64,
+    pub admissions: u64,
+    pub visits_by_residents: u64,
+    pub first_contacts: u64,
+    /// First contacts by the level their case is positioned at.
+    pub positioned: [u64; 3],
+    pub over_use: u64,
+    pub under_capacity: u64,
+    pub bypass: u64,
+    pub wait_days: f64,
+    pub cost_fen: i64,
+    pub out_of_pocket_fen: i64,
+    pub schemes: [SchemeCounters; SCHEME_SLOTS],
+    /// Referrals requested by this institution.
+    pub sent_up: u64,
+    pub sent_down: u64,
+    /// Referrals addressed to this institution.
+    pub received_up: u64,
+    pub received_down: u64,
+    /// Declines, by [`DeclineReason`] in declaration order.
+    pub declined: [u64; 5],
+    pub booked: u64,
+    pub booked_wait_days: u64,
+    pub completed: u64,
+    pub completed_with_report: u64,
+    pub down_refused: u64,
+    pub slots_offered: u64,
+    pub beds_offered: u64,
+    pub bed_days: u64,
+    /// Changes of stock (residents, contracts, chronic panel): the stock at
+    /// the end of a period is the sum of all changes up to it.
+    pub residents: i64,
+    pub key_group_residents: i64,
+    pub within_access: i64,
+    pub contracts: i64,
+    pub key_group_contracts: i64,
+    pub chronic_known: i64,
+    pub chronic_followed: i64,
+}
+
+impl Counters {
+    /// Adds another day's (or institution's) counters.
+    pub fn add(&mut self, o: &Counters) {
+        self.episodes += o.episodes;
+        self.visits += o.visits;
+        self.outpatient += o.outpatient;
+        self.admissions += o.admissions;
+        self.visits_by_residents += o.visits_by_residents;
+        self.first_contacts += o.first_contacts;
+        for (a, b) in self.positioned.iter_mut().zip(o.positioned) {
+            *a += b;
+        }
+        self.over_use += o.over_use;
+        self.under_capacity += o.under_capacity;
+        self.bypass += o.bypass;
+        self.wait_days += o.wait_days;
+        self.cost_fen += o.cost_fen;
+        self.out_of_pocket_fen += o.out_of_pocket_fen;
+        for (a, b) in self.schemes.iter_mut().zip(o.schemes) {
+            a.visits += b.visits;
+            a.cost_fen += b.cost_fen;
+            a.out_of_pocket_fen += b.out_of_pocket_fen;
+        }
+        self.sent_up += o.sent_up;
+        self.sent_down += o.sent_down;
+        self.received_up += o.received_up;
+        self.received_down += o.received_down;
+        for (a, b) in self.declined.iter_mut().zip(o.declined) {
+            *a += b;
+        }
+        self.booked += o.booked;
+        self.booked_wait_days += o.booked_wait_days;
+        self.completed += o.completed;
+        self.completed_with_report += o.completed_with_report;
+        self.down_refused += o.down_refused;
+        self.slots_offered += o.slots_offered;
+        self.beds_offered += o.beds_offered;
+        self.bed_days += o.bed_days;
+        self.add_stocks(o);
+    }
+
+    /// Adds only the stock changes (used for the history before a period).
+    pub fn add_stocks(&mut self, o: &Counters) {
+        self.residents += o.residents;
+        self.key_group_residents += o.key_group_residents;
+        self.within_access += o.within_access;
+        self.contracts += o.contracts;
+        self.key_group_contracts += o.key_group_contracts;
+        self.chronic_known += o.chronic_known;
+        self.chronic_followed += o.chronic_followed;
+    }
+
+    /// Counts a visit at an institution of `level`.
+    pub(super) fn visit(&mut self, v: &Visit, level: Level) {
+        self.visits += 1;
+        if v.inpatient {
+            self.admissions += 1;
+        } else {
+            self.outpatient += 1;
+        }
+        self.visits_by_residents += u64::from(v.resident);
+        if v.kind == VisitKind::FirstContact {
+            self.first_contacts += 1;
+            if let Some(p) = v.positioned {
+                self.positioned[p.index()] += 1;
+                self.over_use += u64::from(level > p);
+                self.under_capacity += u64::from(level < p);
+            }
+        }
+        self.bypass += u64::from(v.is_bypass(level));
+        self.wait_days += f64::from(v.wait_days);
+        self.cost_fen += v.cost.fen();
+        self.out_of_pocket_fen += v.out_of_pocket.fen();
+        let s = &mut self.schemes[usize::from(v.scheme)];
+        s.visits += 1;
+        s.cost_fen += v.cost.fen();
+        s.out_of_pocket_fen += v.out_of_pocket.fen();
+    }
+
+    /// Counts a fact that concerns this row; `level` is the row's
+    /// institution's level (any level for the region row). Referral facts
+    /// name two institutions: the caller passes `sending` to say which side
+    /// this row is.
+    pub(super) fn count(&mut self, fact: &Fact, level: Level, sending: bool) {
+        match *fact {
+            Fact::Episode { .. } => self.episodes += 1,
+            Fact::Visit(ref v) => self.visit(v, level),
+            Fact::Referral { direction, .. } => match (direction, sending) {
+                (Direction::Up, true) => self.sent_up += 1,
+                (Direction::Down, true) => self.sent_down += 1,
+                (Direction::Up, false) => self.received_up += 1,
+                (Direction::Down, false) => self.received_down += 1,
+            },
+            Fact::ReferralDeclined { reason, .. } => {
+                self.declined[decline_index(reason)] += 1;
+            }
+            Fact::ReferralBooked { wait_days, .. } => {
+                self.booked += 1;
+                self.booked_wait_days += u64::from(wait_days);
+            }
+            Fact::ReferralCompleted { report_back, .. } => {
+                self.completed += 1;
+                self.completed_with_report += u64::from(report_back);
+            }
+            Fact::DownReferralRefused { .. } => self.down_refused += 1,
+            Fact::Capacity { slots, beds, .. } => {
+                self.slots_offered += u64::from(slots);
+                self.beds_offered += u64::from(beds);
+            }
+            Fact::BedDays { occupied, .. } => self.bed_days += u64::from(occupied),
+            Fact::Residents {
+                delta,
+                key_group,
+                within_access,
+                ..
+            } => {
+                self.residents += i64::from(delta);
+                self.key_group_residents += i64::from(key_group);
+                self.within_access += i64::from(within_access);
+            }
+            Fact::Contracts {
+                delta, key_group, ..
+            } => {
+                self.contracts += i64::from(delta);
+                self.key_group_contracts += i64::from(key_group);
+            }
+            // A snapshot, not a change: the accumulator turns it into one
+            // (see `Accumulator::record`).
+            Fact::ChronicPanel { .. } => {}
+        }
+    }
+}
+
+/// The position of a decline reason in [`Counters::declined`].
+pub fn decline_index(reason: DeclineReason) -> usize {
+    DeclineReason::ALL
+        .iter()
+        .position(|r| *r == reason)
+        .unwrap_or(DeclineReason::ALL.len() - 1)
+}

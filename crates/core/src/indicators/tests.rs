@@ -1,0 +1,259 @@
+use super::*;
+use crate::insurance::Fen;
+
+/// Township centre 0 (primary, alliance 0), county hospital 1 (secondary,
+/// alliance 0), city hospital 2 (tertiary, outside the county).
+fn directory() -> Directory {
+    let inst = |level, inside, alliances: Vec<u16>, physicians, beds, slots| InstitutionFacts {
+        level,
+        inside,
+        alliances,
+        physicians,
+        beds,
+        daily_slots: slots,
+    };
+    Directory {
+        institutions: vec![
+            inst(Level::Primary, true, vec![0], 10, 20, 300),
+            inst(Level::Secondary, true, vec![0], 30, 200, 600),
+            inst(Level::Tertiary, false, vec![], 100, 800, 2000),
+        ],
+    }
+}
+
+fn visit(day: Day, at: u32, kind: VisitKind, positioned: Level, cost: i64, oop: i64) -> Fact {
+    Fact::Visit(Visit {
+        day,
+        institution: Ix(at),
+        kind,
+        positioned: Some(positioned),
+        emergency: false,
+        inpatient: false,
+        resident: true,
+        scheme: 0,
+        cost: Fen::new(cost),
+        out_of_pocket: Fen::new(oop),
+        wait_days: 0.5,
+    })
+}
+
+fn year() -> Period {
+    Period::new(0, 364)
+}
+
+#[test]
+fn shares_follow_the_definitions() {
+    let mut acc = Accumulator::new(directory());
+    use Level::*;
+    use VisitKind::*;
+    let facts = [
+        Fact::Episode { day: 1 },
+        Fact::Episode { day: 2 },
+        Fact::Episode { day: 3 },
+        Fact::Episode { day: 4 },
+        // A minor case at the township: where it belongs.
+        visit(1, 0, FirstContact, Primary, 8600, 2580),
+        // A minor case straight at the county hospital: over-use and bypass.
+        visit(2, 1, FirstContact, Primary, 16000, 8800),
+        // A moderate case at the township (under-capacity), referred up.
+        visit(3, 0, FirstContact, Secondary, 8600, 2580),
+        Fact::Referral {
+            day: 3,
+            from: Ix(0),
+            to: Ix(1),
+            direction: Direction::Up,
+        },
+        Fact::ReferralBooked {
+            day: 3,
+            to: Ix(1),
+            wait_days: 4,
+        },
+        visit(7, 1, ReferredUp, Secondary, 16000, 7200),
+        Fact::ReferralCompleted {
+            day: 7,
+            to: Ix(1),
+            report_back: true,
+        },
+        // A severe case at the city hospital outside the county.
+        visit(4, 2, FirstContact, Tertiary, 22600, 13560),
+        Fact::Referral {
+            day: 20,
+            from: Ix(2),
+            to: Ix(0),
+            direction: Direction::Down,
+        },
+        Fact::ReferralCompleted {
+            day: 21,
+            to: Ix(0),
+            report_back: false,
+        },
+    ];
+    for f in &facts {
+        acc.record(f).unwrap();
+    }
+    let i = acc.indicators(year(), Subject::Region);
+    assert_eq!(i.episodes, 4);
+    assert_eq!(i.visits, 5);
+    assert_eq!(i.primary_visit_share, Some(2.0 / 5.0));
+    assert_eq!(i.county_retention, Some(4.0 / 5.0));
+    assert_eq!((i.referrals_up, i.referrals_down), (1, 1));
+    assert_eq!(i.down_up_ratio, Some(1.0));
+    assert_eq!(i.loop_closure, Some(0.5));
+    assert_eq!(i.time_to_appointment_days, Some(4.0));
+    // Hospital outpatient visits: 2 at the county hospital, 1 in the city;
+    // one of them a bypass.
+    assert_eq!(i.bypass_share, Some(1.0 / 3.0));
+    assert_eq!(i.first_contacts, 4);
+    assert_eq!(i.over_use_share, Some(0.25));
+    assert_eq!(i.under_capacity_share, Some(0.25));
+    assert_eq!(i.total_cost_yuan, 718.0);
+    assert_eq!(i.total_out_of_pocket_yuan, 347.2);
+    let secondary = &i.levels[1];
+    assert_eq!(secondary.visits, 2);
+    assert_eq!(secondary.mean_wait_days, Some(0.5));
+    assert_eq!(secondary.expenditure_per_visit_yuan, Some(160.0));
+    // The pyramid counts the county's own institutions only.
+    assert_eq!(i.pyramid[2].physicians, 0);
+    assert_eq!(i.pyramid[0].physician_share, Some(0.25));
+    assert_eq!(i.pyramid[0].demand_share, Some(0.5));
+}
+
+#[test]
+fn subjects_and_periods_select_their_rows() {
+    let mut acc = Accumulator::new(directory());
+    use Level::*;
+    acc.record(&visit(10, 0, VisitKind::FirstContact, Primary, 100, 10))
+        .unwrap();
+    acc.record(&visit(40, 1, VisitKind::FirstContact, Primary, 100, 10))
+        .unwrap();
+    acc.record(&visit(40, 2, VisitKind::FirstContact, Primary, 100, 10))
+        .unwrap();
+    let jan = Period::new(0, 30);
+    assert_eq!(acc.indicators(jan, Subject::Region).visits, 1);
+    assert_eq!(acc.indicators(year(), Subject::Alliance(0)).visits, 2);
+    assert_eq!(acc.indicators(year(), Subject::Level(Tertiary)).visits, 1);
+    assert_eq!(
+        acc.indicators(year(), Subject::Institution(Ix(1))).visits,
+        1
+    );
+    assert_eq!(acc.span(), Some(Period::new(10, 40)));
+    // Days before the first are added in front.
+    acc.record(&visit(-5, 0, VisitKind::FirstContact, Primary, 100, 10))
+        .unwrap();
+    assert_eq!(
+        acc.indicators(Period::new(-10, 364), Subject::Region)
+            .visits,
+        4
+    );
+    assert_eq!(acc.span(), Some(Period::new(-5, 40)));
+}
+
+#[test]
+fn stocks_are_taken_at_the_end_of_the_period() {
+    let mut acc = Accumulator::new(directory());
+    let facts = [
+        Fact::Residents {
+            day: 0,
+            delta: 1000,
+            key_group: 200,
+            within_access: 900,
+        },
+        Fact::Contracts {
+            day: 0,
+            institution: Ix(0),
+            delta: 400,
+            key_group: 200,
+        },
+        Fact::Contracts {
+            day: 100,
+            institution: Ix(0),
+            delta: -100,
+            key_group: -50,
+        },
+        Fact::ChronicPanel {
+            day: 30,
+            institution: Ix(0),
+            known: 100,
+            followed: 40,
+        },
+        Fact::ChronicPanel {
+            day: 60,
+            institution: Ix(0),
+            known: 120,
+            followed: 90,
+        },
+    ];
+    for f in &facts {
+        acc.record(f).unwrap();
+    }
+    let march = acc.indicators(Period::new(59, 89), Subject::Region);
+    assert_eq!(march.contract_coverage, Some(0.4));
+    assert_eq!(march.key_group_contract_coverage, Some(1.0));
+    assert_eq!(march.access, Some(0.9));
+    assert_eq!(march.chronic_management, Some(0.75));
+    let feb = acc.indicators(Period::new(31, 58), Subject::Region);
+    assert_eq!(feb.chronic_management, Some(0.4));
+    let later = acc.indicators(Period::new(200, 210), Subject::Region);
+    assert_eq!(later.contract_coverage, Some(0.3));
+    assert_eq!(later.key_group_contract_coverage, Some(0.75));
+}
+
+#[test]
+fn empty_denominators_give_none_and_bad_facts_are_refused() {
+    let mut acc = Accumulator::new(directory());
+    let i = acc.indicators(year(), Subject::Region);
+    assert_eq!(i.primary_visit_share, None);
+    assert_eq!(i.loop_closure, None);
+    assert_eq!(i.contract_coverage, None);
+    let stray = Fact::Capacity {
+        day: 0,
+        institution: Ix(9),
+        slots: 1,
+        beds: 0,
+    };
+    assert_eq!(
+        acc.record(&stray),
+        Err(IndicatorError::UnknownInstitution(9))
+    );
+    let mut v = match visit(0, 0, VisitKind::FirstContact, Level::Primary, 1, 1) {
+        Fact::Visit(v) => v,
+        _ => unreachable!(),
+    };
+    v.scheme = SCHEME_SLOTS as u8;
+    assert!(acc.record(&Fact::Visit(v)).is_err());
+    assert_eq!(acc.span(), None);
+}
+
+#[test]
+fn merged_and_restored_rows_give_the_same_indicators() {
+    let mut a = Accumulator::new(directory());
+    let mut b = Accumulator::new(directory());
+    let mut whole = Accumulator::new(directory());
+    for day in 0..200 {
+        let f = visit(
+            day,
+            (day % 3) as u32,
+            VisitKind::FirstContact,
+            Level::Primary,
+            100,
+            7,
+        );
+        whole.record(&f).unwrap();
+        if day % 2 == 0 { &mut a } else { &mut b }
+            .record(&f)
+            .unwrap();
+    }
+    a.merge(&b).unwrap();
+    assert_eq!(
+        a.indicators(year(), Subject::Region),
+        whole.indicators(year(), Subject::Region)
+    );
+    let mut restored = Accumulator::new(directory());
+    for (day, ix, c) in whole.rows() {
+        restored.add_counters(day, ix, c).unwrap();
+    }
+    assert_eq!(
+        restored.indicators(Period::new(50, 120), Subject::Alliance(0)),
+        whole.indicators(Period::new(50, 120), Subject::Alliance(0))
+    );
+}
