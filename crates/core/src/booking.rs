@@ -131,21 +131,23 @@ impl Slot {
         if self.start <= now {
             return Err(BookingError::InThePast);
         }
-        if !self.reserved || now >= self.released_at(policy) {
+        if !self.reserved {
             return Ok(());
         }
-        if !claimant.is_primary_referral() {
-            return Err(BookingError::ReservedForReferrals {
-                released_at: rfc3339(self.released_at(policy)),
-            });
-        }
-        let urgent_from = self.start - Duration::hours(i64::from(policy.urgent_window_hours));
-        match claimant {
+        let urgent = !matches!(
+            claimant,
             Claimant::Referral {
                 priority: Priority::Routine,
                 ..
-            } if now >= urgent_from => Err(BookingError::KeptForUrgent),
-            _ => Ok(()),
+            }
+        );
+        let minutes = (self.start - now).whole_minutes();
+        match reserved_open(policy, claimant.is_primary_referral(), urgent, minutes) {
+            ReservedAccess::Open => Ok(()),
+            ReservedAccess::ForReferrals => Err(BookingError::ReservedForReferrals {
+                released_at: rfc3339(self.released_at(policy)),
+            }),
+            ReservedAccess::KeptForUrgent => Err(BookingError::KeptForUrgent),
         }
     }
 
@@ -206,6 +208,38 @@ impl Slot {
             }
         }
     }
+}
+
+/// Whether a reserved slot is open to a claimant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReservedAccess {
+    Open,
+    /// Only referrals from primary care may take it until it is released.
+    ForReferrals,
+    /// Near its start it is kept for urgent referrals.
+    KeptForUrgent,
+}
+
+/// The reservation rule on its own, for a reserved slot starting
+/// `minutes_to_start` from now: released slots are open to all; before
+/// that only referrals from primary care, and within the urgent window
+/// only urgent ones. [`Slot::open_to`] and the simulator both apply it.
+pub fn reserved_open(
+    policy: &Policy,
+    primary_referral: bool,
+    urgent: bool,
+    minutes_to_start: i64,
+) -> ReservedAccess {
+    if minutes_to_start <= i64::from(policy.release_hours_before) * 60 {
+        return ReservedAccess::Open;
+    }
+    if !primary_referral {
+        return ReservedAccess::ForReferrals;
+    }
+    if !urgent && minutes_to_start <= i64::from(policy.urgent_window_hours) * 60 {
+        return ReservedAccess::KeptForUrgent;
+    }
+    ReservedAccess::Open
 }
 
 /// A booked visit in a slot: through a referral, or self-referred (then

@@ -147,7 +147,7 @@ impl Indicators {
                     visits: c.visits,
                     outpatient_visits: c.outpatient,
                     admissions: c.admissions,
-                    mean_wait_days: ratio(c.wait_days, c.visits as f64),
+                    mean_wait_days: ratio(c.wait_minutes as f64 / 1440.0, c.visits as f64),
                     expenditure_per_visit_yuan: ratio(yuan(c.cost_fen), c.visits as f64),
                     out_of_pocket_share: ratio(c.out_of_pocket_fen as f64, c.cost_fen as f64),
                     slot_utilisation: share(c.outpatient, c.slots_offered),

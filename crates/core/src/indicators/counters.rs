@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub const SCHEME_SLOTS: usize = 4;
 
 /// Per-scheme visit figures.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemeCounters {
     pub visits: u64,
     pub cost_fen: i64,
@@ -20,7 +20,7 @@ pub struct SchemeCounters {
 /// Everything counted for one institution on one day (or, on the region
 /// row, for facts that belong to no institution). Counters add: the
 /// counters of a period are the sum of its days.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
     pub episodes: u64,
     pub visits: u64,
@@ -33,7 +33,9 @@ pub struct Counters {
     pub over_use: u64,
     pub under_capacity: u64,
     pub bypass: u64,
-    pub wait_days: f64,
+    /// Waits from request to visit, in whole minutes (integers, so sums
+    /// add up exactly in any order).
+    pub wait_minutes: u64,
     pub cost_fen: i64,
     pub out_of_pocket_fen: i64,
     pub schemes: [SchemeCounters; SCHEME_SLOTS],
@@ -79,7 +81,7 @@ impl Counters {
         self.over_use += o.over_use;
         self.under_capacity += o.under_capacity;
         self.bypass += o.bypass;
-        self.wait_days += o.wait_days;
+        self.wait_minutes += o.wait_minutes;
         self.cost_fen += o.cost_fen;
         self.out_of_pocket_fen += o.out_of_pocket_fen;
         for (a, b) in self.schemes.iter_mut().zip(o.schemes) {
@@ -134,7 +136,7 @@ impl Counters {
             }
         }
         self.bypass += u64::from(v.is_bypass(level));
-        self.wait_days += f64::from(v.wait_days);
+        self.wait_minutes += (f64::from(v.wait_days.max(0.0)) * 1440.0).round() as u64;
         self.cost_fen += v.cost.fen();
         self.out_of_pocket_fen += v.out_of_pocket.fen();
         let s = &mut self.schemes[usize::from(v.scheme)];

@@ -1,0 +1,18 @@
+//! tiercare's policy simulator.
+//!
+//! A health commission describes its region and a reform in TOML
+//! ([`spec`]); the scenario is compiled against the core's own rules
+//! ([`model`]: insurance prices, gatekeeping, catalogue positioning,
+//! reserved slots), run day by day by a discrete-event engine, and measured
+//! by the core's indicator accumulator: no indicator is defined twice.
+//! [`run`] runs replications in parallel; a run depends only on its seed.
+
+mod engine;
+pub mod model;
+mod population;
+pub mod run;
+pub mod spec;
+
+pub use model::Model;
+pub use run::{Run, run_once, run_replications};
+pub use spec::{Spec, SpecError};
