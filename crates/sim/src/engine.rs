@@ -121,6 +121,40 @@ pub(crate) struct Partition<'m> {
     fixed_choice: Option<Vec<[f64; 4]>>,
     /// Each place's own primary institution, as an `Ix`.
     own_primary: Vec<Option<u32>>,
+    tally: Tally,
+}
+
+/// How the episodes of a run ended: every episode that starts ends exactly
+/// once, in one of these ways.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub started: u64,
+    /// Treated (with any follow-up done).
+    pub completed: u64,
+    /// The resident chose not to seek care, or could reach no institution.
+    pub stayed_home: u64,
+    /// The next step would have fallen past the end of the run.
+    pub past_horizon: u64,
+}
+
+impl Tally {
+    /// Episodes that ended.
+    pub fn ended(&self) -> u64 {
+        self.completed + self.stayed_home + self.past_horizon
+    }
+
+    pub(crate) fn add(&mut self, o: &Tally) {
+        self.started += o.started;
+        self.completed += o.completed;
+        self.stayed_home += o.stayed_home;
+        self.past_horizon += o.past_horizon;
+    }
+}
+
+/// Whether a pending event belongs to an illness episode (chronic
+/// follow-ups do not).
+fn in_episode(e: &Pending) -> bool {
+    !matches!(e.what, What::Chronic | What::Visit(Kind::Chronic))
 }
 
 const TRUST_SCALE: f64 = 65535.0;
@@ -147,6 +181,7 @@ impl<'m> Partition<'m> {
             expected_wait: vec![0.0; n],
             fixed_choice: None,
             own_primary: m.places.iter().map(|p| p.nearest[0]).collect(),
+            tally: Tally::default(),
         };
         if fixed {
             p.fixed_choice = Some(p.choice_table());
@@ -154,8 +189,9 @@ impl<'m> Partition<'m> {
         p
     }
 
-    /// Runs every day and returns the facts' accumulator.
-    pub(crate) fn run(mut self, progress: &(dyn Fn() + Sync)) -> Accumulator {
+    /// Runs every day and returns the facts' accumulator and how the
+    /// episodes ended.
+    pub(crate) fn run(mut self, progress: &(dyn Fn() + Sync)) -> (Accumulator, Tally) {
         self.opening_facts();
         self.schedule_chronic();
         let mut arrivals = self.pop.first_arrivals(&mut self.rng);
@@ -199,7 +235,7 @@ impl<'m> Partition<'m> {
             }
             progress();
         }
-        self.acc
+        (self.acc, self.tally)
     }
 
     fn record(&mut self, fact: Fact) {
@@ -277,6 +313,9 @@ impl<'m> Partition<'m> {
     fn push(&mut self, e: Pending) {
         let d = e.t as usize;
         if e.t >= self.days as f64 {
+            if in_episode(&e) {
+                self.tally.past_horizon += 1;
+            }
             return;
         }
         if d <= self.day {
@@ -299,6 +338,7 @@ impl<'m> Partition<'m> {
 
     fn episode(&mut self, e: Pending) {
         self.record(Fact::Episode { day: e.t as Day });
+        self.tally.started += 1;
         let u: f64 = self.rng.random();
         let case = self
             .m
@@ -307,9 +347,11 @@ impl<'m> Partition<'m> {
             .min(self.m.cases.len() - 1);
         let person = self.pop.people[e.who as usize];
         let Some(level) = self.choose(&person, case) else {
+            self.tally.stayed_home += 1;
             return;
         };
         let Some(inst) = self.m.places[person.place as usize].nearest[level] else {
+            self.tally.stayed_home += 1;
             return;
         };
         self.request(
@@ -329,6 +371,9 @@ impl<'m> Partition<'m> {
     fn request(&mut self, e: Pending, kind: Kind, primary_referral: bool) {
         let urgent = self.m.cases[usize::from(e.case)].severity == Severity::Severe;
         let Some(at) = self.book(e.inst as usize, e.t, primary_referral, urgent) else {
+            if kind != Kind::Chronic {
+                self.tally.past_horizon += 1;
+            }
             return;
         };
         let visit = Pending {
@@ -535,8 +580,9 @@ impl<'m> Partition<'m> {
             }
             Kind::Down => {
                 self.referral_done(e, day, e.since);
+                self.tally.completed += 1;
             }
-            Kind::FollowUp => {}
+            Kind::FollowUp => self.tally.completed += 1,
             Kind::Chronic => {
                 if level == Level::Primary {
                     self.pop.people[who].last_chronic = day as i16;
@@ -568,7 +614,7 @@ impl<'m> Partition<'m> {
         });
     }
 
-    /// A hospital episode gets its follow-up.
+    /// A hospital episode gets its follow-up; any other ends here.
     fn after_treatment(&mut self, e: Pending, positioned: Level) {
         let f = &self.m.follow_up;
         if positioned >= f.from_level {
@@ -578,6 +624,8 @@ impl<'m> Partition<'m> {
                 what: What::FollowUp,
                 ..e
             });
+        } else {
+            self.tally.completed += 1;
         }
     }
 

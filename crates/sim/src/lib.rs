@@ -12,7 +12,9 @@ pub mod model;
 mod population;
 pub mod run;
 pub mod spec;
+pub mod summary;
 
+pub use engine::Tally;
 pub use model::Model;
 pub use run::{Run, run_once, run_replications};
 pub use spec::{Spec, SpecError};

@@ -3,7 +3,7 @@
 //! number of threads (every counter is an integer, so sums are exact in
 //! any order).
 
-use crate::engine::Partition;
+use crate::engine::{Partition, Tally};
 use crate::model::Model;
 use rayon::prelude::*;
 use std::time::Instant;
@@ -15,6 +15,8 @@ pub struct Run {
     pub replication: u32,
     pub seed: u64,
     pub accumulator: Accumulator,
+    /// How the episodes ended (every one exactly once).
+    pub tally: Tally,
     pub wall_seconds: f64,
 }
 
@@ -46,21 +48,23 @@ pub fn mix(mut z: u64) -> u64 {
 pub fn run_once(model: &Model, seed: u64, replication: u32, progress: &(dyn Fn() + Sync)) -> Run {
     let started = Instant::now();
     let run_seed = mix(seed ^ mix(u64::from(replication)));
-    let accumulator = (0..model.partitions)
+    let (accumulator, tally) = (0..model.partitions)
         .into_par_iter()
         .map(|p| Partition::new(model, mix(run_seed ^ mix(u64::from(p) + 1))).run(progress))
         .reduce(
-            || Accumulator::new(model.directory.clone()),
-            |mut a, b| {
+            || (Accumulator::new(model.directory.clone()), Tally::default()),
+            |(mut a, mut ta), (b, tb)| {
                 // Same directory on both sides: merging cannot fail.
                 let _ = a.merge(&b);
-                a
+                ta.add(&tb);
+                (a, ta)
             },
         );
     Run {
         replication,
         seed,
         accumulator,
+        tally,
         wall_seconds: started.elapsed().as_secs_f64(),
     }
 }
