@@ -254,10 +254,10 @@ fn directory(spec: &Spec, institutions: &[Institution]) -> Result<Directory, Spe
 }
 
 fn places(spec: &Spec, institutions: &[Institution]) -> Result<Vec<Place>, SpecError> {
-    if spec.settlement.is_empty() {
+    if spec.settlement.is_empty() || spec.settlement.len() > usize::from(u16::MAX) {
         return Err(invalid(
             "settlement",
-            "the region needs at least one settlement",
+            "the region needs 1 to 65,535 settlements",
         ));
     }
     let mut out = Vec::with_capacity(spec.settlement.len());

@@ -1,4 +1,4 @@
-//! The residents of one partition, twelve bytes each.
+//! The residents of one partition, eight bytes each.
 //!
 //! Residents are stored by age group, so an episode's resident is drawn
 //! uniformly from a contiguous range; a 65-million-resident province needs
@@ -17,7 +17,7 @@ const SCHEME_SHIFT: u8 = 4;
 /// One resident.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Person {
-    pub place: u32,
+    pub place: u16,
     /// Trust in primary care, 0 to 65,535.
     pub trust: u16,
     /// Day of the last chronic follow-up at primary level.
@@ -108,7 +108,7 @@ impl Population {
                     chronic.push(people.len() as u32);
                 }
                 people.push(Person {
-                    place: place as u32,
+                    place: place as u16,
                     trust,
                     last_chronic: i16::MIN,
                     group: g as u8,

@@ -136,7 +136,8 @@ impl Counters {
             }
         }
         self.bypass += u64::from(v.is_bypass(level));
-        self.wait_minutes += (f64::from(v.wait_days.max(0.0)) * 1440.0).round() as u64;
+        // Rounded to the nearest minute (`as` saturates negatives to 0).
+        self.wait_minutes += (f64::from(v.wait_days) * 1440.0 + 0.5) as u64;
         self.cost_fen += v.cost.fen();
         self.out_of_pocket_fen += v.out_of_pocket.fen();
         let s = &mut self.schemes[usize::from(v.scheme)];
