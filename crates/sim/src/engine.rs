@@ -27,8 +27,10 @@ enum What {
     Episode,
     /// A booked visit takes place (`inst`, `kind`, requested at `since`).
     Visit(Kind),
-    /// A referred visit up is requested (`inst` referred; `since` is when).
-    Referral,
+    /// A referred visit up is requested (`inst` referred to; `since` is
+    /// when the referral was made). Only referrals from primary care may
+    /// take reserved capacity.
+    Referral { from_primary: bool },
     /// A hospital episode's follow-up is requested (`inst` treated).
     FollowUp,
     /// A chronic patient's scheduled follow-up is due.
@@ -330,7 +332,7 @@ impl<'m> Partition<'m> {
         match e.what {
             What::Episode => self.episode(e),
             What::Visit(kind) => self.visit(e, kind),
-            What::Referral => self.referral(e),
+            What::Referral { from_primary } => self.request(e, Kind::Up, from_primary),
             What::FollowUp => self.follow_up(e),
             What::Chronic => self.chronic(e),
         }
@@ -562,7 +564,9 @@ impl<'m> Partition<'m> {
                         self.push(Pending {
                             t: e.t + m.referral.delay_days,
                             since: e.t,
-                            what: What::Referral,
+                            what: What::Referral {
+                                from_primary: level == Level::Primary,
+                            },
                             inst: to,
                             ..e
                         });
@@ -627,12 +631,6 @@ impl<'m> Partition<'m> {
         } else {
             self.tally.completed += 1;
         }
-    }
-
-    /// A referred visit up is requested at the institution chosen when the
-    /// referral was made.
-    fn referral(&mut self, e: Pending) {
-        self.request(e, Kind::Up, true);
     }
 
     /// The follow-up: referred down to the resident's primary institution,
