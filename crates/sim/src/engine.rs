@@ -540,7 +540,7 @@ impl<'m> Partition<'m> {
         *ew += (wait - *ew) * 0.01;
         let trust = &m.trust;
         if level == Level::Primary && wait > trust.long_wait_days {
-            self.pop.people[who].add_trust(-trust.long_wait);
+            self.pop.people[who].add_trust(trust.long_wait);
         }
         match kind {
             Kind::First => {

@@ -240,16 +240,21 @@ pub struct FollowUpSpec {
     pub down_share_other: f64,
 }
 
-/// Trust in primary care, built or lost visit by visit (0 to 1).
+/// Trust in primary care, built or lost visit by visit (0 to 1). Every
+/// field but `initial` and `long_wait_days` is a change added to the
+/// resident's trust when the thing happens: positive builds trust,
+/// negative loses it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustSpec {
     pub initial: f64,
-    /// A case resolved at the primary institution.
+    /// A case resolved at the primary institution (usually positive).
     pub resolved_at_primary: f64,
-    /// A primary visit that ended in an upward referral.
+    /// A primary visit that ended in an upward referral: a wasted visit
+    /// (usually negative).
     pub referred_on: f64,
-    /// A wait longer than `long_wait_days` at primary level.
+    /// A wait longer than `long_wait_days` at primary level (usually
+    /// negative).
     pub long_wait: f64,
     pub long_wait_days: f64,
     /// Per month for residents whose primary institution hosts specialist
