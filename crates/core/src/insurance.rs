@@ -37,7 +37,8 @@ mod tests;
 
 pub use adjudicate::{
     Accumulator, Adjudication, ClaimError, EncounterFacts, Estimate, EstimateRow, PerService,
-    ReferralDirection, RuleCode, RuleLine, Split, Visit, adjudicate, estimate,
+    ReferralDirection, RuleCode, RuleLine, Split, Tariff, TariffError, Terms, Visit, YearUse,
+    adjudicate, estimate,
 };
 pub use budget::{BudgetLedger, BudgetStatus};
 pub use claim::{Claim, Coverage, PerLevelFen, TypicalCharges, YearAccount};

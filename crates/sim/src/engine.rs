@@ -19,6 +19,7 @@ use tiercare_core::catalogue::Severity;
 use tiercare_core::indicators::{
     Accumulator, Day, Direction, Fact, Ix, REGULAR_FOLLOW_UP_DAYS, Visit, VisitKind,
 };
+use tiercare_core::insurance::{Fen, YearUse};
 
 /// What a pending event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,8 +116,9 @@ pub(crate) struct Partition<'m> {
     /// Slots taken per institution and day: public, reserved.
     public: Vec<u32>,
     reserved: Vec<u32>,
-    /// Recent mean wait per institution, for the choice model.
-    expected_wait: Vec<f64>,
+    /// Per institution, the first day that may still have a public slot:
+    /// every earlier day is full (or past). The wait a resident is quoted.
+    open_from: Vec<usize>,
     /// Choice probabilities when they do not change during the run:
     /// `[place][case][contracted][scheme]` -> cumulative over
     /// primary, secondary, tertiary, stay home.
@@ -167,7 +169,7 @@ impl<'m> Partition<'m> {
         let pop = Population::generate(m, &mut rng);
         let days = m.days as usize;
         let n = m.institutions.len();
-        let fixed = m.choice.trust == 0.0 && m.choice.wait_per_day == 0.0;
+        let fixed = m.choice.trust == 0.0 && m.choice.wait_per_day == 0.0 && !m.year_matters;
         let mut p = Partition {
             m,
             pop,
@@ -180,7 +182,7 @@ impl<'m> Partition<'m> {
             day: 0,
             public: vec![0; n * days],
             reserved: vec![0; n * days],
-            expected_wait: vec![0.0; n],
+            open_from: vec![0; n],
             fixed_choice: None,
             own_primary: m.places.iter().map(|p| p.nearest[0]).collect(),
             tally: Tally::default(),
@@ -199,6 +201,12 @@ impl<'m> Partition<'m> {
         let mut arrivals = self.pop.first_arrivals(&mut self.rng);
         for d in 0..self.days {
             self.day = d;
+            if d > 0 && d % 365 == 0 {
+                // Deductibles and caps start again each year.
+                for p in &mut self.pop.people {
+                    p.set_year_use(YearUse::default());
+                }
+            }
             self.capacity_facts(d);
             // The day's new episodes, merged with what was already due.
             let end = (d + 1) as f64;
@@ -348,7 +356,7 @@ impl<'m> Partition<'m> {
             .partition_point(|c| c.upto <= u)
             .min(self.m.cases.len() - 1);
         let person = self.pop.people[e.who as usize];
-        let Some(level) = self.choose(&person, case) else {
+        let Some(level) = self.choose(&person, case, e.t) else {
             self.tally.stayed_home += 1;
             return;
         };
@@ -422,31 +430,60 @@ impl<'m> Partition<'m> {
         None
     }
 
-    /// The level a resident goes to first, or `None` to stay home.
-    fn choose(&mut self, person: &Person, case: usize) -> Option<usize> {
+    /// The level a resident goes to first, or `None` to stay home. What
+    /// the resident weighs: the price given what they already paid this
+    /// year (as `$estimate` shows it), and the wait they would be quoted.
+    fn choose(&mut self, person: &Person, case: usize, now: f64) -> Option<usize> {
         let u: f64 = self.rng.random();
         if let Some(table) = &self.fixed_choice {
             let cum = table[self.choice_key(person, case)];
             return pick(&cum, u);
         }
+        let m = self.m;
+        let own_year = m.year_matters;
         let mut utility = self.base_utilities(
             person.place as usize,
             case,
             person.contracted(),
             person.scheme(),
+            !own_year,
         );
-        if utility[0].is_finite() {
-            utility[0] += self.m.choice.trust * person.trust();
-        }
-        if self.m.choice.wait_per_day != 0.0 {
-            let place = &self.m.places[person.place as usize];
-            for (l, u) in utility.iter_mut().take(3).enumerate() {
-                if let Some(i) = place.nearest[l] {
-                    *u += self.m.choice.wait_per_day * self.expected_wait[i as usize];
-                }
+        let place = &m.places[person.place as usize];
+        let emergency = m.cases[case].emergency;
+        for level in Level::ALL {
+            let l = level.index();
+            let Some(i) = place.nearest[l] else { continue };
+            if !utility[l].is_finite() {
+                continue;
+            }
+            if own_year {
+                let own = person.contracted() && level == Level::Primary;
+                let terms = m.terms(level, PriceKind::SelfReferred, own, emergency);
+                let mut used = person.year_use();
+                let price = m.settle(person.scheme(), &terms, &mut used);
+                utility[l] +=
+                    m.choice.out_of_pocket_per_yuan * price.out_of_pocket.fen() as f64 / 100.0;
+            }
+            if m.choice.wait_per_day != 0.0 {
+                utility[l] += m.choice.wait_per_day * self.quoted_wait(i as usize, now);
             }
         }
+        if utility[0].is_finite() {
+            utility[0] += m.choice.trust * person.trust();
+        }
         pick(&cumulative(&utility), u)
+    }
+
+    /// Days from `now` to the first day with a public slot at `inst`.
+    fn quoted_wait(&mut self, inst: usize, now: f64) -> f64 {
+        let cap = self.m.institutions[inst].public;
+        let base = inst * self.days;
+        let mut d = self.open_from[inst].max(now as usize);
+        while d < self.days && self.public[base + d] >= cap {
+            d += 1;
+        }
+        self.open_from[inst] = d;
+        (d as f64 - now).max(0.0)
     }
 
     fn choice_key(&self, person: &Person, case: usize) -> usize {
@@ -462,7 +499,7 @@ impl<'m> Partition<'m> {
             for case in 0..self.m.cases.len() {
                 for contracted in [false, true] {
                     for scheme in 0..self.m.scheme_codes.len() {
-                        let u = self.base_utilities(place, case, contracted, scheme as u8);
+                        let u = self.base_utilities(place, case, contracted, scheme as u8, true);
                         out.push(cumulative(&u));
                     }
                 }
@@ -472,9 +509,17 @@ impl<'m> Partition<'m> {
     }
 
     /// Utilities of the nearest institution of each level and of staying
-    /// home, without trust and waits; unreachable or closed levels are
-    /// minus infinity.
-    fn base_utilities(&self, place: usize, case: usize, contracted: bool, scheme: u8) -> [f64; 4] {
+    /// home, without trust and waits (and without the price unless
+    /// `fresh_price`: the price on a fresh year); unreachable or closed
+    /// levels are minus infinity.
+    fn base_utilities(
+        &self,
+        place: usize,
+        case: usize,
+        contracted: bool,
+        scheme: u8,
+        fresh_price: bool,
+    ) -> [f64; 4] {
         let m = self.m;
         let c = &m.choice;
         let p = &m.places[place];
@@ -491,10 +536,17 @@ impl<'m> Partition<'m> {
                 continue;
             }
             let own = contracted && level == Level::Primary;
-            let price = m.price(scheme, level, PriceKind::SelfReferred, own);
+            let price = if fresh_price {
+                m.price(scheme, level, PriceKind::SelfReferred, own)
+                    .out_of_pocket
+                    .fen() as f64
+                    / 100.0
+            } else {
+                0.0
+            };
             u[l] = c.asc[l]
                 + fit[l]
-                + c.out_of_pocket_per_yuan * price.out_of_pocket.fen() as f64 / 100.0
+                + c.out_of_pocket_per_yuan * price
                 + c.travel_per_hour * p.travel_hours[l]
                 + if own { c.contract } else { 0.0 };
         }
@@ -515,7 +567,16 @@ impl<'m> Partition<'m> {
         let person = self.pop.people[who];
         let place = person.place as usize;
         let own = person.contracted() && self.own_primary[place] == Some(e.inst);
-        let price = m.price(person.scheme(), level, kind.price_kind(), own);
+        let emergency = ct.emergency && kind == Kind::First;
+        let price = if m.year_matters {
+            let terms = m.terms(level, kind.price_kind(), own, emergency);
+            let mut used = person.year_use();
+            let price = m.settle(person.scheme(), &terms, &mut used);
+            self.pop.people[who].set_year_use(used);
+            price
+        } else {
+            m.price(person.scheme(), level, kind.price_kind(), own)
+        };
         let wait = e.t - e.since;
         let day = e.t as Day;
         let positioned = if kind == Kind::Chronic {
@@ -528,7 +589,7 @@ impl<'m> Partition<'m> {
             institution: Ix(e.inst),
             kind: kind.visit_kind(),
             positioned: Some(positioned),
-            emergency: ct.emergency && kind == Kind::First,
+            emergency,
             inpatient: false,
             resident: true,
             scheme: person.scheme(),
@@ -536,8 +597,6 @@ impl<'m> Partition<'m> {
             out_of_pocket: price.out_of_pocket,
             wait_days: wait as f32,
         }));
-        let ew = &mut self.expected_wait[e.inst as usize];
-        *ew += (wait - *ew) * 0.01;
         let trust = &m.trust;
         if level == Level::Primary && wait > trust.long_wait_days {
             self.pop.people[who].add_trust(trust.long_wait);
@@ -742,6 +801,22 @@ fn pick(cum: &[f64; 4], u: f64) -> Option<usize> {
 }
 
 impl Person {
+    fn year_use(&self) -> YearUse {
+        let reimbursed = Fen::new(i64::from(self.reimbursed));
+        YearUse {
+            deductible_met: Fen::new(i64::from(self.deductible_met)),
+            reimbursed,
+            // The simulator has outpatient visits only.
+            reimbursed_total: reimbursed,
+        }
+    }
+
+    fn set_year_use(&mut self, used: YearUse) {
+        let clamp = |f: Fen| f.fen().clamp(0, i64::from(u32::MAX)) as u32;
+        self.deductible_met = clamp(used.deductible_met);
+        self.reimbursed = clamp(used.reimbursed);
+    }
+
     fn trust(&self) -> f64 {
         f64::from(self.trust) / TRUST_SCALE
     }

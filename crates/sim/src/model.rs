@@ -4,16 +4,17 @@
 //! Prices come from `tiercare_core::insurance::adjudicate` on the region's
 //! typical charges, gatekeeping from `Policy::gatekeep`, and case
 //! positioning from the catalogue's `triage`: the same functions the
-//! platform calls for a real patient. What is not tracked per resident is
-//! the deductible already paid this year: every visit is priced against a
-//! fresh year account (a province's accumulators would not fit in memory).
+//! platform calls for a real patient. Each resident's outpatient year (the
+//! deductible met and what the fund paid, for the caps) is kept, and every
+//! visit is settled against it with the core's `insurance::Tariff`, the
+//! arithmetic of `adjudicate` itself.
 
 use crate::spec::{ChronicSpec, FollowUpSpec, ReferralSpec, Spec, SpecError, TrustSpec, invalid};
 use tiercare_core::Level;
 use tiercare_core::catalogue::{Case, Catalogue, Severity, Urgency};
 use tiercare_core::indicators::{Directory, InstitutionFacts, SCHEME_SLOTS};
 use tiercare_core::insurance::{
-    Accumulator as YearAccount, Fen, ReferralDirection, SchemeId, ServiceType, Visit, adjudicate,
+    DeductibleBasis, Fen, ReferralDirection, ServiceRules, ServiceType, Tariff, Terms, YearUse,
 };
 use tiercare_core::policy::{Gate, Policy, VisitRequest};
 
@@ -101,8 +102,16 @@ pub struct Model {
     /// Cumulative scheme shares, by scheme slot.
     pub scheme_upto: Vec<f64>,
     pub scheme_codes: Vec<String>,
-    /// `[scheme][level][kind][at own contracted primary]`.
+    /// Each scheme's outpatient rules and overall cap, by scheme slot.
+    pub outpatient: Vec<(ServiceRules, Option<Fen>)>,
+    /// The region's typical outpatient charge per level.
+    pub charges: [Fen; 3],
+    /// Prices on a fresh year, `[scheme][level][kind][at own contracted
+    /// primary]`: every visit's price when `year_matters` is false.
     pub prices: Vec<[[[Price; 2]; 4]; 3]>,
+    /// Some scheme has an annual deductible or a cap a resident can reach,
+    /// so a visit's price depends on what the resident used this year.
+    pub year_matters: bool,
     pub entry: [Entry; 3],
     pub choice: crate::spec::ChoiceSpec,
     pub referral: ReferralSpec,
@@ -131,7 +140,9 @@ impl Model {
         let groups = groups(spec)?;
         let cases = cases(spec)?;
         let (scheme_codes, scheme_upto) = schemes(spec)?;
-        let prices = prices(&spec.policy, &scheme_codes)?;
+        let (outpatient, charges) = tariffs(&spec.policy, &scheme_codes)?;
+        let prices = prices(&outpatient, charges);
+        let year_matters = year_matters(&outpatient, charges);
         let entry = entry(&spec.policy);
         if !(0.0..=1.0).contains(&spec.trust.initial) {
             return Err(invalid("trust.initial", "must be between 0 and 1"));
@@ -157,7 +168,10 @@ impl Model {
             cases,
             scheme_upto,
             scheme_codes,
+            outpatient,
+            charges,
             prices,
+            year_matters,
             entry,
             choice: spec.choice.clone(),
             referral: spec.referral.clone(),
@@ -168,10 +182,50 @@ impl Model {
         })
     }
 
-    /// The price of a visit.
+    /// The price of a visit on a fresh year.
     #[inline]
     pub fn price(&self, scheme: u8, level: Level, kind: PriceKind, own_primary: bool) -> Price {
         self.prices[usize::from(scheme)][level.index()][kind as usize][usize::from(own_primary)]
+    }
+
+    /// The price of a visit given the resident's year so far, which it
+    /// updates. A visit the rules cannot price (they were validated, so
+    /// this does not happen) is paid in full by the patient.
+    pub fn settle(&self, scheme: u8, terms: &Terms, used: &mut YearUse) -> Price {
+        let (rules, cap) = &self.outpatient[usize::from(scheme)];
+        match Tariff::new(rules, *cap, ServiceType::Outpatient).settle(terms, used) {
+            Ok(split) => Price {
+                cost: split.total,
+                out_of_pocket: split.out_of_pocket,
+            },
+            Err(_) => Price {
+                cost: terms.total,
+                out_of_pocket: terms.total,
+            },
+        }
+    }
+
+    /// The pricing terms of an outpatient visit at the typical charge.
+    pub fn terms(
+        &self,
+        level: Level,
+        kind: PriceKind,
+        own_primary: bool,
+        emergency: bool,
+    ) -> Terms {
+        Terms {
+            level,
+            total: self.charges[level.index()],
+            referral: match kind {
+                PriceKind::ReferredUp => Some(ReferralDirection::Up),
+                PriceKind::ReferredDown => Some(ReferralDirection::Down),
+                _ => None,
+            },
+            follow_up: kind == PriceKind::FollowUp,
+            emergency,
+            at_contracted_primary: own_primary && level == Level::Primary,
+            episode_deductible_paid: Fen::ZERO,
+        }
     }
 }
 
@@ -441,57 +495,94 @@ fn schemes(spec: &Spec) -> Result<(Vec<String>, Vec<f64>), SpecError> {
     Ok((codes, cum))
 }
 
-fn prices(policy: &Policy, codes: &[String]) -> Result<Vec<[[[Price; 2]; 4]; 3]>, SpecError> {
+/// Each scheme's outpatient rules and the typical charges.
+type Tariffs = (Vec<(ServiceRules, Option<Fen>)>, [Fen; 3]);
+
+fn tariffs(policy: &Policy, codes: &[String]) -> Result<Tariffs, SpecError> {
     let Some(rules) = policy.insurance.as_ref() else {
         return Err(invalid("policy.insurance", "missing"));
     };
-    let date = time::Date::from_calendar_date(2026, time::Month::January, 1)
-        .map_err(|e| invalid("policy.insurance", e.to_string()))?;
     let mut out = Vec::new();
     for code in codes {
-        let scheme = SchemeId::new(code.clone()).map_err(|e| invalid("schemes", e.0))?;
-        let account = YearAccount::new(scheme.clone(), 2026);
-        let mut table = [[[Price::default(); 2]; 4]; 3];
-        for level in Level::ALL {
-            for (k, kind) in [
-                PriceKind::SelfReferred,
-                PriceKind::ReferredUp,
-                PriceKind::ReferredDown,
-                PriceKind::FollowUp,
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                for own in [false, true] {
-                    let total = rules.typical_charge_fen.of(ServiceType::Outpatient, level);
-                    let visit = Visit {
-                        scheme: scheme.clone(),
-                        level,
-                        service: ServiceType::Outpatient,
-                        total,
-                        date,
-                        referral: match kind {
-                            PriceKind::ReferredUp => Some(ReferralDirection::Up),
-                            PriceKind::ReferredDown => Some(ReferralDirection::Down),
-                            _ => None,
-                        },
-                        follow_up: kind == PriceKind::FollowUp,
-                        emergency: false,
-                        at_contracted_primary: own && level == Level::Primary,
-                        episode_deductible_paid: Fen::ZERO,
-                    };
-                    let a = adjudicate(rules, &visit, &account)
-                        .map_err(|e| invalid("policy.insurance", e.to_string()))?;
-                    table[level.index()][k][usize::from(own)] = Price {
-                        cost: a.split.total,
-                        out_of_pocket: a.split.out_of_pocket,
-                    };
+        let scheme = rules.scheme(code).ok_or_else(|| {
+            invalid(
+                "schemes",
+                format!("`{code}` is not a scheme of policy.insurance"),
+            )
+        })?;
+        out.push((scheme.outpatient.clone(), scheme.annual_cap_fen));
+    }
+    let charges = Level::ALL.map(|l| rules.typical_charge_fen.of(ServiceType::Outpatient, l));
+    Ok((out, charges))
+}
+
+fn prices(
+    outpatient: &[(ServiceRules, Option<Fen>)],
+    charges: [Fen; 3],
+) -> Vec<[[[Price; 2]; 4]; 3]> {
+    let kinds = [
+        PriceKind::SelfReferred,
+        PriceKind::ReferredUp,
+        PriceKind::ReferredDown,
+        PriceKind::FollowUp,
+    ];
+    outpatient
+        .iter()
+        .map(|(rules, cap)| {
+            let tariff = Tariff::new(rules, *cap, ServiceType::Outpatient);
+            let mut table = [[[Price::default(); 2]; 4]; 3];
+            for level in Level::ALL {
+                for (k, kind) in kinds.into_iter().enumerate() {
+                    for own in [false, true] {
+                        let terms = Terms {
+                            level,
+                            total: charges[level.index()],
+                            referral: match kind {
+                                PriceKind::ReferredUp => Some(ReferralDirection::Up),
+                                PriceKind::ReferredDown => Some(ReferralDirection::Down),
+                                _ => None,
+                            },
+                            follow_up: kind == PriceKind::FollowUp,
+                            emergency: false,
+                            at_contracted_primary: own && level == Level::Primary,
+                            episode_deductible_paid: Fen::ZERO,
+                        };
+                        let total = terms.total;
+                        table[level.index()][k][usize::from(own)] =
+                            match tariff.settle(&terms, &mut YearUse::default()) {
+                                Ok(split) => Price {
+                                    cost: split.total,
+                                    out_of_pocket: split.out_of_pocket,
+                                },
+                                Err(_) => Price {
+                                    cost: total,
+                                    out_of_pocket: total,
+                                },
+                            };
+                    }
                 }
             }
-        }
-        out.push(table);
-    }
-    Ok(out)
+            table
+        })
+        .collect()
+}
+
+/// Whether a resident's year changes prices: an annual deductible, or a
+/// cap reachable within a thousand visits.
+fn year_matters(outpatient: &[(ServiceRules, Option<Fen>)], charges: [Fen; 3]) -> bool {
+    let most = charges
+        .iter()
+        .map(|c| c.fen())
+        .max()
+        .unwrap_or(0)
+        .saturating_mul(1000);
+    outpatient.iter().any(|(rules, cap)| {
+        let deductible = rules.deductible == DeductibleBasis::Annual
+            && Level::ALL
+                .iter()
+                .any(|&l| rules.level(l).is_some_and(|r| r.deductible_fen > Fen::ZERO));
+        deductible || rules.annual_cap_fen.fen() < most || cap.is_some_and(|c| c.fen() < most)
+    })
 }
 
 fn entry(policy: &Policy) -> [Entry; 3] {

@@ -1,4 +1,4 @@
-//! The residents of one partition, eight bytes each.
+//! The residents of one partition, sixteen bytes each.
 //!
 //! Residents are stored by age group, so an episode's resident is drawn
 //! uniformly from a contiguous range; a 65-million-resident province needs
@@ -24,6 +24,9 @@ pub(crate) struct Person {
     pub last_chronic: i16,
     pub group: u8,
     flags: u8,
+    /// This year's outpatient deductible met and fund payments, in fen.
+    pub deductible_met: u32,
+    pub reimbursed: u32,
 }
 
 impl Person {
@@ -113,6 +116,8 @@ impl Population {
                     last_chronic: i16::MIN,
                     group: g as u8,
                     flags,
+                    deductible_met: 0,
+                    reimbursed: 0,
                 });
             }
             done = until;

@@ -1,7 +1,8 @@
 //! Adjudication of one visit, and the estimate built on it.
 
 use super::{
-    AfterUpwardReferral, DeductibleBasis, Fen, InsuranceRules, Rate, SchemeId, ServiceType,
+    AfterUpwardReferral, DeductibleBasis, Fen, InsuranceRules, Rate, SchemeId, ServiceRules,
+    ServiceType,
 };
 use crate::Level;
 use crate::booking::Encounter;
@@ -105,7 +106,7 @@ impl Visit {
 
     /// A self-referred visit at secondary or tertiary level.
     pub fn is_bypass(&self) -> bool {
-        self.level > Level::Primary && self.referral.is_none() && !self.follow_up && !self.emergency
+        self.terms().is_bypass()
     }
 }
 
@@ -296,183 +297,342 @@ pub fn adjudicate(
             accumulator: accumulator.scheme.to_string(),
         });
     }
-    for (field, amount) in [
-        ("total", visit.total),
-        ("episode_deductible_paid", visit.episode_deductible_paid),
-    ] {
-        if amount.is_negative() {
-            return Err(ClaimError::Negative { field, amount });
-        }
-    }
     let mut acc = accumulator.rolled_to(visit.date.year())?;
     let service = visit.service;
-    let rules_s = scheme.service(service);
-    let row = rules_s
-        .level(visit.level)
-        .ok_or_else(|| ClaimError::MissingLevel {
-            scheme: visit.scheme.to_string(),
-            service,
-            level: visit.level,
-        })?;
-    let total = visit.total;
-    let mut lines = Vec::new();
-    let mut line = |code, text: String, amount| lines.push(RuleLine { code, text, amount });
-
-    // The deductible.
-    let (mut due, basis_text) = match rules_s.deductible {
-        DeductibleBasis::Annual => {
-            let met = *acc.deductible_met.get(service);
-            (
-                row.deductible_fen.minus_floor_zero(met),
-                format!(
-                    "annual {service} deductible at {} level {}, {} already met this year",
-                    visit.level, row.deductible_fen, met
-                ),
-            )
-        }
-        DeductibleBasis::PerAdmission => (
-            row.deductible_fen,
-            format!(
-                "{service} deductible per admission at {} level {}",
-                visit.level, row.deductible_fen
-            ),
-        ),
+    let tariff = Tariff {
+        rules: scheme.service(service),
+        scheme_cap: scheme.annual_cap_fen,
+        service,
     };
-    match visit.referral {
-        Some(ReferralDirection::Down)
-            if rules_s.waive_deductible_on_downward && due > Fen::ZERO =>
-        {
-            line(
-                RuleCode::DownwardWaiver,
-                format!("deductible of {due} waived after a downward referral"),
-                due,
-            );
-            due = Fen::ZERO;
-        }
-        Some(ReferralDirection::Up) if due > Fen::ZERO => match rules_s.after_upward_referral {
-            AfterUpwardReferral::Full => {}
-            AfterUpwardReferral::Waived => {
-                line(
-                    RuleCode::UpwardWaiver,
-                    format!("deductible of {due} waived after an upward referral"),
-                    due,
-                );
-                due = Fen::ZERO;
-            }
-            // An annual deductible already counts what the episode paid
-            // (it is in the accumulator), so only a per-admission one is
-            // reduced here.
-            AfterUpwardReferral::TopUp if rules_s.deductible == DeductibleBasis::PerAdmission => {
-                let paid = visit.episode_deductible_paid;
-                let top_up = due.minus_floor_zero(paid);
-                line(
-                    RuleCode::UpwardTopUp,
-                    format!(
-                        "after an upward referral only the difference is due: {due} less \
-                         {paid} already paid in this episode"
-                    ),
-                    due.saturating_sub(top_up),
-                );
-                due = top_up;
-            }
-            AfterUpwardReferral::TopUp => {}
-        },
-        _ => {}
-    }
-    let deductible = due.min(total);
-    line(
-        RuleCode::Deductible,
-        format!("{basis_text}: {deductible} paid by the patient"),
-        deductible,
-    );
-    if rules_s.deductible == DeductibleBasis::Annual {
-        let met = acc.deductible_met.get_mut(service);
-        *met = met.saturating_add(deductible);
-    }
-
-    // The rate on the rest.
-    let eligible = total.saturating_sub(deductible);
-    let base = row.rate_bp;
-    let mut share = eligible.apply_rate(base);
-    line(
-        RuleCode::Rate,
-        format!("{base} of {eligible} at {} level", visit.level),
-        share,
-    );
-    let mut rate = base;
-    if visit.is_bypass() && rules_s.bypass_penalty_bp > Rate::ZERO {
-        let lower = rate.minus(rules_s.bypass_penalty_bp);
-        let after = eligible.apply_rate(lower);
-        line(
-            RuleCode::BypassPenalty,
-            format!(
-                "self-referred at {} level without a referral: rate {rate} - {} = {lower}",
-                visit.level, rules_s.bypass_penalty_bp
-            ),
-            after.saturating_sub(share),
-        );
-        rate = lower;
-        share = after;
-    }
-    if visit.level == Level::Primary
-        && visit.at_contracted_primary
-        && rules_s.contracted_bonus_bp > Rate::ZERO
-    {
-        let higher = rate.plus_capped(rules_s.contracted_bonus_bp);
-        let after = eligible.apply_rate(higher);
-        line(
-            RuleCode::ContractBonus,
-            format!(
-                "at the resident's contracted primary institution: rate {rate} + {} = {higher} \
-                 (at most 100%)",
-                rules_s.contracted_bonus_bp
-            ),
-            after.saturating_sub(share),
-        );
-        rate = higher;
-        share = after;
-    }
-
-    // The caps.
-    let service_left = rules_s
-        .annual_cap_fen
-        .minus_floor_zero(*acc.reimbursed.get(service));
-    if share > service_left {
-        line(
-            RuleCode::ServiceCap,
-            format!(
-                "annual {service} cap {}: {service_left} left this year",
-                rules_s.annual_cap_fen
-            ),
-            service_left.saturating_sub(share),
-        );
-        share = service_left;
-    }
-    if let Some(cap) = scheme.annual_cap_fen {
-        let left = cap.minus_floor_zero(acc.reimbursed_total());
-        if share > left {
-            line(
-                RuleCode::SchemeCap,
-                format!("annual cap of the scheme {cap}: {left} left this year"),
-                left.saturating_sub(share),
-            );
-            share = left;
-        }
-    }
-    let reimbursed = acc.reimbursed.get_mut(service);
-    *reimbursed = reimbursed.saturating_add(share);
-
+    let mut used = YearUse {
+        deductible_met: *acc.deductible_met.get(service),
+        reimbursed: *acc.reimbursed.get(service),
+        reimbursed_total: acc.reimbursed_total(),
+    };
+    let mut lines = Vec::new();
+    let (split, rate) = tariff
+        .apply(&visit.terms(), &mut used, &mut lines)
+        .map_err(|e| match e {
+            TariffError::Negative { field, amount } => ClaimError::Negative { field, amount },
+            TariffError::MissingLevel => ClaimError::MissingLevel {
+                scheme: visit.scheme.to_string(),
+                service,
+                level: visit.level,
+            },
+        })?;
+    *acc.deductible_met.get_mut(service) = used.deductible_met;
+    *acc.reimbursed.get_mut(service) = used.reimbursed;
     Ok(Adjudication {
-        split: Split {
-            total,
-            deductible,
-            covered: share,
-            out_of_pocket: total.saturating_sub(share),
-        },
+        split,
         rate,
         lines,
         accumulator: acc,
     })
+}
+
+/// The parts of a visit that decide its price, without who or when: what
+/// the simulator has for each of its millions of visits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Terms {
+    pub level: Level,
+    pub total: Fen,
+    pub referral: Option<ReferralDirection>,
+    pub follow_up: bool,
+    pub emergency: bool,
+    pub at_contracted_primary: bool,
+    pub episode_deductible_paid: Fen,
+}
+
+impl Terms {
+    /// A self-referred visit at secondary or tertiary level.
+    pub fn is_bypass(&self) -> bool {
+        self.level > Level::Primary && self.referral.is_none() && !self.follow_up && !self.emergency
+    }
+}
+
+impl Visit {
+    /// The visit's pricing terms.
+    pub fn terms(&self) -> Terms {
+        Terms {
+            level: self.level,
+            total: self.total,
+            referral: self.referral,
+            follow_up: self.follow_up,
+            emergency: self.emergency,
+            at_contracted_primary: self.at_contracted_primary,
+            episode_deductible_paid: self.episode_deductible_paid,
+        }
+    }
+}
+
+/// What a resident has used of one scheme and service type this year.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct YearUse {
+    /// Paid toward this service type's annual deductibles.
+    pub deductible_met: Fen,
+    /// Paid by the fund for this service type.
+    pub reimbursed: Fen,
+    /// Paid by the fund over all service types (for the scheme's cap).
+    pub reimbursed_total: Fen,
+}
+
+/// Why a tariff could not price a visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TariffError {
+    #[error("the scheme has no rules for the visit's level")]
+    MissingLevel,
+    #[error("`{field}` is negative ({amount})")]
+    Negative { field: &'static str, amount: Fen },
+}
+
+/// One scheme's rules for one service type: [`adjudicate`]'s arithmetic,
+/// which the simulator runs on its own visits without writing a claim.
+#[derive(Debug, Clone, Copy)]
+pub struct Tariff<'r> {
+    rules: &'r ServiceRules,
+    scheme_cap: Option<Fen>,
+    service: ServiceType,
+}
+
+/// Where the rule lines of an adjudication go: a claim keeps them, a
+/// simulated visit does not (and never formats their text).
+trait Lines {
+    fn line(&mut self, code: RuleCode, text: &dyn Fn() -> String, amount: Fen);
+}
+
+impl Lines for Vec<RuleLine> {
+    fn line(&mut self, code: RuleCode, text: &dyn Fn() -> String, amount: Fen) {
+        self.push(RuleLine {
+            code,
+            text: text(),
+            amount,
+        });
+    }
+}
+
+struct NoLines;
+
+impl Lines for NoLines {
+    fn line(&mut self, _: RuleCode, _: &dyn Fn() -> String, _: Fen) {}
+}
+
+impl<'r> Tariff<'r> {
+    /// The tariff of one service type's rules, under the scheme's overall
+    /// cap.
+    pub fn new(
+        rules: &'r ServiceRules,
+        scheme_cap: Option<Fen>,
+        service: ServiceType,
+    ) -> Tariff<'r> {
+        Tariff {
+            rules,
+            scheme_cap,
+            service,
+        }
+    }
+
+    /// The tariff of a scheme (by code) for a service type.
+    pub fn of(rules: &'r InsuranceRules, scheme: &str, service: ServiceType) -> Option<Tariff<'r>> {
+        let s = rules.scheme(scheme)?;
+        Some(Tariff {
+            rules: s.service(service),
+            scheme_cap: s.annual_cap_fen,
+            service,
+        })
+    }
+
+    /// Prices a visit given what the resident has used this year, and
+    /// counts it into `used`: exactly what [`adjudicate`] would pay.
+    pub fn settle(&self, terms: &Terms, used: &mut YearUse) -> Result<Split, TariffError> {
+        self.apply(terms, used, &mut NoLines)
+            .map(|(split, _)| split)
+    }
+
+    /// In order: the deductible due (annual: what is left of it this year;
+    /// per admission: all of it), less any waiver for a referral; the
+    /// level's rate on the rest, less a bypass penalty, plus the
+    /// contracted-institution bonus; then the caps.
+    fn apply(
+        &self,
+        visit: &Terms,
+        used: &mut YearUse,
+        lines: &mut dyn Lines,
+    ) -> Result<(Split, Rate), TariffError> {
+        for (field, amount) in [
+            ("total", visit.total),
+            ("episode_deductible_paid", visit.episode_deductible_paid),
+        ] {
+            if amount.is_negative() {
+                return Err(TariffError::Negative { field, amount });
+            }
+        }
+        let rules_s = self.rules;
+        let service = self.service;
+        let row = rules_s
+            .level(visit.level)
+            .ok_or(TariffError::MissingLevel)?;
+        let total = visit.total;
+
+        // The deductible.
+        let annual = rules_s.deductible == DeductibleBasis::Annual;
+        let met = used.deductible_met;
+        let mut due = if annual {
+            row.deductible_fen.minus_floor_zero(met)
+        } else {
+            row.deductible_fen
+        };
+        let basis_text = || {
+            if annual {
+                format!(
+                    "annual {service} deductible at {} level {}, {} already met this year",
+                    visit.level, row.deductible_fen, met
+                )
+            } else {
+                format!(
+                    "{service} deductible per admission at {} level {}",
+                    visit.level, row.deductible_fen
+                )
+            }
+        };
+        match visit.referral {
+            Some(ReferralDirection::Down)
+                if rules_s.waive_deductible_on_downward && due > Fen::ZERO =>
+            {
+                lines.line(
+                    RuleCode::DownwardWaiver,
+                    &|| format!("deductible of {due} waived after a downward referral"),
+                    due,
+                );
+                due = Fen::ZERO;
+            }
+            Some(ReferralDirection::Up) if due > Fen::ZERO => match rules_s.after_upward_referral {
+                AfterUpwardReferral::Full => {}
+                AfterUpwardReferral::Waived => {
+                    lines.line(
+                        RuleCode::UpwardWaiver,
+                        &|| format!("deductible of {due} waived after an upward referral"),
+                        due,
+                    );
+                    due = Fen::ZERO;
+                }
+                // An annual deductible already counts what the episode paid
+                // (it is in the accumulator), so only a per-admission one is
+                // reduced here.
+                AfterUpwardReferral::TopUp if !annual => {
+                    let paid = visit.episode_deductible_paid;
+                    let top_up = due.minus_floor_zero(paid);
+                    lines.line(
+                        RuleCode::UpwardTopUp,
+                        &|| {
+                            format!(
+                                "after an upward referral only the difference is due: {due} less \
+                                 {paid} already paid in this episode"
+                            )
+                        },
+                        due.saturating_sub(top_up),
+                    );
+                    due = top_up;
+                }
+                AfterUpwardReferral::TopUp => {}
+            },
+            _ => {}
+        }
+        let deductible = due.min(total);
+        lines.line(
+            RuleCode::Deductible,
+            &|| format!("{}: {deductible} paid by the patient", basis_text()),
+            deductible,
+        );
+        if annual {
+            used.deductible_met = used.deductible_met.saturating_add(deductible);
+        }
+
+        // The rate on the rest.
+        let eligible = total.saturating_sub(deductible);
+        let base = row.rate_bp;
+        let mut share = eligible.apply_rate(base);
+        lines.line(
+            RuleCode::Rate,
+            &|| format!("{base} of {eligible} at {} level", visit.level),
+            share,
+        );
+        let mut rate = base;
+        if visit.is_bypass() && rules_s.bypass_penalty_bp > Rate::ZERO {
+            let lower = rate.minus(rules_s.bypass_penalty_bp);
+            let after = eligible.apply_rate(lower);
+            lines.line(
+                RuleCode::BypassPenalty,
+                &|| {
+                    format!(
+                        "self-referred at {} level without a referral: rate {rate} - {} = {lower}",
+                        visit.level, rules_s.bypass_penalty_bp
+                    )
+                },
+                after.saturating_sub(share),
+            );
+            rate = lower;
+            share = after;
+        }
+        if visit.level == Level::Primary
+            && visit.at_contracted_primary
+            && rules_s.contracted_bonus_bp > Rate::ZERO
+        {
+            let higher = rate.plus_capped(rules_s.contracted_bonus_bp);
+            let after = eligible.apply_rate(higher);
+            lines.line(
+                RuleCode::ContractBonus,
+                &|| {
+                    format!(
+                        "at the resident's contracted primary institution: rate {rate} + {} = \
+                         {higher} (at most 100%)",
+                        rules_s.contracted_bonus_bp
+                    )
+                },
+                after.saturating_sub(share),
+            );
+            rate = higher;
+            share = after;
+        }
+
+        // The caps.
+        let service_left = rules_s.annual_cap_fen.minus_floor_zero(used.reimbursed);
+        if share > service_left {
+            lines.line(
+                RuleCode::ServiceCap,
+                &|| {
+                    format!(
+                        "annual {service} cap {}: {service_left} left this year",
+                        rules_s.annual_cap_fen
+                    )
+                },
+                service_left.saturating_sub(share),
+            );
+            share = service_left;
+        }
+        if let Some(cap) = self.scheme_cap {
+            let left = cap.minus_floor_zero(used.reimbursed_total);
+            if share > left {
+                lines.line(
+                    RuleCode::SchemeCap,
+                    &|| format!("annual cap of the scheme {cap}: {left} left this year"),
+                    left.saturating_sub(share),
+                );
+                share = left;
+            }
+        }
+        used.reimbursed = used.reimbursed.saturating_add(share);
+        used.reimbursed_total = used.reimbursed_total.saturating_add(share);
+
+        Ok((
+            Split {
+                total,
+                deductible,
+                covered: share,
+                out_of_pocket: total.saturating_sub(share),
+            },
+            rate,
+        ))
+    }
 }
 
 /// One level of an [`Estimate`].
