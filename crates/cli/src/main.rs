@@ -1,11 +1,12 @@
-//! `tiercare`: serve the platform, run the demo county, manage users, and
-//! benchmark. See `tiercare --help`.
+//! `tiercare`: serve the platform, run the demo county, manage users,
+//! benchmark, and simulate and calibrate policy scenarios. See
+//! `tiercare --help`.
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use tiercare::config::{Overrides, Settings};
-use tiercare::{bench, demo, startup, users};
+use tiercare::{bench, calibrate, demo, simulate, startup, users};
 use tiercare_core::demo::DemoCounty;
 
 #[derive(Parser)]
@@ -61,6 +62,13 @@ enum Command {
     /// Measure Patient create throughput and read latency on a fresh
     /// embedded database, against baselines from the same run.
     Bench(bench::BenchArgs),
+    /// Run policy scenarios of the simulator and compare each with the
+    /// first (the baseline): indicators with 95% intervals, monthly
+    /// series, CSV and HTML reports.
+    Simulate(simulate::SimulateArgs),
+    /// Fit a scenario's level constants (choice.asc) to observed shares of
+    /// visits and write the fitted scenario.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 #[derive(Subcommand)]
@@ -168,5 +176,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench::run(args).await,
+        Command::Simulate(args) => simulate::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
     }
 }

@@ -6,10 +6,15 @@
 //! reserved slots), run day by day by a discrete-event engine, and measured
 //! by the core's indicator accumulator: no indicator is defined twice.
 //! [`run`] runs replications in parallel; a run depends only on its seed.
+//! [`report`] compares scenarios with a baseline (tables with intervals,
+//! monthly series, CSV, JSON and HTML with charts); [`calibrate`] fits the
+//! level constants to observed visit shares.
 
+pub mod calibrate;
 mod engine;
 pub mod model;
 mod population;
+pub mod report;
 pub mod run;
 pub mod spec;
 pub mod summary;

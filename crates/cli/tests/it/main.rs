@@ -1,6 +1,7 @@
 //! tiercare's integration tests, in one test binary: each test starts a real
 //! server on a fresh SQLite file with a small demo county and talks to it
-//! over HTTP, as a client would.
+//! over HTTP, as a client would; `simulate` runs the built binary's
+//! simulator commands on the shipped scenarios.
 
 mod fixtures;
 mod gatekeeping;
@@ -16,6 +17,7 @@ mod fhir_crud;
 mod ops;
 mod referral;
 mod search;
+mod simulate;
 mod subscription;
 mod terminology;
 mod transaction;
