@@ -213,19 +213,7 @@ impl Model {
         own_primary: bool,
         emergency: bool,
     ) -> Terms {
-        Terms {
-            level,
-            total: self.charges[level.index()],
-            referral: match kind {
-                PriceKind::ReferredUp => Some(ReferralDirection::Up),
-                PriceKind::ReferredDown => Some(ReferralDirection::Down),
-                _ => None,
-            },
-            follow_up: kind == PriceKind::FollowUp,
-            emergency,
-            at_contracted_primary: own_primary && level == Level::Primary,
-            episode_deductible_paid: Fen::ZERO,
-        }
+        terms(self.charges, level, kind, own_primary, emergency)
     }
 }
 
@@ -431,13 +419,13 @@ fn cases(spec: &Spec) -> Result<Vec<CaseType>, SpecError> {
                     .triage(&Case {
                         code: condition.code.start.clone(),
                         severity: c.severity,
-                        urgency: Urgency::Routine,
+                        urgency: c.urgency,
                         stable_chronic: false,
                     })
                     .map_err(|e| invalid(field("condition"), e.to_string()))?;
                 (triage.level, triage.emergency)
             }
-            (None, Some(level)) => (level, false),
+            (None, Some(level)) => (level, c.urgency == Urgency::Emergency),
             _ => {
                 return Err(invalid(
                     field("positioned"),
@@ -534,19 +522,7 @@ fn prices(
             for level in Level::ALL {
                 for (k, kind) in kinds.into_iter().enumerate() {
                     for own in [false, true] {
-                        let terms = Terms {
-                            level,
-                            total: charges[level.index()],
-                            referral: match kind {
-                                PriceKind::ReferredUp => Some(ReferralDirection::Up),
-                                PriceKind::ReferredDown => Some(ReferralDirection::Down),
-                                _ => None,
-                            },
-                            follow_up: kind == PriceKind::FollowUp,
-                            emergency: false,
-                            at_contracted_primary: own && level == Level::Primary,
-                            episode_deductible_paid: Fen::ZERO,
-                        };
+                        let terms = terms(charges, level, kind, own, false);
                         let total = terms.total;
                         table[level.index()][k][usize::from(own)] =
                             match tariff.settle(&terms, &mut YearUse::default()) {
@@ -565,6 +541,29 @@ fn prices(
             table
         })
         .collect()
+}
+
+/// The pricing terms of an outpatient visit at the typical charge.
+fn terms(
+    charges: [Fen; 3],
+    level: Level,
+    kind: PriceKind,
+    own_primary: bool,
+    emergency: bool,
+) -> Terms {
+    Terms {
+        level,
+        total: charges[level.index()],
+        referral: match kind {
+            PriceKind::ReferredUp => Some(ReferralDirection::Up),
+            PriceKind::ReferredDown => Some(ReferralDirection::Down),
+            _ => None,
+        },
+        follow_up: kind == PriceKind::FollowUp,
+        emergency,
+        at_contracted_primary: own_primary && level == Level::Primary,
+        episode_deductible_paid: Fen::ZERO,
+    }
 }
 
 /// Whether a resident's year changes prices: an annual deductible, or a

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tiercare_core::Level;
-use tiercare_core::catalogue::Severity;
+use tiercare_core::catalogue::{Severity, Urgency};
 use tiercare_core::policy::Policy;
 
 /// Why a scenario could not be read.
@@ -86,6 +86,9 @@ fn year() -> u32 {
 }
 fn speed() -> f64 {
     30.0
+}
+fn routine() -> Urgency {
+    Urgency::Routine
 }
 fn full() -> f64 {
     1.0
@@ -176,6 +179,10 @@ pub struct CaseSpec {
     /// Share of episodes.
     pub share: f64,
     pub severity: Severity,
+    /// How soon the patient must be seen; an emergency goes straight to
+    /// the level the catalogue names, past any gatekeeping.
+    #[serde(default = "routine")]
+    pub urgency: Urgency,
     /// The level the case belongs at, when no condition is given.
     #[serde(default)]
     pub positioned: Option<Level>,

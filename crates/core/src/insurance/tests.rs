@@ -687,3 +687,36 @@ proptest! {
         }
     }
 }
+
+/// The simulator settles visits with `Tariff` against a resident's year;
+/// over a year of visits it must pay exactly what claims would.
+#[test]
+fn tariff_settles_a_year_as_adjudication_does() {
+    let rules = demo_rules();
+    for scheme in ["urrbmi", "uebmi"] {
+        let tariff = Tariff::of(&rules, scheme, Outpatient).unwrap();
+        let mut acc = Accumulator::new(id(scheme), 2026);
+        let mut used = YearUse::default();
+        let levels = [Primary, Secondary, Tertiary, Secondary, Primary];
+        let referrals = [None, Some(Up), None, None, Some(Down)];
+        for k in 0..40 {
+            let mut v = visit(scheme, Outpatient, levels[k % 5], 5_000 + 700 * k as i64);
+            v.referral = referrals[k % 5];
+            v.at_contracted_primary = k % 3 == 0;
+            v.follow_up = k % 7 == 0;
+            let a = adjudicate(&rules, &v, &acc).unwrap();
+            let split = tariff.settle(&v.terms(), &mut used).unwrap();
+            assert_eq!(split, a.split, "visit {k} of {scheme}");
+            acc = a.accumulator;
+            assert_eq!(used.deductible_met, acc.deductible_met.outpatient);
+            assert_eq!(used.reimbursed, acc.reimbursed.outpatient);
+        }
+        // The pooled outpatient fund of the residents' scheme runs out.
+        if scheme == "urrbmi" {
+            assert_eq!(
+                used.reimbursed,
+                rules.scheme(scheme).unwrap().outpatient.annual_cap_fen
+            );
+        }
+    }
+}

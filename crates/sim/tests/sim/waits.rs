@@ -12,15 +12,9 @@ fn tertiary_wait(residents: u64) -> f64 {
         .expect("tertiary visits")
 }
 
-/// Fails today: the choice model's expected wait is a per-visit moving
-/// average (weight 0.01 a visit) in the engine, so it spans fewer days the
-/// larger the region; at a crowded hospital the last visits of each day are
-/// the same-day ones (reserved slots released to the public, waiting less
-/// than a day), and at large sizes they alone set the wait residents
-/// expect. The queue then grows through the year: about 2 days at 30,000
-/// residents, about 12 at 867,000.
+/// Residents weigh the wait they would be quoted (days to the next open
+/// public slot), which does not shrink with the region's size.
 #[test]
-#[ignore = "engine: expected wait depends on the population size (see the doc comment)"]
 fn the_tertiary_wait_does_not_depend_on_the_population_size() {
     let small = tertiary_wait(30_000);
     let large = tertiary_wait(600_000);
