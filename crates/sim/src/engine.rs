@@ -19,7 +19,6 @@ use tiercare_core::catalogue::Severity;
 use tiercare_core::indicators::{
     Accumulator, Day, Direction, Fact, Ix, REGULAR_FOLLOW_UP_DAYS, Visit, VisitKind,
 };
-use tiercare_core::insurance::{Fen, YearUse};
 
 /// What a pending event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +162,11 @@ fn in_episode(e: &Pending) -> bool {
 
 const TRUST_SCALE: f64 = 65535.0;
 
+/// How many events ahead a resident's record is fetched into cache: the
+/// records of a county do not fit in cache, and each event would otherwise
+/// wait for memory.
+const PREFETCH_AHEAD: usize = 8;
+
 impl<'m> Partition<'m> {
     pub(crate) fn new(m: &'m Model, seed: u64) -> Partition<'m> {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -203,9 +207,7 @@ impl<'m> Partition<'m> {
             self.day = d;
             if d > 0 && d % 365 == 0 {
                 // Deductibles and caps start again each year.
-                for p in &mut self.pop.people {
-                    p.set_year_use(YearUse::default());
-                }
+                self.pop.new_year();
             }
             self.capacity_facts(d);
             // The day's new episodes, merged with what was already due.
@@ -238,6 +240,9 @@ impl<'m> Partition<'m> {
                     (None, None) => None,
                 };
                 let Some(e) = next else { break };
+                if let Some(ahead) = bucket.get(i + PREFETCH_AHEAD) {
+                    self.pop.prefetch(ahead.who);
+                }
                 self.handle(e);
             }
             if (d + 1) % 30 == 0 || d + 1 == self.days {
@@ -356,7 +361,7 @@ impl<'m> Partition<'m> {
             .partition_point(|c| c.upto <= u)
             .min(self.m.cases.len() - 1);
         let person = self.pop.people[e.who as usize];
-        let Some(level) = self.choose(&person, case, e.t) else {
+        let Some(level) = self.choose(e.who as usize, &person, case, e.t) else {
             self.tally.stayed_home += 1;
             return;
         };
@@ -433,7 +438,7 @@ impl<'m> Partition<'m> {
     /// The level a resident goes to first, or `None` to stay home. What
     /// the resident weighs: the price given what they already paid this
     /// year (as `$estimate` shows it), and the wait they would be quoted.
-    fn choose(&mut self, person: &Person, case: usize, now: f64) -> Option<usize> {
+    fn choose(&mut self, who: usize, person: &Person, case: usize, now: f64) -> Option<usize> {
         let u: f64 = self.rng.random();
         if let Some(table) = &self.fixed_choice {
             let cum = table[self.choice_key(person, case)];
@@ -459,7 +464,7 @@ impl<'m> Partition<'m> {
             if own_year {
                 let own = person.contracted() && level == Level::Primary;
                 let terms = m.terms(level, PriceKind::SelfReferred, own, emergency);
-                let mut used = person.year_use();
+                let mut used = self.pop.year_use(who);
                 let price = m.settle(person.scheme(), &terms, &mut used);
                 utility[l] +=
                     m.choice.out_of_pocket_per_yuan * price.out_of_pocket.fen() as f64 / 100.0;
@@ -570,9 +575,9 @@ impl<'m> Partition<'m> {
         let emergency = ct.emergency && kind == Kind::First;
         let price = if m.year_matters {
             let terms = m.terms(level, kind.price_kind(), own, emergency);
-            let mut used = person.year_use();
+            let mut used = self.pop.year_use(who);
             let price = m.settle(person.scheme(), &terms, &mut used);
-            self.pop.people[who].set_year_use(used);
+            self.pop.set_year_use(who, used);
             price
         } else {
             m.price(person.scheme(), level, kind.price_kind(), own)
@@ -801,22 +806,6 @@ fn pick(cum: &[f64; 4], u: f64) -> Option<usize> {
 }
 
 impl Person {
-    fn year_use(&self) -> YearUse {
-        let reimbursed = Fen::new(i64::from(self.reimbursed));
-        YearUse {
-            deductible_met: Fen::new(i64::from(self.deductible_met)),
-            reimbursed,
-            // The simulator has outpatient visits only.
-            reimbursed_total: reimbursed,
-        }
-    }
-
-    fn set_year_use(&mut self, used: YearUse) {
-        let clamp = |f: Fen| f.fen().clamp(0, i64::from(u32::MAX)) as u32;
-        self.deductible_met = clamp(used.deductible_met);
-        self.reimbursed = clamp(used.reimbursed);
-    }
-
     fn trust(&self) -> f64 {
         f64::from(self.trust) / TRUST_SCALE
     }

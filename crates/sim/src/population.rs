@@ -1,4 +1,5 @@
-//! The residents of one partition, sixteen bytes each.
+//! The residents of one partition, eight bytes each (and eight more for
+//! the insurance year when prices depend on it).
 //!
 //! Residents are stored by age group, so an episode's resident is drawn
 //! uniformly from a contiguous range; a 65-million-resident province needs
@@ -8,6 +9,7 @@ use crate::engine::initial_trust;
 use crate::model::Model;
 use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use tiercare_core::insurance::{Fen, YearUse};
 
 const CONTRACTED: u8 = 1;
 const CHRONIC: u8 = 2;
@@ -24,9 +26,6 @@ pub(crate) struct Person {
     pub last_chronic: i16,
     pub group: u8,
     flags: u8,
-    /// This year's outpatient deductible met and fund payments, in fen.
-    pub deductible_met: u32,
-    pub reimbursed: u32,
 }
 
 impl Person {
@@ -46,6 +45,9 @@ impl Person {
 /// The residents and the episode streams of their age groups.
 pub(crate) struct Population {
     pub people: Vec<Person>,
+    /// Each resident's outpatient year so far, in fen: deductible met and
+    /// paid by the fund. Empty when no price depends on it.
+    pub years: Vec<[u32; 2]>,
     /// Residents with a chronic condition.
     pub chronic: Vec<u32>,
     /// Each group's range in `people`.
@@ -116,8 +118,6 @@ impl Population {
                     last_chronic: i16::MIN,
                     group: g as u8,
                     flags,
-                    deductible_met: 0,
-                    reimbursed: 0,
                 });
             }
             done = until;
@@ -125,6 +125,11 @@ impl Population {
             rates.push((until - start) as f64 * group.episodes_per_day);
         }
         Population {
+            years: if m.year_matters {
+                vec![[0, 0]; people.len()]
+            } else {
+                Vec::new()
+            },
             people,
             chronic,
             ranges,
@@ -148,9 +153,55 @@ impl Population {
         -(1.0 - u).ln() / rate
     }
 
+    /// Asks the processor to start loading a resident's record, which an
+    /// event a few steps ahead will need. Only a hint: it changes no result.
+    #[inline]
+    pub fn prefetch(&self, who: u32) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(p) = self.people.get(who as usize) {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            if let Some(y) = self.years.get(who as usize) {
+                // SAFETY: as below.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>((y as *const [u32; 2]).cast::<i8>()) };
+            }
+            // SAFETY: a prefetch is a hint that never faults and reads
+            // nothing into the program; SSE is part of every x86_64.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((p as *const Person).cast::<i8>()) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = who;
+    }
+
     /// A resident of the group, uniformly.
     pub fn pick(&self, group: usize, rng: &mut Xoshiro256PlusPlus) -> u32 {
         let (start, end) = self.ranges[group];
         rng.random_range(start..end)
+    }
+}
+
+impl Population {
+    /// A resident's insurance year so far.
+    pub fn year_use(&self, who: usize) -> YearUse {
+        let [met, paid] = self.years.get(who).copied().unwrap_or([0, 0]);
+        let reimbursed = Fen::new(i64::from(paid));
+        YearUse {
+            deductible_met: Fen::new(i64::from(met)),
+            reimbursed,
+            // The simulator has outpatient visits only.
+            reimbursed_total: reimbursed,
+        }
+    }
+
+    /// Records a resident's insurance year after a visit.
+    pub fn set_year_use(&mut self, who: usize, used: YearUse) {
+        let clamp = |f: Fen| f.fen().clamp(0, i64::from(u32::MAX)) as u32;
+        if let Some(y) = self.years.get_mut(who) {
+            *y = [clamp(used.deductible_met), clamp(used.reimbursed)];
+        }
+    }
+
+    /// Deductibles and caps start again on 1 January.
+    pub fn new_year(&mut self) {
+        self.years.fill([0, 0]);
     }
 }
