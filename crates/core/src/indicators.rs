@@ -45,8 +45,9 @@
 //!   level (first-contact visits by the level their case is positioned at).
 //! - **Utilisation**: outpatient visits / slots offered, and occupied bed
 //!   days / beds offered, per institution and level.
-//! - **Expenditure per visit** (total charge / visits) and **out-of-pocket
-//!   share** (paid by the patient / total charge), by level and by scheme.
+//! - **Expenditure per visit** (total charge / visits with a claim) and
+//!   **out-of-pocket share** (paid by the patient / total charge), by level
+//!   and by scheme.
 //! - **Chronic management**: known hypertension and diabetes patients under
 //!   regular follow-up at primary level / known patients, at the end of the
 //!   period. "Regular" means a follow-up at primary level within the last
@@ -60,12 +61,14 @@
 mod accumulator;
 mod compute;
 mod counters;
+pub mod measures;
 #[cfg(test)]
 mod tests;
 
 pub use accumulator::Accumulator;
 pub use compute::{Indicators, LevelFigures, PyramidLevel, SchemeFigures};
 pub use counters::{Counters, SCHEME_SLOTS};
+pub use measures::{MEASURES, MeasureDef};
 
 use crate::Level;
 use crate::insurance::Fen;
@@ -191,11 +194,24 @@ pub enum VisitKind {
     FollowUp,
 }
 
+/// What a visit cost and who paid: the adjudicated claim, when there is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Charge {
+    /// Position of the patient's insurance scheme, below [`SCHEME_SLOTS`].
+    pub scheme: u8,
+    /// The total charge.
+    pub cost: Fen,
+    /// The part the patient paid.
+    pub out_of_pocket: Fen,
+}
+
 /// One visit or admission that took place.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Visit {
     pub day: Day,
     pub institution: Ix,
+    /// The level of the institution.
+    pub level: Level,
     pub kind: VisitKind,
     /// The level the case is positioned at by the catalogue, when known.
     pub positioned: Option<Level>,
@@ -204,12 +220,8 @@ pub struct Visit {
     pub inpatient: bool,
     /// The patient lives in the region.
     pub resident: bool,
-    /// Position of the patient's insurance scheme, below [`SCHEME_SLOTS`].
-    pub scheme: u8,
-    /// The total charge.
-    pub cost: Fen,
-    /// The part the patient paid.
-    pub out_of_pocket: Fen,
+    /// The claim, if the visit was charged to a scheme.
+    pub charge: Option<Charge>,
     /// Days from the request to the visit (fractions allowed).
     pub wait_days: f32,
 }
@@ -217,11 +229,11 @@ pub struct Visit {
 impl Visit {
     /// A self-referred outpatient visit above the primary level for a case
     /// positioned at primary level: the family doctor was bypassed.
-    pub fn is_bypass(&self, level: Level) -> bool {
+    pub fn is_bypass(&self) -> bool {
         !self.inpatient
             && !self.emergency
             && self.kind == VisitKind::FirstContact
-            && level > Level::Primary
+            && self.level > Level::Primary
             && self.positioned == Some(Level::Primary)
     }
 }
@@ -302,6 +314,41 @@ pub enum Fact {
 }
 
 impl Fact {
+    /// The counters the fact adds, by day and row (an institution, or
+    /// `None` for the region row): what a store adds to its daily
+    /// aggregates in the transaction that records the fact. A chronic
+    /// panel snapshot is not a change by itself (it has none: the
+    /// [`Accumulator`] turns snapshots into changes).
+    pub fn deltas(&self) -> Vec<(Day, Option<Ix>, Counters)> {
+        let day = self.day();
+        let one = |sending| {
+            let mut c = Counters::default();
+            c.count(self, sending);
+            c
+        };
+        match *self {
+            Fact::Episode { .. } | Fact::Residents { .. } => vec![(day, None, one(false))],
+            Fact::Visit(v) => vec![(day, Some(v.institution), one(false))],
+            Fact::Referral { from, to, .. } => {
+                vec![(day, Some(from), one(true)), (day, Some(to), one(false))]
+            }
+            Fact::DownReferralRefused { from: ix, .. }
+            | Fact::ReferralDeclined { to: ix, .. }
+            | Fact::ReferralBooked { to: ix, .. }
+            | Fact::ReferralCompleted { to: ix, .. }
+            | Fact::Capacity {
+                institution: ix, ..
+            }
+            | Fact::BedDays {
+                institution: ix, ..
+            }
+            | Fact::Contracts {
+                institution: ix, ..
+            } => vec![(day, Some(ix), one(true))],
+            Fact::ChronicPanel { .. } => Vec::new(),
+        }
+    }
+
     /// The day the fact belongs to.
     pub fn day(&self) -> Day {
         match *self {

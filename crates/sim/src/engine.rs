@@ -17,7 +17,7 @@ use tiercare_core::Level;
 use tiercare_core::booking::{ReservedAccess, reserved_open};
 use tiercare_core::catalogue::Severity;
 use tiercare_core::indicators::{
-    Accumulator, Day, Direction, Fact, Ix, REGULAR_FOLLOW_UP_DAYS, Visit, VisitKind,
+    Accumulator, Charge, Day, Direction, Fact, Ix, REGULAR_FOLLOW_UP_DAYS, Visit, VisitKind,
 };
 
 /// What a pending event is.
@@ -592,14 +592,17 @@ impl<'m> Partition<'m> {
         self.record(Fact::Visit(Visit {
             day,
             institution: Ix(e.inst),
+            level,
             kind: kind.visit_kind(),
             positioned: Some(positioned),
             emergency,
             inpatient: false,
             resident: true,
-            scheme: person.scheme(),
-            cost: price.cost,
-            out_of_pocket: price.out_of_pocket,
+            charge: Some(Charge {
+                scheme: person.scheme(),
+                cost: price.cost,
+                out_of_pocket: price.out_of_pocket,
+            }),
             wait_days: wait as f32,
         }));
         let trust = &m.trust;

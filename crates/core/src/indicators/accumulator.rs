@@ -60,20 +60,22 @@ impl Accumulator {
         match *fact {
             Fact::Episode { .. } | Fact::Residents { .. } => {
                 let region = self.width - 1;
-                self.row(day, region).count(fact, Level::Primary, false);
+                self.row(day, region).count(fact, false);
             }
             Fact::Visit(v) => {
-                if usize::from(v.scheme) >= SCHEME_SLOTS {
-                    return Err(IndicatorError::SchemeSlot(v.scheme));
+                if let Some(c) = v.charge
+                    && usize::from(c.scheme) >= SCHEME_SLOTS
+                {
+                    return Err(IndicatorError::SchemeSlot(c.scheme));
                 }
-                let (i, level) = self.place(v.institution)?;
-                self.row(day, i).visit(&v, level);
+                let (i, _) = self.place(v.institution)?;
+                self.row(day, i).visit(&v);
             }
             Fact::Referral { from, to, .. } => {
-                let (f, from_level) = self.place(from)?;
-                let (t, to_level) = self.place(to)?;
-                self.row(day, f).count(fact, from_level, true);
-                self.row(day, t).count(fact, to_level, false);
+                let (f, _) = self.place(from)?;
+                let (t, _) = self.place(to)?;
+                self.row(day, f).count(fact, true);
+                self.row(day, t).count(fact, false);
             }
             Fact::DownReferralRefused { from: ix, .. }
             | Fact::ReferralDeclined { to: ix, .. }
@@ -88,8 +90,8 @@ impl Accumulator {
             | Fact::Contracts {
                 institution: ix, ..
             } => {
-                let (i, level) = self.place(ix)?;
-                self.row(day, i).count(fact, level, true);
+                let (i, _) = self.place(ix)?;
+                self.row(day, i).count(fact, true);
             }
             Fact::ChronicPanel {
                 institution,

@@ -1,7 +1,6 @@
 //! The additive daily counters behind every indicator.
 
 use super::{Direction, Fact, Visit, VisitKind};
-use crate::Level;
 use crate::referral::DeclineReason;
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +35,8 @@ pub struct Counters {
     /// Waits from request to visit, in whole minutes (integers, so sums
     /// add up exactly in any order).
     pub wait_minutes: u64,
+    /// Visits with a claim (the denominator of expenditure per visit).
+    pub charged: u64,
     pub cost_fen: i64,
     pub out_of_pocket_fen: i64,
     pub schemes: [SchemeCounters; SCHEME_SLOTS],
@@ -82,6 +83,7 @@ impl Counters {
         self.under_capacity += o.under_capacity;
         self.bypass += o.bypass;
         self.wait_minutes += o.wait_minutes;
+        self.charged += o.charged;
         self.cost_fen += o.cost_fen;
         self.out_of_pocket_fen += o.out_of_pocket_fen;
         for (a, b) in self.schemes.iter_mut().zip(o.schemes) {
@@ -118,8 +120,9 @@ impl Counters {
         self.chronic_followed += o.chronic_followed;
     }
 
-    /// Counts a visit at an institution of `level`.
-    pub(super) fn visit(&mut self, v: &Visit, level: Level) {
+    /// Counts a visit.
+    pub(super) fn visit(&mut self, v: &Visit) {
+        let level = v.level;
         self.visits += 1;
         if v.inpatient {
             self.admissions += 1;
@@ -135,25 +138,28 @@ impl Counters {
                 self.under_capacity += u64::from(level < p);
             }
         }
-        self.bypass += u64::from(v.is_bypass(level));
+        self.bypass += u64::from(v.is_bypass());
         // Rounded to the nearest minute (`as` saturates negatives to 0).
         self.wait_minutes += (f64::from(v.wait_days) * 1440.0 + 0.5) as u64;
-        self.cost_fen += v.cost.fen();
-        self.out_of_pocket_fen += v.out_of_pocket.fen();
-        let s = &mut self.schemes[usize::from(v.scheme)];
-        s.visits += 1;
-        s.cost_fen += v.cost.fen();
-        s.out_of_pocket_fen += v.out_of_pocket.fen();
+        if let Some(c) = v.charge {
+            self.charged += 1;
+            self.cost_fen += c.cost.fen();
+            self.out_of_pocket_fen += c.out_of_pocket.fen();
+            if let Some(s) = self.schemes.get_mut(usize::from(c.scheme)) {
+                s.visits += 1;
+                s.cost_fen += c.cost.fen();
+                s.out_of_pocket_fen += c.out_of_pocket.fen();
+            }
+        }
     }
 
-    /// Counts a fact that concerns this row; `level` is the row's
-    /// institution's level (any level for the region row). Referral facts
-    /// name two institutions: the caller passes `sending` to say which side
-    /// this row is.
-    pub(super) fn count(&mut self, fact: &Fact, level: Level, sending: bool) {
+    /// Counts a fact that concerns this row. Referral facts name two
+    /// institutions: the caller passes `sending` to say which side this
+    /// row is.
+    pub(super) fn count(&mut self, fact: &Fact, sending: bool) {
         match *fact {
             Fact::Episode { .. } => self.episodes += 1,
-            Fact::Visit(ref v) => self.visit(v, level),
+            Fact::Visit(ref v) => self.visit(v),
             Fact::Referral { direction, .. } => match (direction, sending) {
                 (Direction::Up, true) => self.sent_up += 1,
                 (Direction::Down, true) => self.sent_down += 1,

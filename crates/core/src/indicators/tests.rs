@@ -25,14 +25,17 @@ fn visit(day: Day, at: u32, kind: VisitKind, positioned: Level, cost: i64, oop: 
     Fact::Visit(Visit {
         day,
         institution: Ix(at),
+        level: directory().institutions[at as usize].level,
         kind,
         positioned: Some(positioned),
         emergency: false,
         inpatient: false,
         resident: true,
-        scheme: 0,
-        cost: Fen::new(cost),
-        out_of_pocket: Fen::new(oop),
+        charge: Some(Charge {
+            scheme: 0,
+            cost: Fen::new(cost),
+            out_of_pocket: Fen::new(oop),
+        }),
         wait_days: 0.5,
     })
 }
@@ -219,7 +222,11 @@ fn empty_denominators_give_none_and_bad_facts_are_refused() {
         Fact::Visit(v) => v,
         _ => unreachable!(),
     };
-    v.scheme = SCHEME_SLOTS as u8;
+    v.charge = Some(Charge {
+        scheme: SCHEME_SLOTS as u8,
+        cost: Fen::ZERO,
+        out_of_pocket: Fen::ZERO,
+    });
     assert!(acc.record(&Fact::Visit(v)).is_err());
     assert_eq!(acc.span(), None);
 }
@@ -256,4 +263,58 @@ fn merged_and_restored_rows_give_the_same_indicators() {
         restored.indicators(Period::new(50, 120), Subject::Alliance(0)),
         whole.indicators(Period::new(50, 120), Subject::Alliance(0))
     );
+}
+
+#[test]
+fn deltas_add_up_to_what_the_accumulator_counts() {
+    let facts = [
+        Fact::Episode { day: 3 },
+        visit(3, 1, VisitKind::FirstContact, Level::Primary, 16000, 8800),
+        Fact::Referral {
+            day: 4,
+            from: Ix(0),
+            to: Ix(1),
+            direction: Direction::Up,
+        },
+        Fact::ReferralCompleted {
+            day: 9,
+            to: Ix(1),
+            report_back: true,
+        },
+    ];
+    let mut direct = Accumulator::new(directory());
+    let mut from_deltas = Accumulator::new(directory());
+    for f in &facts {
+        direct.record(f).unwrap();
+        for (day, ix, c) in f.deltas() {
+            from_deltas.add_counters(day, ix, &c).unwrap();
+        }
+    }
+    assert_eq!(
+        direct.indicators(year(), Subject::Region),
+        from_deltas.indicators(year(), Subject::Region)
+    );
+    assert_eq!(facts[2].deltas().len(), 2, "a referral counts at both ends");
+}
+
+#[test]
+fn every_measure_reads_its_indicator() {
+    let mut acc = Accumulator::new(directory());
+    acc.record(&visit(
+        1,
+        0,
+        VisitKind::FirstContact,
+        Level::Primary,
+        8600,
+        2580,
+    ))
+    .unwrap();
+    let i = acc.indicators(year(), Subject::Region);
+    let share = measures::measure("primary-visit-share").unwrap();
+    assert_eq!((share.value)(&i), Some(1.0));
+    let mut codes: Vec<&str> = measures::MEASURES.iter().map(|m| m.code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert_eq!(codes.len(), measures::MEASURES.len(), "codes are unique");
+    assert!(measures::measure("no-such-measure").is_none());
 }
