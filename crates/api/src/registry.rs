@@ -680,6 +680,7 @@ impl<'a> Registry<'a> {
             expect,
             actor: self.actor.username.clone(),
             events: Vec::new(),
+            facts: Vec::new(),
         };
         Ok(self.state.store.write(write, audit).await?)
     }
@@ -737,6 +738,7 @@ impl Registry<'_> {
                 expect,
                 actor: self.actor.username.clone(),
                 events: Vec::new(),
+                facts: Vec::new(),
             });
         }
         Ok(self.state.store.write_all(writes, audit).await?)

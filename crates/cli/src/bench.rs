@@ -169,6 +169,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                     index,
                     actor: "bench".into(),
                     events: Vec::new(),
+                    facts: Vec::new(),
                 },
                 None,
             )
@@ -843,6 +844,7 @@ async fn claim_rate(
                         record: Record::Claim(Box::new(claim)),
                         expect: Expect::New,
                         actor: "bench".into(),
+                        facts: Vec::new(),
                     },
                     Write {
                         index: Vec::new(),
@@ -850,6 +852,7 @@ async fn claim_rate(
                         record: Record::Account(account),
                         expect,
                         actor: "bench".into(),
+                        facts: Vec::new(),
                     },
                 ];
                 store.write_all(writes, Vec::new()).await?;

@@ -15,6 +15,7 @@
 mod audit;
 mod db;
 mod error;
+mod indicators;
 mod records;
 mod subscriptions;
 mod users;

@@ -7,6 +7,7 @@ use crate::{Store, StoreError, now_text};
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use tiercare_core::Record;
 use tiercare_core::events::Event;
+use tiercare_core::indicators::Fact;
 
 /// What the writer expects of the record's current state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,9 @@ pub struct Write {
     /// stored in the same transaction. Registry records also log their
     /// registered or revised event by themselves.
     pub events: Vec<Event>,
+    /// What the change means for the oversight indicators, added to the
+    /// daily aggregates in the same transaction.
+    pub facts: Vec<Fact>,
 }
 
 /// A record as stored, with its version metadata.
@@ -430,6 +434,7 @@ async fn write_one(tx: &mut AnyConnection, w: Write, now: &str) -> Result<Stored
     let mut events = Event::for_change(before.as_ref().map(|(_, r)| r), &w.record, version);
     events.extend(w.events.iter().cloned());
     insert_events(tx, region.as_deref(), now, rt, &id, &w.actor, &events).await?;
+    crate::indicators::record_facts(tx, &w.facts).await?;
     Ok(Stored {
         record: w.record,
         version,
@@ -562,6 +567,7 @@ pub(crate) mod tests {
             index: vec![("name".into(), name)],
             actor: "test".into(),
             events: Vec::new(),
+            facts: Vec::new(),
         }
     }
 

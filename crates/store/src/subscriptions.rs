@@ -429,6 +429,7 @@ mod tests {
                 index: vec![],
                 actor: "ann".into(),
                 events: vec![],
+                facts: Vec::new(),
             },
             None,
         )

@@ -374,6 +374,7 @@ impl Referrals<'_> {
                 expect: Expect::New,
                 actor: self.actor.username.clone(),
                 events: vec![],
+                facts: Vec::new(),
             });
         }
         let n = writes.len();
@@ -422,6 +423,7 @@ impl Referrals<'_> {
             expect: Expect::New,
             actor: self.actor.username.clone(),
             events: vec![],
+            facts: Vec::new(),
         };
         self.state.store.write_all(vec![write], vec![]).await?;
         Ok(true)
@@ -454,6 +456,7 @@ impl Referrals<'_> {
             expect: Expect::Version(slot.version),
             actor: self.actor.username.clone(),
             events: vec![],
+            facts: Vec::new(),
         };
         let audit = self.registry().audit_entry(
             "hold",

@@ -250,6 +250,7 @@ impl<'a> Referrals<'a> {
                 expect,
                 actor: self.actor.username.clone(),
                 events,
+                facts: Vec::new(),
             })
             .collect();
         let stored = self.state.store.write_all(writes, audit).await?;

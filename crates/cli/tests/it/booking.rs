@@ -51,6 +51,7 @@ async fn open_slots(app: &TestApp, slots: u32, reserved_percent: u32) -> Vec<Slo
             expect: Expect::New,
             actor: "admin".into(),
             events: vec![],
+            facts: Vec::new(),
         })
         .collect();
     app.state
@@ -273,6 +274,7 @@ async fn reserved_slots_follow_the_rules_and_the_sides() {
                 expect: Expect::New,
                 actor: "admin".into(),
                 events: vec![],
+                facts: Vec::new(),
             }],
             vec![],
         )

@@ -1,0 +1,343 @@
+//! Indicator facts and their daily aggregates, kept in the transaction of
+//! the write that recorded them.
+//!
+//! The counters of `tiercare-core::indicators` add up, so the store keeps
+//! one row of counters per day and institution and adds each fact's
+//! changes to it. Reading a year for a dashboard is then one row per
+//! institution per day, whatever the number of visits behind them; the raw
+//! facts stay too, so the aggregates can always be checked against them.
+
+use crate::{Store, StoreError};
+use sqlx::{AnyConnection, Row};
+use tiercare_core::indicators::{Counters, Day, Fact, Ix};
+
+/// The row number of facts that belong to no institution.
+const REGION_ROW: i64 = -1;
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.into(), e.to_string())
+}
+
+/// Adds facts, and their counters to the daily aggregates, inside the
+/// caller's transaction.
+pub(crate) async fn record_facts(
+    conn: &mut AnyConnection,
+    facts: &[Fact],
+) -> Result<(), StoreError> {
+    for fact in facts {
+        let text = serde_json::to_string(fact).map_err(|e| corrupt("fact", e))?;
+        sqlx::query("INSERT INTO indicator_facts (day, fact) VALUES ($1, $2)")
+            .bind(i64::from(fact.day()))
+            .bind(text)
+            .execute(&mut *conn)
+            .await?;
+        for (day, ix, delta) in fact.deltas() {
+            add_counters(conn, day, ix, &delta).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn add_counters(
+    conn: &mut AnyConnection,
+    day: Day,
+    ix: Option<Ix>,
+    delta: &Counters,
+) -> Result<(), StoreError> {
+    let row_ix = ix.map_or(REGION_ROW, |i| i64::from(i.0));
+    let current = sqlx::query("SELECT counters FROM indicator_days WHERE day = $1 AND ix = $2")
+        .bind(i64::from(day))
+        .bind(row_ix)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let mut counters = match current {
+        Some(r) => {
+            let text: String = r.try_get("counters")?;
+            serde_json::from_str::<Counters>(&text).map_err(|e| corrupt("indicator_days", e))?
+        }
+        None => Counters::default(),
+    };
+    counters.add(delta);
+    let text = serde_json::to_string(&counters).map_err(|e| corrupt("counters", e))?;
+    sqlx::query(
+        "INSERT INTO indicator_days (day, ix, counters) VALUES ($1, $2, $3) \
+         ON CONFLICT (day, ix) DO UPDATE SET counters = excluded.counters",
+    )
+    .bind(i64::from(day))
+    .bind(row_ix)
+    .bind(text)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The stable number of an institution in indicator facts, given on
+    /// first use.
+    pub async fn institution_ix(&self, institution: &str) -> Result<Ix, StoreError> {
+        let known = sqlx::query("SELECT ix FROM indicator_institutions WHERE institution = $1")
+            .bind(institution)
+            .fetch_optional(&self.read)
+            .await?;
+        if let Some(r) = known {
+            let ix: i64 = r.try_get("ix")?;
+            return u32::try_from(ix)
+                .map(Ix)
+                .map_err(|e| corrupt("indicator_institutions", e));
+        }
+        // Numbers count from 0, as positions in the indicators' directory.
+        sqlx::query(
+            "INSERT INTO indicator_institutions (ix, institution) \
+             SELECT (SELECT COALESCE(MAX(ix) + 1, 0) FROM indicator_institutions), $1 \
+             WHERE NOT EXISTS (SELECT 1 FROM indicator_institutions WHERE institution = $1)",
+        )
+        .bind(institution)
+        .execute(&self.write)
+        .await?;
+        let ix: i64 = sqlx::query("SELECT ix FROM indicator_institutions WHERE institution = $1")
+            .bind(institution)
+            .fetch_one(&self.write)
+            .await?
+            .try_get("ix")?;
+        u32::try_from(ix)
+            .map(Ix)
+            .map_err(|e| corrupt("indicator_institutions", e))
+    }
+
+    /// Every institution with a number, in number order.
+    pub async fn indicator_institutions(&self) -> Result<Vec<(Ix, String)>, StoreError> {
+        let rows = sqlx::query("SELECT ix, institution FROM indicator_institutions ORDER BY ix")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let ix: i64 = r.try_get("ix")?;
+                let ix = u32::try_from(ix).map_err(|e| corrupt("indicator_institutions", e))?;
+                Ok((Ix(ix), r.try_get("institution")?))
+            })
+            .collect()
+    }
+
+    /// The daily aggregates up to `last` (stocks need every day before a
+    /// period; flows are filtered by the accumulator).
+    pub async fn indicator_days(
+        &self,
+        last: Day,
+    ) -> Result<Vec<(Day, Option<Ix>, Counters)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT day, ix, counters FROM indicator_days WHERE day <= $1 ORDER BY day, ix",
+        )
+        .bind(i64::from(last))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let day: i64 = r.try_get("day")?;
+                let ix: i64 = r.try_get("ix")?;
+                let text: String = r.try_get("counters")?;
+                let counters =
+                    serde_json::from_str(&text).map_err(|e| corrupt("indicator_days", e))?;
+                let day = Day::try_from(day).map_err(|e| corrupt("indicator_days", e))?;
+                let ix = if ix == REGION_ROW {
+                    None
+                } else {
+                    Some(Ix(
+                        u32::try_from(ix).map_err(|e| corrupt("indicator_days", e))?
+                    ))
+                };
+                Ok((day, ix, counters))
+            })
+            .collect()
+    }
+
+    /// Every fact ever recorded, in order: the raw history the aggregates
+    /// are checked against.
+    pub async fn indicator_facts(&self) -> Result<Vec<Fact>, StoreError> {
+        let rows = sqlx::query("SELECT fact FROM indicator_facts ORDER BY seq")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let text: String = r.try_get("fact")?;
+                serde_json::from_str(&text).map_err(|e| corrupt("indicator_facts", e))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::records::tests::{resident, store, write};
+    use crate::{Expect, Write};
+    use tiercare_core::Level;
+    use tiercare_core::indicators::{
+        Accumulator, Charge, Direction, Directory, Fact, InstitutionFacts, Ix, Period, Subject,
+        Visit, VisitKind,
+    };
+    use tiercare_core::insurance::Fen;
+
+    /// A small deterministic generator, so the data is varied but the test
+    /// repeatable.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    fn level_of(ix: u32) -> Level {
+        match ix {
+            0..=3 => Level::Primary,
+            4 | 5 => Level::Secondary,
+            _ => Level::Tertiary,
+        }
+    }
+
+    fn directory(n: u32) -> Directory {
+        Directory {
+            institutions: (0..n)
+                .map(|i| InstitutionFacts {
+                    level: level_of(i),
+                    inside: i != 6,
+                    alliances: vec![(i % 2) as u16],
+                    physicians: 10,
+                    beds: 20,
+                    daily_slots: 100,
+                })
+                .collect(),
+        }
+    }
+
+    fn facts(rng: &mut Lcg, day: i32) -> Vec<Fact> {
+        let mut out = Vec::new();
+        for _ in 0..rng.below(4) {
+            let inst = rng.below(7) as u32;
+            let level = level_of(inst);
+            out.push(Fact::Visit(Visit {
+                day,
+                institution: Ix(inst),
+                level,
+                kind: [
+                    VisitKind::FirstContact,
+                    VisitKind::ReferredUp,
+                    VisitKind::FollowUp,
+                ][rng.below(3) as usize],
+                positioned: Some(Level::ALL[rng.below(3) as usize]),
+                emergency: rng.below(20) == 0,
+                inpatient: rng.below(10) == 0,
+                resident: rng.below(10) != 0,
+                charge: (rng.below(4) != 0).then(|| Charge {
+                    scheme: rng.below(2) as u8,
+                    cost: Fen::new(5_000 + rng.below(20_000) as i64),
+                    out_of_pocket: Fen::new(rng.below(5_000) as i64),
+                }),
+                wait_days: rng.below(30) as f32 / 7.0,
+            }));
+        }
+        if rng.below(3) == 0 {
+            out.push(Fact::Referral {
+                day,
+                from: Ix(rng.below(4) as u32),
+                to: Ix(4 + rng.below(3) as u32),
+                direction: Direction::Up,
+            });
+            out.push(Fact::ReferralBooked {
+                day,
+                to: Ix(5),
+                wait_days: rng.below(14) as u32,
+            });
+        }
+        if rng.below(5) == 0 {
+            out.push(Fact::Contracts {
+                day,
+                institution: Ix(rng.below(4) as u32),
+                delta: 1,
+                key_group: rng.below(2) as i32,
+            });
+            out.push(Fact::Residents {
+                day,
+                delta: 1,
+                key_group: 0,
+                within_access: 1,
+            });
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn aggregates_equal_the_indicators_recomputed_from_the_facts() {
+        let (s, _dir) = store().await;
+        for id in ["t0", "t1", "t2", "t3", "h0", "h1", "city"] {
+            s.institution_ix(id).await.unwrap();
+        }
+        assert_eq!(
+            s.institution_ix("h1").await.unwrap(),
+            Ix(5),
+            "numbers are stable"
+        );
+        let mut rng = Lcg(7);
+        // Two years of days in a shuffled order, several writes a day, and
+        // some writes sharing commits.
+        let mut writes = Vec::new();
+        for k in 0..730 {
+            let day = ((k * 389) % 730) - 365;
+            let mut w: Write = write(resident(&format!("r{k}"), "Li", None), Expect::New);
+            w.facts = facts(&mut rng, day);
+            writes.push(w);
+        }
+        for chunk in writes.chunks(50) {
+            s.write_all(chunk.to_vec(), vec![]).await.unwrap();
+        }
+        let dir = directory(7);
+        let mut raw = Accumulator::new(dir.clone());
+        for f in s.indicator_facts().await.unwrap() {
+            raw.record(&f).unwrap();
+        }
+        let mut stored = Accumulator::new(dir);
+        for (day, ix, c) in s.indicator_days(364).await.unwrap() {
+            stored.add_counters(day, ix, &c).unwrap();
+        }
+        assert!(
+            raw.indicators(Period::new(-365, 364), Subject::Region)
+                .visits
+                > 500
+        );
+        for period in [
+            Period::new(-365, 364),
+            Period::new(0, 30),
+            Period::new(-100, -1),
+        ] {
+            for subject in [
+                Subject::Region,
+                Subject::Level(Level::Secondary),
+                Subject::Alliance(1),
+                Subject::Institution(Ix(2)),
+            ] {
+                assert_eq!(
+                    stored.indicators(period, subject),
+                    raw.indicators(period, subject),
+                    "{period:?} {subject:?}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_write_adds_no_facts() {
+        let (s, _dir) = store().await;
+        let mut w = write(resident("r1", "Li", None), Expect::New);
+        w.facts = vec![Fact::Episode { day: 3 }];
+        s.write_all(vec![w.clone()], vec![]).await.unwrap();
+        // The same record again: refused, so its facts must not count.
+        assert!(s.write_all(vec![w], vec![]).await.is_err());
+        assert_eq!(s.indicator_facts().await.unwrap().len(), 1);
+        let days = s.indicator_days(10).await.unwrap();
+        assert_eq!(days.len(), 1);
+        assert_eq!(days[0].2.episodes, 1);
+    }
+}
