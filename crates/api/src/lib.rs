@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod error;
 pub mod fhir;
+pub mod indicators;
 pub mod ops;
 pub mod referrals;
 pub mod registry;

@@ -1,0 +1,228 @@
+//! The live region's oversight indicators, computed by the core's
+//! accumulator from the store's daily aggregates.
+//!
+//! Facts name institutions by the small numbers the store gave them; this
+//! module builds the accumulator's directory from those numbers and the
+//! registry (level, capacity, alliance memberships), reads the aggregates
+//! up to the end of the period, and asks the core for the figures. It is
+//! the one place the platform turns aggregates into indicators: the FHIR
+//! `$evaluate-measure` operation and the dashboard both call it.
+
+use crate::AppState;
+use crate::error::ApiError;
+use std::collections::HashMap;
+use tiercare_core::indicators::{
+    Accumulator, Day, Directory, Indicators, InstitutionFacts, Ix, Period, Subject,
+};
+use tiercare_core::{Level, Record};
+use tiercare_store::{Query, Stored};
+use time::Date;
+
+/// Days are counted from 1970-01-01 on the platform.
+pub fn day_of(date: Date) -> Day {
+    date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY
+}
+
+/// The date of a platform day.
+pub fn date_of(day: Day) -> Option<Date> {
+    Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY).ok()
+}
+
+/// The Julian day number of 1970-01-01.
+const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+
+/// What an indicator is computed over, as a caller names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubjectRef {
+    Region,
+    Level(Level),
+    /// An institution's id.
+    Institution(String),
+    /// An alliance's id.
+    Alliance(String),
+}
+
+/// The institutions and alliances the indicators are computed over.
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub directory: Directory,
+    /// Institution ids, by position in the directory.
+    pub institutions: Vec<String>,
+    /// Institution names, by position.
+    pub names: Vec<String>,
+    /// Alliance ids, by alliance position.
+    pub alliances: Vec<String>,
+}
+
+impl Network {
+    /// The accumulator's subject for a caller's reference, if it names
+    /// something in the network.
+    pub fn subject(&self, r: &SubjectRef) -> Option<Subject> {
+        match r {
+            SubjectRef::Region => Some(Subject::Region),
+            SubjectRef::Level(l) => Some(Subject::Level(*l)),
+            SubjectRef::Institution(id) => self
+                .institutions
+                .iter()
+                .position(|i| i == id)
+                .map(|k| Subject::Institution(Ix(k as u32))),
+            SubjectRef::Alliance(id) => self
+                .alliances
+                .iter()
+                .position(|a| a == id)
+                .map(|k| Subject::Alliance(k as u16)),
+        }
+    }
+}
+
+async fn all(state: &AppState, resource_type: &str) -> Result<Vec<Stored>, ApiError> {
+    let mut q = Query {
+        resource_type: resource_type.into(),
+        filters: vec![],
+        count: crate::routes::MAX_COUNT,
+        offset: 0,
+    };
+    let mut out = Vec::new();
+    loop {
+        let (page, total) = state.store.search(&q).await?;
+        let n = page.len();
+        out.extend(page);
+        if n == 0 || out.len() as u64 >= total {
+            return Ok(out);
+        }
+        q.offset += q.count;
+    }
+}
+
+/// The network as the registry holds it now: institutions the facts have
+/// numbered come first, in number order, then the others (they have no
+/// facts yet, but count in the capacity pyramid).
+pub async fn network(state: &AppState) -> Result<Network, ApiError> {
+    let numbered = state.store.indicator_institutions().await?;
+    let mut institutions: HashMap<String, tiercare_core::network::Institution> = HashMap::new();
+    let mut alliances = Vec::new();
+    for s in all(state, "Organization").await? {
+        match s.record {
+            Record::Institution(i) => {
+                institutions.insert(i.id.to_string(), i);
+            }
+            Record::Alliance(a) => alliances.push(a.id.to_string()),
+            _ => {}
+        }
+    }
+    alliances.sort();
+    let mut member_of: HashMap<String, Vec<u16>> = HashMap::new();
+    for s in all(state, "OrganizationAffiliation").await? {
+        if let Record::Membership(m) = s.record
+            && let Some(k) = alliances.iter().position(|a| a == m.alliance.as_str())
+        {
+            member_of
+                .entry(m.institution.to_string())
+                .or_default()
+                .push(k as u16);
+        }
+    }
+    let mut order: Vec<String> = Vec::with_capacity(institutions.len());
+    for (ix, id) in &numbered {
+        // Numbers are dense from 0; a gap would misplace every later one.
+        if ix.0 as usize != order.len() {
+            return Err(ApiError::Internal(format!(
+                "indicator institution numbers are not dense at {}",
+                ix.0
+            )));
+        }
+        order.push(id.clone());
+    }
+    let mut rest: Vec<&String> = institutions
+        .keys()
+        .filter(|id| !order.contains(id))
+        .collect();
+    rest.sort();
+    order.extend(rest.into_iter().cloned());
+    let mut facts = Vec::with_capacity(order.len());
+    let mut names = Vec::with_capacity(order.len());
+    for id in &order {
+        let f = match institutions.get(id) {
+            Some(i) => {
+                names.push(i.name.clone());
+                InstitutionFacts {
+                    level: i.level,
+                    inside: i.region == state.region,
+                    alliances: member_of.remove(id).unwrap_or_default(),
+                    physicians: i.capacity.physicians,
+                    beds: i.capacity.beds,
+                    daily_slots: i.capacity.daily_outpatient_slots,
+                }
+            }
+            // Numbered once, since removed from the registry: its history
+            // still counts.
+            None => {
+                names.push(id.clone());
+                InstitutionFacts {
+                    level: Level::Primary,
+                    inside: true,
+                    alliances: vec![],
+                    physicians: 0,
+                    beds: 0,
+                    daily_slots: 0,
+                }
+            }
+        };
+        facts.push(f);
+    }
+    Ok(Network {
+        directory: Directory {
+            institutions: facts,
+        },
+        institutions: order,
+        names,
+        alliances,
+    })
+}
+
+/// The accumulator over the network, from the aggregates up to `last`.
+pub async fn accumulator(
+    state: &AppState,
+    network: &Network,
+    last: Day,
+) -> Result<Accumulator, ApiError> {
+    let mut acc = Accumulator::new(network.directory.clone());
+    for (day, ix, counters) in state.store.indicator_days(last).await? {
+        acc.add_counters(day, ix, &counters)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    Ok(acc)
+}
+
+/// Every indicator of a subject over a period.
+pub async fn evaluate(
+    state: &AppState,
+    period: Period,
+    subject: &SubjectRef,
+) -> Result<(Network, Indicators), ApiError> {
+    let network = network(state).await?;
+    let s = network.subject(subject).ok_or_else(|| {
+        ApiError::invalid(
+            "subject",
+            format!("{subject:?} is not an institution, alliance or level of the region"),
+        )
+    })?;
+    let acc = accumulator(state, &network, period.last).await?;
+    let indicators = acc.indicators(period, s);
+    Ok((network, indicators))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn days_count_from_1970() {
+        // 56 years of 365 days, 14 leap days (1972 to 2024), then 326 days
+        // into 2026.
+        assert_eq!(day_of(date!(1970 - 01 - 01)), 0);
+        assert_eq!(day_of(date!(2026 - 11 - 23)), 20_780);
+        assert_eq!(date_of(20_780), Some(date!(2026 - 11 - 23)));
+    }
+}
