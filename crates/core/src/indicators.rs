@@ -56,7 +56,8 @@
 //! - **Contract coverage**: residents with a family-doctor contract /
 //!   residents, at the end of the period, overall and for key groups.
 //! - **Access**: residents within [`ACCESS_MINUTES`] minutes of the nearest
-//!   institution / residents, at the end of the period.
+//!   institution / residents whose travel time is known, at the end of the
+//!   period.
 
 mod accumulator;
 mod compute;
@@ -269,6 +270,8 @@ pub enum Fact {
     ReferralBooked { day: Day, to: Ix, wait_days: u32 },
     /// A referral was completed, with or without a report back.
     ReferralCompleted { day: Day, to: Ix, report_back: bool },
+    /// The report of a referral completed without one reached the referrer.
+    ReportBack { day: Day, to: Ix },
     /// A patient refused a downward referral.
     DownReferralRefused { day: Day, from: Ix },
     /// The outpatient slots and beds an institution offered that day.
@@ -285,12 +288,14 @@ pub enum Fact {
         occupied: u32,
     },
     /// A change in the region's residents: `delta` residents, of whom
-    /// `key_group` are in a key group and `within_access` live within
+    /// `key_group` are in a key group, `access_known` have a known travel
+    /// time to care and `within_access` of those live within
     /// [`ACCESS_MINUTES`] of an institution (negative when they leave).
     Residents {
         day: Day,
         delta: i32,
         key_group: i32,
+        access_known: i32,
         within_access: i32,
     },
     /// Contracts signed (positive) or ended (negative) with a primary
@@ -336,6 +341,7 @@ impl Fact {
             | Fact::ReferralDeclined { to: ix, .. }
             | Fact::ReferralBooked { to: ix, .. }
             | Fact::ReferralCompleted { to: ix, .. }
+            | Fact::ReportBack { to: ix, .. }
             | Fact::Capacity {
                 institution: ix, ..
             }
@@ -357,6 +363,7 @@ impl Fact {
             | Fact::ReferralDeclined { day, .. }
             | Fact::ReferralBooked { day, .. }
             | Fact::ReferralCompleted { day, .. }
+            | Fact::ReportBack { day, .. }
             | Fact::DownReferralRefused { day, .. }
             | Fact::Capacity { day, .. }
             | Fact::BedDays { day, .. }

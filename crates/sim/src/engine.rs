@@ -278,6 +278,7 @@ impl<'m> Partition<'m> {
             day: 0,
             delta: self.pop.people.len() as i32,
             key_group: key,
+            access_known: self.pop.people.len() as i32,
             within_access: access,
         });
         for (i, (n, k)) in contracts.into_iter().enumerate() {

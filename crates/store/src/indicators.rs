@@ -263,6 +263,7 @@ mod tests {
                 day,
                 delta: 1,
                 key_group: 0,
+                access_known: 1,
                 within_access: 1,
             });
         }

@@ -81,6 +81,7 @@ impl Accumulator {
             | Fact::ReferralDeclined { to: ix, .. }
             | Fact::ReferralBooked { to: ix, .. }
             | Fact::ReferralCompleted { to: ix, .. }
+            | Fact::ReportBack { to: ix, .. }
             | Fact::Capacity {
                 institution: ix, ..
             }

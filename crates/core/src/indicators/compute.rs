@@ -216,7 +216,7 @@ impl Indicators {
                 all.key_group_contracts as f64,
                 r.key_group_residents as f64,
             ),
-            access: ratio(r.within_access as f64, r.residents as f64),
+            access: ratio(r.within_access as f64, r.access_known as f64),
             slot_utilisation: share(all.outpatient, all.slots_offered),
             bed_utilisation: share(all.bed_days, all.beds_offered),
             levels,

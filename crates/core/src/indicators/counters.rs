@@ -60,6 +60,7 @@ pub struct Counters {
     /// the end of a period is the sum of all changes up to it.
     pub residents: i64,
     pub key_group_residents: i64,
+    pub access_known: i64,
     pub within_access: i64,
     pub contracts: i64,
     pub key_group_contracts: i64,
@@ -113,6 +114,7 @@ impl Counters {
     pub fn add_stocks(&mut self, o: &Counters) {
         self.residents += o.residents;
         self.key_group_residents += o.key_group_residents;
+        self.access_known += o.access_known;
         self.within_access += o.within_access;
         self.contracts += o.contracts;
         self.key_group_contracts += o.key_group_contracts;
@@ -177,6 +179,7 @@ impl Counters {
                 self.completed += 1;
                 self.completed_with_report += u64::from(report_back);
             }
+            Fact::ReportBack { .. } => self.completed_with_report += 1,
             Fact::DownReferralRefused { .. } => self.down_refused += 1,
             Fact::Capacity { slots, beds, .. } => {
                 self.slots_offered += u64::from(slots);
@@ -186,11 +189,13 @@ impl Counters {
             Fact::Residents {
                 delta,
                 key_group,
+                access_known,
                 within_access,
                 ..
             } => {
                 self.residents += i64::from(delta);
                 self.key_group_residents += i64::from(key_group);
+                self.access_known += i64::from(access_known);
                 self.within_access += i64::from(within_access);
             }
             Fact::Contracts {

@@ -159,6 +159,7 @@ fn stocks_are_taken_at_the_end_of_the_period() {
             day: 0,
             delta: 1000,
             key_group: 200,
+            access_known: 1000,
             within_access: 900,
         },
         Fact::Contracts {
