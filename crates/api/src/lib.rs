@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod facts;
 pub mod fhir;
 pub mod indicators;
 pub mod ops;

@@ -674,13 +674,16 @@ impl<'a> Registry<'a> {
                 String::new(),
             )
         });
+        let facts = crate::facts::RegistryFacts::new(self.state)
+            .of(before.as_ref().map(|b| &b.record), &record)
+            .await?;
         let write = Write {
             index: fhir::index(&record),
             record,
             expect,
             actor: self.actor.username.clone(),
             events: Vec::new(),
-            facts: Vec::new(),
+            facts,
         };
         Ok(self.state.store.write(write, audit).await?)
     }
@@ -707,6 +710,7 @@ impl Registry<'_> {
             .collect();
         let mut writes = Vec::with_capacity(records.len());
         let mut audit = Vec::new();
+        let mut facts = crate::facts::RegistryFacts::new(self.state);
         for (i, (record, expect)) in records.into_iter().enumerate() {
             let rt = record.resource_type();
             let before = self.state.store.get(rt, record.id()).await?;
@@ -732,13 +736,16 @@ impl Registry<'_> {
                     detail.to_string(),
                 ));
             }
+            let facts = facts
+                .of(before.as_ref().map(|b| &b.record), &record)
+                .await?;
             writes.push(Write {
                 index: fhir::index(&record),
                 record,
                 expect,
                 actor: self.actor.username.clone(),
                 events: Vec::new(),
-                facts: Vec::new(),
+                facts,
             });
         }
         Ok(self.state.store.write_all(writes, audit).await?)

@@ -242,7 +242,7 @@ impl<'a> Referrals<'a> {
                 .collect(),
             None => vec![],
         };
-        let writes: Vec<Write> = writes
+        let mut writes: Vec<Write> = writes
             .into_iter()
             .map(|(record, expect, events)| Write {
                 index: self.index(&record),
@@ -253,6 +253,7 @@ impl<'a> Referrals<'a> {
                 facts: Vec::new(),
             })
             .collect();
+        crate::facts::derive(self.state, &mut writes).await?;
         let stored = self.state.store.write_all(writes, audit).await?;
         Ok(stored.first().map_or((1, tiercare_store::now_text()), |s| {
             (s.version, s.updated_at.clone())

@@ -6,6 +6,7 @@
 mod fixtures;
 mod gatekeeping;
 mod helpers;
+mod indicators;
 mod insurance;
 
 mod access;

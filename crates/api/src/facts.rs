@@ -1,0 +1,305 @@
+//! What the platform's changes mean for the oversight indicators.
+//!
+//! Every write that carries a domain event the indicators count (a
+//! referral requested, declined, booked, completed or refused, a visit
+//! finished with its claim, a resident registered, a contract signed or
+//! ended) gets its indicator facts here, just before it is stored; the
+//! store adds them to the daily aggregates in the same transaction. The
+//! facts are the core's, the same ones the simulator emits, so the live
+//! region and a simulated one are measured by one definition.
+
+use crate::AppState;
+use crate::indicators::day_of;
+use std::collections::HashMap;
+use tiercare_core::catalogue::{Case, Catalogue, IcdCode, Severity, Urgency};
+use tiercare_core::events::Event;
+use tiercare_core::indicators::{Charge, Direction, Fact, Ix, SCHEME_SLOTS, Visit, VisitKind};
+use tiercare_core::insurance::{Claim, ReferralDirection};
+use tiercare_core::referral::{Change, Referral};
+use tiercare_core::{Level, Record};
+use tiercare_store::{StoreError, Stored, Write};
+
+/// Lookups shared by the writes of one call.
+struct Lookup<'a> {
+    state: &'a AppState,
+    ix: HashMap<String, Ix>,
+    levels: HashMap<String, Level>,
+}
+
+impl Lookup<'_> {
+    async fn ix(&mut self, institution: &str) -> Result<Ix, StoreError> {
+        if let Some(ix) = self.ix.get(institution) {
+            return Ok(*ix);
+        }
+        let ix = self.state.store.institution_ix(institution).await?;
+        self.ix.insert(institution.to_string(), ix);
+        Ok(ix)
+    }
+
+    async fn level(&mut self, institution: &str) -> Result<Level, StoreError> {
+        if let Some(l) = self.levels.get(institution) {
+            return Ok(*l);
+        }
+        let level = match self.state.store.get("Organization", institution).await? {
+            Some(Stored {
+                record: Record::Institution(i),
+                ..
+            }) => i.level,
+            _ => Level::Primary,
+        };
+        self.levels.insert(institution.to_string(), level);
+        Ok(level)
+    }
+
+    async fn referral(
+        &self,
+        in_call: &HashMap<String, Referral>,
+        id: &str,
+    ) -> Result<Option<Referral>, StoreError> {
+        if let Some(r) = in_call.get(id) {
+            return Ok(Some(r.clone()));
+        }
+        Ok(match self.state.store.get("ServiceRequest", id).await? {
+            Some(Stored {
+                record: Record::Referral(r),
+                ..
+            }) => Some(r),
+            _ => None,
+        })
+    }
+}
+
+/// The level the catalogue positions a typical case of `code` at.
+fn positioned(code: &IcdCode) -> Option<Level> {
+    Catalogue::bundled()
+        .triage(&Case {
+            code: code.clone(),
+            severity: Severity::Mild,
+            urgency: Urgency::Routine,
+            stable_chronic: false,
+        })
+        .ok()
+        .map(|t| t.level)
+}
+
+fn direction(r: &Referral) -> Direction {
+    if r.to_level >= r.from_level {
+        Direction::Up
+    } else {
+        Direction::Down
+    }
+}
+
+/// Fills in the indicator facts of every write of one call.
+pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreError> {
+    let mut referrals: HashMap<String, Referral> = HashMap::new();
+    let mut claims: HashMap<String, Claim> = HashMap::new();
+    for w in writes.iter() {
+        match &w.record {
+            Record::Referral(r) => {
+                referrals.insert(r.id.to_string(), r.clone());
+            }
+            Record::Claim(c) => {
+                claims.insert(c.encounter.to_string(), (**c).clone());
+            }
+            _ => {}
+        }
+    }
+    let mut look = Lookup {
+        state,
+        ix: HashMap::new(),
+        levels: HashMap::new(),
+    };
+    for w in writes.iter_mut() {
+        let mut facts = Vec::new();
+        for event in &w.events {
+            match event {
+                Event::Referral(ev) => {
+                    let Some(r) = look.referral(&referrals, ev.referral.as_str()).await? else {
+                        continue;
+                    };
+                    let day = day_of(ev.at.date());
+                    let to = look.ix(r.to.as_str()).await?;
+                    match &ev.change {
+                        Change::Requested { .. } => facts.push(Fact::Referral {
+                            day,
+                            from: look.ix(r.from.as_str()).await?,
+                            to,
+                            direction: direction(&r),
+                        }),
+                        Change::Declined { reason, .. } => facts.push(Fact::ReferralDeclined {
+                            day,
+                            to,
+                            reason: *reason,
+                        }),
+                        Change::Booked { booking } => {
+                            let days =
+                                (booking.start().date() - r.requested_at.date()).whole_days();
+                            facts.push(Fact::ReferralBooked {
+                                day,
+                                to,
+                                wait_days: u32::try_from(days.max(0)).unwrap_or(u32::MAX),
+                            });
+                        }
+                        Change::PatientRefused { .. } => facts.push(Fact::DownReferralRefused {
+                            day,
+                            from: look.ix(r.from.as_str()).await?,
+                        }),
+                        Change::Completed { report } => facts.push(Fact::ReferralCompleted {
+                            day,
+                            to,
+                            report_back: report.is_some(),
+                        }),
+                        Change::Reported { .. } => facts.push(Fact::ReportBack { day, to }),
+                        _ => {}
+                    }
+                }
+                Event::VisitFinished { encounter } => {
+                    let Some(finished) = encounter.finished else {
+                        continue;
+                    };
+                    let institution = encounter.institution.as_str();
+                    let claim = claims.get(encounter.id.as_str());
+                    let level = match claim {
+                        Some(c) => c.visit.level,
+                        None => look.level(institution).await?,
+                    };
+                    let referral = match &encounter.referral {
+                        Some(id) => look.referral(&referrals, id.as_str()).await?,
+                        None => None,
+                    };
+                    let appointment = match &encounter.appointment {
+                        Some(id) => match state.store.get("Appointment", id.as_str()).await? {
+                            Some(Stored {
+                                record: Record::Appointment(a),
+                                ..
+                            }) => Some(a),
+                            _ => None,
+                        },
+                        None => None,
+                    };
+                    let kind = match (claim, &referral) {
+                        (Some(c), _) => match c.visit.referral {
+                            Some(ReferralDirection::Up) => VisitKind::ReferredUp,
+                            Some(ReferralDirection::Down) => VisitKind::ReferredDown,
+                            None if c.visit.follow_up => VisitKind::FollowUp,
+                            None => VisitKind::FirstContact,
+                        },
+                        (None, Some(r)) => match direction(r) {
+                            Direction::Up => VisitKind::ReferredUp,
+                            Direction::Down => VisitKind::ReferredDown,
+                        },
+                        (None, None) => VisitKind::FirstContact,
+                    };
+                    let condition = referral
+                        .as_ref()
+                        .map(|r| r.condition.clone())
+                        .or_else(|| appointment.as_ref().and_then(|a| a.condition.clone()));
+                    let emergency = claim.is_some_and(|c| c.visit.emergency)
+                        || appointment.as_ref().is_some_and(|a| a.emergency);
+                    let charge = match (claim, state.policy.insurance.as_ref()) {
+                        (Some(c), Some(rules)) => rules
+                            .schemes
+                            .keys()
+                            .position(|s| *s == c.visit.scheme)
+                            .filter(|&k| k < SCHEME_SLOTS)
+                            .map(|k| Charge {
+                                scheme: k as u8,
+                                cost: c.adjudication.split.total,
+                                out_of_pocket: c.adjudication.split.out_of_pocket,
+                            }),
+                        _ => None,
+                    };
+                    facts.push(Fact::Visit(Visit {
+                        day: day_of(finished.date()),
+                        institution: look.ix(institution).await?,
+                        level,
+                        kind,
+                        positioned: condition.as_ref().and_then(positioned),
+                        emergency,
+                        inpatient: encounter.inpatient,
+                        resident: true,
+                        charge,
+                        // When a self-booked visit was asked for is not
+                        // recorded; a referral's wait is its own fact.
+                        wait_days: 0.0,
+                    }));
+                }
+                _ => {}
+            }
+        }
+        w.facts.extend(facts);
+    }
+    Ok(())
+}
+
+/// The facts of registry changes (residents registered, contracts signed
+/// or ended), with lookups shared across a batch.
+pub struct RegistryFacts<'a> {
+    look: Lookup<'a>,
+    today: tiercare_core::indicators::Day,
+}
+
+impl<'a> RegistryFacts<'a> {
+    pub fn new(state: &'a AppState) -> Self {
+        RegistryFacts {
+            look: Lookup {
+                state,
+                ix: HashMap::new(),
+                levels: HashMap::new(),
+            },
+            today: day_of(time::OffsetDateTime::now_utc().date()),
+        }
+    }
+
+    /// What changing `before` into `after` means for the indicators,
+    /// counted on the day of the change (a contract loaded today counts
+    /// from today, like the resident it belongs to).
+    pub async fn of(
+        &mut self,
+        before: Option<&Record>,
+        after: &Record,
+    ) -> Result<Vec<Fact>, StoreError> {
+        let Record::Resident(new) = after else {
+            return Ok(Vec::new());
+        };
+        let old = match before {
+            Some(Record::Resident(old)) => Some(old),
+            _ => None,
+        };
+        let day = self.today;
+        let key = |r: &tiercare_core::resident::Resident| i32::from(!r.key_groups.is_empty());
+        let mut facts = Vec::new();
+        let key_change = key(new) - old.map_or(0, key);
+        if old.is_none() || key_change != 0 {
+            facts.push(Fact::Residents {
+                day,
+                delta: i32::from(old.is_none()),
+                key_group: key_change,
+                // The platform holds no travel times to care.
+                access_known: 0,
+                within_access: 0,
+            });
+        }
+        for event in Event::for_change(before, after, 0) {
+            let (contract, delta, resident) = match &event {
+                Event::ContractSigned { contract, .. } => (contract, 1, new),
+                Event::ContractEnded { contract, .. } => match old {
+                    Some(o) => (contract, -1, o),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let Some(institution) = &contract.institution else {
+                continue;
+            };
+            facts.push(Fact::Contracts {
+                day,
+                institution: self.look.ix(institution.as_str()).await?,
+                delta,
+                key_group: delta * key(resident),
+            });
+        }
+        Ok(facts)
+    }
+}

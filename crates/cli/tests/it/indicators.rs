@@ -1,0 +1,116 @@
+//! The live region's indicators count what happens through the services:
+//! the demo county's residents and contracts, and the closed loop walked
+//! over HTTP; and the daily aggregates the store keeps equal the
+//! indicators recomputed from the raw facts.
+
+use crate::helpers::spawn_app;
+use tiercare_api::indicators::{SubjectRef, accumulator, day_of, evaluate, network};
+use tiercare_core::Record;
+use tiercare_core::indicators::{Accumulator, Period, Subject};
+use time::OffsetDateTime;
+
+fn this_year() -> Period {
+    let today = day_of(OffsetDateTime::now_utc().date());
+    Period::new(today - 364, today)
+}
+
+#[tokio::test]
+async fn the_demo_and_the_closed_loop_are_counted() {
+    let app = spawn_app().await;
+    // Contract coverage from the registry itself.
+    let residents: Vec<_> = app
+        .county
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Resident(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let contracted = residents.iter().filter(|r| r.contract.is_some()).count();
+    let (_, before) = evaluate(&app.state, this_year(), &SubjectRef::Region)
+        .await
+        .unwrap();
+    assert_eq!(
+        before.contract_coverage,
+        Some(contracted as f64 / residents.len() as f64)
+    );
+    assert_eq!(before.referrals_up, 0);
+    assert_eq!(before.access, None, "the platform holds no travel times");
+
+    crate::closed_loop::walk(&app).await;
+
+    let (_, after) = evaluate(&app.state, this_year(), &SubjectRef::Region)
+        .await
+        .unwrap();
+    assert_eq!(after.referrals_up, 1, "the loop's upward referral");
+    assert_eq!(after.referrals_down, 1, "and its downward referral");
+    assert_eq!(after.down_up_ratio, Some(1.0));
+    assert!(after.visits >= 1, "the referred visit was finished");
+    assert_eq!(
+        after.levels[0].visits + after.levels[1].visits + after.levels[2].visits,
+        after.visits
+    );
+    assert_eq!(
+        after.loop_closure,
+        Some(1.0),
+        "completed with the report back"
+    );
+    assert!(after.time_to_appointment_days.is_some());
+    let (_, hospital) = evaluate(
+        &app.state,
+        this_year(),
+        &SubjectRef::Institution(crate::referral::HOSPITAL.to_string()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        hospital
+            .levels
+            .iter()
+            .map(|l| l.referrals_received_up)
+            .sum::<u64>(),
+        1
+    );
+    // Nothing counted for a period before any of it.
+    let (_, old) = evaluate(
+        &app.state,
+        Period::new(this_year().first - 400, this_year().first - 40),
+        &SubjectRef::Region,
+    )
+    .await
+    .unwrap();
+    assert_eq!((old.visits, old.referrals_up), (0, 0));
+
+    // The aggregates equal the recomputation from every raw fact.
+    let net = network(&app.state).await.unwrap();
+    let stored = accumulator(&app.state, &net, this_year().last)
+        .await
+        .unwrap();
+    let mut raw = Accumulator::new(net.directory.clone());
+    for f in app.state.store.indicator_facts().await.unwrap() {
+        raw.record(&f).unwrap();
+    }
+    for subject in [Subject::Region, Subject::Alliance(0)] {
+        assert_eq!(
+            stored.indicators(this_year(), subject),
+            raw.indicators(this_year(), subject)
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_subject_is_refused_by_name() {
+    let app = spawn_app().await;
+    let err = evaluate(
+        &app.state,
+        this_year(),
+        &SubjectRef::Institution("no-such-place".into()),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("is not an institution, alliance or level"),
+        "{err}"
+    );
+}
