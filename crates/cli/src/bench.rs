@@ -47,6 +47,10 @@ pub struct BenchArgs {
     /// Seconds the open-loop phase offers steps for.
     #[arg(long, default_value_t = 4.0)]
     pub offered_seconds: f64,
+    /// Visit facts to load for the indicator benchmark (0 skips it); the
+    /// issue's figure is taken with 10,000,000.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub indicator_visits: usize,
     /// Print the figures as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -238,6 +242,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let estimates = estimate_rate(&state.policy, 20_000)?;
     let claims = claim_rate(&state, &ids, 2_000, args.concurrency).await?;
     let fsyncs = fsync_rate(&dir, 300)?;
+    let indicators = if args.indicator_visits > 0 {
+        Some(crate::bench_indicators::measure(&state, args.indicator_visits, 20_000).await?)
+    } else {
+        None
+    };
     server.abort();
     state.store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
@@ -279,6 +288,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "claims_ratio_vs_store": claims / store_rate,
         "disk_fsyncs_per_second": fsyncs,
         "store_writes_ratio_vs_fsyncs": store_rate / fsyncs,
+        "indicator_visits": indicators.as_ref().map(|i| i.visits),
+        "indicator_days": indicators.as_ref().map(|i| i.days),
+        "indicator_ingest_per_second": indicators.as_ref().map(|i| i.ingest_per_second),
+        "indicator_ingest_ratio_vs_store": indicators.as_ref().map(|i| i.ingest_per_second / store_rate),
+        "indicator_year_query_p50_ms": indicators.as_ref().map(|i| ms(percentile(&i.query, 0.5))),
+        "indicator_year_query_max_ms": indicators.as_ref().and_then(|i| i.query.last().copied().map(ms)),
+        "indicator_raw_scan_ms": indicators.as_ref().map(|i| ms(i.raw_scan)),
     });
     if args.json {
         println!("{figures}");
@@ -354,6 +370,23 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             fsyncs,
             store_rate / fsyncs
         );
+        if let Some(i) = &indicators {
+            println!(
+                "  indicator facts ingested   {:>9.0} /s   ({:.0}x the store baseline; {} visits over {} days, aggregates kept in each write)",
+                i.ingest_per_second,
+                i.ingest_per_second / store_rate,
+                i.visits,
+                i.days
+            );
+            let p50 = ms(percentile(&i.query, 0.5));
+            println!(
+                "  a year's region indicators p50 {:>7.3} ms  max {:>7.3} ms  (raw scan of every fact: {:.0} ms, {:.0}x slower)",
+                p50,
+                i.query.last().copied().map_or(0.0, ms),
+                ms(i.raw_scan),
+                ms(i.raw_scan) / p50.max(1e-9)
+            );
+        }
     }
     Ok(())
 }

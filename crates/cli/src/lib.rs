@@ -4,6 +4,7 @@
 //! line and calls in here.
 
 pub mod bench;
+pub mod bench_indicators;
 pub mod calibrate;
 pub mod config;
 pub mod demo;

@@ -8,7 +8,10 @@
 //! facts stay too, so the aggregates can always be checked against them.
 
 use crate::{Store, StoreError};
-use sqlx::{AnyConnection, Row};
+// Dynamic SQL here is assembled from fixed fragments and numbered
+// placeholders only; every value is bound, never spliced in.
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use std::collections::BTreeMap;
 use tiercare_core::indicators::{Counters, Day, Fact, Ix};
 
 /// The row number of facts that belong to no institution.
@@ -19,21 +22,36 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 }
 
 /// Adds facts, and their counters to the daily aggregates, inside the
-/// caller's transaction.
+/// caller's transaction. The counters of one write are summed per day and
+/// institution first, so a write of many facts touches each row once.
 pub(crate) async fn record_facts(
     conn: &mut AnyConnection,
     facts: &[Fact],
 ) -> Result<(), StoreError> {
-    for fact in facts {
-        let text = serde_json::to_string(fact).map_err(|e| corrupt("fact", e))?;
-        sqlx::query("INSERT INTO indicator_facts (day, fact) VALUES ($1, $2)")
-            .bind(i64::from(fact.day()))
-            .bind(text)
-            .execute(&mut *conn)
-            .await?;
-        for (day, ix, delta) in fact.deltas() {
-            add_counters(conn, day, ix, &delta).await?;
+    // Two values per row, well under SQLite's limit of bound values.
+    for chunk in facts.chunks(256) {
+        let mut sql = String::from("INSERT INTO indicator_facts (day, fact) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
         }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for fact in chunk {
+            let text = serde_json::to_string(fact).map_err(|e| corrupt("fact", e))?;
+            q = q.bind(i64::from(fact.day())).bind(text);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let mut rows: BTreeMap<(Day, Option<Ix>), Counters> = BTreeMap::new();
+    for fact in facts {
+        for (day, ix, delta) in fact.deltas() {
+            rows.entry((day, ix)).or_default().add(&delta);
+        }
+    }
+    for ((day, ix), delta) in rows {
+        add_counters(conn, day, ix, &delta).await?;
     }
     Ok(())
 }

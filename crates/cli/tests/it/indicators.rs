@@ -110,7 +110,8 @@ async fn an_unknown_subject_is_refused_by_name() {
     .await
     .unwrap_err();
     assert!(
-        err.to_string().contains("is not an institution, alliance or level"),
+        err.to_string()
+            .contains("is not an institution, alliance or level"),
         "{err}"
     );
 }
