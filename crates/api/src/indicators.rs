@@ -194,6 +194,26 @@ pub async fn accumulator(
     Ok(acc)
 }
 
+/// The accumulator for one period, read from monthly aggregates with the
+/// edge months day by day: exact for the period and for any calendar
+/// months inside it, and a dozen rows per institution for a year.
+pub async fn accumulator_for(
+    state: &AppState,
+    network: &Network,
+    period: Period,
+) -> Result<Accumulator, ApiError> {
+    let mut acc = Accumulator::new(network.directory.clone());
+    for (day, ix, counters) in state
+        .store
+        .indicator_rows(period.first, period.last)
+        .await?
+    {
+        acc.add_counters(day, ix, &counters)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    Ok(acc)
+}
+
 /// Every indicator of a subject over a period.
 pub async fn evaluate(
     state: &AppState,
@@ -207,7 +227,7 @@ pub async fn evaluate(
             format!("{subject:?} is not an institution, alliance or level of the region"),
         )
     })?;
-    let acc = accumulator(state, &network, period.last).await?;
+    let acc = accumulator_for(state, &network, period).await?;
     let indicators = acc.indicators(period, s);
     Ok((network, indicators))
 }

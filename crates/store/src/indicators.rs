@@ -44,27 +44,74 @@ pub(crate) async fn record_facts(
         }
         q.execute(&mut *conn).await?;
     }
-    let mut rows: BTreeMap<(Day, Option<Ix>), Counters> = BTreeMap::new();
+    let mut days: BTreeMap<(Day, Option<Ix>), Counters> = BTreeMap::new();
+    let mut months: BTreeMap<(i32, Option<Ix>), Counters> = BTreeMap::new();
     for fact in facts {
         for (day, ix, delta) in fact.deltas() {
-            rows.entry((day, ix)).or_default().add(&delta);
+            days.entry((day, ix)).or_default().add(&delta);
+            months.entry((month_of(day), ix)).or_default().add(&delta);
         }
     }
-    for ((day, ix), delta) in rows {
-        add_counters(conn, day, ix, &delta).await?;
+    for ((day, ix), delta) in days {
+        add_counters(conn, Table::Days, day, ix, &delta).await?;
+    }
+    for ((month, ix), delta) in months {
+        add_counters(conn, Table::Months, month, ix, &delta).await?;
     }
     Ok(())
 }
 
+/// Days are counted from 1970-01-01; the Julian day number of that date.
+const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+
+/// The calendar month of a day, as year * 12 + month - 1.
+pub fn month_of(day: Day) -> i32 {
+    match time::Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY) {
+        Ok(d) => d.year() * 12 + i32::from(u8::from(d.month())) - 1,
+        // Outside the calendar's range: every such day in one bucket, far
+        // from any real month.
+        Err(_) => i32::MIN,
+    }
+}
+
+/// The first day of a month given as year * 12 + month - 1.
+pub fn month_start(month: i32) -> Option<Day> {
+    let m = u8::try_from(month.rem_euclid(12) + 1).ok()?;
+    let date =
+        time::Date::from_calendar_date(month.div_euclid(12), time::Month::try_from(m).ok()?, 1)
+            .ok()?;
+    Some(date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY)
+}
+
+/// Which aggregate table a row is in.
+#[derive(Clone, Copy)]
+enum Table {
+    Days,
+    Months,
+}
+
 async fn add_counters(
     conn: &mut AnyConnection,
-    day: Day,
+    table: Table,
+    key: i32,
     ix: Option<Ix>,
     delta: &Counters,
 ) -> Result<(), StoreError> {
+    let (select, upsert) = match table {
+        Table::Days => (
+            "SELECT counters FROM indicator_days WHERE day = $1 AND ix = $2",
+            "INSERT INTO indicator_days (day, ix, counters) VALUES ($1, $2, $3) \
+             ON CONFLICT (day, ix) DO UPDATE SET counters = excluded.counters",
+        ),
+        Table::Months => (
+            "SELECT counters FROM indicator_months WHERE month = $1 AND ix = $2",
+            "INSERT INTO indicator_months (month, ix, counters) VALUES ($1, $2, $3) \
+             ON CONFLICT (month, ix) DO UPDATE SET counters = excluded.counters",
+        ),
+    };
     let row_ix = ix.map_or(REGION_ROW, |i| i64::from(i.0));
-    let current = sqlx::query("SELECT counters FROM indicator_days WHERE day = $1 AND ix = $2")
-        .bind(i64::from(day))
+    let current = sqlx::query(select)
+        .bind(i64::from(key))
         .bind(row_ix)
         .fetch_optional(&mut *conn)
         .await?;
@@ -77,15 +124,12 @@ async fn add_counters(
     };
     counters.add(delta);
     let text = serde_json::to_string(&counters).map_err(|e| corrupt("counters", e))?;
-    sqlx::query(
-        "INSERT INTO indicator_days (day, ix, counters) VALUES ($1, $2, $3) \
-         ON CONFLICT (day, ix) DO UPDATE SET counters = excluded.counters",
-    )
-    .bind(i64::from(day))
-    .bind(row_ix)
-    .bind(text)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(upsert)
+        .bind(i64::from(key))
+        .bind(row_ix)
+        .bind(text)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -168,6 +212,56 @@ impl Store {
             .collect()
     }
 
+    /// The aggregates an accumulator needs for the period `first..=last`,
+    /// as (day, institution, counters) rows: whole months from the monthly
+    /// table (dated on their first day), and the days of the months the
+    /// period starts and ends in from the daily table. Stocks before the
+    /// period come with them; nothing after `last` is read.
+    pub async fn indicator_rows(
+        &self,
+        first: Day,
+        last: Day,
+    ) -> Result<Vec<(Day, Option<Ix>, Counters)>, StoreError> {
+        let (m_first, m_last) = (month_of(first), month_of(last));
+        let mut out = Vec::new();
+        // Months wholly before the period's first month or between its
+        // first and last months.
+        let rows = sqlx::query(
+            "SELECT month, ix, counters FROM indicator_months \
+             WHERE month < $1 OR (month > $1 AND month < $2) ORDER BY month, ix",
+        )
+        .bind(i64::from(m_first))
+        .bind(i64::from(m_last))
+        .fetch_all(&self.read)
+        .await?;
+        for r in &rows {
+            let month: i64 = r.try_get("month")?;
+            let month = i32::try_from(month).map_err(|e| corrupt("indicator_months", e))?;
+            let Some(day) = month_start(month) else {
+                continue;
+            };
+            out.push((day, row_ix(r)?, counters(r)?));
+        }
+        // The edge months day by day, up to `last`.
+        let from = month_start(m_first).unwrap_or(first).min(first);
+        let edges = sqlx::query(
+            "SELECT day, ix, counters FROM indicator_days \
+             WHERE day >= $1 AND day <= $2 AND (day < $3 OR day >= $4) ORDER BY day, ix",
+        )
+        .bind(i64::from(from))
+        .bind(i64::from(last))
+        .bind(i64::from(month_start(m_first + 1).unwrap_or(last + 1)))
+        .bind(i64::from(month_start(m_last).unwrap_or(from)))
+        .fetch_all(&self.read)
+        .await?;
+        for r in &edges {
+            let day: i64 = r.try_get("day")?;
+            let day = Day::try_from(day).map_err(|e| corrupt("indicator_days", e))?;
+            out.push((day, row_ix(r)?, counters(r)?));
+        }
+        Ok(out)
+    }
+
     /// Every fact ever recorded, in order: the raw history the aggregates
     /// are checked against.
     pub async fn indicator_facts(&self) -> Result<Vec<Fact>, StoreError> {
@@ -181,6 +275,21 @@ impl Store {
             })
             .collect()
     }
+}
+
+fn row_ix(r: &sqlx::any::AnyRow) -> Result<Option<Ix>, StoreError> {
+    let ix: i64 = r.try_get("ix")?;
+    if ix == REGION_ROW {
+        return Ok(None);
+    }
+    u32::try_from(ix)
+        .map(|i| Some(Ix(i)))
+        .map_err(|e| corrupt("indicator rows", e))
+}
+
+fn counters(r: &sqlx::any::AnyRow) -> Result<Counters, StoreError> {
+    let text: String = r.try_get("counters")?;
+    serde_json::from_str(&text).map_err(|e| corrupt("indicator rows", e))
 }
 
 #[cfg(test)]
@@ -326,6 +435,26 @@ mod tests {
                 .visits
                 > 500
         );
+        // Monthly aggregates with the edge days give the same figures for
+        // any period, month-aligned or not.
+        for (first, last) in [(-365, 364), (-20, 45), (3, 9), (-300, -200), (31, 364)] {
+            let period = Period::new(first, last);
+            let mut rows = Accumulator::new(directory(7));
+            for (day, ix, c) in s.indicator_rows(first, last).await.unwrap() {
+                rows.add_counters(day, ix, &c).unwrap();
+            }
+            for subject in [
+                Subject::Region,
+                Subject::Alliance(0),
+                Subject::Institution(Ix(5)),
+            ] {
+                assert_eq!(
+                    rows.indicators(period, subject),
+                    raw.indicators(period, subject),
+                    "{period:?} {subject:?}"
+                );
+            }
+        }
         for period in [
             Period::new(-365, 364),
             Period::new(0, 30),
@@ -343,6 +472,18 @@ mod tests {
                     "{period:?} {subject:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn months_count_from_january_1970() {
+        assert_eq!(super::month_of(0), 1970 * 12);
+        assert_eq!(super::month_of(31), 1970 * 12 + 1, "1 February 1970");
+        assert_eq!(super::month_of(-1), 1969 * 12 + 11, "31 December 1969");
+        for day in [-400, -1, 0, 59, 20_780] {
+            let start = super::month_start(super::month_of(day)).unwrap();
+            assert!(start <= day && day - start < 31);
+            assert_eq!(super::month_of(start), super::month_of(day));
         }
     }
 

@@ -4,7 +4,9 @@
 //! indicators recomputed from the raw facts.
 
 use crate::helpers::spawn_app;
-use tiercare_api::indicators::{SubjectRef, accumulator, day_of, evaluate, network};
+use tiercare_api::indicators::{
+    SubjectRef, accumulator, accumulator_for, day_of, evaluate, network,
+};
 use tiercare_core::Record;
 use tiercare_core::indicators::{Accumulator, Period, Subject};
 use time::OffsetDateTime;
@@ -91,9 +93,16 @@ async fn the_demo_and_the_closed_loop_are_counted() {
     for f in app.state.store.indicator_facts().await.unwrap() {
         raw.record(&f).unwrap();
     }
+    let monthly = accumulator_for(&app.state, &net, this_year())
+        .await
+        .unwrap();
     for subject in [Subject::Region, Subject::Alliance(0)] {
         assert_eq!(
             stored.indicators(this_year(), subject),
+            raw.indicators(this_year(), subject)
+        );
+        assert_eq!(
+            monthly.indicators(this_year(), subject),
             raw.indicators(this_year(), subject)
         );
     }

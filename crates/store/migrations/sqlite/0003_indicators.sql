@@ -24,3 +24,13 @@ CREATE TABLE indicator_facts (
     day  INTEGER NOT NULL,
     fact TEXT NOT NULL
 );
+
+-- The same counters per calendar month (month = year * 12 + month - 1), so
+-- a year is a dozen rows per institution; the days at a period's edges come
+-- from indicator_days.
+CREATE TABLE indicator_months (
+    month    INTEGER NOT NULL,
+    ix       INTEGER NOT NULL,
+    counters TEXT NOT NULL,
+    PRIMARY KEY (month, ix)
+);
