@@ -7,6 +7,7 @@ mod fixtures;
 mod gatekeeping;
 mod helpers;
 mod insurance;
+mod measure;
 
 mod access;
 mod bad_input;
