@@ -160,6 +160,16 @@ pub fn router(state: AppState) -> Router {
             "/Organization/{id}/{operation}",
             get(workflow::organization_operation),
         )
+        .route("/Measure", get(workflow::measure_search))
+        .route(
+            "/Measure/$evaluate-measure",
+            get(workflow::evaluate_all_get).post(workflow::evaluate_all_post),
+        )
+        .route("/Measure/{id}", get(workflow::measure_read))
+        .route(
+            "/Measure/{id}/{operation}",
+            get(workflow::measure_operation_get).post(workflow::measure_operation_post),
+        )
         .route("/Coverage", get(workflow::coverage_search))
         .route(
             "/Coverage/{id}",

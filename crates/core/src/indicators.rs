@@ -67,9 +67,9 @@ pub mod measures;
 mod tests;
 
 pub use accumulator::Accumulator;
-pub use compute::{Indicators, LevelFigures, PyramidLevel, SchemeFigures};
+pub use compute::{Indicators, LevelFigures, PyramidLevel, SchemeFigures, Tally};
 pub use counters::{Counters, SCHEME_SLOTS};
-pub use measures::{MEASURES, MeasureDef};
+pub use measures::{MEASURES, MeasureDef, Population, PopulationKind};
 
 use crate::Level;
 use crate::insurance::Fen;

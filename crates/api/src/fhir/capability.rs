@@ -148,6 +148,20 @@ pub fn statement(base_url: &str) -> Value {
         "documentation": "Notifications of Task changes (the referral loop), channel rest-hook only, over http (no TLS yet). Criteria are a Task search (only Task criteria are supported; the Task search parameters), evaluated as a Task search by the subscription's owner: an administrator's sees every Task, a coordinator's or doctor's only those of referrals their institution is a party to. With payload application/fhir+json the Task is PUT to {endpoint}/Task/{id}; without payload an empty POST is sent to the endpoint; channel.header lines go with every notification. Delivered after the change, never inside its request, in order per subscription, each attempt with a timeout; failures are retried with exponential backoff and after too many the status becomes error with the reason (PUT status requested to resume). Created by administrators, coordinators and doctors; seen by the owner, the staff of the owner's institution and administrators.",
     }));
     resources.push(json!({
+        "type": "Measure",
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": super::measure::SEARCH
+            .iter()
+            .map(|(name, kind, doc)| json!({"name": name, "type": kind, "documentation": doc}))
+            .collect::<Vec<_>>(),
+        "documentation": "The oversight indicators, one Measure per indicator (id = its code, url https://tiercare.org/fhir/Measure/{code} in every deployment): the definition as description, scoring, improvementNotation, the populations (numerator and denominator, or measure population and observation) with text/plain criteria, a stratifier by level, and the reference figure as guidance. Read by anyone signed in. MeasureReports are not stored: $evaluate-measure computes them from the daily indicator aggregates.",
+        "operation": [{
+            "name": "evaluate-measure",
+            "definition": "http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure",
+            "documentation": "GET or POST (Parameters) Measure/{code}/$evaluate-measure with periodStart and periodEnd (dates: YYYY-MM-DD, YYYY-MM or YYYY, inclusive), subject (Organization/{id}: an institution or an alliance; Group/level-primary, -secondary or -tertiary: the region's institutions of a level; absent: the whole region) and reportType (population only): a summary MeasureReport with the score as a Quantity, the population counts, and one stratum per level. A score that is undefined (an empty denominator) is left out, never zero. On the type, Measure/$evaluate-measure answers a collection Bundle of every measure's report, or with measure (code or canonical URL) that measure's report. Administrators and analysts see every subject; coordinators and doctors their own institution and its alliances; residents none. Reports are aggregates and name no patient."
+        }],
+    }));
+    resources.push(json!({
         "type": "CodeSystem",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [{"name": "url", "type": "uri"}, {"name": "_id", "type": "token"}],

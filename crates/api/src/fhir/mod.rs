@@ -16,6 +16,7 @@ pub mod datatypes;
 pub mod estimate;
 pub mod insurance;
 pub mod location;
+pub mod measure;
 pub mod organization;
 pub mod parameters;
 pub mod patient;

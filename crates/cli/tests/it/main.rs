@@ -8,6 +8,7 @@ mod gatekeeping;
 mod helpers;
 mod indicators;
 mod insurance;
+mod measure;
 
 mod access;
 mod bad_input;

@@ -319,6 +319,32 @@ async fn collect(app: &TestApp) -> Collected {
         200,
     );
 
+    // Indicators: the measures and a report of each.
+    c.keep("Measure search", &app.get("doctor", "/Measure").await, 200);
+    c.keep(
+        "Measure read",
+        &app.get("doctor", "/Measure/primary-visit-share").await,
+        200,
+    );
+    c.keep(
+        "$evaluate-measure",
+        &app.get(
+            "analyst",
+            "/Measure/$evaluate-measure?periodStart=2026-01&periodEnd=2026-12",
+        )
+        .await,
+        200,
+    );
+    c.keep(
+        "$evaluate-measure one",
+        &app.get(
+            "doctor",
+            "/Measure/loop-closure/$evaluate-measure?periodStart=2026&periodEnd=2026&subject=Organization/zx-tc1",
+        )
+        .await,
+        200,
+    );
+
     // A transaction.
     let bundle = json!({"resourceType": "Bundle", "type": "transaction", "entry": [
         {"fullUrl": "urn:uuid:1c0e7f3a-0000-4000-8000-0000000000a1",
@@ -497,7 +523,10 @@ async fn every_resource_the_server_returns_is_valid_fhir_r4() {
         "OperationOutcome",
         "Bundle (searchset)",
         "Bundle (transaction-response)",
+        "Bundle (collection)",
         "Parameters",
+        "Measure",
+        "MeasureReport",
     ] {
         assert!(
             kinds.contains_key(kind),

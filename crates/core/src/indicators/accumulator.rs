@@ -2,7 +2,9 @@
 
 use super::compute::{Indicators, Totals};
 use super::counters::Counters;
-use super::{Day, Directory, Fact, IndicatorError, Ix, Period, SCHEME_SLOTS, Subject};
+use super::{
+    Day, Directory, Fact, IndicatorError, InstitutionFacts, Ix, Period, SCHEME_SLOTS, Subject,
+};
 use crate::Level;
 
 /// Adds facts into one row of [`Counters`] per day and institution, plus a
@@ -162,16 +164,44 @@ impl Accumulator {
         Indicators::from_totals(period, &self.totals(period, subject))
     }
 
+    /// The indicators of the institutions of `subject` at one `level` over
+    /// `period`: one stratum of a measure report stratified by level.
+    /// Facts of no institution (residents, episodes) belong to no level, so
+    /// a stratum has none of them, as with [`Subject::Level`].
+    pub fn stratum(&self, period: Period, subject: Subject, level: Level) -> Indicators {
+        let t = self.totals_of(
+            period,
+            |ix, f| f.level == level && subject.includes(ix, f),
+            false,
+        );
+        Indicators::from_totals(period, &t)
+    }
+
     /// The counters of `subject` summed per level: flows over the period,
     /// stocks up to its last day.
     pub(super) fn totals(&self, period: Period, subject: Subject) -> Totals {
+        self.totals_of(
+            period,
+            |ix, f| subject.includes(ix, f),
+            subject == Subject::Region,
+        )
+    }
+
+    /// The counters of the institutions `member` picks, summed per level,
+    /// and the region row when `with_region`.
+    fn totals_of(
+        &self,
+        period: Period,
+        member: impl Fn(Ix, &InstitutionFacts) -> bool,
+        with_region: bool,
+    ) -> Totals {
         let mut t = Totals::default();
         let members: Vec<(usize, Level, bool)> = self
             .directory
             .institutions
             .iter()
             .enumerate()
-            .filter(|(i, f)| subject.includes(Ix(*i as u32), f))
+            .filter(|(i, f)| member(Ix(*i as u32), f))
             .map(|(i, f)| (i, f.level, f.inside))
             .collect();
         for &(i, level, inside) in &members {
@@ -203,7 +233,7 @@ impl Accumulator {
                     into.add_stocks(c);
                 }
             }
-            if subject == Subject::Region {
+            if with_region {
                 let c = &self.rows[base + region];
                 if in_period {
                     t.region.add(c);

@@ -65,6 +65,21 @@ pub struct LevelFigures {
     pub schemes: Vec<SchemeFigures>,
 }
 
+/// The counts the figures of [`Indicators`] are formed from: the
+/// populations a measure report states next to its score, so a reader can
+/// see that 0.75 is 3 of 4 and not 300 of 400.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// The counters of the subject's institutions, summed: flows over the
+    /// period, stocks up to its last day.
+    pub institutions: Counters,
+    /// Facts of no institution (episodes, residents): counted only when the
+    /// subject is the whole region.
+    pub region: Counters,
+    /// Visits by the region's residents at institutions inside it.
+    pub resident_visits_inside: u64,
+}
+
 /// Every indicator of one subject over one period. Ratios are `None` when
 /// their denominator is empty.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,6 +116,11 @@ pub struct Indicators {
     pub levels: Vec<LevelFigures>,
     pub pyramid: Vec<PyramidLevel>,
     pub schemes: Vec<SchemeFigures>,
+    /// The counts behind the figures. Not serialised: the indicators' JSON
+    /// (the simulator's reports flatten it into named figures) lists
+    /// figures, and these are their parts.
+    #[serde(skip)]
+    pub tally: Tally,
 }
 
 fn ratio(num: f64, den: f64) -> Option<f64> {
@@ -222,6 +242,11 @@ impl Indicators {
             levels,
             pyramid,
             schemes: schemes_of(&all),
+            tally: Tally {
+                institutions: all,
+                region: t.region,
+                resident_visits_inside: t.resident_visits_inside,
+            },
         }
     }
 }

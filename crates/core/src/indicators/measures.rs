@@ -47,6 +47,55 @@ impl Better {
     }
 }
 
+/// What a population of a measure is (FHIR `Measure.group.population.code`,
+/// from http://terminology.hl7.org/CodeSystem/measure-population).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PopulationKind {
+    /// Proportions and ratios: what is counted above the line.
+    Numerator,
+    /// Proportions and ratios: what is counted below the line.
+    Denominator,
+    /// Continuous variables: what the observation is taken over.
+    MeasurePopulation,
+    /// Continuous variables: the value taken of each member.
+    MeasureObservation,
+}
+
+impl PopulationKind {
+    /// The FHIR code.
+    pub fn code(self) -> &'static str {
+        match self {
+            PopulationKind::Numerator => "numerator",
+            PopulationKind::Denominator => "denominator",
+            PopulationKind::MeasurePopulation => "measure-population",
+            PopulationKind::MeasureObservation => "measure-observation",
+        }
+    }
+
+    /// The FHIR display.
+    pub fn display(self) -> &'static str {
+        match self {
+            PopulationKind::Numerator => "Numerator",
+            PopulationKind::Denominator => "Denominator",
+            PopulationKind::MeasurePopulation => "Measure Population",
+            PopulationKind::MeasureObservation => "Measure Observation",
+        }
+    }
+}
+
+/// One population of a measure: what it holds, in words, and how many
+/// there are in computed indicators. Reports state the counts next to the
+/// score so a reader sees what a share is a share of.
+#[derive(Debug, Clone, Copy)]
+pub struct Population {
+    pub kind: PopulationKind,
+    /// What belongs to the population, in words.
+    pub criteria: &'static str,
+    /// Its size, read from the indicators; `None` when it is not a count of
+    /// things (amounts of money, an observation taken of each member).
+    pub count: Option<fn(&Indicators) -> i64>,
+}
+
 /// One indicator as a named measure.
 #[derive(Debug, Clone, Copy)]
 pub struct MeasureDef {
@@ -63,11 +112,53 @@ pub struct MeasureDef {
     pub reference: Option<&'static str>,
     /// Reads the value from computed indicators.
     pub value: fn(&Indicators) -> Option<f64>,
+    /// Numerator and denominator (proportions and ratios), or measure
+    /// population and observation (continuous variables).
+    pub populations: &'static [Population],
 }
 
 fn count(n: u64) -> Option<f64> {
     Some(n as f64)
 }
+
+/// A count as FHIR's integer (counts never come near `i64::MAX`).
+fn int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+const fn numerator(criteria: &'static str, count: fn(&Indicators) -> i64) -> Population {
+    Population {
+        kind: PopulationKind::Numerator,
+        criteria,
+        count: Some(count),
+    }
+}
+
+const fn denominator(criteria: &'static str, count: fn(&Indicators) -> i64) -> Population {
+    Population {
+        kind: PopulationKind::Denominator,
+        criteria,
+        count: Some(count),
+    }
+}
+
+const fn measured(criteria: &'static str, count: fn(&Indicators) -> i64) -> Population {
+    Population {
+        kind: PopulationKind::MeasurePopulation,
+        criteria,
+        count: Some(count),
+    }
+}
+
+const fn observed(criteria: &'static str) -> Population {
+    Population {
+        kind: PopulationKind::MeasureObservation,
+        criteria,
+        count: None,
+    }
+}
+
+const COUNTED: &str = "Each counts 1; the score is their number.";
 
 /// Every measure, in the order a dashboard shows them.
 pub const MEASURES: &[MeasureDef] = &[
@@ -80,6 +171,15 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Higher,
         reference: Some("China 2024: 51.7%; policy aims at 65% or more"),
         value: |i| i.primary_visit_share,
+        populations: &[
+            numerator(
+                "Outpatient visits at primary institutions in the period.",
+                |i| int(i.levels[0].outpatient_visits),
+            ),
+            denominator("Outpatient visits in the period.", |i| {
+                int(i.outpatient_visits)
+            }),
+        ],
     },
     MeasureDef {
         code: "county-retention",
@@ -91,6 +191,17 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Higher,
         reference: Some("national target 90%"),
         value: |i| i.county_retention,
+        populations: &[
+            numerator(
+                "Visits and admissions of the region's residents at institutions inside the \
+                 region in the period.",
+                |i| int(i.tally.resident_visits_inside),
+            ),
+            denominator(
+                "Visits and admissions of the region's residents in the period.",
+                |i| int(i.tally.institutions.visits_by_residents),
+            ),
+        ],
     },
     MeasureDef {
         code: "referrals-up",
@@ -101,6 +212,12 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Neither,
         reference: None,
         value: |i| count(i.referrals_up),
+        populations: &[
+            measured("Upward referrals requested in the period.", |i| {
+                int(i.referrals_up)
+            }),
+            observed(COUNTED),
+        ],
     },
     MeasureDef {
         code: "referrals-down",
@@ -111,6 +228,12 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Neither,
         reference: None,
         value: |i| count(i.referrals_down),
+        populations: &[
+            measured("Downward referrals requested in the period.", |i| {
+                int(i.referrals_down)
+            }),
+            observed(COUNTED),
+        ],
     },
     MeasureDef {
         code: "down-up-ratio",
@@ -121,6 +244,14 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Higher,
         reference: Some("usually far below 1"),
         value: |i| i.down_up_ratio,
+        populations: &[
+            numerator("Downward referrals requested in the period.", |i| {
+                int(i.referrals_down)
+            }),
+            denominator("Upward referrals requested in the period.", |i| {
+                int(i.referrals_up)
+            }),
+        ],
     },
     MeasureDef {
         code: "loop-closure",
@@ -132,6 +263,15 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Higher,
         reference: None,
         value: |i| i.loop_closure,
+        populations: &[
+            numerator(
+                "Referrals completed in the period with a result report back to the referrer.",
+                |i| int(i.tally.institutions.completed_with_report),
+            ),
+            denominator("Referrals completed in the period.", |i| {
+                int(i.tally.institutions.completed)
+            }),
+        ],
     },
     MeasureDef {
         code: "time-to-appointment",
@@ -142,6 +282,15 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Lower,
         reference: None,
         value: |i| i.time_to_appointment_days,
+        populations: &[
+            measured("Referrals whose visit was booked in the period.", |i| {
+                int(i.tally.institutions.booked)
+            }),
+            observed(
+                "Days from the referral's request to the day of the visit it booked; the score \
+                 is their mean.",
+            ),
+        ],
     },
     MeasureDef {
         code: "bypass-share",
@@ -154,6 +303,18 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Lower,
         reference: None,
         value: |i| i.bypass_share,
+        populations: &[
+            numerator(
+                "Self-referred outpatient visits at secondary or tertiary institutions in the \
+                 period for cases positioned at primary level (no referral, not a follow-up, \
+                 not an emergency).",
+                |i| int(i.tally.institutions.bypass),
+            ),
+            denominator(
+                "Outpatient visits at secondary and tertiary institutions in the period.",
+                |i| int(i.levels[1].outpatient_visits + i.levels[2].outpatient_visits),
+            ),
+        ],
     },
     MeasureDef {
         code: "over-use-share",
@@ -165,6 +326,16 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Lower,
         reference: None,
         value: |i| i.over_use_share,
+        populations: &[
+            numerator(
+                "First-contact visits in the period at a level above the case's positioning.",
+                |i| int(i.tally.institutions.over_use),
+            ),
+            denominator(
+                "First-contact visits in the period (the visits patients chose themselves).",
+                |i| int(i.first_contacts),
+            ),
+        ],
     },
     MeasureDef {
         code: "under-capacity-share",
@@ -176,6 +347,16 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Lower,
         reference: None,
         value: |i| i.under_capacity_share,
+        populations: &[
+            numerator(
+                "First-contact visits in the period at a level below the case's positioning.",
+                |i| int(i.tally.institutions.under_capacity),
+            ),
+            denominator(
+                "First-contact visits in the period (the visits patients chose themselves).",
+                |i| int(i.first_contacts),
+            ),
+        ],
     },
     MeasureDef {
         code: "expenditure-per-visit",
@@ -186,6 +367,12 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Lower,
         reference: Some("Hangzhou 2011: about 226 yuan per hospital visit, 86 per CHC visit"),
         value: |i| i.expenditure_per_visit_yuan,
+        populations: &[
+            measured("Visits in the period with a claim.", |i| {
+                int(i.tally.institutions.charged)
+            }),
+            observed("The visit's total charge in yuan; the score is their mean."),
+        ],
     },
     MeasureDef {
         code: "out-of-pocket-share",
@@ -196,6 +383,18 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Lower,
         reference: None,
         value: |i| i.out_of_pocket_share,
+        populations: &[
+            Population {
+                kind: PopulationKind::Numerator,
+                criteria: "Yuan paid by patients on the claims of the period's visits.",
+                count: None,
+            },
+            Population {
+                kind: PopulationKind::Denominator,
+                criteria: "Yuan charged on the claims of the period's visits.",
+                count: None,
+            },
+        ],
     },
     MeasureDef {
         code: "chronic-management",
@@ -207,6 +406,17 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Higher,
         reference: None,
         value: |i| i.chronic_management,
+        populations: &[
+            numerator(
+                "Known hypertension and diabetes patients with a follow-up at primary level \
+                 within the last 90 days, at the end of the period.",
+                |i| i.tally.institutions.chronic_followed,
+            ),
+            denominator(
+                "Known hypertension and diabetes patients, at the end of the period.",
+                |i| i.tally.institutions.chronic_known,
+            ),
+        ],
     },
     MeasureDef {
         code: "contract-coverage",
@@ -218,6 +428,15 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Higher,
         reference: None,
         value: |i| i.contract_coverage,
+        populations: &[
+            numerator(
+                "Residents with a family-doctor contract, at the end of the period.",
+                |i| i.tally.institutions.contracts,
+            ),
+            denominator("Residents of the region, at the end of the period.", |i| {
+                i.tally.region.residents
+            }),
+        ],
     },
     MeasureDef {
         code: "key-group-contract-coverage",
@@ -229,6 +448,16 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Higher,
         reference: Some("ZX City: 100% of key groups"),
         value: |i| i.key_group_contract_coverage,
+        populations: &[
+            numerator(
+                "Key-group residents with a family-doctor contract, at the end of the period.",
+                |i| i.tally.institutions.key_group_contracts,
+            ),
+            denominator(
+                "Key-group residents of the region, at the end of the period.",
+                |i| i.tally.region.key_group_residents,
+            ),
+        ],
     },
     MeasureDef {
         code: "access",
@@ -240,6 +469,16 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Higher,
         reference: Some("national target 100% by 2027"),
         value: |i| i.access,
+        populations: &[
+            numerator(
+                "Residents within 15 minutes of the nearest institution, at the end of the \
+                 period.",
+                |i| i.tally.region.within_access,
+            ),
+            denominator("Residents of the region, at the end of the period.", |i| {
+                i.tally.region.residents
+            }),
+        ],
     },
     MeasureDef {
         code: "slot-utilisation",
@@ -250,6 +489,14 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Neither,
         reference: Some("tertiary crowded, primary idle"),
         value: |i| i.slot_utilisation,
+        populations: &[
+            numerator("Outpatient visits in the period.", |i| {
+                int(i.outpatient_visits)
+            }),
+            denominator("Outpatient slots offered in the period.", |i| {
+                int(i.tally.institutions.slots_offered)
+            }),
+        ],
     },
     MeasureDef {
         code: "bed-utilisation",
@@ -260,6 +507,14 @@ pub const MEASURES: &[MeasureDef] = &[
         better: Better::Neither,
         reference: None,
         value: |i| i.bed_utilisation,
+        populations: &[
+            numerator("Occupied bed days in the period.", |i| {
+                int(i.tally.institutions.bed_days)
+            }),
+            denominator("Bed days offered in the period.", |i| {
+                int(i.tally.institutions.beds_offered)
+            }),
+        ],
     },
 ];
 

@@ -319,3 +319,190 @@ fn every_measure_reads_its_indicator() {
     assert_eq!(codes.len(), measures::MEASURES.len(), "codes are unique");
     assert!(measures::measure("no-such-measure").is_none());
 }
+
+/// Some of every kind of fact, in the county of [`directory`].
+fn every_kind_of_fact() -> Vec<Fact> {
+    use Level::*;
+    use VisitKind::*;
+    let mut admission = match visit(5, 2, FirstContact, Tertiary, 500000, 150000) {
+        Fact::Visit(v) => v,
+        _ => unreachable!(),
+    };
+    admission.inpatient = true;
+    vec![
+        Fact::Residents {
+            day: 0,
+            delta: 1000,
+            key_group: 200,
+            within_access: 900,
+        },
+        Fact::Contracts {
+            day: 0,
+            institution: Ix(0),
+            delta: 400,
+            key_group: 150,
+        },
+        Fact::ChronicPanel {
+            day: 1,
+            institution: Ix(0),
+            known: 80,
+            followed: 60,
+        },
+        visit(1, 0, FirstContact, Primary, 8600, 2580),
+        visit(2, 1, FirstContact, Primary, 16000, 8800),
+        visit(3, 0, FirstContact, Secondary, 8600, 2580),
+        visit(4, 0, FollowUp, Primary, 5000, 1000),
+        Fact::Visit(admission),
+        Fact::Referral {
+            day: 3,
+            from: Ix(0),
+            to: Ix(1),
+            direction: Direction::Up,
+        },
+        Fact::Referral {
+            day: 4,
+            from: Ix(0),
+            to: Ix(2),
+            direction: Direction::Up,
+        },
+        Fact::Referral {
+            day: 6,
+            from: Ix(2),
+            to: Ix(0),
+            direction: Direction::Down,
+        },
+        Fact::ReferralBooked {
+            day: 3,
+            to: Ix(1),
+            wait_days: 4,
+        },
+        visit(7, 1, ReferredUp, Secondary, 16000, 7200),
+        Fact::ReferralCompleted {
+            day: 7,
+            to: Ix(1),
+            report_back: true,
+        },
+        Fact::ReferralCompleted {
+            day: 8,
+            to: Ix(2),
+            report_back: false,
+        },
+        Fact::Capacity {
+            day: 1,
+            institution: Ix(0),
+            slots: 10,
+            beds: 4,
+        },
+        Fact::Capacity {
+            day: 1,
+            institution: Ix(1),
+            slots: 8,
+            beds: 20,
+        },
+        Fact::BedDays {
+            day: 1,
+            institution: Ix(1),
+            occupied: 15,
+        },
+    ]
+}
+
+#[test]
+fn population_counts_are_the_parts_of_each_value() {
+    let mut acc = Accumulator::new(directory());
+    for f in every_kind_of_fact() {
+        acc.record(&f).unwrap();
+    }
+    let region = acc.indicators(year(), Subject::Region);
+    assert_eq!(region.primary_visit_share, Some(3.0 / 5.0));
+    let mut checked = 0;
+    let mut figures = vec![
+        region,
+        acc.indicators(year(), Subject::Alliance(0)),
+        acc.indicators(Period::new(100, 200), Subject::Region),
+    ];
+    for level in Level::ALL {
+        figures.push(acc.stratum(year(), Subject::Region, level));
+        figures.push(acc.stratum(year(), Subject::Alliance(0), level));
+    }
+    for m in measures::MEASURES {
+        let kinds: Vec<PopulationKind> = m.populations.iter().map(|p| p.kind).collect();
+        let expected = match m.scoring {
+            measures::Scoring::Proportion | measures::Scoring::Ratio => {
+                [PopulationKind::Numerator, PopulationKind::Denominator]
+            }
+            measures::Scoring::ContinuousVariable => [
+                PopulationKind::MeasurePopulation,
+                PopulationKind::MeasureObservation,
+            ],
+        };
+        assert_eq!(kinds, expected, "{}", m.code);
+        for i in &figures {
+            let value = (m.value)(i);
+            let counts: Vec<Option<i64>> = m
+                .populations
+                .iter()
+                .map(|p| p.count.map(|c| c(i)))
+                .collect();
+            match counts.as_slice() {
+                [Some(num), Some(den)] => {
+                    let share = (*den > 0).then(|| *num as f64 / *den as f64);
+                    assert_eq!(value, share, "{} {num}/{den}", m.code);
+                    checked += 1;
+                }
+                // A mean or a count over the population: defined exactly
+                // when the population is not empty (a count always).
+                [Some(n), None] => {
+                    if m.unit == "1" {
+                        assert_eq!(value, Some(*n as f64), "{}", m.code);
+                    } else {
+                        assert_eq!(value.is_some(), *n > 0, "{} over {n}", m.code);
+                    }
+                    checked += 1;
+                }
+                _ => assert_eq!(m.code, "out-of-pocket-share", "only money is not counted"),
+            }
+        }
+    }
+    assert_eq!(checked, (measures::MEASURES.len() - 1) * figures.len());
+}
+
+#[test]
+fn strata_split_a_subject_by_level() {
+    let mut acc = Accumulator::new(directory());
+    for f in every_kind_of_fact() {
+        acc.record(&f).unwrap();
+    }
+    for level in Level::ALL {
+        // The region's stratum is the level; residents belong to no level.
+        let stratum = acc.stratum(year(), Subject::Region, level);
+        assert_eq!(stratum, acc.indicators(year(), Subject::Level(level)));
+        assert_eq!(stratum.contract_coverage, None);
+    }
+    let alliance = acc.indicators(year(), Subject::Alliance(0));
+    let strata: Vec<Indicators> = Level::ALL
+        .iter()
+        .map(|&l| acc.stratum(year(), Subject::Alliance(0), l))
+        .collect();
+    // The alliance has the township (primary) and the county hospital
+    // (secondary); the city hospital is no member.
+    assert_eq!(
+        strata.iter().map(|s| s.visits).collect::<Vec<_>>(),
+        vec![3, 2, 0]
+    );
+    assert_eq!(
+        strata.iter().map(|s| s.visits).sum::<u64>(),
+        alliance.visits
+    );
+    assert_eq!(strata[0].primary_visit_share, Some(1.0));
+    assert_eq!(strata[1].primary_visit_share, Some(0.0));
+    assert_eq!(strata[2].primary_visit_share, None);
+    assert_eq!(alliance.primary_visit_share, Some(3.0 / 5.0));
+    // One institution: its own level's stratum is itself.
+    let township = Subject::Institution(Ix(0));
+    assert_eq!(
+        acc.stratum(year(), township, Level::Primary),
+        acc.indicators(year(), township)
+    );
+    assert_eq!(acc.stratum(year(), township, Level::Secondary).visits, 0);
+}

@@ -1,0 +1,277 @@
+//! `Measure` (read, search) and `$evaluate-measure`: the oversight
+//! indicators as FHIR, computed from the store's daily aggregates by
+//! [`crate::indicators`].
+//!
+//! Measures are definitions, so anyone signed in reads them. Reports are
+//! aggregates over organizations and name no patient, so nothing here is
+//! audited as patient access; who may see which subject follows the
+//! `$budget` rule: administrators and analysts see every subject,
+//! coordinators and doctors their own institution and the alliances it
+//! belongs to (not the region, which would show every other institution's
+//! figures through the strata), residents none.
+
+use super::*;
+use crate::fhir::measure::{self as fm, ReportHeader, SubjectArg};
+use crate::indicators::{Network, SubjectRef, day_of};
+use crate::routes::{DEFAULT_COUNT, MAX_COUNT, parse_number};
+use tiercare_core::access::{Actor, UserRole};
+use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Period};
+use tiercare_store::Query;
+
+const EVALUATE: &str = "$evaluate-measure";
+
+/// `GET /Measure`: every measure, filtered by `_id`, `url`, `name`,
+/// `title` and `status` (the parameters of [`fm::SEARCH`]).
+pub async fn measure_search(
+    State(state): State<AppState>,
+    _caller: Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(raw.as_deref());
+    let mut found: Vec<&MeasureDef> = MEASURES.iter().collect();
+    let mut q = Query {
+        resource_type: "Measure".into(),
+        filters: vec![],
+        count: DEFAULT_COUNT,
+        offset: 0,
+    };
+    for (key, raw_value) in &pairs {
+        match key.as_str() {
+            "_count" => q.count = parse_number("_count", raw_value)?.clamp(1, MAX_COUNT),
+            "_offset" => q.offset = parse_number("_offset", raw_value)?,
+            "_format" | "_pretty" => {}
+            name if fm::SEARCH.iter().any(|(n, _, _)| *n == name) => {
+                // Values separated by commas are alternatives, as in every
+                // other search; an empty value filters nothing.
+                // Strings match from the start in any case; ids and URLs
+                // exactly.
+                let values: Vec<&str> = raw_value.split(',').filter(|v| !v.is_empty()).collect();
+                if values.is_empty() {
+                    continue;
+                }
+                let starts = |text: String| {
+                    let text = text.to_lowercase();
+                    values
+                        .iter()
+                        .any(|v| text.starts_with(v.to_lowercase().as_str()))
+                };
+                found.retain(|m| match name {
+                    "_id" => values.contains(&m.code),
+                    "url" => values.iter().any(|v| *v == fm::canonical(m.code)),
+                    "name" => starts(fm::name(m.code).to_lowercase()),
+                    "title" => starts(m.title.to_lowercase()),
+                    // Every measure is active.
+                    _ => values.contains(&"active"),
+                });
+            }
+            other => {
+                return Err(ApiError::invalid(
+                    other,
+                    format!(
+                        "search parameter {other:?} is not supported for Measure; use {}",
+                        fm::SEARCH
+                            .iter()
+                            .map(|(n, _, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    let base = base_url(&state, &headers);
+    let total = found.len() as u64;
+    let resources = found
+        .into_iter()
+        .skip(q.offset as usize)
+        .take(q.count as usize)
+        .map(|m| (format!("{base}/Measure/{}", m.code), fm::render(m)))
+        .collect();
+    Ok(FhirJson(searchset(&base, "Measure", &pairs, &q, total, resources)).into_response())
+}
+
+fn measure_def(id: &str) -> Result<&'static MeasureDef, ApiError> {
+    tiercare_core::indicators::measures::measure(id).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "Measure/{id} does not exist; the measures are {}",
+            MEASURES
+                .iter()
+                .map(|m| m.code)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+/// `GET /Measure/{code}`.
+pub async fn measure_read(_caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    Ok(FhirJson(fm::render(measure_def(&id)?)).into_response())
+}
+
+/// `GET /Measure/$evaluate-measure`: a Bundle of one report per measure
+/// (the dashboard's one call), or one report when `measure` names it.
+pub async fn evaluate_all_get(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let v = evaluate(&state, &actor, &query_pairs(raw.as_deref()), None).await?;
+    Ok(FhirJson(v).into_response())
+}
+
+/// `POST /Measure/$evaluate-measure` with a `Parameters` body.
+pub async fn evaluate_all_post(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    let inputs = fhir::terminology::parameters_inputs(&value)?;
+    let v = evaluate(&state, &actor, &inputs, None).await?;
+    Ok(FhirJson(v).into_response())
+}
+
+fn operation_of(id: &str, operation: &str) -> Result<&'static MeasureDef, ApiError> {
+    if operation != EVALUATE {
+        return Err(ApiError::NotFound(format!(
+            "Measure/{id}/{operation} is not an operation; measures have {EVALUATE}"
+        )));
+    }
+    measure_def(id)
+}
+
+/// `GET /Measure/{code}/$evaluate-measure`: one report.
+pub async fn measure_operation_get(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, operation)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let m = operation_of(&id, &operation)?;
+    let v = evaluate(&state, &actor, &query_pairs(raw.as_deref()), Some(m)).await?;
+    Ok(FhirJson(v).into_response())
+}
+
+/// `POST /Measure/{code}/$evaluate-measure` with a `Parameters` body.
+pub async fn measure_operation_post(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, operation)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let m = operation_of(&id, &operation)?;
+    let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    let inputs = fhir::terminology::parameters_inputs(&value)?;
+    let v = evaluate(&state, &actor, &inputs, Some(m)).await?;
+    Ok(FhirJson(v).into_response())
+}
+
+/// Runs `$evaluate-measure`: one report for `measure` (or the one the
+/// `measure` parameter names), else a Bundle of every measure's report.
+/// The indicators are computed once; each measure reads its figure.
+async fn evaluate(
+    state: &AppState,
+    actor: &Actor,
+    inputs: &[(String, String)],
+    measure: Option<&'static MeasureDef>,
+) -> Result<Value, ApiError> {
+    let e = fm::evaluate_inputs(inputs, measure.is_none())?;
+    let network = crate::indicators::network(state).await?;
+    let subject_ref = resolve(&network, &e.subject)?;
+    may_see(actor, &network, &subject_ref)?;
+    let subject = network.subject(&subject_ref).ok_or_else(|| {
+        ApiError::invalid("subject", "the subject is not in the region's network")
+    })?;
+    let (start, end) = e.period;
+    let period = Period::new(day_of(start), day_of(end));
+    let acc = crate::indicators::accumulator(state, &network, period.last).await?;
+    let whole = acc.indicators(period, subject);
+    let strata: Vec<(Level, Indicators)> = Level::ALL
+        .iter()
+        .map(|&l| (l, acc.stratum(period, subject, l)))
+        .collect();
+    let display = match &subject_ref {
+        SubjectRef::Institution(id) => network
+            .institutions
+            .iter()
+            .position(|i| i == id)
+            .and_then(|k| network.names.get(k))
+            .map(String::as_str),
+        _ => None,
+    };
+    let date = now_text();
+    let header = ReportHeader {
+        period: e.period,
+        subject: e.subject.reference(display),
+        region: (state.region.as_str(), &state.region_name),
+        date: &date,
+    };
+    if let Some(m) = measure.or(e.measure) {
+        return Ok(fm::report(m, &header, &whole, &strata));
+    }
+    let entries: Vec<Value> = MEASURES
+        .iter()
+        .map(|m| json!({"resource": fm::report(m, &header, &whole, &strata)}))
+        .collect();
+    Ok(json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": date,
+        "entry": entries,
+    }))
+}
+
+/// The network's subject for what the caller named: an `Organization` is
+/// an institution or an alliance of the region, or unknown (400).
+fn resolve(network: &Network, subject: &SubjectArg) -> Result<SubjectRef, ApiError> {
+    Ok(match subject {
+        SubjectArg::Region => SubjectRef::Region,
+        SubjectArg::Level(l) => SubjectRef::Level(*l),
+        SubjectArg::Organization(id) if network.institutions.contains(id) => {
+            SubjectRef::Institution(id.clone())
+        }
+        SubjectArg::Organization(id) if network.alliances.contains(id) => {
+            SubjectRef::Alliance(id.clone())
+        }
+        SubjectArg::Organization(id) => {
+            return Err(ApiError::invalid(
+                "subject",
+                format!("Organization/{id} is not an institution or alliance of the region"),
+            ));
+        }
+    })
+}
+
+/// Administrators and analysts see every subject; coordinators and doctors
+/// their own institution and the alliances it belongs to; residents none.
+fn may_see(actor: &Actor, network: &Network, subject: &SubjectRef) -> Result<(), ApiError> {
+    let own = actor.institution.as_ref().and_then(|id| {
+        let k = network.institutions.iter().position(|i| i == id.as_str())?;
+        Some((id.as_str(), network.directory.institutions.get(k)?))
+    });
+    let allowed = match actor.role {
+        UserRole::Admin | UserRole::Analyst => true,
+        UserRole::Coordinator | UserRole::Doctor => match (subject, own) {
+            (SubjectRef::Institution(id), Some((mine, _))) => id == mine,
+            (SubjectRef::Alliance(id), Some((_, facts))) => network
+                .alliances
+                .iter()
+                .position(|a| a == id)
+                .is_some_and(|a| facts.alliances.contains(&(a as u16))),
+            _ => false,
+        },
+        UserRole::Resident => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "indicators are seen by administrators and analysts; staff see their own \
+             institution's and its alliances'"
+                .into(),
+        ))
+    }
+}
