@@ -462,8 +462,8 @@ pub const MEASURES: &[MeasureDef] = &[
     MeasureDef {
         code: "access",
         title: "Access within 15 minutes",
-        definition: "Residents within 15 minutes of the nearest institution / residents, at the \
-                     end of the period.",
+        definition: "Residents within 15 minutes of the nearest institution / residents whose \
+                     travel time is known, at the end of the period.",
         scoring: Scoring::Proportion,
         unit: "1",
         better: Better::Higher,
@@ -475,9 +475,11 @@ pub const MEASURES: &[MeasureDef] = &[
                  period.",
                 |i| i.tally.region.within_access,
             ),
-            denominator("Residents of the region, at the end of the period.", |i| {
-                i.tally.region.residents
-            }),
+            denominator(
+                "Residents of the region whose travel time to care is known, at the end of \
+                 the period.",
+                |i| i.tally.region.access_known,
+            ),
         ],
     },
     MeasureDef {

@@ -334,6 +334,7 @@ fn every_kind_of_fact() -> Vec<Fact> {
             day: 0,
             delta: 1000,
             key_group: 200,
+            access_known: 1000,
             within_access: 900,
         },
         Fact::Contracts {
