@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole tiercare test suite, from a fresh machine: sets up the Python
-# venv with the independent FHIR R4 validator and SimPy, then runs every Rust test
-# (unit, integration with real servers, property tests) and the doc tests.
+# venv with the independent FHIR R4 validator and SimPy, and Chromium for the
+# browser test, then runs every Rust test (unit, integration with real
+# servers, property tests, a headless browser) and the doc tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,15 @@ if ! .venv/bin/python -c 'import fhir.resources, simpy' 2>/dev/null; then
   .venv/bin/pip install --quiet --disable-pip-version-check 'fhir.resources==6.1.0' 'pydantic<2' 'simpy>=4,<5'
 fi
 export TIERCARE_PYTHON="$PWD/.venv/bin/python"
+
+# The dashboard's browser test drives Debian's headless Chromium through
+# chromedriver (WebDriver). Without them the test fails rather than skips,
+# so install them here when they are missing.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then as_root=(); else as_root=(sudo); fi
+  "${as_root[@]}" apt-get update
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+fi
 
 if ! command -v cargo-nextest >/dev/null 2>&1; then
   cargo install --locked cargo-nextest

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tiercare_core::access::Actor;
+use tiercare_store::User;
 
 /// Hashes a password with argon2id and a random salt (PHC string format).
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
@@ -42,12 +43,40 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn token_hash(token: &str) -> String {
+/// The SHA-256 of a token, in hex: what the store keeps instead of it.
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn unix_now() -> i64 {
+/// A new opaque token: 256 random bits in hex.
+pub(crate) fn new_token() -> String {
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    hex::encode(raw)
+}
+
+pub(crate) fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The user with this username and password, or `None` when either is
+/// wrong. The password is checked even for an unknown username, so a
+/// failed login takes as long either way and does not reveal which names
+/// exist. Shared by the token endpoint and the browser login.
+pub async fn authenticate(
+    state: &AppState,
+    username: &str,
+    password: String,
+) -> Result<Option<User>, ApiError> {
+    let user = state.store.user(username).await?;
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| state.dummy_hash.to_string());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    Ok(user.filter(|_| ok))
 }
 
 /// The authenticated user making a request. Extracting it fails with 401
@@ -128,28 +157,18 @@ pub async fn token(
             "username and password are required",
         );
     };
-    let user = match state.store.user(&username).await {
+    let user = match authenticate(&state, &username, password).await {
         Ok(u) => u,
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(e) => return e.into_response(),
     };
-    // Verify even for unknown users so timing does not reveal which names exist.
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| state.dummy_hash.to_string());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
-    let Some(user) = user.filter(|_| ok) else {
+    let Some(user) = user else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "unknown username or wrong password",
         );
     };
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    let token = hex::encode(raw);
+    let token = new_token();
     let ttl = state.config.token_ttl_seconds;
     if let Err(e) = state
         .store

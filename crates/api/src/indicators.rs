@@ -52,6 +52,8 @@ pub struct Network {
     pub names: Vec<String>,
     /// Alliance ids, by alliance position.
     pub alliances: Vec<String>,
+    /// Alliance names, by alliance position.
+    pub alliance_names: Vec<String>,
 }
 
 impl Network {
@@ -100,17 +102,18 @@ async fn all(state: &AppState, resource_type: &str) -> Result<Vec<Stored>, ApiEr
 pub async fn network(state: &AppState) -> Result<Network, ApiError> {
     let numbered = state.store.indicator_institutions().await?;
     let mut institutions: HashMap<String, tiercare_core::network::Institution> = HashMap::new();
-    let mut alliances = Vec::new();
+    let mut alliances: Vec<(String, String)> = Vec::new();
     for s in all(state, "Organization").await? {
         match s.record {
             Record::Institution(i) => {
                 institutions.insert(i.id.to_string(), i);
             }
-            Record::Alliance(a) => alliances.push(a.id.to_string()),
+            Record::Alliance(a) => alliances.push((a.id.to_string(), a.name)),
             _ => {}
         }
     }
     alliances.sort();
+    let (alliances, alliance_names): (Vec<String>, Vec<String>) = alliances.into_iter().unzip();
     let mut member_of: HashMap<String, Vec<u16>> = HashMap::new();
     for s in all(state, "OrganizationAffiliation").await? {
         if let Record::Membership(m) = s.record
@@ -177,6 +180,7 @@ pub async fn network(state: &AppState) -> Result<Network, ApiError> {
         institutions: order,
         names,
         alliances,
+        alliance_names,
     })
 }
 

@@ -3,6 +3,8 @@
 //! - `/fhir/r4/...`: the registry as FHIR R4 (see [`fhir`]), with the
 //!   condition catalogue, `$triage`, transaction bundles and the audit trail;
 //! - `/auth/token`: bearer tokens for the API;
+//! - `/ui/...`: the web UI (see [`ui`]): browser sign-in and the indicator
+//!   dashboard;
 //! - `/healthz`, `/readyz`, `/metrics`: operations.
 //!
 //! Handlers are thin: they parse, authenticate, call the [`registry`]
@@ -20,6 +22,7 @@ pub mod registry;
 pub mod routes;
 pub mod subscriptions;
 pub mod transaction;
+pub mod ui;
 pub mod workflow;
 
 use axum::Router;
@@ -229,6 +232,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics_text))
         .route("/auth/token", post(auth::token))
         .nest("/fhir/r4", fhir)
+        .merge(ui::routes())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

@@ -86,6 +86,7 @@ pub async fn landing(State(state): State<AppState>) -> Html<String> {
 <h1>tiercare</h1>
 <p>Tiered care for <strong>{region}</strong>: family doctors as first contact, two-way referral between primary care and hospitals, and the indicators that show where patients fall through.</p>
 <ul>
+<li><a href="/ui/dashboard">Indicator dashboard</a> (administrators and analysts sign in)</li>
 <li><a href="/fhir/r4/metadata">FHIR R4 CapabilityStatement</a> (<code>/fhir/r4</code>, JSON)</li>
 <li>Sign in for a token: <code>POST /auth/token</code> with <code>grant_type=password&amp;username=...&amp;password=...</code></li>
 <li>Operations: <a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>, <a href="/metrics">/metrics</a></li>

@@ -134,6 +134,9 @@ async fn main() -> anyhow::Result<()> {
                 demo::SESSION_DAYS
             );
             println!("  URL:      http://{addr}/   (FHIR API: http://{addr}/fhir/r4/metadata)");
+            println!(
+                "  indicator dashboard: http://{addr}/ui/dashboard   (sign in as analyst or admin)"
+            );
             println!("  database: {}", settings.database_url);
             println!("  demo users (demo only: these passwords are public):");
             for u in &loaded.users {

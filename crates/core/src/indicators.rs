@@ -43,6 +43,9 @@
 //! - **Capacity pyramid**: physicians, beds and daily outpatient slots per
 //!   level (from the [`Directory`]) against the demand positioned at that
 //!   level (first-contact visits by the level their case is positioned at).
+//!   A resource's pyramid is **inverted** when its capacity-weighted mean
+//!   level lies above the demand-weighted mean level
+//!   ([`Indicators::pyramid_fit`]), upright otherwise.
 //! - **Utilisation**: outpatient visits / slots offered, and occupied bed
 //!   days / beds offered, per institution and level.
 //! - **Expenditure per visit** (total charge / visits with a claim) and
@@ -63,6 +66,7 @@ mod accumulator;
 mod compute;
 mod counters;
 pub mod measures;
+mod shape;
 #[cfg(test)]
 mod tests;
 
@@ -70,6 +74,7 @@ pub use accumulator::Accumulator;
 pub use compute::{Indicators, LevelFigures, PyramidLevel, SchemeFigures, Tally};
 pub use counters::{Counters, SCHEME_SLOTS};
 pub use measures::{MEASURES, MeasureDef, Population, PopulationKind};
+pub use shape::{PyramidFit, Resource, Shape};
 
 use crate::Level;
 use crate::insurance::Fen;

@@ -96,6 +96,13 @@ pub struct Indicators {
     pub down_up_ratio: Option<f64>,
     pub loop_closure: Option<f64>,
     pub time_to_appointment_days: Option<f64>,
+    /// The referral loop's later steps, each counted on the day it
+    /// happened (so they are not a cohort): visits booked, referrals
+    /// completed, and completed with a result report back. The counts
+    /// behind time to appointment and loop closure, for a funnel.
+    pub referrals_booked: u64,
+    pub referrals_completed: u64,
+    pub referrals_reported_back: u64,
     pub bypass_share: Option<f64>,
     pub first_contacts: u64,
     pub over_use_share: Option<f64>,
@@ -220,6 +227,9 @@ impl Indicators {
             down_up_ratio: share(all.sent_down, all.sent_up),
             loop_closure: share(all.completed_with_report, all.completed),
             time_to_appointment_days: share(all.booked_wait_days, all.booked),
+            referrals_booked: all.booked,
+            referrals_completed: all.completed,
+            referrals_reported_back: all.completed_with_report,
             bypass_share: share(all.bypass, hospital_outpatient),
             first_contacts: all.first_contacts,
             over_use_share: share(all.over_use, all.first_contacts),

@@ -103,6 +103,15 @@ fn shares_follow_the_definitions() {
     assert_eq!(i.down_up_ratio, Some(1.0));
     assert_eq!(i.loop_closure, Some(0.5));
     assert_eq!(i.time_to_appointment_days, Some(4.0));
+    // The counts behind them, for the referral funnel.
+    assert_eq!(
+        (
+            i.referrals_booked,
+            i.referrals_completed,
+            i.referrals_reported_back
+        ),
+        (1, 2, 1)
+    );
     // Hospital outpatient visits: 2 at the county hospital, 1 in the city;
     // one of them a bypass.
     assert_eq!(i.bypass_share, Some(1.0 / 3.0));
@@ -506,4 +515,41 @@ fn strata_split_a_subject_by_level() {
         acc.indicators(year(), township)
     );
     assert_eq!(acc.stratum(year(), township, Level::Secondary).visits, 0);
+}
+
+#[test]
+fn a_pyramid_is_inverted_when_capacity_sits_above_demand() {
+    use Level::*;
+    use VisitKind::*;
+    let mut acc = Accumulator::new(directory());
+    // Three cases positioned at primary level, one at secondary: demand's
+    // mean level is 1.25. The county's physicians are 10 primary and 30
+    // secondary (the city hospital is outside): mean level 1.75.
+    for (day, positioned) in [(1, Primary), (2, Primary), (3, Primary), (4, Secondary)] {
+        acc.record(&visit(day, 0, FirstContact, positioned, 100, 10))
+            .unwrap();
+    }
+    let i = acc.indicators(year(), Subject::Region);
+    let fit = i.pyramid_fit(Resource::Physicians).unwrap();
+    assert_eq!(fit.shape, Shape::Inverted);
+    assert!((fit.capacity_level - 1.75).abs() < 1e-12, "{fit:?}");
+    assert!((fit.demand_level - 1.25).abs() < 1e-12, "{fit:?}");
+    // Slots: 300 primary and 600 secondary, mean level 5/3; still above.
+    assert_eq!(
+        i.pyramid_fit(Resource::DailySlots).unwrap().shape,
+        Shape::Inverted
+    );
+
+    // With all demand positioned at secondary level, the same capacity is
+    // below demand: upright.
+    let mut acc = Accumulator::new(directory());
+    acc.record(&visit(1, 1, FirstContact, Secondary, 100, 10))
+        .unwrap();
+    let i = acc.indicators(year(), Subject::Region);
+    assert_eq!(i.pyramid_fit(Resource::Beds).unwrap().shape, Shape::Upright);
+    assert_eq!(i.referrals_booked, 0);
+
+    // No positioned demand: nothing to judge against.
+    let empty = Accumulator::new(directory()).indicators(year(), Subject::Region);
+    assert_eq!(empty.pyramid_fit(Resource::Physicians), None);
 }

@@ -1,0 +1,424 @@
+//! The indicator dashboard: the figures of a period and subject, by month,
+//! level and institution, for administrators and analysts.
+//!
+//! Every figure comes from the core's accumulator over the store's daily
+//! aggregates, read once per request ([`crate::indicators::accumulator`]);
+//! the subject's own figures are exactly those of
+//! [`crate::indicators::evaluate`]. The breakdowns a dashboard needs that
+//! the core has no subject for (the subject's institutions at one level)
+//! are made by giving those institutions an extra alliance position in the
+//! request's private copy of the directory, so they too are the core's
+//! figures and definitions, never a recomputation here.
+//!
+//! Only aggregates leave this module: counts, shares and means per region,
+//! level, alliance, institution and month, never a patient.
+
+use super::session::Viewer;
+use super::tables::{self, Table};
+use super::{UiError, page, render};
+use crate::AppState;
+use crate::indicators::{Network, SubjectRef, accumulator, day_of, network};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tiercare_core::Level;
+use tiercare_core::indicators::{Indicators, Ix, Period, Subject};
+use time::{Date, Month};
+
+/// The dashboard page.
+pub const PATH: &str = "/ui/dashboard";
+
+/// A dashboard table as CSV.
+pub const CSV_PATH: &str = "/ui/dashboard.csv";
+
+/// The longest period shown: ten years of months is already more than a
+/// chart can show, and bounds the work one request asks for.
+const MAX_DAYS: i32 = 3660;
+
+const DATE: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+/// The query string of the page and of its CSV downloads.
+#[derive(Debug, Default, Deserialize)]
+pub struct Params {
+    from: Option<String>,
+    to: Option<String>,
+    subject: Option<String>,
+    table: Option<String>,
+}
+
+/// The period and subject a dashboard shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filters {
+    pub from: Date,
+    pub to: Date,
+    pub subject: SubjectRef,
+}
+
+/// Reads a subject as the filter form writes it: `region`,
+/// `level:primary`, `institution:ID` or `alliance:ID`.
+pub fn parse_subject(s: &str) -> Option<SubjectRef> {
+    match s.split_once(':') {
+        None if s == "region" => Some(SubjectRef::Region),
+        Some(("level", l)) => Level::from_code(l).map(SubjectRef::Level),
+        Some(("institution", id)) if !id.is_empty() => Some(SubjectRef::Institution(id.into())),
+        Some(("alliance", id)) if !id.is_empty() => Some(SubjectRef::Alliance(id.into())),
+        _ => None,
+    }
+}
+
+/// The form's name of a subject; [`parse_subject`] reads it back.
+pub fn subject_code(s: &SubjectRef) -> String {
+    match s {
+        SubjectRef::Region => "region".into(),
+        SubjectRef::Level(l) => format!("level:{}", l.code()),
+        SubjectRef::Institution(id) => format!("institution:{id}"),
+        SubjectRef::Alliance(id) => format!("alliance:{id}"),
+    }
+}
+
+/// A date as the filter form writes it.
+pub fn show_date(d: Date) -> String {
+    d.format(DATE).unwrap_or_default()
+}
+
+fn month_start(d: Date) -> Date {
+    d.replace_day(1).unwrap_or(d)
+}
+
+fn next_month(d: Date) -> Option<Date> {
+    let (y, m) = match d.month() {
+        Month::December => (d.year() + 1, Month::January),
+        m => (d.year(), m.next()),
+    };
+    Date::from_calendar_date(y, m, 1).ok()
+}
+
+impl Filters {
+    /// Reads the filters; a missing period is the twelve calendar months
+    /// up to `today`, a missing subject the region.
+    pub fn parse(p: &Params, today: Date) -> Result<Filters, UiError> {
+        let date = |field: &str, v: &Option<String>| -> Result<Option<Date>, UiError> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => Date::parse(s, DATE).map(Some).map_err(|_| {
+                    UiError::BadRequest(format!("{field} must be a date written YYYY-MM-DD"))
+                }),
+            }
+        };
+        let to = date("to", &p.to)?.unwrap_or(today);
+        let from = match date("from", &p.from)? {
+            Some(d) => d,
+            None => {
+                let mut m = month_start(to);
+                for _ in 0..11 {
+                    m = m
+                        .previous_day()
+                        .map(month_start)
+                        .ok_or_else(|| UiError::BadRequest("to is too early".into()))?;
+                }
+                m
+            }
+        };
+        if from > to {
+            return Err(UiError::BadRequest("from must not be after to".into()));
+        }
+        if day_of(to) - day_of(from) >= MAX_DAYS {
+            return Err(UiError::BadRequest(format!(
+                "the period may be at most {MAX_DAYS} days long"
+            )));
+        }
+        let subject = match p.subject.as_deref().map(str::trim) {
+            None | Some("") => SubjectRef::Region,
+            Some(s) => parse_subject(s).ok_or_else(|| {
+                UiError::BadRequest(
+                    "subject must be region, level:primary|secondary|tertiary, institution:ID \
+                     or alliance:ID"
+                        .into(),
+                )
+            })?,
+        };
+        Ok(Filters { from, to, subject })
+    }
+
+    pub fn period(&self) -> Period {
+        Period::new(day_of(self.from), day_of(self.to))
+    }
+
+    /// The query string that selects these filters (for links), with
+    /// `extra` pairs first.
+    pub fn query(&self, extra: &[(&str, &str)]) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in extra {
+            q.append_pair(k, v);
+        }
+        q.append_pair("from", &show_date(self.from))
+            .append_pair("to", &show_date(self.to))
+            .append_pair("subject", &subject_code(&self.subject));
+        q.finish()
+    }
+
+    /// The calendar months of the period, each cut to the period.
+    pub fn months(&self) -> Vec<(String, Period)> {
+        let period = self.period();
+        let mut out = Vec::new();
+        let mut m = month_start(self.from);
+        while m <= self.to {
+            let next = next_month(m);
+            let last = next.map_or(period.last, |n| day_of(n) - 1);
+            out.push((
+                format!("{}-{:02}", m.year(), u8::from(m.month())),
+                Period::new(day_of(m).max(period.first), last.min(period.last)),
+            ));
+            match next {
+                Some(n) => m = n,
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+/// Everything one dashboard shows, computed from one read of the
+/// aggregates.
+pub struct Dashboard {
+    pub filters: Filters,
+    /// The subject as people call it.
+    pub subject_label: String,
+    pub network: Network,
+    /// The subject's figures over the period: those of
+    /// [`crate::indicators::evaluate`].
+    pub indicators: Indicators,
+    /// The subject's institutions at each level, in [`Level::ALL`] order.
+    pub levels: Vec<Indicators>,
+    /// The subject's figures per calendar month.
+    pub months: Vec<(String, Indicators)>,
+    /// Each of the subject's institutions (its position in the network).
+    pub institutions: Vec<(usize, Indicators)>,
+}
+
+/// Computes a dashboard.
+pub async fn build(state: &AppState, filters: Filters) -> Result<Dashboard, UiError> {
+    let network = network(state).await?;
+    let subject = network.subject(&filters.subject).ok_or_else(|| {
+        UiError::NotFound(format!(
+            "{} is not a level, alliance or institution of the region",
+            subject_code(&filters.subject)
+        ))
+    })?;
+    // The subject's institutions at level L become members of the extra
+    // alliance position `first_group + L`.
+    let first_group = network.alliances.len();
+    let group = |level: Level| {
+        u16::try_from(first_group + level.index())
+            .map_err(|_| UiError::Internal("too many alliances to group levels".into()))
+    };
+    let mut grouped = network.clone();
+    for (k, f) in grouped.directory.institutions.iter_mut().enumerate() {
+        if subject.includes(Ix(k as u32), f) {
+            f.alliances.push(group(f.level)?);
+        }
+    }
+    let period = filters.period();
+    let acc = accumulator(state, &grouped, period.last).await?;
+    let indicators = acc.indicators(period, subject);
+    let levels = Level::ALL
+        .iter()
+        .map(|&l| Ok(acc.indicators(period, Subject::Alliance(group(l)?))))
+        .collect::<Result<Vec<_>, UiError>>()?;
+    let months = filters
+        .months()
+        .into_iter()
+        .map(|(label, p)| (label, acc.indicators(p, subject)))
+        .collect();
+    let mut institutions: Vec<(usize, Indicators)> = network
+        .directory
+        .institutions
+        .iter()
+        .enumerate()
+        .filter(|(k, f)| subject.includes(Ix(*k as u32), f))
+        .map(|(k, _)| {
+            (
+                k,
+                acc.indicators(period, Subject::Institution(Ix(k as u32))),
+            )
+        })
+        .collect();
+    institutions.sort_by(|(a, _), (b, _)| {
+        let level = |k: usize| network.directory.institutions[k].level;
+        level(*a)
+            .cmp(&level(*b))
+            .then_with(|| network.names[*a].cmp(&network.names[*b]))
+    });
+    let name = match (&filters.subject, subject) {
+        (SubjectRef::Region, _) => Some(state.region_name.to_string()),
+        (SubjectRef::Level(l), _) => Some(format!("{} level", l.display())),
+        (_, Subject::Institution(ix)) => network.names.get(ix.0 as usize).cloned(),
+        (_, Subject::Alliance(a)) => network.alliance_names.get(usize::from(a)).cloned(),
+        (_, _) => None,
+    };
+    let subject_label = name.unwrap_or_else(|| subject_code(&filters.subject));
+    Ok(Dashboard {
+        filters,
+        subject_label,
+        network,
+        indicators,
+        levels,
+        months,
+        institutions,
+    })
+}
+
+fn today() -> Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// Reads the viewer's filters after checking they may see the dashboard.
+fn filters_of(
+    state: &AppState,
+    viewer: &Viewer,
+    params: Result<Query<Params>, QueryRejection>,
+) -> Result<(Filters, Params), UiError> {
+    viewer.may_see_indicators(state)?;
+    let Query(params) =
+        params.map_err(|e| UiError::BadRequest(format!("cannot read the filters: {e}")))?;
+    Ok((Filters::parse(&params, today())?, params))
+}
+
+/// `GET /ui/dashboard`: the dashboard page.
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    params: Result<Query<Params>, QueryRejection>,
+) -> Result<Response, UiError> {
+    let (filters, _) = filters_of(&state, &viewer, params)?;
+    let dashboard = build(&state, filters).await?;
+    let page = page::DashboardPage::new(viewer.chrome(&state), &dashboard);
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `GET /ui/dashboard.csv?table=...`: one of the dashboard's tables as
+/// CSV, for the same filters as the page.
+pub async fn csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    params: Result<Query<Params>, QueryRejection>,
+) -> Result<Response, UiError> {
+    let (filters, params) = filters_of(&state, &viewer, params)?;
+    let key = params.table.unwrap_or_default();
+    let key = tables::KEYS
+        .iter()
+        .find(|k| **k == key)
+        .copied()
+        .ok_or_else(|| {
+            UiError::BadRequest(format!("table must be one of {}", tables::KEYS.join(", ")))
+        })?;
+    let dashboard = build(&state, filters).await?;
+    let table: Table = tables::table(&dashboard, key)
+        .ok_or_else(|| UiError::Internal(format!("table {key} is listed but not built")))?;
+    let name = format!(
+        "attachment; filename=\"tiercare-{key}-{}-{}.csv\"",
+        show_date(dashboard.filters.from),
+        show_date(dashboard.filters.to)
+    );
+    let disposition = HeaderValue::from_str(&name)
+        .map_err(|e| UiError::Internal(format!("content disposition: {e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        tables::to_csv(&table),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn params(from: &str, to: &str, subject: &str) -> Params {
+        Params {
+            from: Some(from.into()),
+            to: Some(to.into()),
+            subject: Some(subject.into()),
+            table: None,
+        }
+    }
+
+    #[test]
+    fn subjects_read_back_what_the_form_writes() {
+        for s in [
+            SubjectRef::Region,
+            SubjectRef::Level(Level::Secondary),
+            SubjectRef::Institution("inst-1".into()),
+            SubjectRef::Alliance("all:1".into()),
+        ] {
+            assert_eq!(parse_subject(&subject_code(&s)), Some(s));
+        }
+        for bad in ["", "level:quaternary", "institution:", "town:x", "regions"] {
+            assert_eq!(parse_subject(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_default_period_is_twelve_months_up_to_today() {
+        let f = Filters::parse(&Params::default(), date!(2026 - 03 - 15)).unwrap();
+        assert_eq!(
+            (f.from, f.to),
+            (date!(2025 - 04 - 01), date!(2026 - 03 - 15))
+        );
+        assert_eq!(f.subject, SubjectRef::Region);
+        assert_eq!(f.months().len(), 12);
+    }
+
+    #[test]
+    fn months_are_cut_to_the_period() {
+        let f = Filters::parse(
+            &params("2025-12-10", "2026-02-03", "region"),
+            date!(2026 - 06 - 01),
+        )
+        .unwrap();
+        let months = f.months();
+        let labels: Vec<&str> = months.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["2025-12", "2026-01", "2026-02"]);
+        assert_eq!(months[0].1.first, day_of(date!(2025 - 12 - 10)));
+        assert_eq!(months[0].1.last, day_of(date!(2025 - 12 - 31)));
+        assert_eq!(months[2].1.last, day_of(date!(2026 - 02 - 03)));
+    }
+
+    #[test]
+    fn bad_filters_are_refused() {
+        let today = date!(2026 - 06 - 01);
+        for p in [
+            params("2026-02-01", "2026-01-01", "region"),
+            params("2026-13-01", "2026-12-01", "region"),
+            params("2000-01-01", "2026-01-01", "region"),
+            params("2026-01-01", "2026-02-01", "level:nowhere"),
+        ] {
+            assert!(
+                matches!(Filters::parse(&p, today), Err(UiError::BadRequest(_))),
+                "{p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn links_keep_the_filters() {
+        let f = Filters::parse(
+            &params("2026-01-01", "2026-01-31", "institution:a&b"),
+            date!(2026 - 06 - 01),
+        )
+        .unwrap();
+        assert_eq!(
+            f.query(&[("table", "levels")]),
+            "table=levels&from=2026-01-01&to=2026-01-31&subject=institution%3Aa%26b"
+        );
+    }
+}

@@ -1,0 +1,364 @@
+//! Browser sessions: sign-in with the same password check as the token
+//! endpoint, a session cookie, CSRF tokens, sign-out.
+//!
+//! A session is an opaque 256-bit token in an HttpOnly, SameSite=Strict
+//! cookie (Secure when the public URL is https), limited to `/ui`. The
+//! store keeps only its hash, in the tokens table, under a `ui-session:`
+//! prefix: an API bearer token's hash is plain hex, so a session cookie can
+//! never be replayed as a bearer token against the FHIR API, nor a bearer
+//! token as a session. Sign-out writes an `ui-ended:` marker for the
+//! session next to it (the store has no token removal), and a session with
+//! a marker is over.
+//!
+//! Forms that change something carry a CSRF token besides SameSite=Strict:
+//! the sign-out form a token derived from the session (SHA-256 of the
+//! session token, so it needs no storage and reveals nothing), the sign-in
+//! form a random token also set as a short-lived cookie (double submit),
+//! since there is no session yet to tie it to.
+
+use super::{Chrome, SignedIn, UiError, render};
+use crate::AppState;
+use crate::auth::{authenticate, new_token, token_hash, unix_now};
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tiercare_core::access::{Actor, UserRole};
+
+/// The sign-in page.
+pub const LOGIN_PATH: &str = "/ui/login";
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "tiercare_session";
+
+/// The sign-in form's double-submit CSRF cookie.
+pub const LOGIN_COOKIE: &str = "tiercare_login";
+
+/// How long the sign-in form stays valid, in seconds.
+const LOGIN_FORM_SECONDS: i64 = 3600;
+
+fn session_key(token: &str) -> String {
+    format!("ui-session:{}", token_hash(token))
+}
+
+fn ended_key(token: &str) -> String {
+    format!("ui-ended:{}", token_hash(token))
+}
+
+/// The CSRF token of a session's forms.
+fn csrf_of(token: &str) -> String {
+    token_hash(&format!("csrf:{token}"))
+}
+
+/// Compares secrets in time independent of where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Tokens are 64 lowercase hex digits; anything else in a cookie is not
+/// ours and is ignored before it reaches the store.
+fn is_token(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The value of a cookie in the request, if it holds a token.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| is_token(v))
+}
+
+/// A `Set-Cookie` value for one of our cookies (`max_age` 0 removes it).
+fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> Option<HeaderValue> {
+    let secure = state
+        .config
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"));
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .ok()
+}
+
+fn with_cookies(
+    mut resp: Response,
+    cookies: impl IntoIterator<Item = Option<HeaderValue>>,
+) -> Response {
+    for c in cookies.into_iter().flatten() {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+/// A signed-in browser user, from the session cookie. Extracting it fails
+/// with a redirect to the sign-in page when there is no live session.
+pub struct Viewer {
+    pub actor: Actor,
+    /// The CSRF token for this session's forms.
+    pub csrf: String,
+    token: String,
+}
+
+impl Viewer {
+    /// The page header for this user.
+    pub fn chrome(&self, state: &AppState) -> Chrome {
+        Chrome {
+            region: state.region_name.to_string(),
+            user: Some(SignedIn {
+                username: self.actor.username.clone(),
+                role: self.actor.role.display().to_string(),
+                csrf: self.csrf.clone(),
+            }),
+        }
+    }
+
+    /// Refuses (403) anyone but administrators and analysts: the
+    /// dashboard shows aggregates of the whole region.
+    pub fn may_see_indicators(&self, state: &AppState) -> Result<(), UiError> {
+        match self.actor.role {
+            UserRole::Admin | UserRole::Analyst => Ok(()),
+            _ => Err(UiError::Forbidden(Box::new(self.chrome(state)))),
+        }
+    }
+}
+
+/// The live session the request's cookie names, if any.
+async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, UiError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let now = unix_now();
+    let Some(user) = state.store.user_by_token(&session_key(&token), now).await? else {
+        return Ok(None);
+    };
+    if state
+        .store
+        .user_by_token(&ended_key(&token), now)
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    Ok(Some(Viewer {
+        actor: user.actor,
+        csrf: csrf_of(&token),
+        token,
+    }))
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = UiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, UiError> {
+        session(state, &parts.headers).await?.ok_or(UiError::SignIn)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    username: &'a str,
+    message: &'a str,
+}
+
+/// The sign-in form with a fresh CSRF token (also set as its cookie).
+fn login_form(state: &AppState, status: StatusCode, username: &str, message: &str) -> Response {
+    let csrf = new_token();
+    let chrome = Chrome {
+        region: state.region_name.to_string(),
+        user: None,
+    };
+    let page = render(
+        status,
+        &LoginPage {
+            chrome: &chrome,
+            csrf: &csrf,
+            username,
+            message,
+        },
+    );
+    with_cookies(
+        page,
+        [set_cookie(state, LOGIN_COOKIE, &csrf, LOGIN_FORM_SECONDS)],
+    )
+}
+
+/// `GET /ui/login`: the sign-in form, or the dashboard when already
+/// signed in.
+pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match session(&state, &headers).await {
+        Ok(Some(_)) => Redirect::to(super::dashboard::PATH).into_response(),
+        Ok(None) => login_form(&state, StatusCode::OK, "", ""),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The sign-in form's fields.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: Option<String>,
+    password: Option<String>,
+    csrf: Option<String>,
+}
+
+/// `POST /ui/login`: checks the form's CSRF token and the password, opens
+/// a session and sends the browser to the dashboard. Wrong credentials
+/// give the form again with a message and 401.
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return login_form(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "",
+            "Send the sign-in form as a web form.",
+        );
+    };
+    let username = form.username.unwrap_or_default();
+    let expected = cookie(&headers, LOGIN_COOKIE);
+    let sent = form.csrf.unwrap_or_default();
+    if !expected.is_some_and(|e| same_secret(&e, &sent)) {
+        return login_form(
+            &state,
+            StatusCode::FORBIDDEN,
+            &username,
+            "The sign-in form had expired. Please sign in again.",
+        );
+    }
+    let password = form.password.unwrap_or_default();
+    if username.is_empty() || password.is_empty() {
+        return login_form(
+            &state,
+            StatusCode::BAD_REQUEST,
+            &username,
+            "Enter your username and password.",
+        );
+    }
+    let user = match authenticate(&state, &username, password).await {
+        Ok(u) => u,
+        Err(e) => return UiError::from(e).into_response(),
+    };
+    let Some(user) = user else {
+        return login_form(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            &username,
+            "Unknown username or wrong password.",
+        );
+    };
+    let token = new_token();
+    let ttl = state.config.token_ttl_seconds;
+    if let Err(e) = state
+        .store
+        .add_token(&session_key(&token), &user.actor.username, unix_now() + ttl)
+        .await
+    {
+        return UiError::from(e).into_response();
+    }
+    with_cookies(
+        Redirect::to(super::dashboard::PATH).into_response(),
+        [
+            set_cookie(&state, SESSION_COOKIE, &token, ttl),
+            set_cookie(&state, LOGIN_COOKIE, "", 0),
+        ],
+    )
+}
+
+/// The sign-out form's field.
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    csrf: Option<String>,
+}
+
+/// `POST /ui/logout`: ends the session (its CSRF token must match) and
+/// sends the browser to the sign-in page.
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<LogoutForm>, FormRejection>,
+) -> Response {
+    let viewer = match session(&state, &headers).await {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    let clear = set_cookie(&state, SESSION_COOKIE, "", 0);
+    let Some(viewer) = viewer else {
+        return with_cookies(Redirect::to(LOGIN_PATH).into_response(), [clear]);
+    };
+    let sent = form.ok().and_then(|Form(f)| f.csrf).unwrap_or_default();
+    if !same_secret(&viewer.csrf, &sent) {
+        return UiError::BadRequest(
+            "The sign-out form did not come from this session; you are still signed in.".into(),
+        )
+        .into_response();
+    }
+    let ttl = state.config.token_ttl_seconds;
+    if let Err(e) = state
+        .store
+        .add_token(
+            &ended_key(&viewer.token),
+            &viewer.actor.username,
+            unix_now() + ttl,
+        )
+        .await
+    {
+        return UiError::from(e).into_response();
+    }
+    with_cookies(Redirect::to(LOGIN_PATH).into_response(), [clear])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_token_shaped_cookies_are_read() {
+        let token = "ab".repeat(32);
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("other=1; {SESSION_COOKIE}={token}")).unwrap(),
+        );
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("tiercare_login=x'; DROP TABLE users"),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some(token));
+        assert_eq!(cookie(&h, LOGIN_COOKIE), None);
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn session_keys_never_look_like_bearer_token_hashes() {
+        let t = new_token();
+        // The API looks tokens up by their plain hex hash.
+        assert!(is_token(&token_hash(&t)));
+        assert!(!is_token(&session_key(&t)));
+        assert!(!is_token(&ended_key(&t)));
+        assert_ne!(csrf_of(&t), token_hash(&t));
+        assert!(same_secret(&csrf_of(&t), &csrf_of(&t)));
+        assert!(!same_secret(&csrf_of(&t), &csrf_of(&new_token())));
+        assert!(!same_secret("abc", "ab"));
+    }
+}
