@@ -17,8 +17,18 @@ fn main() {
         eprintln!("usage: scale SCENARIO.toml [RESIDENTS] [SEED]");
         std::process::exit(2);
     };
-    let residents = args.get(2).map(|n| n.parse::<u64>().expect("RESIDENTS"));
-    let seed = args.get(3).map_or(1, |s| s.parse::<u64>().expect("SEED"));
+    let number = |k: usize, name: &str| -> Option<u64> {
+        let text = args.get(k)?;
+        match text.parse::<u64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                eprintln!("{name} must be a whole number, not {text:?}");
+                std::process::exit(2);
+            }
+        }
+    };
+    let residents = number(2, "RESIDENTS");
+    let seed = number(3, "SEED").unwrap_or(1);
     let started = Instant::now();
     let spec = Spec::load(Path::new(path)).unwrap_or_else(|e| {
         eprintln!("{e}");
