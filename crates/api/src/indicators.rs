@@ -78,22 +78,13 @@ impl Network {
 }
 
 async fn all(state: &AppState, resource_type: &str) -> Result<Vec<Stored>, ApiError> {
-    let mut q = Query {
+    let q = Query {
         resource_type: resource_type.into(),
         filters: vec![],
         count: crate::routes::MAX_COUNT,
         offset: 0,
     };
-    let mut out = Vec::new();
-    loop {
-        let (page, total) = state.store.search(&q).await?;
-        let n = page.len();
-        out.extend(page);
-        if n == 0 || out.len() as u64 >= total {
-            return Ok(out);
-        }
-        q.offset += q.count;
-    }
+    crate::workflow::budget::all(state, q).await
 }
 
 /// The network as the registry holds it now: institutions the facts have

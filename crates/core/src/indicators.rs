@@ -331,17 +331,26 @@ impl Fact {
     /// [`Accumulator`] turns snapshots into changes).
     pub fn deltas(&self) -> Vec<(Day, Option<Ix>, Counters)> {
         let day = self.day();
-        let one = |sending| {
-            let mut c = Counters::default();
-            c.count(self, sending);
-            c
-        };
+        self.rows()
+            .into_iter()
+            .flatten()
+            .map(|(ix, sending)| {
+                let mut c = Counters::default();
+                c.count(self, sending);
+                (day, ix, c)
+            })
+            .collect()
+    }
+
+    /// The rows a fact counts in: an institution (`None` for the region
+    /// row) and whether that row is the sending side of a referral. A
+    /// referral counts at both ends; a chronic panel snapshot in none (it
+    /// is not a change by itself).
+    pub fn rows(&self) -> [Option<(Option<Ix>, bool)>; 2] {
         match *self {
-            Fact::Episode { .. } | Fact::Residents { .. } => vec![(day, None, one(false))],
-            Fact::Visit(v) => vec![(day, Some(v.institution), one(false))],
-            Fact::Referral { from, to, .. } => {
-                vec![(day, Some(from), one(true)), (day, Some(to), one(false))]
-            }
+            Fact::Episode { .. } | Fact::Residents { .. } => [Some((None, false)), None],
+            Fact::Visit(v) => [Some((Some(v.institution), false)), None],
+            Fact::Referral { from, to, .. } => [Some((Some(from), true)), Some((Some(to), false))],
             Fact::DownReferralRefused { from: ix, .. }
             | Fact::ReferralDeclined { to: ix, .. }
             | Fact::ReferralBooked { to: ix, .. }
@@ -355,8 +364,8 @@ impl Fact {
             }
             | Fact::Contracts {
                 institution: ix, ..
-            } => vec![(day, Some(ix), one(true))],
-            Fact::ChronicPanel { .. } => Vec::new(),
+            } => [Some((Some(ix), true)), None],
+            Fact::ChronicPanel { .. } => [None, None],
         }
     }
 

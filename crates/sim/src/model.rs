@@ -193,16 +193,11 @@ impl Model {
     /// this does not happen) is paid in full by the patient.
     pub fn settle(&self, scheme: u8, terms: &Terms, used: &mut YearUse) -> Price {
         let (rules, cap) = &self.outpatient[usize::from(scheme)];
-        match Tariff::new(rules, *cap, ServiceType::Outpatient).settle(terms, used) {
-            Ok(split) => Price {
-                cost: split.total,
-                out_of_pocket: split.out_of_pocket,
-            },
-            Err(_) => Price {
-                cost: terms.total,
-                out_of_pocket: terms.total,
-            },
-        }
+        settle(
+            &Tariff::new(rules, *cap, ServiceType::Outpatient),
+            terms,
+            used,
+        )
     }
 
     /// The pricing terms of an outpatient visit at the typical charge.
@@ -523,24 +518,29 @@ fn prices(
                 for (k, kind) in kinds.into_iter().enumerate() {
                     for own in [false, true] {
                         let terms = terms(charges, level, kind, own, false);
-                        let total = terms.total;
                         table[level.index()][k][usize::from(own)] =
-                            match tariff.settle(&terms, &mut YearUse::default()) {
-                                Ok(split) => Price {
-                                    cost: split.total,
-                                    out_of_pocket: split.out_of_pocket,
-                                },
-                                Err(_) => Price {
-                                    cost: total,
-                                    out_of_pocket: total,
-                                },
-                            };
+                            settle(&tariff, &terms, &mut YearUse::default());
                     }
                 }
             }
             table
         })
         .collect()
+}
+
+/// A visit's price under a tariff. A visit the rules cannot price (they
+/// were validated, so this does not happen) is paid in full by the patient.
+fn settle(tariff: &Tariff, terms: &Terms, used: &mut YearUse) -> Price {
+    match tariff.settle(terms, used) {
+        Ok(split) => Price {
+            cost: split.total,
+            out_of_pocket: split.out_of_pocket,
+        },
+        Err(_) => Price {
+            cost: terms.total,
+            out_of_pocket: terms.total,
+        },
+    }
 }
 
 /// The pricing terms of an outpatient visit at the typical charge.

@@ -149,7 +149,7 @@ fn query(resource_type: &str, filters: Vec<Filter>) -> Query {
 }
 
 /// Every record a query finds, page by page.
-async fn all(state: &AppState, mut q: Query) -> Result<Vec<Stored>, ApiError> {
+pub(crate) async fn all(state: &AppState, mut q: Query) -> Result<Vec<Stored>, ApiError> {
     let mut out = Vec::new();
     loop {
         let (page, total) = state.store.search(&q).await?;

@@ -12,7 +12,7 @@
 //! ServiceRequest/{id}/$actions` lists what the caller may do now.
 
 mod appointment;
-mod budget;
+pub(crate) mod budget;
 mod care_plan;
 mod consult;
 mod measure;

@@ -59,56 +59,40 @@ impl Accumulator {
     /// with a scheme beyond [`SCHEME_SLOTS`], are refused and not counted.
     pub fn record(&mut self, fact: &Fact) -> Result<(), IndicatorError> {
         let day = fact.day();
-        match *fact {
-            Fact::Episode { .. } | Fact::Residents { .. } => {
-                let region = self.width - 1;
-                self.row(day, region).count(fact, false);
+        if let Fact::Visit(v) = fact
+            && let Some(c) = v.charge
+            && usize::from(c.scheme) >= SCHEME_SLOTS
+        {
+            return Err(IndicatorError::SchemeSlot(c.scheme));
+        }
+        // Every institution is checked before anything is counted, so a
+        // refused fact counts nowhere.
+        let mut cols = [None; 2];
+        for (col, row) in cols.iter_mut().zip(fact.rows()) {
+            if let Some((ix, sending)) = row {
+                let i = match ix {
+                    Some(ix) => self.place(ix)?.0,
+                    None => self.width - 1,
+                };
+                *col = Some((i, sending));
             }
-            Fact::Visit(v) => {
-                if let Some(c) = v.charge
-                    && usize::from(c.scheme) >= SCHEME_SLOTS
-                {
-                    return Err(IndicatorError::SchemeSlot(c.scheme));
-                }
-                let (i, _) = self.place(v.institution)?;
-                self.row(day, i).visit(&v);
-            }
-            Fact::Referral { from, to, .. } => {
-                let (f, _) = self.place(from)?;
-                let (t, _) = self.place(to)?;
-                self.row(day, f).count(fact, true);
-                self.row(day, t).count(fact, false);
-            }
-            Fact::DownReferralRefused { from: ix, .. }
-            | Fact::ReferralDeclined { to: ix, .. }
-            | Fact::ReferralBooked { to: ix, .. }
-            | Fact::ReferralCompleted { to: ix, .. }
-            | Fact::ReportBack { to: ix, .. }
-            | Fact::Capacity {
-                institution: ix, ..
-            }
-            | Fact::BedDays {
-                institution: ix, ..
-            }
-            | Fact::Contracts {
-                institution: ix, ..
-            } => {
-                let (i, _) = self.place(ix)?;
-                self.row(day, i).count(fact, true);
-            }
-            Fact::ChronicPanel {
-                institution,
-                known,
-                followed,
-                ..
-            } => {
-                let (i, _) = self.place(institution)?;
-                let (last_known, last_followed) = self.chronic[i];
-                self.chronic[i] = (known, followed);
-                let row = self.row(day, i);
-                row.chronic_known += i64::from(known) - i64::from(last_known);
-                row.chronic_followed += i64::from(followed) - i64::from(last_followed);
-            }
+        }
+        for (i, sending) in cols.into_iter().flatten() {
+            self.row(day, i).count(fact, sending);
+        }
+        if let Fact::ChronicPanel {
+            institution,
+            known,
+            followed,
+            ..
+        } = *fact
+        {
+            let (i, _) = self.place(institution)?;
+            let (last_known, last_followed) = self.chronic[i];
+            self.chronic[i] = (known, followed);
+            let row = self.row(day, i);
+            row.chronic_known += i64::from(known) - i64::from(last_known);
+            row.chronic_followed += i64::from(followed) - i64::from(last_followed);
         }
         Ok(())
     }
