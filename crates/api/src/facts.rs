@@ -248,7 +248,7 @@ impl<'a> RegistryFacts<'a> {
                 ix: HashMap::new(),
                 levels: HashMap::new(),
             },
-            today: day_of(time::OffsetDateTime::now_utc().date()),
+            today: day_of(state.clock.today()),
         }
     }
 

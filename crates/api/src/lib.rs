@@ -12,6 +12,7 @@
 //! every failure into a status and an `OperationOutcome`.
 
 pub mod auth;
+pub mod clock;
 pub mod error;
 pub mod facts;
 pub mod fhir;
@@ -81,6 +82,9 @@ pub struct AppState {
     /// Signalled after every change made through the API, to wake the
     /// Subscription delivery worker.
     pub changes: Arc<tokio::sync::Notify>,
+    /// The time the services act at: the system clock, or one a history
+    /// loader sets.
+    pub clock: clock::Clock,
 }
 
 impl AppState {
@@ -101,7 +105,14 @@ impl AppState {
             metrics: ops::prometheus(),
             dummy_hash: auth::hash_password("not a real password")?.into(),
             changes: Arc::new(tokio::sync::Notify::new()),
+            clock: clock::Clock::system(),
         })
+    }
+
+    /// The same state acting at the time `clock` tells.
+    pub fn with_clock(mut self, clock: clock::Clock) -> AppState {
+        self.clock = clock;
+        self
     }
 
     /// The same state under another policy.

@@ -140,7 +140,7 @@ impl<'a> Registry<'a> {
         };
         let mut covered = current
             .as_ref()
-            .is_some_and(|c| matches!(&c.record, Record::Resident(r) if scope.covers(r, today())));
+            .is_some_and(|c| matches!(&c.record, Record::Resident(r) if scope.covers(r, self.state.clock.today())));
         if !covered && staff {
             covered = self.open_referral_with(id).await?;
         }
@@ -168,7 +168,7 @@ impl<'a> Registry<'a> {
             record: Record::Resident(r),
             ..
         }) = self.state.store.get("Patient", patient).await?
-            && scope.covers(&r, today())
+            && scope.covers(&r, self.state.clock.today())
         {
             return Ok(true);
         }
@@ -238,7 +238,7 @@ impl<'a> Registry<'a> {
                 }),
                 PatientScope::Teams(teams) => {
                     // Only while the contract is in force (see `fhir::patient::index`).
-                    let day = crate::fhir::format_date(today());
+                    let day = crate::fhir::format_date(self.state.clock.today());
                     query.filters.push(Filter {
                         param: "care-team".into(),
                         values: teams.iter().map(|t| format!("CareTeam/{t}")).collect(),
@@ -770,9 +770,4 @@ pub fn new_id() -> String {
     let mut raw = [0u8; 16];
     rand::rng().fill_bytes(&mut raw);
     hex::encode(raw)
-}
-
-/// Today's date (UTC), against which contracts are judged in force.
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
 }

@@ -603,7 +603,7 @@ async fn estimate(
     actor: &tiercare_core::access::Actor,
     mut inputs: Vec<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = state.clock.today();
     let patient = inputs
         .iter()
         .position(|(k, _)| k == "patient")

@@ -23,7 +23,7 @@ impl Referrals<'_> {
     /// Books a public slot for a patient without a referral, if the
     /// region's gatekeeping lets them.
     pub async fn book_self(&self, req: SelfBooking) -> Result<Versioned<Appointment>, ApiError> {
-        let now = now();
+        let now = self.state.clock.now();
         let mut slot = self.load_slot(&req.slot).await?;
         let s = &mut slot.value;
         let patient = req.patient.to_string();
@@ -229,7 +229,8 @@ impl Referrals<'_> {
         };
         self.check_front_desk(&a.institution, "Appointment", appointment, &a.patient)
             .await?;
-        let e = Encounter::arrive_for(&a, now()).map_err(|e| ApiError::Conflict(e.to_string()))?;
+        let e = Encounter::arrive_for(&a, self.state.clock.now())
+            .map_err(|e| ApiError::Conflict(e.to_string()))?;
         let event = Event::VisitArrived {
             encounter: e.clone(),
         };
@@ -270,7 +271,7 @@ impl Referrals<'_> {
         };
         self.check_front_desk(&e.institution, "Encounter", encounter, &e.patient)
             .await?;
-        e.finish(now())
+        e.finish(self.state.clock.now())
             .map_err(|err| ApiError::Conflict(err.to_string()))?;
         let event = Event::VisitFinished {
             encounter: e.clone(),

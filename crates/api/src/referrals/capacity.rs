@@ -135,7 +135,7 @@ impl Referrals<'_> {
     ) -> Result<(Versioned<Referral>, Versioned<BedPool>), ApiError> {
         let mut seen = None;
         for _ in 0..CAPACITY_RETRIES {
-            let now = now();
+            let now = self.state.clock.now();
             let mut referral = self.load(referral_id).await?;
             check_attempt(referral_id, &mut seen, referral.version, if_match)?;
             let mut pool = self.load_pool(pool_id).await?;
@@ -218,7 +218,7 @@ impl Referrals<'_> {
         slot_id: &str,
         if_match: Option<u32>,
     ) -> Result<(Versioned<Referral>, Versioned<Slot>), ApiError> {
-        let now = now();
+        let now = self.state.clock.now();
         let mut referral = self.load(referral_id).await?;
         check_version(referral_id, referral.version, if_match)?;
         let mut slot = self.load_slot(slot_id).await?;
@@ -437,7 +437,7 @@ impl Referrals<'_> {
         referral_id: &str,
         slot_id: &str,
     ) -> Result<Versioned<Slot>, ApiError> {
-        let now = now();
+        let now = self.state.clock.now();
         let referral = self.load(referral_id).await?;
         let r = &referral.value;
         if let Err(e) = r.permits(Action::Book, self.actor) {

@@ -39,11 +39,16 @@ impl Referrals<'_> {
             None => None,
         };
         let patient = r.value.patient.to_string();
-        let (plan, follow_ups, event) =
-            match CarePlan::draw_up(new, &r.value, list.as_ref(), self.actor, now()) {
-                Ok(done) => done,
-                Err(e) => return Err(self.plan_refused("create", None, &patient, e).await),
-            };
+        let (plan, follow_ups, event) = match CarePlan::draw_up(
+            new,
+            &r.value,
+            list.as_ref(),
+            self.actor,
+            self.state.clock.now(),
+        ) {
+            Ok(done) => done,
+            Err(e) => return Err(self.plan_refused("create", None, &patient, e).await),
+        };
         let mut writes = vec![(
             Record::CarePlan(plan.clone()),
             Expect::New,
@@ -120,13 +125,14 @@ impl Referrals<'_> {
             )));
         }
         let patient = plan.value.patient.to_string();
-        let event = match plan
-            .value
-            .decide(accepted, reason.clone(), self.actor, now())
-        {
-            Ok(e) => e,
-            Err(e) => return Err(self.plan_refused("update", Some(id), &patient, e).await),
-        };
+        let event =
+            match plan
+                .value
+                .decide(accepted, reason.clone(), self.actor, self.state.clock.now())
+            {
+                Ok(e) => e,
+                Err(e) => return Err(self.plan_refused("update", Some(id), &patient, e).await),
+            };
         let mut writes = vec![(
             Record::CarePlan(plan.value.clone()),
             Expect::Version(plan.version),
@@ -147,7 +153,7 @@ impl Referrals<'_> {
             let before = r.value.state.clone();
             let refused = r
                 .value
-                .refused_by_patient(reason, &self.actor.username, now())
+                .refused_by_patient(reason, &self.actor.username, self.state.clock.now())
                 .map_err(|e| ApiError::Conflict(format!("the downward referral: {e}")))?;
             let freed = self.free_capacity(&before, &refused.change).await?;
             writes.push((
@@ -179,7 +185,7 @@ impl Referrals<'_> {
             )));
         }
         let patient = f.value.patient.to_string();
-        let now = now();
+        let now = self.state.clock.now();
         let event = match f.value.complete(note, self.actor, now) {
             Ok(e) => e,
             Err(e) => return Err(self.plan_refused("update", Some(id), &patient, e).await),

@@ -88,7 +88,7 @@ impl Referrals<'_> {
             institution: e.institution.clone(),
             visit,
             adjudication: adjudication.clone(),
-            created: now(),
+            created: self.state.clock.now(),
         };
         let account = YearAccount {
             id: account_id,

@@ -9,7 +9,7 @@ impl Referrals<'_> {
     /// Opens a consult about a patient in the caller's care.
     pub async fn ask(&self, new: NewConsult) -> Result<Versioned<Consult>, ApiError> {
         let patient = new.patient.to_string();
-        let (consult, event) = match Consult::ask(new, self.actor, now()) {
+        let (consult, event) = match Consult::ask(new, self.actor, self.state.clock.now()) {
             Ok(done) => done,
             Err(e) => return Err(self.consult_refused("create", None, &patient, e).await),
         };
@@ -116,7 +116,7 @@ impl Referrals<'_> {
         let mut c = self.load_consult(id).await?;
         check_version(id, c.version, if_match)?;
         let patient = c.value.patient.to_string();
-        let event = match change(&mut c.value, self.actor, now()) {
+        let event = match change(&mut c.value, self.actor, self.state.clock.now()) {
             Ok(e) => e,
             Err(e) => return Err(self.consult_refused("update", Some(id), &patient, e).await),
         };
@@ -165,7 +165,10 @@ impl Referrals<'_> {
             ));
         }
         let patient = referral.patient.to_string();
-        let event = match c.value.referred(referral.id.clone(), self.actor, now()) {
+        let event = match c
+            .value
+            .referred(referral.id.clone(), self.actor, self.state.clock.now())
+        {
             Ok(e) => e,
             Err(e) => {
                 return Err(self

@@ -81,7 +81,7 @@ impl<'a> Referrals<'a> {
     /// referral the first made and answers it with `created == false`.
     pub async fn request(&self, new: NewReferral) -> Result<(Versioned<Referral>, bool), ApiError> {
         let patient = new.patient.to_string();
-        let (referral, event) = match Referral::request(new, self.actor, now()) {
+        let (referral, event) = match Referral::request(new, self.actor, self.state.clock.now()) {
             Ok(done) => done,
             Err(e) => return Err(self.refused("create", None, &patient, e).await),
         };
@@ -165,13 +165,17 @@ impl<'a> Referrals<'a> {
             let mut referral = self.load(id).await?;
             check_attempt(id, &mut seen, referral.version, if_match)?;
             let before = referral.value.state.clone();
-            let event = match referral.value.apply(command.clone(), self.actor, now()) {
-                Ok(e) => e,
-                Err(e) => {
-                    let patient = referral.value.patient.to_string();
-                    return Err(self.refused(action.code(), Some(id), &patient, e).await);
-                }
-            };
+            let event =
+                match referral
+                    .value
+                    .apply(command.clone(), self.actor, self.state.clock.now())
+                {
+                    Ok(e) => e,
+                    Err(e) => {
+                        let patient = referral.value.patient.to_string();
+                        return Err(self.refused(action.code(), Some(id), &patient, e).await);
+                    }
+                };
             let freed = self.free_capacity(&before, &event.change).await?;
             let visit = self.encounter_change(&referral.value, &event).await?;
             let mut writes = vec![(
@@ -427,8 +431,4 @@ pub fn idempotent_id(username: &str, key: &str) -> Result<ReferralId, ApiError> 
 /// A referral id for a new request.
 pub fn new_referral_id() -> Result<ReferralId, ApiError> {
     ReferralId::new(new_id()).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
 }

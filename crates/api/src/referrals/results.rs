@@ -18,13 +18,13 @@ impl Referrals<'_> {
                 o.patient.clone(),
                 ResultKind::Observation,
                 o.test.to_string(),
-                o.check(now()),
+                o.check(self.state.clock.now()),
             ),
             Record::DiagnosticReport(r) => (
                 r.patient.clone(),
                 ResultKind::DiagnosticReport,
                 r.test.to_string(),
-                r.check(now()),
+                r.check(self.state.clock.now()),
             ),
             _ => return Err(ApiError::Internal("not a result".into())),
         };

@@ -29,7 +29,7 @@ pub async fn organization_operation(
         )));
     }
     let pairs = query_pairs(raw.as_deref());
-    let today = OffsetDateTime::now_utc().date();
+    let today = state.clock.today();
     let mut year = today.year();
     for (k, v) in &pairs {
         match k.as_str() {

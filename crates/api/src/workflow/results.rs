@@ -414,7 +414,7 @@ pub async fn coverage_update(
         })?;
     let since = match value.pointer("/period/start").and_then(Value::as_str) {
         Some(d) => fhir::parse_date(d.get(..10).unwrap_or(d), "Coverage.period.start")?,
-        None => OffsetDateTime::now_utc().date(),
+        None => state.clock.today(),
     };
     let coverage = tiercare_core::insurance::Coverage {
         id: fhir::typed_id(&id, "Coverage.id")?,

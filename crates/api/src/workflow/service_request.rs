@@ -140,7 +140,7 @@ pub async fn request_operation_get(
             json!({"name": "due", "valueDateTime": due.by.format(&Rfc3339).unwrap_or_default()}),
         );
         params.push(json!({"name": "due-step", "valueCode": due.step.code()}));
-        params.push(json!({"name": "overdue", "valueBoolean": due.by < OffsetDateTime::now_utc()}));
+        params.push(json!({"name": "overdue", "valueBoolean": due.by < state.clock.now()}));
     }
     Ok(FhirJson(json!({"resourceType": "Parameters", "parameter": params})).into_response())
 }
