@@ -37,6 +37,9 @@ mod session;
 
 pub mod evaluation;
 
+#[cfg(test)]
+mod tests;
+
 pub use measurement::{Measurement, MeasurementKind};
 pub use mentorship::{ActivityKind, Competence, Mentorship, MentorshipActivity, capability};
 pub use panel::{

@@ -188,6 +188,22 @@ impl Default for Targets {
     }
 }
 
+impl Targets {
+    /// Whether one measurement is at target.
+    pub fn met_by(&self, kind: MeasurementKind) -> bool {
+        match kind {
+            MeasurementKind::BloodPressure {
+                systolic,
+                diastolic,
+            } => systolic < self.systolic_below && diastolic < self.diastolic_below,
+            MeasurementKind::HbA1c { tenth_percent } => tenth_percent < self.hba1c_below_tenths,
+            MeasurementKind::FastingGlucose { tenth_mmol_per_l } => {
+                (self.glucose_low_tenths..=self.glucose_high_tenths).contains(&tenth_mmol_per_l)
+            }
+        }
+    }
+}
+
 coded_enum!(
     /// Whether a condition is at its target.
     ControlStatus {
@@ -247,41 +263,25 @@ pub(crate) fn status_of(
     let from = as_of
         .checked_sub(Duration::days(enrolment.window_days()))
         .unwrap_or(Date::MIN);
-    let latest = |code: &str| {
+    let latest = |is: fn(&MeasurementKind) -> bool| {
         measurements
             .iter()
-            .filter(|m| m.kind.code() == code && (from..=as_of).contains(&m.at.date()))
+            .filter(|m| is(&m.kind) && (from..=as_of).contains(&m.at.date()))
             .max_by_key(|m| m.at)
-            .map(|m| m.kind)
+            .map(|m| ControlStatus::of(targets.met_by(m.kind)))
     };
     let conditions: BTreeMap<_, _> = enrolment
         .conditions
         .iter()
         .map(|&c| {
             let status = match c {
-                PanelCondition::Hypertension => match latest("blood-pressure") {
-                    Some(MeasurementKind::BloodPressure {
-                        systolic,
-                        diastolic,
-                    }) => ControlStatus::of(
-                        systolic < targets.systolic_below && diastolic < targets.diastolic_below,
-                    ),
-                    _ => ControlStatus::Unknown,
-                },
-                PanelCondition::Diabetes => match (latest("hba1c"), latest("fasting-glucose")) {
-                    (Some(MeasurementKind::HbA1c { tenth_percent }), _) => {
-                        ControlStatus::of(tenth_percent < targets.hba1c_below_tenths)
-                    }
-                    (_, Some(MeasurementKind::FastingGlucose { tenth_mmol_per_l })) => {
-                        ControlStatus::of(
-                            (targets.glucose_low_tenths..=targets.glucose_high_tenths)
-                                .contains(&tenth_mmol_per_l),
-                        )
-                    }
-                    _ => ControlStatus::Unknown,
-                },
+                PanelCondition::Hypertension => {
+                    latest(|k| matches!(k, MeasurementKind::BloodPressure { .. }))
+                }
+                PanelCondition::Diabetes => latest(|k| matches!(k, MeasurementKind::HbA1c { .. }))
+                    .or_else(|| latest(|k| matches!(k, MeasurementKind::FastingGlucose { .. }))),
             };
-            (c, status)
+            (c, status.unwrap_or(ControlStatus::Unknown))
         })
         .collect();
     let all = |s| !conditions.is_empty() && conditions.values().all(|&v| v == s);

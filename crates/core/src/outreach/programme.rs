@@ -164,7 +164,7 @@ impl Programme {
 
     /// Ends the commitment on `on` (its last day). Sessions already
     /// scheduled after it stay as they are, to be held or cancelled.
-    pub fn end(&mut self, on: Date) -> Result<OutreachEvent, OutreachError> {
+    pub fn end_on(&mut self, on: Date) -> Result<OutreachEvent, OutreachError> {
         if self.status == ProgrammeStatus::Ended {
             return Err(OutreachError::ProgrammeEnded(self.id.clone()));
         }
