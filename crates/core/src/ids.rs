@@ -167,6 +167,31 @@ id_type!(
     /// A resident's yearly account with a scheme (the accumulator).
     AccountId
 );
+id_type!(
+    /// A partner hospital's outreach programme at one primary institution.
+    ProgrammeId
+);
+id_type!(
+    /// One specialist clinic session held under an outreach programme.
+    OutreachSessionId
+);
+id_type!(
+    /// A specialist's mentoring of a group of family doctors.
+    MentorshipId
+);
+id_type!(
+    /// One mentoring activity: a joint clinic, a case discussion, a ward
+    /// round, a teaching session.
+    ActivityId
+);
+id_type!(
+    /// A patient's enrolment in a co-managed chronic-disease panel.
+    EnrolmentId
+);
+id_type!(
+    /// A panel measurement: a blood pressure, an HbA1c, a fasting glucose.
+    MeasurementId
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,9 +9,11 @@
 //! [`referral`] with [`booking`] (slots and beds), [`consult`] (advice
 //! before referral), [`clinical`] (results that travel) and [`care_plan`]
 //! (the plan that goes down with the patient, checked against
-//! [`medicines`] lists). [`insurance`] prices a visit by scheme and level
-//! from the [`policy`] file's tables. Storage, HTTP and
-//! simulation sit around this crate and all use the same rules.
+//! [`medicines`] lists). [`outreach`] is the Joint Health Centre: hospital
+//! specialists' sessions and mentoring in primary care, co-managed chronic
+//! panels, and their evaluation. [`insurance`] prices a visit by scheme and
+//! level from the [`policy`] file's tables. Storage, HTTP and simulation
+//! sit around this crate and all use the same rules.
 
 pub mod access;
 pub mod booking;
@@ -27,6 +29,7 @@ pub mod insurance;
 pub mod level;
 pub mod medicines;
 pub mod network;
+pub mod outreach;
 pub mod policy;
 pub mod record;
 pub mod referral;
