@@ -624,6 +624,13 @@ impl<'a> Registry<'a> {
             }
             // Built by the services from records they loaded themselves.
             Record::CarePlan(_) | Record::FollowUp(_) | Record::Claim(_) | Record::Account(_) => {}
+            // Built by the outreach service from records it loaded itself.
+            Record::Programme(_)
+            | Record::OutreachSession(_)
+            | Record::Mentorship(_)
+            | Record::MentorshipActivity(_)
+            | Record::PanelEnrolment(_)
+            | Record::Measurement(_) => {}
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ use crate::care_plan::CarePlanEvent;
 use crate::clinical::ResultKind;
 use crate::consult::ConsultEvent;
 use crate::insurance::Claim;
+use crate::outreach::OutreachEvent;
 use crate::record::Record;
 use crate::referral::ReferralEvent;
 use crate::resident::{Contract, Resident};
@@ -60,6 +61,9 @@ pub enum Event {
         id: String,
         test: String,
     },
+    /// A joint programme changed: a session scheduled, held, cancelled or
+    /// missed, mentoring logged, a patient enrolled in a panel or measured.
+    Outreach(OutreachEvent),
 }
 
 impl Event {
@@ -78,6 +82,7 @@ impl Event {
             Event::CarePlan(e) => e.kind().to_string(),
             Event::ResultRecorded { .. } => "result.recorded.v1".to_string(),
             Event::ClaimAdjudicated { .. } => "claim.adjudicated.v1".to_string(),
+            Event::Outreach(e) => e.kind().to_string(),
         }
     }
 

@@ -11,6 +11,9 @@ use crate::medicines::EssentialMedicines;
 use crate::network::{
     Alliance, FamilyDoctorTeam, Institution, Membership, Practitioner, PractitionerRole, Site,
 };
+use crate::outreach::{
+    Measurement, Mentorship, MentorshipActivity, OutreachSession, PanelEnrolment, Programme,
+};
 use crate::referral::Referral;
 use crate::resident::Resident;
 use serde::{Deserialize, Serialize};
@@ -56,6 +59,21 @@ pub enum Record {
     Claim(Box<Claim>),
     /// A resident's yearly account with a scheme (workflow, patient data).
     Account(YearAccount),
+    /// A hospital department's outreach commitment to a primary
+    /// institution (workflow).
+    Programme(Programme),
+    /// One outreach clinic of a programme (workflow).
+    OutreachSession(OutreachSession),
+    /// A specialist mentoring family doctors, with what it achieved
+    /// (workflow).
+    Mentorship(Mentorship),
+    /// A dated mentoring activity (workflow; patient data when it names
+    /// patients).
+    MentorshipActivity(MentorshipActivity),
+    /// A patient in a co-managed chronic panel (workflow, patient data).
+    PanelEnrolment(PanelEnrolment),
+    /// A panel follow-up measurement (workflow, patient data).
+    Measurement(Measurement),
 }
 
 impl Record {
@@ -84,6 +102,12 @@ impl Record {
             Record::Coverage(r) => r.id.as_str(),
             Record::Claim(r) => r.id.as_str(),
             Record::Account(r) => r.id.as_str(),
+            Record::Programme(r) => r.id.as_str(),
+            Record::OutreachSession(r) => r.id.as_str(),
+            Record::Mentorship(r) => r.id.as_str(),
+            Record::MentorshipActivity(r) => r.id.as_str(),
+            Record::PanelEnrolment(r) => r.id.as_str(),
+            Record::Measurement(r) => r.id.as_str(),
         }
     }
 
@@ -113,6 +137,13 @@ impl Record {
             Record::Coverage(_) => "Coverage",
             Record::Claim(_) => "ExplanationOfBenefit",
             Record::Account(_) => "Account",
+            Record::Programme(_) => "HealthcareService",
+            // A session is the schedule its bookable slots belong to.
+            Record::OutreachSession(_) => "Schedule",
+            Record::Mentorship(_) => "CareTeam",
+            Record::MentorshipActivity(_) => "Task",
+            Record::PanelEnrolment(_) => "CarePlan",
+            Record::Measurement(_) => "Observation",
         }
     }
 
@@ -141,6 +172,12 @@ impl Record {
             Record::Coverage(_) => "coverage",
             Record::Claim(_) => "claim",
             Record::Account(_) => "account",
+            Record::Programme(_) => "outreach-programme",
+            Record::OutreachSession(_) => "outreach-session",
+            Record::Mentorship(_) => "mentorship",
+            Record::MentorshipActivity(_) => "mentorship-activity",
+            Record::PanelEnrolment(_) => "panel-enrolment",
+            Record::Measurement(_) => "panel-measurement",
         }
     }
 
@@ -168,7 +205,13 @@ impl Record {
             | Record::FollowUp(_)
             | Record::Coverage(_)
             | Record::Claim(_)
-            | Record::Account(_) => None,
+            | Record::Account(_)
+            | Record::Programme(_)
+            | Record::OutreachSession(_)
+            | Record::Mentorship(_)
+            | Record::MentorshipActivity(_)
+            | Record::PanelEnrolment(_)
+            | Record::Measurement(_) => None,
         }
     }
 
@@ -187,6 +230,11 @@ impl Record {
             Record::Coverage(c) => Some(&c.resident),
             Record::Claim(c) => Some(&c.patient),
             Record::Account(a) => Some(&a.resident),
+            Record::PanelEnrolment(e) => Some(&e.patient),
+            Record::Measurement(m) => Some(&m.patient),
+            // An activity may name several patients; this is the one its
+            // audit entries are filed under, and the service checks all.
+            Record::MentorshipActivity(a) => a.patients.first(),
             _ => None,
         }
     }
@@ -208,7 +256,9 @@ impl Record {
                 | Record::Coverage(_)
                 | Record::Claim(_)
                 | Record::Account(_)
-        )
+                | Record::PanelEnrolment(_)
+                | Record::Measurement(_)
+        ) || matches!(self, Record::MentorshipActivity(a) if !a.patients.is_empty())
     }
 
     /// Whether the record is part of the registry (the care network and
@@ -230,6 +280,12 @@ impl Record {
                 | Record::FollowUp(_)
                 | Record::Claim(_)
                 | Record::Account(_)
+                | Record::Programme(_)
+                | Record::OutreachSession(_)
+                | Record::Mentorship(_)
+                | Record::MentorshipActivity(_)
+                | Record::PanelEnrolment(_)
+                | Record::Measurement(_)
         )
     }
 }

@@ -18,6 +18,8 @@ pub mod insurance;
 pub mod location;
 pub mod measure;
 pub mod organization;
+pub mod outreach;
+pub mod panel;
 pub mod parameters;
 pub mod patient;
 pub mod practitioner;
@@ -201,6 +203,12 @@ pub fn render_record(record: &Record) -> Value {
             "code": {"text": "insurance account"},
             "extension": [{"url": datatypes::extension_url("accumulator"),
                            "valueString": serde_json::to_string(&a.accumulator).unwrap_or_default()}]}),
+        Record::Programme(p) => outreach::render_programme(p),
+        Record::OutreachSession(s) => outreach::render_session(s),
+        Record::Mentorship(m) => outreach::render_mentorship(m),
+        Record::MentorshipActivity(a) => outreach::render_activity(a),
+        Record::PanelEnrolment(e) => panel::render_enrolment(e),
+        Record::Measurement(m) => panel::render_measurement(m),
     }
 }
 
@@ -229,6 +237,12 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
         Record::Coverage(c) => insurance::index_coverage(c),
         Record::Claim(c) => insurance::index_claim(c),
         Record::Account(a) => vec![reference_term("patient", "Patient", a.resident.as_str())],
+        Record::Programme(p) => outreach::index_programme(p),
+        Record::OutreachSession(s) => outreach::index_session(s),
+        Record::Mentorship(m) => outreach::index_mentorship(m),
+        Record::MentorshipActivity(a) => outreach::index_activity(a),
+        Record::PanelEnrolment(e) => panel::index_enrolment(e),
+        Record::Measurement(m) => panel::index_measurement(m),
     };
     terms.sort();
     terms.dedup();

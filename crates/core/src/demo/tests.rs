@@ -77,7 +77,13 @@ fn every_record_validates() {
             | Record::FollowUp(_)
             | Record::Coverage(_)
             | Record::Claim(_)
-            | Record::Account(_) => Ok(()),
+            | Record::Account(_)
+            | Record::Programme(_)
+            | Record::OutreachSession(_)
+            | Record::Mentorship(_)
+            | Record::MentorshipActivity(_)
+            | Record::PanelEnrolment(_)
+            | Record::Measurement(_) => Ok(()),
         };
         assert!(
             checked.is_ok(),

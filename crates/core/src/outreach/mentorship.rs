@@ -26,6 +26,10 @@ pub struct Mentorship {
     pub programme: Option<ProgrammeId>,
     pub started: Date,
     pub ended: Option<Date>,
+    /// The conditions its family doctors were recognised as managing
+    /// alone: what the mentoring achieved, kept with it.
+    #[serde(default)]
+    pub competences: Vec<Competence>,
 }
 
 coded_enum!(
@@ -169,7 +173,7 @@ impl Mentorship {
     /// Recognises that a mentored family doctor now manages a condition
     /// without referring it.
     pub fn recognise(
-        &self,
+        &mut self,
         competence: Competence,
         at: OffsetDateTime,
     ) -> Result<OutreachEvent, OutreachError> {
@@ -191,6 +195,20 @@ impl Mentorship {
         if competence.since < self.started {
             return Err(invalid("since", "before the mentorship started"));
         }
+        if self
+            .competences
+            .iter()
+            .any(|c| c.doctor == competence.doctor && c.condition == competence.condition)
+        {
+            return Err(invalid(
+                "condition",
+                format!(
+                    "Practitioner/{} is already recognised for {}",
+                    competence.doctor, competence.condition
+                ),
+            ));
+        }
+        self.competences.push(competence.clone());
         Ok(OutreachEvent::CompetenceRecognised { competence, at })
     }
 }

@@ -178,6 +178,7 @@ fn world() -> World {
         programme: Some(id("prog-1")),
         started: date!(2026 - 03 - 01),
         ended: None,
+        competences: vec![],
     };
     let m2 = Mentorship {
         id: id("m2"),
@@ -186,6 +187,7 @@ fn world() -> World {
         programme: Some(id("prog-2")),
         started: date!(2026 - 04 - 20),
         ended: None,
+        competences: vec![],
     };
     let activities = vec![
         activity(

@@ -12,6 +12,7 @@ fn mentorship() -> Mentorship {
         programme: Some(id("prog-1")),
         started: date!(2026 - 03 - 01),
         ended: Some(date!(2026 - 12 - 31)),
+        competences: vec![],
     }
 }
 
@@ -103,12 +104,15 @@ fn competence(doctor: &str, institution: &str, code: &str, since: time::Date) ->
 
 #[test]
 fn capability_grows_with_recognised_competences() {
-    let m = mentorship();
+    let mut m = mentorship();
     let c = competence("fd1", "chc1", "I10", date!(2026 - 05 - 01));
     assert_eq!(
         m.recognise(c.clone(), AT).unwrap().kind(),
         "mentorship.competence-recognised.v1"
     );
+    assert_eq!(m.competences, [c.clone()]);
+    // Recognised once: the same doctor and condition again is refused.
+    assert_eq!(field(m.recognise(c.clone(), AT)), "condition");
     assert_eq!(
         field(m.recognise(competence("fd9", "chc1", "I10", date!(2026 - 05 - 01)), AT)),
         "doctor"
