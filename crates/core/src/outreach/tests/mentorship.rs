@@ -110,7 +110,7 @@ fn capability_grows_with_recognised_competences() {
         m.recognise(c.clone(), AT).unwrap().kind(),
         "mentorship.competence-recognised.v1"
     );
-    assert_eq!(m.competences, [c.clone()]);
+    assert_eq!(m.competences, std::slice::from_ref(&c));
     // Recognised once: the same doctor and condition again is refused.
     assert_eq!(field(m.recognise(c.clone(), AT)), "condition");
     assert_eq!(
