@@ -14,6 +14,7 @@
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod evaluation;
 pub mod facts;
 pub mod fhir;
 pub mod indicators;

@@ -25,9 +25,32 @@ const UCUM: &str = "http://unitsofmeasure.org";
 /// Currencies are not UCUM units; FHIR's MoneyQuantity uses ISO 4217.
 const ISO_4217: &str = "urn:iso:std:iso:4217";
 
-/// The one stratifier every measure has: the level of the institution the
-/// figure was counted at.
-const STRATIFIER: &str = "level";
+/// What a family of measures is counted over and stratified by: the
+/// oversight indicators by the level of the institution a figure was
+/// counted at, a programme's evaluation by calendar month.
+pub struct Family {
+    /// The resource type the measures are principally about.
+    pub subject_type: &'static str,
+    pub stratifier: &'static str,
+    pub stratifier_description: &'static str,
+    pub stratifier_criteria: &'static str,
+}
+
+/// The oversight indicators.
+pub const INDICATORS: Family = Family {
+    subject_type: "Organization",
+    stratifier: "level",
+    stratifier_description: "By the level of care of the institution the figure was counted at. Facts of no institution (residents) belong to no level, so strata of measures over residents have no score.",
+    stratifier_criteria: "The level of the institution: primary, secondary or tertiary.",
+};
+
+/// The evaluation of joint programmes (outreach, mentoring, panels).
+pub const OUTREACH: Family = Family {
+    subject_type: "HealthcareService",
+    stratifier: "month",
+    stratifier_description: "By calendar month, clipped to the period; panel control is taken on each month's last day. Subjects are a programme (HealthcareService), a hospital, primary institution or alliance (Organization), a specialist or family doctor (Practitioner), or the region.",
+    stratifier_criteria: "The month, as YYYY-MM.",
+};
 
 /// The search parameters of `Measure`: (name, FHIR type, documentation).
 /// The search and the CapabilityStatement both read this list.
@@ -92,7 +115,7 @@ fn scoring(s: Scoring) -> Value {
     json!({"coding": [{"system": SCORING, "code": s.code(), "display": display}]})
 }
 
-fn improvement(m: &MeasureDef) -> Option<Value> {
+fn improvement<T>(m: &MeasureDef<T>) -> Option<Value> {
     let code = m.better.code()?;
     let display = match code {
         "increase" => "Increased score indicates improvement",
@@ -101,7 +124,7 @@ fn improvement(m: &MeasureDef) -> Option<Value> {
     Some(json!({"coding": [{"system": IMPROVEMENT, "code": code, "display": display}]}))
 }
 
-fn population_code(p: &Population) -> Value {
+fn population_code<T>(p: &Population<T>) -> Value {
     json!({"coding": [{
         "system": POPULATION,
         "code": p.kind.code(),
@@ -130,6 +153,11 @@ fn quantity(unit: &str, value: f64) -> Value {
 
 /// The `Measure` resource of an indicator.
 pub fn render(m: &MeasureDef) -> Value {
+    render_in(m, &INDICATORS)
+}
+
+/// The `Measure` resource of a measure of `family`.
+pub fn render_in<T>(m: &MeasureDef<T>, family: &Family) -> Value {
     let populations: Vec<Value> = m
         .populations
         .iter()
@@ -150,7 +178,7 @@ pub fn render(m: &MeasureDef) -> Value {
         "status": "active",
         "experimental": false,
         "subjectCodeableConcept": {"coding": [{
-            "system": RESOURCE_TYPES, "code": "Organization", "display": "Organization"
+            "system": RESOURCE_TYPES, "code": family.subject_type, "display": family.subject_type
         }]},
         "publisher": "tiercare",
         "description": m.definition,
@@ -159,9 +187,9 @@ pub fn render(m: &MeasureDef) -> Value {
             "description": format!("The score is {}.", unit_words(m.unit)),
             "population": populations,
             "stratifier": [{
-                "code": {"text": STRATIFIER},
-                "description": "By the level of care of the institution the figure was counted at. Facts of no institution (residents) belong to no level, so strata of measures over residents have no score.",
-                "criteria": {"language": "text/plain", "expression": "The level of the institution: primary, secondary or tertiary."},
+                "code": {"text": family.stratifier},
+                "description": family.stratifier_description,
+                "criteria": {"language": "text/plain", "expression": family.stratifier_criteria},
             }],
         }],
     });
@@ -179,8 +207,8 @@ pub fn all() -> Vec<Value> {
     MEASURES.iter().map(render).collect()
 }
 
-/// The counted populations of a measure in computed indicators.
-fn counts(m: &MeasureDef, i: &Indicators) -> Vec<Value> {
+/// The counted populations of a measure in computed figures.
+fn counts<T>(m: &MeasureDef<T>, i: &T) -> Vec<Value> {
     m.populations
         .iter()
         .filter_map(|p| {
@@ -192,7 +220,7 @@ fn counts(m: &MeasureDef, i: &Indicators) -> Vec<Value> {
 
 /// The score, if the measure is defined for these indicators (a share of
 /// nothing has no score, not a score of zero).
-fn score(m: &MeasureDef, i: &Indicators) -> Option<Value> {
+fn score<T>(m: &MeasureDef<T>, i: &T) -> Option<Value> {
     (m.value)(i)
         .filter(|v| v.is_finite())
         .map(|v| quantity(m.unit, v))
@@ -217,6 +245,30 @@ pub fn report(
     whole: &Indicators,
     strata: &[(Level, Indicators)],
 ) -> Value {
+    let strata: Vec<(Value, &Indicators)> = strata
+        .iter()
+        .map(|(level, i)| {
+            let value = json!({"coding": [{
+                "system": system("level"),
+                "code": level.code(),
+                "display": level.display(),
+            }]});
+            (value, i)
+        })
+        .collect();
+    report_in(m, &INDICATORS, header, whole, &strata)
+}
+
+/// The `MeasureReport` of a measure of `family`: the subject's score and
+/// counts, and one stratum per value of the family's stratifier (each a
+/// `CodeableConcept`) with its own.
+pub fn report_in<T>(
+    m: &MeasureDef<T>,
+    family: &Family,
+    header: &ReportHeader<'_>,
+    whole: &T,
+    strata: &[(Value, &T)],
+) -> Value {
     let population = counts(m, whole);
     let mut group = json!({});
     if !population.is_empty() {
@@ -227,12 +279,8 @@ pub fn report(
     }
     let stratum: Vec<Value> = strata
         .iter()
-        .map(|(level, i)| {
-            let mut s = json!({"value": {"coding": [{
-                "system": system("level"),
-                "code": level.code(),
-                "display": level.display(),
-            }]}});
+        .map(|(value, i)| {
+            let mut s = json!({ "value": value });
             let population = counts(m, i);
             if !population.is_empty() {
                 s["population"] = Value::Array(population);
@@ -244,7 +292,7 @@ pub fn report(
         })
         .collect();
     if !stratum.is_empty() {
-        group["stratifier"] = json!([{"code": [{"text": STRATIFIER}], "stratum": stratum}]);
+        group["stratifier"] = json!([{"code": [{"text": family.stratifier}], "stratum": stratum}]);
     }
     let (start, end) = header.period;
     let mut v = json!({

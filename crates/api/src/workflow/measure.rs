@@ -16,6 +16,9 @@ use crate::indicators::{Network, SubjectRef, day_of};
 use crate::routes::{DEFAULT_COUNT, MAX_COUNT, parse_number};
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Period};
+use tiercare_core::outreach::evaluation::{
+    Figures, OUTREACH_MEASURES, evaluate as evaluate_subject, outreach_measure,
+};
 use tiercare_store::Query;
 
 const EVALUATE: &str = "$evaluate-measure";
@@ -29,7 +32,19 @@ pub async fn measure_search(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
-    let mut found: Vec<&MeasureDef> = MEASURES.iter().collect();
+    let mut found: Vec<Listed> = MEASURES
+        .iter()
+        .map(|m| Listed {
+            code: m.code,
+            title: m.title,
+            render: fm::render(m),
+        })
+        .chain(OUTREACH_MEASURES.iter().map(|m| Listed {
+            code: m.code,
+            title: m.title,
+            render: fm::render_in(m, &fm::OUTREACH),
+        }))
+        .collect();
     let mut q = Query {
         resource_type: "Measure".into(),
         filters: vec![],
@@ -86,27 +101,51 @@ pub async fn measure_search(
         .into_iter()
         .skip(q.offset as usize)
         .take(q.count as usize)
-        .map(|m| (format!("{base}/Measure/{}", m.code), fm::render(m)))
+        .map(|m| (format!("{base}/Measure/{}", m.code), m.render))
         .collect();
     Ok(FhirJson(searchset(&base, "Measure", &pairs, &q, total, resources)).into_response())
 }
 
-fn measure_def(id: &str) -> Result<&'static MeasureDef, ApiError> {
-    tiercare_core::indicators::measures::measure(id).ok_or_else(|| {
-        ApiError::NotFound(format!(
-            "Measure/{id} does not exist; the measures are {}",
-            MEASURES
-                .iter()
-                .map(|m| m.code)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    })
+/// A measure of either family, as a search lists it.
+struct Listed {
+    code: &'static str,
+    title: &'static str,
+    render: Value,
+}
+
+/// A measure of either family: an oversight indicator or a figure of a
+/// programme's evaluation.
+#[derive(Clone, Copy)]
+enum AnyMeasure {
+    Indicator(&'static MeasureDef),
+    Outreach(&'static MeasureDef<Figures>),
+}
+
+fn measure_def(id: &str) -> Result<AnyMeasure, ApiError> {
+    if let Some(m) = tiercare_core::indicators::measures::measure(id) {
+        return Ok(AnyMeasure::Indicator(m));
+    }
+    if let Some(m) = outreach_measure(id) {
+        return Ok(AnyMeasure::Outreach(m));
+    }
+    Err(ApiError::NotFound(format!(
+        "Measure/{id} does not exist; the measures are {}",
+        MEASURES
+            .iter()
+            .map(|m| m.code)
+            .chain(OUTREACH_MEASURES.iter().map(|m| m.code))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
 }
 
 /// `GET /Measure/{code}`.
 pub async fn measure_read(_caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    Ok(FhirJson(fm::render(measure_def(&id)?)).into_response())
+    let v = match measure_def(&id)? {
+        AnyMeasure::Indicator(m) => fm::render(m),
+        AnyMeasure::Outreach(m) => fm::render_in(m, &fm::OUTREACH),
+    };
+    Ok(FhirJson(v).into_response())
 }
 
 /// `GET /Measure/$evaluate-measure`: a Bundle of one report per measure
@@ -116,7 +155,7 @@ pub async fn evaluate_all_get(
     Caller(actor): Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let v = evaluate(&state, &actor, &query_pairs(raw.as_deref()), None).await?;
+    let v = evaluate_any(&state, &actor, &query_pairs(raw.as_deref()), None).await?;
     Ok(FhirJson(v).into_response())
 }
 
@@ -129,11 +168,11 @@ pub async fn evaluate_all_post(
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
     let inputs = fhir::terminology::parameters_inputs(&value)?;
-    let v = evaluate(&state, &actor, &inputs, None).await?;
+    let v = evaluate_any(&state, &actor, &inputs, None).await?;
     Ok(FhirJson(v).into_response())
 }
 
-fn operation_of(id: &str, operation: &str) -> Result<&'static MeasureDef, ApiError> {
+fn operation_of(id: &str, operation: &str) -> Result<AnyMeasure, ApiError> {
     if operation != EVALUATE {
         return Err(ApiError::NotFound(format!(
             "Measure/{id}/{operation} is not an operation; measures have {EVALUATE}"
@@ -150,7 +189,7 @@ pub async fn measure_operation_get(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let m = operation_of(&id, &operation)?;
-    let v = evaluate(&state, &actor, &query_pairs(raw.as_deref()), Some(m)).await?;
+    let v = evaluate_any(&state, &actor, &query_pairs(raw.as_deref()), Some(m)).await?;
     Ok(FhirJson(v).into_response())
 }
 
@@ -165,8 +204,102 @@ pub async fn measure_operation_post(
     let m = operation_of(&id, &operation)?;
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
     let inputs = fhir::terminology::parameters_inputs(&value)?;
-    let v = evaluate(&state, &actor, &inputs, Some(m)).await?;
+    let v = evaluate_any(&state, &actor, &inputs, Some(m)).await?;
     Ok(FhirJson(v).into_response())
+}
+
+/// Runs `$evaluate-measure` for a measure of either family. At the type
+/// level, a `measure` parameter naming an evaluation measure, or a subject
+/// only evaluations have (`HealthcareService/...`, `Practitioner/...`),
+/// asks for a programme's evaluation; anything else for the indicators.
+async fn evaluate_any(
+    state: &AppState,
+    actor: &Actor,
+    inputs: &[(String, String)],
+    measure: Option<AnyMeasure>,
+) -> Result<Value, ApiError> {
+    let get = |name: &str| {
+        inputs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let named = get("measure").and_then(|t| {
+        outreach_measure(
+            t.strip_prefix(&format!("{}/Measure/", fhir::datatypes::BASE))
+                .or_else(|| t.strip_prefix("Measure/"))
+                .unwrap_or(t),
+        )
+    });
+    let outreach_subject = get("subject")
+        .is_some_and(|s| s.starts_with("HealthcareService/") || s.starts_with("Practitioner/"));
+    match measure {
+        Some(AnyMeasure::Indicator(m)) => evaluate(state, actor, inputs, Some(m)).await,
+        Some(AnyMeasure::Outreach(m)) => {
+            evaluate_outreach(state, actor, inputs, Some(m), false).await
+        }
+        None if named.is_some() || outreach_subject => {
+            evaluate_outreach(state, actor, inputs, named, true).await
+        }
+        None => evaluate(state, actor, inputs, None).await,
+    }
+}
+
+/// A programme's evaluation as `MeasureReport`s: one for `measure`, else a
+/// Bundle of every evaluation measure's report. Strata are the months.
+async fn evaluate_outreach(
+    state: &AppState,
+    actor: &Actor,
+    inputs: &[(String, String)],
+    measure: Option<&'static MeasureDef<Figures>>,
+    type_level: bool,
+) -> Result<Value, ApiError> {
+    // The subject kinds differ from the indicators'; the rest of the
+    // inputs are read and checked the same way.
+    let subject_text = inputs
+        .iter()
+        .find(|(k, _)| k == "subject")
+        .map(|(_, v)| v.clone());
+    let rest: Vec<(String, String)> = inputs
+        .iter()
+        .filter(|(k, _)| k != "subject" && !(type_level && k == "measure"))
+        .cloned()
+        .collect();
+    let e = fm::evaluate_inputs(&rest, false)?;
+    let records = crate::evaluation::OutreachRecords::load(state).await?;
+    let subject = crate::evaluation::subject(state, &records, subject_text.as_deref()).await?;
+    crate::evaluation::may_see(actor, &records, &subject)?;
+    let (first, last) = e.period;
+    let ev = evaluate_subject(records.data(), &subject, first, last)
+        .map_err(|err| ApiError::invalid("periodStart", err.to_string()))?;
+    let strata: Vec<(Value, &Figures)> = ev
+        .months
+        .iter()
+        .map(|m| {
+            let code = format!("{:04}-{:02}", m.month.year(), u8::from(m.month.month()));
+            (json!({"text": code}), &m.figures)
+        })
+        .collect();
+    let date = now_text();
+    let header = ReportHeader {
+        period: e.period,
+        subject: crate::evaluation::reference(&subject).map(|r| json!({"reference": r})),
+        region: (state.region.as_str(), &state.region_name),
+        date: &date,
+    };
+    if let Some(m) = measure {
+        return Ok(fm::report_in(m, &fm::OUTREACH, &header, &ev.total, &strata));
+    }
+    let entries: Vec<Value> = OUTREACH_MEASURES
+        .iter()
+        .map(|m| json!({"resource": fm::report_in(m, &fm::OUTREACH, &header, &ev.total, &strata)}))
+        .collect();
+    Ok(json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": date,
+        "entry": entries,
+    }))
 }
 
 /// Runs `$evaluate-measure`: one report for `measure` (or the one the

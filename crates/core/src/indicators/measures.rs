@@ -84,21 +84,31 @@ impl PopulationKind {
 }
 
 /// One population of a measure: what it holds, in words, and how many
-/// there are in computed indicators. Reports state the counts next to the
-/// score so a reader sees what a share is a share of.
-#[derive(Debug, Clone, Copy)]
-pub struct Population {
+/// there are in computed figures. Reports state the counts next to the
+/// score so a reader sees what a share is a share of. `T` is what the
+/// figures are: the oversight [`Indicators`] by default, or another family
+/// of figures (a joint programme's evaluation) measured the same way.
+#[derive(Debug)]
+pub struct Population<T: 'static = Indicators> {
     pub kind: PopulationKind,
     /// What belongs to the population, in words.
     pub criteria: &'static str,
-    /// Its size, read from the indicators; `None` when it is not a count of
+    /// Its size, read from the figures; `None` when it is not a count of
     /// things (amounts of money, an observation taken of each member).
-    pub count: Option<fn(&Indicators) -> i64>,
+    pub count: Option<fn(&T) -> i64>,
 }
 
+impl<T> Clone for Population<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Population<T> {}
+
 /// One indicator as a named measure.
-#[derive(Debug, Clone, Copy)]
-pub struct MeasureDef {
+#[derive(Debug)]
+pub struct MeasureDef<T: 'static = Indicators> {
     /// Stable code, also the FHIR `Measure.id`.
     pub code: &'static str,
     pub title: &'static str,
@@ -111,11 +121,19 @@ pub struct MeasureDef {
     /// A reference figure from DOMAIN.md, if there is one.
     pub reference: Option<&'static str>,
     /// Reads the value from computed indicators.
-    pub value: fn(&Indicators) -> Option<f64>,
+    pub value: fn(&T) -> Option<f64>,
     /// Numerator and denominator (proportions and ratios), or measure
     /// population and observation (continuous variables).
-    pub populations: &'static [Population],
+    pub populations: &'static [Population<T>],
 }
+
+impl<T> Clone for MeasureDef<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for MeasureDef<T> {}
 
 fn count(n: u64) -> Option<f64> {
     Some(n as f64)
@@ -126,7 +144,8 @@ fn int(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-const fn numerator(criteria: &'static str, count: fn(&Indicators) -> i64) -> Population {
+/// A numerator population counted by `count`.
+pub const fn numerator<T>(criteria: &'static str, count: fn(&T) -> i64) -> Population<T> {
     Population {
         kind: PopulationKind::Numerator,
         criteria,
@@ -134,7 +153,8 @@ const fn numerator(criteria: &'static str, count: fn(&Indicators) -> i64) -> Pop
     }
 }
 
-const fn denominator(criteria: &'static str, count: fn(&Indicators) -> i64) -> Population {
+/// A denominator population counted by `count`.
+pub const fn denominator<T>(criteria: &'static str, count: fn(&T) -> i64) -> Population<T> {
     Population {
         kind: PopulationKind::Denominator,
         criteria,
@@ -142,7 +162,8 @@ const fn denominator(criteria: &'static str, count: fn(&Indicators) -> i64) -> P
     }
 }
 
-const fn measured(criteria: &'static str, count: fn(&Indicators) -> i64) -> Population {
+/// The population a continuous variable is taken over.
+pub const fn measured<T>(criteria: &'static str, count: fn(&T) -> i64) -> Population<T> {
     Population {
         kind: PopulationKind::MeasurePopulation,
         criteria,
@@ -150,7 +171,8 @@ const fn measured(criteria: &'static str, count: fn(&Indicators) -> i64) -> Popu
     }
 }
 
-const fn observed(criteria: &'static str) -> Population {
+/// The value a continuous variable takes of each member.
+pub const fn observed<T>(criteria: &'static str) -> Population<T> {
     Population {
         kind: PopulationKind::MeasureObservation,
         criteria,

@@ -54,7 +54,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use time::Date;
 
+pub mod measures;
 mod scope;
+
+pub use measures::{OUTREACH_MEASURES, outreach_measure};
 
 /// The records an evaluation reads. Slices may hold more than the subject's
 /// records; each figure picks its own.
