@@ -16,6 +16,7 @@
 pub mod charts;
 pub mod dashboard;
 pub mod page;
+pub mod programmes;
 pub mod session;
 pub mod tables;
 
@@ -38,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/logout", post(session::logout))
         .route(dashboard::PATH, get(dashboard::page))
         .route(dashboard::CSV_PATH, get(dashboard::csv))
+        .route(programmes::PATH, get(programmes::page))
+        .route(programmes::CSV_PATH, get(programmes::csv))
         .route(STYLESHEET_PATH, get(stylesheet))
         .layer(axum::middleware::map_response(security_headers))
 }
@@ -173,7 +176,8 @@ impl IntoResponse for UiError {
                 let message = match &chrome.user {
                     Some(u) => format!(
                         "You are signed in as {} ({}). The indicator dashboard is for \
-                         administrators and analysts.",
+                         administrators and analysts; a joint programme's evaluation for them \
+                         and for the staff of the programme.",
                         u.username, u.role
                     ),
                     None => "This page is for administrators and analysts.".into(),

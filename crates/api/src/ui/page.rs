@@ -76,6 +76,8 @@ pub struct Panel {
 
 pub struct TableView {
     pub key: &'static str,
+    /// The column whose cells link to the row's own page.
+    pub link_col: &'static str,
     pub title: &'static str,
     pub note: &'static str,
     pub csv: String,
@@ -355,6 +357,7 @@ fn table_view(d: &Dashboard, t: Table) -> TableView {
     let csv = csv_href(d, t.key);
     let links = t.key == "institutions";
     TableView {
+        link_col: "institution",
         key: t.key,
         title: t.title,
         note: t.note,

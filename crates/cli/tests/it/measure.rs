@@ -10,6 +10,7 @@ use tiercare_api::indicators::day_of;
 use tiercare_core::Level;
 use tiercare_core::indicators::{Charge, Direction, Fact, Ix, MEASURES, Visit, VisitKind};
 use tiercare_core::insurance::Fen;
+use tiercare_core::outreach::evaluation::OUTREACH_MEASURES;
 use tiercare_store::{AuditQuery, Expect, Write};
 use time::Date;
 use time::macros::date;
@@ -203,10 +204,28 @@ async fn measures_define_every_indicator() {
     let bundle = resp.json();
     check_searchset(&app, &bundle, "Measure");
     let all = entries(&bundle);
-    assert_eq!(bundle["total"], MEASURES.len() as u64);
+    // The oversight indicators, then the evaluation of joint programmes.
+    assert_eq!(
+        bundle["total"],
+        (MEASURES.len() + OUTREACH_MEASURES.len()) as u64
+    );
     let ids: Vec<&str> = all.iter().map(|m| m["id"].as_str().unwrap()).collect();
-    let codes: Vec<&str> = MEASURES.iter().map(|m| m.code).collect();
+    let codes: Vec<&str> = MEASURES
+        .iter()
+        .map(|m| m.code)
+        .chain(OUTREACH_MEASURES.iter().map(|m| m.code))
+        .collect();
     assert_eq!(ids, codes);
+    let kept = app.get("doctor", "/Measure/outreach-commitment-kept").await;
+    kept.expect(200);
+    assert_eq!(
+        kept.json()["subjectCodeableConcept"]["coding"][0]["code"],
+        "HealthcareService"
+    );
+    assert_eq!(
+        kept.json()["group"][0]["stratifier"][0]["code"]["text"],
+        "month"
+    );
 
     // Each reads back as in the search, with its canonical URL.
     let share = app.get("doctor", "/Measure/primary-visit-share").await;
@@ -282,7 +301,10 @@ async fn measures_define_every_indicator() {
     assert_eq!(entries(&page).len(), 5);
     assert_eq!(entries(&page)[0]["id"], MEASURES[5].code);
     assert!(link(&page, "next").is_some() && link(&page, "previous").is_some());
-    assert_eq!(page["total"], MEASURES.len() as u64);
+    assert_eq!(
+        page["total"],
+        (MEASURES.len() + OUTREACH_MEASURES.len()) as u64
+    );
 
     assert_outcome(
         &app.get("admin", "/Measure?colour=blue").await,
