@@ -145,6 +145,32 @@ fn status_of(schedule: &Value) -> String {
         .to_string()
 }
 
+/// A programme of the demo cardiologist at the township centre, and one
+/// session of it next week (for other tests that need an instance of
+/// each): their ids.
+pub async fn programme_and_session(app: &TestApp) -> (String, String) {
+    let now = OffsetDateTime::now_utc();
+    let specialist = practitioner_of(app, "specialist");
+    let body = programme(
+        &[&specialist],
+        now - Duration::days(1),
+        now + Duration::days(60),
+    );
+    let p = app.post("coordinator", "/HealthcareService", &body).await;
+    p.expect(201);
+    let pid = p.json()["id"].as_str().unwrap().to_string();
+    let s = app
+        .post(
+            "specialist",
+            "/Schedule",
+            &session(&pid, &specialist, now + Duration::days(7), 2),
+        )
+        .await;
+    s.expect(201);
+    let sid = s.json()["id"].as_str().unwrap().to_string();
+    (pid, sid)
+}
+
 #[tokio::test]
 async fn a_programme_from_commitment_to_held_cancelled_and_missed_sessions() {
     let app = spawn_app().await;
@@ -749,6 +775,13 @@ async fn mentorship_with_a_ward_round_and_a_recognised_competence() {
         .json();
     assert_eq!(found["total"], 1);
     seen.push(found);
+    // A mentorship is not replaced through the registry.
+    assert_outcome(
+        &app.put("admin", &format!("/CareTeam/{mid}"), &team, None)
+            .await,
+        409,
+        "mentorship",
+    );
     // Family-doctor teams are still served and created by the registry.
     let teams = app
         .get("admin", "/CareTeam?category=family-doctor-team")
