@@ -19,6 +19,7 @@ pub mod facts;
 pub mod fhir;
 pub mod indicators;
 pub mod ops;
+pub mod outreach;
 pub mod referrals;
 pub mod registry;
 pub mod routes;
@@ -153,7 +154,10 @@ pub fn router(state: AppState) -> Router {
             "/ServiceRequest/{id}/{operation}",
             get(workflow::request_operation_get).post(workflow::request_operation),
         )
-        .route("/Task", get(workflow::task_search))
+        .route(
+            "/Task",
+            get(workflow::task_search).post(workflow::task_create),
+        )
         .route("/Task/{id}", get(workflow::task_read))
         .route("/Task/{id}/{operation}", post(workflow::task_operation))
         .route(
@@ -204,7 +208,32 @@ pub fn router(state: AppState) -> Router {
         .route("/Slot", get(workflow::slot_search))
         .route("/Slot/{id}", get(workflow::slot_read))
         .route("/Slot/{id}/{operation}", post(workflow::slot_operation))
+        .route(
+            "/Schedule",
+            get(workflow::schedule_search).post(workflow::schedule_create),
+        )
         .route("/Schedule/{id}", get(workflow::schedule_read))
+        .route(
+            "/Schedule/{id}/{operation}",
+            post(workflow::schedule_operation),
+        )
+        .route(
+            "/HealthcareService",
+            get(workflow::programme_search).post(workflow::programme_create),
+        )
+        .route("/HealthcareService/{id}", get(workflow::programme_read))
+        .route(
+            "/HealthcareService/{id}/{operation}",
+            post(workflow::programme_operation),
+        )
+        .route(
+            "/CareTeam",
+            get(workflow::care_team_search).post(workflow::care_team_create),
+        )
+        .route(
+            "/CareTeam/{id}/{operation}",
+            post(workflow::care_team_operation),
+        )
         .route(
             "/Appointment",
             get(workflow::appointment_search).post(workflow::appointment_create),

@@ -441,6 +441,16 @@ pub async fn update(
             format!("the body's id must be {id:?}, as in the URL"),
         ));
     }
+    // A mentorship is a CareTeam too, but changes only through its
+    // operations; a registry update would turn it into a family-doctor team.
+    if rt == RegistryType::CareTeam
+        && let Some(s) = state.store.get("CareTeam", &id).await?
+        && matches!(s.record, tiercare_core::Record::Mentorship(_))
+    {
+        return Err(ApiError::Conflict(format!(
+            "CareTeam/{id} is a mentorship: change it with $recognise or $end"
+        )));
+    }
     let expect = match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
         None => Expect::Any,
         Some(tag) => Expect::Version(

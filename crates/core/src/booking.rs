@@ -83,6 +83,9 @@ pub enum SlotStatus {
     Booked {
         appointment: AppointmentId,
     },
+    /// Withdrawn before anyone booked it: its outreach session was
+    /// cancelled, so nobody may hold or book it any more.
+    Closed,
 }
 
 /// Why a slot or bed cannot be taken.
@@ -98,6 +101,8 @@ pub enum BookingError {
     KeptForUrgent,
     #[error("the slot has already started")]
     InThePast,
+    #[error("the slot was withdrawn: its session was cancelled")]
+    Closed,
     #[error("the slot is not booked, so there is nothing to release")]
     NotBooked,
     #[error("no bed is free in the pool")]
@@ -160,6 +165,20 @@ impl Slot {
                 until: rfc3339(until),
             }),
             SlotStatus::Booked { .. } => Err(BookingError::AlreadyBooked),
+            SlotStatus::Closed => Err(BookingError::Closed),
+        }
+    }
+
+    /// Withdraws a slot nobody has booked (its session was cancelled); a
+    /// booked slot stays booked, for its patient to be told and rebooked.
+    /// Returns whether the slot was closed.
+    pub fn close(&mut self) -> bool {
+        match self.status {
+            SlotStatus::Free | SlotStatus::Held { .. } => {
+                self.status = SlotStatus::Closed;
+                true
+            }
+            SlotStatus::Booked { .. } | SlotStatus::Closed => false,
         }
     }
 

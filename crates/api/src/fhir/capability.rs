@@ -161,6 +161,7 @@ pub fn statement(base_url: &str) -> Value {
             "documentation": "GET or POST (Parameters) Measure/{code}/$evaluate-measure with periodStart and periodEnd (dates: YYYY-MM-DD, YYYY-MM or YYYY, inclusive), subject (Organization/{id}: an institution or an alliance; Group/level-primary, -secondary or -tertiary: the region's institutions of a level; absent: the whole region) and reportType (population only): a summary MeasureReport with the score as a Quantity, the population counts, and one stratum per level. A score that is undefined (an empty denominator) is left out, never zero. On the type, Measure/$evaluate-measure answers a collection Bundle of every measure's report, or with measure (code or canonical URL) that measure's report. Administrators and analysts see every subject; coordinators and doctors their own institution and its alliances; residents none. Reports are aggregates and name no patient."
         }],
     }));
+    super::outreach::capability(&mut resources);
     resources.push(json!({
         "type": "CodeSystem",
         "interaction": [{"code": "read"}, {"code": "search-type"}],

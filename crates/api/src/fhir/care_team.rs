@@ -68,6 +68,11 @@ pub const SEARCH: &[SearchParam] = &[
         kind: ParamKind::Token,
         doc: "active or inactive",
     },
+    SearchParam {
+        name: "category",
+        kind: ParamKind::Token,
+        doc: "family-doctor-team or mentorship",
+    },
 ];
 
 pub fn render(t: &FamilyDoctorTeam) -> Value {
@@ -174,5 +179,10 @@ pub fn index(t: &FamilyDoctorTeam) -> Vec<(String, String)> {
     for m in &t.members {
         terms.push(reference_term("participant", "Practitioner", m.as_str()));
     }
+    terms.extend(super::token_terms(
+        "category",
+        "care-team-category",
+        "family-doctor-team",
+    ));
     terms
 }

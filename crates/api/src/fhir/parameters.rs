@@ -69,6 +69,7 @@ impl Parameters {
             .and_then(|(_, v)| match v {
                 Value::String(s) => Some(s.clone()),
                 Value::Bool(b) => Some(b.to_string()),
+                Value::Number(n) => Some(n.to_string()),
                 Value::Object(o) => o
                     .get("code")
                     .or_else(|| o.get("reference"))

@@ -88,7 +88,10 @@ pub fn code_systems() -> Vec<Value> {
         simple(
             "care-team-category",
             "Care team category",
-            vec![("family-doctor-team", "Family-doctor team")],
+            vec![
+                ("family-doctor-team", "Family-doctor team"),
+                (super::outreach::MENTORSHIP_CATEGORY, "Mentorship"),
+            ],
         ),
         simple("key-group", "Key population group", concepts!(KeyGroup)),
         simple("user-role", "Platform user role", concepts!(UserRole)),
@@ -190,6 +193,13 @@ pub fn code_systems() -> Vec<Value> {
         ),
         conditions_code_system(),
     ]
+    .into_iter()
+    .chain(
+        super::outreach::code_systems()
+            .into_iter()
+            .map(|(id, title, concepts)| simple(id, title, concepts)),
+    )
+    .collect()
 }
 
 /// One CodeSystem by id.

@@ -20,6 +20,7 @@ fn status_code(status: &SlotStatus) -> &'static str {
         SlotStatus::Free => "free",
         SlotStatus::Held { .. } => "busy-tentative",
         SlotStatus::Booked { .. } => "busy",
+        SlotStatus::Closed => "busy-unavailable",
     }
 }
 
@@ -54,7 +55,7 @@ pub fn index_slot(s: &Slot) -> Vec<(String, String)> {
             match &s.status {
                 SlotStatus::Free => "0000".to_string(),
                 SlotStatus::Held { until, .. } => instant(*until),
-                SlotStatus::Booked { .. } => "9999".to_string(),
+                SlotStatus::Booked { .. } | SlotStatus::Closed => "9999".to_string(),
             },
         ),
         ("status".into(), status_code(&s.status).into()),

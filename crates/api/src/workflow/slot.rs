@@ -103,12 +103,21 @@ pub async fn slot_operation(
     Ok(FhirJson(v).into_response())
 }
 
-/// `GET /Schedule/{id}`: a department's calendar, as its slots name it.
+/// `GET /Schedule/{id}`: an outreach session, or a department's calendar
+/// as its slots name it.
 pub async fn schedule_read(
     State(state): State<AppState>,
     _c: Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    if let Some(s) = super::outreach::session_stored(&state, &id).await? {
+        return Ok(resource_response(
+            &s,
+            StatusCode::OK,
+            &base_url(&state, &headers),
+        ));
+    }
     let slots = state
         .store
         .search(&tiercare_store::Query {

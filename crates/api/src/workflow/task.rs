@@ -13,6 +13,9 @@ pub async fn task_read(
     if tiercare_core::care_plan::FollowUp::is_follow_up_id(&id) {
         return super::results::record_read(&state, &actor, "Task", &id, &headers).await;
     }
+    if let Some(resp) = super::outreach::activity_read(&state, &actor, &id, &headers).await? {
+        return Ok(resp);
+    }
     let r = Referrals::new(&state, &actor).read(&id).await?;
     Ok(task_response(&state, &r))
 }
@@ -27,6 +30,15 @@ pub async fn task_search(
     let pairs = query_pairs(raw.as_deref());
     if pairs.iter().any(|(k, v)| k == "code" && v == "follow-up") {
         return super::care_plan::follow_up_search(&state, &actor, &pairs, &headers).await;
+    }
+    // A mentorship's activities: `focus=CareTeam/{id}`.
+    if let Some(m) = pairs
+        .iter()
+        .find(|(k, _)| k == "focus")
+        .and_then(|(_, v)| v.strip_prefix("CareTeam/"))
+    {
+        let m = m.to_string();
+        return super::outreach::activity_search(&state, &actor, &pairs, &headers, &m).await;
     }
     let mut q = query_for("ServiceRequest", TASK_SEARCH, &pairs)?;
     for f in &mut q.filters {

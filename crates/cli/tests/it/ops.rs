@@ -236,6 +236,8 @@ async fn capability_statement_tells_the_truth() {
     )
     .await
     .expect(200);
+    // And an outreach programme with a session (HealthcareService, Schedule).
+    crate::outreach::programme_and_session(&app).await;
     // And a Subscription (switched off: nothing is sent meanwhile).
     let subscription = serde_json::json!({
         "resourceType": "Subscription", "status": "off", "reason": "Capability check",

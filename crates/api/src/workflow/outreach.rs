@@ -1,0 +1,368 @@
+//! The Joint Health Centre over FHIR: programmes (`HealthcareService`),
+//! sessions (`Schedule`, with `$hold`, `$cancel`, `$miss`), mentorships
+//! (`CareTeam` of category mentorship, with `$recognise` and `$end`) and
+//! mentoring activities (`Task`). The rules are in [`crate::outreach`].
+
+use super::*;
+use crate::fhir::outreach::{
+    ACTIVITY_SEARCH, PROGRAMME_SEARCH, SESSION_SEARCH, is_activity, is_mentorship, parse_side,
+};
+use crate::fhir::{RegistryType, parse_date};
+use crate::outreach::{Outreach, stored_of};
+use crate::registry::Registry;
+use tiercare_core::access::Actor;
+use tiercare_store::Expect;
+
+fn created(state: &AppState, headers: &HeaderMap, mut s: Stored) -> Response {
+    s.created = true;
+    resource_response(&s, StatusCode::CREATED, &base_url(state, headers))
+}
+
+fn ok(state: &AppState, headers: &HeaderMap, s: &Stored) -> Response {
+    resource_response(s, StatusCode::OK, &base_url(state, headers))
+}
+
+fn body_value(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    rt: &str,
+) -> Result<Value, ApiError> {
+    fhir::check_resource_type(json_body(headers, body, state.config.max_body_bytes)?, rt)
+}
+
+/// A count parameter (`patients-seen`), 0 when absent.
+fn count_input(p: &Parameters, name: &str) -> Result<u32, ApiError> {
+    match p.get(name) {
+        None => Ok(0),
+        Some(v) => v
+            .parse()
+            .map_err(|_| ApiError::invalid(name, format!("{v:?} is not a count"))),
+    }
+}
+
+fn no_such_operation(path: &str, operation: &str, known: &str) -> ApiError {
+    ApiError::NotFound(format!(
+        "{path}/{operation} is not an operation; use {known}"
+    ))
+}
+
+// ---------------------------------------------------------------- programmes
+
+/// `POST /HealthcareService`: a programme (administrators, the hospital's
+/// coordinators).
+pub async fn programme_create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = body_value(&state, &headers, body, "HealthcareService")?;
+    let p = Outreach::new(&state, &actor)
+        .create_programme(value)
+        .await?;
+    let s = stored_of(Record::Programme(p.value), p.version, p.updated_at);
+    Ok(created(&state, &headers, s))
+}
+
+/// `GET /HealthcareService/{id}`: anyone signed in.
+pub async fn programme_read(
+    State(state): State<AppState>,
+    _c: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    match state.store.get("HealthcareService", &id).await? {
+        Some(s) if matches!(s.record, Record::Programme(_)) => Ok(ok(&state, &headers, &s)),
+        _ => Err(ApiError::NotFound(format!(
+            "HealthcareService/{id} does not exist"
+        ))),
+    }
+}
+
+/// `GET /HealthcareService?...`: anyone signed in.
+pub async fn programme_search(
+    State(state): State<AppState>,
+    _c: Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(raw.as_deref());
+    let q = query_for("HealthcareService", PROGRAMME_SEARCH, &pairs)?;
+    let (found, total) = state.store.search(&q).await?;
+    Ok(stored_searchset(
+        &state,
+        &headers,
+        "HealthcareService",
+        &pairs,
+        &q,
+        &found,
+        total,
+    ))
+}
+
+/// `POST /HealthcareService/{id}/$end` with parameter `date` (the last day).
+pub async fn programme_operation(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, operation)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    if operation != "$end" {
+        return Err(no_such_operation(
+            &format!("HealthcareService/{id}"),
+            &operation,
+            "$end",
+        ));
+    }
+    let p = operation_inputs(&headers, body, state.config.max_body_bytes)?;
+    p.only(&["date"])?;
+    let on = parse_date(&p.required("date")?, "date")?;
+    let done = Outreach::new(&state, &actor).end_programme(&id, on).await?;
+    let s = stored_of(Record::Programme(done.value), done.version, done.updated_at);
+    Ok(ok(&state, &headers, &s))
+}
+
+// ---------------------------------------------------------------- sessions
+
+/// `POST /Schedule`: an outreach session, its slots opened with it.
+pub async fn schedule_create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = body_value(&state, &headers, body, "Schedule")?;
+    let s = Outreach::new(&state, &actor).schedule(value).await?;
+    let s = stored_of(Record::OutreachSession(s.value), s.version, s.updated_at);
+    Ok(created(&state, &headers, s))
+}
+
+/// `GET /Schedule?...`: outreach sessions, for anyone signed in.
+pub async fn schedule_search(
+    State(state): State<AppState>,
+    _c: Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(raw.as_deref());
+    let q = query_for("Schedule", SESSION_SEARCH, &pairs)?;
+    let (found, total) = state.store.search(&q).await?;
+    Ok(stored_searchset(
+        &state, &headers, "Schedule", &pairs, &q, &found, total,
+    ))
+}
+
+/// The session `id` as stored, if `id` is one (`GET /Schedule/{id}` then
+/// answers it rather than a department calendar).
+pub(super) async fn session_stored(state: &AppState, id: &str) -> Result<Option<Stored>, ApiError> {
+    Ok(state
+        .store
+        .get("Schedule", id)
+        .await?
+        .filter(|s| matches!(s.record, Record::OutreachSession(_))))
+}
+
+/// `POST /Schedule/{id}/$hold` (patients-seen, referrals-avoided),
+/// `$cancel` (reason, side for administrators) or `$miss`.
+pub async fn schedule_operation(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, operation)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let p = operation_inputs(&headers, body, state.config.max_body_bytes)?;
+    let service = Outreach::new(&state, &actor);
+    let done = match operation.as_str() {
+        "$hold" => {
+            p.only(&["patients-seen", "referrals-avoided"])?;
+            let seen = count_input(&p, "patients-seen")?;
+            let avoided = count_input(&p, "referrals-avoided")?;
+            service.hold(&id, seen, avoided).await?
+        }
+        "$miss" => {
+            p.only(&[])?;
+            service.miss(&id).await?
+        }
+        "$cancel" => {
+            p.only(&["reason", "side"])?;
+            let reason = p
+                .get("reason")
+                .filter(|r| !r.trim().is_empty())
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "reason",
+                        "say why the session is cancelled (parameter reason)",
+                    )
+                })?;
+            let side = p.get("side").map(|s| parse_side(&s)).transpose()?;
+            let c = service.cancel(&id, side, reason).await?;
+            let schedule = fhir::render(&stored_of(
+                Record::OutreachSession(c.session.value),
+                c.session.version,
+                c.session.updated_at,
+            ));
+            let mut parameter = vec![
+                json!({"name": "schedule", "resource": schedule}),
+                json!({"name": "closed-slots", "valueInteger": c.closed_slots}),
+            ];
+            for a in &c.to_rebook {
+                parameter.push(json!({"name": "appointment-to-rebook",
+                    "valueReference": {"reference": format!("Appointment/{a}")}}));
+            }
+            return Ok(
+                FhirJson(json!({"resourceType": "Parameters", "parameter": parameter}))
+                    .into_response(),
+            );
+        }
+        other => {
+            return Err(no_such_operation(
+                &format!("Schedule/{id}"),
+                other,
+                "$hold, $cancel or $miss",
+            ));
+        }
+    };
+    let s = stored_of(
+        Record::OutreachSession(done.value),
+        done.version,
+        done.updated_at,
+    );
+    Ok(ok(&state, &headers, &s))
+}
+
+// ---------------------------------------------------------------- mentorship
+
+/// `POST /CareTeam`: a mentorship when its category says so, else a
+/// family-doctor team through the registry.
+pub async fn care_team_create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    if !is_mentorship(&value) {
+        let s = Registry::new(&state, &actor)
+            .write(RegistryType::CareTeam, None, value, Expect::New)
+            .await?;
+        return Ok(created(&state, &headers, s));
+    }
+    let value = fhir::check_resource_type(value, "CareTeam")?;
+    let m = Outreach::new(&state, &actor)
+        .create_mentorship(value)
+        .await?;
+    let s = stored_of(Record::Mentorship(m.value), m.version, m.updated_at);
+    Ok(created(&state, &headers, s))
+}
+
+/// `GET /CareTeam?...`: family-doctor teams and mentorships alike, through
+/// the registry's search.
+pub async fn care_team_search(
+    state: State<AppState>,
+    caller: Caller,
+    raw: RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    crate::routes::search(state, caller, Path("CareTeam".into()), raw, headers).await
+}
+
+/// `POST /CareTeam/{id}/$recognise` (doctor, condition, since) or `$end`
+/// (date) on a mentorship.
+pub async fn care_team_operation(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, operation)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let p = operation_inputs(&headers, body, state.config.max_body_bytes)?;
+    let service = Outreach::new(&state, &actor);
+    let done = match operation.as_str() {
+        "$recognise" => {
+            p.only(&["doctor", "condition", "since"])?;
+            let doctor = fhir::typed_id(&p.reference("doctor", "Practitioner")?, "doctor")?;
+            let condition = p.required("condition")?;
+            let condition: IcdCode = condition.parse().map_err(|e| {
+                ApiError::invalid(
+                    "condition",
+                    format!("{condition:?} is not an ICD-10 code: {e}"),
+                )
+            })?;
+            let since = parse_date(&p.required("since")?, "since")?;
+            service.recognise(&id, doctor, condition, since).await?
+        }
+        "$end" => {
+            p.only(&["date"])?;
+            let on = parse_date(&p.required("date")?, "date")?;
+            service.end_mentorship(&id, on).await?
+        }
+        other => {
+            return Err(no_such_operation(
+                &format!("CareTeam/{id}"),
+                other,
+                "$recognise or $end",
+            ));
+        }
+    };
+    let s = stored_of(
+        Record::Mentorship(done.value),
+        done.version,
+        done.updated_at,
+    );
+    Ok(ok(&state, &headers, &s))
+}
+
+/// `POST /Task`: a mentoring activity (the mentor or a mentee).
+pub async fn task_create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = body_value(&state, &headers, body, "Task")?;
+    if !is_activity(&value) {
+        return Err(ApiError::invalid(
+            "Task.code",
+            "only mentoring activities are created with POST Task (code from https://tiercare.org/fhir/CodeSystem/mentorship-activity); a referral's Task changes through the ServiceRequest's operations",
+        ));
+    }
+    let a = Outreach::new(&state, &actor).log_activity(value).await?;
+    let s = stored_of(Record::MentorshipActivity(a.value), a.version, a.updated_at);
+    Ok(created(&state, &headers, s))
+}
+
+/// `GET /Task/{id}` of a mentoring activity, if `id` is one.
+pub(super) async fn activity_read(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Option<Response>, ApiError> {
+    match state.store.get("Task", id).await? {
+        Some(s) if matches!(s.record, Record::MentorshipActivity(_)) => {
+            let s = Outreach::new(state, actor).read_activity(id).await?;
+            Ok(Some(ok(state, headers, &s)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `GET /Task?focus=CareTeam/{id}`: a mentorship's activities.
+pub(super) async fn activity_search(
+    state: &AppState,
+    actor: &Actor,
+    pairs: &[(String, String)],
+    headers: &HeaderMap,
+    mentorship: &str,
+) -> Result<Response, ApiError> {
+    let q = query_for("Task", ACTIVITY_SEARCH, pairs)?;
+    let (found, total) = Outreach::new(state, actor)
+        .search_activities(mentorship, q.clone())
+        .await?;
+    Ok(stored_searchset(
+        state, headers, "Task", pairs, &q, &found, total,
+    ))
+}
