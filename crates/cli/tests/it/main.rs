@@ -19,6 +19,7 @@ mod concurrency;
 mod dashboard;
 mod fhir_crud;
 mod ops;
+mod panels;
 mod referral;
 mod search;
 mod simulate;
