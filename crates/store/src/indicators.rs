@@ -443,6 +443,16 @@ mod tests {
                 within_access: 1,
             });
         }
+        // Chronic panel snapshots, sometimes two of one institution in one
+        // write: the store counts each as its change from the last.
+        for _ in 0..rng.below(3) {
+            out.push(Fact::ChronicPanel {
+                day,
+                institution: Ix(rng.below(2) as u32),
+                known: 10 + rng.below(20) as u32,
+                followed: rng.below(10) as u32,
+            });
+        }
         out
     }
 
@@ -483,6 +493,12 @@ mod tests {
             raw.indicators(Period::new(-365, 364), Subject::Region)
                 .visits
                 > 500
+        );
+        assert!(
+            raw.indicators(Period::new(-365, 364), Subject::Region)
+                .chronic_management
+                .is_some(),
+            "chronic panel snapshots were counted"
         );
         // Monthly aggregates with the edge days give the same figures for
         // any period, month-aligned or not.

@@ -186,17 +186,21 @@ pub async fn care_plan_read(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let s = Referrals::new(&state, &actor)
         .read_record("CarePlan", &id)
         .await?;
+    let resp = resource_response(&s, StatusCode::OK, &base_url(&state, &headers));
+    if !matches!(s.record, Record::PanelEnrolment(_)) {
+        return Ok(resp);
+    }
+    // The same headers, with the control status added to the body.
     let mut body = fhir::render(&s);
     super::panel::with_control(&state, &actor, &s, &mut body).await?;
-    let mut resp = FhirJson(body).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("W/\"{}\"", s.version)) {
-        resp.headers_mut().insert(header::ETAG, v);
-    }
-    Ok(resp)
+    let (parts, _) = resp.into_parts();
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
 }
 
 /// `GET /CarePlan?patient=...`.

@@ -578,6 +578,8 @@ async fn impossible_units_and_wrong_measurements_are_refused() {
     let ended = resp.json();
     assert_eq!(ended["status"], "completed");
     assert_eq!(ended["period"]["end"], ymd(day(10)));
+    assert_eq!(ended["contained"][0]["status"], "inactive");
+    assert_valid_fhir(std::slice::from_ref(&ended));
     let resp = app
         .post(
             "doctor",
