@@ -764,6 +764,12 @@ impl<'a> Panels<'a> {
     }
 
     /// Audits a refusal against the patient and hands back its error.
+    /// Audits a create refused as bad input (a unit, a malformed element)
+    /// against the patient it names, and hands back its error.
+    pub async fn refuse_input(&self, rt: &str, patient: Option<&str>, err: ApiError) -> ApiError {
+        self.refuse_as("create", rt, None, patient, err).await
+    }
+
     async fn refused(&self, ((action, rt), patient, err): Refusal) -> ApiError {
         self.refuse_as(action, rt, None, Some(&patient), err).await
     }

@@ -28,7 +28,10 @@ pub(super) async fn enrol(
     headers: &HeaderMap,
     value: &Value,
 ) -> Result<Response, ApiError> {
-    let input = fpanel::parse_enrolment(value)?;
+    let input = match fpanel::parse_enrolment(value) {
+        Ok(i) => i,
+        Err(e) => return Err(refused_input(state, actor, "CarePlan", value, e).await),
+    };
     let made = Panels::new(state, actor).enrol(input).await?;
     let mut s = stored(
         Record::PanelEnrolment(made.value),
@@ -50,7 +53,10 @@ pub(super) async fn measure(
     headers: &HeaderMap,
     value: &Value,
 ) -> Result<Response, ApiError> {
-    let input = fpanel::parse_measurement(value)?;
+    let input = match fpanel::parse_measurement(value) {
+        Ok(i) => i,
+        Err(e) => return Err(refused_input(state, actor, "Observation", value, e).await),
+    };
     let made = Panels::new(state, actor).measure(input).await?;
     let mut s = stored(
         Record::Measurement(made.value),
@@ -63,6 +69,25 @@ pub(super) async fn measure(
         StatusCode::CREATED,
         &base_url(state, headers),
     ))
+}
+
+/// Audits a panel body refused as bad input against the patient it names
+/// (when it names one), and hands back the error.
+async fn refused_input(
+    state: &AppState,
+    actor: &Actor,
+    rt: &str,
+    value: &Value,
+    err: ApiError,
+) -> ApiError {
+    let patient = value
+        .pointer("/subject/reference")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("Patient/"))
+        .filter(|p| tiercare_core::check_id(p).is_ok());
+    Panels::new(state, actor)
+        .refuse_input(rt, patient, err)
+        .await
 }
 
 /// `POST /CarePlan/{id}/$end`.

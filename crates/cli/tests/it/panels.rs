@@ -567,6 +567,33 @@ async fn impossible_units_and_wrong_measurements_are_refused() {
         .await;
     assert_outcome(&resp, 422, "basedOn");
     assert_eq!(app.count("Observation").await, before, "nothing was stored");
+    // Each refusal is in the audit trail against the patient.
+    let (trail, _) = app
+        .state
+        .store
+        .audit_search(&AuditQuery {
+            username: Some("doctor".into()),
+            patient: Some(patient.clone()),
+            outcomes: vec![AuditOutcome::Failed],
+            count: 500,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    assert!(
+        trail
+            .iter()
+            .any(|a| a.resource_type == "Observation" && a.detail.contains("mmol/L")),
+        "{trail:?}"
+    );
+    assert!(
+        trail
+            .iter()
+            .filter(|a| a.resource_type == "Observation")
+            .count()
+            >= 8,
+        "{trail:?}"
+    );
 
     // After the enrolment ended.
     let end = json!({"resourceType": "Parameters",
