@@ -18,10 +18,12 @@
 //!   the chronic-management indicator only);
 //! - the patient: their own (read only);
 //! - the primary side: the enrolment's family doctor, staff of the primary
-//!   institution that follows the patient up, and those caring for the
-//!   patient (the contracted family-doctor team; the sides of an open
-//!   referral, as for any of the patient's records). They enrol, end and
-//!   measure (measurements: doctors only);
+//!   institution that follows the patient up, and the patient's contracted
+//!   family-doctor team. They enrol, end and measure (measurements:
+//!   doctors only);
+//! - the sides of an open referral of the patient see the panel (as they
+//!   see the patient's other records while the loop runs), and may
+//!   measure, but neither enrol nor end;
 //! - the specialist side: a specialist sees the enrolments whose programme
 //!   lists them among its specialists (or, without a programme, whose
 //!   panel specialist they are), with their measurements, and may record
@@ -130,7 +132,7 @@ impl<'a> Panels<'a> {
         };
         if !self.may_manage(&enrolment).await? {
             let err = ApiError::Forbidden(
-                "patients are enrolled by the primary side: the family doctor, staff of the primary institution or those caring for the patient".into(),
+                "patients are enrolled by the primary side: the family doctor, staff of the primary institution or the patient's contracted team".into(),
             );
             return Err(self.refused(refuse(err)).await);
         }
@@ -284,7 +286,7 @@ impl<'a> Panels<'a> {
         let e = &current.value;
         if !self.may_manage(e).await? {
             let err = ApiError::Forbidden(
-                "an enrolment is ended by the primary side: the family doctor, staff of the primary institution or those caring for the patient".into(),
+                "an enrolment is ended by the primary side: the family doctor, staff of the primary institution or the patient's contracted team".into(),
             );
             return Err(self
                 .refuse("end", Some(id), Some(e.patient.as_str()), err)
@@ -695,21 +697,38 @@ impl<'a> Panels<'a> {
             UserRole::Analyst => false,
             UserRole::Resident => self.actor.resident.as_ref() == Some(&e.patient),
             UserRole::Doctor | UserRole::Coordinator => {
-                self.may_manage(e).await? || self.is_panel_specialist(e).await?
+                self.may_manage(e).await?
+                    || self.is_panel_specialist(e).await?
+                    // The sides of an open referral see the patient's
+                    // records, panels included, while the loop runs.
+                    || self.registry().cares_for(e.patient.as_str()).await?
             }
         })
     }
 
     /// Whether the caller is on the primary side of the panel (or an
-    /// administrator).
+    /// administrator): the family doctor, staff of the institution, or the
+    /// patient's contracted team (contract in force).
     async fn may_manage(&self, e: &PanelEnrolment) -> Result<bool, ApiError> {
         Ok(match self.actor.role {
             UserRole::Admin => true,
             UserRole::Doctor | UserRole::Coordinator => {
                 self.actor.practitioner.as_ref() == Some(&e.family_doctor)
                     || self.actor.institution.as_ref() == Some(&e.institution)
-                    || self.registry().cares_for(e.patient.as_str()).await?
+                    || self.contracted(e.patient.as_str()).await?
             }
+            _ => false,
+        })
+    }
+
+    /// Whether the patient is contracted to one of the caller's teams.
+    async fn contracted(&self, patient: &str) -> Result<bool, ApiError> {
+        let scope = self.registry().patient_scope().await?;
+        Ok(match self.state.store.get("Patient", patient).await? {
+            Some(Stored {
+                record: Record::Resident(r),
+                ..
+            }) => scope.covers(&r, self.state.clock.today()),
             _ => false,
         })
     }
