@@ -20,6 +20,7 @@ pub mod fhir;
 pub mod indicators;
 pub mod ops;
 pub mod outreach;
+pub mod panels;
 pub mod referrals;
 pub mod registry;
 pub mod routes;
@@ -200,10 +201,11 @@ pub fn router(state: AppState) -> Router {
             "/CarePlan",
             get(workflow::care_plan_search).post(workflow::care_plan_create),
         )
+        .route("/CarePlan/$due", get(workflow::panel_due))
         .route("/CarePlan/{id}", get(workflow::care_plan_read))
         .route(
             "/CarePlan/{id}/{operation}",
-            post(workflow::care_plan_operation),
+            get(workflow::panel_operation_get).post(workflow::care_plan_operation),
         )
         .route("/Slot", get(workflow::slot_search))
         .route("/Slot/{id}", get(workflow::slot_read))

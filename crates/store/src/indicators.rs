@@ -46,8 +46,35 @@ pub(crate) async fn record_facts(
     }
     let mut days: BTreeMap<(Day, Option<Ix>), Counters> = BTreeMap::new();
     let mut months: BTreeMap<(i32, Option<Ix>), Counters> = BTreeMap::new();
+    // The last chronic panel snapshot of each institution met in this
+    // write (earlier ones are read from the aggregates).
+    let mut chronic: BTreeMap<Ix, (i64, i64)> = BTreeMap::new();
     for fact in facts {
-        for (day, ix, delta) in fact.deltas() {
+        let mut deltas = fact.deltas();
+        if let Fact::ChronicPanel {
+            day,
+            institution,
+            known,
+            followed,
+        } = *fact
+        {
+            let last = match chronic.get(&institution) {
+                Some(&last) => last,
+                None => chronic_stock(conn, institution).await?,
+            };
+            let now = (i64::from(known), i64::from(followed));
+            chronic.insert(institution, now);
+            deltas.push((
+                day,
+                Some(institution),
+                Counters {
+                    chronic_known: now.0 - last.0,
+                    chronic_followed: now.1 - last.1,
+                    ..Counters::default()
+                },
+            ));
+        }
+        for (day, ix, delta) in deltas {
             days.entry((day, ix)).or_default().add(&delta);
             months.entry((month_of(day), ix)).or_default().add(&delta);
         }
@@ -59,6 +86,28 @@ pub(crate) async fn record_facts(
         add_counters(conn, Table::Months, month, ix, &delta).await?;
     }
     Ok(())
+}
+
+/// An institution's chronic panel as its last snapshot left it: the sum of
+/// every change of its stock, which is what the snapshots telescope to
+/// (the same changes the core's `Accumulator` makes of them, so stored
+/// aggregates and the raw facts still give the same figures). A snapshot
+/// is a stock, not a change, so `Fact::deltas` cannot give its counters
+/// alone.
+async fn chronic_stock(conn: &mut AnyConnection, ix: Ix) -> Result<(i64, i64), StoreError> {
+    let rows = sqlx::query("SELECT counters FROM indicator_months WHERE ix = $1")
+        .bind(i64::from(ix.0))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut stock = (0, 0);
+    for r in rows {
+        let text: String = r.try_get("counters")?;
+        let c: Counters =
+            serde_json::from_str(&text).map_err(|e| corrupt("indicator_months", e))?;
+        stock.0 += c.chronic_known;
+        stock.1 += c.chronic_followed;
+    }
+    Ok(stock)
 }
 
 /// Days are counted from 1970-01-01; the Julian day number of that date.
@@ -394,6 +443,16 @@ mod tests {
                 within_access: 1,
             });
         }
+        // Chronic panel snapshots, sometimes two of one institution in one
+        // write: the store counts each as its change from the last.
+        for _ in 0..rng.below(3) {
+            out.push(Fact::ChronicPanel {
+                day,
+                institution: Ix(rng.below(2) as u32),
+                known: 10 + rng.below(20) as u32,
+                followed: rng.below(10) as u32,
+            });
+        }
         out
     }
 
@@ -434,6 +493,12 @@ mod tests {
             raw.indicators(Period::new(-365, 364), Subject::Region)
                 .visits
                 > 500
+        );
+        assert!(
+            raw.indicators(Period::new(-365, 364), Subject::Region)
+                .chronic_management
+                .is_some(),
+            "chronic panel snapshots were counted"
         );
         // Monthly aggregates with the edge days give the same figures for
         // any period, month-aligned or not.

@@ -86,8 +86,8 @@ pub fn statement(base_url: &str) -> Value {
     resources.push(json!({
         "type": "Observation",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
-        "searchParam": params(super::clinical::RESULT_SEARCH),
-        "documentation": "Results (LOINC code, valueQuantity or valueString, effectiveDateTime required), recorded by a doctor for a patient in their care; their institution is the performer. Attach to a referral through ServiceRequest.supportingInfo. Seen by the patient and those caring for them; search names the patient.",
+        "searchParam": params(super::panel::OBSERVATION_SEARCH),
+        "documentation": "Results (LOINC code, valueQuantity or valueString, effectiveDateTime required), recorded by a doctor for a patient in their care; their institution is the performer. Attach to a referral through ServiceRequest.supportingInfo. Seen by the patient and those caring for them; search names the patient. Panel measurements are Observations whose basedOn is a panel CarePlan: blood pressure LOINC 85354-9 with components 8480-6 and 8462-4 in mm[Hg], HbA1c 4548-4 in % or mmol/mol, fasting glucose 1558-6 in mmol/L or mg/dL (UCUM); values are stored and given back in mm[Hg], % and mmol/L. Recorded by doctors of the panel (its primary side or its programme's specialists), seen by them.",
     }));
     resources.push(json!({
         "type": "DiagnosticReport",
@@ -116,9 +116,14 @@ pub fn statement(base_url: &str) -> Value {
     resources.push(json!({
         "type": "CarePlan",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
-        "searchParam": params(super::care_plan::SEARCH),
-        "documentation": "The plan of a downward referral (basedOn), drawn up by a doctor of the referring hospital: activities of kind Task (a follow-up, scheduledPeriod.end the due date, description what for) and MedicationRequest (productCodeableConcept ATC, description the dosage), notes `measure: goal` as targets. Each medicine missing from the receiving institution's essential-medicines List carries the essential-medicine extension false and a statusReason. The patient's decision (patient-decision extension) is recorded with $decide; a refusal revokes the plan, cancels its follow-ups and ends the referral.",
-        "operation": [operation("decide", "decision accepted or refused, reason: by the patient, or by staff of either institution")],
+        "searchParam": params(super::panel::PLAN_SEARCH),
+        "documentation": "Co-managed chronic panels are CarePlans with category care-plan-kind|chronic-panel: the patient (subject), the panel team as a contained CareTeam (family-doctor and specialist participants, managingOrganization the primary institution), the conditions as contained Conditions (ICD-10 I10, E11) in addresses, the follow-up interval as activity[0].detail.scheduledTiming.repeat (frequency 1, period in d, wk or mo), the programme as the panel-programme extension (HealthcareService). Read adds the panel-control extension (control per condition, next follow-up as of today). Seen and changed by the primary side; seen by the programme's specialists. Otherwise the plan of a downward referral (basedOn), drawn up by a doctor of the referring hospital: activities of kind Task (a follow-up, scheduledPeriod.end the due date, description what for) and MedicationRequest (productCodeableConcept ATC, description the dosage), notes `measure: goal` as targets. Each medicine missing from the receiving institution's essential-medicines List carries the essential-medicine extension false and a statusReason. The patient's decision (patient-decision extension) is recorded with $decide; a refusal revokes the plan, cancels its follow-ups and ends the referral.",
+        "operation": [
+            operation("decide", "decision accepted or refused, reason: by the patient, or by staff of either institution"),
+            operation("end", "Panels: POST, parameter date (optional, default today): the last day the patient is enrolled"),
+            operation("status", "Panels: GET ?date=YYYY-MM-DD (default today): Parameters with as-of, overall, condition (parts condition and status: controlled, uncontrolled or unknown), next-due and follow-up (not-due, due, overdue)"),
+            operation("due", "Panels: GET CarePlan/$due?practitioner=Practitioner/x or organization=Organization/y, date=YYYY-MM-DD (default today): searchset Bundle of the panels due (within 14 days) or overdue, most overdue first, each with the panel-follow-up extension"),
+        ],
     }));
     resources.push(json!({
         "type": "Slot",

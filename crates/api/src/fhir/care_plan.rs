@@ -99,6 +99,11 @@ pub fn index(p: &CarePlan) -> Vec<(String, String)> {
         reference_term("party", "Organization", p.to.as_str()),
         ("status".into(), plan_status(p).into()),
         ("decision".into(), p.decision.code().into()),
+        ("category".into(), "downward-referral".into()),
+        (
+            "category".into(),
+            format!("{}|downward-referral", system("care-plan-kind")).to_lowercase(),
+        ),
         (
             "medicine-gap".into(),
             (p.missing_medicines().count() > 0).to_string(),

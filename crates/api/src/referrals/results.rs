@@ -76,6 +76,19 @@ impl Referrals<'_> {
         let Some(patient) = record.patient() else {
             return Ok(true);
         };
+        // Panels follow their own rules: a programme's specialist sees its
+        // panels and nothing else of the patient (see `crate::panels`).
+        let panels = crate::panels::Panels::new(self.state, self.actor);
+        match record {
+            Record::PanelEnrolment(e) => return panels.may_see(e).await,
+            Record::Measurement(m) => {
+                return match panels.enrolment_of(m).await? {
+                    Some(e) => panels.may_see(&e).await,
+                    None => Ok(self.actor.role == UserRole::Admin),
+                };
+            }
+            _ => {}
+        }
         let mine = |i: &tiercare_core::InstitutionId| self.actor.institution.as_ref() == Some(i);
         Ok(match self.actor.role {
             UserRole::Admin => true,
@@ -137,6 +150,7 @@ impl Referrals<'_> {
         patient: Option<&str>,
     ) -> Result<(Vec<Stored>, u64), ApiError> {
         let rt = query.resource_type.clone();
+        let mut query = query;
         if self.actor.role != UserRole::Admin {
             let Some(p) = patient else {
                 return Err(ApiError::invalid(
@@ -144,11 +158,30 @@ impl Referrals<'_> {
                     format!("name the patient whose {rt} records you want (patient=Patient/id)"),
                 ));
             };
-            let allowed = match self.actor.role {
+            let mut allowed = match self.actor.role {
                 UserRole::Resident => self.actor.resident.as_ref().map(|r| r.as_str()) == Some(p),
                 UserRole::Doctor | UserRole::Coordinator => self.registry().cares_for(p).await?,
                 _ => false,
             };
+            // Without a care relationship, a panel's specialist or primary
+            // institution sees the panels they may see, and nothing else:
+            // the search is narrowed to them.
+            if !allowed
+                && matches!(self.actor.role, UserRole::Doctor | UserRole::Coordinator)
+                && (rt == "CarePlan" || rt == "Observation")
+            {
+                let visible = crate::panels::Panels::new(self.state, self.actor)
+                    .visible_enrolments(p)
+                    .await?;
+                if !visible.is_empty() {
+                    query.filters.push(Filter {
+                        param: "panel".into(),
+                        values: visible.iter().map(|e| format!("CarePlan/{e}")).collect(),
+                        matching: Match::Exact,
+                    });
+                    allowed = true;
+                }
+            }
             if !allowed {
                 let err = ApiError::Forbidden(format!(
                     "Patient/{p} is not in your care; their {rt} records are not yours to see"

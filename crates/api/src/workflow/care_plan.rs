@@ -2,8 +2,8 @@
 //! with code `follow-up`).
 
 use super::*;
-use crate::fhir::care_plan::SEARCH as PLAN_SEARCH;
 use crate::fhir::clinical::ATC;
+use crate::fhir::panel::PLAN_SEARCH;
 use tiercare_core::access::Actor;
 use tiercare_core::care_plan::{FollowUp, NewCarePlan, PlannedFollowUp, Target};
 use tiercare_core::clinical::MedicineUse;
@@ -24,6 +24,9 @@ pub async fn care_plan_create(
         json_body(&headers, body, state.config.max_body_bytes)?,
         "CarePlan",
     )?;
+    if fhir::panel::is_enrolment(&value) {
+        return super::panel::enrol(&state, &actor, &headers, &value).await;
+    }
     let (referral, new) = parse_care_plan(&value)?;
     let made = Referrals::new(&state, &actor)
         .draw_up(&referral, new)
@@ -177,14 +180,27 @@ fn text_at(v: &Value, pointer: &str) -> String {
         .to_string()
 }
 
-/// `GET /CarePlan/{id}`.
+/// `GET /CarePlan/{id}`: a downward referral's plan, or a panel enrolment
+/// with its control status and next follow-up as of today.
 pub async fn care_plan_read(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    super::results::record_read(&state, &actor, "CarePlan", &id, &headers).await
+    let s = Referrals::new(&state, &actor)
+        .read_record("CarePlan", &id)
+        .await?;
+    let resp = resource_response(&s, StatusCode::OK, &base_url(&state, &headers));
+    if !matches!(s.record, Record::PanelEnrolment(_)) {
+        return Ok(resp);
+    }
+    // The same headers, with the control status added to the body.
+    let mut body = fhir::render(&s);
+    super::panel::with_control(&state, &actor, &s, &mut body).await?;
+    let (parts, _) = resp.into_parts();
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
 }
 
 /// `GET /CarePlan?patient=...`.
@@ -207,9 +223,12 @@ pub async fn care_plan_operation(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    if operation == "$end" {
+        return super::panel::end(&state, &actor, &id, &headers, body).await;
+    }
     if operation != "$decide" {
         return Err(ApiError::NotFound(format!(
-            "CarePlan/{id}/{operation} is not an operation; use $decide"
+            "CarePlan/{id}/{operation} is not an operation; use $decide (a referral's plan) or $end (a panel)"
         )));
     }
     let version = if_match(&headers)?;

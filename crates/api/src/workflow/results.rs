@@ -19,6 +19,9 @@ pub async fn observation_create(
         json_body(&headers, body, state.config.max_body_bytes)?,
         "Observation",
     )?;
+    if fhir::panel::is_measurement(&value) {
+        return super::panel::measure(&state, &actor, &headers, &value).await;
+    }
     let common = parse_result(&value, "Observation", &actor)?;
     let o = Observation {
         id: fhir::typed_id(&new_id(), "Observation.id")?,
@@ -260,7 +263,8 @@ pub async fn observation_search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    records_search(&state, &actor, "Observation", RESULT_SEARCH, raw, &headers).await
+    let params = crate::fhir::panel::OBSERVATION_SEARCH;
+    records_search(&state, &actor, "Observation", params, raw, &headers).await
 }
 
 /// `GET /DiagnosticReport?patient=...`.

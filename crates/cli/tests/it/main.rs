@@ -20,6 +20,7 @@ mod dashboard;
 mod fhir_crud;
 mod ops;
 mod outreach;
+mod panels;
 mod referral;
 mod search;
 mod simulate;
