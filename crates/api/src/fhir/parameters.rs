@@ -69,7 +69,6 @@ impl Parameters {
             .and_then(|(_, v)| match v {
                 Value::String(s) => Some(s.clone()),
                 Value::Bool(b) => Some(b.to_string()),
-                Value::Number(n) => Some(n.to_string()),
                 Value::Object(o) => o
                     .get("code")
                     .or_else(|| o.get("reference"))
@@ -77,6 +76,21 @@ impl Parameters {
                     .map(str::to_string),
                 _ => None,
             })
+    }
+
+    /// A count (`valueUnsignedInt`, `valueInteger` or `valuePositiveInt`;
+    /// a numeric string too), `None` when absent.
+    pub fn count(&self, name: &str) -> Result<Option<u32>, ApiError> {
+        let Some((_, v)) = self.0.iter().find(|(k, _)| k == name) else {
+            return Ok(None);
+        };
+        let n = match v {
+            Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        };
+        n.map(Some)
+            .ok_or_else(|| ApiError::invalid(name, format!("{v} is not a count")))
     }
 
     pub fn required(&self, name: &str) -> Result<String, ApiError> {

@@ -33,12 +33,7 @@ fn body_value(
 
 /// A count parameter (`patients-seen`), 0 when absent.
 fn count_input(p: &Parameters, name: &str) -> Result<u32, ApiError> {
-    match p.get(name) {
-        None => Ok(0),
-        Some(v) => v
-            .parse()
-            .map_err(|_| ApiError::invalid(name, format!("{v:?} is not a count"))),
-    }
+    Ok(p.count(name)?.unwrap_or(0))
 }
 
 fn no_such_operation(path: &str, operation: &str, known: &str) -> ApiError {
