@@ -309,14 +309,14 @@ async fn post_login(app: &TestApp, c: &reqwest::Client, user: &str, password: &s
 
 /// Signs a demo user in through the form; returns the session cookie's
 /// value.
-async fn sign_in(app: &TestApp, user: &str) -> String {
+pub(crate) async fn sign_in(app: &TestApp, user: &str) -> String {
     let password = app.user(user).password.clone();
     let resp = post_login(app, &client(), user, &password).await;
     resp.expect(303);
     cookie_value(&set_cookie(&resp, "tiercare_session").expect("a session cookie"))
 }
 
-async fn ui_get(app: &TestApp, session: Option<&str>, path: &str) -> Resp {
+pub(crate) async fn ui_get(app: &TestApp, session: Option<&str>, path: &str) -> Resp {
     let mut rb = client().get(app.url(path));
     if let Some(s) = session {
         rb = rb.header("cookie", format!("tiercare_session={s}"));

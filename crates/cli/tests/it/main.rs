@@ -17,6 +17,7 @@ mod browser;
 mod closed_loop;
 mod concurrency;
 mod dashboard;
+mod evaluation;
 mod fhir_crud;
 mod ops;
 mod outreach;

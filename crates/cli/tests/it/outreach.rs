@@ -21,7 +21,7 @@ const HOSPITAL: &str = "zx-h1";
 const PRIMARY: &str = "zx-tc1";
 const ALLIANCE: &str = "zx-all-ccmc";
 
-fn practitioner_of(app: &TestApp, user: &str) -> String {
+pub(crate) fn practitioner_of(app: &TestApp, user: &str) -> String {
     app.user(user).practitioner.clone().unwrap().to_string()
 }
 
@@ -45,7 +45,7 @@ fn other_specialist(app: &TestApp, not: &str) -> String {
 }
 
 /// Adds an account and returns a bearer token for it.
-async fn add_user(
+pub(crate) async fn add_user(
     app: &TestApp,
     username: &str,
     role: UserRole,
@@ -70,7 +70,12 @@ async fn add_user(
     resp.json()["access_token"].as_str().unwrap().to_string()
 }
 
-async fn post_as(app: &TestApp, token: &str, path: &str, body: &Value) -> crate::helpers::Resp {
+pub(crate) async fn post_as(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: &Value,
+) -> crate::helpers::Resp {
     send(
         app.client
             .post(app.fhir_url(path))
@@ -89,7 +94,7 @@ fn instant(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap()
 }
 
-fn programme(specialists: &[&str], start: OffsetDateTime, end: OffsetDateTime) -> Value {
+pub(crate) fn programme(specialists: &[&str], start: OffsetDateTime, end: OffsetDateTime) -> Value {
     let mut ext = vec![
         json!({"url": format!("{SD}/outreach-primary"), "valueReference": {"reference": format!("Organization/{PRIMARY}")}}),
         json!({"url": format!("{SD}/outreach-alliance"), "valueReference": {"reference": format!("Organization/{ALLIANCE}")}}),
@@ -110,7 +115,12 @@ fn programme(specialists: &[&str], start: OffsetDateTime, end: OffsetDateTime) -
     })
 }
 
-fn session(programme: &str, specialist: &str, start: OffsetDateTime, hours: i64) -> Value {
+pub(crate) fn session(
+    programme: &str,
+    specialist: &str,
+    start: OffsetDateTime,
+    hours: i64,
+) -> Value {
     json!({
         "resourceType": "Schedule",
         "actor": [
@@ -121,7 +131,7 @@ fn session(programme: &str, specialist: &str, start: OffsetDateTime, hours: i64)
     })
 }
 
-fn params(list: &[(&str, Value)]) -> Value {
+pub(crate) fn params(list: &[(&str, Value)]) -> Value {
     json!({"resourceType": "Parameters", "parameter": list.iter().map(|(n, v)| {
         let mut p = json!({"name": n});
         let key = if v.is_u64() { "valueUnsignedInt" } else if v.is_object() { "valueReference" } else { "valueString" };
