@@ -811,17 +811,7 @@ impl<'a> Panels<'a> {
         patient: Option<&str>,
         err: ApiError,
     ) -> ApiError {
-        let outcome = match err {
-            ApiError::Forbidden(_) => AuditOutcome::Denied,
-            _ => AuditOutcome::Failed,
-        };
-        let entry = self
-            .registry()
-            .audit_entry(action, rt, id, patient, outcome, err.to_string());
-        match self.registry().audit(vec![entry]).await {
-            Ok(()) => err,
-            Err(audit_failed) => audit_failed,
-        }
+        self.registry().refuse(action, rt, id, patient, err).await
     }
 }
 

@@ -83,6 +83,41 @@ impl<'a> Registry<'a> {
         Ok(())
     }
 
+    /// Audits a refused request (against the patient, when known) with
+    /// `outcome` and hands back its error; if the audit itself fails, that
+    /// error instead. The one place the services file their refusals.
+    pub(crate) async fn refused(
+        &self,
+        action: &str,
+        rt: &str,
+        id: Option<&str>,
+        patient: Option<&str>,
+        (outcome, err): (AuditOutcome, ApiError),
+    ) -> ApiError {
+        let entry = self.audit_entry(action, rt, id, patient, outcome, err.to_string());
+        match self.audit(vec![entry]).await {
+            Ok(()) => err,
+            Err(audit_failed) => audit_failed,
+        }
+    }
+
+    /// [`refused`](Self::refused), denied when the error is a 403 and
+    /// failed otherwise.
+    pub(crate) async fn refuse(
+        &self,
+        action: &str,
+        rt: &str,
+        id: Option<&str>,
+        patient: Option<&str>,
+        err: ApiError,
+    ) -> ApiError {
+        let outcome = match err {
+            ApiError::Forbidden(_) => AuditOutcome::Denied,
+            _ => AuditOutcome::Failed,
+        };
+        self.refused(action, rt, id, patient, (outcome, err)).await
+    }
+
     /// Refuses and audits an attempt on patient data.
     async fn deny(&self, action: &str, id: Option<&str>, reason: &str) -> ApiError {
         let entry = self.audit_entry(

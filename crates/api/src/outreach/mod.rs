@@ -48,7 +48,7 @@ use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::events::Event;
 use tiercare_core::{InstitutionId, PractitionerId};
-use tiercare_store::{AuditEntry, AuditOutcome, Expect, StoreError, Stored, Write};
+use tiercare_store::{AuditOutcome, Expect, StoreError, Stored, Write};
 
 /// Attempts at a change whose records others are changing too.
 const RETRIES: usize = 16;
@@ -155,22 +155,9 @@ impl<'a> Outreach<'a> {
         patient: Option<&str>,
         err: ApiError,
     ) -> ApiError {
-        let outcome = match err {
-            ApiError::Forbidden(_) => AuditOutcome::Denied,
-            _ => AuditOutcome::Failed,
-        };
-        let entry: AuditEntry = self.registry().audit_entry(
-            action,
-            resource_type,
-            id,
-            patient,
-            outcome,
-            err.to_string(),
-        );
-        match self.registry().audit(vec![entry]).await {
-            Ok(()) => err,
-            Err(audit_failed) => audit_failed,
-        }
+        self.registry()
+            .refuse(action, resource_type, id, patient, err)
+            .await
     }
 }
 

@@ -365,20 +365,11 @@ impl<'a> Referrals<'a> {
         resource_type: &str,
         id: Option<&str>,
         patient: Option<&str>,
-        (outcome, err): (AuditOutcome, ApiError),
+        refusal: (AuditOutcome, ApiError),
     ) -> ApiError {
-        let entry = self.registry().audit_entry(
-            action,
-            resource_type,
-            id,
-            patient,
-            outcome,
-            err.to_string(),
-        );
-        match self.registry().audit(vec![entry]).await {
-            Ok(()) => err,
-            Err(audit_failed) => audit_failed,
-        }
+        self.registry()
+            .refused(action, resource_type, id, patient, refusal)
+            .await
     }
 }
 

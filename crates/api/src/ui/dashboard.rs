@@ -20,8 +20,8 @@ use crate::AppState;
 use crate::indicators::{Network, SubjectRef, accumulator, day_of, network};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use tiercare_core::Level;
 use tiercare_core::indicators::{Indicators, Ix, Period, Subject};
@@ -319,23 +319,11 @@ pub async fn csv(
     let table: Table = tables::table(&dashboard, key)
         .ok_or_else(|| UiError::Internal(format!("table {key} is listed but not built")))?;
     let name = format!(
-        "attachment; filename=\"tiercare-{key}-{}-{}.csv\"",
+        "tiercare-{key}-{}-{}.csv",
         show_date(dashboard.filters.from),
         show_date(dashboard.filters.to)
     );
-    let disposition = HeaderValue::from_str(&name)
-        .map_err(|e| UiError::Internal(format!("content disposition: {e}")))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        tables::to_csv(&table),
-    )
-        .into_response())
+    tables::csv_response(&name, &table)
 }
 
 #[cfg(test)]

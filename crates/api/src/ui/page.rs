@@ -305,9 +305,30 @@ fn csv_href(d: &Dashboard, key: &str) -> String {
 }
 
 fn panel(m: &'static MeasureDef, d: &Dashboard, months: &[String]) -> Panel {
-    let f = measure_format(m);
-    let value = (m.value)(&d.indicators);
-    let monthly: Vec<Option<f64>> = d.months.iter().map(|(_, i)| (m.value)(i)).collect();
+    let monthly: Vec<&tiercare_core::indicators::Indicators> =
+        d.months.iter().map(|(_, i)| i).collect();
+    measure_panel(
+        m,
+        measure_format(m),
+        is_share(m),
+        &d.indicators,
+        &monthly,
+        months,
+    )
+}
+
+/// One measure of any family as a panel: its value over the period and
+/// its trend over `months` (one set of figures per month).
+pub fn measure_panel<T>(
+    m: &'static MeasureDef<T>,
+    f: Format,
+    share: bool,
+    whole: &T,
+    monthly: &[&T],
+    months: &[String],
+) -> Panel {
+    let value = (m.value)(whole);
+    let series: Vec<Option<f64>> = monthly.iter().map(|x| (m.value)(x)).collect();
     Panel {
         code: m.code,
         title: m.title,
@@ -319,9 +340,9 @@ fn panel(m: &'static MeasureDef, d: &Dashboard, months: &[String]) -> Panel {
             m.code,
             &format!("{} by month", m.title),
             months,
-            &monthly,
+            &series,
             f,
-            is_share(m),
+            share,
         ),
     }
 }

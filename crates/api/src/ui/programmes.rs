@@ -10,10 +10,12 @@
 //! patient. Administrators and analysts see every subject, staff the
 //! subjects [`crate::evaluation::may_see`] allows them.
 
-use super::charts::{self, Format};
-use super::page::{CellView, Choice, ChoiceGroup, Download, Panel, RowView, TableView};
+use super::charts::Format;
+use super::page::{
+    CellView, Choice, ChoiceGroup, Download, Panel, RowView, TableView, measure_panel,
+};
 use super::session::Viewer;
-use super::tables::{Cell, Column, Row, Table, to_csv};
+use super::tables::{Cell, Column, Row, Table, csv_response};
 use super::{Chrome, UiError, render};
 use crate::AppState;
 use crate::evaluation::{OutreachRecords, may_see};
@@ -21,8 +23,8 @@ use crate::ui::dashboard::show_date;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use std::collections::HashMap;
 use tiercare_core::Record;
@@ -607,28 +609,12 @@ fn view(r: &Report, t: Table) -> TableView {
 
 fn page_of(chrome: Chrome, r: &Report) -> ProgrammesPage {
     let months: Vec<String> = r.months.iter().map(|(m, _)| m.clone()).collect();
+    let monthly: Vec<&Figures> = r.months.iter().map(|(_, f)| f).collect();
     let panels = OUTREACH_MEASURES
         .iter()
         .map(|m| {
-            let f = format_of(m);
-            let value = (m.value)(&r.total);
-            let monthly: Vec<Option<f64>> = r.months.iter().map(|(_, x)| (m.value)(x)).collect();
-            Panel {
-                code: m.code,
-                title: m.title,
-                definition: m.definition,
-                reference: m.reference.unwrap_or(""),
-                shown: f.show(value),
-                raw: charts::raw(value),
-                chart: charts::trend(
-                    m.code,
-                    &format!("{} by month", m.title),
-                    &months,
-                    &monthly,
-                    f,
-                    m.scoring == Scoring::Proportion,
-                ),
-            }
+            let share = m.scoring == Scoring::Proportion;
+            measure_panel(m, format_of(m), share, &r.total, &monthly, &months)
         })
         .collect();
     let selected = subject_code(&r.filters.subject);
@@ -718,23 +704,11 @@ pub async fn csv(
     let t = table(&report, key)
         .ok_or_else(|| UiError::Internal(format!("table {key} is listed but not built")))?;
     let name = format!(
-        "attachment; filename=\"tiercare-programmes-{key}-{}-{}.csv\"",
+        "tiercare-programmes-{key}-{}-{}.csv",
         show_date(report.filters.from),
         show_date(report.filters.to)
     );
-    let disposition = HeaderValue::from_str(&name)
-        .map_err(|e| UiError::Internal(format!("content disposition: {e}")))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        to_csv(&t),
-    )
-        .into_response())
+    csv_response(&name, &t)
 }
 
 #[cfg(test)]
