@@ -27,10 +27,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use std::collections::HashMap;
+use tiercare_core::InstitutionId;
 use tiercare_core::Record;
 use tiercare_core::access::UserRole;
 use tiercare_core::indicators::MeasureDef;
 use tiercare_core::indicators::measures::Scoring;
+use tiercare_core::outreach::capability;
 use tiercare_core::outreach::evaluation::{
     EvaluationSubject, Figures, OUTREACH_MEASURES, evaluate_many, subjects,
 };
@@ -43,12 +45,13 @@ pub const PATH: &str = "/ui/programmes";
 pub const CSV_PATH: &str = "/ui/programmes.csv";
 
 /// Every table, by key, in page order.
-pub const KEYS: [&str; 5] = [
+pub const KEYS: [&str; 6] = [
     "measures",
     "months",
     "programmes",
     "specialists",
     "family-doctors",
+    "capability",
 ];
 
 const DATE: &[time::format_description::FormatItem<'static>] =
@@ -271,6 +274,10 @@ struct Report {
     specialists: Vec<(EvaluationSubject, String, Figures)>,
     family_doctors: Vec<(EvaluationSubject, String, Figures)>,
     choices: Vec<(EvaluationSubject, String)>,
+    /// What mentoring added to the subject's primary institutions by the
+    /// period's end: (institution, its name, condition, doctors recognised,
+    /// first recognised).
+    capability: Vec<(String, String, String, u32, Date)>,
 }
 
 /// Whether a per-party row belongs under the chosen subject.
@@ -365,7 +372,9 @@ async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, 
         })
         .collect();
     choices.dedup_by(|a, b| a.0 == b.0);
+    let capability = capability_rows(&records, &filters, &names);
     Ok(Report {
+        capability,
         label: names.subject(&filters.subject, &state.region_name),
         months: main
             .months
@@ -384,6 +393,54 @@ async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, 
         family_doctors,
         choices,
     })
+}
+
+/// The conditions the subject's primary institutions manage thanks to
+/// mentoring ([`capability`]), with how many doctors were recognised for
+/// each and since when.
+fn capability_rows(
+    records: &OutreachRecords,
+    filters: &Filters,
+    names: &Names,
+) -> Vec<(String, String, String, u32, Date)> {
+    let competences: Vec<_> = records
+        .mentorships
+        .iter()
+        .flat_map(|m| m.competences.iter().cloned())
+        .collect();
+    let mut primaries: Vec<&InstitutionId> = records
+        .programmes
+        .iter()
+        .filter(|p| {
+            within(
+                records,
+                &filters.subject,
+                &EvaluationSubject::Programme(p.id.clone()),
+            )
+        })
+        .map(|p| &p.primary)
+        .collect();
+    primaries.sort();
+    primaries.dedup();
+    let mut rows = Vec::new();
+    for inst in primaries {
+        for condition in capability(&competences, inst, filters.to) {
+            let of: Vec<_> = competences
+                .iter()
+                .filter(|c| c.institution == *inst && c.condition == condition)
+                .filter(|c| c.since <= filters.to)
+                .collect();
+            let since = of.iter().map(|c| c.since).min().unwrap_or(filters.to);
+            rows.push((
+                inst.to_string(),
+                names.org(inst.as_str()),
+                condition.to_string(),
+                of.len() as u32,
+                since,
+            ));
+        }
+    }
+    rows
 }
 
 fn format_of(m: &MeasureDef<Figures>) -> Format {
@@ -541,6 +598,32 @@ fn table(r: &Report, key: &str) -> Option<Table> {
             ("family-doctor", "Family doctor"),
             &r.family_doctors,
         ),
+        "capability" => Table {
+            key: "capability",
+            title: "Capability added by mentoring",
+            note: "Conditions the family doctors of each primary institution were recognised as managing without referral, by the period's end.",
+            columns: columns(&[
+                ("institution-id", "Id"),
+                ("institution", "Institution"),
+                ("condition", "Condition (ICD-10)"),
+                ("doctors", "Doctors recognised"),
+                ("since", "First recognised"),
+            ]),
+            rows: r
+                .capability
+                .iter()
+                .map(|(id, name, code, doctors, since)| Row {
+                    key: format!("{id}:{code}"),
+                    cells: vec![
+                        Cell::Text(id.clone()),
+                        Cell::Text(name.clone()),
+                        Cell::Text(code.clone()),
+                        count(*doctors),
+                        Cell::Text(show_date(*since)),
+                    ],
+                })
+                .collect(),
+        },
         _ => return None,
     })
 }

@@ -5,6 +5,7 @@
 //! and the same figures on the web page and in its CSV.
 
 use crate::dashboard::{sign_in, ui_get};
+use crate::fixtures::CS;
 use crate::helpers::{TestApp, assert_outcome, spawn_app};
 use crate::outreach::{add_user, params, post_as, practitioner_of, programme, session};
 use crate::validate::assert_valid_fhir;
@@ -123,6 +124,38 @@ async fn evaluation_reports_the_hand_computed_figures_for_every_party() {
         &primary,
         &format!("/Schedule/{}/$cancel", ids[4]),
         &params(&[("reason", json!("vaccination day"))]),
+    )
+    .await
+    .expect(200);
+
+    // The specialist mentors the township's family doctor, who is
+    // recognised as managing hypertension alone.
+    let doctor = practitioner_of(&app, "doctor");
+    let role = |code: &str, who: &str| {
+        json!({"role": [{"coding": [{"system": format!("{CS}/mentorship-role"), "code": code}]}],
+               "member": {"reference": format!("Practitioner/{who}")}})
+    };
+    let team = json!({
+        "resourceType": "CareTeam",
+        "category": [{"coding": [{"system": format!("{CS}/care-team-category"), "code": "mentorship"}]}],
+        "period": {"start": tiercare_api::fhir::format_date(start.date())},
+        "participant": [role("mentor", &specialist), role("mentee", &doctor)],
+    });
+    let made = app.post("coordinator", "/CareTeam", &team).await;
+    made.expect(201);
+    let mid = made.json()["id"].as_str().unwrap().to_string();
+    let recognised_on = tiercare_api::fhir::format_date(now.date());
+    app.post(
+        "specialist",
+        &format!("/CareTeam/{mid}/$recognise"),
+        &params(&[
+            (
+                "doctor",
+                json!({"reference": format!("Practitioner/{doctor}")}),
+            ),
+            ("condition", json!("I10")),
+            ("since", json!(recognised_on)),
+        ]),
     )
     .await
     .expect(200);
@@ -287,6 +320,31 @@ async fn evaluation_reports_the_hand_computed_figures_for_every_party() {
         &cells[1..7],
         &[&committed.to_string(), "6", "2", "1", "1", "1"]
     );
+    // What the mentoring added: the township now manages hypertension.
+    let capability = ui_get(
+        &app,
+        Some(&analyst),
+        &format!("/ui/programmes.csv?table=capability&from={from}&to={to}&subject=programme:{pid}"),
+    )
+    .await;
+    capability.expect(200);
+    let row = capability
+        .body
+        .lines()
+        .find(|l| l.starts_with("zx-tc1,"))
+        .expect("the township's capability");
+    assert!(row.ends_with(&format!(",I10,1,{recognised_on}")), "{row}");
+    // Before it was recognised, nothing.
+    let before = ui_get(
+        &app,
+        Some(&analyst),
+        &format!(
+            "/ui/programmes.csv?table=capability&from={from}&to={}&subject=programme:{pid}",
+            (now - Duration::days(1)).date()
+        ),
+    )
+    .await;
+    assert_eq!(before.body.lines().count(), 1, "{}", before.body);
     // A resident is refused the page.
     let resident = sign_in(&app, "resident").await;
     assert_eq!(
