@@ -136,3 +136,26 @@ fn contract_events(old: Option<&Contract>, new: &Resident) -> Vec<Event> {
         _ => vec![],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{OutreachSessionId, ProgrammeId};
+    use time::macros::datetime;
+
+    /// Stored events are read back by the subscription worker and the
+    /// indicator rebuild; a nested event must not collide with the outer
+    /// `event` tag.
+    #[test]
+    fn an_outreach_event_survives_the_round_trip_through_json() {
+        let event = Event::Outreach(OutreachEvent::SessionMissed {
+            session: OutreachSessionId::new("s-1").unwrap(),
+            programme: ProgrammeId::new("p-1").unwrap(),
+            at: datetime!(2026-03-02 08:00 UTC),
+        });
+        let json = serde_json::to_string(&event).unwrap();
+        let back: Event = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event);
+        assert_eq!(event.kind(), back.kind());
+    }
+}

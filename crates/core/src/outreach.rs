@@ -91,9 +91,10 @@ pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Outrea
 }
 
 /// Something that happened in a joint programme, to store with the record
-/// it changed.
+/// it changed. Tagged `change`, not `event`: it is stored inside
+/// [`Event::Outreach`](crate::events::Event), whose own tag is `event`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
+#[serde(tag = "change", rename_all = "kebab-case")]
 pub enum OutreachEvent {
     /// A programme's commitment ended on `on`.
     ProgrammeEnded {

@@ -131,7 +131,7 @@ fn events_have_stable_names_and_round_trip() {
         .unwrap();
     assert_eq!(cancelled.kind(), "outreach-session.cancelled.v1");
     let json = serde_json::to_value(&cancelled).unwrap();
-    assert_eq!(json["event"], "session-cancelled");
+    assert_eq!(json["change"], "session-cancelled");
     assert_eq!(json["by"], "hospital");
     let back: OutreachEvent = serde_json::from_value(json).unwrap();
     assert_eq!(back, cancelled);
