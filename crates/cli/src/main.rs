@@ -53,6 +53,17 @@ enum Command {
         /// Number of synthetic residents in the demo county.
         #[arg(long, default_value_t = DemoCounty::DEFAULT_RESIDENTS)]
         residents: usize,
+        /// Days of past activity a fresh demo database starts with (0 for
+        /// none); a database that holds the demo county already is kept.
+        #[arg(long, default_value_t = demo::HistoryOptions::DEFAULT_DAYS)]
+        history_days: u32,
+        /// Seed of the generated history.
+        #[arg(long, default_value_t = demo::HistoryOptions::DEFAULT_SEED)]
+        seed: u64,
+        /// Load the demo county and its history, print what was loaded and
+        /// exit instead of serving.
+        #[arg(long)]
+        load_only: bool,
     },
     /// Manage user accounts.
     User {
@@ -110,7 +121,13 @@ async fn main() -> anyhow::Result<()> {
             println!("tiercare listening on http://{}", listener.local_addr()?);
             startup::run(listener, state).await
         }
-        Command::Demo { server, residents } => {
+        Command::Demo {
+            server,
+            residents,
+            history_days,
+            seed,
+            load_only,
+        } => {
             let county = DemoCounty::generate(residents, 2026);
             let base = Settings {
                 database_url: "sqlite://tiercare-demo.db".into(),
@@ -121,11 +138,14 @@ async fn main() -> anyhow::Result<()> {
             let settings = Settings::load(base, file, &server.overrides())?;
             startup::init_logging(&settings.log_format);
             let state = startup::app_state(startup::open_store(&settings).await?, &settings)?;
-            let loaded = demo::load(&state, &county)
+            let options = demo::HistoryOptions {
+                days: history_days,
+                seed,
+            };
+            let started = std::time::Instant::now();
+            let (loaded, history) = demo::load_with_history(&state, &county, options)
                 .await
                 .context("loading the demo county")?;
-            let listener = startup::bind(&settings).await?;
-            let addr = listener.local_addr()?;
             println!(
                 "tiercare demo: {} ({} records loaded now, {} outpatient slots opened for the next {} working days)",
                 county.region.name,
@@ -133,6 +153,17 @@ async fn main() -> anyhow::Result<()> {
                 loaded.slots,
                 demo::SESSION_DAYS
             );
+            if let Some(h) = &history {
+                println!("  past {history_days} days: {}", h.care);
+                println!("  joint programmes: {}", h.outreach);
+            }
+            println!("  loaded in {:.1} s", started.elapsed().as_secs_f64());
+            if load_only {
+                state.store.close().await;
+                return Ok(());
+            }
+            let listener = startup::bind(&settings).await?;
+            let addr = listener.local_addr()?;
             println!("  URL:      http://{addr}/   (FHIR API: http://{addr}/fhir/r4/metadata)");
             println!(
                 "  indicator dashboard: http://{addr}/ui/dashboard   (sign in as analyst or admin)"

@@ -1,9 +1,19 @@
 //! Loading the bundled demo county through the registry service, so it
-//! obeys exactly the rules an import would.
+//! obeys exactly the rules an import would; then, on a fresh database, a
+//! past year of its activity run through the same services under a set
+//! clock, so the dashboard and the joint programmes page are alive from the
+//! first minute.
+
+mod history;
+mod outreach;
+
+pub use history::HistoryReport;
+pub use outreach::OutreachReport;
 
 use crate::users::{UserSpec, add_user};
 use anyhow::Context;
 use tiercare_api::AppState;
+use tiercare_api::clock::Clock;
 use tiercare_api::referrals::Referrals;
 use tiercare_api::registry::Registry;
 use tiercare_core::access::{Actor, UserRole};
@@ -11,7 +21,7 @@ use tiercare_core::booking::{BedPool, SessionPlan};
 use tiercare_core::demo::{DemoCounty, DemoUser};
 use tiercare_core::{BedPoolId, Level, Record, ScheduleId};
 use tiercare_store::{Expect, StoreError};
-use time::{OffsetDateTime, PrimitiveDateTime, Time, Weekday};
+use time::{Date, Duration, PrimitiveDateTime, Time, Weekday};
 
 /// What the demo load did.
 #[derive(Debug)]
@@ -31,7 +41,8 @@ const SESSION_SLOTS: u32 = 12;
 const SLOT_MINUTES: u32 = 20;
 
 /// Opens a morning session in every hospital department for the next
-/// `days` working days from today, and each department's bed pool, through
+/// `days` working days after the state's clock's today, and each
+/// department's bed pool, through
 /// the referral service, so referrals can be booked at once. Already open
 /// sessions and pools are kept.
 pub async fn open_sessions(
@@ -68,7 +79,7 @@ pub async fn open_sessions(
     }
     // 08:00 in China (UTC+8) is midnight UTC.
     let mut opened = 0;
-    let mut day = OffsetDateTime::now_utc().date();
+    let mut day = state.clock.today();
     let mut open_days = 0;
     while open_days < days {
         day = day.next_day().context("date out of range")?;
@@ -76,7 +87,7 @@ pub async fn open_sessions(
             continue;
         }
         open_days += 1;
-        let start = PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_utc();
+        let start = at_midnight(day);
         for i in &hospitals {
             for d in &i.departments {
                 let schedule = ScheduleId::new(format!("{}-{}", i.id, d.specialty.code()))?;
@@ -98,6 +109,78 @@ pub async fn open_sessions(
     Ok(opened)
 }
 
+/// The administrator the demo loader acts as.
+pub fn loader() -> Actor {
+    Actor {
+        username: "demo-loader".into(),
+        role: UserRole::Admin,
+        institution: None,
+        practitioner: None,
+        resident: None,
+    }
+}
+
+/// How much past activity a fresh demo database starts with.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryOptions {
+    /// Days of history before today; 0 for none.
+    pub days: u32,
+    /// Seed of the history's random choices: the same seed gives the same
+    /// history.
+    pub seed: u64,
+}
+
+impl HistoryOptions {
+    /// A year and a month: a full year of monthly trends plus the month
+    /// before it, so year-on-year and "last month" both have data.
+    pub const DEFAULT_DAYS: u32 = 395;
+    /// The default seed.
+    pub const DEFAULT_SEED: u64 = 2026;
+}
+
+/// What the history loader generated.
+#[derive(Debug)]
+pub struct History {
+    /// Residents' care: contracts, visits, referrals both ways.
+    pub care: HistoryReport,
+    /// The joint programmes: sessions, mentoring, panels.
+    pub outreach: OutreachReport,
+}
+
+/// [`load`], and on a database that did not hold the demo county yet, the
+/// county's past `options.days` days of activity first: every record is
+/// registered on the first day, and each day's activity goes through the
+/// services with the clock set to that day. The clock of `state` itself is
+/// left alone: the server runs on the system clock.
+pub async fn load_with_history(
+    state: &AppState,
+    county: &DemoCounty,
+    options: HistoryOptions,
+) -> anyhow::Result<(Loaded, Option<History>)> {
+    let present = match county.records.first() {
+        Some(r) => state.store.get(r.resource_type(), r.id()).await?.is_some(),
+        None => anyhow::bail!("the demo county has no records"),
+    };
+    if present || options.days == 0 {
+        return Ok((load(state, county).await?, None));
+    }
+    let today = state.clock.today();
+    let first = today - Duration::days(i64::from(options.days));
+    let last = today.previous_day().context("date out of range")?;
+    let past = state.clone().with_clock(Clock::set_at(at_midnight(first)));
+    let mut loaded = load_with_sessions(&past, county, 0).await?;
+    let care = history::run(&past, county, first, last, options.seed).await?;
+    past.clock.set(at_midnight(first));
+    let outreach = outreach::run(&past, county, first, last, options.seed).await?;
+    loaded.slots += open_sessions(state, &loader(), county, SESSION_DAYS).await?;
+    Ok((loaded, Some(History { care, outreach })))
+}
+
+/// The start of `day` (UTC), which is 08:00 in China.
+pub fn at_midnight(day: Date) -> time::OffsetDateTime {
+    PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_utc()
+}
+
 /// Loads the demo county (once: a database that has it already is left
 /// alone) and creates the demo users that do not exist yet.
 pub async fn load(state: &AppState, county: &DemoCounty) -> anyhow::Result<Loaded> {
@@ -110,13 +193,7 @@ pub async fn load_with_sessions(
     county: &DemoCounty,
     days: u32,
 ) -> anyhow::Result<Loaded> {
-    let loader = Actor {
-        username: "demo-loader".into(),
-        role: UserRole::Admin,
-        institution: None,
-        practitioner: None,
-        resident: None,
-    };
+    let loader = loader();
     let first = county
         .records
         .first()
