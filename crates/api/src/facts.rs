@@ -210,9 +210,13 @@ pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreE
                             }),
                         _ => None,
                     };
+                    let ix = look.ix(institution).await?;
+                    if encounter.inpatient {
+                        facts.extend(bed_days(ix, encounter.arrived.date(), finished.date()));
+                    }
                     facts.push(Fact::Visit(Visit {
                         day: day_of(finished.date()),
-                        institution: look.ix(institution).await?,
+                        institution: ix,
                         level,
                         kind,
                         positioned: condition.as_ref().and_then(positioned),
@@ -231,6 +235,24 @@ pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreE
         w.facts.extend(facts);
     }
     Ok(())
+}
+
+/// Longest stay counted day by day: a stay left open by mistake for years
+/// must not flood the aggregates.
+const MAX_STAY_DAYS: i64 = 366;
+
+/// A finished stay's occupied bed days, one per night from admission to
+/// discharge (a same-day stay occupies its bed for one day), counted on
+/// the days they were occupied.
+fn bed_days(institution: Ix, admitted: time::Date, discharged: time::Date) -> Vec<Fact> {
+    let nights = (discharged - admitted).whole_days().clamp(1, MAX_STAY_DAYS);
+    (0..nights)
+        .map(|k| Fact::BedDays {
+            day: day_of(admitted) + k as tiercare_core::indicators::Day,
+            institution,
+            occupied: 1,
+        })
+        .collect()
 }
 
 /// The facts of registry changes (residents registered, contracts signed
@@ -301,5 +323,40 @@ impl<'a> RegistryFacts<'a> {
             });
         }
         Ok(facts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_stay_occupies_one_bed_day_per_night_and_a_same_day_stay_one() {
+        let ix = Ix(3);
+        let days = |f: &[Fact]| -> Vec<i32> {
+            f.iter()
+                .map(|f| match f {
+                    Fact::BedDays {
+                        day,
+                        institution,
+                        occupied,
+                    } => {
+                        assert_eq!((*institution, *occupied), (ix, 1));
+                        *day
+                    }
+                    other => panic!("not a bed day: {other:?}"),
+                })
+                .collect()
+        };
+        let first = day_of(date!(2026 - 03 - 30));
+        let stay = bed_days(ix, date!(2026 - 03 - 30), date!(2026 - 04 - 02));
+        assert_eq!(days(&stay), vec![first, first + 1, first + 2]);
+        assert_eq!(
+            days(&bed_days(ix, date!(2026 - 03 - 30), date!(2026 - 03 - 30))),
+            vec![first]
+        );
+        let forgotten = bed_days(ix, date!(2020 - 01 - 01), date!(2026 - 01 - 01));
+        assert_eq!(forgotten.len() as i64, MAX_STAY_DAYS);
     }
 }

@@ -47,7 +47,10 @@
 //!   level lies above the demand-weighted mean level
 //!   ([`Indicators::pyramid_fit`]), upright otherwise.
 //! - **Utilisation**: outpatient visits / slots offered, and occupied bed
-//!   days / beds offered, per institution and level.
+//!   days / beds offered, per institution and level. What a level offered
+//!   is what was recorded day by day, or where nothing was (the live
+//!   platform), its registered daily slots and beds for every day of the
+//!   period. A finished stay occupies one bed day per night.
 //! - **Expenditure per visit** (total charge / visits with a claim) and
 //!   **out-of-pocket share** (paid by the patient / total charge), by level
 //!   and by scheme.

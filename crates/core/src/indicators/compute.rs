@@ -157,18 +157,39 @@ fn schemes_of(c: &Counters) -> Vec<SchemeFigures> {
         .collect()
 }
 
+/// The counters per level with the capacity each level offered over the
+/// period. Where no source recorded what was offered day by day (the
+/// simulator does; the live platform does not), a level offered its
+/// registered capacity every day of the period: its institutions' daily
+/// outpatient slots and beds from the registry, the way a commission
+/// reckons bed occupancy against the beds it licensed.
+fn offered_capacity(period: Period, t: &Totals) -> [Counters; 3] {
+    let days = u64::try_from(i64::from(period.last) - i64::from(period.first) + 1).unwrap_or(0);
+    let mut by_level = t.by_level.clone();
+    for (c, &(_, beds, daily_slots)) in by_level.iter_mut().zip(&t.pyramid) {
+        if c.slots_offered == 0 {
+            c.slots_offered = daily_slots * days;
+        }
+        if c.beds_offered == 0 {
+            c.beds_offered = beds * days;
+        }
+    }
+    by_level
+}
+
 impl Indicators {
     pub(super) fn from_totals(period: Period, t: &Totals) -> Indicators {
+        let by_level = offered_capacity(period, t);
         let mut all = Counters::default();
-        for c in &t.by_level {
+        for c in &by_level {
             all.add(c);
         }
-        let [p, s, h] = &t.by_level;
+        let [p, s, h] = &by_level;
         let hospital_outpatient = s.outpatient + h.outpatient;
         let levels = Level::ALL
             .iter()
             .map(|&level| {
-                let c = &t.by_level[level.index()];
+                let c = &by_level[level.index()];
                 LevelFigures {
                     level,
                     visits: c.visits,

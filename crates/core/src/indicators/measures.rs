@@ -517,9 +517,11 @@ pub const MEASURES: &[MeasureDef] = &[
             numerator("Outpatient visits in the period.", |i| {
                 int(i.outpatient_visits)
             }),
-            denominator("Outpatient slots offered in the period.", |i| {
-                int(i.tally.institutions.slots_offered)
-            }),
+            denominator(
+                "Outpatient slots offered in the period (registered daily slots \
+                 for each day where none were recorded).",
+                |i| int(i.tally.institutions.slots_offered),
+            ),
         ],
     },
     MeasureDef {
@@ -535,9 +537,11 @@ pub const MEASURES: &[MeasureDef] = &[
             numerator("Occupied bed days in the period.", |i| {
                 int(i.tally.institutions.bed_days)
             }),
-            denominator("Bed days offered in the period.", |i| {
-                int(i.tally.institutions.beds_offered)
-            }),
+            denominator(
+                "Bed days offered in the period (registered beds for each day \
+                 where none were recorded).",
+                |i| int(i.tally.institutions.beds_offered),
+            ),
         ],
     },
 ];

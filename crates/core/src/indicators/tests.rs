@@ -553,3 +553,44 @@ fn a_pyramid_is_inverted_when_capacity_sits_above_demand() {
     let empty = Accumulator::new(directory()).indicators(year(), Subject::Region);
     assert_eq!(empty.pyramid_fit(Resource::Physicians), None);
 }
+
+#[test]
+fn without_daily_capacity_a_level_offers_its_registered_capacity_every_day() {
+    use Level::*;
+    use VisitKind::*;
+    let mut acc = Accumulator::new(directory());
+    let facts = [
+        visit(1, 0, FirstContact, Primary, 8600, 2580),
+        visit(2, 0, FirstContact, Primary, 8600, 2580),
+        visit(2, 1, FirstContact, Secondary, 16000, 8800),
+        Fact::BedDays {
+            day: 2,
+            institution: Ix(1),
+            occupied: 1,
+        },
+    ];
+    for f in &facts {
+        acc.record(f).unwrap();
+    }
+    // Ten days: the township's 300 daily slots and 20 beds, the county
+    // hospital's 600 and 200; the city hospital is outside the county and
+    // registers nothing here.
+    let i = acc.indicators(Period::new(0, 9), Subject::Region);
+    assert_eq!(i.levels[0].slot_utilisation, Some(2.0 / 3000.0));
+    assert_eq!(i.levels[0].bed_utilisation, Some(0.0));
+    assert_eq!(i.levels[1].bed_utilisation, Some(1.0 / 2000.0));
+    assert_eq!(i.levels[2].slot_utilisation, None);
+    assert_eq!(i.slot_utilisation, Some(3.0 / 9000.0));
+    assert_eq!(i.tally.institutions.beds_offered, 2200);
+    // A level whose offer was recorded day by day keeps the record.
+    acc.record(&Fact::Capacity {
+        day: 1,
+        institution: Ix(1),
+        slots: 8,
+        beds: 20,
+    })
+    .unwrap();
+    let i = acc.indicators(Period::new(0, 9), Subject::Region);
+    assert_eq!(i.levels[1].slot_utilisation, Some(1.0 / 8.0));
+    assert_eq!(i.levels[0].slot_utilisation, Some(2.0 / 3000.0));
+}
