@@ -165,7 +165,7 @@ fn schemes_of(c: &Counters) -> Vec<SchemeFigures> {
 /// reckons bed occupancy against the beds it licensed.
 fn offered_capacity(period: Period, t: &Totals) -> [Counters; 3] {
     let days = u64::try_from(i64::from(period.last) - i64::from(period.first) + 1).unwrap_or(0);
-    let mut by_level = t.by_level.clone();
+    let mut by_level = t.by_level;
     for (c, &(_, beds, daily_slots)) in by_level.iter_mut().zip(&t.pyramid) {
         if c.slots_offered == 0 {
             c.slots_offered = daily_slots * days;
