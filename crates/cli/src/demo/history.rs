@@ -1,22 +1,189 @@
-//! Residents' care over the past year: contracts, visits at every level, referrals up and down.
+//! Residents' care over the past year: visits at every level, referrals up
+//! and down, care plans and their follow-ups, e-consults.
+//!
+//! The history is a discrete-event run over an agenda of timed steps. Each
+//! day new illness episodes are drawn for the residents (seasonal, by age
+//! and chronic disease) and put on the agenda; each step, taken in time
+//! order with the services' clock set to its time, calls the real service
+//! as the right actor and puts its consequences on the agenda (a visit's
+//! arrival and end, a referral's triage, booking, visit, report, the
+//! downward referral, the patient's decision, the follow-ups). Steps due
+//! after the last day are left undone: the loops still open "today".
+//! Nothing is written behind the services' back, so every indicator is
+//! counted by the same code as live use.
 
+mod cast;
+mod mix;
+mod referrals;
+mod slots;
+mod visits;
+
+use crate::demo::{at_midnight, loader};
+use cast::Cast;
+use mix::{Case, Dice, Mix, chance};
+use rand::SeedableRng;
+use std::collections::BTreeMap;
 use std::fmt;
 use tiercare_api::AppState;
+use tiercare_core::access::Actor;
 use tiercare_core::demo::DemoCounty;
-use time::Date;
+use tiercare_store::Query;
+use time::{Date, Duration, OffsetDateTime, Weekday};
 
 /// What was generated.
-#[derive(Debug, Default)]
-pub struct HistoryReport {}
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct HistoryReport {
+    /// Finished visits by level (primary, secondary, tertiary).
+    pub visits: [u64; 3],
+    /// Self-referred hospital visits without an emergency (bypasses).
+    pub bypass: u64,
+    pub emergencies: u64,
+    pub referrals_up: u64,
+    pub declined: u64,
+    pub referrals_down: u64,
+    /// Downward referrals the patient refused.
+    pub refused_down: u64,
+    pub follow_ups_done: u64,
+    pub follow_ups_missed: u64,
+    pub consults: u64,
+    /// Visits adjudicated under the resident's insurance scheme.
+    pub claims: u64,
+    /// Outpatient slots opened for the history's bookings.
+    pub slots: u64,
+}
 
-impl fmt::Display for HistoryReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "nothing yet")
+impl HistoryReport {
+    /// The share of finished visits at primary level.
+    pub fn primary_share(&self) -> f64 {
+        let all: u64 = self.visits.iter().sum();
+        if all == 0 {
+            0.0
+        } else {
+            self.visits[0] as f64 / all as f64
+        }
     }
 }
 
+impl fmt::Display for HistoryReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [p, s, t] = self.visits;
+        write!(
+            f,
+            "{} visits ({p} primary, {s} secondary, {t} tertiary; {:.0}% at primary), \
+             {} bypasses, {} emergencies; {} referrals up ({} declined), {} down ({} refused); \
+             follow-ups {} done, {} missed; {} e-consults; {} claims; {} slots opened",
+            p + s + t,
+            100.0 * self.primary_share(),
+            self.bypass,
+            self.emergencies,
+            self.referrals_up,
+            self.declined,
+            self.referrals_down,
+            self.refused_down,
+            self.follow_ups_done,
+            self.follow_ups_missed,
+            self.consults,
+            self.claims,
+            self.slots,
+        )
+    }
+}
+
+/// A step on the agenda.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A resident with a new problem books a visit.
+    Contact(visits::Contact),
+    /// The patient of a self-booked visit arrives.
+    Arrive(visits::Visit),
+    /// The self-booked visit is over.
+    Finish(visits::Visit),
+    /// The specialist answers an e-consult; the family doctor closes it.
+    Answer(visits::Consulted),
+    /// A referral step.
+    Loop(referrals::Loop),
+}
+
+/// The running history: the services' state, the county, the agenda.
+struct Run<'a> {
+    state: &'a AppState,
+    admin: Actor,
+    cast: Cast,
+    mix: Mix,
+    dice: Dice,
+    agenda: BTreeMap<(OffsetDateTime, u64), Step>,
+    seq: u64,
+    slots: slots::Slots,
+    report: HistoryReport,
+    /// Ids handed out so far (referrals, consults), for stable ids.
+    ids: u64,
+}
+
+impl Run<'_> {
+    fn plan(&mut self, at: OffsetDateTime, step: Step) {
+        self.seq += 1;
+        self.agenda.insert((at, self.seq), step);
+    }
+
+    fn next_id(&mut self, prefix: &str) -> String {
+        self.ids += 1;
+        format!("{prefix}-{:06}", self.ids)
+    }
+
+    /// Draws the day's new illness episodes and puts them on the agenda.
+    fn episodes(&mut self, day: Date) {
+        let weekend = matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday);
+        let season = 1.0 + 0.15 * mix::winter(day);
+        let scale = if weekend { 0.5 } else { 1.1 } * season / 365.0;
+        for i in 0..self.cast.people.len() {
+            let p = &self.cast.people[i];
+            let age = p.age_on(day);
+            let rate = Mix::yearly_rate(age, p.chronic) * scale;
+            if !chance(&mut self.dice, rate) {
+                continue;
+            }
+            let case: Case = self.mix.draw(&mut self.dice, day, age, p.chronic).clone();
+            // Morning and early afternoon, China time (00:05-06:00 UTC).
+            let minute = mix::between(&mut self.dice, 5, 360);
+            let contact = visits::Contact {
+                person: i,
+                case,
+                weekend,
+            };
+            self.plan(
+                at_midnight(day) + Duration::minutes(minute),
+                Step::Contact(contact),
+            );
+        }
+    }
+
+    async fn take(&mut self, step: Step) -> anyhow::Result<()> {
+        match step {
+            Step::Contact(c) => self.contact(c).await,
+            Step::Arrive(v) => self.arrive(v).await,
+            Step::Finish(v) => self.finish(v).await,
+            Step::Answer(c) => self.answer(c).await,
+            Step::Loop(l) => self.step(l).await,
+        }
+    }
+}
+
+/// The next working day after `day`.
+fn next_working_day(day: Date) -> Date {
+    let mut d = day + Duration::days(1);
+    while matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        d += Duration::days(1);
+    }
+    d
+}
+
+/// `day` at `minutes` past 00:00 UTC (08:00 China time).
+fn at(day: Date, minutes: i64) -> OffsetDateTime {
+    at_midnight(day) + Duration::minutes(minutes)
+}
+
 /// Runs the county's activity from `first` to `last` (inclusive) through
-/// the services, moving `state`'s clock day by day.
+/// the services, moving `state`'s clock step by step.
 pub async fn run(
     state: &AppState,
     county: &DemoCounty,
@@ -24,6 +191,46 @@ pub async fn run(
     last: Date,
     seed: u64,
 ) -> anyhow::Result<HistoryReport> {
-    let _ = (state, county, first, last, seed);
-    Ok(HistoryReport::default())
+    let mut run = Run {
+        state,
+        admin: loader(),
+        cast: Cast::of(county)?,
+        mix: Mix::bundled()?,
+        dice: Dice::seed_from_u64(seed),
+        agenda: BTreeMap::new(),
+        seq: 0,
+        slots: slots::Slots::default(),
+        report: HistoryReport::default(),
+        ids: 0,
+    };
+    let mut day = first;
+    while day <= last {
+        run.episodes(day);
+        let end = at_midnight(day + Duration::days(1));
+        while let Some(entry) = run.agenda.first_entry() {
+            if entry.key().0 >= end {
+                break;
+            }
+            let ((when, _), step) = entry.remove_entry();
+            state.clock.set(when);
+            run.take(step)
+                .await
+                .map_err(|e| e.context(format!("the demo history at {when}")))?;
+        }
+        day += Duration::days(1);
+    }
+    run.report.slots = run.slots.opened as u64;
+    run.report.claims = count(state, "ExplanationOfBenefit").await?;
+    Ok(run.report)
+}
+
+/// Records of a type in the store.
+async fn count(state: &AppState, resource_type: &str) -> anyhow::Result<u64> {
+    let query = Query {
+        resource_type: resource_type.into(),
+        filters: vec![],
+        count: 0,
+        offset: 0,
+    };
+    Ok(state.store.search(&query).await?.1)
 }
