@@ -24,7 +24,9 @@ use mix::{Case, Dice, Mix, chance};
 use rand::SeedableRng;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use tiercare_api::AppState;
+use tiercare_api::clock::Clock;
 use tiercare_core::access::Actor;
 use tiercare_core::demo::DemoCounty;
 use tiercare_store::Query;
@@ -50,9 +52,31 @@ pub struct HistoryReport {
     pub claims: u64,
     /// Outpatient slots opened for the history's bookings.
     pub slots: u64,
+    /// Steps the services refused as conflicts (a slot just taken, a
+    /// referral already in flight to the hospital).
+    pub refused: u64,
 }
 
 impl HistoryReport {
+    /// Adds another shard's counts.
+    fn add(&mut self, o: &HistoryReport) {
+        for (a, b) in self.visits.iter_mut().zip(o.visits) {
+            *a += b;
+        }
+        self.bypass += o.bypass;
+        self.emergencies += o.emergencies;
+        self.referrals_up += o.referrals_up;
+        self.declined += o.declined;
+        self.referrals_down += o.referrals_down;
+        self.refused_down += o.refused_down;
+        self.follow_ups_done += o.follow_ups_done;
+        self.follow_ups_missed += o.follow_ups_missed;
+        self.consults += o.consults;
+        self.claims += o.claims;
+        self.slots += o.slots;
+        self.refused += o.refused;
+    }
+
     /// The share of finished visits at primary level.
     pub fn primary_share(&self) -> f64 {
         let all: u64 = self.visits.iter().sum();
@@ -71,7 +95,7 @@ impl fmt::Display for HistoryReport {
             f,
             "{} visits ({p} primary, {s} secondary, {t} tertiary; {:.0}% at primary), \
              {} bypasses, {} emergencies; {} referrals up ({} declined), {} down ({} refused); \
-             follow-ups {} done, {} missed; {} e-consults; {} claims; {} slots opened",
+             follow-ups {} done, {} missed; {} e-consults; {} claims; {} slots opened; {} steps refused",
             p + s + t,
             100.0 * self.primary_share(),
             self.bypass,
@@ -85,6 +109,7 @@ impl fmt::Display for HistoryReport {
             self.consults,
             self.claims,
             self.slots,
+            self.refused,
         )
     }
 }
@@ -108,7 +133,10 @@ enum Step {
 struct Run<'a> {
     state: &'a AppState,
     admin: Actor,
-    cast: Cast,
+    cast: Arc<Cast>,
+    /// This run's share of the residents: those whose index is `shard`
+    /// modulo [`SHARDS`].
+    shard: usize,
     mix: Mix,
     dice: Dice,
     agenda: BTreeMap<(OffsetDateTime, u64), Step>,
@@ -127,7 +155,7 @@ impl Run<'_> {
 
     fn next_id(&mut self, prefix: &str) -> String {
         self.ids += 1;
-        format!("{prefix}-{:06}", self.ids)
+        format!("{prefix}{:02}-{:06}", self.shard, self.ids)
     }
 
     /// Draws the day's new illness episodes and puts them on the agenda.
@@ -135,7 +163,7 @@ impl Run<'_> {
         let weekend = matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday);
         let season = 1.0 + 0.15 * mix::winter(day);
         let scale = if weekend { 0.5 } else { 1.1 } * season / 365.0;
-        for i in 0..self.cast.people.len() {
+        for i in (self.shard..self.cast.people.len()).step_by(SHARDS) {
             let p = &self.cast.people[i];
             let age = p.age_on(day);
             let rate = Mix::yearly_rate(age, p.chronic) * scale;
@@ -182,8 +210,17 @@ fn at(day: Date, minutes: i64) -> OffsetDateTime {
     at_midnight(day) + Duration::minutes(minutes)
 }
 
+/// Residents are split into this many shards, each run on its own clock
+/// by its own task. The store commits the writes of concurrent callers
+/// together (group commit), so the shards share each durable commit
+/// instead of waiting for the disk one service call at a time. Shards
+/// never touch each other's patients or slots, so the history depends only
+/// on the seed, not on how the shards interleave.
+const SHARDS: usize = 12;
+
 /// Runs the county's activity from `first` to `last` (inclusive) through
-/// the services, moving `state`'s clock step by step.
+/// the services. Each shard runs on a clone of `state` with its own clock,
+/// moved step by step; `state`'s clock is left alone.
 pub async fn run(
     state: &AppState,
     county: &DemoCounty,
@@ -191,37 +228,62 @@ pub async fn run(
     last: Date,
     seed: u64,
 ) -> anyhow::Result<HistoryReport> {
-    let mut run = Run {
-        state,
-        admin: loader(),
-        cast: Cast::of(county)?,
-        mix: Mix::bundled()?,
-        dice: Dice::seed_from_u64(seed),
-        agenda: BTreeMap::new(),
-        seq: 0,
-        slots: slots::Slots::default(),
-        report: HistoryReport::default(),
-        ids: 0,
-    };
-    let mut day = first;
-    while day <= last {
-        run.episodes(day);
-        let end = at_midnight(day + Duration::days(1));
-        while let Some(entry) = run.agenda.first_entry() {
-            if entry.key().0 >= end {
-                break;
-            }
-            let ((when, _), step) = entry.remove_entry();
-            state.clock.set(when);
-            run.take(step)
-                .await
-                .map_err(|e| e.context(format!("the demo history at {when}")))?;
-        }
-        day += Duration::days(1);
+    let cast = Arc::new(Cast::of(county)?);
+    let mut tasks = tokio::task::JoinSet::new();
+    for shard in 0..SHARDS {
+        let state = state.clone().with_clock(Clock::set_at(at_midnight(first)));
+        let cast = cast.clone();
+        tasks.spawn(async move {
+            let mut run = Run {
+                state: &state,
+                admin: loader(),
+                cast,
+                shard,
+                mix: Mix::bundled()?,
+                dice: Dice::seed_from_u64(
+                    seed ^ (shard as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                ),
+                agenda: BTreeMap::new(),
+                seq: 0,
+                slots: slots::Slots::new(shard as i64),
+                report: HistoryReport::default(),
+                ids: 0,
+            };
+            run.days(first, last).await?;
+            run.report.slots = run.slots.opened as u64;
+            anyhow::Ok(run.report)
+        });
     }
-    run.report.slots = run.slots.opened as u64;
-    run.report.claims = count(state, "ExplanationOfBenefit").await?;
-    Ok(run.report)
+    let mut report = HistoryReport::default();
+    while let Some(done) = tasks.join_next().await {
+        report.add(&done??);
+    }
+    report.claims = count(state, "ExplanationOfBenefit").await?;
+    Ok(report)
+}
+
+impl Run<'_> {
+    /// Every day from `first` to `last`: the day's episodes, then every
+    /// step due that day in time order.
+    async fn days(&mut self, first: Date, last: Date) -> anyhow::Result<()> {
+        let mut day = first;
+        while day <= last {
+            self.episodes(day);
+            let end = at_midnight(day + Duration::days(1));
+            while let Some(entry) = self.agenda.first_entry() {
+                if entry.key().0 >= end {
+                    break;
+                }
+                let ((when, _), step) = entry.remove_entry();
+                self.state.clock.set(when);
+                self.take(step)
+                    .await
+                    .map_err(|e| e.context(format!("the demo history at {when}")))?;
+            }
+            day += Duration::days(1);
+        }
+        Ok(())
+    }
 }
 
 /// Records of a type in the store.

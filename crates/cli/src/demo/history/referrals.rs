@@ -6,7 +6,7 @@
 //! them, and does the plan's follow-ups on time, late or not at all.
 
 use super::mix::{Case, between, chance};
-use super::visits::{hospital_specialty, level_ix, soft};
+use super::visits::{hospital_specialty, level_ix};
 use super::{Run, Step, at, next_working_day};
 use tiercare_api::referrals::Referrals;
 use tiercare_core::access::Actor;
@@ -28,9 +28,9 @@ const URGENT: f64 = 0.2;
 const REPORT_AT_ONCE: f64 = 0.85;
 /// Sent back down after the visit: after an admission, a chronic case,
 /// another case.
-const DOWN_INPATIENT: f64 = 0.6;
-const DOWN_CHRONIC: f64 = 0.4;
-const DOWN_OTHER: f64 = 0.08;
+const DOWN_INPATIENT: f64 = 0.7;
+const DOWN_CHRONIC: f64 = 0.5;
+const DOWN_OTHER: f64 = 0.15;
 const REFUSE_DOWN: f64 = 0.15;
 const FOLLOW_UP_DONE: f64 = 0.8;
 const FOLLOW_UP_LATE: f64 = 0.2;
@@ -106,7 +106,10 @@ impl Run<'_> {
             Loop::NoShow(up) => {
                 let coordinator = self.cast.hospitals[up.hospital].coordinator.clone();
                 let service = Referrals::new(self.state, &coordinator);
-                if soft(service.act(&up.id, Command::NoShow, None).await)?.is_some() {
+                if self
+                    .soft(service.act(&up.id, Command::NoShow, None).await)?
+                    .is_some()
+                {
                     self.close_later(&up.id, &up.doctor, 1);
                 }
                 Ok(())
@@ -118,7 +121,10 @@ impl Run<'_> {
                     report: report(&up.case),
                 };
                 let service = Referrals::new(self.state, &specialist);
-                if soft(service.act(&up.id, command, None).await)?.is_some() {
+                if self
+                    .soft(service.act(&up.id, command, None).await)?
+                    .is_some()
+                {
                     self.close_later(&up.id, &up.doctor, 2);
                 }
                 Ok(())
@@ -128,7 +134,10 @@ impl Run<'_> {
             Loop::BookDown(down) => self.book_down(down).await,
             Loop::ArriveDown(down) => {
                 let service = Referrals::new(self.state, &down.desk);
-                if soft(service.act(&down.id, Command::Arrive, None).await)?.is_some() {
+                if self
+                    .soft(service.act(&down.id, Command::Arrive, None).await)?
+                    .is_some()
+                {
                     let end = self.state.clock.now() + Duration::minutes(15);
                     self.plan(end, Step::Loop(Loop::CompleteDown(down)));
                 }
@@ -142,13 +151,16 @@ impl Run<'_> {
                 }
                 let note = "Seen: stable on the plan's treatment.".to_string();
                 let service = Referrals::new(self.state, &desk);
-                if soft(service.complete_follow_up(&id, note, None).await)?.is_some() {
+                if self
+                    .soft(service.complete_follow_up(&id, note, None).await)?
+                    .is_some()
+                {
                     self.report.follow_ups_done += 1;
                 }
                 Ok(())
             }
             Loop::Close { id, by } => {
-                soft(
+                self.soft(
                     Referrals::new(self.state, &by)
                         .act(&id, Command::Close, None)
                         .await,
@@ -208,7 +220,7 @@ impl Run<'_> {
             attachments: Attachments::default(),
         };
         let service = Referrals::new(self.state, &doctor);
-        let Some((r, _)) = soft(service.request(new).await)? else {
+        let Some((r, _)) = self.soft(service.request(new).await)? else {
             return Ok(());
         };
         self.report.referrals_up += 1;
@@ -253,19 +265,28 @@ impl Run<'_> {
                 reason,
                 comment: "Triaged by the referral office.".into(),
             };
-            if soft(service.act(&up.id, command, None).await)?.is_some() {
+            if self
+                .soft(service.act(&up.id, command, None).await)?
+                .is_some()
+            {
                 self.report.declined += 1;
                 self.close_later(&up.id, &up.doctor, 1);
             }
             return Ok(());
         }
-        if soft(service.act(&up.id, Command::Accept, None).await)?.is_none() {
+        if self
+            .soft(service.act(&up.id, Command::Accept, None).await)?
+            .is_none()
+        {
             return Ok(());
         }
         let h = &self.cast.hospitals[up.hospital];
         if up.inpatient {
             let pool = format!("{}-{}-beds", h.id, up.specialty.code());
-            if soft(service.book_bed(&up.id, &pool, None).await)?.is_some() {
+            if self
+                .soft(service.book_bed(&up.id, &pool, None).await)?
+                .is_some()
+            {
                 let admitted =
                     self.state.clock.now() + Duration::hours(between(&mut self.dice, 2, 6));
                 self.plan(admitted, Step::Loop(Loop::Arrive(up)));
@@ -290,7 +311,7 @@ impl Run<'_> {
                 .await?;
             for slot in candidates.into_iter().take(4) {
                 self.slots.taken(&institution, specialty, day, &slot);
-                let booked = soft(service.book_slot(&up.id, slot.as_str(), None).await)?;
+                let booked = self.soft(service.book_slot(&up.id, slot.as_str(), None).await)?;
                 let Some((_, s)) = booked else { continue };
                 let start = s.value.start;
                 let next = if chance(&mut self.dice, NO_SHOW) {
@@ -309,7 +330,10 @@ impl Run<'_> {
     async fn arrive_up(&mut self, up: Up) -> anyhow::Result<()> {
         let coordinator = self.cast.hospitals[up.hospital].coordinator.clone();
         let service = Referrals::new(self.state, &coordinator);
-        if soft(service.act(&up.id, Command::Arrive, None).await)?.is_none() {
+        if self
+            .soft(service.act(&up.id, Command::Arrive, None).await)?
+            .is_none()
+        {
             return Ok(());
         }
         let end = if up.inpatient {
@@ -333,7 +357,10 @@ impl Run<'_> {
             report: at_once.then(|| report(&up.case)),
         };
         let service = Referrals::new(self.state, &specialist);
-        if soft(service.act(&up.id, command, None).await)?.is_none() {
+        if self
+            .soft(service.act(&up.id, command, None).await)?
+            .is_none()
+        {
             return Ok(());
         }
         self.report.visits[level_ix(level)] += 1;
@@ -394,7 +421,7 @@ impl Run<'_> {
             attachments: Attachments::default(),
         };
         let service = Referrals::new(self.state, &specialist);
-        let Some((r, _)) = soft(service.request(new).await)? else {
+        let Some((r, _)) = self.soft(service.request(new).await)? else {
             return Ok(());
         };
         self.report.referrals_down += 1;
@@ -418,7 +445,7 @@ impl Run<'_> {
                 })
                 .collect(),
         };
-        let Some(plan) = soft(service.draw_up(r.value.id.as_str(), plan).await)? else {
+        let Some(plan) = self.soft(service.draw_up(r.value.id.as_str(), plan).await)? else {
             return Ok(());
         };
         let follow_ups = plan
@@ -452,7 +479,10 @@ impl Run<'_> {
         } else {
             String::new()
         };
-        if soft(service.decide(&down.plan, !refuse, reason, None).await)?.is_none() {
+        if self
+            .soft(service.decide(&down.plan, !refuse, reason, None).await)?
+            .is_none()
+        {
             return Ok(());
         }
         if refuse {
@@ -467,7 +497,10 @@ impl Run<'_> {
     /// Primary care accepts the downward referral and books the first visit.
     async fn book_down(&mut self, down: Down) -> anyhow::Result<()> {
         let service = Referrals::new(self.state, &down.desk);
-        if soft(service.act(&down.id, Command::Accept, None).await)?.is_none() {
+        if self
+            .soft(service.act(&down.id, Command::Accept, None).await)?
+            .is_none()
+        {
             return Ok(());
         }
         let mut day = self.state.clock.today() + Duration::days(between(&mut self.dice, 2, 7));
@@ -480,7 +513,7 @@ impl Run<'_> {
                 .await?;
             for slot in candidates.into_iter().take(4) {
                 self.slots.taken(&down.to, specialty, day, &slot);
-                let booked = soft(service.book_slot(&down.id, slot.as_str(), None).await)?;
+                let booked = self.soft(service.book_slot(&down.id, slot.as_str(), None).await)?;
                 let Some((_, s)) = booked else { continue };
                 let arrive = s.value.start + Duration::minutes(2);
                 self.plan(arrive, Step::Loop(Loop::ArriveDown(down)));
@@ -502,7 +535,10 @@ impl Run<'_> {
                 recommendation: "None: the family doctor follows the plan.".into(),
             }),
         };
-        if soft(service.act(&down.id, command, None).await)?.is_none() {
+        if self
+            .soft(service.act(&down.id, command, None).await)?
+            .is_none()
+        {
             return Ok(());
         }
         self.report.visits[0] += 1;

@@ -13,27 +13,40 @@ use tiercare_core::booking::SessionPlan;
 use tiercare_core::{InstitutionId, ScheduleId, SlotId, Specialty};
 use time::{Date, Duration, OffsetDateTime};
 
-/// Slots per session and their length: a 4-hour clinic of 20-minute slots,
-/// like the demo's own sessions.
-const SESSION_SLOTS: u32 = 12;
+/// Slots per session and their length: 20-minute slots like the demo's
+/// own sessions, opened a few at a time since each shard opens its own.
+const SESSION_SLOTS: u32 = 4;
 const SLOT_MINUTES: i64 = 20;
-/// Sessions a department may open in one day (the last ends at 24:00 UTC).
-const SESSIONS_PER_DAY: i64 = 6;
+const SESSION_MINUTES: i64 = SLOT_MINUTES * SESSION_SLOTS as i64;
+/// Sessions a department may open in one day (the last ends by 24:00 UTC).
+const SESSIONS_PER_DAY: i64 = 24 * 60 / SESSION_MINUTES - 1;
 
 /// The slots opened so far, per department and day, in start order.
-#[derive(Default)]
 pub struct Slots {
     open: HashMap<(InstitutionId, Specialty, Date), Day>,
+    /// Minutes this shard's sessions start after the hour's slot grid, so
+    /// the shards' slots (ids by start time) never coincide.
+    offset: i64,
     pub opened: usize,
 }
 
 #[derive(Default)]
 struct Day {
-    sessions: i64,
+    /// The next session to open (its number in the day).
+    next: i64,
     free: Vec<(OffsetDateTime, SlotId)>,
 }
 
 impl Slots {
+    /// The slots of history shard `shard` (fewer than 20 shards).
+    pub fn new(shard: i64) -> Slots {
+        Slots {
+            open: HashMap::new(),
+            offset: shard % SLOT_MINUTES,
+            opened: 0,
+        }
+    }
+
     /// Free slots of the department on `day` starting after `after`, in
     /// order, opening sessions as needed; the caller books one and
     /// reports it with [`Slots::taken`]. Empty when the day is full.
@@ -49,10 +62,13 @@ impl Slots {
         let key = (institution.clone(), specialty, day);
         let d = self.open.entry(key).or_default();
         d.free.retain(|(start, _)| *start > after);
-        while d.free.len() < 3 && d.sessions < SESSIONS_PER_DAY {
+        // Sessions that would have started already are skipped.
+        let first = at_midnight(day) + Duration::minutes(self.offset);
+        let passed = (after - first).whole_minutes().max(0) / SESSION_MINUTES;
+        d.next = d.next.max(passed);
+        while d.free.len() < 2 && d.next < SESSIONS_PER_DAY {
             let schedule = ScheduleId::new(format!("{institution}-{}", specialty.code()))?;
-            let start = at_midnight(day)
-                + Duration::minutes(SLOT_MINUTES * i64::from(SESSION_SLOTS) * d.sessions);
+            let start = first + Duration::minutes(SESSION_MINUTES * d.next);
             let plan = SessionPlan {
                 schedule: &schedule,
                 institution,
@@ -65,7 +81,7 @@ impl Slots {
                 .open_session(&plan)
                 .await
                 .map_err(|e| anyhow::anyhow!("opening {schedule} on {day}: {e}"))?;
-            d.sessions += 1;
+            d.next += 1;
             d.free.extend(
                 plan.slots(&state.policy)
                     .into_iter()

@@ -55,8 +55,8 @@ const BYPASS_HOSPITAL_CASE: [f64; 2] = [0.55, 0.30];
 const CHASE_TERTIARY: f64 = 0.25;
 /// After a primary visit: referral up of a case positioned above primary
 /// care, of one positioned at it (often declined), and an e-consult.
-const REFER_HOSPITAL_CASE: f64 = 0.75;
-const REFER_PRIMARY_CASE: f64 = 0.03;
+const REFER_HOSPITAL_CASE: f64 = 0.8;
+const REFER_PRIMARY_CASE: f64 = 0.05;
 const CONSULT: f64 = 0.04;
 
 /// The hospital department a problem is seen in.
@@ -69,17 +69,22 @@ pub fn hospital_specialty(s: Specialty) -> Specialty {
     }
 }
 
-/// The services' outcome, with the refusals a busy region runs into
-/// (slot just taken, a referral in flight) turned into `None`.
-pub fn soft<T>(r: Result<T, ApiError>) -> anyhow::Result<Option<T>> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(ApiError::Conflict(_)) => Ok(None),
-        Err(e) => Err(anyhow::anyhow!("{e}")),
-    }
-}
-
 impl Run<'_> {
+    /// The services' outcome, with the refusals a busy region runs into
+    /// (a slot just taken, a referral in flight) counted and turned into
+    /// `None`; any other error ends the history.
+    pub(super) fn soft<T>(&mut self, r: Result<T, ApiError>) -> anyhow::Result<Option<T>> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(ApiError::Conflict(e)) => {
+                tracing::debug!("demo history: refused: {e}");
+                self.report.refused += 1;
+                Ok(None)
+            }
+            Err(e) => Err(anyhow::anyhow!("{e}")),
+        }
+    }
+
     /// A hospital for the case: the level it belongs at (at least
     /// secondary), with a clinic of its specialty.
     pub(super) fn hospital_for(&mut self, case: &Case, chase: bool) -> Option<usize> {
@@ -160,7 +165,7 @@ impl Run<'_> {
                 condition: Some(c.case.code.clone()),
                 emergency: emergency && hospital.is_some(),
             };
-            let booked = soft(Referrals::new(self.state, &me).book_self(booking).await)?;
+            let booked = self.soft(Referrals::new(self.state, &me).book_self(booking).await)?;
             let Some(a) = booked else { continue };
             let a = a.value;
             if a.bypass {
@@ -187,7 +192,7 @@ impl Run<'_> {
 
     pub(super) async fn arrive(&mut self, mut v: Visit) -> anyhow::Result<()> {
         let service = Referrals::new(self.state, &v.desk);
-        let Some(e) = soft(service.arrive_self(&v.appointment).await)? else {
+        let Some(e) = self.soft(service.arrive_self(&v.appointment).await)? else {
             return Ok(());
         };
         v.encounter = e.value.id.to_string();
@@ -198,7 +203,10 @@ impl Run<'_> {
 
     pub(super) async fn finish(&mut self, v: Visit) -> anyhow::Result<()> {
         let service = Referrals::new(self.state, &v.desk);
-        if soft(service.finish_visit(&v.encounter).await)?.is_none() {
+        if self
+            .soft(service.finish_visit(&v.encounter).await)?
+            .is_none()
+        {
             return Ok(());
         }
         self.report.visits[level_ix(v.level)] += 1;
@@ -253,7 +261,7 @@ impl Run<'_> {
                 v.case.code.as_str()
             ),
         };
-        let Some(c) = soft(Referrals::new(self.state, &doctor).ask(new).await)? else {
+        let Some(c) = self.soft(Referrals::new(self.state, &doctor).ask(new).await)? else {
             return Ok(());
         };
         self.report.consults += 1;
@@ -273,13 +281,16 @@ impl Run<'_> {
     pub(super) async fn answer(&mut self, c: Consulted) -> anyhow::Result<()> {
         let text = "Continue in primary care: adjust the dose as discussed and review in four weeks; refer if no better.".to_string();
         let specialist = Referrals::new(self.state, &c.specialist);
-        if soft(specialist.post_message(&c.id, text).await)?.is_none() {
+        if self
+            .soft(specialist.post_message(&c.id, text).await)?
+            .is_none()
+        {
             return Ok(());
         }
         let later = self.state.clock.now() + Duration::minutes(between(&mut self.dice, 30, 180));
         self.state.clock.set(later);
         let asker = Referrals::new(self.state, &c.asker);
-        soft(
+        self.soft(
             asker
                 .close_consult(&c.id, ConsultOutcome::Resolved, None)
                 .await,
