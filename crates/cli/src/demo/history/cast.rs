@@ -22,6 +22,9 @@ pub struct Person {
     /// Where they go first: their team's institution, or the primary
     /// institution of their district.
     pub home: InstitutionId,
+    /// The village clinic or community station near them, run by their
+    /// home institution, if it has any.
+    pub clinic: Option<InstitutionId>,
     /// Their family doctor, while contracted.
     pub doctor: Option<Actor>,
     pub contract: Option<Contract>,
@@ -93,8 +96,9 @@ impl Hospital {
 pub struct Cast {
     pub people: Vec<Person>,
     pub hospitals: Vec<Hospital>,
-    /// A doctor of each primary institution with teams: records its visits,
-    /// its downward referrals and its follow-ups.
+    /// Who records visits at each primary institution: a doctor of each
+    /// one with teams (who also takes its downward referrals and
+    /// follow-ups), the front desk of each village clinic or station.
     pub desks: HashMap<InstitutionId, Actor>,
 }
 
@@ -159,7 +163,36 @@ impl Cast {
                     .or_insert(i.id.clone());
             }
         }
-        let Some(fallback) = desks.keys().min().cloned() else {
+        // Village clinics and community stations: no practitioners of their
+        // own in the demo data, so their front desk records their visits.
+        let mut clinics: HashMap<InstitutionId, Vec<InstitutionId>> = HashMap::new();
+        for i in &institutions {
+            if let Some(parent) = &i.part_of
+                && i.level == Level::Primary
+                && desks.contains_key(parent)
+            {
+                clinics
+                    .entry(parent.clone())
+                    .or_default()
+                    .push(i.id.clone());
+            }
+        }
+        for children in clinics.values_mut() {
+            children.sort();
+            for c in children.iter() {
+                desks.insert(
+                    c.clone(),
+                    Actor {
+                        username: format!("{c}-front-desk"),
+                        role: UserRole::Coordinator,
+                        institution: Some(c.clone()),
+                        practitioner: None,
+                        resident: None,
+                    },
+                );
+            }
+        }
+        let Some(fallback) = teams.values().map(|t| t.institution.clone()).min() else {
             anyhow::bail!("the demo county has no family-doctor teams");
         };
         let mut people = Vec::new();
@@ -171,8 +204,13 @@ impl Cast {
                 (None, Some(d)) => district_home.get(d).cloned().unwrap_or(fallback.clone()),
                 (None, None) => fallback.clone(),
             };
+            let clinic = clinics
+                .get(&home)
+                .and_then(|c| c.get(people.len() % c.len().max(1)))
+                .cloned();
             people.push(Person {
                 id: r.id.clone(),
+                clinic,
                 birth: r.birth_date,
                 chronic: r.key_groups.contains(&KeyGroup::Chronic),
                 home,

@@ -24,14 +24,16 @@ const DECLINE_PRIMARY_CASE: f64 = 0.35;
 const DECLINE_OTHER: f64 = 0.07;
 const NO_SHOW: f64 = 0.04;
 const URGENT: f64 = 0.2;
-/// Visits completed with the report back at once (the rest report later).
-const REPORT_AT_ONCE: f64 = 0.85;
+/// Visits completed with the report back at once; of the rest, those
+/// reported a few days later (the others never are: the loop stays open).
+const REPORT_AT_ONCE: f64 = 0.8;
+const REPORT_LATER: f64 = 0.6;
 /// Sent back down after the visit: after an admission, a chronic case,
 /// another case.
 const DOWN_INPATIENT: f64 = 0.7;
 const DOWN_CHRONIC: f64 = 0.5;
 const DOWN_OTHER: f64 = 0.15;
-const REFUSE_DOWN: f64 = 0.15;
+const REFUSE_DOWN: f64 = 0.2;
 const FOLLOW_UP_DONE: f64 = 0.8;
 const FOLLOW_UP_LATE: f64 = 0.2;
 
@@ -381,7 +383,7 @@ impl Run<'_> {
         if at_once {
             let days = between(&mut self.dice, 1, 3);
             self.close_later(&up.id, &up.doctor, days);
-        } else {
+        } else if chance(&mut self.dice, REPORT_LATER) {
             let day = next_working_day(next_working_day(self.state.clock.today()));
             let when = at(day, between(&mut self.dice, 30, 400));
             self.plan(when, Step::Loop(Loop::Report(up)));

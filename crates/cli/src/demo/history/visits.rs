@@ -12,7 +12,7 @@ use tiercare_api::error::ApiError;
 use tiercare_api::referrals::{Referrals, SelfBooking};
 use tiercare_core::access::Actor;
 use tiercare_core::consult::{ConsultMode, ConsultOutcome, NewConsult};
-use tiercare_core::{ConsultId, InstitutionId, Level, Specialty};
+use tiercare_core::{ConsultId, Level, Specialty};
 use time::Duration;
 
 /// A resident with a new problem.
@@ -30,7 +30,6 @@ pub struct Visit {
     pub case: Case,
     pub appointment: String,
     pub encounter: String,
-    pub institution: InstitutionId,
     pub level: Level,
     /// Who records it: a doctor of the primary institution, or the
     /// hospital's coordinator.
@@ -48,16 +47,19 @@ pub struct Consulted {
 /// Shares of first contacts made at a hospital without a referral, by
 /// where the condition belongs and whether the resident has a family
 /// doctor: residents "chase high-level care", more so without one.
-const BYPASS_PRIMARY_CASE: [f64; 2] = [0.22, 0.10];
-const BYPASS_HOSPITAL_CASE: [f64; 2] = [0.55, 0.30];
+const BYPASS_PRIMARY_CASE: [f64; 2] = [0.35, 0.18];
+const BYPASS_HOSPITAL_CASE: [f64; 2] = [0.6, 0.35];
 /// Of those going to a hospital for a secondary-level problem, the share
 /// that goes to the tertiary one outside the county.
 const CHASE_TERTIARY: f64 = 0.25;
 /// After a primary visit: referral up of a case positioned above primary
 /// care, of one positioned at it (often declined), and an e-consult.
 const REFER_HOSPITAL_CASE: f64 = 0.8;
-const REFER_PRIMARY_CASE: f64 = 0.05;
+const REFER_PRIMARY_CASE: f64 = 0.07;
 const CONSULT: f64 = 0.04;
+/// Primary visits made at the village clinic or community station near
+/// the resident rather than at their township or community centre.
+const AT_CLINIC: f64 = 0.4;
 
 /// The hospital department a problem is seen in.
 pub fn hospital_specialty(s: Specialty) -> Specialty {
@@ -134,15 +136,16 @@ impl Run<'_> {
                 let s = hospital_specialty(c.case.specialty);
                 (h.id.clone(), s, h.level, h.coordinator.clone())
             }
-            None => match self.cast.desks.get(&p.home) {
-                Some(d) => (
-                    p.home.clone(),
-                    Specialty::GeneralPractice,
-                    Level::Primary,
-                    d.clone(),
-                ),
-                None => return Ok(()),
-            },
+            None => {
+                let place = match &p.clinic {
+                    Some(c) if chance(&mut self.dice, AT_CLINIC) => c.clone(),
+                    _ => p.home.clone(),
+                };
+                match self.cast.desks.get(&place) {
+                    Some(d) => (place, Specialty::GeneralPractice, Level::Primary, d.clone()),
+                    None => return Ok(()),
+                }
+            }
         };
         let now = self.state.clock.now();
         let candidates = self
@@ -179,7 +182,6 @@ impl Run<'_> {
                 case: c.case,
                 appointment: a.id.to_string(),
                 encounter: String::new(),
-                institution,
                 level,
                 desk,
             };
@@ -250,7 +252,7 @@ impl Run<'_> {
         let new = NewConsult {
             id,
             patient: self.cast.people[v.person].id.clone(),
-            from: v.institution.clone(),
+            from: self.cast.people[v.person].home.clone(),
             to: hospital.id.clone(),
             specialist: None,
             specialty,
