@@ -13,6 +13,7 @@
 //! counted by the same code as live use.
 
 mod cast;
+mod contracts;
 mod mix;
 mod referrals;
 mod slots;
@@ -22,13 +23,14 @@ use crate::demo::{at_midnight, loader};
 use cast::Cast;
 use mix::{Case, Dice, Mix, chance};
 use rand::SeedableRng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 use tiercare_api::AppState;
 use tiercare_api::clock::Clock;
 use tiercare_core::access::Actor;
 use tiercare_core::demo::DemoCounty;
+use tiercare_core::resident::Contract;
 use tiercare_store::Query;
 use time::{Date, Duration, OffsetDateTime, Weekday};
 
@@ -48,6 +50,8 @@ pub struct HistoryReport {
     pub follow_ups_done: u64,
     pub follow_ups_missed: u64,
     pub consults: u64,
+    pub contracts_renewed: u64,
+    pub contracts_signed: u64,
     /// Visits adjudicated under the resident's insurance scheme.
     pub claims: u64,
     /// Outpatient slots opened for the history's bookings.
@@ -72,6 +76,8 @@ impl HistoryReport {
         self.follow_ups_done += o.follow_ups_done;
         self.follow_ups_missed += o.follow_ups_missed;
         self.consults += o.consults;
+        self.contracts_renewed += o.contracts_renewed;
+        self.contracts_signed += o.contracts_signed;
         self.claims += o.claims;
         self.slots += o.slots;
         self.refused += o.refused;
@@ -95,7 +101,7 @@ impl fmt::Display for HistoryReport {
             f,
             "{} visits ({p} primary, {s} secondary, {t} tertiary; {:.0}% at primary), \
              {} bypasses, {} emergencies; {} referrals up ({} declined), {} down ({} refused); \
-             follow-ups {} done, {} missed; {} e-consults; {} claims; {} slots opened; {} steps refused",
+             follow-ups {} done, {} missed; {} e-consults; contracts {} renewed, {} signed; {} claims; {} slots opened; {} steps refused",
             p + s + t,
             100.0 * self.primary_share(),
             self.bypass,
@@ -107,6 +113,8 @@ impl fmt::Display for HistoryReport {
             self.follow_ups_done,
             self.follow_ups_missed,
             self.consults,
+            self.contracts_renewed,
+            self.contracts_signed,
             self.claims,
             self.slots,
             self.refused,
@@ -127,6 +135,8 @@ enum Step {
     Answer(visits::Consulted),
     /// A referral step.
     Loop(referrals::Loop),
+    /// A contract renewed or signed.
+    Contract(contracts::Change),
 }
 
 /// The running history: the services' state, the county, the agenda.
@@ -145,6 +155,9 @@ struct Run<'a> {
     report: HistoryReport,
     /// Ids handed out so far (referrals, consults), for stable ids.
     ids: u64,
+    /// Contracts renewed or signed during the history, with the family
+    /// doctor they give.
+    signed: HashMap<usize, (Contract, Actor)>,
 }
 
 impl Run<'_> {
@@ -192,6 +205,7 @@ impl Run<'_> {
             Step::Finish(v) => self.finish(v).await,
             Step::Answer(c) => self.answer(c).await,
             Step::Loop(l) => self.step(l).await,
+            Step::Contract(c) => self.contract(c).await,
         }
     }
 }
@@ -248,6 +262,7 @@ pub async fn run(
                 slots: slots::Slots::new(shard as i64),
                 report: HistoryReport::default(),
                 ids: 0,
+                signed: HashMap::new(),
             };
             run.days(first, last).await?;
             run.report.slots = run.slots.opened as u64;
@@ -266,6 +281,7 @@ impl Run<'_> {
     /// Every day from `first` to `last`: the day's episodes, then every
     /// step due that day in time order.
     async fn days(&mut self, first: Date, last: Date) -> anyhow::Result<()> {
+        self.contracts(first, last);
         let mut day = first;
         while day <= last {
             self.episodes(day);

@@ -63,6 +63,7 @@ async fn a_fresh_demo_starts_with_past_care_counted_by_the_indicators() {
     assert!(report.referrals_down > 0, "{report}");
     assert!(report.follow_ups_done > 0, "{report}");
     assert!(report.claims > 0, "{report}");
+    assert!(report.contracts_signed > 0, "{report}");
     assert!(report.to_string().contains("referrals up"), "{report}");
 
     // The indicators of the period see it, as $evaluate-measure does.
@@ -80,6 +81,16 @@ async fn a_fresh_demo_starts_with_past_care_counted_by_the_indicators() {
     assert!(figures.loop_closure.is_some());
     assert!(figures.bypass_share.is_some_and(|s| s > 0.0));
     assert!(figures.total_cost_yuan > 0.0);
+    // Contracts signed during the history raise coverage over the period.
+    let (_, start) = evaluate(&state, period(first, first), &SubjectRef::Region)
+        .await
+        .expect("evaluate");
+    assert!(
+        figures.contract_coverage > start.contract_coverage,
+        "{:?} then {:?}",
+        start.contract_coverage,
+        figures.contract_coverage
+    );
 
     // On past days across the whole period, not all today.
     let thirds = [

@@ -10,7 +10,7 @@ use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::demo::DemoCounty;
 use tiercare_core::network::PractitionerRoleKind;
 use tiercare_core::resident::{Contract, KeyGroup};
-use tiercare_core::{InstitutionId, Level, PractitionerId, Record, ResidentId, Specialty};
+use tiercare_core::{InstitutionId, Level, PractitionerId, Record, ResidentId, Specialty, TeamId};
 use time::Date;
 
 /// A resident as the history sees them.
@@ -100,6 +100,9 @@ pub struct Cast {
     /// one with teams (who also takes its downward referrals and
     /// follow-ups), the front desk of each village clinic or station.
     pub desks: HashMap<InstitutionId, Actor>,
+    /// The family-doctor teams of each primary institution, with their
+    /// lead doctors, in id order.
+    pub teams: HashMap<InstitutionId, Vec<(TeamId, Actor)>>,
 }
 
 fn doctor(practitioner: &PractitionerId, institution: &InstitutionId, role: UserRole) -> Actor {
@@ -240,10 +243,24 @@ impl Cast {
         if hospitals.is_empty() {
             anyhow::bail!("the demo county has no hospitals with a referral coordinator");
         }
+        let mut by_institution: HashMap<InstitutionId, Vec<(TeamId, Actor)>> = HashMap::new();
+        for t in teams.values() {
+            by_institution
+                .entry(t.institution.clone())
+                .or_default()
+                .push((
+                    t.id.clone(),
+                    doctor(&t.lead, &t.institution, UserRole::Doctor),
+                ));
+        }
+        for v in by_institution.values_mut() {
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+        }
         Ok(Cast {
             people,
             hospitals,
             desks,
+            teams: by_institution,
         })
     }
 }

@@ -118,7 +118,7 @@ impl Run<'_> {
         let today = self.state.clock.today();
         let p: Person = self.cast.people[c.person].clone();
         let emergency = chance(&mut self.dice, c.case.emergency_share);
-        let contracted = usize::from(p.doctor_on(today).is_some());
+        let contracted = usize::from(self.doctor_of(c.person, today).is_some());
         let bypass = match c.case.level {
             Level::Primary => BYPASS_PRIMARY_CASE[contracted],
             _ => BYPASS_HOSPITAL_CASE[contracted],
@@ -216,7 +216,7 @@ impl Run<'_> {
             return Ok(());
         }
         let today = self.state.clock.today();
-        let Some(doctor) = self.cast.people[v.person].doctor_on(today).cloned() else {
+        let Some(doctor) = self.doctor_of(v.person, today) else {
             return Ok(());
         };
         let refer = match v.case.level {
