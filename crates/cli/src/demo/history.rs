@@ -14,6 +14,7 @@
 
 mod cast;
 mod contracts;
+mod down;
 mod mix;
 mod referrals;
 mod slots;
