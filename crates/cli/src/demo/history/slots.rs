@@ -16,7 +16,7 @@ use time::{Date, Duration, OffsetDateTime};
 /// Slots per session and their length: 20-minute slots like the demo's
 /// own sessions, opened a few at a time since each shard opens its own.
 const SESSION_SLOTS: u32 = 4;
-const SLOT_MINUTES: i64 = 20;
+pub const SLOT_MINUTES: i64 = 20;
 const SESSION_MINUTES: i64 = SLOT_MINUTES * SESSION_SLOTS as i64;
 /// Sessions a department may open in one day (the last ends by 24:00 UTC).
 const SESSIONS_PER_DAY: i64 = 24 * 60 / SESSION_MINUTES - 1;
