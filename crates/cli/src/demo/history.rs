@@ -283,7 +283,7 @@ pub async fn run(
         seconds = started.elapsed().as_secs_f64(),
         calls = after.calls - before.calls,
         commits = after.commits - before.commits,
-        "demo history: {report}"
+        "demo history loaded through the services"
     );
     Ok(report)
 }
