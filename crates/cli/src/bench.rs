@@ -54,6 +54,15 @@ pub struct BenchArgs {
     /// Print the figures as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Instead of the other phases: load the demo county with its default
+    /// past year into a fresh database and time the last 12 months'
+    /// indicators over HTTP (`$evaluate-measure` and the dashboard page)
+    /// against `GET /healthz`.
+    #[arg(long)]
+    pub demo_history: bool,
+    /// Timed requests of each kind in the `--demo-history` mode.
+    #[arg(long, default_value_t = 50)]
+    pub demo_history_runs: usize,
 }
 
 fn patient(i: usize, team: &str) -> Value {
@@ -74,7 +83,7 @@ fn patient(i: usize, team: &str) -> Value {
     })
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -82,7 +91,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[idx.min(sorted.len() - 1)]
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -107,6 +116,9 @@ async fn timed_gets(
 
 /// Runs the benchmark and prints its figures.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.demo_history {
+        return crate::bench_indicators::demo_history(args.demo_history_runs, args.json).await;
+    }
     let dir = std::env::temp_dir().join(format!("tiercare-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let county = DemoCounty::generate(0, 2026);

@@ -151,3 +151,202 @@ pub async fn measure(
         raw_scan,
     })
 }
+
+/// `tiercare bench --demo-history`: the demo county with its default past
+/// year loaded through the services into a fresh database, then the last
+/// 12 months' indicators for the region over HTTP, `runs` times each: every
+/// measure's `$evaluate-measure` report (the dashboard's one call) and the
+/// dashboard page itself, against `GET /healthz` timed in the same run as
+/// the baseline (the machine is shared, so ratios travel better).
+pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
+    use crate::bench::{ms, percentile};
+    use crate::config::Settings;
+    use crate::demo::{self, HistoryOptions};
+    use crate::startup;
+    use anyhow::Context;
+    use tiercare_core::demo::DemoCounty;
+
+    let dir = std::env::temp_dir().join(format!("tiercare-bench-history-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let county = DemoCounty::generate(DemoCounty::DEFAULT_RESIDENTS, 2026);
+    let settings = Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: format!("sqlite://{}", dir.join("bench.db").display()),
+        region_id: county.region.id.to_string(),
+        region_name: county.region.name.clone(),
+        ..Settings::default()
+    };
+    let state = startup::app_state(startup::open_store(&settings).await?, &settings)?;
+    let options = HistoryOptions {
+        days: HistoryOptions::DEFAULT_DAYS,
+        seed: HistoryOptions::DEFAULT_SEED,
+    };
+    let started = Instant::now();
+    let (_, history) = demo::load_with_history(&state, &county, options).await?;
+    let load = started.elapsed();
+    let history = history.context("a fresh database gets a history")?;
+
+    let listener = startup::bind(&settings).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server_state = state.clone();
+    let server = tokio::spawn(async move {
+        tiercare_api::serve(listener, server_state, std::future::pending()).await
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let analyst = county
+        .users
+        .iter()
+        .find(|u| u.username == "analyst")
+        .context("demo analyst user")?;
+    let token = bearer(&client, &base, &analyst.username, &analyst.password).await?;
+    let session = ui_session(&client, &base, &analyst.username, &analyst.password).await?;
+
+    let today = state.clock.today();
+    let first = today - time::Duration::days(364);
+    let health = timed(runs, || client.get(format!("{base}/healthz"))).await?;
+    let measure_url =
+        format!("{base}/fhir/r4/Measure/$evaluate-measure?periodStart={first}&periodEnd={today}");
+    let measures = timed(runs, || client.get(&measure_url).bearer_auth(&token)).await?;
+    let page_url = format!("{base}/ui/dashboard?from={first}&to={today}&subject=region");
+    let cookie = format!("tiercare_session={session}");
+    let pages = timed(runs, || client.get(&page_url).header("cookie", &cookie)).await?;
+    server.abort();
+    state.store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let base_p50 = ms(percentile(&health, 0.5)).max(1e-9);
+    let max = |v: &[Duration]| v.last().copied().map_or(0.0, ms);
+    let figures = serde_json::json!({
+        "residents": DemoCounty::DEFAULT_RESIDENTS,
+        "history_days": options.days,
+        "history": history.care.to_string(),
+        "load_seconds": load.as_secs_f64(),
+        "runs": runs,
+        "healthz_p50_ms": base_p50,
+        "healthz_max_ms": max(&health),
+        "evaluate_measure_year_p50_ms": ms(percentile(&measures, 0.5)),
+        "evaluate_measure_year_max_ms": max(&measures),
+        "evaluate_measure_p50_ratio_vs_healthz": ms(percentile(&measures, 0.5)) / base_p50,
+        "dashboard_year_p50_ms": ms(percentile(&pages, 0.5)),
+        "dashboard_year_max_ms": max(&pages),
+        "dashboard_p50_ratio_vs_healthz": ms(percentile(&pages, 0.5)) / base_p50,
+    });
+    if json {
+        println!("{figures}");
+        return Ok(());
+    }
+    println!(
+        "tiercare bench --demo-history: {} residents, {} days loaded in {:.1} s",
+        DemoCounty::DEFAULT_RESIDENTS,
+        options.days,
+        load.as_secs_f64()
+    );
+    println!("  history: {}", history.care);
+    println!("  last 12 months for the region, {runs} runs each:");
+    println!(
+        "  baseline GET /healthz           p50 {:>8.3} ms  max {:>8.3} ms",
+        base_p50,
+        max(&health)
+    );
+    for (name, v) in [
+        ("Measure/$evaluate-measure", &measures),
+        ("GET /ui/dashboard        ", &pages),
+    ] {
+        let p50 = ms(percentile(v, 0.5));
+        println!(
+            "  {name}       p50 {p50:>8.3} ms  max {:>8.3} ms  ({:.1}x the healthz p50)",
+            max(v),
+            p50 / base_p50
+        );
+    }
+    Ok(())
+}
+
+/// Times `runs` requests one after another; each must succeed. Sorted.
+async fn timed(
+    runs: usize,
+    request: impl Fn() -> reqwest::RequestBuilder,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut out = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let resp = request().send().await?;
+        let status = resp.status();
+        resp.bytes().await?;
+        anyhow::ensure!(status.is_success(), "request failed: {status}");
+        out.push(t.elapsed());
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// A bearer token for a user.
+async fn bearer(
+    client: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let tok: serde_json::Value = client
+        .post(format!("{base}/auth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    tok["access_token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("no access token in {tok}"))
+}
+
+/// Signs in through the web UI's form; returns the session cookie's value.
+async fn ui_session(
+    client: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let form = client.get(format!("{base}/ui/login")).send().await?;
+    let login_cookie = cookie(&form, "tiercare_login")?;
+    let html = form.text().await?;
+    let marker = r#"name="csrf" value=""#;
+    let csrf = html
+        .split_once(marker)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(v, _)| v.to_string())
+        .ok_or_else(|| anyhow::anyhow!("the sign-in form has no csrf field"))?;
+    let resp = client
+        .post(format!("{base}/ui/login"))
+        .header("cookie", format!("tiercare_login={login_cookie}"))
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await?;
+    cookie(&resp, "tiercare_session")
+}
+
+/// The value a response sets for cookie `name`.
+fn cookie(resp: &reqwest::Response, name: &str) -> anyhow::Result<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.split(';')
+                .next()
+                .and_then(|kv| kv.split_once('='))
+                .filter(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+        .ok_or_else(|| anyhow::anyhow!("no {name} cookie (status {})", resp.status()))
+}

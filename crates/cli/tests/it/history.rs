@@ -1,1 +1,153 @@
-//! (filled in by the demo history work)
+//! The demo county's past activity: a fresh database starts with weeks of
+//! visits, referrals both ways, declines and refusals spread over the past
+//! days, counted by the indicators exactly as live use would be; the same
+//! seed gives the same history, and loading again adds nothing.
+
+use tempfile::TempDir;
+use tiercare::config::Settings;
+use tiercare::demo::{self, HistoryOptions, HistoryReport};
+use tiercare_api::AppState;
+use tiercare_api::indicators::{SubjectRef, accumulator, day_of, evaluate, network};
+use tiercare_core::demo::DemoCounty;
+use tiercare_core::indicators::{Accumulator, Period, Subject};
+
+const RESIDENTS: usize = 400;
+const DAYS: u32 = 90;
+const SEED: u64 = 7;
+
+/// A fresh database with nothing loaded.
+async fn fresh(county: &DemoCounty) -> (TempDir, AppState) {
+    let dir = tempfile::Builder::new()
+        .prefix("tiercare-history-")
+        .tempdir()
+        .expect("temporary directory");
+    let settings = Settings {
+        database_url: format!("sqlite://{}", dir.path().join("h.db").display()),
+        region_id: county.region.id.to_string(),
+        region_name: county.region.name.clone(),
+        ..Settings::default()
+    };
+    let store = tiercare::startup::open_store(&settings)
+        .await
+        .expect("open store");
+    let state = tiercare::startup::app_state(store, &settings).expect("app state");
+    (dir, state)
+}
+
+async fn history(state: &AppState, county: &DemoCounty, days: u32) -> HistoryReport {
+    let options = HistoryOptions { days, seed: SEED };
+    let (loaded, history) = demo::load_with_history(state, county, options)
+        .await
+        .expect("load with history");
+    assert_eq!(loaded.records, county.records.len());
+    history.expect("a fresh database gets a history").care
+}
+
+fn period(first: i32, last: i32) -> Period {
+    Period::new(first, last)
+}
+
+#[tokio::test]
+async fn a_fresh_demo_starts_with_past_care_counted_by_the_indicators() {
+    let county = DemoCounty::generate(RESIDENTS, 2026);
+    let (_dir, state) = fresh(&county).await;
+    let report = history(&state, &county, DAYS).await;
+    let today = day_of(state.clock.today());
+    let first = today - DAYS as i32;
+
+    // The report: every kind of activity happened.
+    assert!(report.visits[0] > 0 && report.visits[1] > 0, "{report}");
+    assert!(report.primary_share() > 0.5, "{report}");
+    assert!(report.bypass > 0, "{report}");
+    assert!(report.referrals_up > 0 && report.declined > 0, "{report}");
+    assert!(report.referrals_down > 0, "{report}");
+    assert!(report.follow_ups_done > 0, "{report}");
+    assert!(report.claims > 0, "{report}");
+    assert!(report.contracts_signed > 0, "{report}");
+    assert!(report.to_string().contains("referrals up"), "{report}");
+
+    // The indicators of the period see it, as $evaluate-measure does.
+    let all = period(first, today);
+    let (_, figures) = evaluate(&state, all, &SubjectRef::Region)
+        .await
+        .expect("evaluate");
+    let visits: u64 = report.visits.iter().sum();
+    assert_eq!(figures.visits, visits);
+    assert_eq!(figures.referrals_up, report.referrals_up);
+    assert_eq!(figures.referrals_down, report.referrals_down);
+    assert_eq!(figures.declines.values().sum::<u64>(), report.declined);
+    assert_eq!(figures.down_referrals_refused, report.refused_down);
+    assert!(figures.time_to_appointment_days.is_some());
+    assert!(figures.loop_closure.is_some());
+    assert!(figures.bypass_share.is_some_and(|s| s > 0.0));
+    assert!(figures.total_cost_yuan > 0.0);
+    // Contracts signed during the history raise coverage over the period.
+    let (_, start) = evaluate(&state, period(first, first), &SubjectRef::Region)
+        .await
+        .expect("evaluate");
+    assert!(
+        figures.contract_coverage > start.contract_coverage,
+        "{:?} then {:?}",
+        start.contract_coverage,
+        figures.contract_coverage
+    );
+
+    // On past days across the whole period, not all today.
+    let thirds = [
+        period(first, first + 29),
+        period(first + 30, first + 59),
+        period(first + 60, today - 1),
+    ];
+    for p in thirds {
+        let (_, f) = evaluate(&state, p, &SubjectRef::Region)
+            .await
+            .expect("evaluate");
+        assert!(f.visits > 0, "no visits in {p:?}");
+    }
+    let (_, now) = evaluate(&state, period(today, today), &SubjectRef::Region)
+        .await
+        .expect("evaluate");
+    assert_eq!(now.visits, 0, "the history ends yesterday");
+
+    // The stored daily aggregates equal the recomputation from the facts.
+    let net = network(&state).await.expect("network");
+    let stored = accumulator(&state, &net, today).await.expect("aggregates");
+    let mut raw = Accumulator::new(net.directory.clone());
+    for f in state.store.indicator_facts().await.expect("facts") {
+        raw.record(&f).expect("fact");
+    }
+    for subject in [Subject::Region, Subject::Alliance(0)] {
+        assert_eq!(
+            stored.indicators(all, subject),
+            raw.indicators(all, subject)
+        );
+    }
+
+    // Loading again adds nothing.
+    let options = HistoryOptions {
+        days: DAYS,
+        seed: SEED,
+    };
+    let (again, none) = demo::load_with_history(&state, &county, options)
+        .await
+        .expect("load again");
+    assert_eq!(again.records, 0);
+    assert!(none.is_none());
+    let (_, after) = evaluate(&state, all, &SubjectRef::Region)
+        .await
+        .expect("evaluate");
+    assert_eq!(
+        (after.visits, after.referrals_up, after.referrals_down),
+        (figures.visits, figures.referrals_up, figures.referrals_down)
+    );
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_history() {
+    let county = DemoCounty::generate(150, 2026);
+    let (_a, one) = fresh(&county).await;
+    let (_b, two) = fresh(&county).await;
+    let first = history(&one, &county, 40).await;
+    assert!(first.visits.iter().sum::<u64>() > 0, "{first}");
+    assert_eq!(history(&two, &county, 40).await, first);
+}
