@@ -224,9 +224,12 @@ pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreE
                         inpatient: encounter.inpatient,
                         resident: true,
                         charge,
-                        // When a self-booked visit was asked for is not
-                        // recorded; a referral's wait is its own fact.
-                        wait_days: 0.0,
+                        // A referred visit waited from the request to the
+                        // arrival; when a self-booked visit was asked for
+                        // is not recorded.
+                        wait_days: referral
+                            .as_ref()
+                            .map_or(0.0, |r| waited(r.requested_at, encounter.arrived)),
                     }));
                 }
                 _ => {}
@@ -235,6 +238,11 @@ pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreE
         w.facts.extend(facts);
     }
     Ok(())
+}
+
+/// Days from a referral's request to the patient's arrival.
+fn waited(requested: time::OffsetDateTime, arrived: time::OffsetDateTime) -> f32 {
+    ((arrived - requested).as_seconds_f32() / 86_400.0).max(0.0)
 }
 
 /// Longest stay counted day by day: a stay left open by mistake for years
@@ -329,7 +337,7 @@ impl<'a> RegistryFacts<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+    use time::macros::{date, datetime};
 
     #[test]
     fn a_stay_occupies_one_bed_day_per_night_and_a_same_day_stay_one() {
@@ -355,6 +363,20 @@ mod tests {
         assert_eq!(
             days(&bed_days(ix, date!(2026 - 03 - 30), date!(2026 - 03 - 30))),
             vec![first]
+        );
+        assert_eq!(
+            waited(
+                datetime!(2026-03-01 09:00 UTC),
+                datetime!(2026-03-04 21:00 UTC)
+            ),
+            3.5
+        );
+        assert_eq!(
+            waited(
+                datetime!(2026-03-04 09:00 UTC),
+                datetime!(2026-03-01 09:00 UTC)
+            ),
+            0.0
         );
         let forgotten = bed_days(ix, date!(2020 - 01 - 01), date!(2026 - 01 - 01));
         assert_eq!(forgotten.len() as i64, MAX_STAY_DAYS);

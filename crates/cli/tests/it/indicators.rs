@@ -59,6 +59,11 @@ async fn the_demo_and_the_closed_loop_are_counted() {
         "completed with the report back"
     );
     assert!(after.time_to_appointment_days.is_some());
+    // Capacity is the registry's: every level of the county offers slots
+    // and beds each day, so utilisation has a denominator.
+    for l in &after.levels[..2] {
+        assert!(l.slot_utilisation.is_some() && l.bed_utilisation.is_some());
+    }
     let (_, hospital) = evaluate(
         &app.state,
         this_year(),
