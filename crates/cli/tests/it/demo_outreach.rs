@@ -5,13 +5,15 @@
 //! generated, a non-empty due list, a control rate, and the same history
 //! for the same seed.
 
-use crate::helpers::{TestApp, entries, spawn_app};
+use crate::helpers::{TestApp, entries, spawn_app_sized};
 use serde_json::Value;
 use tiercare::demo::{HistoryOptions, OutreachReport, outreach_history};
 use time::{Duration, OffsetDateTime};
 
 const DAYS: u32 = 100;
 const SEED: u64 = 7;
+/// Enough residents for every centre's panel to have a few patients.
+const RESIDENTS: usize = 400;
 
 async fn generate(app: &TestApp) -> OutreachReport {
     let options = HistoryOptions {
@@ -53,9 +55,8 @@ async fn measure(app: &TestApp, measure: &str, query: &str) -> Value {
 
 #[tokio::test]
 async fn the_demo_outreach_history_is_alive_and_the_same_for_the_same_seed() {
-    let app = spawn_app().await;
+    let app = spawn_app_sized(RESIDENTS, |_| {}).await;
     let report = generate(&app).await;
-    eprintln!("REPORT {report}");
     let today = OffsetDateTime::now_utc().date();
     let first = today - Duration::days(i64::from(DAYS));
     let last = today - Duration::days(1);
@@ -67,7 +68,10 @@ async fn the_demo_outreach_history_is_alive_and_the_same_for_the_same_seed() {
         total(&app, "/HealthcareService?_count=1").await,
         u64::from(report.programmes)
     );
-    assert!(report.sessions_held > 0 && report.cancelled_by_hospital > 0, "{report}");
+    assert!(
+        report.sessions_held > 0 && report.cancelled_by_hospital > 0,
+        "{report}"
+    );
     assert_eq!(
         total(&app, "/Schedule?session-status=held&_count=1").await,
         u64::from(report.sessions_held)
@@ -80,12 +84,30 @@ async fn the_demo_outreach_history_is_alive_and_the_same_for_the_same_seed() {
     let early = first + Duration::days(35);
     let late = last - Duration::days(35);
     for (when, day) in [("lt", early), ("ge", late)] {
-        let held = total(&app, &format!("/Schedule?session-status=held&date={when}{day}&_count=1")).await;
+        let held = total(
+            &app,
+            &format!("/Schedule?session-status=held&date={when}{day}&_count=1"),
+        )
+        .await;
         assert!(held > 0, "no session held {when} {day}");
     }
     assert!(
-        total(&app, &format!("/Schedule?session-status=cancelled&date=lt{}&_count=1", first + Duration::days(60))).await
-            + total(&app, &format!("/Schedule?session-status=cancelled&date=ge{}&_count=1", first + Duration::days(60))).await
+        total(
+            &app,
+            &format!(
+                "/Schedule?session-status=cancelled&date=lt{}&_count=1",
+                first + Duration::days(60)
+            )
+        )
+        .await
+            + total(
+                &app,
+                &format!(
+                    "/Schedule?session-status=cancelled&date=ge{}&_count=1",
+                    first + Duration::days(60)
+                )
+            )
+            .await
             == cancelled
     );
     assert!(report.sessions_ahead > 0, "{report}");
@@ -93,7 +115,10 @@ async fn the_demo_outreach_history_is_alive_and_the_same_for_the_same_seed() {
     // The region's outreach reports for the period count what was made.
     let period = format!("periodStart={first}&periodEnd={last}");
     let kept = measure(&app, "outreach-commitment-kept", &period).await;
-    assert_eq!(population(&kept, "numerator"), i64::from(report.sessions_held));
+    assert_eq!(
+        population(&kept, "numerator"),
+        i64::from(report.sessions_held)
+    );
     assert!(population(&kept, "denominator") >= i64::from(report.sessions_held));
     let seen = measure(&app, "outreach-patients-seen", &period).await;
     assert_eq!(
@@ -101,7 +126,10 @@ async fn the_demo_outreach_history_is_alive_and_the_same_for_the_same_seed() {
         Some(f64::from(report.patients_seen))
     );
     let missed = measure(&app, "outreach-missed", &period).await;
-    assert_eq!(population(&missed, "numerator"), i64::from(report.sessions_missed));
+    assert_eq!(
+        population(&missed, "numerator"),
+        i64::from(report.sessions_missed)
+    );
     // A single programme's report has figures too.
     let pid = entries(&app.get("admin", "/HealthcareService?_count=1").await.json())[0]["id"]
         .as_str()
@@ -117,7 +145,10 @@ async fn the_demo_outreach_history_is_alive_and_the_same_for_the_same_seed() {
 
     // Mentoring with activities and panels with a control rate.
     assert!(report.mentorships > 0 && report.activities > 0, "{report}");
-    assert!(report.panel_patients > 0 && report.measurements > 0, "{report}");
+    assert!(
+        report.panel_patients > 0 && report.measurements > 0,
+        "{report}"
+    );
     let control = measure(&app, "panel-control", &period).await;
     let score = control["group"][0]["measureScore"]["value"].as_f64();
     assert!(score.is_some_and(|s| (0.0..=1.0).contains(&s)), "{control}");
@@ -139,7 +170,7 @@ async fn the_demo_outreach_history_is_alive_and_the_same_for_the_same_seed() {
     assert_eq!(listed as u32, report.due + report.overdue);
 
     // The same seed gives the same history.
-    let again = spawn_app().await;
+    let again = spawn_app_sized(RESIDENTS, |_| {}).await;
     assert_eq!(generate(&again).await.counts(), report.counts());
 }
 

@@ -9,7 +9,9 @@ use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::demo::DemoCounty;
 use tiercare_core::network::{AllianceKind, PractitionerRoleKind};
 use tiercare_core::resident::KeyGroup;
-use tiercare_core::{AllianceId, InstitutionId, Level, PractitionerId, Record, ResidentId, Specialty};
+use tiercare_core::{
+    AllianceId, InstitutionId, Level, PractitionerId, Record, ResidentId, Specialty,
+};
 
 /// A chronic-disease resident contracted to a primary centre.
 #[derive(Debug, Clone)]
@@ -99,11 +101,14 @@ impl Cast {
                         .or_default()
                         .push(res.id.clone());
                     if res.key_groups.contains(&KeyGroup::Chronic) {
-                        c.chronic.entry(at.clone()).or_default().push(ChronicResident {
-                            id: res.id.clone(),
-                            family_doctor: fd.clone(),
-                            age: res.age_on(as_of),
-                        });
+                        c.chronic
+                            .entry(at.clone())
+                            .or_default()
+                            .push(ChronicResident {
+                                id: res.id.clone(),
+                                family_doctor: fd.clone(),
+                                age: res.age_on(as_of),
+                            });
                     }
                 }
                 _ => {}

@@ -214,8 +214,18 @@ impl Mentoring {
                 }
                 self.used.insert(id.clone());
                 let (kind, who) = (ActivityKind::WardRound, vec![doctor]);
-                self.log(state, cast, m, kind, who, Some(r.patient), Some(id), day, report)
-                    .await?;
+                self.log(
+                    state,
+                    cast,
+                    m,
+                    kind,
+                    who,
+                    Some(r.patient),
+                    Some(id),
+                    day,
+                    report,
+                )
+                .await?;
                 report.ward_rounds += 1;
                 return Ok(());
             }
@@ -245,7 +255,14 @@ impl Mentoring {
             }
             _ => cast.doctor(&mentor.specialist, &mentor.hospital),
         };
-        let task = task_json(&mentor.id, kind, &who, patient.as_ref(), referral.as_deref(), day);
+        let task = task_json(
+            &mentor.id,
+            kind,
+            &who,
+            patient.as_ref(),
+            referral.as_deref(),
+            day,
+        );
         Outreach::new(state, &actor)
             .log_activity(task)
             .await
@@ -312,8 +329,9 @@ fn team_json(
     mentees: &[PractitionerId],
     day: Date,
 ) -> Value {
-    let mut participants =
-        vec![json!({"role": role("mentor"), "member": reference("Practitioner", specialist.as_str())})];
+    let mut participants = vec![
+        json!({"role": role("mentor"), "member": reference("Practitioner", specialist.as_str())}),
+    ];
     for d in mentees {
         participants
             .push(json!({"role": role("mentee"), "member": reference("Practitioner", d.as_str())}));

@@ -15,20 +15,27 @@ use super::{OutreachReport, at, plus, working};
 use anyhow::anyhow;
 use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tiercare_api::AppState;
 use tiercare_api::fhir::panel::{EnrolmentInput, MeasurementInput};
 use tiercare_api::panels::Panels as PanelService;
+use tiercare_core::access::Actor;
 use tiercare_core::outreach::{
-    ControlStatus, FollowUpState, Measurement, MeasurementKind, MONTHLY_DAYS, OutreachService,
+    ControlStatus, FollowUpState, MONTHLY_DAYS, Measurement, MeasurementKind, OutreachService,
     PanelCondition, PanelEnrolment, ProgrammeKind, QUARTERLY_DAYS, Targets, control_status,
     due_list,
 };
 use tiercare_core::{EnrolmentId, InstitutionId, PractitionerId, ResidentId};
 use time::Date;
+use tokio::task::JoinSet;
 
 /// Days after its programme's start over which a centre enrols its panel.
 const ENROLMENT_DAYS: i64 = 120;
+/// The share of a centre's chronic-disease residents it enrols: the
+/// family doctors keep the stable, simple cases to themselves and put on
+/// the panel those who need a specialist behind them. (It also keeps the
+/// demo's load short: each panel write carries a snapshot of its centre.)
+const ENROLLED_SHARE: f64 = 0.7;
 /// The chance a patient comes when due.
 const ATTENDANCE: f64 = 0.85;
 
@@ -111,6 +118,9 @@ impl Panels {
             let hyp = offering(centre, OutreachService::Hypertension);
             let dia = offering(centre, OutreachService::Diabetes);
             for r in residents {
+                if !rng.random_bool(ENROLLED_SHARE) {
+                    continue;
+                }
                 let u: f64 = rng.random();
                 let (h, d) = match (hyp.is_some(), dia.is_some()) {
                     (false, false) => continue,
@@ -135,39 +145,43 @@ impl Panels {
                 }
                 for (programme, conditions) in groups {
                     let p = programmes.get(programme);
-                    let enrol_on =
-                        on_working(plus(p.start, rng.random_range(0..=ENROLMENT_DAYS)));
+                    let enrol_on = on_working(plus(p.start, rng.random_range(0..=ENROLMENT_DAYS)));
                     if enrol_on > last {
                         continue;
                     }
                     // Older patients start higher and come down more slowly.
                     let older = f64::from((r.age - 50).clamp(0, 30)) / 30.0;
                     let bp = conditions.contains(&PanelCondition::Hypertension).then(|| {
+                        // A third come already treated, near the target.
                         let good = rng.random_bool(0.72);
+                        let start = rng.random_range(130.0..172.0) + 6.0 * older;
+                        let target: f64 = if good {
+                            rng.random_range(118.0..137.0)
+                        } else {
+                            rng.random_range(138.0..152.0)
+                        };
                         Course {
-                            start: rng.random_range(142.0..172.0) + 6.0 * older,
-                            target: if good {
-                                rng.random_range(118.0..137.0)
-                            } else {
-                                rng.random_range(138.0..152.0)
-                            },
+                            start,
+                            target: target.min(start),
                             rate: rng.random_range(0.15..0.5) * (1.0 - 0.4 * older),
                         }
                     });
                     let a1c = conditions.contains(&PanelCondition::Diabetes).then(|| {
                         let good = rng.random_bool(0.62);
+                        let start = rng.random_range(6.5..9.8);
+                        let target: f64 = if good {
+                            rng.random_range(6.0..6.9)
+                        } else {
+                            rng.random_range(7.0..8.2)
+                        };
                         Course {
-                            start: rng.random_range(7.1..9.8),
-                            target: if good {
-                                rng.random_range(6.0..6.9)
-                            } else {
-                                rng.random_range(7.0..8.2)
-                            },
+                            start,
+                            target: target.min(start),
                             rate: rng.random_range(0.12..0.4),
                         }
                     });
-                    let unstable = bp.is_some_and(|c| c.start >= 160.0)
-                        || a1c.is_some_and(|c| c.start >= 8.5);
+                    let unstable =
+                        bp.is_some_and(|c| c.start >= 160.0) || a1c.is_some_and(|c| c.start >= 8.5);
                     let lapse_from = rng
                         .random_bool(0.1)
                         .then(|| plus(enrol_on, rng.random_range(45..=300)));
@@ -183,7 +197,11 @@ impl Panels {
                         programme,
                         conditions,
                         enrol_on,
-                        interval: if unstable { MONTHLY_DAYS } else { QUARTERLY_DAYS },
+                        interval: if unstable {
+                            MONTHLY_DAYS
+                        } else {
+                            QUARTERLY_DAYS
+                        },
                         bp,
                         a1c,
                         lapse_from,
@@ -249,6 +267,12 @@ impl Panels {
     }
 
     /// Today's follow-up visits: measurements by the family doctor.
+    ///
+    /// Who comes and what is measured is decided first, in track order;
+    /// then each centre's measurements are recorded one after another (so
+    /// each write's chronic-management snapshot sees the one before, as
+    /// at a real centre), the centres at the same time, as they would be:
+    /// their writes share commits and no centre waits for another.
     pub async fn afternoon(
         &mut self,
         state: &AppState,
@@ -256,6 +280,8 @@ impl Panels {
         day: Date,
         report: &mut OutreachReport,
     ) -> anyhow::Result<()> {
+        let mut by_centre: BTreeMap<InstitutionId, Vec<(usize, MeasurementInput)>> =
+            BTreeMap::new();
         for i in 0..self.tracks.len() {
             let t = &self.tracks[i];
             let Some(e) = &t.enrolment else { continue };
@@ -272,31 +298,59 @@ impl Panels {
                 continue;
             }
             let kinds = self.readings(i, day);
-            let t = &self.tracks[i];
-            let Some(e) = &t.enrolment else { continue };
-            let actor = cast.doctor(&t.family_doctor, &t.centre);
-            let service = PanelService::new(state, &actor);
-            for (k, kind) in kinds.into_iter().enumerate() {
-                let minute = u8::try_from(10 * k).unwrap_or(0);
-                let started = std::time::Instant::now();
-                let made = service
-                    .measure(MeasurementInput {
-                        enrolment: e.id.to_string(),
-                        patient: t.patient.to_string(),
-                        at: at(day, 2, minute)?,
-                        kind,
-                    })
-                    .await
-                    .map_err(|err| anyhow!("measuring {}: {err}", t.patient))?;
-                report.measuring += started.elapsed();
-                report.measurements += 1;
-                self.measurements.push(made.value);
-            }
             let early = self.rng.random_range(0..=7);
             let t = &mut self.tracks[i];
             t.visits += 1;
             t.next = on_working(plus(day, i64::from(t.interval) - early));
+            let Some(e) = &t.enrolment else { continue };
+            let list = by_centre.entry(t.centre.clone()).or_default();
+            for (k, kind) in kinds.into_iter().enumerate() {
+                let minute = u8::try_from(10 * k).unwrap_or(0);
+                list.push((
+                    i,
+                    MeasurementInput {
+                        enrolment: e.id.to_string(),
+                        patient: t.patient.to_string(),
+                        at: at(day, 2, minute)?,
+                        kind,
+                    },
+                ));
+            }
         }
+        let started = std::time::Instant::now();
+        let mut centres = JoinSet::new();
+        for list in by_centre.into_values() {
+            let state = state.clone();
+            // Each patient's own family doctor measures.
+            let actors: Vec<Actor> = list
+                .iter()
+                .map(|(i, _)| {
+                    let t = &self.tracks[*i];
+                    cast.doctor(&t.family_doctor, &t.centre)
+                })
+                .collect();
+            centres.spawn(async move {
+                let mut made = Vec::new();
+                for ((i, input), actor) in list.into_iter().zip(actors) {
+                    let patient = input.patient.clone();
+                    let m = PanelService::new(&state, &actor)
+                        .measure(input)
+                        .await
+                        .map_err(|err| anyhow!("measuring {patient}: {err}"))?;
+                    made.push((i, m.value));
+                }
+                anyhow::Ok(made)
+            });
+        }
+        let mut made = Vec::new();
+        while let Some(done) = centres.join_next().await {
+            made.extend(done.map_err(|e| anyhow!("a centre's follow-ups: {e}"))??);
+        }
+        report.measuring += started.elapsed();
+        // The same order whatever finished first.
+        made.sort_by_key(|(i, m)| (*i, m.at));
+        report.measurements += u32::try_from(made.len()).unwrap_or(u32::MAX);
+        self.measurements.extend(made.into_iter().map(|(_, m)| m));
         Ok(())
     }
 
@@ -337,13 +391,19 @@ impl Panels {
     /// The panels at the end: patients, control on `last`, and the
     /// follow-ups due and overdue `today`.
     pub fn conclude(&self, last: Date, today: Date, report: &mut OutreachReport) {
-        let enrolments: Vec<&PanelEnrolment> =
-            self.tracks.iter().filter_map(|t| t.enrolment.as_ref()).collect();
+        let enrolments: Vec<&PanelEnrolment> = self
+            .tracks
+            .iter()
+            .filter_map(|t| t.enrolment.as_ref())
+            .collect();
         let patients: BTreeSet<&ResidentId> = enrolments.iter().map(|e| &e.patient).collect();
         report.panel_patients = u32::try_from(patients.len()).unwrap_or(u32::MAX);
         let mut by_enrolment: HashMap<&EnrolmentId, Vec<Measurement>> = HashMap::new();
         for m in &self.measurements {
-            by_enrolment.entry(&m.enrolment).or_default().push(m.clone());
+            by_enrolment
+                .entry(&m.enrolment)
+                .or_default()
+                .push(m.clone());
         }
         let targets = Targets::default();
         for e in enrolments.iter().filter(|e| e.active_on(last)) {

@@ -26,6 +26,7 @@ use tiercare_core::network::AllianceKind;
 use tiercare_core::outreach::{OutreachService, ProgrammeKind};
 use tiercare_core::{AllianceId, InstitutionId, PractitionerId, Specialty};
 use time::{Date, Month, OffsetDateTime};
+use tokio::task::JoinSet;
 
 /// A programme: planned, then created on its first day.
 #[derive(Debug, Clone)]
@@ -54,6 +55,9 @@ struct Pending {
     specialist: PractitionerId,
 }
 
+/// A session to schedule: its programme, day and specialist.
+type SessionPlan = (usize, Date, PractitionerId);
+
 /// A session held today: its programme and specialist.
 pub(super) type Held = (usize, PractitionerId);
 
@@ -80,7 +84,11 @@ impl Programmes {
     pub fn plan(cast: &Cast, first: Date, mut rng: Xoshiro256PlusPlus) -> Programmes {
         let mut list = Vec::new();
         for a in &cast.alliances {
-            let departments = cast.departments.get(&a.hospital).cloned().unwrap_or_default();
+            let departments = cast
+                .departments
+                .get(&a.hospital)
+                .cloned()
+                .unwrap_or_default();
             let has = |s: Specialty| departments.contains(&s);
             let mut offers: Vec<(Specialty, Vec<OutreachService>)> = Vec::new();
             if has(Specialty::Cardiology) {
@@ -103,7 +111,8 @@ impl Programmes {
                     first
                 };
                 for (department, services) in &offers {
-                    let Some(specialists) = cast.specialists.get(&(a.hospital.clone(), *department))
+                    let Some(specialists) =
+                        cast.specialists.get(&(a.hospital.clone(), *department))
                     else {
                         continue;
                     };
@@ -182,6 +191,7 @@ impl Programmes {
         report: &mut OutreachReport,
     ) -> anyhow::Result<Vec<usize>> {
         let mut created = Vec::new();
+        let mut plans = Vec::new();
         for i in 0..self.list.len() {
             let p = self.list[i].clone();
             if p.start == day && p.id.is_none() {
@@ -197,17 +207,21 @@ impl Programmes {
                 report.resident_teams += u32::from(p.kind == ProgrammeKind::ResidentTeam);
                 created.push(i);
                 // This month's sessions, and next month's if it is late.
-                self.schedule(state, cast, i, month_end(day), report).await?;
-                if day.day() >= 20 {
-                    self.schedule(state, cast, i, month_end(plus(month_end(day), 1)), report)
-                        .await?;
-                }
+                let to = if day.day() >= 20 {
+                    month_end(plus(month_end(day), 1))
+                } else {
+                    month_end(day)
+                };
+                plans.extend(self.plan_sessions(i, day, to));
             } else if day.day() == 20 && p.id.is_some() {
-                self.schedule(state, cast, i, month_end(plus(month_end(day), 1)), report)
-                    .await?;
+                plans.extend(self.plan_sessions(i, day, month_end(plus(month_end(day), 1))));
             }
         }
-        let winter = matches!(day.month(), Month::December | Month::January | Month::February);
+        self.schedule(state, cast, plans, report).await?;
+        let winter = matches!(
+            day.month(),
+            Month::December | Month::January | Month::February
+        );
         let today = self.pending.get(&day).cloned().unwrap_or_default();
         let mut kept = Vec::new();
         for s in today {
@@ -287,25 +301,12 @@ impl Programmes {
         Ok(held)
     }
 
-    /// Schedules programme `i`'s sessions from the day after those already
-    /// scheduled (or today) to `to`, as its first specialist.
-    async fn schedule(
-        &mut self,
-        state: &AppState,
-        cast: &Cast,
-        i: usize,
-        to: Date,
-        report: &mut OutreachReport,
-    ) -> anyhow::Result<()> {
-        let today = state.clock.today();
+    /// Plans programme `i`'s sessions from the day after those already
+    /// planned (or `today`) to `to`: each one's day and specialist, the
+    /// specialists taking turns.
+    fn plan_sessions(&mut self, i: usize, today: Date, to: Date) -> Vec<SessionPlan> {
         let p = &self.list[i];
-        let Some(id) = p.id.clone() else {
-            return Ok(());
-        };
         let from = p.scheduled_to.map_or(today, |d| plus(d, 1)).max(p.start);
-        if from > to {
-            return Ok(());
-        }
         let mut days = Vec::new();
         let mut month_start = from;
         while month_start <= to {
@@ -313,25 +314,63 @@ impl Programmes {
             days.extend(self.pick_days(i, month_start, end));
             month_start = plus(end, 1);
         }
-        let p = &self.list[i];
-        let scheduler = cast.doctor(&p.specialists[0], &p.hospital);
-        let service = Outreach::new(state, &scheduler);
-        for (n, d) in days.into_iter().enumerate() {
-            let specialist = p.specialists[n % p.specialists.len()].clone();
-            let start = at(d, 1, 0)?;
-            let end = at(d, AFTERNOON_HOUR - 2, 0)?;
-            let made = service
-                .schedule(session_json(&id, &specialist, start, end))
-                .await
-                .map_err(|e| anyhow!("scheduling a session of {id} on {d}: {e}"))?;
+        let p = &mut self.list[i];
+        p.scheduled_to = Some(to.max(p.scheduled_to.unwrap_or(to)));
+        days.into_iter()
+            .enumerate()
+            .map(|(n, d)| (i, d, p.specialists[n % p.specialists.len()].clone()))
+            .collect()
+    }
+
+    /// Schedules the planned sessions, as each programme's first
+    /// specialist: one programme's after another, the programmes at the
+    /// same time, as the hospitals' departments would.
+    async fn schedule(
+        &mut self,
+        state: &AppState,
+        cast: &Cast,
+        plans: Vec<SessionPlan>,
+        report: &mut OutreachReport,
+    ) -> anyhow::Result<()> {
+        let mut by_programme: BTreeMap<usize, Vec<(Date, PractitionerId)>> = BTreeMap::new();
+        for (i, d, s) in plans {
+            by_programme.entry(i).or_default().push((d, s));
+        }
+        let mut jobs = JoinSet::new();
+        for (i, sessions) in by_programme {
+            let p = &self.list[i];
+            let Some(id) = p.id.clone() else { continue };
+            let scheduler = cast.doctor(&p.specialists[0], &p.hospital);
+            let state = state.clone();
+            jobs.spawn(async move {
+                let service = Outreach::new(&state, &scheduler);
+                let mut made = Vec::new();
+                for (d, specialist) in sessions {
+                    let start = at(d, 1, 0)?;
+                    let end = at(d, AFTERNOON_HOUR - 2, 0)?;
+                    let s = service
+                        .schedule(session_json(&id, &specialist, start, end))
+                        .await
+                        .map_err(|e| anyhow!("scheduling a session of {id} on {d}: {e}"))?;
+                    made.push((i, d, specialist, s.value.id.to_string()));
+                }
+                anyhow::Ok(made)
+            });
+        }
+        let mut made = Vec::new();
+        while let Some(done) = jobs.join_next().await {
+            made.extend(done.map_err(|e| anyhow!("scheduling sessions: {e}"))??);
+        }
+        // The same order whatever finished first.
+        made.sort_by_key(|(i, d, ..)| (*d, *i));
+        for (programme, d, specialist, id) in made {
             report.sessions_scheduled += 1;
             self.pending.entry(d).or_default().push(Pending {
-                id: made.value.id.to_string(),
-                programme: i,
+                id,
+                programme,
                 specialist,
             });
         }
-        self.list[i].scheduled_to = Some(to);
         Ok(())
     }
 
@@ -342,12 +381,9 @@ impl Programmes {
     fn pick_days(&mut self, i: usize, from: Date, to: Date) -> Vec<Date> {
         let p = &self.list[i];
         let working = working_days(from, to);
-        let month_days = working_days(
-            from.replace_day(1).unwrap_or(from),
-            month_end(from),
-        )
-        .len()
-        .max(1);
+        let month_days = working_days(from.replace_day(1).unwrap_or(from), month_end(from))
+            .len()
+            .max(1);
         // A part month gets its share of the commitment.
         let share = working.len() as f64 / month_days as f64;
         let mut n = (f64::from(p.sessions_per_month) * share).round() as usize;
