@@ -445,13 +445,16 @@ impl<'a> Panels<'a> {
         }
         enrolments.retain(|e| e.active_on(day));
         let ids: Vec<&EnrolmentId> = enrolments.iter().map(|e| &e.id).collect();
-        let mut measurements = self.measurements_of(&ids).await?;
-        if let Record::Measurement(m) = pending {
-            measurements.push(m.clone());
-        }
         let from = day
             .checked_sub(Duration::days(i64::from(REGULAR_FOLLOW_UP_DAYS)))
             .unwrap_or(Date::MIN);
+        // Only the window's measurements count, so only they are read: a
+        // panel's whole history, read again at every write, made each
+        // write cost more than the last.
+        let mut measurements = self.measurements_since(&ids, Some(from)).await?;
+        if let Record::Measurement(m) = pending {
+            measurements.push(m.clone());
+        }
         let followed_enrolments: BTreeSet<&EnrolmentId> = measurements
             .iter()
             .filter(|m| (from..=day).contains(&m.at.date()))
@@ -507,16 +510,38 @@ impl<'a> Panels<'a> {
 
     /// The measurements of some enrolments.
     async fn measurements_of(&self, ids: &[&EnrolmentId]) -> Result<Vec<Measurement>, ApiError> {
+        self.measurements_since(ids, None).await
+    }
+
+    /// The measurements of some enrolments, only those taken on or after
+    /// `since` when it is given.
+    async fn measurements_since(
+        &self,
+        ids: &[&EnrolmentId],
+        since: Option<Date>,
+    ) -> Result<Vec<Measurement>, ApiError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(IDS_PER_QUERY) {
             let mut offset = 0;
             loop {
+                let mut filters = vec![exact(
+                    "panel",
+                    chunk.iter().map(|id| format!("CarePlan/{id}")).collect(),
+                )];
+                // The `date` term is the RFC 3339 instant in the offset it
+                // was taken in, so it starts with the same day as
+                // `Measurement::at.date()`: comparing it as text with the
+                // bare day keeps exactly the measurements of that day on.
+                if let Some(since) = since {
+                    filters.push(Filter {
+                        param: "date".into(),
+                        values: vec![fhir::format_date(since)],
+                        matching: Match::AtLeast,
+                    });
+                }
                 let q = Query {
                     resource_type: "Observation".into(),
-                    filters: vec![exact(
-                        "panel",
-                        chunk.iter().map(|id| format!("CarePlan/{id}")).collect(),
-                    )],
+                    filters,
                     count: crate::routes::MAX_COUNT,
                     offset,
                 };

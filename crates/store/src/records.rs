@@ -181,6 +181,7 @@ impl Store {
     pub async fn search(&self, q: &Query) -> Result<(Vec<Stored>, u64), StoreError> {
         let mut clause = String::from(" FROM records r WHERE r.resource_type = $1");
         let mut binds: Vec<String> = vec![q.resource_type.clone()];
+        let mut driven = false;
         for f in &q.filters {
             if f.values.is_empty() {
                 continue;
@@ -207,11 +208,27 @@ impl Store {
             } else {
                 binds.push(f.param.clone());
                 let n = binds.len();
-                clause.push_str(&format!(
-                    " AND EXISTS (SELECT 1 FROM search_index s WHERE s.resource_type = r.resource_type \
-                     AND s.id = r.id AND s.param = ${n} AND ({}))",
-                    alts.join(" OR ")
-                ));
+                // The index drives: the ids whose terms match, looked up
+                // by key, rather than every record of the type checked in
+                // turn (which cost as much as the type had records). After
+                // the first exact filter, further exact ones are checked
+                // on its ids with one index probe each. A range or prefix
+                // is always listed once: checked per record, its probe
+                // would walk the whole range each time.
+                if f.matching == Match::Exact && driven {
+                    clause.push_str(&format!(
+                        " AND EXISTS (SELECT 1 FROM search_index s WHERE s.resource_type = r.resource_type \
+                         AND s.id = r.id AND s.param = ${n} AND ({}))",
+                        alts.join(" OR ")
+                    ));
+                } else {
+                    driven |= f.matching == Match::Exact;
+                    clause.push_str(&format!(
+                        " AND r.id IN (SELECT s.id FROM search_index s WHERE s.resource_type = $1 \
+                         AND s.param = ${n} AND ({}))",
+                        alts.join(" OR ")
+                    ));
+                }
             }
         }
         let count_sql = format!("SELECT COUNT(*) AS n{clause}");
@@ -670,6 +687,75 @@ pub(crate) mod tests {
         assert_eq!(s.search(&q("wang")).await.unwrap().1, 0);
         let (found, total) = s.search(&q("zh")).await.unwrap();
         assert_eq!((total, found[0].record.id()), (1, "r1"));
+    }
+
+    #[tokio::test]
+    async fn search_combines_exact_range_and_id_filters() {
+        let (s, _dir) = store().await;
+        // Residents with a team, a day and a name each.
+        let rows = [
+            ("r1", "t1", "2026-01-05", "Wang"),
+            ("r2", "t1", "2026-02-10", "Li"),
+            ("r3", "t2", "2026-02-11", "Wang"),
+            ("r4", "t1", "2026-03-01", "Wang"),
+        ];
+        for (id, team, day, name) in rows {
+            let mut w = write(resident(id, name, None), Expect::New);
+            w.index.push(("team".into(), team.into()));
+            w.index.push(("date".into(), day.into()));
+            s.write(w, None).await.unwrap();
+        }
+        let filter = |param: &str, values: &[&str], matching: Match| Filter {
+            param: param.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            matching,
+        };
+        let ids = |filters: Vec<Filter>| {
+            let s = s.clone();
+            async move {
+                let q = Query {
+                    resource_type: "Patient".into(),
+                    filters,
+                    count: 10,
+                    offset: 0,
+                };
+                let (found, total) = s.search(&q).await.unwrap();
+                let ids: Vec<String> = found.iter().map(|f| f.record.id().to_string()).collect();
+                assert_eq!(total as usize, ids.len());
+                ids
+            }
+        };
+        // The first exact filter drives; a second exact one, a range and a
+        // prefix narrow it, in any order.
+        let team = filter("team", &["t1"], Match::Exact);
+        let since = filter("date", &["2026-02"], Match::AtLeast);
+        let wang = filter("name", &["wang"], Match::Exact);
+        assert_eq!(ids(vec![team.clone(), since.clone()]).await, ["r2", "r4"]);
+        assert_eq!(ids(vec![since.clone(), team.clone()]).await, ["r2", "r4"]);
+        assert_eq!(
+            ids(vec![team.clone(), wang.clone(), since.clone()]).await,
+            ["r4"]
+        );
+        assert_eq!(
+            ids(vec![since.clone(), filter("name", &["w"], Match::Prefix)]).await,
+            ["r3", "r4"]
+        );
+        assert_eq!(
+            ids(vec![
+                filter("team", &["t1", "t2"], Match::Exact),
+                wang.clone()
+            ])
+            .await,
+            ["r1", "r3", "r4"]
+        );
+        assert_eq!(
+            ids(vec![wang, filter("_id", &["r1", "r3"], Match::Exact)]).await,
+            ["r1", "r3"]
+        );
+        assert_eq!(
+            ids(vec![team, filter("date", &["2026-02-10"], Match::Below)]).await,
+            ["r1"]
+        );
     }
 
     #[tokio::test]

@@ -176,6 +176,22 @@ pub async fn load_with_history(
     Ok((loaded, Some(History { care, outreach })))
 }
 
+/// The joint programmes' past `options.days` days alone, on a database
+/// that holds the demo county already, under a set clock of its own: what
+/// [`load_with_history`] runs after the care history, for tests and for
+/// timing this part by itself.
+pub async fn outreach_history(
+    state: &AppState,
+    county: &DemoCounty,
+    options: HistoryOptions,
+) -> anyhow::Result<OutreachReport> {
+    let today = state.clock.today();
+    let first = today - Duration::days(i64::from(options.days));
+    let last = today.previous_day().context("date out of range")?;
+    let past = state.clone().with_clock(Clock::set_at(at_midnight(first)));
+    outreach::run(&past, county, first, last, options.seed).await
+}
+
 /// The start of `day` (UTC), which is 08:00 in China.
 pub fn at_midnight(day: Date) -> time::OffsetDateTime {
     PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_utc()

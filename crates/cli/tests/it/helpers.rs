@@ -50,13 +50,18 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with changed settings (e.g. a small body limit).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_sized(RESIDENTS, configure).await
+}
+
+/// Like [`spawn_app_with`], with a county of `residents` residents.
+pub async fn spawn_app_sized(residents: usize, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::Builder::new()
         .prefix("tiercare-it-")
         .tempdir()
         .expect("temporary directory");
     let db_path = dir.path().join("t.db");
     let database_url = format!("sqlite://{}", db_path.display());
-    let county = DemoCounty::generate(RESIDENTS, SEED);
+    let county = DemoCounty::generate(residents, SEED);
     let mut settings = Settings {
         listen: "127.0.0.1:0".into(),
         database_url: database_url.clone(),
