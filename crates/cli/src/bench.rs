@@ -115,13 +115,14 @@ async fn timed_gets(
 }
 
 /// Runs the benchmark and prints its figures.
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    if args.demo_history {
-        return crate::bench_indicators::demo_history(args.demo_history_runs, args.json).await;
-    }
-    let dir = std::env::temp_dir().join(format!("tiercare-bench-{}", std::process::id()));
+/// A fresh embedded database for `county` in a temporary folder (the
+/// caller removes it), with settings that listen on a free port.
+pub async fn fresh_state(
+    name: &str,
+    county: &DemoCounty,
+) -> anyhow::Result<(std::path::PathBuf, Settings, tiercare_api::AppState)> {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let county = DemoCounty::generate(0, 2026);
     let settings = Settings {
         listen: "127.0.0.1:0".into(),
         database_url: format!("sqlite://{}", dir.join("bench.db").display()),
@@ -130,6 +131,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         ..Settings::default()
     };
     let state = startup::app_state(startup::open_store(&settings).await?, &settings)?;
+    Ok((dir, settings, state))
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.demo_history {
+        return crate::bench_indicators::demo_history(args.demo_history_runs, args.json).await;
+    }
+    let county = DemoCounty::generate(0, 2026);
+    let (dir, settings, state) = fresh_state("tiercare-bench", &county).await?;
     demo::load(&state, &county).await?;
     let team = "team-tc1-1";
     let listener = startup::bind(&settings).await?;

@@ -160,23 +160,14 @@ pub async fn measure(
 /// the baseline (the machine is shared, so ratios travel better).
 pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
     use crate::bench::{ms, percentile};
-    use crate::config::Settings;
     use crate::demo::{self, HistoryOptions};
     use crate::startup;
     use anyhow::Context;
     use tiercare_core::demo::DemoCounty;
 
-    let dir = std::env::temp_dir().join(format!("tiercare-bench-history-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
     let county = DemoCounty::generate(DemoCounty::DEFAULT_RESIDENTS, 2026);
-    let settings = Settings {
-        listen: "127.0.0.1:0".into(),
-        database_url: format!("sqlite://{}", dir.join("bench.db").display()),
-        region_id: county.region.id.to_string(),
-        region_name: county.region.name.clone(),
-        ..Settings::default()
-    };
-    let state = startup::app_state(startup::open_store(&settings).await?, &settings)?;
+    let (dir, settings, state) =
+        crate::bench::fresh_state("tiercare-bench-history", &county).await?;
     let options = HistoryOptions {
         days: HistoryOptions::DEFAULT_DAYS,
         seed: HistoryOptions::DEFAULT_SEED,
