@@ -263,11 +263,28 @@ pub fn with_type<T: Serialize>(resource_type: &str, body: &T) -> Value {
 /// change (an inactive flag it cannot keep). Derived elements the server
 /// fills in (`generalPractitioner`) are checked by the type's own parser.
 pub fn keeps(resource_type: &str, sent: &Value, record: &Record) -> Result<(), ApiError> {
-    let rendered = render_record(record);
+    let mut rendered = render_record(record);
     let mut sent = sent.clone();
     if let Value::Object(m) = &mut sent {
         for k in ["id", "generalPractitioner"] {
             m.remove(k);
+        }
+    }
+    // The server fills in an institution's region when it is not sent
+    // (the served region unless the body says otherwise).
+    let region = datatypes::extension_url("region");
+    let has_region = |v: &Value| {
+        v["extension"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|e| e["url"] == region.as_str()))
+    };
+    if !has_region(&sent)
+        && let Value::Object(m) = &mut rendered
+        && let Some(Value::Array(list)) = m.get_mut("extension")
+    {
+        list.retain(|e| e["url"] != region.as_str());
+        if list.is_empty() {
+            m.remove("extension");
         }
     }
     match lost(&sent, &rendered, resource_type) {

@@ -160,6 +160,17 @@ pub(crate) fn address_place(a: &Address, field: &str) -> Result<Place, ApiError>
     Ok(place)
 }
 
+/// The region an institution belongs to. An institution of another region
+/// (the prefecture's hospital a county refers to) is registered so that
+/// referrals can reach it, but its beds and physicians are not the
+/// region's and visits there are visits that left the region.
+fn region_extension(r: &RegionId) -> Extension {
+    Extension {
+        value_code: Some(r.to_string()),
+        ..Extension::ours("region")
+    }
+}
+
 fn capacity_extension(c: &Capacity) -> Extension {
     let mut ext = Extension::ours("capacity");
     ext.extension = vec![
@@ -220,7 +231,7 @@ fn count(ext: &Extension, name: &str, field: &str) -> Result<u32, ApiError> {
 }
 
 pub fn render_institution(i: &Institution) -> Value {
-    let mut extension = vec![capacity_extension(&i.capacity)];
+    let mut extension = vec![region_extension(&i.region), capacity_extension(&i.capacity)];
     extension.extend(i.departments.iter().map(department_extension));
     let o = OrganizationJson {
         extension,
@@ -278,6 +289,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
         return Err(ApiError::invalid("Organization.name", "name is required"));
     };
     let known = [
+        "region",
         "capacity",
         "department",
         "alliance-closeness",
@@ -375,9 +387,16 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
             "Organization.partOf",
         )?),
     };
+    let region = match find_extensions(&o.extension, "region").next() {
+        None => region.clone(),
+        Some(e) => typed_id(
+            e.value_code.as_deref().unwrap_or_default(),
+            "Organization.extension:region",
+        )?,
+    };
     let institution = Institution {
         id: typed_id(id, "Organization.id")?,
-        region: region.clone(),
+        region,
         name,
         identifier: o.identifier.iter().find_map(|i| i.value.clone()),
         kind,

@@ -145,6 +145,29 @@ async fn institution_life_cycle() {
         .json();
     assert_eq!(v["name"], "Qiaotou Village Clinic (new site)");
     assert_eq!(v["partOf"]["reference"], "Organization/zx-tc1");
+
+    // Without a region the institution is the served region's; with
+    // another region's id it is registered as outside.
+    let region_of = |v: &Value| {
+        v["extension"]
+            .as_array()
+            .and_then(|l| {
+                l.iter()
+                    .find(|e| e["url"].as_str().is_some_and(|u| u.ends_with("/region")))
+            })
+            .map(|e| e["valueCode"].clone())
+    };
+    for (sent, kept) in [(None, "zx"), (Some("xiaogan"), "xiaogan")] {
+        let mut body = fixtures::institution("Hilltop Clinic", "primary", "village-clinic");
+        let list = body["extension"].as_array_mut().unwrap();
+        list.retain(|e| !e["url"].as_str().unwrap().ends_with("/region"));
+        if let Some(r) = sent {
+            list.push(json!({"url": format!("{}/region", fixtures::SD), "valueCode": r}));
+        }
+        let resp = app.post("admin", "/Organization", &body).await;
+        resp.expect(201);
+        assert_eq!(region_of(&resp.json()), Some(json!(kept)));
+    }
 }
 
 #[tokio::test]

@@ -19,6 +19,9 @@ pub fn institution(name: &str, level: &str, kind: &str) -> Value {
     json!({
         "resourceType": "Organization",
         "extension": [{
+            "url": format!("{SD}/region"),
+            "valueCode": "zx"
+        }, {
             "url": format!("{SD}/capacity"),
             "extension": [
                 {"url": "physicians", "valueInteger": 12},

@@ -91,6 +91,26 @@ async fn the_demo_and_the_closed_loop_are_counted() {
 
     // The aggregates equal the recomputation from every raw fact.
     let net = network(&app.state).await.unwrap();
+    // The prefecture's hospital is of another region: outside the county's
+    // pyramid, and visits there leave the county.
+    let k = net.institutions.iter().position(|i| i == "zx-t1").unwrap();
+    assert!(!net.directory.institutions[k].inside);
+    assert!(
+        net.directory
+            .institutions
+            .iter()
+            .filter(|i| i.inside)
+            .count()
+            > 1
+    );
+    let t1 = app.get("admin", "/Organization/zx-t1").await.json();
+    let region = t1["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["url"].as_str().unwrap().ends_with("/region"))
+        .unwrap();
+    assert_eq!(region["valueCode"], "xiaogan");
     let stored = accumulator(&app.state, &net, this_year().last)
         .await
         .unwrap();

@@ -173,6 +173,10 @@ struct Names {
 #[serde(deny_unknown_fields)]
 struct InstitutionRow {
     id: InstitutionId,
+    /// Another region's id for an institution outside the demo county
+    /// (referrals reach it; its capacity is not the county's).
+    #[serde(default)]
+    region: Option<RegionId>,
     name: String,
     kind: InstitutionKind,
     level: Level,

@@ -10,7 +10,7 @@ pub(super) fn institutions(data: &Data) -> Result<Vec<Institution>, DataError> {
         let identifier = Some(credit_code(out.len()));
         out.push(Institution {
             id: row.id.clone(),
-            region: data.region.id.clone(),
+            region: row.region.clone().unwrap_or_else(|| data.region.id.clone()),
             name: row.name.clone(),
             identifier,
             kind: row.kind,
