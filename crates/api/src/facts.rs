@@ -224,12 +224,17 @@ pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreE
                         inpatient: encounter.inpatient,
                         resident: true,
                         charge,
-                        // A referred visit waited from the request to the
-                        // arrival; when a self-booked visit was asked for
-                        // is not recorded.
-                        wait_days: referral
-                            .as_ref()
-                            .map_or(0.0, |r| waited(r.requested_at, encounter.arrived)),
+                        // A referred visit waited from the request, a
+                        // self-booked one from its booking, to the arrival
+                        // (0 for walk-ins and for appointments booked before
+                        // the booking time was kept).
+                        wait_days: match (&referral, &appointment) {
+                            (Some(r), _) => waited(r.requested_at, encounter.arrived),
+                            (None, Some(a)) => {
+                                a.booked_at.map_or(0.0, |at| waited(at, encounter.arrived))
+                            }
+                            (None, None) => 0.0,
+                        },
                     }));
                 }
                 _ => {}
@@ -240,7 +245,7 @@ pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreE
     Ok(())
 }
 
-/// Days from a referral's request to the patient's arrival.
+/// Days from a request or a booking to the patient's arrival.
 fn waited(requested: time::OffsetDateTime, arrived: time::OffsetDateTime) -> f32 {
     ((arrived - requested).as_seconds_f32() / 86_400.0).max(0.0)
 }

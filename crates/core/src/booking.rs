@@ -284,6 +284,10 @@ pub struct Appointment {
     /// gatekeeping: insurance may pay less for it.
     pub bypass: bool,
     pub cancelled: bool,
+    /// When it was booked: a visit's wait runs from here to the arrival.
+    /// Absent on appointments stored before it was kept.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub booked_at: Option<OffsetDateTime>,
 }
 
 /// A visit or an admission as it happened: the patient arrived, and (later)

@@ -173,6 +173,9 @@ pub fn render_appointment(a: &Appointment) -> Value {
     if let Some(r) = &a.referral {
         v["basedOn"] = json!([{"reference": format!("ServiceRequest/{r}")}]);
     }
+    if let Some(at) = a.booked_at {
+        v["created"] = json!(instant(at));
+    }
     v
 }
 

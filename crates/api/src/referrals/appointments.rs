@@ -116,6 +116,7 @@ impl Referrals<'_> {
             emergency: req.emergency,
             bypass,
             cancelled: false,
+            booked_at: Some(now),
         };
         let record = Record::Appointment(appointment.clone());
         self.registry()

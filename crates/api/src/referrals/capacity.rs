@@ -264,6 +264,7 @@ impl Referrals<'_> {
             emergency: r.priority == Priority::Emergency,
             bypass: false,
             cancelled: false,
+            booked_at: Some(now),
         };
         *r = after;
         let written = self

@@ -56,6 +56,17 @@ async fn financial_gatekeeping_books_a_self_referral_as_a_bypass() {
     resp.expect(201);
     let a = resp.json();
     assert!(bypass(&a), "{a}");
+    // When it was booked, for the wait to the visit.
+    let created = a["created"].as_str().expect("created");
+    let created =
+        time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
+            .unwrap();
+    assert!(
+        (time::OffsetDateTime::now_utc() - created)
+            .whole_minutes()
+            .abs()
+            < 5
+    );
     assert_eq!(
         app.get("admin", &format!("/Slot/{slot}")).await.json()["status"],
         "busy"
