@@ -5,12 +5,17 @@
 //! generated, a non-empty due list, a control rate, and the same history
 //! for the same seed.
 
-use crate::helpers::{TestApp, entries, spawn_app_sized};
+use crate::helpers::{TestApp, entries, spawn_app_at};
 use serde_json::Value;
 use tiercare::demo::{HistoryOptions, OutreachReport, outreach_history};
-use time::{Duration, OffsetDateTime};
+use tiercare_api::clock::Clock;
+use time::Duration;
 
 const DAYS: u32 = 100;
+/// The day the test stands on: the history's seasons, weekdays and
+/// scheduling days follow the date, so a fixed one keeps it the same on
+/// every day the suite runs.
+const TODAY: time::OffsetDateTime = time::macros::datetime!(2026-12-06 12:00 UTC);
 const SEED: u64 = 7;
 /// Enough residents for every centre's panel to have a few patients.
 const RESIDENTS: usize = 400;
@@ -55,9 +60,9 @@ async fn measure(app: &TestApp, measure: &str, query: &str) -> Value {
 
 #[tokio::test]
 async fn the_demo_outreach_history_is_alive_and_the_same_for_the_same_seed() {
-    let app = spawn_app_sized(RESIDENTS, |_| {}).await;
+    let app = spawn_app_at(RESIDENTS, |_| {}, Clock::set_at(TODAY)).await;
     let report = generate(&app).await;
-    let today = OffsetDateTime::now_utc().date();
+    let today = app.state.clock.today();
     let first = today - Duration::days(i64::from(DAYS));
     let last = today - Duration::days(1);
 
@@ -170,7 +175,7 @@ async fn the_demo_outreach_history_is_alive_and_the_same_for_the_same_seed() {
     assert_eq!(listed as u32, report.due + report.overdue);
 
     // The same seed gives the same history.
-    let again = spawn_app_sized(RESIDENTS, |_| {}).await;
+    let again = spawn_app_at(RESIDENTS, |_| {}, Clock::set_at(TODAY)).await;
     assert_eq!(generate(&again).await.counts(), report.counts());
 }
 

@@ -55,6 +55,17 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// Like [`spawn_app_with`], with a county of `residents` residents.
 pub async fn spawn_app_sized(residents: usize, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_at(residents, configure, tiercare_api::clock::Clock::system()).await
+}
+
+/// [`spawn_app_sized`] with the services' clock given: a set clock makes a
+/// test that generates dated history (seasons, weekdays, the 20th of the
+/// month) the same on every day it runs.
+pub async fn spawn_app_at(
+    residents: usize,
+    configure: impl FnOnce(&mut Settings),
+    clock: tiercare_api::clock::Clock,
+) -> TestApp {
     let dir = tempfile::Builder::new()
         .prefix("tiercare-it-")
         .tempdir()
@@ -73,7 +84,9 @@ pub async fn spawn_app_sized(residents: usize, configure: impl FnOnce(&mut Setti
     let store = tiercare::startup::open_store(&settings)
         .await
         .expect("open store");
-    let state = tiercare::startup::app_state(store, &settings).expect("app state");
+    let state = tiercare::startup::app_state(store, &settings)
+        .expect("app state")
+        .with_clock(clock);
     // One working day of outpatient sessions: enough to book, quick to open.
     let loaded = tiercare::demo::load_with_sessions(&state, &county, 1)
         .await

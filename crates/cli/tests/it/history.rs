@@ -7,6 +7,7 @@ use tempfile::TempDir;
 use tiercare::config::Settings;
 use tiercare::demo::{self, HistoryOptions, HistoryReport};
 use tiercare_api::AppState;
+use tiercare_api::clock::Clock;
 use tiercare_api::indicators::{SubjectRef, accumulator, day_of, evaluate, network};
 use tiercare_core::demo::DemoCounty;
 use tiercare_core::indicators::{Accumulator, Period, Subject};
@@ -14,6 +15,10 @@ use tiercare_core::indicators::{Accumulator, Period, Subject};
 const RESIDENTS: usize = 400;
 const DAYS: u32 = 90;
 const SEED: u64 = 7;
+/// The day the test stands on: the history's seasons and weekdays follow
+/// the date, so a fixed one keeps the counts the same on every day the
+/// suite runs.
+const TODAY: time::OffsetDateTime = time::macros::datetime!(2026-12-06 12:00 UTC);
 
 /// A fresh database with nothing loaded.
 async fn fresh(county: &DemoCounty) -> (TempDir, AppState) {
@@ -30,7 +35,9 @@ async fn fresh(county: &DemoCounty) -> (TempDir, AppState) {
     let store = tiercare::startup::open_store(&settings)
         .await
         .expect("open store");
-    let state = tiercare::startup::app_state(store, &settings).expect("app state");
+    let state = tiercare::startup::app_state(store, &settings)
+        .expect("app state")
+        .with_clock(Clock::set_at(TODAY));
     (dir, state)
 }
 
