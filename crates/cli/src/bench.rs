@@ -150,26 +150,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     });
 
     let client = reqwest::Client::new();
-    let admin = county
-        .users
-        .iter()
-        .find(|u| u.username == "admin")
-        .context("demo admin user")?;
-    let tok: Value = client
-        .post(format!("{base}/auth/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", &admin.username),
-            ("password", &admin.password),
-        ])
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = tok["access_token"]
-        .as_str()
-        .context("token response")?
-        .to_string();
+    let token = login(&client, &base, &county, "admin").await?;
 
     // Baseline 1: the store alone, one durable transaction per record.
     let region = state.region.clone();
@@ -463,7 +444,7 @@ impl LoopFigures {
 }
 
 /// Logs in a demo user and returns the bearer token.
-async fn login(
+pub(crate) async fn login(
     client: &reqwest::Client,
     base: &str,
     county: &DemoCounty,

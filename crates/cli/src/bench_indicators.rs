@@ -191,7 +191,7 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
         .iter()
         .find(|u| u.username == "analyst")
         .context("demo analyst user")?;
-    let token = bearer(&client, &base, &analyst.username, &analyst.password).await?;
+    let token = crate::bench::login(&client, &base, &county, "analyst").await?;
     let session = ui_session(&client, &base, &analyst.username, &analyst.password).await?;
 
     let today = state.clock.today();
@@ -271,30 +271,6 @@ async fn timed(
     }
     out.sort();
     Ok(out)
-}
-
-/// A bearer token for a user.
-async fn bearer(
-    client: &reqwest::Client,
-    base: &str,
-    username: &str,
-    password: &str,
-) -> anyhow::Result<String> {
-    let tok: serde_json::Value = client
-        .post(format!("{base}/auth/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", username),
-            ("password", password),
-        ])
-        .send()
-        .await?
-        .json()
-        .await?;
-    tok["access_token"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("no access token in {tok}"))
 }
 
 /// Signs in through the web UI's form; returns the session cookie's value.

@@ -263,28 +263,11 @@ pub fn with_type<T: Serialize>(resource_type: &str, body: &T) -> Value {
 /// change (an inactive flag it cannot keep). Derived elements the server
 /// fills in (`generalPractitioner`) are checked by the type's own parser.
 pub fn keeps(resource_type: &str, sent: &Value, record: &Record) -> Result<(), ApiError> {
-    let mut rendered = render_record(record);
+    let rendered = render_record(record);
     let mut sent = sent.clone();
     if let Value::Object(m) = &mut sent {
         for k in ["id", "generalPractitioner"] {
             m.remove(k);
-        }
-    }
-    // The server fills in an institution's region when it is not sent
-    // (the served region unless the body says otherwise).
-    let region = datatypes::extension_url("region");
-    let has_region = |v: &Value| {
-        v["extension"]
-            .as_array()
-            .is_some_and(|l| l.iter().any(|e| e["url"] == region.as_str()))
-    };
-    if !has_region(&sent)
-        && let Value::Object(m) = &mut rendered
-        && let Some(Value::Array(list)) = m.get_mut("extension")
-    {
-        list.retain(|e| e["url"] != region.as_str());
-        if list.is_empty() {
-            m.remove("extension");
         }
     }
     match lost(&sent, &rendered, resource_type) {
@@ -299,7 +282,9 @@ pub fn keeps(resource_type: &str, sent: &Value, record: &Record) -> Result<(), A
 }
 
 /// The first path of `sent` that `kept` lacks or changes. Arrays match
-/// element by element in any order, with the same length.
+/// element by element in any order, each sent element to a kept one of
+/// its own; what the server adds (an object's member, an array's element,
+/// such as the region extension it fills in) loses nothing.
 fn lost(sent: &Value, kept: &Value, path: &str) -> Option<String> {
     match (sent, kept) {
         (Value::Object(s), Value::Object(k)) => s.iter().find_map(|(key, v)| {
@@ -309,7 +294,7 @@ fn lost(sent: &Value, kept: &Value, path: &str) -> Option<String> {
                 None => Some(child),
             }
         }),
-        (Value::Array(s), Value::Array(k)) if s.len() == k.len() => {
+        (Value::Array(s), Value::Array(k)) if s.len() <= k.len() => {
             let mut unused: Vec<&Value> = k.iter().collect();
             for (i, v) in s.iter().enumerate() {
                 match unused.iter().position(|kv| lost(v, kv, "").is_none()) {
@@ -576,4 +561,37 @@ pub fn only_extensions(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lost;
+    use serde_json::json;
+
+    #[test]
+    fn what_the_server_adds_loses_nothing_but_each_sent_element_needs_its_own_match() {
+        let kept =
+            json!({"extension": [{"url": "r", "valueCode": "zx"}, {"url": "c"}], "name": "A"});
+        assert_eq!(
+            lost(&json!({"extension": [{"url": "c"}]}), &kept, "$"),
+            None
+        );
+        assert_eq!(lost(&json!({"name": "A"}), &kept, "$"), None);
+        assert_eq!(
+            lost(
+                &json!({"extension": [{"url": "c"}, {"url": "c"}]}),
+                &kept,
+                "$"
+            ),
+            Some("$.extension[1]".into())
+        );
+        assert_eq!(
+            lost(
+                &json!({"extension": [{"url": "r", "valueCode": "xg"}]}),
+                &kept,
+                "$"
+            ),
+            Some("$.extension[0].valueCode".into())
+        );
+    }
 }

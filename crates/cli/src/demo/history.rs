@@ -20,10 +20,9 @@ mod referrals;
 mod slots;
 mod visits;
 
-use crate::demo::{at_midnight, loader};
+use crate::demo::{at_midnight, loader, stream, working};
 use cast::Cast;
 use mix::{Case, Dice, Mix, chance};
-use rand::SeedableRng;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
@@ -33,7 +32,7 @@ use tiercare_core::access::Actor;
 use tiercare_core::demo::DemoCounty;
 use tiercare_core::resident::Contract;
 use tiercare_store::Query;
-use time::{Date, Duration, OffsetDateTime, Weekday};
+use time::{Date, Duration, OffsetDateTime};
 
 /// What was generated.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -174,7 +173,7 @@ impl Run<'_> {
 
     /// Draws the day's new illness episodes and puts them on the agenda.
     fn episodes(&mut self, day: Date) {
-        let weekend = matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday);
+        let weekend = !working(day);
         let season = 1.0 + 0.15 * mix::winter(day);
         let scale = if weekend { 0.5 } else { 1.1 } * season / 365.0;
         for i in (self.shard..self.cast.people.len()).step_by(SHARDS) {
@@ -214,7 +213,7 @@ impl Run<'_> {
 /// The next working day after `day`.
 fn next_working_day(day: Date) -> Date {
     let mut d = day + Duration::days(1);
-    while matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) {
+    while !working(d) {
         d += Duration::days(1);
     }
     d
@@ -258,9 +257,7 @@ pub async fn run(
                 cast,
                 shard,
                 mix: Mix::bundled()?,
-                dice: Dice::seed_from_u64(
-                    seed ^ (shard as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-                ),
+                dice: stream(seed, shard as u64),
                 agenda: BTreeMap::new(),
                 seq: 0,
                 slots: slots::Slots::new(shard as i64),

@@ -12,6 +12,8 @@ pub use outreach::OutreachReport;
 
 use crate::users::{UserSpec, add_user};
 use anyhow::Context;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 use tiercare_api::AppState;
 use tiercare_api::clock::Clock;
 use tiercare_api::referrals::Referrals;
@@ -83,7 +85,7 @@ pub async fn open_sessions(
     let mut open_days = 0;
     while open_days < days {
         day = day.next_day().context("date out of range")?;
-        if matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        if !working(day) {
             continue;
         }
         open_days += 1;
@@ -164,16 +166,22 @@ pub async fn load_with_history(
     if present || options.days == 0 {
         return Ok((load(state, county).await?, None));
     }
-    let today = state.clock.today();
-    let first = today - Duration::days(i64::from(options.days));
-    let last = today.previous_day().context("date out of range")?;
+    let (first, last) = past_days(state, options.days)?;
     let past = state.clone().with_clock(Clock::set_at(at_midnight(first)));
     let mut loaded = load_with_sessions(&past, county, 0).await?;
+    // The care history runs on clocks of its own, so `past` still stands
+    // on the first day for the joint programmes.
     let care = history::run(&past, county, first, last, options.seed).await?;
-    past.clock.set(at_midnight(first));
     let outreach = outreach::run(&past, county, first, last, options.seed).await?;
     loaded.slots += open_sessions(state, &loader(), county, SESSION_DAYS).await?;
     Ok((loaded, Some(History { care, outreach })))
+}
+
+/// The first and last day of the `days` days before the state's today.
+fn past_days(state: &AppState, days: u32) -> anyhow::Result<(Date, Date)> {
+    let today = state.clock.today();
+    let first = today - Duration::days(i64::from(days));
+    Ok((first, today.previous_day().context("date out of range")?))
 }
 
 /// The joint programmes' past `options.days` days alone, on a database
@@ -185,11 +193,22 @@ pub async fn outreach_history(
     county: &DemoCounty,
     options: HistoryOptions,
 ) -> anyhow::Result<OutreachReport> {
-    let today = state.clock.today();
-    let first = today - Duration::days(i64::from(options.days));
-    let last = today.previous_day().context("date out of range")?;
+    let (first, last) = past_days(state, options.days)?;
     let past = state.clone().with_clock(Clock::set_at(at_midnight(first)));
     outreach::run(&past, county, first, last, options.seed).await
+}
+
+/// Whether outpatient clinics run on `day`: the demo's sessions, the care
+/// history's visits and the joint programmes all keep weekdays.
+pub(crate) fn working(day: Date) -> bool {
+    !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday)
+}
+
+/// The seeded random stream of one part of a history (a shard of the care
+/// history, a part of the joint programmes): the same seed gives the same
+/// history, and the parts draw independently.
+pub(crate) fn stream(seed: u64, part: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed ^ part.wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 /// The start of `day` (UTC), which is 08:00 in China.

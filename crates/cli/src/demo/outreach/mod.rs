@@ -20,15 +20,14 @@ mod mentoring;
 mod panels;
 mod programmes;
 
+use super::{stream, working};
 use anyhow::Context;
 use cast::Cast;
-use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
 use std::fmt;
 use std::time::{Duration as Elapsed, Instant};
 use tiercare_api::AppState;
 use tiercare_core::demo::DemoCounty;
-use time::{Date, Duration, OffsetDateTime, Weekday};
+use time::{Date, Duration, OffsetDateTime};
 
 /// What was generated.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -123,16 +122,6 @@ impl fmt::Display for OutreachReport {
             per_measurement,
         )
     }
-}
-
-/// The random stream of one part of the history.
-fn stream(seed: u64, part: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(seed ^ part.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-}
-
-/// Whether clinics run on `day`.
-fn working(day: Date) -> bool {
-    !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday)
 }
 
 /// `day` at `hour`:`minute` UTC.
