@@ -68,7 +68,7 @@ pub async fn authenticate(
     username: &str,
     password: String,
 ) -> Result<Option<User>, ApiError> {
-    let user = state.store.user(username).await?;
+    let user = state.ctx.store.user(username).await?;
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
@@ -100,6 +100,7 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthenticated)?;
         let user = state
+            .ctx
             .store
             .user_by_token(&token_hash(token), unix_now())
             .await?;
@@ -171,6 +172,7 @@ pub async fn token(
     let token = new_token();
     let ttl = state.config.token_ttl_seconds;
     if let Err(e) = state
+        .ctx
         .store
         .add_token(&token_hash(&token), &user.actor.username, unix_now() + ttl)
         .await

@@ -5,6 +5,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use tiercare_service::ServiceError;
 use tiercare_store::StoreError;
 
 /// Something the client should be told about.
@@ -110,6 +111,26 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { .. } => ApiError::NotFound(e.to_string()),
             StoreError::VersionConflict { .. } => ApiError::PreconditionFailed(e.to_string()),
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> ApiError {
+        match e {
+            ServiceError::Invalid { message, field } => ApiError::Invalid {
+                message,
+                expression: field,
+            },
+            ServiceError::Rule { message, field } => ApiError::Unprocessable {
+                message,
+                expression: field,
+            },
+            ServiceError::Forbidden(m) => ApiError::Forbidden(m),
+            ServiceError::NotFound(m) => ApiError::NotFound(m),
+            ServiceError::Conflict(m) => ApiError::Conflict(m),
+            ServiceError::StaleVersion(m) => ApiError::PreconditionFailed(m),
+            ServiceError::Unavailable(detail) => ApiError::Internal(detail),
         }
     }
 }

@@ -129,7 +129,7 @@ pub async fn subject(
             Some(p) => Ok(EvaluationSubject::Programme(p.id.clone())),
             None => Err(bad(format!("HealthcareService/{id} is not a programme"))),
         },
-        "Organization" => match state.store.get("Organization", id).await? {
+        "Organization" => match state.ctx.store.get("Organization", id).await? {
             Some(Stored {
                 record: Record::Alliance(a),
                 ..
@@ -147,7 +147,7 @@ pub async fn subject(
             ))),
         },
         "Practitioner" => {
-            let known = state.store.get("Practitioner", id).await?.is_some();
+            let known = state.ctx.store.get("Practitioner", id).await?.is_some();
             let pid: PractitionerId = id.parse().map_err(|_| bad(format!("{id:?}")))?;
             if records.is_specialist(id) {
                 Ok(EvaluationSubject::Specialist(pid))

@@ -31,7 +31,7 @@ impl Lookup<'_> {
         if let Some(ix) = self.ix.get(institution) {
             return Ok(*ix);
         }
-        let ix = self.state.store.institution_ix(institution).await?;
+        let ix = self.state.ctx.store.institution_ix(institution).await?;
         self.ix.insert(institution.to_string(), ix);
         Ok(ix)
     }
@@ -40,7 +40,13 @@ impl Lookup<'_> {
         if let Some(l) = self.levels.get(institution) {
             return Ok(*l);
         }
-        let level = match self.state.store.get("Organization", institution).await? {
+        let level = match self
+            .state
+            .ctx
+            .store
+            .get("Organization", institution)
+            .await?
+        {
             Some(Stored {
                 record: Record::Institution(i),
                 ..
@@ -59,13 +65,15 @@ impl Lookup<'_> {
         if let Some(r) = in_call.get(id) {
             return Ok(Some(r.clone()));
         }
-        Ok(match self.state.store.get("ServiceRequest", id).await? {
-            Some(Stored {
-                record: Record::Referral(r),
-                ..
-            }) => Some(r),
-            _ => None,
-        })
+        Ok(
+            match self.state.ctx.store.get("ServiceRequest", id).await? {
+                Some(Stored {
+                    record: Record::Referral(r),
+                    ..
+                }) => Some(r),
+                _ => None,
+            },
+        )
     }
 }
 
@@ -169,7 +177,7 @@ pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreE
                         None => None,
                     };
                     let appointment = match &encounter.appointment {
-                        Some(id) => match state.store.get("Appointment", id.as_str()).await? {
+                        Some(id) => match state.ctx.store.get("Appointment", id.as_str()).await? {
                             Some(Stored {
                                 record: Record::Appointment(a),
                                 ..
@@ -197,7 +205,7 @@ pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreE
                         .or_else(|| appointment.as_ref().and_then(|a| a.condition.clone()));
                     let emergency = claim.is_some_and(|c| c.visit.emergency)
                         || appointment.as_ref().is_some_and(|a| a.emergency);
-                    let charge = match (claim, state.policy.insurance.as_ref()) {
+                    let charge = match (claim, state.ctx.policy.insurance.as_ref()) {
                         (Some(c), Some(rules)) => rules
                             .schemes
                             .keys()
@@ -283,7 +291,7 @@ impl<'a> RegistryFacts<'a> {
                 ix: HashMap::new(),
                 levels: HashMap::new(),
             },
-            today: day_of(state.clock.today()),
+            today: day_of(state.ctx.clock.today()),
         }
     }
 

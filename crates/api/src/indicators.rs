@@ -91,7 +91,7 @@ async fn all(state: &AppState, resource_type: &str) -> Result<Vec<Stored>, ApiEr
 /// numbered come first, in number order, then the others (they have no
 /// facts yet, but count in the capacity pyramid).
 pub async fn network(state: &AppState) -> Result<Network, ApiError> {
-    let numbered = state.store.indicator_institutions().await?;
+    let numbered = state.ctx.store.indicator_institutions().await?;
     let mut institutions: HashMap<String, tiercare_core::network::Institution> = HashMap::new();
     let mut alliances: Vec<(String, String)> = Vec::new();
     for s in all(state, "Organization").await? {
@@ -141,7 +141,7 @@ pub async fn network(state: &AppState) -> Result<Network, ApiError> {
                 names.push(i.name.clone());
                 InstitutionFacts {
                     level: i.level,
-                    inside: i.region == state.region,
+                    inside: i.region == state.ctx.region,
                     alliances: member_of.remove(id).unwrap_or_default(),
                     physicians: i.capacity.physicians,
                     beds: i.capacity.beds,
@@ -182,7 +182,7 @@ pub async fn accumulator(
     last: Day,
 ) -> Result<Accumulator, ApiError> {
     let mut acc = Accumulator::new(network.directory.clone());
-    for (day, ix, counters) in state.store.indicator_days(last).await? {
+    for (day, ix, counters) in state.ctx.store.indicator_days(last).await? {
         acc.add_counters(day, ix, &counters)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
     }
@@ -199,6 +199,7 @@ pub async fn accumulator_for(
 ) -> Result<Accumulator, ApiError> {
     let mut acc = Accumulator::new(network.directory.clone());
     for (day, ix, counters) in state
+        .ctx
         .store
         .indicator_rows(period.first, period.last)
         .await?

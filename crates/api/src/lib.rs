@@ -12,7 +12,6 @@
 //! every failure into a status and an `OperationOutcome`.
 
 pub mod auth;
-pub mod clock;
 pub mod error;
 pub mod evaluation;
 pub mod facts;
@@ -36,6 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tiercare_core::RegionId;
 use tiercare_core::policy::Policy;
+use tiercare_service::{Clock, Context};
 use tiercare_store::Store;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -71,23 +71,13 @@ impl Default for ApiConfig {
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    /// The region this deployment serves; every record written is in it.
-    pub region: RegionId,
-    pub region_name: Arc<str>,
+    /// What the services work with: store, region, policy, clock.
+    pub ctx: Context,
     pub config: Arc<ApiConfig>,
-    /// The region's rules for referral, booking and gatekeeping.
-    pub policy: Arc<Policy>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// A hash checked against when a username is unknown, so a failed
     /// login takes as long either way.
     pub dummy_hash: Arc<str>,
-    /// Signalled after every change made through the API, to wake the
-    /// Subscription delivery worker.
-    pub changes: Arc<tokio::sync::Notify>,
-    /// The time the services act at: the system clock, or one a history
-    /// loader sets.
-    pub clock: clock::Clock,
 }
 
 impl AppState {
@@ -100,27 +90,22 @@ impl AppState {
         config: ApiConfig,
     ) -> Result<AppState, error::ApiError> {
         Ok(AppState {
-            store,
-            region,
-            region_name: region_name.into(),
+            ctx: Context::new(store, region, region_name, fhir::search_terms),
             config: Arc::new(config),
-            policy: Arc::new(Policy::demo()),
             metrics: ops::prometheus(),
             dummy_hash: auth::hash_password("not a real password")?.into(),
-            changes: Arc::new(tokio::sync::Notify::new()),
-            clock: clock::Clock::system(),
         })
     }
 
     /// The same state acting at the time `clock` tells.
-    pub fn with_clock(mut self, clock: clock::Clock) -> AppState {
-        self.clock = clock;
+    pub fn with_clock(mut self, clock: Clock) -> AppState {
+        self.ctx.clock = clock;
         self
     }
 
     /// The same state under another policy.
     pub fn with_policy(mut self, policy: Policy) -> AppState {
-        self.policy = Arc::new(policy);
+        self.ctx.policy = Arc::new(policy);
         self
     }
 }

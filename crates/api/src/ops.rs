@@ -50,7 +50,7 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+    match state.ctx.store.ping().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -92,7 +92,7 @@ pub async fn landing(State(state): State<AppState>) -> Html<String> {
 <li>Operations: <a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>, <a href="/metrics">/metrics</a></li>
 </ul>
 </body></html>"#,
-        region = html_escape(&state.region_name)
+        region = html_escape(&state.ctx.region_name)
     ))
 }
 

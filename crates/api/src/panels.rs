@@ -7,7 +7,7 @@
 //! role there, the specialist, the programme), decides who may see and
 //! change a panel, and writes each change with its `OutreachEvent`, its
 //! audit entry and a chronic-management snapshot of the institution in one
-//! transaction, at `state.clock.now()`.
+//! transaction, at `state.ctx.clock.now()`.
 //!
 //! # Who sees and changes a panel
 //!
@@ -126,7 +126,9 @@ impl<'a> Panels<'a> {
                 .map(|p| fhir::typed_id(p, "CarePlan.extension"))
                 .transpose()?,
             conditions: input.conditions,
-            enrolled: input.enrolled.unwrap_or_else(|| self.state.clock.today()),
+            enrolled: input
+                .enrolled
+                .unwrap_or_else(|| self.state.ctx.clock.today()),
             interval_days: input.interval_days.unwrap_or(QUARTERLY_DAYS),
             ended: None,
         };
@@ -143,6 +145,7 @@ impl<'a> Panels<'a> {
             None => None,
             Some(p) => match self
                 .state
+                .ctx
                 .store
                 .get("HealthcareService", p.as_str())
                 .await?
@@ -174,7 +177,7 @@ impl<'a> Panels<'a> {
         };
         let event = match enrolment
             .clone()
-            .enrol(programme.as_ref(), self.state.clock.now())
+            .enrol(programme.as_ref(), self.state.ctx.clock.now())
         {
             Ok(e) => e,
             Err(e) => return Err(self.refused(refuse(core_error(e, "CarePlan."))).await),
@@ -192,7 +195,7 @@ impl<'a> Panels<'a> {
 
     /// Checks the references of a new enrolment against the registry.
     async fn check_registry(&self, e: &PanelEnrolment) -> Result<(), ApiError> {
-        let store = &self.state.store;
+        let store = &self.state.ctx.store;
         if !matches!(
             store.get("Patient", e.patient.as_str()).await?,
             Some(Stored {
@@ -306,7 +309,7 @@ impl<'a> Panels<'a> {
                 .refuse("end", Some(id), Some(e.patient.as_str()), err)
                 .await);
         }
-        let on = on.unwrap_or_else(|| self.state.clock.today());
+        let on = on.unwrap_or_else(|| self.state.ctx.clock.today());
         let mut ended = e.clone();
         ended.ended = Some(on);
         if let Err(err) = ended.validate(None) {
@@ -319,7 +322,7 @@ impl<'a> Panels<'a> {
         // recorded again, ended, as what was enrolled.
         let event = OutreachEvent::Enrolled {
             enrolment: Box::new(ended.clone()),
-            at: self.state.clock.now(),
+            at: self.state.ctx.clock.now(),
         };
         let (version, updated_at) = self
             .write(
@@ -369,7 +372,7 @@ impl<'a> Panels<'a> {
             at: input.at,
             kind: input.kind,
         };
-        let event = match m.clone().record(&enrolment, self.state.clock.now()) {
+        let event = match m.clone().record(&enrolment, self.state.ctx.clock.now()) {
             Ok(e) => e,
             Err(e) => return Err(self.refused(refuse(core_error(e, "Observation."))).await),
         };
@@ -401,7 +404,7 @@ impl<'a> Panels<'a> {
         action: &str,
         detail: &str,
     ) -> Result<(u32, String), ApiError> {
-        let day = self.state.clock.today();
+        let day = self.state.ctx.clock.today();
         let fact = self.snapshot(enrolment, &record, day).await?;
         let audit = self.registry().audit_entry(
             action,
@@ -419,7 +422,12 @@ impl<'a> Panels<'a> {
             events: vec![Event::Outreach(event)],
             facts: vec![fact],
         };
-        let stored = self.state.store.write_all(vec![write], vec![audit]).await?;
+        let stored = self
+            .state
+            .ctx
+            .store
+            .write_all(vec![write], vec![audit])
+            .await?;
         Ok(stored.first().map_or((1, tiercare_store::now_text()), |s| {
             (s.version, s.updated_at.clone())
         }))
@@ -470,6 +478,7 @@ impl<'a> Panels<'a> {
             .collect();
         let institution = self
             .state
+            .ctx
             .store
             .institution_ix(enrolment.institution.as_str())
             .await?;
@@ -495,7 +504,7 @@ impl<'a> Panels<'a> {
                 count: crate::routes::MAX_COUNT,
                 offset,
             };
-            let (found, total) = self.state.store.search(&q).await?;
+            let (found, total) = self.state.ctx.store.search(&q).await?;
             let n = found.len();
             out.extend(found.into_iter().filter_map(|s| match s.record {
                 Record::PanelEnrolment(e) => Some(e),
@@ -545,7 +554,7 @@ impl<'a> Panels<'a> {
                     count: crate::routes::MAX_COUNT,
                     offset,
                 };
-                let (found, total) = self.state.store.search(&q).await?;
+                let (found, total) = self.state.ctx.store.search(&q).await?;
                 let n = found.len();
                 out.extend(found.into_iter().filter_map(|s| match s.record {
                     Record::Measurement(m) => Some(m),
@@ -561,7 +570,7 @@ impl<'a> Panels<'a> {
     }
 
     async fn load(&self, id: &str) -> Result<Versioned<PanelEnrolment>, ApiError> {
-        match self.state.store.get("CarePlan", id).await? {
+        match self.state.ctx.store.get("CarePlan", id).await? {
             Some(Stored {
                 record: Record::PanelEnrolment(value),
                 version,
@@ -749,11 +758,11 @@ impl<'a> Panels<'a> {
     /// Whether the patient is contracted to one of the caller's teams.
     async fn contracted(&self, patient: &str) -> Result<bool, ApiError> {
         let scope = self.registry().patient_scope().await?;
-        Ok(match self.state.store.get("Patient", patient).await? {
+        Ok(match self.state.ctx.store.get("Patient", patient).await? {
             Some(Stored {
                 record: Record::Resident(r),
                 ..
-            }) => scope.covers(&r, self.state.clock.today()),
+            }) => scope.covers(&r, self.state.ctx.clock.today()),
             _ => false,
         })
     }
@@ -770,6 +779,7 @@ impl<'a> Panels<'a> {
         Ok(
             match self
                 .state
+                .ctx
                 .store
                 .get("HealthcareService", programme.as_str())
                 .await?

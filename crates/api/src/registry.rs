@@ -33,7 +33,7 @@ impl<'a> Registry<'a> {
 
     /// Which residents the caller may see, from their care relationships.
     pub async fn patient_scope(&self) -> Result<PatientScope, ApiError> {
-        let store = &self.state.store;
+        let store = &self.state.ctx.store;
         let teams = match (
             self.actor.role,
             &self.actor.practitioner,
@@ -79,7 +79,7 @@ impl<'a> Registry<'a> {
     }
 
     pub(crate) async fn audit(&self, entries: Vec<AuditEntry>) -> Result<(), ApiError> {
-        self.state.store.audit(&entries).await?;
+        self.state.ctx.store.audit(&entries).await?;
         Ok(())
     }
 
@@ -141,7 +141,7 @@ impl<'a> Registry<'a> {
         id: &str,
         version: Option<u32>,
     ) -> Result<Stored, ApiError> {
-        let store = &self.state.store;
+        let store = &self.state.ctx.store;
         let found = match version {
             None => store.get(rt.name(), id).await?,
             Some(v) => store.get_version(rt.name(), id, v).await?,
@@ -175,7 +175,7 @@ impl<'a> Registry<'a> {
         };
         let mut covered = current
             .as_ref()
-            .is_some_and(|c| matches!(&c.record, Record::Resident(r) if scope.covers(r, self.state.clock.today())));
+            .is_some_and(|c| matches!(&c.record, Record::Resident(r) if scope.covers(r, self.state.ctx.clock.today())));
         if !covered && staff {
             covered = self.open_referral_with(id).await?;
         }
@@ -202,8 +202,8 @@ impl<'a> Registry<'a> {
         if let Some(Stored {
             record: Record::Resident(r),
             ..
-        }) = self.state.store.get("Patient", patient).await?
-            && scope.covers(&r, self.state.clock.today())
+        }) = self.state.ctx.store.get("Patient", patient).await?
+            && scope.covers(&r, self.state.ctx.clock.today())
         {
             return Ok(true);
         }
@@ -235,7 +235,7 @@ impl<'a> Registry<'a> {
             count: crate::routes::MAX_COUNT,
             offset: 0,
         };
-        let (found, _) = self.state.store.search(&query).await?;
+        let (found, _) = self.state.ctx.store.search(&query).await?;
         Ok(found.iter().any(|s| match &s.record {
             Record::Referral(r) => !matches!(
                 r.state,
@@ -273,7 +273,7 @@ impl<'a> Registry<'a> {
                 }),
                 PatientScope::Teams(teams) => {
                     // Only while the contract is in force (see `fhir::patient::index`).
-                    let day = crate::fhir::format_date(self.state.clock.today());
+                    let day = crate::fhir::format_date(self.state.ctx.clock.today());
                     query.filters.push(Filter {
                         param: "care-team".into(),
                         values: teams.iter().map(|t| format!("CareTeam/{t}")).collect(),
@@ -292,7 +292,7 @@ impl<'a> Registry<'a> {
                 }
             }
         }
-        let (found, total) = self.state.store.search(&query).await?;
+        let (found, total) = self.state.ctx.store.search(&query).await?;
         if rt == RegistryType::Patient {
             let mut entries: Vec<AuditEntry> = found
                 .iter()
@@ -381,7 +381,7 @@ impl<'a> Registry<'a> {
         if let Some(r) = pending.get(&(rt.to_string(), id.to_string())) {
             return Ok(Some(r.clone()));
         }
-        Ok(self.state.store.get(rt, id).await?.map(|s| s.record))
+        Ok(self.state.ctx.store.get(rt, id).await?.map(|s| s.record))
     }
 
     async fn institution(
@@ -465,6 +465,7 @@ impl<'a> Registry<'a> {
                 let member = format!("Organization/{}", m.institution);
                 for other in self
                     .state
+                    .ctx
                     .store
                     .ids_where(
                         "OrganizationAffiliation",
@@ -613,6 +614,7 @@ impl<'a> Registry<'a> {
                 // checked against.
                 let others = self
                     .state
+                    .ctx
                     .store
                     .ids_where(
                         "List",
@@ -694,8 +696,8 @@ impl<'a> Registry<'a> {
             Some(id) => id.to_string(),
             None => new_id(),
         };
-        let record = rt.parse(body, &id, &self.state.region)?;
-        let before = self.state.store.get(rt.name(), &id).await?;
+        let record = rt.parse(body, &id, &self.state.ctx.region)?;
+        let before = self.state.ctx.store.get(rt.name(), &id).await?;
         if let (Expect::New, Some(_)) = (expect, &before) {
             return Err(ApiError::Conflict(format!(
                 "{}/{id} already exists",
@@ -727,7 +729,7 @@ impl<'a> Registry<'a> {
             events: Vec::new(),
             facts,
         };
-        Ok(self.state.store.write(write, audit).await?)
+        Ok(self.state.ctx.store.write(write, audit).await?)
     }
 }
 
@@ -755,7 +757,7 @@ impl Registry<'_> {
         let mut facts = crate::facts::RegistryFacts::new(self.state);
         for (i, (record, expect)) in records.into_iter().enumerate() {
             let rt = record.resource_type();
-            let before = self.state.store.get(rt, record.id()).await?;
+            let before = self.state.ctx.store.get(rt, record.id()).await?;
             if let (Expect::New, Some(_)) = (expect, &before) {
                 return Err(ApiError::Conflict(format!(
                     "entry {i}: {rt}/{} already exists",
@@ -790,7 +792,7 @@ impl Registry<'_> {
                 facts,
             });
         }
-        Ok(self.state.store.write_all(writes, audit).await?)
+        Ok(self.state.ctx.store.write_all(writes, audit).await?)
     }
 }
 

@@ -401,7 +401,7 @@ async fn audited_write(
             outcome: AuditOutcome::Failed,
             detail: e.to_string(),
         };
-        state.store.audit(&[entry]).await?;
+        state.ctx.store.audit(&[entry]).await?;
     }
     result
 }
@@ -444,7 +444,7 @@ pub async fn update(
     // A mentorship is a CareTeam too, but changes only through its
     // operations; a registry update would turn it into a family-doctor team.
     if rt == RegistryType::CareTeam
-        && let Some(s) = state.store.get("CareTeam", &id).await?
+        && let Some(s) = state.ctx.store.get("CareTeam", &id).await?
         && matches!(s.record, tiercare_core::Record::Mentorship(_))
     {
         return Err(ApiError::Conflict(format!(
@@ -613,7 +613,7 @@ async fn estimate(
     actor: &tiercare_core::access::Actor,
     mut inputs: Vec<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let today = state.clock.today();
+    let today = state.ctx.clock.today();
     let patient = inputs
         .iter()
         .position(|(k, _)| k == "patient")
@@ -631,7 +631,7 @@ async fn estimate(
             account
         }
     };
-    let v = fhir::estimate::run(&state.policy, &inputs, today, account)?;
+    let v = fhir::estimate::run(&state.ctx.policy, &inputs, today, account)?;
     Ok(FhirJson(v).into_response())
 }
 
@@ -696,7 +696,7 @@ pub async fn audit_search(
             }
         }
     }
-    let (entries, total) = state.store.audit_search(&q).await?;
+    let (entries, total) = state.ctx.store.audit_search(&q).await?;
     let base = base_url(&state, &headers);
     let query = Query {
         resource_type: "AuditEvent".into(),
@@ -734,6 +734,7 @@ pub async fn audit_read(
         .parse()
         .map_err(|_| ApiError::NotFound(format!("AuditEvent/{id} does not exist")))?;
     let entry = state
+        .ctx
         .store
         .audit_entry(seq)
         .await?

@@ -172,7 +172,7 @@ pub async fn run(reg: &Registry<'_>, bundle: Value) -> Result<Value, ApiError> {
     for (i, mut e) in entries.into_iter().enumerate() {
         rewrite_references(&mut e.resource, &aliases);
         let record =
-            e.rt.parse(e.resource, &e.id, &reg.state.region)
+            e.rt.parse(e.resource, &e.id, &reg.state.ctx.region)
                 .map_err(|err| in_entry(i, err))?;
         let key = (e.rt.name().to_string(), e.id.clone());
         if pending.insert(key, record.clone()).is_some() {

@@ -153,7 +153,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let token = login(&client, &base, &county, "admin").await?;
 
     // Baseline 1: the store alone, one durable transaction per record.
-    let region = state.region.clone();
+    let region = state.ctx.region.clone();
     let mut records = Vec::with_capacity(args.patients);
     for i in 0..args.patients {
         let mut r = tiercare_api::fhir::RegistryType::Patient
@@ -168,6 +168,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     for r in records {
         let index = tiercare_api::fhir::index(&r);
         state
+            .ctx
             .store
             .write(
                 Write {
@@ -242,7 +243,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     let loop_figures = referral_loop(&state, &walker, &ids, &args).await?;
     let offered = open_loop(&state, &walker, &ids, &args).await?;
-    let estimates = estimate_rate(&state.policy, 20_000)?;
+    let estimates = estimate_rate(&state.ctx.policy, 20_000)?;
     let claims = claim_rate(&state, &ids, 2_000, args.concurrency).await?;
     let fsyncs = fsync_rate(&dir, 300)?;
     let indicators = if args.indicator_visits > 0 {
@@ -251,7 +252,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         None
     };
     server.abort();
-    state.store.close().await;
+    state.ctx.store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 
     // One lone durable store write, the floor under a step's latency.
@@ -631,7 +632,7 @@ async fn open_slots(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(plan
-        .slots(&state.policy)
+        .slots(&state.ctx.policy)
         .into_iter()
         .map(|s| s.id.to_string())
         .collect())
@@ -660,7 +661,7 @@ async fn referral_loop(
         return Ok(LoopFigures::default());
     }
     let slots = open_slots(state, n, 30).await?;
-    let commits = state.store.commit_stats();
+    let commits = state.ctx.store.commit_stats();
     let sem = Arc::new(Semaphore::new(args.concurrency.max(1)));
     let t = Instant::now();
     let mut tasks = Vec::with_capacity(n);
@@ -677,7 +678,7 @@ async fn referral_loop(
     for task in tasks {
         figures.add(task.await??);
     }
-    figures.finish(t.elapsed(), commits, state.store.commit_stats());
+    figures.finish(t.elapsed(), commits, state.ctx.store.commit_stats());
     Ok(figures)
 }
 
@@ -712,7 +713,7 @@ async fn open_loop(
     let n = rounds * group;
     // After the closed loop's slots.
     let slots = open_slots(state, n, 31 + days_for(args.referrals)).await?;
-    let commits = state.store.commit_stats();
+    let commits = state.ctx.store.commit_stats();
     // Time to spawn every walker before the first step is due.
     let t0 = tokio::time::Instant::now() + Duration::from_millis(200);
     let at = |k: usize| t0 + Duration::from_secs_f64(k as f64 / rate);
@@ -732,7 +733,7 @@ async fn open_loop(
         figures.add(task.await??);
     }
     // From the first due step to the last answer.
-    figures.finish(t0.elapsed(), commits, state.store.commit_stats());
+    figures.finish(t0.elapsed(), commits, state.ctx.store.commit_stats());
     Ok(figures)
 }
 
@@ -803,6 +804,7 @@ async fn claim_rate(
     };
     use tiercare_store::{Expect, Write};
     let rules = state
+        .ctx
         .policy
         .insurance
         .clone()
@@ -812,7 +814,7 @@ async fn claim_rate(
     let mut tasks = tokio::task::JoinSet::new();
     let workers = concurrency.max(1).min(residents.len().max(1));
     for w in 0..workers {
-        let store = state.store.clone();
+        let store = state.ctx.store.clone();
         let rules = rules.clone();
         let scheme = scheme.clone();
         let mine: Vec<String> = residents.iter().skip(w).step_by(workers).cloned().collect();

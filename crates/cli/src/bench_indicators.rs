@@ -45,7 +45,7 @@ pub async fn measure(
     let net = network(state).await?;
     let mut numbered = Vec::new();
     for (k, id) in net.institutions.iter().enumerate() {
-        let ix = state.store.institution_ix(id).await?;
+        let ix = state.ctx.store.institution_ix(id).await?;
         numbered.push((ix, net.directory.institutions[k].level));
     }
     anyhow::ensure!(!numbered.is_empty(), "the bench region has no institutions");
@@ -60,7 +60,7 @@ pub async fn measure(
                 "birthDate": "1960-01-01"
             }),
             "bench-indicators-0",
-            &state.region,
+            &state.ctx.region,
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut rng = Lcg(2026);
@@ -103,6 +103,7 @@ pub async fn measure(
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         state
+            .ctx
             .store
             .write(
                 Write {
@@ -132,7 +133,7 @@ pub async fn measure(
     query.sort();
     let t = Instant::now();
     let mut raw = Accumulator::new(network(state).await?.directory);
-    for f in state.store.indicator_facts().await? {
+    for f in state.ctx.store.indicator_facts().await? {
         raw.record(&f).map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     let from_raw = raw.indicators(year, Subject::Region);
@@ -194,7 +195,7 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
     let token = crate::bench::login(&client, &base, &county, "analyst").await?;
     let session = ui_session(&client, &base, &analyst.username, &analyst.password).await?;
 
-    let today = state.clock.today();
+    let today = state.ctx.clock.today();
     let first = today - time::Duration::days(364);
     let health = timed(runs, || client.get(format!("{base}/healthz"))).await?;
     let measure_url =
@@ -204,7 +205,7 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
     let cookie = format!("tiercare_session={session}");
     let pages = timed(runs, || client.get(&page_url).header("cookie", &cookie)).await?;
     server.abort();
-    state.store.close().await;
+    state.ctx.store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 
     let base_p50 = ms(percentile(&health, 0.5)).max(1e-9);

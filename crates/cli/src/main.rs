@@ -159,7 +159,7 @@ async fn main() -> anyhow::Result<()> {
             }
             println!("  loaded in {:.1} s", started.elapsed().as_secs_f64());
             if load_only {
-                state.store.close().await;
+                state.ctx.store.close().await;
                 return Ok(());
             }
             let listener = startup::bind(&settings).await?;

@@ -249,6 +249,21 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
     terms
 }
 
+/// The search terms of a record under the region's policy: the
+/// resource's own, plus for a referral the worklist terms that depend on
+/// the policy (when each step falls due). The services store records under
+/// these.
+pub fn search_terms(
+    record: &Record,
+    policy: &tiercare_core::policy::Policy,
+) -> Vec<(String, String)> {
+    let mut terms = index(record);
+    if let Record::Referral(r) = record {
+        terms.extend(referral::workflow_terms(r, policy));
+    }
+    terms
+}
+
 /// Serialises a FHIR struct and adds its `resourceType`.
 pub fn with_type<T: Serialize>(resource_type: &str, body: &T) -> Value {
     let mut v = serde_json::to_value(body).unwrap_or(Value::Null);

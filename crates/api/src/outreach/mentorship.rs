@@ -14,6 +14,7 @@ impl Outreach<'_> {
         let mut out = Vec::new();
         for id in self
             .state
+            .ctx
             .store
             .ids_where(
                 "PractitionerRole",
@@ -229,7 +230,7 @@ impl Outreach<'_> {
                 since,
                 mentorship: m.value.id.clone(),
             };
-            let event = match m.value.recognise(competence, self.state.clock.now()) {
+            let event = match m.value.recognise(competence, self.state.ctx.clock.now()) {
                 Ok(e) => e,
                 Err(e) => {
                     let e = fhir::outreach::outreach_error("CareTeam", e);
@@ -298,7 +299,7 @@ impl Outreach<'_> {
         if let Err(e) = self.check_activity(&activity).await {
             return Err(self.refuse("create", "Task", None, patient, e).await);
         }
-        let event = match m.value.log(activity.clone(), self.state.clock.now()) {
+        let event = match m.value.log(activity.clone(), self.state.ctx.clock.now()) {
             Ok(e) => e,
             Err(e) => {
                 let e = fhir::outreach::outreach_error("Task", e);
@@ -405,7 +406,7 @@ impl Outreach<'_> {
             values: vec![format!("CareTeam/{mentorship}")],
             matching: Match::Exact,
         });
-        let (found, total) = self.state.store.search(&query).await?;
+        let (found, total) = self.state.ctx.store.search(&query).await?;
         let entries = found
             .iter()
             .filter_map(|s| {

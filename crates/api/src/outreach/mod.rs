@@ -4,7 +4,7 @@
 //! Each operation loads what it needs, lets [`tiercare_core::outreach`]
 //! decide, and writes the changed records with their events and the
 //! caller's audit entry in one transaction, at the version it read them,
-//! at [`crate::clock::Clock::now`]; a version conflict is retried on
+//! at [`tiercare_service::Clock::now`]; a version conflict is retried on
 //! fresh records (a second `$hold` of one session then meets the first's
 //! result and gets 409).
 //!
@@ -94,7 +94,7 @@ impl<'a> Outreach<'a> {
     }
 
     async fn load(&self, rt: &str, id: &str) -> Result<Option<Stored>, ApiError> {
-        Ok(self.state.store.get(rt, id).await?)
+        Ok(self.state.ctx.store.get(rt, id).await?)
     }
 
     /// Writes the changes with the caller's success audit entry in one
@@ -129,7 +129,7 @@ impl<'a> Outreach<'a> {
             })
             .collect();
         crate::facts::derive(self.state, &mut writes).await?;
-        let stored = self.state.store.write_all(writes, audit).await?;
+        let stored = self.state.ctx.store.write_all(writes, audit).await?;
         match (stored.into_iter().next(), first) {
             (Some(s), _) => Ok(s),
             (None, Some(record)) => Ok(Stored {

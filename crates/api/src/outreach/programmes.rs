@@ -73,6 +73,7 @@ impl Outreach<'_> {
         }
         let (found, _) = self
             .state
+            .ctx
             .store
             .search(&Query {
                 resource_type: "OrganizationAffiliation".into(),
@@ -130,6 +131,7 @@ impl Outreach<'_> {
     ) -> Result<bool, ApiError> {
         let roles = self
             .state
+            .ctx
             .store
             .ids_where(
                 "PractitionerRole",

@@ -65,9 +65,9 @@ impl Outreach<'_> {
             );
             return Err(self.refuse("create", "Schedule", None, None, e).await);
         }
-        let now = self.state.clock.now();
+        let now = self.state.ctx.clock.now();
         let opened = OutreachSession::schedule(p, new, now).and_then(|(session, event)| {
-            let slots = session.slots(p, &self.state.policy)?;
+            let slots = session.slots(p, &self.state.ctx.policy)?;
             Ok((session, event, slots))
         });
         let (session, event, slots) = match opened {
@@ -196,7 +196,7 @@ impl Outreach<'_> {
                 Ok(side) => side,
                 Err(e) => return Err(self.refuse(action, "Schedule", Some(id), None, e).await),
             };
-            let now = self.state.clock.now();
+            let now = self.state.ctx.clock.now();
             let s = &mut session.value;
             let event = match &outcome {
                 Outcome::Held {
@@ -266,6 +266,7 @@ impl Outreach<'_> {
     async fn session_slots(&self, id: &str) -> Result<Vec<(Slot, u32)>, ApiError> {
         let (found, _) = self
             .state
+            .ctx
             .store
             .search(&Query {
                 resource_type: "Slot".into(),

@@ -23,7 +23,7 @@ impl Referrals<'_> {
     /// Books a public slot for a patient without a referral, if the
     /// region's gatekeeping lets them.
     pub async fn book_self(&self, req: SelfBooking) -> Result<Versioned<Appointment>, ApiError> {
-        let now = self.state.clock.now();
+        let now = self.state.ctx.clock.now();
         let mut slot = self.load_slot(&req.slot).await?;
         let s = &mut slot.value;
         let patient = req.patient.to_string();
@@ -62,7 +62,7 @@ impl Referrals<'_> {
             count: 1,
             offset: 0,
         };
-        if let Some(r) = self.state.store.search(&in_flight).await?.0.first() {
+        if let Some(r) = self.state.ctx.store.search(&in_flight).await?.0.first() {
             return Err(ApiError::Conflict(format!(
                 "the patient has a referral to this institution: book it with POST ServiceRequest/{}/$book",
                 r.record.id()
@@ -70,6 +70,7 @@ impl Referrals<'_> {
         }
         let level = match self
             .state
+            .ctx
             .store
             .get("Organization", s.institution.as_str())
             .await?
@@ -80,7 +81,7 @@ impl Referrals<'_> {
             }) => i.level,
             _ => Level::Primary,
         };
-        let bypass = match self.state.policy.gatekeep(VisitRequest {
+        let bypass = match self.state.ctx.policy.gatekeep(VisitRequest {
             level,
             emergency: req.emergency,
             referred: false,
@@ -99,7 +100,7 @@ impl Referrals<'_> {
             &self.actor.username,
             id.clone(),
             Claimant::Public,
-            &self.state.policy,
+            &self.state.ctx.policy,
             now,
         )
         .map_err(|e| ApiError::Conflict(format!("Slot/{}: {e}", req.slot)))?;
@@ -162,7 +163,7 @@ impl Referrals<'_> {
     /// and staff of the institution (or of the referring one, for a
     /// referral's visit). Audited.
     pub async fn read_visit(&self, resource_type: &str, id: &str) -> Result<Stored, ApiError> {
-        let stored = self.state.store.get(resource_type, id).await?;
+        let stored = self.state.ctx.store.get(resource_type, id).await?;
         let (patient, institution, referral) = match stored.as_ref().map(|s| &s.record) {
             Some(Record::Appointment(a)) => (&a.patient, &a.institution, &a.referral),
             Some(Record::Encounter(e)) => (&e.patient, &e.institution, &e.referral),
@@ -217,7 +218,7 @@ impl Referrals<'_> {
     /// `Encounter`. Recorded by the institution's staff (or an
     /// administrator); a second arrival is a conflict.
     pub async fn arrive_self(&self, appointment: &str) -> Result<Versioned<Encounter>, ApiError> {
-        let a = match self.state.store.get("Appointment", appointment).await? {
+        let a = match self.state.ctx.store.get("Appointment", appointment).await? {
             Some(Stored {
                 record: Record::Appointment(a),
                 ..
@@ -230,7 +231,7 @@ impl Referrals<'_> {
         };
         self.check_front_desk(&a.institution, "Appointment", appointment, &a.patient)
             .await?;
-        let e = Encounter::arrive_for(&a, self.state.clock.now())
+        let e = Encounter::arrive_for(&a, self.state.ctx.clock.now())
             .map_err(|e| ApiError::Conflict(e.to_string()))?;
         let event = Event::VisitArrived {
             encounter: e.clone(),
@@ -258,7 +259,7 @@ impl Referrals<'_> {
 
     /// A self-referred visit is over.
     pub async fn finish_visit(&self, encounter: &str) -> Result<Versioned<Encounter>, ApiError> {
-        let (mut e, version) = match self.state.store.get("Encounter", encounter).await? {
+        let (mut e, version) = match self.state.ctx.store.get("Encounter", encounter).await? {
             Some(Stored {
                 record: Record::Encounter(e),
                 version,
@@ -272,13 +273,14 @@ impl Referrals<'_> {
         };
         self.check_front_desk(&e.institution, "Encounter", encounter, &e.patient)
             .await?;
-        e.finish(self.state.clock.now())
+        e.finish(self.state.ctx.clock.now())
             .map_err(|err| ApiError::Conflict(err.to_string()))?;
         let event = Event::VisitFinished {
             encounter: e.clone(),
         };
         let level = match self
             .state
+            .ctx
             .store
             .get("Organization", e.institution.as_str())
             .await?
@@ -291,7 +293,7 @@ impl Referrals<'_> {
         };
         let emergency = match &e.appointment {
             Some(a) => matches!(
-                self.state.store.get("Appointment", a.as_str()).await?,
+                self.state.ctx.store.get("Appointment", a.as_str()).await?,
                 Some(Stored { record: Record::Appointment(a), .. }) if a.emergency
             ),
             None => false,

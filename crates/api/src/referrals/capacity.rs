@@ -34,7 +34,7 @@ impl Referrals<'_> {
                 vec![(Record::Encounter(e), Expect::New, vec![arrived])]
             }
             (Change::Completed { .. }, _) => {
-                match self.state.store.get("Encounter", id.as_str()).await? {
+                match self.state.ctx.store.get("Encounter", id.as_str()).await? {
                     Some(Stored {
                         record: Record::Encounter(mut e),
                         version,
@@ -101,6 +101,7 @@ impl Referrals<'_> {
                 let mut freed = vec![(Record::Slot(s.value), Expect::Version(s.version), vec![])];
                 if let Some(stored) = self
                     .state
+                    .ctx
                     .store
                     .get("Appointment", appointment.as_str())
                     .await?
@@ -135,7 +136,7 @@ impl Referrals<'_> {
     ) -> Result<(Versioned<Referral>, Versioned<BedPool>), ApiError> {
         let mut seen = None;
         for _ in 0..CAPACITY_RETRIES {
-            let now = self.state.clock.now();
+            let now = self.state.ctx.clock.now();
             let mut referral = self.load(referral_id).await?;
             check_attempt(referral_id, &mut seen, referral.version, if_match)?;
             let mut pool = self.load_pool(pool_id).await?;
@@ -218,7 +219,7 @@ impl Referrals<'_> {
         slot_id: &str,
         if_match: Option<u32>,
     ) -> Result<(Versioned<Referral>, Versioned<Slot>), ApiError> {
-        let now = self.state.clock.now();
+        let now = self.state.ctx.clock.now();
         let mut referral = self.load(referral_id).await?;
         check_version(referral_id, referral.version, if_match)?;
         let mut slot = self.load_slot(slot_id).await?;
@@ -247,7 +248,7 @@ impl Referrals<'_> {
             &self.actor.username,
             appointment.clone(),
             claimant,
-            &self.state.policy,
+            &self.state.ctx.policy,
             now,
         )
         .map_err(|e| ApiError::Conflict(format!("Slot/{slot_id}: {e}")))?;
@@ -305,7 +306,7 @@ impl Referrals<'_> {
     }
 
     pub(super) async fn load_pool(&self, id: &str) -> Result<Versioned<BedPool>, ApiError> {
-        match self.state.store.get("Location", id).await? {
+        match self.state.ctx.store.get("Location", id).await? {
             Some(Stored {
                 record: Record::BedPool(value),
                 version,
@@ -323,7 +324,7 @@ impl Referrals<'_> {
     }
 
     pub(super) async fn load_slot(&self, id: &str) -> Result<Versioned<Slot>, ApiError> {
-        match self.state.store.get("Slot", id).await? {
+        match self.state.ctx.store.get("Slot", id).await? {
             Some(stored) => match stored.record {
                 Record::Slot(value) => Ok(Versioned {
                     value,
@@ -353,13 +354,14 @@ impl Referrals<'_> {
         }
         let existing: std::collections::HashSet<String> = self
             .state
+            .ctx
             .store
             .ids_where("Slot", "schedule", &format!("Schedule/{}", plan.schedule))
             .await?
             .into_iter()
             .collect();
         let mut writes = Vec::new();
-        for slot in plan.slots(&self.state.policy) {
+        for slot in plan.slots(&self.state.ctx.policy) {
             if existing.contains(slot.id.as_str()) {
                 continue;
             }
@@ -380,7 +382,7 @@ impl Referrals<'_> {
         }
         let n = writes.len();
         if n > 0 {
-            self.state.store.write_all(writes, vec![]).await?;
+            self.state.ctx.store.write_all(writes, vec![]).await?;
         }
         Ok(n)
     }
@@ -407,6 +409,7 @@ impl Referrals<'_> {
         }
         if self
             .state
+            .ctx
             .store
             .get("Location", pool.id.as_str())
             .await?
@@ -426,7 +429,7 @@ impl Referrals<'_> {
             events: vec![],
             facts: Vec::new(),
         };
-        self.state.store.write_all(vec![write], vec![]).await?;
+        self.state.ctx.store.write_all(vec![write], vec![]).await?;
         Ok(true)
     }
 
@@ -438,7 +441,7 @@ impl Referrals<'_> {
         referral_id: &str,
         slot_id: &str,
     ) -> Result<Versioned<Slot>, ApiError> {
-        let now = self.state.clock.now();
+        let now = self.state.ctx.clock.now();
         let referral = self.load(referral_id).await?;
         let r = &referral.value;
         if let Err(e) = r.permits(Action::Book, self.actor) {
@@ -449,7 +452,7 @@ impl Referrals<'_> {
         same_place(r, &slot.value)?;
         let claimant = r.claimant();
         slot.value
-            .hold(&self.actor.username, claimant, &self.state.policy, now)
+            .hold(&self.actor.username, claimant, &self.state.ctx.policy, now)
             .map_err(|e| ApiError::Conflict(format!("Slot/{slot_id}: {e}")))?;
         let write = Write {
             index: self.index(&Record::Slot(slot.value.clone())),
@@ -467,7 +470,13 @@ impl Referrals<'_> {
             AuditOutcome::Success,
             format!("Slot/{slot_id}"),
         );
-        match self.state.store.write_all(vec![write], vec![audit]).await {
+        match self
+            .state
+            .ctx
+            .store
+            .write_all(vec![write], vec![audit])
+            .await
+        {
             Ok(stored) => {
                 slot.version = stored.first().map_or(slot.version + 1, |s| s.version);
                 Ok(slot)

@@ -21,6 +21,7 @@ impl Referrals<'_> {
         // The receiver's list (one per institution; none: nothing stocked).
         let lists = self
             .state
+            .ctx
             .store
             .ids_where(
                 "List",
@@ -29,7 +30,7 @@ impl Referrals<'_> {
             )
             .await?;
         let list = match lists.first() {
-            Some(id) => match self.state.store.get("List", id).await? {
+            Some(id) => match self.state.ctx.store.get("List", id).await? {
                 Some(Stored {
                     record: Record::MedicinesList(l),
                     ..
@@ -44,7 +45,7 @@ impl Referrals<'_> {
             &r.value,
             list.as_ref(),
             self.actor,
-            self.state.clock.now(),
+            self.state.ctx.clock.now(),
         ) {
             Ok(done) => done,
             Err(e) => return Err(self.plan_refused("create", None, &patient, e).await),
@@ -74,7 +75,7 @@ impl Referrals<'_> {
     }
 
     async fn load_plan(&self, id: &str) -> Result<Versioned<CarePlan>, ApiError> {
-        match self.state.store.get("CarePlan", id).await? {
+        match self.state.ctx.store.get("CarePlan", id).await? {
             Some(Stored {
                 record: Record::CarePlan(value),
                 version,
@@ -90,7 +91,7 @@ impl Referrals<'_> {
     }
 
     async fn load_follow_up(&self, id: &str) -> Result<Versioned<FollowUp>, ApiError> {
-        match self.state.store.get("Task", id).await? {
+        match self.state.ctx.store.get("Task", id).await? {
             Some(Stored {
                 record: Record::FollowUp(value),
                 version,
@@ -125,14 +126,15 @@ impl Referrals<'_> {
             )));
         }
         let patient = plan.value.patient.to_string();
-        let event =
-            match plan
-                .value
-                .decide(accepted, reason.clone(), self.actor, self.state.clock.now())
-            {
-                Ok(e) => e,
-                Err(e) => return Err(self.plan_refused("update", Some(id), &patient, e).await),
-            };
+        let event = match plan.value.decide(
+            accepted,
+            reason.clone(),
+            self.actor,
+            self.state.ctx.clock.now(),
+        ) {
+            Ok(e) => e,
+            Err(e) => return Err(self.plan_refused("update", Some(id), &patient, e).await),
+        };
         let mut writes = vec![(
             Record::CarePlan(plan.value.clone()),
             Expect::Version(plan.version),
@@ -153,7 +155,7 @@ impl Referrals<'_> {
             let before = r.value.state.clone();
             let refused = r
                 .value
-                .refused_by_patient(reason, &self.actor.username, self.state.clock.now())
+                .refused_by_patient(reason, &self.actor.username, self.state.ctx.clock.now())
                 .map_err(|e| ApiError::Conflict(format!("the downward referral: {e}")))?;
             let freed = self.free_capacity(&before, &refused.change).await?;
             writes.push((
@@ -185,7 +187,7 @@ impl Referrals<'_> {
             )));
         }
         let patient = f.value.patient.to_string();
-        let now = self.state.clock.now();
+        let now = self.state.ctx.clock.now();
         let event = match f.value.complete(note, self.actor, now) {
             Ok(e) => e,
             Err(e) => return Err(self.plan_refused("update", Some(id), &patient, e).await),

@@ -23,12 +23,12 @@ impl Referrals<'_> {
         referral: Option<&Referral>,
         emergency: bool,
     ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ApiError> {
-        let Some(rules) = self.state.policy.insurance.as_ref() else {
+        let Some(rules) = self.state.ctx.policy.insurance.as_ref() else {
             return Ok(vec![]);
         };
         let internal = |what: String| ApiError::Internal(what);
         let coverage = match Coverage::id_for(&e.patient) {
-            Some(id) => self.state.store.get("Coverage", id.as_str()).await?,
+            Some(id) => self.state.ctx.store.get("Coverage", id.as_str()).await?,
             None => None,
         };
         let Some(Stored {
@@ -48,7 +48,7 @@ impl Referrals<'_> {
             .unwrap_or_else(|| rules.typical_charge_fen.of(service, level));
         let at_contracted_primary = level == Level::Primary
             && matches!(
-                self.state.store.get("Patient", e.patient.as_str()).await?,
+                self.state.ctx.store.get("Patient", e.patient.as_str()).await?,
                 Some(Stored { record: Record::Resident(r), .. })
                     if r.contract.as_ref().and_then(|c| c.institution.as_ref()) == Some(&e.institution)
             );
@@ -69,15 +69,20 @@ impl Referrals<'_> {
         let year = visit.date.year();
         let account_id = YearAccount::id_for(&e.patient, &coverage.scheme, year)
             .ok_or_else(|| internal("account id too long".into()))?;
-        let (accumulator, expect) =
-            match self.state.store.get("Account", account_id.as_str()).await? {
-                Some(Stored {
-                    record: Record::Account(a),
-                    version,
-                    ..
-                }) => (a.accumulator, Expect::Version(version)),
-                _ => (Accumulator::new(coverage.scheme.clone(), year), Expect::New),
-            };
+        let (accumulator, expect) = match self
+            .state
+            .ctx
+            .store
+            .get("Account", account_id.as_str())
+            .await?
+        {
+            Some(Stored {
+                record: Record::Account(a),
+                version,
+                ..
+            }) => (a.accumulator, Expect::Version(version)),
+            _ => (Accumulator::new(coverage.scheme.clone(), year), Expect::New),
+        };
         let adjudication = adjudicate(rules, &visit, &accumulator).map_err(|err| {
             ApiError::rule("charge", format!("the visit cannot be claimed: {err}"))
         })?;
@@ -88,7 +93,7 @@ impl Referrals<'_> {
             institution: e.institution.clone(),
             visit,
             adjudication: adjudication.clone(),
-            created: self.state.clock.now(),
+            created: self.state.ctx.clock.now(),
         };
         let account = YearAccount {
             id: account_id,
@@ -132,7 +137,7 @@ impl Referrals<'_> {
             Err(e) => return Err(e),
         };
         let account = match YearAccount::id_for(&resident, &coverage.scheme, year) {
-            Some(id) => match self.state.store.get("Account", id.as_str()).await? {
+            Some(id) => match self.state.ctx.store.get("Account", id.as_str()).await? {
                 Some(Stored {
                     record: Record::Account(a),
                     ..
@@ -167,6 +172,7 @@ impl Referrals<'_> {
         }
         let known = self
             .state
+            .ctx
             .policy
             .insurance
             .as_ref()

@@ -9,7 +9,7 @@ impl Referrals<'_> {
     /// Opens a consult about a patient in the caller's care.
     pub async fn ask(&self, new: NewConsult) -> Result<Versioned<Consult>, ApiError> {
         let patient = new.patient.to_string();
-        let (consult, event) = match Consult::ask(new, self.actor, self.state.clock.now()) {
+        let (consult, event) = match Consult::ask(new, self.actor, self.state.ctx.clock.now()) {
             Ok(done) => done,
             Err(e) => return Err(self.consult_refused("create", None, &patient, e).await),
         };
@@ -61,7 +61,7 @@ impl Referrals<'_> {
     }
 
     async fn load_consult(&self, id: &str) -> Result<Versioned<Consult>, ApiError> {
-        match self.state.store.get("ServiceRequest", id).await? {
+        match self.state.ctx.store.get("ServiceRequest", id).await? {
             Some(Stored {
                 record: Record::Consult(value),
                 version,
@@ -116,7 +116,7 @@ impl Referrals<'_> {
         let mut c = self.load_consult(id).await?;
         check_version(id, c.version, if_match)?;
         let patient = c.value.patient.to_string();
-        let event = match change(&mut c.value, self.actor, self.state.clock.now()) {
+        let event = match change(&mut c.value, self.actor, self.state.ctx.clock.now()) {
             Ok(e) => e,
             Err(e) => return Err(self.consult_refused("update", Some(id), &patient, e).await),
         };
@@ -165,17 +165,18 @@ impl Referrals<'_> {
             ));
         }
         let patient = referral.patient.to_string();
-        let event = match c
-            .value
-            .referred(referral.id.clone(), self.actor, self.state.clock.now())
-        {
-            Ok(e) => e,
-            Err(e) => {
-                return Err(self
-                    .consult_refused("update", Some(consult.as_str()), &patient, e)
-                    .await);
-            }
-        };
+        let event =
+            match c
+                .value
+                .referred(referral.id.clone(), self.actor, self.state.ctx.clock.now())
+            {
+                Ok(e) => e,
+                Err(e) => {
+                    return Err(self
+                        .consult_refused("update", Some(consult.as_str()), &patient, e)
+                        .await);
+                }
+            };
         Ok((
             Record::Consult(c.value),
             Expect::Version(c.version),

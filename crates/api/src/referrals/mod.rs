@@ -81,7 +81,8 @@ impl<'a> Referrals<'a> {
     /// referral the first made and answers it with `created == false`.
     pub async fn request(&self, new: NewReferral) -> Result<(Versioned<Referral>, bool), ApiError> {
         let patient = new.patient.to_string();
-        let (referral, event) = match Referral::request(new, self.actor, self.state.clock.now()) {
+        let (referral, event) = match Referral::request(new, self.actor, self.state.ctx.clock.now())
+        {
             Ok(done) => done,
             Err(e) => return Err(self.refused("create", None, &patient, e).await),
         };
@@ -168,7 +169,7 @@ impl<'a> Referrals<'a> {
             let event =
                 match referral
                     .value
-                    .apply(command.clone(), self.actor, self.state.clock.now())
+                    .apply(command.clone(), self.actor, self.state.ctx.clock.now())
                 {
                     Ok(e) => e,
                     Err(e) => {
@@ -202,7 +203,7 @@ impl<'a> Referrals<'a> {
     }
 
     async fn load(&self, id: &str) -> Result<Versioned<Referral>, ApiError> {
-        match self.state.store.get("ServiceRequest", id).await? {
+        match self.state.ctx.store.get("ServiceRequest", id).await? {
             Some(stored) => match stored.record {
                 Record::Referral(value) => Ok(Versioned {
                     value,
@@ -258,7 +259,7 @@ impl<'a> Referrals<'a> {
             })
             .collect();
         crate::facts::derive(self.state, &mut writes).await?;
-        let stored = self.state.store.write_all(writes, audit).await?;
+        let stored = self.state.ctx.store.write_all(writes, audit).await?;
         Ok(stored.first().map_or((1, tiercare_store::now_text()), |s| {
             (s.version, s.updated_at.clone())
         }))
@@ -269,7 +270,7 @@ impl<'a> Referrals<'a> {
     fn index(&self, record: &Record) -> Vec<(String, String)> {
         let mut terms = fhir::index(record);
         if let Record::Referral(r) = record {
-            terms.extend(fhir::referral::workflow_terms(r, &self.state.policy));
+            terms.extend(fhir::referral::workflow_terms(r, &self.state.ctx.policy));
         }
         terms
     }
@@ -293,7 +294,7 @@ impl<'a> Referrals<'a> {
                     .await);
             }
         }
-        let (found, total) = self.state.store.search(&query).await?;
+        let (found, total) = self.state.ctx.store.search(&query).await?;
         // Referrals and e-consults: both are ServiceRequests.
         let referrals: Vec<Stored> = found
             .into_iter()

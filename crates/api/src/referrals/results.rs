@@ -18,13 +18,13 @@ impl Referrals<'_> {
                 o.patient.clone(),
                 ResultKind::Observation,
                 o.test.to_string(),
-                o.check(self.state.clock.now()),
+                o.check(self.state.ctx.clock.now()),
             ),
             Record::DiagnosticReport(r) => (
                 r.patient.clone(),
                 ResultKind::DiagnosticReport,
                 r.test.to_string(),
-                r.check(self.state.clock.now()),
+                r.check(self.state.ctx.clock.now()),
             ),
             _ => return Err(ApiError::Internal("not a result".into())),
         };
@@ -111,7 +111,7 @@ impl Referrals<'_> {
 
     /// Reads a patient-data record of a loop resource type, audited.
     pub async fn read_record(&self, rt: &str, id: &str) -> Result<Stored, ApiError> {
-        let Some(stored) = self.state.store.get(rt, id).await? else {
+        let Some(stored) = self.state.ctx.store.get(rt, id).await? else {
             return Err(ApiError::NotFound(format!("{rt}/{id} does not exist")));
         };
         let patient = stored.record.patient().map(|p| p.to_string());
@@ -191,7 +191,7 @@ impl Referrals<'_> {
                     .await);
             }
         }
-        let (found, total) = self.state.store.search(&query).await?;
+        let (found, total) = self.state.ctx.store.search(&query).await?;
         let mut entries: Vec<AuditEntry> = found
             .iter()
             .map(|s| {
@@ -229,13 +229,13 @@ impl Referrals<'_> {
         let mut out = Vec::new();
         for (kind, id) in refs {
             let rt = kind.resource_type();
-            let found = self.state.store.get(rt, id).await?.map(|s| s.record);
+            let found = self.state.ctx.store.get(rt, id).await?.map(|s| s.record);
             let attached = match found {
                 Some(Record::Observation(o)) if o.patient.as_str() == patient => {
-                    AttachedResult::of_observation(&o, &self.state.policy)
+                    AttachedResult::of_observation(&o, &self.state.ctx.policy)
                 }
                 Some(Record::DiagnosticReport(r)) if r.patient.as_str() == patient => {
-                    AttachedResult::of_report(&r, &self.state.policy)
+                    AttachedResult::of_report(&r, &self.state.ctx.policy)
                 }
                 Some(_) => {
                     return Err(ApiError::rule(

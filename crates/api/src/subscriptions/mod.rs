@@ -133,6 +133,7 @@ impl<'a> Subscriptions<'a> {
         let institution = self.scope()?;
         let created = self
             .state
+            .ctx
             .store
             .add_subscription(
                 &new_id(),
@@ -148,7 +149,7 @@ impl<'a> Subscriptions<'a> {
 
     /// Reads a subscription the caller may see (404 otherwise).
     pub async fn read(&self, id: &str) -> Result<Subscription, ApiError> {
-        match self.state.store.subscription(id).await? {
+        match self.state.ctx.store.subscription(id).await? {
             Some(s) if self.can_see(&s) => Ok(s),
             _ => Err(ApiError::NotFound(format!(
                 "Subscription/{id} does not exist"
@@ -159,7 +160,7 @@ impl<'a> Subscriptions<'a> {
     /// The subscriptions the caller may see, by id.
     pub async fn list(&self) -> Result<Vec<Subscription>, ApiError> {
         self.scope()?;
-        let all = self.state.store.subscriptions().await?;
+        let all = self.state.ctx.store.subscriptions().await?;
         Ok(all.into_iter().filter(|s| self.can_see(s)).collect())
     }
 
@@ -176,12 +177,13 @@ impl<'a> Subscriptions<'a> {
         }
         let updated = self
             .state
+            .ctx
             .store
             .update_subscription(id, if_match, &spec)
             .await?;
         if updated.spec.status == SubscriptionStatus::Active {
             // Switched (back) on: let the worker pick it up now.
-            self.state.changes.notify_one();
+            self.state.ctx.changes.notify_one();
         }
         Ok(updated)
     }
@@ -192,7 +194,7 @@ impl<'a> Subscriptions<'a> {
         if !self.can_change(&current) {
             return Err(self.not_yours());
         }
-        if !self.state.store.delete_subscription(id).await? {
+        if !self.state.ctx.store.delete_subscription(id).await? {
             return Err(ApiError::NotFound(format!(
                 "Subscription/{id} does not exist"
             )));

@@ -53,7 +53,7 @@ pub async fn wake_after_change(
     let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let resp = next.run(req).await;
     if changes && resp.status().is_success() {
-        state.changes.notify_one();
+        state.ctx.changes.notify_one();
     }
     resp
 }
@@ -88,7 +88,7 @@ async fn current_task(
     id: &str,
 ) -> Result<Option<(&'static str, Value, String)>, StoreError> {
     if tiercare_core::care_plan::FollowUp::is_follow_up_id(id) {
-        if let Some(stored) = state.store.get("Task", id).await?
+        if let Some(stored) = state.ctx.store.get("Task", id).await?
             && let Record::FollowUp(f) = &stored.record
         {
             let mut body = crate::fhir::care_plan::render_follow_up(f);
@@ -97,10 +97,10 @@ async fn current_task(
         }
         return Ok(None);
     }
-    if let Some(stored) = state.store.get("ServiceRequest", id).await?
+    if let Some(stored) = state.ctx.store.get("ServiceRequest", id).await?
         && let Record::Referral(r) = &stored.record
     {
-        let body = render_task(r, &state.policy);
+        let body = render_task(r, &state.ctx.policy);
         return Ok(Some(("ServiceRequest", body, r.patient.to_string())));
     }
     Ok(None)
@@ -159,7 +159,7 @@ async fn run(state: AppState, mut stopped: oneshot::Receiver<()>) {
         let poll = config(&ctx.state).poll_interval;
         tokio::select! {
             _ = &mut stopped => break,
-            () = ctx.state.changes.notified() => {}
+            () = ctx.state.ctx.changes.notified() => {}
             () = tokio::time::sleep(poll) => {}
             Some(done) = lanes.join_next_with_id() => {
                 let id = match done {
@@ -183,7 +183,7 @@ async fn start_lanes(
     lanes: &mut JoinSet<()>,
     running: &mut HashMap<tokio::task::Id, String>,
 ) -> Result<(), StoreError> {
-    let store = &ctx.state.store;
+    let store = &ctx.state.ctx.store;
     let last = store.last_event_seq().await?;
     let busy: HashSet<&String> = running.values().collect();
     let mut start = Vec::new();
@@ -232,7 +232,7 @@ impl Lane {
     /// waiting out its backoff after a failure; returns when it is done,
     /// switched off, deleted or gave up.
     async fn deliver_backlog(&self, id: &str) -> Result<(), StoreError> {
-        let store = &self.state.store;
+        let store = &self.state.ctx.store;
         loop {
             let Some(sub) = store.subscription(id).await? else {
                 return Ok(());
@@ -350,7 +350,12 @@ impl Lane {
             tracing::warn!(subscription = %sub.id, %task, error = %why, "delivery gave up");
             metrics::counter!("tiercare_subscription_notifications_total", "outcome" => "abandoned")
                 .increment(1);
-            return self.state.store.subscription_gave_up(&sub.id, &text).await;
+            return self
+                .state
+                .ctx
+                .store
+                .subscription_gave_up(&sub.id, &text)
+                .await;
         }
         let wait = cfg.backoff(attempts);
         let text = format!(
@@ -361,6 +366,7 @@ impl Lane {
         tracing::info!(subscription = %sub.id, %task, error = %why, attempts, "delivery failed; will retry");
         let next = now_ms().saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
         self.state
+            .ctx
             .store
             .subscription_failed(&sub.id, attempts, next, &text)
             .await
@@ -371,6 +377,7 @@ impl Lane {
     async fn audit(&self, sub: &Subscription, task: &str, patient: &str) -> Result<(), StoreError> {
         let role = self
             .state
+            .ctx
             .store
             .user(&sub.owner)
             .await?
@@ -388,7 +395,7 @@ impl Lane {
             outcome: AuditOutcome::Success,
             detail: format!("sent to {} for Subscription/{}", sub.spec.endpoint, sub.id),
         };
-        self.state.store.audit(&[entry]).await
+        self.state.ctx.store.audit(&[entry]).await
     }
 }
 

@@ -253,7 +253,7 @@ pub async fn build(state: &AppState, filters: Filters) -> Result<Dashboard, UiEr
             .then_with(|| network.names[*a].cmp(&network.names[*b]))
     });
     let name = match (&filters.subject, subject) {
-        (SubjectRef::Region, _) => Some(state.region_name.to_string()),
+        (SubjectRef::Region, _) => Some(state.ctx.region_name.to_string()),
         (SubjectRef::Level(l), _) => Some(format!("{} level", l.display())),
         (_, Subject::Institution(ix)) => network.names.get(ix.0 as usize).cloned(),
         (_, Subject::Alliance(a)) => network.alliance_names.get(usize::from(a)).cloned(),

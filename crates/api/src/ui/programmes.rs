@@ -212,7 +212,7 @@ impl Names {
             if let Some(Stored {
                 record: Record::Practitioner(p),
                 ..
-            }) = state.store.get("Practitioner", id).await?
+            }) = state.ctx.store.get("Practitioner", id).await?
             {
                 of.insert(format!("person:{id}"), p.name.full());
             }
@@ -322,7 +322,7 @@ fn within(records: &OutreachRecords, subject: &EvaluationSubject, row: &Evaluati
 
 async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, UiError> {
     let records = OutreachRecords::load(state).await?;
-    let today = state.clock.today();
+    let today = state.ctx.clock.today();
     let filters = parse_filters(p, today, default_subject(viewer, &records))?;
     let forbidden = || UiError::Forbidden(Box::new(viewer.chrome(state)));
     may_see(&viewer.actor, &records, &filters.subject).map_err(|_| forbidden())?;
@@ -352,7 +352,7 @@ async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, 
         .ok_or_else(|| UiError::Internal("no evaluation of the subject".into()))?;
     let (mut programmes, mut specialists, mut family_doctors) = (vec![], vec![], vec![]);
     for e in evaluations {
-        let name = names.subject(&e.subject, &state.region_name);
+        let name = names.subject(&e.subject, &state.ctx.region_name);
         let row = (e.subject.clone(), name, e.total);
         match e.subject {
             EvaluationSubject::Programme(_) => programmes.push(row),
@@ -367,7 +367,7 @@ async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, 
         .chain(all)
         .filter(|s| may_see(&viewer.actor, &records, s).is_ok())
         .map(|s| {
-            let n = names.subject(&s, &state.region_name);
+            let n = names.subject(&s, &state.ctx.region_name);
             (s, n)
         })
         .collect();
@@ -375,7 +375,7 @@ async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, 
     let capability = capability_rows(&records, &filters, &names);
     Ok(Report {
         capability,
-        label: names.subject(&filters.subject, &state.region_name),
+        label: names.subject(&filters.subject, &state.ctx.region_name),
         months: main
             .months
             .iter()

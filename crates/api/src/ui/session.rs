@@ -119,7 +119,7 @@ impl Viewer {
     /// The page header for this user.
     pub fn chrome(&self, state: &AppState) -> Chrome {
         Chrome {
-            region: state.region_name.to_string(),
+            region: state.ctx.region_name.to_string(),
             user: Some(SignedIn {
                 username: self.actor.username.clone(),
                 role: self.actor.role.display().to_string(),
@@ -144,10 +144,16 @@ async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>
         return Ok(None);
     };
     let now = unix_now();
-    let Some(user) = state.store.user_by_token(&session_key(&token), now).await? else {
+    let Some(user) = state
+        .ctx
+        .store
+        .user_by_token(&session_key(&token), now)
+        .await?
+    else {
         return Ok(None);
     };
     if state
+        .ctx
         .store
         .user_by_token(&ended_key(&token), now)
         .await?
@@ -183,7 +189,7 @@ struct LoginPage<'a> {
 fn login_form(state: &AppState, status: StatusCode, username: &str, message: &str) -> Response {
     let csrf = new_token();
     let chrome = Chrome {
-        region: state.region_name.to_string(),
+        region: state.ctx.region_name.to_string(),
         user: None,
     };
     let page = render(
@@ -270,6 +276,7 @@ pub async fn login(
     let token = new_token();
     let ttl = state.config.token_ttl_seconds;
     if let Err(e) = state
+        .ctx
         .store
         .add_token(&session_key(&token), &user.actor.username, unix_now() + ttl)
         .await
@@ -315,6 +322,7 @@ pub async fn logout(
     }
     let ttl = state.config.token_ttl_seconds;
     if let Err(e) = state
+        .ctx
         .store
         .add_token(
             &ended_key(&viewer.token),

@@ -140,7 +140,7 @@ async fn visit_search(
             matching: Match::Exact,
         });
     }
-    let (found, total) = state.store.search(&q).await?;
+    let (found, total) = state.ctx.store.search(&q).await?;
     let registry = crate::registry::Registry::new(state, actor);
     let audit = found
         .iter()

@@ -29,7 +29,7 @@ pub async fn organization_operation(
         )));
     }
     let pairs = query_pairs(raw.as_deref());
-    let today = state.clock.today();
+    let today = state.ctx.clock.today();
     let mut year = today.year();
     for (k, v) in &pairs {
         match k.as_str() {
@@ -45,7 +45,7 @@ pub async fn organization_operation(
             }
         }
     }
-    match state.store.get("Organization", &id).await? {
+    match state.ctx.store.get("Organization", &id).await? {
         Some(Stored {
             record: Record::Alliance(_),
             ..
@@ -64,7 +64,7 @@ pub async fn organization_operation(
     }
     let members = members(&state, &id).await?;
     may_see_budget(&actor, &members)?;
-    let rules = state.policy.insurance.as_ref();
+    let rules = state.ctx.policy.insurance.as_ref();
     let per_capita = rules
         .and_then(|r| r.global_budget_per_capita_fen.get(&id))
         .copied()
@@ -152,7 +152,7 @@ fn query(resource_type: &str, filters: Vec<Filter>) -> Query {
 pub(crate) async fn all(state: &AppState, mut q: Query) -> Result<Vec<Stored>, ApiError> {
     let mut out = Vec::new();
     loop {
-        let (page, total) = state.store.search(&q).await?;
+        let (page, total) = state.ctx.store.search(&q).await?;
         let n = page.len();
         out.extend(page);
         if n == 0 || out.len() as u64 >= total {

@@ -291,7 +291,7 @@ pub(super) async fn follow_up_search(
             matching: Match::Exact,
         });
     }
-    let (found, total) = state.store.search(&q).await?;
+    let (found, total) = state.ctx.store.search(&q).await?;
     let entries = found
         .iter()
         .map(|s| {

@@ -271,7 +271,7 @@ pub async fn communication_create(
         && let Some(Stored {
             record: Record::Consult(c),
             ..
-        }) = state.store.get("ServiceRequest", &consult).await?
+        }) = state.ctx.store.get("ServiceRequest", &consult).await?
         && subject != format!("Patient/{}", c.patient)
     {
         return Err(ApiError::rule(

@@ -284,7 +284,7 @@ async fn evaluate_outreach(
     let header = ReportHeader {
         period: e.period,
         subject: crate::evaluation::reference(&subject).map(|r| json!({"reference": r})),
-        region: (state.region.as_str(), &state.region_name),
+        region: (state.ctx.region.as_str(), &state.ctx.region_name),
         date: &date,
     };
     if let Some(m) = measure {
@@ -339,7 +339,7 @@ async fn evaluate(
     let header = ReportHeader {
         period: e.period,
         subject: e.subject.reference(display),
-        region: (state.region.as_str(), &state.region_name),
+        region: (state.ctx.region.as_str(), &state.ctx.region_name),
         date: &date,
     };
     if let Some(m) = measure.or(e.measure) {

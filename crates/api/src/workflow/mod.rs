@@ -144,7 +144,7 @@ fn stored_searchset(
 
 /// The Task of a referral, with its version as ETag.
 fn task_response(state: &AppState, r: &Versioned<Referral>) -> Response {
-    let mut resp = FhirJson(render_task(&r.value, &state.policy)).into_response();
+    let mut resp = FhirJson(render_task(&r.value, &state.ctx.policy)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("W/\"{}\"", r.version)) {
         resp.headers_mut().insert(header::ETAG, v);
     }

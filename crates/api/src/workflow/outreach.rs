@@ -67,7 +67,7 @@ pub async fn programme_read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    match state.store.get("HealthcareService", &id).await? {
+    match state.ctx.store.get("HealthcareService", &id).await? {
         Some(s) if matches!(s.record, Record::Programme(_)) => Ok(ok(&state, &headers, &s)),
         _ => Err(ApiError::NotFound(format!(
             "HealthcareService/{id} does not exist"
@@ -84,7 +84,7 @@ pub async fn programme_search(
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
     let q = query_for("HealthcareService", PROGRAMME_SEARCH, &pairs)?;
-    let (found, total) = state.store.search(&q).await?;
+    let (found, total) = state.ctx.store.search(&q).await?;
     Ok(stored_searchset(
         &state,
         &headers,
@@ -143,7 +143,7 @@ pub async fn schedule_search(
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
     let q = query_for("Schedule", SESSION_SEARCH, &pairs)?;
-    let (found, total) = state.store.search(&q).await?;
+    let (found, total) = state.ctx.store.search(&q).await?;
     Ok(stored_searchset(
         &state, &headers, "Schedule", &pairs, &q, &found, total,
     ))
@@ -153,6 +153,7 @@ pub async fn schedule_search(
 /// answers it rather than a department calendar).
 pub(super) async fn session_stored(state: &AppState, id: &str) -> Result<Option<Stored>, ApiError> {
     Ok(state
+        .ctx
         .store
         .get("Schedule", id)
         .await?
@@ -336,7 +337,7 @@ pub(super) async fn activity_read(
     id: &str,
     headers: &HeaderMap,
 ) -> Result<Option<Response>, ApiError> {
-    match state.store.get("Task", id).await? {
+    match state.ctx.store.get("Task", id).await? {
         Some(s) if matches!(s.record, Record::MentorshipActivity(_)) => {
             let s = Outreach::new(state, actor).read_activity(id).await?;
             Ok(Some(ok(state, headers, &s)))

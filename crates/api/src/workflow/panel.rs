@@ -122,7 +122,7 @@ pub(super) async fn end(
 fn date_param(state: &AppState, pairs: &[(String, String)]) -> Result<time::Date, ApiError> {
     match pairs.iter().find(|(k, _)| k == "date") {
         Some((_, d)) => fhir::parse_date(d, "date"),
-        None => Ok(state.clock.today()),
+        None => Ok(state.ctx.clock.today()),
     }
 }
 
@@ -228,7 +228,7 @@ pub(super) async fn with_control(
     body: &mut Value,
 ) -> Result<(), ApiError> {
     if let Record::PanelEnrolment(e) = &s.record {
-        let today = state.clock.today();
+        let today = state.ctx.clock.today();
         let st = Panels::new(state, actor).state_of(e, today).await?;
         fpanel::add_control(
             body,

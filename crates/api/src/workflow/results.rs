@@ -59,7 +59,7 @@ pub async fn report_create(
         let r: fhir::datatypes::Reference = serde_json::from_value(r.clone())
             .map_err(|e| ApiError::invalid("DiagnosticReport.result", e.to_string()))?;
         let (_, id) = reference_id(&r, &["Observation"], "DiagnosticReport.result")?;
-        match state.store.get("Observation", &id).await? {
+        match state.ctx.store.get("Observation", &id).await? {
             Some(Stored {
                 record: Record::Observation(o),
                 ..
@@ -418,7 +418,7 @@ pub async fn coverage_update(
         })?;
     let since = match value.pointer("/period/start").and_then(Value::as_str) {
         Some(d) => fhir::parse_date(d.get(..10).unwrap_or(d), "Coverage.period.start")?,
-        None => state.clock.today(),
+        None => state.ctx.clock.today(),
     };
     let coverage = tiercare_core::insurance::Coverage {
         id: fhir::typed_id(&id, "Coverage.id")?,

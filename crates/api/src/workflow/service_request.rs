@@ -135,12 +135,12 @@ pub async fn request_operation_get(
         .map(|a| json!({"name": "action", "valueCode": a.code()}))
         .collect();
     params.push(json!({"name": "state", "valueCode": r.value.state.code()}));
-    if let Some(due) = r.value.due(&state.policy) {
+    if let Some(due) = r.value.due(&state.ctx.policy) {
         params.push(
             json!({"name": "due", "valueDateTime": due.by.format(&Rfc3339).unwrap_or_default()}),
         );
         params.push(json!({"name": "due-step", "valueCode": due.step.code()}));
-        params.push(json!({"name": "overdue", "valueBoolean": due.by < state.clock.now()}));
+        params.push(json!({"name": "overdue", "valueBoolean": due.by < state.ctx.clock.now()}));
     }
     Ok(FhirJson(json!({"resourceType": "Parameters", "parameter": params})).into_response())
 }
@@ -287,7 +287,7 @@ pub(super) async fn institution_level(
     id: &str,
     field: &str,
 ) -> Result<Level, ApiError> {
-    match state.store.get("Organization", id).await? {
+    match state.ctx.store.get("Organization", id).await? {
         Some(Stored {
             record: Record::Institution(i),
             ..

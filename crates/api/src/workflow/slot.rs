@@ -9,7 +9,7 @@ pub async fn slot_read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    match state.store.get("Slot", &id).await? {
+    match state.ctx.store.get("Slot", &id).await? {
         Some(s) if matches!(s.record, Record::Slot(_)) => Ok(resource_response(
             &s,
             StatusCode::OK,
@@ -58,7 +58,7 @@ pub async fn slot_search(
         }
     }
     q.filters.extend(extra);
-    let (found, total) = state.store.search(&q).await?;
+    let (found, total) = state.ctx.store.search(&q).await?;
     let base = base_url(&state, &headers);
     let resources = found
         .iter()
@@ -119,6 +119,7 @@ pub async fn schedule_read(
         ));
     }
     let slots = state
+        .ctx
         .store
         .search(&tiercare_store::Query {
             resource_type: "Slot".into(),

@@ -55,7 +55,7 @@ pub async fn task_search(
         .filter_map(|s| match &s.record {
             Record::Referral(r) => Some((
                 format!("{base}/Task/{}", r.id),
-                render_task(r, &state.policy),
+                render_task(r, &state.ctx.policy),
             )),
             _ => None,
         })

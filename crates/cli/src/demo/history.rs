@@ -27,10 +27,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 use tiercare_api::AppState;
-use tiercare_api::clock::Clock;
 use tiercare_core::access::Actor;
 use tiercare_core::demo::DemoCounty;
 use tiercare_core::resident::Contract;
+use tiercare_service::clock::Clock;
 use tiercare_store::Query;
 use time::{Date, Duration, OffsetDateTime};
 
@@ -245,7 +245,7 @@ pub async fn run(
     seed: u64,
 ) -> anyhow::Result<HistoryReport> {
     let cast = Arc::new(Cast::of(county)?);
-    let (started, before) = (std::time::Instant::now(), state.store.commit_stats());
+    let (started, before) = (std::time::Instant::now(), state.ctx.store.commit_stats());
     let mut tasks = tokio::task::JoinSet::new();
     for shard in 0..SHARDS {
         let state = state.clone().with_clock(Clock::set_at(at_midnight(first)));
@@ -275,7 +275,7 @@ pub async fn run(
         report.add(&done??);
     }
     report.claims = count(state, "ExplanationOfBenefit").await?;
-    let after = state.store.commit_stats();
+    let after = state.ctx.store.commit_stats();
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         calls = after.calls - before.calls,
@@ -299,7 +299,7 @@ impl Run<'_> {
                     break;
                 }
                 let ((when, _), step) = entry.remove_entry();
-                self.state.clock.set(when);
+                self.state.ctx.clock.set(when);
                 self.take(step)
                     .await
                     .map_err(|e| e.context(format!("the demo history at {when}")))?;
@@ -318,5 +318,5 @@ async fn count(state: &AppState, resource_type: &str) -> anyhow::Result<u64> {
         count: 0,
         offset: 0,
     };
-    Ok(state.store.search(&query).await?.1)
+    Ok(state.ctx.store.search(&query).await?.1)
 }

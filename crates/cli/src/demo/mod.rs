@@ -15,13 +15,13 @@ use anyhow::Context;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tiercare_api::AppState;
-use tiercare_api::clock::Clock;
 use tiercare_api::referrals::Referrals;
 use tiercare_api::registry::Registry;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::booking::{BedPool, SessionPlan};
 use tiercare_core::demo::{DemoCounty, DemoUser};
 use tiercare_core::{BedPoolId, Level, Record, ScheduleId};
+use tiercare_service::clock::Clock;
 use tiercare_store::{Expect, StoreError};
 use time::{Date, Duration, PrimitiveDateTime, Time, Weekday};
 
@@ -69,7 +69,7 @@ pub async fn open_sessions(
                 institution: i.id.clone(),
                 specialty: d.specialty,
                 beds: d.beds,
-                reserved: state.policy.reserved_beds_of(d.beds),
+                reserved: state.ctx.policy.reserved_beds_of(d.beds),
                 occupied: 0,
                 reserved_occupied: 0,
             };
@@ -81,7 +81,7 @@ pub async fn open_sessions(
     }
     // 08:00 in China (UTC+8) is midnight UTC.
     let mut opened = 0;
-    let mut day = state.clock.today();
+    let mut day = state.ctx.clock.today();
     let mut open_days = 0;
     while open_days < days {
         day = day.next_day().context("date out of range")?;
@@ -160,7 +160,12 @@ pub async fn load_with_history(
     options: HistoryOptions,
 ) -> anyhow::Result<(Loaded, Option<History>)> {
     let present = match county.records.first() {
-        Some(r) => state.store.get(r.resource_type(), r.id()).await?.is_some(),
+        Some(r) => state
+            .ctx
+            .store
+            .get(r.resource_type(), r.id())
+            .await?
+            .is_some(),
         None => anyhow::bail!("the demo county has no records"),
     };
     if present || options.days == 0 {
@@ -179,7 +184,7 @@ pub async fn load_with_history(
 
 /// The first and last day of the `days` days before the state's today.
 fn past_days(state: &AppState, days: u32) -> anyhow::Result<(Date, Date)> {
-    let today = state.clock.today();
+    let today = state.ctx.clock.today();
     let first = today - Duration::days(i64::from(days));
     Ok((first, today.previous_day().context("date out of range")?))
 }
@@ -234,6 +239,7 @@ pub async fn load_with_sessions(
         .first()
         .context("the demo county has no records")?;
     let present = state
+        .ctx
         .store
         .get(first.resource_type(), first.id())
         .await?
@@ -261,7 +267,7 @@ pub async fn load_with_sessions(
             practitioner: u.practitioner.as_ref().map(|v| v.to_string()),
             resident: u.resident.as_ref().map(|v| v.to_string()),
         };
-        match add_user(&state.store, &spec).await {
+        match add_user(&state.ctx.store, &spec).await {
             Ok(()) => {}
             Err(e)
                 if matches!(

@@ -62,6 +62,7 @@ async fn add_user_and_login(
 ) -> String {
     let password = format!("{username}-password-1");
     app.state
+        .ctx
         .store
         .add_user(&NewUser {
             username: username.into(),
@@ -86,6 +87,7 @@ async fn get_as(app: &TestApp, token: &str, path: &str) -> crate::helpers::Resp 
 async fn audit_since(app: &TestApp, username: &str, after: i64) -> Vec<AuditEntry> {
     let (mut list, _) = app
         .state
+        .ctx
         .store
         .audit_search(&AuditQuery {
             username: Some(username.into()),
@@ -103,6 +105,7 @@ async fn audit_since(app: &TestApp, username: &str, after: i64) -> Vec<AuditEntr
 async fn last_seq(app: &TestApp) -> i64 {
     let (list, _) = app
         .state
+        .ctx
         .store
         .audit_search(&AuditQuery {
             count: 1,
@@ -831,7 +834,7 @@ async fn audit_event_search_filters_by_patient_agent_and_outcome() {
                 count: 1,
                 offset: 0,
             };
-            let store = app.state.store.clone();
+            let store = app.state.ctx.store.clone();
             async move { store.audit_search(&q).await.expect("audit").1 }
         };
 

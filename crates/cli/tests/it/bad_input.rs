@@ -1497,6 +1497,7 @@ fn arbitrary_json_never_breaks_the_referral_loop() {
         }
         let v = app
             .state
+            .ctx
             .store
             .get("ServiceRequest", &referral)
             .await

@@ -32,7 +32,7 @@ fn actor_of(app: &TestApp, username: &str) -> Actor {
 async fn open_slots(app: &TestApp, slots: u32, reserved_percent: u32) -> Vec<Slot> {
     let schedule: ScheduleId = "zx-h1-cardiology".parse().unwrap();
     let institution: InstitutionId = HOSPITAL.parse().unwrap();
-    let mut policy = (*app.state.policy).clone();
+    let mut policy = (*app.state.ctx.policy).clone();
     policy.reserved_slot_percent = reserved_percent;
     let plan = SessionPlan {
         schedule: &schedule,
@@ -55,6 +55,7 @@ async fn open_slots(app: &TestApp, slots: u32, reserved_percent: u32) -> Vec<Slo
         })
         .collect();
     app.state
+        .ctx
         .store
         .write_all(writes, vec![])
         .await
@@ -148,6 +149,7 @@ async fn two_hundred_bookings_at_twenty_slots_give_twenty() {
     for s in &slots {
         let stored = app
             .state
+            .ctx
             .store
             .get("Slot", s.id.as_str())
             .await
@@ -164,6 +166,7 @@ async fn two_hundred_bookings_at_twenty_slots_give_twenty() {
         let winner = &won[s.id.as_str()];
         let r = app
             .state
+            .ctx
             .store
             .get("ServiceRequest", winner)
             .await
@@ -192,6 +195,7 @@ async fn two_hundred_bookings_at_twenty_slots_give_twenty() {
     for r in &refs {
         let stored = app
             .state
+            .ctx
             .store
             .get("ServiceRequest", r)
             .await
@@ -209,6 +213,7 @@ async fn two_hundred_bookings_at_twenty_slots_give_twenty() {
     // One booking event per success, in the same transactions.
     let booked_events = app
         .state
+        .ctx
         .store
         .events_after(0, 100_000)
         .await
@@ -255,6 +260,7 @@ async fn reserved_slots_follow_the_rules_and_the_sides() {
     }
     let still = app
         .state
+        .ctx
         .store
         .get("Slot", slots[1].id.as_str())
         .await
@@ -266,6 +272,7 @@ async fn reserved_slots_follow_the_rules_and_the_sides() {
     other.id = "zx-h1-other-slot".parse().unwrap();
     other.specialty = Specialty::Neurology;
     app.state
+        .ctx
         .store
         .write_all(
             vec![Write {
@@ -292,6 +299,7 @@ async fn reserved_slots_follow_the_rules_and_the_sides() {
     // Every attempt on the patient's referral is in the audit trail.
     let (entries, _) = app
         .state
+        .ctx
         .store
         .audit_search(&tiercare_store::AuditQuery {
             count: 100,

@@ -538,7 +538,7 @@ async fn the_closed_loop_from_advice_to_follow_up() {
     let walk = walk(&app).await;
 
     // Every step is in the event log, written with the state it changed.
-    let events = app.state.store.events_after(0, 100_000).await.unwrap();
+    let events = app.state.ctx.store.events_after(0, 100_000).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     for kind in [
         "result.recorded.v1",
@@ -718,7 +718,7 @@ async fn a_refused_care_plan_ends_the_downward_referral() {
         409,
         "follow-up",
     );
-    let events = app.state.store.events_after(0, 100_000).await.unwrap();
+    let events = app.state.ctx.store.events_after(0, 100_000).await.unwrap();
     assert!(
         events
             .iter()
@@ -872,6 +872,7 @@ async fn bad_loop_input_is_named_and_changes_nothing() {
     let app = spawn_app().await;
     let before = app
         .state
+        .ctx
         .store
         .events_after(0, 1_000_000)
         .await
@@ -993,6 +994,7 @@ async fn bad_loop_input_is_named_and_changes_nothing() {
     // Only the referral's own event was written.
     let after = app
         .state
+        .ctx
         .store
         .events_after(0, 1_000_000)
         .await

@@ -58,6 +58,7 @@ impl Lcg {
 pub async fn record_facts(app: &TestApp, facts: Vec<Fact>) {
     let stored = app
         .state
+        .ctx
         .store
         .get("Organization", "zx-h1")
         .await
@@ -65,6 +66,7 @@ pub async fn record_facts(app: &TestApp, facts: Vec<Fact>) {
         .expect("the county hospital");
     let record = stored.record;
     app.state
+        .ctx
         .store
         .write_all(
             vec![Write {
@@ -113,6 +115,7 @@ fn visit(
 pub async fn seed(app: &TestApp) {
     let ix = |id: &'static str| async move {
         app.state
+            .ctx
             .store
             .institution_ix(id)
             .await
@@ -937,7 +940,13 @@ async fn a_hostile_institution_name_is_escaped_on_the_page_and_defused_in_csv() 
         .create(&fixtures::institution(name, "primary", "village-clinic"))
         .await;
     let id = created["id"].as_str().expect("id").to_string();
-    let ix = app.state.store.institution_ix(&id).await.expect("number");
+    let ix = app
+        .state
+        .ctx
+        .store
+        .institution_ix(&id)
+        .await
+        .expect("number");
     let mut rng = Lcg(1);
     let day = day_of(date!(2026 - 02 - 10));
     record_facts(

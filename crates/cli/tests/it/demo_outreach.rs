@@ -8,7 +8,7 @@
 use crate::helpers::{TestApp, entries, spawn_app_at};
 use serde_json::Value;
 use tiercare::demo::{HistoryOptions, OutreachReport, outreach_history};
-use tiercare_api::clock::Clock;
+use tiercare_service::clock::Clock;
 use time::Duration;
 
 const DAYS: u32 = 100;
@@ -62,7 +62,7 @@ async fn measure(app: &TestApp, measure: &str, query: &str) -> Value {
 async fn the_demo_outreach_history_is_alive_and_the_same_for_the_same_seed() {
     let app = spawn_app_at(RESIDENTS, |_| {}, Clock::set_at(TODAY)).await;
     let report = generate(&app).await;
-    let today = app.state.clock.today();
+    let today = app.state.ctx.clock.today();
     let first = today - Duration::days(i64::from(DAYS));
     let last = today - Duration::days(1);
 

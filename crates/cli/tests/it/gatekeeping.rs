@@ -41,7 +41,7 @@ fn bypass(appointment: &Value) -> bool {
 async fn financial_gatekeeping_books_a_self_referral_as_a_bypass() {
     let app = spawn_app().await;
     assert_eq!(
-        app.state.policy.gatekeeping.code(),
+        app.state.ctx.policy.gatekeeping.code(),
         "financial",
         "the demo county's mode"
     );
@@ -72,7 +72,13 @@ async fn financial_gatekeeping_books_a_self_referral_as_a_bypass() {
         "busy"
     );
     // The event carries the bypass for insurance.
-    let events = app.state.store.events_after(0, 1_000_000).await.unwrap();
+    let events = app
+        .state
+        .ctx
+        .store
+        .events_after(0, 1_000_000)
+        .await
+        .unwrap();
     let booked: Vec<_> = events
         .iter()
         .filter(|e| e.kind == "appointment.booked.v1")
@@ -130,7 +136,7 @@ async fn mandatory_gatekeeping_refuses_a_self_referral_but_not_an_emergency() {
     let path = dir.path().join("policy.toml");
     std::fs::write(&path, mandatory).unwrap();
     let app = spawn_app_with(|s| s.policy_file = Some(path.display().to_string())).await;
-    assert_eq!(app.state.policy.gatekeeping.code(), "mandatory");
+    assert_eq!(app.state.ctx.policy.gatekeeping.code(), "mandatory");
 
     let before = app.count("Appointment").await;
     let slot = public_slot(&app).await;
@@ -150,6 +156,7 @@ async fn mandatory_gatekeeping_refuses_a_self_referral_but_not_an_emergency() {
     // The refusal is in the audit trail.
     let (audit, _) = app
         .state
+        .ctx
         .store
         .audit_search(&tiercare_store::AuditQuery {
             patient: Some("res-000001".into()),
@@ -280,7 +287,13 @@ async fn a_self_booked_visit_is_recorded_when_the_patient_comes_and_leaves() {
     );
     assert_valid_fhir(&[encounter, finished.json()]);
     // Both ends of the visit are events, as a referred visit's are.
-    let events = app.state.store.events_after(0, 1_000_000).await.unwrap();
+    let events = app
+        .state
+        .ctx
+        .store
+        .events_after(0, 1_000_000)
+        .await
+        .unwrap();
     for kind in ["visit.arrived.v1", "visit.finished.v1"] {
         assert_eq!(
             events.iter().filter(|e| e.kind == kind).count(),

@@ -55,7 +55,12 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// Like [`spawn_app_with`], with a county of `residents` residents.
 pub async fn spawn_app_sized(residents: usize, configure: impl FnOnce(&mut Settings)) -> TestApp {
-    spawn_app_at(residents, configure, tiercare_api::clock::Clock::system()).await
+    spawn_app_at(
+        residents,
+        configure,
+        tiercare_service::clock::Clock::system(),
+    )
+    .await
 }
 
 /// [`spawn_app_sized`] with the services' clock given: a set clock makes a
@@ -64,7 +69,7 @@ pub async fn spawn_app_sized(residents: usize, configure: impl FnOnce(&mut Setti
 pub async fn spawn_app_at(
     residents: usize,
     configure: impl FnOnce(&mut Settings),
-    clock: tiercare_api::clock::Clock,
+    clock: tiercare_service::clock::Clock,
 ) -> TestApp {
     let dir = tempfile::Builder::new()
         .prefix("tiercare-it-")
@@ -263,7 +268,12 @@ impl TestApp {
 
     /// Number of stored records of a type, straight from the store.
     pub async fn count(&self, resource_type: &str) -> u64 {
-        self.state.store.count(resource_type).await.expect("count")
+        self.state
+            .ctx
+            .store
+            .count(resource_type)
+            .await
+            .expect("count")
     }
 
     /// The demo county's residents.

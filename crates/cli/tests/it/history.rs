@@ -7,10 +7,10 @@ use tempfile::TempDir;
 use tiercare::config::Settings;
 use tiercare::demo::{self, HistoryOptions, HistoryReport};
 use tiercare_api::AppState;
-use tiercare_api::clock::Clock;
 use tiercare_api::indicators::{SubjectRef, accumulator, day_of, evaluate, network};
 use tiercare_core::demo::DemoCounty;
 use tiercare_core::indicators::{Accumulator, Period, Subject};
+use tiercare_service::clock::Clock;
 
 const RESIDENTS: usize = 400;
 const DAYS: u32 = 90;
@@ -59,7 +59,7 @@ async fn a_fresh_demo_starts_with_past_care_counted_by_the_indicators() {
     let county = DemoCounty::generate(RESIDENTS, 2026);
     let (_dir, state) = fresh(&county).await;
     let report = history(&state, &county, DAYS).await;
-    let today = day_of(state.clock.today());
+    let today = day_of(state.ctx.clock.today());
     let first = today - DAYS as i32;
 
     // The report: every kind of activity happened.
@@ -127,7 +127,7 @@ async fn a_fresh_demo_starts_with_past_care_counted_by_the_indicators() {
     let net = network(&state).await.expect("network");
     let stored = accumulator(&state, &net, today).await.expect("aggregates");
     let mut raw = Accumulator::new(net.directory.clone());
-    for f in state.store.indicator_facts().await.expect("facts") {
+    for f in state.ctx.store.indicator_facts().await.expect("facts") {
         raw.record(&f).expect("fact");
     }
     for subject in [Subject::Region, Subject::Alliance(0)] {

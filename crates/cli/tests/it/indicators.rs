@@ -115,7 +115,7 @@ async fn the_demo_and_the_closed_loop_are_counted() {
         .await
         .unwrap();
     let mut raw = Accumulator::new(net.directory.clone());
-    for f in app.state.store.indicator_facts().await.unwrap() {
+    for f in app.state.ctx.store.indicator_facts().await.unwrap() {
         raw.record(&f).unwrap();
     }
     let monthly = accumulator_for(&app.state, &net, this_year())

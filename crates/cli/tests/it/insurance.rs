@@ -104,7 +104,7 @@ async fn the_estimate_is_the_cores_at_every_level() {
     resp.expect(200);
     let v = resp.json();
     let got = rows(&v);
-    assert_eq!(got, core_rows(&app.state.policy, "urrbmi", "350.00"));
+    assert_eq!(got, core_rows(&app.state.ctx.policy, "urrbmi", "350.00"));
     assert_eq!(got.len(), 3);
     for (level, self_referred, referred) in &got {
         for side in [self_referred, referred] {
@@ -150,7 +150,7 @@ async fn hangzhou_2014_rates_come_out_of_its_policy_file() {
             .await;
         resp.expect(200);
         let got = rows(&resp.json());
-        assert_eq!(got, core_rows(&app.state.policy, scheme, "3000.00"));
+        assert_eq!(got, core_rows(&app.state.ctx.policy, scheme, "3000.00"));
         // Past the (same) deductible and under the caps, the fund pays the
         // published rate.
         let rate = |row: &[Fen; 4]| {
@@ -287,6 +287,7 @@ async fn every_finished_visit_is_claimed_and_moves_the_residents_account() {
     let year = time::OffsetDateTime::now_utc().year();
     let account = app
         .state
+        .ctx
         .store
         .get("Account", &format!("acc-{patient}-{scheme}-{year}"))
         .await
@@ -296,7 +297,13 @@ async fn every_finished_visit_is_claimed_and_moves_the_residents_account() {
         panic!("not an account")
     };
     assert_eq!(account.accumulator.reimbursed_total(), total("benefit"));
-    let events = app.state.store.events_after(0, 1_000_000).await.unwrap();
+    let events = app
+        .state
+        .ctx
+        .store
+        .events_after(0, 1_000_000)
+        .await
+        .unwrap();
     assert_eq!(
         events
             .iter()
@@ -327,6 +334,7 @@ async fn every_finished_visit_is_claimed_and_moves_the_residents_account() {
     assert!(!walked.referral.is_empty());
     let account = app
         .state
+        .ctx
         .store
         .get("Account", &format!("acc-{patient}-{scheme}-{year}"))
         .await

@@ -51,7 +51,7 @@ fn visit(on: Date, at: Ix, level: Level, kind: VisitKind, charge: Option<(i64, i
 /// booked after 4 days, two completed (one reported back). One more
 /// primary visit in February, at Shuangqiao township (zx-tc2).
 async fn write_facts(app: &TestApp) {
-    let store = &app.state.store;
+    let store = &app.state.ctx.store;
     let ix = |id: &'static str| async move { store.institution_ix(id).await.expect("number") };
     let (tc1, tc2, chc1, h1, t1) = (
         ix("zx-tc1").await,
@@ -152,6 +152,7 @@ async fn write_facts(app: &TestApp) {
 
 async fn audit_total(app: &TestApp) -> u64 {
     app.state
+        .ctx
         .store
         .audit_search(&AuditQuery {
             count: 1,

@@ -434,7 +434,7 @@ async fn assert_refused(app: &TestApp, out: &Output, username: &str, field: &str
         "the error does not name {field:?}: {}",
         text(out)
     );
-    let user = app.state.store.user(username).await.expect("store");
+    let user = app.state.ctx.store.user(username).await.expect("store");
     assert!(user.is_none(), "a refused user was created: {username}");
 }
 

@@ -54,6 +54,7 @@ pub(crate) async fn add_user(
 ) -> String {
     let password = format!("{username}-password-1");
     app.state
+        .ctx
         .store
         .add_user(&NewUser {
             username: username.into(),
@@ -589,6 +590,7 @@ async fn a_programme_from_commitment_to_held_cancelled_and_missed_sessions() {
     // Every refusal above is in the audit trail.
     let (audit, _) = app
         .state
+        .ctx
         .store
         .audit_search(&AuditQuery {
             username: Some("other-specialist".into()),
@@ -605,6 +607,7 @@ async fn a_programme_from_commitment_to_held_cancelled_and_missed_sessions() {
     );
     let (audit, _) = app
         .state
+        .ctx
         .store
         .audit_search(&AuditQuery {
             username: Some("doctor".into()),
@@ -727,6 +730,7 @@ async fn mentorship_with_a_ward_round_and_a_recognised_competence() {
     assert_outcome(&refused, 403, "members");
     let (audit, _) = app
         .state
+        .ctx
         .store
         .audit_search(&AuditQuery {
             username: Some("outsider".into()),

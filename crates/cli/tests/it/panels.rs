@@ -77,7 +77,7 @@ fn cast(app: &TestApp) -> Cast {
             .take(4),
     );
     Cast {
-        today: app.state.clock.today(),
+        today: app.state.ctx.clock.today(),
         primary: doctor.institution.clone().unwrap().to_string(),
         family_doctor: doctor.practitioner.clone().unwrap().to_string(),
         hospital: specialist.institution.clone().unwrap().to_string(),
@@ -114,6 +114,7 @@ async fn programme(app: &TestApp, c: &Cast, id: &str, specialist: &str) {
         status: ProgrammeStatus::Active,
     });
     app.state
+        .ctx
         .store
         .write_all(
             vec![Write {
@@ -133,6 +134,7 @@ async fn programme(app: &TestApp, c: &Cast, id: &str, specialist: &str) {
 /// Adds a doctor's account straight to the store; returns the username.
 async fn add_doctor(app: &TestApp, username: &str, institution: &str, practitioner: &str) {
     app.state
+        .ctx
         .store
         .add_user(&NewUser {
             username: username.into(),
@@ -570,6 +572,7 @@ async fn impossible_units_and_wrong_measurements_are_refused() {
     // Each refusal is in the audit trail against the patient.
     let (trail, _) = app
         .state
+        .ctx
         .store
         .audit_search(&AuditQuery {
             username: Some("doctor".into()),
@@ -904,7 +907,7 @@ async fn a_specialist_sees_the_panels_of_their_programmes_only_and_all_is_audite
 
     // The audit trail: the write, the specialist's reads, the refusals.
     let audit = |username: &str| {
-        let store = app.state.store.clone();
+        let store = app.state.ctx.store.clone();
         let username = username.to_string();
         let patient = patient.clone();
         async move {

@@ -322,6 +322,7 @@ async fn the_whole_loop_over_http() {
     // Every step is an event, in order.
     let kinds: Vec<String> = app
         .state
+        .ctx
         .store
         .events_after(0, 1_000_000)
         .await
@@ -548,6 +549,7 @@ async fn referrals_are_seen_only_by_their_two_sides() {
     }
     let (audit, _) = app
         .state
+        .ctx
         .store
         .audit_search(&tiercare_store::AuditQuery {
             patient: Some("res-000001".into()),
@@ -602,7 +604,7 @@ async fn two_hundred_http_bookings_of_twenty_slots() {
         .unwrap();
     assert_eq!(opened, 25);
     let slots: Vec<String> = plan
-        .slots(&app.state.policy)
+        .slots(&app.state.ctx.policy)
         .into_iter()
         .filter(|s| !s.reserved)
         .map(|s| s.id.to_string())
@@ -878,7 +880,13 @@ async fn a_retried_create_with_an_idempotency_key_makes_one_referral() {
     assert_eq!(statuses, [200, 201]);
     assert_eq!(a.json()["id"], b.json()["id"]);
     assert_eq!(app.count("ServiceRequest").await, before + 2);
-    let events = app.state.store.events_after(0, 1_000_000).await.unwrap();
+    let events = app
+        .state
+        .ctx
+        .store
+        .events_after(0, 1_000_000)
+        .await
+        .unwrap();
     let requested = events
         .iter()
         .filter(|e| e.kind == "referral.requested.v1")
@@ -959,6 +967,7 @@ async fn only_a_patient_in_your_care_can_be_referred() {
     );
     let (audit, _) = app
         .state
+        .ctx
         .store
         .audit_search(&tiercare_store::AuditQuery {
             patient: Some(stranger.clone()),

@@ -739,6 +739,7 @@ async fn search_by_organization_on_locations_roles_and_teams() {
         // Locations of it too.
         let pools = app
             .state
+            .ctx
             .store
             .ids_where("Location", "organization", &format!("Organization/{inst}"))
             .await

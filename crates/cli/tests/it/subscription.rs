@@ -248,7 +248,7 @@ async fn read_until(app: &TestApp, user: &str, id: &str, done: impl Fn(&Value) -
 /// Waits until the subscription's cursor is at the last event: everything
 /// delivered (or not its concern).
 async fn delivered(app: &TestApp, id: &str) {
-    let store = &app.state.store;
+    let store = &app.state.ctx.store;
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let sub = store.subscription(id).await.expect("read").expect("stored");
@@ -267,6 +267,7 @@ async fn delivered(app: &TestApp, id: &str) {
 async fn add_user(app: &TestApp, username: &str, role: UserRole, institution: &str) -> String {
     let password = format!("{username}-password-1");
     app.state
+        .ctx
         .store
         .add_user(&NewUser {
             username: username.into(),
@@ -359,6 +360,7 @@ async fn the_receiving_hospital_is_told_of_its_tasks_in_order() {
     // coordinator's behalf.
     let (audit, _) = app
         .state
+        .ctx
         .store
         .audit_search(&AuditQuery {
             patient: Some("res-000001".into()),
@@ -615,7 +617,7 @@ async fn criteria_match_exactly_what_a_task_search_returns() {
             .collect();
             for id in &ids {
                 let matched = criteria
-                    .matches(&app.state.store, scope, "ServiceRequest", id)
+                    .matches(&app.state.ctx.store, scope, "ServiceRequest", id)
                     .await
                     .expect("match");
                 assert_eq!(
@@ -805,7 +807,15 @@ async fn bad_subscriptions_are_refused_by_field() {
         "colour",
     );
     // Nothing was stored.
-    assert!(app.state.store.subscriptions().await.unwrap().is_empty());
+    assert!(
+        app.state
+            .ctx
+            .store
+            .subscriptions()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Updates: a stale version, another id, an unknown subscription.
     let created = subscribe(&app, "admin", "Task", "http://127.0.0.1:9/his").await;

@@ -62,7 +62,7 @@ impl Run<'_> {
     }
 
     pub(super) async fn contract(&mut self, change: Change) -> anyhow::Result<()> {
-        let today = self.state.clock.today();
+        let today = self.state.ctx.clock.today();
         let (person, renewal) = match change {
             Change::Renew { person } => (person, true),
             Change::SignUp { person } => (person, false),
@@ -123,13 +123,15 @@ impl Run<'_> {
         &self,
         id: &ResidentId,
     ) -> anyhow::Result<Option<(tiercare_core::resident::Resident, u32)>> {
-        Ok(match self.state.store.get("Patient", id.as_str()).await? {
-            Some(Stored {
-                record: Record::Resident(r),
-                version,
-                ..
-            }) => Some((r, version)),
-            _ => None,
-        })
+        Ok(
+            match self.state.ctx.store.get("Patient", id.as_str()).await? {
+                Some(Stored {
+                    record: Record::Resident(r),
+                    version,
+                    ..
+                }) => Some((r, version)),
+                _ => None,
+            },
+        )
     }
 }

@@ -70,7 +70,7 @@ impl Run<'_> {
             return Ok(());
         };
         self.report.referrals_down += 1;
-        let today = self.state.clock.today();
+        let today = self.state.ctx.clock.today();
         let mut dues = vec![14, 42];
         if up.case.chronic {
             dues.push(90);
@@ -134,7 +134,8 @@ impl Run<'_> {
             self.report.refused_down += 1;
             return Ok(());
         }
-        let later = self.state.clock.now() + Duration::minutes(between(&mut self.dice, 30, 240));
+        let later =
+            self.state.ctx.clock.now() + Duration::minutes(between(&mut self.dice, 30, 240));
         self.plan(later, Step::Loop(Loop::BookDown(down)));
         Ok(())
     }
@@ -148,8 +149,8 @@ impl Run<'_> {
         {
             return Ok(());
         }
-        let mut day = self.state.clock.today() + Duration::days(between(&mut self.dice, 2, 7));
-        let now = self.state.clock.now();
+        let mut day = self.state.ctx.clock.today() + Duration::days(between(&mut self.dice, 2, 7));
+        let now = self.state.ctx.clock.now();
         let specialty = Specialty::GeneralPractice;
         for _ in 0..3 {
             let candidates = self
@@ -195,14 +196,14 @@ impl Run<'_> {
             } else {
                 between(&mut self.dice, -3, 0)
             };
-            let day = (*due + Duration::days(late)).max(self.state.clock.today());
+            let day = (*due + Duration::days(late)).max(self.state.ctx.clock.today());
             let step = Loop::FollowUp {
                 id: id.clone(),
                 desk: down.desk.clone(),
                 done,
             };
             let when = at(day, between(&mut self.dice, 30, 420));
-            self.plan(when.max(self.state.clock.now()), Step::Loop(step));
+            self.plan(when.max(self.state.ctx.clock.now()), Step::Loop(step));
         }
         Ok(())
     }
@@ -213,7 +214,7 @@ impl Run<'_> {
             .soft(service.act(&down.id, Command::Arrive, None).await)?
             .is_some()
         {
-            let end = self.state.clock.now() + Duration::minutes(15);
+            let end = self.state.ctx.clock.now() + Duration::minutes(15);
             self.plan(end, Step::Loop(Loop::CompleteDown(down)));
         }
         Ok(())

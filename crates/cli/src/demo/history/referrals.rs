@@ -133,7 +133,7 @@ impl Run<'_> {
 
     /// The referrer closes the loop `days` days from now, in the morning.
     pub(super) fn close_later(&mut self, id: &str, by: &Actor, days: i64) {
-        let day = self.state.clock.today() + Duration::days(days);
+        let day = self.state.ctx.clock.today() + Duration::days(days);
         let when = at(day, between(&mut self.dice, 10, 120));
         let close = Loop::Close {
             id: id.to_string(),
@@ -196,11 +196,11 @@ impl Run<'_> {
             doctor,
         };
         let day = if urgent {
-            self.state.clock.today()
+            self.state.ctx.clock.today()
         } else {
-            next_working_day(self.state.clock.today())
+            next_working_day(self.state.ctx.clock.today())
         };
-        let when = (at(day, between(&mut self.dice, 30, 420))).max(self.state.clock.now());
+        let when = (at(day, between(&mut self.dice, 30, 420))).max(self.state.ctx.clock.now());
         self.plan(when, Step::Loop(Loop::Triage(up)));
         Ok(())
     }
@@ -249,7 +249,7 @@ impl Run<'_> {
                 .is_some()
             {
                 let admitted =
-                    self.state.clock.now() + Duration::hours(between(&mut self.dice, 2, 6));
+                    self.state.ctx.clock.now() + Duration::hours(between(&mut self.dice, 2, 6));
                 self.plan(admitted, Step::Loop(Loop::Arrive(up)));
             }
             return Ok(());
@@ -260,11 +260,11 @@ impl Run<'_> {
         } else {
             between(&mut self.dice, 3, 12)
         };
-        let mut day = self.state.clock.today();
+        let mut day = self.state.ctx.clock.today();
         for _ in 0..wait {
             day = next_working_day(day);
         }
-        let now = self.state.clock.now();
+        let now = self.state.ctx.clock.now();
         for _ in 0..3 {
             let candidates = self
                 .slots
@@ -300,11 +300,11 @@ impl Run<'_> {
         let end = if up.inpatient {
             let stay = between(&mut self.dice, 3, 9);
             at(
-                self.state.clock.today() + Duration::days(stay),
+                self.state.ctx.clock.today() + Duration::days(stay),
                 between(&mut self.dice, 60, 300),
             )
         } else {
-            self.state.clock.now() + Duration::minutes(between(&mut self.dice, 10, 30))
+            self.state.ctx.clock.now() + Duration::minutes(between(&mut self.dice, 10, 30))
         };
         self.plan(end, Step::Loop(Loop::Complete(up)));
         Ok(())
@@ -332,7 +332,7 @@ impl Run<'_> {
         } else {
             DOWN_OTHER
         };
-        let now = self.state.clock.now();
+        let now = self.state.ctx.clock.now();
         if chance(&mut self.dice, down) {
             self.plan(
                 now + Duration::minutes(30),
@@ -343,7 +343,7 @@ impl Run<'_> {
             let days = between(&mut self.dice, 1, 3);
             self.close_later(&up.id, &up.doctor, days);
         } else if chance(&mut self.dice, REPORT_LATER) {
-            let day = next_working_day(next_working_day(self.state.clock.today()));
+            let day = next_working_day(next_working_day(self.state.ctx.clock.today()));
             let when = at(day, between(&mut self.dice, 30, 400));
             self.plan(when, Step::Loop(Loop::Report(up)));
         }

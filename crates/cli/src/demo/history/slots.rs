@@ -83,7 +83,7 @@ impl Slots {
                 .map_err(|e| anyhow::anyhow!("opening {schedule} on {day}: {e}"))?;
             d.next += 1;
             d.free.extend(
-                plan.slots(&state.policy)
+                plan.slots(&state.ctx.policy)
                     .into_iter()
                     .filter(|s| s.start > after)
                     .map(|s| (s.start, s.id)),

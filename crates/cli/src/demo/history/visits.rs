@@ -115,7 +115,7 @@ impl Run<'_> {
     }
 
     pub(super) async fn contact(&mut self, c: Contact) -> anyhow::Result<()> {
-        let today = self.state.clock.today();
+        let today = self.state.ctx.clock.today();
         let p: Person = self.cast.people[c.person].clone();
         let emergency = chance(&mut self.dice, c.case.emergency_share);
         let contracted = usize::from(self.doctor_of(c.person, today).is_some());
@@ -147,7 +147,7 @@ impl Run<'_> {
                 }
             }
         };
-        let now = self.state.clock.now();
+        let now = self.state.ctx.clock.now();
         let candidates = self
             .slots
             .candidates(
@@ -198,7 +198,7 @@ impl Run<'_> {
             return Ok(());
         };
         v.encounter = e.value.id.to_string();
-        let end = self.state.clock.now() + Duration::minutes(between(&mut self.dice, 8, 25));
+        let end = self.state.ctx.clock.now() + Duration::minutes(between(&mut self.dice, 8, 25));
         self.plan(end, Step::Finish(v));
         Ok(())
     }
@@ -215,7 +215,7 @@ impl Run<'_> {
         if v.level != Level::Primary {
             return Ok(());
         }
-        let today = self.state.clock.today();
+        let today = self.state.ctx.clock.today();
         let Some(doctor) = self.doctor_of(v.person, today) else {
             return Ok(());
         };
@@ -223,7 +223,7 @@ impl Run<'_> {
             Level::Primary => REFER_PRIMARY_CASE,
             _ => REFER_HOSPITAL_CASE,
         };
-        let now = self.state.clock.now();
+        let now = self.state.ctx.clock.now();
         if chance(&mut self.dice, refer) {
             if let Some(hospital) = self.hospital_for(&v.case, false) {
                 let request = Loop::Request {
@@ -267,7 +267,7 @@ impl Run<'_> {
             return Ok(());
         };
         self.report.consults += 1;
-        let day = next_working_day(self.state.clock.today());
+        let day = next_working_day(self.state.ctx.clock.today());
         let when = at(day, between(&mut self.dice, 30, 420));
         let consulted = Consulted {
             id: c.value.id.to_string(),
@@ -289,8 +289,9 @@ impl Run<'_> {
         {
             return Ok(());
         }
-        let later = self.state.clock.now() + Duration::minutes(between(&mut self.dice, 30, 180));
-        self.state.clock.set(later);
+        let later =
+            self.state.ctx.clock.now() + Duration::minutes(between(&mut self.dice, 30, 180));
+        self.state.ctx.clock.set(later);
         let asker = Referrals::new(self.state, &c.asker);
         self.soft(
             asker

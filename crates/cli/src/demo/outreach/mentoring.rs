@@ -191,6 +191,7 @@ impl Mentoring {
         let mentor = &self.list[m];
         for doctor in mentor.mentees.clone() {
             let ids = state
+                .ctx
                 .store
                 .ids_where(
                     "ServiceRequest",
@@ -205,7 +206,7 @@ impl Mentoring {
                 let Some(Stored {
                     record: Record::Referral(r),
                     ..
-                }) = state.store.get("ServiceRequest", &id).await?
+                }) = state.ctx.store.get("ServiceRequest", &id).await?
                 else {
                     continue;
                 };

@@ -150,7 +150,7 @@ pub async fn run(
     let mut panels = panels::Panels::plan(&cast, &programmes, last, stream(seed, 3));
     let mut day = first;
     while day <= last {
-        state.clock.set(at(day, 0, 0)?);
+        state.ctx.clock.set(at(day, 0, 0)?);
         let started_today = programmes.morning(state, &cast, day, &mut report).await?;
         for p in started_today {
             mentoring
@@ -160,7 +160,7 @@ pub async fn run(
         panels
             .morning(state, &cast, &programmes, day, &mut report)
             .await?;
-        state.clock.set(at(day, AFTERNOON_HOUR, 0)?);
+        state.ctx.clock.set(at(day, AFTERNOON_HOUR, 0)?);
         let held = programmes.afternoon(state, &cast, day, &mut report).await?;
         mentoring
             .afternoon(state, &cast, &held, day, &mut report)

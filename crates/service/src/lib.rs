@@ -1,0 +1,85 @@
+//! tiercare-service: the use cases of tiered care, over the domain core and
+//! the store.
+//!
+//! Every face of tiercare (the FHIR API, the web pages, the demo loaders,
+//! the benchmarks) does its work through these services, so one rule is
+//! checked in one place whatever door a request came in by. A service is
+//! built for one caller ([`Actor`](tiercare_core::access::Actor), a core
+//! type) over a [`Context`]; it checks the caller's rights, lets the core
+//! decide, writes the changed records with their events, indicator facts
+//! and audit entries in one store transaction, and answers with core
+//! records or small result structs.
+//!
+//! It owns: the [`Context`] the services share, the [`clock`] they act at,
+//! and the one error type, [`ServiceError`].
+//!
+//! It must not depend on: axum, HTTP types, FHIR JSON (`serde_json`), an
+//! HTTP client. How records are indexed for search and how notifications
+//! travel are handed in ([`SearchTerms`]), so this crate stays testable
+//! without a server.
+
+pub mod clock;
+pub mod error;
+pub mod search;
+
+pub use clock::Clock;
+pub use error::ServiceError;
+
+use std::sync::Arc;
+use tiercare_core::policy::Policy;
+use tiercare_core::{Record, RegionId};
+use tiercare_store::Store;
+
+/// The search terms a record is stored under, so it can be found again.
+/// They are the names and values the FHIR face searches by, so that face
+/// decides them and hands the function in.
+pub type SearchTerms = fn(&Record, &Policy) -> Vec<(String, String)>;
+
+/// What every service works with. Cheap to clone.
+#[derive(Clone)]
+pub struct Context {
+    pub store: Store,
+    /// The region this deployment serves; every record written is in it.
+    pub region: RegionId,
+    pub region_name: Arc<str>,
+    /// The region's rules for referral, booking and gatekeeping.
+    pub policy: Arc<Policy>,
+    /// The time the services act at: the system clock, or one a history
+    /// loader sets.
+    pub clock: Clock,
+    /// Signalled after every change, to wake the Subscription delivery
+    /// worker.
+    pub changes: Arc<tokio::sync::Notify>,
+    /// How a record is indexed for search.
+    pub terms: SearchTerms,
+}
+
+impl Context {
+    /// A context for a region under the demo county's policy, on the
+    /// system clock, until [`with_policy`](Self::with_policy) and
+    /// [`with_clock`](Self::with_clock) set the region's own.
+    pub fn new(store: Store, region: RegionId, region_name: &str, terms: SearchTerms) -> Context {
+        Context {
+            store,
+            region,
+            region_name: region_name.into(),
+            policy: Arc::new(Policy::demo()),
+            clock: Clock::system(),
+            changes: Arc::new(tokio::sync::Notify::new()),
+            terms,
+        }
+    }
+
+    /// The search terms of a record under this region's policy.
+    pub fn terms_of(&self, record: &Record) -> Vec<(String, String)> {
+        (self.terms)(record, &self.policy)
+    }
+
+    /// A fresh server-assigned id: 128 random bits in hex.
+    pub fn new_id() -> String {
+        use rand::RngCore;
+        let mut raw = [0u8; 16];
+        rand::rng().fill_bytes(&mut raw);
+        hex::encode(raw)
+    }
+}

@@ -1,0 +1,41 @@
+//! Reading many records: the page size the services read with, and the
+//! small query builders they share.
+
+use tiercare_store::{Filter, Match, Query, Store, StoreError, Stored};
+
+/// The most records one page of a search returns; the services read
+/// longer lists page by page.
+pub const MAX_COUNT: u32 = 500;
+
+/// A filter matching one exact value.
+pub fn exact(param: &str, value: impl Into<String>) -> Filter {
+    Filter {
+        param: param.into(),
+        values: vec![value.into()],
+        matching: Match::Exact,
+    }
+}
+
+/// A query of `resource_type` under `filters`, one full page at a time.
+pub fn query(resource_type: &str, filters: Vec<Filter>) -> Query {
+    Query {
+        resource_type: resource_type.into(),
+        filters,
+        count: MAX_COUNT,
+        offset: 0,
+    }
+}
+
+/// Every record a query finds, page by page.
+pub async fn all(store: &Store, mut q: Query) -> Result<Vec<Stored>, StoreError> {
+    let mut out = Vec::new();
+    loop {
+        let (page, total) = store.search(&q).await?;
+        let n = page.len();
+        out.extend(page);
+        if n == 0 || out.len() as u64 >= total {
+            return Ok(out);
+        }
+        q.offset += q.count;
+    }
+}
