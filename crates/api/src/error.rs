@@ -141,7 +141,7 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(detail) = &self {
             tracing::error!(%detail, "internal error");
         }
-        let mut resp = (status, crate::fhir::FhirJson(self.outcome())).into_response();
+        let mut resp = (status, crate::body::FhirJson(self.outcome())).into_response();
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -12,10 +12,10 @@
 //! every failure into a status and an `OperationOutcome`.
 
 pub mod auth;
+pub mod body;
 pub mod error;
 pub mod evaluation;
 pub mod facts;
-pub mod fhir;
 pub mod indicators;
 pub mod ops;
 pub mod outreach;
@@ -90,7 +90,7 @@ impl AppState {
         config: ApiConfig,
     ) -> Result<AppState, error::ApiError> {
         Ok(AppState {
-            ctx: Context::new(store, region, region_name, fhir::search_terms),
+            ctx: Context::new(store, region, region_name, tiercare_fhir::search_terms),
             config: Arc::new(config),
             metrics: ops::prometheus(),
             dummy_hash: auth::hash_password("not a real password")?.into(),

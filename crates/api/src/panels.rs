@@ -47,7 +47,6 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::fhir;
 use crate::referrals::Versioned;
 use crate::registry::{Registry, new_id};
 use std::collections::{BTreeSet, HashMap};
@@ -60,6 +59,7 @@ use tiercare_core::outreach::{
     PanelStatus, ProgrammeStatus, QUARTERLY_DAYS, Targets, control_status, due_list, next_due,
 };
 use tiercare_core::{EnrolmentId, Level, Record};
+use tiercare_fhir as fhir;
 use tiercare_store::{AuditOutcome, Expect, Filter, Match, Query, Stored, Write};
 use time::{Date, Duration};
 

@@ -8,13 +8,13 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::fhir::patient::{CONTRACT_FROM, CONTRACT_UNTIL};
-use crate::fhir::{self, RegistryType};
 use std::collections::HashMap;
 use tiercare_core::Record;
 use tiercare_core::access::{
     Actor, PatientScope, UserRole, may_manage_registry, may_write_patient,
 };
+use tiercare_fhir::patient::{CONTRACT_FROM, CONTRACT_UNTIL};
+use tiercare_fhir::{self as fhir, RegistryType};
 use tiercare_store::{AuditEntry, AuditOutcome, Expect, Filter, Match, Query, Stored, Write};
 
 /// Records written earlier in the same transaction, by `(type, id)`.
@@ -273,7 +273,7 @@ impl<'a> Registry<'a> {
                 }),
                 PatientScope::Teams(teams) => {
                     // Only while the contract is in force (see `fhir::patient::index`).
-                    let day = crate::fhir::format_date(self.state.ctx.clock.today());
+                    let day = tiercare_fhir::format_date(self.state.ctx.clock.today());
                     query.filters.push(Filter {
                         param: "care-team".into(),
                         values: teams.iter().map(|t| format!("CareTeam/{t}")).collect(),

@@ -3,8 +3,8 @@
 
 use crate::AppState;
 use crate::auth::Caller;
+use crate::body::FhirJson;
 use crate::error::ApiError;
-use crate::fhir::{self, FhirJson, ParamKind, RegistryType, terminology};
 use crate::registry::Registry;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -12,6 +12,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use tiercare_fhir::{self as fhir, ParamKind, RegistryType, terminology};
 use tiercare_store::{AuditOutcome, AuditQuery, Expect, Filter, Match, Query, Stored};
 
 /// Default and largest page sizes of a search.

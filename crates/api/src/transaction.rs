@@ -6,10 +6,10 @@
 //! the other entries, and writes all of them or none.
 
 use crate::error::ApiError;
-use crate::fhir::RegistryType;
 use crate::registry::{Pending, Registry, new_id};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use tiercare_fhir::RegistryType;
 use tiercare_store::Expect;
 
 struct Entry {
@@ -173,7 +173,7 @@ pub async fn run(reg: &Registry<'_>, bundle: Value) -> Result<Value, ApiError> {
         rewrite_references(&mut e.resource, &aliases);
         let record =
             e.rt.parse(e.resource, &e.id, &reg.state.ctx.region)
-                .map_err(|err| in_entry(i, err))?;
+                .map_err(|err| in_entry(i, err.into()))?;
         let key = (e.rt.name().to_string(), e.id.clone());
         if pending.insert(key, record.clone()).is_some() {
             return Err(ApiError::invalid(

@@ -156,7 +156,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let region = state.ctx.region.clone();
     let mut records = Vec::with_capacity(args.patients);
     for i in 0..args.patients {
-        let mut r = tiercare_api::fhir::RegistryType::Patient
+        let mut r = tiercare_fhir::RegistryType::Patient
             .parse(patient(i, team), &format!("base-{i}"), &region)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if let tiercare_core::Record::Resident(res) = &mut r {
@@ -166,7 +166,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     let t = Instant::now();
     for r in records {
-        let index = tiercare_api::fhir::index(&r);
+        let index = tiercare_fhir::index(&r);
         state
             .ctx
             .store
@@ -875,7 +875,7 @@ async fn claim_rate(
                 };
                 let writes = vec![
                     Write {
-                        index: tiercare_api::fhir::index(&Record::Claim(Box::new(claim.clone()))),
+                        index: tiercare_fhir::index(&Record::Claim(Box::new(claim.clone()))),
                         events: vec![Event::ClaimAdjudicated {
                             claim: Box::new(claim.clone()),
                         }],

@@ -51,7 +51,7 @@ pub async fn measure(
     anyhow::ensure!(!numbered.is_empty(), "the bench region has no institutions");
     let today = day_of(time::OffsetDateTime::now_utc().date());
     let days = 730;
-    let template = tiercare_api::fhir::RegistryType::Patient
+    let template = tiercare_fhir::RegistryType::Patient
         .parse(
             serde_json::json!({
                 "resourceType": "Patient",

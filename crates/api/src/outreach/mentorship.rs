@@ -89,7 +89,7 @@ impl Outreach<'_> {
             None => None,
         };
         m.validate(programme.as_ref())
-            .map_err(|e| fhir::outreach::outreach_error("CareTeam", e))?;
+            .map_err(|e| ApiError::from(fhir::outreach::outreach_error("CareTeam", e)))?;
         let mentor_roles = self.roles_of(&m.specialist).await?;
         if !mentor_roles
             .iter()
@@ -233,7 +233,7 @@ impl Outreach<'_> {
             let event = match m.value.recognise(competence, self.state.ctx.clock.now()) {
                 Ok(e) => e,
                 Err(e) => {
-                    let e = fhir::outreach::outreach_error("CareTeam", e);
+                    let e = ApiError::from(fhir::outreach::outreach_error("CareTeam", e));
                     let e = match e {
                         ApiError::Unprocessable { message, .. } => {
                             ApiError::rule(recognise_field(&message), message)
@@ -302,7 +302,7 @@ impl Outreach<'_> {
         let event = match m.value.log(activity.clone(), self.state.ctx.clock.now()) {
             Ok(e) => e,
             Err(e) => {
-                let e = fhir::outreach::outreach_error("Task", e);
+                let e = ApiError::from(fhir::outreach::outreach_error("Task", e));
                 return Err(self.refuse("create", "Task", None, patient, e).await);
             }
         };

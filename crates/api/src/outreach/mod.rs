@@ -41,13 +41,13 @@ pub use sessions::Cancelled;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::fhir;
 use crate::referrals::Versioned;
 use crate::registry::Registry;
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::events::Event;
 use tiercare_core::{InstitutionId, PractitionerId};
+use tiercare_fhir as fhir;
 use tiercare_store::{AuditOutcome, Expect, StoreError, Stored, Write};
 
 /// Attempts at a change whose records others are changing too.

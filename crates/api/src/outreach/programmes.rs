@@ -49,7 +49,7 @@ impl Outreach<'_> {
     }
 
     async fn check_programme(&self, p: &Programme) -> Result<(), ApiError> {
-        let err = |e| fhir::outreach::outreach_error("HealthcareService", e);
+        let err = |e| ApiError::from(fhir::outreach::outreach_error("HealthcareService", e));
         p.validate().map_err(err)?;
         let hospital_level = self
             .level_of("HealthcareService.providedBy", &p.hospital)
@@ -189,7 +189,7 @@ impl Outreach<'_> {
             let event = match p.value.end_on(on) {
                 Ok(e) => e,
                 Err(e) => {
-                    let e = fhir::outreach::outreach_error("HealthcareService", e);
+                    let e = ApiError::from(fhir::outreach::outreach_error("HealthcareService", e));
                     return Err(self
                         .refuse("end", "HealthcareService", Some(id), None, e)
                         .await);

@@ -73,7 +73,7 @@ impl Outreach<'_> {
         let (session, event, slots) = match opened {
             Ok(done) => done,
             Err(e) => {
-                let e = fhir::outreach::outreach_error("Schedule", e);
+                let e = ApiError::from(fhir::outreach::outreach_error("Schedule", e));
                 return Err(self.refuse("create", "Schedule", None, None, e).await);
             }
         };
@@ -212,7 +212,7 @@ impl Outreach<'_> {
             let event = match event {
                 Ok(e) => e,
                 Err(e) => {
-                    let e = fhir::outreach::outreach_error("Schedule", e);
+                    let e = ApiError::from(fhir::outreach::outreach_error("Schedule", e));
                     return Err(self.refuse(action, "Schedule", Some(id), None, e).await);
                 }
             };

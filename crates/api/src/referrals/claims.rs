@@ -120,7 +120,7 @@ impl Referrals<'_> {
         patient: &str,
         year: i32,
     ) -> Result<(String, Option<Accumulator>), ApiError> {
-        let resident: tiercare_core::ResidentId = crate::fhir::typed_id(patient, "patient")?;
+        let resident: tiercare_core::ResidentId = tiercare_fhir::typed_id(patient, "patient")?;
         let id = Coverage::id_for(&resident)
             .ok_or_else(|| ApiError::invalid("patient", "the patient id is too long"))?;
         let coverage = match self.read_record("Coverage", id.as_str()).await {

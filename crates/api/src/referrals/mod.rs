@@ -9,8 +9,8 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::fhir;
 use crate::registry::{Pending, Registry, new_id};
+use tiercare_fhir as fhir;
 
 mod appointments;
 mod capacity;

@@ -8,8 +8,8 @@
 //! implementation of the search semantics to drift from the first.
 
 use crate::error::ApiError;
-use crate::fhir::referral::TASK_SEARCH;
 use crate::routes::{query_for, query_pairs};
+use tiercare_fhir::referral::TASK_SEARCH;
 use tiercare_store::{Filter, Match, Query, Store, StoreError};
 
 const FIELD: &str = "Subscription.criteria";

@@ -8,27 +8,15 @@
 
 use super::criteria::Criteria;
 use crate::error::ApiError;
-use crate::fhir::{ParamKind, SearchParam, check_resource_type};
 use axum::http::{HeaderName, HeaderValue};
 use serde_json::{Map, Value, json};
+use tiercare_fhir::check_resource_type;
 use tiercare_store::{Subscription, SubscriptionSpec, SubscriptionStatus};
 
 /// The payload MIME type tiercare sends: the Task as FHIR JSON.
 pub const PAYLOAD: &str = "application/fhir+json";
 
-/// Search parameters of `Subscription`.
-pub const SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
-    SearchParam {
-        name: "status",
-        kind: ParamKind::Token,
-        doc: "requested, active, error, off",
-    },
-];
+pub use tiercare_fhir::subscription::SEARCH;
 
 /// Headers the HTTP client sets itself; a subscriber may not replace them.
 const RESERVED_HEADERS: &[&str] = &[

@@ -27,13 +27,13 @@
 use super::criteria::Criteria;
 use super::{DeliveryConfig, resource::PAYLOAD};
 use crate::AppState;
-use crate::fhir::referral::render_task;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tiercare_core::Record;
 use tiercare_core::events::Event;
+use tiercare_fhir::referral::render_task;
 use tiercare_store::{
     AuditEntry, AuditOutcome, StoreError, StoredEvent, Subscription, SubscriptionStatus,
 };
@@ -91,7 +91,7 @@ async fn current_task(
         if let Some(stored) = state.ctx.store.get("Task", id).await?
             && let Record::FollowUp(f) = &stored.record
         {
-            let mut body = crate::fhir::care_plan::render_follow_up(f);
+            let mut body = tiercare_fhir::care_plan::render_follow_up(f);
             body["id"] = Value::String(f.id.to_string());
             return Ok(Some(("Task", body, f.patient.to_string())));
         }

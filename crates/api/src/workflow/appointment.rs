@@ -3,9 +3,9 @@
 //! visits and admissions that happened.
 
 use super::*;
-use crate::fhir::visit::{APPOINTMENT_SEARCH, APPOINTMENT_TYPE, ENCOUNTER_SEARCH};
 use crate::referrals::SelfBooking;
 use tiercare_core::access::UserRole;
+use tiercare_fhir::visit::{APPOINTMENT_SEARCH, APPOINTMENT_TYPE, ENCOUNTER_SEARCH};
 
 /// `POST /Appointment`: a self-referred visit (a referral's visit is booked
 /// with `ServiceRequest/{id}/$book`).

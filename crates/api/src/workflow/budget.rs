@@ -10,10 +10,10 @@
 //! names no patient.
 
 use super::*;
-use crate::fhir::insurance::money;
 use std::collections::HashSet;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::insurance::{BudgetLedger, BudgetStatus};
+use tiercare_fhir::insurance::money;
 use tiercare_store::Query;
 
 /// `GET /Organization/{id}/$budget?year=YYYY`.

@@ -2,12 +2,12 @@
 //! with code `follow-up`).
 
 use super::*;
-use crate::fhir::clinical::ATC;
-use crate::fhir::panel::PLAN_SEARCH;
 use tiercare_core::access::Actor;
 use tiercare_core::care_plan::{FollowUp, NewCarePlan, PlannedFollowUp, Target};
 use tiercare_core::clinical::MedicineUse;
 use tiercare_core::medicines::MedicineCode;
+use tiercare_fhir::clinical::ATC;
+use tiercare_fhir::panel::PLAN_SEARCH;
 
 /// `POST /CarePlan`: the hospital doctor's plan for a downward referral
 /// (`basedOn`). Follow-ups are activities of kind `Task` due by

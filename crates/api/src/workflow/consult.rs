@@ -2,11 +2,11 @@
 //! `Communication` for the question and every reply.
 
 use super::*;
-use crate::fhir::consult::{
-    COMMUNICATION_SEARCH, CONSULT_CATEGORY, message_id, render_message, split_message_id,
-};
 use tiercare_core::access::Actor;
 use tiercare_core::consult::{Consult, ConsultMode, ConsultOutcome, NewConsult};
+use tiercare_fhir::consult::{
+    COMMUNICATION_SEARCH, CONSULT_CATEGORY, message_id, render_message, split_message_id,
+};
 
 /// Whether a `ServiceRequest` body asks for an e-consult (category
 /// consult) rather than a referral.

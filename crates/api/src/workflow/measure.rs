@@ -11,7 +11,6 @@
 //! figures through the strata), residents none.
 
 use super::*;
-use crate::fhir::measure::{self as fm, ReportHeader, SubjectArg};
 use crate::indicators::{Network, SubjectRef, day_of};
 use crate::routes::{DEFAULT_COUNT, MAX_COUNT, parse_number};
 use tiercare_core::access::{Actor, UserRole};
@@ -19,6 +18,7 @@ use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Period};
 use tiercare_core::outreach::evaluation::{
     Figures, OUTREACH_MEASURES, evaluate as evaluate_subject, outreach_measure,
 };
+use tiercare_fhir::measure::{self as fm, ReportHeader, SubjectArg};
 use tiercare_store::Query;
 
 const EVALUATE: &str = "$evaluate-measure";

@@ -35,14 +35,12 @@ pub use service_request::*;
 pub use slot::*;
 pub use task::*;
 
-use crate::fhir::parameters::Parameters;
+use tiercare_fhir::parameters::Parameters;
 
 use crate::AppState;
 use crate::auth::Caller;
+use crate::body::FhirJson;
 use crate::error::ApiError;
-use crate::fhir::referral::{DUE, SEARCH, TASK_SEARCH, render_task};
-use crate::fhir::visit::{FREE_FROM, SLOT_SEARCH};
-use crate::fhir::{self, FhirJson, reference_id};
 use crate::referrals::{Referrals, Versioned, idempotent_id, new_referral_id};
 use crate::routes::{
     base_url, json_body, parse_etag, query_for, query_pairs, resource_response, searchset,
@@ -58,6 +56,9 @@ use tiercare_core::referral::{
     Command, DeclineReason, NewReferral, Priority, Referral, Report, Setting,
 };
 use tiercare_core::{Level, Record, Specialty};
+use tiercare_fhir::referral::{DUE, SEARCH, TASK_SEARCH, render_task};
+use tiercare_fhir::visit::{FREE_FROM, SLOT_SEARCH};
+use tiercare_fhir::{self as fhir, reference_id};
 use tiercare_store::now_text;
 use tiercare_store::{Filter, Match, Stored};
 use time::OffsetDateTime;
@@ -99,7 +100,7 @@ fn operation_inputs(
     if empty {
         Ok(Parameters::default())
     } else {
-        Parameters::read(&json_body(headers, body, limit)?)
+        Ok(Parameters::read(&json_body(headers, body, limit)?)?)
     }
 }
 

@@ -4,13 +4,13 @@
 //! mentoring activities (`Task`). The rules are in [`crate::outreach`].
 
 use super::*;
-use crate::fhir::outreach::{
-    ACTIVITY_SEARCH, PROGRAMME_SEARCH, SESSION_SEARCH, is_activity, is_mentorship, parse_side,
-};
-use crate::fhir::{RegistryType, parse_date};
 use crate::outreach::{Outreach, stored_of};
 use crate::registry::Registry;
 use tiercare_core::access::Actor;
+use tiercare_fhir::outreach::{
+    ACTIVITY_SEARCH, PROGRAMME_SEARCH, SESSION_SEARCH, is_activity, is_mentorship, parse_side,
+};
+use tiercare_fhir::{RegistryType, parse_date};
 use tiercare_store::Expect;
 
 fn created(state: &AppState, headers: &HeaderMap, mut s: Stored) -> Response {
@@ -28,7 +28,10 @@ fn body_value(
     body: Result<Bytes, BytesRejection>,
     rt: &str,
 ) -> Result<Value, ApiError> {
-    fhir::check_resource_type(json_body(headers, body, state.config.max_body_bytes)?, rt)
+    Ok(fhir::check_resource_type(
+        json_body(headers, body, state.config.max_body_bytes)?,
+        rt,
+    )?)
 }
 
 /// A count parameter (`patients-seen`), 0 when absent.

@@ -17,9 +17,9 @@
 //!   measurement.
 
 use super::*;
-use crate::fhir::panel::{self as fpanel, control_extension, due_extension};
 use crate::panels::Panels;
 use tiercare_core::access::Actor;
+use tiercare_fhir::panel::{self as fpanel, control_extension, due_extension};
 
 /// `POST /CarePlan` of a panel (category `chronic-panel`).
 pub(super) async fn enrol(
@@ -30,7 +30,7 @@ pub(super) async fn enrol(
 ) -> Result<Response, ApiError> {
     let input = match fpanel::parse_enrolment(value) {
         Ok(i) => i,
-        Err(e) => return Err(refused_input(state, actor, "CarePlan", value, e).await),
+        Err(e) => return Err(refused_input(state, actor, "CarePlan", value, e.into()).await),
     };
     let made = Panels::new(state, actor).enrol(input).await?;
     let mut s = stored(
@@ -55,7 +55,7 @@ pub(super) async fn measure(
 ) -> Result<Response, ApiError> {
     let input = match fpanel::parse_measurement(value) {
         Ok(i) => i,
-        Err(e) => return Err(refused_input(state, actor, "Observation", value, e).await),
+        Err(e) => return Err(refused_input(state, actor, "Observation", value, e.into()).await),
     };
     let made = Panels::new(state, actor).measure(input).await?;
     let mut s = stored(
@@ -121,7 +121,7 @@ pub(super) async fn end(
 /// The `date` query parameter (today when absent).
 fn date_param(state: &AppState, pairs: &[(String, String)]) -> Result<time::Date, ApiError> {
     match pairs.iter().find(|(k, _)| k == "date") {
-        Some((_, d)) => fhir::parse_date(d, "date"),
+        Some((_, d)) => Ok(fhir::parse_date(d, "date")?),
         None => Ok(state.ctx.clock.today()),
     }
 }

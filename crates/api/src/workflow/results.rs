@@ -2,10 +2,10 @@
 //! referral).
 
 use super::*;
-use crate::fhir::clinical::{RESULT_SEARCH, parse_instant, parse_test, parse_value};
 use crate::registry::new_id;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::clinical::{DiagnosticReport, Observation};
+use tiercare_fhir::clinical::{RESULT_SEARCH, parse_instant, parse_test, parse_value};
 
 /// `POST /Observation`: a doctor records a result for a patient in their
 /// care; their institution is the performer.
@@ -263,7 +263,7 @@ pub async fn observation_search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = crate::fhir::panel::OBSERVATION_SEARCH;
+    let params = tiercare_fhir::panel::OBSERVATION_SEARCH;
     records_search(&state, &actor, "Observation", params, raw, &headers).await
 }
 
@@ -322,7 +322,7 @@ pub async fn coverage_search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = crate::fhir::insurance::COVERAGE_SEARCH;
+    let params = tiercare_fhir::insurance::COVERAGE_SEARCH;
     records_search(&state, &actor, "Coverage", params, raw, &headers).await
 }
 
@@ -343,7 +343,7 @@ pub async fn claim_search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = crate::fhir::insurance::CLAIM_SEARCH;
+    let params = tiercare_fhir::insurance::CLAIM_SEARCH;
     records_search(
         &state,
         &actor,

@@ -46,7 +46,7 @@ async fn open_slots(app: &TestApp, slots: u32, reserved_percent: u32) -> Vec<Slo
     let writes = made
         .iter()
         .map(|s| Write {
-            index: tiercare_api::fhir::index(&Record::Slot(s.clone())),
+            index: tiercare_fhir::index(&Record::Slot(s.clone())),
             record: Record::Slot(s.clone()),
             expect: Expect::New,
             actor: "admin".into(),
@@ -276,7 +276,7 @@ async fn reserved_slots_follow_the_rules_and_the_sides() {
         .store
         .write_all(
             vec![Write {
-                index: tiercare_api::fhir::index(&Record::Slot(other.clone())),
+                index: tiercare_fhir::index(&Record::Slot(other.clone())),
                 record: Record::Slot(other),
                 expect: Expect::New,
                 actor: "admin".into(),

@@ -70,7 +70,7 @@ pub async fn record_facts(app: &TestApp, facts: Vec<Fact>) {
         .store
         .write_all(
             vec![Write {
-                index: tiercare_api::fhir::index(&record),
+                index: tiercare_fhir::index(&record),
                 record,
                 expect: Expect::Version(stored.version),
                 actor: "dashboard-test".into(),

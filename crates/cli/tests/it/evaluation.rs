@@ -138,13 +138,13 @@ async fn evaluation_reports_the_hand_computed_figures_for_every_party() {
     let team = json!({
         "resourceType": "CareTeam",
         "category": [{"coding": [{"system": format!("{CS}/care-team-category"), "code": "mentorship"}]}],
-        "period": {"start": tiercare_api::fhir::format_date(start.date())},
+        "period": {"start": tiercare_fhir::format_date(start.date())},
         "participant": [role("mentor", &specialist), role("mentee", &doctor)],
     });
     let made = app.post("coordinator", "/CareTeam", &team).await;
     made.expect(201);
     let mid = made.json()["id"].as_str().unwrap().to_string();
-    let recognised_on = tiercare_api::fhir::format_date(now.date());
+    let recognised_on = tiercare_fhir::format_date(now.date());
     app.post(
         "specialist",
         &format!("/CareTeam/{mid}/$recognise"),

@@ -137,7 +137,7 @@ async fn write_facts(app: &TestApp) {
     store
         .write_all(
             vec![Write {
-                index: tiercare_api::fhir::index(&carrier.record),
+                index: tiercare_fhir::index(&carrier.record),
                 record: carrier.record,
                 expect: Expect::Version(carrier.version),
                 actor: "test".into(),

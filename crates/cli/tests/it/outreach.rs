@@ -88,7 +88,7 @@ pub(crate) async fn post_as(
 }
 
 fn day(t: OffsetDateTime) -> String {
-    tiercare_api::fhir::format_date(t.date())
+    tiercare_fhir::format_date(t.date())
 }
 
 fn instant(t: OffsetDateTime) -> String {

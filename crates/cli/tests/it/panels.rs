@@ -118,7 +118,7 @@ async fn programme(app: &TestApp, c: &Cast, id: &str, specialist: &str) {
         .store
         .write_all(
             vec![Write {
-                index: tiercare_api::fhir::index(&record),
+                index: tiercare_fhir::index(&record),
                 record,
                 expect: Expect::New,
                 actor: "test".into(),

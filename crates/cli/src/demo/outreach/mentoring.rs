@@ -19,11 +19,11 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use tiercare_api::AppState;
-use tiercare_api::fhir::datatypes::{extension_url, system};
-use tiercare_api::fhir::format_date;
 use tiercare_api::outreach::Outreach;
 use tiercare_core::outreach::{ActivityKind, ProgrammeKind};
 use tiercare_core::{InstitutionId, PractitionerId, Record, ResidentId, Specialty};
+use tiercare_fhir::datatypes::{extension_url, system};
+use tiercare_fhir::format_date;
 use tiercare_store::Stored;
 use time::Date;
 

@@ -17,7 +17,6 @@ use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tiercare_api::AppState;
-use tiercare_api::fhir::panel::{EnrolmentInput, MeasurementInput};
 use tiercare_api::panels::Panels as PanelService;
 use tiercare_core::access::Actor;
 use tiercare_core::outreach::{
@@ -26,6 +25,7 @@ use tiercare_core::outreach::{
     due_list,
 };
 use tiercare_core::{EnrolmentId, InstitutionId, PractitionerId, ResidentId};
+use tiercare_fhir::panel::{EnrolmentInput, MeasurementInput};
 use time::Date;
 use tokio::task::JoinSet;
 

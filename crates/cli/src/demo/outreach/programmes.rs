@@ -19,12 +19,12 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use tiercare_api::AppState;
-use tiercare_api::fhir::datatypes::{extension_url, system};
-use tiercare_api::fhir::format_date;
 use tiercare_api::outreach::Outreach;
 use tiercare_core::network::AllianceKind;
 use tiercare_core::outreach::{OutreachService, ProgrammeKind};
 use tiercare_core::{AllianceId, InstitutionId, PractitionerId, Specialty};
+use tiercare_fhir::datatypes::{extension_url, system};
+use tiercare_fhir::format_date;
 use time::{Date, Month, OffsetDateTime};
 use tokio::task::JoinSet;
 

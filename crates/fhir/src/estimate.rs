@@ -8,13 +8,13 @@
 //! (`"350.00"`), and are exact: no floating point is involved.
 
 use super::insurance::money;
-use crate::error::ApiError;
 use serde_json::{Value, json};
 use tiercare_core::Level;
 use tiercare_core::insurance::{
     Accumulator, Fen, InsuranceRules, SchemeId, ServiceType, Split, Visit, estimate,
 };
 use tiercare_core::policy::Policy;
+use tiercare_service::ServiceError;
 use time::Date;
 
 const KNOWN: [&str; 7] = [
@@ -37,15 +37,15 @@ pub fn run(
     inputs: &[(String, String)],
     today: Date,
     account: Option<Accumulator>,
-) -> Result<Value, ApiError> {
+) -> Result<Value, ServiceError> {
     if let Some((k, _)) = inputs.iter().find(|(k, _)| !KNOWN.contains(&k.as_str())) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             k.clone(),
             format!("$estimate takes {}, not {k}", KNOWN.join(", ")),
         ));
     }
     let rules: &InsuranceRules = policy.insurance.as_ref().ok_or_else(|| {
-        ApiError::rule(
+        ServiceError::rule(
             "scheme",
             "the region's policy has no insurance rules to estimate with",
         )
@@ -56,18 +56,18 @@ pub fn run(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let flag = |name: &str| -> Result<bool, ApiError> {
+    let flag = |name: &str| -> Result<bool, ServiceError> {
         match get(name) {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
-            Some(other) => Err(ApiError::invalid(
+            Some(other) => Err(ServiceError::invalid(
                 name,
                 format!("use true or false, not {other:?}"),
             )),
         }
     };
     let scheme_code = get("scheme").ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "scheme",
             format!(
                 "name the insurance scheme ({})",
@@ -84,7 +84,7 @@ pub fn run(
         .ok()
         .filter(|s| rules.schemes.contains_key(s))
         .ok_or_else(|| {
-            ApiError::rule(
+            ServiceError::rule(
                 "scheme",
                 format!("{scheme_code:?} is not a scheme of this region"),
             )
@@ -93,20 +93,20 @@ pub fn run(
         None | Some("outpatient") => ServiceType::Outpatient,
         Some("inpatient") => ServiceType::Inpatient,
         Some(other) => {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "service",
                 format!("use outpatient or inpatient, not {other:?}"),
             ));
         }
     };
     let total_text = get("total").ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "total",
             "the visit's total in yuan is required (e.g. 350.00)",
         )
     })?;
     let total: Fen = total_text.parse().map_err(|e| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "total",
             format!("{total_text:?} is not an amount in yuan: {e}"),
         )
@@ -131,7 +131,7 @@ pub fn run(
         .filter(|a| a.scheme == scheme && a.year == date.year())
         .unwrap_or_else(|| Accumulator::new(scheme, date.year()));
     let e = estimate(rules, &visit, &account)
-        .map_err(|err| ApiError::rule("total", err.to_string()))?;
+        .map_err(|err| ServiceError::rule("total", err.to_string()))?;
     let rows: Vec<Value> = e
         .rows
         .iter()

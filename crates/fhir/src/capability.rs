@@ -149,7 +149,7 @@ pub fn statement(base_url: &str) -> Value {
     resources.push(json!({
         "type": "Subscription",
         "interaction": [{"code": "read"}, {"code": "update"}, {"code": "delete"}, {"code": "create"}, {"code": "search-type"}],
-        "searchParam": params(crate::subscriptions::resource::SEARCH),
+        "searchParam": params(super::subscription::SEARCH),
         "documentation": "Notifications of Task changes (the referral loop), channel rest-hook only, over http (no TLS yet). Criteria are a Task search (only Task criteria are supported; the Task search parameters), evaluated as a Task search by the subscription's owner: an administrator's sees every Task, a coordinator's or doctor's only those of referrals their institution is a party to. With payload application/fhir+json the Task is PUT to {endpoint}/Task/{id}; without payload an empty POST is sent to the endpoint; channel.header lines go with every notification. Delivered after the change, never inside its request, in order per subscription, each attempt with a timeout; failures are retried with exponential backoff and after too many the status becomes error with the reason (PUT status requested to resume). Created by administrators, coordinators and doctors; seen by the owner, the staff of the owner's institution and administrators.",
     }));
     resources.push(json!({

@@ -10,7 +10,6 @@ use super::{
     ParamKind, SearchParam, format_date, from_json, our_code, parse_date, reference_id,
     reference_term, string_terms, token_terms, typed_id, with_type,
 };
-use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tiercare_core::network::{
@@ -18,6 +17,7 @@ use tiercare_core::network::{
     Membership, Place,
 };
 use tiercare_core::{Level, Record, RegionId, Specialty};
+use tiercare_service::ServiceError;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -131,13 +131,13 @@ fn place_address(p: &Place) -> Address {
 }
 
 /// Reads a place from an address with the standard geolocation extension.
-pub(crate) fn address_place(a: &Address, field: &str) -> Result<Place, ApiError> {
+pub(crate) fn address_place(a: &Address, field: &str) -> Result<Place, ServiceError> {
     let geo = a.extension.iter().find(|e| e.url.ends_with("/geolocation"));
-    let coord = |name: &str| -> Result<f64, ApiError> {
+    let coord = |name: &str| -> Result<f64, ServiceError> {
         geo.and_then(|g| g.extension.iter().find(|e| e.url == name))
             .and_then(|e| e.value_decimal)
             .ok_or_else(|| {
-                ApiError::invalid(
+                ServiceError::invalid(
                     field,
                     format!("address needs the geolocation extension with {name}"),
                 )
@@ -219,15 +219,16 @@ fn department_extension(d: &Department) -> Extension {
     ext
 }
 
-fn count(ext: &Extension, name: &str, field: &str) -> Result<u32, ApiError> {
+fn count(ext: &Extension, name: &str, field: &str) -> Result<u32, ServiceError> {
     let v = ext
         .extension
         .iter()
         .find(|e| e.url == name)
         .and_then(|e| e.value_integer)
         .unwrap_or(0);
-    u32::try_from(v)
-        .map_err(|_| ApiError::invalid(field, format!("{name} must be a whole number 0 or more")))
+    u32::try_from(v).map_err(|_| {
+        ServiceError::invalid(field, format!("{name} must be a whole number 0 or more"))
+    })
 }
 
 pub fn render_institution(i: &Institution) -> Value {
@@ -282,11 +283,14 @@ pub fn render_alliance(a: &Alliance) -> Value {
     with_type("Organization", &o)
 }
 
-pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiError> {
+pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ServiceError> {
     let o: OrganizationJson = from_json("Organization", value)?;
     let name = o.name.clone().filter(|n| !n.trim().is_empty());
     let Some(name) = name else {
-        return Err(ApiError::invalid("Organization.name", "name is required"));
+        return Err(ServiceError::invalid(
+            "Organization.name",
+            "name is required",
+        ));
     };
     let known = [
         "region",
@@ -318,7 +322,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
             .next()
             .and_then(|e| e.value_reference.as_ref())
             .ok_or_else(|| {
-                ApiError::invalid(
+                ServiceError::invalid(
                     "Organization.extension:alliance-lead",
                     "an alliance needs its lead institution",
                 )
@@ -336,9 +340,9 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
             closeness,
             lead: typed_id(&lead, "Organization.extension:alliance-lead")?,
         };
-        alliance
-            .validate()
-            .map_err(|e| ApiError::invalid(format!("Organization.{}", e.field), e.to_string()))?;
+        alliance.validate().map_err(|e| {
+            ServiceError::invalid(format!("Organization.{}", e.field), e.to_string())
+        })?;
         return Ok(Record::Alliance(alliance));
     }
     let level = our_code(
@@ -413,7 +417,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
     };
     institution
         .validate()
-        .map_err(|e| ApiError::invalid(format!("Organization.{}", e.field), e.to_string()))?;
+        .map_err(|e| ServiceError::invalid(format!("Organization.{}", e.field), e.to_string()))?;
     Ok(Record::Institution(institution))
 }
 
@@ -483,16 +487,16 @@ pub fn render_affiliation(m: &Membership) -> Value {
     with_type("OrganizationAffiliation", &a)
 }
 
-pub fn parse_affiliation(value: Value, id: &str) -> Result<Record, ApiError> {
+pub fn parse_affiliation(value: Value, id: &str) -> Result<Record, ServiceError> {
     let a: AffiliationJson = from_json("OrganizationAffiliation", value)?;
     let alliance_ref = a.organization.as_ref().ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "OrganizationAffiliation.organization",
             "the alliance (organization) is required",
         )
     })?;
     let member_ref = a.participating_organization.as_ref().ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "OrganizationAffiliation.participatingOrganization",
             "the member institution (participatingOrganization) is required",
         )
@@ -512,7 +516,7 @@ pub fn parse_affiliation(value: Value, id: &str) -> Result<Record, ApiError> {
         None | Some("member") => false,
         Some("lead") => true,
         Some(other) => {
-            return Err(ApiError::rule(
+            return Err(ServiceError::rule(
                 "OrganizationAffiliation.code",
                 format!("unknown alliance role {other:?}: use lead or member"),
             ));

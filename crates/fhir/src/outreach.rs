@@ -15,7 +15,6 @@ use super::{
     ParamKind, SearchParam, format_date, from_json, parse_date, reference_id, reference_term,
     token_terms, typed_id,
 };
-use crate::error::ApiError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tiercare_core::outreach::{
@@ -24,6 +23,7 @@ use tiercare_core::outreach::{
     Side,
 };
 use tiercare_core::{PractitionerId, ProgrammeId, Specialty};
+use tiercare_service::ServiceError;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -44,10 +44,10 @@ struct Ext {
 }
 
 /// The extensions named `name`, refusing any URL outside `known`.
-fn check_exts(list: &[Ext], known: &[&str], field: &str) -> Result<(), ApiError> {
+fn check_exts(list: &[Ext], known: &[&str], field: &str) -> Result<(), ServiceError> {
     for e in list {
         if !known.iter().any(|n| e.url == extension_url(n)) {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 field,
                 format!("extension {} is not supported here", e.url),
             ));
@@ -61,11 +61,11 @@ fn exts<'a>(list: &'a [Ext], name: &str) -> impl Iterator<Item = &'a Ext> {
     list.iter().filter(move |e| e.url == url)
 }
 
-fn one_ext<'a>(list: &'a [Ext], name: &str, field: &str) -> Result<Option<&'a Ext>, ApiError> {
+fn one_ext<'a>(list: &'a [Ext], name: &str, field: &str) -> Result<Option<&'a Ext>, ServiceError> {
     let mut found = exts(list, name);
     let first = found.next();
     if found.next().is_some() {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             field,
             format!("extension {name} is given more than once"),
         ));
@@ -73,23 +73,25 @@ fn one_ext<'a>(list: &'a [Ext], name: &str, field: &str) -> Result<Option<&'a Ex
     Ok(first)
 }
 
-fn ext_reference(e: &Ext, types: &[&str], field: &str) -> Result<String, ApiError> {
+fn ext_reference(e: &Ext, types: &[&str], field: &str) -> Result<String, ServiceError> {
     let r = e
         .value_reference
         .as_ref()
-        .ok_or_else(|| ApiError::invalid(field, "a valueReference is required"))?;
+        .ok_or_else(|| ServiceError::invalid(field, "a valueReference is required"))?;
     Ok(reference_id(r, types, field)?.1)
 }
 
-fn ext_count(e: &Ext, field: &str) -> Result<u32, ApiError> {
+fn ext_count(e: &Ext, field: &str) -> Result<u32, ServiceError> {
     if let Some(n) = e.value_positive_int.or(e.value_unsigned_int) {
         return Ok(n);
     }
     match e.value_integer {
-        Some(n) => {
-            u32::try_from(n).map_err(|_| ApiError::invalid(field, format!("{n} is not a count")))
-        }
-        None => Err(ApiError::invalid(field, "a valuePositiveInt is required")),
+        Some(n) => u32::try_from(n)
+            .map_err(|_| ServiceError::invalid(field, format!("{n} is not a count"))),
+        None => Err(ServiceError::invalid(
+            field,
+            "a valuePositiveInt is required",
+        )),
     }
 }
 
@@ -109,7 +111,7 @@ fn ext(name: &str, value_key: &str, value: Value) -> Value {
 
 /// Maps a refusal of the core to an HTTP error, prefixing the field with
 /// the resource it was sent in (`Schedule.planningHorizon.start`).
-pub fn outreach_error(resource_type: &str, e: OutreachError) -> ApiError {
+pub fn outreach_error(resource_type: &str, e: OutreachError) -> ServiceError {
     match &e {
         OutreachError::Invalid { field, message } => {
             let path = match (resource_type, *field) {
@@ -139,10 +141,10 @@ pub fn outreach_error(resource_type: &str, e: OutreachError) -> ApiError {
                 ("Task", "date") => "Task.executionPeriod.start".to_string(),
                 (rt, f) => format!("{rt}.{f}"),
             };
-            ApiError::rule(path.clone(), format!("{path}: {message}"))
+            ServiceError::rule(path.clone(), format!("{path}: {message}"))
         }
         OutreachError::IllegalTransition { .. } | OutreachError::ProgrammeEnded(_) => {
-            ApiError::Conflict(e.to_string())
+            ServiceError::Conflict(e.to_string())
         }
     }
 }
@@ -286,16 +288,16 @@ fn single_code<'a>(
     list: &'a [CodeableConcept],
     system_name: &str,
     field: &str,
-) -> Result<Option<&'a str>, ApiError> {
+) -> Result<Option<&'a str>, ServiceError> {
     match list {
         [] => Ok(None),
         [c] => Ok(c.code_in(system_name)),
-        _ => Err(ApiError::invalid(field, "give one coding")),
+        _ => Err(ServiceError::invalid(field, "give one coding")),
     }
 }
 
 /// A new programme from a `HealthcareService`: active, with id `id`.
-pub fn parse_programme(value: Value, id: ProgrammeId) -> Result<Programme, ApiError> {
+pub fn parse_programme(value: Value, id: ProgrammeId) -> Result<Programme, ServiceError> {
     const F: &str = "HealthcareService";
     let j: ServiceJson = from_json(F, value)?;
     let _ = j.id;
@@ -312,13 +314,13 @@ pub fn parse_programme(value: Value, id: ProgrammeId) -> Result<Programme, ApiEr
         "HealthcareService.extension",
     )?;
     if j.active == Some(false) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "HealthcareService.active",
             "a new programme is active; end it with $end",
         ));
     }
     let hospital = j.provided_by.as_ref().ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "HealthcareService.providedBy",
             "the partner hospital is required",
         )
@@ -326,30 +328,30 @@ pub fn parse_programme(value: Value, id: ProgrammeId) -> Result<Programme, ApiEr
     let hospital = reference_id(hospital, &["Organization"], "HealthcareService.providedBy")?.1;
     let field = "HealthcareService.extension(outreach-primary)";
     let primary = one_ext(&j.extension, "outreach-primary", field)?
-        .ok_or_else(|| ApiError::invalid(field, "the primary institution is required"))?;
+        .ok_or_else(|| ServiceError::invalid(field, "the primary institution is required"))?;
     let primary = ext_reference(primary, &["Organization"], field)?;
     let field = "HealthcareService.extension(outreach-alliance)";
     let alliance = one_ext(&j.extension, "outreach-alliance", field)?
-        .ok_or_else(|| ApiError::invalid(field, "the alliance is required"))?;
+        .ok_or_else(|| ServiceError::invalid(field, "the alliance is required"))?;
     let alliance = ext_reference(alliance, &["Organization"], field)?;
     let field = "HealthcareService.extension(outreach-period)";
     let period = one_ext(&j.extension, "outreach-period", field)?
         .and_then(|e| e.value_period.clone())
-        .ok_or_else(|| ApiError::invalid(field, "a valuePeriod with the start is required"))?;
+        .ok_or_else(|| ServiceError::invalid(field, "a valuePeriod with the start is required"))?;
     let start = period
         .start
         .as_deref()
-        .ok_or_else(|| ApiError::invalid(format!("{field}.start"), "the start is required"))?;
+        .ok_or_else(|| ServiceError::invalid(format!("{field}.start"), "the start is required"))?;
     let start = parse_date(start, &format!("{field}.start"))?;
     let end = period
         .end
         .as_deref()
         .map(|e| parse_date(e, &format!("{field}.end")))
         .transpose()?;
-    let count = |name: &str| -> Result<u32, ApiError> {
+    let count = |name: &str| -> Result<u32, ServiceError> {
         let field = format!("HealthcareService.extension({name})");
         let e = one_ext(&j.extension, name, &field)?
-            .ok_or_else(|| ApiError::invalid(&field, format!("{name} is required")))?;
+            .ok_or_else(|| ServiceError::invalid(&field, format!("{name} is required")))?;
         ext_count(e, &field)
     };
     let sessions_per_month = count("sessions-per-month")?;
@@ -520,9 +522,9 @@ struct ScheduleJson {
     planning_horizon: Option<Period>,
 }
 
-fn date_time(text: &str, field: &str) -> Result<OffsetDateTime, ApiError> {
+fn date_time(text: &str, field: &str) -> Result<OffsetDateTime, ServiceError> {
     OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
-        ApiError::invalid(
+        ServiceError::invalid(
             field,
             format!("{text:?} is not a FHIR dateTime with a time and a time zone"),
         )
@@ -534,12 +536,12 @@ fn date_time(text: &str, field: &str) -> Result<OffsetDateTime, ApiError> {
 pub fn parse_session(
     value: Value,
     id: tiercare_core::OutreachSessionId,
-) -> Result<(ProgrammeId, NewSession), ApiError> {
+) -> Result<(ProgrammeId, NewSession), ServiceError> {
     let j: ScheduleJson = from_json("Schedule", value)?;
     let _ = j.id;
     check_exts(&j.extension, &["session-slots"], "Schedule.extension")?;
     if j.active == Some(false) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "Schedule.active",
             "a new session is active; record its end with $hold, $cancel or $miss",
         ));
@@ -555,37 +557,36 @@ pub fn parse_session(
             &mut specialist
         };
         if slot.replace(id).is_some() {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "Schedule.actor",
                 format!("name one {ty}"),
             ));
         }
     }
     let programme = programme.ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "Schedule.actor",
             "the programme (HealthcareService) is required",
         )
     })?;
     let specialist = specialist.ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "Schedule.actor",
             "the specialist (Practitioner) holding the session is required",
         )
     })?;
     let horizon = j.planning_horizon.ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "Schedule.planningHorizon",
             "the session's start and end are required",
         )
     })?;
     let start = horizon.start.as_deref().ok_or_else(|| {
-        ApiError::invalid("Schedule.planningHorizon.start", "the start is required")
+        ServiceError::invalid("Schedule.planningHorizon.start", "the start is required")
     })?;
-    let end = horizon
-        .end
-        .as_deref()
-        .ok_or_else(|| ApiError::invalid("Schedule.planningHorizon.end", "the end is required"))?;
+    let end = horizon.end.as_deref().ok_or_else(|| {
+        ServiceError::invalid("Schedule.planningHorizon.end", "the end is required")
+    })?;
     let field = "Schedule.extension(session-slots)";
     let slots = one_ext(&j.extension, "session-slots", field)?
         .map(|e| ext_count(e, field))
@@ -740,14 +741,14 @@ pub fn is_mentorship(value: &Value) -> bool {
 pub fn parse_mentorship(
     value: Value,
     id: tiercare_core::MentorshipId,
-) -> Result<Mentorship, ApiError> {
+) -> Result<Mentorship, ServiceError> {
     let j: TeamJson = from_json("CareTeam", value)?;
     let _ = (j.id, j.category);
     check_exts(&j.extension, &["outreach-programme"], "CareTeam.extension")?;
     match j.status.as_deref() {
         None | Some("active") | Some("proposed") => {}
         Some(other) => {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "CareTeam.status",
                 format!("a new mentorship is active, not {other:?}; end it with $end"),
             ));
@@ -763,10 +764,10 @@ pub fn parse_mentorship(
     let started = period
         .start
         .as_deref()
-        .ok_or_else(|| ApiError::invalid("CareTeam.period.start", "the start is required"))?;
+        .ok_or_else(|| ServiceError::invalid("CareTeam.period.start", "the start is required"))?;
     let started = parse_date(started, "CareTeam.period.start")?;
     if period.end.is_some() {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "CareTeam.period.end",
             "a new mentorship has no end yet; end it with $end",
         ));
@@ -775,10 +776,9 @@ pub fn parse_mentorship(
     let mut mentees = Vec::new();
     for (i, p) in j.participant.iter().enumerate() {
         let field = format!("CareTeam.participant[{i}]");
-        let member = p
-            .member
-            .as_ref()
-            .ok_or_else(|| ApiError::invalid(format!("{field}.member"), "member is required"))?;
+        let member = p.member.as_ref().ok_or_else(|| {
+            ServiceError::invalid(format!("{field}.member"), "member is required")
+        })?;
         let pid = reference_id(member, &["Practitioner"], &format!("{field}.member"))?.1;
         let pid: PractitionerId = typed_id(&pid, &format!("{field}.member"))?;
         let role = match p.role.as_slice() {
@@ -788,14 +788,14 @@ pub fn parse_mentorship(
         match role {
             Some("mentor") if mentor.is_none() => mentor = Some(pid),
             Some("mentor") => {
-                return Err(ApiError::rule(
+                return Err(ServiceError::rule(
                     format!("{field}.role"),
                     "a mentorship has one mentor",
                 ));
             }
             Some("mentee") => mentees.push(pid),
             _ => {
-                return Err(ApiError::invalid(
+                return Err(ServiceError::invalid(
                     format!("{field}.role"),
                     format!(
                         "one role from {}: mentor or mentee",
@@ -806,7 +806,7 @@ pub fn parse_mentorship(
         }
     }
     let specialist = mentor.ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "CareTeam.participant",
             "the mentor (role mentor) is required",
         )
@@ -942,7 +942,7 @@ pub fn is_activity(value: &Value) -> bool {
 pub fn parse_activity(
     value: Value,
     id: tiercare_core::ActivityId,
-) -> Result<MentorshipActivity, ApiError> {
+) -> Result<MentorshipActivity, ServiceError> {
     let j: TaskJson = from_json("Task", value)?;
     let _ = j.id;
     check_exts(
@@ -951,13 +951,13 @@ pub fn parse_activity(
         "Task.extension",
     )?;
     if j.status.as_deref().is_some_and(|s| s != "completed") {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "Task.status",
             "an activity is logged once done: status completed",
         ));
     }
     if j.intent.as_deref().is_some_and(|s| s != "plan") {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "Task.intent",
             "an activity's intent is plan",
         ));
@@ -970,21 +970,20 @@ pub fn parse_activity(
         ActivityKind::from_code,
         "mentorship-activity",
     )?;
-    let focus = j
-        .focus
-        .as_ref()
-        .ok_or_else(|| ApiError::invalid("Task.focus", "the mentorship (CareTeam) is required"))?;
+    let focus = j.focus.as_ref().ok_or_else(|| {
+        ServiceError::invalid("Task.focus", "the mentorship (CareTeam) is required")
+    })?;
     let mentorship = reference_id(focus, &["CareTeam"], "Task.focus")?.1;
     let period = j.execution_period.unwrap_or_default();
     let day = period.start.as_deref().ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "Task.executionPeriod.start",
             "the day of the activity is required",
         )
     })?;
     let date = parse_date(day, "Task.executionPeriod.start")?;
     if period.end.as_deref().is_some_and(|e| e != day) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "Task.executionPeriod.end",
             "an activity takes one day: end must equal start",
         ));
@@ -1004,7 +1003,7 @@ pub fn parse_activity(
     for e in exts(&j.extension, "activity-patient") {
         let f = "Task.extension(activity-patient)";
         if patients.is_empty() {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 f,
                 "name the first patient in Task.for, further ones here",
             ));
@@ -1019,7 +1018,7 @@ pub fn parse_activity(
     let note = match j.note.as_slice() {
         [] => None,
         [n] => Some(n.text.clone()),
-        _ => return Err(ApiError::invalid("Task.note", "give one note")),
+        _ => return Err(ServiceError::invalid("Task.note", "give one note")),
     };
     Ok(MentorshipActivity {
         id,
@@ -1034,9 +1033,9 @@ pub fn parse_activity(
 }
 
 /// The side code of a cancellation parameter.
-pub fn parse_side(code: &str) -> Result<Side, ApiError> {
+pub fn parse_side(code: &str) -> Result<Side, ServiceError> {
     Side::from_code(code)
-        .ok_or_else(|| ApiError::invalid("side", format!("{code:?}: use hospital or primary")))
+        .ok_or_else(|| ServiceError::invalid("side", format!("{code:?}: use hospital or primary")))
 }
 
 /// One code system as `(id, title, concepts)`.

@@ -6,11 +6,11 @@ use super::{
     ParamKind, SearchParam, from_json, reference_id, reference_term, string_terms, typed_id,
     with_type,
 };
-use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tiercare_core::Record;
 use tiercare_core::network::Site;
+use tiercare_service::ServiceError;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -73,12 +73,12 @@ pub fn render(s: &Site) -> Value {
     with_type("Location", &l)
 }
 
-pub fn parse(value: Value, id: &str) -> Result<Record, ApiError> {
+pub fn parse(value: Value, id: &str) -> Result<Record, ServiceError> {
     let l: LocationJson = from_json("Location", value)?;
     let name = l.name.clone().filter(|n| !n.trim().is_empty());
-    let name = name.ok_or_else(|| ApiError::invalid("Location.name", "name is required"))?;
+    let name = name.ok_or_else(|| ServiceError::invalid("Location.name", "name is required"))?;
     let org = l.managing_organization.as_ref().ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "Location.managingOrganization",
             "the institution (managingOrganization) is required",
         )
@@ -111,7 +111,7 @@ pub fn parse(value: Value, id: &str) -> Result<Record, ApiError> {
         }
         (None, None) => None,
         _ => {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "Location.position",
                 "give both address and position, or neither",
             ));
@@ -119,7 +119,7 @@ pub fn parse(value: Value, id: &str) -> Result<Record, ApiError> {
     };
     if let Some(p) = &place {
         p.check()
-            .map_err(|e| ApiError::invalid("Location.position", e.to_string()))?;
+            .map_err(|e| ServiceError::invalid("Location.position", e.to_string()))?;
     }
     Ok(Record::Site(Site {
         id: typed_id(id, "Location.id")?,

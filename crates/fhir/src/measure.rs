@@ -10,11 +10,11 @@
 //! compared. Reports are aggregates: they carry counts, never a patient.
 
 use super::datatypes::{BASE, identifier_system, system};
-use crate::error::ApiError;
 use serde_json::{Value, json};
 use tiercare_core::Level;
 use tiercare_core::indicators::measures::{self, Scoring};
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Population};
+use tiercare_service::ServiceError;
 use time::{Date, Month};
 
 const SCORING: &str = "http://terminology.hl7.org/CodeSystem/measure-scoring";
@@ -331,9 +331,9 @@ pub enum SubjectArg {
 
 impl SubjectArg {
     /// Reads a `subject` value.
-    pub fn parse(text: &str) -> Result<SubjectArg, ApiError> {
+    pub fn parse(text: &str) -> Result<SubjectArg, ServiceError> {
         let bad = || {
-            ApiError::invalid(
+            ServiceError::invalid(
                 "subject",
                 format!(
                     "{text:?} is not a subject: use Organization/{{id}} (an institution or an \
@@ -391,7 +391,7 @@ const INSTANCE_INPUTS: [&str; 4] = ["periodStart", "periodEnd", "subject", "repo
 pub fn evaluate_inputs(
     inputs: &[(String, String)],
     type_level: bool,
-) -> Result<Evaluate, ApiError> {
+) -> Result<Evaluate, ServiceError> {
     let mut known: Vec<&str> = INSTANCE_INPUTS.to_vec();
     if type_level {
         known.push("measure");
@@ -402,13 +402,13 @@ pub fn evaluate_inputs(
             continue;
         }
         if !known.contains(&k.as_str()) {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 k.as_str(),
                 format!("$evaluate-measure takes {}, not {k:?}", known.join(", ")),
             ));
         }
         if seen.contains(&k.as_str()) {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 k.as_str(),
                 format!("{k} is given more than once"),
             ));
@@ -423,7 +423,7 @@ pub fn evaluate_inputs(
     };
     let required = |name: &str| {
         get(name).ok_or_else(|| {
-            ApiError::invalid(
+            ServiceError::invalid(
                 name,
                 format!("{name} is required (a date: YYYY-MM-DD, YYYY-MM or YYYY)"),
             )
@@ -432,7 +432,7 @@ pub fn evaluate_inputs(
     let start = period_bound(required("periodStart")?, "periodStart", false)?;
     let end = period_bound(required("periodEnd")?, "periodEnd", true)?;
     if end < start {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "periodEnd",
             format!(
                 "periodEnd {} is before periodStart {}",
@@ -444,7 +444,7 @@ pub fn evaluate_inputs(
     match get("reportType") {
         None | Some("population") => {}
         Some(other) => {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "reportType",
                 format!(
                     "only population reports are made (summaries over organizations, naming \
@@ -460,7 +460,7 @@ pub fn evaluate_inputs(
     let measure = match get("measure") {
         None => None,
         Some(text) => Some(find(text).ok_or_else(|| {
-            ApiError::invalid(
+            ServiceError::invalid(
                 "measure",
                 format!(
                     "{text:?} is not a measure; the measures are {}",
@@ -482,9 +482,9 @@ pub fn evaluate_inputs(
 
 /// A FHIR `date` as the first (`end` false) or last day it covers:
 /// `2026` is 2026-01-01 to 2026-12-31, `2026-02` runs to the 28th.
-fn period_bound(text: &str, name: &str, end: bool) -> Result<Date, ApiError> {
+fn period_bound(text: &str, name: &str, end: bool) -> Result<Date, ServiceError> {
     let bad = || {
-        ApiError::invalid(
+        ServiceError::invalid(
             name,
             format!("{text:?} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY"),
         )
@@ -550,7 +550,7 @@ mod tests {
             )
             .unwrap_err();
             assert!(
-                matches!(&err, ApiError::Invalid { expression: Some(e), .. } if e == "periodStart"),
+                matches!(&err, ServiceError::Invalid { field: Some(e), .. } if e == "periodStart"),
                 "{bad:?}: {err:?}"
             );
         }

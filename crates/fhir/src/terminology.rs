@@ -2,7 +2,6 @@
 //! `ConceptMap` (condition -> level), and the `$triage` operation.
 
 use super::datatypes::{BASE, system};
-use crate::error::ApiError;
 use serde_json::{Value, json};
 use tiercare_core::access::UserRole;
 use tiercare_core::catalogue::{Case, Catalogue, IcdCode, Severity, Triage, Urgency};
@@ -11,6 +10,7 @@ use tiercare_core::network::{AllianceKind, Closeness, InstitutionKind, Practitio
 use tiercare_core::referral::{DeclineReason, Direction, Setting};
 use tiercare_core::resident::KeyGroup;
 use tiercare_core::{Level, Specialty};
+use tiercare_service::ServiceError;
 
 /// The id of the condition catalogue's CodeSystem and of its ConceptMap.
 pub const CONDITIONS: &str = "conditions";
@@ -288,7 +288,7 @@ pub fn condition_level_map() -> Value {
 
 /// Reads `$triage` inputs from name/value pairs (query string or
 /// `Parameters`) and runs the catalogue's triage.
-pub fn triage(inputs: &[(String, String)]) -> Result<Value, ApiError> {
+pub fn triage(inputs: &[(String, String)]) -> Result<Value, ServiceError> {
     // A misspelt modifier silently ignored would give a lower level than
     // the doctor asked about: refuse it.
     if let Some((k, _)) = inputs.iter().find(|(k, _)| {
@@ -302,7 +302,7 @@ pub fn triage(inputs: &[(String, String)]) -> Result<Value, ApiError> {
         ]
         .contains(&k.as_str())
     }) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             k.as_str(),
             format!(
                 "$triage has no parameter {k:?}; it takes code, severity, urgency and stable-chronic"
@@ -311,14 +311,14 @@ pub fn triage(inputs: &[(String, String)]) -> Result<Value, ApiError> {
     }
     let get = |n: &str| inputs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     let code = get("code")
-        .ok_or_else(|| ApiError::invalid("code", "the ICD-10 code to triage is required"))?;
+        .ok_or_else(|| ServiceError::invalid("code", "the ICD-10 code to triage is required"))?;
     let code: IcdCode = code
         .parse()
-        .map_err(|e| ApiError::invalid("code", format!("{e}")))?;
+        .map_err(|e| ServiceError::invalid("code", format!("{e}")))?;
     let severity = match get("severity") {
         None => Severity::Mild,
         Some(s) => Severity::from_code(s).ok_or_else(|| {
-            ApiError::invalid(
+            ServiceError::invalid(
                 "severity",
                 format!("unknown severity {s:?}: use mild, moderate or severe"),
             )
@@ -327,7 +327,7 @@ pub fn triage(inputs: &[(String, String)]) -> Result<Value, ApiError> {
     let urgency = match get("urgency") {
         None => Urgency::Routine,
         Some(s) => Urgency::from_code(s).ok_or_else(|| {
-            ApiError::invalid(
+            ServiceError::invalid(
                 "urgency",
                 format!("unknown urgency {s:?}: use routine, urgent or emergency"),
             )
@@ -337,7 +337,7 @@ pub fn triage(inputs: &[(String, String)]) -> Result<Value, ApiError> {
         None | Some("false") => false,
         Some("true") => true,
         Some(s) => {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "stable-chronic",
                 format!("{s:?} is not true or false"),
             ));
@@ -351,7 +351,7 @@ pub fn triage(inputs: &[(String, String)]) -> Result<Value, ApiError> {
     };
     let t = Catalogue::bundled()
         .triage(&case)
-        .map_err(|e| ApiError::rule("code", e.to_string()))?;
+        .map_err(|e| ServiceError::rule("code", e.to_string()))?;
     Ok(triage_parameters(&t))
 }
 
@@ -370,6 +370,6 @@ fn triage_parameters(t: &Triage) -> Value {
 }
 
 /// Reads name/value pairs from a `Parameters` resource.
-pub fn parameters_inputs(body: &Value) -> Result<Vec<(String, String)>, ApiError> {
+pub fn parameters_inputs(body: &Value) -> Result<Vec<(String, String)>, ServiceError> {
     super::parameters::Parameters::read(body)?.texts()
 }

@@ -10,11 +10,11 @@ use super::{
     ParamKind, SearchParam, format_date, from_json, gender, human_name, our_code, parse_date,
     person_name, reference_id, reference_term, string_terms, token_terms, typed_id, with_type,
 };
-use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tiercare_core::resident::{Contract, KeyGroup, Resident};
 use tiercare_core::{Record, RegionId};
+use tiercare_service::ServiceError;
 
 const RESIDENT_ID: &str = "resident-id";
 
@@ -181,18 +181,18 @@ pub fn render(r: &Resident) -> Value {
     with_type("Patient", &j)
 }
 
-fn parse_contract(ext: &Extension) -> Result<Contract, ApiError> {
+fn parse_contract(ext: &Extension) -> Result<Contract, ServiceError> {
     let field = "Patient.extension:family-doctor-contract";
     let part = |name: &str| ext.extension.iter().find(|e| e.url == name);
     let team_ref = part("team")
         .and_then(|e| e.value_reference.as_ref())
         .ok_or_else(|| {
-            ApiError::invalid(field, "the contract needs its team (CareTeam reference)")
+            ServiceError::invalid(field, "the contract needs its team (CareTeam reference)")
         })?;
     let (_, team) = reference_id(team_ref, &["CareTeam"], field)?;
     let signed = part("signed")
         .and_then(|e| e.value_date.as_deref())
-        .ok_or_else(|| ApiError::invalid(field, "the contract needs the date it was signed"))?;
+        .ok_or_else(|| ServiceError::invalid(field, "the contract needs the date it was signed"))?;
     Ok(Contract {
         team: typed_id(&team, field)?,
         institution: None,
@@ -205,12 +205,12 @@ fn parse_contract(ext: &Extension) -> Result<Contract, ApiError> {
     })
 }
 
-pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiError> {
+pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ServiceError> {
     let j: PatientJson = from_json("Patient", value)?;
     let birth = j
         .birth_date
         .as_deref()
-        .ok_or_else(|| ApiError::invalid("Patient.birthDate", "birthDate is required"))?;
+        .ok_or_else(|| ServiceError::invalid("Patient.birthDate", "birthDate is required"))?;
     let mut key_groups = Vec::new();
     for e in find_extensions(&j.extension, "key-group") {
         let code = e.value_coding.as_ref().and_then(|c| c.code.as_deref());
@@ -224,7 +224,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
     let mut contracts = find_extensions(&j.extension, "family-doctor-contract");
     let contract = contracts.next().map(parse_contract).transpose()?;
     if contracts.next().is_some() {
-        return Err(ApiError::rule(
+        return Err(ServiceError::rule(
             "Patient.extension:family-doctor-contract",
             "a resident has at most one family-doctor contract",
         ));
@@ -255,7 +255,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
     };
     resident
         .validate()
-        .map_err(|e| ApiError::rule(format!("Patient.{}", e.field), e.to_string()))?;
+        .map_err(|e| ServiceError::rule(format!("Patient.{}", e.field), e.to_string()))?;
     Ok(Record::Resident(resident))
 }
 

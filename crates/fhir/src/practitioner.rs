@@ -5,11 +5,11 @@ use super::{
     ParamKind, SearchParam, from_json, gender, human_name, our_code, person_name, reference_id,
     reference_term, string_terms, token_terms, typed_id, with_type,
 };
-use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tiercare_core::network::{Practitioner, PractitionerRole, PractitionerRoleKind};
 use tiercare_core::{Record, RegionId, Specialty};
+use tiercare_service::ServiceError;
 
 const LICENCE: &str = "practitioner-licence";
 
@@ -118,7 +118,7 @@ pub fn render(p: &Practitioner) -> Value {
     with_type("Practitioner", &j)
 }
 
-pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiError> {
+pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ServiceError> {
     let j: PractitionerJson = from_json("Practitioner", value)?;
     let p = Practitioner {
         id: typed_id(id, "Practitioner.id")?,
@@ -191,13 +191,13 @@ pub fn render_role(r: &PractitionerRole) -> Value {
     with_type("PractitionerRole", &j)
 }
 
-pub fn parse_role(value: Value, id: &str) -> Result<Record, ApiError> {
+pub fn parse_role(value: Value, id: &str) -> Result<Record, ServiceError> {
     let j: RoleJson = from_json("PractitionerRole", value)?;
     let pr = j.practitioner.as_ref().ok_or_else(|| {
-        ApiError::invalid("PractitionerRole.practitioner", "practitioner is required")
+        ServiceError::invalid("PractitionerRole.practitioner", "practitioner is required")
     })?;
     let org = j.organization.as_ref().ok_or_else(|| {
-        ApiError::invalid("PractitionerRole.organization", "organization is required")
+        ServiceError::invalid("PractitionerRole.organization", "organization is required")
     })?;
     let (_, pr) = reference_id(pr, &["Practitioner"], "PractitionerRole.practitioner")?;
     let (_, org) = reference_id(org, &["Organization"], "PractitionerRole.organization")?;

@@ -24,37 +24,21 @@ pub mod parameters;
 pub mod patient;
 pub mod practitioner;
 pub mod referral;
+pub mod subscription;
 pub mod terminology;
 pub mod visit;
 
-use crate::error::ApiError;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use datatypes::{HumanName, Meta};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tiercare_core::network::{Gender, PersonName};
 use tiercare_core::{Record, RegionId};
+use tiercare_service::ServiceError;
 use tiercare_store::Stored;
 
 /// The FHIR JSON media type.
 pub const FHIR_JSON: &str = "application/fhir+json";
-
-/// A JSON body sent as `application/fhir+json`.
-pub struct FhirJson(pub Value);
-
-impl IntoResponse for FhirJson {
-    fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&self.0).unwrap_or_default();
-        let mut resp = body.into_response();
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/fhir+json; charset=utf-8"),
-        );
-        resp
-    }
-}
 
 /// The resource types of the registry, each backed by stored records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +88,7 @@ impl RegistryType {
     /// What the record cannot hold is refused, never dropped: the record is
     /// rendered back and must contain everything that was sent (see
     /// [`keeps`]).
-    pub fn parse(self, value: Value, id: &str, region: &RegionId) -> Result<Record, ApiError> {
+    pub fn parse(self, value: Value, id: &str, region: &RegionId) -> Result<Record, ServiceError> {
         let value = check_resource_type(value, self.name())?;
         let sent = value.clone();
         let record = match self {
@@ -277,7 +261,7 @@ pub fn with_type<T: Serialize>(resource_type: &str, body: &T) -> Value {
 /// tiercare does not store (a second name, an email), or a value it would
 /// change (an inactive flag it cannot keep). Derived elements the server
 /// fills in (`generalPractitioner`) are checked by the type's own parser.
-pub fn keeps(resource_type: &str, sent: &Value, record: &Record) -> Result<(), ApiError> {
+pub fn keeps(resource_type: &str, sent: &Value, record: &Record) -> Result<(), ServiceError> {
     let rendered = render_record(record);
     let mut sent = sent.clone();
     if let Value::Object(m) = &mut sent {
@@ -287,7 +271,7 @@ pub fn keeps(resource_type: &str, sent: &Value, record: &Record) -> Result<(), A
     }
     match lost(&sent, &rendered, resource_type) {
         None => Ok(()),
-        Some(path) => Err(ApiError::invalid(
+        Some(path) => Err(ServiceError::invalid(
             path.clone(),
             format!(
                 "{path} cannot be stored by tiercare as sent and would be lost; leave it out or send what is supported (see docs/fhir.md)"
@@ -333,19 +317,24 @@ fn lost(sent: &Value, kept: &Value, path: &str) -> Option<String> {
 }
 
 /// Checks `resourceType` and strips the elements the server owns.
-pub fn check_resource_type(value: Value, expected: &str) -> Result<Value, ApiError> {
+pub fn check_resource_type(value: Value, expected: &str) -> Result<Value, ServiceError> {
     let Value::Object(mut map) = value else {
-        return Err(ApiError::invalid("$", "the body must be a JSON object"));
+        return Err(ServiceError::invalid("$", "the body must be a JSON object"));
     };
     match map.remove("resourceType") {
         Some(Value::String(t)) if t == expected => {}
         Some(Value::String(t)) => {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "resourceType",
                 format!("expected resourceType {expected}, found {t}"),
             ));
         }
-        _ => return Err(ApiError::invalid("resourceType", "resourceType is missing")),
+        _ => {
+            return Err(ServiceError::invalid(
+                "resourceType",
+                "resourceType is missing",
+            ));
+        }
     }
     // Server-managed or informational: accepted and not kept.
     // (`implicitRules` is not: rules a reader must understand cannot be
@@ -357,7 +346,10 @@ pub fn check_resource_type(value: Value, expected: &str) -> Result<Value, ApiErr
 }
 
 /// Deserialises a FHIR struct, naming the failing element on error.
-pub fn from_json<T: DeserializeOwned>(resource_type: &str, value: Value) -> Result<T, ApiError> {
+pub fn from_json<T: DeserializeOwned>(
+    resource_type: &str,
+    value: Value,
+) -> Result<T, ServiceError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -366,7 +358,7 @@ pub fn from_json<T: DeserializeOwned>(resource_type: &str, value: Value) -> Resu
         } else {
             format!("{resource_type}.{path}")
         };
-        ApiError::invalid(path, format!("{resource_type}: {inner}"))
+        ServiceError::invalid(path, format!("{resource_type}: {inner}"))
     })
 }
 
@@ -375,9 +367,9 @@ pub fn reference_id(
     reference: &datatypes::Reference,
     expected: &[&str],
     field: &str,
-) -> Result<(String, String), ApiError> {
+) -> Result<(String, String), ServiceError> {
     let Some(text) = reference.reference.as_deref() else {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             field,
             "the reference has no 'reference' element",
         ));
@@ -386,29 +378,33 @@ pub fn reference_id(
     let (id, ty) = match (parts.next(), parts.next()) {
         (Some(id), Some(ty)) => (id, ty),
         _ => {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 field,
                 format!("reference {text:?} is not of the form Type/id"),
             ));
         }
     };
     if !expected.contains(&ty) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             field,
             format!("reference {text:?} must point to {}", expected.join(" or ")),
         ));
     }
-    tiercare_core::check_id(id).map_err(|e| ApiError::invalid(field, e.to_string()))?;
+    tiercare_core::check_id(id).map_err(|e| ServiceError::invalid(field, e.to_string()))?;
     Ok((ty.to_string(), id.to_string()))
 }
 
 /// Refuses a body with a top-level element outside `known`: what tiercare
 /// does not store would otherwise be lost without a word.
-pub fn only_elements(value: &Value, resource_type: &str, known: &[&str]) -> Result<(), ApiError> {
+pub fn only_elements(
+    value: &Value,
+    resource_type: &str,
+    known: &[&str],
+) -> Result<(), ServiceError> {
     if let Value::Object(map) = value
         && let Some(k) = map.keys().find(|k| !known.contains(&k.as_str()))
     {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             format!("{resource_type}.{k}"),
             format!("{resource_type}.{k} is not supported here and would be lost"),
         ));
@@ -424,14 +420,14 @@ pub fn required_reference(
     field: &str,
     types: &[&str],
     needed: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ServiceError> {
     let r: datatypes::Reference = value
         .pointer(pointer)
         .cloned()
         .map(serde_json::from_value)
         .transpose()
-        .map_err(|e| ApiError::invalid(field, e.to_string()))?
-        .ok_or_else(|| ApiError::invalid(field, format!("{needed} is required")))?;
+        .map_err(|e| ServiceError::invalid(field, e.to_string()))?
+        .ok_or_else(|| ServiceError::invalid(field, format!("{needed} is required")))?;
     Ok(reference_id(&r, types, field)?.1)
 }
 
@@ -439,16 +435,17 @@ pub fn required_reference(
 pub fn typed_id<T: std::str::FromStr<Err = tiercare_core::InvalidId>>(
     id: &str,
     field: &str,
-) -> Result<T, ApiError> {
+) -> Result<T, ServiceError> {
     id.parse()
-        .map_err(|e: tiercare_core::InvalidId| ApiError::invalid(field, e.to_string()))
+        .map_err(|e: tiercare_core::InvalidId| ServiceError::invalid(field, e.to_string()))
 }
 
 /// Parses a FHIR `date` (full date only).
-pub fn parse_date(text: &str, field: &str) -> Result<time::Date, ApiError> {
+pub fn parse_date(text: &str, field: &str) -> Result<time::Date, ServiceError> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(text, &fmt)
-        .map_err(|_| ApiError::invalid(field, format!("{text:?} is not a full date (YYYY-MM-DD)")))
+    time::Date::parse(text, &fmt).map_err(|_| {
+        ServiceError::invalid(field, format!("{text:?} is not a full date (YYYY-MM-DD)"))
+    })
 }
 
 /// Formats a date as FHIR `date`.
@@ -473,16 +470,16 @@ pub fn human_name(n: &PersonName) -> HumanName {
 }
 
 /// The first FHIR `HumanName` as a person's name.
-pub fn person_name(names: &[HumanName], field: &str) -> Result<PersonName, ApiError> {
+pub fn person_name(names: &[HumanName], field: &str) -> Result<PersonName, ServiceError> {
     let Some(n) = names.first() else {
-        return Err(ApiError::invalid(field, "a name is required"));
+        return Err(ServiceError::invalid(field, "a name is required"));
     };
     let name = PersonName {
         family: n.family.clone().unwrap_or_default(),
         given: n.given.join(" "),
     };
     if name.family.trim().is_empty() && name.given.trim().is_empty() {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             field,
             "the name needs a family or a given part",
         ));
@@ -491,11 +488,11 @@ pub fn person_name(names: &[HumanName], field: &str) -> Result<PersonName, ApiEr
 }
 
 /// Parses an administrative gender code.
-pub fn gender(code: Option<&str>) -> Result<Gender, ApiError> {
+pub fn gender(code: Option<&str>) -> Result<Gender, ServiceError> {
     match code {
         None => Ok(Gender::Unknown),
         Some(c) => Gender::from_code(c).ok_or_else(|| {
-            ApiError::invalid(
+            ServiceError::invalid(
                 "gender",
                 format!("unknown gender {c:?}: use male, female, other or unknown"),
             )
@@ -509,9 +506,9 @@ pub fn our_code<T>(
     field: &str,
     from_code: impl Fn(&str) -> Option<T>,
     system_name: &str,
-) -> Result<T, ApiError> {
+) -> Result<T, ServiceError> {
     let Some(code) = code else {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             field,
             format!(
                 "a coding from {} is required",
@@ -520,7 +517,7 @@ pub fn our_code<T>(
         ));
     };
     from_code(code).ok_or_else(|| {
-        ApiError::rule(
+        ServiceError::rule(
             field,
             format!(
                 "unknown code {code:?} in {}",
@@ -566,10 +563,10 @@ pub fn only_extensions(
     list: &[datatypes::Extension],
     known: &[&str],
     field: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     for e in list {
         if !known.iter().any(|n| e.url == datatypes::extension_url(n)) {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 field,
                 format!("extension {} is not supported", e.url),
             ));

@@ -10,11 +10,11 @@ use super::{
     ParamKind, SearchParam, from_json, reference_id, reference_term, string_terms, typed_id,
     with_type,
 };
-use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tiercare_core::network::FamilyDoctorTeam;
 use tiercare_core::{PractitionerId, Record, RegionId};
+use tiercare_service::ServiceError;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -103,12 +103,12 @@ pub fn render(t: &FamilyDoctorTeam) -> Value {
     with_type("CareTeam", &j)
 }
 
-pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiError> {
+pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ServiceError> {
     let j: CareTeamJson = from_json("CareTeam", value)?;
     let name = j.name.clone().filter(|n| !n.trim().is_empty());
-    let name = name.ok_or_else(|| ApiError::invalid("CareTeam.name", "name is required"))?;
+    let name = name.ok_or_else(|| ServiceError::invalid("CareTeam.name", "name is required"))?;
     let org = j.managing_organization.first().ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "CareTeam.managingOrganization",
             "the team's primary institution is required",
         )
@@ -121,7 +121,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
         let r = p
             .member
             .as_ref()
-            .ok_or_else(|| ApiError::invalid(&field, "member is required"))?;
+            .ok_or_else(|| ServiceError::invalid(&field, "member is required"))?;
         let (_, pid) = reference_id(r, &["Practitioner"], &field)?;
         let pid: PractitionerId = typed_id(&pid, &field)?;
         if p.role
@@ -129,7 +129,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
             .any(|c| c.code_in("team-role") == Some("lead"))
         {
             if lead.is_some() {
-                return Err(ApiError::rule(
+                return Err(ServiceError::rule(
                     "CareTeam.participant.role",
                     "a team has one lead",
                 ));
@@ -139,7 +139,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
         members.push(pid);
     }
     let lead = lead.or_else(|| members.first().cloned()).ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "CareTeam.participant",
             "a team needs at least one practitioner",
         )
@@ -148,7 +148,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ApiErr
         None | Some("active") | Some("proposed") => true,
         Some("inactive") | Some("suspended") => false,
         Some(other) => {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "CareTeam.status",
                 format!("unsupported status {other:?}"),
             ));

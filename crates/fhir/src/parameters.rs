@@ -1,16 +1,16 @@
 //! Operation inputs from a FHIR `Parameters` body.
 
-use crate::error::ApiError;
 use serde_json::Value;
+use tiercare_service::ServiceError;
 
 /// The inputs of an operation, from a FHIR `Parameters` body.
 #[derive(Debug, Default)]
 pub struct Parameters(Vec<(String, Value)>);
 
 impl Parameters {
-    pub fn read(body: &Value) -> Result<Parameters, ApiError> {
+    pub fn read(body: &Value) -> Result<Parameters, ServiceError> {
         if body.get("resourceType").and_then(Value::as_str) != Some("Parameters") {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "resourceType",
                 "the body must be a Parameters resource",
             ));
@@ -23,7 +23,7 @@ impl Parameters {
             .flatten()
         {
             let name = p.get("name").and_then(Value::as_str).ok_or_else(|| {
-                ApiError::invalid("Parameters.parameter.name", "every parameter needs a name")
+                ServiceError::invalid("Parameters.parameter.name", "every parameter needs a name")
             })?;
             let value = p
                 .as_object()
@@ -33,7 +33,7 @@ impl Parameters {
                         .map(|(_, v)| v.clone())
                 })
                 .ok_or_else(|| {
-                    ApiError::invalid(
+                    ServiceError::invalid(
                         format!("Parameters.parameter[{name}]"),
                         "a value is required",
                     )
@@ -44,9 +44,9 @@ impl Parameters {
     }
 
     /// Refuses parameters the operation does not take.
-    pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
+    pub fn only(&self, known: &[&str]) -> Result<(), ServiceError> {
         match self.0.iter().find(|(k, _)| !known.contains(&k.as_str())) {
-            Some((k, _)) => Err(ApiError::invalid(
+            Some((k, _)) => Err(ServiceError::invalid(
                 k.as_str(),
                 if known.is_empty() {
                     format!("this operation takes no parameters, not {k:?}")
@@ -80,7 +80,7 @@ impl Parameters {
 
     /// A count (`valueUnsignedInt`, `valueInteger` or `valuePositiveInt`;
     /// a numeric string too), `None` when absent.
-    pub fn count(&self, name: &str) -> Result<Option<u32>, ApiError> {
+    pub fn count(&self, name: &str) -> Result<Option<u32>, ServiceError> {
         let Some((_, v)) = self.0.iter().find(|(k, _)| k == name) else {
             return Ok(None);
         };
@@ -90,16 +90,16 @@ impl Parameters {
             _ => None,
         };
         n.map(Some)
-            .ok_or_else(|| ApiError::invalid(name, format!("{v} is not a count")))
+            .ok_or_else(|| ServiceError::invalid(name, format!("{v} is not a count")))
     }
 
-    pub fn required(&self, name: &str) -> Result<String, ApiError> {
+    pub fn required(&self, name: &str) -> Result<String, ServiceError> {
         self.get(name)
-            .ok_or_else(|| ApiError::invalid(name, format!("parameter {name} is required")))
+            .ok_or_else(|| ServiceError::invalid(name, format!("parameter {name} is required")))
     }
 
     /// The id of a `valueReference` (or a `Type/id` string) to `ty`.
-    pub fn reference(&self, name: &str, ty: &str) -> Result<String, ApiError> {
+    pub fn reference(&self, name: &str, ty: &str) -> Result<String, ServiceError> {
         let text = self.required(name)?;
         let r = super::datatypes::Reference {
             reference: Some(text),
@@ -110,12 +110,12 @@ impl Parameters {
 
     /// Every input as text, for operations whose inputs are all codes,
     /// strings or booleans.
-    pub fn texts(&self) -> Result<Vec<(String, String)>, ApiError> {
+    pub fn texts(&self) -> Result<Vec<(String, String)>, ServiceError> {
         self.0
             .iter()
             .map(|(name, _)| {
                 self.get(name).map(|v| (name.clone(), v)).ok_or_else(|| {
-                    ApiError::invalid(
+                    ServiceError::invalid(
                         format!("Parameters.parameter({name})"),
                         "use valueCode, valueString, valueBoolean or valueCoding",
                     )

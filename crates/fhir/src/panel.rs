@@ -35,12 +35,12 @@ use super::clinical::LOINC;
 use super::datatypes::{extension_url, system};
 use super::referral::{ICD10, instant};
 use super::{ParamKind, SearchParam, format_date, reference_term, token_terms};
-use crate::error::ApiError;
 use serde_json::{Value, json};
 use tiercare_core::outreach::{
     DueEntry, FollowUpState, Measurement, MeasurementKind, PanelCondition, PanelEnrolment,
     PanelStatus,
 };
+use tiercare_service::ServiceError;
 
 /// UCUM, the system of every quantity.
 pub const UCUM: &str = "http://unitsofmeasure.org";
@@ -330,15 +330,15 @@ fn loinc_code(code: Option<&Value>) -> Option<&str> {
 }
 
 /// A quantity's value and unit (the UCUM `code`, else `unit`).
-fn value_and_unit(q: Option<&Value>, field: &str) -> Result<(f64, String), ApiError> {
-    let q = q.ok_or_else(|| ApiError::invalid(field, "a valueQuantity is required"))?;
+fn value_and_unit(q: Option<&Value>, field: &str) -> Result<(f64, String), ServiceError> {
+    let q = q.ok_or_else(|| ServiceError::invalid(field, "a valueQuantity is required"))?;
     let value = q.get("value").and_then(Value::as_f64).ok_or_else(|| {
-        ApiError::invalid(format!("{field}.value"), "a numeric value is required")
+        ServiceError::invalid(format!("{field}.value"), "a numeric value is required")
     })?;
     if let Some(s) = q.get("system").and_then(Value::as_str)
         && s != UCUM
     {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             format!("{field}.system"),
             format!("units are UCUM ({UCUM}), not {s}"),
         ));
@@ -348,19 +348,19 @@ fn value_and_unit(q: Option<&Value>, field: &str) -> Result<(f64, String), ApiEr
     if let (Some(c), Some(u)) = (code, unit)
         && c != u
     {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             format!("{field}.unit"),
             format!("unit {u:?} and code {c:?} disagree"),
         ));
     }
-    let unit = code
-        .or(unit)
-        .ok_or_else(|| ApiError::invalid(format!("{field}.unit"), "the unit is required (UCUM)"))?;
+    let unit = code.or(unit).ok_or_else(|| {
+        ServiceError::invalid(format!("{field}.unit"), "the unit is required (UCUM)")
+    })?;
     Ok((value, unit.to_string()))
 }
 
 /// Maps a core refusal of a value to a 400 naming the FHIR field.
-fn value_error(e: tiercare_core::outreach::OutreachError, prefix: &str) -> ApiError {
+fn value_error(e: tiercare_core::outreach::OutreachError, prefix: &str) -> ServiceError {
     match e {
         tiercare_core::outreach::OutreachError::Invalid { field, message } => {
             // A component's own field (`component[systolic]...`) is named
@@ -370,9 +370,9 @@ fn value_error(e: tiercare_core::outreach::OutreachError, prefix: &str) -> ApiEr
             } else {
                 format!("{prefix}{field}")
             };
-            ApiError::invalid(path, format!("{field}: {message}"))
+            ServiceError::invalid(path, format!("{field}: {message}"))
         }
-        other => ApiError::invalid(prefix.trim_end_matches('.'), other.to_string()),
+        other => ServiceError::invalid(prefix.trim_end_matches('.'), other.to_string()),
     }
 }
 
@@ -402,7 +402,7 @@ pub fn is_measurement(value: &Value) -> bool {
 
 /// Parses a panel measurement `Observation` (its `resourceType` already
 /// checked and stripped).
-pub fn parse_measurement(value: &Value) -> Result<MeasurementInput, ApiError> {
+pub fn parse_measurement(value: &Value) -> Result<MeasurementInput, ServiceError> {
     const KNOWN: [&str; 10] = [
         "resourceType",
         "status",
@@ -419,14 +419,14 @@ pub fn parse_measurement(value: &Value) -> Result<MeasurementInput, ApiError> {
     match value.get("status").and_then(Value::as_str) {
         None | Some("final") => {}
         Some(s) => {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "Observation.status",
                 format!("measurements are recorded final, not {s}"),
             ));
         }
     }
     if value.get("basedOn").and_then(Value::as_array).map(Vec::len) != Some(1) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "Observation.basedOn",
             "name exactly one panel CarePlan",
         ));
@@ -449,14 +449,14 @@ pub fn parse_measurement(value: &Value) -> Result<MeasurementInput, ApiError> {
         .get("effectiveDateTime")
         .and_then(Value::as_str)
         .ok_or_else(|| {
-            ApiError::invalid(
+            ServiceError::invalid(
                 "Observation.effectiveDateTime",
                 "when it was measured is required",
             )
         })?;
     let at = super::clinical::parse_instant(at, "Observation.effectiveDateTime")?;
     let code = loinc_code(value.get("code")).and_then(kind_code).ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "Observation.code",
             format!(
                 "a panel measurement is coded in LOINC ({LOINC}): {BP_PANEL} blood pressure, {HBA1C} HbA1c or {FASTING_GLUCOSE} fasting glucose"
@@ -465,7 +465,7 @@ pub fn parse_measurement(value: &Value) -> Result<MeasurementInput, ApiError> {
     })?;
     let kind = if code == BP_PANEL {
         if value.get("valueQuantity").is_some() {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "Observation.valueQuantity",
                 "a blood pressure is given as its systolic and diastolic components",
             ));
@@ -475,12 +475,12 @@ pub fn parse_measurement(value: &Value) -> Result<MeasurementInput, ApiError> {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        let find = |loinc: &str, name: &str| -> Result<(f64, String), ApiError> {
+        let find = |loinc: &str, name: &str| -> Result<(f64, String), ServiceError> {
             let c = components
                 .iter()
                 .find(|c| loinc_code(c.get("code")) == Some(loinc))
                 .ok_or_else(|| {
-                    ApiError::invalid(
+                    ServiceError::invalid(
                         "Observation.component",
                         format!("the {name} component (LOINC {loinc}) is required"),
                     )
@@ -491,7 +491,7 @@ pub fn parse_measurement(value: &Value) -> Result<MeasurementInput, ApiError> {
             )
         };
         if components.len() != 2 {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "Observation.component",
                 "a blood pressure has exactly two components, systolic and diastolic",
             ));
@@ -499,7 +499,7 @@ pub fn parse_measurement(value: &Value) -> Result<MeasurementInput, ApiError> {
         let (sys, sys_unit) = find(SYSTOLIC, "systolic")?;
         let (dia, dia_unit) = find(DIASTOLIC, "diastolic")?;
         if sys_unit != dia_unit {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "Observation.component.valueQuantity.unit",
                 format!("systolic in {sys_unit} and diastolic in {dia_unit}: use mm[Hg] for both"),
             ));
@@ -508,7 +508,7 @@ pub fn parse_measurement(value: &Value) -> Result<MeasurementInput, ApiError> {
             .map_err(|e| value_error(e, "Observation.component."))?
     } else {
         if value.get("component").is_some() {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "Observation.component",
                 "only a blood pressure has components",
             ));
@@ -569,7 +569,7 @@ fn contained<'a>(value: &'a Value, rt: &str) -> Vec<&'a Value> {
 /// checked and stripped). The team is the contained `CareTeam` the
 /// `careTeam` reference points at; the conditions the contained
 /// `Condition`s `addresses` points at.
-pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
+pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ServiceError> {
     const KNOWN: [&str; 13] = [
         "resourceType",
         "extension",
@@ -589,7 +589,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
     match value.get("status").and_then(Value::as_str) {
         None | Some("active") => {}
         Some(s) => {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "CarePlan.status",
                 format!("a panel enrolment starts active, not {s}; end it with $end"),
             ));
@@ -598,7 +598,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
     match value.get("intent").and_then(Value::as_str) {
         None | Some("plan") => {}
         Some(s) => {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "CarePlan.intent",
                 format!("a panel enrolment is a plan, not {s}"),
             ));
@@ -616,13 +616,13 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
         .pointer("/careTeam/0/reference")
         .and_then(Value::as_str)
         .ok_or_else(|| {
-            ApiError::invalid(
+            ServiceError::invalid(
                 "CarePlan.careTeam",
                 "the panel team is required: a contained CareTeam referenced as #id",
             )
         })?;
     let team_id = team_ref.strip_prefix('#').ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "CarePlan.careTeam",
             "the panel team is a contained CareTeam (reference #id)",
         )
@@ -631,7 +631,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
         .into_iter()
         .find(|t| t.get("id").and_then(Value::as_str) == Some(team_id))
         .ok_or_else(|| {
-            ApiError::invalid(
+            ServiceError::invalid(
                 "CarePlan.careTeam",
                 format!("no contained CareTeam with id {team_id:?}"),
             )
@@ -668,7 +668,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
             "family-doctor" => &mut family_doctor,
             "specialist" => &mut specialist,
             other => {
-                return Err(ApiError::invalid(
+                return Err(ServiceError::invalid(
                     format!("{field}.role"),
                     format!(
                         "a panel team has a family-doctor and a specialist ({}), not {other:?}",
@@ -678,20 +678,20 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
             }
         };
         if slot.replace(member).is_some() {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 format!("{field}.role"),
                 format!("the panel team has one {role}"),
             ));
         }
     }
     let family_doctor = family_doctor.ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "CarePlan.careTeam",
             "the panel team needs its family-doctor",
         )
     })?;
     let specialist = specialist.ok_or_else(|| {
-        ApiError::invalid("CarePlan.careTeam", "the panel team needs its specialist")
+        ServiceError::invalid("CarePlan.careTeam", "the panel team needs its specialist")
     })?;
     // The conditions.
     let conditions_found = contained(value, "Condition");
@@ -708,12 +708,14 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
             .get("reference")
             .and_then(Value::as_str)
             .and_then(|r| r.strip_prefix('#'))
-            .ok_or_else(|| ApiError::invalid(&field, "a contained Condition, referenced as #id"))?;
+            .ok_or_else(|| {
+                ServiceError::invalid(&field, "a contained Condition, referenced as #id")
+            })?;
         let c = conditions_found
             .iter()
             .find(|c| c.get("id").and_then(Value::as_str) == Some(id))
             .ok_or_else(|| {
-                ApiError::invalid(&field, format!("no contained Condition with id {id:?}"))
+                ServiceError::invalid(&field, format!("no contained Condition with id {id:?}"))
             })?;
         let codings = c
             .pointer("/code/coding")
@@ -730,7 +732,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
             }
         });
         let found = found.ok_or_else(|| {
-            ApiError::rule(
+            ServiceError::rule(
                 format!("{field}.code"),
                 format!("panels manage hypertension (ICD-10 I10) and type 2 diabetes (E11), coded in {ICD10} or {ours}"),
             )
@@ -741,7 +743,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
     let mut interval_days = None;
     if let Some(list) = value.get("activity").and_then(Value::as_array) {
         if list.len() > 1 {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "CarePlan.activity",
                 "a panel has one activity: its follow-up schedule",
             ));
@@ -749,7 +751,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
         if let Some(repeat) = value.pointer("/activity/0/detail/scheduledTiming/repeat") {
             let field = "CarePlan.activity[0].detail.scheduledTiming.repeat";
             if repeat.get("frequency").and_then(Value::as_u64).unwrap_or(1) != 1 {
-                return Err(ApiError::invalid(
+                return Err(ServiceError::invalid(
                     format!("{field}.frequency"),
                     "one follow-up per interval",
                 ));
@@ -763,7 +765,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
                 "wk" => 7,
                 "mo" => 30,
                 other => {
-                    return Err(ApiError::invalid(
+                    return Err(ServiceError::invalid(
                         format!("{field}.periodUnit"),
                         format!("use d, wk or mo, not {other}"),
                     ));
@@ -773,10 +775,10 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
                 .get("period")
                 .and_then(Value::as_f64)
                 .ok_or_else(|| {
-                    ApiError::invalid(format!("{field}.period"), "the interval is required")
+                    ServiceError::invalid(format!("{field}.period"), "the interval is required")
                 })?;
             if period.fract() != 0.0 || !(1.0..=366.0).contains(&period) {
-                return Err(ApiError::invalid(
+                return Err(ServiceError::invalid(
                     format!("{field}.period"),
                     "the interval is a whole number of units, 1 to 366 days",
                 ));
@@ -804,7 +806,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
                 "the programme",
             )?);
         } else if url != extension_url("panel-control") {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 field,
                 format!("extension {url} is not supported"),
             ));
@@ -816,7 +818,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ApiError> {
         .map(|d| super::parse_date(d.get(..10).unwrap_or(d), "CarePlan.period.start"))
         .transpose()?;
     if value.pointer("/period/end").is_some() {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "CarePlan.period.end",
             "a new enrolment has no end; end it with $end",
         ));

@@ -4,10 +4,10 @@
 use super::datatypes::{extension_url, system};
 use super::referral::instant;
 use super::{ParamKind, SearchParam, reference_term};
-use crate::error::ApiError;
 use serde_json::{Value, json};
 use tiercare_core::clinical::{DiagnosticReport, Observation, ResultValue, TestCode};
 use tiercare_core::medicines::EssentialMedicines;
+use tiercare_service::ServiceError;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -166,7 +166,7 @@ pub const LIST_SEARCH: &[SearchParam] = &[
 
 /// An essential-medicines `List` as sent: the `institution` extension and
 /// one entry per medicine, identified by its ATC code.
-pub fn parse_medicines(value: Value, id: &str) -> Result<tiercare_core::Record, ApiError> {
+pub fn parse_medicines(value: Value, id: &str) -> Result<tiercare_core::Record, ServiceError> {
     use tiercare_core::medicines::MedicineCode;
     let known = [
         "resourceType",
@@ -190,7 +190,7 @@ pub fn parse_medicines(value: Value, id: &str) -> Result<tiercare_core::Record, 
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix("Organization/"))
         .ok_or_else(|| {
-            ApiError::invalid(
+            ServiceError::invalid(
                 "List.extension:institution",
                 "the institution whose list it is (an Organization reference) is required",
             )
@@ -205,7 +205,7 @@ pub fn parse_medicines(value: Value, id: &str) -> Result<tiercare_core::Record, 
     {
         let field = format!("List.entry[{i}].item.identifier");
         if e.pointer("/item/identifier/system").and_then(Value::as_str) != Some(ATC) {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 field,
                 format!("each medicine is identified in {ATC}"),
             ));
@@ -214,8 +214,8 @@ pub fn parse_medicines(value: Value, id: &str) -> Result<tiercare_core::Record, 
             .pointer("/item/identifier/value")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let code =
-            MedicineCode::new(code).map_err(|err| ApiError::invalid(&field, err.to_string()))?;
+        let code = MedicineCode::new(code)
+            .map_err(|err| ServiceError::invalid(&field, err.to_string()))?;
         let name = e
             .pointer("/item/display")
             .and_then(Value::as_str)
@@ -232,12 +232,12 @@ pub fn parse_medicines(value: Value, id: &str) -> Result<tiercare_core::Record, 
 
 /// Reads a FHIR `dateTime` with a time zone (a date alone is taken as
 /// midnight UTC).
-pub fn parse_instant(text: &str, field: &str) -> Result<OffsetDateTime, ApiError> {
+pub fn parse_instant(text: &str, field: &str) -> Result<OffsetDateTime, ServiceError> {
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(t);
     }
     let d = super::parse_date(text, field).map_err(|_| {
-        ApiError::invalid(
+        ServiceError::invalid(
             field,
             format!("{text:?} is not a FHIR dateTime with a time zone"),
         )
@@ -246,7 +246,7 @@ pub fn parse_instant(text: &str, field: &str) -> Result<OffsetDateTime, ApiError
 }
 
 /// The LOINC test of a result's `code`.
-pub fn parse_test(value: &Value, resource_type: &str) -> Result<(TestCode, String), ApiError> {
+pub fn parse_test(value: &Value, resource_type: &str) -> Result<(TestCode, String), ServiceError> {
     let field = format!("{resource_type}.code");
     let coding = value
         .pointer("/code/coding")
@@ -255,12 +255,14 @@ pub fn parse_test(value: &Value, resource_type: &str) -> Result<(TestCode, Strin
             c.iter()
                 .find(|c| c.get("system").and_then(Value::as_str) == Some(LOINC))
         })
-        .ok_or_else(|| ApiError::invalid(&field, format!("a coding from {LOINC} is required")))?;
+        .ok_or_else(|| {
+            ServiceError::invalid(&field, format!("a coding from {LOINC} is required"))
+        })?;
     let code = coding
         .get("code")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let test = TestCode::new(code).map_err(|e| ApiError::invalid(&field, e.to_string()))?;
+    let test = TestCode::new(code).map_err(|e| ServiceError::invalid(&field, e.to_string()))?;
     let name = value
         .pointer("/code/text")
         .or_else(|| coding.get("display"))
@@ -271,11 +273,11 @@ pub fn parse_test(value: &Value, resource_type: &str) -> Result<(TestCode, Strin
 }
 
 /// The value of an `Observation`: `valueQuantity` or `valueString`.
-pub fn parse_value(value: &Value) -> Result<ResultValue, ApiError> {
+pub fn parse_value(value: &Value) -> Result<ResultValue, ServiceError> {
     match (value.get("valueQuantity"), value.get("valueString")) {
         (Some(q), None) => {
             let v = q.get("value").and_then(Value::as_f64).ok_or_else(|| {
-                ApiError::invalid("Observation.valueQuantity.value", "a number is required")
+                ServiceError::invalid("Observation.valueQuantity.value", "a number is required")
             })?;
             let unit = q
                 .get("unit")
@@ -288,7 +290,7 @@ pub fn parse_value(value: &Value) -> Result<ResultValue, ApiError> {
             })
         }
         (None, Some(Value::String(s))) => Ok(ResultValue::Text { text: s.clone() }),
-        _ => Err(ApiError::invalid(
+        _ => Err(ServiceError::invalid(
             "Observation.value[x]",
             "give exactly one of valueQuantity or valueString",
         )),

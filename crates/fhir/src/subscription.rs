@@ -1,0 +1,18 @@
+//! What FHIR clients search `Subscription` by. The resource itself is
+//! parsed and rendered by the HTTP face, which owns delivery.
+
+use crate::{ParamKind, SearchParam};
+
+/// Search parameters of `Subscription`.
+pub const SEARCH: &[SearchParam] = &[
+    SearchParam {
+        name: "_id",
+        kind: ParamKind::Token,
+        doc: "Logical id",
+    },
+    SearchParam {
+        name: "status",
+        kind: ParamKind::Token,
+        doc: "requested, active, error, off",
+    },
+];
