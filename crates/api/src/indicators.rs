@@ -16,20 +16,8 @@ use tiercare_core::indicators::{
 };
 use tiercare_core::{Level, Record};
 use tiercare_store::{Query, Stored};
-use time::Date;
 
-/// Days are counted from 1970-01-01 on the platform.
-pub fn day_of(date: Date) -> Day {
-    date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY
-}
-
-/// The date of a platform day.
-pub fn date_of(day: Day) -> Option<Date> {
-    Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY).ok()
-}
-
-/// The Julian day number of 1970-01-01.
-const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+pub use tiercare_service::days::{date_of, day_of};
 
 /// What an indicator is computed over, as a caller names it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -48,7 +48,6 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::referrals::Versioned;
-use crate::registry::{Registry, new_id};
 use std::collections::{BTreeSet, HashMap};
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::events::Event;
@@ -60,6 +59,8 @@ use tiercare_core::outreach::{
 };
 use tiercare_core::{EnrolmentId, Level, Record};
 use tiercare_fhir as fhir;
+use tiercare_service::new_id;
+use tiercare_service::registry::Registry;
 use tiercare_store::{AuditOutcome, Expect, Filter, Match, Query, Stored, Write};
 use time::{Date, Duration};
 
@@ -98,7 +99,7 @@ impl<'a> Panels<'a> {
     }
 
     fn registry(&self) -> Registry<'a> {
-        Registry::new(self.state, self.actor)
+        Registry::new(&self.state.ctx, self.actor)
     }
 
     /// Enrols a patient. The family doctor must hold an active
@@ -846,7 +847,10 @@ impl<'a> Panels<'a> {
         patient: Option<&str>,
         err: ApiError,
     ) -> ApiError {
-        self.registry().refuse(action, rt, id, patient, err).await
+        self.registry()
+            .refuse(action, rt, id, patient, err.into())
+            .await
+            .into()
     }
 }
 

@@ -5,7 +5,6 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::body::FhirJson;
 use crate::error::ApiError;
-use crate::registry::Registry;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
@@ -13,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tiercare_fhir::{self as fhir, ParamKind, RegistryType, terminology};
+use tiercare_service::registry::Registry;
 use tiercare_store::{AuditOutcome, AuditQuery, Expect, Filter, Match, Query, Stored};
 
 /// Default and largest page sizes of a search.
@@ -319,8 +319,8 @@ pub async fn search(
     let rt = registry_type(&type_name)?;
     let pairs = query_pairs(raw.as_deref());
     let q = build_query(rt, &pairs)?;
-    let (found, total) = Registry::new(&state, &actor)
-        .search(rt, q.clone(), raw.as_deref().unwrap_or_default())
+    let (found, total) = Registry::new(&state.ctx, &actor)
+        .search(rt.name(), q.clone(), raw.as_deref().unwrap_or_default())
         .await?;
     let base = base_url(&state, &headers);
     let resources = found
@@ -342,7 +342,9 @@ pub async fn read(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let rt = registry_type(&type_name)?;
-    let stored = Registry::new(&state, &actor).read(rt, &id, None).await?;
+    let stored = Registry::new(&state.ctx, &actor)
+        .read(rt.name(), &id, None)
+        .await?;
     if let Some(tag) = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -365,12 +367,31 @@ pub async fn vread(
 ) -> Result<Response, ApiError> {
     let rt = registry_type(&type_name)?;
     let v = parse_number("version", &version)?;
-    let stored = Registry::new(&state, &actor).read(rt, &id, Some(v)).await?;
+    let stored = Registry::new(&state.ctx, &actor)
+        .read(rt.name(), &id, Some(v))
+        .await?;
     Ok(resource_response(
         &stored,
         StatusCode::OK,
         &base_url(&state, &headers),
     ))
+}
+
+/// Parses a registry resource (with a fresh id when `id` is None) and
+/// writes it through the registry service.
+pub(crate) async fn parse_and_write(
+    state: &AppState,
+    actor: &tiercare_core::access::Actor,
+    rt: RegistryType,
+    id: Option<&str>,
+    body: Value,
+    expect: Expect,
+) -> Result<Stored, ApiError> {
+    let id = id.map_or_else(tiercare_service::new_id, str::to_string);
+    let record = rt.parse(body, &id, &state.ctx.region)?;
+    Ok(Registry::new(&state.ctx, actor)
+        .write(record, expect)
+        .await?)
 }
 
 async fn audited_write(
@@ -381,9 +402,7 @@ async fn audited_write(
     body: Value,
     expect: Expect,
 ) -> Result<Stored, ApiError> {
-    let result = Registry::new(state, actor)
-        .write(rt, id, body, expect)
-        .await;
+    let result = parse_and_write(state, actor, rt, id, body, expect).await;
     // Refusals are audited where they are decided; other failed attempts on
     // patient data are audited here.
     if rt == RegistryType::Patient
@@ -478,7 +497,7 @@ pub async fn transaction(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
-    let reg = Registry::new(&state, &actor);
+    let reg = Registry::new(&state.ctx, &actor);
     let out = crate::transaction::run(&reg, value).await?;
     Ok(FhirJson(out).into_response())
 }

@@ -6,10 +6,11 @@
 //! the other entries, and writes all of them or none.
 
 use crate::error::ApiError;
-use crate::registry::{Pending, Registry, new_id};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use tiercare_fhir::RegistryType;
+use tiercare_service::new_id;
+use tiercare_service::registry::{Pending, Registry};
 use tiercare_store::Expect;
 
 struct Entry {
@@ -136,34 +137,6 @@ fn rewrite_references(v: &mut Value, aliases: &HashMap<String, String>) {
     }
 }
 
-pub(crate) fn in_entry(i: usize, e: ApiError) -> ApiError {
-    match e {
-        ApiError::Invalid {
-            message,
-            expression,
-        } => ApiError::Invalid {
-            message: format!("entry {i}: {message}"),
-            expression: Some(field(
-                i,
-                &format!("resource.{}", expression.unwrap_or_default()),
-            )),
-        },
-        ApiError::Unprocessable {
-            message,
-            expression,
-        } => ApiError::Unprocessable {
-            message: format!("entry {i}: {message}"),
-            expression: Some(field(
-                i,
-                &format!("resource.{}", expression.unwrap_or_default()),
-            )),
-        },
-        ApiError::Forbidden(m) => ApiError::Forbidden(format!("entry {i}: {m}")),
-        ApiError::Conflict(m) => ApiError::Conflict(format!("entry {i}: {m}")),
-        other => other,
-    }
-}
-
 /// Runs a transaction bundle and returns the `transaction-response` bundle.
 pub async fn run(reg: &Registry<'_>, bundle: Value) -> Result<Value, ApiError> {
     let (entries, aliases) = parse_entries(&bundle)?;
@@ -172,8 +145,8 @@ pub async fn run(reg: &Registry<'_>, bundle: Value) -> Result<Value, ApiError> {
     for (i, mut e) in entries.into_iter().enumerate() {
         rewrite_references(&mut e.resource, &aliases);
         let record =
-            e.rt.parse(e.resource, &e.id, &reg.state.ctx.region)
-                .map_err(|err| in_entry(i, err.into()))?;
+            e.rt.parse(e.resource, &e.id, &reg.ctx.region)
+                .map_err(|err| err.in_entry(i))?;
         let key = (e.rt.name().to_string(), e.id.clone());
         if pending.insert(key, record.clone()).is_some() {
             return Err(ApiError::invalid(

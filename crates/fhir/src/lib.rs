@@ -450,8 +450,7 @@ pub fn parse_date(text: &str, field: &str) -> Result<time::Date, ServiceError> {
 
 /// Formats a date as FHIR `date`.
 pub fn format_date(d: time::Date) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    d.format(&fmt).unwrap_or_default()
+    tiercare_service::days::format_date(d)
 }
 
 /// A person's name as FHIR `HumanName`.

@@ -259,10 +259,9 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, Servic
     Ok(Record::Resident(resident))
 }
 
-/// Index term: the day a contract starts.
-pub const CONTRACT_FROM: &str = "_contract-from";
-/// Index term: the last day a contract is in force.
-pub const CONTRACT_UNTIL: &str = "_contract-until";
+/// Index terms: the day a contract starts and the last day it is in force;
+/// the registry service searches by them.
+pub use tiercare_service::registry::{CONTRACT_FROM, CONTRACT_UNTIL};
 
 pub fn index(r: &Resident) -> Vec<(String, String)> {
     let mut t = super::practitioner::name_terms(&r.name);

@@ -72,6 +72,33 @@ impl ServiceError {
     }
 }
 
+impl ServiceError {
+    /// The error about the `i`-th record of a batch (a transaction
+    /// bundle's entry `i`): the message says which, and the field is put
+    /// under `Bundle.entry[i].resource`.
+    pub fn in_entry(self, i: usize) -> ServiceError {
+        let place = |field: Option<String>| {
+            Some(format!(
+                "Bundle.entry[{i}].resource.{}",
+                field.unwrap_or_default()
+            ))
+        };
+        match self {
+            ServiceError::Invalid { message, field } => ServiceError::Invalid {
+                message: format!("entry {i}: {message}"),
+                field: place(field),
+            },
+            ServiceError::Rule { message, field } => ServiceError::Rule {
+                message: format!("entry {i}: {message}"),
+                field: place(field),
+            },
+            ServiceError::Forbidden(m) => ServiceError::Forbidden(format!("entry {i}: {m}")),
+            ServiceError::Conflict(m) => ServiceError::Conflict(format!("entry {i}: {m}")),
+            other => other,
+        }
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> ServiceError {
         match e {

@@ -19,7 +19,10 @@
 //! without a server.
 
 pub mod clock;
+pub mod days;
 pub mod error;
+pub mod facts;
+pub mod registry;
 pub mod search;
 
 pub use clock::Clock;
@@ -74,12 +77,12 @@ impl Context {
     pub fn terms_of(&self, record: &Record) -> Vec<(String, String)> {
         (self.terms)(record, &self.policy)
     }
+}
 
-    /// A fresh server-assigned id: 128 random bits in hex.
-    pub fn new_id() -> String {
-        use rand::RngCore;
-        let mut raw = [0u8; 16];
-        rand::rng().fill_bytes(&mut raw);
-        hex::encode(raw)
-    }
+/// A fresh server-assigned id: 128 random bits in hex.
+pub fn new_id() -> String {
+    use rand::RngCore;
+    let mut raw = [0u8; 16];
+    rand::rng().fill_bytes(&mut raw);
+    hex::encode(raw)
 }

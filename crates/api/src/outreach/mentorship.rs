@@ -323,7 +323,12 @@ impl Outreach<'_> {
     async fn check_activity(&self, a: &MentorshipActivity) -> Result<(), ApiError> {
         for p in &a.patients {
             if self.load("Patient", p.as_str()).await?.is_none() {
-                return Err(crate::registry::dangling("Task.for", "Patient", p.as_str()));
+                return Err(tiercare_service::registry::dangling(
+                    "Task.for",
+                    "Patient",
+                    p.as_str(),
+                )
+                .into());
             }
         }
         let mut by_mentee = false;
@@ -334,11 +339,12 @@ impl Outreach<'_> {
                     ..
                 }) => by_mentee |= a.family_doctors.contains(&requester),
                 _ => {
-                    return Err(crate::registry::dangling(
+                    return Err(tiercare_service::registry::dangling(
                         "Task.basedOn",
                         "ServiceRequest",
                         r.as_str(),
-                    ));
+                    )
+                    .into());
                 }
             }
         }

@@ -42,12 +42,12 @@ pub use sessions::Cancelled;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::referrals::Versioned;
-use crate::registry::Registry;
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::events::Event;
 use tiercare_core::{InstitutionId, PractitionerId};
 use tiercare_fhir as fhir;
+use tiercare_service::registry::Registry;
 use tiercare_store::{AuditOutcome, Expect, StoreError, Stored, Write};
 
 /// Attempts at a change whose records others are changing too.
@@ -69,7 +69,7 @@ impl<'a> Outreach<'a> {
     }
 
     fn registry(&self) -> Registry<'a> {
-        Registry::new(self.state, self.actor)
+        Registry::new(&self.state.ctx, self.actor)
     }
 
     fn is_admin(&self) -> bool {
@@ -128,7 +128,7 @@ impl<'a> Outreach<'a> {
                 facts: Vec::new(),
             })
             .collect();
-        crate::facts::derive(self.state, &mut writes).await?;
+        tiercare_service::facts::derive(&self.state.ctx, &mut writes).await?;
         let stored = self.state.ctx.store.write_all(writes, audit).await?;
         match (stored.into_iter().next(), first) {
             (Some(s), _) => Ok(s),
@@ -156,8 +156,9 @@ impl<'a> Outreach<'a> {
         err: ApiError,
     ) -> ApiError {
         self.registry()
-            .refuse(action, resource_type, id, patient, err)
+            .refuse(action, resource_type, id, patient, err.into())
             .await
+            .into()
     }
 }
 
@@ -184,7 +185,7 @@ pub fn stored_of(record: Record, version: u32, updated_at: String) -> Stored {
 
 /// A new server-assigned id, of the id type `T`.
 fn fresh_id<T: std::str::FromStr<Err = tiercare_core::InvalidId>>() -> Result<T, ApiError> {
-    crate::registry::new_id()
+    tiercare_service::new_id()
         .parse()
         .map_err(|e: tiercare_core::InvalidId| ApiError::Internal(e.to_string()))
 }

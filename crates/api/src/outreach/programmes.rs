@@ -64,11 +64,12 @@ impl Outreach<'_> {
                 ..
             }) => {}
             _ => {
-                return Err(crate::registry::dangling(
+                return Err(tiercare_service::registry::dangling(
                     field,
                     "Organization",
                     p.alliance.as_str(),
-                ));
+                )
+                .into());
             }
         }
         let (found, _) = self
@@ -115,11 +116,9 @@ impl Outreach<'_> {
                 record: Record::Institution(i),
                 ..
             }) => Ok(i.level),
-            _ => Err(crate::registry::dangling(
-                field,
-                "Organization",
-                id.as_str(),
-            )),
+            _ => {
+                Err(tiercare_service::registry::dangling(field, "Organization", id.as_str()).into())
+            }
         }
     }
 

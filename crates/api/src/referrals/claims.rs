@@ -197,7 +197,7 @@ impl Referrals<'_> {
         }
         let record = Record::Coverage(coverage.clone());
         self.registry()
-            .check_references(&record, &crate::registry::Pending::new())
+            .check_references(&record, &tiercare_service::registry::Pending::new())
             .await?;
         let expect = if_match.map_or(Expect::Any, Expect::Version);
         match self

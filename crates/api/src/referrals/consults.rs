@@ -15,7 +15,7 @@ impl Referrals<'_> {
         };
         let record = Record::Consult(consult.clone());
         self.registry()
-            .check_references(&record, &crate::registry::Pending::new())
+            .check_references(&record, &tiercare_service::registry::Pending::new())
             .await?;
         if !self.registry().cares_for(&patient).await? {
             let err = ApiError::Forbidden(format!(

@@ -9,8 +9,9 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::registry::{Pending, Registry, new_id};
 use tiercare_fhir as fhir;
+use tiercare_service::new_id;
+use tiercare_service::registry::{Pending, Registry};
 
 mod appointments;
 mod capacity;
@@ -70,7 +71,7 @@ impl<'a> Referrals<'a> {
     }
 
     fn registry(&self) -> Registry<'a> {
-        Registry::new(self.state, self.actor)
+        Registry::new(&self.state.ctx, self.actor)
     }
 
     /// Opens a referral: the core checks who asks and what; the registry
@@ -258,7 +259,7 @@ impl<'a> Referrals<'a> {
                 facts: Vec::new(),
             })
             .collect();
-        crate::facts::derive(self.state, &mut writes).await?;
+        tiercare_service::facts::derive(&self.state.ctx, &mut writes).await?;
         let stored = self.state.ctx.store.write_all(writes, audit).await?;
         Ok(stored.first().map_or((1, tiercare_store::now_text()), |s| {
             (s.version, s.updated_at.clone())
@@ -332,7 +333,7 @@ impl<'a> Referrals<'a> {
             outcome,
             detail.to_string(),
         );
-        self.registry().audit(vec![entry]).await
+        Ok(self.registry().audit(vec![entry]).await?)
     }
 
     /// Maps a refusal by the core to an HTTP error, auditing it.
@@ -369,8 +370,15 @@ impl<'a> Referrals<'a> {
         refusal: (AuditOutcome, ApiError),
     ) -> ApiError {
         self.registry()
-            .refused(action, resource_type, id, patient, refusal)
+            .refused(
+                action,
+                resource_type,
+                id,
+                patient,
+                (refusal.0, refusal.1.into()),
+            )
             .await
+            .into()
     }
 }
 

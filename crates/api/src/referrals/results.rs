@@ -47,7 +47,7 @@ impl Referrals<'_> {
             return Err(ApiError::invalid(format!("{rt}.{field}"), message));
         }
         self.registry()
-            .check_references(&record, &crate::registry::Pending::new())
+            .check_references(&record, &tiercare_service::registry::Pending::new())
             .await?;
         let event = Event::ResultRecorded {
             patient,

@@ -32,9 +32,9 @@ pub use worker::{Worker, tasks_changed};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::registry::new_id;
 use std::time::Duration;
 use tiercare_core::access::{Actor, UserRole};
+use tiercare_service::new_id;
 use tiercare_store::{Subscription, SubscriptionSpec, SubscriptionStatus};
 
 /// How notifications are delivered.

@@ -141,7 +141,7 @@ async fn visit_search(
         });
     }
     let (found, total) = state.ctx.store.search(&q).await?;
-    let registry = crate::registry::Registry::new(state, actor);
+    let registry = tiercare_service::registry::Registry::new(&state.ctx, actor);
     let audit = found
         .iter()
         .filter_map(|s| match &s.record {

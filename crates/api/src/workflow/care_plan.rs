@@ -295,7 +295,7 @@ pub(super) async fn follow_up_search(
     let entries = found
         .iter()
         .map(|s| {
-            crate::registry::Registry::new(state, actor).audit_entry(
+            tiercare_service::registry::Registry::new(&state.ctx, actor).audit_entry(
                 "search",
                 "Task",
                 Some(s.record.id()),
@@ -305,7 +305,7 @@ pub(super) async fn follow_up_search(
             )
         })
         .collect();
-    crate::registry::Registry::new(state, actor)
+    tiercare_service::registry::Registry::new(&state.ctx, actor)
         .audit(entries)
         .await?;
     Ok(stored_searchset(

@@ -146,7 +146,7 @@ async fn parse_consult(
         .ok_or_else(|| ApiError::Forbidden("only staff of an institution may ask".into()))?;
     Ok(NewConsult {
         id: fhir::typed_id(
-            &format!("{}{}", Consult::ID_PREFIX, crate::registry::new_id()),
+            &format!("{}{}", Consult::ID_PREFIX, tiercare_service::new_id()),
             "ServiceRequest.id",
         )?,
         patient: fhir::typed_id(&patient, "ServiceRequest.subject")?,

@@ -5,7 +5,6 @@
 
 use super::*;
 use crate::outreach::{Outreach, stored_of};
-use crate::registry::Registry;
 use tiercare_core::access::Actor;
 use tiercare_fhir::outreach::{
     ACTIVITY_SEARCH, PROGRAMME_SEARCH, SESSION_SEARCH, is_activity, is_mentorship, parse_side,
@@ -244,9 +243,15 @@ pub async fn care_team_create(
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
     if !is_mentorship(&value) {
-        let s = Registry::new(&state, &actor)
-            .write(RegistryType::CareTeam, None, value, Expect::New)
-            .await?;
+        let s = crate::routes::parse_and_write(
+            &state,
+            &actor,
+            RegistryType::CareTeam,
+            None,
+            value,
+            Expect::New,
+        )
+        .await?;
         return Ok(created(&state, &headers, s));
     }
     let value = fhir::check_resource_type(value, "CareTeam")?;

@@ -2,10 +2,10 @@
 //! referral).
 
 use super::*;
-use crate::registry::new_id;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::clinical::{DiagnosticReport, Observation};
 use tiercare_fhir::clinical::{RESULT_SEARCH, parse_instant, parse_test, parse_value};
+use tiercare_service::new_id;
 
 /// `POST /Observation`: a doctor records a result for a patient in their
 /// care; their institution is the performer.

@@ -16,12 +16,12 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tiercare_api::AppState;
 use tiercare_api::referrals::Referrals;
-use tiercare_api::registry::Registry;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::booking::{BedPool, SessionPlan};
 use tiercare_core::demo::{DemoCounty, DemoUser};
 use tiercare_core::{BedPoolId, Level, Record, ScheduleId};
 use tiercare_service::clock::Clock;
+use tiercare_service::registry::Registry;
 use tiercare_store::{Expect, StoreError};
 use time::{Date, Duration, PrimitiveDateTime, Time, Weekday};
 
@@ -251,7 +251,7 @@ pub async fn load_with_sessions(
             .iter()
             .map(|r| (r.clone(), Expect::New))
             .collect();
-        written = Registry::new(state, &loader)
+        written = Registry::new(&state.ctx, &loader)
             .write_batch(batch, "demo county load")
             .await
             .map_err(|e| anyhow::anyhow!("loading the demo county: {e}"))?

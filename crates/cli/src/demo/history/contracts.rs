@@ -6,10 +6,10 @@
 
 use super::mix::{between, chance};
 use super::{Run, SHARDS, Step, at};
-use tiercare_api::registry::Registry;
 use tiercare_core::access::Actor;
 use tiercare_core::resident::Contract;
 use tiercare_core::{Record, ResidentId};
+use tiercare_service::registry::Registry;
 use tiercare_store::{Expect, Stored};
 use time::{Date, Duration};
 
@@ -105,7 +105,7 @@ impl Run<'_> {
         } else {
             "contract signed"
         };
-        let written = Registry::new(self.state, &actor)
+        let written = Registry::new(&self.state.ctx, &actor)
             .write_batch(write, detail)
             .await;
         if self.soft(written)?.is_some() {

@@ -8,11 +8,11 @@ use super::cast::Person;
 use super::mix::{Case, between, chance};
 use super::referrals::Loop;
 use super::{Run, Step, at, next_working_day};
-use tiercare_api::error::ApiError;
 use tiercare_api::referrals::{Referrals, SelfBooking};
 use tiercare_core::access::Actor;
 use tiercare_core::consult::{ConsultMode, ConsultOutcome, NewConsult};
 use tiercare_core::{ConsultId, Level, Specialty};
+use tiercare_service::ServiceError;
 use time::Duration;
 
 /// A resident with a new problem.
@@ -75,10 +75,13 @@ impl Run<'_> {
     /// The services' outcome, with the refusals a busy region runs into
     /// (a slot just taken, a referral in flight) counted and turned into
     /// `None`; any other error ends the history.
-    pub(super) fn soft<T>(&mut self, r: Result<T, ApiError>) -> anyhow::Result<Option<T>> {
-        match r {
+    pub(super) fn soft<T, E: Into<ServiceError>>(
+        &mut self,
+        r: Result<T, E>,
+    ) -> anyhow::Result<Option<T>> {
+        match r.map_err(Into::into) {
             Ok(v) => Ok(Some(v)),
-            Err(ApiError::Conflict(e)) => {
+            Err(ServiceError::Conflict(e)) => {
                 tracing::debug!("demo history: refused: {e}");
                 self.report.refused += 1;
                 Ok(None)

@@ -8,8 +8,8 @@
 //! facts are the core's, the same ones the simulator emits, so the live
 //! region and a simulated one are measured by one definition.
 
-use crate::AppState;
-use crate::indicators::day_of;
+use crate::Context;
+use crate::days::day_of;
 use std::collections::HashMap;
 use tiercare_core::catalogue::{Case, Catalogue, IcdCode, Severity, Urgency};
 use tiercare_core::events::Event;
@@ -21,7 +21,7 @@ use tiercare_store::{StoreError, Stored, Write};
 
 /// Lookups shared by the writes of one call.
 struct Lookup<'a> {
-    state: &'a AppState,
+    ctx: &'a Context,
     ix: HashMap<String, Ix>,
     levels: HashMap<String, Level>,
 }
@@ -31,7 +31,7 @@ impl Lookup<'_> {
         if let Some(ix) = self.ix.get(institution) {
             return Ok(*ix);
         }
-        let ix = self.state.ctx.store.institution_ix(institution).await?;
+        let ix = self.ctx.store.institution_ix(institution).await?;
         self.ix.insert(institution.to_string(), ix);
         Ok(ix)
     }
@@ -40,13 +40,7 @@ impl Lookup<'_> {
         if let Some(l) = self.levels.get(institution) {
             return Ok(*l);
         }
-        let level = match self
-            .state
-            .ctx
-            .store
-            .get("Organization", institution)
-            .await?
-        {
+        let level = match self.ctx.store.get("Organization", institution).await? {
             Some(Stored {
                 record: Record::Institution(i),
                 ..
@@ -65,15 +59,13 @@ impl Lookup<'_> {
         if let Some(r) = in_call.get(id) {
             return Ok(Some(r.clone()));
         }
-        Ok(
-            match self.state.ctx.store.get("ServiceRequest", id).await? {
-                Some(Stored {
-                    record: Record::Referral(r),
-                    ..
-                }) => Some(r),
-                _ => None,
-            },
-        )
+        Ok(match self.ctx.store.get("ServiceRequest", id).await? {
+            Some(Stored {
+                record: Record::Referral(r),
+                ..
+            }) => Some(r),
+            _ => None,
+        })
     }
 }
 
@@ -99,7 +91,7 @@ fn direction(r: &Referral) -> Direction {
 }
 
 /// Fills in the indicator facts of every write of one call.
-pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreError> {
+pub async fn derive(ctx: &Context, writes: &mut [Write]) -> Result<(), StoreError> {
     let mut referrals: HashMap<String, Referral> = HashMap::new();
     let mut claims: HashMap<String, Claim> = HashMap::new();
     for w in writes.iter() {
@@ -114,7 +106,7 @@ pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreE
         }
     }
     let mut look = Lookup {
-        state,
+        ctx,
         ix: HashMap::new(),
         levels: HashMap::new(),
     };
@@ -177,7 +169,7 @@ pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreE
                         None => None,
                     };
                     let appointment = match &encounter.appointment {
-                        Some(id) => match state.ctx.store.get("Appointment", id.as_str()).await? {
+                        Some(id) => match ctx.store.get("Appointment", id.as_str()).await? {
                             Some(Stored {
                                 record: Record::Appointment(a),
                                 ..
@@ -205,7 +197,7 @@ pub async fn derive(state: &AppState, writes: &mut [Write]) -> Result<(), StoreE
                         .or_else(|| appointment.as_ref().and_then(|a| a.condition.clone()));
                     let emergency = claim.is_some_and(|c| c.visit.emergency)
                         || appointment.as_ref().is_some_and(|a| a.emergency);
-                    let charge = match (claim, state.ctx.policy.insurance.as_ref()) {
+                    let charge = match (claim, ctx.policy.insurance.as_ref()) {
                         (Some(c), Some(rules)) => rules
                             .schemes
                             .keys()
@@ -284,14 +276,14 @@ pub struct RegistryFacts<'a> {
 }
 
 impl<'a> RegistryFacts<'a> {
-    pub fn new(state: &'a AppState) -> Self {
+    pub fn new(ctx: &'a Context) -> Self {
         RegistryFacts {
             look: Lookup {
-                state,
+                ctx,
                 ix: HashMap::new(),
                 levels: HashMap::new(),
             },
-            today: day_of(state.ctx.clock.today()),
+            today: day_of(ctx.clock.today()),
         }
     }
 

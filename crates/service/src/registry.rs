@@ -5,35 +5,40 @@
 //! `tiercare_core::access`, resolves and checks references (a team's
 //! institution must be primary care, a contract's team must exist), and
 //! writes an audit entry for every touch of patient data, refusals included.
+//! Records arrive parsed: the face they came in by turned them into core
+//! records first.
 
-use crate::AppState;
-use crate::error::ApiError;
+use crate::days::format_date;
+use crate::{Context, ServiceError};
 use std::collections::HashMap;
 use tiercare_core::Record;
 use tiercare_core::access::{
     Actor, PatientScope, UserRole, may_manage_registry, may_write_patient,
 };
-use tiercare_fhir::patient::{CONTRACT_FROM, CONTRACT_UNTIL};
-use tiercare_fhir::{self as fhir, RegistryType};
 use tiercare_store::{AuditEntry, AuditOutcome, Expect, Filter, Match, Query, Stored, Write};
+
+/// The search terms a resident is found by while a contract is in force:
+/// the day it was signed and the day it ends.
+pub const CONTRACT_FROM: &str = "_contract-from";
+pub const CONTRACT_UNTIL: &str = "_contract-until";
 
 /// Records written earlier in the same transaction, by `(type, id)`.
 pub type Pending = HashMap<(String, String), Record>;
 
 /// The registry as seen by one caller.
 pub struct Registry<'a> {
-    pub state: &'a AppState,
+    pub ctx: &'a Context,
     pub actor: &'a Actor,
 }
 
 impl<'a> Registry<'a> {
-    pub fn new(state: &'a AppState, actor: &'a Actor) -> Self {
-        Registry { state, actor }
+    pub fn new(ctx: &'a Context, actor: &'a Actor) -> Self {
+        Registry { ctx, actor }
     }
 
     /// Which residents the caller may see, from their care relationships.
-    pub async fn patient_scope(&self) -> Result<PatientScope, ApiError> {
-        let store = &self.state.ctx.store;
+    pub async fn patient_scope(&self) -> Result<PatientScope, ServiceError> {
+        let store = &self.ctx.store;
         let teams = match (
             self.actor.role,
             &self.actor.practitioner,
@@ -55,7 +60,7 @@ impl<'a> Registry<'a> {
         Ok(PatientScope::of(self.actor, teams))
     }
 
-    pub(crate) fn audit_entry(
+    pub fn audit_entry(
         &self,
         action: &str,
         rt: &str,
@@ -78,22 +83,22 @@ impl<'a> Registry<'a> {
         }
     }
 
-    pub(crate) async fn audit(&self, entries: Vec<AuditEntry>) -> Result<(), ApiError> {
-        self.state.ctx.store.audit(&entries).await?;
+    pub async fn audit(&self, entries: Vec<AuditEntry>) -> Result<(), ServiceError> {
+        self.ctx.store.audit(&entries).await?;
         Ok(())
     }
 
     /// Audits a refused request (against the patient, when known) with
     /// `outcome` and hands back its error; if the audit itself fails, that
     /// error instead. The one place the services file their refusals.
-    pub(crate) async fn refused(
+    pub async fn refused(
         &self,
         action: &str,
         rt: &str,
         id: Option<&str>,
         patient: Option<&str>,
-        (outcome, err): (AuditOutcome, ApiError),
-    ) -> ApiError {
+        (outcome, err): (AuditOutcome, ServiceError),
+    ) -> ServiceError {
         let entry = self.audit_entry(action, rt, id, patient, outcome, err.to_string());
         match self.audit(vec![entry]).await {
             Ok(()) => err,
@@ -103,23 +108,23 @@ impl<'a> Registry<'a> {
 
     /// [`refused`](Self::refused), denied when the error is a 403 and
     /// failed otherwise.
-    pub(crate) async fn refuse(
+    pub async fn refuse(
         &self,
         action: &str,
         rt: &str,
         id: Option<&str>,
         patient: Option<&str>,
-        err: ApiError,
-    ) -> ApiError {
+        err: ServiceError,
+    ) -> ServiceError {
         let outcome = match err {
-            ApiError::Forbidden(_) => AuditOutcome::Denied,
+            ServiceError::Forbidden(_) => AuditOutcome::Denied,
             _ => AuditOutcome::Failed,
         };
         self.refused(action, rt, id, patient, (outcome, err)).await
     }
 
     /// Refuses and audits an attempt on patient data.
-    async fn deny(&self, action: &str, id: Option<&str>, reason: &str) -> ApiError {
+    async fn deny(&self, action: &str, id: Option<&str>, reason: &str) -> ServiceError {
         let entry = self.audit_entry(
             action,
             "Patient",
@@ -131,24 +136,24 @@ impl<'a> Registry<'a> {
         if let Err(e) = self.audit(vec![entry]).await {
             return e;
         }
-        ApiError::Forbidden(reason.to_string())
+        ServiceError::Forbidden(reason.to_string())
     }
 
     /// Reads a record (the current version, or `version`).
     pub async fn read(
         &self,
-        rt: RegistryType,
+        rt: &str,
         id: &str,
         version: Option<u32>,
-    ) -> Result<Stored, ApiError> {
-        let store = &self.state.ctx.store;
+    ) -> Result<Stored, ServiceError> {
+        let store = &self.ctx.store;
         let found = match version {
-            None => store.get(rt.name(), id).await?,
-            Some(v) => store.get_version(rt.name(), id, v).await?,
+            None => store.get(rt, id).await?,
+            Some(v) => store.get_version(rt, id, v).await?,
         };
         let action = if version.is_some() { "vread" } else { "read" };
-        if rt != RegistryType::Patient {
-            return found.ok_or_else(|| not_found(rt.name(), id, version));
+        if rt != "Patient" {
+            return found.ok_or_else(|| not_found(rt, id, version));
         }
         let scope = self.patient_scope().await?;
         let staff = matches!(self.actor.role, UserRole::Doctor | UserRole::Coordinator);
@@ -165,17 +170,17 @@ impl<'a> Registry<'a> {
                 "not found".into(),
             );
             self.audit(vec![e]).await?;
-            return Err(not_found(rt.name(), id, version));
+            return Err(not_found(rt, id, version));
         };
         // A past version is judged by the current care relationship.
         let current = if version.is_some() {
-            store.get(rt.name(), id).await?
+            store.get(rt, id).await?
         } else {
             Some(stored.clone())
         };
-        let mut covered = current
-            .as_ref()
-            .is_some_and(|c| matches!(&c.record, Record::Resident(r) if scope.covers(r, self.state.ctx.clock.today())));
+        let mut covered = current.as_ref().is_some_and(
+            |c| matches!(&c.record, Record::Resident(r) if scope.covers(r, self.ctx.clock.today())),
+        );
         if !covered && staff {
             covered = self.open_referral_with(id).await?;
         }
@@ -197,13 +202,13 @@ impl<'a> Registry<'a> {
     /// Whether the caller has a care relationship with the patient: the
     /// patient is contracted to one of their teams (contract in force), or
     /// their institution is a side of an open referral of the patient.
-    pub(crate) async fn cares_for(&self, patient: &str) -> Result<bool, ApiError> {
+    pub async fn cares_for(&self, patient: &str) -> Result<bool, ServiceError> {
         let scope = self.patient_scope().await?;
         if let Some(Stored {
             record: Record::Resident(r),
             ..
-        }) = self.state.ctx.store.get("Patient", patient).await?
-            && scope.covers(&r, self.state.ctx.clock.today())
+        }) = self.ctx.store.get("Patient", patient).await?
+            && scope.covers(&r, self.ctx.clock.today())
         {
             return Ok(true);
         }
@@ -213,7 +218,7 @@ impl<'a> Registry<'a> {
     /// Whether the caller's institution sends or receives an open referral
     /// of this patient: staff on either side see the patient while the loop
     /// runs (until it is closed or cancelled).
-    pub(crate) async fn open_referral_with(&self, patient: &str) -> Result<bool, ApiError> {
+    pub async fn open_referral_with(&self, patient: &str) -> Result<bool, ServiceError> {
         let (UserRole::Doctor | UserRole::Coordinator, Some(institution)) =
             (self.actor.role, &self.actor.institution)
         else {
@@ -232,10 +237,10 @@ impl<'a> Registry<'a> {
                 exact("patient", format!("Patient/{patient}")),
                 exact("party", format!("Organization/{institution}")),
             ],
-            count: crate::routes::MAX_COUNT,
+            count: crate::search::MAX_COUNT,
             offset: 0,
         };
-        let (found, _) = self.state.ctx.store.search(&query).await?;
+        let (found, _) = self.ctx.store.search(&query).await?;
         Ok(found.iter().any(|s| match &s.record {
             Record::Referral(r) => !matches!(
                 r.state,
@@ -254,11 +259,11 @@ impl<'a> Registry<'a> {
     /// search can never return someone outside it.
     pub async fn search(
         &self,
-        rt: RegistryType,
+        rt: &str,
         mut query: Query,
         described: &str,
-    ) -> Result<(Vec<Stored>, u64), ApiError> {
-        if rt == RegistryType::Patient {
+    ) -> Result<(Vec<Stored>, u64), ServiceError> {
+        if rt == "Patient" {
             match self.patient_scope().await? {
                 PatientScope::All => {}
                 PatientScope::Nothing => {
@@ -272,8 +277,8 @@ impl<'a> Registry<'a> {
                     matching: Match::Exact,
                 }),
                 PatientScope::Teams(teams) => {
-                    // Only while the contract is in force (see `fhir::patient::index`).
-                    let day = tiercare_fhir::format_date(self.state.ctx.clock.today());
+                    // Only while the contract is in force (see the `CONTRACT_FROM` and `CONTRACT_UNTIL` terms).
+                    let day = format_date(self.ctx.clock.today());
                     query.filters.push(Filter {
                         param: "care-team".into(),
                         values: teams.iter().map(|t| format!("CareTeam/{t}")).collect(),
@@ -292,8 +297,8 @@ impl<'a> Registry<'a> {
                 }
             }
         }
-        let (found, total) = self.state.ctx.store.search(&query).await?;
-        if rt == RegistryType::Patient {
+        let (found, total) = self.ctx.store.search(&query).await?;
+        if rt == "Patient" {
             let mut entries: Vec<AuditEntry> = found
                 .iter()
                 .map(|s| {
@@ -331,7 +336,7 @@ impl<'a> Registry<'a> {
         record: Record,
         before: Option<&Record>,
         pending: &Pending,
-    ) -> Result<Record, ApiError> {
+    ) -> Result<Record, ServiceError> {
         match record {
             Record::Resident(mut r) => {
                 if let Some(c) = &mut r.contract {
@@ -362,7 +367,7 @@ impl<'a> Registry<'a> {
             }
             other => {
                 if !may_manage_registry(self.actor) {
-                    return Err(ApiError::Forbidden(
+                    return Err(ServiceError::Forbidden(
                         "only administrators change the registry".into(),
                     ));
                 }
@@ -377,11 +382,11 @@ impl<'a> Registry<'a> {
         rt: &str,
         id: &str,
         pending: &Pending,
-    ) -> Result<Option<Record>, ApiError> {
+    ) -> Result<Option<Record>, ServiceError> {
         if let Some(r) = pending.get(&(rt.to_string(), id.to_string())) {
             return Ok(Some(r.clone()));
         }
-        Ok(self.state.ctx.store.get(rt, id).await?.map(|s| s.record))
+        Ok(self.ctx.store.get(rt, id).await?.map(|s| s.record))
     }
 
     async fn institution(
@@ -389,10 +394,10 @@ impl<'a> Registry<'a> {
         id: &str,
         field: &str,
         pending: &Pending,
-    ) -> Result<tiercare_core::network::Institution, ApiError> {
+    ) -> Result<tiercare_core::network::Institution, ServiceError> {
         match self.lookup("Organization", id, pending).await? {
             Some(Record::Institution(i)) => Ok(i),
-            Some(_) => Err(ApiError::rule(
+            Some(_) => Err(ServiceError::rule(
                 field,
                 format!("Organization/{id} is an alliance, not an institution"),
             )),
@@ -400,13 +405,13 @@ impl<'a> Registry<'a> {
         }
     }
 
-    pub(crate) async fn check_references(
+    pub async fn check_references(
         &self,
         record: &Record,
         pending: &Pending,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), ServiceError> {
         let net = |field: &'static str| {
-            move |e: tiercare_core::network::NetworkError| ApiError::rule(field, e.to_string())
+            move |e: tiercare_core::network::NetworkError| ServiceError::rule(field, e.to_string())
         };
         match record {
             Record::Institution(i) => {
@@ -416,7 +421,7 @@ impl<'a> Registry<'a> {
                 let mut depth = 0;
                 while let Some(parent) = next {
                     if parent == i.id || depth > 16 {
-                        return Err(ApiError::rule(
+                        return Err(ServiceError::rule(
                             "Organization.partOf",
                             "partOf would make a cycle",
                         ));
@@ -443,7 +448,7 @@ impl<'a> Registry<'a> {
                 {
                     Some(Record::Alliance(_)) => {}
                     Some(_) => {
-                        return Err(ApiError::rule(
+                        return Err(ServiceError::rule(
                             "OrganizationAffiliation.organization",
                             format!(
                                 "Organization/{} is an institution, not an alliance",
@@ -464,7 +469,6 @@ impl<'a> Registry<'a> {
                     .await?;
                 let member = format!("Organization/{}", m.institution);
                 for other in self
-                    .state
                     .ctx
                     .store
                     .ids_where(
@@ -482,7 +486,7 @@ impl<'a> Registry<'a> {
                         _ => false,
                     };
                     if twin {
-                        return Err(ApiError::rule(
+                        return Err(ServiceError::rule(
                             field,
                             format!("{member} is already a member of this alliance ({other})"),
                         ));
@@ -613,7 +617,6 @@ impl<'a> Registry<'a> {
                 // One list per institution: it is what care plans are
                 // checked against.
                 let others = self
-                    .state
                     .ctx
                     .store
                     .ids_where(
@@ -623,7 +626,7 @@ impl<'a> Registry<'a> {
                     )
                     .await?;
                 if let Some(other) = others.iter().find(|o| o.as_str() != m.id.as_str()) {
-                    return Err(ApiError::Conflict(format!(
+                    return Err(ServiceError::Conflict(format!(
                         "Organization/{} already has its essential-medicines list, List/{other}; update that one",
                         m.institution
                     )));
@@ -677,31 +680,23 @@ impl<'a> Registry<'a> {
         id: &str,
         field: &str,
         pending: &Pending,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), ServiceError> {
         match self.lookup("Patient", id, pending).await? {
             Some(_) => Ok(()),
             None => Err(dangling(field, "Patient", id)),
         }
     }
 
-    /// Creates (`id` is None: the server assigns one) or updates a record.
-    pub async fn write(
-        &self,
-        rt: RegistryType,
-        id: Option<&str>,
-        body: serde_json::Value,
-        expect: Expect,
-    ) -> Result<Stored, ApiError> {
-        let id = match id {
-            Some(id) => id.to_string(),
-            None => new_id(),
-        };
-        let record = rt.parse(body, &id, &self.state.ctx.region)?;
-        let before = self.state.ctx.store.get(rt.name(), &id).await?;
+    /// Creates or updates a registry record (parsed by the caller's face,
+    /// with its id set: a fresh [`new_id`](crate::new_id) for a create).
+    pub async fn write(&self, record: Record, expect: Expect) -> Result<Stored, ServiceError> {
+        let rt = record.resource_type();
+        let id = record.id().to_string();
+        let before = self.ctx.store.get(rt, &id).await?;
         if let (Expect::New, Some(_)) = (expect, &before) {
-            return Err(ApiError::Conflict(format!(
+            return Err(ServiceError::Conflict(format!(
                 "{}/{id} already exists",
-                rt.name()
+                rt
             )));
         }
         let record = self
@@ -718,18 +713,18 @@ impl<'a> Registry<'a> {
                 String::new(),
             )
         });
-        let facts = crate::facts::RegistryFacts::new(self.state)
+        let facts = crate::facts::RegistryFacts::new(self.ctx)
             .of(before.as_ref().map(|b| &b.record), &record)
             .await?;
         let write = Write {
-            index: fhir::index(&record),
+            index: self.ctx.terms_of(&record),
             record,
             expect,
             actor: self.actor.username.clone(),
             events: Vec::new(),
             facts,
         };
-        Ok(self.state.ctx.store.write(write, audit).await?)
+        Ok(self.ctx.store.write(write, audit).await?)
     }
 }
 
@@ -742,7 +737,7 @@ impl Registry<'_> {
         &self,
         records: Vec<(Record, Expect)>,
         detail: &str,
-    ) -> Result<Vec<Stored>, ApiError> {
+    ) -> Result<Vec<Stored>, ServiceError> {
         let pending: Pending = records
             .iter()
             .map(|(r, _)| {
@@ -754,12 +749,12 @@ impl Registry<'_> {
             .collect();
         let mut writes = Vec::with_capacity(records.len());
         let mut audit = Vec::new();
-        let mut facts = crate::facts::RegistryFacts::new(self.state);
+        let mut facts = crate::facts::RegistryFacts::new(self.ctx);
         for (i, (record, expect)) in records.into_iter().enumerate() {
             let rt = record.resource_type();
-            let before = self.state.ctx.store.get(rt, record.id()).await?;
+            let before = self.ctx.store.get(rt, record.id()).await?;
             if let (Expect::New, Some(_)) = (expect, &before) {
-                return Err(ApiError::Conflict(format!(
+                return Err(ServiceError::Conflict(format!(
                     "entry {i}: {rt}/{} already exists",
                     record.id()
                 )));
@@ -767,7 +762,7 @@ impl Registry<'_> {
             let record = self
                 .prepare(record, before.as_ref().map(|b| &b.record), &pending)
                 .await
-                .map_err(|e| crate::transaction::in_entry(i, e))?;
+                .map_err(|e| e.in_entry(i))?;
             if record.is_patient_data() {
                 let id = record.id();
                 let action = if before.is_some() { "update" } else { "create" };
@@ -784,7 +779,7 @@ impl Registry<'_> {
                 .of(before.as_ref().map(|b| &b.record), &record)
                 .await?;
             writes.push(Write {
-                index: fhir::index(&record),
+                index: self.ctx.terms_of(&record),
                 record,
                 expect,
                 actor: self.actor.username.clone(),
@@ -792,26 +787,18 @@ impl Registry<'_> {
                 facts,
             });
         }
-        Ok(self.state.ctx.store.write_all(writes, audit).await?)
+        Ok(self.ctx.store.write_all(writes, audit).await?)
     }
 }
 
-fn not_found(rt: &str, id: &str, version: Option<u32>) -> ApiError {
+fn not_found(rt: &str, id: &str, version: Option<u32>) -> ServiceError {
     match version {
-        None => ApiError::NotFound(format!("{rt}/{id} does not exist")),
-        Some(v) => ApiError::NotFound(format!("{rt}/{id} has no version {v}")),
+        None => ServiceError::NotFound(format!("{rt}/{id} does not exist")),
+        Some(v) => ServiceError::NotFound(format!("{rt}/{id} has no version {v}")),
     }
 }
 
 /// A reference to a record that does not exist.
-pub fn dangling(field: &str, rt: &str, id: &str) -> ApiError {
-    ApiError::rule(field, format!("{rt}/{id} does not exist"))
-}
-
-/// A fresh server-assigned id: 128 random bits in hex.
-pub fn new_id() -> String {
-    use rand::RngCore;
-    let mut raw = [0u8; 16];
-    rand::rng().fill_bytes(&mut raw);
-    hex::encode(raw)
+pub fn dangling(field: &str, rt: &str, id: &str) -> ServiceError {
+    ServiceError::rule(field, format!("{rt}/{id} does not exist"))
 }
