@@ -18,8 +18,6 @@ pub mod evaluation;
 pub mod indicators;
 pub mod ops;
 pub mod outreach;
-pub mod panels;
-pub mod referrals;
 pub mod routes;
 pub mod subscriptions;
 pub mod transaction;

@@ -642,7 +642,7 @@ async fn estimate(
         None => None,
         Some(p) => {
             let p = p.strip_prefix("Patient/").unwrap_or(&p).to_string();
-            let (scheme, account) = crate::referrals::Referrals::new(state, actor)
+            let (scheme, account) = tiercare_service::referrals::Referrals::new(&state.ctx, actor)
                 .account_of(&p, today.year())
                 .await?;
             if !inputs.iter().any(|(k, _)| k == "scheme") {

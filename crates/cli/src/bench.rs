@@ -627,7 +627,7 @@ async fn open_slots(
         practitioner: None,
         resident: None,
     };
-    tiercare_api::referrals::Referrals::new(state, &loader)
+    tiercare_service::referrals::Referrals::new(&state.ctx, &loader)
         .open_session(&plan)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

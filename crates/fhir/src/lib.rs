@@ -432,13 +432,7 @@ pub fn required_reference(
 }
 
 /// Parses a typed id from text, naming the field on error.
-pub fn typed_id<T: std::str::FromStr<Err = tiercare_core::InvalidId>>(
-    id: &str,
-    field: &str,
-) -> Result<T, ServiceError> {
-    id.parse()
-        .map_err(|e: tiercare_core::InvalidId| ServiceError::invalid(field, e.to_string()))
-}
+pub use tiercare_service::typed_id;
 
 /// Parses a FHIR `date` (full date only).
 pub fn parse_date(text: &str, field: &str) -> Result<time::Date, ServiceError> {

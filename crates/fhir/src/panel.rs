@@ -41,6 +41,7 @@ use tiercare_core::outreach::{
     PanelStatus,
 };
 use tiercare_service::ServiceError;
+use tiercare_service::panels::{EnrolmentInput, MeasurementInput};
 
 /// UCUM, the system of every quantity.
 pub const UCUM: &str = "http://unitsofmeasure.org";
@@ -48,7 +49,7 @@ const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observ
 const CONDITION_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
 
 /// The category code of a panel `CarePlan`.
-pub const PANEL_CATEGORY: &str = "chronic-panel";
+pub use tiercare_service::panels::PANEL_CATEGORY;
 /// The code system of [`PANEL_CATEGORY`] (shared with downward-referral
 /// plans, `downward-referral`).
 pub const PLAN_KIND: &str = "care-plan-kind";
@@ -376,15 +377,6 @@ fn value_error(e: tiercare_core::outreach::OutreachError, prefix: &str) -> Servi
     }
 }
 
-/// What a measurement `Observation` says, before it is checked against
-/// its enrolment.
-pub struct MeasurementInput {
-    pub enrolment: String,
-    pub patient: String,
-    pub at: time::OffsetDateTime,
-    pub kind: MeasurementKind,
-}
-
 /// Whether a posted `Observation` is a panel measurement: its `basedOn`
 /// names a `CarePlan`.
 pub fn is_measurement(value: &Value) -> bool {
@@ -540,19 +532,6 @@ pub fn is_enrolment(value: &Value) -> bool {
         .filter_map(|c| c.get("coding").and_then(Value::as_array))
         .flatten()
         .any(|c| c.get("code").and_then(Value::as_str) == Some(PANEL_CATEGORY))
-}
-
-/// What an enrolment `CarePlan` says; the service checks it against the
-/// registry.
-pub struct EnrolmentInput {
-    pub patient: String,
-    pub institution: String,
-    pub family_doctor: String,
-    pub specialist: String,
-    pub programme: Option<String>,
-    pub conditions: Vec<PanelCondition>,
-    pub enrolled: Option<time::Date>,
-    pub interval_days: Option<u32>,
 }
 
 fn contained<'a>(value: &'a Value, rt: &str) -> Vec<&'a Value> {

@@ -22,6 +22,8 @@ pub mod clock;
 pub mod days;
 pub mod error;
 pub mod facts;
+pub mod panels;
+pub mod referrals;
 pub mod registry;
 pub mod search;
 
@@ -85,4 +87,13 @@ pub fn new_id() -> String {
     let mut raw = [0u8; 16];
     rand::rng().fill_bytes(&mut raw);
     hex::encode(raw)
+}
+
+/// Parses an id of a typed kind, naming `field` when it is malformed.
+pub fn typed_id<T: std::str::FromStr<Err = tiercare_core::InvalidId>>(
+    id: &str,
+    field: &str,
+) -> Result<T, ServiceError> {
+    id.parse()
+        .map_err(|e: tiercare_core::InvalidId| ServiceError::invalid(field, e.to_string()))
 }

@@ -41,12 +41,12 @@ pub use sessions::Cancelled;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::referrals::Versioned;
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::events::Event;
 use tiercare_core::{InstitutionId, PractitionerId};
 use tiercare_fhir as fhir;
+use tiercare_service::referrals::Versioned;
 use tiercare_service::registry::Registry;
 use tiercare_store::{AuditOutcome, Expect, StoreError, Stored, Write};
 

@@ -3,9 +3,9 @@
 //! visits and admissions that happened.
 
 use super::*;
-use crate::referrals::SelfBooking;
 use tiercare_core::access::UserRole;
 use tiercare_fhir::visit::{APPOINTMENT_SEARCH, APPOINTMENT_TYPE, ENCOUNTER_SEARCH};
+use tiercare_service::referrals::SelfBooking;
 
 /// `POST /Appointment`: a self-referred visit (a referral's visit is booked
 /// with `ServiceRequest/{id}/$book`).
@@ -20,7 +20,7 @@ pub async fn appointment_create(
         "Appointment",
     )?;
     let req = parse_appointment(&value)?;
-    let made = Referrals::new(&state, &actor).book_self(req).await?;
+    let made = Referrals::new(&state.ctx, &actor).book_self(req).await?;
     let mut s = stored(
         Record::Appointment(made.value),
         made.version,
@@ -61,7 +61,7 @@ async fn visit_read(
     id: &str,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let s = Referrals::new(state, actor)
+    let s = Referrals::new(&state.ctx, actor)
         .read_visit(resource_type, id)
         .await?;
     Ok(resource_response(
@@ -268,7 +268,7 @@ pub async fn appointment_operation(
             "Appointment/{id}/{operation} is not an operation; use $arrive"
         )));
     }
-    let e = Referrals::new(&state, &actor).arrive_self(&id).await?;
+    let e = Referrals::new(&state.ctx, &actor).arrive_self(&id).await?;
     let mut s = stored(Record::Encounter(e.value), e.version, e.updated_at);
     s.created = true;
     Ok(resource_response(
@@ -294,7 +294,7 @@ pub async fn encounter_operation(
     }
     let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
     inputs.only(&["charge"])?;
-    let e = Referrals::new(&state, &actor)
+    let e = Referrals::new(&state.ctx, &actor)
         .with_charge(charge_input(&inputs)?)
         .finish_visit(&id)
         .await?;

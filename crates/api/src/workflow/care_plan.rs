@@ -28,7 +28,7 @@ pub async fn care_plan_create(
         return super::panel::enrol(&state, &actor, &headers, &value).await;
     }
     let (referral, new) = parse_care_plan(&value)?;
-    let made = Referrals::new(&state, &actor)
+    let made = Referrals::new(&state.ctx, &actor)
         .draw_up(&referral, new)
         .await?;
     let mut s = stored(Record::CarePlan(made.value), made.version, made.updated_at);
@@ -188,7 +188,7 @@ pub async fn care_plan_read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let s = Referrals::new(&state, &actor)
+    let s = Referrals::new(&state.ctx, &actor)
         .read_record("CarePlan", &id)
         .await?;
     let resp = resource_response(&s, StatusCode::OK, &base_url(&state, &headers));
@@ -245,7 +245,7 @@ pub async fn care_plan_operation(
         }
     };
     let reason = inputs.get("reason").unwrap_or_default();
-    let done = Referrals::new(&state, &actor)
+    let done = Referrals::new(&state.ctx, &actor)
         .decide(&id, accepted, reason, version)
         .await?;
     let s = stored(Record::CarePlan(done.value), done.version, done.updated_at);
@@ -359,7 +359,7 @@ pub async fn task_operation(
     let version = if_match(&headers)?;
     let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
     inputs.only(&["note"])?;
-    let done = Referrals::new(&state, &actor)
+    let done = Referrals::new(&state.ctx, &actor)
         .complete_follow_up(&id, inputs.get("note").unwrap_or_default(), version)
         .await?;
     let s = stored(Record::FollowUp(done.value), done.version, done.updated_at);

@@ -39,7 +39,7 @@ pub(super) async fn consult_create(
     value: Value,
 ) -> Result<Response, ApiError> {
     let new = parse_consult(state, actor, &value).await?;
-    let made = Referrals::new(state, actor).ask(new).await?;
+    let made = Referrals::new(&state.ctx, actor).ask(new).await?;
     let mut s = consult_stored(&made);
     s.created = true;
     Ok(resource_response(
@@ -173,7 +173,7 @@ pub(super) async fn consult_read(
     id: &str,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let c = Referrals::new(state, actor).consult(id).await?;
+    let c = Referrals::new(&state.ctx, actor).consult(id).await?;
     Ok(resource_response(
         &consult_stored(&c),
         StatusCode::OK,
@@ -205,7 +205,7 @@ pub(super) async fn consult_operation(
             format!("use resolved or withdrawn, not {code:?}"),
         )
     })?;
-    let c = Referrals::new(state, actor)
+    let c = Referrals::new(&state.ctx, actor)
         .close_consult(id, outcome, version)
         .await?;
     Ok(resource_response(
@@ -279,7 +279,7 @@ pub async fn communication_create(
             "the subject must be the consult's patient",
         ));
     }
-    let (c, n) = Referrals::new(&state, &actor)
+    let (c, n) = Referrals::new(&state.ctx, &actor)
         .post_message(&consult, text.to_string())
         .await?;
     let base = base_url(&state, &headers);
@@ -305,12 +305,12 @@ pub async fn communication_read(
 ) -> Result<Response, ApiError> {
     let missing = || ApiError::NotFound(format!("Communication/{id} does not exist"));
     let (consult, n) = split_message_id(&id).ok_or_else(missing)?;
-    let c = Referrals::new(&state, &actor)
+    let c = Referrals::new(&state.ctx, &actor)
         .consult(consult)
         .await
         .map_err(|e| match e {
-            ApiError::NotFound(_) => missing(),
-            other => other,
+            ServiceError::NotFound(_) => missing(),
+            other => other.into(),
         })?;
     let m = c.value.messages.get(n - 1).ok_or_else(missing)?;
     Ok(FhirJson(render_message(&c.value, n, m)).into_response())
@@ -342,7 +342,7 @@ pub async fn communication_search(
             matching: Match::Exact,
         });
     }
-    let (found, _) = Referrals::new(&state, &actor).search(consults).await?;
+    let (found, _) = Referrals::new(&state.ctx, &actor).search(consults).await?;
     let base = base_url(&state, &headers);
     let all: Vec<(String, Value)> = found
         .iter()

@@ -41,7 +41,6 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::body::FhirJson;
 use crate::error::ApiError;
-use crate::referrals::{Referrals, Versioned, idempotent_id, new_referral_id};
 use crate::routes::{
     base_url, json_body, parse_etag, query_for, query_pairs, resource_response, searchset,
 };
@@ -59,6 +58,8 @@ use tiercare_core::{Level, Record, Specialty};
 use tiercare_fhir::referral::{DUE, SEARCH, TASK_SEARCH, render_task};
 use tiercare_fhir::visit::{FREE_FROM, SLOT_SEARCH};
 use tiercare_fhir::{self as fhir, reference_id};
+use tiercare_service::ServiceError;
+use tiercare_service::referrals::{Referrals, Versioned, idempotent_id, new_referral_id};
 use tiercare_store::now_text;
 use tiercare_store::{Filter, Match, Stored};
 use time::OffsetDateTime;

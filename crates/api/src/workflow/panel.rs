@@ -1,5 +1,5 @@
 //! Co-managed chronic panels over the `CarePlan` and `Observation` routes
-//! (the service and its access rules are `crate::panels`):
+//! (the service and its access rules are `tiercare_service::panels`):
 //!
 //! - `POST /CarePlan` with category `chronic-panel` enrols a patient;
 //! - `POST /CarePlan/{id}/$end` (Parameters `date`, optional, the last
@@ -17,9 +17,9 @@
 //!   measurement.
 
 use super::*;
-use crate::panels::Panels;
 use tiercare_core::access::Actor;
 use tiercare_fhir::panel::{self as fpanel, control_extension, due_extension};
+use tiercare_service::panels::Panels;
 
 /// `POST /CarePlan` of a panel (category `chronic-panel`).
 pub(super) async fn enrol(
@@ -30,9 +30,9 @@ pub(super) async fn enrol(
 ) -> Result<Response, ApiError> {
     let input = match fpanel::parse_enrolment(value) {
         Ok(i) => i,
-        Err(e) => return Err(refused_input(state, actor, "CarePlan", value, e.into()).await),
+        Err(e) => return Err(refused_input(state, actor, "CarePlan", value, e).await),
     };
-    let made = Panels::new(state, actor).enrol(input).await?;
+    let made = Panels::new(&state.ctx, actor).enrol(input).await?;
     let mut s = stored(
         Record::PanelEnrolment(made.value),
         made.version,
@@ -55,9 +55,9 @@ pub(super) async fn measure(
 ) -> Result<Response, ApiError> {
     let input = match fpanel::parse_measurement(value) {
         Ok(i) => i,
-        Err(e) => return Err(refused_input(state, actor, "Observation", value, e.into()).await),
+        Err(e) => return Err(refused_input(state, actor, "Observation", value, e).await),
     };
-    let made = Panels::new(state, actor).measure(input).await?;
+    let made = Panels::new(&state.ctx, actor).measure(input).await?;
     let mut s = stored(
         Record::Measurement(made.value),
         made.version,
@@ -78,16 +78,17 @@ async fn refused_input(
     actor: &Actor,
     rt: &str,
     value: &Value,
-    err: ApiError,
+    err: ServiceError,
 ) -> ApiError {
     let patient = value
         .pointer("/subject/reference")
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix("Patient/"))
         .filter(|p| tiercare_core::check_id(p).is_ok());
-    Panels::new(state, actor)
+    Panels::new(&state.ctx, actor)
         .refuse_input(rt, patient, err)
         .await
+        .into()
 }
 
 /// `POST /CarePlan/{id}/$end`.
@@ -105,7 +106,7 @@ pub(super) async fn end(
         .get("date")
         .map(|d| fhir::parse_date(&d, "date"))
         .transpose()?;
-    let done = Panels::new(state, actor).end(id, on, version).await?;
+    let done = Panels::new(&state.ctx, actor).end(id, on, version).await?;
     let s = stored(
         Record::PanelEnrolment(done.value),
         done.version,
@@ -146,7 +147,7 @@ pub async fn panel_operation_get(
         ));
     }
     let as_of = date_param(&state, &pairs)?;
-    let (_, st) = Panels::new(&state, &actor).status(&id, as_of).await?;
+    let (_, st) = Panels::new(&state.ctx, &actor).status(&id, as_of).await?;
     let mut params = vec![
         json!({"name": "as-of", "valueDate": fhir::format_date(as_of)}),
         json!({"name": "overall", "valueCode": st.status.overall.code()}),
@@ -196,7 +197,7 @@ pub async fn panel_due(
         }
     }
     let today = date_param(&state, &pairs)?;
-    let list = Panels::new(&state, &actor)
+    let list = Panels::new(&state.ctx, &actor)
         .due(practitioner.as_deref(), organization.as_deref(), today)
         .await?;
     let base = base_url(&state, &headers);
@@ -229,7 +230,7 @@ pub(super) async fn with_control(
 ) -> Result<(), ApiError> {
     if let Record::PanelEnrolment(e) = &s.record {
         let today = state.ctx.clock.today();
-        let st = Panels::new(state, actor).state_of(e, today).await?;
+        let st = Panels::new(&state.ctx, actor).state_of(e, today).await?;
         fpanel::add_control(
             body,
             control_extension(&st.status, today, st.next_due, st.follow_up),

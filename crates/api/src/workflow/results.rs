@@ -97,7 +97,9 @@ async fn created(
     headers: &HeaderMap,
     record: Record,
 ) -> Result<Response, ApiError> {
-    let made = Referrals::new(state, actor).record_result(record).await?;
+    let made = Referrals::new(&state.ctx, actor)
+        .record_result(record)
+        .await?;
     let mut s = stored(made.value, made.version, made.updated_at);
     s.created = true;
     Ok(resource_response(
@@ -248,7 +250,9 @@ pub(super) async fn record_read(
     id: &str,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let s = Referrals::new(state, actor).read_record(rt, id).await?;
+    let s = Referrals::new(&state.ctx, actor)
+        .read_record(rt, id)
+        .await?;
     Ok(resource_response(
         &s,
         StatusCode::OK,
@@ -297,7 +301,7 @@ pub(super) async fn records_search(
     let pairs = query_pairs(raw.as_deref());
     let q = query_for(rt, params, &pairs)?;
     let patient = patient_param(&pairs);
-    let (found, total) = Referrals::new(state, actor)
+    let (found, total) = Referrals::new(&state.ctx, actor)
         .search_records(q.clone(), patient.as_deref())
         .await?;
     Ok(stored_searchset(
@@ -427,7 +431,7 @@ pub async fn coverage_update(
             .map_err(|e| ApiError::invalid("Coverage.class", e.to_string()))?,
         since,
     };
-    let done = Referrals::new(&state, &actor)
+    let done = Referrals::new(&state.ctx, &actor)
         .enrol(coverage, version)
         .await?;
     let s = stored(Record::Coverage(done.value), done.version, done.updated_at);

@@ -22,7 +22,7 @@ pub async fn request_create(
         return super::consult::consult_create(&state, &actor, &headers, value).await;
     }
     let (mut new, results) = parse_request(&state, &actor, value).await?;
-    new.attachments.results = Referrals::new(&state, &actor)
+    new.attachments.results = Referrals::new(&state.ctx, &actor)
         .attach_results(new.patient.as_str(), &results)
         .await?;
     if let Some(key) = headers.get("idempotency-key") {
@@ -31,7 +31,7 @@ pub async fn request_create(
             .map_err(|_| ApiError::invalid("Idempotency-Key", "the key must be printable text"))?;
         new.id = idempotent_id(&actor.username, key)?;
     }
-    let (made, created) = Referrals::new(&state, &actor).request(new).await?;
+    let (made, created) = Referrals::new(&state.ctx, &actor).request(new).await?;
     let mut s = referral_stored(&made);
     s.created = created;
     let status = if created {
@@ -52,7 +52,7 @@ pub async fn request_read(
     if Consult::is_consult_id(&id) {
         return super::consult::consult_read(&state, &actor, &id, &headers).await;
     }
-    let r = Referrals::new(&state, &actor).read(&id).await?;
+    let r = Referrals::new(&state.ctx, &actor).read(&id).await?;
     Ok(resource_response(
         &referral_stored(&r),
         StatusCode::OK,
@@ -77,7 +77,7 @@ pub async fn request_search(
             matching: Match::Below,
         });
     }
-    let (found, total) = Referrals::new(&state, &actor).search(q.clone()).await?;
+    let (found, total) = Referrals::new(&state.ctx, &actor).search(q.clone()).await?;
     let base = base_url(&state, &headers);
     let resources = found
         .iter()
@@ -127,7 +127,7 @@ pub async fn request_operation_get(
             "GET ServiceRequest/{id}/{operation} is not an operation; GET $actions lists what you may do"
         )));
     }
-    let r = Referrals::new(&state, &actor).read(&id).await?;
+    let r = Referrals::new(&state.ctx, &actor).read(&id).await?;
     let mut params: Vec<Value> = r
         .value
         .allowed_actions(&actor)
@@ -155,7 +155,7 @@ pub async fn request_operation(
 ) -> Result<Response, ApiError> {
     let version = if_match(&headers)?;
     let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
-    let service = Referrals::new(&state, &actor).with_charge(charge_input(&inputs)?);
+    let service = Referrals::new(&state.ctx, &actor).with_charge(charge_input(&inputs)?);
     let name = operation.strip_prefix('$').unwrap_or("");
     if Consult::is_consult_id(&id) {
         return super::consult::consult_operation(

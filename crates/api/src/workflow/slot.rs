@@ -84,7 +84,7 @@ pub async fn slot_operation(
     let p = Parameters::read(&json_body(&headers, body, state.config.max_body_bytes)?)?;
     p.only(&["referral"])?;
     let referral = p.reference("referral", "ServiceRequest")?;
-    let held = Referrals::new(&state, &actor)
+    let held = Referrals::new(&state.ctx, &actor)
         .hold_slot(&referral, &id)
         .await?;
     let mut v = fhir::render(&stored(

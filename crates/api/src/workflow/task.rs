@@ -16,7 +16,7 @@ pub async fn task_read(
     if let Some(resp) = super::outreach::activity_read(&state, &actor, &id, &headers).await? {
         return Ok(resp);
     }
-    let r = Referrals::new(&state, &actor).read(&id).await?;
+    let r = Referrals::new(&state.ctx, &actor).read(&id).await?;
     Ok(task_response(&state, &r))
 }
 
@@ -48,7 +48,7 @@ pub async fn task_search(
             other => other.into(),
         };
     }
-    let (found, total) = Referrals::new(&state, &actor).search(q.clone()).await?;
+    let (found, total) = Referrals::new(&state.ctx, &actor).search(q.clone()).await?;
     let base = base_url(&state, &headers);
     let resources = found
         .iter()

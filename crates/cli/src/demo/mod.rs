@@ -15,12 +15,12 @@ use anyhow::Context;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tiercare_api::AppState;
-use tiercare_api::referrals::Referrals;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::booking::{BedPool, SessionPlan};
 use tiercare_core::demo::{DemoCounty, DemoUser};
 use tiercare_core::{BedPoolId, Level, Record, ScheduleId};
 use tiercare_service::clock::Clock;
+use tiercare_service::referrals::Referrals;
 use tiercare_service::registry::Registry;
 use tiercare_store::{Expect, StoreError};
 use time::{Date, Duration, PrimitiveDateTime, Time, Weekday};
@@ -53,7 +53,7 @@ pub async fn open_sessions(
     county: &DemoCounty,
     days: u32,
 ) -> anyhow::Result<usize> {
-    let service = Referrals::new(state, loader);
+    let service = Referrals::new(&state.ctx, loader);
     let hospitals: Vec<_> = county
         .records
         .iter()

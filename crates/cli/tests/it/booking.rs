@@ -5,12 +5,12 @@
 use crate::helpers::{TestApp, spawn_app};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use tiercare_api::error::ApiError;
-use tiercare_api::referrals::{Referrals, new_referral_id};
 use tiercare_core::access::Actor;
 use tiercare_core::booking::{SessionPlan, Slot, SlotStatus};
 use tiercare_core::referral::{NewReferral, Priority, ReferralState, Setting};
 use tiercare_core::{InstitutionId, Level, Record, ScheduleId, Specialty};
+use tiercare_service::ServiceError;
+use tiercare_service::referrals::{Referrals, new_referral_id};
 use tiercare_store::{Expect, Write};
 use time::{Duration, OffsetDateTime};
 
@@ -92,7 +92,7 @@ async fn referrals(app: &TestApp, n: usize, priority: Priority) -> Vec<String> {
             summary: format!("Exertional chest pain, case {i}."),
             attachments: Default::default(),
         };
-        let (made, created) = Referrals::new(&app.state, &doctor)
+        let (made, created) = Referrals::new(&app.state.ctx, &doctor)
             .request(new)
             .await
             .expect("referral requested");
@@ -122,7 +122,7 @@ async fn two_hundred_bookings_at_twenty_slots_give_twenty() {
         let r = r.clone();
         let slot = slots[i % slots.len()].id.to_string();
         tasks.push(tokio::spawn(async move {
-            let result = Referrals::new(&app.state, &who)
+            let result = Referrals::new(&app.state.ctx, &who)
                 .book_slot(&r, &slot, None)
                 .await;
             (r, slot, result.map(|_| ()))
@@ -136,7 +136,7 @@ async fn two_hundred_bookings_at_twenty_slots_give_twenty() {
             Ok(()) => {
                 assert!(won.insert(slot.clone(), r).is_none(), "{slot} booked twice");
             }
-            Err(ApiError::Conflict(_)) => conflicts += 1,
+            Err(ServiceError::Conflict(_)) => conflicts += 1,
             Err(other) => panic!("unexpected refusal: {other:?}"),
         }
     }
@@ -233,14 +233,14 @@ async fn reserved_slots_follow_the_rules_and_the_sides() {
     let refs = referrals(&app, 2, Priority::Routine).await;
     let doctor = actor_of(&app, "doctor");
     let analyst = actor_of(&app, "analyst");
-    let service = |who| Referrals::new(&app.state, who);
+    let service = |who| Referrals::new(&app.state.ctx, who);
 
     // An analyst is not on either side.
     match service(&analyst)
         .book_slot(&refs[0], slots[0].id.as_str(), None)
         .await
     {
-        Err(ApiError::Forbidden(m)) => assert!(m.contains("analyst"), "{m}"),
+        Err(ServiceError::Forbidden(m)) => assert!(m.contains("analyst"), "{m}"),
         other => panic!("analyst booked: {other:?}"),
     }
     // The family doctor books the reserved slot directly ("book now").
@@ -255,7 +255,7 @@ async fn reserved_slots_follow_the_rules_and_the_sides() {
         .book_slot(&refs[0], slots[1].id.as_str(), None)
         .await
     {
-        Err(ApiError::Conflict(m)) => assert!(m.contains("booked"), "{m}"),
+        Err(ServiceError::Conflict(m)) => assert!(m.contains("booked"), "{m}"),
         other => panic!("booked twice: {other:?}"),
     }
     let still = app
@@ -291,7 +291,7 @@ async fn reserved_slots_follow_the_rules_and_the_sides() {
         .book_slot(&refs[1], "zx-h1-other-slot", None)
         .await
     {
-        Err(ApiError::Unprocessable { message, .. }) => {
+        Err(ServiceError::Rule { message, .. }) => {
             assert!(message.contains("neurology"), "{message}")
         }
         other => panic!("wrong department booked: {other:?}"),

@@ -7,12 +7,12 @@ use crate::fixtures::{CS, SD};
 use crate::helpers::{TestApp, assert_outcome, entries, send, spawn_app};
 use crate::validate::assert_valid_fhir;
 use serde_json::{Value, json};
-use tiercare_api::referrals::{Referrals, new_referral_id};
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::network::PractitionerRoleKind;
 use tiercare_core::referral::{NewReferral, Priority, Setting};
 use tiercare_core::{Level, Specialty};
+use tiercare_service::referrals::{Referrals, new_referral_id};
 use tiercare_store::{AuditOutcome, AuditQuery, NewUser};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -670,7 +670,7 @@ async fn mentorship_with_a_ward_round_and_a_recognised_competence() {
         .unwrap()
         .id
         .clone();
-    let (referral, _) = Referrals::new(&app.state, &actor)
+    let (referral, _) = Referrals::new(&app.state.ctx, &actor)
         .request(NewReferral {
             id: new_referral_id().unwrap(),
             patient: patient.clone(),

@@ -598,7 +598,7 @@ async fn two_hundred_http_bookings_of_twenty_slots() {
         slot_minutes: 10,
         slots: 25,
     };
-    let opened = tiercare_api::referrals::Referrals::new(&app.state, &admin)
+    let opened = tiercare_service::referrals::Referrals::new(&app.state.ctx, &admin)
         .open_session(&plan)
         .await
         .unwrap();
@@ -679,7 +679,7 @@ async fn open_pool(app: &TestApp, id: &str, beds: u32, reserved: u32) {
         occupied: 0,
         reserved_occupied: 0,
     };
-    let opened = tiercare_api::referrals::Referrals::new(&app.state, &admin())
+    let opened = tiercare_service::referrals::Referrals::new(&app.state.ctx, &admin())
         .open_bed_pool(pool)
         .await
         .unwrap();

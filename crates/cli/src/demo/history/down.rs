@@ -7,11 +7,11 @@
 use super::mix::{between, chance};
 use super::referrals::{Loop, Up};
 use super::{Run, Step, at};
-use tiercare_api::referrals::Referrals;
 use tiercare_core::access::Actor;
 use tiercare_core::care_plan::{NewCarePlan, PlannedFollowUp, Target};
 use tiercare_core::referral::{Attachments, Command, NewReferral, Priority, Report, Setting};
 use tiercare_core::{InstitutionId, Level, ReferralId, Specialty};
+use tiercare_service::referrals::Referrals;
 use time::{Date, Duration};
 
 /// Patients who refuse to go back down (the Hangzhou pilot's friction).
@@ -65,7 +65,7 @@ impl Run<'_> {
             ),
             attachments: Attachments::default(),
         };
-        let service = Referrals::new(self.state, &specialist);
+        let service = Referrals::new(&self.state.ctx, &specialist);
         let Some((r, _)) = self.soft(service.request(new).await)? else {
             return Ok(());
         };
@@ -117,7 +117,7 @@ impl Run<'_> {
     /// The patient accepts the plan or refuses to go back down.
     pub(super) async fn decide(&mut self, down: Down) -> anyhow::Result<()> {
         let me = self.cast.people[down.person].actor();
-        let service = Referrals::new(self.state, &me);
+        let service = Referrals::new(&self.state.ctx, &me);
         let refuse = chance(&mut self.dice, REFUSE_DOWN);
         let reason = if refuse {
             "prefers to stay under the hospital's care".to_string()
@@ -142,7 +142,7 @@ impl Run<'_> {
 
     /// Primary care accepts the downward referral and books the first visit.
     pub(super) async fn book_down(&mut self, down: Down) -> anyhow::Result<()> {
-        let service = Referrals::new(self.state, &down.desk);
+        let service = Referrals::new(&self.state.ctx, &down.desk);
         if self
             .soft(service.act(&down.id, Command::Accept, None).await)?
             .is_none()
@@ -173,7 +173,7 @@ impl Run<'_> {
     /// The first visit back in primary care: reported back to the hospital,
     /// which closes the loop; the follow-ups go on the agenda.
     pub(super) async fn complete_down(&mut self, down: Down) -> anyhow::Result<()> {
-        let service = Referrals::new(self.state, &down.desk);
+        let service = Referrals::new(&self.state.ctx, &down.desk);
         let command = Command::Complete {
             report: Some(Report {
                 summary: "Seen back in primary care; the plan is under way.".into(),
@@ -209,7 +209,7 @@ impl Run<'_> {
     }
 
     pub(super) async fn arrive_down(&mut self, down: Down) -> anyhow::Result<()> {
-        let service = Referrals::new(self.state, &down.desk);
+        let service = Referrals::new(&self.state.ctx, &down.desk);
         if self
             .soft(service.act(&down.id, Command::Arrive, None).await)?
             .is_some()
@@ -232,7 +232,7 @@ impl Run<'_> {
             return Ok(());
         }
         let note = "Seen: stable on the plan's treatment.".to_string();
-        let service = Referrals::new(self.state, &desk);
+        let service = Referrals::new(&self.state.ctx, &desk);
         if self
             .soft(service.complete_follow_up(&id, note, None).await)?
             .is_some()

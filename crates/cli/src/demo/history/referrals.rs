@@ -8,12 +8,12 @@ use super::down::Down;
 use super::mix::{Case, between, chance};
 use super::visits::{hospital_specialty, level_ix};
 use super::{Run, Step, at, next_working_day};
-use tiercare_api::referrals::Referrals;
 use tiercare_core::access::Actor;
 use tiercare_core::referral::{
     Attachments, Command, DeclineReason, NewReferral, Priority, Report, Setting,
 };
 use tiercare_core::{Level, ReferralId, Specialty};
+use tiercare_service::referrals::Referrals;
 use time::Duration;
 
 /// Declines: of referrals of a case positioned at primary care, and of
@@ -90,7 +90,7 @@ impl Run<'_> {
             Loop::Arrive(up) => self.arrive_up(up).await,
             Loop::NoShow(up) => {
                 let coordinator = self.cast.hospitals[up.hospital].coordinator.clone();
-                let service = Referrals::new(self.state, &coordinator);
+                let service = Referrals::new(&self.state.ctx, &coordinator);
                 if self
                     .soft(service.act(&up.id, Command::NoShow, None).await)?
                     .is_some()
@@ -105,7 +105,7 @@ impl Run<'_> {
                 let command = Command::Report {
                     report: report(&up.case),
                 };
-                let service = Referrals::new(self.state, &specialist);
+                let service = Referrals::new(&self.state.ctx, &specialist);
                 if self
                     .soft(service.act(&up.id, command, None).await)?
                     .is_some()
@@ -122,7 +122,7 @@ impl Run<'_> {
             Loop::FollowUp { id, desk, done } => self.follow_up(id, desk, done).await,
             Loop::Close { id, by } => {
                 self.soft(
-                    Referrals::new(self.state, &by)
+                    Referrals::new(&self.state.ctx, &by)
                         .act(&id, Command::Close, None)
                         .await,
                 )?;
@@ -180,7 +180,7 @@ impl Run<'_> {
             ),
             attachments: Attachments::default(),
         };
-        let service = Referrals::new(self.state, &doctor);
+        let service = Referrals::new(&self.state.ctx, &doctor);
         let Some((r, _)) = self.soft(service.request(new).await)? else {
             return Ok(());
         };
@@ -209,7 +209,7 @@ impl Run<'_> {
     /// books a bed or a (reserved) slot.
     async fn triage(&mut self, up: Up) -> anyhow::Result<()> {
         let coordinator = self.cast.hospitals[up.hospital].coordinator.clone();
-        let service = Referrals::new(self.state, &coordinator);
+        let service = Referrals::new(&self.state.ctx, &coordinator);
         let decline = if up.case.level == Level::Primary {
             chance(&mut self.dice, DECLINE_PRIMARY_CASE).then_some(DeclineReason::NotIndicated)
         } else if chance(&mut self.dice, DECLINE_OTHER) {
@@ -290,7 +290,7 @@ impl Run<'_> {
 
     async fn arrive_up(&mut self, up: Up) -> anyhow::Result<()> {
         let coordinator = self.cast.hospitals[up.hospital].coordinator.clone();
-        let service = Referrals::new(self.state, &coordinator);
+        let service = Referrals::new(&self.state.ctx, &coordinator);
         if self
             .soft(service.act(&up.id, Command::Arrive, None).await)?
             .is_none()
@@ -317,7 +317,7 @@ impl Run<'_> {
         let command = Command::Complete {
             report: at_once.then(|| report(&up.case)),
         };
-        let service = Referrals::new(self.state, &specialist);
+        let service = Referrals::new(&self.state.ctx, &specialist);
         if self
             .soft(service.act(&up.id, command, None).await)?
             .is_none()

@@ -7,10 +7,10 @@
 use crate::demo::at_midnight;
 use std::collections::HashMap;
 use tiercare_api::AppState;
-use tiercare_api::referrals::Referrals;
 use tiercare_core::access::Actor;
 use tiercare_core::booking::SessionPlan;
 use tiercare_core::{InstitutionId, ScheduleId, SlotId, Specialty};
+use tiercare_service::referrals::Referrals;
 use time::{Date, Duration, OffsetDateTime};
 
 /// Slots per session and their length: 20-minute slots like the demo's
@@ -77,7 +77,7 @@ impl Slots {
                 slot_minutes: SLOT_MINUTES as u32,
                 slots: SESSION_SLOTS,
             };
-            self.opened += Referrals::new(state, admin)
+            self.opened += Referrals::new(&state.ctx, admin)
                 .open_session(&plan)
                 .await
                 .map_err(|e| anyhow::anyhow!("opening {schedule} on {day}: {e}"))?;

@@ -8,11 +8,11 @@ use super::cast::Person;
 use super::mix::{Case, between, chance};
 use super::referrals::Loop;
 use super::{Run, Step, at, next_working_day};
-use tiercare_api::referrals::{Referrals, SelfBooking};
 use tiercare_core::access::Actor;
 use tiercare_core::consult::{ConsultMode, ConsultOutcome, NewConsult};
 use tiercare_core::{ConsultId, Level, Specialty};
 use tiercare_service::ServiceError;
+use tiercare_service::referrals::{Referrals, SelfBooking};
 use time::Duration;
 
 /// A resident with a new problem.
@@ -171,7 +171,11 @@ impl Run<'_> {
                 condition: Some(c.case.code.clone()),
                 emergency: emergency && hospital.is_some(),
             };
-            let booked = self.soft(Referrals::new(self.state, &me).book_self(booking).await)?;
+            let booked = self.soft(
+                Referrals::new(&self.state.ctx, &me)
+                    .book_self(booking)
+                    .await,
+            )?;
             let Some(a) = booked else { continue };
             let a = a.value;
             if a.bypass {
@@ -196,7 +200,7 @@ impl Run<'_> {
     }
 
     pub(super) async fn arrive(&mut self, mut v: Visit) -> anyhow::Result<()> {
-        let service = Referrals::new(self.state, &v.desk);
+        let service = Referrals::new(&self.state.ctx, &v.desk);
         let Some(e) = self.soft(service.arrive_self(&v.appointment).await)? else {
             return Ok(());
         };
@@ -207,7 +211,7 @@ impl Run<'_> {
     }
 
     pub(super) async fn finish(&mut self, v: Visit) -> anyhow::Result<()> {
-        let service = Referrals::new(self.state, &v.desk);
+        let service = Referrals::new(&self.state.ctx, &v.desk);
         if self
             .soft(service.finish_visit(&v.encounter).await)?
             .is_none()
@@ -266,7 +270,7 @@ impl Run<'_> {
                 v.case.code.as_str()
             ),
         };
-        let Some(c) = self.soft(Referrals::new(self.state, &doctor).ask(new).await)? else {
+        let Some(c) = self.soft(Referrals::new(&self.state.ctx, &doctor).ask(new).await)? else {
             return Ok(());
         };
         self.report.consults += 1;
@@ -285,7 +289,7 @@ impl Run<'_> {
     /// consult as resolved in primary care.
     pub(super) async fn answer(&mut self, c: Consulted) -> anyhow::Result<()> {
         let text = "Continue in primary care: adjust the dose as discussed and review in four weeks; refer if no better.".to_string();
-        let specialist = Referrals::new(self.state, &c.specialist);
+        let specialist = Referrals::new(&self.state.ctx, &c.specialist);
         if self
             .soft(specialist.post_message(&c.id, text).await)?
             .is_none()
@@ -295,7 +299,7 @@ impl Run<'_> {
         let later =
             self.state.ctx.clock.now() + Duration::minutes(between(&mut self.dice, 30, 180));
         self.state.ctx.clock.set(later);
-        let asker = Referrals::new(self.state, &c.asker);
+        let asker = Referrals::new(&self.state.ctx, &c.asker);
         self.soft(
             asker
                 .close_consult(&c.id, ConsultOutcome::Resolved, None)

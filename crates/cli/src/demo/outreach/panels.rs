@@ -17,7 +17,6 @@ use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tiercare_api::AppState;
-use tiercare_api::panels::Panels as PanelService;
 use tiercare_core::access::Actor;
 use tiercare_core::outreach::{
     ControlStatus, FollowUpState, MONTHLY_DAYS, Measurement, MeasurementKind, OutreachService,
@@ -25,7 +24,8 @@ use tiercare_core::outreach::{
     due_list,
 };
 use tiercare_core::{EnrolmentId, InstitutionId, PractitionerId, ResidentId};
-use tiercare_fhir::panel::{EnrolmentInput, MeasurementInput};
+use tiercare_service::panels::Panels as PanelService;
+use tiercare_service::panels::{EnrolmentInput, MeasurementInput};
 use time::Date;
 use tokio::task::JoinSet;
 
@@ -232,7 +232,7 @@ impl Panels {
     ) -> anyhow::Result<()> {
         for t in &mut self.tracks {
             let actor = cast.doctor(&t.family_doctor, &t.centre);
-            let service = PanelService::new(state, &actor);
+            let service = PanelService::new(&state.ctx, &actor);
             if t.enrol_on == day && t.enrolment.is_none() {
                 let Some(programme) = programmes.get(t.programme).id.clone() else {
                     continue;
@@ -333,7 +333,7 @@ impl Panels {
                 let mut made = Vec::new();
                 for ((i, input), actor) in list.into_iter().zip(actors) {
                     let patient = input.patient.clone();
-                    let m = PanelService::new(&state, &actor)
+                    let m = PanelService::new(&state.ctx, &actor)
                         .measure(input)
                         .await
                         .map_err(|err| anyhow!("measuring {patient}: {err}"))?;

@@ -7,11 +7,10 @@
 //! rules on what they read; the store lets only the first write through
 //! and the second gets 409. Every operation is audited against the patient.
 
-use crate::AppState;
-use crate::error::ApiError;
-use tiercare_fhir as fhir;
-use tiercare_service::new_id;
-use tiercare_service::registry::{Pending, Registry};
+use crate::Context;
+use crate::ServiceError;
+use crate::new_id;
+use crate::registry::{Pending, Registry};
 
 mod appointments;
 mod capacity;
@@ -39,7 +38,7 @@ use time::OffsetDateTime;
 
 /// Referrals as seen by one caller.
 pub struct Referrals<'a> {
-    state: &'a AppState,
+    ctx: &'a Context,
     actor: &'a Actor,
     /// The bill of a visit finished by this call (`$complete`, `$finish`);
     /// without one, the region's typical charge is claimed.
@@ -56,9 +55,9 @@ pub struct Versioned<T> {
 }
 
 impl<'a> Referrals<'a> {
-    pub fn new(state: &'a AppState, actor: &'a Actor) -> Self {
+    pub fn new(ctx: &'a Context, actor: &'a Actor) -> Self {
         Referrals {
-            state,
+            ctx,
             actor,
             charge: None,
         }
@@ -71,7 +70,7 @@ impl<'a> Referrals<'a> {
     }
 
     fn registry(&self) -> Registry<'a> {
-        Registry::new(&self.state.ctx, self.actor)
+        Registry::new(self.ctx, self.actor)
     }
 
     /// Opens a referral: the core checks who asks and what; the registry
@@ -80,10 +79,12 @@ impl<'a> Referrals<'a> {
     /// Retrying is safe when the id was derived from the client's
     /// idempotency key ([`idempotent_id`]): a second request finds the
     /// referral the first made and answers it with `created == false`.
-    pub async fn request(&self, new: NewReferral) -> Result<(Versioned<Referral>, bool), ApiError> {
+    pub async fn request(
+        &self,
+        new: NewReferral,
+    ) -> Result<(Versioned<Referral>, bool), ServiceError> {
         let patient = new.patient.to_string();
-        let (referral, event) = match Referral::request(new, self.actor, self.state.ctx.clock.now())
-        {
+        let (referral, event) = match Referral::request(new, self.actor, self.ctx.clock.now()) {
             Ok(done) => done,
             Err(e) => return Err(self.refused("create", None, &patient, e).await),
         };
@@ -94,7 +95,7 @@ impl<'a> Referrals<'a> {
         // Referring opens the patient's record to the receiving side: only
         // someone already caring for the patient may do it.
         if !self.registry().cares_for(&patient).await? {
-            let err = ApiError::Forbidden(format!(
+            let err = ServiceError::Forbidden(format!(
                 "you may refer only a patient in your care (contracted to your team, or referred to or from your institution); Patient/{patient} is not"
             ));
             let refusal = (AuditOutcome::Denied, err);
@@ -121,7 +122,7 @@ impl<'a> Referrals<'a> {
                 if existing.value.requester != referral.requester
                     || existing.value.patient != referral.patient
                 {
-                    return Err(ApiError::Conflict(format!(
+                    return Err(ServiceError::Conflict(format!(
                         "ServiceRequest/{} exists and is another referral; use a new idempotency key",
                         referral.id
                     )));
@@ -140,13 +141,13 @@ impl<'a> Referrals<'a> {
     }
 
     /// Reads a referral (audited; only its two sides and administrators).
-    pub async fn read(&self, id: &str) -> Result<Versioned<Referral>, ApiError> {
+    pub async fn read(&self, id: &str) -> Result<Versioned<Referral>, ServiceError> {
         let referral = self.load(id).await?;
         let r = &referral.value;
         if self.actor.role != UserRole::Admin && r.sides(self.actor).is_empty() {
             let reason = "only staff of the referring or receiving institution may see a referral";
             self.audit("read", r, AuditOutcome::Denied, reason).await?;
-            return Err(ApiError::Forbidden(reason.into()));
+            return Err(ServiceError::Forbidden(reason.into()));
         }
         self.audit("read", r, AuditOutcome::Success, "").await?;
         Ok(referral)
@@ -160,7 +161,7 @@ impl<'a> Referrals<'a> {
         id: &str,
         command: Command,
         if_match: Option<u32>,
-    ) -> Result<Versioned<Referral>, ApiError> {
+    ) -> Result<Versioned<Referral>, ServiceError> {
         let action = command.action();
         let mut seen = None;
         for _ in 0..CAPACITY_RETRIES {
@@ -170,7 +171,7 @@ impl<'a> Referrals<'a> {
             let event =
                 match referral
                     .value
-                    .apply(command.clone(), self.actor, self.state.ctx.clock.now())
+                    .apply(command.clone(), self.actor, self.ctx.clock.now())
                 {
                     Ok(e) => e,
                     Err(e) => {
@@ -203,19 +204,19 @@ impl<'a> Referrals<'a> {
         Err(busy())
     }
 
-    async fn load(&self, id: &str) -> Result<Versioned<Referral>, ApiError> {
-        match self.state.ctx.store.get("ServiceRequest", id).await? {
+    async fn load(&self, id: &str) -> Result<Versioned<Referral>, ServiceError> {
+        match self.ctx.store.get("ServiceRequest", id).await? {
             Some(stored) => match stored.record {
                 Record::Referral(value) => Ok(Versioned {
                     value,
                     version: stored.version,
                     updated_at: stored.updated_at,
                 }),
-                _ => Err(ApiError::NotFound(format!(
+                _ => Err(ServiceError::NotFound(format!(
                     "ServiceRequest/{id} is not a referral"
                 ))),
             },
-            None => Err(ApiError::NotFound(format!(
+            None => Err(ServiceError::NotFound(format!(
                 "ServiceRequest/{id} does not exist"
             ))),
         }
@@ -259,27 +260,22 @@ impl<'a> Referrals<'a> {
                 facts: Vec::new(),
             })
             .collect();
-        tiercare_service::facts::derive(&self.state.ctx, &mut writes).await?;
-        let stored = self.state.ctx.store.write_all(writes, audit).await?;
+        crate::facts::derive(self.ctx, &mut writes).await?;
+        let stored = self.ctx.store.write_all(writes, audit).await?;
         Ok(stored.first().map_or((1, tiercare_store::now_text()), |s| {
             (s.version, s.updated_at.clone())
         }))
     }
 
-    /// Search terms: the resource's, plus for a referral the worklist
-    /// terms that depend on the policy.
+    /// Search terms under the region's policy.
     fn index(&self, record: &Record) -> Vec<(String, String)> {
-        let mut terms = fhir::index(record);
-        if let Record::Referral(r) = record {
-            terms.extend(fhir::referral::workflow_terms(r, &self.state.ctx.policy));
-        }
-        terms
+        self.ctx.terms_of(record)
     }
 
     /// Searches referrals: administrators see all, doctors and
     /// coordinators those their institution is a party to, others none.
     /// Each referral found is audited against its patient.
-    pub async fn search(&self, mut query: Query) -> Result<(Vec<Stored>, u64), ApiError> {
+    pub async fn search(&self, mut query: Query) -> Result<(Vec<Stored>, u64), ServiceError> {
         match (self.actor.role, &self.actor.institution) {
             (UserRole::Admin, _) => {}
             (UserRole::Doctor | UserRole::Coordinator, Some(i)) => query.filters.push(Filter {
@@ -288,14 +284,14 @@ impl<'a> Referrals<'a> {
                 matching: Match::Exact,
             }),
             _ => {
-                let err = ApiError::Forbidden("this account may not see referrals".into());
+                let err = ServiceError::Forbidden("this account may not see referrals".into());
                 let refusal = (AuditOutcome::Denied, err);
                 return Err(self
                     .refuse("search", "ServiceRequest", None, None, refusal)
                     .await);
             }
         }
-        let (found, total) = self.state.ctx.store.search(&query).await?;
+        let (found, total) = self.ctx.store.search(&query).await?;
         // Referrals and e-consults: both are ServiceRequests.
         let referrals: Vec<Stored> = found
             .into_iter()
@@ -324,7 +320,7 @@ impl<'a> Referrals<'a> {
         r: &Referral,
         outcome: AuditOutcome,
         detail: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), ServiceError> {
         let entry: AuditEntry = self.registry().audit_entry(
             action,
             "ServiceRequest",
@@ -333,7 +329,7 @@ impl<'a> Referrals<'a> {
             outcome,
             detail.to_string(),
         );
-        Ok(self.registry().audit(vec![entry]).await?)
+        self.registry().audit(vec![entry]).await
     }
 
     /// Maps a refusal by the core to an HTTP error, auditing it.
@@ -343,17 +339,18 @@ impl<'a> Referrals<'a> {
         id: Option<&str>,
         patient: &str,
         e: ReferralError,
-    ) -> ApiError {
+    ) -> ServiceError {
         let (outcome, err) = match &e {
             ReferralError::WrongSide { .. } | ReferralError::Role(_) => {
-                (AuditOutcome::Denied, ApiError::Forbidden(e.to_string()))
+                (AuditOutcome::Denied, ServiceError::Forbidden(e.to_string()))
             }
             ReferralError::IllegalTransition { .. } => {
-                (AuditOutcome::Failed, ApiError::Conflict(e.to_string()))
+                (AuditOutcome::Failed, ServiceError::Conflict(e.to_string()))
             }
-            ReferralError::Invalid { field, .. } => {
-                (AuditOutcome::Failed, ApiError::rule(*field, e.to_string()))
-            }
+            ReferralError::Invalid { field, .. } => (
+                AuditOutcome::Failed,
+                ServiceError::rule(*field, e.to_string()),
+            ),
         };
         self.refuse(action, "ServiceRequest", id, Some(patient), (outcome, err))
             .await
@@ -367,23 +364,16 @@ impl<'a> Referrals<'a> {
         resource_type: &str,
         id: Option<&str>,
         patient: Option<&str>,
-        refusal: (AuditOutcome, ApiError),
-    ) -> ApiError {
+        refusal: (AuditOutcome, ServiceError),
+    ) -> ServiceError {
         self.registry()
-            .refused(
-                action,
-                resource_type,
-                id,
-                patient,
-                (refusal.0, refusal.1.into()),
-            )
+            .refused(action, resource_type, id, patient, refusal)
             .await
-            .into()
     }
 }
 
-fn changed(id: &str) -> ApiError {
-    ApiError::Conflict(format!(
+fn changed(id: &str) -> ServiceError {
+    ServiceError::Conflict(format!(
         "ServiceRequest/{id} was changed by someone else meanwhile; reload and try again"
     ))
 }
@@ -395,7 +385,7 @@ fn check_attempt(
     seen: &mut Option<u32>,
     current: u32,
     if_match: Option<u32>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     match *seen {
         None => check_version(id, current, if_match)?,
         Some(v) if v != current => return Err(changed(id)),
@@ -405,9 +395,9 @@ fn check_attempt(
     Ok(())
 }
 
-fn check_version(id: &str, current: u32, if_match: Option<u32>) -> Result<(), ApiError> {
+fn check_version(id: &str, current: u32, if_match: Option<u32>) -> Result<(), ServiceError> {
     match if_match {
-        Some(v) if v != current => Err(ApiError::PreconditionFailed(format!(
+        Some(v) if v != current => Err(ServiceError::StaleVersion(format!(
             "ServiceRequest/{id} is at version {current}, not {v}; reload and try again"
         ))),
         _ => Ok(()),
@@ -416,19 +406,20 @@ fn check_version(id: &str, current: u32, if_match: Option<u32>) -> Result<(), Ap
 
 /// The referral id for a client's idempotency key: the same user and key
 /// always give the same id, so a retried create finds the first one.
-pub fn idempotent_id(username: &str, key: &str) -> Result<ReferralId, ApiError> {
+pub fn idempotent_id(username: &str, key: &str) -> Result<ReferralId, ServiceError> {
     use sha2::{Digest, Sha256};
     if key.is_empty() || key.len() > 200 || key.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "Idempotency-Key",
             "the key must be 1-200 printable characters",
         ));
     }
     let digest = Sha256::digest(format!("{username}\n{key}").as_bytes());
-    ReferralId::new(hex::encode(&digest[..16])).map_err(|e| ApiError::Internal(e.to_string()))
+    ReferralId::new(hex::encode(&digest[..16]))
+        .map_err(|e| ServiceError::Unavailable(e.to_string()))
 }
 
 /// A referral id for a new request.
-pub fn new_referral_id() -> Result<ReferralId, ApiError> {
-    ReferralId::new(new_id()).map_err(|e| ApiError::Internal(e.to_string()))
+pub fn new_referral_id() -> Result<ReferralId, ServiceError> {
+    ReferralId::new(new_id()).map_err(|e| ServiceError::Unavailable(e.to_string()))
 }

@@ -9,8 +9,8 @@ impl Referrals<'_> {
         &self,
         r: &Referral,
         event: &ReferralEvent,
-    ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ApiError> {
-        let id = Encounter::id_for(&r.id).map_err(|e| ApiError::Internal(e.to_string()))?;
+    ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ServiceError> {
+        let id = Encounter::id_for(&r.id).map_err(|e| ServiceError::Unavailable(e.to_string()))?;
         Ok(match (&event.change, &r.state) {
             (Change::Arrived, ReferralState::Arrived { booking }) => {
                 let appointment = match booking {
@@ -34,7 +34,7 @@ impl Referrals<'_> {
                 vec![(Record::Encounter(e), Expect::New, vec![arrived])]
             }
             (Change::Completed { .. }, _) => {
-                match self.state.ctx.store.get("Encounter", id.as_str()).await? {
+                match self.ctx.store.get("Encounter", id.as_str()).await? {
                     Some(Stored {
                         record: Record::Encounter(mut e),
                         version,
@@ -67,7 +67,7 @@ impl Referrals<'_> {
         &self,
         before: &ReferralState,
         change: &Change,
-    ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ApiError> {
+    ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ServiceError> {
         let booking = match (change, before) {
             (
                 Change::Cancelled {
@@ -97,10 +97,9 @@ impl Referrals<'_> {
                 let appointment = s
                     .value
                     .release()
-                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                    .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
                 let mut freed = vec![(Record::Slot(s.value), Expect::Version(s.version), vec![])];
                 if let Some(stored) = self
-                    .state
                     .ctx
                     .store
                     .get("Appointment", appointment.as_str())
@@ -133,16 +132,16 @@ impl Referrals<'_> {
         referral_id: &str,
         pool_id: &str,
         if_match: Option<u32>,
-    ) -> Result<(Versioned<Referral>, Versioned<BedPool>), ApiError> {
+    ) -> Result<(Versioned<Referral>, Versioned<BedPool>), ServiceError> {
         let mut seen = None;
         for _ in 0..CAPACITY_RETRIES {
-            let now = self.state.ctx.clock.now();
+            let now = self.ctx.clock.now();
             let mut referral = self.load(referral_id).await?;
             check_attempt(referral_id, &mut seen, referral.version, if_match)?;
             let mut pool = self.load_pool(pool_id).await?;
             let r = &referral.value;
             if pool.value.institution != r.to || pool.value.specialty != r.specialty {
-                return Err(ApiError::rule(
+                return Err(ServiceError::rule(
                     "beds",
                     format!(
                         "Location/{pool_id} is not a {} bed pool of the receiving institution {}",
@@ -160,7 +159,7 @@ impl Referrals<'_> {
             let bed = pool
                 .value
                 .admit(claimant)
-                .map_err(|e| ApiError::Conflict(format!("Location/{pool_id}: {e}")))?;
+                .map_err(|e| ServiceError::Conflict(format!("Location/{pool_id}: {e}")))?;
             let booking = Booking::Bed {
                 pool: pool.value.id.clone(),
                 bed,
@@ -218,8 +217,8 @@ impl Referrals<'_> {
         referral_id: &str,
         slot_id: &str,
         if_match: Option<u32>,
-    ) -> Result<(Versioned<Referral>, Versioned<Slot>), ApiError> {
-        let now = self.state.ctx.clock.now();
+    ) -> Result<(Versioned<Referral>, Versioned<Slot>), ServiceError> {
+        let now = self.ctx.clock.now();
         let mut referral = self.load(referral_id).await?;
         check_version(referral_id, referral.version, if_match)?;
         let mut slot = self.load_slot(slot_id).await?;
@@ -227,7 +226,7 @@ impl Referrals<'_> {
         let s = &mut slot.value;
         same_place(r, s)?;
         let appointment =
-            AppointmentId::new(new_id()).map_err(|e| ApiError::Internal(e.to_string()))?;
+            AppointmentId::new(new_id()).map_err(|e| ServiceError::Unavailable(e.to_string()))?;
         let booking = Booking::Slot {
             slot: s.id.clone(),
             appointment: appointment.clone(),
@@ -248,10 +247,10 @@ impl Referrals<'_> {
             &self.actor.username,
             appointment.clone(),
             claimant,
-            &self.state.ctx.policy,
+            &self.ctx.policy,
             now,
         )
-        .map_err(|e| ApiError::Conflict(format!("Slot/{slot_id}: {e}")))?;
+        .map_err(|e| ServiceError::Conflict(format!("Slot/{slot_id}: {e}")))?;
         let visit = Appointment {
             id: appointment,
             slot: s.id.clone(),
@@ -296,7 +295,7 @@ impl Referrals<'_> {
                 Ok((referral, slot))
             }
             Err(StoreError::VersionConflict { resource_type, .. }) if resource_type == "Slot" => {
-                Err(ApiError::Conflict(format!(
+                Err(ServiceError::Conflict(format!(
                     "Slot/{slot_id} was just taken; choose another"
                 )))
             }
@@ -305,8 +304,8 @@ impl Referrals<'_> {
         }
     }
 
-    pub(super) async fn load_pool(&self, id: &str) -> Result<Versioned<BedPool>, ApiError> {
-        match self.state.ctx.store.get("Location", id).await? {
+    pub(super) async fn load_pool(&self, id: &str) -> Result<Versioned<BedPool>, ServiceError> {
+        match self.ctx.store.get("Location", id).await? {
             Some(Stored {
                 record: Record::BedPool(value),
                 version,
@@ -317,23 +316,23 @@ impl Referrals<'_> {
                 version,
                 updated_at,
             }),
-            _ => Err(ApiError::NotFound(format!(
+            _ => Err(ServiceError::NotFound(format!(
                 "bed pool Location/{id} does not exist"
             ))),
         }
     }
 
-    pub(super) async fn load_slot(&self, id: &str) -> Result<Versioned<Slot>, ApiError> {
-        match self.state.ctx.store.get("Slot", id).await? {
+    pub(super) async fn load_slot(&self, id: &str) -> Result<Versioned<Slot>, ServiceError> {
+        match self.ctx.store.get("Slot", id).await? {
             Some(stored) => match stored.record {
                 Record::Slot(value) => Ok(Versioned {
                     value,
                     version: stored.version,
                     updated_at: stored.updated_at,
                 }),
-                _ => Err(ApiError::NotFound(format!("Slot/{id} does not exist"))),
+                _ => Err(ServiceError::NotFound(format!("Slot/{id} does not exist"))),
             },
-            None => Err(ApiError::NotFound(format!("Slot/{id} does not exist"))),
+            None => Err(ServiceError::NotFound(format!("Slot/{id} does not exist"))),
         }
     }
 
@@ -341,19 +340,18 @@ impl Referrals<'_> {
     /// share reserved for referrals. Administrators and the institution's
     /// coordinators may. Slots that exist already are left as they are, so
     /// opening a session twice is harmless. Returns the slots written.
-    pub async fn open_session(&self, plan: &SessionPlan<'_>) -> Result<usize, ApiError> {
+    pub async fn open_session(&self, plan: &SessionPlan<'_>) -> Result<usize, ServiceError> {
         let allowed = match self.actor.role {
             UserRole::Admin => true,
             UserRole::Coordinator => self.actor.institution.as_ref() == Some(plan.institution),
             _ => false,
         };
         if !allowed {
-            return Err(ApiError::Forbidden(
+            return Err(ServiceError::Forbidden(
                 "only administrators and the institution's coordinators open sessions".into(),
             ));
         }
         let existing: std::collections::HashSet<String> = self
-            .state
             .ctx
             .store
             .ids_where("Slot", "schedule", &format!("Schedule/{}", plan.schedule))
@@ -361,7 +359,7 @@ impl Referrals<'_> {
             .into_iter()
             .collect();
         let mut writes = Vec::new();
-        for slot in plan.slots(&self.state.ctx.policy) {
+        for slot in plan.slots(&self.ctx.policy) {
             if existing.contains(slot.id.as_str()) {
                 continue;
             }
@@ -382,7 +380,7 @@ impl Referrals<'_> {
         }
         let n = writes.len();
         if n > 0 {
-            self.state.ctx.store.write_all(writes, vec![]).await?;
+            self.ctx.store.write_all(writes, vec![]).await?;
         }
         Ok(n)
     }
@@ -390,25 +388,24 @@ impl Referrals<'_> {
     /// Opens a department's bed pool (administrators and the institution's
     /// coordinators). An existing pool is left as it is; returns whether it
     /// was created.
-    pub async fn open_bed_pool(&self, pool: BedPool) -> Result<bool, ApiError> {
+    pub async fn open_bed_pool(&self, pool: BedPool) -> Result<bool, ServiceError> {
         let allowed = match self.actor.role {
             UserRole::Admin => true,
             UserRole::Coordinator => self.actor.institution.as_ref() == Some(&pool.institution),
             _ => false,
         };
         if !allowed {
-            return Err(ApiError::Forbidden(
+            return Err(ServiceError::Forbidden(
                 "only administrators and the institution's coordinators open bed pools".into(),
             ));
         }
         if pool.reserved > pool.beds || pool.occupied + pool.reserved_occupied > pool.beds {
-            return Err(ApiError::rule(
+            return Err(ServiceError::rule(
                 "beds",
                 "a pool cannot reserve or fill more beds than it has",
             ));
         }
         if self
-            .state
             .ctx
             .store
             .get("Location", pool.id.as_str())
@@ -429,7 +426,7 @@ impl Referrals<'_> {
             events: vec![],
             facts: Vec::new(),
         };
-        self.state.ctx.store.write_all(vec![write], vec![]).await?;
+        self.ctx.store.write_all(vec![write], vec![]).await?;
         Ok(true)
     }
 
@@ -440,8 +437,8 @@ impl Referrals<'_> {
         &self,
         referral_id: &str,
         slot_id: &str,
-    ) -> Result<Versioned<Slot>, ApiError> {
-        let now = self.state.ctx.clock.now();
+    ) -> Result<Versioned<Slot>, ServiceError> {
+        let now = self.ctx.clock.now();
         let referral = self.load(referral_id).await?;
         let r = &referral.value;
         if let Err(e) = r.permits(Action::Book, self.actor) {
@@ -452,8 +449,8 @@ impl Referrals<'_> {
         same_place(r, &slot.value)?;
         let claimant = r.claimant();
         slot.value
-            .hold(&self.actor.username, claimant, &self.state.ctx.policy, now)
-            .map_err(|e| ApiError::Conflict(format!("Slot/{slot_id}: {e}")))?;
+            .hold(&self.actor.username, claimant, &self.ctx.policy, now)
+            .map_err(|e| ServiceError::Conflict(format!("Slot/{slot_id}: {e}")))?;
         let write = Write {
             index: self.index(&Record::Slot(slot.value.clone())),
             record: Record::Slot(slot.value.clone()),
@@ -470,18 +467,12 @@ impl Referrals<'_> {
             AuditOutcome::Success,
             format!("Slot/{slot_id}"),
         );
-        match self
-            .state
-            .ctx
-            .store
-            .write_all(vec![write], vec![audit])
-            .await
-        {
+        match self.ctx.store.write_all(vec![write], vec![audit]).await {
             Ok(stored) => {
                 slot.version = stored.first().map_or(slot.version + 1, |s| s.version);
                 Ok(slot)
             }
-            Err(StoreError::VersionConflict { .. }) => Err(ApiError::Conflict(format!(
+            Err(StoreError::VersionConflict { .. }) => Err(ServiceError::Conflict(format!(
                 "Slot/{slot_id} was just taken or held by someone else"
             ))),
             Err(e) => Err(e.into()),
@@ -492,20 +483,20 @@ impl Referrals<'_> {
 /// Attempts at a change whose slot or bed pool others are changing too.
 pub(super) const CAPACITY_RETRIES: usize = 64;
 
-pub(super) fn busy() -> ApiError {
-    ApiError::Conflict("the slot or bed pool is too busy right now; try again".into())
+pub(super) fn busy() -> ServiceError {
+    ServiceError::Conflict("the slot or bed pool is too busy right now; try again".into())
 }
 
 /// A slot must be at the receiving institution, in the referral's specialty.
-pub(super) fn same_place(r: &Referral, s: &Slot) -> Result<(), ApiError> {
+pub(super) fn same_place(r: &Referral, s: &Slot) -> Result<(), ServiceError> {
     if s.institution != r.to {
-        return Err(ApiError::rule(
+        return Err(ServiceError::rule(
             "slot",
             format!("Slot/{} is not at the receiving institution {}", s.id, r.to),
         ));
     }
     if s.specialty != r.specialty {
-        return Err(ApiError::rule(
+        return Err(ServiceError::rule(
             "slot",
             format!(
                 "Slot/{} is a {} slot; the referral is for {}",

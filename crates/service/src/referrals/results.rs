@@ -12,25 +12,25 @@ use tiercare_core::clinical::{AttachedResult, ResultKind};
 
 impl Referrals<'_> {
     /// Records a result for a patient in the caller's care.
-    pub async fn record_result(&self, record: Record) -> Result<Versioned<Record>, ApiError> {
+    pub async fn record_result(&self, record: Record) -> Result<Versioned<Record>, ServiceError> {
         let (patient, kind, test, checked) = match &record {
             Record::Observation(o) => (
                 o.patient.clone(),
                 ResultKind::Observation,
                 o.test.to_string(),
-                o.check(self.state.ctx.clock.now()),
+                o.check(self.ctx.clock.now()),
             ),
             Record::DiagnosticReport(r) => (
                 r.patient.clone(),
                 ResultKind::DiagnosticReport,
                 r.test.to_string(),
-                r.check(self.state.ctx.clock.now()),
+                r.check(self.ctx.clock.now()),
             ),
-            _ => return Err(ApiError::Internal("not a result".into())),
+            _ => return Err(ServiceError::Unavailable("not a result".into())),
         };
         let rt = record.resource_type();
         if !self.registry().cares_for(patient.as_str()).await? {
-            let err = ApiError::Forbidden(format!(
+            let err = ServiceError::Forbidden(format!(
                 "you may record results only for a patient in your care; Patient/{patient} is not"
             ));
             return Err(self
@@ -44,10 +44,10 @@ impl Referrals<'_> {
                 .await);
         }
         if let Err(tiercare_core::clinical::ResultError::Invalid { field, message }) = checked {
-            return Err(ApiError::invalid(format!("{rt}.{field}"), message));
+            return Err(ServiceError::invalid(format!("{rt}.{field}"), message));
         }
         self.registry()
-            .check_references(&record, &tiercare_service::registry::Pending::new())
+            .check_references(&record, &crate::registry::Pending::new())
             .await?;
         let event = Event::ResultRecorded {
             patient,
@@ -72,13 +72,13 @@ impl Referrals<'_> {
     /// Whether the caller may see a patient-data record: administrators;
     /// the patient; staff of an institution the record names as a party;
     /// staff caring for the patient.
-    pub(crate) async fn may_see(&self, record: &Record) -> Result<bool, ApiError> {
+    pub(crate) async fn may_see(&self, record: &Record) -> Result<bool, ServiceError> {
         let Some(patient) = record.patient() else {
             return Ok(true);
         };
         // Panels follow their own rules: a programme's specialist sees its
         // panels and nothing else of the patient (see `crate::panels`).
-        let panels = crate::panels::Panels::new(self.state, self.actor);
+        let panels = crate::panels::Panels::new(self.ctx, self.actor);
         match record {
             Record::PanelEnrolment(e) => return panels.may_see(e).await,
             Record::Measurement(m) => {
@@ -110,13 +110,13 @@ impl Referrals<'_> {
     }
 
     /// Reads a patient-data record of a loop resource type, audited.
-    pub async fn read_record(&self, rt: &str, id: &str) -> Result<Stored, ApiError> {
-        let Some(stored) = self.state.ctx.store.get(rt, id).await? else {
-            return Err(ApiError::NotFound(format!("{rt}/{id} does not exist")));
+    pub async fn read_record(&self, rt: &str, id: &str) -> Result<Stored, ServiceError> {
+        let Some(stored) = self.ctx.store.get(rt, id).await? else {
+            return Err(ServiceError::NotFound(format!("{rt}/{id} does not exist")));
         };
         let patient = stored.record.patient().map(|p| p.to_string());
         if !self.may_see(&stored.record).await? {
-            let err = ApiError::Forbidden(format!(
+            let err = ServiceError::Forbidden(format!(
                 "{rt}/{id} is seen only by the patient and those caring for them"
             ));
             return Err(self
@@ -148,12 +148,12 @@ impl Referrals<'_> {
         &self,
         query: Query,
         patient: Option<&str>,
-    ) -> Result<(Vec<Stored>, u64), ApiError> {
+    ) -> Result<(Vec<Stored>, u64), ServiceError> {
         let rt = query.resource_type.clone();
         let mut query = query;
         if self.actor.role != UserRole::Admin {
             let Some(p) = patient else {
-                return Err(ApiError::invalid(
+                return Err(ServiceError::invalid(
                     "patient",
                     format!("name the patient whose {rt} records you want (patient=Patient/id)"),
                 ));
@@ -170,7 +170,7 @@ impl Referrals<'_> {
                 && matches!(self.actor.role, UserRole::Doctor | UserRole::Coordinator)
                 && (rt == "CarePlan" || rt == "Observation")
             {
-                let visible = crate::panels::Panels::new(self.state, self.actor)
+                let visible = crate::panels::Panels::new(self.ctx, self.actor)
                     .visible_enrolments(p)
                     .await?;
                 if !visible.is_empty() {
@@ -183,7 +183,7 @@ impl Referrals<'_> {
                 }
             }
             if !allowed {
-                let err = ApiError::Forbidden(format!(
+                let err = ServiceError::Forbidden(format!(
                     "Patient/{p} is not in your care; their {rt} records are not yours to see"
                 ));
                 return Err(self
@@ -191,7 +191,7 @@ impl Referrals<'_> {
                     .await);
             }
         }
-        let (found, total) = self.state.ctx.store.search(&query).await?;
+        let (found, total) = self.ctx.store.search(&query).await?;
         let mut entries: Vec<AuditEntry> = found
             .iter()
             .map(|s| {
@@ -225,26 +225,26 @@ impl Referrals<'_> {
         &self,
         patient: &str,
         refs: &[(ResultKind, String)],
-    ) -> Result<Vec<AttachedResult>, ApiError> {
+    ) -> Result<Vec<AttachedResult>, ServiceError> {
         let mut out = Vec::new();
         for (kind, id) in refs {
             let rt = kind.resource_type();
-            let found = self.state.ctx.store.get(rt, id).await?.map(|s| s.record);
+            let found = self.ctx.store.get(rt, id).await?.map(|s| s.record);
             let attached = match found {
                 Some(Record::Observation(o)) if o.patient.as_str() == patient => {
-                    AttachedResult::of_observation(&o, &self.state.ctx.policy)
+                    AttachedResult::of_observation(&o, &self.ctx.policy)
                 }
                 Some(Record::DiagnosticReport(r)) if r.patient.as_str() == patient => {
-                    AttachedResult::of_report(&r, &self.state.ctx.policy)
+                    AttachedResult::of_report(&r, &self.ctx.policy)
                 }
                 Some(_) => {
-                    return Err(ApiError::rule(
+                    return Err(ServiceError::rule(
                         "ServiceRequest.supportingInfo",
                         format!("{rt}/{id} is about another patient"),
                     ));
                 }
                 None => {
-                    return Err(ApiError::rule(
+                    return Err(ServiceError::rule(
                         "ServiceRequest.supportingInfo",
                         format!("{rt}/{id} does not exist"),
                     ));

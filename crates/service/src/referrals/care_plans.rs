@@ -11,16 +11,15 @@ impl Referrals<'_> {
         &self,
         referral: &str,
         new: NewCarePlan,
-    ) -> Result<Versioned<CarePlan>, ApiError> {
+    ) -> Result<Versioned<CarePlan>, ServiceError> {
         let r = self.load(referral).await.map_err(|_| {
-            ApiError::rule(
+            ServiceError::rule(
                 "CarePlan.basedOn",
                 format!("ServiceRequest/{referral} is not a referral"),
             )
         })?;
         // The receiver's list (one per institution; none: nothing stocked).
         let lists = self
-            .state
             .ctx
             .store
             .ids_where(
@@ -30,7 +29,7 @@ impl Referrals<'_> {
             )
             .await?;
         let list = match lists.first() {
-            Some(id) => match self.state.ctx.store.get("List", id).await? {
+            Some(id) => match self.ctx.store.get("List", id).await? {
                 Some(Stored {
                     record: Record::MedicinesList(l),
                     ..
@@ -45,7 +44,7 @@ impl Referrals<'_> {
             &r.value,
             list.as_ref(),
             self.actor,
-            self.state.ctx.clock.now(),
+            self.ctx.clock.now(),
         ) {
             Ok(done) => done,
             Err(e) => return Err(self.plan_refused("create", None, &patient, e).await),
@@ -66,7 +65,7 @@ impl Referrals<'_> {
                 version,
                 updated_at,
             }),
-            Err(StoreError::AlreadyExists { .. }) => Err(ApiError::Conflict(format!(
+            Err(StoreError::AlreadyExists { .. }) => Err(ServiceError::Conflict(format!(
                 "ServiceRequest/{referral} already has a care plan (CarePlan/{})",
                 plan.id
             ))),
@@ -74,8 +73,8 @@ impl Referrals<'_> {
         }
     }
 
-    async fn load_plan(&self, id: &str) -> Result<Versioned<CarePlan>, ApiError> {
-        match self.state.ctx.store.get("CarePlan", id).await? {
+    async fn load_plan(&self, id: &str) -> Result<Versioned<CarePlan>, ServiceError> {
+        match self.ctx.store.get("CarePlan", id).await? {
             Some(Stored {
                 record: Record::CarePlan(value),
                 version,
@@ -86,12 +85,14 @@ impl Referrals<'_> {
                 version,
                 updated_at,
             }),
-            _ => Err(ApiError::NotFound(format!("CarePlan/{id} does not exist"))),
+            _ => Err(ServiceError::NotFound(format!(
+                "CarePlan/{id} does not exist"
+            ))),
         }
     }
 
-    async fn load_follow_up(&self, id: &str) -> Result<Versioned<FollowUp>, ApiError> {
-        match self.state.ctx.store.get("Task", id).await? {
+    async fn load_follow_up(&self, id: &str) -> Result<Versioned<FollowUp>, ServiceError> {
+        match self.ctx.store.get("Task", id).await? {
             Some(Stored {
                 record: Record::FollowUp(value),
                 version,
@@ -102,7 +103,7 @@ impl Referrals<'_> {
                 version,
                 updated_at,
             }),
-            _ => Err(ApiError::NotFound(format!("Task/{id} does not exist"))),
+            _ => Err(ServiceError::NotFound(format!("Task/{id} does not exist"))),
         }
     }
 
@@ -115,26 +116,25 @@ impl Referrals<'_> {
         accepted: bool,
         reason: String,
         if_match: Option<u32>,
-    ) -> Result<Versioned<CarePlan>, ApiError> {
+    ) -> Result<Versioned<CarePlan>, ServiceError> {
         let mut plan = self.load_plan(id).await?;
         if let Some(v) = if_match
             && v != plan.version
         {
-            return Err(ApiError::PreconditionFailed(format!(
+            return Err(ServiceError::StaleVersion(format!(
                 "CarePlan/{id} is at version {}, not {v}; reload and try again",
                 plan.version
             )));
         }
         let patient = plan.value.patient.to_string();
-        let event = match plan.value.decide(
-            accepted,
-            reason.clone(),
-            self.actor,
-            self.state.ctx.clock.now(),
-        ) {
-            Ok(e) => e,
-            Err(e) => return Err(self.plan_refused("update", Some(id), &patient, e).await),
-        };
+        let event =
+            match plan
+                .value
+                .decide(accepted, reason.clone(), self.actor, self.ctx.clock.now())
+            {
+                Ok(e) => e,
+                Err(e) => return Err(self.plan_refused("update", Some(id), &patient, e).await),
+            };
         let mut writes = vec![(
             Record::CarePlan(plan.value.clone()),
             Expect::Version(plan.version),
@@ -155,8 +155,8 @@ impl Referrals<'_> {
             let before = r.value.state.clone();
             let refused = r
                 .value
-                .refused_by_patient(reason, &self.actor.username, self.state.ctx.clock.now())
-                .map_err(|e| ApiError::Conflict(format!("the downward referral: {e}")))?;
+                .refused_by_patient(reason, &self.actor.username, self.ctx.clock.now())
+                .map_err(|e| ServiceError::Conflict(format!("the downward referral: {e}")))?;
             let freed = self.free_capacity(&before, &refused.change).await?;
             writes.push((
                 Record::Referral(r.value),
@@ -176,18 +176,18 @@ impl Referrals<'_> {
         id: &str,
         note: String,
         if_match: Option<u32>,
-    ) -> Result<Versioned<FollowUp>, ApiError> {
+    ) -> Result<Versioned<FollowUp>, ServiceError> {
         let mut f = self.load_follow_up(id).await?;
         if let Some(v) = if_match
             && v != f.version
         {
-            return Err(ApiError::PreconditionFailed(format!(
+            return Err(ServiceError::StaleVersion(format!(
                 "Task/{id} is at version {}, not {v}; reload and try again",
                 f.version
             )));
         }
         let patient = f.value.patient.to_string();
-        let now = self.state.ctx.clock.now();
+        let now = self.ctx.clock.now();
         let event = match f.value.complete(note, self.actor, now) {
             Ok(e) => e,
             Err(e) => return Err(self.plan_refused("update", Some(id), &patient, e).await),
@@ -220,7 +220,7 @@ impl Referrals<'_> {
                 version,
                 updated_at,
             }),
-            Err(StoreError::VersionConflict { .. }) => Err(ApiError::Conflict(format!(
+            Err(StoreError::VersionConflict { .. }) => Err(ServiceError::Conflict(format!(
                 "Task/{id} or its care plan changed meanwhile; reload and try again"
             ))),
             Err(e) => Err(e.into()),
@@ -233,14 +233,14 @@ impl Referrals<'_> {
         mut plan: Versioned<CarePlan>,
         writes: Vec<(Record, Expect, Vec<Event>)>,
         detail: &str,
-    ) -> Result<Versioned<CarePlan>, ApiError> {
+    ) -> Result<Versioned<CarePlan>, ServiceError> {
         match self.write(writes, "update", detail).await {
             Ok((version, updated_at)) => {
                 plan.version = version;
                 plan.updated_at = updated_at;
                 Ok(plan)
             }
-            Err(StoreError::VersionConflict { .. }) => Err(ApiError::Conflict(format!(
+            Err(StoreError::VersionConflict { .. }) => Err(ServiceError::Conflict(format!(
                 "CarePlan/{id} or its referral changed meanwhile; reload and try again"
             ))),
             Err(e) => Err(e.into()),
@@ -253,17 +253,17 @@ impl Referrals<'_> {
         id: Option<&str>,
         patient: &str,
         e: CarePlanError,
-    ) -> ApiError {
+    ) -> ServiceError {
         let (outcome, err) = match &e {
             CarePlanError::NotAllowed(_) => {
-                (AuditOutcome::Denied, ApiError::Forbidden(e.to_string()))
+                (AuditOutcome::Denied, ServiceError::Forbidden(e.to_string()))
             }
             CarePlanError::IllegalTransition { .. } => {
-                (AuditOutcome::Failed, ApiError::Conflict(e.to_string()))
+                (AuditOutcome::Failed, ServiceError::Conflict(e.to_string()))
             }
             CarePlanError::Invalid { field, .. } => (
                 AuditOutcome::Failed,
-                ApiError::rule(format!("CarePlan.{field}"), e.to_string()),
+                ServiceError::rule(format!("CarePlan.{field}"), e.to_string()),
             ),
         };
         self.refuse(action, "CarePlan", id, Some(patient), (outcome, err))

@@ -7,7 +7,7 @@
 //! role there, the specialist, the programme), decides who may see and
 //! change a panel, and writes each change with its `OutreachEvent`, its
 //! audit entry and a chronic-management snapshot of the institution in one
-//! transaction, at `state.ctx.clock.now()`.
+//! transaction, at `ctx.clock.now()`.
 //!
 //! # Who sees and changes a panel
 //!
@@ -45,9 +45,11 @@
 //! whose follow-up lapses without any write there still count as followed
 //! until the next write).
 
-use crate::AppState;
-use crate::error::ApiError;
+use crate::Context;
+use crate::ServiceError;
+use crate::new_id;
 use crate::referrals::Versioned;
+use crate::registry::Registry;
 use std::collections::{BTreeSet, HashMap};
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::events::Event;
@@ -58,18 +60,15 @@ use tiercare_core::outreach::{
     PanelStatus, ProgrammeStatus, QUARTERLY_DAYS, Targets, control_status, due_list, next_due,
 };
 use tiercare_core::{EnrolmentId, Level, Record};
-use tiercare_fhir as fhir;
-use tiercare_service::new_id;
-use tiercare_service::registry::Registry;
 use tiercare_store::{AuditOutcome, Expect, Filter, Match, Query, Stored, Write};
 use time::{Date, Duration};
 
 /// A refusal to audit: (action, resource type), patient, error.
-type Refusal = ((&'static str, &'static str), String, ApiError);
+type Refusal = ((&'static str, &'static str), String, ServiceError);
 
 /// Panels as seen by one caller.
 pub struct Panels<'a> {
-    state: &'a AppState,
+    ctx: &'a Context,
     actor: &'a Actor,
 }
 
@@ -89,17 +88,43 @@ fn exact(param: &str, values: Vec<String>) -> Filter {
     }
 }
 
+/// The category code of a panel enrolment `CarePlan`, which the panel
+/// searches filter by.
+pub const PANEL_CATEGORY: &str = "chronic-panel";
+
+/// What a measurement `Observation` says, before it is checked against
+/// its enrolment.
+pub struct MeasurementInput {
+    pub enrolment: String,
+    pub patient: String,
+    pub at: time::OffsetDateTime,
+    pub kind: tiercare_core::outreach::MeasurementKind,
+}
+
+/// What an enrolment `CarePlan` says; the service checks it against the
+/// registry.
+pub struct EnrolmentInput {
+    pub patient: String,
+    pub institution: String,
+    pub family_doctor: String,
+    pub specialist: String,
+    pub programme: Option<String>,
+    pub conditions: Vec<tiercare_core::outreach::PanelCondition>,
+    pub enrolled: Option<time::Date>,
+    pub interval_days: Option<u32>,
+}
+
 /// How many ids one search names at most (bound values stay well under
 /// SQLite's limit).
 const IDS_PER_QUERY: usize = 200;
 
 impl<'a> Panels<'a> {
-    pub fn new(state: &'a AppState, actor: &'a Actor) -> Self {
-        Panels { state, actor }
+    pub fn new(ctx: &'a Context, actor: &'a Actor) -> Self {
+        Panels { ctx, actor }
     }
 
     fn registry(&self) -> Registry<'a> {
-        Registry::new(&self.state.ctx, self.actor)
+        Registry::new(self.ctx, self.actor)
     }
 
     /// Enrols a patient. The family doctor must hold an active
@@ -108,33 +133,31 @@ impl<'a> Panels<'a> {
     /// and fit (`PanelEnrolment::validate`).
     pub async fn enrol(
         &self,
-        input: fhir::panel::EnrolmentInput,
-    ) -> Result<Versioned<PanelEnrolment>, ApiError> {
+        input: EnrolmentInput,
+    ) -> Result<Versioned<PanelEnrolment>, ServiceError> {
         let patient = input.patient.clone();
-        let refuse = |e: ApiError| (("create", "CarePlan"), patient.clone(), e);
+        let refuse = |e: ServiceError| (("create", "CarePlan"), patient.clone(), e);
         let enrolment = PanelEnrolment {
-            id: fhir::typed_id(&new_id(), "CarePlan.id")?,
-            patient: fhir::typed_id(&input.patient, "CarePlan.subject")?,
-            institution: fhir::typed_id(
+            id: crate::typed_id(&new_id(), "CarePlan.id")?,
+            patient: crate::typed_id(&input.patient, "CarePlan.subject")?,
+            institution: crate::typed_id(
                 &input.institution,
                 "CarePlan.contained.CareTeam.managingOrganization",
             )?,
-            family_doctor: fhir::typed_id(&input.family_doctor, "CarePlan.careTeam")?,
-            specialist: fhir::typed_id(&input.specialist, "CarePlan.careTeam")?,
+            family_doctor: crate::typed_id(&input.family_doctor, "CarePlan.careTeam")?,
+            specialist: crate::typed_id(&input.specialist, "CarePlan.careTeam")?,
             programme: input
                 .programme
                 .as_deref()
-                .map(|p| fhir::typed_id(p, "CarePlan.extension"))
+                .map(|p| crate::typed_id(p, "CarePlan.extension"))
                 .transpose()?,
             conditions: input.conditions,
-            enrolled: input
-                .enrolled
-                .unwrap_or_else(|| self.state.ctx.clock.today()),
+            enrolled: input.enrolled.unwrap_or_else(|| self.ctx.clock.today()),
             interval_days: input.interval_days.unwrap_or(QUARTERLY_DAYS),
             ended: None,
         };
         if !self.may_manage(&enrolment).await? {
-            let err = ApiError::Forbidden(
+            let err = ServiceError::Forbidden(
                 "patients are enrolled by the primary side: the family doctor, staff of the primary institution or the patient's contracted team".into(),
             );
             return Err(self.refused(refuse(err)).await);
@@ -144,13 +167,7 @@ impl<'a> Panels<'a> {
         }
         let programme = match &enrolment.programme {
             None => None,
-            Some(p) => match self
-                .state
-                .ctx
-                .store
-                .get("HealthcareService", p.as_str())
-                .await?
-            {
+            Some(p) => match self.ctx.store.get("HealthcareService", p.as_str()).await? {
                 Some(Stored {
                     record: Record::Programme(p),
                     ..
@@ -159,7 +176,7 @@ impl<'a> Panels<'a> {
                         || p.end.is_some_and(|end| enrolment.enrolled > end)
                         || enrolment.enrolled < p.start
                     {
-                        let err = ApiError::rule(
+                        let err = ServiceError::rule(
                             "CarePlan.extension",
                             format!("programme {} is not running on the day of enrolment", p.id),
                         );
@@ -168,7 +185,7 @@ impl<'a> Panels<'a> {
                     Some(p)
                 }
                 _ => {
-                    let err = ApiError::rule(
+                    let err = ServiceError::rule(
                         "CarePlan.extension",
                         format!("HealthcareService/{p} is not a programme"),
                     );
@@ -178,7 +195,7 @@ impl<'a> Panels<'a> {
         };
         let event = match enrolment
             .clone()
-            .enrol(programme.as_ref(), self.state.ctx.clock.now())
+            .enrol(programme.as_ref(), self.ctx.clock.now())
         {
             Ok(e) => e,
             Err(e) => return Err(self.refused(refuse(core_error(e, "CarePlan."))).await),
@@ -195,8 +212,8 @@ impl<'a> Panels<'a> {
     }
 
     /// Checks the references of a new enrolment against the registry.
-    async fn check_registry(&self, e: &PanelEnrolment) -> Result<(), ApiError> {
-        let store = &self.state.ctx.store;
+    async fn check_registry(&self, e: &PanelEnrolment) -> Result<(), ServiceError> {
+        let store = &self.ctx.store;
         if !matches!(
             store.get("Patient", e.patient.as_str()).await?,
             Some(Stored {
@@ -204,7 +221,7 @@ impl<'a> Panels<'a> {
                 ..
             })
         ) {
-            return Err(ApiError::rule(
+            return Err(ServiceError::rule(
                 "CarePlan.subject",
                 format!("Patient/{} does not exist", e.patient),
             ));
@@ -218,7 +235,7 @@ impl<'a> Panels<'a> {
                 record: Record::Institution(_),
                 ..
             }) => {
-                return Err(ApiError::rule(
+                return Err(ServiceError::rule(
                     "CarePlan.contained.CareTeam.managingOrganization",
                     format!(
                         "Organization/{} is not a primary institution: panels are followed up in primary care",
@@ -227,7 +244,7 @@ impl<'a> Panels<'a> {
                 ));
             }
             _ => {
-                return Err(ApiError::rule(
+                return Err(ServiceError::rule(
                     "CarePlan.contained.CareTeam.managingOrganization",
                     format!("Organization/{} is not an institution", e.institution),
                 ));
@@ -255,7 +272,7 @@ impl<'a> Panels<'a> {
             }
         }
         if !works_there {
-            return Err(ApiError::rule(
+            return Err(ServiceError::rule(
                 "CarePlan.careTeam",
                 format!(
                     "Practitioner/{} holds no active family-doctor role at Organization/{}",
@@ -270,7 +287,7 @@ impl<'a> Panels<'a> {
                 ..
             })
         ) {
-            return Err(ApiError::rule(
+            return Err(ServiceError::rule(
                 "CarePlan.careTeam",
                 format!("Practitioner/{} does not exist", e.specialist),
             ));
@@ -285,11 +302,11 @@ impl<'a> Panels<'a> {
         id: &str,
         on: Option<Date>,
         if_match: Option<u32>,
-    ) -> Result<Versioned<PanelEnrolment>, ApiError> {
+    ) -> Result<Versioned<PanelEnrolment>, ServiceError> {
         let mut current = self.load(id).await?;
         let e = &current.value;
         if !self.may_manage(e).await? {
-            let err = ApiError::Forbidden(
+            let err = ServiceError::Forbidden(
                 "an enrolment is ended by the primary side: the family doctor, staff of the primary institution or the patient's contracted team".into(),
             );
             return Err(self
@@ -299,18 +316,18 @@ impl<'a> Panels<'a> {
         if let Some(v) = if_match
             && v != current.version
         {
-            return Err(ApiError::PreconditionFailed(format!(
+            return Err(ServiceError::StaleVersion(format!(
                 "CarePlan/{id} is at version {}, not {v}; reload and try again",
                 current.version
             )));
         }
         if e.ended.is_some() {
-            let err = ApiError::Conflict(format!("CarePlan/{id} has already ended"));
+            let err = ServiceError::Conflict(format!("CarePlan/{id} has already ended"));
             return Err(self
                 .refuse("end", Some(id), Some(e.patient.as_str()), err)
                 .await);
         }
-        let on = on.unwrap_or_else(|| self.state.ctx.clock.today());
+        let on = on.unwrap_or_else(|| self.ctx.clock.today());
         let mut ended = e.clone();
         ended.ended = Some(on);
         if let Err(err) = ended.validate(None) {
@@ -323,7 +340,7 @@ impl<'a> Panels<'a> {
         // recorded again, ended, as what was enrolled.
         let event = OutreachEvent::Enrolled {
             enrolment: Box::new(ended.clone()),
-            at: self.state.ctx.clock.now(),
+            at: self.ctx.clock.now(),
         };
         let (version, updated_at) = self
             .write(
@@ -345,12 +362,12 @@ impl<'a> Panels<'a> {
     /// enrolled and not in the future (the core's `Measurement::record`).
     pub async fn measure(
         &self,
-        input: fhir::panel::MeasurementInput,
-    ) -> Result<Versioned<Measurement>, ApiError> {
+        input: MeasurementInput,
+    ) -> Result<Versioned<Measurement>, ServiceError> {
         let enrolment = match self.load(&input.enrolment).await {
             Ok(e) => e.value,
-            Err(ApiError::NotFound(msg)) => {
-                let err = ApiError::rule("Observation.basedOn", msg);
+            Err(ServiceError::NotFound(msg)) => {
+                let err = ServiceError::rule("Observation.basedOn", msg);
                 return Err(self
                     .refused((("create", "Observation"), input.patient.clone(), err))
                     .await);
@@ -358,22 +375,22 @@ impl<'a> Panels<'a> {
             Err(e) => return Err(e),
         };
         let patient = enrolment.patient.to_string();
-        let refuse = |e: ApiError| (("create", "Observation"), patient.clone(), e);
+        let refuse = |e: ServiceError| (("create", "Observation"), patient.clone(), e);
         let may = self.actor.role == UserRole::Doctor && self.may_see(&enrolment).await?;
         if !may {
-            let err = ApiError::Forbidden(
+            let err = ServiceError::Forbidden(
                 "panel measurements are recorded by doctors of the panel: the primary side or the programme's specialists".into(),
             );
             return Err(self.refused(refuse(err)).await);
         }
         let m = Measurement {
-            id: fhir::typed_id(&new_id(), "Observation.id")?,
+            id: crate::typed_id(&new_id(), "Observation.id")?,
             enrolment: enrolment.id.clone(),
-            patient: fhir::typed_id(&input.patient, "Observation.subject")?,
+            patient: crate::typed_id(&input.patient, "Observation.subject")?,
             at: input.at,
             kind: input.kind,
         };
-        let event = match m.clone().record(&enrolment, self.state.ctx.clock.now()) {
+        let event = match m.clone().record(&enrolment, self.ctx.clock.now()) {
             Ok(e) => e,
             Err(e) => return Err(self.refused(refuse(core_error(e, "Observation."))).await),
         };
@@ -404,8 +421,8 @@ impl<'a> Panels<'a> {
         enrolment: &PanelEnrolment,
         action: &str,
         detail: &str,
-    ) -> Result<(u32, String), ApiError> {
-        let day = self.state.ctx.clock.today();
+    ) -> Result<(u32, String), ServiceError> {
+        let day = self.ctx.clock.today();
         let fact = self.snapshot(enrolment, &record, day).await?;
         let audit = self.registry().audit_entry(
             action,
@@ -416,19 +433,14 @@ impl<'a> Panels<'a> {
             detail.to_string(),
         );
         let write = Write {
-            index: fhir::index(&record),
+            index: self.ctx.terms_of(&record),
             record,
             expect,
             actor: self.actor.username.clone(),
             events: vec![Event::Outreach(event)],
             facts: vec![fact],
         };
-        let stored = self
-            .state
-            .ctx
-            .store
-            .write_all(vec![write], vec![audit])
-            .await?;
+        let stored = self.ctx.store.write_all(vec![write], vec![audit]).await?;
         Ok(stored.first().map_or((1, tiercare_store::now_text()), |s| {
             (s.version, s.updated_at.clone())
         }))
@@ -441,7 +453,7 @@ impl<'a> Panels<'a> {
         enrolment: &PanelEnrolment,
         pending: &Record,
         day: Date,
-    ) -> Result<Fact, ApiError> {
+    ) -> Result<Fact, ServiceError> {
         let mut enrolments = self
             .all_enrolments(exact(
                 "performer",
@@ -478,13 +490,12 @@ impl<'a> Panels<'a> {
             .map(|e| e.patient.as_str())
             .collect();
         let institution = self
-            .state
             .ctx
             .store
             .institution_ix(enrolment.institution.as_str())
             .await?;
         Ok(Fact::ChronicPanel {
-            day: crate::indicators::day_of(day),
+            day: crate::days::day_of(day),
             institution,
             known: u32::try_from(known.len()).unwrap_or(u32::MAX),
             followed: u32::try_from(followed.len()).unwrap_or(u32::MAX),
@@ -492,7 +503,7 @@ impl<'a> Panels<'a> {
     }
 
     /// Every panel enrolment matching `filter`, page by page.
-    async fn all_enrolments(&self, filter: Filter) -> Result<Vec<PanelEnrolment>, ApiError> {
+    async fn all_enrolments(&self, filter: Filter) -> Result<Vec<PanelEnrolment>, ServiceError> {
         let mut out = Vec::new();
         let mut offset = 0;
         loop {
@@ -500,18 +511,18 @@ impl<'a> Panels<'a> {
                 resource_type: "CarePlan".into(),
                 filters: vec![
                     filter.clone(),
-                    exact("category", vec![fhir::panel::PANEL_CATEGORY.to_string()]),
+                    exact("category", vec![PANEL_CATEGORY.to_string()]),
                 ],
-                count: crate::routes::MAX_COUNT,
+                count: crate::search::MAX_COUNT,
                 offset,
             };
-            let (found, total) = self.state.ctx.store.search(&q).await?;
+            let (found, total) = self.ctx.store.search(&q).await?;
             let n = found.len();
             out.extend(found.into_iter().filter_map(|s| match s.record {
                 Record::PanelEnrolment(e) => Some(e),
                 _ => None,
             }));
-            offset += crate::routes::MAX_COUNT;
+            offset += crate::search::MAX_COUNT;
             if n == 0 || u64::from(offset) >= total {
                 return Ok(out);
             }
@@ -519,7 +530,10 @@ impl<'a> Panels<'a> {
     }
 
     /// The measurements of some enrolments.
-    async fn measurements_of(&self, ids: &[&EnrolmentId]) -> Result<Vec<Measurement>, ApiError> {
+    async fn measurements_of(
+        &self,
+        ids: &[&EnrolmentId],
+    ) -> Result<Vec<Measurement>, ServiceError> {
         self.measurements_since(ids, None).await
     }
 
@@ -529,7 +543,7 @@ impl<'a> Panels<'a> {
         &self,
         ids: &[&EnrolmentId],
         since: Option<Date>,
-    ) -> Result<Vec<Measurement>, ApiError> {
+    ) -> Result<Vec<Measurement>, ServiceError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(IDS_PER_QUERY) {
             let mut offset = 0;
@@ -545,23 +559,23 @@ impl<'a> Panels<'a> {
                 if let Some(since) = since {
                     filters.push(Filter {
                         param: "date".into(),
-                        values: vec![fhir::format_date(since)],
+                        values: vec![crate::days::format_date(since)],
                         matching: Match::AtLeast,
                     });
                 }
                 let q = Query {
                     resource_type: "Observation".into(),
                     filters,
-                    count: crate::routes::MAX_COUNT,
+                    count: crate::search::MAX_COUNT,
                     offset,
                 };
-                let (found, total) = self.state.ctx.store.search(&q).await?;
+                let (found, total) = self.ctx.store.search(&q).await?;
                 let n = found.len();
                 out.extend(found.into_iter().filter_map(|s| match s.record {
                     Record::Measurement(m) => Some(m),
                     _ => None,
                 }));
-                offset += crate::routes::MAX_COUNT;
+                offset += crate::search::MAX_COUNT;
                 if n == 0 || u64::from(offset) >= total {
                     break;
                 }
@@ -570,8 +584,8 @@ impl<'a> Panels<'a> {
         Ok(out)
     }
 
-    async fn load(&self, id: &str) -> Result<Versioned<PanelEnrolment>, ApiError> {
-        match self.state.ctx.store.get("CarePlan", id).await? {
+    async fn load(&self, id: &str) -> Result<Versioned<PanelEnrolment>, ServiceError> {
+        match self.ctx.store.get("CarePlan", id).await? {
             Some(Stored {
                 record: Record::PanelEnrolment(value),
                 version,
@@ -582,10 +596,12 @@ impl<'a> Panels<'a> {
                 version,
                 updated_at,
             }),
-            Some(_) => Err(ApiError::NotFound(format!(
+            Some(_) => Err(ServiceError::NotFound(format!(
                 "CarePlan/{id} is not a panel enrolment"
             ))),
-            None => Err(ApiError::NotFound(format!("CarePlan/{id} does not exist"))),
+            None => Err(ServiceError::NotFound(format!(
+                "CarePlan/{id} does not exist"
+            ))),
         }
     }
 
@@ -595,11 +611,11 @@ impl<'a> Panels<'a> {
         &self,
         id: &str,
         as_of: Date,
-    ) -> Result<(Versioned<PanelEnrolment>, PanelState), ApiError> {
+    ) -> Result<(Versioned<PanelEnrolment>, PanelState), ServiceError> {
         let e = self.load(id).await?;
         let patient = e.value.patient.to_string();
         if !self.may_see(&e.value).await? {
-            let err = ApiError::Forbidden(format!(
+            let err = ServiceError::Forbidden(format!(
                 "CarePlan/{id} is seen by the panel's primary side and its programme's specialists only"
             ));
             return Err(self.refuse("read", Some(id), Some(&patient), err).await);
@@ -619,11 +635,11 @@ impl<'a> Panels<'a> {
 
     /// The state of an enrolment the caller may see (not audited: the
     /// caller audits the read it belongs to).
-    pub(crate) async fn state_of(
+    pub async fn state_of(
         &self,
         e: &PanelEnrolment,
         as_of: Date,
-    ) -> Result<PanelState, ApiError> {
+    ) -> Result<PanelState, ServiceError> {
         let measurements = self.measurements_of(&[&e.id]).await?;
         // A status as of a past day knows nothing measured after it.
         let known: Vec<Measurement> = measurements
@@ -649,12 +665,12 @@ impl<'a> Panels<'a> {
         practitioner: Option<&str>,
         organization: Option<&str>,
         today: Date,
-    ) -> Result<Vec<(PanelEnrolment, DueEntry)>, ApiError> {
+    ) -> Result<Vec<(PanelEnrolment, DueEntry)>, ServiceError> {
         let filter = match (practitioner, organization) {
             (Some(p), None) => exact("family-doctor", vec![format!("Practitioner/{p}")]),
             (None, Some(o)) => exact("performer", vec![format!("Organization/{o}")]),
             _ => {
-                return Err(ApiError::invalid(
+                return Err(ServiceError::invalid(
                     "practitioner",
                     "name either the family doctor (practitioner=Practitioner/id) or the institution (organization=Organization/id)",
                 ));
@@ -673,7 +689,7 @@ impl<'a> Panels<'a> {
             UserRole::Analyst | UserRole::Resident => false,
         };
         if !mine {
-            let err = ApiError::Forbidden(
+            let err = ServiceError::Forbidden(
                 "a due list is seen by the family doctor it belongs to and staff of the institution".into(),
             );
             return Err(self.refuse("search", None, None, err).await);
@@ -726,7 +742,7 @@ impl<'a> Panels<'a> {
 
     /// Whether the caller may see an enrolment and its measurements (see
     /// the module documentation).
-    pub async fn may_see(&self, e: &PanelEnrolment) -> Result<bool, ApiError> {
+    pub async fn may_see(&self, e: &PanelEnrolment) -> Result<bool, ServiceError> {
         Ok(match self.actor.role {
             UserRole::Admin => true,
             UserRole::Analyst => false,
@@ -744,7 +760,7 @@ impl<'a> Panels<'a> {
     /// Whether the caller is on the primary side of the panel (or an
     /// administrator): the family doctor, staff of the institution, or the
     /// patient's contracted team (contract in force).
-    async fn may_manage(&self, e: &PanelEnrolment) -> Result<bool, ApiError> {
+    async fn may_manage(&self, e: &PanelEnrolment) -> Result<bool, ServiceError> {
         Ok(match self.actor.role {
             UserRole::Admin => true,
             UserRole::Doctor | UserRole::Coordinator => {
@@ -757,20 +773,20 @@ impl<'a> Panels<'a> {
     }
 
     /// Whether the patient is contracted to one of the caller's teams.
-    async fn contracted(&self, patient: &str) -> Result<bool, ApiError> {
+    async fn contracted(&self, patient: &str) -> Result<bool, ServiceError> {
         let scope = self.registry().patient_scope().await?;
-        Ok(match self.state.ctx.store.get("Patient", patient).await? {
+        Ok(match self.ctx.store.get("Patient", patient).await? {
             Some(Stored {
                 record: Record::Resident(r),
                 ..
-            }) => scope.covers(&r, self.state.ctx.clock.today()),
+            }) => scope.covers(&r, self.ctx.clock.today()),
             _ => false,
         })
     }
 
     /// Whether the caller is a specialist of the enrolment's programme (or,
     /// without one, its panel specialist).
-    async fn is_panel_specialist(&self, e: &PanelEnrolment) -> Result<bool, ApiError> {
+    async fn is_panel_specialist(&self, e: &PanelEnrolment) -> Result<bool, ServiceError> {
         let Some(me) = &self.actor.practitioner else {
             return Ok(false);
         };
@@ -779,7 +795,6 @@ impl<'a> Panels<'a> {
         };
         Ok(
             match self
-                .state
                 .ctx
                 .store
                 .get("HealthcareService", programme.as_str())
@@ -796,7 +811,10 @@ impl<'a> Panels<'a> {
 
     /// The patient's enrolments the caller may see, for a search by
     /// someone with no other care relationship to the patient.
-    pub async fn visible_enrolments(&self, patient: &str) -> Result<Vec<EnrolmentId>, ApiError> {
+    pub async fn visible_enrolments(
+        &self,
+        patient: &str,
+    ) -> Result<Vec<EnrolmentId>, ServiceError> {
         let all = self
             .all_enrolments(exact("patient", vec![format!("Patient/{patient}")]))
             .await?;
@@ -810,10 +828,13 @@ impl<'a> Panels<'a> {
     }
 
     /// The enrolment a measurement belongs to.
-    pub async fn enrolment_of(&self, m: &Measurement) -> Result<Option<PanelEnrolment>, ApiError> {
+    pub async fn enrolment_of(
+        &self,
+        m: &Measurement,
+    ) -> Result<Option<PanelEnrolment>, ServiceError> {
         match self.load(m.enrolment.as_str()).await {
             Ok(e) => Ok(Some(e.value)),
-            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(ServiceError::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -821,11 +842,16 @@ impl<'a> Panels<'a> {
     /// Audits a refusal against the patient and hands back its error.
     /// Audits a create refused as bad input (a unit, a malformed element)
     /// against the patient it names, and hands back its error.
-    pub async fn refuse_input(&self, rt: &str, patient: Option<&str>, err: ApiError) -> ApiError {
+    pub async fn refuse_input(
+        &self,
+        rt: &str,
+        patient: Option<&str>,
+        err: ServiceError,
+    ) -> ServiceError {
         self.refuse_as("create", rt, None, patient, err).await
     }
 
-    async fn refused(&self, ((action, rt), patient, err): Refusal) -> ApiError {
+    async fn refused(&self, ((action, rt), patient, err): Refusal) -> ServiceError {
         self.refuse_as(action, rt, None, Some(&patient), err).await
     }
 
@@ -834,8 +860,8 @@ impl<'a> Panels<'a> {
         action: &str,
         id: Option<&str>,
         patient: Option<&str>,
-        err: ApiError,
-    ) -> ApiError {
+        err: ServiceError,
+    ) -> ServiceError {
         self.refuse_as(action, "CarePlan", id, patient, err).await
     }
 
@@ -845,23 +871,20 @@ impl<'a> Panels<'a> {
         rt: &str,
         id: Option<&str>,
         patient: Option<&str>,
-        err: ApiError,
-    ) -> ApiError {
-        self.registry()
-            .refuse(action, rt, id, patient, err.into())
-            .await
-            .into()
+        err: ServiceError,
+    ) -> ServiceError {
+        self.registry().refuse(action, rt, id, patient, err).await
     }
 }
 
 /// A core refusal (a rule the record breaks: a programme that does not
 /// fit, a measurement of another patient or outside the enrolment): 422,
 /// naming the FHIR field. Values and units were checked when parsed (400).
-fn core_error(e: OutreachError, prefix: &str) -> ApiError {
+fn core_error(e: OutreachError, prefix: &str) -> ServiceError {
     match e {
         OutreachError::Invalid { field, message } => {
-            ApiError::rule(format!("{prefix}{field}"), format!("{field}: {message}"))
+            ServiceError::rule(format!("{prefix}{field}"), format!("{field}: {message}"))
         }
-        other => ApiError::rule(prefix.trim_end_matches('.'), other.to_string()),
+        other => ServiceError::rule(prefix.trim_end_matches('.'), other.to_string()),
     }
 }

@@ -22,13 +22,13 @@ impl Referrals<'_> {
         level: Level,
         referral: Option<&Referral>,
         emergency: bool,
-    ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ApiError> {
-        let Some(rules) = self.state.ctx.policy.insurance.as_ref() else {
+    ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ServiceError> {
+        let Some(rules) = self.ctx.policy.insurance.as_ref() else {
             return Ok(vec![]);
         };
-        let internal = |what: String| ApiError::Internal(what);
+        let internal = |what: String| ServiceError::Unavailable(what);
         let coverage = match Coverage::id_for(&e.patient) {
-            Some(id) => self.state.ctx.store.get("Coverage", id.as_str()).await?,
+            Some(id) => self.ctx.store.get("Coverage", id.as_str()).await?,
             None => None,
         };
         let Some(Stored {
@@ -48,7 +48,7 @@ impl Referrals<'_> {
             .unwrap_or_else(|| rules.typical_charge_fen.of(service, level));
         let at_contracted_primary = level == Level::Primary
             && matches!(
-                self.state.ctx.store.get("Patient", e.patient.as_str()).await?,
+                self.ctx.store.get("Patient", e.patient.as_str()).await?,
                 Some(Stored { record: Record::Resident(r), .. })
                     if r.contract.as_ref().and_then(|c| c.institution.as_ref()) == Some(&e.institution)
             );
@@ -69,12 +69,7 @@ impl Referrals<'_> {
         let year = visit.date.year();
         let account_id = YearAccount::id_for(&e.patient, &coverage.scheme, year)
             .ok_or_else(|| internal("account id too long".into()))?;
-        let (accumulator, expect) = match self
-            .state
-            .ctx
-            .store
-            .get("Account", account_id.as_str())
-            .await?
+        let (accumulator, expect) = match self.ctx.store.get("Account", account_id.as_str()).await?
         {
             Some(Stored {
                 record: Record::Account(a),
@@ -84,7 +79,7 @@ impl Referrals<'_> {
             _ => (Accumulator::new(coverage.scheme.clone(), year), Expect::New),
         };
         let adjudication = adjudicate(rules, &visit, &accumulator).map_err(|err| {
-            ApiError::rule("charge", format!("the visit cannot be claimed: {err}"))
+            ServiceError::rule("charge", format!("the visit cannot be claimed: {err}"))
         })?;
         let claim = Claim {
             id: Claim::id_for(&e.id).ok_or_else(|| internal("claim id too long".into()))?,
@@ -93,7 +88,7 @@ impl Referrals<'_> {
             institution: e.institution.clone(),
             visit,
             adjudication: adjudication.clone(),
-            created: self.state.ctx.clock.now(),
+            created: self.ctx.clock.now(),
         };
         let account = YearAccount {
             id: account_id,
@@ -119,17 +114,17 @@ impl Referrals<'_> {
         &self,
         patient: &str,
         year: i32,
-    ) -> Result<(String, Option<Accumulator>), ApiError> {
-        let resident: tiercare_core::ResidentId = tiercare_fhir::typed_id(patient, "patient")?;
+    ) -> Result<(String, Option<Accumulator>), ServiceError> {
+        let resident: tiercare_core::ResidentId = crate::typed_id(patient, "patient")?;
         let id = Coverage::id_for(&resident)
-            .ok_or_else(|| ApiError::invalid("patient", "the patient id is too long"))?;
+            .ok_or_else(|| ServiceError::invalid("patient", "the patient id is too long"))?;
         let coverage = match self.read_record("Coverage", id.as_str()).await {
             Ok(Stored {
                 record: Record::Coverage(c),
                 ..
             }) => c,
-            Ok(_) | Err(ApiError::NotFound(_)) => {
-                return Err(ApiError::rule(
+            Ok(_) | Err(ServiceError::NotFound(_)) => {
+                return Err(ServiceError::rule(
                     "patient",
                     format!("Patient/{patient} has no insurance coverage on record"),
                 ));
@@ -137,7 +132,7 @@ impl Referrals<'_> {
             Err(e) => return Err(e),
         };
         let account = match YearAccount::id_for(&resident, &coverage.scheme, year) {
-            Some(id) => match self.state.ctx.store.get("Account", id.as_str()).await? {
+            Some(id) => match self.ctx.store.get("Account", id.as_str()).await? {
                 Some(Stored {
                     record: Record::Account(a),
                     ..
@@ -156,9 +151,10 @@ impl Referrals<'_> {
         &self,
         coverage: Coverage,
         if_match: Option<u32>,
-    ) -> Result<Versioned<Coverage>, ApiError> {
+    ) -> Result<Versioned<Coverage>, ServiceError> {
         if self.actor.role != UserRole::Admin {
-            let err = ApiError::Forbidden("only administrators enrol residents in schemes".into());
+            let err =
+                ServiceError::Forbidden("only administrators enrol residents in schemes".into());
             let patient = coverage.resident.to_string();
             return Err(self
                 .refuse(
@@ -171,14 +167,13 @@ impl Referrals<'_> {
                 .await);
         }
         let known = self
-            .state
             .ctx
             .policy
             .insurance
             .as_ref()
             .is_some_and(|r| r.schemes.contains_key(&coverage.scheme));
         if !known {
-            return Err(ApiError::rule(
+            return Err(ServiceError::rule(
                 "Coverage.class",
                 format!(
                     "{} is not a scheme of this region's policy",
@@ -187,7 +182,7 @@ impl Referrals<'_> {
             ));
         }
         if Coverage::id_for(&coverage.resident).as_ref() != Some(&coverage.id) {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "Coverage.id",
                 format!(
                     "a resident's coverage is Coverage/cov-{}",
@@ -197,7 +192,7 @@ impl Referrals<'_> {
         }
         let record = Record::Coverage(coverage.clone());
         self.registry()
-            .check_references(&record, &tiercare_service::registry::Pending::new())
+            .check_references(&record, &crate::registry::Pending::new())
             .await?;
         let expect = if_match.map_or(Expect::Any, Expect::Version);
         match self
@@ -210,7 +205,7 @@ impl Referrals<'_> {
                 updated_at,
             }),
             Err(StoreError::VersionConflict { current, .. }) => {
-                Err(ApiError::PreconditionFailed(format!(
+                Err(ServiceError::StaleVersion(format!(
                     "Coverage/{} is at version {current}; reload and try again",
                     coverage.id
                 )))

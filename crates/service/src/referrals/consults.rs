@@ -7,18 +7,18 @@ use tiercare_core::consult::{Consult, ConsultError, ConsultOutcome, NewConsult};
 
 impl Referrals<'_> {
     /// Opens a consult about a patient in the caller's care.
-    pub async fn ask(&self, new: NewConsult) -> Result<Versioned<Consult>, ApiError> {
+    pub async fn ask(&self, new: NewConsult) -> Result<Versioned<Consult>, ServiceError> {
         let patient = new.patient.to_string();
-        let (consult, event) = match Consult::ask(new, self.actor, self.state.ctx.clock.now()) {
+        let (consult, event) = match Consult::ask(new, self.actor, self.ctx.clock.now()) {
             Ok(done) => done,
             Err(e) => return Err(self.consult_refused("create", None, &patient, e).await),
         };
         let record = Record::Consult(consult.clone());
         self.registry()
-            .check_references(&record, &tiercare_service::registry::Pending::new())
+            .check_references(&record, &crate::registry::Pending::new())
             .await?;
         if !self.registry().cares_for(&patient).await? {
-            let err = ApiError::Forbidden(format!(
+            let err = ServiceError::Forbidden(format!(
                 "you may ask about a patient in your care only; Patient/{patient} is not"
             ));
             return Err(self
@@ -46,7 +46,7 @@ impl Referrals<'_> {
     }
 
     /// Reads a consult (audited; its two sides, the patient, administrators).
-    pub async fn consult(&self, id: &str) -> Result<Versioned<Consult>, ApiError> {
+    pub async fn consult(&self, id: &str) -> Result<Versioned<Consult>, ServiceError> {
         let stored = self.read_record("ServiceRequest", id).await?;
         match stored.record {
             Record::Consult(value) => Ok(Versioned {
@@ -54,14 +54,14 @@ impl Referrals<'_> {
                 version: stored.version,
                 updated_at: stored.updated_at,
             }),
-            _ => Err(ApiError::NotFound(format!(
+            _ => Err(ServiceError::NotFound(format!(
                 "ServiceRequest/{id} is not a consult"
             ))),
         }
     }
 
-    async fn load_consult(&self, id: &str) -> Result<Versioned<Consult>, ApiError> {
-        match self.state.ctx.store.get("ServiceRequest", id).await? {
+    async fn load_consult(&self, id: &str) -> Result<Versioned<Consult>, ServiceError> {
+        match self.ctx.store.get("ServiceRequest", id).await? {
             Some(Stored {
                 record: Record::Consult(value),
                 version,
@@ -72,7 +72,7 @@ impl Referrals<'_> {
                 version,
                 updated_at,
             }),
-            _ => Err(ApiError::NotFound(format!(
+            _ => Err(ServiceError::NotFound(format!(
                 "ServiceRequest/{id} is not a consult"
             ))),
         }
@@ -84,7 +84,7 @@ impl Referrals<'_> {
         &self,
         id: &str,
         text: String,
-    ) -> Result<(Versioned<Consult>, usize), ApiError> {
+    ) -> Result<(Versioned<Consult>, usize), ServiceError> {
         let done = self
             .change_consult(id, None, |c, actor, now| c.post(text.clone(), actor, now))
             .await?;
@@ -98,7 +98,7 @@ impl Referrals<'_> {
         id: &str,
         outcome: ConsultOutcome,
         if_match: Option<u32>,
-    ) -> Result<Versioned<Consult>, ApiError> {
+    ) -> Result<Versioned<Consult>, ServiceError> {
         self.change_consult(id, if_match, |c, actor, now| c.close(outcome, actor, now))
             .await
     }
@@ -112,11 +112,11 @@ impl Referrals<'_> {
             &Actor,
             OffsetDateTime,
         ) -> Result<tiercare_core::consult::ConsultEvent, ConsultError>,
-    ) -> Result<Versioned<Consult>, ApiError> {
+    ) -> Result<Versioned<Consult>, ServiceError> {
         let mut c = self.load_consult(id).await?;
         check_version(id, c.version, if_match)?;
         let patient = c.value.patient.to_string();
-        let event = match change(&mut c.value, self.actor, self.state.ctx.clock.now()) {
+        let event = match change(&mut c.value, self.actor, self.ctx.clock.now()) {
             Ok(e) => e,
             Err(e) => return Err(self.consult_refused("update", Some(id), &patient, e).await),
         };
@@ -138,7 +138,7 @@ impl Referrals<'_> {
                 c.updated_at = updated_at;
                 Ok(c)
             }
-            Err(StoreError::VersionConflict { .. }) => Err(ApiError::Conflict(format!(
+            Err(StoreError::VersionConflict { .. }) => Err(ServiceError::Conflict(format!(
                 "ServiceRequest/{id} was changed by someone else meanwhile; reload and try again"
             ))),
             Err(e) => Err(e.into()),
@@ -151,32 +151,31 @@ impl Referrals<'_> {
         &self,
         referral: &Referral,
         consult: &ConsultId,
-    ) -> Result<(Record, Expect, Vec<Event>), ApiError> {
+    ) -> Result<(Record, Expect, Vec<Event>), ServiceError> {
         let mut c = self.load_consult(consult.as_str()).await.map_err(|_| {
-            ApiError::rule(
+            ServiceError::rule(
                 "ServiceRequest.basedOn",
                 format!("ServiceRequest/{consult} is not a consult"),
             )
         })?;
         if c.value.patient != referral.patient {
-            return Err(ApiError::rule(
+            return Err(ServiceError::rule(
                 "ServiceRequest.basedOn",
                 format!("ServiceRequest/{consult} is about another patient"),
             ));
         }
         let patient = referral.patient.to_string();
-        let event =
-            match c
-                .value
-                .referred(referral.id.clone(), self.actor, self.state.ctx.clock.now())
-            {
-                Ok(e) => e,
-                Err(e) => {
-                    return Err(self
-                        .consult_refused("update", Some(consult.as_str()), &patient, e)
-                        .await);
-                }
-            };
+        let event = match c
+            .value
+            .referred(referral.id.clone(), self.actor, self.ctx.clock.now())
+        {
+            Ok(e) => e,
+            Err(e) => {
+                return Err(self
+                    .consult_refused("update", Some(consult.as_str()), &patient, e)
+                    .await);
+            }
+        };
         Ok((
             Record::Consult(c.value),
             Expect::Version(c.version),
@@ -190,17 +189,17 @@ impl Referrals<'_> {
         id: Option<&str>,
         patient: &str,
         e: ConsultError,
-    ) -> ApiError {
+    ) -> ServiceError {
         let (outcome, err) = match &e {
             ConsultError::NotAllowed(_) | ConsultError::Role(_) => {
-                (AuditOutcome::Denied, ApiError::Forbidden(e.to_string()))
+                (AuditOutcome::Denied, ServiceError::Forbidden(e.to_string()))
             }
             ConsultError::IllegalTransition { .. } => {
-                (AuditOutcome::Failed, ApiError::Conflict(e.to_string()))
+                (AuditOutcome::Failed, ServiceError::Conflict(e.to_string()))
             }
             ConsultError::Invalid { field, .. } => (
                 AuditOutcome::Failed,
-                ApiError::rule(format!("ServiceRequest.{field}"), e.to_string()),
+                ServiceError::rule(format!("ServiceRequest.{field}"), e.to_string()),
             ),
         };
         self.refuse(action, "ServiceRequest", id, Some(patient), (outcome, err))

@@ -22,8 +22,11 @@ pub struct SelfBooking {
 impl Referrals<'_> {
     /// Books a public slot for a patient without a referral, if the
     /// region's gatekeeping lets them.
-    pub async fn book_self(&self, req: SelfBooking) -> Result<Versioned<Appointment>, ApiError> {
-        let now = self.state.ctx.clock.now();
+    pub async fn book_self(
+        &self,
+        req: SelfBooking,
+    ) -> Result<Versioned<Appointment>, ServiceError> {
+        let now = self.ctx.clock.now();
         let mut slot = self.load_slot(&req.slot).await?;
         let s = &mut slot.value;
         let patient = req.patient.to_string();
@@ -35,13 +38,13 @@ impl Referrals<'_> {
         };
         if !allowed {
             let reason = "a visit is booked by the patient, or by the hospital's coordinators";
-            let refusal = (AuditOutcome::Denied, ApiError::Forbidden(reason.into()));
+            let refusal = (AuditOutcome::Denied, ServiceError::Forbidden(reason.into()));
             return Err(self
                 .refuse("create", "Appointment", None, Some(&patient), refusal)
                 .await);
         }
         if req.emergency && req.condition.is_none() {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "Appointment.reasonCode",
                 "an emergency booking needs the condition (ICD-10)",
             ));
@@ -62,14 +65,13 @@ impl Referrals<'_> {
             count: 1,
             offset: 0,
         };
-        if let Some(r) = self.state.ctx.store.search(&in_flight).await?.0.first() {
-            return Err(ApiError::Conflict(format!(
+        if let Some(r) = self.ctx.store.search(&in_flight).await?.0.first() {
+            return Err(ServiceError::Conflict(format!(
                 "the patient has a referral to this institution: book it with POST ServiceRequest/{}/$book",
                 r.record.id()
             )));
         }
         let level = match self
-            .state
             .ctx
             .store
             .get("Organization", s.institution.as_str())
@@ -81,7 +83,7 @@ impl Referrals<'_> {
             }) => i.level,
             _ => Level::Primary,
         };
-        let bypass = match self.state.ctx.policy.gatekeep(VisitRequest {
+        let bypass = match self.ctx.policy.gatekeep(VisitRequest {
             level,
             emergency: req.emergency,
             referred: false,
@@ -89,21 +91,25 @@ impl Referrals<'_> {
             Gate::Allowed => false,
             Gate::Bypass => true,
             Gate::Refused(reason) => {
-                let refusal = (AuditOutcome::Failed, ApiError::rule("Appointment", reason));
+                let refusal = (
+                    AuditOutcome::Failed,
+                    ServiceError::rule("Appointment", reason),
+                );
                 return Err(self
                     .refuse("create", "Appointment", None, Some(&patient), refusal)
                     .await);
             }
         };
-        let id = AppointmentId::new(new_id()).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let id =
+            AppointmentId::new(new_id()).map_err(|e| ServiceError::Unavailable(e.to_string()))?;
         s.book(
             &self.actor.username,
             id.clone(),
             Claimant::Public,
-            &self.state.ctx.policy,
+            &self.ctx.policy,
             now,
         )
-        .map_err(|e| ApiError::Conflict(format!("Slot/{}: {e}", req.slot)))?;
+        .map_err(|e| ServiceError::Conflict(format!("Slot/{}: {e}", req.slot)))?;
         let appointment = Appointment {
             id,
             slot: s.id.clone(),
@@ -151,7 +157,7 @@ impl Referrals<'_> {
                 version,
                 updated_at,
             }),
-            Err(StoreError::VersionConflict { .. }) => Err(ApiError::Conflict(format!(
+            Err(StoreError::VersionConflict { .. }) => Err(ServiceError::Conflict(format!(
                 "Slot/{} was just taken; choose another",
                 req.slot
             ))),
@@ -162,13 +168,13 @@ impl Referrals<'_> {
     /// Reads an appointment or an encounter: administrators, the patient,
     /// and staff of the institution (or of the referring one, for a
     /// referral's visit). Audited.
-    pub async fn read_visit(&self, resource_type: &str, id: &str) -> Result<Stored, ApiError> {
-        let stored = self.state.ctx.store.get(resource_type, id).await?;
+    pub async fn read_visit(&self, resource_type: &str, id: &str) -> Result<Stored, ServiceError> {
+        let stored = self.ctx.store.get(resource_type, id).await?;
         let (patient, institution, referral) = match stored.as_ref().map(|s| &s.record) {
             Some(Record::Appointment(a)) => (&a.patient, &a.institution, &a.referral),
             Some(Record::Encounter(e)) => (&e.patient, &e.institution, &e.referral),
             _ => {
-                return Err(ApiError::NotFound(format!(
+                return Err(ServiceError::NotFound(format!(
                     "{resource_type}/{id} does not exist"
                 )));
             }
@@ -206,7 +212,7 @@ impl Referrals<'_> {
         self.registry().audit(vec![entry]).await?;
         match stored {
             Some(s) if allowed => Ok(s),
-            _ => Err(ApiError::Forbidden(
+            _ => Err(ServiceError::Forbidden(
                 "only the patient and the staff caring for the visit may see it".into(),
             )),
         }
@@ -217,22 +223,25 @@ impl Referrals<'_> {
     /// The patient of a self-booked appointment arrived: opens the visit's
     /// `Encounter`. Recorded by the institution's staff (or an
     /// administrator); a second arrival is a conflict.
-    pub async fn arrive_self(&self, appointment: &str) -> Result<Versioned<Encounter>, ApiError> {
-        let a = match self.state.ctx.store.get("Appointment", appointment).await? {
+    pub async fn arrive_self(
+        &self,
+        appointment: &str,
+    ) -> Result<Versioned<Encounter>, ServiceError> {
+        let a = match self.ctx.store.get("Appointment", appointment).await? {
             Some(Stored {
                 record: Record::Appointment(a),
                 ..
             }) => a,
             _ => {
-                return Err(ApiError::NotFound(format!(
+                return Err(ServiceError::NotFound(format!(
                     "Appointment/{appointment} does not exist"
                 )));
             }
         };
         self.check_front_desk(&a.institution, "Appointment", appointment, &a.patient)
             .await?;
-        let e = Encounter::arrive_for(&a, self.state.ctx.clock.now())
-            .map_err(|e| ApiError::Conflict(e.to_string()))?;
+        let e = Encounter::arrive_for(&a, self.ctx.clock.now())
+            .map_err(|e| ServiceError::Conflict(e.to_string()))?;
         let event = Event::VisitArrived {
             encounter: e.clone(),
         };
@@ -249,7 +258,7 @@ impl Referrals<'_> {
                 version,
                 updated_at,
             }),
-            Err(StoreError::AlreadyExists { .. }) => Err(ApiError::Conflict(format!(
+            Err(StoreError::AlreadyExists { .. }) => Err(ServiceError::Conflict(format!(
                 "the patient of Appointment/{appointment} has already arrived (Encounter/{})",
                 e.id
             ))),
@@ -258,28 +267,30 @@ impl Referrals<'_> {
     }
 
     /// A self-referred visit is over.
-    pub async fn finish_visit(&self, encounter: &str) -> Result<Versioned<Encounter>, ApiError> {
-        let (mut e, version) = match self.state.ctx.store.get("Encounter", encounter).await? {
+    pub async fn finish_visit(
+        &self,
+        encounter: &str,
+    ) -> Result<Versioned<Encounter>, ServiceError> {
+        let (mut e, version) = match self.ctx.store.get("Encounter", encounter).await? {
             Some(Stored {
                 record: Record::Encounter(e),
                 version,
                 ..
             }) => (e, version),
             _ => {
-                return Err(ApiError::NotFound(format!(
+                return Err(ServiceError::NotFound(format!(
                     "Encounter/{encounter} does not exist"
                 )));
             }
         };
         self.check_front_desk(&e.institution, "Encounter", encounter, &e.patient)
             .await?;
-        e.finish(self.state.ctx.clock.now())
-            .map_err(|err| ApiError::Conflict(err.to_string()))?;
+        e.finish(self.ctx.clock.now())
+            .map_err(|err| ServiceError::Conflict(err.to_string()))?;
         let event = Event::VisitFinished {
             encounter: e.clone(),
         };
         let level = match self
-            .state
             .ctx
             .store
             .get("Organization", e.institution.as_str())
@@ -293,7 +304,7 @@ impl Referrals<'_> {
         };
         let emergency = match &e.appointment {
             Some(a) => matches!(
-                self.state.ctx.store.get("Appointment", a.as_str()).await?,
+                self.ctx.store.get("Appointment", a.as_str()).await?,
                 Some(Stored { record: Record::Appointment(a), .. }) if a.emergency
             ),
             None => false,
@@ -310,7 +321,7 @@ impl Referrals<'_> {
                 version,
                 updated_at,
             }),
-            Err(StoreError::VersionConflict { .. }) => Err(ApiError::Conflict(format!(
+            Err(StoreError::VersionConflict { .. }) => Err(ServiceError::Conflict(format!(
                 "Encounter/{encounter} changed meanwhile; reload and try again"
             ))),
             Err(err) => Err(err.into()),
@@ -325,7 +336,7 @@ impl Referrals<'_> {
         rt: &str,
         id: &str,
         patient: &ResidentId,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), ServiceError> {
         let allowed = match self.actor.role {
             UserRole::Admin => true,
             UserRole::Doctor | UserRole::Coordinator => {
@@ -336,7 +347,7 @@ impl Referrals<'_> {
         if allowed {
             return Ok(());
         }
-        let err = ApiError::Forbidden(format!(
+        let err = ServiceError::Forbidden(format!(
             "visits are recorded by staff of Organization/{institution}"
         ));
         Err(self
