@@ -17,7 +17,6 @@ pub mod error;
 pub mod evaluation;
 pub mod indicators;
 pub mod ops;
-pub mod outreach;
 pub mod routes;
 pub mod subscriptions;
 pub mod transaction;

@@ -18,9 +18,8 @@ use super::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tiercare_core::outreach::{
-    ActivityKind, Competence, Mentorship, MentorshipActivity, NewSession, OutreachError,
-    OutreachService, OutreachSession, Programme, ProgrammeKind, ProgrammeStatus, SessionStatus,
-    Side,
+    ActivityKind, Competence, Mentorship, MentorshipActivity, NewSession, OutreachService,
+    OutreachSession, Programme, ProgrammeKind, ProgrammeStatus, SessionStatus, Side,
 };
 use tiercare_core::{PractitionerId, ProgrammeId, Specialty};
 use tiercare_service::ServiceError;
@@ -107,46 +106,6 @@ fn ext(name: &str, value_key: &str, value: Value) -> Value {
     let mut e = json!({"url": extension_url(name)});
     e[value_key] = value;
     e
-}
-
-/// Maps a refusal of the core to an HTTP error, prefixing the field with
-/// the resource it was sent in (`Schedule.planningHorizon.start`).
-pub fn outreach_error(resource_type: &str, e: OutreachError) -> ServiceError {
-    match &e {
-        OutreachError::Invalid { field, message } => {
-            let path = match (resource_type, *field) {
-                ("Schedule", "start") => "Schedule.planningHorizon.start".to_string(),
-                ("Schedule", "end") => "Schedule.planningHorizon.end".to_string(),
-                ("Schedule", "specialist") => "Schedule.actor".to_string(),
-                ("HealthcareService", "period.end") => {
-                    "HealthcareService.extension(outreach-period).end".to_string()
-                }
-                ("HealthcareService", "primary") => {
-                    "HealthcareService.extension(outreach-primary)".to_string()
-                }
-                ("HealthcareService", "hospital") => "HealthcareService.providedBy".to_string(),
-                ("HealthcareService", "specialist") => {
-                    "HealthcareService.extension(outreach-specialist)".to_string()
-                }
-                ("HealthcareService", "sessionsPerMonth") => {
-                    "HealthcareService.extension(sessions-per-month)".to_string()
-                }
-                ("HealthcareService", "slotsPerSession") => {
-                    "HealthcareService.extension(slots-per-session)".to_string()
-                }
-                ("HealthcareService", "service") => "HealthcareService.type".to_string(),
-                ("CareTeam", "familyDoctor") => "CareTeam.participant".to_string(),
-                ("Task", "familyDoctor") => "Task.extension(activity-participant)".to_string(),
-                ("Task", "referral") => "Task.basedOn".to_string(),
-                ("Task", "date") => "Task.executionPeriod.start".to_string(),
-                (rt, f) => format!("{rt}.{f}"),
-            };
-            ServiceError::rule(path.clone(), format!("{path}: {message}"))
-        }
-        OutreachError::IllegalTransition { .. } | OutreachError::ProgrammeEnded(_) => {
-            ServiceError::Conflict(e.to_string())
-        }
-    }
 }
 
 // ---------------------------------------------------------------- programme

@@ -22,6 +22,7 @@ pub mod clock;
 pub mod days;
 pub mod error;
 pub mod facts;
+pub mod outreach;
 pub mod panels;
 pub mod referrals;
 pub mod registry;
@@ -96,4 +97,11 @@ pub fn typed_id<T: std::str::FromStr<Err = tiercare_core::InvalidId>>(
 ) -> Result<T, ServiceError> {
     id.parse()
         .map_err(|e: tiercare_core::InvalidId| ServiceError::invalid(field, e.to_string()))
+}
+
+/// A fresh server-assigned id of the id type `T`.
+pub fn fresh_id<T: std::str::FromStr<Err = tiercare_core::InvalidId>>() -> Result<T, ServiceError> {
+    new_id()
+        .parse()
+        .map_err(|e: tiercare_core::InvalidId| ServiceError::Unavailable(e.to_string()))
 }

@@ -4,12 +4,13 @@
 //! mentoring activities (`Task`). The rules are in [`crate::outreach`].
 
 use super::*;
-use crate::outreach::{Outreach, stored_of};
 use tiercare_core::access::Actor;
 use tiercare_fhir::outreach::{
     ACTIVITY_SEARCH, PROGRAMME_SEARCH, SESSION_SEARCH, is_activity, is_mentorship, parse_side,
 };
 use tiercare_fhir::{RegistryType, parse_date};
+use tiercare_service::fresh_id;
+use tiercare_service::outreach::{Outreach, stored_of};
 use tiercare_store::Expect;
 
 fn created(state: &AppState, headers: &HeaderMap, mut s: Stored) -> Response {
@@ -55,8 +56,8 @@ pub async fn programme_create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = body_value(&state, &headers, body, "HealthcareService")?;
-    let p = Outreach::new(&state, &actor)
-        .create_programme(value)
+    let p = Outreach::new(&state.ctx, &actor)
+        .create_programme(fhir::outreach::parse_programme(value, fresh_id()?)?)
         .await?;
     let s = stored_of(Record::Programme(p.value), p.version, p.updated_at);
     Ok(created(&state, &headers, s))
@@ -116,7 +117,9 @@ pub async fn programme_operation(
     let p = operation_inputs(&headers, body, state.config.max_body_bytes)?;
     p.only(&["date"])?;
     let on = parse_date(&p.required("date")?, "date")?;
-    let done = Outreach::new(&state, &actor).end_programme(&id, on).await?;
+    let done = Outreach::new(&state.ctx, &actor)
+        .end_programme(&id, on)
+        .await?;
     let s = stored_of(Record::Programme(done.value), done.version, done.updated_at);
     Ok(ok(&state, &headers, &s))
 }
@@ -131,7 +134,10 @@ pub async fn schedule_create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = body_value(&state, &headers, body, "Schedule")?;
-    let s = Outreach::new(&state, &actor).schedule(value).await?;
+    let (programme, new) = fhir::outreach::parse_session(value, fresh_id()?)?;
+    let s = Outreach::new(&state.ctx, &actor)
+        .schedule(programme, new)
+        .await?;
     let s = stored_of(Record::OutreachSession(s.value), s.version, s.updated_at);
     Ok(created(&state, &headers, s))
 }
@@ -172,7 +178,7 @@ pub async fn schedule_operation(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let p = operation_inputs(&headers, body, state.config.max_body_bytes)?;
-    let service = Outreach::new(&state, &actor);
+    let service = Outreach::new(&state.ctx, &actor);
     let done = match operation.as_str() {
         "$hold" => {
             p.only(&["patients-seen", "referrals-avoided"])?;
@@ -255,8 +261,8 @@ pub async fn care_team_create(
         return Ok(created(&state, &headers, s));
     }
     let value = fhir::check_resource_type(value, "CareTeam")?;
-    let m = Outreach::new(&state, &actor)
-        .create_mentorship(value)
+    let m = Outreach::new(&state.ctx, &actor)
+        .create_mentorship(fhir::outreach::parse_mentorship(value, fresh_id()?)?)
         .await?;
     let s = stored_of(Record::Mentorship(m.value), m.version, m.updated_at);
     Ok(created(&state, &headers, s))
@@ -283,7 +289,7 @@ pub async fn care_team_operation(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let p = operation_inputs(&headers, body, state.config.max_body_bytes)?;
-    let service = Outreach::new(&state, &actor);
+    let service = Outreach::new(&state.ctx, &actor);
     let done = match operation.as_str() {
         "$recognise" => {
             p.only(&["doctor", "condition", "since"])?;
@@ -333,7 +339,9 @@ pub async fn task_create(
             "only mentoring activities are created with POST Task (code from https://tiercare.org/fhir/CodeSystem/mentorship-activity); a referral's Task changes through the ServiceRequest's operations",
         ));
     }
-    let a = Outreach::new(&state, &actor).log_activity(value).await?;
+    let a = Outreach::new(&state.ctx, &actor)
+        .log_activity(fhir::outreach::parse_activity(value, fresh_id()?)?)
+        .await?;
     let s = stored_of(Record::MentorshipActivity(a.value), a.version, a.updated_at);
     Ok(created(&state, &headers, s))
 }
@@ -347,7 +355,7 @@ pub(super) async fn activity_read(
 ) -> Result<Option<Response>, ApiError> {
     match state.ctx.store.get("Task", id).await? {
         Some(s) if matches!(s.record, Record::MentorshipActivity(_)) => {
-            let s = Outreach::new(state, actor).read_activity(id).await?;
+            let s = Outreach::new(&state.ctx, actor).read_activity(id).await?;
             Ok(Some(ok(state, headers, &s)))
         }
         _ => Ok(None),
@@ -363,7 +371,7 @@ pub(super) async fn activity_search(
     mentorship: &str,
 ) -> Result<Response, ApiError> {
     let q = query_for("Task", ACTIVITY_SEARCH, pairs)?;
-    let (found, total) = Outreach::new(state, actor)
+    let (found, total) = Outreach::new(&state.ctx, actor)
         .search_activities(mentorship, q.clone())
         .await?;
     Ok(stored_searchset(

@@ -19,11 +19,12 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use tiercare_api::AppState;
-use tiercare_api::outreach::Outreach;
 use tiercare_core::outreach::{ActivityKind, ProgrammeKind};
 use tiercare_core::{InstitutionId, PractitionerId, Record, ResidentId, Specialty};
 use tiercare_fhir::datatypes::{extension_url, system};
-use tiercare_fhir::format_date;
+use tiercare_fhir::{format_date, outreach};
+use tiercare_service::fresh_id;
+use tiercare_service::outreach::Outreach;
 use tiercare_store::Stored;
 use time::Date;
 
@@ -94,8 +95,11 @@ impl Mentoring {
             let n = self.rng.random_range(2..=4).min(doctors.len());
             let mentees: Vec<PractitionerId> =
                 doctors.choose_multiple(&mut self.rng, n).cloned().collect();
-            let made = Outreach::new(state, &coordinator)
-                .create_mentorship(team_json(id, specialist, &mentees, day))
+            let made = Outreach::new(&state.ctx, &coordinator)
+                .create_mentorship(outreach::parse_mentorship(
+                    team_json(id, specialist, &mentees, day),
+                    fresh_id()?,
+                )?)
                 .await
                 .map_err(|e| anyhow!("creating a mentorship of {specialist}: {e}"))?;
             report.mentorships += 1;
@@ -264,8 +268,8 @@ impl Mentoring {
             referral.as_deref(),
             day,
         );
-        Outreach::new(state, &actor)
-            .log_activity(task)
+        Outreach::new(&state.ctx, &actor)
+            .log_activity(outreach::parse_activity(task, fresh_id()?)?)
             .await
             .map_err(|e| anyhow!("logging a {} of {}: {e}", kind.code(), mentor.id))?;
         report.activities += 1;
@@ -305,7 +309,7 @@ impl Mentoring {
             let code = condition
                 .parse()
                 .map_err(|e| anyhow!("condition {condition}: {e}"))?;
-            Outreach::new(state, &actor)
+            Outreach::new(&state.ctx, &actor)
                 .recognise(&self.list[m].id, d.clone(), code, day)
                 .await
                 .map_err(|e| anyhow!("recognising {d} for {condition}: {e}"))?;

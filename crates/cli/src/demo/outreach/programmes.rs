@@ -19,12 +19,13 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use tiercare_api::AppState;
-use tiercare_api::outreach::Outreach;
 use tiercare_core::network::AllianceKind;
 use tiercare_core::outreach::{OutreachService, ProgrammeKind};
 use tiercare_core::{AllianceId, InstitutionId, PractitionerId, Specialty};
 use tiercare_fhir::datatypes::{extension_url, system};
-use tiercare_fhir::format_date;
+use tiercare_fhir::{format_date, outreach};
+use tiercare_service::fresh_id;
+use tiercare_service::outreach::Outreach;
 use time::{Date, Month, OffsetDateTime};
 use tokio::task::JoinSet;
 
@@ -198,8 +199,8 @@ impl Programmes {
                 let coordinator = cast
                     .coordinator(&p.hospital)
                     .ok_or_else(|| anyhow!("{} has no coordinator", p.hospital))?;
-                let made = Outreach::new(state, &coordinator)
-                    .create_programme(programme_json(&p))
+                let made = Outreach::new(&state.ctx, &coordinator)
+                    .create_programme(outreach::parse_programme(programme_json(&p), fresh_id()?)?)
                     .await
                     .map_err(|e| anyhow!("creating a programme of {}: {e}", p.hospital))?;
                 self.list[i].id = Some(made.value.id.to_string());
@@ -236,7 +237,7 @@ impl Programmes {
             if r < by_hospital {
                 let reason = HOSPITAL_REASONS[self.rng.random_range(0..HOSPITAL_REASONS.len())];
                 let specialist = cast.doctor(&s.specialist, &p.hospital);
-                Outreach::new(state, &specialist)
+                Outreach::new(&state.ctx, &specialist)
                     .cancel(&s.id, None, reason.into())
                     .await
                     .map_err(|e| anyhow!("cancelling session {}: {e}", s.id))?;
@@ -246,7 +247,7 @@ impl Programmes {
                 let coordinator = cast
                     .coordinator(&p.primary)
                     .ok_or_else(|| anyhow!("{} has no coordinator", p.primary))?;
-                Outreach::new(state, &coordinator)
+                Outreach::new(&state.ctx, &coordinator)
                     .cancel(&s.id, None, reason.into())
                     .await
                     .map_err(|e| anyhow!("cancelling session {}: {e}", s.id))?;
@@ -279,7 +280,7 @@ impl Programmes {
                 let coordinator = cast
                     .coordinator(&p.primary)
                     .ok_or_else(|| anyhow!("{} has no coordinator", p.primary))?;
-                Outreach::new(state, &coordinator)
+                Outreach::new(&state.ctx, &coordinator)
                     .miss(&s.id)
                     .await
                     .map_err(|e| anyhow!("recording session {} missed: {e}", s.id))?;
@@ -289,7 +290,7 @@ impl Programmes {
             let seen = self.rng.random_range(p.slots / 2..=p.slots);
             let avoided = self.rng.random_range(0..=seen / 4);
             let specialist = cast.doctor(&s.specialist, &p.hospital);
-            Outreach::new(state, &specialist)
+            Outreach::new(&state.ctx, &specialist)
                 .hold(&s.id, seen, avoided)
                 .await
                 .map_err(|e| anyhow!("holding session {}: {e}", s.id))?;
@@ -343,13 +344,15 @@ impl Programmes {
             let scheduler = cast.doctor(&p.specialists[0], &p.hospital);
             let state = state.clone();
             jobs.spawn(async move {
-                let service = Outreach::new(&state, &scheduler);
+                let service = Outreach::new(&state.ctx, &scheduler);
                 let mut made = Vec::new();
                 for (d, specialist) in sessions {
                     let start = at(d, 1, 0)?;
                     let end = at(d, AFTERNOON_HOUR - 2, 0)?;
+                    let json = session_json(&id, &specialist, start, end);
+                    let (programme, new) = outreach::parse_session(json, fresh_id()?)?;
                     let s = service
-                        .schedule(session_json(&id, &specialist, start, end))
+                        .schedule(programme, new)
                         .await
                         .map_err(|e| anyhow!("scheduling a session of {id} on {d}: {e}"))?;
                     made.push((i, d, specialist, s.value.id.to_string()));

@@ -2,9 +2,9 @@
 //! institution of the same alliance.
 
 use super::*;
+use tiercare_core::Level;
 use tiercare_core::network::{Membership, PractitionerRole};
 use tiercare_core::outreach::Programme;
-use tiercare_core::{Level, ProgrammeId};
 use tiercare_store::{Filter, Match, Query};
 
 impl Outreach<'_> {
@@ -13,16 +13,14 @@ impl Outreach<'_> {
     /// specialists (practitioners with a role at the hospital).
     pub async fn create_programme(
         &self,
-        value: serde_json::Value,
-    ) -> Result<Versioned<Programme>, ApiError> {
-        let id: ProgrammeId = super::fresh_id()?;
-        let programme = fhir::outreach::parse_programme(value, id)?;
-        let refused = |e: ApiError| async move {
+        programme: Programme,
+    ) -> Result<Versioned<Programme>, ServiceError> {
+        let refused = |e: ServiceError| async move {
             self.refuse("create", "HealthcareService", None, None, e)
                 .await
         };
         if !(self.is_admin() || self.coordinator_of(&programme.hospital)) {
-            return Err(refused(ApiError::Forbidden(
+            return Err(refused(ServiceError::Forbidden(
                 "only administrators and the hospital's coordinators create its programmes".into(),
             ))
             .await);
@@ -45,11 +43,11 @@ impl Outreach<'_> {
             Record::Programme(p) => Some(p),
             _ => None,
         })
-        .ok_or_else(|| ApiError::Internal("a programme was stored as something else".into()))
+        .ok_or_else(|| ServiceError::Unavailable("a programme was stored as something else".into()))
     }
 
-    async fn check_programme(&self, p: &Programme) -> Result<(), ApiError> {
-        let err = |e| ApiError::from(fhir::outreach::outreach_error("HealthcareService", e));
+    async fn check_programme(&self, p: &Programme) -> Result<(), ServiceError> {
+        let err = |e| super::outreach_error("HealthcareService", e);
         p.validate().map_err(err)?;
         let hospital_level = self
             .level_of("HealthcareService.providedBy", &p.hospital)
@@ -64,16 +62,14 @@ impl Outreach<'_> {
                 ..
             }) => {}
             _ => {
-                return Err(tiercare_service::registry::dangling(
+                return Err(crate::registry::dangling(
                     field,
                     "Organization",
                     p.alliance.as_str(),
-                )
-                .into());
+                ));
             }
         }
         let (found, _) = self
-            .state
             .ctx
             .store
             .search(&Query {
@@ -98,7 +94,7 @@ impl Outreach<'_> {
             .map_err(err)?;
         for s in &p.specialists {
             if !self.works_at(s, &p.hospital).await? {
-                return Err(ApiError::rule(
+                return Err(ServiceError::rule(
                     "HealthcareService.extension(outreach-specialist)",
                     format!(
                         "Practitioner/{s} has no active role at the partner hospital Organization/{}",
@@ -110,15 +106,17 @@ impl Outreach<'_> {
         Ok(())
     }
 
-    async fn level_of(&self, field: &str, id: &InstitutionId) -> Result<Level, ApiError> {
+    async fn level_of(&self, field: &str, id: &InstitutionId) -> Result<Level, ServiceError> {
         match self.load("Organization", id.as_str()).await? {
             Some(Stored {
                 record: Record::Institution(i),
                 ..
             }) => Ok(i.level),
-            _ => {
-                Err(tiercare_service::registry::dangling(field, "Organization", id.as_str()).into())
-            }
+            _ => Err(crate::registry::dangling(
+                field,
+                "Organization",
+                id.as_str(),
+            )),
         }
     }
 
@@ -127,9 +125,8 @@ impl Outreach<'_> {
         &self,
         practitioner: &PractitionerId,
         institution: &InstitutionId,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, ServiceError> {
         let roles = self
-            .state
             .ctx
             .store
             .ids_where(
@@ -156,7 +153,10 @@ impl Outreach<'_> {
         Ok(false)
     }
 
-    pub(super) async fn load_programme(&self, id: &str) -> Result<Versioned<Programme>, ApiError> {
+    pub(super) async fn load_programme(
+        &self,
+        id: &str,
+    ) -> Result<Versioned<Programme>, ServiceError> {
         self.load("HealthcareService", id)
             .await?
             .and_then(|s| {
@@ -165,7 +165,7 @@ impl Outreach<'_> {
                     _ => None,
                 })
             })
-            .ok_or_else(|| ApiError::NotFound(format!("HealthcareService/{id} does not exist")))
+            .ok_or_else(|| ServiceError::NotFound(format!("HealthcareService/{id} does not exist")))
     }
 
     /// Ends a programme on `on`, its last day (administrators and the
@@ -174,11 +174,11 @@ impl Outreach<'_> {
         &self,
         id: &str,
         on: time::Date,
-    ) -> Result<Versioned<Programme>, ApiError> {
+    ) -> Result<Versioned<Programme>, ServiceError> {
         for _ in 0..RETRIES {
             let mut p = self.load_programme(id).await?;
             if !(self.is_admin() || self.coordinator_of(&p.value.hospital)) {
-                let e = ApiError::Forbidden(
+                let e = ServiceError::Forbidden(
                     "only administrators and the hospital's coordinators end its programmes".into(),
                 );
                 return Err(self
@@ -188,7 +188,7 @@ impl Outreach<'_> {
             let event = match p.value.end_on(on) {
                 Ok(e) => e,
                 Err(e) => {
-                    let e = ApiError::from(fhir::outreach::outreach_error("HealthcareService", e));
+                    let e = super::outreach_error("HealthcareService", e);
                     return Err(self
                         .refuse("end", "HealthcareService", Some(id), None, e)
                         .await);
@@ -209,7 +209,7 @@ impl Outreach<'_> {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(ApiError::Conflict(format!(
+        Err(ServiceError::Conflict(format!(
             "HealthcareService/{id} is being changed by others; try again"
         )))
     }

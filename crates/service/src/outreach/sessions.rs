@@ -44,15 +44,14 @@ impl Outreach<'_> {
     /// Schedules a session from its parsed `Schedule` and opens its slots.
     pub async fn schedule(
         &self,
-        value: serde_json::Value,
-    ) -> Result<Versioned<OutreachSession>, ApiError> {
-        let id = super::fresh_id()?;
-        let (programme_id, new) = fhir::outreach::parse_session(value, id)?;
+        programme_id: tiercare_core::ProgrammeId,
+        new: tiercare_core::outreach::NewSession,
+    ) -> Result<Versioned<OutreachSession>, ServiceError> {
         let programme = self
             .load_programme(programme_id.as_str())
             .await
             .map_err(|e| match e {
-                ApiError::NotFound(m) => ApiError::rule("Schedule.actor", m),
+                ServiceError::NotFound(m) => ServiceError::rule("Schedule.actor", m),
                 other => other,
             })?;
         let p = &programme.value;
@@ -60,20 +59,20 @@ impl Outreach<'_> {
             || self.coordinator_of(&p.hospital)
             || p.specialists.iter().any(|s| self.is(s));
         if !allowed {
-            let e = ApiError::Forbidden(
+            let e = ServiceError::Forbidden(
                 "sessions are scheduled by administrators, the hospital's coordinators or the programme's specialists".into(),
             );
             return Err(self.refuse("create", "Schedule", None, None, e).await);
         }
-        let now = self.state.ctx.clock.now();
+        let now = self.ctx.clock.now();
         let opened = OutreachSession::schedule(p, new, now).and_then(|(session, event)| {
-            let slots = session.slots(p, &self.state.ctx.policy)?;
+            let slots = session.slots(p, &self.ctx.policy)?;
             Ok((session, event, slots))
         });
         let (session, event, slots) = match opened {
             Ok(done) => done,
             Err(e) => {
-                let e = ApiError::from(fhir::outreach::outreach_error("Schedule", e));
+                let e = super::outreach_error("Schedule", e);
                 return Err(self.refuse("create", "Schedule", None, None, e).await);
             }
         };
@@ -94,10 +93,12 @@ impl Outreach<'_> {
         as_session(s)
     }
 
-    pub async fn load_session(&self, id: &str) -> Result<Versioned<OutreachSession>, ApiError> {
+    pub async fn load_session(&self, id: &str) -> Result<Versioned<OutreachSession>, ServiceError> {
         match self.load("Schedule", id).await? {
             Some(s) => as_session(s),
-            None => Err(ApiError::NotFound(format!("Schedule/{id} does not exist"))),
+            None => Err(ServiceError::NotFound(format!(
+                "Schedule/{id} does not exist"
+            ))),
         }
     }
 
@@ -107,7 +108,7 @@ impl Outreach<'_> {
         id: &str,
         patients_seen: u32,
         referrals_avoided: u32,
-    ) -> Result<Versioned<OutreachSession>, ApiError> {
+    ) -> Result<Versioned<OutreachSession>, ServiceError> {
         let outcome = Outcome::Held {
             patients_seen,
             referrals_avoided,
@@ -122,13 +123,13 @@ impl Outreach<'_> {
         id: &str,
         side: Option<Side>,
         reason: String,
-    ) -> Result<Cancelled, ApiError> {
+    ) -> Result<Cancelled, ServiceError> {
         self.end_session(id, Outcome::Cancelled { side, reason })
             .await
     }
 
     /// Records that the session did not take place.
-    pub async fn miss(&self, id: &str) -> Result<Versioned<OutreachSession>, ApiError> {
+    pub async fn miss(&self, id: &str) -> Result<Versioned<OutreachSession>, ServiceError> {
         Ok(self.end_session(id, Outcome::Missed).await?.session)
     }
 
@@ -139,7 +140,7 @@ impl Outreach<'_> {
         p: &Programme,
         s: &OutreachSession,
         outcome: &Outcome,
-    ) -> Result<Option<Side>, ApiError> {
+    ) -> Result<Option<Side>, ServiceError> {
         let side_of_caller = if self.staff_of(&p.hospital) {
             Some(Side::Hospital)
         } else if self.staff_of(&p.primary) {
@@ -152,23 +153,23 @@ impl Outreach<'_> {
                 if self.is_admin() || self.is(&s.specialist) || self.staff_of(&p.primary) {
                     Ok(None)
                 } else {
-                    Err(ApiError::Forbidden(
+                    Err(ServiceError::Forbidden(
                         "a session is recorded as held by its specialist or staff of the primary institution".into(),
                     ))
                 }
             }
             Outcome::Cancelled { side, .. } => match (self.is_admin(), side, side_of_caller) {
                 (true, Some(side), _) => Ok(Some(*side)),
-                (true, None, _) => Err(ApiError::invalid(
+                (true, None, _) => Err(ServiceError::invalid(
                     "side",
                     "an administrator cancelling says which side cancels: hospital or primary",
                 )),
-                (false, Some(_), _) => Err(ApiError::invalid(
+                (false, Some(_), _) => Err(ServiceError::invalid(
                     "side",
                     "the side is your institution's; leave it out",
                 )),
                 (false, None, Some(mine)) => Ok(Some(mine)),
-                (false, None, None) => Err(ApiError::Forbidden(
+                (false, None, None) => Err(ServiceError::Forbidden(
                     "a session is cancelled by staff of the hospital or the primary institution"
                         .into(),
                 )),
@@ -177,7 +178,7 @@ impl Outreach<'_> {
                 if self.is_admin() || side_of_caller.is_some() {
                     Ok(None)
                 } else {
-                    Err(ApiError::Forbidden(
+                    Err(ServiceError::Forbidden(
                         "a session is recorded as missed by staff of the hospital or the primary institution".into(),
                     ))
                 }
@@ -185,7 +186,7 @@ impl Outreach<'_> {
         }
     }
 
-    async fn end_session(&self, id: &str, outcome: Outcome) -> Result<Cancelled, ApiError> {
+    async fn end_session(&self, id: &str, outcome: Outcome) -> Result<Cancelled, ServiceError> {
         let action = outcome.action();
         for _ in 0..RETRIES {
             let mut session = self.load_session(id).await?;
@@ -196,7 +197,7 @@ impl Outreach<'_> {
                 Ok(side) => side,
                 Err(e) => return Err(self.refuse(action, "Schedule", Some(id), None, e).await),
             };
-            let now = self.state.ctx.clock.now();
+            let now = self.ctx.clock.now();
             let s = &mut session.value;
             let event = match &outcome {
                 Outcome::Held {
@@ -212,7 +213,7 @@ impl Outreach<'_> {
             let event = match event {
                 Ok(e) => e,
                 Err(e) => {
-                    let e = ApiError::from(fhir::outreach::outreach_error("Schedule", e));
+                    let e = super::outreach_error("Schedule", e);
                     return Err(self.refuse(action, "Schedule", Some(id), None, e).await);
                 }
             };
@@ -257,15 +258,14 @@ impl Outreach<'_> {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(ApiError::Conflict(format!(
+        Err(ServiceError::Conflict(format!(
             "Schedule/{id} is being changed by others; try again"
         )))
     }
 
     /// The slots of a session, with their versions.
-    async fn session_slots(&self, id: &str) -> Result<Vec<(Slot, u32)>, ApiError> {
+    async fn session_slots(&self, id: &str) -> Result<Vec<(Slot, u32)>, ServiceError> {
         let (found, _) = self
-            .state
             .ctx
             .store
             .search(&Query {
@@ -289,11 +289,11 @@ impl Outreach<'_> {
     }
 }
 
-fn as_session(s: Stored) -> Result<Versioned<OutreachSession>, ApiError> {
+fn as_session(s: Stored) -> Result<Versioned<OutreachSession>, ServiceError> {
     let id = s.record.id().to_string();
     super::versioned(s, |r| match r {
         Record::OutreachSession(x) => Some(x),
         _ => None,
     })
-    .ok_or_else(|| ApiError::NotFound(format!("Schedule/{id} is not an outreach session")))
+    .ok_or_else(|| ServiceError::NotFound(format!("Schedule/{id} is not an outreach session")))
 }

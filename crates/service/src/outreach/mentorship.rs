@@ -10,10 +10,9 @@ use tiercare_store::{Filter, Match, Query};
 
 impl Outreach<'_> {
     /// The active roles of a practitioner.
-    async fn roles_of(&self, p: &PractitionerId) -> Result<Vec<PractitionerRole>, ApiError> {
+    async fn roles_of(&self, p: &PractitionerId) -> Result<Vec<PractitionerRole>, ServiceError> {
         let mut out = Vec::new();
         for id in self
-            .state
             .ctx
             .store
             .ids_where(
@@ -37,7 +36,7 @@ impl Outreach<'_> {
 
     /// Whether the caller coordinates at an institution where `mentor`
     /// works.
-    async fn coordinates_for(&self, mentor: &PractitionerId) -> Result<bool, ApiError> {
+    async fn coordinates_for(&self, mentor: &PractitionerId) -> Result<bool, ServiceError> {
         match (&self.actor.role, &self.actor.institution) {
             (UserRole::Coordinator, Some(i)) => self.works_at(mentor, i).await,
             _ => Ok(false),
@@ -47,14 +46,12 @@ impl Outreach<'_> {
     /// Creates a mentorship from its parsed `CareTeam`.
     pub async fn create_mentorship(
         &self,
-        value: serde_json::Value,
-    ) -> Result<Versioned<Mentorship>, ApiError> {
-        let id = super::fresh_id()?;
-        let m = fhir::outreach::parse_mentorship(value, id)?;
+        m: Mentorship,
+    ) -> Result<Versioned<Mentorship>, ServiceError> {
         let refused =
-            |e: ApiError| async move { self.refuse("create", "CareTeam", None, None, e).await };
+            |e: ServiceError| async move { self.refuse("create", "CareTeam", None, None, e).await };
         if !(self.is_admin() || self.coordinates_for(&m.specialist).await?) {
-            return Err(refused(ApiError::Forbidden(
+            return Err(refused(ServiceError::Forbidden(
                 "mentorships are created by administrators or coordinators of the mentor's hospital".into(),
             ))
             .await);
@@ -76,26 +73,26 @@ impl Outreach<'_> {
         as_mentorship(s)
     }
 
-    async fn check_mentorship(&self, m: &Mentorship) -> Result<(), ApiError> {
+    async fn check_mentorship(&self, m: &Mentorship) -> Result<(), ServiceError> {
         let programme = match &m.programme {
             Some(p) => Some(
                 self.load_programme(p.as_str())
                     .await
                     .map_err(|e| {
-                        ApiError::rule("CareTeam.extension(outreach-programme)", e.to_string())
+                        ServiceError::rule("CareTeam.extension(outreach-programme)", e.to_string())
                     })?
                     .value,
             ),
             None => None,
         };
         m.validate(programme.as_ref())
-            .map_err(|e| ApiError::from(fhir::outreach::outreach_error("CareTeam", e)))?;
+            .map_err(|e| super::outreach_error("CareTeam", e))?;
         let mentor_roles = self.roles_of(&m.specialist).await?;
         if !mentor_roles
             .iter()
             .any(|r| r.role == PractitionerRoleKind::Specialist)
         {
-            return Err(ApiError::rule(
+            return Err(ServiceError::rule(
                 "CareTeam.participant",
                 format!(
                     "the mentor Practitioner/{} has no active specialist role",
@@ -105,7 +102,7 @@ impl Outreach<'_> {
         }
         for d in &m.family_doctors {
             if self.primary_of(d).await?.is_none() {
-                return Err(ApiError::rule(
+                return Err(ServiceError::rule(
                     "CareTeam.participant",
                     format!("the mentee Practitioner/{d} has no active family-doctor role"),
                 ));
@@ -115,7 +112,7 @@ impl Outreach<'_> {
     }
 
     /// The primary institution a family doctor works at.
-    async fn primary_of(&self, d: &PractitionerId) -> Result<Option<InstitutionId>, ApiError> {
+    async fn primary_of(&self, d: &PractitionerId) -> Result<Option<InstitutionId>, ServiceError> {
         Ok(self
             .roles_of(d)
             .await?
@@ -124,10 +121,12 @@ impl Outreach<'_> {
             .map(|r| r.institution))
     }
 
-    pub async fn load_mentorship(&self, id: &str) -> Result<Versioned<Mentorship>, ApiError> {
+    pub async fn load_mentorship(&self, id: &str) -> Result<Versioned<Mentorship>, ServiceError> {
         match self.load("CareTeam", id).await? {
             Some(s) => as_mentorship(s),
-            None => Err(ApiError::NotFound(format!("CareTeam/{id} does not exist"))),
+            None => Err(ServiceError::NotFound(format!(
+                "CareTeam/{id} does not exist"
+            ))),
         }
     }
 
@@ -142,21 +141,21 @@ impl Outreach<'_> {
         &self,
         id: &str,
         on: time::Date,
-    ) -> Result<Versioned<Mentorship>, ApiError> {
+    ) -> Result<Versioned<Mentorship>, ServiceError> {
         for _ in 0..RETRIES {
             let mut m = self.load_mentorship(id).await?;
             if !(self.is_admin() || self.coordinates_for(&m.value.specialist).await?) {
-                let e = ApiError::Forbidden(
+                let e = ServiceError::Forbidden(
                     "mentorships are ended by administrators or coordinators of the mentor's hospital".into(),
                 );
                 return Err(self.refuse("end", "CareTeam", Some(id), None, e).await);
             }
             let problem = if m.value.ended.is_some() {
-                Some(ApiError::Conflict(format!(
+                Some(ServiceError::Conflict(format!(
                     "CareTeam/{id} has ended already"
                 )))
             } else if on < m.value.started {
-                Some(ApiError::rule(
+                Some(ServiceError::rule(
                     "date",
                     "the mentorship ends before it starts",
                 ))
@@ -189,7 +188,7 @@ impl Outreach<'_> {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(ApiError::Conflict(format!(
+        Err(ServiceError::Conflict(format!(
             "CareTeam/{id} is being changed by others; try again"
         )))
     }
@@ -202,11 +201,11 @@ impl Outreach<'_> {
         doctor: PractitionerId,
         condition: IcdCode,
         since: time::Date,
-    ) -> Result<Versioned<Mentorship>, ApiError> {
+    ) -> Result<Versioned<Mentorship>, ServiceError> {
         for _ in 0..RETRIES {
             let mut m = self.load_mentorship(id).await?;
             if !self.is(&m.value.specialist) {
-                let e = ApiError::Forbidden("competences are recognised by the mentor".into());
+                let e = ServiceError::Forbidden("competences are recognised by the mentor".into());
                 return Err(self
                     .refuse("recognise", "CareTeam", Some(id), None, e)
                     .await);
@@ -214,7 +213,7 @@ impl Outreach<'_> {
             let institution = match self.primary_of(&doctor).await? {
                 Some(i) => i,
                 None => {
-                    let e = ApiError::rule(
+                    let e = ServiceError::rule(
                         "doctor",
                         format!("Practitioner/{doctor} has no active family-doctor role"),
                     );
@@ -230,13 +229,13 @@ impl Outreach<'_> {
                 since,
                 mentorship: m.value.id.clone(),
             };
-            let event = match m.value.recognise(competence, self.state.ctx.clock.now()) {
+            let event = match m.value.recognise(competence, self.ctx.clock.now()) {
                 Ok(e) => e,
                 Err(e) => {
-                    let e = ApiError::from(fhir::outreach::outreach_error("CareTeam", e));
+                    let e = super::outreach_error("CareTeam", e);
                     let e = match e {
-                        ApiError::Unprocessable { message, .. } => {
-                            ApiError::rule(recognise_field(&message), message)
+                        ServiceError::Rule { message, .. } => {
+                            ServiceError::rule(recognise_field(&message), message)
                         }
                         other => other,
                     };
@@ -266,7 +265,7 @@ impl Outreach<'_> {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(ApiError::Conflict(format!(
+        Err(ServiceError::Conflict(format!(
             "CareTeam/{id} is being changed by others; try again"
         )))
     }
@@ -276,22 +275,20 @@ impl Outreach<'_> {
     /// referral made by one of the family doctors who took part.
     pub async fn log_activity(
         &self,
-        value: serde_json::Value,
-    ) -> Result<Versioned<MentorshipActivity>, ApiError> {
-        let id = super::fresh_id()?;
-        let activity = fhir::outreach::parse_activity(value, id)?;
+        activity: MentorshipActivity,
+    ) -> Result<Versioned<MentorshipActivity>, ServiceError> {
         let patient = activity.patients.first().map(|p| p.to_string());
         let patient = patient.as_deref();
         let m = match self.load_mentorship(activity.mentorship.as_str()).await {
             Ok(m) => m,
-            Err(ApiError::NotFound(msg)) => {
-                let e = ApiError::rule("Task.focus", msg);
+            Err(ServiceError::NotFound(msg)) => {
+                let e = ServiceError::rule("Task.focus", msg);
                 return Err(self.refuse("create", "Task", None, patient, e).await);
             }
             Err(e) => return Err(e),
         };
         if !self.member_of(&m.value) {
-            let e = ApiError::Forbidden(
+            let e = ServiceError::Forbidden(
                 "mentoring activities are logged by the mentor or a mentee".into(),
             );
             return Err(self.refuse("create", "Task", None, patient, e).await);
@@ -299,10 +296,10 @@ impl Outreach<'_> {
         if let Err(e) = self.check_activity(&activity).await {
             return Err(self.refuse("create", "Task", None, patient, e).await);
         }
-        let event = match m.value.log(activity.clone(), self.state.ctx.clock.now()) {
+        let event = match m.value.log(activity.clone(), self.ctx.clock.now()) {
             Ok(e) => e,
             Err(e) => {
-                let e = ApiError::from(fhir::outreach::outreach_error("Task", e));
+                let e = super::outreach_error("Task", e);
                 return Err(self.refuse("create", "Task", None, patient, e).await);
             }
         };
@@ -320,15 +317,10 @@ impl Outreach<'_> {
         as_activity(s)
     }
 
-    async fn check_activity(&self, a: &MentorshipActivity) -> Result<(), ApiError> {
+    async fn check_activity(&self, a: &MentorshipActivity) -> Result<(), ServiceError> {
         for p in &a.patients {
             if self.load("Patient", p.as_str()).await?.is_none() {
-                return Err(tiercare_service::registry::dangling(
-                    "Task.for",
-                    "Patient",
-                    p.as_str(),
-                )
-                .into());
+                return Err(crate::registry::dangling("Task.for", "Patient", p.as_str()));
             }
         }
         let mut by_mentee = false;
@@ -339,17 +331,16 @@ impl Outreach<'_> {
                     ..
                 }) => by_mentee |= a.family_doctors.contains(&requester),
                 _ => {
-                    return Err(tiercare_service::registry::dangling(
+                    return Err(crate::registry::dangling(
                         "Task.basedOn",
                         "ServiceRequest",
                         r.as_str(),
-                    )
-                    .into());
+                    ));
                 }
             }
         }
         if a.kind == ActivityKind::WardRound && !a.referrals.is_empty() && !by_mentee {
-            return Err(ApiError::rule(
+            return Err(ServiceError::rule(
                 "Task.basedOn",
                 "a ward round is for a patient one of the family doctors who took part referred: name their referral",
             ));
@@ -359,12 +350,12 @@ impl Outreach<'_> {
 
     /// Reads an activity: one that names patients only by the mentorship's
     /// members and administrators, audited; others by anyone signed in.
-    pub async fn read_activity(&self, id: &str) -> Result<Stored, ApiError> {
+    pub async fn read_activity(&self, id: &str) -> Result<Stored, ServiceError> {
         let Some(stored) = self.load("Task", id).await? else {
-            return Err(ApiError::NotFound(format!("Task/{id} does not exist")));
+            return Err(ServiceError::NotFound(format!("Task/{id} does not exist")));
         };
         let Record::MentorshipActivity(a) = &stored.record else {
-            return Err(ApiError::NotFound(format!(
+            return Err(ServiceError::NotFound(format!(
                 "Task/{id} is not a mentoring activity"
             )));
         };
@@ -373,7 +364,7 @@ impl Outreach<'_> {
         };
         let m = self.load_mentorship(a.mentorship.as_str()).await?;
         if !(self.is_admin() || self.member_of(&m.value)) {
-            let e = ApiError::Forbidden(
+            let e = ServiceError::Forbidden(
                 "an activity naming patients is seen by the mentorship's members and administrators only".into(),
             );
             return Err(self
@@ -398,10 +389,10 @@ impl Outreach<'_> {
         &self,
         mentorship: &str,
         mut query: Query,
-    ) -> Result<(Vec<Stored>, u64), ApiError> {
+    ) -> Result<(Vec<Stored>, u64), ServiceError> {
         let m = self.load_mentorship(mentorship).await?;
         if !(self.is_admin() || self.member_of(&m.value)) {
-            let e = ApiError::Forbidden(
+            let e = ServiceError::Forbidden(
                 "a mentorship's activities are seen by its members and administrators only".into(),
             );
             return Err(self.refuse("search", "Task", None, None, e).await);
@@ -412,7 +403,7 @@ impl Outreach<'_> {
             values: vec![format!("CareTeam/{mentorship}")],
             matching: Match::Exact,
         });
-        let (found, total) = self.state.ctx.store.search(&query).await?;
+        let (found, total) = self.ctx.store.search(&query).await?;
         let entries = found
             .iter()
             .filter_map(|s| {
@@ -446,20 +437,20 @@ fn recognise_field(message: &str) -> &'static str {
     }
 }
 
-fn as_mentorship(s: Stored) -> Result<Versioned<Mentorship>, ApiError> {
+fn as_mentorship(s: Stored) -> Result<Versioned<Mentorship>, ServiceError> {
     let id = s.record.id().to_string();
     super::versioned(s, |r| match r {
         Record::Mentorship(x) => Some(x),
         _ => None,
     })
-    .ok_or_else(|| ApiError::NotFound(format!("CareTeam/{id} is not a mentorship")))
+    .ok_or_else(|| ServiceError::NotFound(format!("CareTeam/{id} is not a mentorship")))
 }
 
-fn as_activity(s: Stored) -> Result<Versioned<MentorshipActivity>, ApiError> {
+fn as_activity(s: Stored) -> Result<Versioned<MentorshipActivity>, ServiceError> {
     let id = s.record.id().to_string();
     super::versioned(s, |r| match r {
         Record::MentorshipActivity(x) => Some(x),
         _ => None,
     })
-    .ok_or_else(|| ApiError::NotFound(format!("Task/{id} is not a mentoring activity")))
+    .ok_or_else(|| ServiceError::NotFound(format!("Task/{id} is not a mentoring activity")))
 }

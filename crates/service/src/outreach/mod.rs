@@ -4,7 +4,7 @@
 //! Each operation loads what it needs, lets [`tiercare_core::outreach`]
 //! decide, and writes the changed records with their events and the
 //! caller's audit entry in one transaction, at the version it read them,
-//! at [`tiercare_service::Clock::now`]; a version conflict is retried on
+//! at [`crate::Clock::now`]; a version conflict is retried on
 //! fresh records (a second `$hold` of one session then meets the first's
 //! result and gets 409).
 //!
@@ -39,15 +39,15 @@ mod sessions;
 
 pub use sessions::Cancelled;
 
-use crate::AppState;
-use crate::error::ApiError;
+use crate::Context;
+use crate::ServiceError;
+use crate::referrals::Versioned;
+use crate::registry::Registry;
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::events::Event;
+use tiercare_core::outreach::OutreachError;
 use tiercare_core::{InstitutionId, PractitionerId};
-use tiercare_fhir as fhir;
-use tiercare_service::referrals::Versioned;
-use tiercare_service::registry::Registry;
 use tiercare_store::{AuditOutcome, Expect, StoreError, Stored, Write};
 
 /// Attempts at a change whose records others are changing too.
@@ -55,7 +55,7 @@ const RETRIES: usize = 16;
 
 /// The Joint Health Centre as seen by one caller.
 pub struct Outreach<'a> {
-    state: &'a AppState,
+    ctx: &'a Context,
     actor: &'a Actor,
 }
 
@@ -64,12 +64,12 @@ pub struct Outreach<'a> {
 type Change = (Record, Expect, Vec<Event>);
 
 impl<'a> Outreach<'a> {
-    pub fn new(state: &'a AppState, actor: &'a Actor) -> Self {
-        Outreach { state, actor }
+    pub fn new(ctx: &'a Context, actor: &'a Actor) -> Self {
+        Outreach { ctx, actor }
     }
 
     fn registry(&self) -> Registry<'a> {
-        Registry::new(&self.state.ctx, self.actor)
+        Registry::new(self.ctx, self.actor)
     }
 
     fn is_admin(&self) -> bool {
@@ -93,8 +93,8 @@ impl<'a> Outreach<'a> {
             && self.actor.practitioner.as_ref() == Some(p)
     }
 
-    async fn load(&self, rt: &str, id: &str) -> Result<Option<Stored>, ApiError> {
-        Ok(self.state.ctx.store.get(rt, id).await?)
+    async fn load(&self, rt: &str, id: &str) -> Result<Option<Stored>, ServiceError> {
+        Ok(self.ctx.store.get(rt, id).await?)
     }
 
     /// Writes the changes with the caller's success audit entry in one
@@ -120,7 +120,7 @@ impl<'a> Outreach<'a> {
         let mut writes: Vec<Write> = changes
             .into_iter()
             .map(|(record, expect, events)| Write {
-                index: fhir::index(&record),
+                index: self.ctx.terms_of(&record),
                 record,
                 expect,
                 actor: self.actor.username.clone(),
@@ -128,8 +128,8 @@ impl<'a> Outreach<'a> {
                 facts: Vec::new(),
             })
             .collect();
-        tiercare_service::facts::derive(&self.state.ctx, &mut writes).await?;
-        let stored = self.state.ctx.store.write_all(writes, audit).await?;
+        crate::facts::derive(self.ctx, &mut writes).await?;
+        let stored = self.ctx.store.write_all(writes, audit).await?;
         match (stored.into_iter().next(), first) {
             (Some(s), _) => Ok(s),
             (None, Some(record)) => Ok(Stored {
@@ -153,12 +153,11 @@ impl<'a> Outreach<'a> {
         resource_type: &str,
         id: Option<&str>,
         patient: Option<&str>,
-        err: ApiError,
-    ) -> ApiError {
+        err: ServiceError,
+    ) -> ServiceError {
         self.registry()
-            .refuse(action, resource_type, id, patient, err.into())
+            .refuse(action, resource_type, id, patient, err)
             .await
-            .into()
     }
 }
 
@@ -183,9 +182,42 @@ pub fn stored_of(record: Record, version: u32, updated_at: String) -> Stored {
     }
 }
 
-/// A new server-assigned id, of the id type `T`.
-fn fresh_id<T: std::str::FromStr<Err = tiercare_core::InvalidId>>() -> Result<T, ApiError> {
-    tiercare_service::new_id()
-        .parse()
-        .map_err(|e: tiercare_core::InvalidId| ApiError::Internal(e.to_string()))
+/// Maps a refusal of the core to the service error, naming the field as
+/// the element of the resource it was sent in (`Schedule.planningHorizon.start`).
+pub fn outreach_error(resource_type: &str, e: OutreachError) -> ServiceError {
+    match &e {
+        OutreachError::Invalid { field, message } => {
+            let path = match (resource_type, *field) {
+                ("Schedule", "start") => "Schedule.planningHorizon.start".to_string(),
+                ("Schedule", "end") => "Schedule.planningHorizon.end".to_string(),
+                ("Schedule", "specialist") => "Schedule.actor".to_string(),
+                ("HealthcareService", "period.end") => {
+                    "HealthcareService.extension(outreach-period).end".to_string()
+                }
+                ("HealthcareService", "primary") => {
+                    "HealthcareService.extension(outreach-primary)".to_string()
+                }
+                ("HealthcareService", "hospital") => "HealthcareService.providedBy".to_string(),
+                ("HealthcareService", "specialist") => {
+                    "HealthcareService.extension(outreach-specialist)".to_string()
+                }
+                ("HealthcareService", "sessionsPerMonth") => {
+                    "HealthcareService.extension(sessions-per-month)".to_string()
+                }
+                ("HealthcareService", "slotsPerSession") => {
+                    "HealthcareService.extension(slots-per-session)".to_string()
+                }
+                ("HealthcareService", "service") => "HealthcareService.type".to_string(),
+                ("CareTeam", "familyDoctor") => "CareTeam.participant".to_string(),
+                ("Task", "familyDoctor") => "Task.extension(activity-participant)".to_string(),
+                ("Task", "referral") => "Task.basedOn".to_string(),
+                ("Task", "date") => "Task.executionPeriod.start".to_string(),
+                (rt, f) => format!("{rt}.{f}"),
+            };
+            ServiceError::rule(path.clone(), format!("{path}: {message}"))
+        }
+        OutreachError::IllegalTransition { .. } | OutreachError::ProgrammeEnded(_) => {
+            ServiceError::Conflict(e.to_string())
+        }
+    }
 }
