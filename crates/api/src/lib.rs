@@ -14,8 +14,6 @@
 pub mod auth;
 pub mod body;
 pub mod error;
-pub mod evaluation;
-pub mod indicators;
 pub mod ops;
 pub mod routes;
 pub mod subscriptions;

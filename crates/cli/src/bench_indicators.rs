@@ -5,10 +5,10 @@
 
 use std::time::{Duration, Instant};
 use tiercare_api::AppState;
-use tiercare_api::indicators::{SubjectRef, day_of, evaluate, network};
 use tiercare_core::Record;
 use tiercare_core::indicators::{Accumulator, Charge, Fact, Period, Subject, Visit, VisitKind};
 use tiercare_core::insurance::Fen;
+use tiercare_service::indicators::{SubjectRef, day_of, evaluate, network};
 use tiercare_store::{Expect, Write};
 
 /// What the benchmark measured.
@@ -42,7 +42,7 @@ pub async fn measure(
     visits: usize,
     batch: usize,
 ) -> anyhow::Result<IndicatorFigures> {
-    let net = network(state).await?;
+    let net = network(&state.ctx).await?;
     let mut numbered = Vec::new();
     for (k, id) in net.institutions.iter().enumerate() {
         let ix = state.ctx.store.institution_ix(id).await?;
@@ -126,13 +126,13 @@ pub async fn measure(
     let mut visits_seen = 0;
     for _ in 0..10 {
         let t = Instant::now();
-        let (_, i) = evaluate(state, year, &SubjectRef::Region).await?;
+        let (_, i) = evaluate(&state.ctx, year, &SubjectRef::Region).await?;
         query.push(t.elapsed());
         visits_seen = i.visits;
     }
     query.sort();
     let t = Instant::now();
-    let mut raw = Accumulator::new(network(state).await?.directory);
+    let mut raw = Accumulator::new(network(&state.ctx).await?.directory);
     for f in state.ctx.store.indicator_facts().await? {
         raw.record(&f).map_err(|e| anyhow::anyhow!("{e}"))?;
     }

@@ -18,10 +18,13 @@
 //! travel are handed in ([`SearchTerms`]), so this crate stays testable
 //! without a server.
 
+pub mod budget;
 pub mod clock;
 pub mod days;
 pub mod error;
+pub mod evaluation;
 pub mod facts;
+pub mod indicators;
 pub mod outreach;
 pub mod panels;
 pub mod referrals;

@@ -2,9 +2,9 @@
 //! level and institution, for administrators and analysts.
 //!
 //! Every figure comes from the core's accumulator over the store's daily
-//! aggregates, read once per request ([`crate::indicators::accumulator`]);
+//! aggregates, read once per request ([`tiercare_service::indicators::accumulator`]);
 //! the subject's own figures are exactly those of
-//! [`crate::indicators::evaluate`]. The breakdowns a dashboard needs that
+//! [`tiercare_service::indicators::evaluate`]. The breakdowns a dashboard needs that
 //! the core has no subject for (the subject's institutions at one level)
 //! are made by giving those institutions an extra alliance position in the
 //! request's private copy of the directory, so they too are the core's
@@ -17,7 +17,6 @@ use super::session::Viewer;
 use super::tables::{self, Table};
 use super::{UiError, page, render};
 use crate::AppState;
-use crate::indicators::{Network, SubjectRef, accumulator, day_of, network};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -25,6 +24,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use tiercare_core::Level;
 use tiercare_core::indicators::{Indicators, Ix, Period, Subject};
+use tiercare_service::indicators::{Network, SubjectRef, accumulator, day_of, network};
 use time::{Date, Month};
 
 /// The dashboard page.
@@ -189,7 +189,7 @@ pub struct Dashboard {
     pub subject_label: String,
     pub network: Network,
     /// The subject's figures over the period: those of
-    /// [`crate::indicators::evaluate`].
+    /// [`tiercare_service::indicators::evaluate`].
     pub indicators: Indicators,
     /// The subject's institutions at each level, in [`Level::ALL`] order.
     pub levels: Vec<Indicators>,
@@ -201,7 +201,7 @@ pub struct Dashboard {
 
 /// Computes a dashboard.
 pub async fn build(state: &AppState, filters: Filters) -> Result<Dashboard, UiError> {
-    let network = network(state).await?;
+    let network = network(&state.ctx).await?;
     let subject = network.subject(&filters.subject).ok_or_else(|| {
         UiError::NotFound(format!(
             "{} is not a level, alliance or institution of the region",
@@ -222,7 +222,7 @@ pub async fn build(state: &AppState, filters: Filters) -> Result<Dashboard, UiEr
         }
     }
     let period = filters.period();
-    let acc = accumulator(state, &grouped, period.last).await?;
+    let acc = accumulator(&state.ctx, &grouped, period.last).await?;
     let indicators = acc.indicators(period, subject);
     let levels = Level::ALL
         .iter()

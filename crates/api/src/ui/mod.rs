@@ -158,6 +158,20 @@ impl From<ApiError> for UiError {
     }
 }
 
+/// The one mapping from the services' error to a page.
+impl From<tiercare_service::ServiceError> for UiError {
+    fn from(e: tiercare_service::ServiceError) -> UiError {
+        use tiercare_service::ServiceError;
+        match e {
+            ServiceError::Invalid { message, .. } | ServiceError::Rule { message, .. } => {
+                UiError::BadRequest(message)
+            }
+            ServiceError::NotFound(m) => UiError::NotFound(m),
+            other => UiError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<tiercare_store::StoreError> for UiError {
     fn from(e: tiercare_store::StoreError) -> UiError {
         UiError::from(ApiError::from(e))

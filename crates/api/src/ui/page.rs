@@ -11,10 +11,10 @@ use super::Chrome;
 use super::charts::{self, Format, Layer};
 use super::dashboard::{Dashboard, PATH, show_date, subject_code};
 use super::tables::{self, Cell, Column, Table, funnel_steps, is_share, measure_format};
-use crate::indicators::SubjectRef;
 use askama::Template;
 use tiercare_core::Level;
 use tiercare_core::indicators::{MEASURES, MeasureDef, Resource, Shape};
+use tiercare_service::indicators::SubjectRef;
 
 /// The page's template and everything it shows, already formatted.
 #[derive(Template)]

@@ -8,7 +8,7 @@
 //! ([`tiercare_core::outreach::evaluation`]) over the stored records, as
 //! `Measure/{code}/$evaluate-measure` reports it; the page names no
 //! patient. Administrators and analysts see every subject, staff the
-//! subjects [`crate::evaluation::may_see`] allows them.
+//! subjects [`tiercare_service::evaluation::may_see`] allows them.
 
 use super::charts::Format;
 use super::page::{
@@ -18,7 +18,6 @@ use super::session::Viewer;
 use super::tables::{Cell, Column, Row, Table, csv_response};
 use super::{Chrome, UiError, render};
 use crate::AppState;
-use crate::evaluation::{OutreachRecords, may_see};
 use crate::ui::dashboard::show_date;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -36,6 +35,7 @@ use tiercare_core::outreach::capability;
 use tiercare_core::outreach::evaluation::{
     EvaluationSubject, Figures, OUTREACH_MEASURES, evaluate_many, subjects,
 };
+use tiercare_service::evaluation::{OutreachRecords, may_see};
 use tiercare_store::Stored;
 use time::{Date, Month};
 
@@ -186,7 +186,7 @@ struct Names {
 
 impl Names {
     async fn load(state: &AppState, records: &OutreachRecords) -> Result<Names, UiError> {
-        let network = crate::indicators::network(state).await?;
+        let network = tiercare_service::indicators::network(&state.ctx).await?;
         let mut of: HashMap<String, String> = HashMap::new();
         for (id, name) in network.institutions.iter().zip(&network.names) {
             of.insert(format!("org:{id}"), name.clone());
@@ -321,7 +321,7 @@ fn within(records: &OutreachRecords, subject: &EvaluationSubject, row: &Evaluati
 }
 
 async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, UiError> {
-    let records = OutreachRecords::load(state).await?;
+    let records = OutreachRecords::load(&state.ctx).await?;
     let today = state.ctx.clock.today();
     let filters = parse_filters(p, today, default_subject(viewer, &records))?;
     let forbidden = || UiError::Forbidden(Box::new(viewer.chrome(state)));

@@ -11,7 +11,6 @@
 //! figures through the strata), residents none.
 
 use super::*;
-use crate::indicators::{Network, SubjectRef, day_of};
 use crate::routes::{DEFAULT_COUNT, MAX_COUNT, parse_number};
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Period};
@@ -19,6 +18,7 @@ use tiercare_core::outreach::evaluation::{
     Figures, OUTREACH_MEASURES, evaluate as evaluate_subject, outreach_measure,
 };
 use tiercare_fhir::measure::{self as fm, ReportHeader, SubjectArg};
+use tiercare_service::indicators::{Network, SubjectRef, day_of};
 use tiercare_store::Query;
 
 const EVALUATE: &str = "$evaluate-measure";
@@ -266,9 +266,11 @@ async fn evaluate_outreach(
         .cloned()
         .collect();
     let e = fm::evaluate_inputs(&rest, false)?;
-    let records = crate::evaluation::OutreachRecords::load(state).await?;
-    let subject = crate::evaluation::subject(state, &records, subject_text.as_deref()).await?;
-    crate::evaluation::may_see(actor, &records, &subject)?;
+    let records = tiercare_service::evaluation::OutreachRecords::load(&state.ctx).await?;
+    let subject =
+        tiercare_service::evaluation::subject(&state.ctx, &records, subject_text.as_deref())
+            .await?;
+    tiercare_service::evaluation::may_see(actor, &records, &subject)?;
     let (first, last) = e.period;
     let ev = evaluate_subject(records.data(), &subject, first, last)
         .map_err(|err| ApiError::invalid("periodStart", err.to_string()))?;
@@ -283,7 +285,7 @@ async fn evaluate_outreach(
     let date = now_text();
     let header = ReportHeader {
         period: e.period,
-        subject: crate::evaluation::reference(&subject).map(|r| json!({"reference": r})),
+        subject: tiercare_service::evaluation::reference(&subject).map(|r| json!({"reference": r})),
         region: (state.ctx.region.as_str(), &state.ctx.region_name),
         date: &date,
     };
@@ -312,7 +314,7 @@ async fn evaluate(
     measure: Option<&'static MeasureDef>,
 ) -> Result<Value, ApiError> {
     let e = fm::evaluate_inputs(inputs, measure.is_none())?;
-    let network = crate::indicators::network(state).await?;
+    let network = tiercare_service::indicators::network(&state.ctx).await?;
     let subject_ref = resolve(&network, &e.subject)?;
     may_see(actor, &network, &subject_ref)?;
     let subject = network.subject(&subject_ref).ok_or_else(|| {
@@ -320,7 +322,7 @@ async fn evaluate(
     })?;
     let (start, end) = e.period;
     let period = Period::new(day_of(start), day_of(end));
-    let acc = crate::indicators::accumulator(state, &network, period.last).await?;
+    let acc = tiercare_service::indicators::accumulator(&state.ctx, &network, period.last).await?;
     let whole = acc.indicators(period, subject);
     let strata: Vec<(Level, Indicators)> = Level::ALL
         .iter()

@@ -1,6 +1,6 @@
 //! The web UI's sign-in and the indicator dashboard: sessions, CSRF,
 //! roles, the figures on the page and in CSV against
-//! `tiercare_api::indicators::evaluate`, escaping, and a real headless
+//! `tiercare_service::indicators::evaluate`, escaping, and a real headless
 //! browser.
 //!
 //! Facts are written into the store directly, as the services will write
@@ -11,7 +11,6 @@ use crate::browser::Driver;
 use crate::fixtures;
 use crate::helpers::{Resp, TestApp, send, spawn_app, spawn_app_with};
 use std::collections::HashMap;
-use tiercare_api::indicators::{SubjectRef, day_of, evaluate};
 use tiercare_api::ui::tables::measure_format;
 use tiercare_core::Level;
 use tiercare_core::indicators::{
@@ -19,6 +18,7 @@ use tiercare_core::indicators::{
 };
 use tiercare_core::insurance::Fen;
 use tiercare_core::referral::DeclineReason;
+use tiercare_service::indicators::{SubjectRef, day_of, evaluate};
 use tiercare_store::{Expect, Write};
 use time::Date;
 use time::macros::date;
@@ -428,7 +428,7 @@ async fn csv(app: &TestApp, session: &str, table: &str, subject: &str) -> Csv {
 }
 
 async fn evaluated(app: &TestApp, period: Period, subject: &SubjectRef) -> Indicators {
-    evaluate(&app.state, period, subject)
+    evaluate(&app.state.ctx, period, subject)
         .await
         .expect("evaluate")
         .1

@@ -7,10 +7,10 @@ use tempfile::TempDir;
 use tiercare::config::Settings;
 use tiercare::demo::{self, HistoryOptions, HistoryReport};
 use tiercare_api::AppState;
-use tiercare_api::indicators::{SubjectRef, accumulator, day_of, evaluate, network};
 use tiercare_core::demo::DemoCounty;
 use tiercare_core::indicators::{Accumulator, Period, Subject};
 use tiercare_service::clock::Clock;
+use tiercare_service::indicators::{SubjectRef, accumulator, day_of, evaluate, network};
 
 const RESIDENTS: usize = 400;
 const DAYS: u32 = 90;
@@ -75,7 +75,7 @@ async fn a_fresh_demo_starts_with_past_care_counted_by_the_indicators() {
 
     // The indicators of the period see it, as $evaluate-measure does.
     let all = period(first, today);
-    let (_, figures) = evaluate(&state, all, &SubjectRef::Region)
+    let (_, figures) = evaluate(&state.ctx, all, &SubjectRef::Region)
         .await
         .expect("evaluate");
     let visits: u64 = report.visits.iter().sum();
@@ -96,7 +96,7 @@ async fn a_fresh_demo_starts_with_past_care_counted_by_the_indicators() {
         figures.county_retention
     );
     // Contracts signed during the history raise coverage over the period.
-    let (_, start) = evaluate(&state, period(first, first), &SubjectRef::Region)
+    let (_, start) = evaluate(&state.ctx, period(first, first), &SubjectRef::Region)
         .await
         .expect("evaluate");
     assert!(
@@ -113,19 +113,21 @@ async fn a_fresh_demo_starts_with_past_care_counted_by_the_indicators() {
         period(first + 60, today - 1),
     ];
     for p in thirds {
-        let (_, f) = evaluate(&state, p, &SubjectRef::Region)
+        let (_, f) = evaluate(&state.ctx, p, &SubjectRef::Region)
             .await
             .expect("evaluate");
         assert!(f.visits > 0, "no visits in {p:?}");
     }
-    let (_, now) = evaluate(&state, period(today, today), &SubjectRef::Region)
+    let (_, now) = evaluate(&state.ctx, period(today, today), &SubjectRef::Region)
         .await
         .expect("evaluate");
     assert_eq!(now.visits, 0, "the history ends yesterday");
 
     // The stored daily aggregates equal the recomputation from the facts.
-    let net = network(&state).await.expect("network");
-    let stored = accumulator(&state, &net, today).await.expect("aggregates");
+    let net = network(&state.ctx).await.expect("network");
+    let stored = accumulator(&state.ctx, &net, today)
+        .await
+        .expect("aggregates");
     let mut raw = Accumulator::new(net.directory.clone());
     for f in state.ctx.store.indicator_facts().await.expect("facts") {
         raw.record(&f).expect("fact");
@@ -147,7 +149,7 @@ async fn a_fresh_demo_starts_with_past_care_counted_by_the_indicators() {
         .expect("load again");
     assert_eq!(again.records, 0);
     assert!(none.is_none());
-    let (_, after) = evaluate(&state, all, &SubjectRef::Region)
+    let (_, after) = evaluate(&state.ctx, all, &SubjectRef::Region)
         .await
         .expect("evaluate");
     assert_eq!(

@@ -4,11 +4,11 @@
 //! indicators recomputed from the raw facts.
 
 use crate::helpers::spawn_app;
-use tiercare_api::indicators::{
-    SubjectRef, accumulator, accumulator_for, day_of, evaluate, network,
-};
 use tiercare_core::Record;
 use tiercare_core::indicators::{Accumulator, Period, Subject};
+use tiercare_service::indicators::{
+    SubjectRef, accumulator, accumulator_for, day_of, evaluate, network,
+};
 use time::OffsetDateTime;
 
 fn this_year() -> Period {
@@ -30,7 +30,7 @@ async fn the_demo_and_the_closed_loop_are_counted() {
         })
         .collect();
     let contracted = residents.iter().filter(|r| r.contract.is_some()).count();
-    let (_, before) = evaluate(&app.state, this_year(), &SubjectRef::Region)
+    let (_, before) = evaluate(&app.state.ctx, this_year(), &SubjectRef::Region)
         .await
         .unwrap();
     assert_eq!(
@@ -42,7 +42,7 @@ async fn the_demo_and_the_closed_loop_are_counted() {
 
     crate::closed_loop::walk(&app).await;
 
-    let (_, after) = evaluate(&app.state, this_year(), &SubjectRef::Region)
+    let (_, after) = evaluate(&app.state.ctx, this_year(), &SubjectRef::Region)
         .await
         .unwrap();
     assert_eq!(after.referrals_up, 1, "the loop's upward referral");
@@ -65,7 +65,7 @@ async fn the_demo_and_the_closed_loop_are_counted() {
         assert!(l.slot_utilisation.is_some() && l.bed_utilisation.is_some());
     }
     let (_, hospital) = evaluate(
-        &app.state,
+        &app.state.ctx,
         this_year(),
         &SubjectRef::Institution(crate::referral::HOSPITAL.to_string()),
     )
@@ -81,7 +81,7 @@ async fn the_demo_and_the_closed_loop_are_counted() {
     );
     // Nothing counted for a period before any of it.
     let (_, old) = evaluate(
-        &app.state,
+        &app.state.ctx,
         Period::new(this_year().first - 400, this_year().first - 40),
         &SubjectRef::Region,
     )
@@ -90,7 +90,7 @@ async fn the_demo_and_the_closed_loop_are_counted() {
     assert_eq!((old.visits, old.referrals_up), (0, 0));
 
     // The aggregates equal the recomputation from every raw fact.
-    let net = network(&app.state).await.unwrap();
+    let net = network(&app.state.ctx).await.unwrap();
     // The prefecture's hospital is of another region: outside the county's
     // pyramid, and visits there leave the county.
     let k = net.institutions.iter().position(|i| i == "zx-t1").unwrap();
@@ -111,14 +111,14 @@ async fn the_demo_and_the_closed_loop_are_counted() {
         .find(|e| e["url"].as_str().unwrap().ends_with("/region"))
         .unwrap();
     assert_eq!(region["valueCode"], "xiaogan");
-    let stored = accumulator(&app.state, &net, this_year().last)
+    let stored = accumulator(&app.state.ctx, &net, this_year().last)
         .await
         .unwrap();
     let mut raw = Accumulator::new(net.directory.clone());
     for f in app.state.ctx.store.indicator_facts().await.unwrap() {
         raw.record(&f).unwrap();
     }
-    let monthly = accumulator_for(&app.state, &net, this_year())
+    let monthly = accumulator_for(&app.state.ctx, &net, this_year())
         .await
         .unwrap();
     for subject in [Subject::Region, Subject::Alliance(0)] {
@@ -137,7 +137,7 @@ async fn the_demo_and_the_closed_loop_are_counted() {
 async fn an_unknown_subject_is_refused_by_name() {
     let app = spawn_app().await;
     let err = evaluate(
-        &app.state,
+        &app.state.ctx,
         this_year(),
         &SubjectRef::Institution("no-such-place".into()),
     )

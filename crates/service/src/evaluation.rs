@@ -9,9 +9,9 @@
 //! are the ones that need them. Figures name no patient: anyone who may
 //! see a subject's figures may see them all.
 
-use crate::AppState;
-use crate::error::ApiError;
-use crate::workflow::budget::all;
+use crate::Context;
+use crate::ServiceError;
+use crate::indicators::every;
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::outreach::evaluation::{EvaluationSubject, OutreachData};
@@ -20,7 +20,7 @@ use tiercare_core::outreach::{
     Targets,
 };
 use tiercare_core::{Level, PractitionerId};
-use tiercare_store::{Query, Stored};
+use tiercare_store::Stored;
 
 /// Every record of the region's joint programmes.
 #[derive(Debug, Default)]
@@ -35,19 +35,9 @@ pub struct OutreachRecords {
     pub targets: Targets,
 }
 
-async fn every(state: &AppState, resource_type: &str) -> Result<Vec<Stored>, ApiError> {
-    let q = Query {
-        resource_type: resource_type.into(),
-        filters: vec![],
-        count: 500,
-        offset: 0,
-    };
-    all(state, q).await
-}
-
 impl OutreachRecords {
     /// Reads every programme record from the store.
-    pub async fn load(state: &AppState) -> Result<OutreachRecords, ApiError> {
+    pub async fn load(ctx: &Context) -> Result<OutreachRecords, ServiceError> {
         let mut r = OutreachRecords::default();
         for rt in [
             "HealthcareService",
@@ -56,7 +46,7 @@ impl OutreachRecords {
             "Task",
             "CarePlan",
         ] {
-            for s in every(state, rt).await? {
+            for s in every(ctx, rt).await? {
                 match s.record {
                     Record::Programme(p) => r.programmes.push(p),
                     Record::OutreachSession(x) => r.sessions.push(x),
@@ -69,7 +59,7 @@ impl OutreachRecords {
         }
         // Panel measurements are the only Observations evaluated; results
         // that travel with referrals are left where they are.
-        for s in every(state, "Observation").await? {
+        for s in every(ctx, "Observation").await? {
             if let Record::Measurement(m) = s.record {
                 r.measurements.push(m);
             }
@@ -109,14 +99,14 @@ impl OutreachRecords {
 /// (a programme), `Organization/{id}` (a hospital, a primary institution
 /// or an alliance), `Practitioner/{id}`, or nothing for the region.
 pub async fn subject(
-    state: &AppState,
+    ctx: &Context,
     records: &OutreachRecords,
     text: Option<&str>,
-) -> Result<EvaluationSubject, ApiError> {
+) -> Result<EvaluationSubject, ServiceError> {
     let Some(text) = text else {
         return Ok(EvaluationSubject::Region);
     };
-    let bad = |why: String| ApiError::invalid("subject", why);
+    let bad = |why: String| ServiceError::invalid("subject", why);
     let (rt, id) = text.split_once('/').ok_or_else(|| {
         bad(format!(
             "{text:?} is not a subject: use HealthcareService/{{id}}, Organization/{{id}}, \
@@ -129,7 +119,7 @@ pub async fn subject(
             Some(p) => Ok(EvaluationSubject::Programme(p.id.clone())),
             None => Err(bad(format!("HealthcareService/{id} is not a programme"))),
         },
-        "Organization" => match state.ctx.store.get("Organization", id).await? {
+        "Organization" => match ctx.store.get("Organization", id).await? {
             Some(Stored {
                 record: Record::Alliance(a),
                 ..
@@ -147,7 +137,7 @@ pub async fn subject(
             ))),
         },
         "Practitioner" => {
-            let known = state.ctx.store.get("Practitioner", id).await?.is_some();
+            let known = ctx.store.get("Practitioner", id).await?.is_some();
             let pid: PractitionerId = id.parse().map_err(|_| bad(format!("{id:?}")))?;
             if records.is_specialist(id) {
                 Ok(EvaluationSubject::Specialist(pid))
@@ -187,7 +177,7 @@ pub fn may_see(
     actor: &Actor,
     records: &OutreachRecords,
     subject: &EvaluationSubject,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let me = actor.practitioner.as_ref();
     let home = actor.institution.as_ref();
     let takes_part = |p: &Programme| {
@@ -215,7 +205,7 @@ pub fn may_see(
     if allowed {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(
+        Err(ServiceError::Forbidden(
             "a programme's evaluation is seen by administrators and analysts, and by the \
              staff of the programmes, institutions and practitioners it is about"
                 .into(),

@@ -8,16 +8,16 @@
 //! the one place the platform turns aggregates into indicators: the FHIR
 //! `$evaluate-measure` operation and the dashboard both call it.
 
-use crate::AppState;
-use crate::error::ApiError;
+use crate::Context;
+use crate::ServiceError;
 use std::collections::HashMap;
 use tiercare_core::indicators::{
     Accumulator, Day, Directory, Indicators, InstitutionFacts, Ix, Period, Subject,
 };
 use tiercare_core::{Level, Record};
-use tiercare_store::{Query, Stored};
+use tiercare_store::Stored;
 
-pub use tiercare_service::days::{date_of, day_of};
+pub use crate::days::{date_of, day_of};
 
 /// What an indicator is computed over, as a caller names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,24 +65,19 @@ impl Network {
     }
 }
 
-async fn all(state: &AppState, resource_type: &str) -> Result<Vec<Stored>, ApiError> {
-    let q = Query {
-        resource_type: resource_type.into(),
-        filters: vec![],
-        count: crate::routes::MAX_COUNT,
-        offset: 0,
-    };
-    crate::workflow::budget::all(state, q).await
+/// Every record of a type.
+pub(crate) async fn every(ctx: &Context, resource_type: &str) -> Result<Vec<Stored>, ServiceError> {
+    Ok(crate::search::all(&ctx.store, crate::search::query(resource_type, vec![])).await?)
 }
 
 /// The network as the registry holds it now: institutions the facts have
 /// numbered come first, in number order, then the others (they have no
 /// facts yet, but count in the capacity pyramid).
-pub async fn network(state: &AppState) -> Result<Network, ApiError> {
-    let numbered = state.ctx.store.indicator_institutions().await?;
+pub async fn network(ctx: &Context) -> Result<Network, ServiceError> {
+    let numbered = ctx.store.indicator_institutions().await?;
     let mut institutions: HashMap<String, tiercare_core::network::Institution> = HashMap::new();
     let mut alliances: Vec<(String, String)> = Vec::new();
-    for s in all(state, "Organization").await? {
+    for s in every(ctx, "Organization").await? {
         match s.record {
             Record::Institution(i) => {
                 institutions.insert(i.id.to_string(), i);
@@ -94,7 +89,7 @@ pub async fn network(state: &AppState) -> Result<Network, ApiError> {
     alliances.sort();
     let (alliances, alliance_names): (Vec<String>, Vec<String>) = alliances.into_iter().unzip();
     let mut member_of: HashMap<String, Vec<u16>> = HashMap::new();
-    for s in all(state, "OrganizationAffiliation").await? {
+    for s in every(ctx, "OrganizationAffiliation").await? {
         if let Record::Membership(m) = s.record
             && let Some(k) = alliances.iter().position(|a| a == m.alliance.as_str())
         {
@@ -108,7 +103,7 @@ pub async fn network(state: &AppState) -> Result<Network, ApiError> {
     for (ix, id) in &numbered {
         // Numbers are dense from 0; a gap would misplace every later one.
         if ix.0 as usize != order.len() {
-            return Err(ApiError::Internal(format!(
+            return Err(ServiceError::Unavailable(format!(
                 "indicator institution numbers are not dense at {}",
                 ix.0
             )));
@@ -129,7 +124,7 @@ pub async fn network(state: &AppState) -> Result<Network, ApiError> {
                 names.push(i.name.clone());
                 InstitutionFacts {
                     level: i.level,
-                    inside: i.region == state.ctx.region,
+                    inside: i.region == ctx.region,
                     alliances: member_of.remove(id).unwrap_or_default(),
                     physicians: i.capacity.physicians,
                     beds: i.capacity.beds,
@@ -165,14 +160,14 @@ pub async fn network(state: &AppState) -> Result<Network, ApiError> {
 
 /// The accumulator over the network, from the aggregates up to `last`.
 pub async fn accumulator(
-    state: &AppState,
+    ctx: &Context,
     network: &Network,
     last: Day,
-) -> Result<Accumulator, ApiError> {
+) -> Result<Accumulator, ServiceError> {
     let mut acc = Accumulator::new(network.directory.clone());
-    for (day, ix, counters) in state.ctx.store.indicator_days(last).await? {
+    for (day, ix, counters) in ctx.store.indicator_days(last).await? {
         acc.add_counters(day, ix, &counters)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
     }
     Ok(acc)
 }
@@ -181,37 +176,32 @@ pub async fn accumulator(
 /// edge months day by day: exact for the period and for any calendar
 /// months inside it, and a dozen rows per institution for a year.
 pub async fn accumulator_for(
-    state: &AppState,
+    ctx: &Context,
     network: &Network,
     period: Period,
-) -> Result<Accumulator, ApiError> {
+) -> Result<Accumulator, ServiceError> {
     let mut acc = Accumulator::new(network.directory.clone());
-    for (day, ix, counters) in state
-        .ctx
-        .store
-        .indicator_rows(period.first, period.last)
-        .await?
-    {
+    for (day, ix, counters) in ctx.store.indicator_rows(period.first, period.last).await? {
         acc.add_counters(day, ix, &counters)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
     }
     Ok(acc)
 }
 
 /// Every indicator of a subject over a period.
 pub async fn evaluate(
-    state: &AppState,
+    ctx: &Context,
     period: Period,
     subject: &SubjectRef,
-) -> Result<(Network, Indicators), ApiError> {
-    let network = network(state).await?;
+) -> Result<(Network, Indicators), ServiceError> {
+    let network = network(ctx).await?;
     let s = network.subject(subject).ok_or_else(|| {
-        ApiError::invalid(
+        ServiceError::invalid(
             "subject",
             format!("{subject:?} is not an institution, alliance or level of the region"),
         )
     })?;
-    let acc = accumulator_for(state, &network, period).await?;
+    let acc = accumulator_for(ctx, &network, period).await?;
     let indicators = acc.indicators(period, s);
     Ok((network, indicators))
 }
