@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tiercare_core::RegionId;
 use tiercare_core::policy::Policy;
+use tiercare_service::subscriptions::{DeliveryConfig, Outbox};
 use tiercare_service::{Clock, Context};
 use tiercare_store::Store;
 use tower_http::timeout::TimeoutLayer;
@@ -46,7 +47,7 @@ pub struct ApiConfig {
     /// Longest a request may run before it is answered with 408.
     pub request_timeout: Duration,
     /// Timeouts and retries of Subscription notifications.
-    pub delivery: subscriptions::DeliveryConfig,
+    pub delivery: DeliveryConfig,
 }
 
 impl Default for ApiConfig {
@@ -56,7 +57,7 @@ impl Default for ApiConfig {
             max_body_bytes: 16 * 1024 * 1024,
             token_ttl_seconds: 8 * 3600,
             request_timeout: Duration::from_secs(60),
-            delivery: subscriptions::DeliveryConfig::default(),
+            delivery: DeliveryConfig::default(),
         }
     }
 }
@@ -260,7 +261,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(ops::track))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            subscriptions::worker::wake_after_change,
+            subscriptions::delivery::wake_after_change,
         ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -271,17 +272,20 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves the application on a bound listener until `shutdown` resolves,
-/// then finishes in-flight requests. The Subscription delivery worker runs
+/// then finishes in-flight requests. The Subscription outbox runs
 /// alongside and stops with it.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let worker = subscriptions::Worker::start(state.clone());
+    let outbox = subscriptions::delivery::RestHook::new(&state)
+        .map(|hook| Outbox::start(state.ctx.clone(), state.config.delivery.clone(), hook));
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await;
-    worker.stop().await;
+    if let Some(outbox) = outbox {
+        outbox.stop().await;
+    }
     served
 }

@@ -4,8 +4,8 @@
 use crate::config::Settings;
 use anyhow::Context;
 use std::time::Duration;
-use tiercare_api::subscriptions::DeliveryConfig;
 use tiercare_api::{ApiConfig, AppState};
+use tiercare_service::subscriptions::DeliveryConfig;
 use tiercare_store::Store;
 
 /// Opens the database named in the settings.

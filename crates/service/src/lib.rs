@@ -30,6 +30,7 @@ pub mod panels;
 pub mod referrals;
 pub mod registry;
 pub mod search;
+pub mod subscriptions;
 
 pub use clock::Clock;
 pub use error::ServiceError;

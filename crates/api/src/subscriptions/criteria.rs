@@ -10,7 +10,8 @@
 use crate::error::ApiError;
 use crate::routes::{query_for, query_pairs};
 use tiercare_fhir::referral::TASK_SEARCH;
-use tiercare_store::{Filter, Match, Query, Store, StoreError};
+use tiercare_service::subscriptions::outbox;
+use tiercare_store::{Filter, Store, StoreError};
 
 const FIELD: &str = "Subscription.criteria";
 
@@ -79,10 +80,9 @@ impl Criteria {
         Ok(Criteria { filters: q.filters })
     }
 
-    /// Whether the Task (the referral) `task_id`, as stored now, matches:
-    /// the Task search of these criteria, seen from `institution` (the
-    /// referrals it is a party to, as a Task search by its staff sees them;
-    /// `None`: all, as an administrator sees them), narrowed to that one id.
+    /// Whether the Task `task_id`, as stored now, matches these criteria
+    /// seen from `institution`, as the outbox judges it
+    /// ([`tiercare_service::subscriptions::outbox::matches`]).
     pub async fn matches(
         &self,
         store: &Store,
@@ -90,26 +90,12 @@ impl Criteria {
         stored_as: &str,
         task_id: &str,
     ) -> Result<bool, StoreError> {
-        let mut filters = self.filters.clone();
-        filters.push(Filter {
-            param: "_id".into(),
-            values: vec![task_id.to_string()],
-            matching: Match::Exact,
-        });
-        if let Some(i) = institution {
-            filters.push(Filter {
-                param: "party".into(),
-                values: vec![format!("Organization/{i}")],
-                matching: Match::Exact,
-            });
-        }
-        let q = Query {
-            resource_type: stored_as.into(),
-            filters,
-            count: 1,
-            offset: 0,
-        };
-        Ok(store.search(&q).await?.1 > 0)
+        outbox::matches(store, &self.filters, institution, stored_as, task_id).await
+    }
+
+    /// The store filters of the criteria's Task search.
+    pub fn into_filters(self) -> Vec<Filter> {
+        self.filters
     }
 }
 

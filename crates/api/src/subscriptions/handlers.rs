@@ -1,7 +1,6 @@
 //! HTTP handlers of `Subscription`: create, read, search, update (PUT, to
 //! change the channel or switch it off and on) and delete.
 
-use super::Subscriptions;
 use super::resource::{self, SEARCH};
 use crate::AppState;
 use crate::auth::Caller;
@@ -13,6 +12,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tiercare_service::subscriptions::Subscriptions;
 use tiercare_store::Subscription;
 
 fn response(s: &Subscription, status: StatusCode, base: &str) -> Response {
@@ -48,7 +48,7 @@ pub async fn subscription_create(
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
     let (_, spec) = resource::parse(value)?;
-    let created = Subscriptions::new(&state, &actor).create(spec).await?;
+    let created = Subscriptions::new(&state.ctx, &actor).create(spec).await?;
     Ok(response(
         &created,
         StatusCode::CREATED,
@@ -63,7 +63,7 @@ pub async fn subscription_read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let s = Subscriptions::new(&state, &actor).read(&id).await?;
+    let s = Subscriptions::new(&state.ctx, &actor).read(&id).await?;
     Ok(response(&s, StatusCode::OK, &base_url(&state, &headers)))
 }
 
@@ -76,7 +76,7 @@ pub async fn subscription_search(
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
     let q = query_for("Subscription", SEARCH, &pairs)?;
-    let all = Subscriptions::new(&state, &actor).list().await?;
+    let all = Subscriptions::new(&state.ctx, &actor).list().await?;
     // Few subscriptions exist: the filters run here, with a search's
     // semantics (values of one parameter ORed, parameters ANDed).
     let found: Vec<Subscription> = all
@@ -120,7 +120,7 @@ pub async fn subscription_update(
             format!("the body's id {b:?} is not the id in the URL ({id:?})"),
         ));
     }
-    let updated = Subscriptions::new(&state, &actor)
+    let updated = Subscriptions::new(&state.ctx, &actor)
         .update(&id, expected, spec)
         .await?;
     Ok(response(
@@ -136,6 +136,6 @@ pub async fn subscription_delete(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Subscriptions::new(&state, &actor).delete(&id).await?;
+    Subscriptions::new(&state.ctx, &actor).delete(&id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,7 +1,7 @@
-//! The delivery worker: tells subscribers of Task changes, after the fact.
+//! The outbox: tells subscribers of Task changes, after the fact.
 //!
 //! A request that changes a referral only writes the referral and its
-//! event, in one transaction, and wakes the worker (`AppState::changes`)
+//! event, in one transaction, and wakes the outbox (`Context::changes`)
 //! on its way out; it never waits for a subscriber. The worker runs beside
 //! the server and gives each active subscription a *lane*: a task that
 //! reads the events after the subscription's cursor, in order, and for each
@@ -23,39 +23,43 @@
 //! one batch of events a Task that changed several times is sent once, at
 //! its last change. Each delivery is audited as a read of the patient's
 //! data on behalf of the subscription's owner.
+//!
+//! How a notification travels (the Task as FHIR JSON over HTTP) is the
+//! [`Delivery`] the caller passes in; the outbox decides what is sent,
+//! when, and what a failure means.
 
-use super::criteria::Criteria;
-use super::{DeliveryConfig, resource::PAYLOAD};
-use crate::AppState;
-use serde_json::Value;
+use super::DeliveryConfig;
+use crate::Context;
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tiercare_core::Record;
 use tiercare_core::events::Event;
-use tiercare_fhir::referral::render_task;
 use tiercare_store::{
-    AuditEntry, AuditOutcome, StoreError, StoredEvent, Subscription, SubscriptionStatus,
+    AuditEntry, AuditOutcome, Filter, Match, Query, Store, StoreError, StoredEvent, Subscription,
+    SubscriptionStatus,
 };
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
-/// Wakes the worker after every request that may have changed something
-/// (any method but GET, HEAD and OPTIONS), once it has been answered: the
-/// change is committed by then, and the request does not wait for any
-/// delivery.
-pub async fn wake_after_change(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::http::Method;
-    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let resp = next.run(req).await;
-    if changes && resp.status().is_success() {
-        state.ctx.changes.notify_one();
-    }
-    resp
+/// How a notification leaves tiercare. The HTTP face implements it: it
+/// reads criteria with its search parameters, renders the Task and sends
+/// it to the subscriber's endpoint.
+pub trait Delivery: Send + Sync + 'static {
+    /// The store filters of the Task search a subscription's criteria
+    /// name; an error says why the criteria no longer hold.
+    fn criteria(&self, text: &str) -> Result<Vec<Filter>, String>;
+
+    /// One attempt to send the Task `task` (a referral's workflow or a
+    /// follow-up, as `record` holds it now) to the subscription; an error
+    /// says why it was not accepted.
+    fn send(
+        &self,
+        sub: &Subscription,
+        task: &str,
+        record: &Record,
+    ) -> impl Future<Output = Result<(), String>> + Send;
 }
 
 /// Events read per step of a lane.
@@ -84,40 +88,79 @@ pub fn tasks_changed(event: &Event) -> Vec<String> {
 /// The Task `id` as it is now, with the resource type its record is
 /// stored under and its patient: a referral's workflow, or a follow-up.
 async fn current_task(
-    state: &AppState,
+    store: &Store,
     id: &str,
-) -> Result<Option<(&'static str, Value, String)>, StoreError> {
-    if tiercare_core::care_plan::FollowUp::is_follow_up_id(id) {
-        if let Some(stored) = state.ctx.store.get("Task", id).await?
-            && let Record::FollowUp(f) = &stored.record
-        {
-            let mut body = tiercare_fhir::care_plan::render_follow_up(f);
-            body["id"] = Value::String(f.id.to_string());
-            return Ok(Some(("Task", body, f.patient.to_string())));
+) -> Result<Option<(&'static str, Record, String)>, StoreError> {
+    let stored_as = if tiercare_core::care_plan::FollowUp::is_follow_up_id(id) {
+        "Task"
+    } else {
+        "ServiceRequest"
+    };
+    Ok(match store.get(stored_as, id).await?.map(|s| s.record) {
+        Some(Record::FollowUp(f)) => {
+            let patient = f.patient.to_string();
+            Some((stored_as, Record::FollowUp(f), patient))
         }
-        return Ok(None);
-    }
-    if let Some(stored) = state.ctx.store.get("ServiceRequest", id).await?
-        && let Record::Referral(r) = &stored.record
-    {
-        let body = render_task(r, &state.ctx.policy);
-        return Ok(Some(("ServiceRequest", body, r.patient.to_string())));
-    }
-    Ok(None)
+        Some(Record::Referral(r)) => {
+            let patient = r.patient.to_string();
+            Some((stored_as, Record::Referral(r), patient))
+        }
+        _ => None,
+    })
 }
 
-/// The running worker; [`stop`](Worker::stop) it on shutdown.
-pub struct Worker {
+/// Whether the Task `task_id`, as stored now, matches the criteria's
+/// filters seen from `institution` (the referrals it is a party to, as a
+/// Task search by its staff sees them; `None`: all, as an administrator
+/// sees them): the criteria's search, narrowed to that one id. So a
+/// subscription matches exactly what a Task search with the same
+/// parameters by the same user returns.
+pub async fn matches(
+    store: &Store,
+    criteria: &[Filter],
+    institution: Option<&str>,
+    stored_as: &str,
+    task_id: &str,
+) -> Result<bool, StoreError> {
+    let mut filters = criteria.to_vec();
+    filters.push(Filter {
+        param: "_id".into(),
+        values: vec![task_id.to_string()],
+        matching: Match::Exact,
+    });
+    if let Some(i) = institution {
+        filters.push(Filter {
+            param: "party".into(),
+            values: vec![format!("Organization/{i}")],
+            matching: Match::Exact,
+        });
+    }
+    let q = Query {
+        resource_type: stored_as.into(),
+        filters,
+        count: 1,
+        offset: 0,
+    };
+    Ok(store.search(&q).await?.1 > 0)
+}
+
+/// The running outbox; [`stop`](Outbox::stop) it on shutdown.
+pub struct Outbox {
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
 }
 
-impl Worker {
-    /// Starts delivering for the server with this state.
-    pub fn start(state: AppState) -> Worker {
+impl Outbox {
+    /// Starts delivering the changes made in `ctx`'s store.
+    pub fn start<D: Delivery>(ctx: Context, config: DeliveryConfig, delivery: D) -> Outbox {
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(run(state, stopped));
-        Worker { stop, task }
+        let lane = Arc::new(Lane {
+            ctx,
+            config,
+            delivery,
+        });
+        let task = tokio::spawn(run(lane, stopped));
+        Outbox { stop, task }
     }
 
     /// Stops the worker and its lanes. A delivery cut short is sent again
@@ -128,38 +171,23 @@ impl Worker {
     }
 }
 
-struct Lane {
-    state: AppState,
-    client: reqwest::Client,
+struct Lane<D> {
+    ctx: Context,
+    config: DeliveryConfig,
+    delivery: D,
 }
 
-fn config(state: &AppState) -> &DeliveryConfig {
-    &state.config.delivery
-}
-
-async fn run(state: AppState, mut stopped: oneshot::Receiver<()>) {
-    let client = match reqwest::Client::builder()
-        // A redirect is not a delivery: the endpoint must answer itself.
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "no HTTP client: subscriptions are not delivered");
-            return;
-        }
-    };
-    let ctx = Arc::new(Lane { state, client });
+async fn run<D: Delivery>(lane: Arc<Lane<D>>, mut stopped: oneshot::Receiver<()>) {
     let mut lanes = JoinSet::new();
     let mut running: HashMap<tokio::task::Id, String> = HashMap::new();
     loop {
-        if let Err(e) = start_lanes(&ctx, &mut lanes, &mut running).await {
+        if let Err(e) = start_lanes(&lane, &mut lanes, &mut running).await {
             tracing::warn!(error = %e, "cannot read subscriptions; trying again later");
         }
-        let poll = config(&ctx.state).poll_interval;
+        let poll = lane.config.poll_interval;
         tokio::select! {
             _ = &mut stopped => break,
-            () = ctx.state.ctx.changes.notified() => {}
+            () = lane.ctx.changes.notified() => {}
             () = tokio::time::sleep(poll) => {}
             Some(done) = lanes.join_next_with_id() => {
                 let id = match done {
@@ -178,12 +206,12 @@ async fn run(state: AppState, mut stopped: oneshot::Receiver<()>) {
 
 /// Gives every active subscription with undelivered events a lane, unless
 /// it has one.
-async fn start_lanes(
-    ctx: &Arc<Lane>,
+async fn start_lanes<D: Delivery>(
+    ctx: &Arc<Lane<D>>,
     lanes: &mut JoinSet<()>,
     running: &mut HashMap<tokio::task::Id, String>,
 ) -> Result<(), StoreError> {
-    let store = &ctx.state.ctx.store;
+    let store = &ctx.ctx.store;
     let last = store.last_event_seq().await?;
     let busy: HashSet<&String> = running.values().collect();
     let mut start = Vec::new();
@@ -227,12 +255,12 @@ fn latest_changes(events: &[StoredEvent]) -> Vec<(i64, String)> {
         .collect()
 }
 
-impl Lane {
+impl<D: Delivery> Lane<D> {
     /// Delivers the subscription's notifications until it has none left,
     /// waiting out its backoff after a failure; returns when it is done,
     /// switched off, deleted or gave up.
     async fn deliver_backlog(&self, id: &str) -> Result<(), StoreError> {
-        let store = &self.state.ctx.store;
+        let store = &self.ctx.store;
         loop {
             let Some(sub) = store.subscription(id).await? else {
                 return Ok(());
@@ -246,11 +274,11 @@ impl Lane {
                     let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(0));
                     // Look again at least every poll interval, so a
                     // subscription switched off or fixed is noticed.
-                    tokio::time::sleep(wait.min(config(&self.state).poll_interval)).await;
+                    tokio::time::sleep(wait.min(self.config.poll_interval)).await;
                     continue;
                 }
             }
-            let criteria = match Criteria::parse(&sub.spec.criteria) {
+            let criteria = match self.delivery.criteria(&sub.spec.criteria) {
                 Ok(c) => c,
                 Err(e) => {
                     let why = format!("the criteria are no longer valid: {e}");
@@ -265,17 +293,14 @@ impl Lane {
             let mut failed = false;
             let mut attempts = sub.attempts;
             for (seq, task) in latest_changes(&events) {
-                let Some((stored_as, body, patient)) = current_task(&self.state, &task).await?
-                else {
+                let Some((stored_as, record, patient)) = current_task(store, &task).await? else {
                     continue;
                 };
-                if !criteria
-                    .matches(store, sub.institution.as_deref(), stored_as, &task)
-                    .await?
-                {
+                let institution = sub.institution.as_deref();
+                if !matches(store, &criteria, institution, stored_as, &task).await? {
                     continue;
                 }
-                match self.send(&sub, &task, &body).await {
+                match self.delivery.send(&sub, &task, &record).await {
                     Ok(()) => {
                         metrics::counter!("tiercare_subscription_notifications_total", "outcome" => "delivered")
                             .increment(1);
@@ -296,40 +321,6 @@ impl Lane {
         }
     }
 
-    /// One attempt: R4 rest-hook. With a payload, `PUT {endpoint}/Task/{id}`
-    /// with the Task; without, an empty `POST {endpoint}`. The
-    /// subscription's headers go with it.
-    async fn send(&self, sub: &Subscription, task: &str, body: &Value) -> Result<(), String> {
-        let endpoint = sub.spec.endpoint.as_str();
-        let mut rb = match sub.spec.payload.as_deref() {
-            Some(mime) => {
-                let bytes = serde_json::to_vec(body).map_err(|e| e.to_string())?;
-                let url = format!("{}/Task/{task}", endpoint.trim_end_matches('/'));
-                self.client
-                    .put(url)
-                    .header(reqwest::header::CONTENT_TYPE, mime)
-                    .body(bytes)
-            }
-            None => self.client.post(endpoint).body(Vec::new()),
-        };
-        rb = rb.header(reqwest::header::ACCEPT, PAYLOAD);
-        for h in &sub.spec.headers {
-            if let Some((name, value)) = h.split_once(':') {
-                rb = rb.header(name.trim(), value.trim());
-            }
-        }
-        let timeout = config(&self.state).timeout;
-        match rb.timeout(timeout).send().await {
-            Ok(resp) if resp.status().is_success() => Ok(()),
-            Ok(resp) => Err(format!("the endpoint answered HTTP {}", resp.status())),
-            Err(e) if e.is_timeout() => Err(format!(
-                "the endpoint did not answer within {} ms",
-                timeout.as_millis()
-            )),
-            Err(e) => Err(error_chain(&e)),
-        }
-    }
-
     /// Records a failed attempt (the `before + 1`th at this notification):
     /// a retry after the backoff, or giving up.
     async fn failed(
@@ -339,7 +330,7 @@ impl Lane {
         task: &str,
         why: &str,
     ) -> Result<(), StoreError> {
-        let cfg = config(&self.state);
+        let cfg = &self.config;
         let attempts = before.saturating_add(1);
         metrics::counter!("tiercare_subscription_notifications_total", "outcome" => "failed")
             .increment(1);
@@ -350,12 +341,7 @@ impl Lane {
             tracing::warn!(subscription = %sub.id, %task, error = %why, "delivery gave up");
             metrics::counter!("tiercare_subscription_notifications_total", "outcome" => "abandoned")
                 .increment(1);
-            return self
-                .state
-                .ctx
-                .store
-                .subscription_gave_up(&sub.id, &text)
-                .await;
+            return self.ctx.store.subscription_gave_up(&sub.id, &text).await;
         }
         let wait = cfg.backoff(attempts);
         let text = format!(
@@ -365,8 +351,7 @@ impl Lane {
         );
         tracing::info!(subscription = %sub.id, %task, error = %why, attempts, "delivery failed; will retry");
         let next = now_ms().saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
-        self.state
-            .ctx
+        self.ctx
             .store
             .subscription_failed(&sub.id, attempts, next, &text)
             .await
@@ -376,7 +361,6 @@ impl Lane {
     /// is audited like a read by the subscription's owner.
     async fn audit(&self, sub: &Subscription, task: &str, patient: &str) -> Result<(), StoreError> {
         let role = self
-            .state
             .ctx
             .store
             .user(&sub.owner)
@@ -395,20 +379,8 @@ impl Lane {
             outcome: AuditOutcome::Success,
             detail: format!("sent to {} for Subscription/{}", sub.spec.endpoint, sub.id),
         };
-        self.state.ctx.store.audit(&[entry]).await
+        self.ctx.store.audit(&[entry]).await
     }
-}
-
-/// An error with its causes ("error sending request: connection refused").
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]
