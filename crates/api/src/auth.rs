@@ -44,18 +44,18 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// The SHA-256 of a token, in hex: what the store keeps instead of it.
-pub(crate) fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// A new opaque token: 256 random bits in hex.
-pub(crate) fn new_token() -> String {
+pub fn new_token() -> String {
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
     hex::encode(raw)
 }
 
-pub(crate) fn unix_now() -> i64 {
+pub fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 

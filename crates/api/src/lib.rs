@@ -1,15 +1,18 @@
 //! tiercare-api: the HTTP face of tiercare.
 //!
-//! - `/fhir/r4/...`: the registry as FHIR R4 (see [`fhir`]), with the
-//!   condition catalogue, `$triage`, transaction bundles and the audit trail;
+//! - `/fhir/r4/...`: tiercare as FHIR R4, with the condition catalogue,
+//!   `$triage`, transaction bundles and the audit trail;
 //! - `/auth/token`: bearer tokens for the API;
-//! - `/ui/...`: the web UI (see [`ui`]): browser sign-in and the indicator
-//!   dashboard;
-//! - `/healthz`, `/readyz`, `/metrics`: operations.
+//! - `/healthz`, `/readyz`, `/metrics`: operations;
+//! - beside them, the `pages` the binary mounts (the web UI of
+//!   `tiercare-web`).
 //!
-//! Handlers are thin: they parse, authenticate, call the [`registry`]
-//! service and map the result; one error type ([`error::ApiError`]) turns
-//! every failure into a status and an `OperationOutcome`.
+//! It owns HTTP only: routes, authentication, the server's state, and the
+//! one mapping from the service error to a status and an
+//! `OperationOutcome` ([`error::ApiError`]). Each handler parses with
+//! `tiercare-fhir`, calls a service of `tiercare-service` and renders with
+//! `tiercare-fhir`; business rules live in the services and the core, never
+//! here.
 
 pub mod auth;
 pub mod body;
@@ -18,7 +21,6 @@ pub mod ops;
 pub mod routes;
 pub mod subscriptions;
 pub mod transaction;
-pub mod ui;
 pub mod workflow;
 
 use axum::Router;
@@ -104,8 +106,9 @@ impl AppState {
     }
 }
 
-/// The whole HTTP application.
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP application: the FHIR API, sign-in for tokens, the
+/// operations endpoints and the `pages` (the web UI) mounted beside them.
+pub fn router(state: AppState, pages: Router<AppState>) -> Router {
     let fhir = Router::new()
         .route("/", post(routes::transaction))
         .route("/metadata", get(routes::metadata))
@@ -254,7 +257,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics_text))
         .route("/auth/token", post(auth::token))
         .nest("/fhir/r4", fhir)
-        .merge(ui::routes())
+        .merge(pages)
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
@@ -277,11 +280,12 @@ pub fn router(state: AppState) -> Router {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
+    pages: Router<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let outbox = subscriptions::delivery::RestHook::new(&state)
         .map(|hook| Outbox::start(state.ctx.clone(), state.config.delivery.clone(), hook));
-    let served = axum::serve(listener, router(state))
+    let served = axum::serve(listener, router(state, pages))
         .with_graceful_shutdown(shutdown)
         .await;
     if let Some(outbox) = outbox {

@@ -182,7 +182,13 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
     let base = format!("http://{}", listener.local_addr()?);
     let server_state = state.clone();
     let server = tokio::spawn(async move {
-        tiercare_api::serve(listener, server_state, std::future::pending()).await
+        tiercare_api::serve(
+            listener,
+            server_state,
+            tiercare_web::routes(),
+            std::future::pending(),
+        )
+        .await
     });
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

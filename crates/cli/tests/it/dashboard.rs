@@ -11,7 +11,6 @@ use crate::browser::Driver;
 use crate::fixtures;
 use crate::helpers::{Resp, TestApp, send, spawn_app, spawn_app_with};
 use std::collections::HashMap;
-use tiercare_api::ui::tables::measure_format;
 use tiercare_core::Level;
 use tiercare_core::indicators::{
     Charge, Direction, Fact, Indicators, Ix, MEASURES, Period, Visit, VisitKind,
@@ -20,6 +19,7 @@ use tiercare_core::insurance::Fen;
 use tiercare_core::referral::DeclineReason;
 use tiercare_service::indicators::{SubjectRef, day_of, evaluate};
 use tiercare_store::{Expect, Write};
+use tiercare_web::tables::measure_format;
 use time::Date;
 use time::macros::date;
 

@@ -100,9 +100,14 @@ pub async fn spawn_app_at(
     let listener = tiercare::startup::bind(&settings).await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("local addr"));
     let (tx, rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(tiercare_api::serve(listener, state.clone(), async move {
-        let _ = rx.await;
-    }));
+    let server = tokio::spawn(tiercare_api::serve(
+        listener,
+        state.clone(),
+        tiercare_web::routes(),
+        async move {
+            let _ = rx.await;
+        },
+    ));
     TestApp {
         base,
         client: reqwest::Client::new(),

@@ -812,9 +812,14 @@ async fn a_second_server_on_the_same_database_serves_the_data() {
     let listener = tiercare::startup::bind(&settings).await.expect("bind");
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(tiercare_api::serve(listener, state, async move {
-        let _ = rx.await;
-    }));
+    let server = tokio::spawn(tiercare_api::serve(
+        listener,
+        state,
+        tiercare_web::routes(),
+        async move {
+            let _ = rx.await;
+        },
+    ));
     let client = reqwest::Client::new();
     let login = |user: &'static str, password: String| {
         let client = client.clone();

@@ -666,9 +666,14 @@ async fn a_notification_cut_short_by_a_restart_is_delivered_after_it() {
     let state = tiercare::startup::app_state(store.clone(), &settings).expect("state");
     let listener = tiercare::startup::bind(&settings).await.expect("bind");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(tiercare_api::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(tiercare_api::serve(
+        listener,
+        state,
+        tiercare_web::routes(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     // The restarted server sends it again.
     his.release(10);
     assert_task(&his.next().await, &id, "requested");

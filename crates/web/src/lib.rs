@@ -1,4 +1,10 @@
-//! The web UI: server-rendered HTML pages for people in a browser.
+//! tiercare-web: the server-rendered pages for people in a browser.
+//!
+//! It owns the pages, their templates and stylesheet, browser sessions and
+//! the one mapping from the service error to a page ([`UiError`]). Pages
+//! call the services (`tiercare_service`) directly; they take the server's
+//! state and its password and token checks from `tiercare_api`, and must
+//! not use its FHIR handlers or speak FHIR JSON.
 //!
 //! - [`session`]: sign-in with a username and password, a session cookie
 //!   (HttpOnly, SameSite=Strict, Secure behind https), CSRF tokens on every
@@ -7,7 +13,7 @@
 //!   analysts: its filters, its figures and its handlers; [`tables`] holds
 //!   its tables once for the page and for CSV, [`page`] lays them out.
 //!
-//! Pages are askama templates (`crates/api/templates`), which escape
+//! Pages are askama templates (`crates/web/templates`), which escape
 //! everything they insert; charts are inline SVG drawn in Rust
 //! ([`charts`]), so a page needs no script at all and the
 //! Content-Security-Policy forbids scripts outright. The one stylesheet is
@@ -20,13 +26,13 @@ pub mod programmes;
 pub mod session;
 pub mod tables;
 
-use crate::AppState;
-use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use tiercare_api::AppState;
+use tiercare_api::error::ApiError;
 
 /// The UI's routes, with the security headers every UI response carries.
 pub fn routes() -> Router<AppState> {
@@ -48,7 +54,7 @@ pub fn routes() -> Router<AppState> {
 /// Where the stylesheet is served.
 pub const STYLESHEET_PATH: &str = "/ui/static/tiercare.css";
 
-const STYLESHEET: &str = include_str!("../../static/tiercare.css");
+const STYLESHEET: &str = include_str!("../static/tiercare.css");
 
 async fn stylesheet() -> Response {
     (

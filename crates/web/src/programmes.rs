@@ -17,8 +17,7 @@ use super::page::{
 use super::session::Viewer;
 use super::tables::{Cell, Column, Row, Table, csv_response};
 use super::{Chrome, UiError, render};
-use crate::AppState;
-use crate::ui::dashboard::show_date;
+use crate::dashboard::show_date;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -26,6 +25,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use std::collections::HashMap;
+use tiercare_api::AppState;
 use tiercare_core::InstitutionId;
 use tiercare_core::Record;
 use tiercare_core::access::UserRole;

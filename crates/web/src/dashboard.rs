@@ -16,12 +16,12 @@
 use super::session::Viewer;
 use super::tables::{self, Table};
 use super::{UiError, page, render};
-use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
+use tiercare_api::AppState;
 use tiercare_core::Level;
 use tiercare_core::indicators::{Indicators, Ix, Period, Subject};
 use tiercare_service::indicators::{Network, SubjectRef, accumulator, day_of, network};

@@ -17,8 +17,6 @@
 //! since there is no session yet to tie it to.
 
 use super::{Chrome, SignedIn, UiError, render};
-use crate::AppState;
-use crate::auth::{authenticate, new_token, token_hash, unix_now};
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
@@ -27,6 +25,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tiercare_api::AppState;
+use tiercare_api::auth::{authenticate, new_token, token_hash, unix_now};
 use tiercare_core::access::{Actor, UserRole};
 
 /// The sign-in page.
