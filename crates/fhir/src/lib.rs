@@ -14,6 +14,7 @@ pub mod clinical;
 pub mod consult;
 pub mod datatypes;
 pub mod estimate;
+mod index_terms;
 pub mod insurance;
 pub mod location;
 pub mod measure;
@@ -434,6 +435,8 @@ pub fn required_reference(
 /// Parses a typed id from text, naming the field on error.
 pub use tiercare_service::typed_id;
 
+pub use index_terms::{reference_term, string_terms, token_terms};
+
 /// Parses a FHIR `date` (full date only).
 pub fn parse_date(text: &str, field: &str) -> Result<time::Date, ServiceError> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
@@ -518,36 +521,6 @@ pub fn our_code<T>(
             ),
         )
     })
-}
-
-/// Index terms for a token with one of tiercare's systems: `code` and
-/// `system|code`.
-pub fn token_terms(param: &str, system_name: &str, code: &str) -> [(String, String); 2] {
-    [
-        (param.to_string(), code.to_lowercase()),
-        (
-            param.to_string(),
-            format!("{}|{}", datatypes::system(system_name), code).to_lowercase(),
-        ),
-    ]
-}
-
-/// Index terms for text: the whole text and each word, lower-cased, so a
-/// "starts with" search finds any word.
-pub fn string_terms(param: &str, text: &str) -> Vec<(String, String)> {
-    let lower = text.to_lowercase();
-    let mut out = vec![(param.to_string(), lower.clone())];
-    for w in lower.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')') {
-        if !w.is_empty() && w != lower {
-            out.push((param.to_string(), w.to_string()));
-        }
-    }
-    out
-}
-
-/// Index term for a reference.
-pub fn reference_term(param: &str, resource_type: &str, id: &str) -> (String, String) {
-    (param.to_string(), format!("{resource_type}/{id}"))
 }
 
 /// Refuses extensions other than the named tiercare ones: what the server

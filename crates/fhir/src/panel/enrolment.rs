@@ -1,12 +1,6 @@
-//! Co-managed chronic panels as FHIR: an enrolment is a `CarePlan` (its
-//! team a contained `CareTeam`, its conditions contained `Condition`s), a
-//! follow-up measurement an `Observation` based on that `CarePlan`.
-//!
-//! A panel `CarePlan` is told from a downward referral's plan by its
-//! category (`care-plan-kind|chronic-panel`); a panel `Observation` by its
-//! `basedOn` (a panel `CarePlan`). Both share the FHIR types, routes and
-//! search of the referral records; the service behind them differs
-//! (`crate::panels`).
+//! A panel enrolment as a `CarePlan`: a patient followed up for
+//! hypertension or type 2 diabetes by a family doctor and a specialist
+//! together.
 //!
 //! - `CarePlan.period`: enrolled (start) and, once ended, the last day
 //!   enrolled (end); `status` active or completed; `intent` plan.
@@ -21,31 +15,18 @@
 //!   `interval` days (`scheduledTiming.repeat` frequency 1, period n, unit d).
 //! - The `panel-programme` extension names the joint programme
 //!   (`HealthcareService`) the specialist comes from, when there is one.
-//! - On read the service adds the `panel-control` extension: control
-//!   status per condition and overall, the next follow-up date and its
-//!   state, as of the day of the read ([`control_extension`]).
-//!
-//! Measurements are LOINC-coded: blood pressure 85354-9 with components
-//! systolic 8480-6 and diastolic 8462-4 in `mm[Hg]` (category vital-signs),
-//! HbA1c 4548-4 in `%`, fasting glucose 1558-6 in `mmol/L` (category
-//! laboratory); quantities carry the UCUM system. Values are given back in
-//! the unit they are stored in, whatever unit they were sent in.
+//! - On read the service adds the `panel-control` extension (see
+//!   `control.rs`); a posted one is accepted and not kept.
 
-use super::clinical::LOINC;
-use super::datatypes::{extension_url, system};
-use super::referral::{ICD10, instant};
-use super::{ParamKind, SearchParam, format_date, reference_term, token_terms};
+use super::coding;
+use crate::datatypes::{extension_url, system};
+use crate::referral::ICD10;
+use crate::{ParamKind, SearchParam, format_date, reference_term, token_terms};
 use serde_json::{Value, json};
-use tiercare_core::outreach::{
-    DueEntry, FollowUpState, Measurement, MeasurementKind, PanelCondition, PanelEnrolment,
-    PanelStatus,
-};
+use tiercare_core::outreach::{PanelCondition, PanelEnrolment};
 use tiercare_service::ServiceError;
-use tiercare_service::panels::{EnrolmentInput, MeasurementInput};
+use tiercare_service::panels::EnrolmentInput;
 
-/// UCUM, the system of every quantity.
-pub const UCUM: &str = "http://unitsofmeasure.org";
-const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
 const CONDITION_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
 
 /// The category code of a panel `CarePlan`.
@@ -53,17 +34,6 @@ pub use tiercare_service::panels::PANEL_CATEGORY;
 /// The code system of [`PANEL_CATEGORY`] (shared with downward-referral
 /// plans, `downward-referral`).
 pub const PLAN_KIND: &str = "care-plan-kind";
-
-/// LOINC: blood pressure panel.
-pub const BP_PANEL: &str = "85354-9";
-/// LOINC: systolic blood pressure.
-pub const SYSTOLIC: &str = "8480-6";
-/// LOINC: diastolic blood pressure.
-pub const DIASTOLIC: &str = "8462-4";
-/// LOINC: haemoglobin A1c / total haemoglobin in blood.
-pub const HBA1C: &str = "4548-4";
-/// LOINC: fasting glucose, moles/volume in serum or plasma.
-pub const FASTING_GLUCOSE: &str = "1558-6";
 
 /// The ICD-10 code a panel condition is coded with.
 pub fn icd10(c: PanelCondition) -> (&'static str, &'static str) {
@@ -83,10 +53,6 @@ pub fn condition_of_icd10(code: &str) -> Option<PanelCondition> {
     } else {
         None
     }
-}
-
-fn coding(system: &str, code: &str, display: &str) -> Value {
-    json!({"system": system, "code": code, "display": display})
 }
 
 /// The contained Condition of a panel condition.
@@ -155,47 +121,6 @@ pub fn render_enrolment(e: &PanelEnrolment) -> Value {
     v
 }
 
-/// The `panel-control` extension: control as of `as_of` and the next
-/// follow-up. Added by the service on reads (it depends on the day and on
-/// the measurements, not on the enrolment alone).
-pub fn control_extension(
-    status: &PanelStatus,
-    as_of: time::Date,
-    due: time::Date,
-    state: FollowUpState,
-) -> Value {
-    let mut parts = vec![
-        json!({"url": "as-of", "valueDate": format_date(as_of)}),
-        json!({"url": "overall", "valueCode": status.overall.code()}),
-    ];
-    for (c, s) in &status.conditions {
-        parts.push(json!({"url": "condition", "extension": [
-            {"url": "condition", "valueCode": c.code()},
-            {"url": "status", "valueCode": s.code()},
-        ]}));
-    }
-    parts.push(json!({"url": "next-due", "valueDate": format_date(due)}));
-    parts.push(json!({"url": "follow-up", "valueCode": state.code()}));
-    json!({"url": extension_url("panel-control"), "extension": parts})
-}
-
-/// Adds the `panel-control` extension to a rendered `CarePlan`.
-pub fn add_control(plan: &mut Value, control: Value) {
-    match plan.get_mut("extension").and_then(Value::as_array_mut) {
-        Some(list) => list.push(control),
-        None => plan["extension"] = json!([control]),
-    }
-}
-
-/// The `panel-follow-up` extension of a due-list entry.
-pub fn due_extension(d: &DueEntry) -> Value {
-    json!({"url": extension_url("panel-follow-up"), "extension": [
-        {"url": "due", "valueDate": format_date(d.due)},
-        {"url": "state", "valueCode": d.state.code()},
-        {"url": "days-overdue", "valueInteger": d.days_overdue},
-    ]})
-}
-
 /// The search terms of an enrolment.
 pub fn index_enrolment(e: &PanelEnrolment) -> Vec<(String, String)> {
     let mut t = vec![
@@ -226,299 +151,6 @@ pub fn index_enrolment(e: &PanelEnrolment) -> Vec<(String, String)> {
         t.extend(token_terms("condition", "panel-condition", c.code()));
     }
     t
-}
-
-/// The LOINC code and display of a measurement kind.
-pub fn loinc(kind: &MeasurementKind) -> (&'static str, &'static str) {
-    match kind {
-        MeasurementKind::BloodPressure { .. } => {
-            (BP_PANEL, "Blood pressure panel with all children optional")
-        }
-        MeasurementKind::HbA1c { .. } => (HBA1C, "Hemoglobin A1c/Hemoglobin.total in Blood"),
-        MeasurementKind::FastingGlucose { .. } => (
-            FASTING_GLUCOSE,
-            "Fasting glucose [Moles/volume] in Serum or Plasma",
-        ),
-    }
-}
-
-fn category_of(kind: &MeasurementKind) -> (&'static str, &'static str) {
-    match kind {
-        MeasurementKind::BloodPressure { .. } => ("vital-signs", "Vital Signs"),
-        _ => ("laboratory", "Laboratory"),
-    }
-}
-
-fn quantity(value: Value, unit: &str) -> Value {
-    json!({"value": value, "unit": unit, "system": UCUM, "code": unit})
-}
-
-/// Tenths as a JSON decimal (69 → 6.9).
-fn tenths(n: u16) -> Value {
-    serde_json::Number::from_f64(f64::from(n) / 10.0).map_or(Value::Null, Value::Number)
-}
-
-/// A panel measurement as an `Observation`.
-pub fn render_measurement(m: &Measurement) -> Value {
-    let (code, display) = loinc(&m.kind);
-    let (cat, cat_display) = category_of(&m.kind);
-    let mut v = json!({
-        "resourceType": "Observation",
-        "basedOn": [{"reference": format!("CarePlan/{}", m.enrolment)}],
-        "status": "final",
-        "category": [{"coding": [coding(OBSERVATION_CATEGORY, cat, cat_display)]}],
-        "code": {"coding": [coding(LOINC, code, display)], "text": display},
-        "subject": {"reference": format!("Patient/{}", m.patient)},
-        "effectiveDateTime": instant(m.at),
-    });
-    match m.kind {
-        MeasurementKind::BloodPressure {
-            systolic,
-            diastolic,
-        } => {
-            v["component"] = json!([
-                {"code": {"coding": [coding(LOINC, SYSTOLIC, "Systolic blood pressure")]},
-                 "valueQuantity": quantity(json!(systolic), "mm[Hg]")},
-                {"code": {"coding": [coding(LOINC, DIASTOLIC, "Diastolic blood pressure")]},
-                 "valueQuantity": quantity(json!(diastolic), "mm[Hg]")},
-            ]);
-        }
-        MeasurementKind::HbA1c { tenth_percent } => {
-            v["valueQuantity"] = quantity(tenths(tenth_percent), "%");
-        }
-        MeasurementKind::FastingGlucose { tenth_mmol_per_l } => {
-            v["valueQuantity"] = quantity(tenths(tenth_mmol_per_l), "mmol/L");
-        }
-    }
-    v
-}
-
-/// The search terms of a measurement.
-pub fn index_measurement(m: &Measurement) -> Vec<(String, String)> {
-    let (code, _) = loinc(&m.kind);
-    let (cat, _) = category_of(&m.kind);
-    vec![
-        reference_term("patient", "Patient", m.patient.as_str()),
-        reference_term("subject", "Patient", m.patient.as_str()),
-        reference_term("based-on", "CarePlan", m.enrolment.as_str()),
-        reference_term("panel", "CarePlan", m.enrolment.as_str()),
-        ("code".into(), code.into()),
-        ("code".into(), format!("{LOINC}|{code}").to_lowercase()),
-        ("category".into(), cat.into()),
-        ("date".into(), instant(m.at)),
-    ]
-}
-
-/// The measurement kind a LOINC code stands for, by its code alone.
-fn kind_code(code: &str) -> Option<&'static str> {
-    match code {
-        BP_PANEL => Some(BP_PANEL),
-        HBA1C => Some(HBA1C),
-        FASTING_GLUCOSE => Some(FASTING_GLUCOSE),
-        _ => None,
-    }
-}
-
-/// The LOINC code of an `Observation.code` (or a component's), if any.
-fn loinc_code(code: Option<&Value>) -> Option<&str> {
-    code?
-        .get("coding")?
-        .as_array()?
-        .iter()
-        .find(|c| c.get("system").and_then(Value::as_str) == Some(LOINC))?
-        .get("code")?
-        .as_str()
-}
-
-/// A quantity's value and unit (the UCUM `code`, else `unit`).
-fn value_and_unit(q: Option<&Value>, field: &str) -> Result<(f64, String), ServiceError> {
-    let q = q.ok_or_else(|| ServiceError::invalid(field, "a valueQuantity is required"))?;
-    let value = q.get("value").and_then(Value::as_f64).ok_or_else(|| {
-        ServiceError::invalid(format!("{field}.value"), "a numeric value is required")
-    })?;
-    if let Some(s) = q.get("system").and_then(Value::as_str)
-        && s != UCUM
-    {
-        return Err(ServiceError::invalid(
-            format!("{field}.system"),
-            format!("units are UCUM ({UCUM}), not {s}"),
-        ));
-    }
-    let code = q.get("code").and_then(Value::as_str);
-    let unit = q.get("unit").and_then(Value::as_str);
-    if let (Some(c), Some(u)) = (code, unit)
-        && c != u
-    {
-        return Err(ServiceError::invalid(
-            format!("{field}.unit"),
-            format!("unit {u:?} and code {c:?} disagree"),
-        ));
-    }
-    let unit = code.or(unit).ok_or_else(|| {
-        ServiceError::invalid(format!("{field}.unit"), "the unit is required (UCUM)")
-    })?;
-    Ok((value, unit.to_string()))
-}
-
-/// Maps a core refusal of a value to a 400 naming the FHIR field.
-fn value_error(e: tiercare_core::outreach::OutreachError, prefix: &str) -> ServiceError {
-    match e {
-        tiercare_core::outreach::OutreachError::Invalid { field, message } => {
-            // A component's own field (`component[systolic]...`) is named
-            // from the Observation.
-            let path = if field.starts_with("component") {
-                format!("Observation.{field}")
-            } else {
-                format!("{prefix}{field}")
-            };
-            ServiceError::invalid(path, format!("{field}: {message}"))
-        }
-        other => ServiceError::invalid(prefix.trim_end_matches('.'), other.to_string()),
-    }
-}
-
-/// Whether a posted `Observation` is a panel measurement: its `basedOn`
-/// names a `CarePlan`.
-pub fn is_measurement(value: &Value) -> bool {
-    value
-        .get("basedOn")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .any(|r| {
-            r.get("reference")
-                .and_then(Value::as_str)
-                .is_some_and(|r| r.starts_with("CarePlan/") || r.contains("/CarePlan/"))
-        })
-}
-
-/// Parses a panel measurement `Observation` (its `resourceType` already
-/// checked and stripped).
-pub fn parse_measurement(value: &Value) -> Result<MeasurementInput, ServiceError> {
-    const KNOWN: [&str; 10] = [
-        "resourceType",
-        "status",
-        "category",
-        "code",
-        "subject",
-        "basedOn",
-        "effectiveDateTime",
-        "valueQuantity",
-        "component",
-        "id",
-    ];
-    super::only_elements(value, "Observation", &KNOWN)?;
-    match value.get("status").and_then(Value::as_str) {
-        None | Some("final") => {}
-        Some(s) => {
-            return Err(ServiceError::invalid(
-                "Observation.status",
-                format!("measurements are recorded final, not {s}"),
-            ));
-        }
-    }
-    if value.get("basedOn").and_then(Value::as_array).map(Vec::len) != Some(1) {
-        return Err(ServiceError::invalid(
-            "Observation.basedOn",
-            "name exactly one panel CarePlan",
-        ));
-    }
-    let enrolment = super::required_reference(
-        value,
-        "/basedOn/0",
-        "Observation.basedOn",
-        &["CarePlan"],
-        "the panel CarePlan",
-    )?;
-    let patient = super::required_reference(
-        value,
-        "/subject",
-        "Observation.subject",
-        &["Patient"],
-        "the patient",
-    )?;
-    let at = value
-        .get("effectiveDateTime")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            ServiceError::invalid(
-                "Observation.effectiveDateTime",
-                "when it was measured is required",
-            )
-        })?;
-    let at = super::clinical::parse_instant(at, "Observation.effectiveDateTime")?;
-    let code = loinc_code(value.get("code")).and_then(kind_code).ok_or_else(|| {
-        ServiceError::invalid(
-            "Observation.code",
-            format!(
-                "a panel measurement is coded in LOINC ({LOINC}): {BP_PANEL} blood pressure, {HBA1C} HbA1c or {FASTING_GLUCOSE} fasting glucose"
-            ),
-        )
-    })?;
-    let kind = if code == BP_PANEL {
-        if value.get("valueQuantity").is_some() {
-            return Err(ServiceError::invalid(
-                "Observation.valueQuantity",
-                "a blood pressure is given as its systolic and diastolic components",
-            ));
-        }
-        let components = value
-            .get("component")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let find = |loinc: &str, name: &str| -> Result<(f64, String), ServiceError> {
-            let c = components
-                .iter()
-                .find(|c| loinc_code(c.get("code")) == Some(loinc))
-                .ok_or_else(|| {
-                    ServiceError::invalid(
-                        "Observation.component",
-                        format!("the {name} component (LOINC {loinc}) is required"),
-                    )
-                })?;
-            value_and_unit(
-                c.get("valueQuantity"),
-                "Observation.component.valueQuantity",
-            )
-        };
-        if components.len() != 2 {
-            return Err(ServiceError::invalid(
-                "Observation.component",
-                "a blood pressure has exactly two components, systolic and diastolic",
-            ));
-        }
-        let (sys, sys_unit) = find(SYSTOLIC, "systolic")?;
-        let (dia, dia_unit) = find(DIASTOLIC, "diastolic")?;
-        if sys_unit != dia_unit {
-            return Err(ServiceError::invalid(
-                "Observation.component.valueQuantity.unit",
-                format!("systolic in {sys_unit} and diastolic in {dia_unit}: use mm[Hg] for both"),
-            ));
-        }
-        MeasurementKind::blood_pressure(sys, dia, &sys_unit)
-            .map_err(|e| value_error(e, "Observation.component."))?
-    } else {
-        if value.get("component").is_some() {
-            return Err(ServiceError::invalid(
-                "Observation.component",
-                "only a blood pressure has components",
-            ));
-        }
-        let (v, unit) = value_and_unit(value.get("valueQuantity"), "Observation.valueQuantity")?;
-        let made = if code == HBA1C {
-            MeasurementKind::hba1c(v, &unit)
-        } else {
-            MeasurementKind::fasting_glucose(v, &unit)
-        };
-        made.map_err(|e| value_error(e, "Observation."))?
-    };
-    Ok(MeasurementInput {
-        enrolment,
-        patient,
-        at,
-        kind,
-    })
 }
 
 /// Whether a posted `CarePlan` is a panel enrolment: its category is
@@ -564,7 +196,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ServiceError> {
         "activity",
         "id",
     ];
-    super::only_elements(value, "CarePlan", &KNOWN)?;
+    crate::only_elements(value, "CarePlan", &KNOWN)?;
     match value.get("status").and_then(Value::as_str) {
         None | Some("active") => {}
         Some(s) => {
@@ -583,7 +215,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ServiceError> {
             ));
         }
     }
-    let patient = super::required_reference(
+    let patient = crate::required_reference(
         value,
         "/subject",
         "CarePlan.subject",
@@ -615,7 +247,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ServiceError> {
                 format!("no contained CareTeam with id {team_id:?}"),
             )
         })?;
-    let institution = super::required_reference(
+    let institution = crate::required_reference(
         team,
         "/managingOrganization/0",
         "CarePlan.contained.CareTeam.managingOrganization",
@@ -632,7 +264,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ServiceError> {
         .enumerate()
     {
         let field = format!("CarePlan.contained.CareTeam.participant[{i}]");
-        let member = super::required_reference(
+        let member = crate::required_reference(
             p,
             "/member",
             &format!("{field}.member"),
@@ -777,7 +409,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ServiceError> {
         let field = format!("CarePlan.extension[{i}]");
         let url = e.get("url").and_then(Value::as_str).unwrap_or_default();
         if url == extension_url("panel-programme") {
-            programme = Some(super::required_reference(
+            programme = Some(crate::required_reference(
                 e,
                 "/valueReference",
                 &field,
@@ -794,7 +426,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ServiceError> {
     let enrolled = value
         .pointer("/period/start")
         .and_then(Value::as_str)
-        .map(|d| super::parse_date(d.get(..10).unwrap_or(d), "CarePlan.period.start"))
+        .map(|d| crate::parse_date(d.get(..10).unwrap_or(d), "CarePlan.period.start"))
         .transpose()?;
     if value.pointer("/period/end").is_some() {
         return Err(ServiceError::invalid(
@@ -876,49 +508,5 @@ pub const PLAN_SEARCH: &[SearchParam] = &[
         name: "medicine-gap",
         kind: ParamKind::Token,
         doc: "Downward referrals: true when a prescribed medicine is missing from the receiver's essential list",
-    },
-];
-
-/// Search parameters of `Observation`: results and panel measurements.
-pub const OBSERVATION_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
-    SearchParam {
-        name: "patient",
-        kind: ParamKind::Reference("Patient"),
-        doc: "The patient (required unless administrator)",
-    },
-    SearchParam {
-        name: "subject",
-        kind: ParamKind::Reference("Patient"),
-        doc: "The patient",
-    },
-    SearchParam {
-        name: "performer",
-        kind: ParamKind::Reference("Organization"),
-        doc: "Results: the institution that made the test",
-    },
-    SearchParam {
-        name: "code",
-        kind: ParamKind::Token,
-        doc: "LOINC code of the test",
-    },
-    SearchParam {
-        name: "category",
-        kind: ParamKind::Token,
-        doc: "Panel measurements: vital-signs or laboratory",
-    },
-    SearchParam {
-        name: "based-on",
-        kind: ParamKind::Reference("CarePlan"),
-        doc: "Panel measurements: the panel CarePlan",
-    },
-    SearchParam {
-        name: "date",
-        kind: ParamKind::Date,
-        doc: "When measured (ge/le/gt/lt prefixes)",
     },
 ];
