@@ -7,10 +7,10 @@
 //! by. `search` describes the search parameters each type supports.
 
 pub mod audit_event;
-pub mod capability;
 pub mod care_plan;
 pub mod care_team;
 pub mod clinical;
+pub mod conformance;
 pub mod consult;
 pub mod datatypes;
 pub mod estimate;
@@ -25,9 +25,11 @@ pub mod parameters;
 pub mod patient;
 pub mod practitioner;
 pub mod referral;
+pub mod search;
 pub mod subscription;
-pub mod terminology;
 pub mod visit;
+
+pub use conformance::{capability, terminology};
 
 use datatypes::{HumanName, Meta};
 use serde::Serialize;

@@ -8,11 +8,14 @@
 //! fine state is in the `referral-state` extension and in the `Task`.
 
 use super::datatypes::{extension_url, system};
-use super::{ParamKind, SearchParam, reference_term};
+use super::{ParamKind, SearchParam, reference_id, reference_term};
 use serde_json::{Value, json};
 use tiercare_core::InstitutionId;
+use tiercare_core::clinical::{MedicineUse, PatientSummary, ResultKind};
+use tiercare_core::medicines::MedicineCode;
 use tiercare_core::policy::Policy;
 use tiercare_core::referral::{Priority, Referral, ReferralState, Side};
+use tiercare_service::ServiceError;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -373,4 +376,106 @@ pub fn render_task(r: &Referral, policy: &Policy) -> Value {
         v["executionPeriod"] = json!({"start": instant(b.start())});
     }
     v
+}
+
+/// The patient summary from contained `Condition`, `MedicationStatement`
+/// and `AllergyIntolerance` resources.
+pub fn parse_summary(value: &Value) -> Result<PatientSummary, ServiceError> {
+    let mut summary = PatientSummary::default();
+    for (i, c) in value
+        .get("contained")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let field = format!("ServiceRequest.contained[{i}]");
+        let code = |pointer: &str| c.pointer(pointer).and_then(Value::as_str);
+        match code("/resourceType") {
+            Some("Condition") => {
+                let icd = code("/code/coding/0/code").ok_or_else(|| {
+                    ServiceError::invalid(format!("{field}.code"), "an ICD-10 code is required")
+                })?;
+                summary.conditions.push(icd.parse().map_err(
+                    |e: tiercare_core::catalogue::InvalidIcdCode| {
+                        ServiceError::invalid(format!("{field}.code"), e.to_string())
+                    },
+                )?);
+            }
+            Some("MedicationStatement") => {
+                let atc = code("/medicationCodeableConcept/coding/0/code").ok_or_else(|| {
+                    ServiceError::invalid(
+                        format!("{field}.medicationCodeableConcept"),
+                        "an ATC code is required",
+                    )
+                })?;
+                let medicine = MedicineCode::new(atc).map_err(|e| {
+                    ServiceError::invalid(
+                        format!("{field}.medicationCodeableConcept"),
+                        e.to_string(),
+                    )
+                })?;
+                let name = code("/medicationCodeableConcept/text")
+                    .or(code("/medicationCodeableConcept/coding/0/display"))
+                    .unwrap_or(atc);
+                summary.medications.push(MedicineUse {
+                    medicine,
+                    name: name.to_string(),
+                    dosage: code("/dosage/0/text").unwrap_or_default().to_string(),
+                });
+            }
+            Some("AllergyIntolerance") => {
+                let text = code("/code/text")
+                    .or(code("/code/coding/0/display"))
+                    .filter(|t| !t.trim().is_empty())
+                    .ok_or_else(|| {
+                        ServiceError::invalid(format!("{field}.code"), "say what the allergy is to")
+                    })?;
+                summary.allergies.push(text.to_string());
+            }
+            other => {
+                return Err(ServiceError::invalid(
+                    field,
+                    format!(
+                        "a referral contains Condition, MedicationStatement or AllergyIntolerance, not {}",
+                        other.unwrap_or("nothing")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// The results a referral carries: `supportingInfo` references to
+/// `Observation`s and `DiagnosticReport`s (references to contained
+/// resources, `#id`, are the summary and need nothing more).
+pub fn parse_supporting(value: &Value) -> Result<Vec<(ResultKind, String)>, ServiceError> {
+    let mut out = Vec::new();
+    for s in value
+        .get("supportingInfo")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let r: crate::datatypes::Reference = serde_json::from_value(s.clone())
+            .map_err(|e| ServiceError::invalid("ServiceRequest.supportingInfo", e.to_string()))?;
+        if r.reference.as_deref().is_some_and(|t| t.starts_with('#')) {
+            continue;
+        }
+        let (ty, id) = reference_id(
+            &r,
+            &["Observation", "DiagnosticReport"],
+            "ServiceRequest.supportingInfo",
+        )?;
+        let kind = if ty == "Observation" {
+            ResultKind::Observation
+        } else {
+            ResultKind::DiagnosticReport
+        };
+        if !out.contains(&(kind, id.clone())) {
+            out.push((kind, id));
+        }
+    }
+    Ok(out)
 }

@@ -86,6 +86,17 @@ impl Context {
     }
 }
 
+/// A record the services read or wrote, and the version it is at: a
+/// later write names that version, so two users acting on the same record
+/// cannot both win.
+#[derive(Debug, Clone)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: u32,
+    /// RFC 3339 time of the last change.
+    pub updated_at: String,
+}
+
 /// A fresh server-assigned id: 128 random bits in hex.
 pub fn new_id() -> String {
     use rand::RngCore;

@@ -10,6 +10,7 @@
 use crate::error::ApiError;
 use crate::routes::{query_for, query_pairs};
 use tiercare_fhir::referral::TASK_SEARCH;
+use tiercare_service::ServiceError;
 use tiercare_service::subscriptions::outbox;
 use tiercare_store::{Filter, Store, StoreError};
 
@@ -51,21 +52,16 @@ impl Criteria {
             }
         }
         let mut q = query_for(CRITERIA_TYPE, TASK_SEARCH, &pairs).map_err(|e| match e {
-            ApiError::Invalid {
-                message,
-                expression,
+            ServiceError::Invalid { message, field } | ServiceError::Rule { message, field } => {
+                ApiError::invalid(
+                    FIELD,
+                    match field {
+                        Some(param) => format!("criteria parameter {param:?}: {message}"),
+                        None => message,
+                    },
+                )
             }
-            | ApiError::Unprocessable {
-                message,
-                expression,
-            } => ApiError::invalid(
-                FIELD,
-                match expression {
-                    Some(param) => format!("criteria parameter {param:?}: {message}"),
-                    None => message,
-                },
-            ),
-            other => other,
+            other => other.into(),
         })?;
         // The index names of Task's parameters, as `GET /Task` maps them
         // (workflow::task_search): a Task's status is the referral's

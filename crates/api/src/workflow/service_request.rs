@@ -2,9 +2,8 @@
 //! named operations of the loop.
 
 use super::*;
-use tiercare_core::clinical::{MedicineUse, PatientSummary, ResultKind};
+use tiercare_core::clinical::ResultKind;
 use tiercare_core::consult::Consult;
-use tiercare_core::medicines::MedicineCode;
 use tiercare_core::referral::Attachments;
 
 /// `POST /ServiceRequest`: a doctor refers a patient. With an
@@ -482,8 +481,8 @@ async fn parse_request(
         }
     };
     let summary = code_at("/note/0/text").unwrap_or_default();
-    let patient_summary = parse_summary(&value)?;
-    let results = parse_supporting(&value)?;
+    let patient_summary = fhir::referral::parse_summary(&value)?;
+    let results = fhir::referral::parse_supporting(&value)?;
     let consult = match value.pointer("/basedOn").and_then(Value::as_array) {
         None => None,
         Some(list) => match list.as_slice() {
@@ -530,103 +529,4 @@ async fn parse_request(
         },
     };
     Ok((new, results))
-}
-
-/// The patient summary from contained `Condition`, `MedicationStatement`
-/// and `AllergyIntolerance` resources.
-fn parse_summary(value: &Value) -> Result<PatientSummary, ApiError> {
-    let mut summary = PatientSummary::default();
-    for (i, c) in value
-        .get("contained")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let field = format!("ServiceRequest.contained[{i}]");
-        let code = |pointer: &str| c.pointer(pointer).and_then(Value::as_str);
-        match code("/resourceType") {
-            Some("Condition") => {
-                let icd = code("/code/coding/0/code").ok_or_else(|| {
-                    ApiError::invalid(format!("{field}.code"), "an ICD-10 code is required")
-                })?;
-                summary.conditions.push(icd.parse().map_err(
-                    |e: tiercare_core::catalogue::InvalidIcdCode| {
-                        ApiError::invalid(format!("{field}.code"), e.to_string())
-                    },
-                )?);
-            }
-            Some("MedicationStatement") => {
-                let atc = code("/medicationCodeableConcept/coding/0/code").ok_or_else(|| {
-                    ApiError::invalid(
-                        format!("{field}.medicationCodeableConcept"),
-                        "an ATC code is required",
-                    )
-                })?;
-                let medicine = MedicineCode::new(atc).map_err(|e| {
-                    ApiError::invalid(format!("{field}.medicationCodeableConcept"), e.to_string())
-                })?;
-                let name = code("/medicationCodeableConcept/text")
-                    .or(code("/medicationCodeableConcept/coding/0/display"))
-                    .unwrap_or(atc);
-                summary.medications.push(MedicineUse {
-                    medicine,
-                    name: name.to_string(),
-                    dosage: code("/dosage/0/text").unwrap_or_default().to_string(),
-                });
-            }
-            Some("AllergyIntolerance") => {
-                let text = code("/code/text")
-                    .or(code("/code/coding/0/display"))
-                    .filter(|t| !t.trim().is_empty())
-                    .ok_or_else(|| {
-                        ApiError::invalid(format!("{field}.code"), "say what the allergy is to")
-                    })?;
-                summary.allergies.push(text.to_string());
-            }
-            other => {
-                return Err(ApiError::invalid(
-                    field,
-                    format!(
-                        "a referral contains Condition, MedicationStatement or AllergyIntolerance, not {}",
-                        other.unwrap_or("nothing")
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(summary)
-}
-
-/// The results a referral carries: `supportingInfo` references to
-/// `Observation`s and `DiagnosticReport`s (references to contained
-/// resources, `#id`, are the summary and need nothing more).
-fn parse_supporting(value: &Value) -> Result<Vec<(ResultKind, String)>, ApiError> {
-    let mut out = Vec::new();
-    for s in value
-        .get("supportingInfo")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let r: fhir::datatypes::Reference = serde_json::from_value(s.clone())
-            .map_err(|e| ApiError::invalid("ServiceRequest.supportingInfo", e.to_string()))?;
-        if r.reference.as_deref().is_some_and(|t| t.starts_with('#')) {
-            continue;
-        }
-        let (ty, id) = reference_id(
-            &r,
-            &["Observation", "DiagnosticReport"],
-            "ServiceRequest.supportingInfo",
-        )?;
-        let kind = if ty == "Observation" {
-            ResultKind::Observation
-        } else {
-            ResultKind::DiagnosticReport
-        };
-        if !out.contains(&(kind, id.clone())) {
-            out.push((kind, id));
-        }
-    }
-    Ok(out)
 }

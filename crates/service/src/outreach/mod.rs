@@ -41,7 +41,7 @@ pub use sessions::Cancelled;
 
 use crate::Context;
 use crate::ServiceError;
-use crate::referrals::Versioned;
+use crate::Versioned;
 use crate::registry::Registry;
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};

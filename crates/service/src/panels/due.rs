@@ -8,7 +8,7 @@
 
 use super::{Panels, exact};
 use crate::ServiceError;
-use crate::referrals::Versioned;
+use crate::Versioned;
 use std::collections::HashMap;
 use tiercare_core::EnrolmentId;
 use tiercare_core::access::UserRole;

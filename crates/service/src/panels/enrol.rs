@@ -8,8 +8,8 @@
 
 use super::{Panels, core_error};
 use crate::ServiceError;
+use crate::Versioned;
 use crate::new_id;
-use crate::referrals::Versioned;
 use tiercare_core::network::PractitionerRoleKind;
 use tiercare_core::outreach::{OutreachEvent, PanelEnrolment, ProgrammeStatus, QUARTERLY_DAYS};
 use tiercare_core::{Level, Record};

@@ -6,8 +6,8 @@
 
 use super::{Panels, core_error, exact};
 use crate::ServiceError;
+use crate::Versioned;
 use crate::new_id;
-use crate::referrals::Versioned;
 use tiercare_core::EnrolmentId;
 use tiercare_core::Record;
 use tiercare_core::access::UserRole;

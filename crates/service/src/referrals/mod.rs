@@ -9,6 +9,7 @@
 
 use crate::Context;
 use crate::ServiceError;
+use crate::Versioned;
 use crate::new_id;
 use crate::registry::{Pending, Registry};
 
@@ -43,15 +44,6 @@ pub struct Referrals<'a> {
     /// The bill of a visit finished by this call (`$complete`, `$finish`);
     /// without one, the region's typical charge is claimed.
     charge: Option<tiercare_core::insurance::Fen>,
-}
-
-/// A referral and the version it was read or written at.
-#[derive(Debug, Clone)]
-pub struct Versioned<T> {
-    pub value: T,
-    pub version: u32,
-    /// RFC 3339 time of the last change.
-    pub updated_at: String,
 }
 
 impl<'a> Referrals<'a> {

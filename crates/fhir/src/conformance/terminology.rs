@@ -1,7 +1,7 @@
 //! tiercare's code systems, the condition catalogue as `CodeSystem` +
 //! `ConceptMap` (condition -> level), and the `$triage` operation.
 
-use super::datatypes::{BASE, system};
+use crate::datatypes::{BASE, system};
 use serde_json::{Value, json};
 use tiercare_core::access::UserRole;
 use tiercare_core::catalogue::{Case, Catalogue, IcdCode, Severity, Triage, Urgency};
@@ -90,7 +90,7 @@ pub fn code_systems() -> Vec<Value> {
             "Care team category",
             vec![
                 ("family-doctor-team", "Family-doctor team"),
-                (super::outreach::MENTORSHIP_CATEGORY, "Mentorship"),
+                (crate::outreach::MENTORSHIP_CATEGORY, "Mentorship"),
             ],
         ),
         simple("key-group", "Key population group", concepts!(KeyGroup)),
@@ -195,7 +195,7 @@ pub fn code_systems() -> Vec<Value> {
     ]
     .into_iter()
     .chain(
-        super::outreach::code_systems()
+        crate::outreach::code_systems()
             .into_iter()
             .map(|(id, title, concepts)| simple(id, title, concepts)),
     )
@@ -371,5 +371,5 @@ fn triage_parameters(t: &Triage) -> Value {
 
 /// Reads name/value pairs from a `Parameters` resource.
 pub fn parameters_inputs(body: &Value) -> Result<Vec<(String, String)>, ServiceError> {
-    super::parameters::Parameters::read(body)?.texts()
+    crate::parameters::Parameters::read(body)?.texts()
 }

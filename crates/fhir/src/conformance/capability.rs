@@ -1,7 +1,7 @@
 //! The `CapabilityStatement` at `/fhir/r4/metadata`: built from the same
 //! tables the server dispatches on, so it tells the truth.
 
-use super::{ParamKind, RegistryType};
+use crate::{ParamKind, RegistryType};
 use serde_json::{Value, json};
 
 fn param_type(kind: ParamKind) -> &'static str {
@@ -41,7 +41,7 @@ pub fn statement(base_url: &str) -> Value {
             })
         })
         .collect();
-    let params = |list: &[super::SearchParam]| -> Vec<Value> {
+    let params = |list: &[crate::SearchParam]| -> Vec<Value> {
         list.iter()
             .map(|p| json!({"name": p.name, "type": param_type(p.kind), "documentation": p.doc}))
             .collect()
@@ -53,7 +53,7 @@ pub fn statement(base_url: &str) -> Value {
             "documentation": doc
         })
     };
-    let mut sr_params = params(super::referral::SEARCH);
+    let mut sr_params = params(crate::referral::SEARCH);
     sr_params.push(json!({"name": "_overdue", "type": "token",
         "documentation": "true: only referrals whose current step is past its deadline under the region's policy"}));
     resources.push(json!({
@@ -79,44 +79,44 @@ pub fn statement(base_url: &str) -> Value {
     resources.push(json!({
         "type": "Task",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
-        "searchParam": params(super::referral::TASK_SEARCH),
+        "searchParam": params(crate::referral::TASK_SEARCH),
         "documentation": "The workflow of a referral (same id): status, businessStatus (the step of the loop), owner (the institution whose action it awaits), restriction.period.end (the step's deadline). Read-only: it changes through the ServiceRequest operations. Follow-ups of a downward referral's care plan are Tasks too (code follow-up, focus the CarePlan, owner the primary institution, due by restriction.period.end): search them with code=follow-up (owner, patient, focus, status; _overdue is not needed: status=requested and the due date say it) and record one done with POST Task/{id}/$complete (note), by a doctor of the owning institution.",
         "operation": [operation("complete", "Follow-ups only: record the follow-up done (note optional); the care plan completes with its last follow-up")],
     }));
     resources.push(json!({
         "type": "Observation",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
-        "searchParam": params(super::panel::OBSERVATION_SEARCH),
+        "searchParam": params(crate::panel::OBSERVATION_SEARCH),
         "documentation": "Results (LOINC code, valueQuantity or valueString, effectiveDateTime required), recorded by a doctor for a patient in their care; their institution is the performer. Attach to a referral through ServiceRequest.supportingInfo. Seen by the patient and those caring for them; search names the patient. Panel measurements are Observations whose basedOn is a panel CarePlan: blood pressure LOINC 85354-9 with components 8480-6 and 8462-4 in mm[Hg], HbA1c 4548-4 in % or mmol/mol, fasting glucose 1558-6 in mmol/L or mg/dL (UCUM); values are stored and given back in mm[Hg], % and mmol/L. Recorded by doctors of the panel (its primary side or its programme's specialists), seen by them.",
     }));
     resources.push(json!({
         "type": "DiagnosticReport",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
-        "searchParam": params(super::clinical::RESULT_SEARCH),
+        "searchParam": params(crate::clinical::RESULT_SEARCH),
         "documentation": "Examination reports (LOINC code, conclusion, effectiveDateTime, result: the patient's Observations), as Observation.",
     }));
     resources.push(json!({
         "type": "Communication",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
-        "searchParam": params(super::consult::COMMUNICATION_SEARCH),
+        "searchParam": params(crate::consult::COMMUNICATION_SEARCH),
         "documentation": "Messages of an e-consult: POST with basedOn the consult and one payload contentString; the sender is the caller (the asking doctor, or for the other side the named specialist or any doctor of the institution asked). The first reply from the specialist's side answers the consult and fixes its response time. Message n of consult c is Communication/c-n.",
     }));
     resources.push(json!({
         "type": "Coverage",
         "interaction": [{"code": "read"}, {"code": "update"}, {"code": "search-type"}],
-        "searchParam": params(super::insurance::COVERAGE_SEARCH),
+        "searchParam": params(crate::insurance::COVERAGE_SEARCH),
         "documentation": "A resident's insurance scheme (class value: the scheme's code in the region's policy), one per resident at Coverage/cov-{resident}; administrators enrol with PUT (If-Match optional). Seen by the resident and those caring for them; search names the patient. $estimate with patient=Patient/X estimates for that resident's scheme and what they already paid this year.",
     }));
     resources.push(json!({
         "type": "ExplanationOfBenefit",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
-        "searchParam": params(super::insurance::CLAIM_SEARCH),
+        "searchParam": params(crate::insurance::CLAIM_SEARCH),
         "documentation": "The claim of every finished visit of a covered resident, written with the visit's end (ServiceRequest $complete or Encounter $finish, each taking an optional charge in yuan; without it the region's typical charge): total submitted, deductible, benefit and out-of-pocket, and each rule applied as a processNote. The resident's yearly deductible and cap account moves in the same transaction.",
     }));
     resources.push(json!({
         "type": "CarePlan",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
-        "searchParam": params(super::panel::PLAN_SEARCH),
+        "searchParam": params(crate::panel::PLAN_SEARCH),
         "documentation": "Co-managed chronic panels are CarePlans with category care-plan-kind|chronic-panel: the patient (subject), the panel team as a contained CareTeam (family-doctor and specialist participants, managingOrganization the primary institution), the conditions as contained Conditions (ICD-10 I10, E11) in addresses, the follow-up interval as activity[0].detail.scheduledTiming.repeat (frequency 1, period in d, wk or mo), the programme as the panel-programme extension (HealthcareService). Read adds the panel-control extension (control per condition, next follow-up as of today). Seen and changed by the primary side; seen by the programme's specialists. Otherwise the plan of a downward referral (basedOn), drawn up by a doctor of the referring hospital: activities of kind Task (a follow-up, scheduledPeriod.end the due date, description what for) and MedicationRequest (productCodeableConcept ATC, description the dosage), notes `measure: goal` as targets. Each medicine missing from the receiving institution's essential-medicines List carries the essential-medicine extension false and a statusReason. The patient's decision (patient-decision extension) is recorded with $decide; a refusal revokes the plan, cancels its follow-ups and ends the referral.",
         "operation": [
             operation("decide", "decision accepted or refused, reason: by the patient, or by staff of either institution"),
@@ -128,34 +128,34 @@ pub fn statement(base_url: &str) -> Value {
     resources.push(json!({
         "type": "Slot",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
-        "searchParam": params(super::visit::SLOT_SEARCH),
+        "searchParam": params(crate::visit::SLOT_SEARCH),
         "documentation": "Outpatient appointment slots; a policy share is reserved for referrals from primary care until released. Schedule/{id} (read) describes a slot's department.",
         "operation": [operation("hold", "POST Slot/{id}/$hold with parameter referral: holds the slot for the caller for the policy's hold time while the patient is asked")],
     }));
     resources.push(json!({
         "type": "Appointment",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
-        "searchParam": params(super::visit::APPOINTMENT_SEARCH),
+        "searchParam": params(crate::visit::APPOINTMENT_SEARCH),
         "documentation": "Visits booked in slots. A referral's visit is booked with ServiceRequest/{id}/$book; POST Appointment books a self-referred visit (slot, the patient as the one participant, reasonCode ICD-10, appointmentType v2-0276 EMERGENCY for an emergency) by the patient or the hospital's coordinator. Under mandatory gatekeeping a non-emergency visit at a hospital without a referral is refused (422, with the reason); under financial gatekeeping it is booked with the gatekeeping-bypass extension true. POST Appointment/{id}/$arrive (staff of the institution) records that the patient of a self-booked visit came and answers its Encounter.",
         "operation": [operation("arrive", "A self-booked visit's patient came: opens its Encounter (a referral's visit arrives through the ServiceRequest)")],
     }));
     resources.push(json!({
         "type": "Encounter",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
-        "searchParam": params(super::visit::ENCOUNTER_SEARCH),
+        "searchParam": params(crate::visit::ENCOUNTER_SEARCH),
         "documentation": "Visits (class AMB) and admissions (IMP) that happened: opened by ServiceRequest $arrive (status arrived), finished by $complete (status finished), basedOn the referral. Seen by administrators, the patient and the staff caring for the visit. A self-booked visit opens with Appointment/{id}/$arrive and ends with Encounter/{id}/$finish.",
         "operation": [operation("finish", "A self-booked visit is over (a referral's visit finishes with the ServiceRequest's $complete)")],
     }));
     resources.push(json!({
         "type": "Subscription",
         "interaction": [{"code": "read"}, {"code": "update"}, {"code": "delete"}, {"code": "create"}, {"code": "search-type"}],
-        "searchParam": params(super::subscription::SEARCH),
+        "searchParam": params(crate::subscription::SEARCH),
         "documentation": "Notifications of Task changes (the referral loop), channel rest-hook only, over http (no TLS yet). Criteria are a Task search (only Task criteria are supported; the Task search parameters), evaluated as a Task search by the subscription's owner: an administrator's sees every Task, a coordinator's or doctor's only those of referrals their institution is a party to. With payload application/fhir+json the Task is PUT to {endpoint}/Task/{id}; without payload an empty POST is sent to the endpoint; channel.header lines go with every notification. Delivered after the change, never inside its request, in order per subscription, each attempt with a timeout; failures are retried with exponential backoff and after too many the status becomes error with the reason (PUT status requested to resume). Created by administrators, coordinators and doctors; seen by the owner, the staff of the owner's institution and administrators.",
     }));
     resources.push(json!({
         "type": "Measure",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
-        "searchParam": super::measure::SEARCH
+        "searchParam": crate::measure::SEARCH
             .iter()
             .map(|(name, kind, doc)| json!({"name": name, "type": kind, "documentation": doc}))
             .collect::<Vec<_>>(),
@@ -166,7 +166,7 @@ pub fn statement(base_url: &str) -> Value {
             "documentation": "GET or POST (Parameters) Measure/{code}/$evaluate-measure with periodStart and periodEnd (dates: YYYY-MM-DD, YYYY-MM or YYYY, inclusive), subject (Organization/{id}: an institution or an alliance; Group/level-primary, -secondary or -tertiary: the region's institutions of a level; absent: the whole region) and reportType (population only): a summary MeasureReport with the score as a Quantity, the population counts, and one stratum per level. A score that is undefined (an empty denominator) is left out, never zero. On the type, Measure/$evaluate-measure answers a collection Bundle of every measure's report, or with measure (code or canonical URL) that measure's report. Administrators and analysts see every subject; coordinators and doctors their own institution and its alliances; residents none. Reports are aggregates and name no patient."
         }],
     }));
-    super::outreach::capability(&mut resources);
+    crate::outreach::capability(&mut resources);
     resources.push(json!({
         "type": "CodeSystem",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
