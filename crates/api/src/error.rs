@@ -135,34 +135,6 @@ impl From<ServiceError> for ApiError {
     }
 }
 
-/// While a service still lives in the HTTP crate, its errors reach the
-/// service crate's helpers (audited refusals) through this.
-impl From<ApiError> for ServiceError {
-    fn from(e: ApiError) -> ServiceError {
-        match e {
-            ApiError::Invalid {
-                message,
-                expression,
-            } => ServiceError::Invalid {
-                message,
-                field: expression,
-            },
-            ApiError::Unprocessable {
-                message,
-                expression,
-            } => ServiceError::Rule {
-                message,
-                field: expression,
-            },
-            ApiError::Forbidden(m) => ServiceError::Forbidden(m),
-            ApiError::NotFound(m) => ServiceError::NotFound(m),
-            ApiError::Conflict(m) => ServiceError::Conflict(m),
-            ApiError::PreconditionFailed(m) => ServiceError::StaleVersion(m),
-            other => ServiceError::Unavailable(other.to_string()),
-        }
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, _) = self.status_and_code();

@@ -2,6 +2,10 @@
 //! user management, the benchmark, and the simulator's `simulate` and
 //! `calibrate`. `main.rs` only parses the command
 //! line and calls in here.
+//!
+//! It owns start-up and wiring: it is the one crate that may depend on all
+//! the others (it mounts `tiercare-web`'s pages beside `tiercare-api`), and
+//! nothing depends on it.
 
 pub mod bench;
 pub mod bench_indicators;

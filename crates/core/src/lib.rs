@@ -14,6 +14,10 @@
 //! panels, and their evaluation. [`insurance`] prices a visit by scheme and
 //! level from the [`policy`] file's tables. Storage, HTTP and simulation
 //! sit around this crate and all use the same rules.
+//!
+//! It owns the vocabulary and the rules; it must not do I/O, use async or
+//! depend on any other tiercare crate, so the services, the simulator and
+//! the tests all run the same rules in memory.
 
 pub mod access;
 pub mod booking;

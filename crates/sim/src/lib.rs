@@ -9,6 +9,10 @@
 //! [`report`] compares scenarios with a baseline (tables with intervals,
 //! monthly series, CSV, JSON and HTML with charts); [`calibrate`] fits the
 //! level constants to observed visit shares.
+//!
+//! It owns simulation; it depends on `tiercare-core` (its rules) and
+//! `tiercare-chart` (the report's charts) only, and must not depend on the
+//! store, the services or any face: a simulation touches no database.
 
 pub mod calibrate;
 mod engine;

@@ -11,6 +11,10 @@
 //! atomic on its own. All SQL uses `$1` placeholders and types both SQLite
 //! and PostgreSQL accept, through sqlx's runtime-selected `Any` driver, so a
 //! PostgreSQL backend is a second migration folder away.
+//!
+//! It owns the database; it depends on `tiercare-core` only and must not
+//! know FHIR, HTTP or the services: search terms arrive as
+//! `(param, value)` pairs.
 
 mod audit;
 mod db;
