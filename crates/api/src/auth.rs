@@ -109,6 +109,28 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// What every FHIR handler starts from: the server's state, who is asking
+/// (401 without a valid token) and the request's headers (for `If-Match`,
+/// the base URL of links, the body's media type).
+pub struct Request {
+    pub state: AppState,
+    pub actor: Actor,
+    pub headers: axum::http::HeaderMap,
+}
+
+impl FromRequestParts<AppState> for Request {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Caller(actor) = Caller::from_request_parts(parts, state).await?;
+        Ok(Request {
+            state: state.clone(),
+            actor,
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
 /// Form fields of the token request (RFC 6749 section 4.3).
 #[derive(Debug, Deserialize)]
 pub struct TokenRequest {

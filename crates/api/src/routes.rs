@@ -2,7 +2,7 @@
 //! result; rules live in the service and the core.
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, Request};
 use crate::body::FhirJson;
 use crate::error::ApiError;
 use axum::body::Bytes;
@@ -110,11 +110,13 @@ pub fn json_body(
 }
 
 pub async fn search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(type_name): Path<String>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let rt = registry_type(&type_name)?;
     let pairs = query_pairs(raw.as_deref());
@@ -136,10 +138,12 @@ pub async fn search(
 }
 
 pub async fn read(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((type_name, id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let rt = registry_type(&type_name)?;
     let stored = Registry::new(&state.ctx, &actor)
@@ -160,10 +164,12 @@ pub async fn read(
 }
 
 pub async fn vread(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((type_name, id, version)): Path<(String, String, String)>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let rt = registry_type(&type_name)?;
     let v = parse_number("version", &version)?;
@@ -227,10 +233,12 @@ async fn audited_write(
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(type_name): Path<String>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let rt = registry_type(&type_name)?;
@@ -244,10 +252,12 @@ pub async fn create(
 }
 
 pub async fn update(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((type_name, id)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let rt = registry_type(&type_name)?;
@@ -291,9 +301,11 @@ pub async fn update(
 }
 
 pub async fn transaction(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
@@ -457,9 +469,11 @@ async fn estimate(
 
 /// `POST /$estimate` with a `Parameters` body.
 pub async fn estimate_post(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
@@ -477,10 +491,12 @@ fn admin_only(actor: &tiercare_core::access::Actor) -> Result<(), ApiError> {
 }
 
 pub async fn audit_search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     admin_only(&actor)?;
     let pairs = query_pairs(raw.as_deref());

@@ -3,7 +3,7 @@
 
 use super::resource::{self, SEARCH};
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, Request};
 use crate::body::FhirJson;
 use crate::error::ApiError;
 use crate::routes::{base_url, json_body, parse_etag, query_for, query_pairs, searchset};
@@ -41,9 +41,11 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {
 /// `POST /Subscription`: subscribes the caller; 201 with the subscription,
 /// active at once.
 pub async fn subscription_create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
@@ -58,10 +60,12 @@ pub async fn subscription_create(
 
 /// `GET /Subscription/{id}`.
 pub async fn subscription_read(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let s = Subscriptions::new(&state.ctx, &actor).read(&id).await?;
     Ok(response(&s, StatusCode::OK, &base_url(&state, &headers)))
@@ -69,10 +73,12 @@ pub async fn subscription_read(
 
 /// `GET /Subscription?status=...`: the subscriptions the caller may see.
 pub async fn subscription_search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
     let q = query_for("Subscription", SEARCH, &pairs)?;
@@ -103,10 +109,12 @@ pub async fn subscription_search(
 /// `PUT /Subscription/{id}`: changes criteria, channel or status (`off` to
 /// pause, `requested` to switch back on after an error); honours If-Match.
 pub async fn subscription_update(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let expected = if_match(&headers)?;

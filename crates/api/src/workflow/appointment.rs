@@ -10,9 +10,11 @@ use tiercare_service::referrals::SelfBooking;
 /// `POST /Appointment`: a self-referred visit (a referral's visit is booked
 /// with `ServiceRequest/{id}/$book`).
 pub async fn appointment_create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = fhir::check_resource_type(
@@ -36,20 +38,24 @@ pub async fn appointment_create(
 
 /// `GET /Appointment/{id}`.
 pub async fn appointment_read(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     visit_read(&state, &actor, "Appointment", &id, &headers).await
 }
 
 /// `GET /Encounter/{id}`.
 pub async fn encounter_read(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     visit_read(&state, &actor, "Encounter", &id, &headers).await
 }
@@ -74,10 +80,12 @@ async fn visit_read(
 /// `GET /Appointment?...`: administrators see all, residents their own,
 /// doctors and coordinators their institution's.
 pub async fn appointment_search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     visit_search(
         &state,
@@ -93,10 +101,12 @@ pub async fn appointment_search(
 
 /// `GET /Encounter?...`: as for appointments.
 pub async fn encounter_search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     visit_search(
         &state,
@@ -258,10 +268,12 @@ fn parse_appointment(value: &Value) -> Result<SelfBooking, ApiError> {
 /// `POST Appointment/{id}/$arrive`: the patient of a self-booked visit
 /// came; answers the visit's `Encounter` (status arrived).
 pub async fn appointment_operation(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((id, operation)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if operation != "$arrive" {
         return Err(ApiError::NotFound(format!(
@@ -281,10 +293,12 @@ pub async fn appointment_operation(
 /// `POST Encounter/{id}/$finish`: a self-referred visit is over (a
 /// referral's visit finishes with the referral's `$complete`).
 pub async fn encounter_operation(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((id, operation)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     if operation != "$finish" {

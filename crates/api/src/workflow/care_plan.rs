@@ -15,9 +15,11 @@ use tiercare_fhir::panel::PLAN_SEARCH;
 /// `MedicationRequest` with an ATC `productCodeableConcept`; targets are
 /// notes written `measure: goal`.
 pub async fn care_plan_create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = fhir::check_resource_type(
@@ -183,10 +185,12 @@ fn text_at(v: &Value, pointer: &str) -> String {
 /// `GET /CarePlan/{id}`: a downward referral's plan, or a panel enrolment
 /// with its control status and next follow-up as of today.
 pub async fn care_plan_read(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let s = Referrals::new(&state.ctx, &actor)
         .read_record("CarePlan", &id)
@@ -205,10 +209,12 @@ pub async fn care_plan_read(
 
 /// `GET /CarePlan?patient=...`.
 pub async fn care_plan_search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     super::results::records_search(&state, &actor, "CarePlan", PLAN_SEARCH, raw, &headers).await
 }
@@ -217,10 +223,12 @@ pub async fn care_plan_search(
 /// accepted or refused, with an optional `reason`), by the patient or by
 /// staff of either institution.
 pub async fn care_plan_operation(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((id, operation)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     if operation == "$end" {
@@ -345,10 +353,12 @@ pub const FOLLOW_UP_SEARCH: &[fhir::SearchParam] = &[
 /// `POST /Task/{id}/$complete` on a follow-up: a doctor of the owning
 /// institution records it done, with an optional `note`.
 pub async fn task_operation(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((id, operation)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     if operation != "$complete" || !FollowUp::is_follow_up_id(&id) {

@@ -219,9 +219,11 @@ pub(super) async fn consult_operation(
 /// caller; the first reply from the specialist's side is the answer.
 /// Sender, recipient and time are the server's.
 pub async fn communication_create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = fhir::check_resource_type(
@@ -320,10 +322,12 @@ pub async fn communication_read(
 /// order (without `based-on`: the messages of every consult the caller may
 /// see, up to the largest page of consults).
 pub async fn communication_search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
     let q = query_for("Communication", COMMUNICATION_SEARCH, &pairs)?;

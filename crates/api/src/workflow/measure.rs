@@ -161,9 +161,11 @@ pub async fn evaluate_all_get(
 
 /// `POST /Measure/$evaluate-measure` with a `Parameters` body.
 pub async fn evaluate_all_post(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
@@ -195,10 +197,12 @@ pub async fn measure_operation_get(
 
 /// `POST /Measure/{code}/$evaluate-measure` with a `Parameters` body.
 pub async fn measure_operation_post(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((id, operation)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let m = operation_of(&id, &operation)?;

@@ -38,7 +38,7 @@ pub use task::*;
 use tiercare_fhir::parameters::Parameters;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, Request};
 use crate::body::FhirJson;
 use crate::error::ApiError;
 use crate::routes::{

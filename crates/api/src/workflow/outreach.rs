@@ -50,9 +50,11 @@ fn no_such_operation(path: &str, operation: &str, known: &str) -> ApiError {
 /// `POST /HealthcareService`: a programme (administrators, the hospital's
 /// coordinators).
 pub async fn programme_create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = body_value(&state, &headers, body, "HealthcareService")?;
@@ -101,10 +103,12 @@ pub async fn programme_search(
 
 /// `POST /HealthcareService/{id}/$end` with parameter `date` (the last day).
 pub async fn programme_operation(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((id, operation)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     if operation != "$end" {
@@ -128,9 +132,11 @@ pub async fn programme_operation(
 
 /// `POST /Schedule`: an outreach session, its slots opened with it.
 pub async fn schedule_create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = body_value(&state, &headers, body, "Schedule")?;
@@ -171,10 +177,12 @@ pub(super) async fn session_stored(state: &AppState, id: &str) -> Result<Option<
 /// `POST /Schedule/{id}/$hold` (patients-seen, referrals-avoided),
 /// `$cancel` (reason, side for administrators) or `$miss`.
 pub async fn schedule_operation(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((id, operation)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let p = operation_inputs(&headers, body, state.config.max_body_bytes)?;
@@ -242,9 +250,11 @@ pub async fn schedule_operation(
 /// `POST /CareTeam`: a mentorship when its category says so, else a
 /// family-doctor team through the registry.
 pub async fn care_team_create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
@@ -270,22 +280,19 @@ pub async fn care_team_create(
 
 /// `GET /CareTeam?...`: family-doctor teams and mentorships alike, through
 /// the registry's search.
-pub async fn care_team_search(
-    state: State<AppState>,
-    caller: Caller,
-    raw: RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    crate::routes::search(state, caller, Path("CareTeam".into()), raw, headers).await
+pub async fn care_team_search(request: Request, raw: RawQuery) -> Result<Response, ApiError> {
+    crate::routes::search(request, Path("CareTeam".into()), raw).await
 }
 
 /// `POST /CareTeam/{id}/$recognise` (doctor, condition, since) or `$end`
 /// (date) on a mentorship.
 pub async fn care_team_operation(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((id, operation)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let p = operation_inputs(&headers, body, state.config.max_body_bytes)?;
@@ -327,9 +334,11 @@ pub async fn care_team_operation(
 
 /// `POST /Task`: a mentoring activity (the mentor or a mentee).
 pub async fn task_create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = body_value(&state, &headers, body, "Task")?;

@@ -165,10 +165,12 @@ pub async fn panel_operation_get(
 
 /// `GET /CarePlan/$due?practitioner=|organization=&date=`.
 pub async fn panel_due(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
     let mut practitioner = None;

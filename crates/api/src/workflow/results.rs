@@ -10,9 +10,11 @@ use tiercare_service::new_id;
 /// `POST /Observation`: a doctor records a result for a patient in their
 /// care; their institution is the performer.
 pub async fn observation_create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = fhir::check_resource_type(
@@ -39,9 +41,11 @@ pub async fn observation_create(
 /// `POST /DiagnosticReport`: an examination report, optionally grouping
 /// the caller's earlier `Observation`s of the same patient.
 pub async fn report_create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = fhir::check_resource_type(
@@ -224,20 +228,24 @@ fn check_performer(
 
 /// `GET /Observation/{id}`.
 pub async fn observation_read(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     record_read(&state, &actor, "Observation", &id, &headers).await
 }
 
 /// `GET /DiagnosticReport/{id}`.
 pub async fn report_read(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     record_read(&state, &actor, "DiagnosticReport", &id, &headers).await
 }
@@ -262,10 +270,12 @@ pub(super) async fn record_read(
 
 /// `GET /Observation?patient=...`.
 pub async fn observation_search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let params = tiercare_fhir::panel::OBSERVATION_SEARCH;
     records_search(&state, &actor, "Observation", params, raw, &headers).await
@@ -273,10 +283,12 @@ pub async fn observation_search(
 
 /// `GET /DiagnosticReport?patient=...`.
 pub async fn report_search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     records_search(
         &state,
@@ -311,20 +323,24 @@ pub(super) async fn records_search(
 
 /// `GET /Coverage/{id}`: a resident's scheme.
 pub async fn coverage_read(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     record_read(&state, &actor, "Coverage", &id, &headers).await
 }
 
 /// `GET /Coverage?patient=...`.
 pub async fn coverage_search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let params = tiercare_fhir::insurance::COVERAGE_SEARCH;
     records_search(&state, &actor, "Coverage", params, raw, &headers).await
@@ -332,20 +348,24 @@ pub async fn coverage_search(
 
 /// `GET /ExplanationOfBenefit/{id}`: a finished visit's claim.
 pub async fn claim_read(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     record_read(&state, &actor, "ExplanationOfBenefit", &id, &headers).await
 }
 
 /// `GET /ExplanationOfBenefit?patient=...`.
 pub async fn claim_search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let params = tiercare_fhir::insurance::CLAIM_SEARCH;
     records_search(
@@ -363,10 +383,12 @@ pub async fn claim_search(
 /// (administrators). `class[0].value` is the scheme's code, `period.start`
 /// the date it starts (today if absent); `payor` is derived from the scheme.
 pub async fn coverage_update(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let version = if_match(&headers)?;

@@ -10,9 +10,11 @@ use tiercare_core::referral::Attachments;
 /// `Idempotency-Key` header a retry answers the first referral (200)
 /// instead of making a second.
 pub async fn request_create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    headers: HeaderMap,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
@@ -43,10 +45,12 @@ pub async fn request_create(
 
 /// `GET /ServiceRequest/{id}`.
 pub async fn request_read(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if Consult::is_consult_id(&id) {
         return super::consult::consult_read(&state, &actor, &id, &headers).await;
@@ -61,10 +65,12 @@ pub async fn request_read(
 
 /// `GET /ServiceRequest?...`: the worklists.
 pub async fn request_search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
     let (rest, overdue) = take_overdue(&pairs)?;
@@ -146,10 +152,12 @@ pub async fn request_operation_get(
 
 /// `POST /ServiceRequest/{id}/$action`: one step of the loop.
 pub async fn request_operation(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((id, operation)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let version = if_match(&headers)?;

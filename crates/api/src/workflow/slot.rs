@@ -70,10 +70,12 @@ pub async fn slot_search(
 /// `POST /Slot/{id}/$hold` with parameter `referral`: holds the slot for
 /// the caller while the patient is asked.
 pub async fn slot_operation(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path((id, operation)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     if operation != "$hold" {

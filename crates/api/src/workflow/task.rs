@@ -5,10 +5,12 @@ use super::*;
 /// `GET /Task/{id}`: the workflow of referral `id`, or a care plan's
 /// follow-up.
 pub async fn task_read(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if tiercare_core::care_plan::FollowUp::is_follow_up_id(&id) {
         return super::results::record_read(&state, &actor, "Task", &id, &headers).await;
@@ -22,10 +24,12 @@ pub async fn task_read(
 
 /// `GET /Task?owner=Organization/x`: "awaiting my action".
 pub async fn task_search(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Request {
+        state,
+        actor,
+        headers,
+    }: Request,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
     if pairs.iter().any(|(k, v)| k == "code" && v == "follow-up") {
