@@ -28,21 +28,23 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod accumulator;
 mod adjudicate;
 mod budget;
 mod claim;
+mod estimate;
 pub mod money;
+mod tariff;
 #[cfg(test)]
 mod tests;
 
-pub use adjudicate::{
-    Accumulator, Adjudication, ClaimError, EncounterFacts, Estimate, EstimateRow, PerService,
-    ReferralDirection, RuleCode, RuleLine, Split, Tariff, TariffError, Terms, Visit, YearUse,
-    adjudicate, estimate,
-};
+pub use accumulator::{Accumulator, PerService, YearUse};
+pub use adjudicate::{Adjudication, ClaimError, EncounterFacts, Visit, adjudicate};
 pub use budget::{BudgetLedger, BudgetStatus};
 pub use claim::{Claim, Coverage, PerLevelFen, TypicalCharges, YearAccount};
+pub use estimate::{Estimate, EstimateRow, estimate};
 pub use money::{Fen, InvalidAmount, Rate};
+pub use tariff::{ReferralDirection, RuleCode, RuleLine, Split, Tariff, TariffError, Terms};
 
 /// The bundled policy file for Hangzhou as of 2014
 /// (`data/hangzhou-2014-policy.toml`): the outpatient rates DOMAIN.md
