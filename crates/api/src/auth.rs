@@ -111,23 +111,16 @@ impl FromRequestParts<AppState> for Caller {
 
 /// What every FHIR handler starts from: the server's state, who is asking
 /// (401 without a valid token) and the request's headers (for `If-Match`,
-/// the base URL of links, the body's media type).
-pub struct Request {
-    pub state: AppState,
-    pub actor: Actor,
-    pub headers: axum::http::HeaderMap,
-}
+/// the base URL of links, the body's media type). A handler takes it as
+/// `Request(state, actor, headers): Request`.
+pub struct Request(pub AppState, pub Actor, pub axum::http::HeaderMap);
 
 impl FromRequestParts<AppState> for Request {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Caller(actor) = Caller::from_request_parts(parts, state).await?;
-        Ok(Request {
-            state: state.clone(),
-            actor,
-            headers: parts.headers.clone(),
-        })
+        Ok(Request(state.clone(), actor, parts.headers.clone()))
     }
 }
 

@@ -30,6 +30,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tiercare_core::RegionId;
 use tiercare_core::policy::Policy;
+use tiercare_fhir::clinical::RESULT_SEARCH;
+use tiercare_fhir::insurance::{CLAIM_SEARCH, COVERAGE_SEARCH};
 use tiercare_service::subscriptions::{DeliveryConfig, Outbox};
 use tiercare_service::{Clock, Context};
 use tiercare_store::Store;
@@ -147,12 +149,19 @@ pub fn router(state: AppState, pages: Router<AppState>) -> Router {
             "/Observation",
             get(workflow::observation_search).post(workflow::observation_create),
         )
-        .route("/Observation/{id}", get(workflow::observation_read))
+        .route(
+            "/Observation/{id}",
+            workflow::record_read_route("Observation"),
+        )
         .route(
             "/DiagnosticReport",
-            get(workflow::report_search).post(workflow::report_create),
+            workflow::records_search_route("DiagnosticReport", RESULT_SEARCH)
+                .post(workflow::report_create),
         )
-        .route("/DiagnosticReport/{id}", get(workflow::report_read))
+        .route(
+            "/DiagnosticReport/{id}",
+            workflow::record_read_route("DiagnosticReport"),
+        )
         .route(
             "/Communication",
             get(workflow::communication_search).post(workflow::communication_create),
@@ -172,13 +181,22 @@ pub fn router(state: AppState, pages: Router<AppState>) -> Router {
             "/Measure/{id}/{operation}",
             get(workflow::measure_operation_get).post(workflow::measure_operation_post),
         )
-        .route("/Coverage", get(workflow::coverage_search))
+        .route(
+            "/Coverage",
+            workflow::records_search_route("Coverage", COVERAGE_SEARCH),
+        )
         .route(
             "/Coverage/{id}",
-            get(workflow::coverage_read).put(workflow::coverage_update),
+            workflow::record_read_route("Coverage").put(workflow::coverage_update),
         )
-        .route("/ExplanationOfBenefit", get(workflow::claim_search))
-        .route("/ExplanationOfBenefit/{id}", get(workflow::claim_read))
+        .route(
+            "/ExplanationOfBenefit",
+            workflow::records_search_route("ExplanationOfBenefit", CLAIM_SEARCH),
+        )
+        .route(
+            "/ExplanationOfBenefit/{id}",
+            workflow::record_read_route("ExplanationOfBenefit"),
+        )
         .route(
             "/CarePlan",
             get(workflow::care_plan_search).post(workflow::care_plan_create),
@@ -222,13 +240,16 @@ pub fn router(state: AppState, pages: Router<AppState>) -> Router {
             "/Appointment",
             get(workflow::appointment_search).post(workflow::appointment_create),
         )
-        .route("/Appointment/{id}", get(workflow::appointment_read))
+        .route(
+            "/Appointment/{id}",
+            workflow::visit_read_route("Appointment"),
+        )
         .route(
             "/Appointment/{id}/{operation}",
             post(workflow::appointment_operation),
         )
         .route("/Encounter", get(workflow::encounter_search))
-        .route("/Encounter/{id}", get(workflow::encounter_read))
+        .route("/Encounter/{id}", workflow::visit_read_route("Encounter"))
         .route(
             "/Encounter/{id}/{operation}",
             post(workflow::encounter_operation),

@@ -110,11 +110,7 @@ pub fn json_body(
 }
 
 pub async fn search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path(type_name): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -138,11 +134,7 @@ pub async fn search(
 }
 
 pub async fn read(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((type_name, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let rt = registry_type(&type_name)?;
@@ -164,11 +156,7 @@ pub async fn read(
 }
 
 pub async fn vread(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((type_name, id, version)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let rt = registry_type(&type_name)?;
@@ -233,11 +221,7 @@ async fn audited_write(
 }
 
 pub async fn create(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path(type_name): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -252,11 +236,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((type_name, id)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -301,11 +281,7 @@ pub async fn update(
 }
 
 pub async fn transaction(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
@@ -469,11 +445,7 @@ async fn estimate(
 
 /// `POST /$estimate` with a `Parameters` body.
 pub async fn estimate_post(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
@@ -491,11 +463,7 @@ fn admin_only(actor: &tiercare_core::access::Actor) -> Result<(), ApiError> {
 }
 
 pub async fn audit_search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     admin_only(&actor)?;

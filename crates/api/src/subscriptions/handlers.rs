@@ -41,11 +41,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {
 /// `POST /Subscription`: subscribes the caller; 201 with the subscription,
 /// active at once.
 pub async fn subscription_create(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
@@ -60,11 +56,7 @@ pub async fn subscription_create(
 
 /// `GET /Subscription/{id}`.
 pub async fn subscription_read(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let s = Subscriptions::new(&state.ctx, &actor).read(&id).await?;
@@ -73,11 +65,7 @@ pub async fn subscription_read(
 
 /// `GET /Subscription?status=...`: the subscriptions the caller may see.
 pub async fn subscription_search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
@@ -109,11 +97,7 @@ pub async fn subscription_search(
 /// `PUT /Subscription/{id}`: changes criteria, channel or status (`off` to
 /// pause, `requested` to switch back on after an error); honours If-Match.
 pub async fn subscription_update(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {

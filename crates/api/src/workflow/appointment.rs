@@ -10,11 +10,7 @@ use tiercare_service::referrals::SelfBooking;
 /// `POST /Appointment`: a self-referred visit (a referral's visit is booked
 /// with `ServiceRequest/{id}/$book`).
 pub async fn appointment_create(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = fhir::check_resource_type(
@@ -36,28 +32,13 @@ pub async fn appointment_create(
     ))
 }
 
-/// `GET /Appointment/{id}`.
-pub async fn appointment_read(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    visit_read(&state, &actor, "Appointment", &id, &headers).await
-}
-
-/// `GET /Encounter/{id}`.
-pub async fn encounter_read(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    visit_read(&state, &actor, "Encounter", &id, &headers).await
+/// `GET /Appointment/{id}` and `GET /Encounter/{id}`.
+pub fn visit_read_route(rt: &'static str) -> MethodRouter<AppState> {
+    get(
+        move |Request(state, actor, headers): Request, Path(id): Path<String>| async move {
+            visit_read(&state, &actor, rt, &id, &headers).await
+        },
+    )
 }
 
 async fn visit_read(
@@ -80,11 +61,7 @@ async fn visit_read(
 /// `GET /Appointment?...`: administrators see all, residents their own,
 /// doctors and coordinators their institution's.
 pub async fn appointment_search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     visit_search(
@@ -101,11 +78,7 @@ pub async fn appointment_search(
 
 /// `GET /Encounter?...`: as for appointments.
 pub async fn encounter_search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     visit_search(
@@ -268,11 +241,7 @@ fn parse_appointment(value: &Value) -> Result<SelfBooking, ApiError> {
 /// `POST Appointment/{id}/$arrive`: the patient of a self-booked visit
 /// came; answers the visit's `Encounter` (status arrived).
 pub async fn appointment_operation(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((id, operation)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     if operation != "$arrive" {
@@ -293,11 +262,7 @@ pub async fn appointment_operation(
 /// `POST Encounter/{id}/$finish`: a self-referred visit is over (a
 /// referral's visit finishes with the referral's `$complete`).
 pub async fn encounter_operation(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((id, operation)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {

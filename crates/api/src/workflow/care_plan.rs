@@ -15,11 +15,7 @@ use tiercare_fhir::panel::PLAN_SEARCH;
 /// `MedicationRequest` with an ATC `productCodeableConcept`; targets are
 /// notes written `measure: goal`.
 pub async fn care_plan_create(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = fhir::check_resource_type(
@@ -185,11 +181,7 @@ fn text_at(v: &Value, pointer: &str) -> String {
 /// `GET /CarePlan/{id}`: a downward referral's plan, or a panel enrolment
 /// with its control status and next follow-up as of today.
 pub async fn care_plan_read(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let s = Referrals::new(&state.ctx, &actor)
@@ -209,11 +201,7 @@ pub async fn care_plan_read(
 
 /// `GET /CarePlan?patient=...`.
 pub async fn care_plan_search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     super::results::records_search(&state, &actor, "CarePlan", PLAN_SEARCH, raw, &headers).await
@@ -223,11 +211,7 @@ pub async fn care_plan_search(
 /// accepted or refused, with an optional `reason`), by the patient or by
 /// staff of either institution.
 pub async fn care_plan_operation(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((id, operation)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -353,11 +337,7 @@ pub const FOLLOW_UP_SEARCH: &[fhir::SearchParam] = &[
 /// `POST /Task/{id}/$complete` on a follow-up: a doctor of the owning
 /// institution records it done, with an optional `note`.
 pub async fn task_operation(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((id, operation)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {

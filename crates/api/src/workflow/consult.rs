@@ -219,11 +219,7 @@ pub(super) async fn consult_operation(
 /// caller; the first reply from the specialist's side is the answer.
 /// Sender, recipient and time are the server's.
 pub async fn communication_create(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = fhir::check_resource_type(
@@ -322,11 +318,7 @@ pub async fn communication_read(
 /// order (without `based-on`: the messages of every consult the caller may
 /// see, up to the largest page of consults).
 pub async fn communication_search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());

@@ -161,11 +161,7 @@ pub async fn evaluate_all_get(
 
 /// `POST /Measure/$evaluate-measure` with a `Parameters` body.
 pub async fn evaluate_all_post(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
@@ -197,11 +193,7 @@ pub async fn measure_operation_get(
 
 /// `POST /Measure/{code}/$evaluate-measure` with a `Parameters` body.
 pub async fn measure_operation_post(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((id, operation)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {

@@ -49,6 +49,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
 use serde_json::{Value, json};
 use tiercare_core::catalogue::{Catalogue, IcdCode};
 use tiercare_core::referral::{

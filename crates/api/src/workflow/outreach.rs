@@ -50,11 +50,7 @@ fn no_such_operation(path: &str, operation: &str, known: &str) -> ApiError {
 /// `POST /HealthcareService`: a programme (administrators, the hospital's
 /// coordinators).
 pub async fn programme_create(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = body_value(&state, &headers, body, "HealthcareService")?;
@@ -103,11 +99,7 @@ pub async fn programme_search(
 
 /// `POST /HealthcareService/{id}/$end` with parameter `date` (the last day).
 pub async fn programme_operation(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((id, operation)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -132,11 +124,7 @@ pub async fn programme_operation(
 
 /// `POST /Schedule`: an outreach session, its slots opened with it.
 pub async fn schedule_create(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = body_value(&state, &headers, body, "Schedule")?;
@@ -177,11 +165,7 @@ pub(super) async fn session_stored(state: &AppState, id: &str) -> Result<Option<
 /// `POST /Schedule/{id}/$hold` (patients-seen, referrals-avoided),
 /// `$cancel` (reason, side for administrators) or `$miss`.
 pub async fn schedule_operation(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((id, operation)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -250,11 +234,7 @@ pub async fn schedule_operation(
 /// `POST /CareTeam`: a mentorship when its category says so, else a
 /// family-doctor team through the registry.
 pub async fn care_team_create(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
@@ -287,11 +267,7 @@ pub async fn care_team_search(request: Request, raw: RawQuery) -> Result<Respons
 /// `POST /CareTeam/{id}/$recognise` (doctor, condition, since) or `$end`
 /// (date) on a mentorship.
 pub async fn care_team_operation(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((id, operation)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -334,11 +310,7 @@ pub async fn care_team_operation(
 
 /// `POST /Task`: a mentoring activity (the mentor or a mentee).
 pub async fn task_create(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = body_value(&state, &headers, body, "Task")?;

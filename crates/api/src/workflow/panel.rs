@@ -165,11 +165,7 @@ pub async fn panel_operation_get(
 
 /// `GET /CarePlan/$due?practitioner=|organization=&date=`.
 pub async fn panel_due(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());

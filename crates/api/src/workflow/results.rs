@@ -4,17 +4,13 @@
 use super::*;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::clinical::{DiagnosticReport, Observation};
-use tiercare_fhir::clinical::{RESULT_SEARCH, parse_instant, parse_test, parse_value};
+use tiercare_fhir::clinical::{parse_instant, parse_test, parse_value};
 use tiercare_service::new_id;
 
 /// `POST /Observation`: a doctor records a result for a patient in their
 /// care; their institution is the performer.
 pub async fn observation_create(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = fhir::check_resource_type(
@@ -41,11 +37,7 @@ pub async fn observation_create(
 /// `POST /DiagnosticReport`: an examination report, optionally grouping
 /// the caller's earlier `Observation`s of the same patient.
 pub async fn report_create(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = fhir::check_resource_type(
@@ -226,28 +218,27 @@ fn check_performer(
     Ok(())
 }
 
-/// `GET /Observation/{id}`.
-pub async fn observation_read(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    record_read(&state, &actor, "Observation", &id, &headers).await
+/// `GET /{rt}/{id}` of a patient-data record of the loop (a result, a
+/// coverage, a claim): one route for every such type.
+pub fn record_read_route(rt: &'static str) -> MethodRouter<AppState> {
+    get(
+        move |Request(state, actor, headers): Request, Path(id): Path<String>| async move {
+            record_read(&state, &actor, rt, &id, &headers).await
+        },
+    )
 }
 
-/// `GET /DiagnosticReport/{id}`.
-pub async fn report_read(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    record_read(&state, &actor, "DiagnosticReport", &id, &headers).await
+/// `GET /{rt}?patient=...`: one patient's records of a type, searched by
+/// `params` (administrators: anyone's).
+pub fn records_search_route(
+    rt: &'static str,
+    params: &'static [fhir::SearchParam],
+) -> MethodRouter<AppState> {
+    get(
+        move |Request(state, actor, headers): Request, RawQuery(raw): RawQuery| async move {
+            records_search(&state, &actor, rt, params, raw, &headers).await
+        },
+    )
 }
 
 /// Reads a patient-data record of the loop, audited.
@@ -270,35 +261,11 @@ pub(super) async fn record_read(
 
 /// `GET /Observation?patient=...`.
 pub async fn observation_search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params = tiercare_fhir::panel::OBSERVATION_SEARCH;
     records_search(&state, &actor, "Observation", params, raw, &headers).await
-}
-
-/// `GET /DiagnosticReport?patient=...`.
-pub async fn report_search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    records_search(
-        &state,
-        &actor,
-        "DiagnosticReport",
-        RESULT_SEARCH,
-        raw,
-        &headers,
-    )
-    .await
 }
 
 /// Searches one patient's records of a type (administrators: anyone's).
@@ -321,73 +288,11 @@ pub(super) async fn records_search(
     ))
 }
 
-/// `GET /Coverage/{id}`: a resident's scheme.
-pub async fn coverage_read(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    record_read(&state, &actor, "Coverage", &id, &headers).await
-}
-
-/// `GET /Coverage?patient=...`.
-pub async fn coverage_search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = tiercare_fhir::insurance::COVERAGE_SEARCH;
-    records_search(&state, &actor, "Coverage", params, raw, &headers).await
-}
-
-/// `GET /ExplanationOfBenefit/{id}`: a finished visit's claim.
-pub async fn claim_read(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    record_read(&state, &actor, "ExplanationOfBenefit", &id, &headers).await
-}
-
-/// `GET /ExplanationOfBenefit?patient=...`.
-pub async fn claim_search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = tiercare_fhir::insurance::CLAIM_SEARCH;
-    records_search(
-        &state,
-        &actor,
-        "ExplanationOfBenefit",
-        params,
-        raw,
-        &headers,
-    )
-    .await
-}
-
 /// `PUT /Coverage/cov-{resident}`: enrols a resident in a scheme
 /// (administrators). `class[0].value` is the scheme's code, `period.start`
 /// the date it starts (today if absent); `payor` is derived from the scheme.
 pub async fn coverage_update(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {

@@ -10,11 +10,7 @@ use tiercare_core::referral::Attachments;
 /// `Idempotency-Key` header a retry answers the first referral (200)
 /// instead of making a second.
 pub async fn request_create(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
@@ -45,11 +41,7 @@ pub async fn request_create(
 
 /// `GET /ServiceRequest/{id}`.
 pub async fn request_read(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     if Consult::is_consult_id(&id) {
@@ -65,11 +57,7 @@ pub async fn request_read(
 
 /// `GET /ServiceRequest?...`: the worklists.
 pub async fn request_search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
@@ -152,11 +140,7 @@ pub async fn request_operation_get(
 
 /// `POST /ServiceRequest/{id}/$action`: one step of the loop.
 pub async fn request_operation(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((id, operation)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {

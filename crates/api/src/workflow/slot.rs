@@ -70,11 +70,7 @@ pub async fn slot_search(
 /// `POST /Slot/{id}/$hold` with parameter `referral`: holds the slot for
 /// the caller while the patient is asked.
 pub async fn slot_operation(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path((id, operation)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {

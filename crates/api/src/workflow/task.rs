@@ -5,11 +5,7 @@ use super::*;
 /// `GET /Task/{id}`: the workflow of referral `id`, or a care plan's
 /// follow-up.
 pub async fn task_read(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     if tiercare_core::care_plan::FollowUp::is_follow_up_id(&id) {
@@ -24,11 +20,7 @@ pub async fn task_read(
 
 /// `GET /Task?owner=Organization/x`: "awaiting my action".
 pub async fn task_search(
-    Request {
-        state,
-        actor,
-        headers,
-    }: Request,
+    Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
