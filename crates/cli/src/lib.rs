@@ -4,7 +4,6 @@
 //! line and calls in here.
 
 pub mod bench;
-pub mod bench_indicators;
 pub mod calibrate;
 pub mod config;
 pub mod demo;
