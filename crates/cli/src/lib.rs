@@ -8,7 +8,6 @@
 //! nothing depends on it.
 
 pub mod bench;
-pub mod bench_indicators;
 pub mod calibrate;
 pub mod config;
 pub mod demo;
