@@ -1,9 +1,9 @@
 //! The report as one self-contained HTML page: charts as inline SVG, no
 //! script, no file beside it, so it can be mailed or archived as it is.
 
-use super::svg::{self, Group, Line, Stack, escape};
 use super::{Estimate, Report, series_indicators};
 use std::fmt::Write;
+use tiercare_chart::{self as chart, Bar, Frame, Line, Plain, Range, Scale, Series, Stack, escape};
 use tiercare_core::Level;
 
 /// A readable name for a flattened indicator: `levels.primary.visits`
@@ -46,13 +46,7 @@ fn value(name: &str, v: f64) -> String {
     if !v.is_finite() {
         return String::new();
     }
-    if is_share(name) {
-        format!("{:.2}%", v * 100.0)
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.3}")
-    }
+    Plain::of(is_share(name)).show(v)
 }
 
 fn estimate(name: &str, e: &Estimate) -> String {
@@ -76,9 +70,21 @@ th:first-child,td:first-child{text-align:left}\
 small{color:#666}.charts{display:flex;flex-wrap:wrap;gap:1em}\
 .up{color:#a93226}.down{color:#1f618d}";
 
+/// A chart of the report: wider and higher than a page's.
+fn frame<'a>(id: &'a str, title: &'a str) -> Frame<'a> {
+    Frame::new(id, title).sized(540.0, 200.0).range(Range::Fit)
+}
+
 /// The charts the page draws from `report`, each one SVG document.
 pub fn charts(report: &Report) -> Vec<String> {
     let mut out = Vec::new();
+    let months = report
+        .scenarios
+        .iter()
+        .map(|s| s.series.months.len())
+        .max()
+        .unwrap_or(0);
+    let months: Vec<String> = (1..=months).map(|m| m.to_string()).collect();
     for indicator in series_indicators() {
         let lines: Vec<Line<'_>> = report
             .scenarios
@@ -87,7 +93,7 @@ pub fn charts(report: &Report) -> Vec<String> {
             .filter_map(|(k, s)| {
                 Some(Line {
                     name: &s.name,
-                    colour: svg::colour(k),
+                    colour: chart::colour(k),
                     values: s.series.values.get(&indicator)?,
                 })
             })
@@ -95,17 +101,12 @@ pub fn charts(report: &Report) -> Vec<String> {
         if lines.iter().all(|l| l.values.iter().all(Option::is_none)) {
             continue;
         }
-        let months = report
-            .scenarios
-            .iter()
-            .map(|s| s.series.months.len())
-            .max()
-            .unwrap_or(0);
-        out.push(svg::line_chart(
-            &label(&indicator),
-            is_share(&indicator),
-            months,
+        let title = label(&indicator);
+        out.push(chart::lines(
+            &frame(&indicator, &title).x_title("month"),
+            &months,
             &lines,
+            &Plain::of(is_share(&indicator)),
         ));
     }
     let mean =
@@ -121,30 +122,37 @@ pub fn charts(report: &Report) -> Vec<String> {
                 .collect(),
         })
         .collect();
-    let levels = Level::ALL.map(|l| l.code());
-    out.push(svg::stacked_bars(
-        "Visits by level",
+    let levels: Vec<(&str, &str)> = Level::ALL
+        .iter()
+        .map(|l| l.code())
+        .zip(["#1b9e77", "#7570b3", "#d95f02"])
+        .collect();
+    out.push(chart::stacked_bars(
+        &frame("visits-by-level", "Visits by level"),
         &levels,
-        &["#1b9e77", "#7570b3", "#d95f02"],
         &stacks,
     ));
-    let nan = Estimate::exact(f64::NAN);
-    let groups: Vec<Group<'_>> = report
-        .scenarios
-        .iter()
-        .map(|s| Group {
-            name: &s.name,
-            values: ["referrals_up", "referrals_down"]
+    let scenarios: Vec<String> = report.scenarios.iter().map(|s| s.name.clone()).collect();
+    let series: Vec<Series<'_>> = [("up", "#c0392b"), ("down", "#2874a6")]
+        .into_iter()
+        .map(|(way, colour)| Series {
+            name: way,
+            colour,
+            values: report
+                .scenarios
                 .iter()
-                .map(|n| s.row(n).map_or(nan, |r| r.estimate))
+                .map(|s| match s.row(&format!("referrals_{way}")) {
+                    Some(r) => Bar::estimate(r.estimate.mean, r.estimate.low, r.estimate.high),
+                    None => Bar::default(),
+                })
                 .collect(),
         })
         .collect();
-    out.push(svg::grouped_bars(
-        "Referrals: up and down",
-        &["up", "down"],
-        &["#c0392b", "#2874a6"],
-        &groups,
+    out.push(chart::grouped_bars(
+        &frame("referrals", "Referrals: up and down"),
+        &scenarios,
+        &series,
+        &Plain::Number,
     ));
     out
 }
@@ -173,7 +181,7 @@ pub fn html(report: &Report) -> String {
         let _ = writeln!(
             h,
             "<tr><td><span style=\"color:{}\">&#9632;</span> {}{role}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            svg::colour(k),
+            chart::colour(k),
             escape(&s.name),
             s.residents,
             s.partitions,

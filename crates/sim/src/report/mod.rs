@@ -11,7 +11,6 @@
 
 mod html;
 pub mod stats;
-mod svg;
 
 use crate::model::Model;
 use crate::run::Run;
