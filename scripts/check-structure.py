@@ -42,7 +42,7 @@ problems = []
 
 def crate_dependencies():
     out = subprocess.run(
-        ["cargo", "metadata", "--format-version", "1", "--no-deps", "--offline"],
+        ["cargo", "metadata", "--format-version", "1", "--no-deps"],
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout
     meta = json.loads(out)

@@ -29,5 +29,9 @@ if ! command -v cargo-nextest >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi
 
+# The shape ARCHITECTURE.md draws: crate dependency rules, no HTTP or FHIR
+# JSON in the services, no import cycle between folders, short files.
+python3 scripts/check-structure.py
+
 cargo nextest run --workspace --no-fail-fast
 cargo test --doc --workspace
