@@ -120,11 +120,7 @@ pub fn index(p: &CarePlan) -> Vec<(String, String)> {
 
 /// Search parameters of `CarePlan`.
 pub const SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "patient",
         kind: ParamKind::Reference("Patient"),

@@ -7,8 +7,8 @@
 
 use super::datatypes::*;
 use super::{
-    ParamKind, SearchParam, from_json, reference_id, reference_term, string_terms, typed_id,
-    with_type,
+    ParamKind, SearchParam, from_json, reference_term, required_id, required_name, string_terms,
+    typed_id, with_type,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -43,11 +43,7 @@ struct Participant {
 }
 
 pub const SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "name",
         kind: ParamKind::String,
@@ -105,25 +101,23 @@ pub fn render(t: &FamilyDoctorTeam) -> Value {
 
 pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ServiceError> {
     let j: CareTeamJson = from_json("CareTeam", value)?;
-    let name = j.name.clone().filter(|n| !n.trim().is_empty());
-    let name = name.ok_or_else(|| ServiceError::invalid("CareTeam.name", "name is required"))?;
-    let org = j.managing_organization.first().ok_or_else(|| {
-        ServiceError::invalid(
-            "CareTeam.managingOrganization",
-            "the team's primary institution is required",
-        )
-    })?;
-    let (_, org) = reference_id(org, &["Organization"], "CareTeam.managingOrganization")?;
+    let name = required_name(j.name.as_ref(), "CareTeam")?;
+    let institution = required_id(
+        j.managing_organization.first(),
+        &["Organization"],
+        "CareTeam.managingOrganization",
+        "the team's primary institution is required",
+    )?;
     let mut members: Vec<PractitionerId> = Vec::new();
     let mut lead = None;
     for (i, p) in j.participant.iter().enumerate() {
         let field = format!("CareTeam.participant[{i}].member");
-        let r = p
-            .member
-            .as_ref()
-            .ok_or_else(|| ServiceError::invalid(&field, "member is required"))?;
-        let (_, pid) = reference_id(r, &["Practitioner"], &field)?;
-        let pid: PractitionerId = typed_id(&pid, &field)?;
+        let pid: PractitionerId = required_id(
+            p.member.as_ref(),
+            &["Practitioner"],
+            &field,
+            "member is required",
+        )?;
         if p.role
             .iter()
             .any(|c| c.code_in("team-role") == Some("lead"))
@@ -158,7 +152,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, Servic
         id: typed_id(id, "CareTeam.id")?,
         region: region.clone(),
         name,
-        institution: typed_id(&org, "CareTeam.managingOrganization")?,
+        institution,
         lead,
         members,
         active,

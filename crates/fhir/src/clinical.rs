@@ -88,21 +88,9 @@ pub fn index_report(r: &DiagnosticReport) -> Vec<(String, String)> {
 
 /// Search parameters of `Observation` and `DiagnosticReport`.
 pub const RESULT_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
-    SearchParam {
-        name: "patient",
-        kind: ParamKind::Reference("Patient"),
-        doc: "The patient (required unless administrator)",
-    },
-    SearchParam {
-        name: "subject",
-        kind: ParamKind::Reference("Patient"),
-        doc: "The patient",
-    },
+    SearchParam::ID,
+    SearchParam::PATIENT,
+    SearchParam::SUBJECT,
     SearchParam {
         name: "performer",
         kind: ParamKind::Reference("Organization"),
@@ -147,11 +135,7 @@ pub fn index_medicines(m: &EssentialMedicines) -> Vec<(String, String)> {
 
 /// Search parameters of `List`.
 pub const LIST_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "institution",
         kind: ParamKind::Reference("Organization"),
@@ -180,11 +164,7 @@ pub fn parse_medicines(value: Value, id: &str) -> Result<tiercare_core::Record, 
         "entry",
     ];
     super::only_elements(&value, "List", &known)?;
-    let institution = value
-        .get("extension")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let institution = super::items(&value, "extension")
         .find(|e| e.get("url").and_then(Value::as_str) == Some(&extension_url("institution")))
         .and_then(|e| e.pointer("/valueReference/reference"))
         .and_then(Value::as_str)
@@ -196,13 +176,7 @@ pub fn parse_medicines(value: Value, id: &str) -> Result<tiercare_core::Record, 
             )
         })?;
     let mut medicines = std::collections::BTreeMap::new();
-    for (i, e) in value
-        .get("entry")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, e) in super::items(&value, "entry").enumerate() {
         let field = format!("List.entry[{i}].item.identifier");
         if e.pointer("/item/identifier/system").and_then(Value::as_str) != Some(ATC) {
             return Err(ServiceError::invalid(

@@ -115,6 +115,17 @@ pub struct Identifier {
     pub value: Option<String>,
 }
 
+impl Identifier {
+    /// An identifier in one of tiercare's identifier systems.
+    pub fn ours(system_name: &str, value: &str) -> Identifier {
+        Identifier {
+            system: Some(identifier_system(system_name)),
+            value: Some(value.to_string()),
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HumanName {

@@ -21,6 +21,18 @@ pub fn token_terms(param: &str, system_name: &str, code: &str) -> [(String, Stri
     ]
 }
 
+/// Index terms for an identifier in one of tiercare's identifier systems:
+/// `value` and `system|value`.
+pub fn identifier_terms(system_name: &str, value: &str) -> [(String, String); 2] {
+    [
+        ("identifier".to_string(), value.to_lowercase()),
+        (
+            "identifier".to_string(),
+            format!("{}|{}", datatypes::identifier_system(system_name), value).to_lowercase(),
+        ),
+    ]
+}
+
 /// Index terms for text: the whole text and each word, lower-cased, so a
 /// "starts with" search finds any word.
 pub fn string_terms(param: &str, text: &str) -> Vec<(String, String)> {

@@ -39,11 +39,7 @@ pub fn index_coverage(c: &Coverage) -> Vec<(String, String)> {
 }
 
 pub const COVERAGE_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "patient",
         kind: ParamKind::Reference("Patient"),
@@ -133,16 +129,8 @@ pub fn index_claim(c: &Claim) -> Vec<(String, String)> {
 }
 
 pub const CLAIM_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
-    SearchParam {
-        name: "patient",
-        kind: ParamKind::Reference("Patient"),
-        doc: "The patient (required unless administrator)",
-    },
+    SearchParam::ID,
+    SearchParam::PATIENT,
     SearchParam {
         name: "provider",
         kind: ParamKind::Reference("Organization"),

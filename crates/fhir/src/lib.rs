@@ -22,6 +22,7 @@ pub mod organization;
 pub mod outreach;
 pub mod panel;
 pub mod parameters;
+mod parse;
 pub mod patient;
 pub mod practitioner;
 pub mod referral;
@@ -30,6 +31,7 @@ pub mod subscription;
 pub mod visit;
 
 pub use conformance::{capability, terminology};
+pub use search::{ParamKind, SearchParam};
 
 use datatypes::{HumanName, Meta};
 use serde::Serialize;
@@ -121,27 +123,6 @@ impl RegistryType {
             RegistryType::List => clinical::LIST_SEARCH,
         }
     }
-}
-
-/// How a search parameter's values are matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamKind {
-    /// Case-insensitive "starts with" on any indexed word or the whole text.
-    String,
-    /// `code` or `system|code`.
-    Token,
-    /// `Type/id`, or a bare id of the given target type.
-    Reference(&'static str),
-    /// A date, matched exactly (`YYYY-MM-DD`).
-    Date,
-}
-
-/// A search parameter as the CapabilityStatement describes it.
-#[derive(Debug, Clone, Copy)]
-pub struct SearchParam {
-    pub name: &'static str,
-    pub kind: ParamKind,
-    pub doc: &'static str,
 }
 
 /// Renders a stored record as FHIR JSON, with `id` and `meta`.
@@ -249,6 +230,16 @@ pub fn search_terms(
         terms.extend(referral::workflow_terms(r, policy));
     }
     terms
+}
+
+/// A named operation as the CapabilityStatement lists it, defined at
+/// tiercare's `OperationDefinition` URL (one shape for every resource).
+pub(crate) fn capability_operation(name: &str, doc: &str) -> Value {
+    serde_json::json!({
+        "name": name,
+        "definition": format!("https://tiercare.org/fhir/OperationDefinition/{name}"),
+        "documentation": doc
+    })
 }
 
 /// Serialises a FHIR struct and adds its `resourceType`.
@@ -365,79 +356,15 @@ pub fn from_json<T: DeserializeOwned>(
     })
 }
 
-/// Reads `Type/id` (or a full URL ending in it) and checks the type.
-pub fn reference_id(
-    reference: &datatypes::Reference,
-    expected: &[&str],
-    field: &str,
-) -> Result<(String, String), ServiceError> {
-    let Some(text) = reference.reference.as_deref() else {
-        return Err(ServiceError::invalid(
-            field,
-            "the reference has no 'reference' element",
-        ));
-    };
-    let mut parts = text.rsplit('/');
-    let (id, ty) = match (parts.next(), parts.next()) {
-        (Some(id), Some(ty)) => (id, ty),
-        _ => {
-            return Err(ServiceError::invalid(
-                field,
-                format!("reference {text:?} is not of the form Type/id"),
-            ));
-        }
-    };
-    if !expected.contains(&ty) {
-        return Err(ServiceError::invalid(
-            field,
-            format!("reference {text:?} must point to {}", expected.join(" or ")),
-        ));
-    }
-    tiercare_core::check_id(id).map_err(|e| ServiceError::invalid(field, e.to_string()))?;
-    Ok((ty.to_string(), id.to_string()))
-}
-
-/// Refuses a body with a top-level element outside `known`: what tiercare
-/// does not store would otherwise be lost without a word.
-pub fn only_elements(
-    value: &Value,
-    resource_type: &str,
-    known: &[&str],
-) -> Result<(), ServiceError> {
-    if let Value::Object(map) = value
-        && let Some(k) = map.keys().find(|k| !known.contains(&k.as_str()))
-    {
-        return Err(ServiceError::invalid(
-            format!("{resource_type}.{k}"),
-            format!("{resource_type}.{k} is not supported here and would be lost"),
-        ));
-    }
-    Ok(())
-}
-
-/// The id behind a required reference at `pointer` in `value`, checked to
-/// point to one of `types`; a missing one is a 400 saying what is needed.
-pub fn required_reference(
-    value: &Value,
-    pointer: &str,
-    field: &str,
-    types: &[&str],
-    needed: &str,
-) -> Result<String, ServiceError> {
-    let r: datatypes::Reference = value
-        .pointer(pointer)
-        .cloned()
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(|e| ServiceError::invalid(field, e.to_string()))?
-        .ok_or_else(|| ServiceError::invalid(field, format!("{needed} is required")))?;
-    Ok(reference_id(&r, types, field)?.1)
-}
-
 /// Parses a typed id from text, naming the field on error.
 pub use tiercare_service::typed_id;
 
-pub use index_terms::{reference_term, string_terms, token_terms};
+pub use index_terms::{identifier_terms, reference_term, string_terms, token_terms};
+pub(crate) use parse::items;
+pub use parse::{
+    only_elements, only_extensions, our_code, reference_id, referenced_id, required_id,
+    required_name, required_reference,
+};
 
 /// Parses a FHIR `date` (full date only).
 pub fn parse_date(text: &str, field: &str) -> Result<time::Date, ServiceError> {
@@ -496,51 +423,6 @@ pub fn gender(code: Option<&str>) -> Result<Gender, ServiceError> {
             )
         }),
     }
-}
-
-/// Parses a code from one of tiercare's code systems, naming the field.
-pub fn our_code<T>(
-    code: Option<&str>,
-    field: &str,
-    from_code: impl Fn(&str) -> Option<T>,
-    system_name: &str,
-) -> Result<T, ServiceError> {
-    let Some(code) = code else {
-        return Err(ServiceError::invalid(
-            field,
-            format!(
-                "a coding from {} is required",
-                datatypes::system(system_name)
-            ),
-        ));
-    };
-    from_code(code).ok_or_else(|| {
-        ServiceError::rule(
-            field,
-            format!(
-                "unknown code {code:?} in {}",
-                datatypes::system(system_name)
-            ),
-        )
-    })
-}
-
-/// Refuses extensions other than the named tiercare ones: what the server
-/// cannot keep it must not silently drop.
-pub fn only_extensions(
-    list: &[datatypes::Extension],
-    known: &[&str],
-    field: &str,
-) -> Result<(), ServiceError> {
-    for e in list {
-        if !known.iter().any(|n| e.url == datatypes::extension_url(n)) {
-            return Err(ServiceError::invalid(
-                field,
-                format!("extension {} is not supported", e.url),
-            ));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

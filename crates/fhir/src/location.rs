@@ -1,10 +1,10 @@
 //! Sites and wards of an institution as `Location`.
 
 use super::datatypes::*;
-use super::organization::address_place;
+use super::organization::{address_place, geolocation};
 use super::{
-    ParamKind, SearchParam, from_json, reference_id, reference_term, string_terms, typed_id,
-    with_type,
+    ParamKind, SearchParam, from_json, reference_term, required_id, required_name, string_terms,
+    typed_id, with_type,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -37,11 +37,7 @@ struct Position {
 }
 
 pub const SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "name",
         kind: ParamKind::String,
@@ -75,38 +71,17 @@ pub fn render(s: &Site) -> Value {
 
 pub fn parse(value: Value, id: &str) -> Result<Record, ServiceError> {
     let l: LocationJson = from_json("Location", value)?;
-    let name = l.name.clone().filter(|n| !n.trim().is_empty());
-    let name = name.ok_or_else(|| ServiceError::invalid("Location.name", "name is required"))?;
-    let org = l.managing_organization.as_ref().ok_or_else(|| {
-        ServiceError::invalid(
-            "Location.managingOrganization",
-            "the institution (managingOrganization) is required",
-        )
-    })?;
-    let (_, inst) = reference_id(org, &["Organization"], "Location.managingOrganization")?;
+    let name = required_name(l.name.as_ref(), "Location")?;
+    let institution = required_id(
+        l.managing_organization.as_ref(),
+        &["Organization"],
+        "Location.managingOrganization",
+        "the institution (managingOrganization) is required",
+    )?;
     let place = match (&l.address, &l.position) {
         (Some(a), Some(p)) => {
             let mut a = a.clone();
-            let mut geo = Extension {
-                url: "geolocation".into(),
-                ..Default::default()
-            };
-            geo.extension = vec![
-                Extension {
-                    url: "latitude".into(),
-                    value_decimal: Some(p.latitude),
-                    ..Default::default()
-                },
-                Extension {
-                    url: "longitude".into(),
-                    value_decimal: Some(p.longitude),
-                    ..Default::default()
-                },
-            ];
-            a.extension = vec![Extension {
-                url: "/geolocation".into(),
-                ..geo
-            }];
+            a.extension = vec![geolocation(p.latitude, p.longitude)];
             Some(address_place(&a, "Location.position")?)
         }
         (None, None) => None,
@@ -123,7 +98,7 @@ pub fn parse(value: Value, id: &str) -> Result<Record, ServiceError> {
     }
     Ok(Record::Site(Site {
         id: typed_id(id, "Location.id")?,
-        institution: typed_id(&inst, "Location.managingOrganization")?,
+        institution,
         name,
         place,
     }))

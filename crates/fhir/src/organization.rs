@@ -7,8 +7,9 @@
 
 use super::datatypes::*;
 use super::{
-    ParamKind, SearchParam, format_date, from_json, our_code, parse_date, reference_id,
-    reference_term, string_terms, token_terms, typed_id, with_type,
+    ParamKind, SearchParam, format_date, from_json, identifier_terms, our_code, parse_date,
+    reference_term, referenced_id, required_id, required_name, string_terms, token_terms, typed_id,
+    with_type,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -43,11 +44,7 @@ struct OrganizationJson {
 }
 
 pub const SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "identifier",
         kind: ParamKind::Token,
@@ -81,11 +78,7 @@ pub const SEARCH: &[SearchParam] = &[
 ];
 
 pub const AFFILIATION_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "primary-organization",
         kind: ParamKind::Reference("Organization"),
@@ -105,25 +98,27 @@ pub const AFFILIATION_SEARCH: &[SearchParam] = &[
 
 const LICENCE: &str = "institution-licence";
 
-fn place_address(p: &Place) -> Address {
-    let mut geo = Extension {
-        url: "http://hl7.org/fhir/StructureDefinition/geolocation".into(),
+/// The standard `geolocation` extension of an address, which
+/// [`address_place`] reads back.
+pub(crate) fn geolocation(latitude: f64, longitude: f64) -> Extension {
+    let coordinate = |url: &str, value: f64| Extension {
+        url: url.into(),
+        value_decimal: Some(value),
         ..Default::default()
     };
-    geo.extension = vec![
-        Extension {
-            url: "latitude".into(),
-            value_decimal: Some(p.latitude),
-            ..Default::default()
-        },
-        Extension {
-            url: "longitude".into(),
-            value_decimal: Some(p.longitude),
-            ..Default::default()
-        },
-    ];
+    Extension {
+        url: "http://hl7.org/fhir/StructureDefinition/geolocation".into(),
+        extension: vec![
+            coordinate("latitude", latitude),
+            coordinate("longitude", longitude),
+        ],
+        ..Default::default()
+    }
+}
+
+fn place_address(p: &Place) -> Address {
     Address {
-        extension: vec![geo],
+        extension: vec![geolocation(p.latitude, p.longitude)],
         text: Some(p.address.clone()),
         district: Some(p.district.clone()),
         ..Default::default()
@@ -171,24 +166,22 @@ fn region_extension(r: &RegionId) -> Extension {
     }
 }
 
+/// A count inside the capacity or a department extension, which [`count`]
+/// reads back.
+fn count_part(name: &str, n: u32) -> Extension {
+    Extension {
+        url: name.into(),
+        value_integer: Some(n.into()),
+        ..Default::default()
+    }
+}
+
 fn capacity_extension(c: &Capacity) -> Extension {
     let mut ext = Extension::ours("capacity");
     ext.extension = vec![
-        Extension {
-            url: "physicians".into(),
-            value_integer: Some(c.physicians.into()),
-            ..Default::default()
-        },
-        Extension {
-            url: "daily-outpatient-slots".into(),
-            value_integer: Some(c.daily_outpatient_slots.into()),
-            ..Default::default()
-        },
-        Extension {
-            url: "beds".into(),
-            value_integer: Some(c.beds.into()),
-            ..Default::default()
-        },
+        count_part("physicians", c.physicians),
+        count_part("daily-outpatient-slots", c.daily_outpatient_slots),
+        count_part("beds", c.beds),
     ];
     ext
 }
@@ -205,16 +198,8 @@ fn department_extension(d: &Department) -> Extension {
             )),
             ..Default::default()
         },
-        Extension {
-            url: "daily-slots".into(),
-            value_integer: Some(d.daily_slots.into()),
-            ..Default::default()
-        },
-        Extension {
-            url: "beds".into(),
-            value_integer: Some(d.beds.into()),
-            ..Default::default()
-        },
+        count_part("daily-slots", d.daily_slots),
+        count_part("beds", d.beds),
     ];
     ext
 }
@@ -239,11 +224,7 @@ pub fn render_institution(i: &Institution) -> Value {
         identifier: i
             .identifier
             .iter()
-            .map(|v| Identifier {
-                system: Some(identifier_system(LICENCE)),
-                value: Some(v.clone()),
-                ..Default::default()
-            })
+            .map(|v| Identifier::ours(LICENCE, v))
             .collect(),
         active: Some(i.active),
         type_: vec![
@@ -285,13 +266,7 @@ pub fn render_alliance(a: &Alliance) -> Value {
 
 pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ServiceError> {
     let o: OrganizationJson = from_json("Organization", value)?;
-    let name = o.name.clone().filter(|n| !n.trim().is_empty());
-    let Some(name) = name else {
-        return Err(ServiceError::invalid(
-            "Organization.name",
-            "name is required",
-        ));
-    };
+    let name = required_name(o.name.as_ref(), "Organization")?;
     let known = [
         "region",
         "capacity",
@@ -318,19 +293,13 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, Servic
             Closeness::from_code,
             "alliance-closeness",
         )?;
-        let lead_ref = find_extensions(&o.extension, "alliance-lead")
-            .next()
-            .and_then(|e| e.value_reference.as_ref())
-            .ok_or_else(|| {
-                ServiceError::invalid(
-                    "Organization.extension:alliance-lead",
-                    "an alliance needs its lead institution",
-                )
-            })?;
-        let (_, lead) = reference_id(
-            lead_ref,
+        let lead = required_id(
+            find_extensions(&o.extension, "alliance-lead")
+                .next()
+                .and_then(|e| e.value_reference.as_ref()),
             &["Organization"],
             "Organization.extension:alliance-lead",
+            "an alliance needs its lead institution",
         )?;
         let alliance = Alliance {
             id: typed_id(id, "Organization.id")?,
@@ -338,7 +307,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, Servic
             name,
             kind,
             closeness,
-            lead: typed_id(&lead, "Organization.extension:alliance-lead")?,
+            lead,
         };
         alliance.validate().map_err(|e| {
             ServiceError::invalid(format!("Organization.{}", e.field), e.to_string())
@@ -384,13 +353,11 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, Servic
             beds: count(e, "beds", field)?,
         });
     }
-    let part_of = match &o.part_of {
-        None => None,
-        Some(r) => Some(typed_id(
-            &reference_id(r, &["Organization"], "Organization.partOf")?.1,
-            "Organization.partOf",
-        )?),
-    };
+    let part_of = o
+        .part_of
+        .as_ref()
+        .map(|r| referenced_id(r, &["Organization"], "Organization.partOf"))
+        .transpose()?;
     let region = match find_extensions(&o.extension, "region").next() {
         None => region.clone(),
         Some(e) => typed_id(
@@ -426,11 +393,7 @@ pub fn index_institution(i: &Institution) -> Vec<(String, String)> {
     t.extend(token_terms("type", "level", i.level.code()));
     t.extend(token_terms("type", "institution-kind", i.kind.code()));
     if let Some(v) = &i.identifier {
-        t.push(("identifier".into(), v.to_lowercase()));
-        t.push((
-            "identifier".into(),
-            format!("{}|{}", identifier_system(LICENCE), v).to_lowercase(),
-        ));
+        t.extend(identifier_terms(LICENCE, v));
     }
     if let Some(p) = &i.part_of {
         t.push(reference_term("partof", "Organization", p.as_str()));
@@ -501,12 +464,12 @@ pub fn parse_affiliation(value: Value, id: &str) -> Result<Record, ServiceError>
             "the member institution (participatingOrganization) is required",
         )
     })?;
-    let (_, alliance) = reference_id(
+    let alliance = referenced_id(
         alliance_ref,
         &["Organization"],
         "OrganizationAffiliation.organization",
     )?;
-    let (_, member) = reference_id(
+    let institution = referenced_id(
         member_ref,
         &["Organization"],
         "OrganizationAffiliation.participatingOrganization",
@@ -530,8 +493,8 @@ pub fn parse_affiliation(value: Value, id: &str) -> Result<Record, ServiceError>
         .transpose()?;
     Ok(Record::Membership(Membership {
         id: typed_id(id, "OrganizationAffiliation.id")?,
-        alliance: typed_id(&alliance, "OrganizationAffiliation.organization")?,
-        institution: typed_id(&member, "OrganizationAffiliation.participatingOrganization")?,
+        alliance,
+        institution,
         is_lead,
         since,
     }))

@@ -16,12 +16,7 @@ impl Parameters {
             ));
         }
         let mut out = Vec::new();
-        for p in body
-            .get("parameter")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for p in crate::items(body, "parameter") {
             let name = p.get("name").and_then(Value::as_str).ok_or_else(|| {
                 ServiceError::invalid("Parameters.parameter.name", "every parameter needs a name")
             })?;

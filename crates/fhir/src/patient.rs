@@ -7,8 +7,9 @@
 
 use super::datatypes::*;
 use super::{
-    ParamKind, SearchParam, format_date, from_json, gender, human_name, our_code, parse_date,
-    person_name, reference_id, reference_term, string_terms, token_terms, typed_id, with_type,
+    ParamKind, SearchParam, format_date, from_json, gender, human_name, identifier_terms, our_code,
+    parse_date, person_name, reference_term, required_id, string_terms, token_terms, typed_id,
+    with_type,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -45,11 +46,7 @@ struct PatientJson {
 }
 
 pub const SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "identifier",
         kind: ParamKind::Token,
@@ -148,11 +145,7 @@ pub fn render(r: &Resident) -> Value {
         identifier: r
             .identifier
             .iter()
-            .map(|v| Identifier {
-                system: Some(identifier_system(RESIDENT_ID)),
-                value: Some(v.clone()),
-                ..Default::default()
-            })
+            .map(|v| Identifier::ours(RESIDENT_ID, v))
             .collect(),
         active: Some(true),
         name: vec![human_name(&r.name)],
@@ -184,17 +177,17 @@ pub fn render(r: &Resident) -> Value {
 fn parse_contract(ext: &Extension) -> Result<Contract, ServiceError> {
     let field = "Patient.extension:family-doctor-contract";
     let part = |name: &str| ext.extension.iter().find(|e| e.url == name);
-    let team_ref = part("team")
-        .and_then(|e| e.value_reference.as_ref())
-        .ok_or_else(|| {
-            ServiceError::invalid(field, "the contract needs its team (CareTeam reference)")
-        })?;
-    let (_, team) = reference_id(team_ref, &["CareTeam"], field)?;
+    let team = required_id(
+        part("team").and_then(|e| e.value_reference.as_ref()),
+        &["CareTeam"],
+        field,
+        "the contract needs its team (CareTeam reference)",
+    )?;
     let signed = part("signed")
         .and_then(|e| e.value_date.as_deref())
         .ok_or_else(|| ServiceError::invalid(field, "the contract needs the date it was signed"))?;
     Ok(Contract {
-        team: typed_id(&team, field)?,
+        team,
         institution: None,
         family_doctor: None,
         signed_on: parse_date(signed, field)?,
@@ -266,11 +259,7 @@ pub use tiercare_service::registry::{CONTRACT_FROM, CONTRACT_UNTIL};
 pub fn index(r: &Resident) -> Vec<(String, String)> {
     let mut t = super::practitioner::name_terms(&r.name);
     if let Some(v) = &r.identifier {
-        t.push(("identifier".into(), v.to_lowercase()));
-        t.push((
-            "identifier".into(),
-            format!("{}|{}", identifier_system(RESIDENT_ID), v).to_lowercase(),
-        ));
+        t.extend(identifier_terms(RESIDENT_ID, v));
     }
     t.push(("gender".into(), r.gender.code().into()));
     t.push(("birthdate".into(), format_date(r.birth_date)));

@@ -2,8 +2,8 @@
 
 use super::datatypes::*;
 use super::{
-    ParamKind, SearchParam, from_json, gender, human_name, our_code, person_name, reference_id,
-    reference_term, string_terms, token_terms, typed_id, with_type,
+    ParamKind, SearchParam, from_json, gender, human_name, identifier_terms, our_code, person_name,
+    reference_term, referenced_id, string_terms, token_terms, typed_id, with_type,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -29,11 +29,7 @@ struct PractitionerJson {
 }
 
 pub const SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "identifier",
         kind: ParamKind::Token,
@@ -67,11 +63,7 @@ pub const SEARCH: &[SearchParam] = &[
 ];
 
 pub const ROLE_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "practitioner",
         kind: ParamKind::Reference("Practitioner"),
@@ -104,11 +96,7 @@ pub fn render(p: &Practitioner) -> Value {
         identifier: p
             .licence
             .iter()
-            .map(|v| Identifier {
-                system: Some(identifier_system(LICENCE)),
-                value: Some(v.clone()),
-                ..Default::default()
-            })
+            .map(|v| Identifier::ours(LICENCE, v))
             .collect(),
         active: Some(p.active),
         name: vec![human_name(&p.name)],
@@ -143,11 +131,7 @@ pub(crate) fn name_terms(name: &tiercare_core::network::PersonName) -> Vec<(Stri
 pub fn index(p: &Practitioner) -> Vec<(String, String)> {
     let mut t = name_terms(&p.name);
     if let Some(v) = &p.licence {
-        t.push(("identifier".into(), v.to_lowercase()));
-        t.push((
-            "identifier".into(),
-            format!("{}|{}", identifier_system(LICENCE), v).to_lowercase(),
-        ));
+        t.extend(identifier_terms(LICENCE, v));
     }
     t.push(("gender".into(), p.gender.code().into()));
     t.push(("active".into(), p.active.to_string()));
@@ -199,8 +183,8 @@ pub fn parse_role(value: Value, id: &str) -> Result<Record, ServiceError> {
     let org = j.organization.as_ref().ok_or_else(|| {
         ServiceError::invalid("PractitionerRole.organization", "organization is required")
     })?;
-    let (_, pr) = reference_id(pr, &["Practitioner"], "PractitionerRole.practitioner")?;
-    let (_, org) = reference_id(org, &["Organization"], "PractitionerRole.organization")?;
+    let practitioner = referenced_id(pr, &["Practitioner"], "PractitionerRole.practitioner")?;
+    let institution = referenced_id(org, &["Organization"], "PractitionerRole.organization")?;
     let role_code = j.code.iter().find_map(|c| c.code_in("practitioner-role"));
     let role = our_code(
         role_code,
@@ -219,8 +203,8 @@ pub fn parse_role(value: Value, id: &str) -> Result<Record, ServiceError> {
     };
     Ok(Record::Role(PractitionerRole {
         id: typed_id(id, "PractitionerRole.id")?,
-        practitioner: typed_id(&pr, "PractitionerRole.practitioner")?,
-        institution: typed_id(&org, "PractitionerRole.organization")?,
+        practitioner,
+        institution,
         role,
         specialty,
         active: j.active.unwrap_or(true),

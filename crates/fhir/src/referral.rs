@@ -173,11 +173,7 @@ pub fn index(r: &Referral) -> Vec<(String, String)> {
 /// searches: incoming (`performer`), sent (`referrer`, `requester`),
 /// awaiting an institution's action (`owner`), and late (`_overdue=true`).
 pub const SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "category",
         kind: ParamKind::Token,
@@ -382,13 +378,7 @@ pub fn render_task(r: &Referral, policy: &Policy) -> Value {
 /// and `AllergyIntolerance` resources.
 pub fn parse_summary(value: &Value) -> Result<PatientSummary, ServiceError> {
     let mut summary = PatientSummary::default();
-    for (i, c) in value
-        .get("contained")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, c) in super::items(value, "contained").enumerate() {
         let field = format!("ServiceRequest.contained[{i}]");
         let code = |pointer: &str| c.pointer(pointer).and_then(Value::as_str);
         match code("/resourceType") {
@@ -452,12 +442,7 @@ pub fn parse_summary(value: &Value) -> Result<PatientSummary, ServiceError> {
 /// resources, `#id`, are the summary and need nothing more).
 pub fn parse_supporting(value: &Value) -> Result<Vec<(ResultKind, String)>, ServiceError> {
     let mut out = Vec::new();
-    for s in value
-        .get("supportingInfo")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for s in super::items(value, "supportingInfo") {
         let r: crate::datatypes::Reference = serde_json::from_value(s.clone())
             .map_err(|e| ServiceError::invalid("ServiceRequest.supportingInfo", e.to_string()))?;
         if r.reference.as_deref().is_some_and(|t| t.starts_with('#')) {

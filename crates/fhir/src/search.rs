@@ -1,12 +1,75 @@
 //! FHIR search as clients send it: query parameters turned into a store
 //! query (refusing unknown parameters and modifiers, since a silently
 //! ignored filter would return too much), and the search-set Bundle with
-//! its paging links.
+//! its paging links. The search parameters themselves ([`SearchParam`])
+//! are defined here, each type's table next to its mapping.
 
-use crate::{ParamKind, RegistryType, SearchParam};
+use crate::RegistryType;
 use serde_json::{Value, json};
 use tiercare_service::ServiceError;
 use tiercare_store::{Filter, Match, Query};
+
+/// How a search parameter's values are matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Case-insensitive "starts with" on any indexed word or the whole text.
+    String,
+    /// `code` or `system|code`.
+    Token,
+    /// `Type/id`, or a bare id of the given target type.
+    Reference(&'static str),
+    /// A date, matched exactly (`YYYY-MM-DD`).
+    Date,
+}
+
+impl ParamKind {
+    /// The FHIR search parameter type, as the CapabilityStatement names it.
+    pub fn fhir_type(self) -> &'static str {
+        match self {
+            ParamKind::String => "string",
+            ParamKind::Token => "token",
+            ParamKind::Reference(_) => "reference",
+            ParamKind::Date => "date",
+        }
+    }
+}
+
+/// A search parameter as the CapabilityStatement describes it.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchParam {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub doc: &'static str,
+}
+
+/// The parameters many types share, named once.
+impl SearchParam {
+    /// `_id`, which every type is searched by.
+    pub const ID: SearchParam = SearchParam {
+        name: "_id",
+        kind: ParamKind::Token,
+        doc: "Logical id",
+    };
+
+    /// The patient a record of their care belongs to.
+    pub const PATIENT: SearchParam = SearchParam {
+        name: "patient",
+        kind: ParamKind::Reference("Patient"),
+        doc: "The patient (required unless administrator)",
+    };
+
+    /// The same patient, under FHIR's own name for the element.
+    pub const SUBJECT: SearchParam = SearchParam {
+        name: "subject",
+        kind: ParamKind::Reference("Patient"),
+        doc: "The patient",
+    };
+
+    /// The parameter as a CapabilityStatement `searchParam` entry.
+    pub fn capability(&self) -> Value {
+        json!({"name": self.name, "type": self.kind.fhir_type(), "documentation": self.doc})
+    }
+}
 
 /// Default and largest page sizes of a search.
 pub const DEFAULT_COUNT: u32 = 50;

@@ -5,11 +5,7 @@ use crate::{ParamKind, SearchParam};
 
 /// Search parameters of `Subscription`.
 pub const SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "status",
         kind: ParamKind::Token,

@@ -64,11 +64,7 @@ pub fn index_slot(s: &Slot) -> Vec<(String, String)> {
 
 /// Search parameters of `Slot`.
 pub const SLOT_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "schedule",
         kind: ParamKind::Reference("Schedule"),
@@ -200,11 +196,7 @@ pub fn index_appointment(a: &Appointment) -> Vec<(String, String)> {
 
 /// Search parameters of `Appointment`.
 pub const APPOINTMENT_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "patient",
         kind: ParamKind::Reference("Patient"),
@@ -299,11 +291,7 @@ pub fn index_encounter(e: &Encounter) -> Vec<(String, String)> {
 
 /// Search parameters of `Encounter`.
 pub const ENCOUNTER_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "patient",
         kind: ParamKind::Reference("Patient"),

@@ -1,17 +1,8 @@
 //! The `CapabilityStatement` at `/fhir/r4/metadata`: built from the same
 //! tables the server dispatches on, so it tells the truth.
 
-use crate::{ParamKind, RegistryType};
+use crate::{RegistryType, SearchParam, capability_operation as operation};
 use serde_json::{Value, json};
-
-fn param_type(kind: ParamKind) -> &'static str {
-    match kind {
-        ParamKind::String => "string",
-        ParamKind::Token => "token",
-        ParamKind::Reference(_) => "reference",
-        ParamKind::Date => "date",
-    }
-}
 
 /// The server's CapabilityStatement.
 pub fn statement(base_url: &str) -> Value {
@@ -21,9 +12,7 @@ pub fn statement(base_url: &str) -> Value {
             let params: Vec<Value> = t
                 .search_params()
                 .iter()
-                .map(
-                    |p| json!({"name": p.name, "type": param_type(p.kind), "documentation": p.doc}),
-                )
+                .map(SearchParam::capability)
                 .collect();
             json!({
                 "type": t.name(),
@@ -41,18 +30,8 @@ pub fn statement(base_url: &str) -> Value {
             })
         })
         .collect();
-    let params = |list: &[crate::SearchParam]| -> Vec<Value> {
-        list.iter()
-            .map(|p| json!({"name": p.name, "type": param_type(p.kind), "documentation": p.doc}))
-            .collect()
-    };
-    let operation = |name: &str, doc: &str| {
-        json!({
-            "name": name,
-            "definition": format!("https://tiercare.org/fhir/OperationDefinition/{name}"),
-            "documentation": doc
-        })
-    };
+    let params =
+        |list: &[SearchParam]| -> Vec<Value> { list.iter().map(SearchParam::capability).collect() };
     let mut sr_params = params(crate::referral::SEARCH);
     sr_params.push(json!({"name": "_overdue", "type": "token",
         "documentation": "true: only referrals whose current step is past its deadline under the region's policy"}));

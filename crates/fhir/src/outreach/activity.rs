@@ -13,8 +13,8 @@
 use super::{Ext, check_exts, ext, ext_reference, exts, ours, reference};
 use crate::datatypes::{CodeableConcept, Period, Reference, system};
 use crate::{
-    ParamKind, SearchParam, format_date, from_json, parse_date, reference_id, reference_term,
-    token_terms, typed_id,
+    ParamKind, SearchParam, format_date, from_json, parse_date, reference_term, referenced_id,
+    required_id, token_terms,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -96,28 +96,19 @@ pub fn index_activity(a: &MentorshipActivity) -> Vec<(String, String)> {
     t
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 struct TaskJson {
-    #[serde(default)]
     id: Option<String>,
-    #[serde(default)]
     extension: Vec<Ext>,
-    #[serde(default)]
     status: Option<String>,
-    #[serde(default)]
     intent: Option<String>,
-    #[serde(default)]
     code: Option<CodeableConcept>,
-    #[serde(default)]
     focus: Option<Reference>,
-    #[serde(default, rename = "for")]
+    #[serde(rename = "for")]
     for_: Option<Reference>,
-    #[serde(default)]
     based_on: Vec<Reference>,
-    #[serde(default)]
     execution_period: Option<Period>,
-    #[serde(default)]
     note: Vec<NoteJson>,
 }
 
@@ -167,10 +158,12 @@ pub fn parse_activity(
         ActivityKind::from_code,
         "mentorship-activity",
     )?;
-    let focus = j.focus.as_ref().ok_or_else(|| {
-        ServiceError::invalid("Task.focus", "the mentorship (CareTeam) is required")
-    })?;
-    let mentorship = reference_id(focus, &["CareTeam"], "Task.focus")?.1;
+    let mentorship = required_id(
+        j.focus.as_ref(),
+        &["CareTeam"],
+        "Task.focus",
+        "the mentorship (CareTeam) is required",
+    )?;
     let period = j.execution_period.unwrap_or_default();
     let day = period.start.as_deref().ok_or_else(|| {
         ServiceError::invalid(
@@ -188,14 +181,11 @@ pub fn parse_activity(
     let mut family_doctors = Vec::new();
     for e in exts(&j.extension, "activity-participant") {
         let f = "Task.extension(activity-participant)";
-        family_doctors.push(typed_id(&ext_reference(e, &["Practitioner"], f)?, f)?);
+        family_doctors.push(ext_reference(e, &["Practitioner"], f)?);
     }
     let mut patients = Vec::new();
     if let Some(r) = &j.for_ {
-        patients.push(typed_id(
-            &reference_id(r, &["Patient"], "Task.for")?.1,
-            "Task.for",
-        )?);
+        patients.push(referenced_id(r, &["Patient"], "Task.for")?);
     }
     for e in exts(&j.extension, "activity-patient") {
         let f = "Task.extension(activity-patient)";
@@ -205,12 +195,12 @@ pub fn parse_activity(
                 "name the first patient in Task.for, further ones here",
             ));
         }
-        patients.push(typed_id(&ext_reference(e, &["Patient"], f)?, f)?);
+        patients.push(ext_reference(e, &["Patient"], f)?);
     }
     let mut referrals = Vec::new();
     for (i, r) in j.based_on.iter().enumerate() {
         let f = format!("Task.basedOn[{i}]");
-        referrals.push(typed_id(&reference_id(r, &["ServiceRequest"], &f)?.1, &f)?);
+        referrals.push(referenced_id(r, &["ServiceRequest"], &f)?);
     }
     let note = match j.note.as_slice() {
         [] => None,
@@ -219,7 +209,7 @@ pub fn parse_activity(
     };
     Ok(MentorshipActivity {
         id,
-        mentorship: typed_id(&mentorship, "Task.focus")?,
+        mentorship,
         kind,
         date,
         family_doctors,

@@ -13,8 +13,8 @@ use super::{Ext, check_exts, ext, ext_reference, one_ext, ours, reference};
 use crate::datatypes::{CodeableConcept, Period, Reference, extension_url, system};
 use crate::referral::ICD10;
 use crate::{
-    ParamKind, SearchParam, format_date, from_json, parse_date, reference_id, reference_term,
-    token_terms, typed_id,
+    ParamKind, SearchParam, format_date, from_json, parse_date, reference_term, required_id,
+    token_terms,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -117,20 +117,14 @@ pub fn index_mentorship(m: &Mentorship) -> Vec<(String, String)> {
     t
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 struct TeamJson {
-    #[serde(default)]
     id: Option<String>,
-    #[serde(default)]
     extension: Vec<Ext>,
-    #[serde(default)]
     status: Option<String>,
-    #[serde(default)]
     category: Vec<CodeableConcept>,
-    #[serde(default)]
     period: Option<Period>,
-    #[serde(default)]
     participant: Vec<ParticipantJson>,
 }
 
@@ -176,9 +170,7 @@ pub fn parse_mentorship(
     }
     let field = "CareTeam.extension(outreach-programme)";
     let programme = one_ext(&j.extension, "outreach-programme", field)?
-        .map(|e| ext_reference(e, &["HealthcareService"], field))
-        .transpose()?
-        .map(|p| typed_id::<ProgrammeId>(&p, field))
+        .map(|e| ext_reference::<ProgrammeId>(e, &["HealthcareService"], field))
         .transpose()?;
     let period = j.period.unwrap_or_default();
     let started = period
@@ -196,11 +188,13 @@ pub fn parse_mentorship(
     let mut mentees = Vec::new();
     for (i, p) in j.participant.iter().enumerate() {
         let field = format!("CareTeam.participant[{i}]");
-        let member = p.member.as_ref().ok_or_else(|| {
-            ServiceError::invalid(format!("{field}.member"), "member is required")
-        })?;
-        let pid = reference_id(member, &["Practitioner"], &format!("{field}.member"))?.1;
-        let pid: PractitionerId = typed_id(&pid, &format!("{field}.member"))?;
+        let member = format!("{field}.member");
+        let pid: PractitionerId = required_id(
+            p.member.as_ref(),
+            &["Practitioner"],
+            &member,
+            "member is required",
+        )?;
         let role = match p.role.as_slice() {
             [r] => r.code_in("mentorship-role"),
             _ => None,

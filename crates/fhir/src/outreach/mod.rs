@@ -38,7 +38,7 @@ pub use session::{
 };
 
 use crate::datatypes::{Period, Reference, extension_url, system};
-use crate::{ParamKind, SearchParam, reference_id};
+use crate::{SearchParam, capability_operation as operation, required_id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tiercare_core::outreach::{ActivityKind, OutreachService, ProgrammeKind, Side};
@@ -87,12 +87,14 @@ fn one_ext<'a>(list: &'a [Ext], name: &str, field: &str) -> Result<Option<&'a Ex
     Ok(first)
 }
 
-fn ext_reference(e: &Ext, types: &[&str], field: &str) -> Result<String, ServiceError> {
-    let r = e
-        .value_reference
-        .as_ref()
-        .ok_or_else(|| ServiceError::invalid(field, "a valueReference is required"))?;
-    Ok(reference_id(r, types, field)?.1)
+/// The typed id in an extension's required `valueReference`.
+fn ext_reference<T: std::str::FromStr<Err = tiercare_core::InvalidId>>(
+    e: &Ext,
+    types: &[&str],
+    field: &str,
+) -> Result<T, ServiceError> {
+    let missing = "a valueReference is required";
+    required_id(e.value_reference.as_ref(), types, field, missing)
 }
 
 fn ext_count(e: &Ext, field: &str) -> Result<u32, ServiceError> {
@@ -183,26 +185,8 @@ pub fn code_systems() -> Vec<CodeSystemRows> {
 /// resource list (CareTeam and Task are there already, for the registry
 /// and the referral loop: they gain the mentorship operations).
 pub fn capability(resources: &mut Vec<Value>) {
-    let params = |list: &[SearchParam]| -> Vec<Value> {
-        list.iter()
-            .map(|p| {
-                let ty = match p.kind {
-                    ParamKind::String => "string",
-                    ParamKind::Token => "token",
-                    ParamKind::Reference(_) => "reference",
-                    ParamKind::Date => "date",
-                };
-                json!({"name": p.name, "type": ty, "documentation": p.doc})
-            })
-            .collect()
-    };
-    let operation = |name: &str, doc: &str| {
-        json!({
-            "name": name,
-            "definition": format!("https://tiercare.org/fhir/OperationDefinition/{name}"),
-            "documentation": doc
-        })
-    };
+    let params =
+        |list: &[SearchParam]| -> Vec<Value> { list.iter().map(SearchParam::capability).collect() };
     resources.push(json!({
         "type": "HealthcareService",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],

@@ -12,8 +12,8 @@
 use super::{Ext, check_exts, ext, ext_count, ext_reference, exts, one_ext, ours, reference};
 use crate::datatypes::{CodeableConcept, Reference};
 use crate::{
-    ParamKind, SearchParam, format_date, from_json, parse_date, reference_id, reference_term,
-    token_terms, typed_id,
+    ParamKind, SearchParam, format_date, from_json, parse_date, reference_term, required_id,
+    token_terms,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -23,11 +23,7 @@ use tiercare_service::ServiceError;
 
 /// Search parameters of `HealthcareService`.
 pub const PROGRAMME_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "organization",
         kind: ParamKind::Reference("Organization"),
@@ -135,22 +131,16 @@ pub fn index_programme(p: &Programme) -> Vec<(String, String)> {
     t
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 struct ServiceJson {
-    #[serde(default)]
     id: Option<String>,
-    #[serde(default)]
     extension: Vec<Ext>,
-    #[serde(default)]
     active: Option<bool>,
-    #[serde(default)]
     provided_by: Option<Reference>,
-    #[serde(default)]
     category: Vec<CodeableConcept>,
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     type_: Vec<CodeableConcept>,
-    #[serde(default)]
     specialty: Vec<CodeableConcept>,
 }
 
@@ -189,13 +179,12 @@ pub fn parse_programme(value: Value, id: ProgrammeId) -> Result<Programme, Servi
             "a new programme is active; end it with $end",
         ));
     }
-    let hospital = j.provided_by.as_ref().ok_or_else(|| {
-        ServiceError::invalid(
-            "HealthcareService.providedBy",
-            "the partner hospital is required",
-        )
-    })?;
-    let hospital = reference_id(hospital, &["Organization"], "HealthcareService.providedBy")?.1;
+    let hospital = required_id(
+        j.provided_by.as_ref(),
+        &["Organization"],
+        "HealthcareService.providedBy",
+        "the partner hospital is required",
+    )?;
     let field = "HealthcareService.extension(outreach-primary)";
     let primary = one_ext(&j.extension, "outreach-primary", field)?
         .ok_or_else(|| ServiceError::invalid(field, "the primary institution is required"))?;
@@ -229,8 +218,11 @@ pub fn parse_programme(value: Value, id: ProgrammeId) -> Result<Programme, Servi
     let mut specialists = Vec::new();
     for e in exts(&j.extension, "outreach-specialist") {
         let field = "HealthcareService.extension(outreach-specialist)";
-        let p = ext_reference(e, &["Practitioner"], field)?;
-        specialists.push(typed_id::<PractitionerId>(&p, field)?);
+        specialists.push(ext_reference::<PractitionerId>(
+            e,
+            &["Practitioner"],
+            field,
+        )?);
     }
     let kind = match single_code(&j.category, "outreach-kind", "HealthcareService.category")? {
         None if j.category.is_empty() => ProgrammeKind::Outreach,
@@ -259,10 +251,10 @@ pub fn parse_programme(value: Value, id: ProgrammeId) -> Result<Programme, Servi
     }
     Ok(Programme {
         id,
-        hospital: typed_id(&hospital, "HealthcareService.providedBy")?,
+        hospital,
         department,
-        primary: typed_id(&primary, "HealthcareService.extension(outreach-primary)")?,
-        alliance: typed_id(&alliance, "HealthcareService.extension(outreach-alliance)")?,
+        primary,
+        alliance,
         kind,
         start,
         end,

@@ -25,11 +25,7 @@ use time::format_description::well_known::Rfc3339;
 
 /// Search parameters of `Schedule` (outreach sessions).
 pub const SESSION_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
+    SearchParam::ID,
     SearchParam {
         name: "actor",
         kind: ParamKind::Reference("HealthcareService"),
@@ -124,18 +120,13 @@ pub fn index_session(s: &OutreachSession) -> Vec<(String, String)> {
     ]
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 struct ScheduleJson {
-    #[serde(default)]
     id: Option<String>,
-    #[serde(default)]
     extension: Vec<Ext>,
-    #[serde(default)]
     active: Option<bool>,
-    #[serde(default)]
     actor: Vec<Reference>,
-    #[serde(default)]
     planning_horizon: Option<Period>,
 }
 

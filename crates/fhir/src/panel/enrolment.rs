@@ -156,22 +156,14 @@ pub fn index_enrolment(e: &PanelEnrolment) -> Vec<(String, String)> {
 /// Whether a posted `CarePlan` is a panel enrolment: its category is
 /// `chronic-panel`.
 pub fn is_enrolment(value: &Value) -> bool {
-    value
-        .get("category")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    crate::items(value, "category")
         .filter_map(|c| c.get("coding").and_then(Value::as_array))
         .flatten()
         .any(|c| c.get("code").and_then(Value::as_str) == Some(PANEL_CATEGORY))
 }
 
 fn contained<'a>(value: &'a Value, rt: &str) -> Vec<&'a Value> {
-    value
-        .get("contained")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    crate::items(value, "contained")
         .filter(|c| c.get("resourceType").and_then(Value::as_str) == Some(rt))
         .collect()
 }
@@ -256,13 +248,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ServiceError> {
     )?;
     let mut family_doctor = None;
     let mut specialist = None;
-    for (i, p) in team
-        .get("participant")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, p) in crate::items(team, "participant").enumerate() {
         let field = format!("CarePlan.contained.CareTeam.participant[{i}]");
         let member = crate::required_reference(
             p,
@@ -307,13 +293,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ServiceError> {
     // The conditions.
     let conditions_found = contained(value, "Condition");
     let mut conditions = Vec::new();
-    for (i, a) in value
-        .get("addresses")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, a) in crate::items(value, "addresses").enumerate() {
         let field = format!("CarePlan.addresses[{i}]");
         let id = a
             .get("reference")
@@ -399,13 +379,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ServiceError> {
     }
     // The programme.
     let mut programme = None;
-    for (i, e) in value
-        .get("extension")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, e) in crate::items(value, "extension").enumerate() {
         let field = format!("CarePlan.extension[{i}]");
         let url = e.get("url").and_then(Value::as_str).unwrap_or_default();
         if url == extension_url("panel-programme") {
@@ -449,21 +423,9 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ServiceError> {
 /// Search parameters of `CarePlan`: the downward-referral plan's and the
 /// panel's.
 pub const PLAN_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
-    SearchParam {
-        name: "patient",
-        kind: ParamKind::Reference("Patient"),
-        doc: "The patient (required unless administrator)",
-    },
-    SearchParam {
-        name: "subject",
-        kind: ParamKind::Reference("Patient"),
-        doc: "The patient",
-    },
+    SearchParam::ID,
+    SearchParam::PATIENT,
+    SearchParam::SUBJECT,
     SearchParam {
         name: "category",
         kind: ParamKind::Token,

@@ -185,16 +185,11 @@ fn value_error(e: tiercare_core::outreach::OutreachError, prefix: &str) -> Servi
 /// Whether a posted `Observation` is a panel measurement: its `basedOn`
 /// names a `CarePlan`.
 pub fn is_measurement(value: &Value) -> bool {
-    value
-        .get("basedOn")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .any(|r| {
-            r.get("reference")
-                .and_then(Value::as_str)
-                .is_some_and(|r| r.starts_with("CarePlan/") || r.contains("/CarePlan/"))
-        })
+    crate::items(value, "basedOn").any(|r| {
+        r.get("reference")
+            .and_then(Value::as_str)
+            .is_some_and(|r| r.starts_with("CarePlan/") || r.contains("/CarePlan/"))
+    })
 }
 
 /// Parses a panel measurement `Observation` (its `resourceType` already
@@ -328,21 +323,9 @@ pub fn parse_measurement(value: &Value) -> Result<MeasurementInput, ServiceError
 
 /// Search parameters of `Observation`: results and panel measurements.
 pub const OBSERVATION_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "_id",
-        kind: ParamKind::Token,
-        doc: "Logical id",
-    },
-    SearchParam {
-        name: "patient",
-        kind: ParamKind::Reference("Patient"),
-        doc: "The patient (required unless administrator)",
-    },
-    SearchParam {
-        name: "subject",
-        kind: ParamKind::Reference("Patient"),
-        doc: "The patient",
-    },
+    SearchParam::ID,
+    SearchParam::PATIENT,
+    SearchParam::SUBJECT,
     SearchParam {
         name: "performer",
         kind: ParamKind::Reference("Organization"),
