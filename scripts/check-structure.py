@@ -35,6 +35,8 @@ RULES = {
     "tiercare": (None, set()),
 }
 SERVICE_FORBIDDEN = re.compile(r"\b(axum|serde_json|reqwest|StatusCode|hyper)\b")
+# An HTTP status in the service, even in a comment, means it speaks for a face.
+HTTP_STATUS = re.compile(r"\b4[0-2][0-9]\b")
 MAX_LINES = 600
 
 problems = []
@@ -77,7 +79,7 @@ def service_names_no_http(src):
             path = os.path.join(dirpath, f)
             for n, line in enumerate(open(path, encoding="utf-8"), 1):
                 code = line.split("//")[0]
-                if SERVICE_FORBIDDEN.search(code):
+                if SERVICE_FORBIDDEN.search(code) or HTTP_STATUS.search(line):
                     problems.append(f"{os.path.relpath(path, ROOT)}:{n}: the service names HTTP or FHIR JSON: {line.strip()}")
 
 

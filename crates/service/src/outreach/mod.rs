@@ -6,7 +6,7 @@
 //! caller's audit entry in one transaction, at the version it read them,
 //! at [`crate::Clock::now`]; a version conflict is retried on
 //! fresh records (a second `$hold` of one session then meets the first's
-//! result and gets 409).
+//! result and gets a conflict).
 //!
 //! Who may do what (the pilots failed partly because nobody was
 //! accountable, so every write and every refusal is audited):

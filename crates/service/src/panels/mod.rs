@@ -190,8 +190,8 @@ impl<'a> Panels<'a> {
 }
 
 /// A core refusal (a rule the record breaks: a programme that does not
-/// fit, a measurement of another patient or outside the enrolment): 422,
-/// naming the FHIR field. Values and units were checked when parsed (400).
+/// fit, a measurement of another patient or outside the enrolment): a rule error,
+/// naming the FHIR field. Values and units were checked when parsed.
 fn core_error(e: OutreachError, prefix: &str) -> ServiceError {
     match e {
         OutreachError::Invalid { field, message } => {

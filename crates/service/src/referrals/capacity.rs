@@ -211,7 +211,7 @@ impl Referrals<'_> {
     /// institution, in the referral's specialty, open to it under the
     /// region's policy and free (or held by this user). Exactly one of any
     /// number of concurrent bookings of one slot succeeds; the others get
-    /// 409.
+    /// a conflict.
     pub async fn book_slot(
         &self,
         referral_id: &str,
@@ -232,7 +232,7 @@ impl Referrals<'_> {
             appointment: appointment.clone(),
             start: s.start,
         };
-        // The referral's rules first: a user who may not book gets 403/409
+        // The referral's rules first: a user who may not book is forbidden or in conflict
         // for the referral, not a message about the slot.
         let mut after = r.clone();
         let event = match after.apply(Command::Book { booking }, self.actor, now) {
@@ -432,7 +432,7 @@ impl Referrals<'_> {
 
     /// Holds a slot for the caller for the policy's hold time, on behalf of
     /// a referral they may book, so the patient can be asked. Concurrent
-    /// holds of one slot: one wins, the others get 409.
+    /// holds of one slot: one wins, the others get a conflict.
     pub async fn hold_slot(
         &self,
         referral_id: &str,

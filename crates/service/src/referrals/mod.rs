@@ -5,7 +5,7 @@
 //! changed records with their events in one transaction, each at the
 //! version it was read at. Two users booking the last slot both pass the
 //! rules on what they read; the store lets only the first write through
-//! and the second gets 409. Every operation is audited against the patient.
+//! and the second gets a conflict. Every operation is audited against the patient.
 
 use crate::Context;
 use crate::ServiceError;
@@ -146,7 +146,7 @@ impl<'a> Referrals<'a> {
     }
 
     /// Takes one action on a referral that needs no slot or bed.
-    /// With `if_match`, the referral must still be at that version (412
+    /// With `if_match`, the referral must still be at that version (a stale version
     /// otherwise): the client acted on what it saw.
     pub async fn act(
         &self,
@@ -324,7 +324,7 @@ impl<'a> Referrals<'a> {
         self.registry().audit(vec![entry]).await
     }
 
-    /// Maps a refusal by the core to an HTTP error, auditing it.
+    /// Maps a refusal by the core to the service error, auditing it.
     async fn refused(
         &self,
         action: &str,

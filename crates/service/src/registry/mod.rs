@@ -89,7 +89,7 @@ impl<'a> Registry<'a> {
         }
     }
 
-    /// [`refused`](Self::refused), denied when the error is a 403 and
+    /// [`refused`](Self::refused), denied when the error is `Forbidden` and
     /// failed otherwise.
     pub async fn refuse(
         &self,

@@ -11,7 +11,7 @@
 //! Who may: an administrator (region-wide), or a coordinator or doctor of
 //! an institution, whose subscription sees only the referrals that
 //! institution is a party to. A subscription is seen by its owner, by the
-//! staff of its institution and by administrators, and is a 404 to
+//! staff of its institution and by administrators, and does not exist for
 //! everybody else (its endpoint and headers may carry secrets); it is
 //! changed or deleted by its owner, the coordinators of its institution and
 //! administrators.
@@ -87,7 +87,7 @@ impl<'a> Subscriptions<'a> {
     }
 
     /// The institution a new subscription of the caller is seen from
-    /// (`None`: region-wide, for administrators); 403 for callers who may
+    /// (`None`: region-wide, for administrators); forbidden for callers who may
     /// not subscribe.
     fn scope(&self) -> Result<Option<String>, ServiceError> {
         if self.actor.role == UserRole::Admin {
@@ -134,7 +134,7 @@ impl<'a> Subscriptions<'a> {
         Ok(created)
     }
 
-    /// Reads a subscription the caller may see (404 otherwise).
+    /// Reads a subscription the caller may see (not found otherwise).
     pub async fn read(&self, id: &str) -> Result<Subscription, ServiceError> {
         match self.ctx.store.subscription(id).await? {
             Some(s) if self.can_see(&s) => Ok(s),
