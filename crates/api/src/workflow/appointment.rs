@@ -3,7 +3,6 @@
 //! visits and admissions that happened.
 
 use super::*;
-use tiercare_core::access::UserRole;
 use tiercare_fhir::visit::{APPOINTMENT_SEARCH, APPOINTMENT_TYPE, ENCOUNTER_SEARCH};
 use tiercare_service::referrals::SelfBooking;
 
@@ -103,47 +102,11 @@ async fn visit_search(
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
-    let mut q = query_for(rt, params, &pairs)?;
-    let scope = match (actor.role, &actor.resident, &actor.institution) {
-        (UserRole::Admin, ..) => None,
-        (UserRole::Resident, Some(r), _) => Some(("patient", format!("Patient/{r}"))),
-        (UserRole::Doctor | UserRole::Coordinator, _, Some(i)) => {
-            Some((institution_param, format!("Organization/{i}")))
-        }
-        _ => {
-            return Err(ApiError::Forbidden(format!(
-                "this account may not see {rt} records"
-            )));
-        }
-    };
-    if let Some((param, value)) = scope {
-        q.filters.push(Filter {
-            param: param.into(),
-            values: vec![value],
-            matching: Match::Exact,
-        });
-    }
-    let (found, total) = state.ctx.store.search(&q).await?;
-    let registry = tiercare_service::registry::Registry::new(&state.ctx, actor);
-    let audit = found
-        .iter()
-        .filter_map(|s| match &s.record {
-            Record::Appointment(a) => Some((s.record.id(), a.patient.as_str())),
-            Record::Encounter(e) => Some((s.record.id(), e.patient.as_str())),
-            _ => None,
-        })
-        .map(|(id, patient)| {
-            registry.audit_entry(
-                "search",
-                rt,
-                Some(id),
-                Some(patient),
-                tiercare_store::AuditOutcome::Success,
-                String::new(),
-            )
-        })
-        .collect();
-    registry.audit(audit).await?;
+    let q = query_for(rt, params, &pairs)?;
+    let refusal = format!("this account may not see {rt} records");
+    let (found, total) = Referrals::new(&state.ctx, actor)
+        .search_scoped(q.clone(), institution_param, &refusal)
+        .await?;
     let base = base_url(state, headers);
     let resources = found
         .iter()

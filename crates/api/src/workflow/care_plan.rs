@@ -256,7 +256,6 @@ pub(super) async fn follow_up_search(
     pairs: &[(String, String)],
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    use tiercare_core::access::UserRole;
     let mut q = query_for("Task", FOLLOW_UP_SEARCH, pairs)?;
     q.filters.retain(|f| f.param != "code");
     for f in &mut q.filters {
@@ -264,41 +263,8 @@ pub(super) async fn follow_up_search(
             f.param = "task-status".into();
         }
     }
-    let (param, value) = match (actor.role, &actor.institution, &actor.resident) {
-        (UserRole::Admin, ..) => (None, String::new()),
-        (UserRole::Doctor | UserRole::Coordinator, Some(i), _) => {
-            (Some("owner"), format!("Organization/{i}"))
-        }
-        (UserRole::Resident, _, Some(r)) => (Some("patient"), format!("Patient/{r}")),
-        _ => {
-            return Err(ApiError::Forbidden(
-                "this account may not see follow-ups".into(),
-            ));
-        }
-    };
-    if let Some(param) = param {
-        q.filters.push(Filter {
-            param: param.into(),
-            values: vec![value],
-            matching: Match::Exact,
-        });
-    }
-    let (found, total) = state.ctx.store.search(&q).await?;
-    let entries = found
-        .iter()
-        .map(|s| {
-            tiercare_service::registry::Registry::new(&state.ctx, actor).audit_entry(
-                "search",
-                "Task",
-                Some(s.record.id()),
-                s.record.patient().map(|p| p.as_str()),
-                tiercare_store::AuditOutcome::Success,
-                String::new(),
-            )
-        })
-        .collect();
-    tiercare_service::registry::Registry::new(&state.ctx, actor)
-        .audit(entries)
+    let (found, total) = Referrals::new(&state.ctx, actor)
+        .search_scoped(q.clone(), "owner", "this account may not see follow-ups")
         .await?;
     Ok(stored_searchset(
         state, headers, "Task", pairs, &q, &found, total,

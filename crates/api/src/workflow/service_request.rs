@@ -278,20 +278,11 @@ pub(super) async fn institution_level(
     id: &str,
     field: &str,
 ) -> Result<Level, ApiError> {
-    match state.ctx.store.get("Organization", id).await? {
-        Some(Stored {
-            record: Record::Institution(i),
-            ..
-        }) => Ok(i.level),
-        Some(_) => Err(ApiError::rule(
-            field,
-            format!("Organization/{id} is an alliance, not an institution"),
-        )),
-        None => Err(ApiError::rule(
-            field,
-            format!("Organization/{id} does not exist"),
-        )),
-    }
+    Ok(
+        tiercare_service::registry::institution(&state.ctx, id, field)
+            .await?
+            .level,
+    )
 }
 
 /// A new referral from a `ServiceRequest` body. The referring institution

@@ -264,6 +264,52 @@ impl<'a> Referrals<'a> {
         self.ctx.terms_of(record)
     }
 
+    /// Searches patient-data records of the loop (visits, follow-ups) as
+    /// the caller may see them: administrators all, a resident their own,
+    /// staff those of their institution (the `staff_term` search term);
+    /// anyone else is refused with `refusal`. Each record found is audited
+    /// against its patient.
+    pub async fn search_scoped(
+        &self,
+        mut query: Query,
+        staff_term: &str,
+        refusal: &str,
+    ) -> Result<(Vec<Stored>, u64), ServiceError> {
+        let actor = self.actor;
+        let scope = match (actor.role, &actor.resident, &actor.institution) {
+            (UserRole::Admin, ..) => None,
+            (UserRole::Resident, Some(r), _) => Some(("patient", format!("Patient/{r}"))),
+            (UserRole::Doctor | UserRole::Coordinator, _, Some(i)) => {
+                Some((staff_term, format!("Organization/{i}")))
+            }
+            _ => return Err(ServiceError::Forbidden(refusal.to_string())),
+        };
+        if let Some((param, value)) = scope {
+            query.filters.push(Filter {
+                param: param.into(),
+                values: vec![value],
+                matching: Match::Exact,
+            });
+        }
+        let (found, total) = self.ctx.store.search(&query).await?;
+        let registry = self.registry();
+        let audit = found
+            .iter()
+            .map(|s| {
+                registry.audit_entry(
+                    "search",
+                    &query.resource_type,
+                    Some(s.record.id()),
+                    s.record.patient().map(|p| p.as_str()),
+                    AuditOutcome::Success,
+                    String::new(),
+                )
+            })
+            .collect();
+        registry.audit(audit).await?;
+        Ok((found, total))
+    }
+
     /// Searches referrals: administrators see all, doctors and
     /// coordinators those their institution is a party to, others none.
     /// Each referral found is audited against its patient.

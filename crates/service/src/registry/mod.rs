@@ -17,6 +17,8 @@
 mod references;
 mod scope;
 
+pub use references::institution;
+
 use crate::days::format_date;
 use crate::{Context, ServiceError};
 use std::collections::HashMap;

@@ -8,7 +8,7 @@
 //! ([`Pending`]).
 
 use super::{Pending, Registry, dangling};
-use crate::ServiceError;
+use crate::{Context, ServiceError};
 use tiercare_core::Record;
 use tiercare_core::access::{may_manage_registry, may_write_patient};
 
@@ -80,14 +80,7 @@ impl Registry<'_> {
         field: &str,
         pending: &Pending,
     ) -> Result<tiercare_core::network::Institution, ServiceError> {
-        match self.lookup("Organization", id, pending).await? {
-            Some(Record::Institution(i)) => Ok(i),
-            Some(_) => Err(ServiceError::rule(
-                field,
-                format!("Organization/{id} is an alliance, not an institution"),
-            )),
-            None => Err(dangling(field, "Organization", id)),
-        }
+        as_institution(self.lookup("Organization", id, pending).await?, id, field)
     }
 
     pub async fn check_references(
@@ -370,5 +363,31 @@ impl Registry<'_> {
             Some(_) => Ok(()),
             None => Err(dangling(field, "Patient", id)),
         }
+    }
+}
+
+/// The institution `id` names, for a reference in `field`: refused when it
+/// names an alliance or nothing. Anyone may look an institution up.
+pub async fn institution(
+    ctx: &Context,
+    id: &str,
+    field: &str,
+) -> Result<tiercare_core::network::Institution, ServiceError> {
+    let found = ctx.store.get("Organization", id).await?.map(|s| s.record);
+    as_institution(found, id, field)
+}
+
+fn as_institution(
+    found: Option<Record>,
+    id: &str,
+    field: &str,
+) -> Result<tiercare_core::network::Institution, ServiceError> {
+    match found {
+        Some(Record::Institution(i)) => Ok(i),
+        Some(_) => Err(ServiceError::rule(
+            field,
+            format!("Organization/{id} is an alliance, not an institution"),
+        )),
+        None => Err(dangling(field, "Organization", id)),
     }
 }
