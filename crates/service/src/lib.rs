@@ -25,6 +25,7 @@ pub mod error;
 pub mod evaluation;
 pub mod facts;
 pub mod indicators;
+pub mod open;
 pub mod outreach;
 pub mod panels;
 pub mod referrals;

@@ -68,12 +68,8 @@ pub async fn programme_read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    match state.ctx.store.get("HealthcareService", &id).await? {
-        Some(s) if matches!(s.record, Record::Programme(_)) => Ok(ok(&state, &headers, &s)),
-        _ => Err(ApiError::NotFound(format!(
-            "HealthcareService/{id} does not exist"
-        ))),
-    }
+    let s = tiercare_service::open::read(&state.ctx, "HealthcareService", &id).await?;
+    Ok(ok(&state, &headers, &s))
 }
 
 /// `GET /HealthcareService?...`: anyone signed in.
@@ -85,7 +81,7 @@ pub async fn programme_search(
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
     let q = query_for("HealthcareService", PROGRAMME_SEARCH, &pairs)?;
-    let (found, total) = state.ctx.store.search(&q).await?;
+    let (found, total) = tiercare_service::open::search(&state.ctx, &q).await?;
     Ok(stored_searchset(
         &state,
         &headers,
@@ -145,7 +141,7 @@ pub async fn schedule_search(
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref());
     let q = query_for("Schedule", SESSION_SEARCH, &pairs)?;
-    let (found, total) = state.ctx.store.search(&q).await?;
+    let (found, total) = tiercare_service::open::search(&state.ctx, &q).await?;
     Ok(stored_searchset(
         &state, &headers, "Schedule", &pairs, &q, &found, total,
     ))

@@ -9,14 +9,12 @@ pub async fn slot_read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    match state.ctx.store.get("Slot", &id).await? {
-        Some(s) if matches!(s.record, Record::Slot(_)) => Ok(resource_response(
-            &s,
-            StatusCode::OK,
-            &base_url(&state, &headers),
-        )),
-        _ => Err(ApiError::NotFound(format!("Slot/{id} does not exist"))),
-    }
+    let s = tiercare_service::open::read(&state.ctx, "Slot", &id).await?;
+    Ok(resource_response(
+        &s,
+        StatusCode::OK,
+        &base_url(&state, &headers),
+    ))
 }
 
 /// `GET /Slot?...`: `status=free` finds what is free now, lapsed holds
@@ -58,7 +56,7 @@ pub async fn slot_search(
         }
     }
     q.filters.extend(extra);
-    let (found, total) = state.ctx.store.search(&q).await?;
+    let (found, total) = tiercare_service::open::search(&state.ctx, &q).await?;
     let base = base_url(&state, &headers);
     let resources = found
         .iter()
