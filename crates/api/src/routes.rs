@@ -203,19 +203,11 @@ async fn audited_write(
         && let Err(e) = &result
         && !matches!(e, ApiError::Forbidden(_))
     {
-        let entry = tiercare_store::AuditEntry {
-            seq: 0,
-            recorded_at: String::new(),
-            username: actor.username.clone(),
-            role: actor.role.code().to_string(),
-            action: if id.is_some() { "update" } else { "create" }.into(),
-            resource_type: "Patient".into(),
-            resource_id: id.map(str::to_string),
-            patient: id.map(str::to_string),
-            outcome: AuditOutcome::Failed,
-            detail: e.to_string(),
-        };
-        state.ctx.store.audit(&[entry]).await?;
+        let registry = Registry::new(&state.ctx, actor);
+        let action = if id.is_some() { "update" } else { "create" };
+        let detail = e.to_string();
+        let entry = registry.audit_entry(action, "Patient", id, id, AuditOutcome::Failed, detail);
+        registry.audit(vec![entry]).await?;
     }
     result
 }
