@@ -98,10 +98,6 @@ def module_files(src):
     return mods
 
 
-def is_dir_module(path):
-    return os.path.basename(path) in ("mod.rs", "lib.rs", "main.rs")
-
-
 PATH_RE = re.compile(r"\b(crate|super|self)((?:::[A-Za-z_][A-Za-z0-9_]*)+)")
 GROUP_RE = re.compile(r"\b(crate|super|self)::\{([^}]*)\}")
 
@@ -120,7 +116,7 @@ def references(text):
     return found
 
 
-def resolve(here, is_dir, base, parts, mods):
+def resolve(here, base, parts, mods):
     if base == "crate":
         start = ()
     else:
@@ -175,7 +171,7 @@ def folder_cycles(crate, src):
         text = strip_comments(open(path, encoding="utf-8").read())
         text = text.split("#[cfg(test)]")[0]
         for base, parts in references(text):
-            target = resolve(here, is_dir_module(path), base, parts, mods)
+            target = resolve(here, base, parts, mods)
             a, b = folder_of(path, src), folder_of(mods[target], src)
             if a != b:
                 graph[a].add(b)

@@ -104,14 +104,10 @@ impl ApiError {
 }
 
 impl From<StoreError> for ApiError {
+    /// The same meaning as for the services, so a store error reads alike
+    /// whichever layer met it.
     fn from(e: StoreError) -> ApiError {
-        match e {
-            StoreError::AlreadyExists { .. } => ApiError::Conflict(e.to_string()),
-            StoreError::UserExists(_) => ApiError::Conflict(e.to_string()),
-            StoreError::NotFound { .. } => ApiError::NotFound(e.to_string()),
-            StoreError::VersionConflict { .. } => ApiError::PreconditionFailed(e.to_string()),
-            other => ApiError::Internal(other.to_string()),
-        }
+        ApiError::from(ServiceError::from(e))
     }
 }
 

@@ -374,10 +374,9 @@ pub fn parse_date(text: &str, field: &str) -> Result<time::Date, ServiceError> {
     })
 }
 
-/// Formats a date as FHIR `date`.
-pub fn format_date(d: time::Date) -> String {
-    tiercare_service::days::format_date(d)
-}
+/// Formats a date as FHIR `date` (`YYYY-MM-DD`, the form the search
+/// terms carry too).
+pub use tiercare_service::days::format_date;
 
 /// A person's name as FHIR `HumanName`.
 pub fn human_name(n: &PersonName) -> HumanName {

@@ -9,9 +9,14 @@ pub const MAX_COUNT: u32 = 500;
 
 /// A filter matching one exact value.
 pub fn exact(param: &str, value: impl Into<String>) -> Filter {
+    any_of(param, vec![value.into()])
+}
+
+/// A filter matching any of several exact values.
+pub fn any_of(param: &str, values: Vec<String>) -> Filter {
     Filter {
         param: param.into(),
-        values: vec![value.into()],
+        values,
         matching: Match::Exact,
     }
 }

@@ -4,8 +4,9 @@
 //! the `panels` module). Every use case asks here before it reads or
 //! writes, so the rules stand in one place.
 
-use super::{Panels, exact};
+use super::Panels;
 use crate::ServiceError;
+use crate::search::exact;
 use tiercare_core::access::UserRole;
 use tiercare_core::outreach::PanelEnrolment;
 use tiercare_core::{EnrolmentId, Record};
@@ -88,7 +89,7 @@ impl Panels<'_> {
         patient: &str,
     ) -> Result<Vec<EnrolmentId>, ServiceError> {
         let all = self
-            .all_enrolments(exact("patient", vec![format!("Patient/{patient}")]))
+            .all_enrolments(exact("patient", format!("Patient/{patient}")))
             .await?;
         let mut out = Vec::new();
         for e in all {

@@ -6,9 +6,10 @@
 //! known on that day; this file checks who may ask and audits every answer
 //! against its patient.
 
-use super::{Panels, exact};
+use super::Panels;
 use crate::ServiceError;
 use crate::Versioned;
+use crate::search::exact;
 use std::collections::HashMap;
 use tiercare_core::EnrolmentId;
 use tiercare_core::access::UserRole;
@@ -90,8 +91,8 @@ impl Panels<'_> {
         today: Date,
     ) -> Result<Vec<(PanelEnrolment, DueEntry)>, ServiceError> {
         let filter = match (practitioner, organization) {
-            (Some(p), None) => exact("family-doctor", vec![format!("Practitioner/{p}")]),
-            (None, Some(o)) => exact("performer", vec![format!("Organization/{o}")]),
+            (Some(p), None) => exact("family-doctor", format!("Practitioner/{p}")),
+            (None, Some(o)) => exact("performer", format!("Organization/{o}")),
             _ => {
                 return Err(ServiceError::invalid(
                     "practitioner",

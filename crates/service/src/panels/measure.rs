@@ -4,15 +4,16 @@
 //! other use cases read them back here, a bounded number of enrolments per
 //! store query.
 
-use super::{Panels, core_error, exact};
+use super::{Panels, core_error};
 use crate::ServiceError;
 use crate::Versioned;
 use crate::new_id;
+use crate::search::{all, any_of, query};
 use tiercare_core::EnrolmentId;
 use tiercare_core::Record;
 use tiercare_core::access::UserRole;
 use tiercare_core::outreach::{Measurement, PanelEnrolment};
-use tiercare_store::{Expect, Filter, Match, Query};
+use tiercare_store::{Expect, Filter, Match};
 use time::Date;
 
 /// What a measurement `Observation` says, before it is checked against
@@ -99,40 +100,26 @@ impl Panels<'_> {
     ) -> Result<Vec<Measurement>, ServiceError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(IDS_PER_QUERY) {
-            let mut offset = 0;
-            loop {
-                let mut filters = vec![exact(
-                    "panel",
-                    chunk.iter().map(|id| format!("CarePlan/{id}")).collect(),
-                )];
-                // The `date` term is the RFC 3339 instant in the offset it
-                // was taken in, so it starts with the same day as
-                // `Measurement::at.date()`: comparing it as text with the
-                // bare day keeps exactly the measurements of that day on.
-                if let Some(since) = since {
-                    filters.push(Filter {
-                        param: "date".into(),
-                        values: vec![crate::days::format_date(since)],
-                        matching: Match::AtLeast,
-                    });
-                }
-                let q = Query {
-                    resource_type: "Observation".into(),
-                    filters,
-                    count: crate::search::MAX_COUNT,
-                    offset,
-                };
-                let (found, total) = self.ctx.store.search(&q).await?;
-                let n = found.len();
-                out.extend(found.into_iter().filter_map(|s| match s.record {
-                    Record::Measurement(m) => Some(m),
-                    _ => None,
-                }));
-                offset += crate::search::MAX_COUNT;
-                if n == 0 || u64::from(offset) >= total {
-                    break;
-                }
+            let mut filters = vec![any_of(
+                "panel",
+                chunk.iter().map(|id| format!("CarePlan/{id}")).collect(),
+            )];
+            // The `date` term is the RFC 3339 instant in the offset it was
+            // taken in, so it starts with the same day as
+            // `Measurement::at.date()`: comparing it as text with the bare
+            // day keeps exactly the measurements of that day on.
+            if let Some(since) = since {
+                filters.push(Filter {
+                    param: "date".into(),
+                    values: vec![crate::days::format_date(since)],
+                    matching: Match::AtLeast,
+                });
             }
+            let found = all(&self.ctx.store, query("Observation", filters)).await?;
+            out.extend(found.into_iter().filter_map(|s| match s.record {
+                Record::Measurement(m) => Some(m),
+                _ => None,
+            }));
         }
         Ok(out)
     }

@@ -68,10 +68,11 @@ use crate::Context;
 use crate::ServiceError;
 use crate::Versioned;
 use crate::registry::Registry;
+use crate::search::{all, exact, query};
 use tiercare_core::Record;
 use tiercare_core::access::Actor;
 use tiercare_core::outreach::{OutreachError, PanelEnrolment};
-use tiercare_store::{Filter, Match, Query, Stored};
+use tiercare_store::{Filter, Stored};
 
 /// A refusal to audit: (action, resource type), patient, error.
 type Refusal = ((&'static str, &'static str), String, ServiceError);
@@ -80,14 +81,6 @@ type Refusal = ((&'static str, &'static str), String, ServiceError);
 pub struct Panels<'a> {
     ctx: &'a Context,
     actor: &'a Actor,
-}
-
-fn exact(param: &str, values: Vec<String>) -> Filter {
-    Filter {
-        param: param.into(),
-        values,
-        matching: Match::Exact,
-    }
 }
 
 /// The category code of a panel enrolment `CarePlan`, which the panel
@@ -105,29 +98,15 @@ impl<'a> Panels<'a> {
 
     /// Every panel enrolment matching `filter`, page by page.
     async fn all_enrolments(&self, filter: Filter) -> Result<Vec<PanelEnrolment>, ServiceError> {
-        let mut out = Vec::new();
-        let mut offset = 0;
-        loop {
-            let q = Query {
-                resource_type: "CarePlan".into(),
-                filters: vec![
-                    filter.clone(),
-                    exact("category", vec![PANEL_CATEGORY.to_string()]),
-                ],
-                count: crate::search::MAX_COUNT,
-                offset,
-            };
-            let (found, total) = self.ctx.store.search(&q).await?;
-            let n = found.len();
-            out.extend(found.into_iter().filter_map(|s| match s.record {
+        let q = query("CarePlan", vec![filter, exact("category", PANEL_CATEGORY)]);
+        let found = all(&self.ctx.store, q).await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|s| match s.record {
                 Record::PanelEnrolment(e) => Some(e),
                 _ => None,
-            }));
-            offset += crate::search::MAX_COUNT;
-            if n == 0 || u64::from(offset) >= total {
-                return Ok(out);
-            }
-        }
+            })
+            .collect())
     }
 
     async fn load(&self, id: &str) -> Result<Versioned<PanelEnrolment>, ServiceError> {

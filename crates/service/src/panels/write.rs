@@ -4,8 +4,9 @@
 //! documentation of the `panels` module). Enrolment and measurement both
 //! write through here.
 
-use super::{Panels, exact};
+use super::Panels;
 use crate::ServiceError;
+use crate::search::any_of;
 use std::collections::BTreeSet;
 use tiercare_core::events::Event;
 use tiercare_core::indicators::{Fact, REGULAR_FOLLOW_UP_DAYS};
@@ -59,7 +60,7 @@ impl Panels<'_> {
         day: Date,
     ) -> Result<Fact, ServiceError> {
         let mut enrolments = self
-            .all_enrolments(exact(
+            .all_enrolments(any_of(
                 "performer",
                 vec![format!("Organization/{}", enrolment.institution)],
             ))

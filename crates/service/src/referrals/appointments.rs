@@ -50,17 +50,12 @@ impl Referrals<'_> {
             ));
         }
         // A referral on its way to this institution books through the loop.
-        let exact = |param: &str, values: Vec<String>| Filter {
-            param: param.into(),
-            values,
-            matching: Match::Exact,
-        };
         let in_flight = Query {
             resource_type: "ServiceRequest".into(),
             filters: vec![
-                exact("patient", vec![format!("Patient/{patient}")]),
-                exact("performer", vec![format!("Organization/{}", s.institution)]),
-                exact("state", vec!["requested".into(), "accepted".into()]),
+                exact("patient", format!("Patient/{patient}")),
+                exact("performer", format!("Organization/{}", s.institution)),
+                any_of("state", vec!["requested".into(), "accepted".into()]),
             ],
             count: 1,
             offset: 0,

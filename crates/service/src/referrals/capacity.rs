@@ -370,7 +370,7 @@ impl Referrals<'_> {
                     .await?;
             }
             writes.push(Write {
-                index: self.index(&record),
+                index: self.ctx.terms_of(&record),
                 record,
                 expect: Expect::New,
                 actor: self.actor.username.clone(),
@@ -419,7 +419,7 @@ impl Referrals<'_> {
             .check_references(&record, &Pending::new())
             .await?;
         let write = Write {
-            index: self.index(&record),
+            index: self.ctx.terms_of(&record),
             record,
             expect: Expect::New,
             actor: self.actor.username.clone(),
@@ -452,7 +452,7 @@ impl Referrals<'_> {
             .hold(&self.actor.username, claimant, &self.ctx.policy, now)
             .map_err(|e| ServiceError::Conflict(format!("Slot/{slot_id}: {e}")))?;
         let write = Write {
-            index: self.index(&Record::Slot(slot.value.clone())),
+            index: self.ctx.terms_of(&Record::Slot(slot.value.clone())),
             record: Record::Slot(slot.value.clone()),
             expect: Expect::Version(slot.version),
             actor: self.actor.username.clone(),

@@ -12,6 +12,7 @@ use crate::ServiceError;
 use crate::Versioned;
 use crate::new_id;
 use crate::registry::{Pending, Registry};
+use crate::search::{any_of, exact};
 
 mod appointments;
 mod capacity;
@@ -244,7 +245,7 @@ impl<'a> Referrals<'a> {
         let mut writes: Vec<Write> = writes
             .into_iter()
             .map(|(record, expect, events)| Write {
-                index: self.index(&record),
+                index: self.ctx.terms_of(&record),
                 record,
                 expect,
                 actor: self.actor.username.clone(),
@@ -257,11 +258,6 @@ impl<'a> Referrals<'a> {
         Ok(stored.first().map_or((1, tiercare_store::now_text()), |s| {
             (s.version, s.updated_at.clone())
         }))
-    }
-
-    /// Search terms under the region's policy.
-    fn index(&self, record: &Record) -> Vec<(String, String)> {
-        self.ctx.terms_of(record)
     }
 
     /// Searches patient-data records of the loop (visits, follow-ups) as
@@ -285,11 +281,7 @@ impl<'a> Referrals<'a> {
             _ => return Err(ServiceError::Forbidden(refusal.to_string())),
         };
         if let Some((param, value)) = scope {
-            query.filters.push(Filter {
-                param: param.into(),
-                values: vec![value],
-                matching: Match::Exact,
-            });
+            query.filters.push(exact(param, value));
         }
         let (found, total) = self.ctx.store.search(&query).await?;
         let registry = self.registry();

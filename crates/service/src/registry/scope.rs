@@ -7,9 +7,10 @@
 
 use super::Registry;
 use crate::ServiceError;
+use crate::search::exact;
 use tiercare_core::Record;
 use tiercare_core::access::{PatientScope, UserRole};
-use tiercare_store::{Filter, Match, Query, Stored};
+use tiercare_store::{Query, Stored};
 
 impl Registry<'_> {
     /// Which residents the caller may see, from their care relationships.
@@ -63,11 +64,6 @@ impl Registry<'_> {
         };
         // One lookup: the patient's referrals this institution is a party to
         // (the `party` term), then whether any is still open.
-        let exact = |param: &str, value: String| Filter {
-            param: param.into(),
-            values: vec![value],
-            matching: Match::Exact,
-        };
         let query = Query {
             resource_type: "ServiceRequest".into(),
             filters: vec![

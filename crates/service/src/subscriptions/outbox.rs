@@ -30,6 +30,7 @@
 
 use super::DeliveryConfig;
 use crate::Context;
+use crate::search::exact;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
@@ -37,7 +38,7 @@ use std::time::Duration;
 use tiercare_core::Record;
 use tiercare_core::events::Event;
 use tiercare_store::{
-    AuditEntry, AuditOutcome, Filter, Match, Query, Store, StoreError, StoredEvent, Subscription,
+    AuditEntry, AuditOutcome, Filter, Query, Store, StoreError, StoredEvent, Subscription,
     SubscriptionStatus,
 };
 use tokio::sync::oneshot;
@@ -123,17 +124,9 @@ pub async fn matches(
     task_id: &str,
 ) -> Result<bool, StoreError> {
     let mut filters = criteria.to_vec();
-    filters.push(Filter {
-        param: "_id".into(),
-        values: vec![task_id.to_string()],
-        matching: Match::Exact,
-    });
+    filters.push(exact("_id", task_id));
     if let Some(i) = institution {
-        filters.push(Filter {
-            param: "party".into(),
-            values: vec![format!("Organization/{i}")],
-            matching: Match::Exact,
-        });
+        filters.push(exact("party", format!("Organization/{i}")));
     }
     let q = Query {
         resource_type: stored_as.into(),
