@@ -56,7 +56,8 @@ pub async fn bind(settings: &Settings) -> anyhow::Result<tokio::net::TcpListener
 /// Serves until SIGTERM or Ctrl-C.
 pub async fn run(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
     let store = state.ctx.store.clone();
-    tiercare_api::serve(listener, state, tiercare_web::routes(), shutdown_signal())
+    let pages = tiercare_web::routes(state.clone());
+    tiercare_api::serve(listener, state, pages, shutdown_signal())
         .await
         .context("serving HTTP")?;
     store.close().await;

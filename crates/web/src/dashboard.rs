@@ -277,11 +277,10 @@ fn today() -> Date {
 
 /// Reads the viewer's filters after checking they may see the dashboard.
 fn filters_of(
-    state: &AppState,
     viewer: &Viewer,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<(Filters, Params), UiError> {
-    viewer.may_see_indicators(state)?;
+    viewer.may_see_indicators()?;
     let Query(params) =
         params.map_err(|e| UiError::BadRequest(format!("cannot read the filters: {e}")))?;
     Ok((Filters::parse(&params, today())?, params))
@@ -293,7 +292,7 @@ pub async fn page(
     viewer: Viewer,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, UiError> {
-    let (filters, _) = filters_of(&state, &viewer, params)?;
+    let (filters, _) = filters_of(&viewer, params)?;
     let dashboard = build(&state, filters).await?;
     let page = page::DashboardPage::new(viewer.chrome(&state), &dashboard);
     Ok(render(StatusCode::OK, &page))
@@ -306,7 +305,7 @@ pub async fn csv(
     viewer: Viewer,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, UiError> {
-    let (filters, params) = filters_of(&state, &viewer, params)?;
+    let (filters, params) = filters_of(&viewer, params)?;
     let key = params.table.unwrap_or_default();
     let key = tables::KEYS
         .iter()

@@ -20,7 +20,10 @@
 //! compiled into the binary and served under `/ui/static/`.
 
 pub mod charts;
+pub mod chrome;
 pub mod dashboard;
+pub mod form;
+pub mod i18n;
 pub mod page;
 pub mod programmes;
 pub mod session;
@@ -28,16 +31,23 @@ pub mod tables;
 
 use askama::Template;
 use axum::Router;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use tiercare_api::AppState;
 use tiercare_api::error::ApiError;
 
+pub use chrome::{Chrome, SignedIn, Workplace};
+pub use i18n::Lang;
+
 /// The UI's routes, with the security headers every UI response carries.
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
-        .route("/ui", get(|| async { Redirect::to(dashboard::PATH) }))
+        .route("/ui", get(session::home))
+        .route("/ui/", get(session::home))
+        .route("/ui/lang", post(session::switch_language))
         .route(
             session::LOGIN_PATH,
             get(session::login_page).post(session::login),
@@ -48,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route(programmes::PATH, get(programmes::page))
         .route(programmes::CSV_PATH, get(programmes::csv))
         .route(STYLESHEET_PATH, get(stylesheet))
+        .layer(axum::middleware::from_fn_with_state(state, in_frame))
         .layer(axum::middleware::map_response(security_headers))
 }
 
@@ -99,22 +110,6 @@ async fn security_headers(mut resp: Response) -> Response {
     resp
 }
 
-/// The frame every page shares: the region, and who is signed in (with
-/// the sign-out form and its CSRF token).
-#[derive(Debug)]
-pub struct Chrome {
-    pub region: String,
-    pub user: Option<SignedIn>,
-}
-
-/// The signed-in user as the page header shows them.
-#[derive(Debug)]
-pub struct SignedIn {
-    pub username: String,
-    pub role: String,
-    pub csrf: String,
-}
-
 /// A page with a title and a message: errors, and the 403 page.
 #[derive(Template)]
 #[template(path = "message.html")]
@@ -136,19 +131,42 @@ pub fn render(status: StatusCode, page: &impl Template) -> Response {
     }
 }
 
-/// Why a UI request was not answered with its page.
+/// Why a UI request was not answered with its page. Handlers return it;
+/// [`in_frame`] renders it inside the page header, in the user's language.
 #[derive(Debug)]
 pub enum UiError {
     /// No valid session: go and sign in.
     SignIn,
-    /// Signed in, but the role may not see the page (the header still
-    /// shows who is signed in, with the sign-out form).
-    Forbidden(Box<Chrome>),
-    /// A filter or form field the page cannot use.
+    /// Signed in, but the role may not see the page.
+    Forbidden,
+    /// A form that did not come from this session.
+    Csrf,
+    /// A filter or form field the page cannot use (already in words).
     BadRequest(String),
     NotFound(String),
     /// Logged with its detail, shown as a bare 500.
     Internal(String),
+}
+
+/// The one mapping from the services' error to a page.
+impl From<tiercare_service::ServiceError> for UiError {
+    fn from(e: tiercare_service::ServiceError) -> UiError {
+        use tiercare_service::ServiceError;
+        match e {
+            ServiceError::Invalid { message, .. } | ServiceError::Rule { message, .. } => {
+                UiError::BadRequest(message)
+            }
+            ServiceError::NotFound(m) => UiError::NotFound(m),
+            ServiceError::Forbidden(_) => UiError::Forbidden,
+            other => UiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<tiercare_store::StoreError> for UiError {
+    fn from(e: tiercare_store::StoreError) -> UiError {
+        UiError::from(tiercare_service::ServiceError::from(e))
+    }
 }
 
 impl From<ApiError> for UiError {
@@ -164,65 +182,79 @@ impl From<ApiError> for UiError {
     }
 }
 
-/// The one mapping from the services' error to a page.
-impl From<tiercare_service::ServiceError> for UiError {
-    fn from(e: tiercare_service::ServiceError) -> UiError {
-        use tiercare_service::ServiceError;
-        match e {
-            ServiceError::Invalid { message, .. } | ServiceError::Rule { message, .. } => {
-                UiError::BadRequest(message)
-            }
-            ServiceError::NotFound(m) => UiError::NotFound(m),
-            other => UiError::Internal(other.to_string()),
-        }
-    }
-}
-
-impl From<tiercare_store::StoreError> for UiError {
-    fn from(e: tiercare_store::StoreError) -> UiError {
-        UiError::from(ApiError::from(e))
-    }
-}
+/// A failure waiting for [`in_frame`] to render it, carried in the
+/// response's extensions.
+#[derive(Debug, Clone)]
+struct Failure(std::sync::Arc<std::sync::Mutex<Option<UiError>>>);
 
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
-        let bare = Chrome {
-            region: String::new(),
-            user: None,
-        };
-        let (status, chrome, title, message) = match self {
+        let status = match &self {
             UiError::SignIn => return Redirect::to(session::LOGIN_PATH).into_response(),
-            UiError::Forbidden(chrome) => {
-                let message = match &chrome.user {
-                    Some(u) => format!(
-                        "You are signed in as {} ({}). The indicator dashboard is for \
-                         administrators and analysts; a joint programme's evaluation for them \
-                         and for the staff of the programme.",
-                        u.username, u.role
-                    ),
-                    None => "This page is for administrators and analysts.".into(),
-                };
-                (StatusCode::FORBIDDEN, *chrome, "Not allowed", message)
-            }
-            UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, bare, "Cannot show this", m),
-            UiError::NotFound(m) => (StatusCode::NOT_FOUND, bare, "Not found", m),
+            UiError::Forbidden | UiError::Csrf => StatusCode::FORBIDDEN,
+            UiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            UiError::NotFound(_) => StatusCode::NOT_FOUND,
             UiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error in the web UI");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    bare,
-                    "Something went wrong",
-                    "The server could not build this page; the error is logged.".into(),
-                )
+                StatusCode::INTERNAL_SERVER_ERROR
             }
+        };
+        let mut resp = status.into_response();
+        resp.extensions_mut()
+            .insert(Failure(std::sync::Arc::new(std::sync::Mutex::new(Some(
+                self,
+            )))));
+        resp
+    }
+}
+
+impl UiError {
+    /// The page for this error, in `chrome`'s language and frame.
+    fn page(self, status: StatusCode, chrome: &Chrome) -> Response {
+        let lang = chrome.lang;
+        let (title, message) = match self {
+            UiError::SignIn => return Redirect::to(session::LOGIN_PATH).into_response(),
+            UiError::Forbidden => {
+                let message = match &chrome.user {
+                    Some(u) => lang.t_with(
+                        "error-forbidden",
+                        &[("user", u.username.clone()), ("role", u.role.clone())],
+                    ),
+                    None => lang.t("error-forbidden-title"),
+                };
+                (lang.t("error-forbidden-title"), message)
+            }
+            UiError::Csrf => (lang.t("error-forbidden-title"), lang.t("error-csrf")),
+            UiError::BadRequest(m) => (lang.t("error-bad-request-title"), m),
+            UiError::NotFound(m) => (lang.t("error-not-found-title"), m),
+            UiError::Internal(_) => (lang.t("error-internal-title"), lang.t("error-internal")),
         };
         render(
             status,
             &MessagePage {
-                chrome: &chrome,
-                title,
+                chrome,
+                title: &title,
                 message: &message,
             },
         )
     }
+}
+
+/// Renders a handler's [`UiError`] as a page with the full header (who is
+/// signed in, their navigation, the language switch) in their language.
+async fn in_frame(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let headers = req.headers().clone();
+    let path = session::page_path(req.uri());
+    let mut resp = next.run(req).await;
+    let Some(Failure(slot)) = resp.extensions_mut().remove::<Failure>() else {
+        return resp;
+    };
+    let Some(error) = slot.lock().ok().and_then(|mut e| e.take()) else {
+        return resp;
+    };
+    let chrome = match session::viewer_of(&state, &headers, &path).await {
+        Ok(Some(viewer)) => viewer.chrome(&state),
+        _ => Chrome::anonymous(&state.ctx.region_name, Lang::of_request(&headers), &path),
+    };
+    error.page(resp.status(), &chrome)
 }

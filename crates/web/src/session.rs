@@ -16,7 +16,8 @@
 //! form a random token also set as a short-lived cookie (double submit),
 //! since there is no session yet to tie it to.
 
-use super::{Chrome, SignedIn, UiError, render};
+use super::{Chrome, UiError, Workplace, render};
+use crate::i18n::{LANG_COOKIE, Lang};
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
@@ -112,34 +113,67 @@ pub struct Viewer {
     pub actor: Actor,
     /// The CSRF token for this session's forms.
     pub csrf: String,
+    /// The language the pages speak to this user.
+    pub lang: Lang,
+    /// Where the user's work is: their home page and navigation.
+    pub workplace: Workplace,
+    /// The page asked for (path and query), for the language switch.
+    pub path: String,
     token: String,
 }
 
 impl Viewer {
     /// The page header for this user.
     pub fn chrome(&self, state: &AppState) -> Chrome {
-        Chrome {
-            region: state.ctx.region_name.to_string(),
-            user: Some(SignedIn {
-                username: self.actor.username.clone(),
-                role: self.actor.role.display().to_string(),
-                csrf: self.csrf.clone(),
-            }),
-        }
+        Chrome::signed_in(
+            &state.ctx.region_name,
+            self.lang,
+            &self.path,
+            &self.actor,
+            self.workplace,
+            &self.csrf,
+        )
     }
 
     /// Refuses (403) anyone but administrators and analysts: the
     /// dashboard shows aggregates of the whole region.
-    pub fn may_see_indicators(&self, state: &AppState) -> Result<(), UiError> {
+    pub fn may_see_indicators(&self) -> Result<(), UiError> {
         match self.actor.role {
             UserRole::Admin | UserRole::Analyst => Ok(()),
-            _ => Err(UiError::Forbidden(Box::new(self.chrome(state)))),
+            _ => Err(UiError::Forbidden),
+        }
+    }
+
+    /// Refuses a form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), UiError> {
+        if same_secret(&self.csrf, sent) {
+            Ok(())
+        } else {
+            Err(UiError::Csrf)
         }
     }
 }
 
+/// The path and query of a page, for coming back to it: only our own
+/// pages, so a crafted link cannot send the browser elsewhere.
+pub fn page_path(uri: &axum::http::Uri) -> String {
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/ui");
+    safe_back(path).unwrap_or("/ui").to_string()
+}
+
+/// `back` if it is a page of ours (a path under `/ui`, not `//host`).
+fn safe_back(back: &str) -> Option<&str> {
+    let ours = back == "/ui" || back.starts_with("/ui/") || back.starts_with("/ui?");
+    let clean = !back.contains(['\\', '\r', '\n']) && !back.starts_with("//");
+    (ours && clean && back.len() <= 2000).then_some(back)
+}
+
 /// The live session the request's cookie names, if any.
-async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, UiError> {
+pub async fn viewer_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+) -> Result<Option<Viewer>, UiError> {
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -161,9 +195,13 @@ async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>
     {
         return Ok(None);
     }
+    let workplace = Workplace::of(&state.ctx, &user.actor).await;
     Ok(Some(Viewer {
         actor: user.actor,
         csrf: csrf_of(&token),
+        lang: Lang::of_request(headers),
+        workplace,
+        path: path.to_string(),
         token,
     }))
 }
@@ -172,8 +210,70 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = UiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, UiError> {
-        session(state, &parts.headers).await?.ok_or(UiError::SignIn)
+        let path = page_path(&parts.uri);
+        viewer_of(state, &parts.headers, &path)
+            .await?
+            .ok_or(UiError::SignIn)
     }
+}
+
+/// `GET /ui`: the signed-in user's worklist, or the sign-in page.
+pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match viewer_of(&state, &headers, "/ui").await {
+        Ok(Some(v)) => Redirect::to(v.workplace.home()).into_response(),
+        Ok(None) => Redirect::to(LOGIN_PATH).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The language switch's fields.
+#[derive(Debug, Deserialize)]
+pub struct LanguageForm {
+    lang: Option<String>,
+    back: Option<String>,
+    csrf: Option<String>,
+}
+
+/// `POST /ui/lang`: remembers the language in this browser and goes back
+/// to the page it was chosen on. A signed-in user's switch must carry the
+/// session's CSRF token; before sign-in it only sets a cookie.
+pub async fn switch_language(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<LanguageForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return UiError::BadRequest(Lang::of_request(&headers).t("error-csrf")).into_response();
+    };
+    let viewer = match viewer_of(&state, &headers, "/ui").await {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(v) = &viewer
+        && let Err(e) = v.check_csrf(form.csrf.as_deref().unwrap_or(""))
+    {
+        return e.into_response();
+    }
+    let lang = form
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_default();
+    let back = form
+        .back
+        .as_deref()
+        .and_then(safe_back)
+        .unwrap_or("/ui")
+        .to_string();
+    with_cookies(
+        Redirect::to(&back).into_response(),
+        [lang_cookie(&state, lang)],
+    )
+}
+
+/// The cookie that remembers a language for a year.
+fn lang_cookie(state: &AppState, lang: Lang) -> Option<HeaderValue> {
+    set_cookie(state, LANG_COOKIE, lang.code(), 365 * 24 * 3600)
 }
 
 #[derive(Template)]
@@ -186,12 +286,21 @@ struct LoginPage<'a> {
 }
 
 /// The sign-in form with a fresh CSRF token (also set as its cookie).
-fn login_form(state: &AppState, status: StatusCode, username: &str, message: &str) -> Response {
+fn login_form(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    username: &str,
+    message_key: &str,
+) -> Response {
     let csrf = new_token();
-    let chrome = Chrome {
-        region: state.ctx.region_name.to_string(),
-        user: None,
+    let chrome = Chrome::anonymous(&state.ctx.region_name, lang, LOGIN_PATH);
+    let message = if message_key.is_empty() {
+        String::new()
+    } else {
+        lang.t(message_key)
     };
+    let message = message.as_str();
     let page = render(
         status,
         &LoginPage {
@@ -207,12 +316,12 @@ fn login_form(state: &AppState, status: StatusCode, username: &str, message: &st
     )
 }
 
-/// `GET /ui/login`: the sign-in form, or the dashboard when already
+/// `GET /ui/login`: the sign-in form, or the user's worklist when already
 /// signed in.
 pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match session(&state, &headers).await {
-        Ok(Some(_)) => Redirect::to(super::dashboard::PATH).into_response(),
-        Ok(None) => login_form(&state, StatusCode::OK, "", ""),
+    match viewer_of(&state, &headers, LOGIN_PATH).await {
+        Ok(Some(v)) => Redirect::to(v.workplace.home()).into_response(),
+        Ok(None) => login_form(&state, Lang::of_request(&headers), StatusCode::OK, "", ""),
         Err(e) => e.into_response(),
     }
 }
@@ -226,20 +335,16 @@ pub struct LoginForm {
 }
 
 /// `POST /ui/login`: checks the form's CSRF token and the password, opens
-/// a session and sends the browser to the dashboard. Wrong credentials
+/// a session and sends the browser to the user's worklist. Wrong credentials
 /// give the form again with a message and 401.
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
+    let lang = Lang::of_request(&headers);
     let Ok(Form(form)) = form else {
-        return login_form(
-            &state,
-            StatusCode::BAD_REQUEST,
-            "",
-            "Send the sign-in form as a web form.",
-        );
+        return login_form(&state, lang, StatusCode::BAD_REQUEST, "", "login-not-form");
     };
     let username = form.username.unwrap_or_default();
     let expected = cookie(&headers, LOGIN_COOKIE);
@@ -247,18 +352,20 @@ pub async fn login(
     if !expected.is_some_and(|e| same_secret(&e, &sent)) {
         return login_form(
             &state,
+            lang,
             StatusCode::FORBIDDEN,
             &username,
-            "The sign-in form had expired. Please sign in again.",
+            "login-expired",
         );
     }
     let password = form.password.unwrap_or_default();
     if username.is_empty() || password.is_empty() {
         return login_form(
             &state,
+            lang,
             StatusCode::BAD_REQUEST,
             &username,
-            "Enter your username and password.",
+            "login-missing",
         );
     }
     let user = match authenticate(&state, &username, password).await {
@@ -268,9 +375,10 @@ pub async fn login(
     let Some(user) = user else {
         return login_form(
             &state,
+            lang,
             StatusCode::UNAUTHORIZED,
             &username,
-            "Unknown username or wrong password.",
+            "login-wrong",
         );
     };
     let token = new_token();
@@ -283,8 +391,9 @@ pub async fn login(
     {
         return UiError::from(e).into_response();
     }
+    let workplace = Workplace::of(&state.ctx, &user.actor).await;
     with_cookies(
-        Redirect::to(super::dashboard::PATH).into_response(),
+        Redirect::to(workplace.home()).into_response(),
         [
             set_cookie(&state, SESSION_COOKIE, &token, ttl),
             set_cookie(&state, LOGIN_COOKIE, "", 0),
@@ -305,7 +414,7 @@ pub async fn logout(
     headers: HeaderMap,
     form: Result<Form<LogoutForm>, FormRejection>,
 ) -> Response {
-    let viewer = match session(&state, &headers).await {
+    let viewer = match viewer_of(&state, &headers, LOGIN_PATH).await {
         Ok(v) => v,
         Err(e) => return e.into_response(),
     };
@@ -315,10 +424,7 @@ pub async fn logout(
     };
     let sent = form.ok().and_then(|Form(f)| f.csrf).unwrap_or_default();
     if !same_secret(&viewer.csrf, &sent) {
-        return UiError::BadRequest(
-            "The sign-out form did not come from this session; you are still signed in.".into(),
-        )
-        .into_response();
+        return UiError::BadRequest(viewer.lang.t("error-signout-csrf")).into_response();
     }
     let ttl = state.config.token_ttl_seconds;
     if let Err(e) = state

@@ -36,8 +36,8 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
     let server = tokio::spawn(async move {
         tiercare_api::serve(
             listener,
-            server_state,
-            tiercare_web::routes(),
+            server_state.clone(),
+            tiercare_web::routes(server_state),
             std::future::pending(),
         )
         .await

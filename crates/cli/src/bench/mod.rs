@@ -103,8 +103,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let server = tokio::spawn(async move {
         tiercare_api::serve(
             listener,
-            server_state,
-            tiercare_web::routes(),
+            server_state.clone(),
+            tiercare_web::routes(server_state),
             std::future::pending(),
         )
         .await

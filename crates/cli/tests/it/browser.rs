@@ -109,6 +109,8 @@ impl Driver {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": self.chromium,
+                // A browser set up as our users' are: Chinese first.
+                "prefs": {"intl.accept_languages": "zh-CN,zh"},
                 "args": [
                     "--headless=new",
                     // Containers run tests as root, where Chromium's
@@ -118,6 +120,7 @@ impl Driver {
                     "--disable-gpu",
                     "--no-first-run",
                     "--window-size=1400,1000",
+                    "--lang=zh-CN",
                     format!("--user-data-dir={}", self.profile.path().display()),
                 ]
             }
@@ -249,6 +252,86 @@ impl Session {
                 Instant::now() < deadline,
                 "the browser never reached {what}; it is at {url}"
             );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Resizes the window: 390 wide is a phone, as residents use it.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.command(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
+    /// The visible text of the element `css` selects.
+    pub async fn text(&self, css: &str) -> String {
+        let id = self.element(css).await;
+        self.command(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Whether the page has an element `css` selects, without failing.
+    pub async fn has(&self, css: &str) -> bool {
+        let resp = self
+            .client
+            .post(format!("{}/element", self.url))
+            .json(&json!({"using": "css selector", "value": css}))
+            .timeout(PATIENCE)
+            .send()
+            .await
+            .expect("WebDriver command sent");
+        resp.status().is_success()
+    }
+
+    /// Saves a screenshot of the page as `target/screenshots/<name>.png`
+    /// (not committed: the test run writes them for people to look at).
+    pub async fn screenshot(&self, name: &str) {
+        use base64::Engine;
+        let data = self
+            .command(reqwest::Method::GET, "/screenshot", None)
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap_or_default())
+            .expect("a base64 screenshot");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("screenshot written");
+    }
+
+    /// Signs in through the form and waits to land on the user's
+    /// worklist; returns its address.
+    pub async fn sign_in(&self, base: &str, user: &str, password: &str) -> String {
+        self.goto(&format!("{base}/ui/login")).await;
+        self.type_into("#username", user).await;
+        self.type_into("#password", password).await;
+        self.click("#sign-in").await;
+        self.wait_for_url("a worklist", |u| !u.contains("/ui/login"))
+            .await
+    }
+
+    /// The language the page says it is in (`<html lang>`).
+    pub async fn page_lang(&self) -> String {
+        self.script("return document.documentElement.lang;")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Clicks the header's language switch and waits for the page to come
+    /// back in the other language.
+    pub async fn switch_language(&self) {
+        let before = self.page_lang().await;
+        self.click("#lang-switch").await;
+        let deadline = Instant::now() + PATIENCE;
+        while self.page_lang().await == before {
+            assert!(Instant::now() < deadline, "the language never switched");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

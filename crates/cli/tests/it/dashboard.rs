@@ -454,6 +454,7 @@ async fn signing_in_sets_a_strict_http_only_session_cookie_and_signing_out_ends_
     let password = app.user("analyst").password.clone();
     let resp = post_login(&app, &c, "analyst", &password).await;
     resp.expect(303);
+    // An analyst's worklist is the dashboard.
     assert_eq!(resp.header("location").as_deref(), Some("/ui/dashboard"));
     let line = set_cookie(&resp, "tiercare_session").expect("session cookie");
     for attr in ["HttpOnly", "SameSite=Strict", "Path=/ui", "Max-Age="] {
@@ -519,11 +520,8 @@ async fn bad_credentials_or_a_missing_csrf_token_give_the_form_again() {
     let c = client();
     let wrong = post_login(&app, &c, "analyst", "not-the-password").await;
     wrong.expect(401);
-    assert!(
-        wrong.body.contains("Unknown username or wrong password."),
-        "{}",
-        wrong.body
-    );
+    // Chinese unless the browser asks for English.
+    assert!(wrong.body.contains("用户名或密码错误。"), "{}", wrong.body);
     assert!(wrong.body.contains(r#"id="login""#), "the form again");
     assert!(set_cookie(&wrong, "tiercare_session").is_none());
     let unknown = post_login(&app, &c, "<b>nobody</b>", "x").await;
@@ -586,7 +584,13 @@ async fn doctors_and_coordinators_get_a_403_page() {
             page.headers
         );
         assert!(
-            page.body.contains("administrators and analysts"),
+            page.body.contains("此页面不在您的权限范围内"),
+            "{}",
+            page.body
+        );
+        // The header still says who is signed in, with the way out.
+        assert!(
+            page.body.contains(&format!("data-user=\"{user}\"")),
             "{}",
             page.body
         );

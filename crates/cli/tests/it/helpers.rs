@@ -103,7 +103,7 @@ pub async fn spawn_app_at(
     let server = tokio::spawn(tiercare_api::serve(
         listener,
         state.clone(),
-        tiercare_web::routes(),
+        tiercare_web::routes(state.clone()),
         async move {
             let _ = rx.await;
         },

@@ -30,4 +30,5 @@ mod simulate;
 mod subscription;
 mod terminology;
 mod transaction;
+mod ui_frame;
 mod validate;

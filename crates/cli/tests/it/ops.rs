@@ -814,8 +814,8 @@ async fn a_second_server_on_the_same_database_serves_the_data() {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(tiercare_api::serve(
         listener,
-        state,
-        tiercare_web::routes(),
+        state.clone(),
+        tiercare_web::routes(state),
         async move {
             let _ = rx.await;
         },

@@ -668,8 +668,8 @@ async fn a_notification_cut_short_by_a_restart_is_delivered_after_it() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(tiercare_api::serve(
         listener,
-        state,
-        tiercare_web::routes(),
+        state.clone(),
+        tiercare_web::routes(state),
         async move {
             let _ = stopped.await;
         },

@@ -36,7 +36,7 @@ use serde::Deserialize;
 use tiercare_api::AppState;
 
 /// The page.
-pub const PATH: &str = "/ui/programmes";
+pub const PATH: &str = crate::chrome::home::PROGRAMMES;
 /// A table of the page as CSV.
 pub const CSV_PATH: &str = "/ui/programmes.csv";
 

@@ -81,7 +81,7 @@ pub(super) async fn build(
     let records = OutreachRecords::load(&state.ctx).await?;
     let today = state.ctx.clock.today();
     let filters = parse_filters(p, today, default_subject(viewer, &records))?;
-    let forbidden = || UiError::Forbidden(Box::new(viewer.chrome(state)));
+    let forbidden = || UiError::Forbidden;
     may_see(&viewer.actor, &records, &filters.subject).map_err(|_| forbidden())?;
     let names = Names::load(state, &records).await?;
     let data = records.data();
