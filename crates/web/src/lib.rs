@@ -24,6 +24,7 @@ pub mod chrome;
 pub mod dashboard;
 pub mod form;
 pub mod i18n;
+pub mod names;
 pub mod page;
 pub mod programmes;
 pub mod session;
