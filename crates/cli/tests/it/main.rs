@@ -8,6 +8,7 @@ mod gatekeeping;
 mod helpers;
 mod indicators;
 mod insurance;
+mod insurer;
 mod measure;
 
 mod access;
@@ -30,4 +31,5 @@ mod simulate;
 mod subscription;
 mod terminology;
 mod transaction;
+mod users;
 mod validate;
