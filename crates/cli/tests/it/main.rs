@@ -8,6 +8,7 @@ mod gatekeeping;
 mod helpers;
 mod indicators;
 mod insurance;
+mod insurer;
 mod measure;
 
 mod access;
@@ -31,4 +32,5 @@ mod subscription;
 mod terminology;
 mod transaction;
 mod ui_frame;
+mod users;
 mod validate;
