@@ -627,10 +627,17 @@ fn names_are_chinese_with_english_or_pinyin_kept() {
     }
     let hekou = institutions(c)[&InstitutionId::new("zx-tc1").unwrap()];
     assert_eq!(hekou.name, "河口镇卫生院");
-    assert!(hekou.alias.contains(&"Hekou Township Health Centre".to_string()));
+    assert!(
+        hekou
+            .alias
+            .contains(&"Hekou Township Health Centre".to_string())
+    );
     let clinic = institutions(c)[&InstitutionId::new("zx-vc1-1").unwrap()];
     assert_eq!(clinic.name, "六合村卫生室");
-    assert_eq!(clinic.alias, ["Liuhe Village Clinic", "Liuhecun Weishengshi"]);
+    assert_eq!(
+        clinic.alias,
+        ["Liuhe Village Clinic", "Liuhecun Weishengshi"]
+    );
     // The names are drawn from the seed, like everything else.
     let again = DemoCounty::generate(DemoCounty::DEFAULT_RESIDENTS, 2026);
     let names = |c: &DemoCounty| -> Vec<PersonName> {
