@@ -392,7 +392,7 @@ async fn reports_give_the_hand_computed_figures() {
     )
     .await;
     assert_eq!(count(&hekou["group"][0], "denominator"), Some(2));
-    assert_eq!(hekou["subject"]["display"], "Hekou Township Health Centre");
+    assert_eq!(hekou["subject"]["display"], "河口镇卫生院");
     let secondary = report(
         &app,
         "admin",

@@ -235,6 +235,15 @@ fn string_matches(text: &str, query: &str) -> bool {
             .any(|w| w.starts_with(&query))
 }
 
+/// Whether a person is found by a name search for `query` typed in the
+/// name's own script: a name in hanzi has no spaces, so its family and
+/// given names count as words of it.
+fn name_matches(name: &tiercare_core::network::PersonName, query: &str) -> bool {
+    string_matches(&name.full(), query)
+        || string_matches(&name.family, query)
+        || string_matches(&name.given, query)
+}
+
 fn fhir_date(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
@@ -459,7 +468,7 @@ async fn search_by_name_matches_word_prefixes_case_insensitively() {
         .given
         .clone();
     let prefix = given.chars().take(3).collect::<String>().to_lowercase();
-    let expected = residents_where(&app, |r| string_matches(&r.name.full(), &prefix));
+    let expected = residents_where(&app, |r| name_matches(&r.name, &prefix));
     let found = search_all(&app, "admin", &format!("/Patient?name={}", enc(&prefix))).await;
     assert_eq!(sorted(found), expected, "name={prefix}");
     let expected_given = residents_where(&app, |r| string_matches(&r.name.given, &prefix));
@@ -1181,4 +1190,129 @@ async fn code_system_search_honours_count() {
         "_count=2 returned {} code systems",
         entries(&b).len()
     );
+}
+
+/// The county is named in Chinese: a name search in hanzi and the same
+/// name typed in pinyin (any case, with or without spaces) or English find
+/// the same records, for organisations, teams, practitioners and patients.
+#[tokio::test]
+async fn chinese_names_are_found_by_hanzi_and_by_pinyin() {
+    let app = spawn_app().await;
+    let org_search = |q: &str| format!("/Organization?name={}", enc(q));
+    let hekou = search_all(&app, "admin", &org_search("河口")).await;
+    assert_eq!(sorted(&hekou), ["zx-tc1"]);
+    for q in [
+        "hekou",
+        "Hekou",
+        "HEKOU",
+        "he kou",
+        "hekouzhen",
+        "Hekou Township",
+    ] {
+        let found = search_all(&app, "admin", &org_search(q)).await;
+        assert_eq!(sorted(found), sorted(&hekou), "Organization?name={q}");
+    }
+    let resp = app.get("admin", "/Organization/zx-tc1").await;
+    resp.expect(200);
+    let org = resp.json();
+    assert_eq!(org["name"], "河口镇卫生院");
+    let alias = org["alias"].as_array().expect("alias");
+    assert!(
+        alias.contains(&Value::from("Hekou Township Health Centre")),
+        "{org}"
+    );
+    // The county's hospital by its Chinese name, pinyin and English.
+    for q in ["ZX市人民", "zxshirenmin", "ZX City People"] {
+        let found = search_all(&app, "admin", &org_search(q)).await;
+        assert_eq!(sorted(found), ["zx-h1"], "Organization?name={q}");
+    }
+
+    // The family-doctor teams of that centre, by either script.
+    let expected = sorted(
+        teams(&app)
+            .iter()
+            .filter(|t| t.institution.as_str() == "zx-tc1")
+            .map(|t| t.id.to_string()),
+    );
+    assert!(!expected.is_empty());
+    for q in ["河口", "hekou", "HekouzhenWeisheng"] {
+        let found = search_all(&app, "admin", &format!("/CareTeam?name={}", enc(q))).await;
+        assert_eq!(sorted(found), expected, "CareTeam?name={q}");
+    }
+
+    // A patient by the name in hanzi and by its pinyin.
+    let person = app.residents().next().unwrap();
+    let hanzi = person.name.full();
+    let pinyin = person
+        .name
+        .pinyin
+        .clone()
+        .expect("demo residents have pinyin");
+    let by_hanzi = search_all(&app, "admin", &format!("/Patient?name={}", enc(&hanzi))).await;
+    assert_eq!(
+        sorted(&by_hanzi),
+        residents_where(&app, |r| r.name.full().starts_with(&hanzi))
+    );
+    assert!(by_hanzi.contains(&person.id.to_string()));
+    let together = format!("{}{}", pinyin.family, pinyin.given);
+    for q in [
+        together.to_lowercase(),
+        pinyin.full(),
+        together.to_uppercase(),
+    ] {
+        let found = search_all(&app, "admin", &format!("/Patient?name={}", enc(&q))).await;
+        // Others may share the sound (王芳 and 汪芳 are both wangfang), so
+        // the pinyin finds at least everyone the hanzi finds.
+        for id in &by_hanzi {
+            assert!(found.contains(id), "Patient?name={q} misses {id}");
+        }
+        let expected = residents_where(&app, |r| {
+            r.name.pinyin.as_ref().is_some_and(|p| {
+                let both = format!("{}{}", p.family, p.given).to_lowercase();
+                both.starts_with(&together.to_lowercase())
+            })
+        });
+        for id in expected {
+            assert!(found.contains(&id), "Patient?name={q} misses {id}");
+        }
+    }
+    // By family name alone, hanzi or pinyin.
+    let family = search_all(
+        &app,
+        "admin",
+        &format!("/Patient?family={}", enc(&person.name.family)),
+    )
+    .await;
+    let family_py = search_all(
+        &app,
+        "admin",
+        &format!("/Patient?family={}", enc(&pinyin.family.to_lowercase())),
+    )
+    .await;
+    assert!(!family.is_empty());
+    assert!(family.iter().all(|id| family_py.contains(id)));
+
+    // The Patient carries both names; sent back as read, it is accepted.
+    let path = format!("/Patient/{}", person.id);
+    let resp = app.get("admin", &path).await;
+    resp.expect(200);
+    let patient = resp.json();
+    assert_eq!(patient["name"][0]["use"], "official", "{patient}");
+    assert_eq!(patient["name"][0]["text"], hanzi.as_str());
+    assert_eq!(patient["name"][0]["family"], person.name.family.as_str());
+    assert_eq!(patient["name"][1]["use"], "usual");
+    assert_eq!(patient["name"][1]["text"], pinyin.full().as_str());
+    let version = patient["meta"]["versionId"].as_str().unwrap().to_string();
+    let resp = app
+        .put("admin", &path, &patient, Some(&format!("W/\"{version}\"")))
+        .await;
+    resp.expect(200);
+    let again = resp.json();
+    assert_eq!(again["name"], patient["name"]);
+
+    // A practitioner by pinyin.
+    let p = &practitioners(&app)[0];
+    let py = p.name.pinyin.as_ref().expect("pinyin").full();
+    let found = search_all(&app, "admin", &format!("/Practitioner?name={}", enc(&py))).await;
+    assert!(found.contains(&p.id.to_string()), "Practitioner?name={py}");
 }

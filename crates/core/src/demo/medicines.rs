@@ -21,7 +21,10 @@ struct Data {
 #[serde(deny_unknown_fields)]
 struct Row {
     code: MedicineCode,
+    /// The international nonproprietary name, for reviewers and errors.
     name: String,
+    /// The Chinese generic name, which the lists show.
+    name_zh: String,
     stocked: Stocked,
 }
 
@@ -37,6 +40,10 @@ enum Stocked {
 /// own gaps.
 pub(super) fn lists(institutions: &[Institution]) -> Result<Vec<EssentialMedicines>, DataError> {
     let data: Data = toml::from_str(DATA)?;
+    if let Some(m) = data.medicine.iter().find(|m| m.name_zh.trim().is_empty()) {
+        let message = format!("{} ({}) has no Chinese name", m.code, m.name);
+        return Err(DataError::Invalid(message));
+    }
     let mut out = Vec::new();
     for i in institutions.iter().filter(|i| i.level == Level::Primary) {
         let centre = matches!(
@@ -53,7 +60,7 @@ pub(super) fn lists(institutions: &[Institution]) -> Result<Vec<EssentialMedicin
                 Stocked::Hospital => false,
             })
             .filter(|m| !gaps.contains(&m.code))
-            .map(|m| (m.code.clone(), m.name.clone()))
+            .map(|m| (m.code.clone(), m.name_zh.clone()))
             .collect();
         let id = EssentialMedicines::id_for(&i.id)
             .ok_or_else(|| DataError::Invalid(format!("{}: id too long for a list", i.id)))?;
@@ -66,10 +73,15 @@ pub(super) fn lists(institutions: &[Institution]) -> Result<Vec<EssentialMedicin
     Ok(out)
 }
 
-/// Every medicine the demo county knows, by code: hospital ones included,
-/// so a care plan can name them.
+/// Every medicine the demo county knows, by code, with its Chinese name:
+/// hospital ones included, so a care plan can name them.
 pub fn formulary() -> BTreeMap<MedicineCode, String> {
     toml::from_str::<Data>(DATA)
-        .map(|d| d.medicine.into_iter().map(|m| (m.code, m.name)).collect())
+        .map(|d| {
+            d.medicine
+                .into_iter()
+                .map(|m| (m.code, m.name_zh))
+                .collect()
+        })
         .unwrap_or_default()
 }
