@@ -7,7 +7,7 @@
 
 use crate::browser::Driver;
 use crate::browser::Session;
-use crate::dashboard::seed;
+use crate::dashboard::{seed, sign_in, ui_get_in};
 use crate::helpers::{TestApp, spawn_app_at};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -253,6 +253,107 @@ async fn on_a_phone_and_a_tablet_both_pages_fit_and_show_the_figures_in_both_lan
                 }
                 (a, b) => assert_eq!(*a, b, "{} {}", lang.code(), m.code),
             }
+        }
+    }
+}
+
+/// Filters the pages cannot use are refused in the reader's language,
+/// inside the page frame, with nothing shown of the figures; a role the
+/// pages are not for gets a 403 page.
+#[tokio::test]
+async fn bad_filters_are_refused_in_the_readers_language_and_other_roles_get_403() {
+    let app = crate::helpers::spawn_app().await;
+    let analyst = sign_in(&app, "analyst").await;
+    let cases: [(&str, &str, &str); 8] = [
+        (
+            "/ui/dashboard?from=2026-03-01&to=2026-01-01",
+            "开始日期不能晚于结束日期。",
+            "The start date must not be after the end date.",
+        ),
+        (
+            "/ui/dashboard?from=2026-13-01",
+            "开始日期须为日期",
+            "From must be a date written YYYY-MM-DD.",
+        ),
+        (
+            "/ui/dashboard?subject=town:x",
+            "无法识别统计对象“town:x”",
+            "\"town:x\" is not a subject",
+        ),
+        (
+            "/ui/dashboard.csv?table=patients",
+            "没有这张表",
+            "There is no such table",
+        ),
+        (
+            "/ui/dashboard?from=2000-01-01&to=2026-01-01",
+            "统计期最长为 3660 天。",
+            "The period may be at most 3660 days long.",
+        ),
+        (
+            "/ui/programmes?from=2026-03-01&to=2026-01-01",
+            "开始日期不能晚于结束日期。",
+            "The start date must not be after the end date.",
+        ),
+        (
+            "/ui/programmes?subject=town:x",
+            "无法识别统计对象“town:x”",
+            "\"town:x\" is not a subject",
+        ),
+        (
+            "/ui/programmes.csv?table=patients",
+            "没有这张表",
+            "There is no such table",
+        ),
+    ];
+    for (path, zh, en) in cases {
+        for (lang, words) in [(Lang::Zh, zh), (Lang::En, en)] {
+            let resp = ui_get_in(&app, Some(&analyst), path, lang).await;
+            resp.expect(400);
+            let body = resp.body.replace("&quot;", "\"").replace("&#34;", "\"");
+            assert!(body.contains(words), "{path} {}: {body}", lang.code());
+            assert!(!body.contains("data-measure"), "{path}: no figures");
+            assert!(
+                body.contains("data-user=\"analyst\""),
+                "{path}: in the frame"
+            );
+        }
+    }
+    let unknown = ui_get_in(
+        &app,
+        Some(&analyst),
+        "/ui/dashboard?subject=institution:nowhere",
+        Lang::En,
+    )
+    .await;
+    unknown.expect(404);
+    assert!(
+        unknown
+            .body
+            .contains("institution:nowhere is not a level, alliance or institution of the region"),
+        "{}",
+        unknown.body
+    );
+
+    // The pages are not for a resident; the dashboard is not for doctors.
+    let resident = sign_in(&app, "resident").await;
+    let doctor = sign_in(&app, "doctor").await;
+    for (session, path) in [
+        (&resident, "/ui/programmes"),
+        (&resident, "/ui/programmes.csv?table=measures"),
+        (&resident, "/ui/dashboard"),
+        (&doctor, "/ui/dashboard"),
+        (&doctor, "/ui/dashboard.csv?table=levels"),
+    ] {
+        for lang in Lang::ALL {
+            let resp = ui_get_in(&app, Some(session), path, lang).await;
+            resp.expect(403);
+            assert!(!resp.body.contains("data-measure"), "{path}: no figures");
+            let words = match lang {
+                Lang::Zh => "此页面不在您的权限范围内",
+                Lang::En => "this page is not among the pages your role may see",
+            };
+            assert!(resp.body.contains(words), "{path} {}", lang.code());
         }
     }
 }
