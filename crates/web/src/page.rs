@@ -409,13 +409,29 @@ fn pyramid_finding(lang: Lang, i: &Indicators, r: Resource) -> Finding {
     }
 }
 
-/// A table as the page shows it, cells in `lang`.
+/// Columns that hold codes for the CSV file and machines, next to a
+/// column with the same thing in words: the page leaves them out, so no
+/// bare code reaches the reader (the row's code stays in `data-row`).
+const CODE_COLUMNS: &[(&str, &str)] = &[
+    ("measures", "measure"),
+    ("declines", "reason"),
+    ("institutions", "institution-id"),
+    ("capability", "institution-id"),
+];
+
+/// A table as the page shows it, cells in `lang`, without its code
+/// columns ([`CODE_COLUMNS`]).
 pub fn view_of(
     t: Table,
     lang: Lang,
     link_col: &'static str,
     link: impl Fn(&str) -> String,
 ) -> TableView {
+    let shown: Vec<bool> = t
+        .columns
+        .iter()
+        .map(|c| !CODE_COLUMNS.contains(&(t.key, c.key.as_str())))
+        .collect();
     TableView {
         link_col,
         key: t.key,
@@ -433,7 +449,9 @@ pub fn view_of(
                     .cells
                     .iter()
                     .zip(&t.columns)
-                    .map(|(c, col)| CellView {
+                    .zip(&shown)
+                    .filter(|(_, shown)| **shown)
+                    .map(|((c, col), _)| CellView {
                         col: col.key.clone(),
                         shown: c.shown(lang),
                         raw: c.raw(),
@@ -443,7 +461,12 @@ pub fn view_of(
                 key: r.key,
             })
             .collect(),
-        columns: t.columns,
+        columns: t
+            .columns
+            .into_iter()
+            .zip(shown)
+            .filter_map(|(c, shown)| shown.then_some(c))
+            .collect(),
     }
 }
 

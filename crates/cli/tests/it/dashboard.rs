@@ -1009,6 +1009,16 @@ async fn the_page_shows_the_three_mismatches_with_the_figures_of_evaluate() {
             ),
             "csv link"
         );
+        // Codes stay in the CSV files and data attributes: a column of
+        // them is not shown next to the same thing in words.
+        for col in ["measure", "reason", "institution-id"] {
+            assert!(
+                !page
+                    .body
+                    .contains(&format!(r#"scope="col" data-col="{col}""#)),
+                "{col}"
+            );
+        }
         // Every word in the page's language: the sections, the indicators'
         // names and definitions, the headings of the tables, the dates.
         let text = unescape(&page.body);
