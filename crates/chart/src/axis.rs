@@ -10,6 +10,36 @@ pub trait Scale {
     fn percent(&self) -> bool;
     /// A value as a tooltip shows it.
     fn show(&self, v: f64) -> String;
+    /// The chart's own few words, in the reader's language: the web pages
+    /// speak Chinese first, the simulator's report English (the default).
+    fn word(&self, word: Word) -> String {
+        word.english().to_string()
+    }
+}
+
+/// The words a chart writes of its own accord, not given by its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Word {
+    /// Where a value is missing (an empty denominator).
+    Missing,
+    /// Across a chart with no value at all.
+    NoData,
+    /// A capacity pyramid's bars.
+    Capacity,
+    /// A capacity pyramid's outlines.
+    PositionedDemand,
+}
+
+impl Word {
+    /// The word in English.
+    pub fn english(self) -> &'static str {
+        match self {
+            Word::Missing => "n/a",
+            Word::NoData => "no data in this period",
+            Word::Capacity => "capacity",
+            Word::PositionedDemand => "positioned demand",
+        }
+    }
 }
 
 /// Plain numbers or percentages, as precise as a reader needs.

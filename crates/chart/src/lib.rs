@@ -33,7 +33,7 @@ mod lines;
 mod shapes;
 mod svg;
 
-pub use axis::{Axis, Plain, Range, Scale, nice_max};
+pub use axis::{Axis, Plain, Range, Scale, Word, nice_max};
 pub use bars::{Bar, Series, Stack, grouped_bars, stacked_bars};
 pub use frame::Frame;
 pub use lines::{Line, lines};

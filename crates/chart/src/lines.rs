@@ -1,7 +1,7 @@
 //! Lines over a series (months, most often): a point per value, the line
 //! broken where a value is missing.
 
-use super::axis::{Axis, Scale};
+use super::axis::{Axis, Scale, Word};
 use super::frame::{Frame, Plot};
 
 /// One line: its name in the legend (none when empty), its colour and a
@@ -75,7 +75,7 @@ pub fn lines(frame: &Frame<'_>, xs: &[String], lines: &[Line<'_>], scale: &dyn S
             (plot.left + plot.right) / 2.0,
             (plot.top + plot.bottom) / 2.0,
             "middle",
-            "no data in this period",
+            &scale.word(Word::NoData),
         );
     }
     svg.close()

@@ -1,7 +1,7 @@
 //! Charts with no value axis: a funnel of the steps of a flow and a
 //! capacity pyramid.
 
-use super::axis::Scale;
+use super::axis::{Scale, Word};
 use super::colour;
 use super::svg::{OUTLINE, Svg};
 
@@ -58,13 +58,17 @@ pub fn pyramid(id: &str, title: &str, layers: &[Layer], scale: &dyn Scale) -> St
         .flatten()
         .fold(0.0f64, f64::max);
     let half = (right - left) / 2.0 / if widest > 0.0 { widest } else { 1.0 };
-    let show = |v: Option<f64>| v.map_or("n/a".to_string(), |v| scale.show(v));
+    let show = |v: Option<f64>| v.map_or_else(|| scale.word(Word::Missing), |v| scale.show(v));
+    let (capacity, demand) = (
+        scale.word(Word::Capacity),
+        scale.word(Word::PositionedDemand),
+    );
     let mut svg = Svg::open("pyramid", id, w, h, title, true);
     svg.legend(
         left,
         14.0,
         right - left,
-        &[("capacity", colour(2)), ("positioned demand", OUTLINE)],
+        &[(capacity.as_str(), colour(2)), (demand.as_str(), OUTLINE)],
     );
     for (i, layer) in layers.iter().rev().enumerate() {
         let y = 24.0 + row * i as f64;
@@ -79,7 +83,7 @@ pub fn pyramid(id: &str, title: &str, layers: &[Layer], scale: &dyn Scale) -> St
             ],
             colour(2),
             layer.capacity,
-            &format!("{}: capacity {}", layer.label, show(layer.capacity)),
+            &format!("{}: {capacity} {}", layer.label, show(layer.capacity)),
         );
         if let Some(d) = layer.demand {
             let d = d.clamp(0.0, 1.0);
@@ -91,7 +95,7 @@ pub fn pyramid(id: &str, title: &str, layers: &[Layer], scale: &dyn Scale) -> St
                     row - 4.0,
                 ],
                 ("demand", d),
-                &format!("{}: positioned demand {}", layer.label, show(Some(d))),
+                &format!("{}: {demand} {}", layer.label, show(Some(d))),
             );
         }
     }

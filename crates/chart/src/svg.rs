@@ -158,7 +158,7 @@ fn layout_legend(entries: &[(&str, &str)], left: f64, width: f64) -> Vec<(f64, u
     entries
         .iter()
         .map(|(label, _)| {
-            let w = 24.0 + fit(label, width).chars().count() as f64 * CHAR_WIDTH;
+            let w = 24.0 + columns(&fit(label, width)) * CHAR_WIDTH;
             if x + w > left + width && x > left {
                 x = left;
                 row += 1;
@@ -170,16 +170,45 @@ fn layout_legend(entries: &[(&str, &str)], left: f64, width: f64) -> Vec<(f64, u
         .collect()
 }
 
+/// How many [`CHAR_WIDTH`]s a character takes: Chinese, Japanese and
+/// Korean characters and full-width forms are about as wide as the font is
+/// high, nearly twice a Latin letter.
+fn char_columns(c: char) -> f64 {
+    let wide = matches!(
+        c,
+        '\u{1100}'..='\u{115F}'
+            | '\u{2E80}'..='\u{A4CF}'
+            | '\u{AC00}'..='\u{D7A3}'
+            | '\u{F900}'..='\u{FAFF}'
+            | '\u{FE30}'..='\u{FE4F}'
+            | '\u{FF00}'..='\u{FF60}'
+            | '\u{FFE0}'..='\u{FFE6}'
+    );
+    if wide { 1.75 } else { 1.0 }
+}
+
+/// How many [`CHAR_WIDTH`]s a text takes.
+pub(crate) fn columns(s: &str) -> f64 {
+    s.chars().map(char_columns).sum()
+}
+
 /// A label shortened to about `width` pixels.
 pub(crate) fn fit(label: &str, width: f64) -> String {
-    let max = ((width / CHAR_WIDTH) as usize).max(4);
-    if label.chars().count() <= max {
-        label.to_string()
-    } else {
-        let mut s: String = label.chars().take(max - 1).collect();
-        s.push('…');
-        s
+    let max = (width / CHAR_WIDTH).floor().max(4.0);
+    if columns(label) <= max {
+        return label.to_string();
     }
+    let mut s = String::new();
+    let mut used = 1.0;
+    for c in label.chars() {
+        used += char_columns(c);
+        if used > max {
+            break;
+        }
+        s.push(c);
+    }
+    s.push('…');
+    s
 }
 
 #[cfg(test)]
@@ -194,5 +223,8 @@ mod tests {
         assert_eq!(legend_rows(&[], 60.0), 0);
         assert_eq!(fit("abcdefghij", 6.0 * CHAR_WIDTH), "abcde…");
         assert_eq!(fit("abc", 0.0), "abc");
+        // Chinese characters take nearly two places each.
+        assert_eq!(fit("基层首诊率高", 6.0 * CHAR_WIDTH), "基层…");
+        assert_eq!(fit("基层", 6.0 * CHAR_WIDTH), "基层");
     }
 }

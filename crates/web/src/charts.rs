@@ -7,9 +7,12 @@
 //! one mark per value with a `data-value` attribute, so a browser test can
 //! check what was drawn; every text in it is escaped by that crate. This
 //! module only turns the dashboard's figures and [`Format`]s into its
-//! charts.
+//! charts, with every word (legends, titles, "no data") in the reader's
+//! language.
 
-use tiercare_chart::{Bar, Frame, Line, Range, Scale, Series, colour};
+use crate::i18n::{self, Lang};
+use tiercare_chart::{Bar, Frame, Line, Range, Scale, Series, Word, colour};
+use tiercare_core::insurance::Fen;
 
 pub use tiercare_chart::{Layer, funnel};
 
@@ -28,29 +31,52 @@ pub enum Format {
 }
 
 impl Format {
-    /// The figure for people; "n/a" when there is none (an empty
-    /// denominator).
-    pub fn show(self, v: Option<f64>) -> String {
+    /// The figure for people in `lang`; "无数据" / "n/a" when there is
+    /// none (an empty denominator). Money is written as [`i18n::yuan`]
+    /// writes it, days with the language's word for them.
+    pub fn show(self, lang: Lang, v: Option<f64>) -> String {
         let Some(v) = v else {
-            return "n/a".into();
+            return lang.t("dashboard-no-figure");
         };
         match self {
             Format::Count => format!("{v:.0}"),
             Format::Percent => format!("{:.1} %", v * 100.0),
             Format::Decimal => format!("{v:.2}"),
-            Format::Days => format!("{v:.1} d"),
-            Format::Yuan => format!("{v:.2} yuan"),
+            Format::Days => lang.t_with("dashboard-days", &[("n", format!("{v:.1}"))]),
+            Format::Yuan => i18n::yuan(Fen::new((v * 100.0).round() as i64)),
         }
+    }
+
+    /// How charts write figures of this format in `lang`.
+    pub fn in_lang(self, lang: Lang) -> Shown {
+        Shown { format: self, lang }
     }
 }
 
-impl Scale for Format {
+/// A [`Format`] in a language: how a chart writes its values and its own
+/// few words.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown {
+    pub format: Format,
+    pub lang: Lang,
+}
+
+impl Scale for Shown {
     fn percent(&self) -> bool {
-        *self == Format::Percent
+        self.format == Format::Percent
     }
 
     fn show(&self, v: f64) -> String {
-        Format::show(*self, Some(v))
+        self.format.show(self.lang, Some(v))
+    }
+
+    fn word(&self, word: Word) -> String {
+        self.lang.t(match word {
+            Word::Missing => "dashboard-no-figure",
+            Word::NoData => "dashboard-chart-no-data",
+            Word::Capacity => "dashboard-chart-capacity",
+            Word::PositionedDemand => "dashboard-chart-positioned-demand",
+        })
     }
 }
 
@@ -59,6 +85,18 @@ impl Scale for Format {
 /// there is none.
 pub fn raw(v: Option<f64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// A month `2026-01` as people write it: 2026年1月, or 2026-01 in
+/// English.
+pub fn month_label(lang: Lang, code: &str) -> String {
+    let parsed = code
+        .split_once('-')
+        .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u8>().ok()?)));
+    match (lang, parsed) {
+        (Lang::Zh, Some((y, m))) => format!("{y}年{m}月"),
+        _ => code.to_string(),
+    }
 }
 
 /// Shares are drawn on a 0-100% axis, other figures from zero.
@@ -73,7 +111,7 @@ pub fn trend(
     title: &str,
     months: &[String],
     values: &[Option<f64>],
-    f: Format,
+    f: Shown,
     share: bool,
 ) -> String {
     let line = Line {
@@ -91,8 +129,8 @@ pub fn grouped_bars(
     id: &str,
     title: &str,
     categories: &[String],
-    series: &[(&str, Vec<Option<f64>>)],
-    f: Format,
+    series: &[(String, Vec<Option<f64>>)],
+    f: Shown,
     share: bool,
 ) -> String {
     let series: Vec<Series<'_>> = series
@@ -109,8 +147,8 @@ pub fn grouped_bars(
 }
 
 /// A capacity pyramid of shares (see [`tiercare_chart::pyramid`]).
-pub fn pyramid(id: &str, title: &str, layers: &[Layer]) -> String {
-    tiercare_chart::pyramid(id, title, layers, &Format::Percent)
+pub fn pyramid(lang: Lang, id: &str, title: &str, layers: &[Layer]) -> String {
+    tiercare_chart::pyramid(id, title, layers, &Format::Percent.in_lang(lang))
 }
 
 #[cfg(test)]
@@ -119,9 +157,19 @@ mod tests {
 
     #[test]
     fn figures_are_shown_for_people_and_raw_for_machines() {
-        assert_eq!(Format::Percent.show(Some(0.517)), "51.7 %");
-        assert_eq!(Format::Count.show(None), "n/a");
+        assert_eq!(Format::Percent.show(Lang::Zh, Some(0.517)), "51.7 %");
+        assert_eq!(Format::Count.show(Lang::En, None), "n/a");
+        assert_eq!(Format::Count.show(Lang::Zh, None), "无数据");
+        assert_eq!(Format::Yuan.show(Lang::Zh, Some(226.0)), "¥226.00");
+        assert_eq!(Format::Days.show(Lang::Zh, Some(3.25)), "3.2 天");
+        assert_eq!(Format::Days.show(Lang::En, Some(3.0)), "3.0 days");
         assert_eq!(raw(Some(0.1)), "0.1");
         assert_eq!(raw(None), "");
+    }
+
+    #[test]
+    fn months_read_as_people_write_them() {
+        assert_eq!(month_label(Lang::Zh, "2026-01"), "2026年1月");
+        assert_eq!(month_label(Lang::En, "2026-01"), "2026-01");
     }
 }

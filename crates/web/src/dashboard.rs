@@ -15,7 +15,7 @@
 
 use super::session::Viewer;
 use super::tables::{self, Table};
-use super::{UiError, page, render};
+use super::{Lang, UiError, page, render};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -98,45 +98,21 @@ fn next_month(d: Date) -> Option<Date> {
 
 impl Filters {
     /// Reads the filters; a missing period is the twelve calendar months
-    /// up to `today`, a missing subject the region.
-    pub fn parse(p: &Params, today: Date) -> Result<Filters, UiError> {
-        let date = |field: &str, v: &Option<String>| -> Result<Option<Date>, UiError> {
-            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                None => Ok(None),
-                Some(s) => Date::parse(s, DATE).map(Some).map_err(|_| {
-                    UiError::BadRequest(format!("{field} must be a date written YYYY-MM-DD"))
-                }),
-            }
-        };
-        let to = date("to", &p.to)?.unwrap_or(today);
-        let from = match date("from", &p.from)? {
+    /// up to `today`, a missing subject the region. What cannot be read is
+    /// refused in `lang`.
+    pub fn parse(p: &Params, today: Date, lang: Lang) -> Result<Filters, UiError> {
+        let to = read_date(lang, "dashboard-to", &p.to)?.unwrap_or(today);
+        let from = match read_date(lang, "dashboard-from", &p.from)? {
             Some(d) => d,
-            None => {
-                let mut m = month_start(to);
-                for _ in 0..11 {
-                    m = m
-                        .previous_day()
-                        .map(month_start)
-                        .ok_or_else(|| UiError::BadRequest("to is too early".into()))?;
-                }
-                m
-            }
+            None => twelve_months_to(to)
+                .ok_or_else(|| UiError::BadRequest(lang.t("dashboard-error-too-early")))?,
         };
-        if from > to {
-            return Err(UiError::BadRequest("from must not be after to".into()));
-        }
-        if day_of(to) - day_of(from) >= MAX_DAYS {
-            return Err(UiError::BadRequest(format!(
-                "the period may be at most {MAX_DAYS} days long"
-            )));
-        }
+        check_period(lang, from, to)?;
         let subject = match p.subject.as_deref().map(str::trim) {
             None | Some("") => SubjectRef::Region,
             Some(s) => parse_subject(s).ok_or_else(|| {
                 UiError::BadRequest(
-                    "subject must be region, level:primary|secondary|tertiary, institution:ID \
-                     or alliance:ID"
-                        .into(),
+                    lang.t_with("dashboard-error-subject", &[("subject", s.into())]),
                 )
             })?,
         };
@@ -181,6 +157,41 @@ impl Filters {
     }
 }
 
+/// A date field of the filters (`field` is its label's message), if
+/// given; refused in `lang` if it is not a date.
+pub fn read_date(lang: Lang, field: &str, v: &Option<String>) -> Result<Option<Date>, UiError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => Date::parse(s, DATE).map(Some).map_err(|_| {
+            UiError::BadRequest(lang.t_with("dashboard-error-date", &[("field", lang.t(field))]))
+        }),
+    }
+}
+
+/// The first day of the twelve calendar months that end with `to`'s.
+pub fn twelve_months_to(to: Date) -> Option<Date> {
+    let mut m = month_start(to);
+    for _ in 0..11 {
+        m = m.previous_day().map(month_start)?;
+    }
+    Some(m)
+}
+
+/// Refuses, in `lang`, a period that ends before it starts or is longer
+/// than the pages show.
+pub fn check_period(lang: Lang, from: Date, to: Date) -> Result<(), UiError> {
+    if from > to {
+        return Err(UiError::BadRequest(lang.t("dashboard-error-order")));
+    }
+    if day_of(to) - day_of(from) >= MAX_DAYS {
+        return Err(UiError::BadRequest(lang.t_with(
+            "dashboard-error-too-long",
+            &[("days", MAX_DAYS.to_string())],
+        )));
+    }
+    Ok(())
+}
+
 /// Everything one dashboard shows, computed from one read of the
 /// aggregates.
 pub struct Dashboard {
@@ -199,13 +210,13 @@ pub struct Dashboard {
     pub institutions: Vec<(usize, Indicators)>,
 }
 
-/// Computes a dashboard.
-pub async fn build(state: &AppState, filters: Filters) -> Result<Dashboard, UiError> {
+/// Computes a dashboard; its subject is named in `lang`.
+pub async fn build(state: &AppState, filters: Filters, lang: Lang) -> Result<Dashboard, UiError> {
     let network = network(&state.ctx).await?;
     let subject = network.subject(&filters.subject).ok_or_else(|| {
-        UiError::NotFound(format!(
-            "{} is not a level, alliance or institution of the region",
-            subject_code(&filters.subject)
+        UiError::NotFound(lang.t_with(
+            "dashboard-error-no-subject",
+            &[("subject", subject_code(&filters.subject))],
         ))
     })?;
     // The subject's institutions at level L become members of the extra
@@ -254,7 +265,7 @@ pub async fn build(state: &AppState, filters: Filters) -> Result<Dashboard, UiEr
     });
     let name = match (&filters.subject, subject) {
         (SubjectRef::Region, _) => Some(state.ctx.region_name.to_string()),
-        (SubjectRef::Level(l), _) => Some(format!("{} level", l.display())),
+        (SubjectRef::Level(l), _) => Some(lang.coded("level", l.code())),
         (_, Subject::Institution(ix)) => network.names.get(ix.0 as usize).cloned(),
         (_, Subject::Alliance(a)) => network.alliance_names.get(usize::from(a)).cloned(),
         (_, _) => None,
@@ -281,9 +292,13 @@ fn filters_of(
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<(Filters, Params), UiError> {
     viewer.may_see_indicators()?;
-    let Query(params) =
-        params.map_err(|e| UiError::BadRequest(format!("cannot read the filters: {e}")))?;
-    Ok((Filters::parse(&params, today())?, params))
+    let Query(params) = params.map_err(|_| unreadable(viewer.lang))?;
+    Ok((Filters::parse(&params, today(), viewer.lang)?, params))
+}
+
+/// The refusal of a query string that is not the filter form's.
+pub fn unreadable(lang: Lang) -> UiError {
+    UiError::BadRequest(lang.t("dashboard-error-filters"))
 }
 
 /// `GET /ui/dashboard`: the dashboard page.
@@ -293,7 +308,7 @@ pub async fn page(
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, UiError> {
     let (filters, _) = filters_of(&viewer, params)?;
-    let dashboard = build(&state, filters).await?;
+    let dashboard = build(&state, filters, viewer.lang).await?;
     let page = page::DashboardPage::new(viewer.chrome(&state), &dashboard);
     Ok(render(StatusCode::OK, &page))
 }
@@ -305,6 +320,7 @@ pub async fn csv(
     viewer: Viewer,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, UiError> {
+    let lang = viewer.lang;
     let (filters, params) = filters_of(&viewer, params)?;
     let key = params.table.unwrap_or_default();
     let key = tables::KEYS
@@ -312,17 +328,29 @@ pub async fn csv(
         .find(|k| **k == key)
         .copied()
         .ok_or_else(|| {
-            UiError::BadRequest(format!("table must be one of {}", tables::KEYS.join(", ")))
+            UiError::BadRequest(lang.t_with(
+                "dashboard-error-table",
+                &[("tables", tables::KEYS.join(", "))],
+            ))
         })?;
-    let dashboard = build(&state, filters).await?;
-    let table: Table = tables::table(&dashboard, key)
+    let dashboard = build(&state, filters, lang).await?;
+    let table: Table = tables::table(&dashboard, key, lang)
         .ok_or_else(|| UiError::Internal(format!("table {key} is listed but not built")))?;
-    let name = format!(
-        "tiercare-{key}-{}-{}.csv",
+    let (from, to) = (
         show_date(dashboard.filters.from),
-        show_date(dashboard.filters.to)
+        show_date(dashboard.filters.to),
     );
-    tables::csv_response(&name, &table)
+    let ascii = format!(
+        "tiercare-{key}-{}-{from}-{to}.csv",
+        subject_code(&dashboard.filters.subject)
+    );
+    let name = format!(
+        "{}-{}-{}-{from}-{to}.csv",
+        lang.t("nav-indicators"),
+        table.title,
+        dashboard.subject_label
+    );
+    tables::csv_response(&ascii, &name, &table)
 }
 
 #[cfg(test)]
@@ -356,7 +384,7 @@ mod tests {
 
     #[test]
     fn the_default_period_is_twelve_months_up_to_today() {
-        let f = Filters::parse(&Params::default(), date!(2026 - 03 - 15)).unwrap();
+        let f = Filters::parse(&Params::default(), date!(2026 - 03 - 15), Lang::Zh).unwrap();
         assert_eq!(
             (f.from, f.to),
             (date!(2025 - 04 - 01), date!(2026 - 03 - 15))
@@ -370,6 +398,7 @@ mod tests {
         let f = Filters::parse(
             &params("2025-12-10", "2026-02-03", "region"),
             date!(2026 - 06 - 01),
+            Lang::En,
         )
         .unwrap();
         let months = f.months();
@@ -390,9 +419,31 @@ mod tests {
             params("2026-01-01", "2026-02-01", "level:nowhere"),
         ] {
             assert!(
-                matches!(Filters::parse(&p, today), Err(UiError::BadRequest(_))),
+                matches!(
+                    Filters::parse(&p, today, Lang::En),
+                    Err(UiError::BadRequest(_))
+                ),
                 "{p:?}"
             );
+        }
+    }
+
+    #[test]
+    fn refusals_are_in_the_readers_language() {
+        let today = date!(2026 - 06 - 01);
+        let backwards = params("2026-02-01", "2026-01-01", "region");
+        for (lang, words) in [
+            (Lang::Zh, "开始日期不能晚于结束日期"),
+            (Lang::En, "must not be after"),
+        ] {
+            match Filters::parse(&backwards, today, lang) {
+                Err(UiError::BadRequest(m)) => assert!(m.contains(words), "{m}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        match Filters::parse(&params("2026-13-01", "", "region"), today, Lang::Zh) {
+            Err(UiError::BadRequest(m)) => assert!(m.contains("开始日期"), "{m}"),
+            other => panic!("{other:?}"),
         }
     }
 
@@ -401,6 +452,7 @@ mod tests {
         let f = Filters::parse(
             &params("2026-01-01", "2026-01-31", "institution:a&b"),
             date!(2026 - 06 - 01),
+            Lang::Zh,
         )
         .unwrap();
         assert_eq!(

@@ -5,15 +5,22 @@
 //! diagnosis, (b) capacity against functional positioning, (c) the flow of
 //! referrals; then the other indicators and the table per institution.
 //! Each indicator appears once, with its value over the period and its
-//! trend by month.
+//! trend by month. Every word comes from `dashboard.ftl` in the viewer's
+//! language (the indicators' titles, definitions and reference figures
+//! from `measure-<code>-…`); the figures keep `data-` attributes with their
+//! exact values, the same in both languages.
 
 use super::Chrome;
 use super::charts::{self, Format, Layer};
 use super::dashboard::{Dashboard, PATH, show_date, subject_code};
-use super::tables::{self, Cell, Column, Table, funnel_steps, is_share, measure_format};
+use super::tables::{
+    self, Cell, Column, Table, funnel_steps, is_share, measure_format, measure_title,
+    resource_label, shape_label,
+};
+use crate::i18n::Lang;
 use askama::Template;
 use tiercare_core::Level;
-use tiercare_core::indicators::{MEASURES, MeasureDef, Resource, Shape};
+use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Resource, Shape};
 use tiercare_service::indicators::SubjectRef;
 
 /// The page's template and everything it shows, already formatted.
@@ -21,8 +28,14 @@ use tiercare_service::indicators::SubjectRef;
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
     pub chrome: Chrome,
+    /// The page's title, and its heading before the subject's name.
+    pub heading: String,
+    pub heading_lead: String,
+    /// The period as the date fields write it.
     pub from: String,
     pub to: String,
+    /// The period as people read it.
+    pub period: String,
     pub subject_label: String,
     pub choices: Vec<ChoiceGroup>,
     /// Nothing was recorded in the period for the subject.
@@ -47,8 +60,8 @@ pub struct Choice {
 /// One part of the page.
 pub struct Section {
     pub id: &'static str,
-    pub title: &'static str,
-    pub intro: &'static str,
+    pub title: String,
+    pub intro: String,
     pub findings: Vec<Finding>,
     /// Inline SVG, escaped by [`charts`].
     pub charts: Vec<String>,
@@ -66,9 +79,11 @@ pub struct Finding {
 /// One indicator: its value over the period and its monthly trend.
 pub struct Panel {
     pub code: &'static str,
-    pub title: &'static str,
-    pub definition: &'static str,
-    pub reference: &'static str,
+    pub title: String,
+    pub definition: String,
+    /// "Reference: ..." with the reference figure in words, empty when
+    /// there is none.
+    pub reference: String,
     pub shown: String,
     pub raw: String,
     pub chart: String,
@@ -78,11 +93,15 @@ pub struct TableView {
     pub key: &'static str,
     /// The column whose cells link to the row's own page.
     pub link_col: &'static str,
-    pub title: &'static str,
-    pub note: &'static str,
+    pub title: String,
+    pub note: String,
+    /// Its CSV download (none when empty) and the link's accessible name.
     pub csv: String,
+    pub csv_label: String,
     pub columns: Vec<Column>,
     pub rows: Vec<RowView>,
+    /// The table has no rows: it says so instead.
+    pub empty: bool,
 }
 
 pub struct RowView {
@@ -100,7 +119,7 @@ pub struct CellView {
 }
 
 pub struct Download {
-    pub title: &'static str,
+    pub title: String,
     pub href: String,
 }
 
@@ -123,147 +142,147 @@ fn section_of(code: &str) -> &'static str {
     }
 }
 
+/// A section with its title and introduction, `dashboard-section-<id>`
+/// and its `-intro`.
+fn section(lang: Lang, id: &'static str) -> Section {
+    Section {
+        id,
+        title: lang.t(&format!("dashboard-section-{id}")),
+        intro: lang.t(&format!("dashboard-section-{id}-intro")),
+        findings: vec![],
+        charts: vec![],
+        panels: vec![],
+        tables: vec![],
+    }
+}
+
+/// The period in words: 2026年1月1日至2026年3月31日.
+pub fn period_words(lang: Lang, from: time::Date, to: time::Date) -> String {
+    lang.t_with(
+        "dashboard-period",
+        &[("from", lang.date(from)), ("to", lang.date(to))],
+    )
+}
+
 impl DashboardPage {
     pub fn new(chrome: Chrome, d: &Dashboard) -> DashboardPage {
-        let view = |t: Table| table_view(d, t);
+        let lang = chrome.lang;
+        let view = |t: Table| table_view(d, t, lang);
         let i = &d.indicators;
         let months: Vec<String> = d.months.iter().map(|(m, _)| m.clone()).collect();
-        let levels: Vec<String> = Level::ALL.iter().map(|l| l.display().into()).collect();
+        let levels: Vec<String> = Level::ALL
+            .iter()
+            .map(|l| lang.coded("level", l.code()))
+            .collect();
+        let pct = Format::Percent.in_lang(lang);
 
-        let mut demand = Section {
-            id: "demand",
-            title: "(a) Demand against grassroots-first diagnosis",
-            intro: "Do patients make their first visit at the primary level? Bypass: \
-                    self-referred hospital outpatient visits for cases positioned at primary \
-                    level. Over-use: first contacts above the level the case is positioned at; \
-                    under-capacity: below it (the patient then has to be referred up).",
-            findings: vec![],
-            charts: vec![charts::grouped_bars(
-                "mismatch-by-level",
-                "Bypass, over-use and under-capacity by level",
-                &levels,
-                &[
-                    ("bypass", d.levels.iter().map(|l| l.bypass_share).collect()),
-                    (
-                        "over-use",
-                        d.levels.iter().map(|l| l.over_use_share).collect(),
-                    ),
-                    (
-                        "under-capacity",
-                        d.levels.iter().map(|l| l.under_capacity_share).collect(),
-                    ),
-                ],
-                Format::Percent,
-                true,
-            )],
-            panels: vec![],
-            tables: vec![view(tables::levels(d))],
-        };
+        let mut demand = section(lang, "demand");
+        demand.charts.push(charts::grouped_bars(
+            "mismatch-by-level",
+            &lang.t("dashboard-chart-mismatch"),
+            &levels,
+            &[
+                (
+                    lang.t("dashboard-series-bypass"),
+                    d.levels.iter().map(|l| l.bypass_share).collect(),
+                ),
+                (
+                    lang.t("dashboard-series-over-use"),
+                    d.levels.iter().map(|l| l.over_use_share).collect(),
+                ),
+                (
+                    lang.t("dashboard-series-under-capacity"),
+                    d.levels.iter().map(|l| l.under_capacity_share).collect(),
+                ),
+            ],
+            pct,
+            true,
+        ));
+        demand.tables.push(view(tables::levels(d, lang)));
 
         let layers = |r: Resource| -> Vec<Layer> {
             i.pyramid
                 .iter()
                 .map(|p| Layer {
-                    label: p.level.display().into(),
+                    label: lang.coded("level", p.level.code()),
                     capacity: r.share(p),
                     demand: p.demand_share,
                 })
                 .collect()
         };
-        let mut capacity_charts: Vec<String> = Resource::ALL
+        let mut capacity = section(lang, "capacity");
+        capacity.charts = Resource::ALL
             .iter()
             .map(|&r| {
-                charts::pyramid(
-                    r.code(),
-                    &format!("{}: {}", r.display(), tables::shape_of(i, r)),
-                    &layers(r),
-                )
+                let title = lang.t_with(
+                    "dashboard-chart-pyramid",
+                    &[
+                        ("resource", resource_label(lang, r)),
+                        ("shape", shape_label(lang, tables::shape_of(i, r))),
+                    ],
+                );
+                charts::pyramid(lang, r.code(), &title, &layers(r))
             })
             .collect();
-        capacity_charts.push(charts::grouped_bars(
+        capacity.charts.push(charts::grouped_bars(
             "utilisation-by-level",
-            "Utilisation by level",
+            &lang.t("dashboard-chart-utilisation"),
             &levels,
             &[
                 (
-                    "slots",
+                    lang.t("dashboard-series-slots"),
                     i.levels.iter().map(|l| l.slot_utilisation).collect(),
                 ),
-                ("beds", i.levels.iter().map(|l| l.bed_utilisation).collect()),
+                (
+                    lang.t("dashboard-series-beds"),
+                    i.levels.iter().map(|l| l.bed_utilisation).collect(),
+                ),
             ],
-            Format::Percent,
+            pct,
             false,
         ));
-        let mut capacity = Section {
-            id: "capacity",
-            title: "(b) Capacity against functional positioning",
-            intro: "Does each level have the physicians, beds and outpatient slots for the \
-                    demand positioned at it? Bars are a level's share of the capacity, dashed \
-                    outlines its share of the positioned demand (first contacts by the level \
-                    their case belongs at). Capacity that sits higher than demand is an \
-                    inverted pyramid.",
-            findings: Resource::ALL
-                .iter()
-                .map(|&r| pyramid_finding(i, r))
-                .collect(),
-            charts: capacity_charts,
-            panels: vec![],
-            tables: vec![view(tables::pyramid(d)), view(tables::pyramid_shape(d))],
-        };
-
-        let steps: Vec<(String, u64)> = funnel_steps(i)
-            .into_iter()
-            .map(|(_, label, n)| (label.to_string(), n))
+        capacity.findings = Resource::ALL
+            .iter()
+            .map(|&r| pyramid_finding(lang, i, r))
             .collect();
-        let mut referrals = Section {
-            id: "referrals",
-            title: "(c) The flow of referrals",
-            intro: "Do patients move up when they need to and back down when they are stable, \
-                    and does the loop close? Up and down volumes by month, declines by reason, \
-                    and each step of the loop down to the result reported back.",
-            findings: vec![],
-            charts: vec![
-                charts::grouped_bars(
-                    "referrals-by-month",
-                    "Referrals requested by month",
-                    &months,
-                    &[
-                        (
-                            "up",
-                            d.months
-                                .iter()
-                                .map(|(_, m)| Some(m.referrals_up as f64))
-                                .collect(),
-                        ),
-                        (
-                            "down",
-                            d.months
-                                .iter()
-                                .map(|(_, m)| Some(m.referrals_down as f64))
-                                .collect(),
-                        ),
-                    ],
-                    Format::Count,
-                    false,
-                ),
-                charts::funnel("referral-funnel", "The referral loop", &steps),
-            ],
-            panels: vec![],
-            tables: vec![view(tables::referrals(d)), view(tables::declines(d))],
-        };
+        capacity.tables = vec![
+            view(tables::pyramid(d, lang)),
+            view(tables::pyramid_shape(d, lang)),
+        ];
 
-        let mut other = Section {
-            id: "other",
-            title: "Cost, chronic care, coverage and access",
-            intro: "The other oversight indicators of the subject.",
-            findings: vec![],
-            charts: vec![],
-            panels: vec![],
-            tables: vec![],
+        let steps: Vec<(String, u64)> = funnel_steps(i, lang)
+            .into_iter()
+            .map(|(_, label, n)| (label, n))
+            .collect();
+        let monthly = |f: fn(&Indicators) -> u64| -> Vec<Option<f64>> {
+            d.months.iter().map(|(_, m)| Some(f(m) as f64)).collect()
         };
+        let mut referrals = section(lang, "referrals");
+        referrals.charts = vec![
+            charts::grouped_bars(
+                "referrals-by-month",
+                &lang.t("dashboard-chart-referrals-by-month"),
+                &months,
+                &[
+                    (lang.t("dashboard-series-up"), monthly(|m| m.referrals_up)),
+                    (
+                        lang.t("dashboard-series-down"),
+                        monthly(|m| m.referrals_down),
+                    ),
+                ],
+                Format::Count.in_lang(lang),
+                false,
+            ),
+            charts::funnel("referral-funnel", &lang.t("dashboard-chart-funnel"), &steps),
+        ];
+        referrals.tables = vec![
+            view(tables::referrals(d, lang)),
+            view(tables::declines(d, lang)),
+        ];
 
+        let mut other = section(lang, "other");
         for m in MEASURES {
-            let p = panel(m, d, &months);
+            let p = panel(lang, m, d, &months);
             match section_of(m.code) {
                 "demand" => demand.panels.push(p),
                 "capacity" => capacity.panels.push(p),
@@ -273,27 +292,35 @@ impl DashboardPage {
         }
 
         DashboardPage {
+            heading: lang.t_with("dashboard-heading", &[("subject", d.subject_label.clone())]),
+            heading_lead: lang.t("dashboard-heading-lead"),
             chrome,
             from: show_date(d.filters.from),
             to: show_date(d.filters.to),
+            period: period_words(lang, d.filters.from, d.filters.to),
             subject_label: d.subject_label.clone(),
-            choices: choices(d),
+            choices: choices(lang, d),
             empty: i.visits == 0
                 && i.referrals_up + i.referrals_down == 0
                 && i.episodes == 0
                 && i.contract_coverage.is_none(),
             sections: vec![demand, capacity, referrals, other],
-            institutions: view(tables::institutions(d)),
+            institutions: view(tables::institutions(d, lang)),
             downloads: tables::KEYS
                 .iter()
-                .filter_map(|k| tables::table(d, k))
+                .filter_map(|k| tables::table(d, k, lang))
                 .map(|t| Download {
-                    title: t.title,
                     href: csv_href(d, t.key),
+                    title: csv_label(lang, &t.title),
                 })
                 .collect(),
         }
     }
+}
+
+/// A download's name: the table's title and "(CSV)".
+pub fn csv_label(lang: Lang, title: &str) -> String {
+    lang.t_with("dashboard-download", &[("title", title.to_string())])
 }
 
 fn csv_href(d: &Dashboard, key: &str) -> String {
@@ -304,10 +331,10 @@ fn csv_href(d: &Dashboard, key: &str) -> String {
     )
 }
 
-fn panel(m: &'static MeasureDef, d: &Dashboard, months: &[String]) -> Panel {
-    let monthly: Vec<&tiercare_core::indicators::Indicators> =
-        d.months.iter().map(|(_, i)| i).collect();
+fn panel(lang: Lang, m: &'static MeasureDef, d: &Dashboard, months: &[String]) -> Panel {
+    let monthly: Vec<&Indicators> = d.months.iter().map(|(_, i)| i).collect();
     measure_panel(
+        lang,
         m,
         measure_format(m),
         is_share(m),
@@ -318,8 +345,10 @@ fn panel(m: &'static MeasureDef, d: &Dashboard, months: &[String]) -> Panel {
 }
 
 /// One measure of any family as a panel: its value over the period and
-/// its trend over `months` (one set of figures per month).
+/// its trend over `months` (one set of figures per month), with its
+/// title, definition and reference figure in `lang`.
 pub fn measure_panel<T>(
+    lang: Lang,
     m: &'static MeasureDef<T>,
     f: Format,
     share: bool,
@@ -329,43 +358,49 @@ pub fn measure_panel<T>(
 ) -> Panel {
     let value = (m.value)(whole);
     let series: Vec<Option<f64>> = monthly.iter().map(|x| (m.value)(x)).collect();
+    let title = measure_title(lang, m.code);
     Panel {
         code: m.code,
-        title: m.title,
-        definition: m.definition,
-        reference: m.reference.unwrap_or(""),
-        shown: f.show(value),
+        definition: lang.t(&format!("measure-{}-definition", m.code)),
+        reference: match m.reference {
+            Some(_) => lang.t_with(
+                "dashboard-reference",
+                &[(
+                    "reference",
+                    lang.t(&format!("measure-{}-reference", m.code)),
+                )],
+            ),
+            None => String::new(),
+        },
+        shown: f.show(lang, value),
         raw: charts::raw(value),
         chart: charts::trend(
             m.code,
-            &format!("{} by month", m.title),
+            &lang.t_with("dashboard-chart-trend", &[("measure", title.clone())]),
             months,
             &series,
-            f,
+            f.in_lang(lang),
             share,
         ),
+        title,
     }
 }
 
-fn pyramid_finding(i: &tiercare_core::indicators::Indicators, r: Resource) -> Finding {
+fn pyramid_finding(lang: Lang, i: &Indicators, r: Resource) -> Finding {
+    let resource = resource_label(lang, r);
     let text = match i.pyramid_fit(r) {
-        Some(fit) => format!(
-            "{}: {} pyramid. Capacity's mean level is {:.2}, {} positioned demand's {:.2} \
-             (primary 1, secondary 2, tertiary 3).",
-            r.display(),
-            fit.shape.code(),
-            fit.capacity_level,
+        Some(fit) => lang.t_with(
             match fit.shape {
-                Shape::Inverted => "above",
-                Shape::Upright => "at or below",
+                Shape::Inverted => "dashboard-finding-inverted",
+                Shape::Upright => "dashboard-finding-upright",
             },
-            fit.demand_level
+            &[
+                ("resource", resource),
+                ("capacity", format!("{:.2}", fit.capacity_level)),
+                ("demand", format!("{:.2}", fit.demand_level)),
+            ],
         ),
-        None => format!(
-            "{}: no shape to judge, the subject has none or no demand was positioned in the \
-             period.",
-            r.display()
-        ),
+        None => lang.t_with("dashboard-finding-unknown", &[("resource", resource)]),
     };
     Finding {
         key: format!("pyramid-{}", r.code()),
@@ -374,47 +409,87 @@ fn pyramid_finding(i: &tiercare_core::indicators::Indicators, r: Resource) -> Fi
     }
 }
 
-fn table_view(d: &Dashboard, t: Table) -> TableView {
-    let csv = csv_href(d, t.key);
-    let links = t.key == "institutions";
+/// Columns that hold codes for the CSV file and machines, next to a
+/// column with the same thing in words: the page leaves them out, so no
+/// bare code reaches the reader (the row's code stays in `data-row`).
+const CODE_COLUMNS: &[(&str, &str)] = &[
+    ("measures", "measure"),
+    ("declines", "reason"),
+    ("institutions", "institution-id"),
+    ("capability", "institution-id"),
+];
+
+/// A table as the page shows it, cells in `lang`, without its code
+/// columns ([`CODE_COLUMNS`]).
+pub fn view_of(
+    t: Table,
+    lang: Lang,
+    link_col: &'static str,
+    link: impl Fn(&str) -> String,
+) -> TableView {
+    let shown: Vec<bool> = t
+        .columns
+        .iter()
+        .map(|c| !CODE_COLUMNS.contains(&(t.key, c.key.as_str())))
+        .collect();
     TableView {
-        link_col: "institution",
+        link_col,
         key: t.key,
+        csv_label: csv_label(lang, &t.title),
         title: t.title,
         note: t.note,
-        csv,
+        csv: String::new(),
+        empty: t.rows.is_empty(),
         rows: t
             .rows
             .into_iter()
             .map(|r| RowView {
-                link: if links {
-                    let filters = super::dashboard::Filters {
-                        subject: SubjectRef::Institution(r.key.clone()),
-                        ..d.filters.clone()
-                    };
-                    format!("{PATH}?{}", filters.query(&[]))
-                } else {
-                    String::new()
-                },
-                key: r.key,
+                link: link(&r.key),
                 cells: r
                     .cells
                     .iter()
                     .zip(&t.columns)
-                    .map(|(c, col)| CellView {
+                    .zip(&shown)
+                    .filter(|(_, shown)| **shown)
+                    .map(|((c, col), _)| CellView {
                         col: col.key.clone(),
-                        shown: c.shown(),
+                        shown: c.shown(lang),
                         raw: c.raw(),
                         figure: matches!(c, Cell::Figure(..)),
                     })
                     .collect(),
+                key: r.key,
             })
             .collect(),
-        columns: t.columns,
+        columns: t
+            .columns
+            .into_iter()
+            .zip(shown)
+            .filter_map(|(c, shown)| shown.then_some(c))
+            .collect(),
     }
 }
 
-fn choices(d: &Dashboard) -> Vec<ChoiceGroup> {
+fn table_view(d: &Dashboard, t: Table, lang: Lang) -> TableView {
+    let csv = csv_href(d, t.key);
+    let links = t.key == "institutions";
+    let link = |key: &str| {
+        if !links {
+            return String::new();
+        }
+        let filters = super::dashboard::Filters {
+            subject: SubjectRef::Institution(key.into()),
+            ..d.filters.clone()
+        };
+        format!("{PATH}?{}", filters.query(&[]))
+    };
+    TableView {
+        csv,
+        ..view_of(t, lang, "institution", link)
+    }
+}
+
+fn choices(lang: Lang, d: &Dashboard) -> Vec<ChoiceGroup> {
     let selected = subject_code(&d.filters.subject);
     let choice = |value: String, label: String| Choice {
         selected: value == selected,
@@ -426,18 +501,18 @@ fn choices(d: &Dashboard) -> Vec<ChoiceGroup> {
     institutions.sort_by(|a, b| a.1.cmp(b.1));
     vec![
         ChoiceGroup {
-            label: "Region and levels".into(),
-            choices: std::iter::once(choice("region".into(), "The whole region".into()))
+            label: lang.t("dashboard-group-region"),
+            choices: std::iter::once(choice("region".into(), lang.t("dashboard-whole-region")))
                 .chain(Level::ALL.iter().map(|l| {
                     choice(
                         subject_code(&SubjectRef::Level(*l)),
-                        format!("{} level", l.display()),
+                        lang.coded("level", l.code()),
                     )
                 }))
                 .collect(),
         },
         ChoiceGroup {
-            label: "Alliances".into(),
+            label: lang.t("dashboard-group-alliances"),
             choices: n
                 .alliances
                 .iter()
@@ -451,16 +526,44 @@ fn choices(d: &Dashboard) -> Vec<ChoiceGroup> {
                 .collect(),
         },
         ChoiceGroup {
-            label: "Institutions".into(),
+            label: lang.t("dashboard-group-institutions"),
             choices: institutions
                 .into_iter()
                 .map(|(k, name)| {
+                    let level = n.directory.institutions[k].level.code();
                     choice(
                         subject_code(&SubjectRef::Institution(n.institutions[k].clone())),
-                        format!("{name} ({})", n.directory.institutions[k].level.code()),
+                        lang.t_with(
+                            "dashboard-institution-choice",
+                            &[
+                                ("name", name.clone()),
+                                ("level", lang.coded("level", level)),
+                            ],
+                        ),
                     )
                 })
                 .collect(),
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_period_reads_as_people_write_it() {
+        let (from, to) = (
+            time::macros::date!(2026 - 01 - 01),
+            time::macros::date!(2026 - 03 - 31),
+        );
+        assert_eq!(
+            period_words(Lang::Zh, from, to),
+            "2026年1月1日至2026年3月31日"
+        );
+        assert_eq!(
+            period_words(Lang::En, from, to),
+            "From 2026-01-01 to 2026-03-31"
+        );
+    }
 }

@@ -3,33 +3,36 @@
 //! show the same numbers: CSV and the page's `data-value` attributes carry
 //! each value exactly, the page shows it rounded for people.
 
-use super::charts::{Format, raw};
+use super::charts::{Format, month_label, raw};
 use super::dashboard::Dashboard;
+use crate::i18n::Lang;
 use tiercare_core::indicators::measures::Scoring;
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Resource};
 use tiercare_core::referral::DeclineReason;
 
+mod csv;
+
+pub use csv::{BOM, ascii_file_name, csv_response, disposition, file_name, to_csv};
+
 /// One cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// Text that is the same in every language (a name, an id).
     Text(String),
     /// A name people read on the page, whose stable code goes to CSV (a
-    /// level, a resource, a step of the referral loop).
-    Coded {
-        code: String,
-        label: String,
-    },
+    /// level, a resource, a step of the referral loop, a month).
+    Coded { code: String, label: String },
     /// A figure, `None` when its denominator is empty.
     Figure(Option<f64>, Format),
 }
 
 impl Cell {
-    /// As people read it.
-    pub fn shown(&self) -> String {
+    /// As people read it, in `lang`.
+    pub fn shown(&self, lang: Lang) -> String {
         match self {
             Cell::Text(t) => t.clone(),
             Cell::Coded { label, .. } => label.clone(),
-            Cell::Figure(v, f) => f.show(*v),
+            Cell::Figure(v, f) => f.show(lang, *v),
         }
     }
 
@@ -59,27 +62,49 @@ fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
-fn coded(code: &str, label: &str) -> Cell {
+fn coded(code: &str, label: String) -> Cell {
     Cell::Coded {
         code: code.into(),
-        label: label.into(),
+        label,
     }
 }
 
-/// A column: its CSV header and its heading on the page.
+/// A column: its stable key (for tests and `data-col`) and its heading,
+/// on the page and in the CSV file, in the reader's language.
 #[derive(Debug, Clone)]
 pub struct Column {
     pub key: String,
     pub label: String,
 }
 
-fn columns(cols: &[(&str, &str)]) -> Vec<Column> {
-    cols.iter()
-        .map(|(k, l)| Column {
+/// A measure's title in `lang` (`measure-<code>-title`).
+pub fn measure_title(lang: Lang, code: &str) -> String {
+    lang.t(&format!("measure-{code}-title"))
+}
+
+/// The heading of the dashboard's column `key` in `lang`: an indicator's
+/// column is headed by the indicator's title, any other by
+/// `dashboard-col-<key>`. Tests find CSV columns by it.
+pub fn column_label(lang: Lang, key: &str) -> String {
+    if MEASURES.iter().any(|m| m.code == key) {
+        measure_title(lang, key)
+    } else {
+        lang.t(&format!("dashboard-col-{key}"))
+    }
+}
+
+fn columns(lang: Lang, keys: &[&str]) -> Vec<Column> {
+    keys.iter()
+        .map(|k| Column {
             key: (*k).into(),
-            label: (*l).into(),
+            label: column_label(lang, k),
         })
         .collect()
+}
+
+/// A month's row heading: its label, its code in CSV.
+pub fn month_cell(lang: Lang, code: &str) -> Cell {
+    coded(code, month_label(lang, code))
 }
 
 /// A row; `key` names it for tests and links (a level code, an
@@ -90,14 +115,14 @@ pub struct Row {
     pub cells: Vec<Cell>,
 }
 
-/// A table of the dashboard.
+/// A table of the dashboard, in the reader's language.
 #[derive(Debug, Clone)]
 pub struct Table {
     /// The `table=` value of its CSV download.
     pub key: &'static str,
-    pub title: &'static str,
+    pub title: String,
     /// What to know when reading it.
-    pub note: &'static str,
+    pub note: String,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
 }
@@ -115,18 +140,29 @@ pub const KEYS: [&str; 8] = [
 ];
 
 /// The table with this key.
-pub fn table(d: &Dashboard, key: &str) -> Option<Table> {
+pub fn table(d: &Dashboard, key: &str, lang: Lang) -> Option<Table> {
     Some(match key {
-        "measures" => measures(d),
-        "trends" => trends(d),
-        "levels" => levels(d),
-        "pyramid" => pyramid(d),
-        "pyramid-shape" => pyramid_shape(d),
-        "referrals" => referrals(d),
-        "declines" => declines(d),
-        "institutions" => institutions(d),
+        "measures" => measures(d, lang),
+        "trends" => trends(d, lang),
+        "levels" => levels(d, lang),
+        "pyramid" => pyramid(d, lang),
+        "pyramid-shape" => pyramid_shape(d, lang),
+        "referrals" => referrals(d, lang),
+        "declines" => declines(d, lang),
+        "institutions" => institutions(d, lang),
         _ => return None,
     })
+}
+
+/// A table's title and note: `dashboard-table-<key>` and its `-note`.
+fn titled(lang: Lang, key: &'static str, columns: Vec<Column>, rows: Vec<Row>) -> Table {
+    Table {
+        key,
+        title: lang.t(&format!("dashboard-table-{key}")),
+        note: lang.t(&format!("dashboard-table-{key}-note")),
+        columns,
+        rows,
+    }
 }
 
 /// How a measure's value is shown: shares, and used/offered ratios, as
@@ -147,52 +183,104 @@ pub fn is_share(m: &MeasureDef) -> bool {
     m.scoring == Scoring::Proportion
 }
 
-pub fn measures(d: &Dashboard) -> Table {
-    Table {
-        key: "measures",
-        title: "Indicators",
-        note: "Every indicator of the subject over the period.",
-        columns: columns(&[
-            ("measure", "Code"),
-            ("title", "Indicator"),
-            ("value", "Value"),
-            ("unit", "Unit"),
-        ]),
-        rows: MEASURES
+/// The columns of each table but the trends (whose columns are the
+/// indicators), for the test that every heading has words.
+const MEASURE_COLUMNS: &[&str] = &["measure", "title", "value", "unit"];
+const LEVEL_COLUMNS: &[&str] = &[
+    "level",
+    "visits",
+    "outpatient-visits",
+    "admissions",
+    "outpatient-share",
+    "first-contacts",
+    "bypass-share",
+    "over-use-share",
+    "under-capacity-share",
+    "mean-wait-days",
+    "slot-utilisation",
+    "bed-utilisation",
+    "expenditure-per-visit",
+    "out-of-pocket-share",
+];
+const PYRAMID_COLUMNS: &[&str] = &[
+    "level",
+    "physicians",
+    "physician-share",
+    "beds",
+    "bed-share",
+    "daily-slots",
+    "slot-share",
+    "positioned-demand",
+    "demand-share",
+];
+const SHAPE_COLUMNS: &[&str] = &[
+    "resource",
+    "shape",
+    "capacity-mean-level",
+    "demand-mean-level",
+];
+const REFERRAL_COLUMNS: &[&str] = &["step", "count", "share-of-requested"];
+const DECLINE_COLUMNS: &[&str] = &["reason", "label", "count", "share"];
+const INSTITUTION_COLUMNS: &[&str] = &[
+    "institution-id",
+    "institution",
+    "level",
+    "inside-region",
+    "visits",
+    "outpatient-visits",
+    "outpatient-share",
+    "bypass-share",
+    "over-use-share",
+    "under-capacity-share",
+    "referrals-sent-up",
+    "referrals-sent-down",
+    "referrals-received-up",
+    "referrals-received-down",
+    "slot-utilisation",
+    "bed-utilisation",
+];
+
+/// A measure's unit in words (UCUM `1` is a share or a count).
+fn unit_cell(lang: Lang, unit: &str) -> Cell {
+    let label = match unit {
+        "d" => lang.t("dashboard-unit-days"),
+        "[CNY]" => lang.t("dashboard-unit-yuan"),
+        _ => lang.t("dashboard-unit-one"),
+    };
+    coded(unit, label)
+}
+
+pub fn measures(d: &Dashboard, lang: Lang) -> Table {
+    titled(
+        lang,
+        "measures",
+        columns(lang, MEASURE_COLUMNS),
+        MEASURES
             .iter()
             .map(|m| Row {
                 key: m.code.into(),
                 cells: vec![
                     text(m.code),
-                    text(m.title),
+                    text(measure_title(lang, m.code)),
                     Cell::Figure((m.value)(&d.indicators), measure_format(m)),
-                    text(m.unit),
+                    unit_cell(lang, m.unit),
                 ],
             })
             .collect(),
-    }
+    )
 }
 
-pub fn trends(d: &Dashboard) -> Table {
-    let mut cols = vec![Column {
-        key: "month".into(),
-        label: "Month".into(),
-    }];
-    cols.extend(MEASURES.iter().map(|m| Column {
-        key: m.code.into(),
-        label: m.title.into(),
-    }));
-    Table {
-        key: "trends",
-        title: "Indicators by month",
-        note: "Each month cut to the period; stocks (coverage, chronic management, access) \
-               at the end of each month.",
-        columns: cols,
-        rows: d
-            .months
+pub fn trends(d: &Dashboard, lang: Lang) -> Table {
+    let mut keys = vec!["month"];
+    keys.extend(MEASURES.iter().map(|m| m.code));
+    titled(
+        lang,
+        "trends",
+        columns(lang, &keys),
+        d.months
             .iter()
             .map(|(month, i)| {
-                let mut cells = vec![text(month.clone())];
+                let mut cells = vec![month_cell(lang, month)];
                 cells.extend(
                     MEASURES
                         .iter()
@@ -204,42 +292,26 @@ pub fn trends(d: &Dashboard) -> Table {
                 }
             })
             .collect(),
-    }
+    )
 }
 
-pub fn levels(d: &Dashboard) -> Table {
+fn level_cell(lang: Lang, level: tiercare_core::Level) -> Cell {
+    coded(level.code(), lang.coded("level", level.code()))
+}
+
+pub fn levels(d: &Dashboard, lang: Lang) -> Table {
     let all = &d.indicators;
-    Table {
-        key: "levels",
-        title: "Levels: where first contact is made, and how each level is used",
-        note: "Bypass share: self-referred hospital outpatient visits for cases positioned at \
-               primary level / the level's outpatient visits. Over-use and under-capacity: \
-               first contacts made above or below the case's positioning / the level's first \
-               contacts.",
-        columns: columns(&[
-            ("level", "Level"),
-            ("visits", "Visits"),
-            ("outpatient-visits", "Outpatient visits"),
-            ("admissions", "Admissions"),
-            ("outpatient-share", "Share of outpatient visits"),
-            ("first-contacts", "First contacts"),
-            ("bypass-share", "Bypass share"),
-            ("over-use-share", "Over-use"),
-            ("under-capacity-share", "Under-capacity"),
-            ("mean-wait-days", "Mean wait"),
-            ("slot-utilisation", "Slot utilisation"),
-            ("bed-utilisation", "Bed utilisation"),
-            ("expenditure-per-visit", "Expenditure per visit"),
-            ("out-of-pocket-share", "Out-of-pocket share"),
-        ]),
-        rows: all
-            .levels
+    titled(
+        lang,
+        "levels",
+        columns(lang, LEVEL_COLUMNS),
+        all.levels
             .iter()
             .zip(&d.levels)
             .map(|(lf, group)| Row {
                 key: lf.level.code().into(),
                 cells: vec![
-                    coded(lf.level.code(), lf.level.display()),
+                    level_cell(lang, lf.level),
                     count(lf.visits),
                     count(lf.outpatient_visits),
                     count(lf.admissions),
@@ -256,38 +328,25 @@ pub fn levels(d: &Dashboard) -> Table {
                 ],
             })
             .collect(),
-    }
+    )
 }
 
 fn share(n: u64, of: u64) -> Option<f64> {
     (of > 0).then(|| n as f64 / of as f64)
 }
 
-pub fn pyramid(d: &Dashboard) -> Table {
-    Table {
-        key: "pyramid",
-        title: "Capacity pyramid",
-        note: "Physicians, beds and daily outpatient slots of the subject's institutions in \
-               the region, and first-contact visits by the level their case is positioned at.",
-        columns: columns(&[
-            ("level", "Level"),
-            ("physicians", "Physicians"),
-            ("physician-share", "Share of physicians"),
-            ("beds", "Beds"),
-            ("bed-share", "Share of beds"),
-            ("daily-slots", "Daily slots"),
-            ("slot-share", "Share of slots"),
-            ("positioned-demand", "Positioned demand"),
-            ("demand-share", "Share of demand"),
-        ]),
-        rows: d
-            .indicators
+pub fn pyramid(d: &Dashboard, lang: Lang) -> Table {
+    titled(
+        lang,
+        "pyramid",
+        columns(lang, PYRAMID_COLUMNS),
+        d.indicators
             .pyramid
             .iter()
             .map(|p| Row {
                 key: p.level.code().into(),
                 cells: vec![
-                    coded(p.level.code(), p.level.display()),
+                    level_cell(lang, p.level),
                     count(p.physicians),
                     pct(p.physician_share),
                     count(p.beds),
@@ -299,7 +358,7 @@ pub fn pyramid(d: &Dashboard) -> Table {
                 ],
             })
             .collect(),
-    }
+    )
 }
 
 /// "upright", "inverted", or "unknown" when there is nothing to judge.
@@ -307,100 +366,83 @@ pub fn shape_of(i: &Indicators, r: Resource) -> &'static str {
     i.pyramid_fit(r).map_or("unknown", |f| f.shape.code())
 }
 
-pub fn pyramid_shape(d: &Dashboard) -> Table {
-    Table {
-        key: "pyramid-shape",
-        title: "Upright or inverted",
-        note: "Mean level of each resource (primary 1, secondary 2, tertiary 3) against the \
-               mean level of the positioned demand: capacity above demand is an inverted \
-               pyramid.",
-        columns: columns(&[
-            ("resource", "Resource"),
-            ("shape", "Shape"),
-            ("capacity-mean-level", "Capacity's mean level"),
-            ("demand-mean-level", "Demand's mean level"),
-        ]),
-        rows: Resource::ALL
+/// A resource of the pyramid in words.
+pub fn resource_label(lang: Lang, r: Resource) -> String {
+    lang.t(&format!("dashboard-resource-{}", r.code()))
+}
+
+/// A pyramid's shape in words.
+pub fn shape_label(lang: Lang, shape: &str) -> String {
+    lang.t(&format!("dashboard-shape-{shape}"))
+}
+
+pub fn pyramid_shape(d: &Dashboard, lang: Lang) -> Table {
+    titled(
+        lang,
+        "pyramid-shape",
+        columns(lang, SHAPE_COLUMNS),
+        Resource::ALL
             .iter()
             .map(|&r| {
                 let fit = d.indicators.pyramid_fit(r);
+                let shape = shape_of(&d.indicators, r);
                 Row {
                     key: r.code().into(),
                     cells: vec![
-                        coded(r.code(), r.display()),
-                        text(shape_of(&d.indicators, r)),
+                        coded(r.code(), resource_label(lang, r)),
+                        coded(shape, shape_label(lang, shape)),
                         Cell::Figure(fit.map(|f| f.capacity_level), Format::Decimal),
                         Cell::Figure(fit.map(|f| f.demand_level), Format::Decimal),
                     ],
                 }
             })
             .collect(),
-    }
+    )
 }
 
-/// The referral loop's steps in the period, as the funnel draws them.
-pub fn funnel_steps(i: &Indicators) -> Vec<(&'static str, &'static str, u64)> {
+/// The referral loop's steps in the period, as the funnel draws them:
+/// (code, words, count).
+pub fn funnel_steps(i: &Indicators, lang: Lang) -> Vec<(&'static str, String, u64)> {
     let declined: u64 = i.declines.values().sum();
-    vec![
-        (
-            "requested",
-            "Referrals requested",
-            i.referrals_up + i.referrals_down,
-        ),
-        ("requested-up", "of which upward", i.referrals_up),
-        ("requested-down", "of which downward", i.referrals_down),
-        ("declined", "Declined by the receiver", declined),
-        (
-            "down-refused",
-            "Down-referrals refused by patients",
-            i.down_referrals_refused,
-        ),
-        ("booked", "Visit booked", i.referrals_booked),
-        ("completed", "Completed", i.referrals_completed),
-        (
-            "reported-back",
-            "Result reported back",
-            i.referrals_reported_back,
-        ),
+    [
+        ("requested", i.referrals_up + i.referrals_down),
+        ("requested-up", i.referrals_up),
+        ("requested-down", i.referrals_down),
+        ("declined", declined),
+        ("down-refused", i.down_referrals_refused),
+        ("booked", i.referrals_booked),
+        ("completed", i.referrals_completed),
+        ("reported-back", i.referrals_reported_back),
     ]
+    .into_iter()
+    .map(|(code, n)| (code, lang.t(&format!("dashboard-step-{code}")), n))
+    .collect()
 }
 
-pub fn referrals(d: &Dashboard) -> Table {
-    let steps = funnel_steps(&d.indicators);
+pub fn referrals(d: &Dashboard, lang: Lang) -> Table {
+    let steps = funnel_steps(&d.indicators, lang);
     let requested = steps.first().map_or(0, |s| s.2);
-    Table {
-        key: "referrals",
-        title: "Referral flow",
-        note: "Each step counted on the day it happened, so a step can outnumber the one \
-               before it when referrals cross the edges of the period.",
-        columns: columns(&[
-            ("step", "Step"),
-            ("count", "Referrals"),
-            ("share-of-requested", "Share of requested"),
-        ]),
-        rows: steps
-            .iter()
+    titled(
+        lang,
+        "referrals",
+        columns(lang, REFERRAL_COLUMNS),
+        steps
+            .into_iter()
             .map(|(key, label, n)| Row {
-                key: (*key).into(),
-                cells: vec![coded(key, label), count(*n), pct(share(*n, requested))],
+                key: key.into(),
+                cells: vec![coded(key, label), count(n), pct(share(n, requested))],
             })
             .collect(),
-    }
+    )
 }
 
-pub fn declines(d: &Dashboard) -> Table {
+pub fn declines(d: &Dashboard, lang: Lang) -> Table {
     let total: u64 = d.indicators.declines.values().sum();
-    Table {
-        key: "declines",
-        title: "Why referrals were declined",
-        note: "Declines by the receiving institution, by reason.",
-        columns: columns(&[
-            ("reason", "Code"),
-            ("label", "Reason"),
-            ("count", "Declined"),
-            ("share", "Share of declines"),
-        ]),
-        rows: DeclineReason::ALL
+    titled(
+        lang,
+        "declines",
+        columns(lang, DECLINE_COLUMNS),
+        DeclineReason::ALL
             .iter()
             .map(|r| {
                 let n = d.indicators.declines.get(r.code()).copied().unwrap_or(0);
@@ -408,56 +450,37 @@ pub fn declines(d: &Dashboard) -> Table {
                     key: r.code().into(),
                     cells: vec![
                         text(r.code()),
-                        text(r.display()),
+                        text(lang.coded("decline", r.code())),
                         count(n),
                         pct(share(n, total)),
                     ],
                 }
             })
             .collect(),
-    }
+    )
 }
 
-pub fn institutions(d: &Dashboard) -> Table {
+pub fn institutions(d: &Dashboard, lang: Lang) -> Table {
     let outpatient = d.indicators.outpatient_visits;
-    Table {
-        key: "institutions",
-        title: "Institutions",
-        note: "Share of outpatient visits: the institution's outpatient visits / the \
-               subject's; the primary institutions' shares add up to the primary visit share.",
-        columns: columns(&[
-            ("institution-id", "Id"),
-            ("institution", "Institution"),
-            ("level", "Level"),
-            ("inside-region", "In the region"),
-            ("visits", "Visits"),
-            ("outpatient-visits", "Outpatient visits"),
-            ("outpatient-share", "Share of outpatient visits"),
-            ("bypass-share", "Bypass share"),
-            ("over-use-share", "Over-use"),
-            ("under-capacity-share", "Under-capacity"),
-            ("referrals-sent-up", "Sent up"),
-            ("referrals-sent-down", "Sent down"),
-            ("referrals-received-up", "Received from below"),
-            ("referrals-received-down", "Received from above"),
-            ("slot-utilisation", "Slot utilisation"),
-            ("bed-utilisation", "Bed utilisation"),
-        ]),
-        rows: d
-            .institutions
+    titled(
+        lang,
+        "institutions",
+        columns(lang, INSTITUTION_COLUMNS),
+        d.institutions
             .iter()
             .map(|(k, i)| {
                 let facts = &d.network.directory.institutions[*k];
                 let received = |f: fn(&tiercare_core::indicators::LevelFigures) -> u64| {
                     i.levels.iter().map(f).sum::<u64>()
                 };
+                let inside = if facts.inside { "yes" } else { "no" };
                 Row {
                     key: d.network.institutions[*k].clone(),
                     cells: vec![
                         text(d.network.institutions[*k].clone()),
                         text(d.network.names[*k].clone()),
-                        text(facts.level.code()),
-                        text(if facts.inside { "yes" } else { "no" }),
+                        level_cell(lang, facts.level),
+                        coded(inside, lang.t(&format!("dashboard-{inside}"))),
                         count(i.visits),
                         count(i.outpatient_visits),
                         pct(share(i.outpatient_visits, outpatient)),
@@ -474,87 +497,40 @@ pub fn institutions(d: &Dashboard) -> Table {
                 }
             })
             .collect(),
-    }
-}
-
-/// One CSV field: quoted when it must be (RFC 4180), and text that a
-/// spreadsheet would run as a formula (an institution named `=HYPERLINK(...)`)
-/// defused with a leading apostrophe. Numbers are never touched.
-fn field(cell: &Cell) -> String {
-    let mut s = cell.raw();
-    if !cell.is_figure() && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        s.insert(0, '\'');
-    }
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-/// A table as a CSV download named `file` (a name of our own making:
-/// codes and dates, nothing a caller typed in unchecked).
-pub fn csv_response(file: &str, t: &Table) -> Result<axum::response::Response, super::UiError> {
-    use axum::http::{HeaderValue, header};
-    use axum::response::IntoResponse;
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file}\""))
-        .map_err(|e| super::UiError::Internal(format!("content disposition: {e}")))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        to_csv(t),
     )
-        .into_response())
-}
-
-/// The table as CSV: a header row of column keys, then one line per row,
-/// CRLF line ends.
-pub fn to_csv(t: &Table) -> String {
-    let mut out = String::new();
-    let header: Vec<String> = t
-        .columns
-        .iter()
-        .map(|c| field(&Cell::Text(c.key.clone())))
-        .collect();
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
-    for r in &t.rows {
-        let line: Vec<String> = r.cells.iter().map(field).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    #[test]
-    fn csv_quotes_and_defuses_text_but_not_numbers() {
-        let t = Table {
-            key: "x",
-            title: "x",
-            note: "",
-            columns: columns(&[("a", "A"), ("b", "B"), ("c", "C")]),
-            rows: vec![Row {
-                key: "r".into(),
-                cells: vec![
-                    text("=HYPERLINK(\"http://evil\")"),
-                    Cell::Figure(Some(-0.5), Format::Decimal),
-                    text("a, \"b\"\nc"),
-                ],
-            }],
-        };
-        assert_eq!(
-            to_csv(&t),
-            "a,b,c\r\n\"'=HYPERLINK(\"\"http://evil\"\")\",-0.5,\"a, \"\"b\"\"\nc\"\r\n"
-        );
+    /// The codes of the referral loop's steps.
+    const STEPS: &[&str] = &[
+        "requested",
+        "requested-up",
+        "requested-down",
+        "declined",
+        "down-refused",
+        "booked",
+        "completed",
+        "reported-back",
+    ];
+
+    /// Whether a language's own files define `key` (a lookup would fall
+    /// back to Chinese, so the files themselves are read).
+    pub(crate) fn defines(lang: Lang, key: &str) -> bool {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang.code());
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .any(|text| {
+                text.lines()
+                    .any(|l| l.split_once('=').is_some_and(|(k, _)| k.trim_end() == key))
+            })
     }
 
     #[test]
@@ -567,5 +543,77 @@ mod tests {
         }
         let ratio = MEASURES.iter().find(|m| m.code == "down-up-ratio").unwrap();
         assert_eq!(measure_format(ratio), Format::Decimal);
+    }
+
+    #[test]
+    fn every_heading_step_resource_and_shape_has_words_in_both_languages() {
+        let mut keys: Vec<String> = Vec::new();
+        for cols in [
+            MEASURE_COLUMNS,
+            LEVEL_COLUMNS,
+            PYRAMID_COLUMNS,
+            SHAPE_COLUMNS,
+            REFERRAL_COLUMNS,
+            DECLINE_COLUMNS,
+            INSTITUTION_COLUMNS,
+            &["month"],
+        ] {
+            for c in cols {
+                if !MEASURES.iter().any(|m| m.code == *c) {
+                    keys.push(format!("dashboard-col-{c}"));
+                }
+            }
+        }
+        keys.extend(STEPS.iter().map(|s| format!("dashboard-step-{s}")));
+        keys.extend(
+            Resource::ALL
+                .iter()
+                .map(|r| format!("dashboard-resource-{}", r.code())),
+        );
+        for s in ["upright", "inverted", "unknown"] {
+            keys.push(format!("dashboard-shape-{s}"));
+        }
+        for k in KEYS {
+            keys.push(format!("dashboard-table-{k}"));
+            keys.push(format!("dashboard-table-{k}-note"));
+        }
+        for key in keys {
+            for lang in Lang::ALL {
+                assert!(defines(lang, &key), "{}: {key}", lang.code());
+            }
+        }
+    }
+
+    #[test]
+    fn every_measure_has_its_title_definition_and_reference_in_both_languages() {
+        use tiercare_core::outreach::evaluation::OUTREACH_MEASURES;
+        let mut measures: Vec<(&str, bool)> = MEASURES
+            .iter()
+            .map(|m| (m.code, m.reference.is_some()))
+            .collect();
+        measures.extend(
+            OUTREACH_MEASURES
+                .iter()
+                .map(|m| (m.code, m.reference.is_some())),
+        );
+        assert!(measures.len() >= 18 + 11, "{}", measures.len());
+        for (code, reference) in measures {
+            let mut parts = vec!["title", "definition"];
+            if reference {
+                parts.push("reference");
+            }
+            for part in parts {
+                let key = format!("measure-{code}-{part}");
+                for lang in Lang::ALL {
+                    assert!(defines(lang, &key), "{}: {key}", lang.code());
+                }
+                assert_ne!(Lang::Zh.t(&key), Lang::En.t(&key), "{key} is translated");
+            }
+            // No reference figure is made up where the measure has none.
+            let key = format!("measure-{code}-reference");
+            assert_eq!(defines(Lang::Zh, &key), reference, "{key}");
+        }
+        assert_eq!(measure_title(Lang::Zh, "primary-visit-share"), "基层就诊率");
+        assert_eq!(measure_title(Lang::Zh, "county-retention"), "县域内就诊率");
     }
 }

@@ -19,7 +19,8 @@ use tiercare_core::insurance::Fen;
 use tiercare_core::referral::DeclineReason;
 use tiercare_service::indicators::{SubjectRef, day_of, evaluate};
 use tiercare_store::{Expect, Write};
-use tiercare_web::tables::measure_format;
+use tiercare_web::Lang;
+use tiercare_web::tables::{BOM, column_label, measure_format, measure_title};
 use time::Date;
 use time::macros::date;
 
@@ -320,9 +321,27 @@ pub(crate) async fn sign_in(app: &TestApp, user: &str) -> String {
 }
 
 pub(crate) async fn ui_get(app: &TestApp, session: Option<&str>, path: &str) -> Resp {
-    let mut rb = client().get(app.url(path));
+    ui_get_in(app, session, path, Lang::Zh).await
+}
+
+/// A page in a language: English is asked for with the cookie the
+/// language switch sets, Chinese is what a browser gets by default.
+pub(crate) async fn ui_get_in(
+    app: &TestApp,
+    session: Option<&str>,
+    path: &str,
+    lang: Lang,
+) -> Resp {
+    let mut cookies = Vec::new();
     if let Some(s) = session {
-        rb = rb.header("cookie", format!("tiercare_session={s}"));
+        cookies.push(format!("tiercare_session={s}"));
+    }
+    if lang == Lang::En {
+        cookies.push("tiercare_lang=en".to_string());
+    }
+    let mut rb = client().get(app.url(path));
+    if !cookies.is_empty() {
+        rb = rb.header("cookie", cookies.join("; "));
     }
     send(rb).await
 }
@@ -361,19 +380,24 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
     rows
 }
 
-/// A CSV table as its header and rows keyed by the first column.
+/// A CSV table as its header and rows keyed by the first column, and the
+/// language of its headings.
 struct Csv {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
+    lang: Lang,
 }
 
 impl Csv {
+    /// The cell of the column whose key is `col`, found by its heading in
+    /// the file's language.
     fn cell(&self, row: &str, col: &str) -> &str {
+        let heading = column_label(self.lang, col);
         let c = self
             .header
             .iter()
-            .position(|h| h == col)
-            .unwrap_or_else(|| panic!("no column {col} in {:?}", self.header));
+            .position(|h| *h == heading)
+            .unwrap_or_else(|| panic!("no column {col} ({heading}) in {:?}", self.header));
         let r = self
             .rows
             .iter()
@@ -399,32 +423,51 @@ impl Csv {
 }
 
 async fn csv(app: &TestApp, session: &str, table: &str, subject: &str) -> Csv {
-    let resp = ui_get(
+    csv_in(app, session, table, subject, Lang::Zh).await
+}
+
+/// A dashboard table as CSV in a language: a UTF-8 file with its
+/// byte-order mark, named in ASCII and in the language.
+async fn csv_in(app: &TestApp, session: &str, table: &str, subject: &str, lang: Lang) -> Csv {
+    let resp = ui_get_in(
         app,
         Some(session),
         &format!("/ui/dashboard.csv?table={table}&{}", filters(subject)),
+        lang,
     )
     .await;
     resp.expect(200);
+    let ascii: String = subject
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let disposition = resp.header("content-disposition").unwrap_or_default();
+    assert!(
+        disposition.contains(&format!(
+            "filename=\"tiercare-{table}-{ascii}-{FROM}-{TO}.csv\""
+        )) && disposition.contains("filename*=UTF-8''"),
+        "{disposition}"
+    );
+    assert!(resp.body.starts_with(BOM), "no byte-order mark");
     assert!(
         resp.header("content-type")
             .is_some_and(|c| c.starts_with("text/csv")),
         "{:?}",
         resp.headers
     );
-    assert!(
-        resp.header("content-disposition")
-            .is_some_and(|c| c.contains(&format!("tiercare-{table}-{FROM}-{TO}.csv"))),
-        "{:?}",
-        resp.headers
-    );
-    let mut rows = parse_csv(&resp.body);
+    let mut rows = parse_csv(&resp.body[BOM.len_utf8()..]);
     assert!(!rows.is_empty(), "no header row");
     let header = rows.remove(0);
     for r in &rows {
         assert_eq!(r.len(), header.len(), "ragged row {r:?}");
     }
-    Csv { header, rows }
+    Csv { header, rows, lang }
 }
 
 async fn evaluated(app: &TestApp, period: Period, subject: &SubjectRef) -> Indicators {
@@ -627,18 +670,28 @@ async fn the_csv_tables_hold_the_figures_of_evaluate() {
         let want = evaluated(&app, period(), subject).await;
         assert!(want.visits > 0, "{code}: the seed reaches every subject");
 
-        let m = csv(&app, &session, "measures", code).await;
-        assert_eq!(m.header, ["measure", "title", "value", "unit"]);
-        assert_eq!(m.rows.len(), MEASURES.len());
-        for def in MEASURES {
-            assert_eq!(
-                m.figure(def.code, "value"),
-                (def.value)(&want),
-                "{code}: {}",
-                def.code
-            );
-            assert_eq!(m.cell(def.code, "title"), def.title);
+        // The same figures in both languages, under headings in each.
+        for (lang, headings) in [
+            (Lang::Zh, ["指标代码", "指标", "数值", "单位"]),
+            (Lang::En, ["Code", "Indicator", "Value", "Unit"]),
+        ] {
+            let m = csv_in(&app, &session, "measures", code, lang).await;
+            assert_eq!(m.header, headings);
+            assert_eq!(m.rows.len(), MEASURES.len());
+            for def in MEASURES {
+                assert_eq!(
+                    m.figure(def.code, "value"),
+                    (def.value)(&want),
+                    "{code}: {}",
+                    def.code
+                );
+                assert_eq!(m.cell(def.code, "title"), measure_title(lang, def.code));
+            }
         }
+        let m = csv_in(&app, &session, "measures", code, Lang::En).await;
+        assert_eq!(m.cell("county-retention", "title"), "County retention");
+        let m = csv(&app, &session, "measures", code).await;
+        assert_eq!(m.cell("county-retention", "title"), "县域内就诊率");
 
         let l = csv(&app, &session, "levels", code).await;
         assert_eq!(l.rows.len(), 3);
@@ -667,7 +720,7 @@ async fn the_csv_tables_hold_the_figures_of_evaluate() {
         }
 
         let d = csv(&app, &session, "declines", code).await;
-        assert_eq!(d.header, ["reason", "label", "count", "share"]);
+        assert_eq!(d.header, ["原因代码", "原因", "数量", "占拒绝比例"]);
         for (reason, n) in &want.declines {
             assert_eq!(d.count(reason, "count"), *n, "{code} {reason}");
         }
@@ -710,7 +763,7 @@ async fn the_csv_tables_hold_the_figures_of_evaluate() {
 
     // Each institution's row is that institution's figures.
     let inst = csv(&app, &session, "institutions", "region").await;
-    assert_eq!(inst.header[..2], ["institution-id", "institution"]);
+    assert_eq!(inst.header[..2], ["机构编码", "机构"]);
     let all = evaluated(&app, period(), &SubjectRef::Region).await;
     let mut primary_share = 0.0;
     for id in PRIMARY.iter().chain(&SECONDARY).chain(&TERTIARY) {
@@ -739,7 +792,7 @@ async fn the_csv_tables_hold_the_figures_of_evaluate() {
     // Institutions with no facts have rows too, with nothing counted.
     assert!(inst.rows.len() > 6, "{}", inst.rows.len());
     let quiet = inst.rows.iter().find(|r| r[0] == "zx-tc3").expect("zx-tc3");
-    let visits = inst.header.iter().position(|h| h == "visits").unwrap();
+    let visits = inst.header.iter().position(|h| h == "就诊人次").unwrap();
     assert_eq!(quiet[visits], "0");
     // The primary institutions' shares add up to the primary visit share.
     let pvs = all.primary_visit_share.expect("primary visit share");
@@ -750,7 +803,7 @@ async fn the_csv_tables_hold_the_figures_of_evaluate() {
 
     // Months are the evaluation of each month.
     let t = csv(&app, &session, "trends", "region").await;
-    assert_eq!(t.header[0], "month");
+    assert_eq!(t.header[0], "月份");
     let months: Vec<&str> = t.rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(months, ["2026-01", "2026-02", "2026-03"]);
     for (month, first, last) in [
@@ -808,7 +861,22 @@ async fn the_csv_tables_hold_the_figures_of_evaluate() {
     .await;
     backwards.expect(400);
     assert!(
-        backwards.body.contains("from must not be after to"),
+        backwards.body.contains("开始日期不能晚于结束日期"),
+        "{}",
+        backwards.body
+    );
+    let backwards = ui_get_in(
+        &app,
+        Some(&session),
+        &format!("/ui/dashboard?from={TO}&to={FROM}"),
+        Lang::En,
+    )
+    .await;
+    backwards.expect(400);
+    assert!(
+        backwards
+            .body
+            .contains("The start date must not be after the end date."),
         "{}",
         backwards.body
     );
@@ -866,74 +934,149 @@ async fn the_page_shows_the_three_mismatches_with_the_figures_of_evaluate() {
     let app = spawn_app().await;
     seed(&app).await;
     let session = sign_in(&app, "admin").await;
-    let page = ui_get(
-        &app,
-        Some(&session),
-        &format!("/ui/dashboard?{}", filters("alliance:zx-all-ccmc")),
-    )
-    .await;
-    page.expect(200);
-    assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
     let want = evaluated(&app, period(), &SubjectRef::Alliance(ALLIANCE.into())).await;
-    for def in MEASURES {
-        assert_eq!(
-            measure_on_page(&page.body, def.code),
-            (def.value)(&want),
-            "{}",
-            def.code
-        );
-    }
-    for section in [
-        r#"id="demand""#,
-        r#"id="capacity""#,
-        r#"id="referrals""#,
-        r#"id="institutions""#,
-    ] {
-        assert!(page.body.contains(section), "{section}");
-    }
-    // One trend chart per indicator, the pyramids and the funnel.
-    for def in MEASURES {
+    // The same figures whichever language the page speaks.
+    for lang in Lang::ALL {
+        let page = ui_get_in(
+            &app,
+            Some(&session),
+            &format!("/ui/dashboard?{}", filters("alliance:zx-all-ccmc")),
+            lang,
+        )
+        .await;
+        page.expect(200);
+        assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
         assert!(
             page.body
-                .contains(&format!(r#"data-chart="trend" data-id="{}""#, def.code)),
-            "{}",
-            def.code
+                .contains(&format!(r#"<html lang="{}">"#, lang.code()))
         );
-    }
-    for chart in [
-        r#"data-chart="pyramid" data-id="physicians""#,
-        r#"data-chart="funnel" data-id="referral-funnel""#,
-        r#"data-chart="bars" data-id="referrals-by-month""#,
-        r#"data-chart="bars" data-id="mismatch-by-level""#,
-    ] {
-        assert!(page.body.contains(chart), "{chart}");
-    }
-    // The shape of each pyramid is said in words.
-    for r in ["physicians", "beds", "daily-slots"] {
-        let fit = want
-            .pyramid_fit(match r {
-                "physicians" => tiercare_core::indicators::Resource::Physicians,
-                "beds" => tiercare_core::indicators::Resource::Beds,
-                _ => tiercare_core::indicators::Resource::DailySlots,
-            })
-            .map_or("unknown", |f| f.shape.code());
+        for def in MEASURES {
+            assert_eq!(
+                measure_on_page(&page.body, def.code),
+                (def.value)(&want),
+                "{}",
+                def.code
+            );
+        }
+        for section in [
+            r#"id="demand""#,
+            r#"id="capacity""#,
+            r#"id="referrals""#,
+            r#"id="institutions""#,
+        ] {
+            assert!(page.body.contains(section), "{section}");
+        }
+        // One trend chart per indicator, the pyramids and the funnel.
+        for def in MEASURES {
+            assert!(
+                page.body
+                    .contains(&format!(r#"data-chart="trend" data-id="{}""#, def.code)),
+                "{}",
+                def.code
+            );
+        }
+        for chart in [
+            r#"data-chart="pyramid" data-id="physicians""#,
+            r#"data-chart="funnel" data-id="referral-funnel""#,
+            r#"data-chart="bars" data-id="referrals-by-month""#,
+            r#"data-chart="bars" data-id="mismatch-by-level""#,
+        ] {
+            assert!(page.body.contains(chart), "{chart}");
+        }
+        // The shape of each pyramid is said in words.
+        for r in ["physicians", "beds", "daily-slots"] {
+            let fit = want
+                .pyramid_fit(match r {
+                    "physicians" => tiercare_core::indicators::Resource::Physicians,
+                    "beds" => tiercare_core::indicators::Resource::Beds,
+                    _ => tiercare_core::indicators::Resource::DailySlots,
+                })
+                .map_or("unknown", |f| f.shape.code());
+            assert!(
+                page.body
+                    .contains(&format!(r#"data-finding="pyramid-{r}" data-value="{fit}""#)),
+                "{r}: {fit}"
+            );
+        }
+        // Only the alliance's members are listed.
+        assert!(page.body.contains(r#"data-row="zx-tc1""#));
+        assert!(!page.body.contains(r#"data-row="zx-chc1""#));
+        // Every table has its CSV download with the same filters.
         assert!(
-            page.body
-                .contains(&format!(r#"data-finding="pyramid-{r}" data-value="{fit}""#)),
-            "{r}: {fit}"
-        );
-    }
-    // Only the alliance's members are listed.
-    assert!(page.body.contains(r#"data-row="zx-tc1""#));
-    assert!(!page.body.contains(r#"data-row="zx-chc1""#));
-    // Every table has its CSV download with the same filters.
-    assert!(
-        unescape(&page.body).contains(
-            "/ui/dashboard.csv?table=institutions&from=2026-01-01&to=2026-03-31\
+            unescape(&page.body).contains(
+                "/ui/dashboard.csv?table=institutions&from=2026-01-01&to=2026-03-31\
              &subject=alliance%3Azx-all-ccmc"
-        ),
-        "csv link"
-    );
+            ),
+            "csv link"
+        );
+        // Codes stay in the CSV files and data attributes: a column of
+        // them is not shown next to the same thing in words.
+        for col in ["measure", "reason", "institution-id"] {
+            assert!(
+                !page
+                    .body
+                    .contains(&format!(r#"scope="col" data-col="{col}""#)),
+                "{col}"
+            );
+        }
+        // Every word in the page's language: the sections, the indicators'
+        // names and definitions, the headings of the tables, the dates.
+        let text = unescape(&page.body);
+        let words: &[&str] = match lang {
+            Lang::Zh => &[
+                "监测指标：",
+                "(a) 就医需求与基层首诊",
+                "(b) 资源配置与功能定位",
+                "(c) 双向转诊流向",
+                "基层就诊率",
+                "县域内就诊率",
+                "转诊闭环率",
+                "基层医疗卫生机构门诊人次 / 全部门诊人次。",
+                "参考值：2024年全国为51.7%；政策目标为65%及以上",
+                "2026年1月1日至2026年3月31日",
+                "开始日期",
+                "医疗卫生机构",
+                ">级别</th>",
+                "三级医院",
+                "转诊被拒原因",
+            ],
+            Lang::En => &[
+                "Indicators: ",
+                "(a) Demand against grassroots-first diagnosis",
+                "(c) The flow of referrals",
+                "Primary visit share",
+                "County retention",
+                "Reference: China 2024: 51.7%; policy aims at 65% or more",
+                "From 2026-01-01 to 2026-03-31",
+                ">Level</th>",
+                "Tertiary hospital",
+                "Why referrals were declined",
+            ],
+        };
+        for w in words {
+            assert!(text.contains(w), "{}: no {w:?}", lang.code());
+        }
+        if lang == Lang::Zh {
+            for english in [
+                "Indicators",
+                "Primary visit share",
+                "Referral flow",
+                "n/a",
+                " yuan",
+                "Downloads",
+            ] {
+                assert!(
+                    !text.contains(english),
+                    "English left on the Chinese page: {english:?}"
+                );
+            }
+        } else {
+            assert!(
+                !text.contains("基层就诊率"),
+                "Chinese left on the English page"
+            );
+        }
+    }
 }
 
 #[tokio::test]
@@ -996,7 +1139,7 @@ async fn a_browser_signs_in_and_sees_the_charts_and_the_figures_of_evaluate() {
         .iter()
         .map(|m| {
             let v = (m.value)(&want);
-            (m.code, (v, measure_format(m).show(v)))
+            (m.code, (v, measure_format(m).show(Lang::Zh, v)))
         })
         .collect();
     // Points per trend chart: the months with a value.

@@ -4,13 +4,15 @@
 //! checked against figures worked out by hand, who may see which subject,
 //! and the same figures on the web page and in its CSV.
 
-use crate::dashboard::{sign_in, ui_get};
+use crate::dashboard::{sign_in, ui_get, ui_get_in};
 use crate::fixtures::CS;
 use crate::helpers::{TestApp, assert_outcome, spawn_app};
 use crate::outreach::{add_user, params, post_as, practitioner_of, programme, session};
 use crate::validate::assert_valid_fhir;
 use serde_json::{Value, json};
 use tiercare_core::access::UserRole;
+use tiercare_web::Lang;
+use tiercare_web::tables::BOM;
 use time::{Date, Duration, OffsetDateTime};
 
 /// The number of calendar months from `from`'s to `to`'s, both counted.
@@ -275,31 +277,61 @@ async fn evaluation_reports_the_hand_computed_figures_for_every_party() {
         "subject",
     );
 
-    // The web page shows the same figures, and its CSV the same rows.
+    // The web page shows the same figures in both languages, and its CSV
+    // the same rows.
     let analyst = sign_in(&app, "analyst").await;
-    let page = ui_get(
-        &app,
-        Some(&analyst),
-        &format!("/ui/programmes?from={from}&to={to}&subject=programme:{pid}"),
-    )
-    .await;
-    page.expect(200);
-    for (code, value) in [
-        ("outreach-hospital-cancellation", 1.0 / 6.0),
-        ("outreach-patients-seen", 12.0),
-        ("outreach-commitment-kept", 2.0 / committed as f64),
-    ] {
-        let needle = format!(r#"data-measure="{code}" data-value=""#);
-        let at = page
-            .body
-            .find(&needle)
-            .unwrap_or_else(|| panic!("{code} on the page"));
-        let rest = &page.body[at + needle.len()..];
-        let shown: f64 = rest[..rest.find('"').unwrap()].parse().unwrap();
-        assert!(
-            (shown - value).abs() < 1e-9,
-            "{code}: {shown} against {value}"
-        );
+    for lang in Lang::ALL {
+        let page = ui_get_in(
+            &app,
+            Some(&analyst),
+            &format!("/ui/programmes?from={from}&to={to}&subject=programme:{pid}"),
+            lang,
+        )
+        .await;
+        page.expect(200);
+        let (words, other) = match lang {
+            Lang::Zh => (
+                [
+                    "专家下沉项目：",
+                    "坐诊承诺履约率",
+                    "医院取消坐诊比例",
+                    ">承诺次数</th>",
+                    "带教新增的诊治能力",
+                ],
+                "Outreach commitment kept",
+            ),
+            Lang::En => (
+                [
+                    "Joint programmes: ",
+                    "Outreach commitment kept",
+                    "Sessions cancelled by the hospital",
+                    ">Committed</th>",
+                    "Capability added by mentoring",
+                ],
+                "坐诊承诺履约率",
+            ),
+        };
+        for w in words {
+            assert!(page.body.contains(w), "{}: no {w:?}", lang.code());
+        }
+        assert!(!page.body.contains(other), "{}: {other:?}", lang.code());
+        for (code, value) in [
+            ("outreach-hospital-cancellation", 1.0 / 6.0),
+            ("outreach-patients-seen", 12.0),
+            ("outreach-commitment-kept", 2.0 / committed as f64),
+        ] {
+            let needle = format!(r#"data-measure="{code}" data-value=""#);
+            let at = page
+                .body
+                .find(&needle)
+                .unwrap_or_else(|| panic!("{code} on the page"));
+            let rest = &page.body[at + needle.len()..];
+            let shown: f64 = rest[..rest.find('"').unwrap()].parse().unwrap();
+            assert!(
+                (shown - value).abs() < 1e-9,
+                "{code}: {shown} against {value}"
+            );
+        }
     }
     let csv = ui_get(
         &app,
@@ -308,6 +340,21 @@ async fn evaluation_reports_the_hand_computed_figures_for_every_party() {
     )
     .await;
     csv.expect(200);
+    // A UTF-8 file Excel opens as such, headed in Chinese, named after the
+    // subject and the period.
+    assert!(
+        csv.body
+            .starts_with(&format!("{BOM}项目,承诺次数,排定次数,已开展,")),
+        "{}",
+        csv.body
+    );
+    let disposition = csv.header("content-disposition").unwrap_or_default();
+    assert!(
+        disposition.contains(&format!(
+            "filename=\"tiercare-programmes-programmes-region-{from}-{to}.csv\""
+        )) && disposition.contains("filename*=UTF-8''%E4%B8%93%E5%AE%B6"),
+        "{disposition}"
+    );
     let row = csv
         .body
         .lines()
@@ -319,6 +366,25 @@ async fn evaluation_reports_the_hand_computed_figures_for_every_party() {
     assert_eq!(
         &cells[1..7],
         &[&committed.to_string(), "6", "2", "1", "1", "1"]
+    );
+    // In English the headings change, never the cells.
+    let en = ui_get_in(
+        &app,
+        Some(&analyst),
+        &format!("/ui/programmes.csv?table=programmes&from={from}&to={to}&subject=region"),
+        Lang::En,
+    )
+    .await;
+    en.expect(200);
+    assert!(
+        en.body
+            .starts_with(&format!("{BOM}Programme,Committed,Scheduled,Held,")),
+        "{}",
+        en.body
+    );
+    assert_eq!(
+        en.body.lines().skip(1).collect::<Vec<_>>(),
+        csv.body.lines().skip(1).collect::<Vec<_>>()
     );
     // What the mentoring added: the township now manages hypertension.
     let capability = ui_get(

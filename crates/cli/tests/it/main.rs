@@ -31,6 +31,7 @@ mod simulate;
 mod subscription;
 mod terminology;
 mod transaction;
+mod ui_dashboard;
 mod ui_frame;
 mod users;
 mod validate;

@@ -5,15 +5,13 @@
 
 use super::Params;
 use crate::UiError;
-use crate::dashboard::show_date;
+use crate::dashboard::{check_period, read_date, show_date, twelve_months_to};
+use crate::i18n::Lang;
 use crate::session::Viewer;
 use tiercare_core::access::UserRole;
 use tiercare_core::outreach::evaluation::EvaluationSubject;
 use tiercare_service::evaluation::OutreachRecords;
-use time::{Date, Month};
-
-const DATE: &[time::format_description::FormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]");
+use time::Date;
 
 /// A subject as the filter form writes it: `region`, `programme:ID`,
 /// `hospital:ID`, `primary:ID`, `alliance:ID`, `specialist:ID` or
@@ -96,38 +94,25 @@ pub(super) fn parse_filters(
     p: &Params,
     today: Date,
     fallback: EvaluationSubject,
+    lang: Lang,
 ) -> Result<Filters, UiError> {
-    let date = |field: &str, v: &Option<String>| -> Result<Option<Date>, UiError> {
-        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(s) => Date::parse(s, DATE).map(Some).map_err(|_| {
-                UiError::BadRequest(format!("{field} must be a date written YYYY-MM-DD"))
-            }),
-        }
-    };
-    let to = date("to", &p.to)?.unwrap_or(today);
-    let from = match date("from", &p.from)? {
+    let to = read_date(lang, "dashboard-to", &p.to)?.unwrap_or(today);
+    let from = match read_date(lang, "dashboard-from", &p.from)? {
         Some(d) => d,
-        // Twelve calendar months up to `to`.
-        None => {
-            let (y, m) = (to.year() - 1, to.month().next());
-            let y = if m == Month::January { y + 1 } else { y };
-            Date::from_calendar_date(y, m, 1)
-                .map_err(|_| UiError::BadRequest("to is out of range".into()))?
-        }
+        None => twelve_months_to(to)
+            .ok_or_else(|| UiError::BadRequest(lang.t("dashboard-error-too-early")))?,
     };
-    if from > to {
-        return Err(UiError::BadRequest("from must not be after to".into()));
-    }
-    if (to - from).whole_days() > 3660 {
-        return Err(UiError::BadRequest(
-            "the period may be at most 3660 days long".into(),
-        ));
-    }
-    let subject = match p.subject.as_deref().filter(|s| !s.is_empty()) {
+    check_period(lang, from, to)?;
+    let subject = match p
+        .subject
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => fallback,
-        Some(s) => parse_subject(s)
-            .ok_or_else(|| UiError::BadRequest(format!("{s:?} is not a subject")))?,
+        Some(s) => parse_subject(s).ok_or_else(|| {
+            UiError::BadRequest(lang.t_with("programmes-error-subject", &[("subject", s.into())]))
+        })?,
     };
     Ok(Filters { from, to, subject })
 }
@@ -161,6 +146,7 @@ mod tests {
             &Params::default(),
             time::macros::date!(2026 - 03 - 15),
             EvaluationSubject::Region,
+            Lang::Zh,
         )
         .unwrap();
         assert_eq!(f.from, time::macros::date!(2025 - 04 - 01));
@@ -168,6 +154,7 @@ mod tests {
             &Params::default(),
             time::macros::date!(2026 - 12 - 15),
             EvaluationSubject::Region,
+            Lang::Zh,
         )
         .unwrap();
         assert_eq!(f.from, time::macros::date!(2026 - 01 - 01));

@@ -24,7 +24,7 @@ mod view;
 pub use filters::{parse_subject, subject_code};
 
 use crate::UiError;
-use crate::dashboard::show_date;
+use crate::dashboard::{show_date, unreadable};
 use crate::render;
 use crate::session::Viewer;
 use crate::tables::csv_response;
@@ -65,8 +65,7 @@ pub async fn page(
     viewer: Viewer,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, UiError> {
-    let Query(p) =
-        params.map_err(|e| UiError::BadRequest(format!("cannot read the filters: {e}")))?;
+    let Query(p) = params.map_err(|_| unreadable(viewer.lang))?;
     let report = report::build(&state, &viewer, &p).await?;
     Ok(render(
         StatusCode::OK,
@@ -80,20 +79,25 @@ pub async fn csv(
     viewer: Viewer,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, UiError> {
-    let Query(p) =
-        params.map_err(|e| UiError::BadRequest(format!("cannot read the filters: {e}")))?;
+    let lang = viewer.lang;
+    let Query(p) = params.map_err(|_| unreadable(lang))?;
     let key = p.table.clone().unwrap_or_default();
-    let key =
-        KEYS.iter().find(|k| **k == key).copied().ok_or_else(|| {
-            UiError::BadRequest(format!("table must be one of {}", KEYS.join(", ")))
-        })?;
+    let key = KEYS.iter().find(|k| **k == key).copied().ok_or_else(|| {
+        UiError::BadRequest(lang.t_with("dashboard-error-table", &[("tables", KEYS.join(", "))]))
+    })?;
     let report = report::build(&state, &viewer, &p).await?;
-    let t = table::table(&report, key)
+    let t = table::table(&report, key, lang)
         .ok_or_else(|| UiError::Internal(format!("table {key} is listed but not built")))?;
-    let name = format!(
-        "tiercare-programmes-{key}-{}-{}.csv",
-        show_date(report.filters.from),
-        show_date(report.filters.to)
+    let (from, to) = (show_date(report.filters.from), show_date(report.filters.to));
+    let ascii = format!(
+        "tiercare-programmes-{key}-{}-{from}-{to}.csv",
+        subject_code(&report.filters.subject)
     );
-    csv_response(&name, &t)
+    let name = format!(
+        "{}-{}-{}-{from}-{to}.csv",
+        lang.t("nav-programmes"),
+        t.title,
+        report.label
+    );
+    csv_response(&ascii, &name, &t)
 }

@@ -1,9 +1,11 @@
 //! Names of the page's parties: institutions and alliances from the
 //! network, practitioners from the store, programmes as "hospital
-//! department at primary institution". The evaluation knows only ids;
-//! these are what people read in the tables and the subject menu.
+//! department at primary institution" in the reader's language. The
+//! evaluation knows only ids; these are what people read in the tables and
+//! the subject menu.
 
 use crate::UiError;
+use crate::i18n::Lang;
 use std::collections::HashMap;
 use tiercare_api::AppState;
 use tiercare_core::Record;
@@ -20,6 +22,7 @@ impl Names {
     pub(super) async fn load(
         state: &AppState,
         records: &OutreachRecords,
+        lang: Lang,
     ) -> Result<Names, UiError> {
         let network = tiercare_service::indicators::network(&state.ctx).await?;
         let mut of: HashMap<String, String> = HashMap::new();
@@ -54,11 +57,13 @@ impl Names {
         }
         let mut names = Names { of };
         for p in &records.programmes {
-            let label = format!(
-                "{} {} at {}",
-                names.org(p.hospital.as_str()),
-                p.department.display(),
-                names.org(p.primary.as_str())
+            let label = lang.t_with(
+                "programmes-programme-name",
+                &[
+                    ("hospital", names.org(p.hospital.as_str())),
+                    ("department", lang.coded("specialty", p.department.code())),
+                    ("primary", names.org(p.primary.as_str())),
+                ],
             );
             names.of.insert(format!("programme:{}", p.id), label);
         }

@@ -8,6 +8,7 @@ use super::Params;
 use super::filters::{Filters, default_subject, parse_filters};
 use super::names::Names;
 use crate::UiError;
+use crate::i18n::Lang;
 use crate::session::Viewer;
 use tiercare_api::AppState;
 use tiercare_core::InstitutionId;
@@ -31,6 +32,8 @@ pub(super) struct Report {
     /// period's end: (institution, its name, condition, doctors recognised,
     /// first recognised).
     pub(super) capability: Vec<(String, String, String, u32, Date)>,
+    /// The language the names and labels are in.
+    pub(super) lang: Lang,
 }
 
 /// Whether a per-party row belongs under the chosen subject.
@@ -80,10 +83,11 @@ pub(super) async fn build(
 ) -> Result<Report, UiError> {
     let records = OutreachRecords::load(&state.ctx).await?;
     let today = state.ctx.clock.today();
-    let filters = parse_filters(p, today, default_subject(viewer, &records))?;
+    let lang = viewer.lang;
+    let filters = parse_filters(p, today, default_subject(viewer, &records), lang)?;
     let forbidden = || UiError::Forbidden;
     may_see(&viewer.actor, &records, &filters.subject).map_err(|_| forbidden())?;
-    let names = Names::load(state, &records).await?;
+    let names = Names::load(state, &records, lang).await?;
     let data = records.data();
     let all = subjects(data);
     let rows: Vec<EvaluationSubject> = all
@@ -102,7 +106,7 @@ pub(super) async fn build(
     let mut wanted = vec![filters.subject.clone()];
     wanted.extend(rows.iter().cloned());
     let evaluations = evaluate_many(data, &wanted, filters.from, filters.to)
-        .map_err(|e| UiError::BadRequest(e.to_string()))?;
+        .map_err(|_| UiError::BadRequest(lang.t("dashboard-error-order")))?;
     let mut evaluations = evaluations.into_iter();
     let main = evaluations
         .next()
@@ -149,6 +153,7 @@ pub(super) async fn build(
         specialists,
         family_doctors,
         choices,
+        lang,
     })
 }
 

@@ -1,13 +1,16 @@
 //! The page's tables, by key: the measures over the period, month by
 //! month, per programme, per specialist, per family doctor, and the
-//! capability mentoring added. Built once as [`Table`]s, so the page and
-//! the CSV download show the same rows and columns.
+//! capability mentoring added. Built once as [`Table`]s in the reader's
+//! language, so the page and the CSV download show the same rows and
+//! columns.
 
 use super::filters::subject_code;
 use super::report::Report;
 use crate::charts::Format;
 use crate::dashboard::show_date;
-use crate::tables::{Cell, Column, Row, Table};
+use crate::i18n::Lang;
+use crate::names;
+use crate::tables::{Cell, Column, Row, Table, measure_title, month_cell};
 use tiercare_core::indicators::MeasureDef;
 use tiercare_core::indicators::measures::Scoring;
 use tiercare_core::outreach::evaluation::{EvaluationSubject, Figures, OUTREACH_MEASURES};
@@ -28,30 +31,47 @@ fn pct(v: Option<f64>) -> Cell {
     Cell::Figure(v, Format::Percent)
 }
 
-fn columns(cols: &[(&str, &str)]) -> Vec<Column> {
-    cols.iter()
-        .map(|(k, l)| Column {
+/// The heading of column `key`: `programmes-col-<key>`.
+pub fn column_label(lang: Lang, key: &str) -> String {
+    lang.t(&format!("programmes-col-{key}"))
+}
+
+fn columns(lang: Lang, keys: &[&str]) -> Vec<Column> {
+    keys.iter()
+        .map(|k| Column {
             key: (*k).into(),
-            label: (*l).into(),
+            label: column_label(lang, k),
         })
         .collect()
 }
 
+/// A table with its title and note, `programmes-table-<key>` and its
+/// `-note`.
+fn titled(lang: Lang, key: &'static str, keys: &[&str], rows: Vec<Row>) -> Table {
+    Table {
+        key,
+        title: lang.t(&format!("programmes-table-{key}")),
+        note: lang.t(&format!("programmes-table-{key}-note")),
+        columns: columns(lang, keys),
+        rows,
+    }
+}
+
 /// The session and panel figures every per-party table shows.
-const FIGURE_COLUMNS: &[(&str, &str)] = &[
-    ("committed", "Committed"),
-    ("scheduled", "Scheduled"),
-    ("held", "Held"),
-    ("cancelled-hospital", "Cancelled by hospital"),
-    ("cancelled-primary", "Cancelled by primary"),
-    ("missed", "Missed"),
-    ("commitment-kept", "Commitment kept"),
-    ("patients-seen", "Patients seen"),
-    ("referrals-avoided", "Referrals avoided"),
-    ("panel-enrolled", "Panel patients"),
-    ("panel-control", "Panel control"),
-    ("mentoring-attendances", "Mentoring attendances"),
-    ("mentoring-per-doctor", "Mentoring per family doctor"),
+pub(super) const FIGURE_COLUMNS: &[&str] = &[
+    "committed",
+    "scheduled",
+    "held",
+    "cancelled-hospital",
+    "cancelled-primary",
+    "missed",
+    "commitment-kept",
+    "patients-seen",
+    "referrals-avoided",
+    "panel-enrolled",
+    "panel-control",
+    "mentoring-attendances",
+    "mentoring-per-doctor",
 ];
 
 fn figure_cells(f: &Figures) -> Vec<Cell> {
@@ -73,21 +93,18 @@ fn figure_cells(f: &Figures) -> Vec<Cell> {
 }
 
 fn party_table(
+    lang: Lang,
     key: &'static str,
-    title: &'static str,
-    note: &'static str,
-    first: (&'static str, &'static str),
+    first: &'static str,
     rows: &[(EvaluationSubject, String, Figures)],
 ) -> Table {
-    let mut cols = vec![first];
-    cols.extend_from_slice(FIGURE_COLUMNS);
-    Table {
+    let mut keys = vec![first];
+    keys.extend_from_slice(FIGURE_COLUMNS);
+    titled(
+        lang,
         key,
-        title,
-        note,
-        columns: columns(&cols),
-        rows: rows
-            .iter()
+        &keys,
+        rows.iter()
             .map(|(s, name, f)| {
                 let mut cells = vec![Cell::Coded {
                     code: subject_code(s),
@@ -100,43 +117,40 @@ fn party_table(
                 }
             })
             .collect(),
-    }
+    )
 }
 
-pub(super) fn table(r: &Report, key: &str) -> Option<Table> {
+pub(super) fn table(r: &Report, key: &str, lang: Lang) -> Option<Table> {
     Some(match key {
-        "measures" => Table {
-            key: "measures",
-            title: "Measures over the period",
-            note: "Each figure as Measure/{code}/$evaluate-measure reports it; n/a where nothing was there to divide by.",
-            columns: columns(&[("measure", "Measure"), ("value", "Value")]),
-            rows: OUTREACH_MEASURES
+        "measures" => titled(
+            lang,
+            "measures",
+            &["measure", "value"],
+            OUTREACH_MEASURES
                 .iter()
                 .map(|m| Row {
                     key: m.code.into(),
                     cells: vec![
                         Cell::Coded {
                             code: m.code.into(),
-                            label: m.title.into(),
+                            label: measure_title(lang, m.code),
                         },
                         Cell::Figure((m.value)(&r.total), format_of(m)),
                     ],
                 })
                 .collect(),
-        },
+        ),
         "months" => {
-            let mut cols = vec![("month", "Month")];
-            cols.extend_from_slice(FIGURE_COLUMNS);
-            Table {
-                key: "months",
-                title: "Month by month",
-                note: "Panel figures are taken on each month's last day (or the period's).",
-                columns: columns(&cols),
-                rows: r
-                    .months
+            let mut keys = vec!["month"];
+            keys.extend_from_slice(FIGURE_COLUMNS);
+            titled(
+                lang,
+                "months",
+                &keys,
+                r.months
                     .iter()
                     .map(|(m, f)| {
-                        let mut cells = vec![Cell::Text(m.clone())];
+                        let mut cells = vec![month_cell(lang, m)];
                         cells.extend(figure_cells(f));
                         Row {
                             key: m.clone(),
@@ -144,55 +158,81 @@ pub(super) fn table(r: &Report, key: &str) -> Option<Table> {
                         }
                     })
                     .collect(),
-            }
+            )
         }
-        "programmes" => party_table(
-            "programmes",
-            "Programmes",
-            "Each programme under the subject: the hospital department's commitment to the primary institution and what became of it.",
-            ("programme", "Programme"),
-            &r.programmes,
-        ),
-        "specialists" => party_table(
-            "specialists",
-            "Specialists",
-            "Each specialist of the subject's programmes: sessions they were to hold, panels they co-manage, family doctors they mentor. A commitment is the hospital's, so specialists have none.",
-            ("specialist", "Specialist"),
-            &r.specialists,
-        ),
-        "family-doctors" => party_table(
-            "family-doctors",
-            "Family doctors",
-            "Each family doctor mentored or co-managing a panel in the subject's programmes: the activities they attended and their panel's control.",
-            ("family-doctor", "Family doctor"),
-            &r.family_doctors,
-        ),
-        "capability" => Table {
-            key: "capability",
-            title: "Capability added by mentoring",
-            note: "Conditions the family doctors of each primary institution were recognised as managing without referral, by the period's end.",
-            columns: columns(&[
-                ("institution-id", "Id"),
-                ("institution", "Institution"),
-                ("condition", "Condition (ICD-10)"),
-                ("doctors", "Doctors recognised"),
-                ("since", "First recognised"),
-            ]),
-            rows: r
-                .capability
+        "programmes" => party_table(lang, "programmes", "programme", &r.programmes),
+        "specialists" => party_table(lang, "specialists", "specialist", &r.specialists),
+        "family-doctors" => party_table(lang, "family-doctors", "family-doctor", &r.family_doctors),
+        "capability" => titled(
+            lang,
+            "capability",
+            &[
+                "institution-id",
+                "institution",
+                "condition",
+                "doctors",
+                "since",
+            ],
+            r.capability
                 .iter()
                 .map(|(id, name, code, doctors, since)| Row {
                     key: format!("{id}:{code}"),
                     cells: vec![
                         Cell::Text(id.clone()),
                         Cell::Text(name.clone()),
-                        Cell::Text(code.clone()),
+                        Cell::Coded {
+                            code: code.clone(),
+                            label: names::condition(lang, code),
+                        },
                         count(*doctors),
-                        Cell::Text(show_date(*since)),
+                        Cell::Coded {
+                            code: show_date(*since),
+                            label: lang.date(*since),
+                        },
                     ],
                 })
                 .collect(),
-        },
+        ),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::tests::defines;
+
+    /// The other columns.
+    const OTHER_COLUMNS: &[&str] = &[
+        "measure",
+        "value",
+        "month",
+        "programme",
+        "specialist",
+        "family-doctor",
+        "institution-id",
+        "institution",
+        "condition",
+        "doctors",
+        "since",
+    ];
+
+    #[test]
+    fn every_heading_and_table_has_words_in_both_languages() {
+        let mut keys: Vec<String> = FIGURE_COLUMNS
+            .iter()
+            .chain(OTHER_COLUMNS)
+            .map(|c| format!("programmes-col-{c}"))
+            .collect();
+        for k in crate::programmes::KEYS {
+            keys.push(format!("programmes-table-{k}"));
+            keys.push(format!("programmes-table-{k}-note"));
+        }
+        for key in keys {
+            for lang in Lang::ALL {
+                assert!(defines(lang, &key), "{}: {key}", lang.code());
+            }
+        }
+        assert_eq!(column_label(Lang::Zh, "held"), "已开展");
+    }
 }

@@ -1,6 +1,7 @@
 //! The page itself: the measure panels with their monthly charts, the
 //! subject menu grouped by kind, and each table with links that keep the
-//! period and narrow the subject to a row, and its CSV download.
+//! period and narrow the subject to a row, and its CSV download; every
+//! word from `programmes.ftl` in the viewer's language.
 
 use super::filters::{Filters, parse_subject, subject_code};
 use super::report::Report;
@@ -9,7 +10,8 @@ use super::{CSV_PATH, KEYS, PATH};
 use crate::Chrome;
 use crate::dashboard::show_date;
 use crate::page::{
-    CellView, Choice, ChoiceGroup, Download, Panel, RowView, TableView, measure_panel,
+    Choice, ChoiceGroup, Download, Panel, TableView, csv_label, measure_panel, period_words,
+    view_of,
 };
 use crate::tables::Table;
 use askama::Template;
@@ -21,8 +23,11 @@ use tiercare_core::outreach::evaluation::{EvaluationSubject, Figures, OUTREACH_M
 #[template(path = "programmes.html")]
 pub(super) struct ProgrammesPage {
     chrome: Chrome,
+    heading: String,
+    heading_lead: String,
     from: String,
     to: String,
+    period: String,
     subject_label: String,
     choices: Vec<ChoiceGroup>,
     panels: Vec<Panel>,
@@ -32,65 +37,42 @@ pub(super) struct ProgrammesPage {
 
 fn view(r: &Report, t: Table) -> TableView {
     let csv = format!("{CSV_PATH}?{}", r.filters.query(&[("table", t.key)]));
+    let link_col = match t.key {
+        "programmes" => "programme",
+        "specialists" => "specialist",
+        "family-doctors" => "family-doctor",
+        _ => "",
+    };
+    let link = |key: &str| match parse_subject(key) {
+        Some(s) => {
+            let f = Filters {
+                subject: s,
+                ..r.filters.clone()
+            };
+            format!("{PATH}?{}", f.query(&[]))
+        }
+        None => String::new(),
+    };
     TableView {
-        link_col: match t.key {
-            "programmes" => "programme",
-            "specialists" => "specialist",
-            "family-doctors" => "family-doctor",
-            _ => "",
-        },
-        key: t.key,
-        title: t.title,
-        note: t.note,
         csv,
-        rows: t
-            .rows
-            .into_iter()
-            .map(|row| {
-                let link = match parse_subject(&row.key) {
-                    Some(s) => {
-                        let f = Filters {
-                            subject: s,
-                            ..r.filters.clone()
-                        };
-                        format!("{PATH}?{}", f.query(&[]))
-                    }
-                    None => String::new(),
-                };
-                RowView {
-                    link,
-                    cells: row
-                        .cells
-                        .iter()
-                        .zip(&t.columns)
-                        .map(|(c, col)| CellView {
-                            col: col.key.clone(),
-                            shown: c.shown(),
-                            raw: c.raw(),
-                            figure: c.is_figure(),
-                        })
-                        .collect(),
-                    key: row.key,
-                }
-            })
-            .collect(),
-        columns: t.columns,
+        ..view_of(t, r.lang, link_col, link)
     }
 }
 
 pub(super) fn page_of(chrome: Chrome, r: &Report) -> ProgrammesPage {
+    let lang = r.lang;
     let months: Vec<String> = r.months.iter().map(|(m, _)| m.clone()).collect();
     let monthly: Vec<&Figures> = r.months.iter().map(|(_, f)| f).collect();
     let panels = OUTREACH_MEASURES
         .iter()
         .map(|m| {
             let share = m.scoring == Scoring::Proportion;
-            measure_panel(m, format_of(m), share, &r.total, &monthly, &months)
+            measure_panel(lang, m, format_of(m), share, &r.total, &monthly, &months)
         })
         .collect();
     let selected = subject_code(&r.filters.subject);
     let group = |label: &str, pick: fn(&EvaluationSubject) -> bool| ChoiceGroup {
-        label: label.into(),
+        label: lang.t(label),
         choices: r
             .choices
             .iter()
@@ -103,38 +85,47 @@ pub(super) fn page_of(chrome: Chrome, r: &Report) -> ProgrammesPage {
             .collect(),
     };
     let choices = vec![
-        group("Region", |s| matches!(s, EvaluationSubject::Region)),
-        group("Programmes", |s| {
+        group("programmes-group-region", |s| {
+            matches!(s, EvaluationSubject::Region)
+        }),
+        group("programmes-group-programmes", |s| {
             matches!(s, EvaluationSubject::Programme(_))
         }),
-        group("Hospitals", |s| matches!(s, EvaluationSubject::Hospital(_))),
-        group("Primary institutions", |s| {
+        group("programmes-group-hospitals", |s| {
+            matches!(s, EvaluationSubject::Hospital(_))
+        }),
+        group("programmes-group-primary", |s| {
             matches!(s, EvaluationSubject::Primary(_))
         }),
-        group("Alliances", |s| matches!(s, EvaluationSubject::Alliance(_))),
-        group("Specialists", |s| {
+        group("programmes-group-alliances", |s| {
+            matches!(s, EvaluationSubject::Alliance(_))
+        }),
+        group("programmes-group-specialists", |s| {
             matches!(s, EvaluationSubject::Specialist(_))
         }),
-        group("Family doctors", |s| {
+        group("programmes-group-family-doctors", |s| {
             matches!(s, EvaluationSubject::FamilyDoctor(_))
         }),
     ];
     let tables: Vec<TableView> = KEYS
         .iter()
-        .filter_map(|k| table(r, k))
+        .filter_map(|k| table(r, k, lang))
         .map(|t| view(r, t))
         .collect();
     let downloads = tables
         .iter()
         .map(|t| Download {
-            title: t.title,
+            title: csv_label(lang, &t.title),
             href: t.csv.clone(),
         })
         .collect();
     ProgrammesPage {
+        heading: lang.t_with("programmes-heading", &[("subject", r.label.clone())]),
+        heading_lead: lang.t("programmes-heading-lead"),
         chrome,
         from: show_date(r.filters.from),
         to: show_date(r.filters.to),
+        period: period_words(lang, r.filters.from, r.filters.to),
         subject_label: r.label.clone(),
         choices,
         panels,
