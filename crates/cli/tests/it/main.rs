@@ -31,4 +31,6 @@ mod subscription;
 mod terminology;
 mod transaction;
 mod ui_frame;
+mod ui_me;
+mod ui_specialist;
 mod validate;

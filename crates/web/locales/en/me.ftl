@@ -1,0 +1,47 @@
+# The resident's own page (phone first): family doctor and contract,
+# referrals and appointments, care plans, cost estimate, claims.
+
+me-title = My health
+me-sections = Sections of the page
+me-doctor = My family doctor
+me-family-doctor = Family doctor
+me-team = Family doctor team
+me-place = Contracted at
+me-signed = Signed on
+me-ends = Ends on
+me-contract = Contract
+me-in-force = In force
+me-not-in-force = No longer in force
+me-no-contract = You have no family doctor contract yet; you can sign one at a nearby township health centre or community health centre.
+me-referrals = My referrals
+me-appointments = My appointments
+me-cancelled = Cancelled
+me-none = None
+me-plans = My care plans
+me-plans-intro = The care plan the hospital drew up when referring you back down: say whether you agree. Refusing ends the referral down.
+me-decide = Your decision
+me-accept = I agree and continue care at my primary institution
+me-refuse = I do not agree
+me-reason = Why not (required when you do not agree)
+me-decide-submit = Send
+me-decision-required = Choose whether you agree
+me-reason-required = Say why you do not agree
+me-done-accepted = You accepted the care plan; your family doctor will follow you up as planned.
+me-done-refused = You refused the care plan; the referral down has ended.
+me-estimate = What a visit would cost me
+me-estimate-intro = What you would pay at each level under your own insurance, counting what was already paid this year; a visit with a referral is usually reimbursed more.
+me-service = Kind of visit
+me-service-error = Choose outpatient or inpatient
+me-total = Expected total bill (yuan)
+me-total-error = Enter an amount above 0 with at most two decimals, e.g. 300.00
+me-estimate-submit = Estimate
+me-scheme = My insurance
+me-self-referred = Without a referral
+me-referred = With a referral
+me-i-pay = I pay
+me-fund-pays = the fund pays
+me-claims = My claims
+me-claim-total = Total bill
+me-fund-paid = The fund paid
+me-i-paid = I paid
+me-saving = A referral saves me
