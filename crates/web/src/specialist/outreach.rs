@@ -155,7 +155,10 @@ pub async fn mentorships(
         let chosen = echo.and_then(|e| e.form.kind.clone()).unwrap_or_default();
         out.push(MentorshipView {
             action: format!("/ui/specialist/mentorships/{id}/activities"),
-            mentees: mentees.join("、"),
+            mentees: mentees.join(match lang {
+                crate::Lang::Zh => "、",
+                crate::Lang::En => ", ",
+            }),
             since: lang.date(m.started),
             activities: activities
                 .iter()
