@@ -88,3 +88,73 @@ impl Referrals<'_> {
         Ok(OwnEstimate { scheme, estimate })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tiercare_core::insurance::adjudicate;
+    use time::macros::date;
+
+    fn question(total: i64) -> VisitQuestion {
+        VisitQuestion {
+            service: ServiceType::Outpatient,
+            total: Fen::yuan(total),
+            date: date!(2026 - 06 - 01),
+            follow_up: false,
+            emergency: false,
+            at_contracted_primary: false,
+        }
+    }
+
+    #[test]
+    fn the_residents_account_counts_only_for_its_scheme_and_year() {
+        let policy = Policy::demo();
+        let rules = policy.insurance.as_ref().unwrap();
+        let scheme = SchemeId::new("urrbmi").unwrap();
+        let q = question(300);
+        // A year in which a large visit already met the deductible.
+        let big = Visit {
+            total: Fen::yuan(5000),
+            level: Level::Secondary,
+            ..visit_of(&scheme, &q)
+        };
+        let used = adjudicate(rules, &big, &Accumulator::new(scheme.clone(), 2026))
+            .unwrap()
+            .accumulator;
+        let fresh = estimate_visit(&policy, &scheme, &q, None).unwrap();
+        let counted = estimate_visit(&policy, &scheme, &q, Some(used.clone())).unwrap();
+        assert_eq!(
+            counted,
+            estimate(rules, &visit_of(&scheme, &q), &used).unwrap()
+        );
+        assert_ne!(
+            counted, fresh,
+            "what was paid this year changes the figures"
+        );
+        let last_year = Accumulator { year: 2025, ..used };
+        assert_eq!(
+            estimate_visit(&policy, &scheme, &q, Some(last_year)).unwrap(),
+            fresh
+        );
+        let unknown = SchemeId::new("nowhere").unwrap();
+        assert!(matches!(
+            estimate_visit(&policy, &unknown, &q, None),
+            Err(ServiceError::Rule { .. })
+        ));
+    }
+
+    fn visit_of(scheme: &SchemeId, q: &VisitQuestion) -> Visit {
+        Visit {
+            scheme: scheme.clone(),
+            level: Level::Primary,
+            service: q.service,
+            total: q.total,
+            date: q.date,
+            referral: None,
+            follow_up: false,
+            emergency: false,
+            at_contracted_primary: false,
+            episode_deductible_paid: Fen::ZERO,
+        }
+    }
+}
