@@ -263,6 +263,10 @@ async fn specialist_walk(b: &Session, base: &str, case: &Case, w: &Words) -> Str
     assert_eq!(b.text(&format!("#stock-{STOCKED}")).await, w.stocked);
     b.screenshot(&format!("specialist-refer-down-{}", w.lang))
         .await;
+    b.script("document.getElementById('medicines').scrollIntoView(); return null;")
+        .await;
+    b.screenshot(&format!("specialist-refer-down-medicines-{}", w.lang))
+        .await;
     b.type_into("#summary", "稳定型心绞痛已治疗，回基层随访。")
         .await;
     b.type_into("#measure-1", "血压").await;
@@ -316,6 +320,12 @@ async fn accept_on_phone(b: &Session, plan: &str, accepted_words: &str) -> Strin
         scroll_width(b).await <= 390,
         "no horizontal scroll at 390 px"
     );
+    b.script(&format!(
+        "document.getElementById('plan-{plan}').scrollIntoView(); return null;"
+    ))
+    .await;
+    let lang = b.page_lang().await;
+    b.screenshot(&format!("me-plan-accepted-{lang}")).await;
     b.script(&format!(
         "return document.querySelector('#plan-{plan} #plan-decision').dataset.decision;"
     ))

@@ -45,3 +45,4 @@ me-claim-total = Total bill
 me-fund-paid = The fund paid
 me-i-paid = I paid
 me-saving = A referral saves me
+me-missing-warning = Some of your medicines are not on the receiving institution's essential-medicines list and may not be dispensed there: check with your family doctor about a switch or a supply.

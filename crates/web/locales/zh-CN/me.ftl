@@ -44,3 +44,4 @@ me-claim-total = 总费用
 me-fund-paid = 医保基金支付
 me-i-paid = 个人自付
 me-saving = 经转诊可少付
+me-missing-warning = 有药品不在接收机构的基本药物目录中，那里可能配不到：请与家庭医生确认换药或供药。
