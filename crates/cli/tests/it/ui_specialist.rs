@@ -522,6 +522,9 @@ async fn bad_input_on_the_specialists_forms_is_named_next_to_the_field_and_write
     assert!(resp.body.contains("随访间隔应为 7 至 180 天"));
     assert_eq!(app.count("ServiceRequest").await, requests);
     assert_eq!(app.count("CarePlan").await, plans);
+    let nowhere = ui_get(&app, Some(&session), &format!("{down}?to=%21%21")).await;
+    nowhere.expect(400);
+    assert!(nowhere.body.contains(r#"id="to-error""#));
     // Sent right (twice), one referral down and one plan.
     let plan = refer_down_over_http(&app, &session, &c.referral).await;
     assert_eq!(app.count("ServiceRequest").await, requests + 1);

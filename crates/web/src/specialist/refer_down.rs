@@ -119,9 +119,15 @@ async fn show(
     let lang = viewer.lang;
     let referral = &r.value;
     let mut names = Names::new(state, &viewer.actor);
-    let list = Referrals::new(&state.ctx, &viewer.actor)
-        .essential_medicines(&institution_id(to)?)
-        .await?;
+    // A receiver that is no institution has no list (its error is shown).
+    let list = match institution_id(to) {
+        Ok(i) => {
+            Referrals::new(&state.ctx, &viewer.actor)
+                .essential_medicines(&i)
+                .await?
+        }
+        Err(_) => None,
+    };
     let medicines = formulary(list.as_ref())
         .into_iter()
         .map(|(code, name)| {
