@@ -9,12 +9,10 @@
 
 use super::insurance::money;
 use serde_json::{Value, json};
-use tiercare_core::Level;
-use tiercare_core::insurance::{
-    Accumulator, Fen, InsuranceRules, SchemeId, ServiceType, Split, Visit, estimate,
-};
+use tiercare_core::insurance::{Accumulator, Fen, InsuranceRules, SchemeId, ServiceType, Split};
 use tiercare_core::policy::Policy;
 use tiercare_service::ServiceError;
+use tiercare_service::referrals::{VisitQuestion, estimate_visit};
 use time::Date;
 
 const KNOWN: [&str; 7] = [
@@ -115,23 +113,15 @@ pub fn run(
         None => today,
         Some(d) => super::parse_date(d, "date")?,
     };
-    let visit = Visit {
-        scheme: scheme.clone(),
-        level: Level::Primary,
+    let question = VisitQuestion {
         service,
         total,
         date,
-        referral: None,
         follow_up: flag("follow-up")?,
         emergency: flag("emergency")?,
         at_contracted_primary: flag("at-contracted-primary")?,
-        episode_deductible_paid: Fen::ZERO,
     };
-    let account = account
-        .filter(|a| a.scheme == scheme && a.year == date.year())
-        .unwrap_or_else(|| Accumulator::new(scheme, date.year()));
-    let e = estimate(rules, &visit, &account)
-        .map_err(|err| ServiceError::rule("total", err.to_string()))?;
+    let e = estimate_visit(policy, &scheme, &question, account)?;
     let rows: Vec<Value> = e
         .rows
         .iter()
@@ -144,7 +134,7 @@ pub fn run(
         })
         .collect();
     let mut parameter = vec![
-        json!({"name": "scheme", "valueCode": visit.scheme.as_str()}),
+        json!({"name": "scheme", "valueCode": scheme.as_str()}),
         json!({"name": "service", "valueCode": service_code(service)}),
         json!({"name": "total", "valueMoney": money(total)}),
     ];

@@ -24,10 +24,12 @@ pub mod chrome;
 pub mod dashboard;
 pub mod form;
 pub mod i18n;
+pub mod me;
 pub mod names;
 pub mod page;
 pub mod programmes;
 pub mod session;
+pub mod specialist;
 pub mod tables;
 
 use askama::Template;
@@ -59,6 +61,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(programmes::PATH, get(programmes::page))
         .route(programmes::CSV_PATH, get(programmes::csv))
         .route(STYLESHEET_PATH, get(stylesheet))
+        .merge(specialist::routes())
+        .merge(me::routes())
         .layer(axum::middleware::from_fn_with_state(state, in_frame))
         .layer(axum::middleware::map_response(security_headers))
 }

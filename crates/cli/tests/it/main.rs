@@ -34,4 +34,6 @@ mod transaction;
 mod ui_dashboard;
 mod ui_frame;
 mod users;
+mod ui_me;
+mod ui_specialist;
 mod validate;

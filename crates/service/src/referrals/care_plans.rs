@@ -18,26 +18,7 @@ impl Referrals<'_> {
                 format!("ServiceRequest/{referral} is not a referral"),
             )
         })?;
-        // The receiver's list (one per institution; none: nothing stocked).
-        let lists = self
-            .ctx
-            .store
-            .ids_where(
-                "List",
-                "institution",
-                &format!("Organization/{}", r.value.to),
-            )
-            .await?;
-        let list = match lists.first() {
-            Some(id) => match self.ctx.store.get("List", id).await? {
-                Some(Stored {
-                    record: Record::MedicinesList(l),
-                    ..
-                }) => Some(l),
-                _ => None,
-            },
-            None => None,
-        };
+        let list = self.essential_medicines(&r.value.to).await?;
         let patient = r.value.patient.to_string();
         let (plan, follow_ups, event) = match CarePlan::draw_up(
             new,
@@ -71,6 +52,35 @@ impl Referrals<'_> {
             ))),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The essential-medicines list of an institution (one per
+    /// institution; none: it stocks nothing on a list). Not patient data:
+    /// anyone may see what a centre's pharmacy dispenses, so a care plan's
+    /// medicines can be chosen against it before it is drawn up.
+    pub async fn essential_medicines(
+        &self,
+        institution: &tiercare_core::InstitutionId,
+    ) -> Result<Option<tiercare_core::medicines::EssentialMedicines>, ServiceError> {
+        let lists = self
+            .ctx
+            .store
+            .ids_where(
+                "List",
+                "institution",
+                &format!("Organization/{institution}"),
+            )
+            .await?;
+        Ok(match lists.first() {
+            Some(id) => match self.ctx.store.get("List", id).await? {
+                Some(Stored {
+                    record: Record::MedicinesList(l),
+                    ..
+                }) => Some(l),
+                _ => None,
+            },
+            None => None,
+        })
     }
 
     async fn load_plan(&self, id: &str) -> Result<Versioned<CarePlan>, ServiceError> {
