@@ -19,6 +19,7 @@
 //! Content-Security-Policy forbids scripts outright. The one stylesheet is
 //! compiled into the binary and served under `/ui/static/`.
 
+pub mod admin;
 pub mod charts;
 pub mod chrome;
 pub mod dashboard;
@@ -59,6 +60,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(programmes::PATH, get(programmes::page))
         .route(programmes::CSV_PATH, get(programmes::csv))
         .route(STYLESHEET_PATH, get(stylesheet))
+        .merge(admin::routes())
         .layer(axum::middleware::from_fn_with_state(state, in_frame))
         .layer(axum::middleware::map_response(security_headers))
 }
