@@ -155,6 +155,7 @@ mod tests {
             name: PersonName {
                 family: "Li".into(),
                 given: "Lei".into(),
+                pinyin: None,
             },
             gender: Gender::Male,
             birth_date: date!(1960 - 01 - 01),

@@ -39,6 +39,10 @@ impl NetworkError {
 pub struct Region {
     pub id: RegionId,
     pub name: String,
+    /// Other names the region goes by (its English or pinyin name), so a
+    /// reader who does not read Chinese still recognises it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alias: Vec<String>,
     /// Administrative division code, e.g. "420000" for Hubei.
     pub division_code: Option<String>,
     pub population: u64,
@@ -125,7 +129,13 @@ pub struct Department {
 pub struct Institution {
     pub id: InstitutionId,
     pub region: RegionId,
+    /// The official name, in Chinese: "河口镇卫生院".
     pub name: String,
+    /// Other names it is known by: English, pinyin, a former name. Search
+    /// by name finds them too; records stored before aliases existed have
+    /// none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alias: Vec<String>,
     /// Official identifier (unified social credit code or licence number).
     pub identifier: Option<String>,
     pub kind: InstitutionKind,
@@ -211,6 +221,9 @@ pub struct Alliance {
     pub id: AllianceId,
     pub region: RegionId,
     pub name: String,
+    /// Other names it is known by (English, pinyin), as for institutions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alias: Vec<String>,
     pub kind: AllianceKind,
     pub closeness: Closeness,
     pub lead: InstitutionId,
@@ -245,6 +258,10 @@ pub struct Site {
     pub id: LocationId,
     pub institution: InstitutionId,
     pub name: String,
+    /// Other names the site is known by (English, pinyin, a ward's old
+    /// name), as for institutions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alias: Vec<String>,
     pub place: Option<Place>,
 }
 
@@ -259,20 +276,86 @@ coded_enum!(
 );
 
 /// A person's name: family name first, as it is written in China.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `family` and `given` are the name as the person writes it, in hanzi for
+/// almost everyone in the region ("王", "芳"); `pinyin` is the same name in
+/// Hanyu Pinyin without tones ("Wang", "Fang"), kept because pinyin cannot
+/// always be derived from hanzi (a surname such as 曾 reads Zeng, not Ceng)
+/// and because readers outside China and latin-only systems need it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PersonName {
+    pub family: String,
+    pub given: String,
+    /// The name in pinyin, when it is known. Records stored before names
+    /// carried pinyin have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinyin: Option<Romanised>,
+}
+
+/// A name written in latin letters (Hanyu Pinyin for a Chinese name):
+/// family name and given name, the given name's syllables joined
+/// ("Xiaoming"), as on a Chinese passport.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Romanised {
     pub family: String,
     pub given: String,
 }
 
-impl PersonName {
-    /// The name as one string, family name first.
+impl Romanised {
+    /// The name as one string, family name first: "Wang Fang".
     pub fn full(&self) -> String {
-        if self.given.is_empty() {
-            self.family.clone()
-        } else {
-            format!("{} {}", self.family, self.given)
+        join_name(&self.family, &self.given)
+    }
+}
+
+/// Whether `c` is a Chinese character (a CJK unified ideograph, or one of
+/// the compatibility ideographs).
+pub fn is_hanzi(c: char) -> bool {
+    matches!(c,
+        '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{2EBEF}'
+        | '\u{30000}'..='\u{3134F}')
+}
+
+/// Family and given name as one string: written together when both are in
+/// hanzi ("王芳"), with a space otherwise ("Wang Fang").
+fn join_name(family: &str, given: &str) -> String {
+    if given.is_empty() {
+        return family.to_string();
+    }
+    if family.is_empty() {
+        return given.to_string();
+    }
+    let hanzi_meet = family.chars().next_back().is_some_and(is_hanzi)
+        && given.chars().next().is_some_and(is_hanzi);
+    if hanzi_meet {
+        format!("{family}{given}")
+    } else {
+        format!("{family} {given}")
+    }
+}
+
+impl PersonName {
+    /// A name without pinyin: family and given as written.
+    pub fn new(family: impl Into<String>, given: impl Into<String>) -> Self {
+        PersonName {
+            family: family.into(),
+            given: given.into(),
+            pinyin: None,
         }
+    }
+
+    /// The name as one string, family name first: "王芳" for a name in
+    /// hanzi, "Wang Fang" for one in latin letters.
+    pub fn full(&self) -> String {
+        join_name(&self.family, &self.given)
+    }
+
+    /// The pinyin form as one string ("Wang Fang"), when it is known.
+    pub fn pinyin_full(&self) -> Option<String> {
+        self.pinyin.as_ref().map(Romanised::full)
     }
 
     pub(crate) fn check(&self, field: &'static str) -> Result<(), NetworkError> {
@@ -404,6 +487,7 @@ mod tests {
             id: InstitutionId::new("i1").unwrap(),
             region: RegionId::new("r").unwrap(),
             name: "Clinic".into(),
+            alias: vec![],
             identifier: None,
             kind,
             level,
@@ -477,5 +561,23 @@ mod tests {
         assert!(team.validate_at(&chc).is_ok());
         team.members.push(p("a"));
         assert!(team.validate_at(&chc).is_err());
+    }
+
+    #[test]
+    fn chinese_names_are_written_together_latin_ones_apart() {
+        let mut name = PersonName::new("王", "芳");
+        assert_eq!(name.full(), "王芳");
+        assert_eq!(name.pinyin_full(), None);
+        name.pinyin = Some(Romanised {
+            family: "Wang".into(),
+            given: "Fang".into(),
+        });
+        assert_eq!(name.pinyin_full().as_deref(), Some("Wang Fang"));
+        assert_eq!(PersonName::new("Wang", "Fang").full(), "Wang Fang");
+        assert_eq!(PersonName::new("欧阳", "").full(), "欧阳");
+        assert!(is_hanzi('河') && !is_hanzi('h') && !is_hanzi('1'));
+        // A name stored before pinyin existed still reads.
+        let old: PersonName = serde_json::from_str(r#"{"family":"Li","given":"Na"}"#).unwrap();
+        assert_eq!(old, PersonName::new("Li", "Na"));
     }
 }

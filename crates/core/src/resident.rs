@@ -115,6 +115,7 @@ mod tests {
             name: PersonName {
                 family: "Wang".into(),
                 given: "Fang".into(),
+                pinyin: None,
             },
             gender: Gender::Female,
             birth_date: date!(1950 - 06 - 15),

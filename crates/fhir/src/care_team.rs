@@ -7,7 +7,7 @@
 
 use super::datatypes::*;
 use super::{
-    ParamKind, SearchParam, from_json, reference_term, required_id, required_name, string_terms,
+    ParamKind, SearchParam, from_json, name_terms, reference_term, required_id, required_name,
     typed_id, with_type,
 };
 use serde::{Deserialize, Serialize};
@@ -160,7 +160,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, Servic
 }
 
 pub fn index(t: &FamilyDoctorTeam) -> Vec<(String, String)> {
-    let mut terms = string_terms("name", &t.name);
+    let mut terms = name_terms("name", &t.name);
     terms.push(reference_term(
         "organization",
         "Organization",

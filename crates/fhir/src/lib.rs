@@ -37,7 +37,7 @@ use datatypes::{HumanName, Meta};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tiercare_core::network::{Gender, PersonName};
+use tiercare_core::network::{Gender, PersonName, Romanised};
 use tiercare_core::{Record, RegionId};
 use tiercare_service::ServiceError;
 use tiercare_store::Stored;
@@ -359,7 +359,9 @@ pub fn from_json<T: DeserializeOwned>(
 /// Parses a typed id from text, naming the field on error.
 pub use tiercare_service::typed_id;
 
-pub use index_terms::{identifier_terms, reference_term, string_terms, token_terms};
+pub use index_terms::{
+    identifier_terms, name_terms, pinyin_spellings, reference_term, string_terms, token_terms,
+};
 pub(crate) use parse::items;
 pub use parse::{
     only_elements, only_extensions, our_code, reference_id, referenced_id, required_id,
@@ -378,9 +380,17 @@ pub fn parse_date(text: &str, field: &str) -> Result<time::Date, ServiceError> {
 /// terms carry too).
 pub use tiercare_service::days::format_date;
 
-/// A person's name as FHIR `HumanName`.
-pub fn human_name(n: &PersonName) -> HumanName {
-    HumanName {
+/// A person's name as FHIR `HumanName`s: the name as written first, then,
+/// when the record keeps it, the same name in pinyin.
+///
+/// FHIR has no `use` code for "the same name in another script", so the
+/// codes are chosen for what a reader does with each: the name in hanzi is
+/// `official` (the one on the identity card and on every Chinese record)
+/// and the pinyin is `usual` (what a latin-only system or a foreign
+/// reader calls the person by). `text` is derived by the server ("王芳",
+/// "Wang Fang"); sent back unchanged it is accepted, as before.
+pub fn human_names(n: &PersonName) -> Vec<HumanName> {
+    let mut out = vec![HumanName {
         use_: Some("official".into()),
         text: Some(n.full()),
         family: (!n.family.is_empty()).then(|| n.family.clone()),
@@ -390,22 +400,60 @@ pub fn human_name(n: &PersonName) -> HumanName {
             vec![n.given.clone()]
         },
         ..Default::default()
+    }];
+    if let Some(p) = &n.pinyin {
+        out.push(HumanName {
+            use_: Some(PINYIN_USE.into()),
+            text: Some(p.full()),
+            family: (!p.family.is_empty()).then(|| p.family.clone()),
+            given: if p.given.is_empty() {
+                vec![]
+            } else {
+                vec![p.given.clone()]
+            },
+            ..Default::default()
+        });
     }
+    out
 }
 
-/// The first FHIR `HumanName` as a person's name.
+/// The `HumanName.use` that marks a person's pinyin name (see
+/// [`human_names`]).
+pub const PINYIN_USE: &str = "usual";
+
+/// A person's name from FHIR `HumanName`s: the first is the name; a later
+/// one with use `usual` is its pinyin. Any other name is not read here, so
+/// [`keeps`] refuses it as something tiercare cannot store.
 pub fn person_name(names: &[HumanName], field: &str) -> Result<PersonName, ServiceError> {
     let Some(n) = names.first() else {
         return Err(ServiceError::invalid(field, "a name is required"));
     };
+    let pinyin = names
+        .iter()
+        .skip(1)
+        .find(|n| n.use_.as_deref() == Some(PINYIN_USE))
+        .map(|p| Romanised {
+            family: p.family.clone().unwrap_or_default(),
+            given: p.given.join(" "),
+        });
     let name = PersonName {
         family: n.family.clone().unwrap_or_default(),
         given: n.given.join(" "),
+        pinyin,
     };
     if name.family.trim().is_empty() && name.given.trim().is_empty() {
         return Err(ServiceError::invalid(
             field,
             "the name needs a family or a given part",
+        ));
+    }
+    if let Some(p) = &name.pinyin
+        && p.family.trim().is_empty()
+        && p.given.trim().is_empty()
+    {
+        return Err(ServiceError::invalid(
+            format!("{field}[1]"),
+            "the pinyin name needs a family or a given part",
         ));
     }
     Ok(name)

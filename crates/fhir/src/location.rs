@@ -3,7 +3,7 @@
 use super::datatypes::*;
 use super::organization::{address_place, geolocation};
 use super::{
-    ParamKind, SearchParam, from_json, reference_term, required_id, required_name, string_terms,
+    ParamKind, SearchParam, from_json, name_terms, reference_term, required_id, required_name,
     typed_id, with_type,
 };
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,8 @@ struct LocationJson {
     status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    alias: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     address: Option<Address>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41,7 +43,7 @@ pub const SEARCH: &[SearchParam] = &[
     SearchParam {
         name: "name",
         kind: ParamKind::String,
-        doc: "Name, starts-with on any word",
+        doc: "Name or alias, starts-with on any word; a Chinese name is also found by its pinyin",
     },
     SearchParam {
         name: "organization",
@@ -54,6 +56,7 @@ pub fn render(s: &Site) -> Value {
     let l = LocationJson {
         status: Some("active".into()),
         name: Some(s.name.clone()),
+        alias: s.alias.clone(),
         address: s.place.as_ref().map(|p| Address {
             text: Some(p.address.clone()),
             district: Some(p.district.clone()),
@@ -100,12 +103,16 @@ pub fn parse(value: Value, id: &str) -> Result<Record, ServiceError> {
         id: typed_id(id, "Location.id")?,
         institution,
         name,
+        alias: l.alias.clone(),
         place,
     }))
 }
 
 pub fn index(s: &Site) -> Vec<(String, String)> {
-    let mut t = string_terms("name", &s.name);
+    let mut t = name_terms("name", &s.name);
+    for a in &s.alias {
+        t.extend(name_terms("name", a));
+    }
     t.push(reference_term(
         "organization",
         "Organization",

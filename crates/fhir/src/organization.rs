@@ -7,8 +7,8 @@
 
 use super::datatypes::*;
 use super::{
-    ParamKind, SearchParam, format_date, from_json, identifier_terms, our_code, parse_date,
-    reference_term, referenced_id, required_id, required_name, string_terms, token_terms, typed_id,
+    ParamKind, SearchParam, format_date, from_json, identifier_terms, name_terms, our_code,
+    parse_date, reference_term, referenced_id, required_id, required_name, token_terms, typed_id,
     with_type,
 };
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,9 @@ struct OrganizationJson {
     type_: Vec<CodeableConcept>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    /// Other names: English and pinyin for an institution named in Chinese.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    alias: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     telecom: Vec<ContactPoint>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -53,7 +56,7 @@ pub const SEARCH: &[SearchParam] = &[
     SearchParam {
         name: "name",
         kind: ParamKind::String,
-        doc: "Name, starts-with on any word, case-insensitive",
+        doc: "Name or alias, starts-with on any word, case-insensitive; a Chinese name is also found by its pinyin",
     },
     SearchParam {
         name: "type",
@@ -232,6 +235,7 @@ pub fn render_institution(i: &Institution) -> Value {
             CodeableConcept::ours("institution-kind", i.kind.code(), i.kind.display()),
         ],
         name: Some(i.name.clone()),
+        alias: i.alias.clone(),
         address: i.place.iter().map(place_address).collect(),
         part_of: i
             .part_of
@@ -259,6 +263,7 @@ pub fn render_alliance(a: &Alliance) -> Value {
             CodeableConcept::ours("alliance-kind", a.kind.code(), a.kind.display()),
         ],
         name: Some(a.name.clone()),
+        alias: a.alias.clone(),
         ..Default::default()
     };
     with_type("Organization", &o)
@@ -305,6 +310,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, Servic
             id: typed_id(id, "Organization.id")?,
             region: region.clone(),
             name,
+            alias: o.alias.clone(),
             kind,
             closeness,
             lead,
@@ -369,6 +375,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, Servic
         id: typed_id(id, "Organization.id")?,
         region,
         name,
+        alias: o.alias.clone(),
         identifier: o.identifier.iter().find_map(|i| i.value.clone()),
         kind,
         level,
@@ -389,7 +396,10 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, Servic
 }
 
 pub fn index_institution(i: &Institution) -> Vec<(String, String)> {
-    let mut t = string_terms("name", &i.name);
+    let mut t = name_terms("name", &i.name);
+    for a in &i.alias {
+        t.extend(name_terms("name", a));
+    }
     t.extend(token_terms("type", "level", i.level.code()));
     t.extend(token_terms("type", "institution-kind", i.kind.code()));
     if let Some(v) = &i.identifier {
@@ -399,14 +409,17 @@ pub fn index_institution(i: &Institution) -> Vec<(String, String)> {
         t.push(reference_term("partof", "Organization", p.as_str()));
     }
     if let Some(p) = &i.place {
-        t.extend(string_terms("address-district", &p.district));
+        t.extend(name_terms("address-district", &p.district));
     }
     t.push(("active".into(), i.active.to_string()));
     t
 }
 
 pub fn index_alliance(a: &Alliance) -> Vec<(String, String)> {
-    let mut t = string_terms("name", &a.name);
+    let mut t = name_terms("name", &a.name);
+    for x in &a.alias {
+        t.extend(name_terms("name", x));
+    }
     t.extend(token_terms("type", "organization-category", "alliance"));
     t.extend(token_terms("type", "alliance-kind", a.kind.code()));
     t.push(("active".into(), "true".into()));

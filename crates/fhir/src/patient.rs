@@ -7,8 +7,8 @@
 
 use super::datatypes::*;
 use super::{
-    ParamKind, SearchParam, format_date, from_json, gender, human_name, identifier_terms, our_code,
-    parse_date, person_name, reference_term, required_id, string_terms, token_terms, typed_id,
+    ParamKind, SearchParam, format_date, from_json, gender, human_names, identifier_terms,
+    our_code, parse_date, person_name, reference_term, required_id, token_terms, typed_id,
     with_type,
 };
 use serde::{Deserialize, Serialize};
@@ -148,7 +148,7 @@ pub fn render(r: &Resident) -> Value {
             .map(|v| Identifier::ours(RESIDENT_ID, v))
             .collect(),
         active: Some(true),
-        name: vec![human_name(&r.name)],
+        name: human_names(&r.name),
         telecom: r
             .phone
             .iter()
@@ -267,7 +267,7 @@ pub fn index(r: &Resident) -> Vec<(String, String)> {
         t.extend(token_terms("key-group", "key-group", g.code()));
     }
     if let Some(d) = &r.district {
-        t.extend(string_terms("address-district", d));
+        t.extend(super::name_terms("address-district", d));
     }
     if let Some(c) = &r.contract {
         t.push(reference_term("care-team", "CareTeam", c.team.as_str()));

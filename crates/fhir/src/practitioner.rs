@@ -2,8 +2,9 @@
 
 use super::datatypes::*;
 use super::{
-    ParamKind, SearchParam, from_json, gender, human_name, identifier_terms, our_code, person_name,
-    reference_term, referenced_id, string_terms, token_terms, typed_id, with_type,
+    ParamKind, SearchParam, from_json, gender, human_names, identifier_terms, our_code,
+    person_name, pinyin_spellings, reference_term, referenced_id, string_terms, token_terms,
+    typed_id, with_type,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -99,7 +100,7 @@ pub fn render(p: &Practitioner) -> Value {
             .map(|v| Identifier::ours(LICENCE, v))
             .collect(),
         active: Some(p.active),
-        name: vec![human_name(&p.name)],
+        name: human_names(&p.name),
         gender: Some(p.gender.code().into()),
         ..Default::default()
     };
@@ -120,10 +121,48 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, Servic
 }
 
 /// Index terms shared by everything that has a person's name.
+///
+/// A name in hanzi has no spaces to split words at, so its family and
+/// given names are terms of `name` on their own (as the words of a latin
+/// name are). Each is also found by its pinyin: the one stored with the
+/// name, and the one derived from the hanzi, with every reading of the
+/// surname's first character (曾 is Zeng as a surname), so "wang",
+/// "wangfang" and "wang fang" all find 王芳.
 pub(crate) fn name_terms(name: &tiercare_core::network::PersonName) -> Vec<(String, String)> {
     let mut t = string_terms("name", &name.full());
     t.extend(string_terms("family", &name.family));
     t.extend(string_terms("given", &name.given));
+    let family_py = pinyin_spellings(&name.family, true);
+    let given_py = pinyin_spellings(&name.given, false);
+    for (param, spellings) in [("family", &family_py), ("given", &given_py)] {
+        for (together, spaced) in spellings {
+            for v in [together, spaced] {
+                t.push((param.into(), v.clone()));
+                t.push(("name".into(), v.clone()));
+            }
+        }
+    }
+    if !family_py.is_empty() || !given_py.is_empty() {
+        t.extend(string_terms("name", &name.family));
+        t.extend(string_terms("name", &name.given));
+        // The whole name in pinyin: each surname reading with the given
+        // name's common one, together and spaced.
+        let (given, given_spaced) = given_py.first().cloned().unwrap_or_default();
+        for (family, family_spaced) in &family_py {
+            t.push(("name".into(), format!("{family}{given}")));
+            let spaced = format!("{family_spaced} {given_spaced}");
+            t.push(("name".into(), spaced.trim().to_string()));
+        }
+    }
+    if let Some(p) = &name.pinyin {
+        t.extend(string_terms("name", &p.full()));
+        t.push((
+            "name".into(),
+            format!("{}{}", p.family, p.given).to_lowercase(),
+        ));
+        t.extend(string_terms("family", &p.family));
+        t.extend(string_terms("given", &p.given));
+    }
     t.retain(|(_, v)| !v.is_empty());
     t
 }

@@ -557,6 +557,7 @@ pub(crate) mod tests {
             name: PersonName {
                 family: family.into(),
                 given: "Hua".into(),
+                pinyin: None,
             },
             gender: Gender::Female,
             birth_date: date!(1950 - 01 - 01),

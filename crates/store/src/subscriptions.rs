@@ -414,6 +414,7 @@ mod tests {
             name: PersonName {
                 family: "Wang".into(),
                 given: "Hua".into(),
+                pinyin: None,
             },
             gender: Gender::Female,
             birth_date: time::macros::date!(1950 - 01 - 01),

@@ -3,9 +3,10 @@
 use super::*;
 
 /// The keys a `[[condition]]` table may have.
-pub const CONDITION_FIELDS: [&str; 9] = [
+pub const CONDITION_FIELDS: [&str; 10] = [
     "code",
     "name",
+    "name_zh",
     "specialty",
     "level",
     "moderate",
@@ -130,6 +131,10 @@ fn parse_condition(number: usize, entry: &toml::Value) -> Result<Condition, Cata
         .parse()
         .map_err(|e: InvalidIcdCode| invalid("code", e.to_string()))?;
     let name = text("name")?.trim().to_string();
+    let name_zh = match table.get("name_zh") {
+        None => None,
+        Some(_) => Some(text("name_zh")?.trim().to_string()),
+    };
     let specialty_code = text("specialty")?;
     let specialty = Specialty::from_code(specialty_code).ok_or_else(|| {
         let known: Vec<&str> = Specialty::ALL.iter().map(|s| s.code()).collect();
@@ -177,6 +182,7 @@ fn parse_condition(number: usize, entry: &toml::Value) -> Result<Condition, Cata
     Ok(Condition {
         code,
         name,
+        name_zh,
         specialty,
         level: base,
         moderate,

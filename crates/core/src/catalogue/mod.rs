@@ -78,8 +78,11 @@ coded_enum!(
 pub struct Condition {
     /// The ICD-10 codes this entry covers; no other entry shares any of them.
     pub code: IcdRange,
-    /// The name a family doctor would use.
+    /// The name a family doctor would use, in English.
     pub name: String,
+    /// The same name in Chinese, as the region's clinicians write it
+    /// ("2型糖尿病"); see [`Condition::display_in`].
+    pub name_zh: Option<String>,
     /// The hospital department a referral for it goes to.
     pub specialty: Specialty,
     /// Functional positioning of a typical, uncomplicated case.
@@ -94,6 +97,20 @@ pub struct Condition {
     pub chronic: bool,
     /// Why it is positioned so.
     pub note: String,
+}
+
+impl Condition {
+    /// The condition's name in a language, as a BCP 47 tag: Chinese for
+    /// "zh" and its variants ("zh-CN", "zh-Hans"), English otherwise, and
+    /// English when the entry has no Chinese name. The catalogue is read by
+    /// clinicians in Chinese and by reviewers in English, so both are data.
+    pub fn display_in(&self, lang: &str) -> &str {
+        let primary = lang.split(['-', '_']).next().unwrap_or_default();
+        match &self.name_zh {
+            Some(zh) if primary.eq_ignore_ascii_case("zh") => zh,
+            _ => &self.name,
+        }
+    }
 }
 
 /// One patient's problem, as the doctor sees it now.

@@ -413,3 +413,40 @@ proptest! {
         prop_assert!(emergency >= condition.emergency && emergency >= condition.level);
     }
 }
+
+#[test]
+fn every_bundled_condition_has_a_chinese_name() {
+    let cat = Catalogue::bundled();
+    for c in cat.conditions() {
+        let zh = c.display_in("zh-CN");
+        assert!(
+            zh.chars().any(crate::network::is_hanzi),
+            "{} has no Chinese name: {zh:?}",
+            c.code
+        );
+        assert_eq!(c.display_in("en"), c.name);
+    }
+    let diabetes = cat.find(&code("E11.9")).unwrap();
+    assert_eq!(diabetes.display_in("zh"), "2型糖尿病");
+    assert_eq!(diabetes.display_in("zh-Hans"), "2型糖尿病");
+    assert_eq!(diabetes.display_in("en-GB"), "Type 2 diabetes mellitus");
+    let hypertension = cat.find(&code("I10")).unwrap();
+    assert_eq!(hypertension.display_in("zh-CN"), "高血压病");
+}
+
+#[test]
+fn a_chinese_name_is_optional_but_never_empty() {
+    let entry = |extra: &str| {
+        format!(
+            "[[condition]]\ncode = \"J45\"\nname = \"Asthma\"\n{extra}specialty = \"respiratory\"\n\
+             level = \"primary\"\nmoderate = \"primary\"\nsevere = \"secondary\"\n\
+             emergency = \"secondary\"\nchronic = true\nnote = \"n\"\n"
+        )
+    };
+    let plain = Catalogue::from_toml(&entry("")).unwrap();
+    assert_eq!(plain.conditions()[0].display_in("zh-CN"), "Asthma");
+    let zh = Catalogue::from_toml(&entry("name_zh = \"哮喘\"\n")).unwrap();
+    assert_eq!(zh.conditions()[0].display_in("zh-CN"), "哮喘");
+    let err = Catalogue::from_toml(&entry("name_zh = \" \"\n")).unwrap_err();
+    assert!(err.to_string().contains("name_zh"), "{err}");
+}

@@ -28,7 +28,7 @@ use crate::access::UserRole;
 use crate::network::{
     Alliance, AllianceKind, Capacity, Closeness, Department, FamilyDoctorTeam, Gender, Institution,
     InstitutionKind, Membership, PersonName, Place, Practitioner, PractitionerRole,
-    PractitionerRoleKind, Region,
+    PractitionerRoleKind, Region, Romanised,
 };
 use crate::resident::{Contract, KeyGroup, Resident};
 use crate::{
@@ -164,10 +164,15 @@ struct ChildTemplate {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Names {
-    family: Vec<String>,
-    male: Vec<String>,
-    female: Vec<String>,
+    family: Vec<Written>,
+    male: Vec<Written>,
+    female: Vec<Written>,
 }
+
+/// A name part as `[hanzi, pinyin]`: the pinyin is written down rather
+/// than derived, because a character's reading in a name is not always its
+/// common one (the surname 曾 is Zeng).
+type Written = [String; 2];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -178,6 +183,9 @@ struct InstitutionRow {
     #[serde(default)]
     region: Option<RegionId>,
     name: String,
+    /// English and pinyin names.
+    #[serde(default)]
+    alias: Vec<String>,
     kind: InstitutionKind,
     level: Level,
     district: String,
@@ -200,7 +208,8 @@ struct InstitutionRow {
 #[serde(deny_unknown_fields)]
 struct Children {
     id_prefix: String,
-    names: Vec<String>,
+    /// Village or community names, `[hanzi, pinyin]`.
+    names: Vec<Written>,
 }
 
 #[derive(Deserialize)]
@@ -208,6 +217,8 @@ struct Children {
 struct AllianceRow {
     id: AllianceId,
     name: String,
+    #[serde(default)]
+    alias: Vec<String>,
     kind: AllianceKind,
     closeness: Closeness,
     lead: InstitutionId,

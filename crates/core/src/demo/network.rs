@@ -12,6 +12,7 @@ pub(super) fn institutions(data: &Data) -> Result<Vec<Institution>, DataError> {
             id: row.id.clone(),
             region: row.region.clone().unwrap_or_else(|| data.region.id.clone()),
             name: row.name.clone(),
+            alias: row.alias.clone(),
             identifier,
             kind: row.kind,
             level: row.level,
@@ -29,19 +30,17 @@ pub(super) fn institutions(data: &Data) -> Result<Vec<Institution>, DataError> {
         let Some(children) = &row.children else {
             continue;
         };
-        let (kind, template, suffix, place_word, radius_km) = match row.kind {
+        let (kind, template, words, radius_km) = match row.kind {
             InstitutionKind::TownshipCentre => (
                 InstitutionKind::VillageClinic,
                 &data.village_clinic,
-                "Village Clinic",
-                "Village",
+                &VILLAGE_CLINIC,
                 4.0,
             ),
             InstitutionKind::CommunityHealthCentre => (
                 InstitutionKind::CommunityStation,
                 &data.community_station,
-                "Community Health Station",
-                "Community",
+                &COMMUNITY_STATION,
                 1.2,
             ),
             other => {
@@ -49,7 +48,7 @@ pub(super) fn institutions(data: &Data) -> Result<Vec<Institution>, DataError> {
                 return Err(DataError::Invalid(message));
             }
         };
-        for (i, name) in children.names.iter().enumerate() {
+        for (i, [hanzi, pinyin]) in children.names.iter().enumerate() {
             let (latitude, longitude) = around(
                 row.latitude,
                 row.longitude,
@@ -61,13 +60,17 @@ pub(super) fn institutions(data: &Data) -> Result<Vec<Institution>, DataError> {
             out.push(Institution {
                 id: InstitutionId::new(format!("{}-{}", children.id_prefix, i + 1))?,
                 region: data.region.id.clone(),
-                name: format!("{name} {suffix}"),
+                name: format!("{hanzi}{}{}", words.place_zh, words.kind_zh),
+                alias: vec![
+                    format!("{pinyin} {}", words.kind_en),
+                    format!("{pinyin}{} {}", words.place_py, words.kind_py),
+                ],
                 identifier,
                 kind,
                 level: Level::Primary,
                 part_of: Some(row.id.clone()),
                 place: Some(Place {
-                    address: format!("{name} {place_word}, {}", row.district),
+                    address: format!("{}{hanzi}{}", row.district, words.place_zh),
                     district: row.district.clone(),
                     latitude,
                     longitude,
@@ -88,6 +91,34 @@ pub(super) fn institutions(data: &Data) -> Result<Vec<Institution>, DataError> {
     }
     Ok(out)
 }
+
+/// How a generated child clinic is named: "六合" becomes "六合村卫生室",
+/// alias "Liuhe Village Clinic" and "Liuhecun Weishengshi".
+struct ChildWords {
+    /// The place word after the village or community name: 村, 社区.
+    place_zh: &'static str,
+    place_py: &'static str,
+    /// What the clinic is, in Chinese, pinyin and English.
+    kind_zh: &'static str,
+    kind_py: &'static str,
+    kind_en: &'static str,
+}
+
+const VILLAGE_CLINIC: ChildWords = ChildWords {
+    place_zh: "村",
+    place_py: "cun",
+    kind_zh: "卫生室",
+    kind_py: "Weishengshi",
+    kind_en: "Village Clinic",
+};
+
+const COMMUNITY_STATION: ChildWords = ChildWords {
+    place_zh: "社区",
+    place_py: " Shequ",
+    kind_zh: "卫生服务站",
+    kind_py: "Weisheng Fuwuzhan",
+    kind_en: "Community Health Station",
+};
 
 /// A fictitious unified social credit code (public institution, area 429999).
 fn credit_code(n: usize) -> String {
@@ -151,6 +182,7 @@ pub(super) fn alliances(
             id: row.id.clone(),
             region: data.region.id.clone(),
             name: row.name.clone(),
+            alias: row.alias.clone(),
             kind: row.kind,
             closeness: row.closeness,
             lead: row.lead.clone(),

@@ -64,7 +64,7 @@ impl<'a> Staff<'a> {
         self.teams.push(FamilyDoctorTeam {
             id: TeamId::new(format!("team-{short}-{k}"))?,
             region: self.region.clone(),
-            name: format!("{} family-doctor team {k}", row.name),
+            name: format!("{}家庭医生团队{k}", row.name),
             institution: row.id.clone(),
             lead: lead.clone(),
             members: vec![lead, second, nurse],
@@ -273,29 +273,34 @@ fn identity_number(birth: Date, gender: Gender, sequence: u64) -> String {
     format!("{body}{}", char::from(CHECK[(sum % 11) as usize]))
 }
 
-/// A plausible Chinese name in pinyin: common family names come up more
-/// often; the given name has one syllable or two.
+/// A plausible Chinese name in hanzi with its pinyin: common family names
+/// come up more often; the given name has one character or two.
 fn person_name(rng: &mut Rng, names: &Names, gender: Gender) -> PersonName {
     let skewed = rng.unit().powf(1.5);
-    let family =
+    let [family, family_py] =
         &names.family[((skewed * names.family.len() as f64) as usize).min(names.family.len() - 1)];
     let pool = if gender == Gender::Female {
         &names.female
     } else {
         &names.male
     };
-    let first = &pool[rng.below(pool.len() as u64) as usize];
-    let given = if rng.chance(0.3) {
-        first.clone()
+    let [first, first_py] = &pool[rng.below(pool.len() as u64) as usize];
+    let (given, given_py) = if rng.chance(0.3) {
+        (first.clone(), first_py.clone())
     } else {
-        format!(
-            "{first}{}",
-            pool[rng.below(pool.len() as u64) as usize].to_lowercase()
+        let [second, second_py] = &pool[rng.below(pool.len() as u64) as usize];
+        (
+            format!("{first}{second}"),
+            format!("{first_py}{}", second_py.to_lowercase()),
         )
     };
     PersonName {
         family: family.clone(),
         given,
+        pinyin: Some(Romanised {
+            family: family_py.clone(),
+            given: given_py,
+        }),
     }
 }
 

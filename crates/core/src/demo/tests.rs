@@ -585,3 +585,63 @@ fn every_resident_is_covered_by_a_scheme_of_the_demo_policy() {
     let share = employees as f64 / covered.len() as f64;
     assert!((0.1..0.4).contains(&share), "employee share {share}");
 }
+
+/// The county's users read Chinese: every name they see is in hanzi, with
+/// its English or pinyin kept alongside for search and for readers
+/// without Chinese.
+#[test]
+fn names_are_chinese_with_english_or_pinyin_kept() {
+    let c = county();
+    let hanzi = |s: &str| s.chars().any(crate::network::is_hanzi);
+    let latin = |s: &str| !s.is_empty() && !hanzi(s);
+    assert!(hanzi(&c.region.name) && c.region.name.starts_with("ZX"));
+    assert!(c.region.alias.iter().any(|a| latin(a)));
+    for record in &c.records {
+        match record {
+            Record::Institution(i) => {
+                assert!(hanzi(&i.name), "{}: {}", i.id, i.name);
+                assert!(i.alias.len() >= 2, "{}: {:?}", i.id, i.alias);
+                assert!(i.alias.iter().all(|a| latin(a)), "{:?}", i.alias);
+                let district = i.place.as_ref().map(|p| p.district.as_str());
+                assert!(district.is_some_and(hanzi), "{}", i.id);
+            }
+            Record::Alliance(a) => {
+                assert!(hanzi(&a.name), "{}", a.name);
+                assert!(a.alias.iter().all(|x| latin(x)) && !a.alias.is_empty());
+            }
+            Record::Team(t) => assert!(t.name.contains("家庭医生团队"), "{}", t.name),
+            Record::Practitioner(p) => {
+                let pinyin = p.name.pinyin.as_ref().expect("pinyin");
+                assert!(p.name.family.chars().all(crate::network::is_hanzi));
+                assert!(latin(&pinyin.family) && latin(&pinyin.given), "{pinyin:?}");
+            }
+            Record::Resident(r) => {
+                assert!(hanzi(&r.name.full()) && !r.name.full().contains(' '));
+                let given = r.name.given.chars().count();
+                assert!((1..=2).contains(&given), "{}", r.name.full());
+                let pinyin = r.name.pinyin_full().expect("pinyin");
+                assert!(latin(&pinyin) && pinyin.contains(' '), "{pinyin}");
+            }
+            _ => {}
+        }
+    }
+    let hekou = institutions(c)[&InstitutionId::new("zx-tc1").unwrap()];
+    assert_eq!(hekou.name, "河口镇卫生院");
+    assert!(
+        hekou
+            .alias
+            .contains(&"Hekou Township Health Centre".to_string())
+    );
+    let clinic = institutions(c)[&InstitutionId::new("zx-vc1-1").unwrap()];
+    assert_eq!(clinic.name, "六合村卫生室");
+    assert_eq!(
+        clinic.alias,
+        ["Liuhe Village Clinic", "Liuhecun Weishengshi"]
+    );
+    // The names are drawn from the seed, like everything else.
+    let again = DemoCounty::generate(DemoCounty::DEFAULT_RESIDENTS, 2026);
+    let names = |c: &DemoCounty| -> Vec<PersonName> {
+        residents(c).iter().map(|r| r.name.clone()).collect()
+    };
+    assert_eq!(names(c), names(&again));
+}

@@ -213,7 +213,7 @@ fn conditions_code_system() -> Value {
         .conditions()
         .iter()
         .map(|c| {
-            json!({
+            let mut concept = json!({
                 "code": c.code.to_string(),
                 "display": c.name,
                 "definition": c.note,
@@ -225,7 +225,14 @@ fn conditions_code_system() -> Value {
                     {"code": "specialty", "valueCode": c.specialty.code()},
                     {"code": "chronic", "valueBoolean": c.chronic},
                 ],
-            })
+            });
+            // The Chinese name rides as a designation: the English display
+            // stays what other systems match on, and a zh-CN reader picks
+            // the designation in their language.
+            if let Some(zh) = &c.name_zh {
+                concept["designation"] = json!([{"language": "zh-CN", "value": zh}]);
+            }
+            concept
         })
         .collect();
     let prop =
