@@ -126,7 +126,11 @@ pub async fn page(
             let refused = a.outcome != AuditOutcome::Success;
             Entry {
                 seq: a.seq,
-                at: a.recorded_at.replace('T', " ").trim_end_matches('Z').to_string(),
+                at: a
+                    .recorded_at
+                    .replace('T', " ")
+                    .trim_end_matches('Z')
+                    .to_string(),
                 role: lang.coded("role", &a.role),
                 action: lang.coded("audit-action", &a.action),
                 what: match &a.resource_id {

@@ -47,7 +47,10 @@ fn tabs(viewer: &Viewer, current: &str) -> Vec<Tab> {
     let lang = viewer.lang;
     [
         (home::ADMIN.to_string(), "admin-tab-overview"),
-        (format!("{REGISTRY_PATH}?kind=institutions"), "admin-tab-registry"),
+        (
+            format!("{REGISTRY_PATH}?kind=institutions"),
+            "admin-tab-registry",
+        ),
         (AUDIT_PATH.to_string(), "admin-tab-audit"),
     ]
     .into_iter()

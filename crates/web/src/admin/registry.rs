@@ -102,12 +102,7 @@ struct ListPage {
 }
 
 /// The rows of one kind whose name starts (a word of it) with `q`.
-async fn rows(
-    state: &AppState,
-    viewer: &Viewer,
-    kind: Kind,
-    q: &str,
-) -> Result<Vec<Row>, UiError> {
+async fn rows(state: &AppState, viewer: &Viewer, kind: Kind, q: &str) -> Result<Vec<Row>, UiError> {
     let lang = viewer.lang;
     let mut filters = Vec::new();
     let q = q.trim().to_lowercase();
@@ -119,7 +114,11 @@ async fn rows(
         });
     }
     let (found, _) = Registry::new(&state.ctx, &viewer.actor)
-        .search(kind.resource_type(), query(kind.resource_type(), filters), "registry list")
+        .search(
+            kind.resource_type(),
+            query(kind.resource_type(), filters),
+            "registry list",
+        )
         .await?;
     let mut out: Vec<Row> = found
         .into_iter()
