@@ -1,14 +1,14 @@
-//! Authentication: argon2 password hashes, opaque bearer tokens issued by an
-//! OAuth2-style token endpoint, and the extractor that turns a request's
-//! `Authorization` header into the [`Actor`] making it.
+//! Authentication: opaque bearer tokens issued by an OAuth2-style token
+//! endpoint, and the extractor that turns a request's `Authorization`
+//! header into the [`Actor`] making it. Passwords are hashed and checked by
+//! `tiercare_service::users::password`, the one place argon2 is used.
 //!
 //! Tokens are 256 random bits, shown to the client once and stored only as
-//! their SHA-256 hash.
+//! their SHA-256 hash. A disabled account is refused at sign-in and its
+//! tokens stop working: the store's lookups skip it.
 
 use crate::AppState;
 use crate::error::ApiError;
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -19,28 +19,21 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tiercare_core::access::Actor;
+use tiercare_service::users;
 use tiercare_store::User;
 
-/// Hashes a password with argon2id and a random salt (PHC string format).
+/// Hashes a password (PHC string format), without the service's length
+/// rule: for the dummy hash of failed sign-ins and for accounts made
+/// directly in the store.
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
+    users::hash_password(password)
+        .map(users::PasswordHash::into_string)
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Checks a password against a stored hash.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    users::verify_password(password, hash)
 }
 
 /// The SHA-256 of a token, in hex: what the store keeps instead of it.
@@ -60,15 +53,16 @@ pub fn unix_now() -> i64 {
 }
 
 /// The user with this username and password, or `None` when either is
-/// wrong. The password is checked even for an unknown username, so a
-/// failed login takes as long either way and does not reveal which names
-/// exist. Shared by the token endpoint and the browser login.
+/// wrong or the account is disabled. The password is checked even for an
+/// unknown or disabled username, so a failed login takes as long either
+/// way and does not reveal which names exist. Shared by the token endpoint
+/// and the browser login.
 pub async fn authenticate(
     state: &AppState,
     username: &str,
     password: String,
 ) -> Result<Option<User>, ApiError> {
-    let user = state.ctx.store.user(username).await?;
+    let user = state.ctx.store.enabled_user(username).await?;
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
@@ -80,7 +74,7 @@ pub async fn authenticate(
 }
 
 /// The authenticated user making a request. Extracting it fails with 401
-/// when the token is missing, unknown or expired.
+/// when the token is missing, unknown or expired, or its account disabled.
 pub struct Caller(pub Actor);
 
 impl FromRequestParts<AppState> for Caller {

@@ -88,9 +88,10 @@ enum UserCommand {
     Add {
         #[arg(long)]
         username: String,
+        /// At least 10 characters; read from standard input when absent.
         #[arg(long)]
-        password: String,
-        /// admin, coordinator, doctor, analyst or resident
+        password: Option<String>,
+        /// admin, coordinator, doctor, analyst, insurer or resident
         #[arg(long)]
         role: String,
         /// Institution (Organization id) the user works at.
@@ -106,6 +107,116 @@ enum UserCommand {
         #[arg(long)]
         database: Option<String>,
     },
+    /// List the accounts: name, role, links, enabled or not, language.
+    List {
+        /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Give an account another role.
+    Role {
+        username: String,
+        /// admin, coordinator, doctor, analyst, insurer or resident
+        role: String,
+        /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Disable an account: it cannot sign in and its sessions end at once.
+    Disable {
+        username: String,
+        /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        username: String,
+        /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Set a new password for an account; its sessions end.
+    Passwd {
+        username: String,
+        /// At least 10 characters; read from standard input when absent.
+        #[arg(long)]
+        password: Option<String>,
+        /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+        #[arg(long)]
+        database: Option<String>,
+    },
+}
+
+impl UserCommand {
+    fn database(&self) -> Option<String> {
+        match self {
+            UserCommand::Add { database, .. }
+            | UserCommand::List { database }
+            | UserCommand::Role { database, .. }
+            | UserCommand::Disable { database, .. }
+            | UserCommand::Enable { database, .. }
+            | UserCommand::Passwd { database, .. } => database.clone(),
+        }
+    }
+}
+
+/// Runs a `tiercare user` command against the configured database.
+async fn user_command(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::Result<()> {
+    let flags = Overrides {
+        listen: None,
+        database_url: command.database(),
+    };
+    let settings = Settings::load(Settings::default(), file, &flags)?;
+    let state = startup::app_state(startup::open_store(&settings).await?, &settings)?;
+    let ctx = &state.ctx;
+    let result = match command {
+        UserCommand::Add {
+            username,
+            password,
+            role,
+            institution,
+            practitioner,
+            resident,
+            ..
+        } => {
+            let spec = users::UserSpec {
+                username,
+                password: users::password_from(password)?,
+                role,
+                institution,
+                practitioner,
+                resident,
+            };
+            users::add_user(ctx, &users::console(), &spec)
+                .await
+                .map(|a| format!("added user {} ({})\n", a.actor.username, a.actor.role))
+                .map_err(users::explain)
+        }
+        UserCommand::List { .. } => users::list(ctx).await,
+        UserCommand::Role { username, role, .. } => {
+            users::change(ctx, &username, users::Change::Role(role)).await
+        }
+        UserCommand::Disable { username, .. } => {
+            users::change(ctx, &username, users::Change::Disable).await
+        }
+        UserCommand::Enable { username, .. } => {
+            users::change(ctx, &username, users::Change::Enable).await
+        }
+        UserCommand::Passwd {
+            username, password, ..
+        } => {
+            let password = users::password_from(password)?;
+            users::change(ctx, &username, users::Change::Password(password)).await
+        }
+    };
+    ctx.store.close().await;
+    let out = result?;
+    print!("{out}");
+    if !out.ends_with('\n') {
+        println!();
+    }
+    Ok(())
 }
 
 #[tokio::main]
@@ -178,37 +289,7 @@ async fn main() -> anyhow::Result<()> {
             );
             startup::run(listener, state).await
         }
-        Command::User {
-            command:
-                UserCommand::Add {
-                    username,
-                    password,
-                    role,
-                    institution,
-                    practitioner,
-                    resident,
-                    database,
-                },
-        } => {
-            let flags = Overrides {
-                listen: None,
-                database_url: database,
-            };
-            let settings = Settings::load(Settings::default(), file, &flags)?;
-            let store = startup::open_store(&settings).await?;
-            let spec = users::UserSpec {
-                username,
-                password,
-                role,
-                institution,
-                practitioner,
-                resident,
-            };
-            users::add_user(&store, &spec).await?;
-            store.close().await;
-            println!("added user {} ({})", spec.username, spec.role);
-            Ok(())
-        }
+        Command::User { command } => user_command(file, command).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Simulate(args) => simulate::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),

@@ -3,7 +3,9 @@
 //! Access follows care relationships: a family doctor sees the residents
 //! contracted to their team; a referral coordinator sees those of their
 //! institution's teams; a resident sees their own record; an analyst sees
-//! aggregates only; an administrator manages the registry. These rules are
+//! aggregates only; an insurance fund officer sees the claims the fund pays
+//! and the insurance figures, never a clinical record; an administrator
+//! manages the registry. These rules are
 //! pure so they can be tested without a server; the API gathers the facts
 //! (which teams a user belongs to) and asks here.
 
@@ -24,6 +26,11 @@ coded_enum!(
         Doctor = "doctor" / "Doctor",
         /// Health commission or insurer analyst: aggregates only.
         Analyst = "analyst" / "Analyst",
+        /// Medical insurance fund officer (医保基金经办人员): the fund pays
+        /// the claims, so an officer reads and searches claims region-wide
+        /// and the insurance figures (the alliance budget, the insurance
+        /// indicators), but no clinical record.
+        Insurer = "insurer" / "Insurance fund officer",
         /// A resident looking at their own record.
         Resident = "resident" / "Resident",
     }
@@ -60,7 +67,9 @@ impl PatientScope {
     pub fn of(actor: &Actor, teams: Vec<TeamId>) -> PatientScope {
         match actor.role {
             UserRole::Admin => PatientScope::All,
-            UserRole::Analyst => PatientScope::Nothing,
+            // An insurer sees claims, which are not registry records: the
+            // patient scope (records, results, referrals) stays empty.
+            UserRole::Analyst | UserRole::Insurer => PatientScope::Nothing,
             UserRole::Resident => match &actor.resident {
                 Some(r) => PatientScope::Only(r.clone()),
                 None => PatientScope::Nothing,

@@ -96,10 +96,11 @@ pub async fn alliance_budget(
 }
 
 /// Administrators and analysts see every alliance's budget; coordinators
-/// and doctors their own alliance's.
+/// and doctors their own alliance's. Insurance fund officers see every
+/// alliance's: the fund pays the global budget the ledger is kept against.
 fn may_see_budget(actor: &Actor, members: &HashSet<String>) -> Result<(), ServiceError> {
     let allowed = match actor.role {
-        UserRole::Admin | UserRole::Analyst => true,
+        UserRole::Admin | UserRole::Analyst | UserRole::Insurer => true,
         UserRole::Coordinator | UserRole::Doctor => actor
             .institution
             .as_ref()
@@ -110,7 +111,7 @@ fn may_see_budget(actor: &Actor, members: &HashSet<String>) -> Result<(), Servic
         Ok(())
     } else {
         Err(ServiceError::Forbidden(
-            "an alliance's budget is seen by administrators, analysts and its own staff".into(),
+            "an alliance's budget is seen by administrators, analysts, insurance fund officers and its own staff".into(),
         ))
     }
 }

@@ -172,7 +172,8 @@ pub fn reference(subject: &EvaluationSubject) -> Option<String> {
 /// their own institution, the programmes it or they take part in, and the
 /// alliances of those programmes: a hospital and its specialists are
 /// evaluated in the open by their partners, as the primary side is.
-/// Residents see none.
+/// Residents see none, nor do insurance fund officers: a programme's
+/// evaluation is about care and teaching, not what the fund pays.
 pub fn may_see(
     actor: &Actor,
     records: &OutreachRecords,
@@ -186,7 +187,7 @@ pub fn may_see(
     };
     let allowed = match actor.role {
         UserRole::Admin | UserRole::Analyst => true,
-        UserRole::Resident => false,
+        UserRole::Resident | UserRole::Insurer => false,
         UserRole::Coordinator | UserRole::Doctor => match subject {
             EvaluationSubject::Region => false,
             EvaluationSubject::Hospital(id) | EvaluationSubject::Primary(id) => home == Some(id),

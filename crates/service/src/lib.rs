@@ -33,6 +33,7 @@ pub mod referrals;
 pub mod registry;
 pub mod search;
 pub mod subscriptions;
+pub mod users;
 
 pub use clock::Clock;
 pub use error::ServiceError;

@@ -30,7 +30,7 @@ pub use db::Store;
 pub use error::StoreError;
 pub use records::{Expect, Filter, Match, Query, Stored, StoredEvent, Write};
 pub use subscriptions::{Subscription, SubscriptionSpec, SubscriptionStatus};
-pub use users::{NewUser, User};
+pub use users::{Account, NewUser, User, UserChange};
 pub use writer::CommitStats;
 
 /// The current time as RFC 3339 text in UTC with milliseconds, the form

@@ -1,7 +1,12 @@
 //! User accounts and API tokens. Passwords arrive here already hashed
-//! (argon2, by the API crate); tokens are stored as SHA-256 hashes so a
+//! (argon2, by the service crate); tokens are stored as SHA-256 hashes so a
 //! stolen database does not hand out sessions.
+//!
+//! A disabled account is kept (its audit trail names it) but is refused at
+//! every door: the password lookup for signing in and the token lookup
+//! both skip it, so its sessions stop working at the next request.
 
+use crate::audit::{AuditEntry, insert_audit};
 use crate::{Store, StoreError, now_text};
 use sqlx::Row;
 use tiercare_core::access::{Actor, UserRole};
@@ -23,6 +28,40 @@ pub struct NewUser {
 pub struct User {
     pub actor: Actor,
     pub password_hash: String,
+    /// Disabled accounts cannot sign in and their tokens are refused.
+    pub disabled: bool,
+    /// The page language the user chose (`zh-CN` or `en`), if any.
+    pub lang: Option<String>,
+}
+
+/// A user account as an administrator lists it: everything but the
+/// password hash, which nobody needs to see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub actor: Actor,
+    pub disabled: bool,
+    pub lang: Option<String>,
+}
+
+impl From<User> for Account {
+    fn from(u: User) -> Account {
+        Account {
+            actor: u.actor,
+            disabled: u.disabled,
+            lang: u.lang,
+        }
+    }
+}
+
+/// One change to an account (see [`Store::change_user`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserChange {
+    Role(UserRole),
+    /// A new argon2 hash; the account's tokens end with the old password.
+    PasswordHash(String),
+    /// Disabling also ends the account's tokens.
+    Disabled(bool),
+    Lang(Option<String>),
 }
 
 fn parse_opt<T: std::str::FromStr>(v: Option<String>) -> Option<T> {
@@ -34,8 +73,11 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<User, StoreError> {
     let username: String = r.try_get("username")?;
     let role = UserRole::from_code(&role)
         .ok_or_else(|| StoreError::Corrupt("user".into(), format!("unknown role {role}")))?;
+    let disabled: i64 = r.try_get("disabled")?;
     Ok(User {
         password_hash: r.try_get("password_hash")?,
+        disabled: disabled != 0,
+        lang: r.try_get("lang")?,
         actor: Actor {
             username,
             role,
@@ -50,6 +92,17 @@ impl Store {
     /// Creates a user; fails with [`StoreError::UserExists`] if the name is
     /// taken.
     pub async fn add_user(&self, u: &NewUser) -> Result<(), StoreError> {
+        self.add_user_audited(u, &[]).await
+    }
+
+    /// Creates a user and writes `audit` in the same transaction, so an
+    /// account never exists without the entry saying who made it.
+    pub async fn add_user_audited(
+        &self,
+        u: &NewUser,
+        audit: &[AuditEntry],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
         let res = sqlx::query(
             "INSERT INTO users (username, password_hash, role, institution, practitioner, resident, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO NOTHING",
@@ -61,17 +114,87 @@ impl Store {
         .bind(u.practitioner.as_ref().map(|v| v.to_string()))
         .bind(u.resident.as_ref().map(|v| v.to_string()))
         .bind(now_text())
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
         if res.rows_affected() == 0 {
             return Err(StoreError::UserExists(u.username.clone()));
         }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Looks a user up by name.
+    /// Every account, by username.
+    pub async fn list_users(&self) -> Result<Vec<Account>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM users ORDER BY username")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| user_from_row(r).map(Account::from))
+            .collect()
+    }
+
+    /// Changes an account and writes `audit` in the same transaction; fails
+    /// with [`StoreError::NotFound`] for an unknown username. A new password
+    /// or disabling ends every token the account holds.
+    pub async fn change_user(
+        &self,
+        username: &str,
+        change: &UserChange,
+        audit: &[AuditEntry],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        let query = match change {
+            UserChange::Role(role) => {
+                sqlx::query("UPDATE users SET role = $1 WHERE username = $2").bind(role.code())
+            }
+            UserChange::PasswordHash(hash) => {
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+                    .bind(hash.as_str())
+            }
+            UserChange::Disabled(d) => {
+                sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
+                    .bind(i64::from(*d))
+            }
+            UserChange::Lang(lang) => {
+                sqlx::query("UPDATE users SET lang = $1 WHERE username = $2").bind(lang.clone())
+            }
+        };
+        let res = query.bind(username).execute(&mut *tx).await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                resource_type: "User".into(),
+                id: username.to_string(),
+            });
+        }
+        if matches!(
+            change,
+            UserChange::PasswordHash(_) | UserChange::Disabled(true)
+        ) {
+            sqlx::query("DELETE FROM tokens WHERE username = $1")
+                .bind(username)
+                .execute(&mut *tx)
+                .await?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Looks a user up by name, enabled or not (administration, and the
+    /// audit of a subscription's owner).
     pub async fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
         let row = sqlx::query("SELECT * FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// The account that may sign in under this name: `None` when there is
+    /// none or it is disabled.
+    pub async fn enabled_user(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query("SELECT * FROM users WHERE username = $1 AND disabled = 0")
             .bind(username)
             .fetch_optional(&self.read)
             .await?;
@@ -101,7 +224,7 @@ impl Store {
     }
 
     /// The user a token hash belongs to, if the token has not expired at
-    /// `now` (Unix seconds).
+    /// `now` (Unix seconds) and the account is not disabled.
     pub async fn user_by_token(
         &self,
         token_hash: &str,
@@ -109,12 +232,139 @@ impl Store {
     ) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(
             "SELECT u.* FROM tokens t JOIN users u ON u.username = t.username \
-             WHERE t.token_hash = $1 AND t.expires_at > $2",
+             WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.disabled = 0",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.read)
         .await?;
         row.as_ref().map(user_from_row).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AuditOutcome, AuditQuery};
+
+    async fn store_with(username: &str) -> Store {
+        let s = Store::open("sqlite::memory:").await.unwrap();
+        s.add_user(&NewUser {
+            username: username.into(),
+            password_hash: "hash".into(),
+            role: UserRole::Doctor,
+            institution: Some("tc1".parse().unwrap()),
+            practitioner: None,
+            resident: None,
+        })
+        .await
+        .unwrap();
+        s
+    }
+
+    fn entry(detail: &str) -> AuditEntry {
+        AuditEntry {
+            seq: 0,
+            recorded_at: String::new(),
+            username: "admin".into(),
+            role: "admin".into(),
+            action: "update".into(),
+            resource_type: "User".into(),
+            resource_id: Some("ann".into()),
+            patient: None,
+            outcome: AuditOutcome::Success,
+            detail: detail.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_disabled_account_loses_its_tokens_and_cannot_sign_in() {
+        let s = store_with("ann").await;
+        s.add_token("t1", "ann", i64::MAX).await.unwrap();
+        assert!(s.user_by_token("t1", 0).await.unwrap().is_some());
+        assert!(s.enabled_user("ann").await.unwrap().is_some());
+
+        s.change_user("ann", &UserChange::Disabled(true), &[entry("disabled")])
+            .await
+            .unwrap();
+        assert!(s.user_by_token("t1", 0).await.unwrap().is_none());
+        assert!(s.enabled_user("ann").await.unwrap().is_none());
+        let kept = s.user("ann").await.unwrap().unwrap();
+        assert!(kept.disabled, "the account is kept, marked disabled");
+
+        // A token issued while disabled (a race with sign-in) is refused too.
+        s.add_token("t2", "ann", i64::MAX).await.unwrap();
+        assert!(s.user_by_token("t2", 0).await.unwrap().is_none());
+
+        s.change_user("ann", &UserChange::Disabled(false), &[])
+            .await
+            .unwrap();
+        assert!(s.enabled_user("ann").await.unwrap().is_some());
+        assert!(s.user_by_token("t2", 0).await.unwrap().is_some());
+
+        let (trail, _) = s
+            .audit_search(&AuditQuery {
+                count: 10,
+                ..AuditQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(trail.len(), 1);
+        assert_eq!(trail[0].detail, "disabled");
+    }
+
+    #[tokio::test]
+    async fn lang_role_and_password_round_trip() {
+        let s = store_with("ann").await;
+        assert_eq!(s.user("ann").await.unwrap().unwrap().lang, None);
+        s.change_user("ann", &UserChange::Lang(Some("zh-CN".into())), &[])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.user("ann").await.unwrap().unwrap().lang.as_deref(),
+            Some("zh-CN")
+        );
+        s.change_user("ann", &UserChange::Lang(None), &[])
+            .await
+            .unwrap();
+        assert_eq!(s.user("ann").await.unwrap().unwrap().lang, None);
+
+        s.change_user("ann", &UserChange::Role(UserRole::Coordinator), &[])
+            .await
+            .unwrap();
+        s.add_token("t1", "ann", i64::MAX).await.unwrap();
+        s.change_user("ann", &UserChange::PasswordHash("new".into()), &[])
+            .await
+            .unwrap();
+        let ann = s.user("ann").await.unwrap().unwrap();
+        assert_eq!(ann.actor.role, UserRole::Coordinator);
+        assert_eq!(ann.password_hash, "new");
+        assert!(
+            s.user_by_token("t1", 0).await.unwrap().is_none(),
+            "a new password ends the old sessions"
+        );
+
+        let listed = s.list_users().await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].actor.username, "ann");
+        assert!(!listed[0].disabled);
+    }
+
+    #[tokio::test]
+    async fn changing_an_unknown_account_is_not_found_and_leaves_no_audit() {
+        let s = store_with("ann").await;
+        let err = s
+            .change_user("bob", &UserChange::Disabled(true), &[entry("disabled")])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+        let (trail, _) = s
+            .audit_search(&AuditQuery {
+                count: 10,
+                ..AuditQuery::default()
+            })
+            .await
+            .unwrap();
+        assert!(trail.is_empty());
     }
 }

@@ -66,6 +66,7 @@ impl Workplace {
             UserRole::Admin => Workplace::Admin,
             UserRole::Analyst => Workplace::Analyst,
             UserRole::Resident => Workplace::Resident,
+            UserRole::Insurer => Workplace::Insurer,
             UserRole::Doctor if in_hospital => Workplace::Specialist,
             UserRole::Doctor => Workplace::FamilyDoctor,
             UserRole::Coordinator if in_hospital => Workplace::ReferralOffice,

@@ -196,10 +196,17 @@ pub async fn viewer_of(
         return Ok(None);
     }
     let workplace = Workplace::of(&state.ctx, &user.actor).await;
+    // The language the user chose is theirs on every device; a browser's
+    // own choice applies until they make one.
+    let lang = user
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_else(|| Lang::of_request(headers));
     Ok(Some(Viewer {
         actor: user.actor,
         csrf: csrf_of(&token),
-        lang: Lang::of_request(headers),
+        lang,
         workplace,
         path: path.to_string(),
         token,
@@ -249,16 +256,23 @@ pub async fn switch_language(
         Ok(v) => v,
         Err(e) => return e.into_response(),
     };
-    if let Some(v) = &viewer
-        && let Err(e) = v.check_csrf(form.csrf.as_deref().unwrap_or(""))
-    {
-        return e.into_response();
-    }
     let lang = form
         .lang
         .as_deref()
         .and_then(Lang::parse)
         .unwrap_or_default();
+    if let Some(v) = &viewer {
+        if let Err(e) = v.check_csrf(form.csrf.as_deref().unwrap_or("")) {
+            return e.into_response();
+        }
+        // Remembered for the user, not only for this browser.
+        if let Err(e) = tiercare_service::users::Users::new(&state.ctx, &v.actor)
+            .set_lang(Some(lang.code()))
+            .await
+        {
+            return UiError::from(e).into_response();
+        }
+    }
     let back = form
         .back
         .as_deref()
@@ -392,11 +406,19 @@ pub async fn login(
         return UiError::from(e).into_response();
     }
     let workplace = Workplace::of(&state.ctx, &user.actor).await;
+    // The user's own language follows them to this browser, the sign-in
+    // page included.
+    let remembered = user
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .and_then(|l| lang_cookie(&state, l));
     with_cookies(
         Redirect::to(workplace.home()).into_response(),
         [
             set_cookie(&state, SESSION_COOKIE, &token, ttl),
             set_cookie(&state, LOGIN_COOKIE, "", 0),
+            remembered,
         ],
     )
 }

@@ -8,11 +8,15 @@
 //! `$budget` rule: administrators and analysts see every subject,
 //! coordinators and doctors their own institution and the alliances it
 //! belongs to (not the region, which would show every other institution's
-//! figures through the strata), residents none.
+//! figures through the strata), residents none. Insurance fund officers
+//! see every subject but only the insurance indicators
+//! ([`may_see_measure`]), and no programme
+//! evaluation.
 
 use super::*;
 use crate::routes::{DEFAULT_COUNT, MAX_COUNT, parse_number};
 use tiercare_core::access::{Actor, UserRole};
+use tiercare_core::indicators::measures::may_see_measure;
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Period};
 use tiercare_core::outreach::evaluation::{
     Figures, OUTREACH_MEASURES, evaluate as evaluate_subject, outreach_measure,
@@ -313,6 +317,14 @@ async fn evaluate(
     let network = tiercare_service::indicators::network(&state.ctx).await?;
     let subject_ref = resolve(&network, &e.subject)?;
     may_see(actor, &network, &subject_ref)?;
+    if let Some(m) = measure.or(e.measure)
+        && !may_see_measure(actor, m.code)
+    {
+        return Err(ApiError::Forbidden(format!(
+            "Measure/{} is not one of the indicators this account may evaluate",
+            m.code
+        )));
+    }
     let subject = network.subject(&subject_ref).ok_or_else(|| {
         ApiError::invalid("subject", "the subject is not in the region's network")
     })?;
@@ -345,6 +357,7 @@ async fn evaluate(
     }
     let entries: Vec<Value> = MEASURES
         .iter()
+        .filter(|m| may_see_measure(actor, m.code))
         .map(|m| json!({"resource": fm::report(m, &header, &whole, &strata)}))
         .collect();
     Ok(json!({
@@ -378,13 +391,15 @@ fn resolve(network: &Network, subject: &SubjectArg) -> Result<SubjectRef, ApiErr
 
 /// Administrators and analysts see every subject; coordinators and doctors
 /// their own institution and the alliances it belongs to; residents none.
+/// Insurance fund officers see every subject, since the fund pays across
+/// the region (which measures they see is [`may_see_measure`]).
 fn may_see(actor: &Actor, network: &Network, subject: &SubjectRef) -> Result<(), ApiError> {
     let own = actor.institution.as_ref().and_then(|id| {
         let k = network.institutions.iter().position(|i| i == id.as_str())?;
         Some((id.as_str(), network.directory.institutions.get(k)?))
     });
     let allowed = match actor.role {
-        UserRole::Admin | UserRole::Analyst => true,
+        UserRole::Admin | UserRole::Analyst | UserRole::Insurer => true,
         UserRole::Coordinator | UserRole::Doctor => match (subject, own) {
             (SubjectRef::Institution(id), Some((mine, _))) => id == mine,
             (SubjectRef::Alliance(id), Some((_, facts))) => network

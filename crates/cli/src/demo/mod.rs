@@ -19,10 +19,11 @@ use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::booking::{BedPool, SessionPlan};
 use tiercare_core::demo::{DemoCounty, DemoUser};
 use tiercare_core::{BedPoolId, Level, Record, ScheduleId};
+use tiercare_service::ServiceError;
 use tiercare_service::clock::Clock;
 use tiercare_service::referrals::Referrals;
 use tiercare_service::registry::Registry;
-use tiercare_store::{Expect, StoreError};
+use tiercare_store::Expect;
 use time::{Date, Duration, PrimitiveDateTime, Time, Weekday};
 
 /// What the demo load did.
@@ -267,14 +268,14 @@ pub async fn load_with_sessions(
             practitioner: u.practitioner.as_ref().map(|v| v.to_string()),
             resident: u.resident.as_ref().map(|v| v.to_string()),
         };
-        match add_user(&state.ctx.store, &spec).await {
-            Ok(()) => {}
-            Err(e)
-                if matches!(
-                    e.downcast_ref::<StoreError>(),
-                    Some(StoreError::UserExists(_))
-                ) => {}
-            Err(e) => return Err(e.context(format!("creating demo user {}", u.username))),
+        match add_user(&state.ctx, &loader, &spec).await {
+            Ok(_) => {}
+            // Loaded before: the demo keeps the accounts it made.
+            Err(ServiceError::Conflict(_)) => {}
+            Err(e) => {
+                return Err(crate::users::explain(e))
+                    .with_context(|| format!("creating demo user {}", u.username));
+            }
         }
     }
     Ok(Loaded {

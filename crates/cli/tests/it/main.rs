@@ -8,6 +8,7 @@ mod gatekeeping;
 mod helpers;
 mod indicators;
 mod insurance;
+mod insurer;
 mod measure;
 
 mod access;
@@ -32,4 +33,5 @@ mod terminology;
 mod transaction;
 mod ui_admin;
 mod ui_frame;
+mod users;
 mod validate;

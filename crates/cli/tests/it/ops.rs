@@ -399,7 +399,7 @@ async fn capability_statement_tells_the_truth() {
 
 /// Runs the `tiercare` binary against the test's database, from the test's
 /// directory and without any `TIERCARE_*` settings of the environment.
-async fn tiercare_cli(app: &TestApp, args: &[&str]) -> Output {
+pub(crate) async fn tiercare_cli(app: &TestApp, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tiercare"));
     cmd.args(args)
         .arg("--database")
@@ -415,7 +415,7 @@ async fn tiercare_cli(app: &TestApp, args: &[&str]) -> Output {
         .expect("join")
 }
 
-fn text(out: &Output) -> String {
+pub(crate) fn text(out: &Output) -> String {
     format!(
         "status {:?}\nstdout: {}\nstderr: {}",
         out.status.code(),

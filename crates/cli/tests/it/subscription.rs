@@ -1064,3 +1064,36 @@ async fn the_township_centre_is_told_of_its_follow_ups() {
     assert_eq!(done.path, format!("/his/fhir/Task/{id}"));
     assert_eq!(done.task()["status"], "completed");
 }
+
+#[tokio::test]
+async fn a_disabled_owners_subscription_waits_until_the_account_is_enabled() {
+    use tiercare_store::UserChange;
+    let app = spawn_app().await;
+    let mut his = Receiver::start(Behaviour::default()).await;
+    subscribe(
+        &app,
+        "coordinator",
+        &format!("Task?owner=Organization/{HOSPITAL}"),
+        &his.url,
+    )
+    .await;
+    let store = &app.state.ctx.store;
+    store
+        .change_user("coordinator", &UserChange::Disabled(true), &[])
+        .await
+        .expect("disable");
+
+    // A referral while the owner is disabled: nothing is sent.
+    let first = refer(&app, HOSPITAL).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(his.nothing_more(), "a disabled owner's subscription sent");
+
+    // Enabled again, the next change sends the backlog too.
+    store
+        .change_user("coordinator", &UserChange::Disabled(false), &[])
+        .await
+        .expect("enable");
+    let second = refer(&app, HOSPITAL).await;
+    assert_task(&his.next().await, &first, "requested");
+    assert_task(&his.next().await, &second, "requested");
+}

@@ -74,6 +74,31 @@ async fn chinese_first_english_when_the_browser_asks_and_the_switch_is_remembere
     assert!(forged.header("set-cookie").is_none());
     let page = ui_get(&app, Some(&session), "/ui/dashboard").await;
     assert!(page.body.contains(r#"<html lang="zh-CN">"#));
+
+    // With it, the choice is remembered for the user: a new session in a
+    // fresh browser (no cookie, a Chinese Accept-Language) is in English.
+    let csrf = {
+        let at = page.body.find(r#"name="csrf" value=""#).expect("csrf");
+        let rest = &page.body[at + r#"name="csrf" value=""#.len()..];
+        rest[..rest.find('"').unwrap()].to_string()
+    };
+    let switched = send(
+        client()
+            .post(app.url("/ui/lang"))
+            .header("cookie", format!("tiercare_session={session}"))
+            .form(&[("lang", "en"), ("back", "/ui/dashboard"), ("csrf", &csrf)]),
+    )
+    .await;
+    switched.expect(303);
+    let again = sign_in(&app, "analyst").await;
+    let fresh = send(
+        client()
+            .get(app.url("/ui/dashboard"))
+            .header("cookie", format!("tiercare_session={again}"))
+            .header("accept-language", "zh-CN"),
+    )
+    .await;
+    assert!(fresh.body.contains(r#"<html lang="en">"#), "{}", fresh.body);
 }
 
 #[tokio::test]

@@ -69,7 +69,7 @@ const ID_AREA_CODE: &str = "429999";
 
 /// The fixed demo logins, with the password the server prints at start.
 /// Demo only: these passwords are published in the source.
-const LOGINS: [(&str, &str, UserRole); 6] = [
+const LOGINS: [(&str, &str, UserRole); 8] = [
     ("admin", "admin-demo-2026", UserRole::Admin),
     (
         "coordinator",
@@ -80,6 +80,8 @@ const LOGINS: [(&str, &str, UserRole); 6] = [
     ("analyst", "analyst-demo-2026", UserRole::Analyst),
     ("resident", "resident-demo-2026", UserRole::Resident),
     ("specialist", "specialist-demo-2026", UserRole::Doctor),
+    ("insurer", "insurer-demo-2026", UserRole::Insurer),
+    ("frontdesk", "frontdesk-demo-2026", UserRole::Coordinator),
 ];
 
 /// A login of the demo deployment, tied to the records it acts as so that

@@ -361,6 +361,8 @@ pub(super) fn users(
         analyst,
         resident,
         specialist_login,
+        insurer,
+        frontdesk,
     ] = LOGINS;
     // A cardiologist at the same hospital answers e-consults and sends
     // patients back down.
@@ -417,6 +419,22 @@ pub(super) fn users(
                     "cardiologist {} at {}: answers e-consults, refers patients back down",
                     name_of(&specialist),
                     institution_name(&hospital)
+                ),
+            )
+        },
+        login(
+            insurer,
+            "insurance fund officer: claims, alliance budgets, insurance indicators".into(),
+        ),
+        // The front desk of the demo doctor's centre: sees the
+        // appointments of the centre's contracted patients.
+        DemoUser {
+            institution: Some(team.institution.clone()),
+            ..login(
+                frontdesk,
+                format!(
+                    "front desk (coordinator) at {}, the demo doctor's centre",
+                    institution_name(&team.institution)
                 ),
             )
         },

@@ -421,7 +421,7 @@ fn demo_users_fit_together() {
     let c = county();
     let by_name: HashMap<&str, &DemoUser> =
         c.users.iter().map(|u| (u.username.as_str(), u)).collect();
-    assert_eq!(by_name.len(), 6);
+    assert_eq!(by_name.len(), 8);
     assert!(
         c.users
             .iter()
@@ -439,6 +439,16 @@ fn demo_users_fit_together() {
         institutions(c)[&team.institution].kind,
         InstitutionKind::TownshipCentre
     );
+
+    // The front desk works at the doctor's township centre; the insurer
+    // at no institution.
+    let frontdesk = by_name["frontdesk"];
+    assert_eq!(frontdesk.role, UserRole::Coordinator);
+    assert_eq!(frontdesk.institution.as_ref(), Some(&team.institution));
+    assert_eq!(frontdesk.practitioner, None);
+    let insurer = by_name["insurer"];
+    assert_eq!(insurer.role, UserRole::Insurer);
+    assert_eq!(insurer.institution, None);
 
     let resident_id = by_name["resident"]
         .resident
@@ -469,7 +479,7 @@ fn demo_users_fit_together() {
 
     let empty = DemoCounty::generate(0, 1);
     assert!(residents(&empty).is_empty());
-    assert_eq!(empty.users.len(), 5, "no resident login without residents");
+    assert_eq!(empty.users.len(), 7, "no resident login without residents");
     assert!(empty.users.iter().all(|u| u.role != UserRole::Resident));
 }
 

@@ -546,6 +546,23 @@ pub const MEASURES: &[MeasureDef] = &[
     },
 ];
 
+/// The codes of the insurance indicators: what the fund pays per visit
+/// and what patients pay themselves. These are the measures an insurance
+/// fund officer evaluates (see [`may_see_measure`]).
+pub const INSURANCE_MEASURES: &[&str] = &["expenditure-per-visit", "out-of-pocket-share"];
+
+/// Whether the actor may evaluate the indicator with this code (which
+/// subjects they may evaluate it for is a separate rule). Insurance fund
+/// officers see the insurance indicators only: the fund oversees what it
+/// pays, not the referral loop or the family doctors' contracts. Everyone
+/// else who may see indicators at all sees every one.
+pub fn may_see_measure(actor: &crate::access::Actor, code: &str) -> bool {
+    match actor.role {
+        crate::access::UserRole::Insurer => INSURANCE_MEASURES.contains(&code),
+        _ => true,
+    }
+}
+
 /// The measure with this code.
 pub fn measure(code: &str) -> Option<&'static MeasureDef> {
     MEASURES.iter().find(|m| m.code == code)

@@ -594,3 +594,22 @@ fn without_daily_capacity_a_level_offers_its_registered_capacity_every_day() {
     assert_eq!(i.levels[1].slot_utilisation, Some(1.0 / 8.0));
     assert_eq!(i.levels[0].slot_utilisation, Some(2.0 / 3000.0));
 }
+
+#[test]
+fn insurers_evaluate_the_insurance_indicators_only() {
+    use crate::access::{Actor, UserRole};
+    use crate::indicators::measures::{INSURANCE_MEASURES, may_see_measure, measure};
+    let actor = |role| Actor {
+        username: "u".into(),
+        role,
+        institution: None,
+        practitioner: None,
+        resident: None,
+    };
+    for code in INSURANCE_MEASURES {
+        assert!(measure(code).is_some(), "{code} is a measure");
+        assert!(may_see_measure(&actor(UserRole::Insurer), code));
+    }
+    assert!(!may_see_measure(&actor(UserRole::Insurer), "loop-closure"));
+    assert!(may_see_measure(&actor(UserRole::Analyst), "loop-closure"));
+}

@@ -18,7 +18,8 @@ impl Panels<'_> {
     pub async fn may_see(&self, e: &PanelEnrolment) -> Result<bool, ServiceError> {
         Ok(match self.actor.role {
             UserRole::Admin => true,
-            UserRole::Analyst => false,
+            // A panel is clinical care; the fund sees claims, not panels.
+            UserRole::Analyst | UserRole::Insurer => false,
             UserRole::Resident => self.actor.resident.as_ref() == Some(&e.patient),
             UserRole::Doctor | UserRole::Coordinator => {
                 self.may_manage(e).await?

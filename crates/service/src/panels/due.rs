@@ -110,7 +110,9 @@ impl Panels<'_> {
             }
             UserRole::Coordinator => organization
                 .is_some_and(|o| self.actor.institution.as_ref().map(|x| x.as_str()) == Some(o)),
-            UserRole::Analyst | UserRole::Resident => false,
+            // A due list names patients and their follow-ups: care work,
+            // not the fund's.
+            UserRole::Analyst | UserRole::Insurer | UserRole::Resident => false,
         };
         if !mine {
             let err = ServiceError::Forbidden(

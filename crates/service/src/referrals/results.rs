@@ -105,6 +105,9 @@ impl Referrals<'_> {
                 };
                 party || self.registry().cares_for(patient.as_str()).await?
             }
+            // The fund pays the claims, so its officers see every claim of
+            // the region, and no clinical record.
+            UserRole::Insurer => matches!(record, Record::Claim(_)),
             UserRole::Analyst => false,
         })
     }
@@ -141,9 +144,22 @@ impl Referrals<'_> {
         Ok(stored)
     }
 
+    /// Whether the caller searches records of type `rt` across the
+    /// region, without naming a patient: administrators, and insurance
+    /// fund officers for claims (the fund pays every claim, so it reviews
+    /// them by institution or period, not patient by patient).
+    fn searches_region_wide(&self, rt: &str) -> bool {
+        match self.actor.role {
+            UserRole::Admin => true,
+            UserRole::Insurer => rt == "ExplanationOfBenefit",
+            _ => false,
+        }
+    }
+
     /// Searches a patient's records of one type. Anyone but an
-    /// administrator names the patient (`patient=`), and must be allowed
-    /// to see them; each record found is audited.
+    /// administrator (or an insurer searching claims) names the patient
+    /// (`patient=`), and must be allowed to see them; each record found is
+    /// audited.
     pub async fn search_records(
         &self,
         query: Query,
@@ -151,7 +167,7 @@ impl Referrals<'_> {
     ) -> Result<(Vec<Stored>, u64), ServiceError> {
         let rt = query.resource_type.clone();
         let mut query = query;
-        if self.actor.role != UserRole::Admin {
+        if !self.searches_region_wide(&rt) {
             let Some(p) = patient else {
                 return Err(ServiceError::invalid(
                     "patient",

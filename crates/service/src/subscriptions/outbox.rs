@@ -261,6 +261,12 @@ impl<D: Delivery> Lane<D> {
             if sub.spec.status != SubscriptionStatus::Active {
                 return Ok(());
             }
+            // Nothing leaves on behalf of a disabled account: its
+            // subscriptions wait, cursor kept, until it is enabled again
+            // and the next change wakes the lane.
+            if store.enabled_user(&sub.owner).await?.is_none() {
+                return Ok(());
+            }
             if let Some(at) = sub.next_attempt_at {
                 let wait = at.saturating_sub(now_ms());
                 if wait > 0 {
