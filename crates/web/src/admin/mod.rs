@@ -6,18 +6,21 @@
 
 mod audit;
 mod registry;
+mod users;
 
 use crate::chrome::home;
 use crate::session::Viewer;
 use crate::{UiError, Workplace};
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tiercare_api::AppState;
 
 /// The registry lists, by kind.
 pub const REGISTRY_PATH: &str = "/ui/admin/registry";
 /// The audit trail.
 pub const AUDIT_PATH: &str = "/ui/admin/audit";
+/// The user accounts.
+pub const USERS_PATH: &str = "/ui/admin/users";
 
 /// The administrator's routes.
 pub fn routes() -> Router<AppState> {
@@ -25,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route(home::ADMIN, get(registry::home))
         .route(REGISTRY_PATH, get(registry::page))
         .route(AUDIT_PATH, get(audit::page))
+        .route(USERS_PATH, get(users::page).post(users::add))
+        .route("/ui/admin/users/{name}/{change}", post(users::change))
 }
 
 /// Refuses anyone but an administrator.
