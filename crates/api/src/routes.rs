@@ -445,20 +445,11 @@ pub async fn estimate_post(
     estimate(&state, &actor, inputs).await
 }
 
-fn admin_only(actor: &tiercare_core::access::Actor) -> Result<(), ApiError> {
-    if actor.role != tiercare_core::access::UserRole::Admin {
-        return Err(ApiError::Forbidden(
-            "only administrators read the audit trail".into(),
-        ));
-    }
-    Ok(())
-}
-
 pub async fn audit_search(
     Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    admin_only(&actor)?;
+    tiercare_service::audit::may_read(&actor)?;
     let pairs = query_pairs(raw.as_deref());
     let mut q = AuditQuery {
         count: DEFAULT_COUNT,
@@ -492,7 +483,7 @@ pub async fn audit_search(
             }
         }
     }
-    let (entries, total) = state.ctx.store.audit_search(&q).await?;
+    let (entries, total) = tiercare_service::audit::trail(&state.ctx, &actor, &q).await?;
     let base = base_url(&state, &headers);
     let query = Query {
         resource_type: "AuditEvent".into(),
@@ -525,7 +516,7 @@ pub async fn audit_read(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    admin_only(&actor)?;
+    tiercare_service::audit::may_read(&actor)?;
     let seq: i64 = id
         .parse()
         .map_err(|_| ApiError::NotFound(format!("AuditEvent/{id} does not exist")))?;

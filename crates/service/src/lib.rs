@@ -18,6 +18,7 @@
 //! travel are handed in ([`SearchTerms`]), so this crate stays testable
 //! without a server.
 
+pub mod audit;
 pub mod budget;
 pub mod clock;
 pub mod days;

@@ -19,6 +19,7 @@
 //! Content-Security-Policy forbids scripts outright. The one stylesheet is
 //! compiled into the binary and served under `/ui/static/`.
 
+pub mod admin;
 pub mod charts;
 pub mod chrome;
 pub mod dashboard;
@@ -63,6 +64,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(STYLESHEET_PATH, get(stylesheet))
         .merge(specialist::routes())
         .merge(me::routes())
+        .merge(admin::routes())
         .layer(axum::middleware::from_fn_with_state(state, in_frame))
         .layer(axum::middleware::map_response(security_headers))
 }

@@ -32,6 +32,7 @@ mod subscription;
 mod terminology;
 mod transaction;
 mod ui_dashboard;
+mod ui_admin;
 mod ui_frame;
 mod users;
 mod ui_me;
