@@ -22,9 +22,11 @@
 pub mod charts;
 pub mod chrome;
 pub mod dashboard;
+pub mod desk;
 pub mod form;
 pub mod i18n;
 pub mod names;
+pub mod office;
 pub mod page;
 pub mod programmes;
 pub mod session;
@@ -59,6 +61,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(programmes::PATH, get(programmes::page))
         .route(programmes::CSV_PATH, get(programmes::csv))
         .route(STYLESHEET_PATH, get(stylesheet))
+        .merge(office::routes())
+        .merge(desk::routes())
         .layer(axum::middleware::from_fn_with_state(state, in_frame))
         .layer(axum::middleware::map_response(security_headers))
 }
