@@ -30,5 +30,7 @@ mod simulate;
 mod subscription;
 mod terminology;
 mod transaction;
+mod ui_desk;
 mod ui_frame;
+mod ui_office;
 mod validate;

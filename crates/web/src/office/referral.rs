@@ -608,6 +608,12 @@ pub async fn act(
                 Action::Complete => "charge",
                 _ => "form",
             };
+            // A slot, bed pool or institution that is not there: the
+            // choice is wrong, not the page.
+            let e = match e {
+                ServiceError::NotFound(m) => ServiceError::invalid(fallback, m),
+                other => other,
+            };
             let errors = FieldErrors::from_service(e, lang, &fields, fallback)?;
             let shown = Shown {
                 failed: action.code(),
