@@ -146,6 +146,10 @@ async fn slot_day(app: &TestApp, slot: &str) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
+/// A step's form with bad input: the step, its fields, the field whose
+/// error is expected.
+type BadStep<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
 /// The worklist's counts equal the API's searches.
 async fn counts_match(app: &TestApp, html: &str) {
     let base = format!("/ServiceRequest?performer=Organization/{HOSPITAL}");
@@ -210,7 +214,7 @@ async fn a_referral_from_arrival_in_the_worklist_to_the_report_back_over_http() 
 
     // Bad input on every step's form: the message next to the field, in
     // Chinese, and the referral untouched.
-    let bad: &[(&str, &[(&str, &str)], &str)] = &[
+    let bad: &[BadStep] = &[
         (
             "decline",
             &[("reason", "other"), ("comment", " ")],

@@ -15,6 +15,7 @@ mod beds;
 mod outreach;
 mod referral;
 mod rows;
+mod steps;
 mod worklist;
 
 pub mod names;
@@ -41,7 +42,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(PATH, get(worklist::page))
         .route("/ui/office/referrals/{id}", get(referral::page))
-        .route("/ui/office/referrals/{id}/{action}", post(referral::act))
+        .route("/ui/office/referrals/{id}/{action}", post(steps::act))
         .route(ARRIVALS, get(arrivals::page))
         .route(BEDS, get(beds::page))
         .route(OUTREACH, get(outreach::page))
