@@ -80,13 +80,19 @@ pub(crate) async fn api_total(app: &TestApp, user: &str, query: &str) -> u64 {
 }
 
 /// A referral of the demo resident from the demo family doctor to the
-/// hospital's cardiology, through the API; its id.
+/// hospital, through the API; its id.
 pub(crate) async fn refer(app: &TestApp, code: &str) -> String {
+    refer_for(app, code, "outpatient").await
+}
+
+/// A referral for an outpatient visit or an admission (`setting`).
+pub(crate) async fn refer_for(app: &TestApp, code: &str, setting: &str) -> String {
     let body = json!({
         "resourceType": "ServiceRequest",
         "status": "active",
         "intent": "order",
         "priority": "routine",
+        "code": {"coding": [{"code": setting}]},
         "subject": {"reference": format!("Patient/{DEMO_RESIDENT}")},
         "performer": [{"reference": format!("Organization/{HOSPITAL}")}],
         "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": code}]}],
@@ -803,4 +809,182 @@ async fn the_coordinator_books_records_and_completes_in_a_browser_in_chinese_and
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }
+}
+
+/// The first non-empty option of the select `id` on a page.
+fn first_option(html: &str, id: &str) -> String {
+    let select = &html[html.find(&format!(r#"id="{id}""#)).expect("the select")..];
+    let select = &select[..select.find("</select>").unwrap()];
+    let marker = r#"<option value=""#;
+    select
+        .match_indices(marker)
+        .map(|(at, _)| {
+            let rest = &select[at + marker.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .find(|v| !v.is_empty())
+        .expect("an option")
+}
+
+#[tokio::test]
+async fn triage_steps_the_bed_picker_no_shows_and_the_overdue_list() {
+    // The doctor refers ten days ago; the office opens the page today.
+    let now = OffsetDateTime::now_utc();
+    let clock = tiercare_service::clock::Clock::set_at(now - Duration::days(10));
+    let app = crate::helpers::spawn_app_at(crate::helpers::RESIDENTS, |_| {}, clock.clone()).await;
+    let late = refer(&app, "I20").await;
+    clock.set(now);
+    let admission = refer_for(&app, "I21", "inpatient").await;
+    let onward = refer(&app, "I10").await;
+    let advice = refer(&app, "I10").await;
+    let session = sign_in(&app, "coordinator").await;
+
+    // Past its triage deadline: in the new and the overdue list, as the
+    // API's `_overdue` search says.
+    let home = ui_get(&app, Some(&session), "/ui/office").await;
+    assert_eq!(count(&home.body, "overdue-count"), 1);
+    let overdue = &home.body[home.body.find(r#"id="overdue""#).unwrap()..];
+    assert!(overdue.contains(&format!(r#"data-referral="{late}""#)));
+    assert!(overdue.contains("badge bad"));
+    counts_match(&app, &home.body).await;
+
+    // The inpatient referral books a bed, never a slot.
+    let path = format!("/ui/office/referrals/{admission}");
+    let page = ui_get(&app, Some(&session), &path).await;
+    assert!(page.body.contains(r#"id="book-beds""#));
+    assert!(!page.body.contains(r#"id="book-slot""#));
+    let csrf = field(&page.body, "csrf");
+    let v = field(&page.body, "version");
+    let pool = first_option(&page.body, "book-beds");
+    let before = ui_get(&app, Some(&session), "/ui/office/beds").await;
+    let resp = ui_post(
+        &app,
+        &session,
+        &format!("{path}/book"),
+        &[("csrf", &csrf), ("version", &v), ("beds", "")],
+    )
+    .await;
+    resp.expect(422);
+    assert!(!field_error(&resp.body, "book-beds").is_empty());
+    ui_post(
+        &app,
+        &session,
+        &format!("{path}/book"),
+        &[("csrf", &csrf), ("version", &v), ("beds", &pool)],
+    )
+    .await
+    .expect(303);
+    assert_eq!(task_state(&app, &admission).await, "booked");
+    let after_booking = ui_get(&app, Some(&session), "/ui/office/beds").await;
+    assert_eq!(count(&before.body, "total-occupied"), 0);
+    assert_eq!(count(&after_booking.body, "total-occupied"), 1);
+    assert_eq!(
+        count(&after_booking.body, "total-free") + 1,
+        count(&before.body, "total-free")
+    );
+    let stored = app
+        .state
+        .ctx
+        .store
+        .get("Location", &pool)
+        .await
+        .unwrap()
+        .unwrap();
+    let tiercare_core::Record::BedPool(p) = stored.record else {
+        panic!("a bed pool")
+    };
+    assert_eq!(
+        p.reserved_occupied, 1,
+        "a primary-care referral takes a reserved bed"
+    );
+
+    // The admission is expected today; the patient does not come.
+    let today = now
+        .to_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap())
+        .date();
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    let arrivals = ui_get(
+        &app,
+        Some(&session),
+        &format!("/ui/office/arrivals?day={day}"),
+    )
+    .await;
+    let card = &arrivals.body[arrivals
+        .body
+        .find(&format!(r#"data-referral="{admission}""#))
+        .unwrap()..];
+    let v = field(card, "version");
+    ui_post(
+        &app,
+        &session,
+        &format!("{path}/no-show"),
+        &[("csrf", &csrf), ("version", &v)],
+    )
+    .await
+    .expect(303);
+    assert_eq!(task_state(&app, &admission).await, "no-show");
+    let arrivals = ui_get(
+        &app,
+        Some(&session),
+        &format!("/ui/office/arrivals?day={day}"),
+    )
+    .await;
+    assert_eq!(count(&arrivals.body, "no-shows-count"), 1);
+    assert_eq!(count(&arrivals.body, "booked-count"), 0);
+
+    // Redirected to another hospital: it leaves this office's lists.
+    let path = format!("/ui/office/referrals/{onward}");
+    let page = ui_get(&app, Some(&session), &path).await;
+    let v = field(&page.body, "version");
+    let to = first_option(&page.body, "redirect-to");
+    ui_post(
+        &app,
+        &session,
+        &format!("{path}/redirect"),
+        &[
+            ("csrf", &csrf),
+            ("version", &v),
+            ("to", &to),
+            ("comment", "Nearer home."),
+        ],
+    )
+    .await
+    .expect(303);
+    let sr = app
+        .get("doctor", &format!("/ServiceRequest/{onward}"))
+        .await
+        .json();
+    assert_eq!(
+        sr["performer"][0]["reference"],
+        format!("Organization/{to}")
+    );
+
+    // Returned with advice.
+    let path = format!("/ui/office/referrals/{advice}");
+    let page = ui_get(&app, Some(&session), &path).await;
+    let v = field(&page.body, "version");
+    ui_post(
+        &app,
+        &session,
+        &format!("{path}/return-with-advice"),
+        &[
+            ("csrf", &csrf),
+            ("version", &v),
+            ("advice", "Titrate amlodipine; recheck in two weeks."),
+        ],
+    )
+    .await
+    .expect(303);
+    assert_eq!(task_state(&app, &advice).await, "returned");
+
+    let home = ui_get(&app, Some(&session), "/ui/office").await;
+    assert!(!home.body.contains(&format!(r#"data-referral="{onward}""#)));
+    assert!(!home.body.contains(&format!(r#"data-referral="{advice}""#)));
+    assert_eq!(count(&home.body, "new-count"), 1);
+    counts_match(&app, &home.body).await;
 }

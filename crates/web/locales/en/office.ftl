@@ -85,6 +85,8 @@ office-arrivals-title = Arrivals and no-shows
 office-arrivals-booked = Booked for the day
 office-arrivals-in-visit = Arrived, visit open
 office-arrivals-to-report = Completed, report to send back
+office-arrivals-no-shows = No-shows of the day
+office-arrivals-no-shows-intro = A no-show goes back to the referring doctor, who rebooks or closes the loop.
 
 office-beds-title = Bed board
 office-beds-intro = Each ward's bed pool: free beds, beds reserved for upward referrals from primary care, and beds in use.

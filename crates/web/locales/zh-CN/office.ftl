@@ -84,6 +84,8 @@ office-arrivals-title = 到诊登记
 office-arrivals-booked = 当日已预约
 office-arrivals-in-visit = 已到诊，待完成
 office-arrivals-to-report = 已完成，待回传结果
+office-arrivals-no-shows = 当日未到诊
+office-arrivals-no-shows-intro = 未到诊的转诊退回转出机构，由转诊医生改约或闭环。
 
 office-beds-title = 床位一览
 office-beds-intro = 各病区床位池：空床、为基层上转预留的床位和在用床位。

@@ -1,5 +1,5 @@
 //! Arrivals and no-shows: the referrals booked for a day (today unless
-//! another is asked for), the patients in their visit and the visits
+//! another is asked for) and that day's no-shows, the patients in their visit and the visits
 //! whose report is still to go back, each with the step it is waiting
 //! for. The forms post to the referral's steps and come back here.
 
@@ -35,6 +35,7 @@ struct Page {
     errors: FieldErrors,
     notice: String,
     booked: Vec<Row>,
+    no_shows: Vec<Row>,
     in_visit: Vec<Row>,
     to_report: Vec<Row>,
 }
@@ -75,17 +76,21 @@ pub async fn page(
         ctx,
         &viewer.actor,
         institution.as_str(),
-        &["booked", "arrived", "completed"],
+        &["booked", "no-show", "arrived", "completed"],
     )
     .await?;
     let mut names = Names::new(ctx, &viewer.actor);
-    let (mut booked, mut in_visit, mut to_report) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut booked, mut no_shows) = (Vec::new(), Vec::new());
+    let (mut in_visit, mut to_report) = (Vec::new(), Vec::new());
     let mut found = found;
     found.sort_by_key(|r| r.value.state.booking().map(|b| b.start()));
     for r in &found {
         match &r.value.state {
             ReferralState::Booked { booking } if super::local(booking.start()).date() == day => {
                 booked.push(row(ctx, &viewer.actor, &mut names, lang, r, now).await)
+            }
+            ReferralState::NoShow { booking } if super::local(booking.start()).date() == day => {
+                no_shows.push(row(ctx, &viewer.actor, &mut names, lang, r, now).await)
             }
             ReferralState::Arrived { .. } => {
                 in_visit.push(row(ctx, &viewer.actor, &mut names, lang, r, now).await)
@@ -117,6 +122,7 @@ pub async fn page(
         errors,
         notice,
         booked,
+        no_shows,
         in_visit,
         to_report,
     };
