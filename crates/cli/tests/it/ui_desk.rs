@@ -89,6 +89,16 @@ async fn desk_session(app: &TestApp) -> String {
 /// `n` of its public slots booked by the front desk for the demo
 /// resident: the appointments' ids and the day (China time) they are on.
 async fn book_visits(app: &TestApp, desk: &Actor, n: usize) -> (Vec<String>, String) {
+    let (ids, day, _) = book_visits_with_spare(app, desk, n).await;
+    (ids, day)
+}
+
+/// [`book_visits`], with the session's public slots left unbooked.
+async fn book_visits_with_spare(
+    app: &TestApp,
+    desk: &Actor,
+    n: usize,
+) -> (Vec<String>, String, Vec<String>) {
     let admin = Actor {
         username: "admin".into(),
         role: UserRole::Admin,
@@ -116,11 +126,15 @@ async fn book_visits(app: &TestApp, desk: &Actor, n: usize) -> (Vec<String>, Str
         .open_session(&plan)
         .await
         .unwrap();
-    let public: Vec<_> = plan
+    let mut public: Vec<_> = plan
         .slots(&app.state.ctx.policy)
         .into_iter()
         .filter(|s| !s.reserved)
-        .take(n)
+        .collect();
+    let spare: Vec<String> = public
+        .split_off(n)
+        .iter()
+        .map(|s| s.id.to_string())
         .collect();
     let mut ids = Vec::new();
     for s in &public {
@@ -144,7 +158,7 @@ async fn book_visits(app: &TestApp, desk: &Actor, n: usize) -> (Vec<String>, Str
         u8::from(day.month()),
         day.day()
     );
-    (ids, day)
+    (ids, day, spare)
 }
 
 /// An amount the page shows (¥1,234.50) in fen.
@@ -416,4 +430,107 @@ async fn the_front_desk_in_a_browser_in_chinese_and_english() {
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }
+}
+
+#[tokio::test]
+async fn a_down_referred_patient_arrives_and_is_settled_at_the_front_desk() {
+    let app = spawn_app().await;
+    let desk = add_front_desk(&app).await;
+    let (_, day, spare) = book_visits_with_spare(&app, &desk, 0).await;
+    // The hospital cares for the demo resident (referred up), and refers
+    // them back down to the township centre's general practice.
+    crate::ui_office::refer(&app, "I20").await;
+    let down = app
+        .post(
+            "specialist",
+            "/ServiceRequest",
+            &serde_json::json!({
+                "resourceType": "ServiceRequest",
+                "subject": {"reference": format!("Patient/{DEMO_RESIDENT}")},
+                "performer": [{"reference": format!("Organization/{CENTRE}")}],
+                "performerType": {"coding": [{"system": "https://tiercare.org/fhir/CodeSystem/specialty", "code": "general-practice"}]},
+                "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "I20"}]}],
+                "note": [{"text": "Stable angina, treated; follow-up in primary care."}]
+            }),
+        )
+        .await;
+    down.expect(201);
+    let down = down.json()["id"].as_str().unwrap().to_string();
+    let (_, slot) = Referrals::new(&app.state.ctx, &desk)
+        .book_slot(&down, &spare[0], None)
+        .await
+        .unwrap();
+    assert_eq!(slot.value.id.as_str(), spare[0]);
+    let appointment = app
+        .get(
+            "admin",
+            &format!("/Appointment?based-on=ServiceRequest/{down}"),
+        )
+        .await
+        .json();
+    let appointment = crate::helpers::entries(&appointment)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let session = desk_session(&app).await;
+    let path = format!("/ui/desk?day={day}");
+    let page = ui_get(&app, Some(&session), &path).await;
+    page.expect(200);
+    let shown = card(&page.body, &appointment);
+    assert!(shown.contains("下转"), "a downward referral, in words");
+    let csrf = field(&page.body, "csrf");
+    let version = field(shown, "version");
+    let arrive = format!("/ui/desk/appointments/{appointment}/arrive");
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("day", day.as_str()),
+    ];
+    ui_post(&app, &session, &arrive, &form).await.expect(303);
+    // The same click again: the version has moved on; recorded once.
+    let again = ui_post(&app, &session, &arrive, &form).await;
+    assert_eq!(
+        again.header("location").unwrap(),
+        format!("{path}&done=already")
+    );
+    let task = app.get("specialist", &format!("/Task/{down}")).await.json();
+    assert_eq!(task["businessStatus"]["coding"][0]["code"], "arrived");
+
+    let page = ui_get(&app, Some(&session), &path).await;
+    let version = field(card(&page.body, &appointment), "version");
+    let finish = format!("/ui/desk/appointments/{appointment}/finish");
+    let bad = ui_post(
+        &app,
+        &session,
+        &finish,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("day", &day),
+            ("charge", "free"),
+        ],
+    )
+    .await;
+    bad.expect(422);
+    assert!(!field_error(&bad.body, &format!("charge-{appointment}")).is_empty());
+    ui_post(
+        &app,
+        &session,
+        &finish,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("day", &day),
+            ("charge", "48.00"),
+        ],
+    )
+    .await
+    .expect(303);
+    let task = app.get("specialist", &format!("/Task/{down}")).await.json();
+    assert_eq!(task["businessStatus"]["coding"][0]["code"], "completed");
+    let page = ui_get(&app, Some(&session), &path).await;
+    let shown = card(&page.body, &appointment);
+    assert!(shown.contains(r#"data-stage="finished""#));
+    claim_matches(&app, shown, &down).await;
 }
