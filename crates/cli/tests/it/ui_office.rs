@@ -103,6 +103,58 @@ pub(crate) async fn refer_for(app: &TestApp, code: &str, setting: &str) -> Strin
     resp.json()["id"].as_str().unwrap().to_string()
 }
 
+/// A referral with the patient summary and a recent HbA1c attached.
+async fn refer_with_summary(app: &TestApp) -> String {
+    let taken = (OffsetDateTime::now_utc() - Duration::days(20))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let hba1c = app
+        .post(
+            "doctor",
+            "/Observation",
+            &json!({
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4", "display": "HbA1c"}]},
+                "subject": {"reference": format!("Patient/{DEMO_RESIDENT}")},
+                "effectiveDateTime": taken,
+                "valueQuantity": {"value": 7.4, "unit": "%"}
+            }),
+        )
+        .await;
+    hba1c.expect(201);
+    let observation = hba1c.json()["id"].as_str().unwrap().to_string();
+    let body = json!({
+        "resourceType": "ServiceRequest",
+        "status": "active",
+        "intent": "order",
+        "priority": "routine",
+        "subject": {"reference": format!("Patient/{DEMO_RESIDENT}")},
+        "performer": [{"reference": format!("Organization/{HOSPITAL}")}],
+        "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "I20"}]}],
+        "note": [{"text": "Exertional chest pain for three weeks."}],
+        "contained": [
+            {"resourceType": "Condition", "id": "c1",
+             "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "E11"}]},
+             "subject": {"reference": format!("Patient/{DEMO_RESIDENT}")}},
+            {"resourceType": "MedicationStatement", "id": "m1", "status": "active",
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "A10BA02", "display": "metformin"}]},
+             "subject": {"reference": format!("Patient/{DEMO_RESIDENT}")},
+             "dosage": [{"text": "500 mg twice a day"}]},
+            {"resourceType": "AllergyIntolerance", "id": "a1",
+             "code": {"text": "penicillin: rash"},
+             "patient": {"reference": format!("Patient/{DEMO_RESIDENT}")}}
+        ],
+        "supportingInfo": [
+            {"reference": "#c1"}, {"reference": "#m1"}, {"reference": "#a1"},
+            {"reference": format!("Observation/{observation}")}
+        ]
+    });
+    let resp = app.post("doctor", "/ServiceRequest", &body).await;
+    resp.expect(201);
+    resp.json()["id"].as_str().unwrap().to_string()
+}
+
 /// The referral's state as the API's Task gives it to the coordinator.
 pub(crate) async fn task_state(app: &TestApp, id: &str) -> String {
     let resp = app.get("coordinator", &format!("/Task/{id}")).await;
@@ -176,7 +228,7 @@ async fn counts_match(app: &TestApp, html: &str) {
 #[tokio::test]
 async fn a_referral_from_arrival_in_the_worklist_to_the_report_back_over_http() {
     let app = spawn_app().await;
-    let id = refer(&app, "I20").await;
+    let id = refer_with_summary(&app).await;
     let other = refer(&app, "I10").await;
     let session = sign_in(&app, "coordinator").await;
 
@@ -214,6 +266,21 @@ async fn a_referral_from_arrival_in_the_worklist_to_the_report_back_over_http() 
         );
     }
     assert!(page.body.contains(r#"data-state="requested""#));
+    // The patient summary and the attached result, recognised.
+    let summary = &page.body[page.body.find(r#"id="patient-summary""#).unwrap()..];
+    assert!(summary.contains("（E11）"), "conditions by name");
+    assert!(summary.contains("metformin · 500 mg twice a day"));
+    assert!(summary.contains("penicillin: rash"));
+    let results = &page.body[page.body.find(r#"id="results""#).unwrap()..];
+    assert!(results.contains("HbA1c"));
+    assert!(results.contains("可互认"), "recognised, in Chinese");
+    let referrer = crate::outreach::practitioner_of(&app, "doctor");
+    let doctor = app
+        .get("admin", &format!("/Practitioner/{referrer}"))
+        .await
+        .json();
+    let family = doctor["name"][0]["family"].as_str().unwrap();
+    assert!(page.body.contains(family), "the referring doctor by name");
     let csrf = field(&page.body, "csrf");
     let version = field(&page.body, "version");
     let slot = first_slot(&page.body);
