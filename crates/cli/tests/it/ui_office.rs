@@ -784,6 +784,20 @@ async fn the_coordinator_books_records_and_completes_in_a_browser_in_chinese_and
     let app = spawn_app().await;
     let zh_referral = refer(&app, "I20").await;
     let en_referral = refer(&app, "I10").await;
+    // An outreach programme, so the outreach page has its form to show.
+    let now = OffsetDateTime::now_utc();
+    let specialist = crate::outreach::practitioner_of(&app, "specialist");
+    app.post(
+        "coordinator",
+        "/HealthcareService",
+        &crate::outreach::programme(
+            &[&specialist],
+            now - Duration::days(1),
+            now + Duration::days(60),
+        ),
+    )
+    .await
+    .expect(201);
     let base = app.base.clone();
     let password = app.user("coordinator").password.clone();
     let driver = Driver::start().await;
@@ -864,6 +878,7 @@ async fn the_coordinator_books_records_and_completes_in_a_browser_in_chinese_and
             b.screenshot(&format!("office-beds-{lang}")).await;
             b.goto(&format!("{base}/ui/office/outreach")).await;
             assert!(b.has("#rebook").await);
+            assert!(b.has("#schedule-form").await);
             assert_fits(&b, "the outreach page").await;
             b.screenshot(&format!("office-outreach-{lang}")).await;
         }

@@ -52,7 +52,7 @@ impl<'a> Names<'a> {
         let p = match found {
             Ok(s) => match s.record {
                 Record::Resident(r) => Patient {
-                    name: person(&r.name, lang),
+                    name: person(&r.name),
                     details: format!(
                         "{} · {}",
                         lang.coded("gender", r.gender.code()),
@@ -88,7 +88,7 @@ impl<'a> Names<'a> {
     }
 
     /// A practitioner's name, or their id.
-    pub async fn practitioner(&mut self, lang: crate::Lang, id: &str) -> String {
+    pub async fn practitioner(&mut self, id: &str) -> String {
         let key = ("Practitioner", id.to_string());
         if let Some(n) = self.seen.get(&key) {
             return n.clone();
@@ -98,7 +98,7 @@ impl<'a> Names<'a> {
             .await
         {
             Ok(s) => match s.record {
-                Record::Practitioner(p) => person(&p.name, lang),
+                Record::Practitioner(p) => person(&p.name),
                 _ => id.to_string(),
             },
             Err(_) => id.to_string(),
@@ -110,7 +110,7 @@ impl<'a> Names<'a> {
 
 /// A person's name: family name first, run together in Chinese
 /// characters, spaced in Latin letters.
-pub fn person(name: &tiercare_core::network::PersonName, _lang: crate::Lang) -> String {
+pub fn person(name: &tiercare_core::network::PersonName) -> String {
     let cjk = name.family.chars().any(|c| c as u32 >= 0x2E80);
     if cjk {
         format!("{}{}", name.family, name.given)

@@ -223,7 +223,7 @@ async fn outreach_page(
             if !specialist_choices.iter().any(|c| c.value == s.as_str()) {
                 specialist_choices.push(Choice {
                     value: s.to_string(),
-                    label: names.practitioner(lang, s.as_str()).await,
+                    label: names.practitioner(s.as_str()).await,
                     selected: shown.form.specialist == s.as_str(),
                 });
             }
@@ -238,7 +238,7 @@ async fn outreach_page(
             let row = SessionRow {
                 id: s.id.to_string(),
                 programme: label.clone(),
-                specialist: names.practitioner(lang, s.specialist.as_str()).await,
+                specialist: names.practitioner(s.specialist.as_str()).await,
                 when: format!(
                     "{}–{:02}:{:02}",
                     when(lang, s.start),

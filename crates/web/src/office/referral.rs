@@ -252,7 +252,7 @@ pub(super) async fn detail(
             .iter()
             .map(|v| Step {
                 version: v.version,
-                at: tiercare_store_time(lang, &v.updated_at),
+                at: stored_time(lang, &v.updated_at),
                 state: lang.coded("state", v.value.state.code()),
             })
             .collect(),
@@ -272,7 +272,7 @@ pub(super) async fn detail(
 }
 
 /// A stored change time (RFC 3339) as the page shows times.
-fn tiercare_store_time(lang: Lang, at: &str) -> String {
+fn stored_time(lang: Lang, at: &str) -> String {
     time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
         .map(|t| when(lang, t))
         .unwrap_or_else(|_| at.to_string())
@@ -310,7 +310,7 @@ async fn facts(
             label: lang.t("office-fact-referrer"),
             value: format!(
                 "{} · {}",
-                names.practitioner(lang, r.requester.as_str()).await,
+                names.practitioner(r.requester.as_str()).await,
                 names.institution(r.from.as_str()).await
             ),
         },

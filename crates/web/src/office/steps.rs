@@ -64,12 +64,9 @@ pub async fn act(
     let current = service.read(&id).await?;
     let mut errors = FieldErrors::new();
     let charge = read_charge(&mut errors, lang, action, &form.charge);
-    let step = match step(ctx, &current.value, action, &form, lang, &mut errors).await {
-        Ok(s) => s,
-        Err(e) => return Err(e),
-    };
+    let step = step(ctx, &current.value, action, &form, lang, &mut errors).await;
     let back = back_to(&form.back, &id);
-    if !errors.is_empty() {
+    let (Some(step), true) = (step, errors.is_empty()) else {
         let shown = Shown {
             failed: action.code(),
             errors,
@@ -84,7 +81,7 @@ pub async fn act(
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    }
+    };
     let service = service.with_charge(charge);
     let done = match step {
         Planned::Slot(slot) => service
@@ -161,7 +158,8 @@ enum Planned {
     Command(Command),
 }
 
-/// The step a form asks for, checking what the page can check itself.
+/// The step a form asks for, checking what the page can check itself;
+/// `None` when the form cannot make one (the reasons are in `errors`).
 async fn step(
     ctx: &tiercare_service::Context,
     r: &Referral,
@@ -169,72 +167,61 @@ async fn step(
     form: &StepForm,
     lang: Lang,
     errors: &mut FieldErrors,
-) -> Result<Planned, UiError> {
-    let required = |errors: &mut FieldErrors, field: &str, value: &str| -> String {
-        crate::form::required(errors, lang, field, Some(value)).unwrap_or_default()
+) -> Option<Planned> {
+    let mut required = |field: &str, value: &str| -> Option<String> {
+        crate::form::required(errors, lang, field, Some(value))
     };
-    Ok(match action {
+    let command = match action {
         Action::Book if r.setting == Setting::Inpatient => {
-            Planned::Bed(required(errors, "beds", &form.beds))
+            return required("beds", &form.beds).map(Planned::Bed);
         }
-        Action::Book => Planned::Slot(required(errors, "slot", &form.slot)),
-        Action::Accept => Planned::Command(Command::Accept),
-        Action::Arrive => Planned::Command(Command::Arrive),
-        Action::NoShow => Planned::Command(Command::NoShow),
-        Action::Close => Planned::Command(Command::Close),
+        Action::Book => return required("slot", &form.slot).map(Planned::Slot),
+        Action::Accept => Command::Accept,
+        Action::Arrive => Command::Arrive,
+        Action::NoShow => Command::NoShow,
+        Action::Close => Command::Close,
         Action::Decline => {
-            let code = required(errors, "reason", &form.reason);
-            let reason = DeclineReason::from_code(&code);
-            if !code.is_empty() && reason.is_none() {
+            let code = required("reason", &form.reason)?;
+            let Some(reason) = DeclineReason::from_code(&code) else {
                 errors.add("reason", lang.t("office-error-reason"));
-            }
-            let reason = reason.unwrap_or(DeclineReason::Other);
+                return None;
+            };
             if reason == DeclineReason::Other && form.comment.trim().is_empty() {
                 errors.add("comment", lang.t("office-error-comment-other"));
+                return None;
             }
-            Planned::Command(Command::Decline {
+            Command::Decline {
                 reason,
                 comment: form.comment.trim().to_string(),
-            })
+            }
         }
         Action::Redirect => {
-            let to = required(errors, "to", &form.to);
-            let mut level = tiercare_core::Level::Secondary;
-            if !to.is_empty() {
-                match tiercare_service::registry::institution(ctx, &to, "to").await {
-                    Ok(i) => level = i.level,
-                    Err(_) => errors.add("to", lang.t("office-error-institution")),
-                }
-            }
-            match to.parse() {
-                Ok(to) => Planned::Command(Command::Redirect {
-                    to,
-                    to_level: level,
-                    comment: form.comment.trim().to_string(),
-                }),
-                Err(_) => {
-                    errors.add("to", lang.t("office-error-institution"));
-                    Planned::Command(Command::Accept)
-                }
+            let to = required("to", &form.to)?;
+            let found = tiercare_service::registry::institution(ctx, &to, "to").await;
+            let (Ok(institution), Ok(id)) = (found, to.parse()) else {
+                errors.add("to", lang.t("office-error-institution"));
+                return None;
+            };
+            Command::Redirect {
+                to: id,
+                to_level: institution.level,
+                comment: form.comment.trim().to_string(),
             }
         }
-        Action::ReturnWithAdvice => Planned::Command(Command::ReturnWithAdvice {
-            advice: required(errors, "advice", &form.advice),
-        }),
-        Action::Cancel => Planned::Command(Command::Cancel {
-            reason: required(errors, "comment", &form.comment),
-        }),
-        Action::Complete => Planned::Command(Command::Complete {
+        Action::ReturnWithAdvice => Command::ReturnWithAdvice {
+            advice: required("advice", &form.advice)?,
+        },
+        Action::Cancel => Command::Cancel {
+            reason: required("comment", &form.comment)?,
+        },
+        Action::Complete => Command::Complete {
             report: read_report(errors, lang, form, false),
-        }),
-        Action::Report => {
-            let report = read_report(errors, lang, form, true);
-            match report {
-                Some(report) => Planned::Command(Command::Report { report }),
-                None => Planned::Command(Command::Accept),
-            }
-        }
-    })
+        },
+        Action::Report => Command::Report {
+            report: read_report(errors, lang, form, true)?,
+        },
+    };
+    Some(Planned::Command(command))
 }
 
 /// The charge of a completed visit: required, in yuan with at most two
