@@ -1070,3 +1070,75 @@ async fn triage_steps_the_bed_picker_no_shows_and_the_overdue_list() {
     assert_eq!(count(&home.body, "new-count"), 1);
     counts_match(&app, &home.body).await;
 }
+
+#[tokio::test]
+async fn a_referrals_history_is_read_by_its_two_sides_only_and_audited() {
+    use tiercare_core::access::{Actor, UserRole};
+    use tiercare_service::ServiceError;
+    use tiercare_service::referrals::Referrals;
+    use tiercare_store::{AuditOutcome, AuditQuery};
+    let app = spawn_app().await;
+    let id = refer(&app, "I20").await;
+    crate::referral::op(&app, "coordinator", &id, "accept", None, None)
+        .await
+        .expect(200);
+    let actor = |user: &str| {
+        let u = app.user(user);
+        Actor {
+            username: u.username.clone(),
+            role: u.role,
+            institution: u.institution.clone(),
+            practitioner: u.practitioner.clone(),
+            resident: u.resident.clone(),
+        }
+    };
+    let audited = |user: &'static str| {
+        let store = app.state.ctx.store.clone();
+        let id = id.clone();
+        async move {
+            let (entries, _) = store
+                .audit_search(&AuditQuery {
+                    username: Some(user.into()),
+                    count: 500,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            entries
+                .into_iter()
+                .filter(|e| e.resource_id.as_deref() == Some(id.as_str()) && e.action == "read")
+                .map(|e| e.outcome)
+                .collect::<Vec<_>>()
+        }
+    };
+
+    // Oldest first, one entry per version, read once in the audit trail.
+    for user in ["coordinator", "doctor"] {
+        let history = Referrals::new(&app.state.ctx, &actor(user))
+            .history(&id)
+            .await
+            .unwrap();
+        let states: Vec<_> = history.iter().map(|v| v.value.state.code()).collect();
+        assert_eq!(states, ["requested", "accepted"], "{user}");
+        let versions: Vec<_> = history.iter().map(|v| v.version).collect();
+        assert_eq!(versions, [1, 2]);
+        assert_eq!(audited(user).await, [AuditOutcome::Success]);
+    }
+    // Neither side: refused, and the refusal is audited.
+    for user in ["resident", "analyst"] {
+        let refused = Referrals::new(&app.state.ctx, &actor(user))
+            .history(&id)
+            .await;
+        assert!(matches!(refused, Err(ServiceError::Forbidden(_))), "{user}");
+    }
+    let other = Actor {
+        username: "elsewhere".into(),
+        role: UserRole::Coordinator,
+        institution: Some("zx-tc2".parse().unwrap()),
+        practitioner: None,
+        resident: None,
+    };
+    let refused = Referrals::new(&app.state.ctx, &other).history(&id).await;
+    assert!(matches!(refused, Err(ServiceError::Forbidden(_))));
+    assert_eq!(audited("elsewhere").await, [AuditOutcome::Denied]);
+}
