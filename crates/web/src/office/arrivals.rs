@@ -4,7 +4,7 @@
 //! for. The forms post to the referral's steps and come back here.
 
 use super::names::Names;
-use super::rows::{Row, incoming, row};
+use super::rows::{Row, Whose, incoming, row};
 use super::{ARRIVALS, Tab, day_value, office_of, parse_day, tabs, today};
 use crate::form::FieldErrors;
 use crate::session::Viewer;
@@ -72,17 +72,27 @@ pub async fn page(
     } else {
         StatusCode::BAD_REQUEST
     };
-    let found = incoming(
+    let mut found = incoming(
         ctx,
         &viewer.actor,
         institution.as_str(),
-        &["booked", "no-show", "arrived", "completed"],
+        Whose::AwaitingUs,
+        &["booked", "arrived", "completed"],
     )
     .await?;
+    found.extend(
+        incoming(
+            ctx,
+            &viewer.actor,
+            institution.as_str(),
+            Whose::AddressedToUs,
+            &["no-show"],
+        )
+        .await?,
+    );
     let mut names = Names::new(ctx, &viewer.actor);
     let (mut booked, mut no_shows) = (Vec::new(), Vec::new());
     let (mut in_visit, mut to_report) = (Vec::new(), Vec::new());
-    let mut found = found;
     found.sort_by_key(|r| r.value.state.booking().map(|b| b.start()));
     for r in &found {
         match &r.value.state {

@@ -385,6 +385,16 @@ async fn slot_choices(
             exact("status", "free"),
         ],
     );
+    let mut q = q;
+    // Only slots still ahead: a department's past days are many.
+    q.filters.push(tiercare_store::Filter {
+        param: "start".into(),
+        values: vec![
+            now.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        ],
+        matching: tiercare_store::Match::AtLeast,
+    });
     let (found, _) = tiercare_service::open::search(ctx, &q).await?;
     let claimant: Claimant<'_> = r.claimant();
     let mut slots: Vec<_> = found

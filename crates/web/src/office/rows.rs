@@ -14,17 +14,33 @@ use tiercare_service::search::{any_of, exact, query};
 use tiercare_service::{Context, Versioned};
 use time::OffsetDateTime;
 
-/// Referrals to `institution` in any of `states`, with their versions.
+/// Which referrals of an institution a list reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Whose {
+    /// Those waiting for the institution's own step (the index's
+    /// `owner`): the office's work, without the finished loops of years.
+    AwaitingUs,
+    /// Every referral addressed to it (`performer`), e.g. a no-show that
+    /// waits for the referrer.
+    AddressedToUs,
+}
+
+/// Referrals of `institution` in any of `states`, with their versions.
 pub async fn incoming(
     ctx: &Context,
     actor: &Actor,
     institution: &str,
+    whose: Whose,
     states: &[&str],
 ) -> Result<Vec<Versioned<Referral>>, UiError> {
+    let param = match whose {
+        Whose::AwaitingUs => "owner",
+        Whose::AddressedToUs => "performer",
+    };
     let mut q = query(
         "ServiceRequest",
         vec![
-            exact("performer", format!("Organization/{institution}")),
+            exact(param, format!("Organization/{institution}")),
             any_of("state", states.iter().map(|s| s.to_string()).collect()),
         ],
     );

@@ -3,7 +3,7 @@
 //! region's policy sets.
 
 use super::names::Names;
-use super::rows::{Row, incoming, row};
+use super::rows::{Row, Whose, incoming, row};
 use super::{PATH, Tab, office_of, tabs};
 use crate::session::Viewer;
 use crate::{Chrome, UiError, render};
@@ -35,6 +35,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         ctx,
         &viewer.actor,
         institution.as_str(),
+        Whose::AwaitingUs,
         &["requested", "accepted", "booked", "completed"],
     )
     .await?;
