@@ -23,10 +23,12 @@ pub mod admin;
 pub mod charts;
 pub mod chrome;
 pub mod dashboard;
+pub mod desk;
 pub mod form;
 pub mod i18n;
 pub mod me;
 pub mod names;
+pub mod office;
 pub mod page;
 pub mod programmes;
 pub mod session;
@@ -65,6 +67,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(specialist::routes())
         .merge(me::routes())
         .merge(admin::routes())
+        .merge(office::routes())
+        .merge(desk::routes())
         .layer(axum::middleware::from_fn_with_state(state, in_frame))
         .layer(axum::middleware::map_response(security_headers))
 }

@@ -37,4 +37,7 @@ mod ui_frame;
 mod ui_me;
 mod ui_specialist;
 mod users;
+mod ui_desk;
+mod ui_frame;
+mod ui_office;
 mod validate;

@@ -148,6 +148,31 @@ impl<'a> Referrals<'a> {
         Ok(referral)
     }
 
+    /// A referral's versions, oldest first, for the loop's history on a
+    /// page: read as [`Referrals::read`] reads it (its two sides and
+    /// administrators), audited once.
+    pub async fn history(&self, id: &str) -> Result<Vec<Versioned<Referral>>, ServiceError> {
+        let current = self.read(id).await?;
+        let mut versions = Vec::new();
+        for v in 1..current.version {
+            if let Some(Stored {
+                record: Record::Referral(value),
+                version,
+                updated_at,
+                ..
+            }) = self.ctx.store.get_version("ServiceRequest", id, v).await?
+            {
+                versions.push(Versioned {
+                    value,
+                    version,
+                    updated_at,
+                });
+            }
+        }
+        versions.push(current);
+        Ok(versions)
+    }
+
     /// Takes one action on a referral that needs no slot or bed.
     /// With `if_match`, the referral must still be at that version (a stale version
     /// otherwise): the client acted on what it saw.
