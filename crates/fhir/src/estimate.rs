@@ -9,12 +9,10 @@
 
 use super::insurance::money;
 use serde_json::{Value, json};
-use tiercare_core::Level;
-use tiercare_core::insurance::{
-    Accumulator, Fen, InsuranceRules, SchemeId, ServiceType, Split, Visit, estimate,
-};
+use tiercare_core::insurance::{Accumulator, Fen, ServiceType, Split};
 use tiercare_core::policy::Policy;
 use tiercare_service::ServiceError;
+use tiercare_service::referrals::{EstimateInput, estimate_visit};
 use time::Date;
 
 const KNOWN: [&str; 7] = [
@@ -44,12 +42,7 @@ pub fn run(
             format!("$estimate takes {}, not {k}", KNOWN.join(", ")),
         ));
     }
-    let rules: &InsuranceRules = policy.insurance.as_ref().ok_or_else(|| {
-        ServiceError::rule(
-            "scheme",
-            "the region's policy has no insurance rules to estimate with",
-        )
-    })?;
+    let rules = tiercare_service::referrals::insurance_rules(policy)?;
     let get = |name: &str| {
         inputs
             .iter()
@@ -80,15 +73,6 @@ pub fn run(
             ),
         )
     })?;
-    let scheme = SchemeId::new(scheme_code)
-        .ok()
-        .filter(|s| rules.schemes.contains_key(s))
-        .ok_or_else(|| {
-            ServiceError::rule(
-                "scheme",
-                format!("{scheme_code:?} is not a scheme of this region"),
-            )
-        })?;
     let service = match get("service") {
         None | Some("outpatient") => ServiceType::Outpatient,
         Some("inpatient") => ServiceType::Inpatient,
@@ -115,23 +99,16 @@ pub fn run(
         None => today,
         Some(d) => super::parse_date(d, "date")?,
     };
-    let visit = Visit {
-        scheme: scheme.clone(),
-        level: Level::Primary,
+    let input = EstimateInput {
+        scheme: scheme_code.to_string(),
         service,
         total,
         date,
-        referral: None,
         follow_up: flag("follow-up")?,
         emergency: flag("emergency")?,
         at_contracted_primary: flag("at-contracted-primary")?,
-        episode_deductible_paid: Fen::ZERO,
     };
-    let account = account
-        .filter(|a| a.scheme == scheme && a.year == date.year())
-        .unwrap_or_else(|| Accumulator::new(scheme, date.year()));
-    let e = estimate(rules, &visit, &account)
-        .map_err(|err| ServiceError::rule("total", err.to_string()))?;
+    let (visit, e) = estimate_visit(policy, &input, account)?;
     let rows: Vec<Value> = e
         .rows
         .iter()

@@ -22,6 +22,7 @@
 pub mod charts;
 pub mod chrome;
 pub mod dashboard;
+pub mod doctor;
 pub mod form;
 pub mod i18n;
 pub mod names;
@@ -59,6 +60,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(programmes::PATH, get(programmes::page))
         .route(programmes::CSV_PATH, get(programmes::csv))
         .route(STYLESHEET_PATH, get(stylesheet))
+        .merge(doctor::routes())
         .layer(axum::middleware::from_fn_with_state(state, in_frame))
         .layer(axum::middleware::map_response(security_headers))
 }

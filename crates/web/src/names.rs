@@ -26,7 +26,10 @@ mod tests {
     #[test]
     fn a_condition_shows_by_name_with_its_code() {
         let zh = condition(Lang::Zh, "I10");
-        assert!(zh.ends_with("（I10）") && zh.len() > "（I10）".len(), "{zh}");
+        assert!(
+            zh.ends_with("（I10）") && zh.len() > "（I10）".len(),
+            "{zh}"
+        );
         let en = condition(Lang::En, "I10");
         assert!(en.ends_with(" (I10)"), "{en}");
         assert_eq!(condition(Lang::En, "not-a-code"), "not-a-code");

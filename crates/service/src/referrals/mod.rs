@@ -19,9 +19,11 @@ mod capacity;
 mod care_plans;
 mod claims;
 mod consults;
+mod estimate;
 mod results;
 pub use appointments::SelfBooking;
 use capacity::{CAPACITY_RETRIES, busy};
+pub use estimate::{EstimateInput, estimate_visit, insurance_rules};
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::booking::{
