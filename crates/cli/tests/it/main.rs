@@ -30,5 +30,6 @@ mod simulate;
 mod subscription;
 mod terminology;
 mod transaction;
+mod ui_doctor;
 mod ui_frame;
 mod validate;
