@@ -146,7 +146,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
                 _ => {}
             }
         }
-        keyed.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        keyed.sort_by_key(|k| (k.0, k.1));
         sent = keyed.into_iter().map(|(.., i)| i).collect();
         consults.sort_by_key(|c| !c.flag);
     }
