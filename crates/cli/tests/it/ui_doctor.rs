@@ -395,6 +395,71 @@ async fn the_doctor_works_through_the_pages_and_bad_input_writes_nothing() {
         home.body.contains(&format!("/ui/doctor/referrals/{id}")),
         "on the worklist"
     );
+    assert!(
+        home.body.contains(&format!("/ui/doctor/panels/{plan}")),
+        "the panel patient is due: {}",
+        home.body
+    );
+
+    // The hospital refers the patient back down with a care plan whose
+    // ticagrelor the centre does not stock: the worklist flags it.
+    let centre = app
+        .user("doctor")
+        .institution
+        .clone()
+        .expect("centre")
+        .to_string();
+    let down = app
+        .post(
+            "specialist",
+            "/ServiceRequest",
+            &serde_json::json!({
+                "resourceType": "ServiceRequest",
+                "subject": {"reference": format!("Patient/{DEMO_RESIDENT}")},
+                "performer": [{"reference": format!("Organization/{centre}")}],
+                "performerType": {"coding": [{"system": "https://tiercare.org/fhir/CodeSystem/specialty", "code": "general-practice"}]},
+                "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": CONDITION}]}],
+                "note": [{"text": "Stable angina, for follow-up in primary care."}]
+            }),
+        )
+        .await;
+    down.expect(201);
+    let down_id = down.json()["id"].as_str().expect("id").to_string();
+    let due = app.state.ctx.clock.today() + time::Duration::days(14);
+    let due = format!(
+        "{:04}-{:02}-{:02}",
+        due.year(),
+        u8::from(due.month()),
+        due.day()
+    );
+    app.post(
+        "specialist",
+        "/CarePlan",
+        &serde_json::json!({
+            "resourceType": "CarePlan", "status": "active", "intent": "plan",
+            "subject": {"reference": format!("Patient/{DEMO_RESIDENT}")},
+            "basedOn": [{"reference": format!("ServiceRequest/{down_id}")}],
+            "description": "Dual antiplatelet therapy for 12 months.",
+            "activity": [
+                {"detail": {"kind": "Task", "status": "not-started",
+                            "description": "Two-week review: BP, bleeding",
+                            "scheduledPeriod": {"end": due}}},
+                {"detail": {"kind": "MedicationRequest", "status": "not-started",
+                            "productCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "B01AC24", "display": "ticagrelor"}]},
+                            "description": "90 mg twice a day"}}
+            ]
+        }),
+    )
+    .await
+    .expect(201);
+    let home = ui_get(&app, Some(&doctor), "/ui/doctor").await;
+    assert!(home.body.contains("medicine-gap"), "{}", home.body);
+    assert!(home.body.contains("ticagrelor"), "{}", home.body);
+    assert!(
+        home.body.contains("Two-week review: BP, bleeding"),
+        "{}",
+        home.body
+    );
 
     // E-consult: bad input, ask, the specialist answers, refer in one step.
     let new = ui_get(
