@@ -369,6 +369,36 @@ async fn the_doctor_works_through_the_pages_and_bad_input_writes_nothing() {
     let shown = ui_get(&app, Some(&doctor), &location).await;
     shown.expect(200);
     assert!(shown.body.contains(r#"id="held""#), "{}", shown.body);
+    // The hold form on the referral's page: a stale version shows where
+    // the referral stands (409), no slot chosen is refused (400).
+    let view = ui_get(&app, Some(&doctor), &format!("/ui/doctor/referrals/{id}")).await;
+    view.expect(200);
+    let version = field(&view.body, "version");
+    let hold = format!("/ui/doctor/referrals/{id}/hold");
+    let stale = ui_post(
+        &app,
+        &doctor,
+        &hold,
+        &[("csrf", &csrf), ("version", "999"), ("slot", &slots[1])],
+    )
+    .await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(stale.body.contains(r#"id="slot-error""#));
+    let empty = ui_post(
+        &app,
+        &doctor,
+        &hold,
+        &[("csrf", &csrf), ("version", &version), ("slot", "")],
+    )
+    .await;
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    assert!(empty.body.contains(r#"id="slot-error""#));
+    let missing = ui_get(&app, Some(&doctor), "/ui/doctor/residents/res-nobody").await;
+    assert_eq!(
+        missing.status,
+        app.get("doctor", "/Patient/res-nobody").await.status
+    );
+    assert_eq!(missing.status, 404);
     let task = app.get("doctor", &format!("/Task/{id}")).await;
     task.expect(200);
     let state = task.json()["businessStatus"]["coding"][0]["code"]
