@@ -237,6 +237,24 @@ async fn the_doctor_works_through_the_pages_and_bad_input_writes_nothing() {
         }
     }
 
+    // A result recorded for the resident, to travel with the referral.
+    let taken = time::OffsetDateTime::now_utc() - time::Duration::days(3);
+    let result = app
+        .post(
+            "doctor",
+            "/Observation",
+            &serde_json::json!({
+                "resourceType": "Observation", "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "2093-3", "display": "Total cholesterol"}]},
+                "subject": {"reference": format!("Patient/{DEMO_RESIDENT}")},
+                "effectiveDateTime": taken.format(&time::format_description::well_known::Rfc3339).expect("time"),
+                "valueQuantity": {"value": 6.2, "unit": "mmol/L"}
+            }),
+        )
+        .await;
+    result.expect(201);
+    let result_ref = format!("Observation/{}", result.json()["id"].as_str().expect("id"));
+
     // The referral form: step one shows the suggestion, estimate and slots.
     let step = format!(
         "{link}/refer?step=1&condition={CONDITION}&severity=mild&urgency=routine&setting=outpatient&to={HOSPITAL}"
@@ -255,6 +273,7 @@ async fn the_doctor_works_through_the_pages_and_bad_input_writes_nothing() {
     );
     let csrf = field(&form.body, "csrf");
     let submission = field(&form.body, "submission");
+    assert_eq!(values(&form.body, "result"), vec![result_ref.clone()]);
     let slots: Vec<String> = values(&form.body, "slot")
         .into_iter()
         .filter(|s| s != "hospital")
@@ -310,6 +329,7 @@ async fn the_doctor_works_through_the_pages_and_bad_input_writes_nothing() {
         ("to", HOSPITAL),
         ("summary", "劳力性胸痛两周，请心内科评估。"),
         ("slot", &slots[0]),
+        ("result", &result_ref),
     ];
     let with = |k: &str, v: &'static str| -> Vec<(String, String)> {
         base.iter()
@@ -415,6 +435,15 @@ async fn the_doctor_works_through_the_pages_and_bad_input_writes_nothing() {
         .await
         .json();
     assert_eq!(sr["reasonCode"][0]["coding"][0]["code"], CONDITION);
+    assert!(
+        sr.to_string().contains(&result_ref),
+        "the result travels with the referral: {sr}"
+    );
+    assert!(
+        shown.body.contains(r#"id="attached" data-count="1""#),
+        "{}",
+        shown.body
+    );
     assert!(
         shown
             .body

@@ -89,6 +89,7 @@ doctor-hold-slot = Hold a reserved slot
 doctor-reserved = reserved for referrals
 doctor-no-slots = No free slot at this institution in this specialty now.
 doctor-send-referral = Send the referral
+doctor-attached = Results attached
 doctor-direction = Direction
 doctor-requested = Requested
 doctor-slot-held = Slot on { $start } held for the patient until { $until }.

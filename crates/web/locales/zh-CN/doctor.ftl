@@ -88,6 +88,7 @@ doctor-hold-slot = 锁定预留号源
 doctor-reserved = 转诊预留
 doctor-no-slots = 该机构此专科暂无可用号源。
 doctor-send-referral = 提交转诊
+doctor-attached = 附送的结果
 doctor-direction = 转诊方向
 doctor-requested = 发起时间
 doctor-slot-held = 已为患者锁定 { $start } 的号源，保留至 { $until }。
