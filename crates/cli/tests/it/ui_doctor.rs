@@ -558,6 +558,14 @@ async fn the_doctor_works_through_the_pages_and_bad_input_writes_nothing() {
     let resp = ui_post(&app, &doctor, "/ui/doctor/consults", &pairs).await;
     resp.expect(303);
     let consult_page = resp.header("location").expect("location");
+    let count = app.count("ServiceRequest").await;
+    let again = ui_post(&app, &doctor, "/ui/doctor/consults", &pairs).await;
+    again.expect(303);
+    assert_eq!(
+        again.header("location").as_deref(),
+        Some(consult_page.as_str())
+    );
+    assert_eq!(app.count("ServiceRequest").await, count, "asked once");
     let consult_id = consult_page
         .trim_start_matches("/ui/doctor/consults/")
         .split('?')
