@@ -24,6 +24,7 @@ pub mod charts;
 pub mod chrome;
 pub mod dashboard;
 pub mod desk;
+pub mod doctor;
 pub mod form;
 pub mod i18n;
 pub mod me;
@@ -69,6 +70,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(office::routes())
         .merge(desk::routes())
+        .merge(doctor::routes())
         .layer(axum::middleware::from_fn_with_state(state, in_frame))
         .layer(axum::middleware::map_response(security_headers))
 }
