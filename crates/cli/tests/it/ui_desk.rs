@@ -13,33 +13,27 @@ use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::booking::SessionPlan;
 use tiercare_core::{InstitutionId, ScheduleId, Specialty};
 use tiercare_service::referrals::{Referrals, SelfBooking};
-use tiercare_store::NewUser;
 use time::{Duration, OffsetDateTime};
 
 /// The demo doctor's township centre.
 const CENTRE: &str = "zx-tc1";
 const DESK: &str = "frontdesk";
-const DESK_PASSWORD: &str = "frontdesk-test-2026";
+/// The demo login's published password.
+const DESK_PASSWORD: &str = "frontdesk-demo-2026";
 
-/// Adds the front-desk coordinator of the township centre.
+/// The demo's front desk, a coordinator at the demo doctor's township
+/// centre.
 async fn add_front_desk(app: &TestApp) -> Actor {
-    app.state
-        .ctx
-        .store
-        .add_user(&NewUser {
-            username: DESK.into(),
-            password_hash: tiercare_api::auth::hash_password(DESK_PASSWORD).unwrap(),
-            role: UserRole::Coordinator,
-            institution: Some(CENTRE.parse().unwrap()),
-            practitioner: None,
-            resident: None,
-        })
-        .await
-        .unwrap();
+    let user = app.user(DESK);
+    assert_eq!(
+        user.institution.as_ref().map(|i| i.to_string()).as_deref(),
+        Some(CENTRE),
+        "the demo's front desk works at the demo doctor's centre"
+    );
     Actor {
         username: DESK.into(),
         role: UserRole::Coordinator,
-        institution: Some(CENTRE.parse().unwrap()),
+        institution: user.institution.clone(),
         practitioner: None,
         resident: None,
     }
