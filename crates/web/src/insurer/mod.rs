@@ -268,7 +268,7 @@ async fn latest(
             _ => None,
         })
         .collect();
-    claims.sort_by(|a, b| b.created.cmp(&a.created));
+    claims.sort_by_key(|c| std::cmp::Reverse(c.created));
     Ok(claims
         .into_iter()
         .map(|c| LatestClaim {
