@@ -157,7 +157,8 @@ async fn contracted(
         .collect())
 }
 
-fn claims_of(year: i32) -> Query {
+/// The claims created in `year`, the query the budget and the fund summary share.
+pub(crate) fn claims_of(year: i32) -> Query {
     let created = |value: String, matching| Filter {
         param: "created".into(),
         values: vec![value],

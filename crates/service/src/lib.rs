@@ -25,6 +25,7 @@ pub mod days;
 pub mod error;
 pub mod evaluation;
 pub mod facts;
+pub mod fund;
 pub mod indicators;
 pub mod open;
 pub mod outreach;

@@ -27,6 +27,7 @@ pub mod desk;
 pub mod doctor;
 pub mod form;
 pub mod i18n;
+pub mod insurer;
 pub mod me;
 pub mod names;
 pub mod office;
@@ -71,6 +72,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(office::routes())
         .merge(desk::routes())
         .merge(doctor::routes())
+        .merge(insurer::routes())
         .layer(axum::middleware::from_fn_with_state(state, in_frame))
         .layer(axum::middleware::map_response(security_headers))
 }

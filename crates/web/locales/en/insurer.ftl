@@ -1,0 +1,33 @@
+# The medical insurance fund officer's page.
+
+insurer-title = The insurance fund
+insurer-year = Year
+insurer-show = Show
+insurer-bad-year = Choose a year from the list.
+insurer-claims = Claims
+insurer-total = Total charges
+insurer-covered = Paid by the fund
+insurer-out-of-pocket = Paid by residents
+insurer-bypass = Bypass penalties
+insurer-bypass-amount = The fund paid less by:
+insurer-by-institution = By institution, level and scheme
+insurer-institution = Institution
+insurer-level = Level
+insurer-scheme = Scheme
+insurer-budgets = Alliances' global budgets
+insurer-budgets-intro = The budget is per contracted resident; spending is what the fund paid for those residents' care inside and outside the alliance.
+insurer-alliance = Alliance
+insurer-residents = Contracted residents
+insurer-budget = Year's budget
+insurer-budget-to-date = Budget to date
+insurer-inside = Spent inside
+insurer-outside = Spent outside
+insurer-spent = Spent in all
+insurer-status = Standing
+insurer-surplus = Surplus { $amount }
+insurer-balanced = Balanced
+insurer-deficit = Deficit { $amount }
+insurer-latest = This year's claims (first 20)
+insurer-date = Visit date
+insurer-patient = Resident id
+insurer-rules = Rules applied

@@ -1,0 +1,33 @@
+# The medical insurance fund officer's page.
+
+insurer-title = 医保基金运行
+insurer-year = 年度
+insurer-show = 查看
+insurer-bad-year = 请选择列表中的年度。
+insurer-claims = 理赔笔数
+insurer-total = 医疗总费用
+insurer-covered = 基金支付
+insurer-out-of-pocket = 个人自付
+insurer-bypass = 越级就诊降低报销
+insurer-bypass-amount = 因此少付：
+insurer-by-institution = 按机构、级别和险种
+insurer-institution = 机构
+insurer-level = 级别
+insurer-scheme = 险种
+insurer-budgets = 医联体总额预付
+insurer-budgets-intro = 预算按签约居民人头计算；支出包括签约居民在医联体内和医联体外就诊的基金支付。
+insurer-alliance = 医联体
+insurer-residents = 签约居民
+insurer-budget = 年度预算
+insurer-budget-to-date = 截至当日预算
+insurer-inside = 医联体内支出
+insurer-outside = 医联体外支出
+insurer-spent = 合计支出
+insurer-status = 结余情况
+insurer-surplus = 结余 { $amount }
+insurer-balanced = 收支平衡
+insurer-deficit = 超支 { $amount }
+insurer-latest = 本年度理赔明细（前20条）
+insurer-date = 就诊日期
+insurer-patient = 居民编号
+insurer-rules = 适用规则
