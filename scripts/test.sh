@@ -16,13 +16,15 @@ if ! .venv/bin/python -c 'import fhir.resources, simpy' 2>/dev/null; then
 fi
 export TIERCARE_PYTHON="$PWD/.venv/bin/python"
 
-# The dashboard's browser test drives Debian's headless Chromium through
-# chromedriver (WebDriver). Without them the test fails rather than skips,
-# so install them here when they are missing.
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+# The browser tests drive Debian's headless Chromium through chromedriver
+# (WebDriver), and their screenshots of the Chinese pages need a CJK font.
+# Without them the tests fail rather than skip, so install them here when
+# they are missing.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+   || ! fc-list 2>/dev/null | grep -qi 'noto.*cjk'; then
   if [ "$(id -u)" -eq 0 ]; then as_root=(); else as_root=(sudo); fi
   "${as_root[@]}" apt-get update
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-noto-cjk
 fi
 
 if ! command -v cargo-nextest >/dev/null 2>&1; then
