@@ -3,7 +3,8 @@
 //! county is loaded with its default past year into a fresh database, then
 //! the last 12 months' indicators are timed over HTTP, both as
 //! `$evaluate-measure` (the dashboard's one call) and as the dashboard
-//! page, against `GET /healthz` timed in the same run.
+//! page, and the family doctor's worklist and the referral office's
+//! incoming list are loaded, against `GET /healthz` timed in the same run.
 
 use super::harness::{fresh_state, login, ms, percentile};
 use crate::demo::{self, HistoryOptions};
@@ -52,6 +53,19 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
         .context("demo analyst user")?;
     let token = login(&client, &base, &county, "analyst").await?;
     let session = ui_session(&client, &base, &analyst.username, &analyst.password).await?;
+    // The worklists of the two busiest desks: the family doctor's and the
+    // hospital referral office's incoming list, on a year of history.
+    let worker = |name: &str| {
+        county
+            .users
+            .iter()
+            .find(|u| u.username == name)
+            .with_context(|| format!("demo {name} user"))
+    };
+    let doctor = worker("doctor")?;
+    let doctor_session = ui_session(&client, &base, &doctor.username, &doctor.password).await?;
+    let office = worker("coordinator")?;
+    let office_session = ui_session(&client, &base, &office.username, &office.password).await?;
 
     let today = state.ctx.clock.today();
     let first = today - time::Duration::days(364);
@@ -62,6 +76,18 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
     let page_url = format!("{base}/ui/dashboard?from={first}&to={today}&subject=region");
     let cookie = format!("tiercare_session={session}");
     let pages = timed(runs, || client.get(&page_url).header("cookie", &cookie)).await?;
+    let doctor_cookie = format!("tiercare_session={doctor_session}");
+    let doctor_url = format!("{base}/ui/doctor");
+    let doctor_pages = timed(runs, || {
+        client.get(&doctor_url).header("cookie", &doctor_cookie)
+    })
+    .await?;
+    let office_cookie = format!("tiercare_session={office_session}");
+    let office_url = format!("{base}/ui/office");
+    let office_pages = timed(runs, || {
+        client.get(&office_url).header("cookie", &office_cookie)
+    })
+    .await?;
     server.abort();
     state.ctx.store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
@@ -82,6 +108,10 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
         "dashboard_year_p50_ms": ms(percentile(&pages, 0.5)),
         "dashboard_year_max_ms": max(&pages),
         "dashboard_p50_ratio_vs_healthz": ms(percentile(&pages, 0.5)) / base_p50,
+        "doctor_worklist_p50_ms": ms(percentile(&doctor_pages, 0.5)),
+        "doctor_worklist_p50_ratio_vs_healthz": ms(percentile(&doctor_pages, 0.5)) / base_p50,
+        "office_incoming_p50_ms": ms(percentile(&office_pages, 0.5)),
+        "office_incoming_p50_ratio_vs_healthz": ms(percentile(&office_pages, 0.5)) / base_p50,
     });
     if json {
         println!("{figures}");
@@ -103,6 +133,8 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
     for (name, v) in [
         ("Measure/$evaluate-measure", &measures),
         ("GET /ui/dashboard        ", &pages),
+        ("GET /ui/doctor (worklist)", &doctor_pages),
+        ("GET /ui/office (incoming)", &office_pages),
     ] {
         let p50 = ms(percentile(v, 0.5));
         println!(
