@@ -12,8 +12,8 @@ pub fn condition(lang: Lang, code: &str) -> String {
     };
     match Catalogue::bundled().find(&icd) {
         Some(c) => match lang {
-            Lang::Zh => format!("{}（{code}）", c.name),
-            Lang::En => format!("{} ({code})", c.name),
+            Lang::Zh => format!("{}（{code}）", c.display_in(lang.code())),
+            Lang::En => format!("{} ({code})", c.display_in(lang.code())),
         },
         None => code.to_string(),
     }
