@@ -9,7 +9,7 @@
 
 use crate::browser::Driver;
 use crate::fixtures;
-use crate::helpers::{Resp, TestApp, send, spawn_app, spawn_app_with};
+use crate::helpers::{Resp, TestApp, field, send, spawn_app, spawn_app_with, ui_client};
 use std::collections::HashMap;
 use tiercare_core::Level;
 use tiercare_core::indicators::{
@@ -260,14 +260,6 @@ pub async fn seed(app: &TestApp) {
     record_facts(app, facts).await;
 }
 
-/// A client that shows redirects instead of following them.
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
 /// The `Set-Cookie` line that sets `name`, if any.
 fn set_cookie(resp: &Resp, name: &str) -> Option<String> {
     resp.headers
@@ -286,19 +278,12 @@ fn cookie_value(line: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The value of the hidden `csrf` field of the first form on a page.
-fn csrf_field(html: &str) -> String {
-    let at = html.find(r#"name="csrf" value=""#).expect("a csrf field");
-    let rest = &html[at + r#"name="csrf" value=""#.len()..];
-    rest[..rest.find('"').expect("end of value")].to_string()
-}
-
 /// Fetches the sign-in form: its CSRF cookie value and field.
 async fn login_form(app: &TestApp, c: &reqwest::Client) -> (String, String) {
     let resp = send(c.get(app.url("/ui/login"))).await;
     resp.expect(200);
     let line = set_cookie(&resp, "tiercare_login").expect("the form's CSRF cookie");
-    (cookie_value(&line), csrf_field(&resp.body))
+    (cookie_value(&line), field(&resp.body, "csrf"))
 }
 
 async fn post_login(app: &TestApp, c: &reqwest::Client, user: &str, password: &str) -> Resp {
@@ -315,7 +300,7 @@ async fn post_login(app: &TestApp, c: &reqwest::Client, user: &str, password: &s
 /// value.
 pub(crate) async fn sign_in(app: &TestApp, user: &str) -> String {
     let password = app.user(user).password.clone();
-    let resp = post_login(app, &client(), user, &password).await;
+    let resp = post_login(app, &ui_client(), user, &password).await;
     resp.expect(303);
     cookie_value(&set_cookie(&resp, "tiercare_session").expect("a session cookie"))
 }
@@ -339,7 +324,7 @@ pub(crate) async fn ui_get_in(
     if lang == Lang::En {
         cookies.push("tiercare_lang=en".to_string());
     }
-    let mut rb = client().get(app.url(path));
+    let mut rb = ui_client().get(app.url(path));
     if !cookies.is_empty() {
         rb = rb.header("cookie", cookies.join("; "));
     }
@@ -480,7 +465,7 @@ async fn evaluated(app: &TestApp, period: Period, subject: &SubjectRef) -> Indic
 #[tokio::test]
 async fn signing_in_sets_a_strict_http_only_session_cookie_and_signing_out_ends_it() {
     let app = spawn_app().await;
-    let c = client();
+    let c = ui_client();
     let form = send(c.get(app.url("/ui/login"))).await;
     form.expect(200);
     let login_cookie = set_cookie(&form, "tiercare_login").expect("CSRF cookie");
@@ -520,7 +505,7 @@ async fn signing_in_sets_a_strict_http_only_session_cookie_and_signing_out_ends_
     api.expect(401);
 
     // Signing out needs the session's CSRF token.
-    let csrf = csrf_field(&page.body);
+    let csrf = field(&page.body, "csrf");
     let forged = send(
         c.post(app.url("/ui/logout"))
             .header("cookie", format!("tiercare_session={session}"))
@@ -551,7 +536,7 @@ async fn signing_in_sets_a_strict_http_only_session_cookie_and_signing_out_ends_
 async fn behind_https_the_session_cookie_is_secure() {
     let app = spawn_app_with(|s| s.public_url = Some("https://tiercare.example".into())).await;
     let password = app.user("admin").password.clone();
-    let resp = post_login(&app, &client(), "admin", &password).await;
+    let resp = post_login(&app, &ui_client(), "admin", &password).await;
     resp.expect(303);
     let line = set_cookie(&resp, "tiercare_session").expect("session cookie");
     assert!(line.contains("; Secure"), "{line}");
@@ -560,7 +545,7 @@ async fn behind_https_the_session_cookie_is_secure() {
 #[tokio::test]
 async fn bad_credentials_or_a_missing_csrf_token_give_the_form_again() {
     let app = spawn_app().await;
-    let c = client();
+    let c = ui_client();
     let wrong = post_login(&app, &c, "analyst", "not-the-password").await;
     wrong.expect(401);
     // Chinese unless the browser asks for English.
@@ -609,7 +594,7 @@ async fn without_a_session_the_dashboard_sends_the_browser_to_sign_in() {
     }
     // A bearer token is not a session either.
     let token = app.token("admin").await;
-    let resp = send(client().get(app.url("/ui/dashboard")).bearer_auth(token)).await;
+    let resp = send(ui_client().get(app.url("/ui/dashboard")).bearer_auth(token)).await;
     resp.expect(303);
 }
 

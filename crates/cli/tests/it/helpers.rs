@@ -445,3 +445,36 @@ pub fn demo_ids(app: &TestApp, kind: &str) -> Vec<String> {
         .map(|r| r.id().to_string())
         .collect()
 }
+
+/// A client that shows redirects instead of following them, as the web
+/// UI's tests need (a form answers 303 to the page it leads to).
+pub fn ui_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The value of the first `name="…" value="…"` field of a page (the
+/// CSRF token, a hidden version, a submission key).
+pub fn field(html: &str, name: &str) -> String {
+    let needle = format!(r#"name="{name}" value=""#);
+    let at = html
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no field {name} in the page"));
+    let rest = &html[at + needle.len()..];
+    rest[..rest.find('"').expect("end of value")].to_string()
+}
+
+/// The core actor a demo user signs in as, for calling the services
+/// directly in a test's setup.
+pub fn actor_of(app: &TestApp, username: &str) -> tiercare_core::access::Actor {
+    let u = app.user(username);
+    tiercare_core::access::Actor {
+        username: u.username.clone(),
+        role: u.role,
+        institution: u.institution.clone(),
+        practitioner: u.practitioner.clone(),
+        resident: u.resident.clone(),
+    }
+}

@@ -189,15 +189,8 @@ async fn bad_input_on_the_user_forms_is_shown_next_to_the_field_and_nothing_is_w
     let page = ui_get(&app, Some(&admin), "/ui/admin/users").await;
     page.expect(200);
     let before = attr_values(&page.body, "data-account").len();
-    let csrf = {
-        let at = page.body.find(r#"name="csrf" value=""#).unwrap();
-        let rest = &page.body[at + r#"name="csrf" value=""#.len()..];
-        rest[..rest.find('"').unwrap()].to_string()
-    };
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let csrf = crate::helpers::field(&page.body, "csrf");
+    let client = crate::helpers::ui_client();
     let post = |path: &str, form: Vec<(&str, &str)>| {
         client
             .post(app.url(path))

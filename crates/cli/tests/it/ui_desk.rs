@@ -6,8 +6,9 @@
 
 use crate::browser::Driver;
 use crate::dashboard::{sign_in, ui_get};
+use crate::helpers::field;
 use crate::helpers::{DEMO_RESIDENT, TestApp, spawn_app};
-use crate::ui_office::{after, count, field, field_error, ui_post};
+use crate::ui_office::{after, count, field_error, ui_post};
 use serde_json::Value;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::booking::SessionPlan;
@@ -41,7 +42,7 @@ async fn add_front_desk(app: &TestApp) -> Actor {
 
 /// Signs the front desk in through the form; the session cookie.
 async fn desk_session(app: &TestApp) -> String {
-    let c = crate::ui_office::client();
+    let c = crate::helpers::ui_client();
     let form = crate::helpers::send(c.get(app.url("/ui/login"))).await;
     let cookie = form
         .headers

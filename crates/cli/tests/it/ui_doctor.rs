@@ -6,8 +6,9 @@
 
 use crate::browser::Driver;
 use crate::dashboard::{sign_in, ui_get};
-use crate::helpers::{DEMO_RESIDENT, DOCTOR_TEAM, Resp, TestApp, send, spawn_app};
-use tiercare_core::access::Actor;
+use crate::helpers::{
+    DEMO_RESIDENT, DOCTOR_TEAM, Resp, TestApp, actor_of, field, send, spawn_app, ui_client,
+};
 use tiercare_core::insurance::Fen;
 use tiercare_core::outreach::PanelCondition;
 use tiercare_service::panels::{EnrolmentInput, Panels};
@@ -20,34 +21,6 @@ use tiercare_web::i18n::yuan;
 /// at secondary level, in cardiology, where the demo opens slots.
 const HOSPITAL: &str = "zx-h1";
 const CONDITION: &str = "I20";
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-fn actor_of(app: &TestApp, username: &str) -> Actor {
-    let u = app.user(username);
-    Actor {
-        username: u.username.clone(),
-        role: u.role,
-        institution: u.institution.clone(),
-        practitioner: u.practitioner.clone(),
-        resident: u.resident.clone(),
-    }
-}
-
-/// The value of the first input named `name` on a page.
-fn field(html: &str, name: &str) -> String {
-    let needle = format!(r#"name="{name}" value=""#);
-    let at = html
-        .find(&needle)
-        .unwrap_or_else(|| panic!("no field {name} in {html}"));
-    let rest = &html[at + needle.len()..];
-    rest[..rest.find('"').expect("end of value")].to_string()
-}
 
 /// Every value of the radio or checkbox inputs named `name`.
 fn values(html: &str, name: &str) -> Vec<String> {
@@ -62,7 +35,7 @@ fn values(html: &str, name: &str) -> Vec<String> {
 
 async fn ui_post(app: &TestApp, session: &str, path: &str, form: &[(&str, &str)]) -> Resp {
     send(
-        client()
+        ui_client()
             .post(app.url(path))
             .header("cookie", format!("tiercare_session={session}"))
             .form(form),
@@ -90,7 +63,7 @@ async fn outside_team(app: &TestApp) -> String {
 }
 
 /// Enrols the demo resident in a hypertension panel as the doctor.
-async fn enrol(app: &TestApp) -> String {
+pub(crate) async fn enrol(app: &TestApp) -> String {
     let doctor = actor_of(app, "doctor");
     let specialist = app
         .user("specialist")

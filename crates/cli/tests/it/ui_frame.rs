@@ -5,24 +5,17 @@
 
 use crate::browser::Driver;
 use crate::dashboard::{sign_in, ui_get};
-use crate::helpers::{send, spawn_app};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+use crate::helpers::{send, spawn_app, ui_client};
 
 #[tokio::test]
 async fn chinese_first_english_when_the_browser_asks_and_the_switch_is_remembered() {
     let app = spawn_app().await;
-    let zh = send(client().get(app.url("/ui/login"))).await;
+    let zh = send(ui_client().get(app.url("/ui/login"))).await;
     zh.expect(200);
     assert!(zh.body.contains(r#"<html lang="zh-CN">"#), "{}", zh.body);
     assert!(zh.body.contains("登录"), "{}", zh.body);
     let en = send(
-        client()
+        ui_client()
             .get(app.url("/ui/login"))
             .header("accept-language", "en-GB,en;q=0.9,zh;q=0.5"),
     )
@@ -42,7 +35,7 @@ async fn chinese_first_english_when_the_browser_asks_and_the_switch_is_remembere
         ("//evil.example", "/ui"),
     ] {
         let resp = send(
-            client()
+            ui_client()
                 .post(app.url("/ui/lang"))
                 .form(&[("lang", "en"), ("back", back)]),
         )
@@ -53,7 +46,7 @@ async fn chinese_first_english_when_the_browser_asks_and_the_switch_is_remembere
         assert!(cookie.starts_with("tiercare_lang=en;"), "{cookie}");
     }
     let remembered = send(
-        client()
+        ui_client()
             .get(app.url("/ui/login"))
             .header("cookie", "tiercare_lang=en")
             .header("accept-language", "zh-CN"),
@@ -64,7 +57,7 @@ async fn chinese_first_english_when_the_browser_asks_and_the_switch_is_remembere
     // Signed in, the switch needs the session's CSRF token.
     let session = sign_in(&app, "analyst").await;
     let forged = send(
-        client()
+        ui_client()
             .post(app.url("/ui/lang"))
             .header("cookie", format!("tiercare_session={session}"))
             .form(&[("lang", "en"), ("back", "/ui/dashboard")]),
@@ -77,13 +70,9 @@ async fn chinese_first_english_when_the_browser_asks_and_the_switch_is_remembere
 
     // With it, the choice is remembered for the user: a new session in a
     // fresh browser (no cookie, a Chinese Accept-Language) is in English.
-    let csrf = {
-        let at = page.body.find(r#"name="csrf" value=""#).expect("csrf");
-        let rest = &page.body[at + r#"name="csrf" value=""#.len()..];
-        rest[..rest.find('"').unwrap()].to_string()
-    };
+    let csrf = crate::helpers::field(&page.body, "csrf");
     let switched = send(
-        client()
+        ui_client()
             .post(app.url("/ui/lang"))
             .header("cookie", format!("tiercare_session={session}"))
             .form(&[("lang", "en"), ("back", "/ui/dashboard"), ("csrf", &csrf)]),
@@ -92,7 +81,7 @@ async fn chinese_first_english_when_the_browser_asks_and_the_switch_is_remembere
     switched.expect(303);
     let again = sign_in(&app, "analyst").await;
     let fresh = send(
-        client()
+        ui_client()
             .get(app.url("/ui/dashboard"))
             .header("cookie", format!("tiercare_session={again}"))
             .header("accept-language", "zh-CN"),

@@ -3,9 +3,10 @@
 //! their own record, and nobody else opens the page.
 
 use crate::dashboard::{sign_in, ui_get};
+use crate::helpers::field;
 use crate::helpers::{DEMO_RESIDENT, TestApp, entries, spawn_app};
 use crate::referral::HOSPITAL;
-use crate::ui_specialist::{case, hidden, post_form, refer_down_over_http, version};
+use crate::ui_specialist::{case, post_form, refer_down_over_http, version};
 use serde_json::Value;
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
@@ -52,8 +53,8 @@ async fn complete(app: &TestApp, referral: &str) {
     let path = format!("/ui/specialist/referrals/{referral}");
     let page = ui_get(app, Some(&session), &path).await;
     let form = [
-        ("csrf", hidden(&page.body, "csrf")),
-        ("version", hidden(&page.body, "version")),
+        ("csrf", field(&page.body, "csrf")),
+        ("version", field(&page.body, "version")),
         ("summary", "运动试验阳性。".to_string()),
         ("recommendation", "回基层随访。".to_string()),
     ];
@@ -221,8 +222,8 @@ async fn a_decision_needs_its_reason_and_a_resident_sees_only_their_own_record()
         !page.body.contains(&other.name.full()),
         "another resident's name"
     );
-    let csrf = hidden(&page.body, "csrf");
-    let v = hidden(&page.body, "version");
+    let csrf = field(&page.body, "csrf");
+    let v = field(&page.body, "version");
     let path = format!("/ui/me/care-plans/{my_plan}/decision");
     let before = version(&app, "CarePlan", &my_plan).await;
 
@@ -287,7 +288,7 @@ async fn only_residents_open_their_page() {
     for user in ["doctor", "coordinator", "analyst", "admin", "specialist"] {
         let session = sign_in(&app, user).await;
         ui_get(&app, Some(&session), "/ui/me").await.expect(403);
-        let csrf = hidden(&ui_get(&app, Some(&session), "/ui/me").await.body, "csrf");
+        let csrf = field(&ui_get(&app, Some(&session), "/ui/me").await.body, "csrf");
         post_form(
             &app,
             &session,

@@ -8,18 +8,11 @@
 
 use crate::browser::{Driver, Session};
 use crate::dashboard::{sign_in, ui_get};
-use crate::helpers::{DEMO_RESIDENT, Resp, TestApp, entries, send, spawn_app};
+use crate::helpers::{DEMO_RESIDENT, Resp, TestApp, entries, field, send, spawn_app, ui_client};
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
 pub(crate) const HOSPITAL: &str = "zx-h1";
-
-pub(crate) fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 /// Posts a page's form as a signed-in browser would.
 pub(crate) async fn ui_post(
@@ -29,22 +22,12 @@ pub(crate) async fn ui_post(
     fields: &[(&str, &str)],
 ) -> Resp {
     send(
-        client()
+        ui_client()
             .post(app.url(path))
             .header("cookie", format!("tiercare_session={session}"))
             .form(fields),
     )
     .await
-}
-
-/// The value of the first `name="…" value="…"` field of a page.
-pub(crate) fn field(html: &str, name: &str) -> String {
-    let marker = format!(r#"name="{name}" value=""#);
-    let at = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no field {name}"));
-    let rest = &html[at + marker.len()..];
-    rest[..rest.find('"').unwrap()].to_string()
 }
 
 /// The text right after `marker` up to the next tag.

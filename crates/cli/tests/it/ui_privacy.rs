@@ -14,9 +14,6 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 use tiercare_core::Record;
-use tiercare_core::access::Actor;
-use tiercare_core::outreach::PanelCondition;
-use tiercare_service::panels::{EnrolmentInput, Panels};
 use tiercare_web::Lang;
 
 /// Every demo user, one per workplace (the analyst's is the dashboard).
@@ -117,46 +114,6 @@ fn expected(user: &str, p: &Page, readable: Option<bool>) -> Option<Vec<u16>> {
             Some(false) => Some(vec![403, 404]),
         },
     }
-}
-
-fn actor_of(app: &TestApp, username: &str) -> Actor {
-    let u = app.user(username);
-    Actor {
-        username: u.username.clone(),
-        role: u.role,
-        institution: u.institution.clone(),
-        practitioner: u.practitioner.clone(),
-        resident: u.resident.clone(),
-    }
-}
-
-/// Enrols the demo resident in a hypertension panel (the doctor's panel
-/// page, the specialist's programme), through the service as the doctor.
-async fn enrol(app: &TestApp) -> String {
-    let doctor = actor_of(app, "doctor");
-    let specialist = app
-        .user("specialist")
-        .practitioner
-        .clone()
-        .expect("specialist");
-    let e = Panels::new(&app.state.ctx, &doctor)
-        .enrol(EnrolmentInput {
-            patient: DEMO_RESIDENT.into(),
-            institution: doctor.institution.clone().expect("institution").to_string(),
-            family_doctor: doctor
-                .practitioner
-                .clone()
-                .expect("practitioner")
-                .to_string(),
-            specialist: specialist.to_string(),
-            programme: None,
-            conditions: vec![PanelCondition::Hypertension],
-            enrolled: Some(app.state.ctx.clock.today() - time::Duration::days(200)),
-            interval_days: None,
-        })
-        .await
-        .expect("enrolled");
-    e.value.id.to_string()
 }
 
 /// A second patient of the doctor's team referred up and left open, so the
@@ -390,7 +347,7 @@ async fn no_page_shows_a_resident_to_someone_the_api_would_not() {
     // visit, report, downward referral, care plan, claim), a panel, and a
     // second resident of the team referred up and left open.
     let walked = walk(&app).await;
-    let panel = enrol(&app).await;
+    let panel = crate::ui_doctor::enrol(&app).await;
     // The demo team cares for the demo resident alone: a second patient
     // signs with it, named in hanzi as residents are.
     let created = app

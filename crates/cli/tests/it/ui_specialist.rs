@@ -6,7 +6,7 @@
 
 use crate::browser::{Driver, Session};
 use crate::dashboard::{sign_in, ui_get};
-use crate::helpers::{DEMO_RESIDENT, Resp, TestApp, send, spawn_app};
+use crate::helpers::{DEMO_RESIDENT, Resp, TestApp, field, send, spawn_app, ui_client};
 use crate::referral::{HOSPITAL, free_slots, op, params};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
@@ -21,13 +21,6 @@ pub const STOCKED: &str = "C08CA01";
 pub struct Case {
     pub consult: String,
     pub referral: String,
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 fn id_of(resp: &Resp) -> String {
@@ -107,16 +100,6 @@ pub async fn case(app: &TestApp, patient: &str, arrive: bool) -> Case {
     }
 }
 
-/// The value of the hidden field `name` on a page (the first one).
-pub fn hidden(html: &str, name: &str) -> String {
-    let needle = format!(r#"name="{name}" value=""#);
-    let at = html
-        .find(&needle)
-        .unwrap_or_else(|| panic!("no field {name}"));
-    let rest = &html[at + needle.len()..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
-
 /// Posts a form as a signed-in user, in `lang` when given.
 pub async fn post_form(
     app: &TestApp,
@@ -130,7 +113,7 @@ pub async fn post_form(
         cookie.push_str(&format!("; tiercare_lang={l}"));
     }
     send(
-        client()
+        ui_client()
             .post(app.url(path))
             .header("cookie", cookie)
             .form(form),
@@ -156,9 +139,9 @@ pub async fn refer_down_over_http(app: &TestApp, session: &str, referral: &str) 
     let path = format!("/ui/specialist/referrals/{referral}/refer-down");
     let form = ui_get(app, Some(session), &path).await;
     form.expect(200);
-    let csrf = hidden(&form.body, "csrf");
-    let submission = hidden(&form.body, "submission");
-    let to = hidden(&form.body, "to");
+    let csrf = field(&form.body, "csrf");
+    let submission = field(&form.body, "submission");
+    let to = field(&form.body, "to");
     let fields = [
         ("csrf", csrf.as_str()),
         ("submission", submission.as_str()),
@@ -423,8 +406,8 @@ async fn bad_input_on_the_specialists_forms_is_named_next_to_the_field_and_write
         page.body.contains("HbA1c"),
         "the patient's results are shown"
     );
-    let csrf = hidden(&page.body, "csrf");
-    let v = hidden(&page.body, "version");
+    let csrf = field(&page.body, "csrf");
+    let v = field(&page.body, "version");
     let before = version(&app, "ServiceRequest", &c.consult).await;
     let empty = [
         ("csrf", csrf.as_str()),
@@ -465,7 +448,7 @@ async fn bad_input_on_the_specialists_forms_is_named_next_to_the_field_and_write
     let path = format!("/ui/specialist/referrals/{}", c.referral);
     let page = ui_get(&app, Some(&session), &path).await;
     page.expect(200);
-    let v = hidden(&page.body, "version");
+    let v = field(&page.body, "version");
     let before = version(&app, "ServiceRequest", &c.referral).await;
     let report = format!("{path}/report");
     let bad = [
@@ -488,7 +471,7 @@ async fn bad_input_on_the_specialists_forms_is_named_next_to_the_field_and_write
     let page = ui_get(&app, Some(&session), &down).await;
     page.expect(200);
     assert!(page.body.contains(&format!(r#"id="stock-{MISSING}""#)));
-    let submission = hidden(&page.body, "submission");
+    let submission = field(&page.body, "submission");
     let (requests, plans) = (
         app.count("ServiceRequest").await,
         app.count("CarePlan").await,
@@ -571,8 +554,8 @@ async fn the_mentoring_log_takes_an_activity_once_and_refuses_bad_input() {
         home.body
             .contains(&format!(r#"id="mentorship-{mentorship}""#))
     );
-    let csrf = hidden(&home.body, "csrf");
-    let submission = hidden(&home.body, "submission");
+    let csrf = field(&home.body, "csrf");
+    let submission = field(&home.body, "submission");
     let path = format!("/ui/specialist/mentorships/{mentorship}/activities");
     let tasks = app.count("Task").await;
     let bad = [
@@ -629,7 +612,7 @@ async fn only_hospital_doctors_open_the_specialist_pages() {
             resp.expect(403);
             assert!(!resp.body.contains("HbA1c"), "{user} {p}");
         }
-        let csrf = hidden(
+        let csrf = field(
             &ui_get(&app, Some(&session), "/ui/specialist").await.body,
             "csrf",
         );

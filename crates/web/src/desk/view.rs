@@ -4,7 +4,7 @@
 use super::{PATH, day_range, desk_of};
 use crate::form::FieldErrors;
 use crate::i18n::yuan;
-use crate::office::names::Names;
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, Lang, UiError, render};
 use askama::Template;
@@ -188,7 +188,7 @@ async fn visit(
     Ok(Visit {
         id: a.id.to_string(),
         time: crate::office::when(lang, a.start),
-        patient: names.patient(lang, a.patient.as_str()).await.name,
+        patient: names.resident(a.patient.as_str()).await,
         department: lang.coded("specialty", a.specialty.code()),
         kind,
         stage,

@@ -4,12 +4,12 @@
 //! referred in the same transaction).
 
 use super::fields::Fields;
-use super::names::Names;
 use super::refer::hospitals;
 use super::residents::read_resident;
 use super::triage::{Choice, coded_choices, condition_choices};
 use super::{family_doctor, moment};
 use crate::form::{self, FieldErrors};
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, Lang, UiError, render};
 use askama::Template;

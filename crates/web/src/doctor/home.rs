@@ -8,9 +8,9 @@
 //! - panel patients due for a follow-up, with their control status;
 //! - the doctor's open e-consults, those with an answer waiting first.
 
-use super::names::Names;
 use super::referral::step_word;
 use super::{family_doctor, moment};
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, UiError, render};
 use askama::Template;

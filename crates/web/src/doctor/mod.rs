@@ -11,7 +11,6 @@
 mod consults;
 mod fields;
 mod home;
-mod names;
 mod panels;
 mod refer;
 mod referral;

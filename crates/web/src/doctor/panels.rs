@@ -7,10 +7,10 @@
 //! the page only says which field is wrong, in the doctor's language.
 
 use super::fields::Fields;
-use super::names::Names;
 use super::triage::Choice;
 use super::{family_doctor, notice};
 use crate::form::FieldErrors;
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, Lang, UiError, render};
 use askama::Template;

@@ -9,6 +9,7 @@
 //! The referral's id comes from the form's submission key, so the form
 //! sent twice makes one referral (and holds one slot).
 
+use super::family_doctor;
 use super::fields::Fields;
 use super::residents::read_resident;
 use super::slots::{SlotChoice, free_slots};
@@ -16,8 +17,8 @@ use super::triage::{
     CaseInput, Choice, EstimateView, Suggestion, coded_choices, condition_choices, estimate_view,
     suggestion, typical_total,
 };
-use super::{family_doctor, names::Names};
 use crate::form::{self, FieldErrors};
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, Lang, UiError, render};
 use askama::Template;
@@ -238,7 +239,7 @@ async fn page(
     };
     let results = result_choices(ctx, &viewer.actor, lang, &patient, &f.all("result")).await?;
     let mut names = Names::new(ctx, &viewer.actor);
-    names.know_resident(&patient, resident.name.full());
+    names.know_resident(resident.clone());
     let case_fields = match &case {
         Some(c) => vec![
             ("condition", c.code.to_string()),

@@ -3,10 +3,10 @@
 //! for a booking the doctor may hold a slot here.
 
 use super::fields::Fields;
-use super::names::Names;
 use super::slots::{SlotChoice, free_slots};
 use super::{family_doctor, moment};
 use crate::form::FieldErrors;
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, UiError, render};
 use askama::Template;

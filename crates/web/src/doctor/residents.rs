@@ -7,8 +7,8 @@
 //! patient data, every read audited.
 
 use super::fields::Fields;
-use super::names::Names;
 use super::{family_doctor, moment};
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, Lang, UiError, render};
 use askama::Template;

@@ -5,9 +5,9 @@ use super::DecisionEcho;
 use super::estimate::{EstimateView, estimate};
 use crate::form::FieldErrors;
 use crate::i18n::yuan;
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::specialist::fmt::when;
-use crate::specialist::names::Names;
 use crate::specialist::refer_down::plan::{PlanView, view};
 use crate::{Chrome, UiError, render};
 use askama::Template;
@@ -108,7 +108,7 @@ pub async fn show(
 ) -> Result<Response, UiError> {
     let lang = viewer.lang;
     let actor = &viewer.actor;
-    let mut names = Names::new(state, actor);
+    let mut names = Names::new(&state.ctx, actor);
     let registry = Registry::new(&state.ctx, actor);
     let Record::Resident(me) = registry.read("Patient", resident, None).await?.record else {
         return Err(UiError::NotFound(format!("Patient/{resident}")));

@@ -3,10 +3,10 @@
 //! whose report is still to go back, each with the step it is waiting
 //! for. The forms post to the referral's steps and come back here.
 
-use super::names::Names;
 use super::rows::{Row, Whose, incoming, row};
 use super::{ARRIVALS, Tab, day_value, office_of, parse_day, tabs, today};
 use crate::form::FieldErrors;
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, UiError, render};
 use askama::Template;

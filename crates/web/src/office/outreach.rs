@@ -8,9 +8,9 @@
 //! cancelling go through the outreach service, which checks that the
 //! caller is the hospital's coordinator.
 
-use super::names::Names;
 use super::{OUTREACH, Tab, local_offset, office_of, parse_day, tabs, when};
 use crate::form::FieldErrors;
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, Lang, UiError, render};
 use askama::Template;

@@ -8,10 +8,10 @@
 //! taken on a version that has moved on, which the page shows as already
 //! done, with the referral as it is now.
 
-use super::names::Names;
 use super::steps::StepForm;
 use super::{Tab, local, office_of, tabs, when};
 use crate::form::FieldErrors;
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, Lang, UiError, render};
 use askama::Template;
@@ -176,7 +176,7 @@ pub(super) async fn detail(
     };
     let r = &current.value;
     let mut names = Names::new(ctx, actor);
-    let patient = names.patient(lang, r.patient.as_str()).await;
+    let patient = super::names::patient(&mut names, lang, r.patient.as_str()).await;
     let actions: Vec<&'static str> = r
         .allowed_actions(actor)
         .into_iter()

@@ -3,9 +3,9 @@
 //! audited), one row each with the words for its codes and the actions
 //! the core allows this user now.
 
-use super::names::Names;
 use crate::Lang;
 use crate::UiError;
+use crate::names::Names;
 use tiercare_core::Record;
 use tiercare_core::access::Actor;
 use tiercare_core::referral::{Priority, Referral};
@@ -112,7 +112,7 @@ pub async fn row(
         id: v.id.to_string(),
         href: format!("/ui/office/referrals/{}", v.id),
         version: r.version,
-        patient: names.patient(lang, v.patient.as_str()).await.name,
+        patient: names.resident(v.patient.as_str()).await,
         condition: crate::names::condition(lang, v.condition.as_str()),
         priority: lang.coded("priority", v.priority.code()),
         urgent: v.priority != Priority::Routine,

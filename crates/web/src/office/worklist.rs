@@ -2,9 +2,9 @@
 //! awaiting a slot or bed, and those whose step is past the deadline the
 //! region's policy sets.
 
-use super::names::Names;
 use super::rows::{Row, Whose, incoming, row};
 use super::{PATH, Tab, office_of, tabs};
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, UiError, render};
 use askama::Template;

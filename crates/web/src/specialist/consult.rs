@@ -4,9 +4,9 @@
 
 use super::fmt::{notice, when};
 use super::home::Done;
-use super::names::Names;
 use super::only_specialists;
 use crate::form::FieldErrors;
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, UiError, render};
 use askama::Template;
@@ -120,7 +120,7 @@ async fn show(
     errors: FieldErrors,
 ) -> Result<Response, UiError> {
     let lang = viewer.lang;
-    let mut names = Names::new(state, &viewer.actor);
+    let mut names = Names::new(&state.ctx, &viewer.actor);
     let consult = &c.value;
     let mut messages = Vec::new();
     for m in &consult.messages {
@@ -144,7 +144,7 @@ async fn show(
         chrome: viewer.chrome(state),
         notice,
         action: format!("/ui/specialist/consults/{}", consult.id),
-        patient: names.patient(&patient).await,
+        patient: names.resident(&patient).await,
         from: names.institution(consult.from.as_str()).await,
         asked: when(lang, consult.asked_at),
         condition: consult

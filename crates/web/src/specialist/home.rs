@@ -3,9 +3,9 @@
 //! sessions and their mentorships with the activity log.
 
 use super::fmt::{notice, when};
-use super::names::Names;
 use super::only_specialists;
 use super::outreach::{self, LogEcho, MentorshipView, SessionRow};
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, UiError, render};
 use askama::Template;
@@ -128,7 +128,7 @@ pub async fn render_home(
         vec![exact("performer", format!("Organization/{}", inst(actor)))],
     );
     let (found, _) = referrals.search(q).await?;
-    let mut names = Names::new(state, actor);
+    let mut names = Names::new(&state.ctx, actor);
     let mut consults = Vec::new();
     let mut referred = Vec::new();
     for s in found {
@@ -145,7 +145,7 @@ pub async fn render_home(
                     href: format!("/ui/specialist/consults/{}", c.id),
                     asked: when(lang, c.asked_at),
                     from: names.institution(c.from.as_str()).await,
-                    patient: names.patient(c.patient.as_str()).await,
+                    patient: names.resident(c.patient.as_str()).await,
                     condition: c
                         .condition
                         .as_ref()
@@ -164,7 +164,7 @@ pub async fn render_home(
                 };
                 referred.push(ReferralRow {
                     href: format!("/ui/specialist/referrals/{}", r.id),
-                    patient: names.patient(r.patient.as_str()).await,
+                    patient: names.resident(r.patient.as_str()).await,
                     from: names.institution(r.from.as_str()).await,
                     condition: crate::names::condition(lang, r.condition.as_str()),
                     state: lang.coded("state", r.state.code()),

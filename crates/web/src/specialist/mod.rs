@@ -16,7 +16,6 @@
 //! resident's pages.
 
 pub mod fmt;
-pub mod names;
 
 mod consult;
 mod home;

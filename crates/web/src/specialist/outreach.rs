@@ -4,10 +4,10 @@
 
 use super::fmt::when;
 use super::home;
-use super::names::Names;
 use super::only_specialists;
 use crate::UiError;
 use crate::form::{FieldErrors, submission_key};
+use crate::names::Names;
 use crate::session::Viewer;
 use axum::Form;
 use axum::extract::{Path, State};

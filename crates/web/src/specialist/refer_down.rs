@@ -6,9 +6,9 @@
 //! before the patient leaves (用药衔接); the drawn-up plan flags them again,
 //! as the core recorded them.
 
-use super::names::Names;
 use super::only_specialists;
 use crate::form::{FieldErrors, submission_key};
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, UiError, render};
 use askama::Template;
@@ -118,7 +118,7 @@ async fn show(
 ) -> Result<Response, UiError> {
     let lang = viewer.lang;
     let referral = &r.value;
-    let mut names = Names::new(state, &viewer.actor);
+    let mut names = Names::new(&state.ctx, &viewer.actor);
     // A receiver that is no institution has no list (its error is shown).
     let list = match institution_id(to) {
         Ok(i) => {
@@ -167,7 +167,7 @@ async fn show(
     let page = ReferDownPage {
         chrome: viewer.chrome(state),
         action: format!("/ui/specialist/referrals/{}/refer-down", referral.id),
-        patient: names.patient(referral.patient.as_str()).await,
+        patient: names.resident(referral.patient.as_str()).await,
         condition: crate::names::condition(lang, referral.condition.as_str()),
         receivers,
         to: to.to_string(),

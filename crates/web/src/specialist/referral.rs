@@ -6,9 +6,9 @@
 use super::consult::{ResultRow, results};
 use super::fmt::{notice, when};
 use super::home::Done;
-use super::names::Names;
 use super::only_specialists;
 use crate::form::{FieldErrors, required};
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, UiError, render};
 use askama::Template;
@@ -75,7 +75,7 @@ async fn show(
     errors: FieldErrors,
 ) -> Result<Response, UiError> {
     let lang = viewer.lang;
-    let mut names = Names::new(state, &viewer.actor);
+    let mut names = Names::new(&state.ctx, &viewer.actor);
     let referral = &r.value;
     let now = state.ctx.clock.now();
     let patient = referral.patient.to_string();
@@ -111,7 +111,7 @@ async fn show(
         chrome: viewer.chrome(state),
         notice,
         id: referral.id.to_string(),
-        patient: names.patient(&patient).await,
+        patient: names.resident(&patient).await,
         from: names.institution(referral.from.as_str()).await,
         condition: crate::names::condition(lang, referral.condition.as_str()),
         direction: lang.coded("direction", referral.direction().code()),

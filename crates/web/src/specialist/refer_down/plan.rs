@@ -5,8 +5,8 @@
 
 use super::super::fmt::{notice, when};
 use super::super::home::Done;
-use super::super::names::Names;
 use super::super::only_specialists;
+use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, UiError, render};
 use askama::Template;
@@ -125,11 +125,11 @@ pub async fn plan(
         return Err(UiError::NotFound(format!("CarePlan/{id}")));
     };
     let lang = viewer.lang;
-    let mut names = Names::new(&state, &viewer.actor);
+    let mut names = Names::new(&state.ctx, &viewer.actor);
     let page = PlanPage {
         chrome: viewer.chrome(&state),
         notice: notice(lang, done.done.as_deref()),
-        patient: names.patient(plan.patient.as_str()).await,
+        patient: names.resident(plan.patient.as_str()).await,
         plan: view(&state, &viewer.actor, &mut names, lang, &plan).await?,
     };
     Ok(render(StatusCode::OK, &page))
