@@ -148,7 +148,7 @@ pub fn render(status: StatusCode, page: &impl Template) -> Response {
 
 /// Why a UI request was not answered with its page. Handlers return it;
 /// [`in_frame`] renders it inside the page header, in the user's language.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum UiError {
     /// No valid session: go and sign in.
     SignIn,
@@ -200,7 +200,7 @@ impl From<ApiError> for UiError {
 /// A failure waiting for [`in_frame`] to render it, carried in the
 /// response's extensions.
 #[derive(Debug, Clone)]
-struct Failure(std::sync::Arc<std::sync::Mutex<Option<UiError>>>);
+struct Failure(UiError);
 
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
@@ -215,10 +215,7 @@ impl IntoResponse for UiError {
             }
         };
         let mut resp = status.into_response();
-        resp.extensions_mut()
-            .insert(Failure(std::sync::Arc::new(std::sync::Mutex::new(Some(
-                self,
-            )))));
+        resp.extensions_mut().insert(Failure(self));
         resp
     }
 }
@@ -261,10 +258,7 @@ async fn in_frame(State(state): State<AppState>, req: Request, next: Next) -> Re
     let headers = req.headers().clone();
     let path = session::page_path(req.uri());
     let mut resp = next.run(req).await;
-    let Some(Failure(slot)) = resp.extensions_mut().remove::<Failure>() else {
-        return resp;
-    };
-    let Some(error) = slot.lock().ok().and_then(|mut e| e.take()) else {
+    let Some(Failure(error)) = resp.extensions_mut().remove::<Failure>() else {
         return resp;
     };
     let chrome = match session::viewer_of(&state, &headers, &path).await {

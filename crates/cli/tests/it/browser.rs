@@ -289,6 +289,33 @@ impl Session {
         resp.status().is_success()
     }
 
+    /// Waits until the page shows an element `css` selects: after a click
+    /// that sends a form, the next page's element is the sign it arrived
+    /// (a refused form keeps its address, so the address cannot be).
+    pub async fn wait_for(&self, css: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while !self.has(css).await {
+            assert!(Instant::now() < deadline, "{css} never appeared");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the element `css` selects shows `needle` in its text,
+    /// and returns that text.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if self.has(css).await {
+                let text = self.text(css).await;
+                if text.contains(needle) {
+                    return text;
+                }
+            }
+            assert!(Instant::now() < deadline, "{css} never showed {needle:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Saves a screenshot of the page as `target/screenshots/<name>.png`
     /// (not committed: the test run writes them for people to look at).
     pub async fn screenshot(&self, name: &str) {

@@ -318,7 +318,7 @@ async fn a_browser_disables_a_user_who_then_cannot_sign_in_in_chinese_and_in_eng
         b.screenshot("admin-audit-zh-CN").await;
         b.goto(&format!("{base}/ui/admin/users")).await;
         b.click("#disable-analyst").await;
-        assert!(b.text("#notice").await.contains("已停用 analyst"));
+        b.wait_for_text("#notice", "已停用 analyst").await;
         assert!(
             b.has(r#"tr[data-account="analyst"][data-disabled="true"]"#)
                 .await
@@ -330,7 +330,7 @@ async fn a_browser_disables_a_user_who_then_cannot_sign_in_in_chinese_and_in_eng
         b.type_into("#username", "analyst").await;
         b.type_into("#password", &analyst_pw).await;
         b.click("#sign-in").await;
-        assert_eq!(b.text("#message").await, "用户名或密码错误。");
+        b.wait_for_text("#message", "用户名或密码错误。").await;
 
         // The same in English: enable the analyst, disable the coordinator.
         b.sign_in(&base, "admin", &admin_pw).await;
@@ -351,9 +351,9 @@ async fn a_browser_disables_a_user_who_then_cannot_sign_in_in_chinese_and_in_eng
         b.screenshot("admin-audit-en").await;
         b.goto(&format!("{base}/ui/admin/users")).await;
         b.click("#enable-analyst").await;
-        assert!(b.text("#notice").await.contains("analyst is enabled again"));
+        b.wait_for_text("#notice", "analyst is enabled again").await;
         b.click("#disable-coordinator").await;
-        assert!(b.text("#notice").await.contains("coordinator is disabled"));
+        b.wait_for_text("#notice", "coordinator is disabled").await;
         b.screenshot("admin-users-en").await;
         b.click("#sign-out").await;
         b.wait_for_url("the sign-in page", |u| u.ends_with("/ui/login"))
@@ -361,10 +361,8 @@ async fn a_browser_disables_a_user_who_then_cannot_sign_in_in_chinese_and_in_eng
         b.type_into("#username", "coordinator").await;
         b.type_into("#password", &coordinator_pw).await;
         b.click("#sign-in").await;
-        assert_eq!(
-            b.text("#message").await,
-            "Unknown username or wrong password."
-        );
+        b.wait_for_text("#message", "Unknown username or wrong password.")
+            .await;
     });
     let outcome = run.await;
     browser.quit().await;

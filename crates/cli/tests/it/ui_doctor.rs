@@ -667,16 +667,6 @@ async fn the_doctor_works_through_the_pages_and_bad_input_writes_nothing() {
     );
 }
 
-/// Waits for the page the browser is loading to show `css` (a form sent
-/// back with its messages keeps the address, so the element is the sign).
-async fn wait_for(b: &crate::browser::Session, css: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !b.has(css).await {
-        assert!(std::time::Instant::now() < deadline, "{css} never appeared");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
 /// The text right after `marker` up to the next tag.
 fn field_text(html: &str, marker: &str) -> String {
     let at = html.find(marker).unwrap_or_else(|| panic!("no {marker}")) + marker.len();
@@ -758,7 +748,7 @@ async fn a_family_doctor_refers_with_a_held_slot_in_a_browser_in_both_languages(
             // Bad input in the browser: the message next to the summary.
             b.click("#slot-1").await;
             b.click("#send-referral").await;
-            wait_for(&b, "#summary-error").await;
+            b.wait_for("#summary-error").await;
             b.type_into(
                 "#summary",
                 "Exertional chest pain for two weeks / 劳力性胸痛两周",
@@ -804,7 +794,7 @@ async fn a_family_doctor_refers_with_a_held_slot_in_a_browser_in_both_languages(
             .await;
             b.screenshot(&format!("doctor-consult-new-{lang}")).await;
             b.click("#send-consult").await;
-            wait_for(&b, "#question-error").await;
+            b.wait_for("#question-error").await;
             assert!(b.has("#to-error").await);
             let to = specialist_ctx
                 .1
@@ -840,7 +830,7 @@ async fn a_family_doctor_refers_with_a_held_slot_in_a_browser_in_both_languages(
             b.type_into("#systolic", "90").await;
             b.type_into("#diastolic", "95").await;
             b.click("#record").await;
-            wait_for(&b, "#diastolic-error").await;
+            b.wait_for("#diastolic-error").await;
             b.screenshot(&format!("doctor-panel-{lang}")).await;
             b.script("document.getElementById('systolic').value=''; document.getElementById('diastolic').value='';")
                 .await;

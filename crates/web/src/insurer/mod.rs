@@ -145,7 +145,7 @@ pub async fn page(
             covered_fen: r.covered.fen(),
         })
         .collect();
-    let budgets = budgets(&state, &viewer, lang, year).await?;
+    let budgets = budgets(&state, &viewer, lang, year, &names).await?;
     let latest = latest(&state, &viewer, lang, year, &names).await?;
     let covered = sum(&summary.rows, |r| r.covered);
     let page = InsurerPage {
@@ -195,11 +195,11 @@ async fn budgets(
     viewer: &Viewer,
     lang: Lang,
     year: i32,
+    names: &HashMap<String, String>,
 ) -> Result<Vec<BudgetRow>, UiError> {
     let Some(rules) = state.ctx.policy.insurance.as_ref() else {
         return Ok(vec![]);
     };
-    let names = institution_names(state, viewer).await?;
     let mut out = Vec::new();
     let mut alliances: Vec<&String> = rules.global_budget_per_capita_fen.keys().collect();
     alliances.sort();
