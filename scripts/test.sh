@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole tiercare test suite, from a fresh machine: sets up the Python
-# venv with the independent FHIR R4 validator and SimPy, and Chromium for the
-# browser test, then runs every Rust test (unit, integration with real
-# servers, property tests, a headless browser) and the doc tests.
+# venv with the independent FHIR R4 validator and SimPy, Chromium for the
+# browser tests and a throwaway PostgreSQL cluster, then runs every Rust
+# test (unit, integration with real servers, property tests, a headless
+# browser) twice, once on each store (SQLite, then PostgreSQL), and the doc
+# tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,5 +37,16 @@ fi
 # JSON in the services, no import cycle between folders, short files.
 python3 scripts/check-structure.py
 
-cargo nextest run --workspace --no-fail-fast
-cargo test --doc --workspace
+# A PostgreSQL cluster of the suite's own, removed on the way out.
+pg_dir=$(mktemp -d -t tiercare-pg-XXXXXX)
+trap 'scripts/postgres.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
+pg_url=$(scripts/postgres.sh start "$pg_dir")
+
+# Both stores run to the end, so one report shows every failure of either.
+status=0
+echo "== the suite on SQLite"
+cargo nextest run --workspace --no-fail-fast || status=1
+echo "== the suite on PostgreSQL ($pg_url)"
+TIERCARE_TEST_POSTGRES="$pg_url" cargo nextest run --workspace --no-fail-fast || status=1
+cargo test --doc --workspace || status=1
+exit $status

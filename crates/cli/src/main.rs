@@ -28,7 +28,7 @@ struct ServerFlags {
     /// Address to listen on, HOST:PORT [env: TIERCARE_LISTEN]
     #[arg(long)]
     listen: Option<String>,
-    /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+    /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [env: TIERCARE_DATABASE_URL]
     #[arg(long)]
     database: Option<String>,
 }
@@ -103,13 +103,13 @@ enum UserCommand {
         /// Patient id of a resident account.
         #[arg(long)]
         resident: Option<String>,
-        /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+        /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [env: TIERCARE_DATABASE_URL]
         #[arg(long)]
         database: Option<String>,
     },
     /// List the accounts: name, role, links, enabled or not, language.
     List {
-        /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+        /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [env: TIERCARE_DATABASE_URL]
         #[arg(long)]
         database: Option<String>,
     },
@@ -118,21 +118,21 @@ enum UserCommand {
         username: String,
         /// admin, coordinator, doctor, analyst, insurer or resident
         role: String,
-        /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+        /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [env: TIERCARE_DATABASE_URL]
         #[arg(long)]
         database: Option<String>,
     },
     /// Disable an account: it cannot sign in and its sessions end at once.
     Disable {
         username: String,
-        /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+        /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [env: TIERCARE_DATABASE_URL]
         #[arg(long)]
         database: Option<String>,
     },
     /// Enable a disabled account again.
     Enable {
         username: String,
-        /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+        /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [env: TIERCARE_DATABASE_URL]
         #[arg(long)]
         database: Option<String>,
     },
@@ -142,7 +142,7 @@ enum UserCommand {
         /// At least 10 characters; read from standard input when absent.
         #[arg(long)]
         password: Option<String>,
-        /// Database URL, sqlite://PATH [env: TIERCARE_DATABASE_URL]
+        /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [env: TIERCARE_DATABASE_URL]
         #[arg(long)]
         database: Option<String>,
     },

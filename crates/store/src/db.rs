@@ -1,11 +1,33 @@
-//! Opening the database: connection pools, pragmas and migrations.
+//! Opening the database: connection pools, pragmas and migrations, for
+//! SQLite (the embedded default) and PostgreSQL (production).
 
 use crate::StoreError;
 use crate::writer::{CommitStats, Writer};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Which database engine the store runs on. The SQL is the same for both
+/// (`$1` placeholders, portable types); what differs is how writers from
+/// several servers are kept apart, which only PostgreSQL needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// One file, one server: SQLite's own lock admits one writer at a time.
+    Sqlite,
+    /// Several servers may share the database: every write transaction
+    /// first takes one transaction-scoped advisory lock
+    /// ([`WRITE_LOCK`]), so writes from all servers run one after another
+    /// exactly as on SQLite. Version checks, the indicator counters' read
+    /// and add, and the event log's order (the subscription outbox reads
+    /// it by sequence number, so a later number must never commit before
+    /// an earlier one) all rest on that.
+    Postgres,
+}
+
+/// The advisory lock key every PostgreSQL write transaction holds until it
+/// commits ("tiercare" in ASCII, as a number).
+pub(crate) const WRITE_LOCK: i64 = 0x7469_6572_6361_7265;
 
 /// The tiercare database. Cheap to clone: it holds connection pools and a
 /// handle to the writer task.
@@ -20,33 +42,63 @@ pub struct Store {
     pub(crate) read: AnyPool,
     pub(crate) write: AnyPool,
     pub(crate) writer: Arc<Writer>,
+    pub(crate) backend: Backend,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Store {
     /// Opens (creating if needed) the database at `url` and brings its
-    /// schema up to date. `url` is `sqlite://PATH`, or `sqlite::memory:` for
-    /// a throw-away database. Must run inside a tokio runtime: it starts
-    /// the writer task there.
+    /// schema up to date. `url` is `sqlite://PATH`, `sqlite::memory:` for
+    /// a throw-away database, or `postgres://USER@HOST:PORT/DB` for an
+    /// existing PostgreSQL database (its schema is created on first use).
+    /// Must run inside a tokio runtime: it starts the writer task there.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         install_default_drivers();
-        let url = normalise_url(url)?;
-        let memory = url.contains(":memory:");
-        let write = options(1).connect(&url).await?;
-        MIGRATOR.run(&write).await?;
-        // An in-memory database exists once per connection: share the writer.
-        let read = if memory {
-            write.clone()
-        } else {
-            options(4).connect(&url).await?
+        let (backend, url) = normalise_url(url)?;
+        let (write, read) = match backend {
+            Backend::Sqlite => {
+                let write = sqlite_options(1).connect(&url).await?;
+                SQLITE.run(&write).await?;
+                // An in-memory database exists once per connection: share
+                // the writer's.
+                let read = if url.contains(":memory:") {
+                    write.clone()
+                } else {
+                    sqlite_options(4).connect(&url).await?
+                };
+                (write, read)
+            }
+            Backend::Postgres => {
+                let write = postgres_options(1).connect(&url).await?;
+                // Two servers starting together on an empty database both
+                // migrate; sqlx's migrator holds an advisory lock, so the
+                // second waits and then finds the schema in place.
+                POSTGRES.run(&write).await?;
+                (write, postgres_options(8).connect(&url).await?)
+            }
         };
-        let writer = Arc::new(Writer::start(write.clone()));
+        let writer = Arc::new(Writer::start(write.clone(), backend));
         Ok(Store {
             read,
             write,
             writer,
+            backend,
         })
+    }
+
+    /// The engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Begins a transaction on the write connection; on PostgreSQL it
+    /// first takes the shared write lock, so it runs after every write
+    /// transaction of any server that holds it and before any that comes
+    /// later.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        begin_write(&self.write, self.backend).await
     }
 
     /// Checks that the database answers; used by `/readyz`.
@@ -72,7 +124,32 @@ impl Store {
     }
 }
 
-fn options(max: u32) -> AnyPoolOptions {
+/// See [`Store::begin_write`].
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(WRITE_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
+fn postgres_options(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(30))
+        // A network connection can go stale (the database restarted); a
+        // connection idle for a while is checked before it is used again.
+        .idle_timeout(Duration::from_secs(300))
+}
+
+fn sqlite_options(max: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(0)
@@ -102,7 +179,14 @@ fn options(max: u32) -> AnyPoolOptions {
         })
 }
 
-fn normalise_url(url: &str) -> Result<String, StoreError> {
+fn normalise_url(url: &str) -> Result<(Backend, String), StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_string()));
+    }
+    sqlite_url(url).map(|u| (Backend::Sqlite, u))
+}
+
+fn sqlite_url(url: &str) -> Result<String, StoreError> {
     if url == "sqlite::memory:" || url.starts_with("sqlite::memory:") {
         return Ok(url.to_string());
     }
@@ -131,14 +215,18 @@ mod tests {
     #[test]
     fn urls_are_checked() {
         assert_eq!(
-            normalise_url("sqlite://a.db").unwrap(),
+            sqlite_url("sqlite://a.db").unwrap(),
             "sqlite://a.db?mode=rwc"
         );
         assert_eq!(
-            normalise_url("sqlite:///tmp/x.db").unwrap(),
+            sqlite_url("sqlite:///tmp/x.db").unwrap(),
             "sqlite:///tmp/x.db?mode=rwc"
         );
-        assert!(normalise_url("postgres://x").is_err());
+        assert_eq!(
+            normalise_url("postgres://u@h/db").unwrap().0,
+            Backend::Postgres
+        );
+        assert!(normalise_url("mysql://x").is_err());
         assert!(normalise_url("sqlite://").is_err());
     }
 }

@@ -23,7 +23,7 @@ pub enum StoreError {
     #[error("user {0} already exists")]
     UserExists(String),
     /// The database URL is not one the store supports.
-    #[error("unsupported database URL {0:?}: use sqlite://PATH")]
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl(String),
     /// A stored body could not be read back (a bug or a corrupted row).
     #[error("stored {0} could not be decoded: {1}")]

@@ -197,19 +197,22 @@ impl Store {
                 .map_err(|e| corrupt("indicator_institutions", e));
         }
         // Numbers count from 0, as positions in the indicators' directory.
+        // Under the write lock, so two servers never give out one number.
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO indicator_institutions (ix, institution) \
              SELECT (SELECT COALESCE(MAX(ix) + 1, 0) FROM indicator_institutions), $1 \
              WHERE NOT EXISTS (SELECT 1 FROM indicator_institutions WHERE institution = $1)",
         )
         .bind(institution)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
         let ix: i64 = sqlx::query("SELECT ix FROM indicator_institutions WHERE institution = $1")
             .bind(institution)
-            .fetch_one(&self.write)
+            .fetch_one(&mut *tx)
             .await?
             .try_get("ix")?;
+        tx.commit().await?;
         u32::try_from(ix)
             .map(Ix)
             .map_err(|e| corrupt("indicator_institutions", e))

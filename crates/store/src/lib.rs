@@ -9,8 +9,9 @@
 //! write has been acknowledged it is on disk and survives a crash or a power
 //! cut. Concurrent writes share their commits (group commit), each still
 //! atomic on its own. All SQL uses `$1` placeholders and types both SQLite
-//! and PostgreSQL accept, through sqlx's runtime-selected `Any` driver, so a
-//! PostgreSQL backend is a second migration folder away.
+//! and PostgreSQL accept, through sqlx's runtime-selected `Any` driver; the
+//! production store is PostgreSQL, with its own migration folder, where
+//! several servers may share one database ([`Backend`] says how).
 //!
 //! It owns the database; it depends on `tiercare-core` only and must not
 //! know FHIR, HTTP or the services: search terms arrive as
@@ -21,12 +22,13 @@ mod db;
 mod error;
 mod indicators;
 mod records;
+pub mod scratch;
 mod subscriptions;
 mod users;
 mod writer;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
-pub use db::Store;
+pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use records::{Expect, Filter, Match, Query, Stored, StoredEvent, Write};
 pub use subscriptions::{Subscription, SubscriptionSpec, SubscriptionStatus};

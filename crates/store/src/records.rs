@@ -591,6 +591,13 @@ pub(crate) mod tests {
 
     /// A fresh database in its own directory (tests run in parallel).
     pub(crate) async fn store() -> (Store, std::path::PathBuf) {
+        let (s, dir, _) = store_and_url().await;
+        (s, dir)
+    }
+
+    /// A fresh store (SQLite in a temporary directory, or a new PostgreSQL
+    /// database when the tests run there), its directory and its URL.
+    pub(crate) async fn store_and_url() -> (Store, std::path::PathBuf, String) {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
@@ -600,8 +607,10 @@ pub(crate) mod tests {
             crate::now_text()
         ));
         std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite://{}", dir.join("t.db").display());
-        (Store::open(&url).await.unwrap(), dir)
+        let url = crate::scratch::database_url(&format!("sqlite://{}", dir.join("t.db").display()))
+            .await
+            .unwrap();
+        (Store::open(&url).await.unwrap(), dir, url)
     }
 
     #[tokio::test]

@@ -213,7 +213,9 @@ impl Store {
         expected: Option<u32>,
         spec: &SubscriptionSpec,
     ) -> Result<Subscription, StoreError> {
-        let mut tx = self.write.begin().await?;
+        // Under the write lock: two servers updating the same subscription
+        // cannot both pass the version check.
+        let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {COLUMNS} FROM subscriptions WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
@@ -357,7 +359,10 @@ mod tests {
 
     async fn store() -> (Store, tempdir::Dir) {
         let dir = tempdir::Dir::new();
-        let url = format!("sqlite://{}", dir.0.join("t.db").display());
+        let url =
+            crate::scratch::database_url(&format!("sqlite://{}", dir.0.join("t.db").display()))
+                .await
+                .unwrap();
         let s = Store::open(&url).await.unwrap();
         s.add_user(&NewUser {
             username: "ann".into(),

@@ -248,7 +248,10 @@ mod tests {
     use crate::{AuditOutcome, AuditQuery};
 
     async fn store_with(username: &str) -> Store {
-        let s = Store::open("sqlite::memory:").await.unwrap();
+        let url = crate::scratch::database_url("sqlite::memory:")
+            .await
+            .unwrap();
+        let s = Store::open(&url).await.unwrap();
         s.add_user(&NewUser {
             username: username.into(),
             password_hash: "hash".into(),

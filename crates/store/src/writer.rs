@@ -37,6 +37,7 @@
 
 use crate::StoreError;
 use crate::audit::AuditEntry;
+use crate::db::{Backend, begin_write};
 use crate::records::{Stored, Write, write_records};
 use sqlx::{AnyPool, Executor};
 use std::sync::Arc;
@@ -92,10 +93,10 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts the writer task on the current tokio runtime.
-    pub(crate) fn start(pool: AnyPool) -> Writer {
+    pub(crate) fn start(pool: AnyPool, backend: Backend) -> Writer {
         let (queue, inbox) = mpsc::unbounded_channel();
         let counters = Arc::new(Counters::default());
-        let task = tokio::spawn(run(pool, inbox, counters.clone()));
+        let task = tokio::spawn(run(pool, backend, inbox, counters.clone()));
         Writer {
             queue,
             task: Mutex::new(Some(task)),
@@ -148,7 +149,12 @@ impl Writer {
 }
 
 /// The writer task: take what is queued, commit it as one batch, repeat.
-async fn run(pool: AnyPool, mut inbox: mpsc::UnboundedReceiver<Message>, counters: Arc<Counters>) {
+async fn run(
+    pool: AnyPool,
+    backend: Backend,
+    mut inbox: mpsc::UnboundedReceiver<Message>,
+    counters: Arc<Counters>,
+) {
     let mut messages = Vec::with_capacity(MAX_BATCH);
     // `recv_many` waits for the first message only, then takes whatever
     // else is already there: no waiting to fill a batch. It returns 0 once
@@ -168,19 +174,19 @@ async fn run(pool: AnyPool, mut inbox: mpsc::UnboundedReceiver<Message>, counter
         }
         if !calls.is_empty() {
             counters.commits.fetch_add(1, Ordering::Relaxed);
-            commit_batch(&pool, calls).await;
+            commit_batch(&pool, backend, calls).await;
         }
     }
 }
 
 /// Runs `calls` in one transaction and answers each of them.
-pub(crate) async fn commit_batch(pool: &AnyPool, calls: Vec<Call>) {
+pub(crate) async fn commit_batch(pool: &AnyPool, backend: Backend, calls: Vec<Call>) {
     let (work, replies): (Vec<_>, Vec<_>) = calls
         .into_iter()
         .map(|c| ((c.writes, c.audit), c.reply))
         .unzip();
     let mut results = Vec::with_capacity(work.len());
-    let failed = run_batch(pool, work, &mut results)
+    let failed = run_batch(pool, backend, work, &mut results)
         .await
         .err()
         .map(Arc::new);
@@ -205,10 +211,11 @@ pub(crate) async fn commit_batch(pool: &AnyPool, calls: Vec<Call>) {
 /// was committed (calls without a result never ran).
 async fn run_batch(
     pool: &AnyPool,
+    backend: Backend,
     work: Vec<(Vec<Write>, Vec<AuditEntry>)>,
     results: &mut Vec<Result<Vec<Stored>, StoreError>>,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool, backend).await?;
     // A call alone needs no savepoint: its transaction is its own.
     if work.len() == 1 {
         for (writes, audit) in work {
@@ -388,7 +395,7 @@ mod tests {
         );
         // Sees the first call of the same batch.
         call(vec![write(resident("r1", "Ma", None), Expect::New)], vec![]);
-        commit_batch(&s.write, calls).await;
+        commit_batch(&s.write, s.backend, calls).await;
         let mut results = Vec::new();
         for a in answers {
             results.push(a.await.unwrap());
@@ -476,7 +483,7 @@ mod tests {
 
     #[tokio::test]
     async fn close_commits_what_is_queued_then_refuses() {
-        let (s, dir) = store().await;
+        let (s, _dir, url) = crate::records::tests::store_and_url().await;
         let held = hold_writes(&s).await;
         let mut tasks = Vec::new();
         for i in 0..10 {
@@ -500,7 +507,6 @@ mod tests {
             .await;
         assert!(matches!(late, Err(StoreError::Closed)));
         s.close().await;
-        let url = format!("sqlite://{}", dir.join("t.db").display());
         let reopened = Store::open(&url).await.unwrap();
         assert_eq!(reopened.count("Patient").await.unwrap(), 10);
     }

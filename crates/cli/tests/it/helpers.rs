@@ -1,6 +1,7 @@
-//! A real tiercare server per test: a fresh SQLite file in a temporary
-//! directory, the demo county loaded through the registry service, and an
-//! HTTP client that speaks to it over a real socket.
+//! A real tiercare server per test: a fresh database (a SQLite file in a
+//! temporary directory, or a new PostgreSQL database when the suite runs
+//! on PostgreSQL), the demo county loaded through the registry service,
+//! and an HTTP client that speaks to it over a real socket.
 
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder};
@@ -76,7 +77,12 @@ pub async fn spawn_app_at(
         .tempdir()
         .expect("temporary directory");
     let db_path = dir.path().join("t.db");
-    let database_url = format!("sqlite://{}", db_path.display());
+    // SQLite in the temporary directory, or a fresh PostgreSQL database
+    // when the suite runs there.
+    let database_url =
+        tiercare_store::scratch::database_url(&format!("sqlite://{}", db_path.display()))
+            .await
+            .expect("a fresh database");
     let county = DemoCounty::generate(residents, SEED);
     let mut settings = Settings {
         listen: "127.0.0.1:0".into(),

@@ -27,7 +27,12 @@ async fn fresh(county: &DemoCounty) -> (TempDir, AppState) {
         .tempdir()
         .expect("temporary directory");
     let settings = Settings {
-        database_url: format!("sqlite://{}", dir.path().join("h.db").display()),
+        database_url: tiercare_store::scratch::database_url(&format!(
+            "sqlite://{}",
+            dir.path().join("h.db").display()
+        ))
+        .await
+        .expect("a fresh database"),
         region_id: county.region.id.to_string(),
         region_name: county.region.name.clone(),
         ..Settings::default()

@@ -2,7 +2,10 @@ use super::*;
 use tiercare_store::{AuditQuery, Store};
 
 async fn context() -> Context {
-    let store = Store::open("sqlite::memory:").await.unwrap();
+    let url = tiercare_store::scratch::database_url("sqlite::memory:")
+        .await
+        .unwrap();
+    let store = Store::open(&url).await.unwrap();
     let ctx = Context::new(store, "zx".parse().unwrap(), "ZX", |_, _| vec![]);
     // The first administrator, as `tiercare user add` would make them.
     ctx.store
