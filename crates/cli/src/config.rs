@@ -37,6 +37,10 @@ pub struct Settings {
     /// Failed attempts at one notification before the subscription goes to
     /// status `error`.
     pub subscription_attempts: u32,
+    /// How often, in ms, the subscription outbox looks for changes no
+    /// request of this server told it of: those another server on the
+    /// same database made.
+    pub subscription_poll_ms: u64,
 }
 
 impl Default for Settings {
@@ -54,6 +58,7 @@ impl Default for Settings {
             subscription_timeout_ms: 5_000,
             subscription_retry_ms: 2_000,
             subscription_attempts: 8,
+            subscription_poll_ms: 5_000,
         }
     }
 }

@@ -29,6 +29,7 @@ pub fn app_state(store: Store, settings: &Settings) -> anyhow::Result<AppState> 
             timeout: Duration::from_millis(settings.subscription_timeout_ms),
             retry_base: Duration::from_millis(settings.subscription_retry_ms),
             max_attempts: settings.subscription_attempts.max(1),
+            poll_interval: Duration::from_millis(settings.subscription_poll_ms.max(1)),
             ..DeliveryConfig::default()
         },
         ..ApiConfig::default()

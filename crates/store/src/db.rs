@@ -10,10 +10,12 @@ use std::time::Duration;
 
 /// Which database engine the store runs on. The SQL is the same for both
 /// (`$1` placeholders, portable types); what differs is how writers from
-/// several servers are kept apart, which only PostgreSQL needs.
+/// several servers are kept apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
-    /// One file, one server: SQLite's own lock admits one writer at a time.
+    /// One file: every write transaction begins `IMMEDIATE`, taking
+    /// SQLite's own lock, which admits one writer at a time even from
+    /// several processes on the same machine.
     Sqlite,
     /// Several servers may share the database: every write transaction
     /// first takes one transaction-scoped advisory lock
@@ -43,6 +45,8 @@ pub struct Store {
     pub(crate) write: AnyPool,
     pub(crate) writer: Arc<Writer>,
     pub(crate) backend: Backend,
+    /// The database file, for SQLite on disk.
+    pub(crate) path: Option<std::path::PathBuf>,
 }
 
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -60,7 +64,14 @@ impl Store {
         let (write, read) = match backend {
             Backend::Sqlite => {
                 let write = sqlite_options(1).connect(&url).await?;
+                // Two servers starting together on one file would both
+                // find a migration missing and both run it: one at a time.
+                let migrating = match sqlite_path(&url) {
+                    Some(path) => Some(crate::exclusive::lock_beside(&path, "migrate").await?),
+                    None => None,
+                };
                 SQLITE.run(&write).await?;
+                drop(migrating);
                 // An in-memory database exists once per connection: share
                 // the writer's.
                 let read = if url.contains(":memory:") {
@@ -85,6 +96,7 @@ impl Store {
             write,
             writer,
             backend,
+            path: sqlite_path(&url),
         })
     }
 
@@ -129,14 +141,22 @@ pub(crate) async fn begin_write(
     pool: &AnyPool,
     backend: Backend,
 ) -> Result<Transaction<'static, Any>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(WRITE_LOCK)
-            .execute(&mut *tx)
-            .await?;
+    match backend {
+        // IMMEDIATE takes SQLite's write lock at the start (waiting up to
+        // the busy timeout for another process's writer), so the version
+        // checks read what no other writer can change before the commit.
+        // A plain BEGIN would read first and fail at its first write if
+        // another connection had committed in between.
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(WRITE_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            Ok(tx)
+        }
     }
-    Ok(tx)
 }
 
 fn postgres_options(max: u32) -> AnyPoolOptions {
@@ -186,6 +206,13 @@ fn normalise_url(url: &str) -> Result<(Backend, String), StoreError> {
     sqlite_url(url).map(|u| (Backend::Sqlite, u))
 }
 
+/// The file of a SQLite URL on disk (`sqlite://PATH?mode=rwc`).
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && !path.starts_with(':')).then(|| path.into())
+}
+
 fn sqlite_url(url: &str) -> Result<String, StoreError> {
     if url == "sqlite::memory:" || url.starts_with("sqlite::memory:") {
         return Ok(url.to_string());
@@ -227,6 +254,11 @@ mod tests {
             Backend::Postgres
         );
         assert!(normalise_url("mysql://x").is_err());
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/x.db?mode=rwc"),
+            Some("/tmp/x.db".into())
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert!(normalise_url("sqlite://").is_err());
     }
 }

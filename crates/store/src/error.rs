@@ -35,6 +35,9 @@ pub enum StoreError {
     /// Every write of the batch gets the same error, hence the `Arc`.
     #[error("the shared commit failed, nothing was stored: {0}")]
     BatchFailed(Arc<sqlx::Error>),
+    /// An exclusive section's lock file could not be taken.
+    #[error("cannot take the lock beside the database: {0}")]
+    Lock(String),
     /// The store has been closed, or its writer has stopped.
     #[error("the store is closed")]
     Closed,

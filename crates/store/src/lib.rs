@@ -20,6 +20,7 @@
 mod audit;
 mod db;
 mod error;
+mod exclusive;
 mod indicators;
 mod records;
 pub mod scratch;
@@ -30,6 +31,7 @@ mod writer;
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
 pub use db::{Backend, Store};
 pub use error::StoreError;
+pub use exclusive::Exclusive;
 pub use records::{Expect, Filter, Match, Query, Stored, StoredEvent, Write};
 pub use subscriptions::{Subscription, SubscriptionSpec, SubscriptionStatus};
 pub use users::{Account, NewUser, User, UserChange};

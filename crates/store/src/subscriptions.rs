@@ -282,6 +282,56 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Takes (or renews) the delivery lease on a subscription for `holder`
+    /// until `until_ms` (Unix milliseconds): true if `holder` now holds
+    /// it, false while another server's lease runs. Several servers on one
+    /// database each run an outbox; the lease makes one of them deliver a
+    /// subscription's notifications, in order, and lets another take over
+    /// once the holder stops renewing (it stopped or crashed).
+    pub async fn lease_subscription(
+        &self,
+        id: &str,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE subscriptions SET lease_owner = $1, lease_until = $2 WHERE id = $3 \
+             AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until < $4)",
+        )
+        .bind(holder)
+        .bind(until_ms)
+        .bind(id)
+        .bind(now_ms)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives back every lease `holder` holds: its outbox is stopping.
+    pub async fn release_subscriptions_of(&self, holder: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE subscriptions SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
+        )
+        .bind(holder)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Gives a lease back, so another server may deliver at once.
+    pub async fn release_subscription(&self, id: &str, holder: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE subscriptions SET lease_owner = NULL, lease_until = NULL \
+             WHERE id = $1 AND lease_owner = $2",
+        )
+        .bind(id)
+        .bind(holder)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
     /// The sequence number of the last event written (0 if none).
     pub async fn last_event_seq(&self) -> Result<i64, StoreError> {
         let n: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS n FROM events")
@@ -522,5 +572,61 @@ mod tests {
             s.update_subscription("s1", None, &spec()).await,
             Err(StoreError::NotFound { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn one_server_holds_a_delivery_lease_until_it_runs_out() {
+        let (s, _dir) = store().await;
+        s.add_subscription("s1", "ann", None, &spec())
+            .await
+            .unwrap();
+        assert!(
+            s.lease_subscription("s1", "a", 1_000, 31_000)
+                .await
+                .unwrap()
+        );
+        // Another server is kept out while the lease runs ...
+        assert!(
+            !s.lease_subscription("s1", "b", 2_000, 32_000)
+                .await
+                .unwrap()
+        );
+        // ... the holder renews it ...
+        assert!(
+            s.lease_subscription("s1", "a", 20_000, 50_000)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.lease_subscription("s1", "b", 40_000, 70_000)
+                .await
+                .unwrap()
+        );
+        // ... and once it has run out, another takes over.
+        assert!(
+            s.lease_subscription("s1", "b", 50_001, 80_000)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.lease_subscription("s1", "a", 60_000, 90_000)
+                .await
+                .unwrap()
+        );
+        // Given back, it is free at once.
+        s.release_subscription("s1", "a").await.unwrap();
+        assert!(
+            !s.lease_subscription("s1", "a", 60_000, 90_000)
+                .await
+                .unwrap()
+        );
+        s.release_subscription("s1", "b").await.unwrap();
+        assert!(
+            s.lease_subscription("s1", "a", 60_000, 90_000)
+                .await
+                .unwrap()
+        );
+        // A lease is not a change of the subscription.
+        assert_eq!(s.subscription("s1").await.unwrap().unwrap().version, 1);
     }
 }

@@ -102,7 +102,7 @@ impl Store {
         u: &NewUser,
         audit: &[AuditEntry],
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let res = sqlx::query(
             "INSERT INTO users (username, password_hash, role, institution, practitioner, resident, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO NOTHING",
@@ -143,7 +143,7 @@ impl Store {
         change: &UserChange,
         audit: &[AuditEntry],
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let query = match change {
             UserChange::Role(role) => {
                 sqlx::query("UPDATE users SET role = $1 WHERE username = $2").bind(role.code())
@@ -208,7 +208,7 @@ impl Store {
         username: &str,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM tokens WHERE expires_at < $1")
             .bind(expires_at - 7 * 24 * 3600)
             .execute(&mut *tx)

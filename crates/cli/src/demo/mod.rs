@@ -155,7 +155,26 @@ pub struct History {
 /// registered on the first day, and each day's activity goes through the
 /// services with the clock set to that day. The clock of `state` itself is
 /// left alone: the server runs on the system clock.
+///
+/// Servers started together on one database load it once: the first to
+/// take the store's `demo` section loads, the others wait for it and then
+/// find the county there.
 pub async fn load_with_history(
+    state: &AppState,
+    county: &DemoCounty,
+    options: HistoryOptions,
+) -> anyhow::Result<(Loaded, Option<History>)> {
+    let section = state.ctx.store.exclusive(DEMO_SECTION).await?;
+    let loaded = load_history_alone(state, county, options).await;
+    section.release().await;
+    loaded
+}
+
+/// The store's exclusive section the demo loads in.
+const DEMO_SECTION: &str = "demo";
+
+/// [`load_with_history`] inside its section.
+async fn load_history_alone(
     state: &AppState,
     county: &DemoCounty,
     options: HistoryOptions,
@@ -170,11 +189,11 @@ pub async fn load_with_history(
         None => anyhow::bail!("the demo county has no records"),
     };
     if present || options.days == 0 {
-        return Ok((load(state, county).await?, None));
+        return Ok((load_alone(state, county, SESSION_DAYS).await?, None));
     }
     let (first, last) = past_days(state, options.days)?;
     let past = state.clone().with_clock(Clock::set_at(at_midnight(first)));
-    let mut loaded = load_with_sessions(&past, county, 0).await?;
+    let mut loaded = load_alone(&past, county, 0).await?;
     // The care history runs on clocks of its own, so `past` still stands
     // on the first day for the joint programmes.
     let care = history::run(&past, county, first, last, options.seed).await?;
@@ -228,12 +247,21 @@ pub async fn load(state: &AppState, county: &DemoCounty) -> anyhow::Result<Loade
     load_with_sessions(state, county, SESSION_DAYS).await
 }
 
-/// [`load`], opening outpatient sessions for `days` working days.
+/// [`load`], opening outpatient sessions for `days` working days; in the
+/// store's `demo` section, as [`load_with_history`].
 pub async fn load_with_sessions(
     state: &AppState,
     county: &DemoCounty,
     days: u32,
 ) -> anyhow::Result<Loaded> {
+    let section = state.ctx.store.exclusive(DEMO_SECTION).await?;
+    let loaded = load_alone(state, county, days).await;
+    section.release().await;
+    loaded
+}
+
+/// [`load_with_sessions`] inside its section.
+async fn load_alone(state: &AppState, county: &DemoCounty, days: u32) -> anyhow::Result<Loaded> {
     let loader = loader();
     let first = county
         .records

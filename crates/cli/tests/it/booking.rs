@@ -67,15 +67,7 @@ async fn open_slots(app: &TestApp, slots: u32, reserved_percent: u32) -> Vec<Slo
 async fn referrals(app: &TestApp, n: usize, priority: Priority) -> Vec<String> {
     let doctor = actor_of(app, "doctor");
     // Patients the doctor cares for: contracted to their team.
-    let patients: Vec<_> = app
-        .residents()
-        .filter(|r| {
-            r.contract
-                .as_ref()
-                .is_some_and(|c| c.team.as_str() == crate::helpers::DOCTOR_TEAM)
-        })
-        .map(|r| r.id.clone())
-        .collect();
+    let patients = app.team_patients();
     let mut ids = Vec::new();
     for i in 0..n {
         let new = NewReferral {

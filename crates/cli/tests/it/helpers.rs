@@ -129,12 +129,118 @@ pub async fn spawn_app_at(
     }
 }
 
+/// Another server on a test app's database, as a deployment runs several
+/// behind a load balancer: its own connections, state and outbox, the same
+/// records, accounts and tokens. Stops when dropped.
+pub struct SecondServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl SecondServer {
+    /// The URL of a path under its FHIR base.
+    pub fn fhir_url(&self, path: &str) -> String {
+        format!("{}/fhir/r4{path}", self.base)
+    }
+}
+
+impl Drop for SecondServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl TestApp {
+    /// Starts a second server on this app's database. It loads the demo as
+    /// every server does on start, which finds the county there already.
+    pub async fn second_server(&self) -> SecondServer {
+        self.second_server_with(|_| {}).await
+    }
+
+    /// [`second_server`](Self::second_server) with changed settings.
+    pub async fn second_server_with(&self, configure: impl FnOnce(&mut Settings)) -> SecondServer {
+        let mut settings = Settings {
+            listen: "127.0.0.1:0".into(),
+            database_url: self.database_url.clone(),
+            region_id: self.county.region.id.to_string(),
+            region_name: self.county.region.name.clone(),
+            ..Settings::default()
+        };
+        configure(&mut settings);
+        let store = tiercare::startup::open_store(&settings)
+            .await
+            .expect("open the store again");
+        let state = tiercare::startup::app_state(store, &settings).expect("app state");
+        let loaded = tiercare::demo::load_with_sessions(&state, &self.county, 1)
+            .await
+            .expect("the second server's demo load");
+        assert_eq!(loaded.records, 0, "the demo county was loaded twice");
+        let listener = tiercare::startup::bind(&settings).await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("local addr"));
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(tiercare_api::serve(
+            listener,
+            state.clone(),
+            tiercare_web::routes(state.clone()),
+            async move {
+                let _ = rx.await;
+            },
+        ));
+        SecondServer {
+            base,
+            state,
+            shutdown: Some(tx),
+        }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
     }
+}
+
+/// Opens an afternoon cardiology session at the county hospital (zx-h1) a
+/// week ahead through the referral service: 25 slots, of which the 20
+/// public ones (any referral may book them at any time) are returned.
+pub async fn open_public_session(app: &TestApp) -> Vec<String> {
+    let admin = tiercare_core::access::Actor {
+        username: "admin".into(),
+        role: tiercare_core::access::UserRole::Admin,
+        institution: None,
+        practitioner: None,
+        resident: None,
+    };
+    let schedule: tiercare_core::ScheduleId = "zx-h1-cardiology".parse().expect("schedule");
+    let institution: tiercare_core::InstitutionId = "zx-h1".parse().expect("hospital");
+    let day = (time::OffsetDateTime::now_utc() + time::Duration::days(7)).date();
+    let plan = tiercare_core::booking::SessionPlan {
+        schedule: &schedule,
+        institution: &institution,
+        specialty: tiercare_core::Specialty::Cardiology,
+        start: time::PrimitiveDateTime::new(day, time::macros::time!(06:00)).assume_utc(),
+        slot_minutes: 10,
+        slots: 25,
+    };
+    let opened = tiercare_service::referrals::Referrals::new(&app.state.ctx, &admin)
+        .open_session(&plan)
+        .await
+        .expect("session opened");
+    assert_eq!(opened, 25);
+    let slots: Vec<String> = plan
+        .slots(&app.state.ctx.policy)
+        .into_iter()
+        .filter(|s| !s.reserved)
+        .map(|s| s.id.to_string())
+        .collect();
+    assert_eq!(slots.len(), 20);
+    slots
 }
 
 /// A response read in full.
@@ -293,6 +399,19 @@ impl TestApp {
             Record::Resident(r) => Some(r),
             _ => None,
         })
+    }
+
+    /// The residents contracted to the demo doctor's team: the patients
+    /// the doctor may refer.
+    pub fn team_patients(&self) -> Vec<tiercare_core::ResidentId> {
+        self.residents()
+            .filter(|r| {
+                r.contract
+                    .as_ref()
+                    .is_some_and(|c| c.team.as_str() == DOCTOR_TEAM)
+            })
+            .map(|r| r.id.clone())
+            .collect()
     }
 
     /// The temporary directory holding the database.

@@ -27,6 +27,7 @@ mod outreach;
 mod panels;
 mod referral;
 mod search;
+mod servers;
 mod simulate;
 mod subscription;
 mod terminology;

@@ -579,37 +579,7 @@ async fn referrals_are_seen_only_by_their_two_sides() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_http_bookings_of_twenty_slots() {
     let app = Arc::new(spawn_app().await);
-    // An afternoon session a week ahead: 25 slots, 20 of them public.
-    let admin = tiercare_core::access::Actor {
-        username: "admin".into(),
-        role: tiercare_core::access::UserRole::Admin,
-        institution: None,
-        practitioner: None,
-        resident: None,
-    };
-    let schedule: tiercare_core::ScheduleId = "zx-h1-cardiology".parse().unwrap();
-    let institution: tiercare_core::InstitutionId = HOSPITAL.parse().unwrap();
-    let day = (time::OffsetDateTime::now_utc() + time::Duration::days(7)).date();
-    let plan = tiercare_core::booking::SessionPlan {
-        schedule: &schedule,
-        institution: &institution,
-        specialty: tiercare_core::Specialty::Cardiology,
-        start: time::PrimitiveDateTime::new(day, time::macros::time!(06:00)).assume_utc(),
-        slot_minutes: 10,
-        slots: 25,
-    };
-    let opened = tiercare_service::referrals::Referrals::new(&app.state.ctx, &admin)
-        .open_session(&plan)
-        .await
-        .unwrap();
-    assert_eq!(opened, 25);
-    let slots: Vec<String> = plan
-        .slots(&app.state.ctx.policy)
-        .into_iter()
-        .filter(|s| !s.reserved)
-        .map(|s| s.id.to_string())
-        .collect();
-    assert_eq!(slots.len(), 20);
+    let slots = crate::helpers::open_public_session(&app).await;
     let mut refs = Vec::new();
     for i in 0..200 {
         let patient = on_doctors_team(&app, i);
@@ -923,16 +893,8 @@ async fn the_receiving_side_sees_the_patient_while_the_loop_is_open() {
 /// The `i`-th (cycling) resident contracted to the demo doctor's team: the
 /// patients the doctor may refer.
 fn on_doctors_team(app: &TestApp, i: usize) -> String {
-    let mine: Vec<String> = app
-        .residents()
-        .filter(|r| {
-            r.contract
-                .as_ref()
-                .is_some_and(|c| c.team.as_str() == crate::helpers::DOCTOR_TEAM)
-        })
-        .map(|r| r.id.to_string())
-        .collect();
-    mine[i % mine.len()].clone()
+    let mine = app.team_patients();
+    mine[i % mine.len()].to_string()
 }
 
 #[tokio::test]

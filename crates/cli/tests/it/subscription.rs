@@ -132,6 +132,22 @@ impl Receiver {
         self.gate.add_permits(n);
     }
 
+    /// Whether no request is waiting or arrives within `quiet`: after the
+    /// cursor has passed every event, a notification sent twice would
+    /// already be on its way.
+    async fn nothing_more_after(&mut self, quiet: Duration) -> bool {
+        if !self.seen.is_empty() {
+            return false;
+        }
+        tokio::time::timeout(quiet, async {
+            while self.seen.is_empty() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .is_err()
+    }
+
     /// Whether a request arrived that the test has not looked at.
     fn nothing_more(&mut self) -> bool {
         self.seen.try_recv().is_err()
@@ -263,6 +279,26 @@ async fn delivered(app: &TestApp, id: &str) {
     }
 }
 
+/// How many notifications of the subscription were audited as reads on
+/// its owner's behalf.
+async fn audited_notifications(app: &TestApp, owner: &str, sub_id: &str) -> usize {
+    let (audit, _) = app
+        .state
+        .ctx
+        .store
+        .audit_search(&AuditQuery {
+            username: Some(owner.into()),
+            count: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    audit
+        .iter()
+        .filter(|e| e.resource_type == "Task" && e.detail.contains(sub_id))
+        .count()
+}
+
 /// Adds an account straight to the store and logs in: the bearer token.
 async fn add_user(app: &TestApp, username: &str, role: UserRole, institution: &str) -> String {
     let password = format!("{username}-password-1");
@@ -358,23 +394,7 @@ async fn the_receiving_hospital_is_told_of_its_tasks_in_order() {
 
     // Each notification is audited as a read of the patient's Task on the
     // coordinator's behalf.
-    let (audit, _) = app
-        .state
-        .ctx
-        .store
-        .audit_search(&AuditQuery {
-            patient: Some("res-000001".into()),
-            username: Some("coordinator".into()),
-            count: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let told = audit
-        .iter()
-        .filter(|e| e.resource_type == "Task" && e.detail.contains(&sub_id))
-        .count();
-    assert_eq!(told, 2, "{audit:?}");
+    assert_eq!(audited_notifications(&app, "coordinator", &sub_id).await, 2);
     // And counted.
     let metrics = send(app.client.get(app.url("/metrics"))).await.body;
     assert!(
@@ -693,6 +713,55 @@ async fn a_notification_cut_short_by_a_restart_is_delivered_after_it() {
     server.await.expect("server task").expect("server");
     store.close().await;
     drop(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_on_one_database_send_each_notification_once() {
+    // Both outboxes look for new events all the time, so both would send
+    // every notification if nothing kept them apart.
+    let eager = |s: &mut tiercare::config::Settings| s.subscription_poll_ms = 5;
+    let app = spawn_app_with(eager).await;
+    let second = app.second_server_with(eager).await;
+    let mut his = Receiver::start(Behaviour::default()).await;
+    let sub = subscribe(
+        &app,
+        "coordinator",
+        &format!("Task?owner=Organization/{HOSPITAL}"),
+        &his.url,
+    )
+    .await;
+    // Referrals made through the first server, accepted through the
+    // second, one change at a time: each change is delivered before the
+    // next is made, so one outbox sends exactly one notification for it.
+    let token = app.token("coordinator").await;
+    let sub_id = id_of(&sub);
+    let mut sent = 0;
+    for _ in 0..5 {
+        let id = refer(&app, HOSPITAL).await;
+        delivered(&app, &sub_id).await;
+        send(
+            app.client
+                .post(second.fhir_url(&format!("/ServiceRequest/{id}/$accept")))
+                .bearer_auth(&token),
+        )
+        .await
+        .expect(200);
+        delivered(&app, &sub_id).await;
+        assert_task(&his.next().await, &id, "requested");
+        assert_task(&his.next().await, &id, "accepted");
+        sent += 2;
+        // A second copy from the other server would be on its way by now:
+        // the cursor is past the event, and it polls every 5 ms.
+        assert!(
+            his.nothing_more_after(Duration::from_millis(200)).await,
+            "Task/{id} was told twice"
+        );
+    }
+    // Every notification sent is audited once, whichever server sent it.
+    assert_eq!(
+        audited_notifications(&app, "coordinator", &sub_id).await,
+        sent
+    );
 }
 
 #[tokio::test]

@@ -19,6 +19,14 @@
 //! the reason, and its cursor stays at the undelivered event, so that
 //! switching it back on resumes exactly there.
 //!
+//! Several servers on one database each run an outbox. A lane first takes
+//! the subscription's delivery lease in the database and renews it before
+//! every notification; while another server's lease runs, the lane leaves
+//! the subscription alone, so each notification leaves from one server and
+//! in order. A server that stops gives its leases back; one that crashes
+//! loses them after [`LEASE`], and another server carries on from the
+//! cursor.
+//!
 //! Each notification carries the Task as it is when it is sent, so within
 //! one batch of events a Task that changed several times is sent once, at
 //! its last change. Each delivery is audited as a read of the patient's
@@ -65,6 +73,10 @@ pub trait Delivery: Send + Sync + 'static {
 
 /// Events read per step of a lane.
 const BATCH: u32 = 100;
+
+/// How long a delivery lease lasts without renewal, beyond the longest
+/// attempt: a crashed server's subscriptions wait this long for another.
+pub const LEASE: Duration = Duration::from_secs(30);
 
 /// The Tasks an event changes, by id. Referral events change the
 /// referral's Task (same id); care-plan events the plan's follow-up Tasks.
@@ -151,6 +163,7 @@ impl Outbox {
             ctx,
             config,
             delivery,
+            holder: crate::new_id(),
         });
         let task = tokio::spawn(run(lane, stopped));
         Outbox { stop, task }
@@ -168,6 +181,8 @@ struct Lane<D> {
     ctx: Context,
     config: DeliveryConfig,
     delivery: D,
+    /// This outbox's name on the leases it holds.
+    holder: String,
 }
 
 async fn run<D: Delivery>(lane: Arc<Lane<D>>, mut stopped: oneshot::Receiver<()>) {
@@ -195,6 +210,11 @@ async fn run<D: Delivery>(lane: Arc<Lane<D>>, mut stopped: oneshot::Receiver<()>
         }
     }
     lanes.shutdown().await;
+    // The lanes were cut short: their leases go back, so a server that
+    // starts (or runs) beside this one carries on at once.
+    if let Err(e) = lane.ctx.store.release_subscriptions_of(&lane.holder).await {
+        tracing::warn!(error = %e, "cannot give the delivery leases back");
+    }
 }
 
 /// Gives every active subscription with undelivered events a lane, unless
@@ -224,6 +244,11 @@ async fn start_lanes<D: Delivery>(
                 tracing::warn!(subscription = %sub, error = %e,
                     "delivery interrupted; it resumes at the next wake-up");
             }
+            // Given back whatever happened, so another server need not
+            // wait for it to run out.
+            if let Err(e) = lane.ctx.store.release_subscription(&sub, &lane.holder).await {
+                tracing::warn!(subscription = %sub, error = %e, "cannot give the delivery lease back");
+            }
         });
         running.insert(handle.id(), id);
     }
@@ -249,12 +274,32 @@ fn latest_changes(events: &[StoredEvent]) -> Vec<(i64, String)> {
 }
 
 impl<D: Delivery> Lane<D> {
+    /// Takes or renews this outbox's lease on the subscription, long
+    /// enough for one attempt and then some; false while another server
+    /// holds it.
+    async fn lease(&self, id: &str) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let hold = self.config.timeout.saturating_add(LEASE);
+        let until = now.saturating_add(i64::try_from(hold.as_millis()).unwrap_or(i64::MAX));
+        self.ctx
+            .store
+            .lease_subscription(id, &self.holder, now, until)
+            .await
+    }
+
     /// Delivers the subscription's notifications until it has none left,
     /// waiting out its backoff after a failure; returns when it is done,
     /// switched off, deleted or gave up.
     async fn deliver_backlog(&self, id: &str) -> Result<(), StoreError> {
         let store = &self.ctx.store;
         loop {
+            // Another server delivers it (or it is gone); it is looked at
+            // again at the next wake-up, in case that server stops. Taken
+            // before the cursor is read: a cursor read earlier may be one
+            // the last holder has moved since.
+            if !self.lease(id).await? {
+                return Ok(());
+            }
             let Some(sub) = store.subscription(id).await? else {
                 return Ok(());
             };
@@ -298,6 +343,11 @@ impl<D: Delivery> Lane<D> {
                 let institution = sub.institution.as_deref();
                 if !matches(store, &criteria, institution, stored_as, &task).await? {
                     continue;
+                }
+                // Renewed before each send: a lease that ran out while an
+                // earlier one was slow may have passed to another server.
+                if !self.lease(id).await? {
+                    return Ok(());
                 }
                 match self.delivery.send(&sub, &task, &record).await {
                     Ok(()) => {
