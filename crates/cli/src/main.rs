@@ -73,6 +73,9 @@ enum Command {
     /// Measure Patient create throughput and read latency on a fresh
     /// embedded database, against baselines from the same run.
     Bench(bench::BenchArgs),
+    /// Drive the referral loop against a running server from this process:
+    /// closed-loop throughput, then latency at fixed offered rates.
+    Load(bench::load::LoadArgs),
     /// Run policy scenarios of the simulator and compare each with the
     /// first (the baseline): indicators with 95% intervals, monthly
     /// series, CSV and HTML reports.
@@ -291,6 +294,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User { command } => user_command(file, command).await,
         Command::Bench(args) => bench::run(args).await,
+        Command::Load(args) => bench::load::run(args).await,
         Command::Simulate(args) => simulate::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
     }

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 /// Writes and fsyncs a small file `n` times: the disk's durable-commit
 /// ceiling, beside which the store's figures make sense.
-pub(super) fn fsync_rate(dir: &std::path::Path, n: usize) -> anyhow::Result<f64> {
+pub(crate) fn fsync_rate(dir: &std::path::Path, n: usize) -> anyhow::Result<f64> {
     use std::io::Write as _;
     let path = dir.join("fsync-probe");
     let mut f = std::fs::File::create(&path)?;

@@ -26,7 +26,7 @@ pub(super) fn patient(i: usize, team: &str) -> Value {
     })
 }
 
-pub(super) async fn timed_gets(
+pub(crate) async fn timed_gets(
     client: &reqwest::Client,
     urls: Vec<String>,
     token: &str,

@@ -24,13 +24,14 @@
 //! `referrals.rs`, `insurance.rs`, `disk.rs`, `indicators.rs`, `history.rs`,
 //! with what they share in `harness.rs`.
 
-mod disk;
-mod fhir;
-mod harness;
+pub(crate) mod disk;
+pub(crate) mod fhir;
+pub(crate) mod harness;
 mod history;
 pub mod indicators;
 mod insurance;
-mod referrals;
+pub mod load;
+pub(crate) mod referrals;
 
 pub use harness::fresh_state;
 
@@ -39,7 +40,7 @@ use crate::startup;
 use anyhow::bail;
 use fhir::{patient, timed_gets};
 use harness::{login, ms, percentile};
-use referrals::{Walker, open_loop, referral_loop};
+use referrals::{Walker, closed_loop, days_for, open_loop, open_loop_size, open_slots};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Instant;
@@ -195,15 +196,21 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
     // The referral loop: six steps per referral, `concurrency` clients,
     // then the same steps offered at a fixed rate.
-    let walker = Walker {
-        client: client.clone(),
-        base: base.clone(),
-        doctor: login(&client, &base, &county, "doctor").await?,
-        coordinator: login(&client, &base, &county, "coordinator").await?,
-        specialist: login(&client, &base, &county, "specialist").await?,
+    let walker = Walker::sign_in(&client, &base, &county).await?;
+    let slots = open_slots(&state, args.referrals, 30).await?;
+    let commits = state.ctx.store.commit_stats();
+    let mut loop_figures = closed_loop(&walker, &ids, slots, args.concurrency).await?;
+    loop_figures.commits(commits, state.ctx.store.commit_stats());
+    // After the closed loop's slots.
+    let offered_slots = if args.offered_rps > 0.0 && args.offered_seconds > 0.0 {
+        let (n, _) = open_loop_size(args.offered_rps, args.offered_seconds);
+        open_slots(&state, n, 31 + days_for(args.referrals)).await?
+    } else {
+        Vec::new()
     };
-    let loop_figures = referral_loop(&state, &walker, &ids, &args).await?;
-    let offered = open_loop(&state, &walker, &ids, &args).await?;
+    let commits = state.ctx.store.commit_stats();
+    let mut offered = open_loop(&walker, &ids, offered_slots, args.offered_rps).await?;
+    offered.commits(commits, state.ctx.store.commit_stats());
     let estimates = insurance::estimate_rate(&state.ctx.policy, 20_000)?;
     let claims = insurance::claim_rate(&state, &ids, 2_000, args.concurrency).await?;
     let fsyncs = disk::fsync_rate(&dir, 300)?;

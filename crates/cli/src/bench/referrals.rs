@@ -7,7 +7,6 @@
 //! the latency a steady load sees, without coordinated omission hiding a
 //! stall.
 
-use super::BenchArgs;
 use super::harness::{ms, percentile};
 use anyhow::bail;
 use serde_json::{Value, json};
@@ -18,14 +17,14 @@ use tokio::sync::Semaphore;
 
 /// What a referral loop phase measured.
 #[derive(Default)]
-pub(super) struct LoopFigures {
-    pub(super) steps_per_second: f64,
+pub(crate) struct LoopFigures {
+    pub(crate) steps_per_second: f64,
     /// Every step's latency, sorted.
-    pub(super) latencies: Vec<Duration>,
+    pub(crate) latencies: Vec<Duration>,
     /// Each kind of step's latencies (in [`STEPS`] order), sorted.
     by_step: [Vec<Duration>; 6],
     /// Store write calls per commit during the phase (group commit).
-    pub(super) calls_per_commit: f64,
+    pub(crate) calls_per_commit: f64,
 }
 
 impl LoopFigures {
@@ -36,26 +35,31 @@ impl LoopFigures {
         }
     }
 
-    fn finish(&mut self, elapsed: Duration, before: CommitStats, after: CommitStats) {
+    fn finish(&mut self, elapsed: Duration) {
         self.steps_per_second = self.latencies.len() as f64 / elapsed.as_secs_f64();
         self.latencies.sort();
         for l in &mut self.by_step {
             l.sort();
         }
+    }
+
+    /// Notes the group commit's sharing over the phase, from the store's
+    /// counters before and after it (known only to an in-process server).
+    pub(crate) fn commits(&mut self, before: CommitStats, after: CommitStats) {
         let commits = after.commits.saturating_sub(before.commits).max(1);
         self.calls_per_commit = after.calls.saturating_sub(before.calls) as f64 / commits as f64;
     }
 
-    pub(super) fn p(&self, p: f64) -> f64 {
+    pub(crate) fn p(&self, p: f64) -> f64 {
         ms(percentile(&self.latencies, p))
     }
 
-    pub(super) fn max(&self) -> f64 {
+    pub(crate) fn max(&self) -> f64 {
         self.latencies.last().copied().map_or(0.0, ms)
     }
 
     /// Median latency of each step kind, by name.
-    pub(super) fn step_medians(&self) -> Value {
+    pub(crate) fn step_medians(&self) -> Value {
         STEPS
             .iter()
             .zip(&self.by_step)
@@ -100,16 +104,33 @@ const STEPS: [&str; 6] = [
 
 /// Who walks the referrals, and where.
 #[derive(Clone)]
-pub(super) struct Walker {
-    pub(super) client: reqwest::Client,
-    pub(super) base: String,
-    pub(super) doctor: String,
-    pub(super) coordinator: String,
+pub(crate) struct Walker {
+    pub(crate) client: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) doctor: String,
+    pub(crate) coordinator: String,
     /// A hospital doctor, who refers the patient back down.
-    pub(super) specialist: String,
+    pub(crate) specialist: String,
 }
 
 impl Walker {
+    /// Signs in the demo county's family doctor, coordinator and
+    /// specialist at the server at `base`.
+    pub(crate) async fn sign_in(
+        client: &reqwest::Client,
+        base: &str,
+        county: &tiercare_core::demo::DemoCounty,
+    ) -> anyhow::Result<Walker> {
+        use super::harness::login;
+        Ok(Walker {
+            client: client.clone(),
+            base: base.to_string(),
+            doctor: login(client, base, county, "doctor").await?,
+            coordinator: login(client, base, county, "coordinator").await?,
+            specialist: login(client, base, county, "specialist").await?,
+        })
+    }
+
     /// Walks one referral of `patient` through the six steps, booking
     /// `slot`, and returns each step's latency.
     ///
@@ -195,7 +216,7 @@ impl Walker {
 
 /// Opens a session of `n` slots at the cardiology clinic of zx-h1 starting
 /// `days` days from now, one slot per referral, and returns the slot ids.
-async fn open_slots(
+pub(crate) async fn open_slots(
     state: &tiercare_api::AppState,
     n: usize,
     days: i64,
@@ -234,29 +255,26 @@ async fn open_slots(
 const SLOT_MINUTES: u32 = 5;
 
 /// Whole days a session of `n` bench slots covers, rounded up.
-fn days_for(n: usize) -> i64 {
+pub(crate) fn days_for(n: usize) -> i64 {
     let minutes = n as i64 * i64::from(SLOT_MINUTES);
     minutes / (24 * 60) + 1
 }
 
-/// Walks `args.referrals` referrals through the whole loop over HTTP, with
-/// durable commits, `concurrency` clients each starting the next referral
-/// when the last is done (closed loop), and times every step.
-pub(super) async fn referral_loop(
-    state: &tiercare_api::AppState,
+/// Walks one referral per slot through the whole loop over HTTP, with
+/// `concurrency` clients each starting the next referral when the last is
+/// done (closed loop), and times every step.
+pub(crate) async fn closed_loop(
     walker: &Walker,
     patients: &[String],
-    args: &BenchArgs,
+    slots: Vec<String>,
+    concurrency: usize,
 ) -> anyhow::Result<LoopFigures> {
-    let n = args.referrals;
-    if n == 0 || patients.is_empty() {
+    if slots.is_empty() || patients.is_empty() {
         return Ok(LoopFigures::default());
     }
-    let slots = open_slots(state, n, 30).await?;
-    let commits = state.ctx.store.commit_stats();
-    let sem = Arc::new(Semaphore::new(args.concurrency.max(1)));
+    let sem = Arc::new(Semaphore::new(concurrency.max(1)));
     let t = Instant::now();
-    let mut tasks = Vec::with_capacity(n);
+    let mut tasks = Vec::with_capacity(slots.len());
     for (i, slot) in slots.into_iter().enumerate() {
         let permit = sem.clone().acquire_owned().await?;
         let walker = walker.clone();
@@ -270,7 +288,7 @@ pub(super) async fn referral_loop(
     for task in tasks {
         figures.add(task.await??);
     }
-    figures.finish(t.elapsed(), commits, state.ctx.store.commit_stats());
+    figures.finish(t.elapsed());
     Ok(figures)
 }
 
@@ -278,38 +296,39 @@ pub(super) async fn referral_loop(
 /// so that a step is normally answered before the next one is due.
 const STEP_GAP: Duration = Duration::from_millis(100);
 
-/// Offers referral steps at `args.offered_rps` for about
-/// `args.offered_seconds`, whatever the answers (open loop), and times
-/// each from when it was due.
+/// The referrals (one slot each) an open-loop phase at `rate` steps per
+/// second for `seconds` walks, and how many of them start together.
+pub(crate) fn open_loop_size(rate: f64, seconds: f64) -> (usize, usize) {
+    let group = ((STEP_GAP.as_secs_f64() * rate).ceil() as usize).max(1);
+    let per_round = STEPS.len() * group;
+    let rounds = ((rate * seconds) / per_round as f64).ceil().max(1.0) as usize;
+    (rounds * group, group)
+}
+
+/// Offers referral steps at `rate` per second, one referral per slot
+/// (sized by [`open_loop_size`]), whatever the answers (open loop), and
+/// times each from when it was due.
 ///
 /// Step `k` of the run is due at `k / rate` exactly. Steps are dealt to
 /// referrals in rounds of `6 g` steps over `g` referrals, step `s` of the
 /// `i`th referral of a round at `6 g q + s g + i`: the steps of one referral
 /// are `g / rate` (about [`STEP_GAP`]) apart, and the offered rate is even
 /// from the first step to the last, with no ramp.
-pub(super) async fn open_loop(
-    state: &tiercare_api::AppState,
+pub(crate) async fn open_loop(
     walker: &Walker,
     patients: &[String],
-    args: &BenchArgs,
+    slots: Vec<String>,
+    rate: f64,
 ) -> anyhow::Result<LoopFigures> {
-    let rate = args.offered_rps;
-    if rate <= 0.0 || args.offered_seconds <= 0.0 || patients.is_empty() {
+    if rate <= 0.0 || slots.is_empty() || patients.is_empty() {
         return Ok(LoopFigures::default());
     }
     let group = ((STEP_GAP.as_secs_f64() * rate).ceil() as usize).max(1);
     let per_round = STEPS.len() * group;
-    let rounds = ((rate * args.offered_seconds) / per_round as f64)
-        .ceil()
-        .max(1.0) as usize;
-    let n = rounds * group;
-    // After the closed loop's slots.
-    let slots = open_slots(state, n, 31 + days_for(args.referrals)).await?;
-    let commits = state.ctx.store.commit_stats();
     // Time to spawn every walker before the first step is due.
     let t0 = tokio::time::Instant::now() + Duration::from_millis(200);
     let at = |k: usize| t0 + Duration::from_secs_f64(k as f64 / rate);
-    let mut tasks = Vec::with_capacity(n);
+    let mut tasks = Vec::with_capacity(slots.len());
     for (j, slot) in slots.into_iter().enumerate() {
         let (q, i) = (j / group, j % group);
         let due: [tokio::time::Instant; 6] =
@@ -325,6 +344,6 @@ pub(super) async fn open_loop(
         figures.add(task.await??);
     }
     // From the first due step to the last answer.
-    figures.finish(t0.elapsed(), commits, state.ctx.store.commit_stats());
+    figures.finish(t0.elapsed());
     Ok(figures)
 }

@@ -17,6 +17,7 @@ mod booking;
 mod browser;
 mod closed_loop;
 mod concurrency;
+mod crash;
 mod dashboard;
 mod demo_outreach;
 mod evaluation;
