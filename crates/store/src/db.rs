@@ -5,8 +5,10 @@ use crate::StoreError;
 use crate::writer::{CommitStats, Writer};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tiercare_core::indicators::Ix;
 
 /// Which database engine the store runs on. The SQL is the same for both
 /// (`$1` placeholders, portable types); what differs is how writers from
@@ -47,6 +49,10 @@ pub struct Store {
     pub(crate) backend: Backend,
     /// The database file, for SQLite on disk.
     pub(crate) path: Option<std::path::PathBuf>,
+    /// Institutions' indicator numbers already looked up.
+    pub(crate) ix_cache: Arc<std::sync::Mutex<HashMap<String, Ix>>>,
+    /// Recent answers of `user_by_token`, by token hash.
+    pub(crate) token_cache: Arc<std::sync::Mutex<HashMap<String, crate::users::CachedToken>>>,
 }
 
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -97,6 +103,8 @@ impl Store {
             writer,
             backend,
             path: sqlite_path(&url),
+            ix_cache: Arc::default(),
+            token_cache: Arc::default(),
         })
     }
 
@@ -194,6 +202,11 @@ fn sqlite_options(max: u32) -> AnyPoolOptions {
                 // memory it costs a few MiB at most; durability is the
                 // WAL's business and does not change.
                 conn.execute("PRAGMA temp_store = MEMORY").await?;
+                // Pages read through a memory map instead of a read()
+                // system call and a copy each: after every commit a
+                // reader's page cache is stale and it reads its pages
+                // again, which otherwise costs a system call per page.
+                conn.execute("PRAGMA mmap_size = 1073741824").await?;
                 Ok(())
             })
         })

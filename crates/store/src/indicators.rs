@@ -186,6 +186,21 @@ impl Store {
     /// The stable number of an institution in indicator facts, given on
     /// first use.
     pub async fn institution_ix(&self, institution: &str) -> Result<Ix, StoreError> {
+        // A number, once given, never changes: kept in memory after the
+        // first look, on every server.
+        if let Ok(cache) = self.ix_cache.lock()
+            && let Some(ix) = cache.get(institution)
+        {
+            return Ok(*ix);
+        }
+        let ix = self.institution_ix_stored(institution).await?;
+        if let Ok(mut cache) = self.ix_cache.lock() {
+            cache.insert(institution.to_string(), ix);
+        }
+        Ok(ix)
+    }
+
+    async fn institution_ix_stored(&self, institution: &str) -> Result<Ix, StoreError> {
         let known = sqlx::query("SELECT ix FROM indicator_institutions WHERE institution = $1")
             .bind(institution)
             .fetch_optional(&self.read)

@@ -18,6 +18,7 @@
 //! `(param, value)` pairs.
 
 mod audit;
+mod bulk;
 mod db;
 mod error;
 mod exclusive;

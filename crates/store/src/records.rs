@@ -96,11 +96,11 @@ pub struct StoredEvent {
     pub event: Event,
 }
 
-fn decode(resource_type: &str, body: &str) -> Result<Record, StoreError> {
+pub(crate) fn decode(resource_type: &str, body: &str) -> Result<Record, StoreError> {
     serde_json::from_str(body).map_err(|e| StoreError::Corrupt(resource_type.into(), e.to_string()))
 }
 
-fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt("record".into(), e.to_string()))
 }
 

@@ -215,6 +215,20 @@ async fn run_batch(
     work: Vec<(Vec<Write>, Vec<AuditEntry>)>,
     results: &mut Vec<Result<Vec<Stored>, StoreError>>,
 ) -> Result<(), sqlx::Error> {
+    // First the whole batch in bulk (bulk.rs): a few statements for all
+    // its calls. Only a database error sends it down the slower path
+    // below, call by call, so each still fails for its own reasons alone.
+    let mut tx = begin_write(pool, backend).await?;
+    match crate::bulk::write_batch(&mut tx, &work).await {
+        Ok(done) => {
+            results.extend(done);
+            return tx.commit().await;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, calls = work.len(), "a batch failed in bulk; writing its calls one by one");
+            tx.rollback().await?;
+        }
+    }
     let mut tx = begin_write(pool, backend).await?;
     // A call alone needs no savepoint: its transaction is its own.
     if work.len() == 1 {
@@ -425,6 +439,52 @@ mod tests {
         assert_eq!((r0.version, r0.record), (2, resident("r0", "Zhang", None)));
         assert_eq!(audited(&s, "r0").await, 1);
         assert_eq!(events_of(&s, "r1").await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_database_error_in_a_bulk_batch_fails_only_its_own_call() {
+        let (s, _dir) = store().await;
+        // A stray history row the bulk insert runs into: the database, not
+        // a check, refuses the call that creates r9.
+        sqlx::query(
+            "INSERT INTO record_history (resource_type, id, version, updated_at, body) \
+             VALUES ('Patient', 'r9', 1, 'x', '{}')",
+        )
+        .execute(&s.write)
+        .await
+        .unwrap();
+        let mut answers = Vec::new();
+        let mut calls = Vec::new();
+        for (id, audit_of) in [("r1", "a"), ("r9", "b"), ("r2", "c")] {
+            let (reply, answer) = oneshot::channel();
+            calls.push(Call {
+                writes: vec![write(resident(id, "Li", None), Expect::New)],
+                audit: vec![audit(id, audit_of)],
+                reply,
+            });
+            answers.push(answer);
+        }
+        commit_batch(&s.write, s.backend, calls).await;
+        let mut results = Vec::new();
+        for a in answers {
+            results.push(a.await.unwrap());
+        }
+        assert!(results[0].is_ok(), "{:?}", results[0]);
+        assert!(
+            matches!(results[1], Err(StoreError::Database(_))),
+            "{:?}",
+            results[1]
+        );
+        assert!(results[2].is_ok(), "{:?}", results[2]);
+        for (id, landed) in [("r1", true), ("r9", false), ("r2", true)] {
+            assert_eq!(
+                s.get("Patient", id).await.unwrap().is_some(),
+                landed,
+                "{id}"
+            );
+            assert_eq!(audited(&s, id).await, u64::from(landed), "{id}");
+            assert_eq!(events_of(&s, id).await, usize::from(landed), "{id}");
+        }
     }
 
     #[tokio::test]

@@ -225,10 +225,19 @@ async fn start_lanes<D: Delivery>(
     running: &mut HashMap<tokio::task::Id, String>,
 ) -> Result<(), StoreError> {
     let store = &ctx.ctx.store;
+    // Woken after every change: with no subscription on, one read and
+    // done.
+    let subscriptions = store.subscriptions().await?;
+    if !subscriptions
+        .iter()
+        .any(|s| s.spec.status == SubscriptionStatus::Active)
+    {
+        return Ok(());
+    }
     let last = store.last_event_seq().await?;
     let busy: HashSet<&String> = running.values().collect();
     let mut start = Vec::new();
-    for s in store.subscriptions().await? {
+    for s in subscriptions {
         if s.spec.status == SubscriptionStatus::Active
             && s.delivered_seq < last
             && !busy.contains(&s.id)
