@@ -87,11 +87,21 @@ struct Current {
     record: Record,
 }
 
+/// The last state a batch gives a record: what goes into `records` and
+/// the search index.
+struct Last {
+    version: u32,
+    updated_at: String,
+    body: String,
+    region: Option<String>,
+    terms: Vec<(String, String)>,
+}
+
 /// What the surviving calls write, in call order.
 #[derive(Default)]
 struct Out {
-    /// Last state of each record written, with its region and search terms.
-    last: HashMap<Key, (u32, String, String, Option<String>, Vec<(String, String)>)>,
+    /// Last state of each record written.
+    last: HashMap<Key, Last>,
     order: Vec<Key>,
     history: Vec<Vec<Val>>,
     events: Vec<Vec<Val>>,
@@ -241,8 +251,16 @@ pub(crate) async fn write_batch(
                             record: w.record.clone(),
                         },
                     );
-                    out.last
-                        .insert(key, (version, now.clone(), body, region, w.index.clone()));
+                    out.last.insert(
+                        key,
+                        Last {
+                            version,
+                            updated_at: now.clone(),
+                            body,
+                            region,
+                            terms: w.index.clone(),
+                        },
+                    );
                 }
                 out.audit.extend(audit.iter().cloned());
                 results.push(Ok(stored));
@@ -300,18 +318,18 @@ async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError>
         let mut records = Vec::with_capacity(out.order.len());
         let mut index = Vec::new();
         for key in &out.order {
-            let Some((version, now, body, region, terms)) = out.last.get(key) else {
+            let Some(last) = out.last.get(key) else {
                 continue;
             };
             records.push(vec![
                 Val::Text(key.0.clone()),
                 Val::Text(key.1.clone()),
-                Val::Opt(region.clone()),
-                Val::Int(i64::from(*version)),
-                Val::Text(now.clone()),
-                Val::Text(body.clone()),
+                Val::Opt(last.region.clone()),
+                Val::Int(i64::from(last.version)),
+                Val::Text(last.updated_at.clone()),
+                Val::Text(last.body.clone()),
             ]);
-            for (param, value) in terms {
+            for (param, value) in &last.terms {
                 index.push(vec![
                     Val::Text(key.0.clone()),
                     Val::Text(key.1.clone()),
