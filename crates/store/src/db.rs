@@ -51,8 +51,6 @@ pub struct Store {
     pub(crate) path: Option<std::path::PathBuf>,
     /// Institutions' indicator numbers already looked up.
     pub(crate) ix_cache: Arc<std::sync::Mutex<HashMap<String, Ix>>>,
-    /// Recent answers of `user_by_token`, by token hash.
-    pub(crate) token_cache: Arc<std::sync::Mutex<HashMap<String, crate::users::CachedToken>>>,
 }
 
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -104,7 +102,6 @@ impl Store {
             backend,
             path: sqlite_path(&url),
             ix_cache: Arc::default(),
-            token_cache: Arc::default(),
         })
     }
 

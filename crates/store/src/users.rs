@@ -160,9 +160,6 @@ impl Store {
                 sqlx::query("UPDATE users SET lang = $1 WHERE username = $2").bind(lang.clone())
             }
         };
-        // Forgotten before and after: a request in between may have read
-        // the account as it was.
-        self.forget_tokens_of(username);
         let res = query.bind(username).execute(&mut *tx).await?;
         if res.rows_affected() == 0 {
             return Err(StoreError::NotFound {
@@ -181,7 +178,6 @@ impl Store {
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        self.forget_tokens_of(username);
         Ok(())
     }
 
@@ -228,80 +224,24 @@ impl Store {
     }
 
     /// The user a token hash belongs to, if the token has not expired at
-    /// `now` (Unix seconds) and the account is not disabled.
-    ///
-    /// Every request asks, so an answer is kept in memory for
-    /// [`TOKEN_CACHE`]. A change of the account on this server (disabled,
-    /// new password, role or language) forgets its tokens at once; a
-    /// change made on another server of the same database is seen here
-    /// within [`TOKEN_CACHE`].
+    /// `now` (Unix seconds) and the account is not disabled. Asked on every
+    /// request and never cached, so an account disabled by any server or by
+    /// the console is refused at once everywhere.
     pub async fn user_by_token(
         &self,
         token_hash: &str,
         now: i64,
     ) -> Result<Option<User>, StoreError> {
-        if let Ok(cache) = self.token_cache.lock()
-            && let Some(kept) = cache.get(token_hash)
-            && kept.cached.elapsed() < TOKEN_CACHE
-            && kept.expires_at > now
-        {
-            return Ok(Some(kept.user.clone()));
-        }
         let row = sqlx::query(
-            "SELECT u.*, t.expires_at AS token_expires_at FROM tokens t \
-             JOIN users u ON u.username = t.username \
+            "SELECT u.* FROM tokens t JOIN users u ON u.username = t.username \
              WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.disabled = 0",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.read)
         .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let user = user_from_row(&row)?;
-        let expires_at: i64 = row.try_get("token_expires_at")?;
-        if let Ok(mut cache) = self.token_cache.lock() {
-            // Bounded: old answers go first when it fills.
-            if cache.len() >= TOKEN_CACHE_ENTRIES {
-                cache.retain(|_, k| k.cached.elapsed() < TOKEN_CACHE);
-                if cache.len() >= TOKEN_CACHE_ENTRIES {
-                    cache.clear();
-                }
-            }
-            cache.insert(
-                token_hash.to_string(),
-                CachedToken {
-                    user: user.clone(),
-                    expires_at,
-                    cached: std::time::Instant::now(),
-                },
-            );
-        }
-        Ok(Some(user))
+        row.as_ref().map(user_from_row).transpose()
     }
-
-    /// Forgets the cached tokens of `username` (its account changed).
-    fn forget_tokens_of(&self, username: &str) {
-        if let Ok(mut cache) = self.token_cache.lock() {
-            cache.retain(|_, k| k.user.actor.username != username);
-        }
-    }
-}
-
-/// How long a token's answer is kept in memory: how late another server
-/// may see an account disabled, or a token revoked.
-pub const TOKEN_CACHE: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Most token answers kept.
-const TOKEN_CACHE_ENTRIES: usize = 10_000;
-
-/// A token's answer as [`Store::user_by_token`] keeps it.
-#[derive(Debug, Clone)]
-pub(crate) struct CachedToken {
-    user: User,
-    expires_at: i64,
-    cached: std::time::Instant,
 }
 
 #[cfg(test)]
