@@ -96,7 +96,10 @@ impl Writer {
     pub(crate) fn start(pool: AnyPool, backend: Backend) -> Writer {
         let (queue, inbox) = mpsc::unbounded_channel();
         let counters = Arc::new(Counters::default());
-        let task = tokio::spawn(run(pool, backend, inbox, counters.clone()));
+        let task = match backend {
+            Backend::Sqlite => on_own_thread(pool, backend, inbox, counters.clone()),
+            Backend::Postgres => tokio::spawn(run(pool, backend, inbox, counters.clone())),
+        };
         Writer {
             queue,
             task: Mutex::new(Some(task)),
@@ -146,6 +149,42 @@ impl Writer {
             commits: self.counters.commits.load(Ordering::Relaxed),
         }
     }
+}
+
+/// Runs the SQLite writer on a thread of its own (a single-threaded
+/// runtime), and returns a handle that ends when it does.
+///
+/// Every statement of a batch is a hand-off to SQLite's connection thread
+/// and back; on the server's shared runtime each of those wake-ups waits
+/// behind whatever requests the workers are busy with, and the batch, which
+/// everybody's writes wait for, takes several times its database time. On
+/// its own thread the writer is woken at once.
+fn on_own_thread(
+    pool: AnyPool,
+    backend: Backend,
+    inbox: mpsc::UnboundedReceiver<Message>,
+    counters: Arc<Counters>,
+) -> JoinHandle<()> {
+    let (done, finished) = oneshot::channel::<()>();
+    let started = std::thread::Builder::new()
+        .name("tiercare-writer".into())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt.block_on(run(pool, backend, inbox, counters)),
+                Err(e) => tracing::error!(error = %e, "cannot start the store writer's runtime"),
+            }
+            let _ = done.send(());
+        });
+    if let Err(e) = started {
+        tracing::error!(error = %e, "cannot start the store writer's thread");
+    }
+    tokio::spawn(async move {
+        // Err: the thread ended without a word (it could not start).
+        let _ = finished.await;
+    })
 }
 
 /// The writer task: take what is queued, commit it as one batch, repeat.
