@@ -167,6 +167,9 @@ pub async fn load_with_history(
     let section = state.ctx.store.exclusive(DEMO_SECTION).await?;
     let loaded = load_history_alone(state, county, options).await;
     section.release().await;
+    if loaded.as_ref().is_ok_and(|(l, _)| l.records > 0) {
+        state.ctx.store.analyze().await?;
+    }
     loaded
 }
 
