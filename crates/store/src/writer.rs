@@ -6,9 +6,11 @@
 //! [`Store::audit`](crate::Store::audit) hand their work to a single writer
 //! task over a channel. The writer takes whatever calls are queued (never
 //! waiting to fill a batch, so an idle store adds no latency), runs them in
-//! one transaction, each inside its own savepoint, commits once and only
-//! then answers every caller. Calls that arrive while a commit is on the
-//! disk form the next batch, so the batch size grows with the load.
+//! one transaction (decided in memory and written in bulk, `bulk.rs`; after
+//! a database error, again call by call, each inside its own savepoint),
+//! commits once and only then answers every caller. Calls that arrive while
+//! a commit is on the disk form the next batch, so the batch size grows
+//! with the load.
 //!
 //! What each caller keeps:
 //! - atomicity of its own call: a call that fails (a version conflict, an
