@@ -16,7 +16,8 @@
 //! 3. the surviving calls' records, history, search terms, events,
 //!    indicator facts and audit entries written with one multi-row
 //!    statement per table (chunked to stay under the engines' limits on
-//!    bound values).
+//!    bound values). Of an updated record's search terms only those that
+//!    changed are deleted and inserted: most stay as they were.
 //!
 //! A database error in step 3 fails the batch as a whole; the writer then
 //! rolls it back and runs the calls one by one with savepoints (the
@@ -107,6 +108,8 @@ struct Out {
     events: Vec<Vec<Val>>,
     facts: Vec<Fact>,
     audit: Vec<AuditEntry>,
+    /// Keys stored before the batch: they have search terms already.
+    existed: std::collections::HashSet<Key>,
 }
 
 /// Reads the current version and body of every key, many per statement.
@@ -209,7 +212,14 @@ pub(crate) async fn write_batch(
         }
     }
     let mut state = read_current(conn, &keys).await?;
-    let mut out = Out::default();
+    let mut out = Out {
+        existed: keys
+            .iter()
+            .filter(|k| state.contains_key(*k))
+            .cloned()
+            .collect(),
+        ..Out::default()
+    };
     let mut results = Vec::with_capacity(work.len());
     for (writes, audit) in work {
         match decide(&state, writes) {
@@ -317,6 +327,16 @@ async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError>
     if !out.order.is_empty() {
         let mut records = Vec::with_capacity(out.order.len());
         let mut index = Vec::new();
+        let mut stale = Vec::new();
+        // An update changes few of a record's search terms: only those
+        // that changed are deleted and inserted.
+        let known: Vec<Key> = out
+            .order
+            .iter()
+            .filter(|k| out.existed.contains(*k))
+            .cloned()
+            .collect();
+        let mut old_terms = read_terms(conn, &known).await?;
         for key in &out.order {
             let Some(last) = out.last.get(key) else {
                 continue;
@@ -329,14 +349,21 @@ async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError>
                 Val::Text(last.updated_at.clone()),
                 Val::Text(last.body.clone()),
             ]);
-            for (param, value) in &last.terms {
-                index.push(vec![
-                    Val::Text(key.0.clone()),
-                    Val::Text(key.1.clone()),
-                    Val::Text(param.clone()),
-                    Val::Text(value.clone()),
-                ]);
+            let mut had = old_terms.remove(key).unwrap_or_default();
+            let mut now_held: std::collections::HashSet<&(String, String)> =
+                std::collections::HashSet::with_capacity(last.terms.len());
+            for term in &last.terms {
+                // Kept (there before and now) or added.
+                if now_held.insert(term) && !had.remove(term) {
+                    index.push(vec![
+                        Val::Text(key.0.clone()),
+                        Val::Text(key.1.clone()),
+                        Val::Text(term.0.clone()),
+                        Val::Text(term.1.clone()),
+                    ]);
+                }
             }
+            stale.extend(had.into_iter().map(|(p, v)| (key.clone(), p, v)));
         }
         insert_rows(
             conn,
@@ -362,7 +389,7 @@ async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError>
             out.history,
         )
         .await?;
-        delete_terms(conn, &out.order).await?;
+        delete_terms(conn, &stale).await?;
         insert_rows(
             conn,
             "search_index",
@@ -393,10 +420,16 @@ async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Removes the search terms of the records about to be indexed anew.
-async fn delete_terms(conn: &mut AnyConnection, keys: &[Key]) -> Result<(), StoreError> {
+/// The search terms stored for `keys`, as sets (read from the
+/// `search_index_owner` index alone).
+async fn read_terms(
+    conn: &mut AnyConnection,
+    keys: &[Key],
+) -> Result<HashMap<Key, std::collections::HashSet<(String, String)>>, StoreError> {
+    let mut found: HashMap<Key, std::collections::HashSet<(String, String)>> = HashMap::new();
     for chunk in keys.chunks(ROWS) {
-        let mut sql = String::from("DELETE FROM search_index WHERE ");
+        let mut sql =
+            String::from("SELECT resource_type, id, param, value FROM search_index WHERE ");
         for i in 0..chunk.len() {
             if i > 0 {
                 sql.push_str(" OR ");
@@ -410,6 +443,45 @@ async fn delete_terms(conn: &mut AnyConnection, keys: &[Key]) -> Result<(), Stor
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (rt, id) in chunk {
             q = q.bind(rt.as_str()).bind(id.as_str());
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let key = (r.try_get("resource_type")?, r.try_get("id")?);
+            found
+                .entry(key)
+                .or_default()
+                .insert((r.try_get("param")?, r.try_get("value")?));
+        }
+    }
+    Ok(found)
+}
+
+/// Removes search terms that no longer hold.
+async fn delete_terms(
+    conn: &mut AnyConnection,
+    terms: &[(Key, String, String)],
+) -> Result<(), StoreError> {
+    for chunk in terms.chunks(ROWS) {
+        let mut sql = String::from("DELETE FROM search_index WHERE ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(" OR ");
+            }
+            let b = 4 * i;
+            sql.push_str(&format!(
+                "(resource_type = ${} AND id = ${} AND param = ${} AND value = ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4
+            ));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for ((rt, id), param, value) in chunk {
+            q = q
+                .bind(rt.as_str())
+                .bind(id.as_str())
+                .bind(param.as_str())
+                .bind(value.as_str());
         }
         q.execute(&mut *conn).await?;
     }

@@ -700,6 +700,35 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
+    async fn an_update_keeps_adds_and_drops_exactly_the_terms_it_should() {
+        let (s, _dir) = store().await;
+        let terms = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(p, v)| (p.to_string(), v.to_string()))
+                .collect()
+        };
+        let mut w = write(resident("r1", "Wang", None), Expect::New);
+        w.index = terms(&[("a", "1"), ("b", "2"), ("b", "3")]);
+        s.write(w, None).await.unwrap();
+        // b=2 kept, a=1 and b=3 dropped, c=4 added (given twice).
+        let mut w = write(resident("r1", "Wang", None), Expect::Version(1));
+        w.index = terms(&[("b", "2"), ("c", "4"), ("c", "4")]);
+        s.write(w, None).await.unwrap();
+        let rows = sqlx::query(
+            "SELECT param, value FROM search_index WHERE resource_type = 'Patient' AND id = 'r1' \
+             ORDER BY param, value",
+        )
+        .fetch_all(&s.read)
+        .await
+        .unwrap();
+        let stored: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.try_get("param").unwrap(), r.try_get("value").unwrap()))
+            .collect();
+        assert_eq!(stored, terms(&[("b", "2"), ("c", "4")]));
+    }
+
+    #[tokio::test]
     async fn search_combines_exact_range_and_id_filters() {
         let (s, _dir) = store().await;
         // Residents with a team, a day and a name each.
