@@ -80,6 +80,26 @@ async fn insert_rows(
 
 type Key = (String, String);
 
+/// `(resource_type = $1 AND id = $2) OR …` for `n` keys: each branch an
+/// index lookup on both engines.
+fn any_key(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("(resource_type = ${} AND id = ${})", 2 * i + 1, 2 * i + 2))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// Binds the keys of an [`any_key`] condition, in order.
+fn bind_keys<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    keys: &'q [Key],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for (rt, id) in keys {
+        q = q.bind(rt.as_str()).bind(id.as_str());
+    }
+    q
+}
+
 /// A record as the batch has it so far: stored before, or written by an
 /// earlier call of the batch.
 #[derive(Clone)]
@@ -119,22 +139,14 @@ async fn read_current(
 ) -> Result<HashMap<Key, Current>, StoreError> {
     let mut found = HashMap::with_capacity(keys.len());
     for chunk in keys.chunks(ROWS) {
-        let mut sql = String::from("SELECT resource_type, id, version, body FROM records WHERE ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(" OR ");
-            }
-            sql.push_str(&format!(
-                "(resource_type = ${} AND id = ${})",
-                2 * i + 1,
-                2 * i + 2
-            ));
-        }
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (rt, id) in chunk {
-            q = q.bind(rt.as_str()).bind(id.as_str());
-        }
-        for r in q.fetch_all(&mut *conn).await? {
+        let sql = format!(
+            "SELECT resource_type, id, version, body FROM records WHERE {}",
+            any_key(chunk.len())
+        );
+        for r in bind_keys(sqlx::query(AssertSqlSafe(sql)), chunk)
+            .fetch_all(&mut *conn)
+            .await?
+        {
             let rt: String = r.try_get("resource_type")?;
             let id: String = r.try_get("id")?;
             let version: i64 = r.try_get("version")?;
@@ -428,23 +440,14 @@ async fn read_terms(
 ) -> Result<HashMap<Key, std::collections::HashSet<(String, String)>>, StoreError> {
     let mut found: HashMap<Key, std::collections::HashSet<(String, String)>> = HashMap::new();
     for chunk in keys.chunks(ROWS) {
-        let mut sql =
-            String::from("SELECT resource_type, id, param, value FROM search_index WHERE ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(" OR ");
-            }
-            sql.push_str(&format!(
-                "(resource_type = ${} AND id = ${})",
-                2 * i + 1,
-                2 * i + 2
-            ));
-        }
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (rt, id) in chunk {
-            q = q.bind(rt.as_str()).bind(id.as_str());
-        }
-        for r in q.fetch_all(&mut *conn).await? {
+        let sql = format!(
+            "SELECT resource_type, id, param, value FROM search_index WHERE {}",
+            any_key(chunk.len())
+        );
+        for r in bind_keys(sqlx::query(AssertSqlSafe(sql)), chunk)
+            .fetch_all(&mut *conn)
+            .await?
+        {
             let key = (r.try_get("resource_type")?, r.try_get("id")?);
             found
                 .entry(key)

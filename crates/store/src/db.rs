@@ -105,11 +105,6 @@ impl Store {
         })
     }
 
-    /// The engine this store runs on.
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     /// Begins a transaction on the write connection; on PostgreSQL it
     /// first takes the shared write lock, so it runs after every write
     /// transaction of any server that holds it and before any that comes

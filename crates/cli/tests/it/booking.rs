@@ -64,7 +64,7 @@ async fn open_slots(app: &TestApp, slots: u32, reserved_percent: u32) -> Vec<Slo
 }
 
 /// `n` upward referrals from the demo family doctor to the hospital.
-async fn referrals(app: &TestApp, n: usize, priority: Priority) -> Vec<String> {
+pub(crate) async fn referrals(app: &TestApp, n: usize, priority: Priority) -> Vec<String> {
     let doctor = actor_of(app, "doctor");
     // Patients the doctor cares for: contracted to their team.
     let patients = app.team_patients();

@@ -2,13 +2,11 @@
 //! a load balancer: a booking race driven through two servers books each
 //! slot once, and servers started together load the demo county once.
 
-use crate::helpers::{FHIR_JSON, TestApp, send, spawn_app};
+use crate::helpers::{FHIR_JSON, send, spawn_app};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tiercare_core::referral::{NewReferral, Priority, Setting};
-use tiercare_core::{Level, Specialty};
-use tiercare_service::referrals::{Referrals, new_referral_id};
+use tiercare_core::referral::Priority;
 use tokio::sync::Semaphore;
 
 const HOSPITAL: &str = "zx-h1";
@@ -17,41 +15,12 @@ const ATTEMPTS: usize = 10_000;
 const IN_FLIGHT: usize = 256;
 const REFERRALS: usize = 500;
 
-/// `n` upward cardiology referrals from the demo family doctor, made
-/// through the service (the race is about booking them).
-async fn referrals(app: &TestApp, n: usize) -> Vec<String> {
-    let doctor = crate::helpers::actor_of(app, "doctor");
-    // Patients the doctor cares for: contracted to their team.
-    let patients = app.team_patients();
-    let service = Referrals::new(&app.state.ctx, &doctor);
-    let mut ids = Vec::with_capacity(n);
-    for i in 0..n {
-        let new = NewReferral {
-            id: new_referral_id().expect("id"),
-            patient: patients[i % patients.len()].clone(),
-            from: doctor.institution.clone().expect("doctor's institution"),
-            from_level: Level::Primary,
-            to: HOSPITAL.parse().expect("hospital id"),
-            to_level: Level::Secondary,
-            specialty: Specialty::Cardiology,
-            setting: Setting::Outpatient,
-            priority: Priority::Routine,
-            condition: "I20".parse().expect("condition"),
-            summary: format!("Exertional chest pain, case {i}."),
-            attachments: Default::default(),
-        };
-        let (made, _) = service.request(new).await.expect("referral requested");
-        ids.push(made.value.id.to_string());
-    }
-    ids
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_thousand_bookings_through_two_servers_book_each_slot_once() {
     let app = Arc::new(spawn_app().await);
     let second = Arc::new(app.second_server().await);
     let slots = crate::helpers::open_public_session(&app).await;
-    let refs = referrals(&app, REFERRALS).await;
+    let refs = crate::booking::referrals(&app, REFERRALS, Priority::Routine).await;
     // One sign-in, on the first server: the token works on both.
     let token = app.token("coordinator").await;
 
