@@ -18,6 +18,7 @@ use rand::RngCore;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 use tiercare_core::access::Actor;
 use tiercare_service::users;
 use tiercare_store::User;
@@ -56,21 +57,61 @@ pub fn unix_now() -> i64 {
 /// wrong or the account is disabled. The password is checked even for an
 /// unknown or disabled username, so a failed login takes as long either
 /// way and does not reveal which names exist. Shared by the token endpoint
-/// and the browser login.
+/// and the browser login; `from` is the client's address. Throttled
+/// ([`SignIns`](crate::throttle::SignIns)): a locked account or address is
+/// refused with [`ApiError::Throttled`] before any password is checked,
+/// and [`ApiError::Busy`] answers when too many checks already wait.
 pub async fn authenticate(
     state: &AppState,
     username: &str,
     password: String,
+    from: Option<IpAddr>,
 ) -> Result<Option<User>, ApiError> {
+    let guard = &state.sign_ins;
+    guard.admit(username, from)?;
     let user = state.ctx.store.enabled_user(username).await?;
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| state.dummy_hash.to_string());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
-    Ok(user.filter(|_| ok))
+    let ok = guard
+        .check(username, from, move || verify_password(&password, &hash))
+        .await?;
+    match user.filter(|_| ok) {
+        Some(user) => {
+            guard.succeeded(username);
+            Ok(Some(user))
+        }
+        None => {
+            guard.failed(username, from);
+            Ok(None)
+        }
+    }
+}
+
+/// The client address of a request, from its connection.
+pub fn client_address(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<crate::server::ConnectionAddrs>()
+        .map(|a| a.peer.ip())
+}
+
+/// When a token issued now with lifetime `ttl` seconds expires.
+pub fn expiry(ttl: i64) -> i64 {
+    unix_now().saturating_add(ttl)
+}
+
+/// The bearer token of a request's `Authorization` header.
+fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 /// The authenticated user making a request. Extracting it fails with 401
@@ -81,18 +122,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let token = header
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthenticated)?;
+        let token = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
         let user = state
             .ctx
             .store
@@ -144,6 +174,7 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 /// `unsupported_grant_type`, `invalid_grant`.
 pub async fn token(
     State(state): State<AppState>,
+    addrs: Option<axum::Extension<crate::server::ConnectionAddrs>>,
     form: Result<Form<TokenRequest>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Ok(Form(req)) = form else {
@@ -167,8 +198,28 @@ pub async fn token(
             "username and password are required",
         );
     };
-    let user = match authenticate(&state, &username, password).await {
+    let from = addrs.map(|a| a.peer.ip());
+    let user = match authenticate(&state, &username, password, from).await {
         Ok(u) => u,
+        Err(ApiError::Throttled {
+            message,
+            retry_after,
+        }) => {
+            let mut resp = oauth_error(StatusCode::TOO_MANY_REQUESTS, "invalid_grant", &message);
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after.into());
+            return resp;
+        }
+        Err(ApiError::Busy(message)) => {
+            let mut resp = oauth_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                &message,
+            );
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, 1u64.into());
+            return resp;
+        }
         Err(e) => return e.into_response(),
     };
     let Some(user) = user else {
@@ -183,7 +234,7 @@ pub async fn token(
     if let Err(e) = state
         .ctx
         .store
-        .add_token(&token_hash(&token), &user.actor.username, unix_now() + ttl)
+        .add_token(&token_hash(&token), &user.actor.username, expiry(ttl))
         .await
     {
         return ApiError::from(e).into_response();
@@ -200,4 +251,51 @@ pub async fn token(
         axum::http::HeaderValue::from_static("no-store"),
     );
     resp
+}
+
+/// Form field of a revocation request (RFC 7009).
+#[derive(Debug, Deserialize)]
+pub struct RevokeRequest {
+    token: Option<String>,
+}
+
+/// `POST /auth/revoke` with `token=...`: ends that token at once, on every
+/// server. As RFC 7009 asks, the answer is 200 whether or not the token
+/// was known, so the endpoint tells nobody which tokens exist; whoever
+/// holds a token may end it.
+pub async fn revoke(
+    State(state): State<AppState>,
+    form: Result<Form<RevokeRequest>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Some(token) = form
+        .ok()
+        .and_then(|Form(f)| f.token)
+        .filter(|t| !t.is_empty())
+    else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send token=... as application/x-www-form-urlencoded",
+        );
+    };
+    match state.ctx.store.revoke_token(&token_hash(&token)).await {
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// `POST /auth/logout` with a bearer token: ends the caller's own token
+/// (204). The account's other tokens and sessions go on.
+pub async fn logout(
+    State(state): State<AppState>,
+    _caller: Caller,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let Some(token) = bearer(&headers) else {
+        return ApiError::Unauthenticated.into_response();
+    };
+    match state.ctx.store.revoke_token(&token_hash(token)).await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
 }

@@ -36,6 +36,21 @@ pub enum ApiError {
     PreconditionFailed(String),
     #[error("request body is larger than {0} bytes")]
     TooLarge(usize),
+    /// Over one of the server's limits other than the body's size (a
+    /// Bundle's entries); the message names the limit.
+    #[error("{0}")]
+    OverLimit(String),
+    /// The request ran past its deadline before writing anything.
+    #[error(
+        "the request took too long and was stopped before it changed anything; it is safe to retry"
+    )]
+    Timeout,
+    /// Too many failed attempts: try again after `retry_after` seconds.
+    #[error("{message}")]
+    Throttled { message: String, retry_after: u64 },
+    /// The server is at capacity for this kind of request; try again soon.
+    #[error("{0}")]
+    Busy(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
@@ -71,7 +86,12 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "conflict"),
-            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-costly"),
+            ApiError::TooLarge(_) | ApiError::OverLimit(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "too-costly")
+            }
+            ApiError::Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
+            ApiError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
+            ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "transient"),
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not-supported")
             }
@@ -141,6 +161,15 @@ impl IntoResponse for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        let retry_after = match &self {
+            ApiError::Throttled { retry_after, .. } => Some(*retry_after),
+            ApiError::Busy(_) => Some(1),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         resp
     }

@@ -16,18 +16,23 @@
 
 pub mod auth;
 pub mod body;
+pub mod deadline;
 pub mod error;
+pub mod limits;
 pub mod ops;
 pub mod routes;
+pub mod server;
 pub mod subscriptions;
+pub mod throttle;
 pub mod transaction;
 pub mod workflow;
+
+pub use limits::Limits;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use std::sync::Arc;
-use std::time::Duration;
 use tiercare_core::RegionId;
 use tiercare_core::policy::Policy;
 use tiercare_fhir::clinical::RESULT_SEARCH;
@@ -35,7 +40,6 @@ use tiercare_fhir::insurance::{CLAIM_SEARCH, COVERAGE_SEARCH};
 use tiercare_service::subscriptions::{DeliveryConfig, Outbox};
 use tiercare_service::{Clock, Context};
 use tiercare_store::Store;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Settings of the HTTP face.
@@ -48,8 +52,8 @@ pub struct ApiConfig {
     pub max_body_bytes: usize,
     /// Lifetime of bearer tokens, in seconds.
     pub token_ttl_seconds: i64,
-    /// Longest a request may run before it is answered with 408.
-    pub request_timeout: Duration,
+    /// Limits on connections, requests, sign-ins and periods.
+    pub limits: Limits,
     /// Timeouts and retries of Subscription notifications.
     pub delivery: DeliveryConfig,
 }
@@ -60,7 +64,7 @@ impl Default for ApiConfig {
             public_url: None,
             max_body_bytes: 16 * 1024 * 1024,
             token_ttl_seconds: 8 * 3600,
-            request_timeout: Duration::from_secs(60),
+            limits: Limits::default(),
             delivery: DeliveryConfig::default(),
         }
     }
@@ -76,6 +80,8 @@ pub struct AppState {
     /// A hash checked against when a username is unknown, so a failed
     /// login takes as long either way.
     pub dummy_hash: Arc<str>,
+    /// Failed sign-ins and password checks under way.
+    pub sign_ins: Arc<throttle::SignIns>,
 }
 
 impl AppState {
@@ -89,6 +95,7 @@ impl AppState {
     ) -> Result<AppState, error::ApiError> {
         Ok(AppState {
             ctx: Context::new(store, region, region_name, tiercare_fhir::search_terms),
+            sign_ins: Arc::new(throttle::SignIns::new(&config.limits)),
             config: Arc::new(config),
             metrics: ops::prometheus(),
             dummy_hash: auth::hash_password("not a real password")?.into(),
@@ -270,13 +277,14 @@ pub fn router(state: AppState, pages: Router<AppState>) -> Router {
         .route("/{type}/{id}", get(routes::read).put(routes::update))
         .route("/{type}/{id}/_history/{vid}", get(routes::vread));
     let limit = state.config.max_body_bytes;
-    let timeout = state.config.request_timeout;
     Router::new()
         .route("/", get(ops::landing))
         .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics_text))
+        .route("/readyz", get(ops::readyz_signed_in))
+        .route("/metrics", get(ops::metrics_signed_in))
         .route("/auth/token", post(auth::token))
+        .route("/auth/revoke", post(auth::revoke))
+        .route("/auth/logout", post(auth::logout))
         .nest("/fhir/r4", fhir)
         .merge(pages)
         .fallback(ops::not_found)
@@ -287,10 +295,11 @@ pub fn router(state: AppState, pages: Router<AppState>) -> Router {
             state.clone(),
             subscriptions::delivery::wake_after_change,
         ))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            timeout,
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            deadline::deadline,
         ))
+        .layer(axum::middleware::map_response(ops::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -304,13 +313,44 @@ pub async fn serve(
     pages: Router<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_ops(listener, None, state, pages, shutdown).await
+}
+
+/// [`serve`], with the operations endpoints (`/healthz`, `/readyz`,
+/// `/metrics`) also on `ops` without a token: a listen address for the
+/// load balancer and the metrics collector, kept off the public network.
+/// On the main listener `/readyz` and `/metrics` need an administrator's
+/// token.
+pub async fn serve_with_ops(
+    listener: tokio::net::TcpListener,
+    ops: Option<tokio::net::TcpListener>,
+    state: AppState,
+    pages: Router<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let outbox = subscriptions::delivery::RestHook::new(&state)
         .map(|hook| Outbox::start(state.ctx.clone(), state.config.delivery.clone(), hook));
-    let served = axum::serve(listener, router(state, pages))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = state.config.limits.clone();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let ops_app = ops::router(state.clone());
+    let trust_host = state.config.public_url.is_some();
+    let app = router(state, pages);
+    let main = server::accept(listener, app, &limits, trust_host, stopped.clone());
+    match ops {
+        Some(ops) => {
+            tokio::join!(
+                main,
+                server::accept(ops, ops_app, &limits, trust_host, stopped)
+            );
+        }
+        None => main.await,
+    }
     if let Some(outbox) = outbox {
         outbox.stop().await;
     }
-    served
+    Ok(())
 }

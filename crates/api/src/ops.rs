@@ -2,14 +2,17 @@
 //! landing page, and request metrics middleware.
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Instant;
+use tiercare_core::access::UserRole;
 
 /// The process-wide Prometheus recorder; installed once, shared by every
 /// server in the process (tests start several).
@@ -49,6 +52,46 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
+/// The operations endpoints alone, without a token: served on the
+/// operations listen address (`ops_listen`), which the load balancer and
+/// the metrics collector reach and the public does not.
+pub fn router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .fallback(not_found)
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// `/readyz` on the public listener: an administrator's token first.
+pub async fn readyz_signed_in(caller: Caller, state: State<AppState>) -> Response {
+    match administrator(&caller) {
+        Ok(()) => readyz(state).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `/metrics` on the public listener: an administrator's token first.
+pub async fn metrics_signed_in(caller: Caller, state: State<AppState>) -> Response {
+    match administrator(&caller) {
+        Ok(()) => metrics_text(state).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn administrator(Caller(actor): &Caller) -> Result<(), ApiError> {
+    if actor.role == UserRole::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "readiness and metrics are for administrators, or on the operations address (ops_listen)"
+                .into(),
+        ))
+    }
+}
+
 pub async fn readyz(State(state): State<AppState>) -> Response {
     match state.ctx.store.ping().await {
         Ok(()) => "ready".into_response(),
@@ -81,7 +124,7 @@ pub async fn landing(State(state): State<AppState>) -> Html<String> {
     Html(format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tiercare</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}code{{background:#f3f3f3;padding:.1rem .3rem}}</style>
+<style>{style}</style>
 </head><body>
 <h1>tiercare</h1>
 <p>Tiered care for <strong>{region}</strong>: family doctors as first contact, two-way referral between primary care and hospitals, and the indicators that show where patients fall through.</p>
@@ -89,11 +132,50 @@ pub async fn landing(State(state): State<AppState>) -> Html<String> {
 <li><a href="/ui/dashboard">Indicator dashboard</a> (administrators and analysts sign in)</li>
 <li><a href="/fhir/r4/metadata">FHIR R4 CapabilityStatement</a> (<code>/fhir/r4</code>, JSON)</li>
 <li>Sign in for a token: <code>POST /auth/token</code> with <code>grant_type=password&amp;username=...&amp;password=...</code></li>
-<li>Operations: <a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>, <a href="/metrics">/metrics</a></li>
+<li>Operations: <a href="/healthz">/healthz</a>; <code>/readyz</code> and <code>/metrics</code> for administrators, or on the operations address</li>
 </ul>
 </body></html>"#,
+        style = LANDING_STYLE,
         region = html_escape(&state.ctx.region_name)
     ))
+}
+
+/// The landing page's only style, allowed by its hash in [`security_headers`].
+const LANDING_STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.5}code{background:#f3f3f3;padding:.1rem .3rem}";
+
+/// The headers every answer carries unless the handler set its own (the
+/// web pages set theirs): no sniffing, no framing, no referrer, and a
+/// content policy that allows nothing but the landing page's style.
+pub async fn security_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    let defaults = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ];
+    for (name, value) in defaults {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, content_policy().clone());
+    }
+    resp
+}
+
+fn content_policy() -> &'static HeaderValue {
+    static POLICY: OnceLock<HeaderValue> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        use base64::Engine;
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(LANDING_STYLE.as_bytes());
+        let policy = format!(
+            "default-src 'none'; style-src 'sha256-{}'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            base64::engine::general_purpose::STANDARD.encode(hash)
+        );
+        HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'none'"))
+    })
 }
 
 fn html_escape(s: &str) -> String {

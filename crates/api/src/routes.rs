@@ -278,7 +278,7 @@ pub async fn transaction(
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
     let reg = Registry::new(&state.ctx, &actor);
-    let out = crate::transaction::run(&reg, value).await?;
+    let out = crate::transaction::run(&reg, value, state.config.limits.max_bundle_entries).await?;
     Ok(FhirJson(out).into_response())
 }
 

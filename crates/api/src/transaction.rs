@@ -24,7 +24,10 @@ fn field(i: usize, rest: &str) -> String {
     format!("Bundle.entry[{i}].{rest}")
 }
 
-fn parse_entries(bundle: &Value) -> Result<(Vec<Entry>, HashMap<String, String>), ApiError> {
+fn parse_entries(
+    bundle: &Value,
+    max_entries: usize,
+) -> Result<(Vec<Entry>, HashMap<String, String>), ApiError> {
     if bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
         return Err(ApiError::invalid(
             "resourceType",
@@ -48,6 +51,13 @@ fn parse_entries(bundle: &Value) -> Result<(Vec<Entry>, HashMap<String, String>)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
+    if list.len() > max_entries {
+        return Err(ApiError::OverLimit(format!(
+            "the Bundle has {} entries; at most {max_entries} are taken in one transaction \
+             (setting max_bundle_entries): split it into several",
+            list.len()
+        )));
+    }
     for (i, e) in list.iter().enumerate() {
         let request = e
             .get("request")
@@ -137,9 +147,11 @@ fn rewrite_references(v: &mut Value, aliases: &HashMap<String, String>) {
     }
 }
 
-/// Runs a transaction bundle and returns the `transaction-response` bundle.
-pub async fn run(reg: &Registry<'_>, bundle: Value) -> Result<Value, ApiError> {
-    let (entries, aliases) = parse_entries(&bundle)?;
+/// Runs a transaction bundle of at most `max_entries` entries (more is
+/// refused with 413 before anything is checked or written) and returns the
+/// `transaction-response` bundle.
+pub async fn run(reg: &Registry<'_>, bundle: Value, max_entries: usize) -> Result<Value, ApiError> {
+    let (entries, aliases) = parse_entries(&bundle, max_entries)?;
     let mut parsed = Vec::with_capacity(entries.len());
     let mut pending = Pending::new();
     for (i, mut e) in entries.into_iter().enumerate() {

@@ -25,6 +25,16 @@ pub struct Settings {
     pub token_ttl_seconds: i64,
     /// `text` for people, `json` for log collectors.
     pub log_format: String,
+    /// A second listen address, `HOST:PORT`, serving `/healthz`, `/readyz`
+    /// and `/metrics` without a token, for the load balancer and the
+    /// metrics collector; keep it off the public network. Without it,
+    /// `/readyz` and `/metrics` need an administrator's token.
+    pub ops_listen: Option<String>,
+    /// Limits on connections, requests, sign-ins and indicator periods,
+    /// each its own key (`max_connections`, `login_failures_per_account`,
+    /// ...): see `tiercare_api::Limits` for their defaults.
+    #[serde(flatten)]
+    pub limits: tiercare_api::Limits,
     /// The region's policy file (gatekeeping, reserved capacity, deadlines;
     /// the format of `crates/core/data/demo-policy.toml`). Default: the
     /// demo county's policy.
@@ -51,6 +61,8 @@ impl Default for Settings {
             region_id: "region".into(),
             region_name: "tiercare region".into(),
             public_url: None,
+            ops_listen: None,
+            limits: tiercare_api::Limits::default(),
             max_body_bytes: 16 * 1024 * 1024,
             token_ttl_seconds: 8 * 3600,
             log_format: "text".into(),
@@ -85,10 +97,40 @@ impl Settings {
             Some(f) => fig = fig.merge(Toml::file_exact(f)),
             None => fig = fig.merge(Toml::file("tiercare.toml")),
         }
-        fig.merge(Env::prefixed("TIERCARE_"))
+        let settings: Settings = fig
+            .merge(Env::prefixed("TIERCARE_"))
             .merge(Serialized::defaults(flags))
             .extract()
-            .map_err(Box::new)
+            .map_err(Box::new)?;
+        settings
+            .check()
+            .map_err(|e| Box::new(figment::Error::from(e)))?;
+        Ok(settings)
+    }
+
+    /// Refuses settings no server should run with, naming the key.
+    pub fn check(&self) -> Result<(), String> {
+        let ttl = tiercare_api::limits::TOKEN_TTL_SECONDS;
+        if !ttl.contains(&self.token_ttl_seconds) {
+            return Err(format!(
+                "token_ttl_seconds is {}; it must be from {} to {} (30 days)",
+                self.token_ttl_seconds,
+                ttl.start(),
+                ttl.end()
+            ));
+        }
+        let l = &self.limits;
+        for (key, value) in [
+            ("max_connections", l.max_connections),
+            ("max_bundle_entries", l.max_bundle_entries),
+            ("login_concurrency", l.login_concurrency),
+            ("max_body_bytes", self.max_body_bytes),
+        ] {
+            if value == 0 {
+                return Err(format!("{key} must be at least 1"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -117,5 +159,16 @@ mod tests {
         assert_eq!(s.listen, "127.0.0.1:1");
         std::fs::write(&file, "max_body_bytes = \"lots\"\n").unwrap();
         assert!(Settings::load(Settings::default(), Some(&file), &Overrides::default()).is_err());
+        // The limits are keys of their own, beside the others.
+        std::fs::write(&file, "max_connections = 10\nlogin_queue = 3\n").unwrap();
+        let s = Settings::load(Settings::default(), Some(&file), &Overrides::default()).unwrap();
+        assert_eq!((s.limits.max_connections, s.limits.login_queue), (10, 3));
+        assert_eq!(s.limits.max_period_days, 3660);
+        // A token lifetime that would overflow is refused, naming the key.
+        std::fs::write(&file, "token_ttl_seconds = 9223372036854775807\n").unwrap();
+        let err = Settings::load(Settings::default(), Some(&file), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("token_ttl_seconds"), "{err}");
     }
 }

@@ -232,8 +232,9 @@ async fn main() -> anyhow::Result<()> {
             startup::init_logging(&settings.log_format);
             let state = startup::app_state(startup::open_store(&settings).await?, &settings)?;
             let listener = startup::bind(&settings).await?;
+            let ops = startup::bind_ops(&settings).await?;
             println!("tiercare listening on http://{}", listener.local_addr()?);
-            startup::run(listener, state).await
+            startup::run(listener, ops, state).await
         }
         Command::Demo {
             server,
@@ -277,6 +278,7 @@ async fn main() -> anyhow::Result<()> {
                 return Ok(());
             }
             let listener = startup::bind(&settings).await?;
+            let ops = startup::bind_ops(&settings).await?;
             let addr = listener.local_addr()?;
             println!("  URL:      http://{addr}/   (FHIR API: http://{addr}/fhir/r4/metadata)");
             println!(
@@ -290,7 +292,7 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "  try: curl -s -d grant_type=password -d username=doctor -d password=doctor-demo-2026 http://{addr}/auth/token"
             );
-            startup::run(listener, state).await
+            startup::run(listener, ops, state).await
         }
         Command::User { command } => user_command(file, command).await,
         Command::Bench(args) => bench::run(args).await,

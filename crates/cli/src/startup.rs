@@ -25,6 +25,7 @@ pub fn app_state(store: Store, settings: &Settings) -> anyhow::Result<AppState> 
         public_url: settings.public_url.clone(),
         max_body_bytes: settings.max_body_bytes,
         token_ttl_seconds: settings.token_ttl_seconds,
+        limits: settings.limits.clone(),
         delivery: DeliveryConfig {
             timeout: Duration::from_millis(settings.subscription_timeout_ms),
             retry_base: Duration::from_millis(settings.subscription_retry_ms),
@@ -32,7 +33,6 @@ pub fn app_state(store: Store, settings: &Settings) -> anyhow::Result<AppState> 
             poll_interval: Duration::from_millis(settings.subscription_poll_ms.max(1)),
             ..DeliveryConfig::default()
         },
-        ..ApiConfig::default()
     };
     let state = AppState::new(store, region, &settings.region_name, config)?;
     Ok(match &settings.policy_file {
@@ -47,18 +47,50 @@ pub fn app_state(store: Store, settings: &Settings) -> anyhow::Result<AppState> 
     })
 }
 
-/// Binds the listener; port 0 picks a free port.
+/// Binds the listener; port 0 picks a free port. First raises the
+/// process's open-file limit as far as the system allows, and warns when
+/// it is still below `max_connections`.
 pub async fn bind(settings: &Settings) -> anyhow::Result<tokio::net::TcpListener> {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(files) if files < settings.limits.max_connections as u64 + 256 => tracing::warn!(
+            files,
+            max_connections = settings.limits.max_connections,
+            "the open-file limit is below max_connections plus the database's files"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
     tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("binding {}", settings.listen))
 }
 
-/// Serves until SIGTERM or Ctrl-C.
-pub async fn run(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+/// Binds the operations listener, if the settings ask for one.
+pub async fn bind_ops(settings: &Settings) -> anyhow::Result<Option<tokio::net::TcpListener>> {
+    let Some(addr) = &settings.ops_listen else {
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding ops_listen {addr}"))?;
+    Ok(Some(listener))
+}
+
+/// Serves until SIGTERM or Ctrl-C, with the operations endpoints on `ops`
+/// if given.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    ops: Option<tokio::net::TcpListener>,
+    state: AppState,
+) -> anyhow::Result<()> {
     let store = state.ctx.store.clone();
     let pages = tiercare_web::routes(state.clone());
-    tiercare_api::serve(listener, state, pages, shutdown_signal())
+    if state.config.public_url.is_none() {
+        tracing::warn!(
+            "public_url is not set: links in answers name the address each connection reached"
+        );
+    }
+    tiercare_api::serve_with_ops(listener, ops, state, pages, shutdown_signal())
         .await
         .context("serving HTTP")?;
     store.close().await;

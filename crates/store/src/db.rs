@@ -154,6 +154,7 @@ pub(crate) async fn begin_write(
     pool: &AnyPool,
     backend: Backend,
 ) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    crate::commit_point::mark();
     match backend {
         // IMMEDIATE takes SQLite's write lock at the start (waiting up to
         // the busy timeout for another process's writer), so the version

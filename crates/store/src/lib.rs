@@ -19,6 +19,7 @@
 
 mod audit;
 mod bulk;
+pub mod commit_point;
 mod db;
 mod error;
 mod exclusive;

@@ -70,6 +70,58 @@ fn with_database(url: &str, name: &str) -> String {
     out
 }
 
+/// A connection of its own holding the store's write lock, as another
+/// server's long write transaction would: every write of every server waits
+/// until [`release`](WriteHold::release). For tests of what a request does
+/// while its write waits.
+pub struct WriteHold {
+    conn: sqlx::AnyConnection,
+    backend: crate::Backend,
+}
+
+impl WriteHold {
+    /// Takes the write lock of the database at `url` (SQLite: `BEGIN
+    /// IMMEDIATE`; PostgreSQL: the writers' advisory lock).
+    pub async fn take(url: &str) -> Result<WriteHold, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres") {
+            crate::Backend::Postgres
+        } else {
+            crate::Backend::Sqlite
+        };
+        let mut conn = sqlx::AnyConnection::connect(url).await?;
+        match backend {
+            crate::Backend::Sqlite => {
+                conn.execute("BEGIN IMMEDIATE").await?;
+            }
+            crate::Backend::Postgres => {
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(crate::db::WRITE_LOCK)
+                    .execute(&mut conn)
+                    .await?;
+            }
+        }
+        Ok(WriteHold { conn, backend })
+    }
+
+    /// Lets the waiting writes go.
+    pub async fn release(mut self) -> Result<(), StoreError> {
+        match self.backend {
+            crate::Backend::Sqlite => {
+                self.conn.execute("ROLLBACK").await?;
+            }
+            crate::Backend::Postgres => {
+                sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(crate::db::WRITE_LOCK)
+                    .execute(&mut self.conn)
+                    .await?;
+            }
+        }
+        self.conn.close().await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -223,6 +223,17 @@ impl Store {
         Ok(())
     }
 
+    /// Ends a token at once (sign-out, revocation); whether it existed.
+    pub async fn revoke_token(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// The user a token hash belongs to, if the token has not expired at
     /// `now` (Unix seconds) and the account is not disabled. Asked on every
     /// request and never cached, so an account disabled by any server or by

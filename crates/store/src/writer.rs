@@ -116,6 +116,7 @@ impl Writer {
         audit: Vec<AuditEntry>,
     ) -> Result<Vec<Stored>, StoreError> {
         let (reply, answer) = oneshot::channel();
+        crate::commit_point::mark();
         self.queue
             .send(Message::Call(Call {
                 writes,

@@ -27,7 +27,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tiercare_api::AppState;
-use tiercare_api::auth::{authenticate, new_token, token_hash, unix_now};
+use tiercare_api::auth::{authenticate, expiry, new_token, token_hash, unix_now};
+use tiercare_api::error::ApiError;
 use tiercare_core::access::{Actor, UserRole};
 
 /// The sign-in page.
@@ -353,9 +354,11 @@ pub struct LoginForm {
 /// give the form again with a message and 401.
 pub async fn login(
     State(state): State<AppState>,
+    addrs: Option<axum::Extension<tiercare_api::server::ConnectionAddrs>>,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
+    let from = addrs.map(|a| a.peer.ip());
     let lang = Lang::of_request(&headers);
     let Ok(Form(form)) = form else {
         return login_form(&state, lang, StatusCode::BAD_REQUEST, "", "login-not-form");
@@ -382,8 +385,29 @@ pub async fn login(
             "login-missing",
         );
     }
-    let user = match authenticate(&state, &username, password).await {
+    let user = match authenticate(&state, &username, password, from).await {
         Ok(u) => u,
+        Err(ApiError::Throttled { retry_after, .. }) => {
+            let mut resp = login_form(
+                &state,
+                lang,
+                StatusCode::TOO_MANY_REQUESTS,
+                &username,
+                "login-locked",
+            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, retry_after.into());
+            return resp;
+        }
+        Err(ApiError::Busy(_)) => {
+            return login_form(
+                &state,
+                lang,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &username,
+                "login-busy",
+            );
+        }
         Err(e) => return UiError::from(e).into_response(),
     };
     let Some(user) = user else {
@@ -400,7 +424,7 @@ pub async fn login(
     if let Err(e) = state
         .ctx
         .store
-        .add_token(&session_key(&token), &user.actor.username, unix_now() + ttl)
+        .add_token(&session_key(&token), &user.actor.username, expiry(ttl))
         .await
     {
         return UiError::from(e).into_response();
@@ -455,7 +479,7 @@ pub async fn logout(
         .add_token(
             &ended_key(&viewer.token),
             &viewer.actor.username,
-            unix_now() + ttl,
+            expiry(ttl),
         )
         .await
     {

@@ -266,6 +266,7 @@ async fn evaluate_outreach(
         .cloned()
         .collect();
     let e = fm::evaluate_inputs(&rest, false)?;
+    check_period(state, e.period)?;
     let records = tiercare_service::evaluation::OutreachRecords::load(&state.ctx).await?;
     let subject =
         tiercare_service::evaluation::subject(&state.ctx, &records, subject_text.as_deref())
@@ -314,6 +315,7 @@ async fn evaluate(
     measure: Option<&'static MeasureDef>,
 ) -> Result<Value, ApiError> {
     let e = fm::evaluate_inputs(inputs, measure.is_none())?;
+    check_period(state, e.period)?;
     let network = tiercare_service::indicators::network(&state.ctx).await?;
     let subject_ref = resolve(&network, &e.subject)?;
     may_see(actor, &network, &subject_ref)?;
@@ -420,4 +422,15 @@ fn may_see(actor: &Actor, network: &Network, subject: &SubjectRef) -> Result<(),
                 .into(),
         ))
     }
+}
+
+/// Refuses a period longer than the server's limit (`max_period_days`),
+/// before any figure is computed.
+fn check_period(state: &AppState, (start, end): (time::Date, time::Date)) -> Result<(), ApiError> {
+    let days = i64::from(day_of(end) - day_of(start)) + 1;
+    state
+        .config
+        .limits
+        .check_period_days(days)
+        .map_err(|message| ApiError::invalid("periodEnd", message))
 }

@@ -210,7 +210,7 @@ async fn no_token_is_401_everywhere_but_the_public_endpoints() {
     }
 
     // The public endpoints.
-    for path in ["/healthz", "/readyz", "/", "/fhir/r4/metadata"] {
+    for path in ["/healthz", "/", "/fhir/r4/metadata"] {
         let resp = send(app.client.get(app.url(path))).await;
         resp.expect(200);
     }

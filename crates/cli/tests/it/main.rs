@@ -22,6 +22,7 @@ mod dashboard;
 mod demo_outreach;
 mod evaluation;
 mod fhir_crud;
+mod hardening;
 mod history;
 mod ops;
 mod outreach;

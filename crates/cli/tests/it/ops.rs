@@ -28,7 +28,12 @@ fn request_count(metrics: &str, method: &str, route: &str, status: &str) -> f64 
 }
 
 async fn metrics(app: &TestApp) -> String {
-    let resp = send(app.client.get(app.url("/metrics"))).await;
+    let resp = send(
+        app.client
+            .get(app.url("/metrics"))
+            .bearer_auth(app.token("admin").await),
+    )
+    .await;
     resp.expect(200);
     assert!(
         resp.header("content-type")
@@ -40,12 +45,28 @@ async fn metrics(app: &TestApp) -> String {
 }
 
 #[tokio::test]
-async fn health_and_readiness_answer_without_a_token() {
+async fn health_answers_anyone_and_readiness_an_administrator() {
     let app = spawn_app().await;
     let resp = send(app.client.get(app.url("/healthz"))).await;
     resp.expect(200);
     assert_eq!(resp.body.trim(), "ok");
-    let resp = send(app.client.get(app.url("/readyz"))).await;
+    for path in ["/readyz", "/metrics"] {
+        let resp = send(app.client.get(app.url(path))).await;
+        assert_outcome(&resp, 401, "authentication");
+        let resp = send(
+            app.client
+                .get(app.url(path))
+                .bearer_auth(app.token("doctor").await),
+        )
+        .await;
+        assert_outcome(&resp, 403, "administrators");
+    }
+    let resp = send(
+        app.client
+            .get(app.url("/readyz"))
+            .bearer_auth(app.token("admin").await),
+    )
+    .await;
     resp.expect(200);
     assert_eq!(resp.body.trim(), "ready");
 }

@@ -396,7 +396,13 @@ async fn the_receiving_hospital_is_told_of_its_tasks_in_order() {
     // coordinator's behalf.
     assert_eq!(audited_notifications(&app, "coordinator", &sub_id).await, 2);
     // And counted.
-    let metrics = send(app.client.get(app.url("/metrics"))).await.body;
+    let metrics = send(
+        app.client
+            .get(app.url("/metrics"))
+            .bearer_auth(app.token("admin").await),
+    )
+    .await
+    .body;
     assert!(
         metrics
             .lines()
