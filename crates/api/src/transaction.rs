@@ -145,7 +145,7 @@ pub async fn run(reg: &Registry<'_>, bundle: Value) -> Result<Value, ApiError> {
     for (i, mut e) in entries.into_iter().enumerate() {
         rewrite_references(&mut e.resource, &aliases);
         let record =
-            e.rt.parse(e.resource, &e.id, &reg.ctx.region)
+            e.rt.parse(e.resource, &e.id, &reg.ctx.region, reg.ctx.clock.today())
                 .map_err(|err| err.in_entry(i))?;
         let key = (e.rt.name().to_string(), e.id.clone());
         if pending.insert(key, record.clone()).is_some() {
