@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::auth::{Caller, Request};
 use crate::body::FhirJson;
+pub use crate::body::json_body;
 use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -80,42 +81,13 @@ pub(crate) fn resource_response(stored: &Stored, status: StatusCode, base: &str)
     resp
 }
 
-/// Checks the media type and parses a JSON body.
-pub fn json_body(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-    limit: usize,
-) -> Result<Value, ApiError> {
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge(limit)
-        } else {
-            ApiError::invalid("body", e.body_text())
-        }
-    })?;
-    if let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    {
-        let mime = ct.split(';').next().unwrap_or_default().trim();
-        if mime != fhir::FHIR_JSON && mime != "application/json" {
-            return Err(ApiError::UnsupportedMediaType(format!(
-                "content type {mime:?} is not supported: send {}",
-                fhir::FHIR_JSON
-            )));
-        }
-    }
-    serde_json::from_slice(&body)
-        .map_err(|e| ApiError::invalid("body", format!("the body is not valid JSON: {e}")))
-}
-
 pub async fn search(
     Request(state, actor, headers): Request,
     Path(type_name): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let rt = registry_type(&type_name)?;
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let q = build_query(rt, &pairs)?;
     let (found, total) = Registry::new(&state.ctx, &actor)
         .search(rt.name(), q.clone(), raw.as_deref().unwrap_or_default())
@@ -182,7 +154,7 @@ pub(crate) async fn parse_and_write(
     expect: Expect,
 ) -> Result<Stored, ApiError> {
     let id = id.map_or_else(tiercare_service::new_id, str::to_string);
-    let record = rt.parse(body, &id, &state.ctx.region)?;
+    let record = rt.parse(body, &id, &state.ctx.region, state.ctx.clock.today())?;
     Ok(Registry::new(&state.ctx, actor)
         .write(record, expect)
         .await?)
@@ -337,7 +309,7 @@ pub async fn code_system_search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let base = base_url(&state, &headers);
     Ok(FhirJson(fixed_search(
         &base,
@@ -360,7 +332,7 @@ pub async fn concept_map_search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let base = base_url(&state, &headers);
     Ok(FhirJson(fixed_search(
         &base,
@@ -381,7 +353,7 @@ pub async fn concept_map_read(_c: Caller, Path(id): Path<String>) -> Result<Resp
 }
 
 pub async fn triage_get(_c: Caller, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
-    Ok(FhirJson(terminology::triage(&query_pairs(raw.as_deref()))?).into_response())
+    Ok(FhirJson(terminology::triage(&query_pairs(raw.as_deref())?)?).into_response())
 }
 
 pub async fn triage_post(
@@ -402,7 +374,7 @@ pub async fn estimate_get(
     Caller(actor): Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    estimate(&state, &actor, query_pairs(raw.as_deref())).await
+    estimate(&state, &actor, query_pairs(raw.as_deref())?).await
 }
 
 /// With `patient`, the estimate is the resident's own: their scheme (unless
@@ -450,7 +422,7 @@ pub async fn audit_search(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     tiercare_service::audit::may_read(&actor)?;
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let mut q = AuditQuery {
         count: DEFAULT_COUNT,
         ..Default::default()

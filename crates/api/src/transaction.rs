@@ -157,7 +157,7 @@ pub async fn run(reg: &Registry<'_>, bundle: Value, max_entries: usize) -> Resul
     for (i, mut e) in entries.into_iter().enumerate() {
         rewrite_references(&mut e.resource, &aliases);
         let record =
-            e.rt.parse(e.resource, &e.id, &reg.ctx.region)
+            e.rt.parse(e.resource, &e.id, &reg.ctx.region, reg.ctx.clock.today())
                 .map_err(|err| err.in_entry(i))?;
         let key = (e.rt.name().to_string(), e.id.clone());
         if pending.insert(key, record.clone()).is_some() {

@@ -9,7 +9,6 @@ use tiercare_core::clinical::{DiagnosticReport, Observation, ResultValue, TestCo
 use tiercare_core::medicines::EssentialMedicines;
 use tiercare_service::ServiceError;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 pub const LOINC: &str = "http://loinc.org";
 pub const ATC: &str = "http://www.whocc.no/atc";
@@ -207,16 +206,18 @@ pub fn parse_medicines(value: Value, id: &str) -> Result<tiercare_core::Record, 
 /// Reads a FHIR `dateTime` with a time zone (a date alone is taken as
 /// midnight UTC).
 pub fn parse_instant(text: &str, field: &str) -> Result<OffsetDateTime, ServiceError> {
-    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Ok(t);
-    }
-    let d = super::parse_date(text, field).map_err(|_| {
-        ServiceError::invalid(
+    use crate::primitives::{DateTime, PartialDate, PrimitiveError, date_time};
+    match date_time(text) {
+        Ok(DateTime::At(t)) => Ok(t),
+        Ok(DateTime::Date(PartialDate::Day(d))) => Ok(d.midnight().assume_utc()),
+        Err(e @ PrimitiveError::NoSuchDay(_)) => Err(ServiceError::invalid(field, e.to_string())),
+        Ok(DateTime::Date(_)) | Err(_) => Err(ServiceError::invalid(
             field,
-            format!("{text:?} is not a FHIR dateTime with a time zone"),
-        )
-    })?;
-    Ok(d.midnight().assume_utc())
+            format!(
+                "{text:?} is not a FHIR dateTime with a time zone (YYYY-MM-DDThh:mm:ssZ or +hh:mm) or a full date"
+            ),
+        )),
+    }
 }
 
 /// The LOINC test of a result's `code`.

@@ -16,6 +16,7 @@ pub mod datatypes;
 pub mod estimate;
 mod index_terms;
 pub mod insurance;
+pub mod limits;
 pub mod location;
 pub mod measure;
 pub mod organization;
@@ -25,8 +26,10 @@ pub mod parameters;
 mod parse;
 pub mod patient;
 pub mod practitioner;
+pub mod primitives;
 pub mod referral;
 pub mod search;
+pub mod strict_json;
 pub mod subscription;
 pub mod visit;
 
@@ -92,8 +95,15 @@ impl RegistryType {
     ///
     /// What the record cannot hold is refused, never dropped: the record is
     /// rendered back and must contain everything that was sent (see
-    /// [`keeps`]).
-    pub fn parse(self, value: Value, id: &str, region: &RegionId) -> Result<Record, ServiceError> {
+    /// [`keeps`]). `today` is the server's day, which no birth date may
+    /// follow.
+    pub fn parse(
+        self,
+        value: Value,
+        id: &str,
+        region: &RegionId,
+        today: time::Date,
+    ) -> Result<Record, ServiceError> {
         let value = check_resource_type(value, self.name())?;
         let sent = value.clone();
         let record = match self {
@@ -103,7 +113,7 @@ impl RegistryType {
             RegistryType::Practitioner => practitioner::parse(value, id, region),
             RegistryType::PractitionerRole => practitioner::parse_role(value, id),
             RegistryType::CareTeam => care_team::parse(value, id, region),
-            RegistryType::Patient => patient::parse(value, id, region),
+            RegistryType::Patient => patient::parse(value, id, region, today),
             RegistryType::List => clinical::parse_medicines(value, id),
         }?;
         keeps(self.name(), &sent, &record)?;
@@ -368,12 +378,16 @@ pub use parse::{
     required_name, required_reference,
 };
 
-/// Parses a FHIR `date` (full date only).
+/// Parses a FHIR `date` (full date only), strictly: see
+/// [`primitives::full_date`].
 pub fn parse_date(text: &str, field: &str) -> Result<time::Date, ServiceError> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(text, &fmt).map_err(|_| {
-        ServiceError::invalid(field, format!("{text:?} is not a full date (YYYY-MM-DD)"))
-    })
+    primitives::full_date(text).map_err(|e| ServiceError::invalid(field, e.to_string()))
+}
+
+/// The day of a FHIR `dateTime` that must name one (a full date, or an
+/// instant's date as written), strictly: see [`primitives::day_of`].
+pub fn parse_day(text: &str, field: &str) -> Result<time::Date, ServiceError> {
+    primitives::day_of(text).map_err(|e| ServiceError::invalid(field, e.to_string()))
 }
 
 /// Formats a date as FHIR `date` (`YYYY-MM-DD`, the form the search

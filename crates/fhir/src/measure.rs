@@ -15,7 +15,7 @@ use tiercare_core::Level;
 use tiercare_core::indicators::measures::{self, Scoring};
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Population};
 use tiercare_service::ServiceError;
-use time::{Date, Month};
+use time::Date;
 
 const SCORING: &str = "http://terminology.hl7.org/CodeSystem/measure-scoring";
 const IMPROVEMENT: &str = "http://terminology.hl7.org/CodeSystem/measure-improvement-notation";
@@ -483,37 +483,13 @@ pub fn evaluate_inputs(
 /// A FHIR `date` as the first (`end` false) or last day it covers:
 /// `2026` is 2026-01-01 to 2026-12-31, `2026-02` runs to the 28th.
 fn period_bound(text: &str, name: &str, end: bool) -> Result<Date, ServiceError> {
-    let bad = || {
-        ServiceError::invalid(
-            name,
-            format!("{text:?} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY"),
-        )
-    };
-    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    let parts: Vec<&str> = text.split('-').collect();
-    match parts.as_slice() {
-        [_, _, _] => super::parse_date(text, name),
-        [y, m] if digits(y, 4) && digits(m, 2) => {
-            let year: i32 = y.parse().map_err(|_| bad())?;
-            let month = m
-                .parse::<u8>()
-                .ok()
-                .and_then(|m| Month::try_from(m).ok())
-                .ok_or_else(bad)?;
-            let day = if end { month.length(year) } else { 1 };
-            Date::from_calendar_date(year, month, day).map_err(|_| bad())
-        }
-        [y] if digits(y, 4) => {
-            let year: i32 = y.parse().map_err(|_| bad())?;
-            let (month, day) = if end {
-                (Month::December, 31)
-            } else {
-                (Month::January, 1)
-            };
-            Date::from_calendar_date(year, month, day).map_err(|_| bad())
-        }
-        _ => Err(bad()),
-    }
+    let date = crate::primitives::PartialDate::parse(text)
+        .map_err(|e| ServiceError::invalid(name, e.to_string()))?;
+    Ok(if end {
+        date.last_day()
+    } else {
+        date.first_day()
+    })
 }
 
 #[cfg(test)]

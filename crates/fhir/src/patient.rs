@@ -198,7 +198,14 @@ fn parse_contract(ext: &Extension) -> Result<Contract, ServiceError> {
     })
 }
 
-pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, ServiceError> {
+/// A `Patient` as a resident; `today` is the server's day, and a birth
+/// date after it is refused.
+pub fn parse(
+    value: Value,
+    id: &str,
+    region: &RegionId,
+    today: time::Date,
+) -> Result<Record, ServiceError> {
     let j: PatientJson = from_json("Patient", value)?;
     let birth = j
         .birth_date
@@ -233,7 +240,7 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, Servic
         identifier: j.identifier.iter().find_map(|i| i.value.clone()),
         name: person_name(&j.name, "Patient.name")?,
         gender: gender(j.gender.as_deref())?,
-        birth_date: parse_date(birth, "Patient.birthDate")?,
+        birth_date: born_by(parse_date(birth, "Patient.birthDate")?, today)?,
         district: j
             .address
             .iter()
@@ -255,6 +262,23 @@ pub fn parse(value: Value, id: &str, region: &RegionId) -> Result<Record, Servic
 /// Index terms: the day a contract starts and the last day it is in force;
 /// the registry service searches by them.
 pub use tiercare_service::registry::{CONTRACT_FROM, CONTRACT_UNTIL};
+
+/// A birth date no later than `today`: a resident born in the future is a
+/// typing error (9999 for "unknown"), and would break every age the
+/// services compute.
+fn born_by(birth: time::Date, today: time::Date) -> Result<time::Date, ServiceError> {
+    if birth > today {
+        return Err(ServiceError::invalid(
+            "Patient.birthDate",
+            format!(
+                "birthDate {} is in the future (after the server's today, {}): a birth date cannot be",
+                format_date(birth),
+                format_date(today)
+            ),
+        ));
+    }
+    Ok(birth)
+}
 
 pub fn index(r: &Resident) -> Vec<(String, String)> {
     let mut t = super::practitioner::name_terms(&r.name);

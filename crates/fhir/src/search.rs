@@ -5,6 +5,8 @@
 //! are defined here, each type's table next to its mapping.
 
 use crate::RegistryType;
+use crate::limits;
+use crate::primitives::PartialDate;
 use serde_json::{Value, json};
 use tiercare_service::ServiceError;
 use tiercare_store::{Filter, Match, Query};
@@ -75,10 +77,85 @@ impl SearchParam {
 pub const DEFAULT_COUNT: u32 = 50;
 pub use tiercare_service::search::MAX_COUNT;
 
-/// The base URL clients should see in links: configured, or from `Host`.
-pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default()
+/// The `name=value` pairs of a query string, percent-decoded (and `+` as
+/// a space), strictly: a name or value whose bytes are not UTF-8 once
+/// decoded is refused, not patched with replacement characters (which
+/// would search for something the client never sent); so are a name or
+/// value holding a control character ([`crate::primitives::check_string`])
+/// and a query of more than [`limits::MAX_QUERY_PARAMS`] parameters.
+/// Every handler reads its query through here.
+pub fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, ServiceError> {
+    let Some(raw) = raw else {
+        return Ok(vec![]);
+    };
+    let mut pairs = Vec::new();
+    for part in raw.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        let key = percent_decode(k).map_err(|_| {
+            ServiceError::invalid(
+                String::from_utf8_lossy(&percent_bytes(k)).into_owned(),
+                format!("the parameter name {k:?} is not UTF-8 once percent-decoded"),
+            )
+        })?;
+        let value = percent_decode(v).map_err(|_| {
+            ServiceError::invalid(
+                key.as_str(),
+                format!("the value of {key} ({v:?}) is not UTF-8 once percent-decoded"),
+            )
+        })?;
+        // Only the characters: a value's length is bounded by the URL's
+        // and, per alternative, by what the index holds.
+        let unbounded = usize::MAX;
+        if let Err(e) = crate::primitives::check_string(&value, unbounded)
+            .and_then(|()| crate::primitives::check_string(&key, unbounded))
+        {
+            return Err(ServiceError::invalid(key.as_str(), format!("{key}: {e}")));
+        }
+        if pairs.len() == limits::MAX_QUERY_PARAMS {
+            return Err(ServiceError::invalid(
+                key.as_str(),
+                format!(
+                    "the query has more than {} parameters (at {key}); send fewer conditions",
+                    limits::MAX_QUERY_PARAMS
+                ),
+            ));
+        }
+        pairs.push((key, value));
+    }
+    Ok(pairs)
+}
+
+/// The bytes `application/x-www-form-urlencoded` text stands for: `%XX`
+/// escapes decoded, `+` a space, anything else (a lone `%` too) as is.
+fn percent_bytes(text: &str) -> Vec<u8> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (
+                b.get(i + 1).and_then(|c| hex(*c)),
+                b.get(i + 2).and_then(|c| hex(*c)),
+            ) {
+                (Some(h), Some(l)) => {
+                    // Two hex digits: at most 255.
+                    out.push(u8::try_from(h * 16 + l).unwrap_or(u8::MAX));
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// [`percent_bytes`] as text, if it is UTF-8.
+fn percent_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
+    String::from_utf8(percent_bytes(text))
 }
 
 pub fn parse_number(name: &str, v: &str) -> Result<u32, ServiceError> {
@@ -114,6 +191,7 @@ pub fn query_for(
         count: DEFAULT_COUNT,
         offset: 0,
     };
+    let mut total_values = 0;
     for (key, raw) in pairs {
         let (name, modifier) = key
             .split_once(':')
@@ -132,6 +210,26 @@ pub fn query_for(
                 let values: Vec<&str> = raw.split(',').filter(|v| !v.is_empty()).collect();
                 if values.is_empty() {
                     continue;
+                }
+                if values.len() > limits::MAX_VALUES_PER_PARAM {
+                    return Err(ServiceError::invalid(
+                        name,
+                        format!(
+                            "{name} has {} values; a search parameter takes at most {}",
+                            values.len(),
+                            limits::MAX_VALUES_PER_PARAM
+                        ),
+                    ));
+                }
+                total_values += values.len();
+                if total_values > limits::MAX_SEARCH_VALUES {
+                    return Err(ServiceError::invalid(
+                        name,
+                        format!(
+                            "the search has more than {} values over all its parameters (at {name}); send fewer",
+                            limits::MAX_SEARCH_VALUES
+                        ),
+                    ));
                 }
                 let filter = match (param.kind, modifier) {
                     (_, None) if name == "_id" => Filter {
@@ -188,20 +286,10 @@ fn date_filter(name: &str, values: &[&str]) -> Result<Filter, ServiceError> {
             Some(p) if p.chars().all(|c| c.is_ascii_alphabetic()) => (p, &v[2..]),
             _ => ("eq", *v),
         };
-        let shape_ok = matches!(date.len(), 4 | 7 | 10)
-            && date.char_indices().all(|(i, c)| {
-                if i == 4 || i == 7 {
-                    c == '-'
-                } else {
-                    c.is_ascii_digit()
-                }
-            });
-        if !shape_ok {
+        if let Err(e) = PartialDate::parse(date) {
             return Err(ServiceError::invalid(
                 name,
-                format!(
-                    "{v:?} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD, optionally prefixed by eq, lt, le, gt or ge"
-                ),
+                format!("{name}={v:?}: {e}, optionally prefixed by eq, lt, le, gt or ge"),
             ));
         }
         // '~' sorts after every digit and '-': the end of the period.
@@ -273,4 +361,113 @@ pub fn searchset(
         bundle["entry"] = Value::Array(entries);
     }
     bundle
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PARAMS: &[SearchParam] = &[
+        SearchParam {
+            name: "name",
+            kind: ParamKind::String,
+            doc: "",
+        },
+        SearchParam {
+            name: "birthdate",
+            kind: ParamKind::Date,
+            doc: "",
+        },
+    ];
+
+    fn field(e: ServiceError) -> String {
+        match e {
+            ServiceError::Invalid { field, .. } => field.unwrap_or_default(),
+            other => panic!("expected a 400, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_query_is_decoded_strictly() {
+        assert_eq!(
+            query_pairs(Some("name=%E7%8E%8B+%E8%8A%B3&&_count=5&flag")).unwrap(),
+            vec![
+                ("name".to_string(), "王 芳".to_string()),
+                ("_count".into(), "5".into()),
+                ("flag".into(), String::new()),
+            ]
+        );
+        // A lone or broken escape is kept as written.
+        assert_eq!(
+            query_pairs(Some("name=100%&x=%G1")).unwrap(),
+            vec![("name".into(), "100%".into()), ("x".into(), "%G1".into())]
+        );
+        assert_eq!(field(query_pairs(Some("name=%FF%FE")).unwrap_err()), "name");
+        assert_eq!(
+            field(query_pairs(Some("a=1&%C3=2")).unwrap_err()),
+            "\u{fffd}"
+        );
+        assert_eq!(query_pairs(None).unwrap(), vec![]);
+        assert_eq!(field(query_pairs(Some("name=a%00b")).unwrap_err()), "name");
+    }
+
+    #[test]
+    fn a_query_has_a_bounded_number_of_parameters() {
+        let at_most = vec!["name=a"; limits::MAX_QUERY_PARAMS].join("&");
+        assert_eq!(
+            query_pairs(Some(&at_most)).unwrap().len(),
+            limits::MAX_QUERY_PARAMS
+        );
+        let more = format!("{at_most}&gender=male");
+        assert_eq!(field(query_pairs(Some(&more)).unwrap_err()), "gender");
+    }
+
+    #[test]
+    fn a_search_has_a_bounded_number_of_values() {
+        let pairs = |list: &[(&str, usize)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, n)| (k.to_string(), vec!["ab"; *n].join(",")))
+                .collect()
+        };
+        let ok = query_for(
+            "X",
+            PARAMS,
+            &pairs(&[("name", limits::MAX_VALUES_PER_PARAM)]),
+        );
+        assert_eq!(
+            ok.unwrap().filters[0].values.len(),
+            limits::MAX_VALUES_PER_PARAM
+        );
+        let too_many = query_for(
+            "X",
+            PARAMS,
+            &pairs(&[("name", limits::MAX_VALUES_PER_PARAM + 1)]),
+        );
+        assert_eq!(field(too_many.unwrap_err()), "name");
+        let per_param = limits::MAX_VALUES_PER_PARAM;
+        let rounds = limits::MAX_SEARCH_VALUES / per_param;
+        let mut list = vec![("name", per_param); rounds];
+        assert!(query_for("X", PARAMS, &pairs(&list)).is_ok());
+        list.push(("name", 1));
+        assert_eq!(
+            field(query_for("X", PARAMS, &pairs(&list)).unwrap_err()),
+            "name"
+        );
+    }
+
+    #[test]
+    fn a_date_search_needs_a_calendar_date() {
+        for bad in ["2026-02-30", "0000", "ge2026-13", "2026-2", "xx2026"] {
+            let pairs = vec![("birthdate".to_string(), bad.to_string())];
+            assert_eq!(
+                field(query_for("X", PARAMS, &pairs).unwrap_err()),
+                "birthdate",
+                "{bad}"
+            );
+        }
+        let pairs = vec![("birthdate".to_string(), "le2024-02".to_string())];
+        let q = query_for("X", PARAMS, &pairs).unwrap();
+        assert_eq!(q.filters[0].values, vec!["2024-02~".to_string()]);
+        assert_eq!(q.filters[0].matching, Match::AtMost);
+    }
 }

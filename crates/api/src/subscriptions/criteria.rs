@@ -41,7 +41,8 @@ impl Criteria {
                 ),
             ));
         }
-        let pairs = query_pairs(Some(query));
+        let pairs = query_pairs(Some(query))
+            .map_err(|e| ApiError::invalid(FIELD, format!("criteria: {e}")))?;
         for (key, _) in &pairs {
             let name = key.split(':').next().unwrap_or_default();
             if name.starts_with('_') && name != "_id" {

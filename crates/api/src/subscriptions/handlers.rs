@@ -68,7 +68,7 @@ pub async fn subscription_search(
     Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let q = query_for("Subscription", SEARCH, &pairs)?;
     let all = Subscriptions::new(&state.ctx, &actor).list().await?;
     // Few subscriptions exist: the filters run here, with a search's

@@ -101,7 +101,7 @@ async fn visit_search(
     raw: Option<String>,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let q = query_for(rt, params, &pairs)?;
     let refusal = format!("this account may not see {rt} records");
     let (found, total) = Referrals::new(&state.ctx, actor)

@@ -20,7 +20,7 @@ pub async fn organization_operation(
         )));
     }
     let mut year = None;
-    for (k, v) in &query_pairs(raw.as_deref()) {
+    for (k, v) in &query_pairs(raw.as_deref())? {
         match k.as_str() {
             "year" => {
                 year = Some(

@@ -119,10 +119,7 @@ fn parse_care_plan(value: &Value) -> Result<(String, NewCarePlan), ApiError> {
                             "a follow-up needs the date it is due",
                         )
                     })?;
-                let due = fhir::parse_date(
-                    due.get(..10).unwrap_or(due),
-                    &format!("{field}.detail.scheduledPeriod.end"),
-                )?;
+                let due = fhir::parse_day(due, &format!("{field}.detail.scheduledPeriod.end"))?;
                 follow_ups.push(PlannedFollowUp {
                     due,
                     description: text_at(detail, "/description"),

@@ -321,7 +321,7 @@ pub async fn communication_search(
     Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let q = query_for("Communication", COMMUNICATION_SEARCH, &pairs)?;
     // The consults the caller may see (one named by based-on, or all of
     // them), then their messages in order.

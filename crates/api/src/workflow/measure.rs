@@ -35,7 +35,7 @@ pub async fn measure_search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let mut found: Vec<Listed> = MEASURES
         .iter()
         .map(|m| Listed {
@@ -159,7 +159,7 @@ pub async fn evaluate_all_get(
     Caller(actor): Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let v = evaluate_any(&state, &actor, &query_pairs(raw.as_deref()), None).await?;
+    let v = evaluate_any(&state, &actor, &query_pairs(raw.as_deref())?, None).await?;
     Ok(FhirJson(v).into_response())
 }
 
@@ -191,7 +191,7 @@ pub async fn measure_operation_get(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let m = operation_of(&id, &operation)?;
-    let v = evaluate_any(&state, &actor, &query_pairs(raw.as_deref()), Some(m)).await?;
+    let v = evaluate_any(&state, &actor, &query_pairs(raw.as_deref())?, Some(m)).await?;
     Ok(FhirJson(v).into_response())
 }
 

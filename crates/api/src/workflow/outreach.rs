@@ -79,7 +79,7 @@ pub async fn programme_search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let q = query_for("HealthcareService", PROGRAMME_SEARCH, &pairs)?;
     let (found, total) = tiercare_service::open::search(&state.ctx, &q).await?;
     Ok(stored_searchset(
@@ -139,7 +139,7 @@ pub async fn schedule_search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let q = query_for("Schedule", SESSION_SEARCH, &pairs)?;
     let (found, total) = tiercare_service::open::search(&state.ctx, &q).await?;
     Ok(stored_searchset(

@@ -139,7 +139,7 @@ pub async fn panel_operation_get(
             "GET CarePlan/{id}/{operation} is not an operation; panels answer GET $status"
         )));
     }
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     if let Some((k, _)) = pairs.iter().find(|(k, _)| k != "date") {
         return Err(ApiError::invalid(
             k.as_str(),
@@ -168,7 +168,7 @@ pub async fn panel_due(
     Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let mut practitioner = None;
     let mut organization = None;
     for (k, v) in &pairs {

@@ -277,7 +277,7 @@ pub(super) async fn records_search(
     raw: Option<String>,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let q = query_for(rt, params, &pairs)?;
     let patient = patient_param(&pairs);
     let (found, total) = Referrals::new(&state.ctx, actor)
@@ -348,7 +348,7 @@ pub async fn coverage_update(
             )
         })?;
     let since = match value.pointer("/period/start").and_then(Value::as_str) {
-        Some(d) => fhir::parse_date(d.get(..10).unwrap_or(d), "Coverage.period.start")?,
+        Some(d) => fhir::parse_day(d, "Coverage.period.start")?,
         None => state.ctx.clock.today(),
     };
     let coverage = tiercare_core::insurance::Coverage {

@@ -60,7 +60,7 @@ pub async fn request_search(
     Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let (rest, overdue) = take_overdue(&pairs)?;
     let mut q = query_for("ServiceRequest", SEARCH, &rest)?;
     if overdue {

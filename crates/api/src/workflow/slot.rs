@@ -25,7 +25,7 @@ pub async fn slot_search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     let mut q = query_for("Slot", SLOT_SEARCH, &pairs)?;
     let now = now_text();
     let mut extra = Vec::new();

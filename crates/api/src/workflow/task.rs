@@ -23,7 +23,7 @@ pub async fn task_search(
     Request(state, actor, headers): Request,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let pairs = query_pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref())?;
     if pairs.iter().any(|(k, v)| k == "code" && v == "follow-up") {
         return super::care_plan::follow_up_search(&state, &actor, &pairs, &headers).await;
     }

@@ -61,6 +61,7 @@ pub async fn measure(
             }),
             "bench-indicators-0",
             &state.ctx.region,
+            state.ctx.clock.today(),
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut rng = Lcg(2026);

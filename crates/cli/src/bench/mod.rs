@@ -119,7 +119,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let mut records = Vec::with_capacity(args.patients);
     for i in 0..args.patients {
         let mut r = tiercare_fhir::RegistryType::Patient
-            .parse(patient(i, team), &format!("base-{i}"), &region)
+            .parse(
+                patient(i, team),
+                &format!("base-{i}"),
+                &region,
+                state.ctx.clock.today(),
+            )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if let tiercare_core::Record::Resident(res) = &mut r {
             res.identifier = Some(format!("BASE{i:08}"));

@@ -31,6 +31,7 @@ mod referral;
 mod search;
 mod servers;
 mod simulate;
+mod strict_input;
 mod subscription;
 mod terminology;
 mod transaction;

@@ -21,7 +21,6 @@ use tiercare_core::ProgrammeId;
 use tiercare_core::outreach::{NewSession, OutreachSession, SessionStatus, Side};
 use tiercare_service::ServiceError;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Search parameters of `Schedule` (outreach sessions).
 pub const SESSION_SEARCH: &[SearchParam] = &[
@@ -131,12 +130,7 @@ struct ScheduleJson {
 }
 
 fn date_time(text: &str, field: &str) -> Result<OffsetDateTime, ServiceError> {
-    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
-        ServiceError::invalid(
-            field,
-            format!("{text:?} is not a FHIR dateTime with a time and a time zone"),
-        )
-    })
+    crate::primitives::instant(text).map_err(|e| ServiceError::invalid(field, e.to_string()))
 }
 
 /// A new session from a `Schedule`: the programme it belongs to and what

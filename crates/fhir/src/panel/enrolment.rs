@@ -400,7 +400,7 @@ pub fn parse_enrolment(value: &Value) -> Result<EnrolmentInput, ServiceError> {
     let enrolled = value
         .pointer("/period/start")
         .and_then(Value::as_str)
-        .map(|d| crate::parse_date(d.get(..10).unwrap_or(d), "CarePlan.period.start"))
+        .map(|d| crate::parse_day(d, "CarePlan.period.start"))
         .transpose()?;
     if value.pointer("/period/end").is_some() {
         return Err(ServiceError::invalid(
