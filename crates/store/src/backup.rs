@@ -141,3 +141,64 @@ async fn counts(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::tests::{resident, store_and_url, write};
+    use crate::{AuditEntry, AuditOutcome, Expect};
+
+    #[tokio::test]
+    async fn a_backup_copied_back_holds_the_same_rows() {
+        let (s, dir, url) = store_and_url().await;
+        assert!(!holds_data(&url).await.unwrap());
+        let entry = AuditEntry {
+            seq: 0,
+            recorded_at: String::new(),
+            username: "doctor".into(),
+            role: "doctor".into(),
+            action: "create".into(),
+            resource_type: "Patient".into(),
+            resource_id: Some("r1".into()),
+            patient: Some("r1".into()),
+            outcome: AuditOutcome::Success,
+            detail: String::new(),
+        };
+        s.write(
+            write(resident("r1", "Wang", None), Expect::New),
+            Some(entry),
+        )
+        .await
+        .unwrap();
+        assert!(holds_data(&url).await.unwrap());
+        let counts = s.table_counts().await.unwrap();
+        assert_eq!(counts.get("records"), Some(&1));
+        assert_eq!(counts.get("audit"), Some(&1));
+        let out = dir.join("b.db");
+        if s.backend == Backend::Postgres {
+            // PostgreSQL is backed up with its own tools.
+            assert!(matches!(
+                s.backup_into(&out).await,
+                Err(StoreError::Backup(_))
+            ));
+            return;
+        }
+        s.backup_into(&out).await.unwrap();
+        assert!(matches!(
+            s.backup_into(&out).await,
+            Err(StoreError::Backup(_))
+        ));
+        let copy = dir.join("c.db");
+        copy_sqlite(&out, &copy).await.unwrap();
+        let restored = Store::open(&format!("sqlite://{}", copy.display()))
+            .await
+            .unwrap();
+        assert_eq!(restored.table_counts().await.unwrap(), counts);
+        assert!(restored.verify_audit().await.unwrap().is_intact());
+        // Only a tiercare database is copied.
+        let junk = dir.join("junk.db");
+        std::fs::write(&junk, "not a database").unwrap();
+        assert!(copy_sqlite(&junk, &dir.join("d.db")).await.is_err());
+        assert!(!dir.join("d.db").exists());
+    }
+}

@@ -204,3 +204,66 @@ async fn a_restore_refuses_what_is_not_a_backup() {
         ),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_taken_while_the_server_writes_is_consistent() {
+    let app = spawn_app().await;
+    let token = app.token("doctor").await;
+    let patients = app.team_patients();
+    let client = reqwest::Client::new();
+    // Audited reads keep the writer busy while the backup runs.
+    let mut reads = Vec::new();
+    for patient in patients.iter().cycle().take(300) {
+        let request = client
+            .get(app.fhir_url(&format!("/Patient/{patient}")))
+            .bearer_auth(&token)
+            .send();
+        reads.push(tokio::spawn(async move {
+            request.await.expect("send").status().as_u16()
+        }));
+    }
+    let backup = app.dir().join("online.backup");
+    let out = tiercare(
+        app.dir(),
+        &[
+            "backup",
+            "--database",
+            &app.database_url,
+            backup.to_str().expect("utf-8"),
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    for read in reads {
+        assert_eq!(read.await.expect("join"), 200);
+    }
+    let target = fresh_database(&app, "restored.db").await;
+    let out = tiercare(
+        app.dir(),
+        &[
+            "restore",
+            "--database",
+            &target,
+            backup.to_str().expect("utf-8"),
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    // The copy's trail is whole, and the live trail passes through its
+    // head: the backup holds exactly a prefix of what was committed.
+    let restored = tiercare_store::Store::open(&target).await.expect("open");
+    let copy = restored.verify_audit().await.expect("verify");
+    restored.close().await;
+    assert!(copy.is_intact(), "{copy:?}");
+    let head = copy.head.expect("a head");
+    let live = app
+        .state
+        .ctx
+        .store
+        .verify_audit_anchored(Some(&head))
+        .await
+        .expect("verify");
+    assert!(live.is_intact(), "{live:?}");
+    assert_eq!(live.anchor, Some(tiercare_store::AnchorCheck::Holds));
+    assert!(live.checked >= copy.checked);
+}
