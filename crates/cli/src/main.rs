@@ -1,13 +1,15 @@
 //! `tiercare`: serve the platform, run the demo county, manage users,
-//! benchmark, and simulate and calibrate policy scenarios. See
+//! verify the audit trail, back up and restore, benchmark, and simulate and
+//! calibrate policy scenarios. See
 //! `tiercare --help`.
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use tiercare::config::{Overrides, Settings};
-use tiercare::{bench, calibrate, demo, simulate, startup, users};
+use tiercare::{audit, backup, bench, calibrate, demo, simulate, startup, users};
 use tiercare_core::demo::DemoCounty;
+use tiercare_store::AuditAnchor;
 
 #[derive(Parser)]
 #[command(
@@ -69,6 +71,33 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent copy of the database to OUT while servers keep
+    /// running (SQLite: VACUUM INTO; PostgreSQL: pg_dump when on PATH,
+    /// else the command to run).
+    Backup {
+        /// The backup file to write; it must not exist.
+        out: PathBuf,
+        /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [env: TIERCARE_DATABASE_URL]
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Restore a backup into a database that holds no data (stop the
+    /// servers on it first), then verify its audit trail.
+    Restore {
+        /// The backup file to read.
+        input: PathBuf,
+        /// Replace a database that already holds data.
+        #[arg(long)]
+        force: bool,
+        /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [env: TIERCARE_DATABASE_URL]
+        #[arg(long)]
+        database: Option<String>,
     },
     /// Measure Patient create throughput and read latency on a fresh
     /// embedded database, against baselines from the same run.
@@ -149,6 +178,46 @@ enum UserCommand {
         #[arg(long)]
         database: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit trail's hash chain: print where and why it breaks
+    /// (an edited, deleted or reordered entry) and its head; exit non-zero
+    /// when it is broken.
+    Verify {
+        /// A head printed by an earlier verify, SEQ:HASH: also check that
+        /// the trail still passes through it (removing the newest entries
+        /// shows only this way).
+        #[arg(long)]
+        anchor: Option<AuditAnchor>,
+        /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [env: TIERCARE_DATABASE_URL]
+        #[arg(long)]
+        database: Option<String>,
+    },
+}
+
+/// The database URL a maintenance command acts on: its `--database`, else
+/// the configuration's.
+fn database_url(
+    file: Option<&std::path::Path>,
+    database: Option<String>,
+) -> anyhow::Result<String> {
+    let flags = Overrides {
+        listen: None,
+        database_url: database,
+    };
+    Ok(Settings::load(Settings::default(), file, &flags)?.database_url)
+}
+
+/// Prints a report; fails with `failure` when `ok` is false.
+fn finish((out, ok): (String, bool), failure: &str) -> anyhow::Result<()> {
+    print!("{out}");
+    if ok {
+        Ok(())
+    } else {
+        anyhow::bail!("{failure}")
+    }
 }
 
 impl UserCommand {
@@ -295,6 +364,31 @@ async fn main() -> anyhow::Result<()> {
             startup::run(listener, ops, state).await
         }
         Command::User { command } => user_command(file, command).await,
+        Command::Audit {
+            command: AuditCommand::Verify { anchor, database },
+        } => {
+            let url = database_url(file, database)?;
+            finish(
+                audit::verify(&url, anchor.as_ref()).await?,
+                "the audit trail is broken",
+            )
+        }
+        Command::Backup { out, database } => {
+            let url = database_url(file, database)?;
+            println!("{}", backup::backup(&url, &out).await?);
+            Ok(())
+        }
+        Command::Restore {
+            input,
+            force,
+            database,
+        } => {
+            let url = database_url(file, database)?;
+            finish(
+                backup::restore(&url, &input, force).await?,
+                "restored, but the audit trail is broken",
+            )
+        }
         Command::Bench(args) => bench::run(args).await,
         Command::Load(args) => bench::load::run(args).await,
         Command::Simulate(args) => simulate::run(&args),

@@ -1,7 +1,7 @@
 //! The audit trail: who touched which patient's data, when, and whether they
 //! were allowed to. Append-only; denied attempts are recorded too.
 
-use crate::{Store, StoreError, now_text};
+use crate::{Store, StoreError, audit_chain, now_text};
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 /// How an audited attempt ended.
@@ -64,21 +64,31 @@ pub struct AuditQuery {
 
 /// Appends audit entries, in order, with one statement per 64 of them: each
 /// statement is a round trip to the database thread.
+///
+/// Runs inside a write transaction (they run one at a time): it numbers
+/// the entries after the last one stored and chains each to the one before
+/// (`audit_chain.rs`). The last entry is read again on every call, so a
+/// call rolled back to its savepoint, or an entry written by another
+/// server, is never chained to by mistake.
 pub(crate) async fn insert_audit(
     conn: &mut AnyConnection,
     entries: &[AuditEntry],
 ) -> Result<(), StoreError> {
-    // 9 values per row, well under SQLite's limit of bound values.
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let (mut seq, mut prev) = audit_chain::head(conn).await?;
+    // 12 values per row, well under SQLite's limit of bound values.
     for chunk in entries.chunks(64) {
         let mut sql = String::from(
-            "INSERT INTO audit (recorded_at, username, role, action, resource_type, resource_id, patient, outcome, detail) VALUES ",
+            "INSERT INTO audit (seq, recorded_at, username, role, action, resource_type, resource_id, patient, outcome, detail, prev_hash, hash) VALUES ",
         );
         for i in 0..chunk.len() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            let b = i * 9;
-            let params: Vec<String> = (1..=9).map(|k| format!("${}", b + k)).collect();
+            let b = i * 12;
+            let params: Vec<String> = (1..=12).map(|k| format!("${}", b + k)).collect();
             sql.push_str(&format!("({})", params.join(", ")));
         }
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -88,7 +98,24 @@ pub(crate) async fn insert_audit(
             } else {
                 a.recorded_at.clone()
             };
+            seq += 1;
+            let hash = audit_chain::entry_hash(
+                &prev,
+                &audit_chain::Fields {
+                    seq,
+                    recorded_at: &at,
+                    username: &a.username,
+                    role: &a.role,
+                    action: &a.action,
+                    resource_type: &a.resource_type,
+                    resource_id: a.resource_id.as_deref(),
+                    patient: a.patient.as_deref(),
+                    outcome: a.outcome.code(),
+                    detail: &a.detail,
+                },
+            );
             q = q
+                .bind(seq)
                 .bind(at)
                 .bind(&a.username)
                 .bind(&a.role)
@@ -97,7 +124,9 @@ pub(crate) async fn insert_audit(
                 .bind(a.resource_id.clone())
                 .bind(a.patient.clone())
                 .bind(a.outcome.code())
-                .bind(&a.detail);
+                .bind(&a.detail)
+                .bind(std::mem::replace(&mut prev, hash.clone()))
+                .bind(hash);
         }
         q.execute(&mut *conn).await?;
     }

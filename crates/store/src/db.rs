@@ -94,6 +94,9 @@ impl Store {
                 (write, postgres_options(8).connect(&url).await?)
             }
         };
+        // Before the writer starts: a trail from before the hash chain is
+        // chained before anything is appended to it.
+        crate::audit_chain::chain_unchained(&write, backend).await?;
         let writer = Arc::new(Writer::start(write.clone(), backend));
         Ok(Store {
             read,
@@ -218,7 +221,7 @@ fn sqlite_options(max: u32) -> AnyPoolOptions {
         })
 }
 
-fn normalise_url(url: &str) -> Result<(Backend, String), StoreError> {
+pub(crate) fn normalise_url(url: &str) -> Result<(Backend, String), StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok((Backend::Postgres, url.to_string()));
     }
@@ -226,7 +229,7 @@ fn normalise_url(url: &str) -> Result<(Backend, String), StoreError> {
 }
 
 /// The file of a SQLite URL on disk (`sqlite://PATH?mode=rwc`).
-fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let rest = url.strip_prefix("sqlite://")?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && !path.starts_with(':')).then(|| path.into())

@@ -41,6 +41,10 @@ pub enum StoreError {
     /// The store has been closed, or its writer has stopped.
     #[error("the store is closed")]
     Closed,
+    /// A backup could not be written or restored (a file in the way, an
+    /// input that is not a tiercare database, an engine without it).
+    #[error("backup: {0}")]
+    Backup(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -18,6 +18,8 @@
 //! `(param, value)` pairs.
 
 mod audit;
+mod audit_chain;
+mod backup;
 mod bulk;
 pub mod commit_point;
 mod db;
@@ -31,6 +33,10 @@ mod users;
 mod writer;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
+pub use audit_chain::{
+    AnchorCheck, AuditAnchor, AuditBreak, AuditBreakKind, AuditVerification, GENESIS,
+};
+pub use backup::{copy_sqlite, database_kind, holds_data};
 pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use exclusive::Exclusive;

@@ -12,6 +12,8 @@ mod insurer;
 mod measure;
 
 mod access;
+mod audit_trail;
+mod backup;
 mod bad_input;
 mod booking;
 mod browser;
