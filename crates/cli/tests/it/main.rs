@@ -31,6 +31,7 @@ mod search;
 mod servers;
 mod simulate;
 mod subscription;
+mod subscription_security;
 mod terminology;
 mod transaction;
 mod ui_admin;
