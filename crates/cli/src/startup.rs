@@ -126,3 +126,29 @@ pub fn init_logging(format: &str) {
         builder.try_init()
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ca_file_is_checked_at_start() {
+        assert_eq!(extra_roots(None).unwrap(), None);
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let e = extra_roots(missing.to_str()).unwrap_err();
+        assert!(format!("{e:#}").contains("subscription_ca_file"), "{e:#}");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let e = extra_roots(empty.to_str()).unwrap_err();
+        assert!(format!("{e:#}").contains("no PEM certificate"), "{e:#}");
+        let ca = dir.path().join("ca.pem");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["ca.example".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        std::fs::write(&ca, cert.pem()).unwrap();
+        assert_eq!(extra_roots(ca.to_str()).unwrap(), Some(cert.pem()));
+    }
+}

@@ -208,20 +208,39 @@ pub struct EndpointRules {
 }
 
 /// An endpoint address the rules refuse, and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refused {
-    #[error(
-        "{host} is {ip}, a {kind} address: tiercare sends notifications there only when {ALLOW_SETTING} lists the host or a network holding the address"
-    )]
+    /// Not a public address, and not allowed.
     Special {
         host: String,
         ip: IpAddr,
         kind: &'static str,
     },
-    #[error(
-        "{host} ({ip}) is not on the allow-list, and subscription_allow_only is set: tiercare sends notifications only to hosts and networks {ALLOW_SETTING} lists"
-    )]
+    /// Public, but the allow-list is the only way in.
     NotListed { host: String, ip: IpAddr },
+}
+
+impl std::error::Error for Refused {}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (Refused::Special { host, ip, .. } | Refused::NotListed { host, ip }) = self;
+        // "localhost resolves to 127.0.0.1", or "10.0.0.1" for a literal.
+        let what = match host.parse::<IpAddr>() {
+            Ok(literal) if canonical(literal) == *ip => ip.to_string(),
+            _ => format!("{host} resolves to {ip}"),
+        };
+        match self {
+            Refused::Special { kind, .. } => write!(
+                f,
+                "{what}, a {kind} address: tiercare sends notifications there only when {ALLOW_SETTING} lists the host or a network holding the address"
+            ),
+            Refused::NotListed { .. } => write!(
+                f,
+                "{what}, which is not on the allow-list, and subscription_allow_only is set: tiercare sends notifications only to hosts and networks {ALLOW_SETTING} lists"
+            ),
+        }
+    }
 }
 
 impl EndpointRules {
@@ -384,9 +403,15 @@ mod tests {
         let e = none.check("localhost", ip("127.0.0.1")).unwrap_err();
         let text = e.to_string();
         assert!(
-            text.contains("loopback") && text.contains("subscription_allow"),
+            text.starts_with("localhost resolves to 127.0.0.1, a loopback address")
+                && text.contains("subscription_allow"),
             "{text}"
         );
+        let text = none
+            .check("10.0.0.1", ip("10.0.0.1"))
+            .unwrap_err()
+            .to_string();
+        assert!(text.starts_with("10.0.0.1, a private"), "{text}");
         assert!(matches!(
             none.check("metadata", ip("169.254.169.254")),
             Err(Refused::Special { kind, .. }) if kind.starts_with("link-local")
