@@ -51,6 +51,45 @@ pub struct Settings {
     /// request of this server told it of: those another server on the
     /// same database made.
     pub subscription_poll_ms: u64,
+    /// Hosts and networks Subscription notifications may go to although
+    /// they are not public: host names (matched exactly), addresses and
+    /// CIDR networks, e.g. `["his.example.org", "10.1.0.0/16"]`
+    /// (environment: `TIERCARE_SUBSCRIPTION_ALLOW=[his.example.org,10.1.0.0/16]`
+    /// or `TIERCARE_SUBSCRIPTION_ALLOW=his.example.org,10.1.0.0/16`).
+    /// Without an entry, an endpoint resolving to a loopback, link-local
+    /// (cloud metadata), private, carrier-grade NAT, multicast or other
+    /// non-public address is refused, when written and at every delivery,
+    /// so that a subscriber cannot make the server call into its own
+    /// network. Default: empty.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub subscription_allow: Vec<String>,
+    /// Send notifications only to what `subscription_allow` lists, public
+    /// addresses too. Default: off (public endpoints are allowed).
+    pub subscription_allow_only: bool,
+    /// A PEM file of certificate authorities trusted for https endpoints
+    /// besides the built-in public roots (a region's internal CA).
+    /// Certificates are always verified.
+    pub subscription_ca_file: Option<String>,
+}
+
+/// A list, or one string of comma-separated entries: an environment
+/// variable holding a single entry need not be written as a list.
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum List {
+        Text(String),
+        Items(Vec<String>),
+    }
+    Ok(match List::deserialize(d)? {
+        List::Items(items) => items,
+        List::Text(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(String::from)
+            .collect(),
+    })
 }
 
 impl Default for Settings {
@@ -71,6 +110,9 @@ impl Default for Settings {
             subscription_retry_ms: 2_000,
             subscription_attempts: 8,
             subscription_poll_ms: 5_000,
+            subscription_allow: Vec::new(),
+            subscription_allow_only: false,
+            subscription_ca_file: None,
         }
     }
 }
@@ -157,6 +199,34 @@ mod tests {
         };
         let s = Settings::load(Settings::default(), Some(&file), &flags).unwrap();
         assert_eq!(s.listen, "127.0.0.1:1");
+        std::fs::write(
+            &file,
+            "subscription_allow = [\"his.example.org\", \"10.1.0.0/16\"]\n",
+        )
+        .unwrap();
+        let s = Settings::load(Settings::default(), Some(&file), &Overrides::default()).unwrap();
+        assert_eq!(s.subscription_allow, ["his.example.org", "10.1.0.0/16"]);
+        assert!(Settings::default().subscription_allow.is_empty());
+        // As the environment gives it: a list, or one entry, or several
+        // separated by commas.
+        for (text, expected) in [
+            (
+                "[his.example.org,10.1.0.0/16]",
+                &["his.example.org", "10.1.0.0/16"][..],
+            ),
+            ("127.0.0.1", &["127.0.0.1"][..]),
+            (
+                "his.example.org, fd00::/8",
+                &["his.example.org", "fd00::/8"][..],
+            ),
+        ] {
+            let value: figment::value::Value = text.parse().unwrap();
+            let s: Settings = Figment::from(Serialized::defaults(Settings::default()))
+                .merge(("subscription_allow", value))
+                .extract()
+                .unwrap();
+            assert_eq!(s.subscription_allow, expected, "{text}");
+        }
         std::fs::write(&file, "max_body_bytes = \"lots\"\n").unwrap();
         assert!(Settings::load(Settings::default(), Some(&file), &Overrides::default()).is_err());
         // The limits are keys of their own, beside the others.

@@ -5,7 +5,7 @@ use crate::config::Settings;
 use anyhow::Context;
 use std::time::Duration;
 use tiercare_api::{ApiConfig, AppState};
-use tiercare_service::subscriptions::DeliveryConfig;
+use tiercare_service::subscriptions::{DeliveryConfig, EndpointRules};
 use tiercare_store::Store;
 
 /// Opens the database named in the settings.
@@ -31,6 +31,11 @@ pub fn app_state(store: Store, settings: &Settings) -> anyhow::Result<AppState> 
             retry_base: Duration::from_millis(settings.subscription_retry_ms),
             max_attempts: settings.subscription_attempts.max(1),
             poll_interval: Duration::from_millis(settings.subscription_poll_ms.max(1)),
+            endpoints: EndpointRules::new(
+                &settings.subscription_allow,
+                settings.subscription_allow_only,
+            )?,
+            extra_roots_pem: extra_roots(settings.subscription_ca_file.as_deref())?,
             ..DeliveryConfig::default()
         },
     };
@@ -45,6 +50,24 @@ pub fn app_state(store: Store, settings: &Settings) -> anyhow::Result<AppState> 
             state.with_policy(policy)
         }
     })
+}
+
+/// The certificate authorities of `subscription_ca_file`, checked now: a
+/// file that cannot be read or holds no certificate stops the start rather
+/// than every https delivery.
+fn extra_roots(file: Option<&str>) -> anyhow::Result<Option<String>> {
+    let Some(path) = file else {
+        return Ok(None);
+    };
+    let pem = std::fs::read_to_string(path)
+        .with_context(|| format!("reading subscription_ca_file {path}"))?;
+    let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+        .with_context(|| format!("subscription_ca_file {path}"))?;
+    anyhow::ensure!(
+        !certs.is_empty(),
+        "subscription_ca_file {path} holds no PEM certificate"
+    );
+    Ok(Some(pem))
 }
 
 /// Binds the listener; port 0 picks a free port. First raises the
@@ -134,4 +157,30 @@ pub fn init_logging(format: &str) {
     } else {
         builder.try_init()
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ca_file_is_checked_at_start() {
+        assert_eq!(extra_roots(None).unwrap(), None);
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let e = extra_roots(missing.to_str()).unwrap_err();
+        assert!(format!("{e:#}").contains("subscription_ca_file"), "{e:#}");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let e = extra_roots(empty.to_str()).unwrap_err();
+        assert!(format!("{e:#}").contains("no PEM certificate"), "{e:#}");
+        let ca = dir.path().join("ca.pem");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["ca.example".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        std::fs::write(&ca, cert.pem()).unwrap();
+        assert_eq!(extra_roots(ca.to_str()).unwrap(), Some(cert.pem()));
+    }
 }

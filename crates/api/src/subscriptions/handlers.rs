@@ -29,6 +29,12 @@ fn response(s: &Subscription, status: StatusCode, base: &str) -> Response {
     resp
 }
 
+/// The endpoint rules for a subscription about to be written.
+async fn check_endpoint(state: &AppState, endpoint: &str) -> Result<(), ApiError> {
+    let delivery = &state.config.delivery;
+    super::guard::check_endpoint(&delivery.endpoints, endpoint, delivery.timeout).await
+}
+
 fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {
     match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
         None => Ok(None),
@@ -46,6 +52,7 @@ pub async fn subscription_create(
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
     let (_, spec) = resource::parse(value)?;
+    check_endpoint(&state, &spec.endpoint).await?;
     let created = Subscriptions::new(&state.ctx, &actor).create(spec).await?;
     Ok(response(
         &created,
@@ -112,6 +119,7 @@ pub async fn subscription_update(
             format!("the body's id {b:?} is not the id in the URL ({id:?})"),
         ));
     }
+    check_endpoint(&state, &spec.endpoint).await?;
     let updated = Subscriptions::new(&state.ctx, &actor)
         .update(&id, expected, spec)
         .await?;

@@ -11,10 +11,14 @@
 //! - [`handlers`] are the HTTP handlers (create, read, search, update,
 //!   delete);
 //! - [`delivery`] is the rest-hook channel the outbox sends through, and
-//!   the wake-up after each change.
+//!   the wake-up after each change;
+//! - [`guard`] applies the endpoint rules (the allow-list against requests
+//!   into the server's own networks) when a subscription is written and to
+//!   every address a delivery would connect to.
 
 pub mod criteria;
 pub mod delivery;
+pub mod guard;
 pub mod handlers;
 pub mod resource;
 

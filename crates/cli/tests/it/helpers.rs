@@ -44,6 +44,10 @@ pub struct TestApp {
     dir: Option<TempDir>,
 }
 
+/// Where the tests' subscription receivers listen: on the allow-list of
+/// every test server unless a test clears it.
+pub const TEST_RECEIVERS: &str = "127.0.0.1";
+
 /// Starts a server on a fresh database with the demo county loaded.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -89,6 +93,9 @@ pub async fn spawn_app_at(
         database_url: database_url.clone(),
         region_id: "zx".into(),
         region_name: county.region.name.clone(),
+        // The tests' subscription receivers listen on 127.0.0.1, which the
+        // production default refuses; `subscription_security` clears this.
+        subscription_allow: vec![TEST_RECEIVERS.into()],
         ..Settings::default()
     };
     configure(&mut settings);
@@ -168,6 +175,7 @@ impl TestApp {
             database_url: self.database_url.clone(),
             region_id: self.county.region.id.to_string(),
             region_name: self.county.region.name.clone(),
+            subscription_allow: vec![TEST_RECEIVERS.into()],
             ..Settings::default()
         };
         configure(&mut settings);

@@ -35,6 +35,7 @@ mod servers;
 mod simulate;
 mod strict_input;
 mod subscription;
+mod subscription_security;
 mod terminology;
 mod transaction;
 mod ui_admin;

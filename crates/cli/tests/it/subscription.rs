@@ -20,17 +20,17 @@ use tiercare_core::access::UserRole;
 use tiercare_store::{AuditQuery, NewUser};
 use tokio::sync::{Semaphore, mpsc};
 
-const HOSPITAL: &str = "zx-h1";
+pub(crate) const HOSPITAL: &str = "zx-h1";
 const OTHER_HOSPITAL: &str = "zx-h2";
 /// How long a test waits for something the server does in the background.
-const PATIENCE: Duration = Duration::from_secs(30);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(30);
 
 /// One request the receiver got, and what it answered.
 #[derive(Debug)]
-struct Received {
+pub(crate) struct Received {
     method: Method,
     path: String,
-    headers: HeaderMap,
+    pub(crate) headers: HeaderMap,
     body: String,
     answered: u16,
 }
@@ -44,7 +44,7 @@ impl Received {
 
 /// How the receiver behaves.
 #[derive(Default)]
-struct Behaviour {
+pub(crate) struct Behaviour {
     /// Answer 500 to this many requests first.
     fail_first: usize,
     /// Answer 500 always.
@@ -93,15 +93,27 @@ async fn hook(
 }
 
 /// A hospital system's endpoint, on a free local port.
-struct Receiver {
+pub(crate) struct Receiver {
     /// The endpoint to subscribe with.
-    url: String,
+    pub(crate) url: String,
     seen: mpsc::UnboundedReceiver<Received>,
     gate: Arc<Semaphore>,
 }
 
 impl Receiver {
-    async fn start(b: Behaviour) -> Receiver {
+    pub(crate) async fn start(b: Behaviour) -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the receiver");
+        let url = format!("http://{}/his/fhir", listener.local_addr().expect("addr"));
+        let (app, receiver) = Receiver::app(b, url);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        receiver
+    }
+
+    /// The receiver's application, for a test that serves it itself (over
+    /// TLS), and the receiver of what it gets at `url`.
+    pub(crate) fn app(b: Behaviour, url: String) -> (axum::Router, Receiver) {
         let (tx, seen) = mpsc::unbounded_channel();
         let gate = Arc::new(Semaphore::new(0));
         let state = Arc::new(Hook {
@@ -110,17 +122,12 @@ impl Receiver {
             fail_always: b.fail_always,
             gate: b.hold.then(|| gate.clone()),
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the receiver");
-        let url = format!("http://{}/his/fhir", listener.local_addr().expect("addr"));
         let app = axum::Router::new().fallback(hook).with_state(state);
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Receiver { url, seen, gate }
+        (app, Receiver { url, seen, gate })
     }
 
     /// The next request, waiting for it at most [`PATIENCE`].
-    async fn next(&mut self) -> Received {
+    pub(crate) async fn next(&mut self) -> Received {
         tokio::time::timeout(PATIENCE, self.seen.recv())
             .await
             .expect("a notification in time")
@@ -149,12 +156,12 @@ impl Receiver {
     }
 
     /// Whether a request arrived that the test has not looked at.
-    fn nothing_more(&mut self) -> bool {
+    pub(crate) fn nothing_more(&mut self) -> bool {
         self.seen.try_recv().is_err()
     }
 }
 
-fn subscription(criteria: &str, endpoint: &str) -> Value {
+pub(crate) fn subscription(criteria: &str, endpoint: &str) -> Value {
     json!({
         "resourceType": "Subscription",
         "status": "requested",
@@ -170,7 +177,7 @@ fn subscription(criteria: &str, endpoint: &str) -> Value {
 }
 
 /// Subscribes as `user`; asserts 201 and returns the subscription.
-async fn subscribe(app: &TestApp, user: &str, criteria: &str, endpoint: &str) -> Value {
+pub(crate) async fn subscribe(app: &TestApp, user: &str, criteria: &str, endpoint: &str) -> Value {
     let resp = app
         .post(user, "/Subscription", &subscription(criteria, endpoint))
         .await;
@@ -180,12 +187,12 @@ async fn subscribe(app: &TestApp, user: &str, criteria: &str, endpoint: &str) ->
     v
 }
 
-fn id_of(v: &Value) -> String {
+pub(crate) fn id_of(v: &Value) -> String {
     v["id"].as_str().expect("id").to_string()
 }
 
 /// A referral from the demo family doctor to `hospital`: its id.
-async fn refer(app: &TestApp, hospital: &str) -> String {
+pub(crate) async fn refer(app: &TestApp, hospital: &str) -> String {
     let body = json!({
         "resourceType": "ServiceRequest",
         "status": "active",
@@ -232,7 +239,7 @@ async fn act(app: &TestApp, user: &str, id: &str, op: &str, params: &[(&str, Val
 
 /// Asserts a notification: the Task PUT to `{endpoint}/Task/{id}`.
 #[track_caller]
-fn assert_task(n: &Received, id: &str, status: &str) -> Value {
+pub(crate) fn assert_task(n: &Received, id: &str, status: &str) -> Value {
     assert_eq!(n.method, Method::PUT, "{n:?}");
     assert_eq!(n.path, format!("/his/fhir/Task/{id}"), "{n:?}");
     let task = n.task();
@@ -244,7 +251,12 @@ fn assert_task(n: &Received, id: &str, status: &str) -> Value {
 
 /// Reads the subscription until `done` holds for it (the worker works in
 /// the background), at most [`PATIENCE`].
-async fn read_until(app: &TestApp, user: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn read_until(
+    app: &TestApp,
+    user: &str,
+    id: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let resp = app.get(user, &format!("/Subscription/{id}")).await;
@@ -675,6 +687,7 @@ async fn a_notification_cut_short_by_a_restart_is_delivered_after_it() {
         listen: "127.0.0.1:0".into(),
         database_url: url,
         region_id: "zx".into(),
+        subscription_allow: vec![crate::helpers::TEST_RECEIVERS.into()],
         ..tiercare::config::Settings::default()
     };
     let store = tiercare::startup::open_store(&settings)
@@ -810,7 +823,7 @@ async fn bad_subscriptions_are_refused_by_field() {
         (
             {
                 let mut b = good.clone();
-                b["channel"]["endpoint"] = json!("https://his.example/fhir");
+                b["channel"]["endpoint"] = json!("ftp://his.example/fhir");
                 b
             },
             "Subscription.channel.endpoint",

@@ -16,8 +16,10 @@
 //! changed or deleted by its owner, the coordinators of its institution and
 //! administrators.
 
+pub mod endpoints;
 pub mod outbox;
 
+pub use endpoints::EndpointRules;
 pub use outbox::{Delivery, Outbox, tasks_changed};
 
 use crate::{Context, ServiceError, new_id};
@@ -41,6 +43,14 @@ pub struct DeliveryConfig {
     /// (changes made through this server's API wake it at once; this
     /// catches changes made by another process on the same database).
     pub poll_interval: Duration,
+    /// Where notifications may go: the allow-list against requests into
+    /// the server's own networks. The default refuses every address that
+    /// is not public.
+    pub endpoints: EndpointRules,
+    /// Certificate authorities trusted for https endpoints besides the
+    /// built-in public roots, as PEM (a region's internal CA).
+    /// Certificates are always verified.
+    pub extra_roots_pem: Option<String>,
 }
 
 impl Default for DeliveryConfig {
@@ -51,6 +61,8 @@ impl Default for DeliveryConfig {
             retry_max: Duration::from_secs(300),
             max_attempts: 8,
             poll_interval: Duration::from_secs(5),
+            endpoints: EndpointRules::default(),
+            extra_roots_pem: None,
         }
     }
 }
