@@ -12,6 +12,7 @@ mod insurer;
 mod measure;
 
 mod access;
+mod authz;
 mod bad_input;
 mod booking;
 mod browser;
