@@ -14,6 +14,7 @@ mod measure;
 mod access;
 mod audit_trail;
 mod backup;
+mod authz;
 mod bad_input;
 mod booking;
 mod browser;

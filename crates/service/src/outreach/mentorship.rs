@@ -317,19 +317,25 @@ impl Outreach<'_> {
         as_activity(s)
     }
 
+    /// The activity's patients and referrals exist, and each patient is
+    /// the patient of one of its referrals or in the caller's care: an
+    /// activity may not name a resident the caller has no relationship with
+    /// (nor learn whether one exists).
     async fn check_activity(&self, a: &MentorshipActivity) -> Result<(), ServiceError> {
-        for p in &a.patients {
-            if self.load("Patient", p.as_str()).await?.is_none() {
-                return Err(crate::registry::dangling("Task.for", "Patient", p.as_str()));
-            }
-        }
         let mut by_mentee = false;
+        let mut referred = Vec::new();
         for r in &a.referrals {
             match self.load("ServiceRequest", r.as_str()).await? {
                 Some(Stored {
-                    record: Record::Referral(Referral { requester, .. }),
+                    record:
+                        Record::Referral(Referral {
+                            requester, patient, ..
+                        }),
                     ..
-                }) => by_mentee |= a.family_doctors.contains(&requester),
+                }) => {
+                    by_mentee |= a.family_doctors.contains(&requester);
+                    referred.push(patient);
+                }
                 _ => {
                     return Err(crate::registry::dangling(
                         "Task.basedOn",
@@ -339,6 +345,19 @@ impl Outreach<'_> {
                 }
             }
         }
+        for p in &a.patients {
+            if !referred.contains(p)
+                && !self.registry().cares_for(p.as_str()).await?
+                && !self.of_my_institution(p.as_str()).await?
+            {
+                return Err(ServiceError::Forbidden(format!(
+                    "Task.for: no care relationship with Patient/{p}: an activity names the patients of its referrals or of the caller's institution"
+                )));
+            }
+            if self.load("Patient", p.as_str()).await?.is_none() {
+                return Err(crate::registry::dangling("Task.for", "Patient", p.as_str()));
+            }
+        }
         if a.kind == ActivityKind::WardRound && !a.referrals.is_empty() && !by_mentee {
             return Err(ServiceError::rule(
                 "Task.basedOn",
@@ -346,6 +365,28 @@ impl Outreach<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// Whether the resident is contracted to a team of the caller's
+    /// institution (a case a family doctor brings may be a colleague's).
+    async fn of_my_institution(&self, patient: &str) -> Result<bool, ServiceError> {
+        let Some(home) = &self.actor.institution else {
+            return Ok(false);
+        };
+        let Some(Stored {
+            record: Record::Resident(r),
+            ..
+        }) = self.load("Patient", patient).await?
+        else {
+            return Ok(false);
+        };
+        let Some(contract) = &r.contract else {
+            return Ok(false);
+        };
+        Ok(matches!(
+            self.load("CareTeam", contract.team.as_str()).await?,
+            Some(Stored { record: Record::Team(t), .. }) if t.institution == *home
+        ))
     }
 
     /// Reads an activity: one that names patients only by the mentorship's
