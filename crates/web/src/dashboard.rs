@@ -183,13 +183,24 @@ pub fn check_period(lang: Lang, from: Date, to: Date) -> Result<(), UiError> {
     if from > to {
         return Err(UiError::BadRequest(lang.t("dashboard-error-order")));
     }
-    if day_of(to) - day_of(from) >= MAX_DAYS {
+    check_period_days(lang, from, to, MAX_DAYS)
+}
+
+/// Refuses, in `lang`, a period longer than `max_days`: the pages' own
+/// bound, or the server's `max_period_days` setting.
+pub fn check_period_days(lang: Lang, from: Date, to: Date, max_days: i32) -> Result<(), UiError> {
+    if day_of(to) - day_of(from) >= max_days {
         return Err(UiError::BadRequest(lang.t_with(
             "dashboard-error-too-long",
-            &[("days", MAX_DAYS.to_string())],
+            &[("days", max_days.to_string())],
         )));
     }
     Ok(())
+}
+
+/// The server's `max_period_days` setting, as the pages count days.
+pub fn period_limit(state: &AppState) -> i32 {
+    i32::try_from(state.config.limits.max_period_days).unwrap_or(i32::MAX)
 }
 
 /// Everything one dashboard shows, computed from one read of the
@@ -288,12 +299,15 @@ fn today() -> Date {
 
 /// Reads the viewer's filters after checking they may see the dashboard.
 fn filters_of(
+    state: &AppState,
     viewer: &Viewer,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<(Filters, Params), UiError> {
     viewer.may_see_indicators()?;
     let Query(params) = params.map_err(|_| unreadable(viewer.lang))?;
-    Ok((Filters::parse(&params, today(), viewer.lang)?, params))
+    let filters = Filters::parse(&params, today(), viewer.lang)?;
+    check_period_days(viewer.lang, filters.from, filters.to, period_limit(state))?;
+    Ok((filters, params))
 }
 
 /// The refusal of a query string that is not the filter form's.
@@ -307,7 +321,7 @@ pub async fn page(
     viewer: Viewer,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, UiError> {
-    let (filters, _) = filters_of(&viewer, params)?;
+    let (filters, _) = filters_of(&state, &viewer, params)?;
     let dashboard = build(&state, filters, viewer.lang).await?;
     let page = page::DashboardPage::new(viewer.chrome(&state), &dashboard);
     Ok(render(StatusCode::OK, &page))
@@ -321,7 +335,7 @@ pub async fn csv(
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, UiError> {
     let lang = viewer.lang;
-    let (filters, params) = filters_of(&viewer, params)?;
+    let (filters, params) = filters_of(&state, &viewer, params)?;
     let key = params.table.unwrap_or_default();
     let key = tables::KEYS
         .iter()

@@ -286,7 +286,12 @@ async fn login_form(app: &TestApp, c: &reqwest::Client) -> (String, String) {
     (cookie_value(&line), field(&resp.body, "csrf"))
 }
 
-async fn post_login(app: &TestApp, c: &reqwest::Client, user: &str, password: &str) -> Resp {
+pub(crate) async fn post_login(
+    app: &TestApp,
+    c: &reqwest::Client,
+    user: &str,
+    password: &str,
+) -> Resp {
     let (cookie, field) = login_form(app, c).await;
     send(
         c.post(app.url("/ui/login"))

@@ -417,3 +417,41 @@ async fn a_spoofed_host_never_reaches_the_links() {
         app.base
     );
 }
+
+#[tokio::test]
+async fn the_period_limit_is_the_setting_on_the_api_and_the_pages() {
+    let app = spawn_app_with(|s| s.limits.max_period_days = 31).await;
+    let measures = "/Measure/$evaluate-measure?periodStart=2026-01-01&periodEnd=";
+    let resp = app.get("analyst", &format!("{measures}2026-03-31")).await;
+    assert_outcome(&resp, 400, "max_period_days");
+    app.get("analyst", &format!("{measures}2026-01-31"))
+        .await
+        .expect(200);
+    let session = crate::dashboard::sign_in(&app, "analyst").await;
+    for page in ["/ui/dashboard", "/ui/programmes"] {
+        let long = format!("{page}?from=2026-01-01&to=2026-03-31");
+        let resp = crate::dashboard::ui_get(&app, Some(&session), &long).await;
+        resp.expect(400);
+        assert!(resp.body.contains("31"), "{page}: {}", resp.body);
+        let month = format!("{page}?from=2026-01-01&to=2026-01-31");
+        crate::dashboard::ui_get(&app, Some(&session), &month)
+            .await
+            .expect(200);
+    }
+}
+
+#[tokio::test]
+async fn the_sign_in_page_says_when_an_account_is_locked() {
+    let app = spawn_app().await;
+    let client = crate::helpers::ui_client();
+    for i in 0..5 {
+        crate::dashboard::post_login(&app, &client, "doctor", &format!("wrong-password-{i}"))
+            .await
+            .expect(401);
+    }
+    let password = app.user("doctor").password.clone();
+    let resp = crate::dashboard::post_login(&app, &client, "doctor", &password).await;
+    resp.expect(429);
+    assert!(resp.body.contains("登录失败次数过多"), "{}", resp.body);
+    assert!(resp.header("retry-after").is_some());
+}

@@ -13,8 +13,8 @@ mod measure;
 
 mod access;
 mod audit_trail;
-mod backup;
 mod authz;
+mod backup;
 mod bad_input;
 mod booking;
 mod browser;

@@ -85,6 +85,12 @@ pub(super) async fn build(
     let today = state.ctx.clock.today();
     let lang = viewer.lang;
     let filters = parse_filters(p, today, default_subject(viewer, &records), lang)?;
+    crate::dashboard::check_period_days(
+        lang,
+        filters.from,
+        filters.to,
+        crate::dashboard::period_limit(state),
+    )?;
     let forbidden = || UiError::Forbidden;
     may_see(&viewer.actor, &records, &filters.subject).map_err(|_| forbidden())?;
     let names = Names::load(state, &records, lang).await?;
