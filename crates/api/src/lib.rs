@@ -18,6 +18,7 @@ pub mod auth;
 pub mod body;
 pub mod deadline;
 pub mod error;
+pub mod export;
 pub mod limits;
 pub mod ops;
 pub mod routes;
@@ -82,6 +83,8 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// Failed sign-ins and password checks under way.
     pub sign_ins: Arc<throttle::SignIns>,
+    /// Bulk exports made or being made on this server.
+    pub exports: Arc<export::Exports>,
 }
 
 impl AppState {
@@ -96,6 +99,7 @@ impl AppState {
         Ok(AppState {
             ctx: Context::new(store, region, region_name, tiercare_fhir::search_terms),
             sign_ins: Arc::new(throttle::SignIns::new(&config.limits)),
+            exports: export::exports(),
             config: Arc::new(config),
             metrics: ops::prometheus(),
             dummy_hash: auth::hash_password("not a real password")?.into(),
@@ -121,6 +125,13 @@ pub fn router(state: AppState, pages: Router<AppState>) -> Router {
     let fhir = Router::new()
         .route("/", post(routes::transaction))
         .route("/metadata", get(routes::metadata))
+        .route("/$export", get(export::system))
+        .route("/Group/{id}/$export", get(export::group))
+        .route(
+            "/$export-status/{job}",
+            get(export::status).delete(export::cancel),
+        )
+        .route("/$export-file/{job}/{file}", get(export::file))
         .route(
             "/$estimate",
             get(routes::estimate_get).post(routes::estimate_post),

@@ -14,6 +14,7 @@ pub mod conformance;
 pub mod consult;
 pub mod datatypes;
 pub mod estimate;
+pub mod export;
 mod index_terms;
 pub mod insurance;
 pub mod limits;

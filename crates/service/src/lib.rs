@@ -24,6 +24,7 @@ pub mod clock;
 pub mod days;
 pub mod error;
 pub mod evaluation;
+pub mod export;
 pub mod facts;
 pub mod fund;
 pub mod indicators;

@@ -24,6 +24,7 @@ mod crash;
 mod dashboard;
 mod demo_outreach;
 mod evaluation;
+mod export;
 mod fhir_crud;
 mod hardening;
 mod history;
