@@ -13,8 +13,8 @@ mod measure;
 
 mod access;
 mod audit_trail;
-mod backup;
 mod authz;
+mod backup;
 mod bad_input;
 mod booking;
 mod browser;
@@ -31,6 +31,7 @@ mod ops;
 mod outreach;
 mod panels;
 mod referral;
+mod round_trip;
 mod search;
 mod servers;
 mod simulate;
