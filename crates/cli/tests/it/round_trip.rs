@@ -298,3 +298,99 @@ async fn conditional_create_and_update_make_no_duplicates() {
         "matches",
     );
 }
+
+#[tokio::test]
+async fn an_operation_reads_each_parameter_by_its_declared_type() {
+    use crate::closed_loop::post_op;
+    let app = spawn_app().await;
+    let slots = app
+        .get("admin", "/Slot?organization=Organization/zx-h1&service-type=cardiology&status=free&reserved=false")
+        .await
+        .json();
+    let slot = crate::helpers::entries(&slots)[0]["id"]
+        .as_str()
+        .expect("slot")
+        .to_string();
+    let booked = app
+        .post(
+            "resident",
+            "/Appointment",
+            &json!({"resourceType": "Appointment",
+                    "slot": [{"reference": format!("Slot/{slot}")}],
+                    "participant": [{"actor": {"reference": format!("Patient/{DEMO_RESIDENT}")}, "status": "accepted"}]}),
+        )
+        .await;
+    booked.expect(201);
+    let appointment = booked.json()["id"].as_str().expect("id").to_string();
+    let arrived = post_op(
+        &app,
+        "coordinator",
+        &format!("/Appointment/{appointment}/$arrive"),
+        json!({"resourceType": "Parameters"}),
+    )
+    .await;
+    arrived.expect(201);
+    let finish = format!(
+        "/Encounter/{}/$finish",
+        arrived.json()["id"].as_str().expect("id")
+    );
+    let params = |p: Value| json!({"resourceType": "Parameters", "parameter": [p]});
+    // A decimal sent as a string, an unknown parameter: refused, named.
+    let mistyped = post_op(
+        &app,
+        "coordinator",
+        &finish,
+        params(json!({"name": "charge", "valueString": "300.00"})),
+    )
+    .await;
+    let outcome = assert_outcome(&mistyped, 400, "charge");
+    assert!(outcome.to_string().contains("valueString"), "{outcome}");
+    assert_outcome(
+        &post_op(
+            &app,
+            "coordinator",
+            &finish,
+            params(json!({"name": "tip", "valueDecimal": 5})),
+        )
+        .await,
+        400,
+        "tip",
+    );
+    // The declared type is used: the claim is for the amount sent.
+    post_op(
+        &app,
+        "coordinator",
+        &finish,
+        params(json!({"name": "charge", "valueDecimal": 312.5})),
+    )
+    .await
+    .expect(200);
+    let eobs = app
+        .get(
+            "doctor",
+            &format!("/ExplanationOfBenefit?patient=Patient/{DEMO_RESIDENT}"),
+        )
+        .await
+        .json();
+    let eob = &crate::helpers::entries(&eobs)[0];
+    let submitted = eob["total"]
+        .as_array()
+        .expect("totals")
+        .iter()
+        .find(|t| t["category"]["coding"][0]["code"] == "submitted")
+        .expect("submitted")["amount"]["value"]
+        .as_f64();
+    assert_eq!(submitted, Some(312.5), "{eob}");
+    // $estimate takes the Money it gives.
+    let estimate = app
+        .post(
+            "admin",
+            "/$estimate",
+            &json!({"resourceType": "Parameters", "parameter": [
+                {"name": "scheme", "valueCode": "urrbmi"},
+                {"name": "total", "valueMoney": {"value": 350, "currency": "CNY"}}]}),
+        )
+        .await;
+    estimate.expect(200);
+    assert!(estimate.body.contains("350"), "{}", estimate.body);
+}
