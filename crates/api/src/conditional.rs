@@ -5,7 +5,6 @@
 //! match creates, one match is that record, several are a 412; an empty
 //! condition or one naming no search criterion is a 400.
 
-use crate::AppState;
 use crate::auth::Request;
 use crate::error::ApiError;
 use crate::routes::{base_url, json_body, registry_type};
@@ -29,7 +28,7 @@ pub(crate) enum Found {
 /// Runs `condition` (a query string, as `field` gave it) as a search of
 /// `rt` by the caller; several matches are a 412.
 pub(crate) async fn find(
-    state: &AppState,
+    ctx: &tiercare_service::Context,
     actor: &Actor,
     rt: RegistryType,
     condition: &str,
@@ -53,7 +52,7 @@ pub(crate) async fn find(
     }
     q.count = 2;
     q.offset = 0;
-    let (mut found, total) = Registry::new(&state.ctx, actor)
+    let (mut found, total) = Registry::new(ctx, actor)
         .search(rt.name(), q, condition)
         .await?;
     match (total, found.pop()) {
@@ -105,7 +104,7 @@ pub async fn update(
     }
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
     let body_id = value.get("id").and_then(|v| v.as_str()).map(str::to_string);
-    let id = match find(&state, &actor, rt, &condition, "url").await? {
+    let id = match find(&state.ctx, &actor, rt, &condition, "url").await? {
         Found::One(stored) => {
             let id = stored.record.id().to_string();
             if body_id.as_ref().is_some_and(|b| *b != id) {

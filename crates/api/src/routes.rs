@@ -209,7 +209,7 @@ pub async fn create(
             .to_str()
             .map_err(|_| ApiError::invalid("If-None-Exist", "the condition must be ASCII"))?;
         if let crate::conditional::Found::One(existing) =
-            crate::conditional::find(&state, &actor, rt, condition, "If-None-Exist").await?
+            crate::conditional::find(&state.ctx, &actor, rt, condition, "If-None-Exist").await?
         {
             return Ok(crate::conditional::existing_response(&existing, &base));
         }

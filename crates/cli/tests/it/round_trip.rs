@@ -394,3 +394,44 @@ async fn an_operation_reads_each_parameter_by_its_declared_type() {
     estimate.expect(200);
     assert!(estimate.body.contains("350"), "{}", estimate.body);
 }
+
+#[tokio::test]
+async fn a_transaction_entry_with_if_none_exist_stands_for_the_record_it_finds() {
+    let app = spawn_app().await;
+    let existing = new_practitioner(&app, "140000000000004").await;
+    let id = existing["id"].as_str().expect("id").to_string();
+    let before = app.count("Practitioner").await;
+    let mut role = fixtures::role("x", "zx-tc1", "nurse", None);
+    role["practitioner"]["reference"] = json!("urn:uuid:p");
+    let bundle = json!({"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:p",
+         "resource": fixtures::practitioner("钱", "一", "140000000000004"),
+         "request": {"method": "POST", "url": "Practitioner",
+                     "ifNoneExist": format!("identifier={LICENCE}|140000000000004")}},
+        {"resource": role, "request": {"method": "POST", "url": "PractitionerRole"}}]});
+    let resp = app.post("admin", "", &bundle).await;
+    resp.expect(200);
+    let out = resp.json();
+    assert_eq!(out["entry"][0]["response"]["status"], "200 OK", "{out}");
+    assert_eq!(
+        out["entry"][0]["response"]["location"],
+        format!("Practitioner/{id}/_history/1")
+    );
+    assert_eq!(
+        out["entry"][1]["response"]["status"], "201 Created",
+        "{out}"
+    );
+    assert_eq!(app.count("Practitioner").await, before, "no duplicate");
+    let role_at = out["entry"][1]["response"]["location"]
+        .as_str()
+        .expect("location");
+    let role_id = role_at.split('/').nth(1).expect("id");
+    let role = app
+        .get("admin", &format!("/PractitionerRole/{role_id}"))
+        .await
+        .json();
+    assert_eq!(
+        role["practitioner"]["reference"],
+        format!("Practitioner/{id}")
+    );
+}
