@@ -16,9 +16,11 @@
 
 pub mod auth;
 pub mod body;
+pub mod conditional;
 pub mod deadline;
 pub mod error;
 pub mod export;
+pub mod history;
 pub mod limits;
 pub mod ops;
 pub mod routes;
@@ -284,8 +286,23 @@ pub fn router(state: AppState, pages: Router<AppState>) -> Router {
         )
         .route("/AuditEvent", get(routes::audit_search))
         .route("/AuditEvent/{id}", get(routes::audit_read))
-        .route("/{type}", get(routes::search).post(routes::create))
+        .route(
+            "/{type}",
+            get(routes::search)
+                .post(routes::create)
+                .put(conditional::update),
+        )
         .route("/{type}/{id}", get(routes::read).put(routes::update))
+        .route("/{type}/_history", get(history::of_type))
+        .route("/{type}/{id}/_history", get(history::instance))
+        .route(
+            "/Organization/{id}/_history",
+            history::instance_route("Organization"),
+        )
+        .route(
+            "/CareTeam/{id}/_history",
+            history::instance_route("CareTeam"),
+        )
         .route("/{type}/{id}/_history/{vid}", get(routes::vread));
     let limit = state.config.max_body_bytes;
     Router::new()

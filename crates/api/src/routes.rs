@@ -39,7 +39,7 @@ pub fn parse_etag(tag: &str) -> Option<u32> {
         .ok()
 }
 
-fn registry_type(name: &str) -> Result<RegistryType, ApiError> {
+pub(crate) fn registry_type(name: &str) -> Result<RegistryType, ApiError> {
     RegistryType::from_name(name).ok_or_else(|| {
         ApiError::NotFound(format!(
             "resource type {name:?} is not supported by this server"
@@ -184,19 +184,38 @@ async fn audited_write(
     result
 }
 
+/// `POST {type}`; with `If-None-Exist` a conditional create (see
+/// [`crate::conditional`]). A query string is refused: it would be ignored.
 pub async fn create(
     Request(state, actor, headers): Request,
     Path(type_name): Path<String>,
+    RawQuery(raw): RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let rt = registry_type(&type_name)?;
+    if let Some((k, _)) = query_pairs(raw.as_deref())?
+        .iter()
+        .find(|(k, _)| !matches!(k.as_str(), "_format" | "_pretty"))
+    {
+        return Err(ApiError::invalid(
+            k.as_str(),
+            "a create takes no search parameters: for a conditional create send them in the If-None-Exist header",
+        ));
+    }
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    let base = base_url(&state, &headers);
+    if let Some(condition) = headers.get("if-none-exist") {
+        let condition = condition
+            .to_str()
+            .map_err(|_| ApiError::invalid("If-None-Exist", "the condition must be ASCII"))?;
+        if let crate::conditional::Found::One(existing) =
+            crate::conditional::find(&state.ctx, &actor, rt, condition, "If-None-Exist").await?
+        {
+            return Ok(crate::conditional::existing_response(&existing, &base));
+        }
+    }
     let stored = audited_write(&state, &actor, rt, None, value, Expect::New).await?;
-    Ok(resource_response(
-        &stored,
-        StatusCode::CREATED,
-        &base_url(&state, &headers),
-    ))
+    Ok(resource_response(&stored, StatusCode::CREATED, &base))
 }
 
 pub async fn update(
@@ -206,7 +225,7 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let rt = registry_type(&type_name)?;
     tiercare_core::check_id(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
-    let value = json_body(&headers, body, state.config.max_body_bytes)?;
+    let mut value = json_body(&headers, body, state.config.max_body_bytes)?;
     if let Some(body_id) = value.get("id")
         && body_id.as_str() != Some(id.as_str())
     {
@@ -215,33 +234,63 @@ pub async fn update(
             format!("the body's id must be {id:?}, as in the URL"),
         ));
     }
-    // A mentorship is a CareTeam too, but changes only through its
-    // operations; a registry update would turn it into a family-doctor team.
-    if rt == RegistryType::CareTeam
-        && let Some(s) = state.ctx.store.get("CareTeam", &id).await?
-        && matches!(s.record, tiercare_core::Record::Mentorship(_))
-    {
-        return Err(ApiError::Conflict(format!(
-            "CareTeam/{id} is a mentorship: change it with $recognise or $end"
-        )));
+    if let Value::Object(m) = &mut value {
+        m.remove("id");
     }
+    let base = base_url(&state, &headers);
+    put_resource(&state, &actor, &headers, rt, &id, value, &base).await
+}
+
+/// Writes `value` as `{rt}/{id}` (creating it when new), honouring
+/// `If-Match`. A record the server keeps alone under the type (a bed
+/// pool, a mentorship) is not replaced: sent back unchanged it is answered
+/// as it stands, changed it is a 409 naming the first difference.
+pub(crate) async fn put_resource(
+    state: &AppState,
+    actor: &tiercare_core::access::Actor,
+    headers: &HeaderMap,
+    rt: RegistryType,
+    id: &str,
+    value: Value,
+    base: &str,
+) -> Result<Response, ApiError> {
     let expect = match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
         None => Expect::Any,
         Some(tag) => Expect::Version(
             parse_etag(tag).ok_or_else(|| ApiError::invalid("If-Match", "use W/\"version\""))?,
         ),
     };
-    let stored = audited_write(&state, &actor, rt, Some(&id), value, expect).await?;
+    if let Some(current) = state.ctx.store.get(rt.name(), id).await?
+        && !rt.parses(&current.record)
+    {
+        let current = Registry::new(&state.ctx, actor)
+            .read(rt.name(), id, None)
+            .await?;
+        if let Expect::Version(v) = expect
+            && v != current.version
+        {
+            return Err(ApiError::PreconditionFailed(format!(
+                "{}/{id} is at version {}, not {v}",
+                rt.name(),
+                current.version
+            )));
+        }
+        return match fhir::round_trip::unchanged(&value, &current) {
+            None => Ok(resource_response(&current, StatusCode::OK, base)),
+            Some(path) => Err(ApiError::Conflict(format!(
+                "{}/{id} is a {} kept by the server (it changes through its operations or bookings, not by PUT): {path} differs from what it holds",
+                rt.name(),
+                current.record.kind()
+            ))),
+        };
+    }
+    let stored = audited_write(state, actor, rt, Some(id), value, expect).await?;
     let status = if stored.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok(resource_response(
-        &stored,
-        status,
-        &base_url(&state, &headers),
-    ))
+    Ok(resource_response(&stored, status, base))
 }
 
 pub async fn transaction(

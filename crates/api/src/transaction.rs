@@ -3,7 +3,10 @@
 //! Entries may reference each other by their `fullUrl` (usually
 //! `urn:uuid:...`), in any order; the server assigns ids to `POST` entries,
 //! rewrites those references, checks every entry against the registry plus
-//! the other entries, and writes all of them or none.
+//! the other entries, and writes all of them or none. A `POST` entry with
+//! `request.ifNoneExist` is a conditional create: when its condition finds
+//! one record, nothing is written for it, references to its `fullUrl`
+//! point to that record, and its response is `200 OK`.
 
 use crate::error::ApiError;
 use serde_json::{Value, json};
@@ -11,13 +14,15 @@ use std::collections::HashMap;
 use tiercare_fhir::RegistryType;
 use tiercare_service::new_id;
 use tiercare_service::registry::{Pending, Registry};
-use tiercare_store::Expect;
+use tiercare_store::{Expect, Stored};
 
 struct Entry {
     rt: RegistryType,
     id: String,
     expect: Expect,
     resource: Value,
+    full_url: Option<String>,
+    if_none_exist: Option<String>,
 }
 
 fn field(i: usize, rest: &str) -> String {
@@ -116,11 +121,23 @@ fn parse_entries(
                 format!("fullUrl {full} appears twice; each entry needs its own (bdl-7)"),
             ));
         }
+        let if_none_exist = request
+            .get("ifNoneExist")
+            .map(|c| match (method, c.as_str()) {
+                ("POST", Some(c)) => Ok(c.to_string()),
+                _ => Err(ApiError::invalid(
+                    field(i, "request.ifNoneExist"),
+                    "ifNoneExist is a search (a string) on a POST entry",
+                )),
+            })
+            .transpose()?;
         entries.push(Entry {
             rt,
             id,
             expect,
             resource,
+            full_url: e.get("fullUrl").and_then(Value::as_str).map(str::to_string),
+            if_none_exist,
         });
     }
     Ok((entries, aliases))
@@ -151,10 +168,31 @@ fn rewrite_references(v: &mut Value, aliases: &HashMap<String, String>) {
 /// refused with 413 before anything is checked or written) and returns the
 /// `transaction-response` bundle.
 pub async fn run(reg: &Registry<'_>, bundle: Value, max_entries: usize) -> Result<Value, ApiError> {
-    let (entries, aliases) = parse_entries(&bundle, max_entries)?;
+    let (entries, mut aliases) = parse_entries(&bundle, max_entries)?;
+    // Conditional creates first: a match stands in for the entry.
+    let mut existing: Vec<Option<Stored>> = Vec::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        let found = match &e.if_none_exist {
+            None => None,
+            Some(c) => {
+                let at = field(i, "request.ifNoneExist");
+                match crate::conditional::find(reg.ctx, reg.actor, e.rt, c, &at).await? {
+                    crate::conditional::Found::One(s) => Some(*s),
+                    crate::conditional::Found::None => None,
+                }
+            }
+        };
+        if let (Some(s), Some(full)) = (&found, &e.full_url) {
+            aliases.insert(full.clone(), format!("{}/{}", e.rt.name(), s.record.id()));
+        }
+        existing.push(found);
+    }
     let mut parsed = Vec::with_capacity(entries.len());
     let mut pending = Pending::new();
     for (i, mut e) in entries.into_iter().enumerate() {
+        if existing[i].is_some() {
+            continue;
+        }
         rewrite_references(&mut e.resource, &aliases);
         let record =
             e.rt.parse(e.resource, &e.id, &reg.ctx.region, reg.ctx.clock.today())
@@ -168,20 +206,33 @@ pub async fn run(reg: &Registry<'_>, bundle: Value, max_entries: usize) -> Resul
         }
         parsed.push((record, e.expect));
     }
-    let stored = reg.write_batch(parsed, "transaction bundle").await?;
-    let entries: Vec<Value> = stored
-        .iter()
-        .map(|s| {
+    let mut written = if parsed.is_empty() {
+        Vec::new()
+    } else {
+        reg.write_batch(parsed, "transaction bundle").await?
+    }
+    .into_iter();
+    let entries: Vec<Value> = existing
+        .into_iter()
+        .filter_map(|found| {
+            let (s, status) = match found {
+                Some(s) => (s, "200 OK"),
+                None => {
+                    let s = written.next()?;
+                    let status = if s.created { "201 Created" } else { "200 OK" };
+                    (s, status)
+                }
+            };
             let rt = s.record.resource_type();
             let id = s.record.id();
-            json!({
+            Some(json!({
                 "response": {
-                    "status": if s.created { "201 Created" } else { "200 OK" },
+                    "status": status,
                     "location": format!("{rt}/{id}/_history/{}", s.version),
                     "etag": format!("W/\"{}\"", s.version),
                     "lastModified": s.updated_at,
                 }
-            })
+            }))
         })
         .collect();
     let mut bundle = json!({"resourceType": "Bundle", "type": "transaction-response"});

@@ -15,6 +15,7 @@ pub mod consult;
 pub mod datatypes;
 pub mod estimate;
 pub mod export;
+pub mod history;
 mod index_terms;
 pub mod insurance;
 pub mod limits;
@@ -29,6 +30,7 @@ pub mod patient;
 pub mod practitioner;
 pub mod primitives;
 pub mod referral;
+pub mod round_trip;
 pub mod search;
 pub mod strict_json;
 pub mod subscription;
@@ -264,16 +266,15 @@ pub fn with_type<T: Serialize>(resource_type: &str, body: &T) -> Value {
 
 /// Refuses a body with anything the record would not give back: an element
 /// tiercare does not store (a second name, an email), or a value it would
-/// change (an inactive flag it cannot keep). Derived elements the server
-/// fills in (`generalPractitioner`) are checked by the type's own parser.
+/// change (an inactive flag it cannot keep). Elements the server derives
+/// (`name.text`, `generalPractitioner`) are ignored: see [`round_trip`].
 pub fn keeps(resource_type: &str, sent: &Value, record: &Record) -> Result<(), ServiceError> {
     let rendered = render_record(record);
     let mut sent = sent.clone();
     if let Value::Object(m) = &mut sent {
-        for k in ["id", "generalPractitioner"] {
-            m.remove(k);
-        }
+        m.remove("id");
     }
+    round_trip::strip_derived(resource_type, &mut sent);
     match lost(&sent, &rendered, resource_type) {
         None => Ok(()),
         Some(path) => Err(ServiceError::invalid(
@@ -289,7 +290,7 @@ pub fn keeps(resource_type: &str, sent: &Value, record: &Record) -> Result<(), S
 /// element by element in any order, each sent element to a kept one of
 /// its own; what the server adds (an object's member, an array's element,
 /// such as the region extension it fills in) loses nothing.
-fn lost(sent: &Value, kept: &Value, path: &str) -> Option<String> {
+pub(crate) fn lost(sent: &Value, kept: &Value, path: &str) -> Option<String> {
     match (sent, kept) {
         (Value::Object(s), Value::Object(k)) => s.iter().find_map(|(key, v)| {
             let child = format!("{path}.{key}");

@@ -328,7 +328,10 @@ impl Store {
     }
 }
 
-fn stored_from_row(resource_type: &str, r: &sqlx::any::AnyRow) -> Result<Stored, StoreError> {
+pub(crate) fn stored_from_row(
+    resource_type: &str,
+    r: &sqlx::any::AnyRow,
+) -> Result<Stored, StoreError> {
     let version: i64 = r.try_get("version")?;
     let body: String = r.try_get("body")?;
     Ok(Stored {

@@ -107,10 +107,11 @@ fn operation_inputs(
     }
 }
 
-/// The `charge` of a visit being finished (yuan, e.g. `"350.00"`): what
-/// its claim is made for; without it the region's typical charge.
+/// The `charge` of a visit being finished (yuan, a `valueDecimal` or a
+/// `valueMoney` in CNY): what its claim is made for; without it the
+/// region's typical charge.
 fn charge_input(p: &Parameters) -> Result<Option<tiercare_core::insurance::Fen>, ApiError> {
-    p.get("charge")
+    p.amount("charge")?
         .map(|c| {
             c.parse().map_err(|e| {
                 ApiError::invalid("charge", format!("{c:?} is not an amount in yuan: {e}"))

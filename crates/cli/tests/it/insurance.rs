@@ -244,7 +244,7 @@ async fn every_finished_visit_is_claimed_and_moves_the_residents_account() {
         json!({"resourceType": "Parameters", "parameter": [{"name": "charge", "valueString": "five hundred"}]})).await;
     assert_outcome(&bad, 400, "charge");
     post_op(&app, "coordinator", &format!("/Encounter/{encounter}/$finish"),
-        json!({"resourceType": "Parameters", "parameter": [{"name": "charge", "valueString": "500.00"}]}))
+        json!({"resourceType": "Parameters", "parameter": [{"name": "charge", "valueMoney": {"value": 500.00, "currency": "CNY"}}]}))
         .await
         .expect(200);
 
@@ -459,7 +459,7 @@ async fn the_alliance_budget_counts_its_residents_claims_inside_and_outside() {
         "admin",
         &format!("/Encounter/{encounter}/$finish"),
         json!({"resourceType": "Parameters",
-               "parameter": [{"name": "charge", "valueString": "3000.00"}]}),
+               "parameter": [{"name": "charge", "valueDecimal": 3000.00}]}),
     )
     .await
     .expect(200);

@@ -32,6 +32,7 @@ mod ops;
 mod outreach;
 mod panels;
 mod referral;
+mod round_trip;
 mod search;
 mod servers;
 mod simulate;

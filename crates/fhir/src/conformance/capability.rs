@@ -18,13 +18,14 @@ pub fn statement(base_url: &str) -> Value {
                 "type": t.name(),
                 "interaction": [
                     {"code": "read"}, {"code": "vread"}, {"code": "update"},
-                    {"code": "create"}, {"code": "search-type"}
+                    {"code": "create"}, {"code": "search-type"},
+                    {"code": "history-instance"}, {"code": "history-type"}
                 ],
                 "versioning": "versioned-update",
                 "readHistory": true,
                 "updateCreate": true,
-                "conditionalCreate": false,
-                "conditionalUpdate": false,
+                "conditionalCreate": true,
+                "conditionalUpdate": true,
                 "conditionalDelete": "not-supported",
                 "searchParam": params,
             })

@@ -14,6 +14,7 @@
 //! `references` checks a record against the records it points at before it
 //! is written.
 
+mod history;
 mod references;
 mod scope;
 
