@@ -846,6 +846,43 @@ pub(crate) mod tests {
             ids(vec![team, filter("date", &["2026-02-10"], Match::Below)]).await,
             ["r1"]
         );
+        // Sort keys order the page, ties by id; they filter nothing, and
+        // the count is the same with them.
+        let by = |m: Match| filter("_sort", &["date"], m);
+        assert_eq!(
+            ids(vec![by(Match::Descending)]).await,
+            ["r4", "r3", "r2", "r1"]
+        );
+        assert_eq!(
+            ids(vec![
+                by(Match::Ascending),
+                filter("team", &["t1"], Match::Exact)
+            ])
+            .await,
+            ["r1", "r2", "r4"]
+        );
+        assert_eq!(
+            ids(vec![filter("_sort", &["team", "date"], Match::Descending)]).await,
+            ["r3", "r4", "r2", "r1"]
+        );
+        // The last write time: every record was written today, none
+        // before 2000 or after 2999.
+        let today = crate::now_text()[..10].to_string();
+        let written = |v: &str, m: Match| filter(LAST_WRITE, &[v], m);
+        assert_eq!(ids(vec![written(&today, Match::Prefix)]).await.len(), 4);
+        assert_eq!(ids(vec![written("2000", Match::AtLeast)]).await.len(), 4);
+        assert!(ids(vec![written("2000", Match::Below)]).await.is_empty());
+        assert!(ids(vec![written("2999", Match::Above)]).await.is_empty());
+        let last = ids(vec![filter("_sort", &[LAST_WRITE], Match::Descending)]).await;
+        assert_eq!(last.len(), 4);
+        // A page of none still counts.
+        let q = Query {
+            resource_type: "Patient".into(),
+            filters: vec![],
+            count: 0,
+            offset: 0,
+        };
+        assert_eq!(s.search(&q).await.unwrap(), (vec![], 4));
     }
 
     #[tokio::test]
