@@ -92,6 +92,21 @@ pub const SYSTEMS: &[TokenSystem] = &[
     ),
     sys("Task", "task-status", "http://hl7.org/fhir/task-status"),
     sys("CarePlan", "status", "http://hl7.org/fhir/request-status"),
+    sys(
+        "Appointment",
+        "status",
+        "http://hl7.org/fhir/appointmentstatus",
+    ),
+    sys(
+        "Encounter",
+        "status",
+        "http://hl7.org/fhir/encounter-status",
+    ),
+    sys(
+        "Encounter",
+        "class",
+        "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+    ),
     sys("Slot", "status", "http://hl7.org/fhir/slotstatus"),
 ];
 

@@ -593,6 +593,35 @@ async fn includes_never_show_what_the_caller_may_not_read() {
     let token = app.token("doctor").await;
     let url = app.fhir_url("/ServiceRequest?_include=ServiceRequest:patient&_count=500");
     let b = send(app.client.get(&url).bearer_auth(&token)).await.json();
-    let included = modes(&b).iter().filter(|(_, m)| m == "include").count();
-    assert!(included > 0, "the doctor sees no patient of its referrals");
+    let included: Vec<String> = modes(&b)
+        .into_iter()
+        .filter(|(r, m)| m == "include" && r.starts_with("Patient/"))
+        .map(|(r, _)| r)
+        .collect();
+    assert!(
+        !included.is_empty(),
+        "the doctor sees no patient of its referrals"
+    );
+    // Each included patient was read as a read is: audited against them.
+    for reference in included {
+        let patient = reference.trim_start_matches("Patient/").to_string();
+        let (audit, _) = app
+            .state
+            .ctx
+            .store
+            .audit_search(&tiercare_store::AuditQuery {
+                patient: Some(patient),
+                username: Some("doctor".into()),
+                count: 500,
+                ..Default::default()
+            })
+            .await
+            .expect("audit");
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "read" && e.resource_type == "Patient"),
+            "the include of {reference} was not audited as a read"
+        );
+    }
 }
