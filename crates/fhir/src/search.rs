@@ -218,7 +218,10 @@ pub fn query_for(
             }
             "_lastUpdated" => {
                 let values: Vec<&str> = raw.split(',').filter(|v| !v.is_empty()).collect();
-                let mut f = date_filter(name, &values)?;
+                let mut f = match values.as_slice() {
+                    [one] if one.contains('T') => instant_filter(name, one)?,
+                    _ => date_filter(name, &values)?,
+                };
                 f.param = LAST_WRITE.into();
                 q.filters.push(f);
             }
@@ -440,7 +443,7 @@ pub const COMMON_PARAMS: &[SearchParam] = &[
     SearchParam {
         name: "_lastUpdated",
         kind: ParamKind::Date,
-        doc: "When the record was last written (eq, lt, le, gt, ge; dates)",
+        doc: "When the record was last written (eq, lt, le, gt, ge): a date, or one instant in any offset",
     },
     SearchParam {
         name: "_sort",
@@ -458,6 +461,43 @@ pub const COMMON_PARAMS: &[SearchParam] = &[
         doc: "count: the total only, no entries (as _count=0)",
     },
 ];
+
+/// A comparison with an instant (`gt2026-12-07T06:00:00Z`, any offset):
+/// the instant in UTC to the millisecond, the form stored times have, so
+/// a client polling "changed since" gets what was written after it.
+fn instant_filter(name: &str, v: &str) -> Result<Filter, ServiceError> {
+    let (prefix, text) = match v.get(..2) {
+        Some(p) if p.chars().all(|c| c.is_ascii_alphabetic()) => (p, &v[2..]),
+        _ => ("eq", v),
+    };
+    let at = crate::primitives::instant(text)
+        .map_err(|e| ServiceError::invalid(name, format!("{name}={v:?}: {e}")))?;
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    let utc = at
+        .to_offset(time::UtcOffset::UTC)
+        .format(&fmt)
+        .map_err(|e| ServiceError::invalid(name, format!("{name}={v:?}: {e}")))?;
+    let matching = match prefix {
+        "eq" => Match::Exact,
+        "lt" => Match::Below,
+        "le" => Match::AtMost,
+        "gt" => Match::Above,
+        "ge" => Match::AtLeast,
+        other => {
+            return Err(ServiceError::invalid(
+                name,
+                format!("prefix {other:?} is not supported; use eq, lt, le, gt or ge"),
+            ));
+        }
+    };
+    Ok(Filter {
+        param: name.into(),
+        values: vec![utc],
+        matching,
+    })
+}
 
 /// A date search: `eq` (or no prefix) matches the whole period given
 /// (`1950`, `1950-05`, `1950-05-06`); `lt`/`ge` compare with its start,

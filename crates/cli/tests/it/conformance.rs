@@ -364,6 +364,23 @@ async fn summary_total_last_updated_and_sort() {
             .status,
         400
     );
+    // An instant, in any offset, compares with the write time itself.
+    let mut sorted = updated.clone();
+    sorted.sort();
+    let latest = sorted.last().expect("latest").clone();
+    let at_latest = sorted.iter().filter(|u| **u == latest).count() as u64;
+    let at = |prefix: &str, instant: &str| {
+        format!(
+            "/ServiceRequest?_lastUpdated={prefix}{}",
+            instant.replace('+', "%2B")
+        )
+    };
+    assert_eq!(total(at("gt", &latest)).await, 0);
+    assert_eq!(total(at("ge", &latest)).await, at_latest);
+    assert_eq!(total(at("eq", &latest)).await, at_latest);
+    assert_eq!(total(at("lt", "2999-01-01T08:00:00+08:00")).await, n);
+    let bad = at("gt", "2026-01-01T25:00:00Z");
+    assert_eq!(app.get("admin", &bad).await.status, 400);
 
     // `_sort` on a date parameter and on `_lastUpdated`, both ways.
     let field = |bundle: &Value, f: &dyn Fn(&Value) -> String| -> Vec<String> {
