@@ -326,7 +326,7 @@ fn fixed_search(
         match k.as_str() {
             "_id" => items.retain(|r| r["id"] == v.as_str()),
             "url" => items.retain(|r| r["url"] == v.as_str()),
-            "_count" => q.count = parse_number("_count", v)?.clamp(1, MAX_COUNT),
+            "_count" => q.count = parse_number("_count", v)?.min(MAX_COUNT),
             "_offset" => q.offset = parse_number("_offset", v)?,
             "_format" | "_pretty" => {}
             other => {
@@ -494,7 +494,7 @@ pub async fn audit_search(
                     }
                 }
             }
-            "_count" => q.count = parse_number("_count", v)?.clamp(1, MAX_COUNT),
+            "_count" => q.count = parse_number("_count", v)?.min(MAX_COUNT),
             "_offset" => q.offset = parse_number("_offset", v)?,
             other => {
                 return Err(ApiError::invalid(

@@ -34,6 +34,7 @@ pub mod round_trip;
 pub mod search;
 pub mod strict_json;
 pub mod subscription;
+pub mod tokens;
 pub mod visit;
 
 pub use conformance::{capability, terminology};
@@ -225,6 +226,7 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
         Record::PanelEnrolment(e) => panel::index_enrolment(e),
         Record::Measurement(m) => panel::index_measurement(m),
     };
+    terms = tokens::index_with_systems(record.resource_type(), terms);
     terms.sort();
     terms.dedup();
     terms
@@ -240,7 +242,8 @@ pub fn search_terms(
 ) -> Vec<(String, String)> {
     let mut terms = index(record);
     if let Record::Referral(r) = record {
-        terms.extend(referral::workflow_terms(r, policy));
+        let workflow = referral::workflow_terms(r, policy);
+        terms.extend(tokens::index_with_systems(record.resource_type(), workflow));
     }
     terms
 }

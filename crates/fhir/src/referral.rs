@@ -166,8 +166,14 @@ pub fn index(r: &Referral) -> Vec<(String, String)> {
         ("direction".into(), r.direction().code().into()),
         ("authored".into(), instant(r.requested_at)),
         ("category".into(), "referral".into()),
+        // The referral's Task: `Task?code=fulfill`.
+        (TASK_CODE.into(), "fulfill".into()),
     ]
 }
+
+/// Index term: the code of the referral's `Task` (`fulfill`), searched as
+/// Task `code`.
+pub const TASK_CODE: &str = "task-code";
 
 /// Search parameters of `ServiceRequest` (referrals). Worklists are
 /// searches: incoming (`performer`), sent (`referrer`, `requester`),
@@ -269,7 +275,37 @@ pub const TASK_SEARCH: &[SearchParam] = &[
         kind: ParamKind::Token,
         doc: "Step of the loop (as ServiceRequest `state`)",
     },
+    SearchParam {
+        name: "code",
+        kind: ParamKind::Token,
+        doc: "fulfill (a referral's workflow), follow-up (a care plan's follow-ups) or a mentorship activity's kind",
+    },
+    SearchParam {
+        name: "focus",
+        kind: ParamKind::Reference("ServiceRequest"),
+        doc: "ServiceRequest/{id} (the referral's own Task), CarePlan/{id} (its follow-ups) or CareTeam/{id} (a mentorship's activities)",
+    },
+    SearchParam {
+        name: "for",
+        kind: ParamKind::Reference("Patient"),
+        doc: "The patient (as patient)",
+    },
 ];
+
+/// Where a referral Task's search parameter is stored: the referral's
+/// index term of the same meaning (the Task shares its referral's id).
+/// The CapabilityStatement declares each token's system from the same
+/// mapping.
+pub fn task_param(name: &str) -> &str {
+    match name {
+        "status" => "task-status",
+        "business-status" => "state",
+        "code" => TASK_CODE,
+        "focus" => "_id",
+        "for" => "patient",
+        other => other,
+    }
+}
 
 /// Index term: when the referral's current step is due.
 pub const DUE: &str = "_due";

@@ -9,7 +9,7 @@ use crate::limits;
 use crate::primitives::PartialDate;
 use serde_json::{Value, json};
 use tiercare_service::ServiceError;
-use tiercare_store::{Filter, Match, Query};
+use tiercare_store::{Filter, LAST_WRITE, Match, Query};
 
 /// How a search parameter's values are matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,14 +192,53 @@ pub fn query_for(
         offset: 0,
     };
     let mut total_values = 0;
+    let mut summary_count = false;
     for (key, raw) in pairs {
         let (name, modifier) = key
             .split_once(':')
             .map_or((key.as_str(), None), |(n, m)| (n, Some(m)));
         match name {
-            "_count" => q.count = parse_number("_count", raw)?.clamp(1, MAX_COUNT),
+            "_count" => q.count = parse_number("_count", raw)?.min(MAX_COUNT),
             "_offset" => q.offset = parse_number("_offset", raw)?,
             "_format" | "_pretty" => {}
+            "_summary" if raw == "count" => summary_count = true,
+            "_summary" => {
+                return Err(ServiceError::invalid(
+                    "_summary",
+                    format!("_summary={raw:?} is not supported; _summary=count is"),
+                ));
+            }
+            "_total" => {
+                if !matches!(raw.as_str(), "none" | "estimate" | "accurate") {
+                    return Err(ServiceError::invalid(
+                        "_total",
+                        format!("_total={raw:?}: send none, estimate or accurate"),
+                    ));
+                }
+            }
+            "_lastUpdated" => {
+                let values: Vec<&str> = raw.split(',').filter(|v| !v.is_empty()).collect();
+                let mut f = match values.as_slice() {
+                    [one] if one.contains('T') => instant_filter(name, one)?,
+                    _ => date_filter(name, &values)?,
+                };
+                f.param = LAST_WRITE.into();
+                q.filters.push(f);
+            }
+            "_sort" => q.filters.extend(sort_keys(type_name, params, raw)?),
+            "_include" | "_revinclude" => {
+                let listed = INCLUDES
+                    .iter()
+                    .any(|i| i.searched == type_name && i.kind == name && i.value == raw);
+                if !listed {
+                    return Err(ServiceError::invalid(
+                        name,
+                        format!(
+                            "{name}={raw} is not supported on {type_name} (see searchInclude and searchRevInclude in the CapabilityStatement)"
+                        ),
+                    ));
+                }
+            }
             _ => {
                 let param = params.iter().find(|p| p.name == name).ok_or_else(|| {
                     ServiceError::invalid(
@@ -247,14 +286,7 @@ pub fn query_for(
                         values: values.iter().map(|v| v.to_lowercase()).collect(),
                         matching: Match::Exact,
                     },
-                    (ParamKind::Token, None) => Filter {
-                        param: name.into(),
-                        values: values
-                            .iter()
-                            .map(|v| v.trim_start_matches('|').to_lowercase())
-                            .collect(),
-                        matching: Match::Exact,
-                    },
+                    (ParamKind::Token, None) => crate::tokens::filter(name, name, &values)?,
                     (ParamKind::Reference(target), None) => Filter {
                         param: name.into(),
                         values: values.iter().map(|v| reference_value(target, v)).collect(),
@@ -272,7 +304,199 @@ pub fn query_for(
             }
         }
     }
+    if summary_count {
+        q.count = 0;
+    }
     Ok(q)
+}
+
+/// The sort keys of `_sort`: `_lastUpdated` or a date parameter of the
+/// type, `-` before one for latest first; any other key is refused.
+fn sort_keys(
+    type_name: &str,
+    params: &[SearchParam],
+    raw: &str,
+) -> Result<Vec<Filter>, ServiceError> {
+    let mut keys = Vec::new();
+    for key in raw.split(',').filter(|k| !k.is_empty()) {
+        let (name, matching) = match key.strip_prefix('-') {
+            Some(k) => (k, Match::Descending),
+            None => (key, Match::Ascending),
+        };
+        let stored = if name == "_lastUpdated" {
+            LAST_WRITE
+        } else if params
+            .iter()
+            .any(|p| p.name == name && p.kind == ParamKind::Date)
+        {
+            name
+        } else {
+            return Err(ServiceError::invalid(
+                "_sort",
+                format!(
+                    "{type_name} cannot be sorted by {name:?}; sort by _lastUpdated or a date parameter"
+                ),
+            ));
+        };
+        keys.push(Filter {
+            param: "_sort".into(),
+            values: vec![stored.into()],
+            matching,
+        });
+    }
+    Ok(keys)
+}
+
+/// An `_include` or `_revinclude` a search of `searched` answers: the
+/// referral loop's references, so a client gets a referral with its
+/// patient and its Task in one call.
+#[derive(Debug, Clone, Copy)]
+pub struct Include {
+    pub searched: &'static str,
+    /// `_include` or `_revinclude`.
+    pub kind: &'static str,
+    /// `Type:param`, as the client writes it.
+    pub value: &'static str,
+}
+
+/// Every include tiercare answers; the CapabilityStatement lists them.
+pub const INCLUDES: &[Include] = &[
+    Include {
+        searched: "ServiceRequest",
+        kind: "_include",
+        value: "ServiceRequest:patient",
+    },
+    Include {
+        searched: "ServiceRequest",
+        kind: "_include",
+        value: "ServiceRequest:subject",
+    },
+    Include {
+        searched: "ServiceRequest",
+        kind: "_revinclude",
+        value: "Task:focus",
+    },
+    Include {
+        searched: "Task",
+        kind: "_include",
+        value: "Task:focus",
+    },
+    Include {
+        searched: "Task",
+        kind: "_include",
+        value: "Task:patient",
+    },
+    Include {
+        searched: "Task",
+        kind: "_include",
+        value: "Task:for",
+    },
+];
+
+/// The includes a search asked for (already checked by [`query_for`]).
+pub fn includes_asked(pairs: &[(String, String)]) -> Vec<&str> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == "_include" || k == "_revinclude")
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// Names each searchable resource's includes in the CapabilityStatement.
+pub fn declare_includes(resources: &mut [Value]) {
+    for r in resources {
+        for (kind, element) in [
+            ("_include", "searchInclude"),
+            ("_revinclude", "searchRevInclude"),
+        ] {
+            let listed: Vec<&str> = INCLUDES
+                .iter()
+                .filter(|i| r["type"] == i.searched && i.kind == kind)
+                .map(|i| i.value)
+                .collect();
+            if !listed.is_empty() {
+                r[element] = json!(listed);
+            }
+        }
+    }
+}
+
+/// Adds included resources to a search-set Bundle, after its matches, as
+/// `search.mode = include`; they do not count in its total.
+pub fn with_included(mut bundle: Value, included: Vec<(String, Value)>) -> Value {
+    if included.is_empty() {
+        return bundle;
+    }
+    let extra = included
+        .into_iter()
+        .map(|(full, r)| json!({"fullUrl": full, "resource": r, "search": {"mode": "include"}}));
+    match bundle["entry"].as_array_mut() {
+        Some(list) => list.extend(extra),
+        None => bundle["entry"] = Value::Array(extra.collect()),
+    }
+    bundle
+}
+
+/// The parameters every search takes besides the type's own, as the
+/// CapabilityStatement lists them.
+pub const COMMON_PARAMS: &[SearchParam] = &[
+    SearchParam {
+        name: "_lastUpdated",
+        kind: ParamKind::Date,
+        doc: "When the record was last written (eq, lt, le, gt, ge): a date, or one instant in any offset",
+    },
+    SearchParam {
+        name: "_sort",
+        kind: ParamKind::String,
+        doc: "_lastUpdated or a date parameter, - before it for latest first; others are refused",
+    },
+    SearchParam {
+        name: "_total",
+        kind: ParamKind::Token,
+        doc: "none (no total), estimate or accurate (both exact)",
+    },
+    SearchParam {
+        name: "_summary",
+        kind: ParamKind::Token,
+        doc: "count: the total only, no entries (as _count=0)",
+    },
+];
+
+/// A comparison with an instant (`gt2026-12-07T06:00:00Z`, any offset):
+/// the instant in UTC to the millisecond, the form stored times have, so
+/// a client polling "changed since" gets what was written after it.
+fn instant_filter(name: &str, v: &str) -> Result<Filter, ServiceError> {
+    let (prefix, text) = match v.get(..2) {
+        Some(p) if p.chars().all(|c| c.is_ascii_alphabetic()) => (p, &v[2..]),
+        _ => ("eq", v),
+    };
+    let at = crate::primitives::instant(text)
+        .map_err(|e| ServiceError::invalid(name, format!("{name}={v:?}: {e}")))?;
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    let utc = at
+        .to_offset(time::UtcOffset::UTC)
+        .format(&fmt)
+        .map_err(|e| ServiceError::invalid(name, format!("{name}={v:?}: {e}")))?;
+    let matching = match prefix {
+        "eq" => Match::Exact,
+        "lt" => Match::Below,
+        "le" => Match::AtMost,
+        "gt" => Match::Above,
+        "ge" => Match::AtLeast,
+        other => {
+            return Err(ServiceError::invalid(
+                name,
+                format!("prefix {other:?} is not supported; use eq, lt, le, gt or ge"),
+            ));
+        }
+    };
+    Ok(Filter {
+        param: name.into(),
+        values: vec![utc],
+        matching,
+    })
 }
 
 /// A date search: `eq` (or no prefix) matches the whole period given
@@ -345,18 +569,23 @@ pub fn searchset(
 ) -> Value {
     let mut links =
         vec![json!({"relation": "self", "url": page_url(base, rt, pairs, q.count, q.offset)})];
-    if u64::from(q.offset) + u64::from(q.count) < total {
+    // `_count=0` (or `_summary=count`) asks for the total only: no pages.
+    if q.count > 0 && u64::from(q.offset) + u64::from(q.count) < total {
         links.push(json!({"relation": "next", "url": page_url(base, rt, pairs, q.count, q.offset + q.count)}));
     }
-    if q.offset > 0 {
+    if q.count > 0 && q.offset > 0 {
         links.push(json!({"relation": "previous", "url": page_url(base, rt, pairs, q.count, q.offset.saturating_sub(q.count))}));
     }
-    let entries: Vec<Value> = resources
+    // `_count=0`: the total only, whatever the handler found.
+    let shown = if q.count == 0 { Vec::new() } else { resources };
+    let entries: Vec<Value> = shown
         .into_iter()
         .map(|(full, r)| json!({"fullUrl": full, "resource": r, "search": {"mode": "match"}}))
         .collect();
-    let mut bundle =
-        json!({"resourceType": "Bundle", "type": "searchset", "total": total, "link": links});
+    let mut bundle = json!({"resourceType": "Bundle", "type": "searchset", "link": links});
+    if !pairs.iter().any(|(k, v)| k == "_total" && v == "none") {
+        bundle["total"] = json!(total);
+    }
     if !entries.is_empty() {
         bundle["entry"] = Value::Array(entries);
     }

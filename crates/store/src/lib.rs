@@ -42,7 +42,7 @@ pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use exclusive::Exclusive;
 pub use history::HistoryQuery;
-pub use records::{Expect, Filter, Match, Query, Stored, StoredEvent, Write};
+pub use records::{Expect, Filter, LAST_WRITE, Match, Query, Stored, StoredEvent, Write};
 pub use subscriptions::{Subscription, SubscriptionSpec, SubscriptionStatus};
 pub use users::{Account, NewUser, User, UserChange};
 pub use writer::CommitStats;

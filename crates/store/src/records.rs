@@ -66,7 +66,19 @@ pub enum Match {
     Above,
     /// The indexed value sorts after or equal to the search value.
     AtLeast,
+    /// Not a condition: the results are ordered by the parameter's
+    /// smallest indexed value (or by [`LAST_WRITE`]), earliest first.
+    /// Sort keys apply in the order the filters list them.
+    Ascending,
+    /// As [`Match::Ascending`], latest first.
+    Descending,
 }
+
+/// The pseudo-parameter naming a record's last write time (its
+/// `updated_at`, RFC 3339 UTC): it can be compared with the range matches
+/// and sorted on like any indexed parameter, so a face can offer "changed
+/// since" and "latest first" without a search term per write.
+pub const LAST_WRITE: &str = "_last_write";
 
 /// One search parameter: the record matches if any of `values` matches.
 #[derive(Debug, Clone)]
@@ -102,6 +114,17 @@ pub(crate) fn decode(resource_type: &str, body: &str) -> Result<Record, StoreErr
 
 pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt("record".into(), e.to_string()))
+}
+
+/// The SQL comparison of a range match (`=` for the others).
+fn comparison(m: Match) -> &'static str {
+    match m {
+        Match::Below => "<",
+        Match::AtMost => "<=",
+        Match::Above => ">",
+        Match::AtLeast => ">=",
+        _ => "=",
+    }
 }
 
 fn escape_like(s: &str) -> String {
@@ -182,8 +205,18 @@ impl Store {
         let mut clause = String::from(" FROM records r WHERE r.resource_type = $1");
         let mut binds: Vec<String> = vec![q.resource_type.clone()];
         let mut driven = false;
+        let mut order: Vec<(String, &str)> = Vec::new();
         for f in &q.filters {
             if f.values.is_empty() {
+                continue;
+            }
+            if matches!(f.matching, Match::Ascending | Match::Descending) {
+                let dir = if f.matching == Match::Ascending {
+                    "ASC"
+                } else {
+                    "DESC"
+                };
+                order.extend(f.values.iter().map(|v| (v.clone(), dir)));
                 continue;
             }
             let mut alts = Vec::new();
@@ -195,15 +228,14 @@ impl Store {
                 let n = binds.len();
                 alts.push(match (f.param.as_str(), f.matching) {
                     ("_id", _) => format!("r.id = ${n}"),
+                    (LAST_WRITE, Match::Prefix) => format!("r.updated_at LIKE ${n} ESCAPE '\\'"),
+                    (LAST_WRITE, m) => format!("r.updated_at {} ${n}", comparison(m)),
                     (_, Match::Exact) => format!("s.value = ${n}"),
                     (_, Match::Prefix) => format!("s.value LIKE ${n} ESCAPE '\\'"),
-                    (_, Match::Below) => format!("s.value < ${n}"),
-                    (_, Match::AtMost) => format!("s.value <= ${n}"),
-                    (_, Match::Above) => format!("s.value > ${n}"),
-                    (_, Match::AtLeast) => format!("s.value >= ${n}"),
+                    (_, m) => format!("s.value {} ${n}", comparison(m)),
                 });
             }
-            if f.param == "_id" {
+            if f.param == "_id" || f.param == LAST_WRITE {
                 clause.push_str(&format!(" AND ({})", alts.join(" OR ")));
             } else {
                 binds.push(f.param.clone());
@@ -237,10 +269,29 @@ impl Store {
             count = count.bind(b.as_str());
         }
         let total: i64 = count.fetch_one(&self.read).await?.try_get("n")?;
-
+        if q.count == 0 {
+            return Ok((Vec::new(), u64::try_from(total).unwrap_or(0)));
+        }
+        // Sort keys bind after the filters: the count above binds only those.
+        let mut keys: Vec<String> = Vec::new();
+        for (param, dir) in order {
+            if param == LAST_WRITE {
+                keys.push(format!("r.updated_at {dir}"));
+            } else {
+                binds.push(param);
+                let n = binds.len();
+                keys.push(format!(
+                    "(SELECT MIN(s.value) FROM search_index s WHERE s.resource_type = r.resource_type \
+                     AND s.id = r.id AND s.param = ${n}) {dir}"
+                ));
+            }
+        }
+        keys.push("r.id".into());
         let page_sql = format!(
-            "SELECT r.version, r.updated_at, r.body{clause} ORDER BY r.id LIMIT {} OFFSET {}",
-            q.count, q.offset
+            "SELECT r.version, r.updated_at, r.body{clause} ORDER BY {} LIMIT {} OFFSET {}",
+            keys.join(", "),
+            q.count,
+            q.offset
         );
         let mut page = sqlx::query(AssertSqlSafe(page_sql));
         for b in &binds {
@@ -811,6 +862,43 @@ pub(crate) mod tests {
             ids(vec![team, filter("date", &["2026-02-10"], Match::Below)]).await,
             ["r1"]
         );
+        // Sort keys order the page, ties by id; they filter nothing, and
+        // the count is the same with them.
+        let by = |m: Match| filter("_sort", &["date"], m);
+        assert_eq!(
+            ids(vec![by(Match::Descending)]).await,
+            ["r4", "r3", "r2", "r1"]
+        );
+        assert_eq!(
+            ids(vec![
+                by(Match::Ascending),
+                filter("team", &["t1"], Match::Exact)
+            ])
+            .await,
+            ["r1", "r2", "r4"]
+        );
+        assert_eq!(
+            ids(vec![filter("_sort", &["team", "date"], Match::Descending)]).await,
+            ["r3", "r4", "r2", "r1"]
+        );
+        // The last write time: every record was written today, none
+        // before 2000 or after 2999.
+        let today = crate::now_text()[..10].to_string();
+        let written = |v: &str, m: Match| filter(LAST_WRITE, &[v], m);
+        assert_eq!(ids(vec![written(&today, Match::Prefix)]).await.len(), 4);
+        assert_eq!(ids(vec![written("2000", Match::AtLeast)]).await.len(), 4);
+        assert!(ids(vec![written("2000", Match::Below)]).await.is_empty());
+        assert!(ids(vec![written("2999", Match::Above)]).await.is_empty());
+        let last = ids(vec![filter("_sort", &[LAST_WRITE], Match::Descending)]).await;
+        assert_eq!(last.len(), 4);
+        // A page of none still counts.
+        let q = Query {
+            resource_type: "Patient".into(),
+            filters: vec![],
+            count: 0,
+            offset: 0,
+        };
+        assert_eq!(s.search(&q).await.unwrap(), (vec![], 4));
     }
 
     #[tokio::test]

@@ -65,14 +65,17 @@ impl Criteria {
             other => other.into(),
         })?;
         // The index names of Task's parameters, as `GET /Task` maps them
-        // (workflow::task_search): a Task's status is the referral's
-        // `task-status` term, its business status the `state` term.
+        // (`tiercare_fhir::referral::task_param`): a Task's status is the
+        // referral's `task-status` term, its focus the referral's id.
         for f in &mut q.filters {
-            f.param = match f.param.as_str() {
-                "status" => "task-status".into(),
-                "business-status" => "state".into(),
-                other => other.into(),
-            };
+            f.param = tiercare_fhir::referral::task_param(&f.param).into();
+            if f.param == "_id" {
+                for v in &mut f.values {
+                    if let Some(id) = v.strip_prefix("ServiceRequest/") {
+                        *v = id.to_string();
+                    }
+                }
+            }
         }
         Ok(Criteria { filters: q.filters })
     }

@@ -57,7 +57,7 @@ pub async fn measure_search(
     };
     for (key, raw_value) in &pairs {
         match key.as_str() {
-            "_count" => q.count = parse_number("_count", raw_value)?.clamp(1, MAX_COUNT),
+            "_count" => q.count = parse_number("_count", raw_value)?.min(MAX_COUNT),
             "_offset" => q.offset = parse_number("_offset", raw_value)?,
             "_format" | "_pretty" => {}
             name if fm::SEARCH.iter().any(|(n, _, _)| *n == name) => {

@@ -15,6 +15,7 @@ mod appointment;
 pub(crate) mod budget;
 mod care_plan;
 mod consult;
+mod include;
 mod measure;
 mod outreach;
 mod panel;

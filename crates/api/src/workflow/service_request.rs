@@ -81,15 +81,11 @@ pub async fn request_search(
             )
         })
         .collect();
-    Ok(FhirJson(searchset(
-        &base,
-        "ServiceRequest",
-        &pairs,
-        &q,
-        total,
-        resources,
-    ))
-    .into_response())
+    let bundle = searchset(&base, "ServiceRequest", &pairs, &q, total, resources);
+    let asked = fhir::search::includes_asked(&pairs);
+    let extra =
+        super::include::included(&state, &actor, &base, "ServiceRequest", &found, &asked).await?;
+    Ok(FhirJson(fhir::search::with_included(bundle, extra)).into_response())
 }
 
 fn take_overdue(pairs: &[(String, String)]) -> Result<(Vec<(String, String)>, bool), ApiError> {

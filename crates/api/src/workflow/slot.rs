@@ -29,8 +29,30 @@ pub async fn slot_search(
     let mut q = query_for("Slot", SLOT_SEARCH, &pairs)?;
     let now = now_text();
     let mut extra = Vec::new();
+    // The status in its system (`system|code`) is the bare status; in
+    // another system it matches nothing; `system|` is any status.
+    let system = fhir::tokens::declared_system("Slot", "status").unwrap_or_default();
+    let ours = format!("{system}|").to_lowercase();
+    let mut nothing = false;
+    q.filters
+        .retain(|f| !(f.param == "status" && f.values == [ours.clone()]));
     for f in &mut q.filters {
         if f.param != "status" {
+            continue;
+        }
+        for v in &mut f.values {
+            if let Some(code) = v.strip_prefix(&ours) {
+                *v = code.to_string();
+            } else if v.contains('|') {
+                nothing = true;
+            }
+        }
+        if nothing {
+            *f = Filter {
+                param: "_id".into(),
+                values: vec![String::new()],
+                matching: Match::Exact,
+            };
             continue;
         }
         match f.values.as_slice() {

@@ -27,6 +27,13 @@ pub async fn task_search(
     if pairs.iter().any(|(k, v)| k == "code" && v == "follow-up") {
         return super::care_plan::follow_up_search(&state, &actor, &pairs, &headers).await;
     }
+    // A care plan's follow-ups: `focus=CarePlan/{id}`.
+    if pairs
+        .iter()
+        .any(|(k, v)| k == "focus" && v.starts_with("CarePlan/"))
+    {
+        return super::care_plan::follow_up_search(&state, &actor, &pairs, &headers).await;
+    }
     // A mentorship's activities: `focus=CareTeam/{id}`.
     if let Some(m) = pairs
         .iter()
@@ -36,14 +43,22 @@ pub async fn task_search(
         let m = m.to_string();
         return super::outreach::activity_search(&state, &actor, &pairs, &headers, &m).await;
     }
-    let mut q = query_for("ServiceRequest", TASK_SEARCH, &pairs)?;
+    let mut q = query_for("Task", TASK_SEARCH, &pairs)?;
+    q.resource_type = "ServiceRequest".into();
     for f in &mut q.filters {
-        f.param = match f.param.as_str() {
-            "status" => "task-status".into(),
-            "business-status" => "state".into(),
-            other => other.into(),
-        };
+        f.param = fhir::referral::task_param(&f.param).into();
+        if f.param == "_id" {
+            // `focus=ServiceRequest/{id}`: the Task shares the referral's id.
+            for v in &mut f.values {
+                if let Some(id) = v.strip_prefix("ServiceRequest/") {
+                    *v = id.to_string();
+                }
+            }
+        }
     }
+    // E-consults are ServiceRequests with no Task: count only referrals.
+    q.filters
+        .push(tiercare_service::search::exact("category", "referral"));
     let (found, total) = Referrals::new(&state.ctx, &actor).search(q.clone()).await?;
     let base = base_url(&state, &headers);
     let resources = found
@@ -56,5 +71,8 @@ pub async fn task_search(
             _ => None,
         })
         .collect();
-    Ok(FhirJson(searchset(&base, "Task", &pairs, &q, total, resources)).into_response())
+    let bundle = searchset(&base, "Task", &pairs, &q, total, resources);
+    let asked = fhir::search::includes_asked(&pairs);
+    let extra = super::include::included(&state, &actor, &base, "Task", &found, &asked).await?;
+    Ok(FhirJson(fhir::search::with_included(bundle, extra)).into_response())
 }

@@ -20,6 +20,7 @@ mod booking;
 mod browser;
 mod closed_loop;
 mod concurrency;
+mod conformance;
 mod crash;
 mod dashboard;
 mod demo_outreach;

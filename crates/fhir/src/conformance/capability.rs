@@ -172,6 +172,8 @@ pub fn statement(base_url: &str) -> Value {
         ],
         "documentation": "Administrators only. Every read, search and write of patient data, including refused attempts."
     }));
+    crate::tokens::declare_systems(&mut resources);
+    crate::search::declare_includes(&mut resources);
     json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -184,13 +186,14 @@ pub fn statement(base_url: &str) -> Value {
         "format": ["application/fhir+json", "json"],
         "rest": [{
             "mode": "server",
-            "documentation": "Search results are paged with _count (default 50, at most 500) and _offset. Search values of the same parameter separated by commas are ORed. Updates honour If-Match: W/\"version\".",
+            "documentation": "Search results are paged with _count (default 50, at most 500; 0 for the total only, as _summary=count) and _offset; total counts exactly the matches the caller may see (_total=none leaves it out). Every search takes _lastUpdated and _sort (see searchParam). A token takes code, system|code, |code or system|; a token parameter whose codes belong to one system names it in the token-system extension, and an unknown system matches nothing. Search values of the same parameter separated by commas are ORed. Updates honour If-Match: W/\"version\".",
             "security": {
                 "cors": false,
                 "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth"}]}],
                 "description": "Bearer tokens from POST /auth/token (grant_type=password). Access follows care relationships; every access to patient data is audited."
             },
             "resource": resources,
+            "searchParam": params(crate::search::COMMON_PARAMS),
             "interaction": [{"code": "transaction", "documentation": "All entries succeed or none; urn:uuid fullUrls are resolved."}],
             "operation": [{
                 "name": "budget",
