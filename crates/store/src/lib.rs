@@ -22,6 +22,7 @@ mod audit_chain;
 mod backup;
 mod bulk;
 pub mod commit_point;
+mod counts;
 mod db;
 mod error;
 mod exclusive;
