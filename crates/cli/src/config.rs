@@ -70,6 +70,15 @@ pub struct Settings {
     /// besides the built-in public roots (a region's internal CA).
     /// Certificates are always verified.
     pub subscription_ca_file: Option<String>,
+    /// Origins browser applications may call the API from (CORS): each
+    /// `scheme://host[:port]`, or `*` for any, e.g.
+    /// `["https://app.example.org"]` (environment:
+    /// `TIERCARE_CORS_ORIGINS=https://app.example.org`). Applies to
+    /// `/fhir/r4`, `/auth/token`, `/auth/revoke`, `/auth/logout` and
+    /// `/.well-known/smart-configuration`, never to the web pages.
+    /// Default: empty, no CORS headers (browsers allow same-origin only).
+    #[serde(default, deserialize_with = "list_or_commas")]
+    pub cors_origins: Vec<String>,
 }
 
 /// A list, or one string of comma-separated entries: an environment
@@ -113,6 +122,7 @@ impl Default for Settings {
             subscription_allow: Vec::new(),
             subscription_allow_only: false,
             subscription_ca_file: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -160,6 +170,9 @@ impl Settings {
                 ttl.start(),
                 ttl.end()
             ));
+        }
+        for origin in &self.cors_origins {
+            tiercare_api::conventions::check_origin(origin)?;
         }
         let l = &self.limits;
         for (key, value) in [

@@ -13,13 +13,14 @@ mod measure;
 
 mod access;
 mod audit_trail;
-mod backup;
 mod authz;
+mod backup;
 mod bad_input;
 mod booking;
 mod browser;
 mod closed_loop;
 mod concurrency;
+mod conventions;
 mod crash;
 mod dashboard;
 mod demo_outreach;

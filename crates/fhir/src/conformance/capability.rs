@@ -4,6 +4,43 @@
 use crate::{RegistryType, SearchParam, capability_operation as operation};
 use serde_json::{Value, json};
 
+/// The server root a FHIR base URL (`…/fhir/r4`) is under: where
+/// `/auth/token` and `/.well-known/smart-configuration` are.
+pub fn server_root(base_url: &str) -> &str {
+    base_url
+        .trim_end_matches('/')
+        .strip_suffix("/fhir/r4")
+        .unwrap_or(base_url)
+}
+
+/// The SMART `oauth-uris` extension: where clients get and revoke tokens,
+/// so a SMART client finds them from the CapabilityStatement as well as
+/// from `/.well-known/smart-configuration`.
+fn smart_uris(base_url: &str) -> Value {
+    let root = server_root(base_url);
+    json!({
+        "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+        "extension": [
+            {"url": "token", "valueUri": format!("{root}/auth/token")},
+            {"url": "revoke", "valueUri": format!("{root}/auth/revoke")},
+        ],
+    })
+}
+
+/// The SMART configuration (`/.well-known/smart-configuration`), honest
+/// about what exists: tokens by the password grant, revocation, no
+/// authorize endpoint and so no launch.
+pub fn smart_configuration(base_url: &str) -> Value {
+    let root = server_root(base_url);
+    json!({
+        "token_endpoint": format!("{root}/auth/token"),
+        "revocation_endpoint": format!("{root}/auth/revoke"),
+        "grant_types_supported": ["password"],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "capabilities": [],
+    })
+}
+
 /// The server's CapabilityStatement.
 pub fn statement(base_url: &str) -> Value {
     let mut resources: Vec<Value> = RegistryType::ALL
@@ -186,6 +223,7 @@ pub fn statement(base_url: &str) -> Value {
             "documentation": "Search results are paged with _count (default 50, at most 500) and _offset. Search values of the same parameter separated by commas are ORed. Updates honour If-Match: W/\"version\".",
             "security": {
                 "cors": false,
+                "extension": [smart_uris(base_url)],
                 "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth"}]}],
                 "description": "Bearer tokens from POST /auth/token (grant_type=password). Access follows care relationships; every access to patient data is audited."
             },
