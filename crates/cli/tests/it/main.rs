@@ -4,6 +4,7 @@
 //! simulator commands on the shipped scenarios.
 
 mod fixtures;
+mod fuzz;
 mod gatekeeping;
 mod helpers;
 mod indicators;

@@ -226,8 +226,7 @@ fn resource_paths(paths: &mut Map<String, Value>, t: &str, resource: &Value) {
     }
     if has("update") {
         let mut params = vec![id_param("id")];
-        params.push(json!({"name": "If-Match", "in": "header", "required": false,
-            "schema": {"type": "string"}, "description": "W/\"version\": update only that version"}));
+        params.push(if_match("update only that version"));
         let body = Some(resource_schema(Some(t)));
         let update = op(
             &format!("update-{t}"),
@@ -352,8 +351,7 @@ fn operation_paths(paths: &mut Map<String, Value>, resource: Option<&str>, opera
                 vec![]
             };
             if *method == "post" {
-                params.push(json!({"name": "If-Match", "in": "header", "required": false,
-                    "schema": {"type": "string"}, "description": "W/\"version\" of the resource acted on"}));
+                params.push(if_match("the version of the resource acted on"));
             }
             let body = (*method == "post").then(|| resource_schema(Some("Parameters")));
             let id = format!(
@@ -423,6 +421,13 @@ fn resource_schema(t: Option<&str>) -> Value {
 fn id_param(name: &str) -> Value {
     json!({"name": name, "in": "path", "required": true,
         "schema": {"type": "string", "pattern": "^[A-Za-z0-9\\-\\.]{1,64}$"}})
+}
+
+/// The `If-Match` header: a weak ETag naming a version.
+fn if_match(doc: &str) -> Value {
+    json!({"name": "If-Match", "in": "header", "required": false,
+        "schema": {"type": "string", "pattern": "^W/\"[0-9]{1,9}\"$"},
+        "description": format!("W/\"version\": {doc}")})
 }
 
 /// The version path parameter of a vread.
