@@ -51,7 +51,7 @@ pub fn around(app: Router, config: &ApiConfig) -> Router {
     let app = Router::new()
         .fallback_service(app)
         .layer(axum::middleware::from_fn_with_state(
-            config.max_body_bytes,
+            (config.max_body_bytes, config.limits.request_timeout()),
             before_routing,
         ))
         .layer(axum::middleware::map_response(crate::ops::security_headers));
@@ -140,13 +140,17 @@ pub fn check_origin(origin: &str) -> Result<(), String> {
 }
 
 /// The conventions that decide which route a request reaches.
-async fn before_routing(State(limit): State<usize>, req: Request, next: Next) -> Response {
+async fn before_routing(
+    State((limit, timeout)): State<(usize, Duration)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path();
     if !(path == FHIR_BASE || path.starts_with("/fhir/r4/")) {
         return next.run(req).await;
     }
     let req = trim_slash(req);
-    let req = match search_as_get(req, limit).await {
+    let req = match search_as_get(req, limit, timeout).await {
         Ok(req) => req,
         Err(resp) => return resp,
     };
@@ -181,8 +185,10 @@ fn with_path_and_query(uri: &Uri, path_and_query: &str) -> Option<Uri> {
 
 /// `POST /fhir/r4/{type}/_search` with a form body becomes
 /// `GET /fhir/r4/{type}?{query&form}`. Another body type is 415, a body
-/// over the limit 413, each with an `OperationOutcome`.
-async fn search_as_get(req: Request, limit: usize) -> Result<Request, Response> {
+/// over the limit 413, one not sent within the request timeout 408 (the
+/// search has not begun, so it is safe to retry), each with an
+/// `OperationOutcome`.
+async fn search_as_get(req: Request, limit: usize, timeout: Duration) -> Result<Request, Response> {
     let path = req.uri().path();
     let Some(rest) = path.strip_prefix("/fhir/r4/") else {
         return Ok(req);
@@ -204,10 +210,16 @@ async fn search_as_get(req: Request, limit: usize) -> Result<Request, Response> 
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
         });
     let (mut parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        let message = format!("request body is larger than {limit} bytes");
-        outcome(StatusCode::PAYLOAD_TOO_LARGE, "too-costly", &message)
-    })?;
+    let bytes = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit))
+        .await
+        .map_err(|_| {
+            let message = "the search's form body took too long to arrive; nothing was searched";
+            outcome(StatusCode::REQUEST_TIMEOUT, "timeout", message)
+        })?
+        .map_err(|_| {
+            let message = format!("request body is larger than {limit} bytes");
+            outcome(StatusCode::PAYLOAD_TOO_LARGE, "too-costly", &message)
+        })?;
     if !form && !bytes.is_empty() {
         return Err(outcome(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

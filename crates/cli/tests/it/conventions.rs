@@ -231,6 +231,7 @@ async fn only_json_is_served_and_the_server_describes_itself() {
     );
 
     // Without configured origins there are no CORS headers.
+    assert_eq!(meta["rest"][0]["security"]["cors"], false);
     let preflight = send(
         app.client
             .request(Method::OPTIONS, app.fhir_url("/Patient"))
@@ -253,6 +254,8 @@ async fn only_json_is_served_and_the_server_describes_itself() {
 async fn cors_answers_the_configured_origins_on_the_api_only() {
     let origin = "https://app.example.org";
     let app = spawn_app_with(|s| s.cors_origins = vec![origin.into()]).await;
+    let meta = send(app.client.get(app.fhir_url("/metadata"))).await.json();
+    assert_eq!(meta["rest"][0]["security"]["cors"], true);
 
     for path in [
         "/fhir/r4/Patient",
