@@ -194,6 +194,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cors_origins_are_origins() {
+        let mut s = Settings {
+            cors_origins: vec!["https://app.example.org".into(), "*".into()],
+            ..Settings::default()
+        };
+        assert!(s.check().is_ok());
+        s.cors_origins = vec!["https://app.example.org/fhir".into()];
+        assert!(s.check().unwrap_err().contains("cors_origins"));
+        s.cors_origins = vec!["app.example.org".into()];
+        assert!(s.check().is_err());
+    }
+
+    #[test]
     fn flags_override_file_and_defaults() {
         let dir = std::env::temp_dir().join(format!("tiercare-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
