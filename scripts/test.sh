@@ -18,6 +18,16 @@ if ! .venv/bin/python -c 'import fhir.resources, simpy' 2>/dev/null; then
 fi
 export TIERCARE_PYTHON="$PWD/.venv/bin/python"
 
+# The fuzz of the API from its OpenAPI description (crates/cli/tests/it/fuzz.rs)
+# runs schemathesis, in a venv of its own: its dependencies are not bound
+# by the validator's pydantic 1. Schemathesis 3.39 needs a Hypothesis
+# before 6.130.
+if ! .venv-fuzz/bin/python -c 'import schemathesis' 2>/dev/null; then
+  python3 -m venv .venv-fuzz
+  .venv-fuzz/bin/pip install --quiet --disable-pip-version-check 'schemathesis==3.39.16' 'hypothesis<6.130'
+fi
+export TIERCARE_FUZZ_PYTHON="$PWD/.venv-fuzz/bin/python"
+
 # The browser tests drive Debian's headless Chromium through chromedriver
 # (WebDriver), and their screenshots of the Chinese pages need a CJK font.
 # Without them the tests fail rather than skip, so install them here when

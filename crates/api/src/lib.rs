@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod body;
 pub mod conditional;
+pub mod conventions;
 pub mod deadline;
 pub mod error;
 pub mod export;
@@ -59,6 +60,9 @@ pub struct ApiConfig {
     pub limits: Limits,
     /// Timeouts and retries of Subscription notifications.
     pub delivery: DeliveryConfig,
+    /// Origins browsers may call the API from (CORS), e.g.
+    /// `https://app.example.org`; `*` for any. Empty: no CORS headers.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ApiConfig {
@@ -69,6 +73,7 @@ impl Default for ApiConfig {
             token_ttl_seconds: 8 * 3600,
             limits: Limits::default(),
             delivery: DeliveryConfig::default(),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -122,8 +127,15 @@ impl AppState {
 }
 
 /// The whole HTTP application: the FHIR API, sign-in for tokens, the
-/// operations endpoints and the `pages` (the web UI) mounted beside them.
+/// operations endpoints and the `pages` (the web UI) mounted beside them,
+/// inside the HTTP conventions clients expect ([`conventions`]).
 pub fn router(state: AppState, pages: Router<AppState>) -> Router {
+    let config = state.config.clone();
+    conventions::around(routes(state, pages), &config)
+}
+
+/// The routes of [`router`], before the conventions.
+fn routes(state: AppState, pages: Router<AppState>) -> Router {
     let fhir = Router::new()
         .route("/", post(routes::transaction))
         .route("/metadata", get(routes::metadata))
@@ -134,6 +146,11 @@ pub fn router(state: AppState, pages: Router<AppState>) -> Router {
             get(export::status).delete(export::cancel),
         )
         .route("/$export-file/{job}/{file}", get(export::file))
+        .route("/openapi.json", get(conventions::openapi))
+        .route(
+            "/.well-known/smart-configuration",
+            get(conventions::smart_configuration),
+        )
         .route(
             "/$estimate",
             get(routes::estimate_get).post(routes::estimate_post),
@@ -313,6 +330,10 @@ pub fn router(state: AppState, pages: Router<AppState>) -> Router {
         .route("/auth/token", post(auth::token))
         .route("/auth/revoke", post(auth::revoke))
         .route("/auth/logout", post(auth::logout))
+        .route(
+            "/.well-known/smart-configuration",
+            get(conventions::smart_configuration),
+        )
         .nest("/fhir/r4", fhir)
         .merge(pages)
         .fallback(ops::not_found)

@@ -304,7 +304,10 @@ pub async fn transaction(
 }
 
 pub async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    FhirJson(fhir::capability::statement(&base_url(&state, &headers))).into_response()
+    let mut statement = fhir::capability::statement(&base_url(&state, &headers));
+    // Whether browsers on other origins may call: the deployment decides.
+    statement["rest"][0]["security"]["cors"] = Value::Bool(!state.config.cors_origins.is_empty());
+    FhirJson(statement).into_response()
 }
 
 /// Serves a fixed list of resources (code systems, concept maps) as search

@@ -70,6 +70,15 @@ pub struct Settings {
     /// besides the built-in public roots (a region's internal CA).
     /// Certificates are always verified.
     pub subscription_ca_file: Option<String>,
+    /// Origins browser applications may call the API from (CORS): each
+    /// `scheme://host[:port]`, or `*` for any, e.g.
+    /// `["https://app.example.org"]` (environment:
+    /// `TIERCARE_CORS_ORIGINS=https://app.example.org`). Applies to
+    /// `/fhir/r4`, `/auth/token`, `/auth/revoke`, `/auth/logout` and
+    /// `/.well-known/smart-configuration`, never to the web pages.
+    /// Default: empty, no CORS headers (browsers allow same-origin only).
+    #[serde(default, deserialize_with = "list_or_commas")]
+    pub cors_origins: Vec<String>,
 }
 
 /// A list, or one string of comma-separated entries: an environment
@@ -113,6 +122,7 @@ impl Default for Settings {
             subscription_allow: Vec::new(),
             subscription_allow_only: false,
             subscription_ca_file: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -161,6 +171,9 @@ impl Settings {
                 ttl.end()
             ));
         }
+        for origin in &self.cors_origins {
+            tiercare_api::conventions::check_origin(origin)?;
+        }
         let l = &self.limits;
         for (key, value) in [
             ("max_connections", l.max_connections),
@@ -179,6 +192,19 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cors_origins_are_origins() {
+        let mut s = Settings {
+            cors_origins: vec!["https://app.example.org".into(), "*".into()],
+            ..Settings::default()
+        };
+        assert!(s.check().is_ok());
+        s.cors_origins = vec!["https://app.example.org/fhir".into()];
+        assert!(s.check().unwrap_err().contains("cors_origins"));
+        s.cors_origins = vec!["app.example.org".into()];
+        assert!(s.check().is_err());
+    }
 
     #[test]
     fn flags_override_file_and_defaults() {

@@ -26,6 +26,7 @@ pub fn app_state(store: Store, settings: &Settings) -> anyhow::Result<AppState> 
         max_body_bytes: settings.max_body_bytes,
         token_ttl_seconds: settings.token_ttl_seconds,
         limits: settings.limits.clone(),
+        cors_origins: settings.cors_origins.clone(),
         delivery: DeliveryConfig {
             timeout: Duration::from_millis(settings.subscription_timeout_ms),
             retry_base: Duration::from_millis(settings.subscription_retry_ms),

@@ -4,6 +4,7 @@
 //! simulator commands on the shipped scenarios.
 
 mod fixtures;
+mod fuzz;
 mod gatekeeping;
 mod helpers;
 mod indicators;
@@ -21,6 +22,7 @@ mod browser;
 mod closed_loop;
 mod concurrency;
 mod conformance;
+mod conventions;
 mod crash;
 mod dashboard;
 mod demo_outreach;

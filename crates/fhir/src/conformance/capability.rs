@@ -4,6 +4,43 @@
 use crate::{RegistryType, SearchParam, capability_operation as operation};
 use serde_json::{Value, json};
 
+/// The server root a FHIR base URL (`…/fhir/r4`) is under: where
+/// `/auth/token` and `/.well-known/smart-configuration` are.
+pub fn server_root(base_url: &str) -> &str {
+    base_url
+        .trim_end_matches('/')
+        .strip_suffix("/fhir/r4")
+        .unwrap_or(base_url)
+}
+
+/// The SMART `oauth-uris` extension: where clients get and revoke tokens,
+/// so a SMART client finds them from the CapabilityStatement as well as
+/// from `/.well-known/smart-configuration`.
+fn smart_uris(base_url: &str) -> Value {
+    let root = server_root(base_url);
+    json!({
+        "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+        "extension": [
+            {"url": "token", "valueUri": format!("{root}/auth/token")},
+            {"url": "revoke", "valueUri": format!("{root}/auth/revoke")},
+        ],
+    })
+}
+
+/// The SMART configuration (`/.well-known/smart-configuration`), honest
+/// about what exists: tokens by the password grant, revocation, no
+/// authorize endpoint and so no launch.
+pub fn smart_configuration(base_url: &str) -> Value {
+    let root = server_root(base_url);
+    json!({
+        "token_endpoint": format!("{root}/auth/token"),
+        "revocation_endpoint": format!("{root}/auth/revoke"),
+        "grant_types_supported": ["password"],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "capabilities": [],
+    })
+}
+
 /// The server's CapabilityStatement.
 pub fn statement(base_url: &str) -> Value {
     let mut resources: Vec<Value> = RegistryType::ALL
@@ -189,6 +226,7 @@ pub fn statement(base_url: &str) -> Value {
             "documentation": "Search results are paged with _count (default 50, at most 500; 0 for the total only, as _summary=count) and _offset; total counts exactly the matches the caller may see (_total=none leaves it out). Every search takes _lastUpdated and _sort (see searchParam). A token takes code, system|code, |code or system|; a token parameter whose codes belong to one system names it in the token-system extension, and an unknown system matches nothing. Search values of the same parameter separated by commas are ORed. Updates honour If-Match: W/\"version\".",
             "security": {
                 "cors": false,
+                "extension": [smart_uris(base_url)],
                 "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth"}]}],
                 "description": "Bearer tokens from POST /auth/token (grant_type=password). Access follows care relationships; every access to patient data is audited."
             },
@@ -203,6 +241,10 @@ pub fn statement(base_url: &str) -> Value {
                 "name": "estimate",
                 "definition": "https://tiercare.org/fhir/OperationDefinition/estimate",
                 "documentation": "GET or POST /$estimate with scheme (the region's scheme code), total (yuan, e.g. 350.00), service (outpatient|inpatient), date, emergency, follow-up, at-contracted-primary: for each level, what the visit costs with and without a referral (total, deductible, covered, out-of-pocket), under the region's insurance rules."
+            }, {
+                "name": "export",
+                "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+                "documentation": "FHIR Bulk Data: GET /$export (every type, or _type) or GET Group/{institution}/$export (the residents contracted to the institution's teams and the records that refer to them) with Prefer: respond-async: 202 and a status URL in Content-Location, polled until the manifest of NDJSON files (one per type). Administrators get whole records, analysts de-identified ones (no names, identifiers, addresses or telecoms, birth year only, residents under a pseudonym per export); every exported resident is audited."
             }],
         }],
     })

@@ -4,4 +4,5 @@
 //! It reads every resource mapping and none reads it back.
 
 pub mod capability;
+pub mod openapi;
 pub mod terminology;
