@@ -213,30 +213,42 @@ async fn a_write_that_reaches_the_store_is_never_answered_408() {
 }
 
 #[tokio::test]
-async fn a_read_past_the_deadline_is_answered_408_and_safe_to_retry() {
-    let app = spawn_app_with(|s| s.limits.request_timeout_ms = 1).await;
-    // A token straight from the store: signing in takes longer than 1 ms.
-    let token = tiercare_api::auth::new_token();
-    app.state
-        .ctx
-        .store
-        .add_token(
-            &tiercare_api::auth::token_hash(&token),
-            "analyst",
-            tiercare_api::auth::expiry(3600),
-        )
-        .await
-        .expect("token");
-    let resp =
-        send(
-            app.client
-                .get(app.fhir_url(
-                    "/Measure/$evaluate-measure?periodStart=2016-01-01&periodEnd=2025-12-31",
-                ))
-                .bearer_auth(&token),
-        )
-        .await;
-    assert_outcome(&resp, 408, "safe to retry");
+async fn a_request_past_its_deadline_before_any_write_is_answered_408() {
+    // One password check at a time: sixty sign-ins queue for it, and those
+    // whose turn comes after the deadline have written nothing yet.
+    let app = spawn_app_with(|s| {
+        s.limits.request_timeout_ms = 300;
+        s.limits.login_concurrency = 1;
+    })
+    .await;
+    let admin = app.user("admin").clone();
+    let mut queue = tokio::task::JoinSet::new();
+    for _ in 0..60 {
+        let client = app.client.clone();
+        let url = app.url("/auth/token");
+        let password = admin.password.clone();
+        queue.spawn(async move {
+            let form = [
+                ("grant_type", "password"),
+                ("username", "admin"),
+                ("password", password.as_str()),
+            ];
+            send(client.post(url).form(&form)).await
+        });
+    }
+    let mut timed_out = 0;
+    while let Some(resp) = queue.join_next().await {
+        let resp = resp.expect("sign-in task");
+        match resp.status {
+            200 => {}
+            408 => {
+                assert!(resp.body.contains("safe to retry"), "{}", resp.body);
+                timed_out += 1;
+            }
+            other => panic!("{other}: {}", resp.body),
+        }
+    }
+    assert!(timed_out > 0, "no sign-in waited past its deadline");
 }
 
 #[tokio::test]

@@ -161,7 +161,7 @@ async fn wrong_methods_are_405_outcomes_with_allow() {
         (Method::POST, "/metrics", "GET"),
         (Method::GET, "/auth/token", "POST"),
         (Method::DELETE, "/fhir/r4/metadata", "GET"),
-        (Method::PUT, "/fhir/r4/Patient", "POST"),
+        (Method::DELETE, "/fhir/r4/Patient", "POST"),
         (Method::DELETE, "/fhir/r4/Patient/res-000001", "PUT"),
         (Method::PATCH, "/fhir/r4/Organization/zx-h1", "GET"),
         (Method::POST, "/fhir/r4/AuditEvent", "GET"),
