@@ -98,6 +98,10 @@ async fn stylesheet() -> Response {
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The pages' own policy and referrer rule; `nosniff` and `DENY` framing
+/// come from the server's headers on every answer
+/// (`tiercare_api::ops::security_headers`), which fill in only what is
+/// missing.
 async fn security_headers(mut resp: Response) -> Response {
     let h = resp.headers_mut();
     let set = [
@@ -105,11 +109,6 @@ async fn security_headers(mut resp: Response) -> Response {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         (
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),

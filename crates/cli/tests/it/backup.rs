@@ -16,6 +16,23 @@ const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
 /// Runs `tiercare` from `dir` without any `TIERCARE_*` settings of the
 /// environment, with the PostgreSQL client tools on `PATH`.
+/// Backs the app's database up with `tiercare backup` into its folder.
+async fn back_up(app: &TestApp, name: &str) -> std::path::PathBuf {
+    let backup = app.dir().join(name);
+    let out = tiercare(
+        app.dir(),
+        &[
+            "backup",
+            "--database",
+            &app.database_url,
+            backup.to_str().expect("utf-8"),
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    backup
+}
+
 async fn tiercare(dir: &Path, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tiercare"));
     cmd.args(args).current_dir(dir);
@@ -92,18 +109,7 @@ async fn a_backup_restored_into_a_fresh_database_holds_every_row() {
             .await
             .expect(200);
     }
-    let backup = app.dir().join("county.backup");
-    let out = tiercare(
-        app.dir(),
-        &[
-            "backup",
-            "--database",
-            &app.database_url,
-            backup.to_str().expect("utf-8"),
-        ],
-    )
-    .await;
-    assert!(out.status.success(), "{}", text(&out));
+    let backup = back_up(&app, "county.backup").await;
     assert!(backup.is_file());
     // A backup never overwrites a file.
     let again = tiercare(
@@ -222,18 +228,7 @@ async fn a_backup_taken_while_the_server_writes_is_consistent() {
             request.await.expect("send").status().as_u16()
         }));
     }
-    let backup = app.dir().join("online.backup");
-    let out = tiercare(
-        app.dir(),
-        &[
-            "backup",
-            "--database",
-            &app.database_url,
-            backup.to_str().expect("utf-8"),
-        ],
-    )
-    .await;
-    assert!(out.status.success(), "{}", text(&out));
+    let backup = back_up(&app, "online.backup").await;
     for read in reads {
         assert_eq!(read.await.expect("join"), 200);
     }

@@ -5,7 +5,7 @@
 //! `_summary=count`, `_total`, `_lastUpdated`, `_sort`) behave as declared.
 
 use crate::booking::referrals;
-use crate::helpers::{DEMO_RESIDENT, TestApp, entries, entry_ids, send};
+use crate::helpers::{DEMO_RESIDENT, ROLES, TestApp, entries, entry_ids, send};
 use crate::referral::HOSPITAL;
 use crate::search::link;
 use serde_json::{Value, json};
@@ -35,17 +35,6 @@ async fn spawn_app() -> TestApp {
     }
     app
 }
-
-const ROLES: &[&str] = &[
-    "admin",
-    "coordinator",
-    "doctor",
-    "specialist",
-    "analyst",
-    "resident",
-    "insurer",
-    "frontdesk",
-];
 
 /// The resource entries of the CapabilityStatement that can be searched.
 async fn searchable(app: &TestApp) -> Vec<Value> {

@@ -530,6 +530,20 @@ pub fn workspace_root() -> PathBuf {
         .expect("workspace root")
 }
 
+/// Every demo user, one per role and workplace (the front desk is a
+/// coordinator at a primary-care centre, the specialist a doctor at the
+/// county hospital): the callers a test walks an endpoint as.
+pub const ROLES: [&str; 8] = [
+    "admin",
+    "coordinator",
+    "doctor",
+    "specialist",
+    "analyst",
+    "resident",
+    "insurer",
+    "frontdesk",
+];
+
 /// The registry's resource types, each backed by stored records.
 pub const REGISTRY_TYPES: [&str; 8] = [
     "Organization",

@@ -74,17 +74,7 @@ async fn an_unchanged_get_then_put_is_accepted_for_every_writable_type() {
             done.push(format!("{rt}/{}", r["id"].as_str().unwrap_or_default()));
         }
     }
-    for rt in [
-        "Organization",
-        "OrganizationAffiliation",
-        "Location",
-        "Practitioner",
-        "PractitionerRole",
-        "CareTeam",
-        "Patient",
-        "List",
-        "Coverage",
-    ] {
+    for rt in crate::helpers::REGISTRY_TYPES.iter().chain(&["Coverage"]) {
         assert!(
             done.iter().any(|d| d.starts_with(&format!("{rt}/"))),
             "{rt} not tried: {done:?}"

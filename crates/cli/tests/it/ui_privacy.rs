@@ -8,25 +8,13 @@
 
 use crate::closed_loop::walk;
 use crate::dashboard::{sign_in, ui_get_in};
-use crate::helpers::{DEMO_RESIDENT, DOCTOR_TEAM, Resp, TestApp, entry_ids, spawn_app};
+use crate::helpers::{DEMO_RESIDENT, DOCTOR_TEAM, ROLES, Resp, TestApp, entry_ids, spawn_app};
 use crate::referral::HOSPITAL;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 use tiercare_core::Record;
 use tiercare_web::Lang;
-
-/// Every demo user, one per workplace (the analyst's is the dashboard).
-const ROLES: [&str; 8] = [
-    "admin",
-    "analyst",
-    "coordinator",
-    "doctor",
-    "specialist",
-    "resident",
-    "insurer",
-    "frontdesk",
-];
 
 /// The families of pages: one per workplace, and the two region-wide pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -13,19 +13,8 @@ mod walk;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The signed-in roles of the matrix: one demo user each (the front desk
-/// is a coordinator at a primary-care centre, the specialist a doctor at
-/// the county hospital).
-pub const ROLES: [&str; 8] = [
-    "admin",
-    "coordinator",
-    "doctor",
-    "specialist",
-    "analyst",
-    "resident",
-    "insurer",
-    "frontdesk",
-];
+/// The signed-in roles of the matrix: one demo user each.
+pub use crate::helpers::ROLES;
 
 /// What a caller gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
