@@ -25,8 +25,21 @@
 //!   institutions inside the region / all visits by the region's residents
 //!   (institutions outside, such as the prefecture city's hospitals, are in
 //!   the [`Directory`] with `inside = false`).
-//! - **Upward and downward referrals**: referrals requested, counted on the
-//!   day of the request; **down/up ratio** = downward / upward.
+//! - **The referral loop** is counted by cohort and from both sides. A
+//!   referral's every step (declined, booked or seen unbooked as an
+//!   emergency, completed, reported back, refused by the patient) counts on
+//!   the day the referral was requested, so a period's steps are those of
+//!   its own referrals and no step exceeds the one before it. Each step
+//!   counts at the referrer (the **sent** funnel: where its patients went
+//!   and whether the loop closed) and at the receiver (the **received**
+//!   funnel: what was asked of it and what it did); a redirect ends the
+//!   first receiver's part (redirected) and starts the next one's. For a
+//!   subject below the region each side counts the institutions of the
+//!   subject on that side; for the region both sides hold every referral
+//!   (the received side once more for each redirect). The headline
+//!   figures below are the sent side.
+//! - **Upward and downward referrals**: referrals requested;
+//!   **down/up ratio** = downward / upward.
 //! - **Referral loop closure**: referrals completed with a result report
 //!   back to the referrer / referrals completed.
 //! - **Time to appointment**: mean days from a referral's request to the
@@ -68,6 +81,8 @@
 mod accumulator;
 mod compute;
 mod counters;
+#[cfg(test)]
+mod funnel_tests;
 pub mod measures;
 mod shape;
 #[cfg(test)]
@@ -75,7 +90,7 @@ mod tests;
 
 pub use accumulator::Accumulator;
 pub use compute::{Indicators, LevelFigures, PyramidLevel, SchemeFigures, Tally};
-pub use counters::{Counters, SCHEME_SLOTS};
+pub use counters::{Counters, Funnel, SCHEME_SLOTS, Side};
 pub use measures::{MEASURES, MeasureDef, Population, PopulationKind};
 pub use shape::{PyramidFit, Resource, Shape};
 
@@ -261,27 +276,51 @@ pub enum Fact {
     Episode { day: Day },
     /// A visit or admission took place.
     Visit(Visit),
-    /// A referral was requested.
+    /// A referral was requested. Every step of the loop after it names
+    /// the referrer and the receiver, and is dated on the day the referral
+    /// was requested (its cohort: see [`Funnel`]).
     Referral {
         day: Day,
         from: Ix,
         to: Ix,
         direction: Direction,
     },
+    /// The receiver sent a referral on to another institution: `away`
+    /// lost it, `to` received it.
+    ReferralRedirected {
+        day: Day,
+        from: Ix,
+        away: Ix,
+        to: Ix,
+        direction: Direction,
+    },
     /// The receiving institution declined a referral.
     ReferralDeclined {
         day: Day,
+        from: Ix,
         to: Ix,
         reason: DeclineReason,
     },
-    /// A referral's visit was booked, `wait_days` after the request.
-    ReferralBooked { day: Day, to: Ix, wait_days: u32 },
+    /// A referral's visit or bed was booked (once per referral: a
+    /// rebooking after a no-show is not another), `wait_days` after the
+    /// request, or an emergency was seen unbooked on arrival (0 days).
+    ReferralBooked {
+        day: Day,
+        from: Ix,
+        to: Ix,
+        wait_days: u32,
+    },
     /// A referral was completed, with or without a report back.
-    ReferralCompleted { day: Day, to: Ix, report_back: bool },
+    ReferralCompleted {
+        day: Day,
+        from: Ix,
+        to: Ix,
+        report_back: bool,
+    },
     /// The report of a referral completed without one reached the referrer.
-    ReportBack { day: Day, to: Ix },
+    ReportBack { day: Day, from: Ix, to: Ix },
     /// A patient refused a downward referral.
-    DownReferralRefused { day: Day, from: Ix },
+    DownReferralRefused { day: Day, from: Ix, to: Ix },
     /// The outpatient slots and beds an institution offered that day.
     Capacity {
         day: Day,
@@ -337,29 +376,36 @@ impl Fact {
         self.rows()
             .into_iter()
             .flatten()
-            .map(|(ix, sending)| {
+            .map(|(ix, side)| {
                 let mut c = Counters::default();
-                c.count(self, sending);
+                c.count(self, side);
                 (day, ix, c)
             })
             .collect()
     }
 
     /// The rows a fact counts in: an institution (`None` for the region
-    /// row) and whether that row is the sending side of a referral. A
-    /// referral counts at both ends; a chronic panel snapshot in none (it
-    /// is not a change by itself).
-    pub fn rows(&self) -> [Option<(Option<Ix>, bool)>; 2] {
+    /// row) and the part that row plays in a referral. A referral's steps
+    /// count at both ends; a chronic panel snapshot in none (it is not a
+    /// change by itself).
+    pub fn rows(&self) -> [Option<(Option<Ix>, Side)>; 2] {
         match *self {
-            Fact::Episode { .. } | Fact::Residents { .. } => [Some((None, false)), None],
-            Fact::Visit(v) => [Some((Some(v.institution), false)), None],
-            Fact::Referral { from, to, .. } => [Some((Some(from), true)), Some((Some(to), false))],
-            Fact::DownReferralRefused { from: ix, .. }
-            | Fact::ReferralDeclined { to: ix, .. }
-            | Fact::ReferralBooked { to: ix, .. }
-            | Fact::ReferralCompleted { to: ix, .. }
-            | Fact::ReportBack { to: ix, .. }
-            | Fact::Capacity {
+            Fact::Episode { .. } | Fact::Residents { .. } => [Some((None, Side::None)), None],
+            Fact::Visit(v) => [Some((Some(v.institution), Side::None)), None],
+            Fact::Referral { from, to, .. }
+            | Fact::ReferralDeclined { from, to, .. }
+            | Fact::ReferralBooked { from, to, .. }
+            | Fact::ReferralCompleted { from, to, .. }
+            | Fact::ReportBack { from, to, .. }
+            | Fact::DownReferralRefused { from, to, .. } => [
+                Some((Some(from), Side::Sending)),
+                Some((Some(to), Side::Receiving)),
+            ],
+            Fact::ReferralRedirected { away, to, .. } => [
+                Some((Some(away), Side::RedirectedAway)),
+                Some((Some(to), Side::Receiving)),
+            ],
+            Fact::Capacity {
                 institution: ix, ..
             }
             | Fact::BedDays {
@@ -367,7 +413,7 @@ impl Fact {
             }
             | Fact::Contracts {
                 institution: ix, ..
-            } => [Some((Some(ix), true)), None],
+            } => [Some((Some(ix), Side::None)), None],
             Fact::ChronicPanel { .. } => [None, None],
         }
     }
@@ -377,6 +423,7 @@ impl Fact {
         match *self {
             Fact::Episode { day }
             | Fact::Referral { day, .. }
+            | Fact::ReferralRedirected { day, .. }
             | Fact::ReferralDeclined { day, .. }
             | Fact::ReferralBooked { day, .. }
             | Fact::ReferralCompleted { day, .. }

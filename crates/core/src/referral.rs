@@ -355,6 +355,10 @@ pub enum Change {
     Accepted,
     Booked {
         booking: Booking,
+        /// Booked again after a no-show: the same referral's visit, not
+        /// another step of the loop.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        rebooked: bool,
     },
     Declined {
         reason: DeclineReason,
@@ -378,7 +382,11 @@ pub enum Change {
         reason: String,
         released: Option<Booking>,
     },
-    Arrived,
+    Arrived {
+        /// An emergency seen on arrival without a booking.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        unbooked: bool,
+    },
     NoShow {
         booking: Booking,
     },
@@ -403,7 +411,7 @@ impl ReferralEvent {
             Change::Returned { .. } => "referral.returned.v1",
             Change::Cancelled { .. } => "referral.cancelled.v1",
             Change::PatientRefused { .. } => "referral.patient-refused.v1",
-            Change::Arrived => "referral.arrived.v1",
+            Change::Arrived { .. } => "referral.arrived.v1",
             Change::NoShow { .. } => "referral.no-show.v1",
             Change::Completed { .. } => "referral.completed.v1",
             Change::Reported { .. } => "referral.reported.v1",

@@ -118,41 +118,65 @@ pub async fn derive(ctx: &Context, writes: &mut [Write]) -> Result<(), StoreErro
                     let Some(r) = look.referral(&referrals, ev.referral.as_str()).await? else {
                         continue;
                     };
-                    let day = day_of(ev.at.date());
+                    // Every step counts in the request's cohort, at both
+                    // ends (see `tiercare_core::indicators`).
+                    let day = day_of(r.requested_at.date());
+                    let from = look.ix(r.from.as_str()).await?;
                     let to = look.ix(r.to.as_str()).await?;
-                    match &ev.change {
-                        Change::Requested { .. } => facts.push(Fact::Referral {
+                    let waited = |on: time::Date| {
+                        let days = (on - r.requested_at.date()).whole_days();
+                        u32::try_from(days.max(0)).unwrap_or(u32::MAX)
+                    };
+                    let fact = match &ev.change {
+                        Change::Requested { .. } => Some(Fact::Referral {
                             day,
-                            from: look.ix(r.from.as_str()).await?,
+                            from,
                             to,
                             direction: direction(&r),
                         }),
-                        Change::Declined { reason, .. } => facts.push(Fact::ReferralDeclined {
+                        Change::Redirected { from: away, .. } => Some(Fact::ReferralRedirected {
                             day,
+                            from,
+                            away: look.ix(away.as_str()).await?,
+                            to,
+                            direction: direction(&r),
+                        }),
+                        Change::Declined { reason, .. } => Some(Fact::ReferralDeclined {
+                            day,
+                            from,
                             to,
                             reason: *reason,
                         }),
-                        Change::Booked { booking } => {
-                            let days =
-                                (booking.start().date() - r.requested_at.date()).whole_days();
-                            facts.push(Fact::ReferralBooked {
-                                day,
-                                to,
-                                wait_days: u32::try_from(days.max(0)).unwrap_or(u32::MAX),
-                            });
-                        }
-                        Change::PatientRefused { .. } => facts.push(Fact::DownReferralRefused {
+                        Change::Booked {
+                            booking,
+                            rebooked: false,
+                        } => Some(Fact::ReferralBooked {
                             day,
-                            from: look.ix(r.from.as_str()).await?,
+                            from,
+                            to,
+                            wait_days: waited(booking.start().date()),
                         }),
-                        Change::Completed { report } => facts.push(Fact::ReferralCompleted {
+                        // An emergency seen without a booking: its arrival
+                        // is the step a booking would have been.
+                        Change::Arrived { unbooked: true } => Some(Fact::ReferralBooked {
                             day,
+                            from,
+                            to,
+                            wait_days: waited(ev.at.date()),
+                        }),
+                        Change::PatientRefused { .. } => {
+                            Some(Fact::DownReferralRefused { day, from, to })
+                        }
+                        Change::Completed { report } => Some(Fact::ReferralCompleted {
+                            day,
+                            from,
                             to,
                             report_back: report.is_some(),
                         }),
-                        Change::Reported { .. } => facts.push(Fact::ReportBack { day, to }),
-                        _ => {}
-                    }
+                        Change::Reported { .. } => Some(Fact::ReportBack { day, from, to }),
+                        _ => None,
+                    };
+                    facts.extend(fact);
                 }
                 Event::VisitFinished { encounter } => {
                     let Some(finished) = encounter.finished else {

@@ -90,6 +90,11 @@ struct Pending {
     since: f64,
     who: u32,
     inst: u32,
+    /// A referred visit's referrer, and the day the referral was asked
+    /// for: the indicators count the loop's steps at both ends, in the
+    /// request's cohort.
+    from: u32,
+    asked: Day,
     case: u16,
     what: What,
 }
@@ -235,6 +240,8 @@ impl<'m> Partition<'m> {
                         since: *next,
                         who,
                         inst: 0,
+                        from: 0,
+                        asked: 0,
                         case: 0,
                         what: What::Episode,
                     });

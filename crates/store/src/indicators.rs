@@ -434,15 +434,17 @@ mod tests {
             }));
         }
         if rng.below(3) == 0 {
+            let (from, to) = (Ix(rng.below(4) as u32), Ix(4 + rng.below(3) as u32));
             out.push(Fact::Referral {
                 day,
-                from: Ix(rng.below(4) as u32),
-                to: Ix(4 + rng.below(3) as u32),
+                from,
+                to,
                 direction: Direction::Up,
             });
             out.push(Fact::ReferralBooked {
                 day,
-                to: Ix(5),
+                from,
+                to,
                 wait_days: rng.below(14) as u32,
             });
         }

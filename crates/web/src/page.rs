@@ -250,10 +250,14 @@ impl DashboardPage {
             view(tables::pyramid_shape(d, lang)),
         ];
 
-        let steps: Vec<(String, u64)> = funnel_steps(i, lang)
-            .into_iter()
-            .map(|(_, label, n)| (label, n))
-            .collect();
+        // The loop's steps, without the rows a side never has.
+        let steps = |f, skip: &str| -> Vec<(String, u64)> {
+            funnel_steps(f, lang)
+                .into_iter()
+                .filter(|(code, _, _)| *code != skip)
+                .map(|(_, label, n)| (label, n))
+                .collect()
+        };
         let monthly = |f: fn(&Indicators) -> u64| -> Vec<Option<f64>> {
             d.months.iter().map(|(_, m)| Some(f(m) as f64)).collect()
         };
@@ -273,7 +277,16 @@ impl DashboardPage {
                 Format::Count.in_lang(lang),
                 false,
             ),
-            charts::funnel("referral-funnel", &lang.t("dashboard-chart-funnel"), &steps),
+            charts::funnel(
+                "referral-funnel",
+                &lang.t("dashboard-chart-funnel"),
+                &steps(&i.sent, "redirected"),
+            ),
+            charts::funnel(
+                "referral-funnel-received",
+                &lang.t("dashboard-chart-funnel-received"),
+                &steps(&i.received, ""),
+            ),
         ];
         referrals.tables = vec![
             view(tables::referrals(d, lang)),

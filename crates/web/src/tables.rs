@@ -7,7 +7,7 @@ use super::charts::{Format, month_label, raw};
 use super::dashboard::Dashboard;
 use crate::i18n::Lang;
 use tiercare_core::indicators::measures::Scoring;
-use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Resource};
+use tiercare_core::indicators::{Funnel, Indicators, MEASURES, MeasureDef, Resource};
 use tiercare_core::referral::DeclineReason;
 
 mod csv;
@@ -219,8 +219,21 @@ const SHAPE_COLUMNS: &[&str] = &[
     "capacity-mean-level",
     "demand-mean-level",
 ];
-const REFERRAL_COLUMNS: &[&str] = &["step", "count", "share-of-requested"];
-const DECLINE_COLUMNS: &[&str] = &["reason", "label", "count", "share"];
+const REFERRAL_COLUMNS: &[&str] = &[
+    "step",
+    "sent",
+    "share-of-sent",
+    "received",
+    "share-of-received",
+];
+const DECLINE_COLUMNS: &[&str] = &[
+    "reason",
+    "label",
+    "sent",
+    "share",
+    "received",
+    "share-received",
+];
 const INSTITUTION_COLUMNS: &[&str] = &[
     "institution-id",
     "institution",
@@ -400,61 +413,73 @@ pub fn pyramid_shape(d: &Dashboard, lang: Lang) -> Table {
     )
 }
 
-/// The referral loop's steps in the period, as the funnel draws them:
-/// (code, words, count).
-pub fn funnel_steps(i: &Indicators, lang: Lang) -> Vec<(&'static str, String, u64)> {
-    let declined: u64 = i.declines.values().sum();
+/// The referral loop's steps of one side, for the referrals requested in
+/// the period (each step counts with its request, so none exceeds the one
+/// before): (code, words, count). The sent side has no redirects of its
+/// own, the received side no requests of its own: those rows read 0.
+pub fn funnel_steps(f: &Funnel, lang: Lang) -> Vec<(&'static str, String, u64)> {
     [
-        ("requested", i.referrals_up + i.referrals_down),
-        ("requested-up", i.referrals_up),
-        ("requested-down", i.referrals_down),
-        ("declined", declined),
-        ("down-refused", i.down_referrals_refused),
-        ("booked", i.referrals_booked),
-        ("completed", i.referrals_completed),
-        ("reported-back", i.referrals_reported_back),
+        ("requested", f.requested()),
+        ("requested-up", f.up),
+        ("requested-down", f.down),
+        ("redirected", f.redirected),
+        ("declined", f.declines()),
+        ("down-refused", f.refused),
+        ("booked", f.booked),
+        ("completed", f.completed),
+        ("reported-back", f.reported),
     ]
     .into_iter()
     .map(|(code, n)| (code, lang.t(&format!("dashboard-step-{code}")), n))
     .collect()
 }
 
+/// The loop from both sides: as referrer (sent) and as receiver.
 pub fn referrals(d: &Dashboard, lang: Lang) -> Table {
-    let steps = funnel_steps(&d.indicators, lang);
-    let requested = steps.first().map_or(0, |s| s.2);
+    let (sent, received) = (&d.indicators.sent, &d.indicators.received);
+    let received_steps = funnel_steps(received, lang);
     titled(
         lang,
         "referrals",
         columns(lang, REFERRAL_COLUMNS),
-        steps
+        funnel_steps(sent, lang)
             .into_iter()
-            .map(|(key, label, n)| Row {
+            .zip(received_steps)
+            .map(|((key, label, n), (_, _, r))| Row {
                 key: key.into(),
-                cells: vec![coded(key, label), count(n), pct(share(n, requested))],
+                cells: vec![
+                    coded(key, label),
+                    count(n),
+                    pct(share(n, sent.requested())),
+                    count(r),
+                    pct(share(r, received.requested())),
+                ],
             })
             .collect(),
     )
 }
 
+/// Declines by reason: of the referrals the subject sent, and of those it
+/// received.
 pub fn declines(d: &Dashboard, lang: Lang) -> Table {
-    let total: u64 = d.indicators.declines.values().sum();
+    let (sent, received) = (&d.indicators.sent, &d.indicators.received);
     titled(
         lang,
         "declines",
         columns(lang, DECLINE_COLUMNS),
         DeclineReason::ALL
             .iter()
-            .map(|r| {
-                let n = d.indicators.declines.get(r.code()).copied().unwrap_or(0);
-                Row {
-                    key: r.code().into(),
-                    cells: vec![
-                        text(r.code()),
-                        text(lang.coded("decline", r.code())),
-                        count(n),
-                        pct(share(n, total)),
-                    ],
-                }
+            .enumerate()
+            .map(|(k, r)| Row {
+                key: r.code().into(),
+                cells: vec![
+                    text(r.code()),
+                    text(lang.coded("decline", r.code())),
+                    count(sent.declined[k]),
+                    pct(share(sent.declined[k], sent.declines())),
+                    count(received.declined[k]),
+                    pct(share(received.declined[k], received.declines())),
+                ],
             })
             .collect(),
     )
@@ -504,18 +529,6 @@ pub fn institutions(d: &Dashboard, lang: Lang) -> Table {
 pub(crate) mod tests {
     use super::*;
 
-    /// The codes of the referral loop's steps.
-    const STEPS: &[&str] = &[
-        "requested",
-        "requested-up",
-        "requested-down",
-        "declined",
-        "down-refused",
-        "booked",
-        "completed",
-        "reported-back",
-    ];
-
     /// Whether a language's own files define `key` (a lookup would fall
     /// back to Chinese, so the files themselves are read).
     pub(crate) fn defines(lang: Lang, key: &str) -> bool {
@@ -564,7 +577,11 @@ pub(crate) mod tests {
                 }
             }
         }
-        keys.extend(STEPS.iter().map(|s| format!("dashboard-step-{s}")));
+        keys.extend(
+            funnel_steps(&Funnel::default(), Lang::Zh)
+                .iter()
+                .map(|s| format!("dashboard-step-{}", s.0)),
+        );
         keys.extend(
             Resource::ALL
                 .iter()

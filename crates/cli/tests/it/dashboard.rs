@@ -201,35 +201,40 @@ pub async fn seed(app: &TestApp) {
             match rng.below(4) {
                 0 => facts.push(Fact::ReferralDeclined {
                     day,
+                    from,
                     to: h,
                     reason: rng.pick(DeclineReason::ALL),
                 }),
-                _ => facts.push(Fact::ReferralBooked {
-                    day,
-                    to: h,
-                    wait_days: rng.below(15) as u32,
-                }),
-            }
-            if rng.below(3) != 0 {
-                facts.push(Fact::ReferralCompleted {
-                    day,
-                    to: h,
-                    report_back: rng.below(3) != 0,
-                });
+                _ => {
+                    facts.push(Fact::ReferralBooked {
+                        day,
+                        from,
+                        to: h,
+                        wait_days: rng.below(15) as u32,
+                    });
+                    if rng.below(3) != 0 {
+                        facts.push(Fact::ReferralCompleted {
+                            day,
+                            from,
+                            to: h,
+                            report_back: rng.below(3) != 0,
+                        });
+                    }
+                }
             }
         }
         if rng.below(4) == 0 {
             let (h, _) = rng.pick(&hospitals);
             let to = rng.pick(&primary);
+            facts.push(Fact::Referral {
+                day,
+                from: h,
+                to,
+                direction: Direction::Down,
+            });
             if rng.below(3) == 0 {
-                facts.push(Fact::DownReferralRefused { day, from: h });
+                facts.push(Fact::DownReferralRefused { day, from: h, to });
             } else {
-                facts.push(Fact::Referral {
-                    day,
-                    from: h,
-                    to,
-                    direction: Direction::Down,
-                });
                 facts.push(visit(
                     day,
                     to,
@@ -710,24 +715,48 @@ async fn the_csv_tables_hold_the_figures_of_evaluate() {
         }
 
         let d = csv(&app, &session, "declines", code).await;
-        assert_eq!(d.header, ["原因代码", "原因", "数量", "占拒绝比例"]);
-        for (reason, n) in &want.declines {
-            assert_eq!(d.count(reason, "count"), *n, "{code} {reason}");
+        assert_eq!(
+            d.header,
+            [
+                "原因代码",
+                "原因",
+                "转出",
+                "占转出被拒比例",
+                "接收",
+                "占接收拒绝比例"
+            ]
+        );
+        for (k, reason) in DeclineReason::ALL.iter().enumerate() {
+            let code = reason.code();
+            assert_eq!(d.count(code, "sent"), want.sent.declined[k], "{code}");
+            assert_eq!(d.count(code, "received"), want.received.declined[k]);
+            assert_eq!(want.declines[code], want.sent.declined[k]);
         }
 
+        // Both sides of the loop, each a funnel: no step passes the one
+        // before it, whatever the subject.
         let r = csv(&app, &session, "referrals", code).await;
-        assert_eq!(r.count("requested-up", "count"), want.referrals_up);
-        assert_eq!(r.count("requested-down", "count"), want.referrals_down);
-        assert_eq!(r.count("booked", "count"), want.referrals_booked);
-        assert_eq!(r.count("completed", "count"), want.referrals_completed);
-        assert_eq!(
-            r.count("reported-back", "count"),
-            want.referrals_reported_back
-        );
-        assert_eq!(
-            r.count("down-refused", "count"),
-            want.down_referrals_refused
-        );
+        for (side, f) in [("sent", &want.sent), ("received", &want.received)] {
+            assert_eq!(r.count("requested", side), f.requested(), "{code} {side}");
+            assert_eq!(r.count("requested-up", side), f.up);
+            assert_eq!(r.count("requested-down", side), f.down);
+            assert_eq!(r.count("redirected", side), f.redirected);
+            assert_eq!(r.count("declined", side), f.declines());
+            assert_eq!(r.count("down-refused", side), f.refused);
+            assert_eq!(r.count("booked", side), f.booked);
+            assert_eq!(r.count("completed", side), f.completed);
+            assert_eq!(r.count("reported-back", side), f.reported);
+            assert!(
+                f.booked + f.declines() + f.refused + f.redirected <= f.requested()
+                    && f.completed <= f.booked
+                    && f.reported <= f.completed,
+                "{code} {side}: {f:?}"
+            );
+        }
+        assert_eq!(want.referrals_up, want.sent.up);
+        assert_eq!(want.referrals_booked, want.sent.booked);
+        assert_eq!(want.referrals_reported_back, want.sent.reported);
+        assert_eq!(want.down_referrals_refused, want.sent.refused);
     }
 
     // By level, the region's levels are the level subjects.

@@ -113,18 +113,22 @@ async fn write_facts(app: &TestApp) {
             to: tc2,
             direction: Direction::Down,
         },
+        // The loop's steps count on the day of the request.
         Fact::ReferralBooked {
             day: day(date!(2026 - 03 - 05)),
+            from: tc1,
             to: h1,
             wait_days: 4,
         },
         Fact::ReferralCompleted {
-            day: day(date!(2026 - 03 - 15)),
+            day: day(date!(2026 - 03 - 05)),
+            from: tc1,
             to: h1,
             report_back: true,
         },
         Fact::ReferralCompleted {
-            day: day(date!(2026 - 03 - 18)),
+            day: day(date!(2026 - 03 - 06)),
+            from: tc1,
             to: t1,
             report_back: false,
         },

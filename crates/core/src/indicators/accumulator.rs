@@ -69,16 +69,16 @@ impl Accumulator {
         // refused fact counts nowhere.
         let mut cols = [None; 2];
         for (col, row) in cols.iter_mut().zip(fact.rows()) {
-            if let Some((ix, sending)) = row {
+            if let Some((ix, side)) = row {
                 let i = match ix {
                     Some(ix) => self.place(ix)?.0,
                     None => self.width - 1,
                 };
-                *col = Some((i, sending));
+                *col = Some((i, side));
             }
         }
-        for (i, sending) in cols.into_iter().flatten() {
-            self.row(day, i).count(fact, sending);
+        for (i, side) in cols.into_iter().flatten() {
+            self.row(day, i).count(fact, side);
         }
         if let Fact::ChronicPanel {
             institution,

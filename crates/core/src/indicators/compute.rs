@@ -1,7 +1,7 @@
 //! From summed counters to the indicators of the module documentation.
 
 use super::Period;
-use super::counters::{Counters, SCHEME_SLOTS};
+use super::counters::{Counters, Funnel, SCHEME_SLOTS};
 use crate::Level;
 use crate::referral::DeclineReason;
 use serde::Serialize;
@@ -96,10 +96,10 @@ pub struct Indicators {
     pub down_up_ratio: Option<f64>,
     pub loop_closure: Option<f64>,
     pub time_to_appointment_days: Option<f64>,
-    /// The referral loop's later steps, each counted on the day it
-    /// happened (so they are not a cohort): visits booked, referrals
-    /// completed, and completed with a result report back. The counts
-    /// behind time to appointment and loop closure, for a funnel.
+    /// The sent funnel's later steps (counted by cohort, so each is at
+    /// most the one before): booked or seen, completed, and completed with
+    /// a result report back. The counts behind time to appointment and
+    /// loop closure.
     pub referrals_booked: u64,
     pub referrals_completed: u64,
     pub referrals_reported_back: u64,
@@ -107,7 +107,7 @@ pub struct Indicators {
     pub first_contacts: u64,
     pub over_use_share: Option<f64>,
     pub under_capacity_share: Option<f64>,
-    /// Declined referrals by reason code.
+    /// Declined referrals (of the sent side) by reason code.
     pub declines: BTreeMap<&'static str, u64>,
     pub down_referrals_refused: u64,
     pub total_cost_yuan: f64,
@@ -123,6 +123,11 @@ pub struct Indicators {
     pub levels: Vec<LevelFigures>,
     pub pyramid: Vec<PyramidLevel>,
     pub schemes: Vec<SchemeFigures>,
+    /// The referral loop of the subject as referrer and as receiver (see
+    /// the module documentation); for the region the sent side is every
+    /// referral.
+    pub sent: Funnel,
+    pub received: Funnel,
     /// The counts behind the figures. Not serialised: the indicators' JSON
     /// (the simulator's reports flatten it into named figures) lists
     /// figures, and these are their parts.
@@ -200,8 +205,8 @@ impl Indicators {
                     out_of_pocket_share: ratio(c.out_of_pocket_fen as f64, c.cost_fen as f64),
                     slot_utilisation: share(c.outpatient, c.slots_offered),
                     bed_utilisation: share(c.bed_days, c.beds_offered),
-                    referrals_received_up: c.received_up,
-                    referrals_received_down: c.received_down,
+                    referrals_received_up: c.received.up,
+                    referrals_received_down: c.received.down,
                     schemes: schemes_of(c),
                 }
             })
@@ -232,7 +237,7 @@ impl Indicators {
         let declines = DeclineReason::ALL
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.code(), all.declined[i]))
+            .map(|(i, r)| (r.code(), all.sent.declined[i]))
             .collect();
         let r = &t.region;
         Indicators {
@@ -243,20 +248,20 @@ impl Indicators {
             admissions: all.admissions,
             primary_visit_share: share(p.outpatient, all.outpatient),
             county_retention: share(t.resident_visits_inside, all.visits_by_residents),
-            referrals_up: all.sent_up,
-            referrals_down: all.sent_down,
-            down_up_ratio: share(all.sent_down, all.sent_up),
-            loop_closure: share(all.completed_with_report, all.completed),
-            time_to_appointment_days: share(all.booked_wait_days, all.booked),
-            referrals_booked: all.booked,
-            referrals_completed: all.completed,
-            referrals_reported_back: all.completed_with_report,
+            referrals_up: all.sent.up,
+            referrals_down: all.sent.down,
+            down_up_ratio: share(all.sent.down, all.sent.up),
+            loop_closure: share(all.sent.reported, all.sent.completed),
+            time_to_appointment_days: share(all.sent.wait_days, all.sent.booked),
+            referrals_booked: all.sent.booked,
+            referrals_completed: all.sent.completed,
+            referrals_reported_back: all.sent.reported,
             bypass_share: share(all.bypass, hospital_outpatient),
             first_contacts: all.first_contacts,
             over_use_share: share(all.over_use, all.first_contacts),
             under_capacity_share: share(all.under_capacity, all.first_contacts),
             declines,
-            down_referrals_refused: all.down_refused,
+            down_referrals_refused: all.sent.refused,
             total_cost_yuan: yuan(all.cost_fen),
             total_out_of_pocket_yuan: yuan(all.out_of_pocket_fen),
             expenditure_per_visit_yuan: ratio(yuan(all.cost_fen), all.charged as f64),
@@ -273,6 +278,8 @@ impl Indicators {
             levels,
             pyramid,
             schemes: schemes_of(&all),
+            sent: all.sent,
+            received: all.received,
             tally: Tally {
                 institutions: all,
                 region: t.region,

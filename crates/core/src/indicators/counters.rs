@@ -16,10 +16,105 @@ pub struct SchemeCounters {
     pub out_of_pocket_fen: i64,
 }
 
+/// One side of the referral loop, counted by cohort: every step of a
+/// referral counts on the day the referral was requested, so the steps of
+/// any period are steps of that period's referrals and none can exceed the
+/// one before it (booked and declined ≤ requested, completed ≤ booked,
+/// reported back ≤ completed). A period's later steps still grow while
+/// its referrals move on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Funnel {
+    /// Referrals requested, by direction (for the receiving side: addressed
+    /// to it, first or after a redirect).
+    pub up: u64,
+    pub down: u64,
+    /// Receiving side only: sent on to another institution.
+    pub redirected: u64,
+    /// Declines, by [`DeclineReason`] in declaration order.
+    pub declined: [u64; 5],
+    /// Downward referrals the patient refused.
+    pub refused: u64,
+    /// Booked (a rebooking after a no-show is the same referral), or seen
+    /// unbooked as an emergency.
+    pub booked: u64,
+    /// Days from request to the booked visit, summed over `booked`.
+    pub wait_days: u64,
+    pub completed: u64,
+    /// Completed with a result report back to the referrer, at completion
+    /// or later.
+    pub reported: u64,
+}
+
+impl Funnel {
+    /// Referrals requested (or received), both directions.
+    pub fn requested(&self) -> u64 {
+        self.up + self.down
+    }
+
+    /// Declines of every reason.
+    pub fn declines(&self) -> u64 {
+        self.declined.iter().sum()
+    }
+
+    /// Adds another row's funnel.
+    pub fn add(&mut self, o: &Funnel) {
+        self.up += o.up;
+        self.down += o.down;
+        self.redirected += o.redirected;
+        for (a, b) in self.declined.iter_mut().zip(o.declined) {
+            *a += b;
+        }
+        self.refused += o.refused;
+        self.booked += o.booked;
+        self.wait_days += o.wait_days;
+        self.completed += o.completed;
+        self.reported += o.reported;
+    }
+
+    /// Counts a step of the referral loop on this side.
+    fn count(&mut self, fact: &Fact) {
+        match *fact {
+            Fact::Referral { direction, .. } | Fact::ReferralRedirected { direction, .. } => {
+                match direction {
+                    Direction::Up => self.up += 1,
+                    Direction::Down => self.down += 1,
+                }
+            }
+            Fact::ReferralDeclined { reason, .. } => self.declined[decline_index(reason)] += 1,
+            Fact::ReferralBooked { wait_days, .. } => {
+                self.booked += 1;
+                self.wait_days += u64::from(wait_days);
+            }
+            Fact::ReferralCompleted { report_back, .. } => {
+                self.completed += 1;
+                self.reported += u64::from(report_back);
+            }
+            Fact::ReportBack { .. } => self.reported += 1,
+            Fact::DownReferralRefused { .. } => self.refused += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Which part a row plays in a referral fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The row is no party to a referral (a visit, a stock, capacity).
+    None,
+    /// The referrer.
+    Sending,
+    /// The institution the referral is addressed to.
+    Receiving,
+    /// The receiver a redirect took the referral away from.
+    RedirectedAway,
+}
+
 /// Everything counted for one institution on one day (or, on the region
 /// row, for facts that belong to no institution). Counters add: the
 /// counters of a period are the sum of its days.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Counters {
     pub episodes: u64,
     pub visits: u64,
@@ -40,19 +135,12 @@ pub struct Counters {
     pub cost_fen: i64,
     pub out_of_pocket_fen: i64,
     pub schemes: [SchemeCounters; SCHEME_SLOTS],
-    /// Referrals requested by this institution.
-    pub sent_up: u64,
-    pub sent_down: u64,
-    /// Referrals addressed to this institution.
-    pub received_up: u64,
-    pub received_down: u64,
-    /// Declines, by [`DeclineReason`] in declaration order.
-    pub declined: [u64; 5],
-    pub booked: u64,
-    pub booked_wait_days: u64,
-    pub completed: u64,
-    pub completed_with_report: u64,
-    pub down_refused: u64,
+    /// The referral loop as this institution's referrer side sees it: the
+    /// referrals it sent, and how far they got.
+    pub sent: Funnel,
+    /// The referral loop as the receiving side sees it: the referrals
+    /// addressed to this institution, and how far they got there.
+    pub received: Funnel,
     pub slots_offered: u64,
     pub beds_offered: u64,
     pub bed_days: u64,
@@ -92,18 +180,8 @@ impl Counters {
             a.cost_fen += b.cost_fen;
             a.out_of_pocket_fen += b.out_of_pocket_fen;
         }
-        self.sent_up += o.sent_up;
-        self.sent_down += o.sent_down;
-        self.received_up += o.received_up;
-        self.received_down += o.received_down;
-        for (a, b) in self.declined.iter_mut().zip(o.declined) {
-            *a += b;
-        }
-        self.booked += o.booked;
-        self.booked_wait_days += o.booked_wait_days;
-        self.completed += o.completed;
-        self.completed_with_report += o.completed_with_report;
-        self.down_refused += o.down_refused;
+        self.sent.add(&o.sent);
+        self.received.add(&o.received);
         self.slots_offered += o.slots_offered;
         self.beds_offered += o.beds_offered;
         self.bed_days += o.bed_days;
@@ -155,32 +233,21 @@ impl Counters {
         }
     }
 
-    /// Counts a fact that concerns this row. Referral facts name two
-    /// institutions: the caller passes `sending` to say which side this
-    /// row is.
-    pub(super) fn count(&mut self, fact: &Fact, sending: bool) {
+    /// Counts a fact that concerns this row; `side` says which party to a
+    /// referral the row is (a referral fact counts at both ends).
+    pub(super) fn count(&mut self, fact: &Fact, side: Side) {
+        match side {
+            Side::Sending => return self.sent.count(fact),
+            Side::Receiving => return self.received.count(fact),
+            Side::RedirectedAway => {
+                self.received.redirected += 1;
+                return;
+            }
+            Side::None => {}
+        }
         match *fact {
             Fact::Episode { .. } => self.episodes += 1,
             Fact::Visit(ref v) => self.visit(v),
-            Fact::Referral { direction, .. } => match (direction, sending) {
-                (Direction::Up, true) => self.sent_up += 1,
-                (Direction::Down, true) => self.sent_down += 1,
-                (Direction::Up, false) => self.received_up += 1,
-                (Direction::Down, false) => self.received_down += 1,
-            },
-            Fact::ReferralDeclined { reason, .. } => {
-                self.declined[decline_index(reason)] += 1;
-            }
-            Fact::ReferralBooked { wait_days, .. } => {
-                self.booked += 1;
-                self.booked_wait_days += u64::from(wait_days);
-            }
-            Fact::ReferralCompleted { report_back, .. } => {
-                self.completed += 1;
-                self.completed_with_report += u64::from(report_back);
-            }
-            Fact::ReportBack { .. } => self.completed_with_report += 1,
-            Fact::DownReferralRefused { .. } => self.down_refused += 1,
             Fact::Capacity { slots, beds, .. } => {
                 self.slots_offered += u64::from(slots);
                 self.beds_offered += u64::from(beds);
@@ -207,11 +274,19 @@ impl Counters {
             // A snapshot, not a change: the accumulator turns it into one
             // (see `Accumulator::record`).
             Fact::ChronicPanel { .. } => {}
+            // Counted by the sides above.
+            Fact::Referral { .. }
+            | Fact::ReferralRedirected { .. }
+            | Fact::ReferralDeclined { .. }
+            | Fact::ReferralBooked { .. }
+            | Fact::ReferralCompleted { .. }
+            | Fact::ReportBack { .. }
+            | Fact::DownReferralRefused { .. } => {}
         }
     }
 }
 
-/// The position of a decline reason in [`Counters::declined`].
+/// The position of a decline reason in [`Funnel::declined`].
 pub fn decline_index(reason: DeclineReason) -> usize {
     DeclineReason::ALL
         .iter()

@@ -279,7 +279,8 @@ pub const MEASURES: &[MeasureDef] = &[
         code: "loop-closure",
         title: "Referral loop closure",
         definition: "Referrals completed with a result report back to the referrer / \
-                     referrals completed.",
+                     referrals completed, of the referrals the subject sent in the period \
+                     (each step counts on the day the referral was requested).",
         scoring: Scoring::Proportion,
         unit: "1",
         better: Better::Higher,
@@ -287,27 +288,30 @@ pub const MEASURES: &[MeasureDef] = &[
         value: |i| i.loop_closure,
         populations: &[
             numerator(
-                "Referrals completed in the period with a result report back to the referrer.",
-                |i| int(i.tally.institutions.completed_with_report),
+                "Referrals requested in the period, completed with a result report back to the \
+                 referrer.",
+                |i| int(i.tally.institutions.sent.reported),
             ),
-            denominator("Referrals completed in the period.", |i| {
-                int(i.tally.institutions.completed)
+            denominator("Referrals requested in the period and completed.", |i| {
+                int(i.tally.institutions.sent.completed)
             }),
         ],
     },
     MeasureDef {
         code: "time-to-appointment",
         title: "Time to appointment",
-        definition: "Mean days from a referral's request to the day of the visit it booked.",
+        definition: "Mean days from a referral's request to the day of the visit it booked, \
+                     over the referrals the subject sent in the period.",
         scoring: Scoring::ContinuousVariable,
         unit: "d",
         better: Better::Lower,
         reference: None,
         value: |i| i.time_to_appointment_days,
         populations: &[
-            measured("Referrals whose visit was booked in the period.", |i| {
-                int(i.tally.institutions.booked)
-            }),
+            measured(
+                "Referrals requested in the period whose visit was booked.",
+                |i| int(i.tally.institutions.sent.booked),
+            ),
             observed(
                 "Days from the referral's request to the day of the visit it booked; the score \
                  is their mean.",

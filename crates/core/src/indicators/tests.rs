@@ -68,12 +68,15 @@ fn shares_follow_the_definitions() {
         },
         Fact::ReferralBooked {
             day: 3,
+            from: Ix(0),
             to: Ix(1),
             wait_days: 4,
         },
         visit(7, 1, ReferredUp, Secondary, 16000, 7200),
+        // Completed on day 7, counted with its request on day 3.
         Fact::ReferralCompleted {
-            day: 7,
+            day: 3,
+            from: Ix(0),
             to: Ix(1),
             report_back: true,
         },
@@ -86,7 +89,8 @@ fn shares_follow_the_definitions() {
             direction: Direction::Down,
         },
         Fact::ReferralCompleted {
-            day: 21,
+            day: 20,
+            from: Ix(2),
             to: Ix(0),
             report_back: false,
         },
@@ -287,7 +291,8 @@ fn deltas_add_up_to_what_the_accumulator_counts() {
             direction: Direction::Up,
         },
         Fact::ReferralCompleted {
-            day: 9,
+            day: 4,
+            from: Ix(0),
             to: Ix(1),
             report_back: true,
         },
@@ -383,17 +388,21 @@ fn every_kind_of_fact() -> Vec<Fact> {
         },
         Fact::ReferralBooked {
             day: 3,
+            from: Ix(0),
             to: Ix(1),
             wait_days: 4,
         },
         visit(7, 1, ReferredUp, Secondary, 16000, 7200),
+        // Completed on day 7, counted with its request on day 3.
         Fact::ReferralCompleted {
-            day: 7,
+            day: 3,
+            from: Ix(0),
             to: Ix(1),
             report_back: true,
         },
         Fact::ReferralCompleted {
-            day: 8,
+            day: 4,
+            from: Ix(0),
             to: Ix(2),
             report_back: false,
         },

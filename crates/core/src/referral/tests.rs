@@ -113,7 +113,8 @@ fn the_whole_loop_up_and_closed() {
     assert_eq!(
         e.change,
         Change::Booked {
-            booking: slot_booking(start)
+            booking: slot_booking(start),
+            rebooked: false,
         }
     );
 
@@ -365,13 +366,18 @@ fn a_no_show_can_be_rebooked() {
     r.no_show(&coordinator(), MONDAY + Duration::days(1))
         .unwrap();
     assert_eq!(r.awaiting(), Some(Side::Referrer));
-    r.book(
-        slot_booking(MONDAY + Duration::days(8)),
-        &family_doctor(),
-        MONDAY + Duration::days(2),
-    )
-    .unwrap();
+    let e = r
+        .book(
+            slot_booking(MONDAY + Duration::days(8)),
+            &family_doctor(),
+            MONDAY + Duration::days(2),
+        )
+        .unwrap();
     assert_eq!(r.state.code(), "booked");
+    assert!(
+        matches!(e.change, Change::Booked { rebooked: true, .. }),
+        "the indicators count the referral booked once"
+    );
 }
 
 #[test]

@@ -177,7 +177,10 @@ impl Referral {
                     S::Booked {
                         booking: booking.clone(),
                     },
-                    Change::Booked { booking },
+                    Change::Booked {
+                        booking,
+                        rebooked: matches!(self.state, S::NoShow { .. }),
+                    },
                 )
             }
             Command::Decline { reason, comment } => {
@@ -240,7 +243,9 @@ impl Referral {
                 S::Arrived {
                     booking: self.state.booking().cloned(),
                 },
-                Change::Arrived,
+                Change::Arrived {
+                    unbooked: self.state.booking().is_none(),
+                },
             ),
             Command::NoShow => {
                 let booking =

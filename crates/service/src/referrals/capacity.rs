@@ -12,7 +12,7 @@ impl Referrals<'_> {
     ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ServiceError> {
         let id = Encounter::id_for(&r.id).map_err(|e| ServiceError::Unavailable(e.to_string()))?;
         Ok(match (&event.change, &r.state) {
-            (Change::Arrived, ReferralState::Arrived { booking }) => {
+            (Change::Arrived { .. }, ReferralState::Arrived { booking }) => {
                 let appointment = match booking {
                     Some(Booking::Slot { appointment, .. }) => Some(appointment.clone()),
                     _ => None,

@@ -27,6 +27,8 @@ impl Partition<'_> {
                 since: t,
                 who,
                 inst: 0,
+                from: 0,
+                asked: 0,
                 case: 0,
                 what: What::Chronic,
             });
@@ -55,7 +57,13 @@ impl Partition<'_> {
                 to: Ix(to),
                 direction: Direction::Down,
             });
-            self.request(Pending { inst: to, ..e }, Kind::Down, false);
+            let down = Pending {
+                inst: to,
+                from: e.inst,
+                asked: e.t as Day,
+                ..e
+            };
+            self.request(down, Kind::Down, false);
             return;
         }
         self.request(e, Kind::FollowUp, false);

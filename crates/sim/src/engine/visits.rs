@@ -88,6 +88,8 @@ impl Partition<'_> {
                                 from_primary: level == Level::Primary,
                             },
                             inst: to,
+                            from: e.inst,
+                            asked: day,
                             ..e
                         });
                         return;
@@ -126,14 +128,17 @@ impl Partition<'_> {
 
     fn referral_done(&mut self, e: Pending, day: Day, requested: f64) {
         let report_back = self.rng.random::<f64>() < self.m.referral.report_back_share;
+        let (from, to) = (Ix(e.from), Ix(e.inst));
         self.record(Fact::ReferralBooked {
-            day,
-            to: Ix(e.inst),
+            day: e.asked,
+            from,
+            to,
             wait_days: (day - requested as Day).max(0) as u32,
         });
         self.record(Fact::ReferralCompleted {
-            day,
-            to: Ix(e.inst),
+            day: e.asked,
+            from,
+            to,
             report_back,
         });
     }
