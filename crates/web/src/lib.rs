@@ -11,7 +11,10 @@
 //!   form that changes something, sign-out;
 //! - [`dashboard`]: the indicator dashboard for administrators and
 //!   analysts: its filters, its figures and its handlers; [`tables`] holds
-//!   its tables once for the page and for CSV, [`page`] lays them out.
+//!   its tables once for the page and for CSV, [`page`] lays them out;
+//! - [`filter_form`]: the period and subject form of the dashboard and the
+//!   joint programmes page, and the page that refuses a filter with the
+//!   form again, the values sent kept and the field at fault marked.
 //!
 //! Pages are askama templates (`crates/web/templates`), which escape
 //! everything they insert; charts are inline SVG drawn in Rust

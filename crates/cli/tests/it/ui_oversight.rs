@@ -304,6 +304,17 @@ async fn a_refused_filter_keeps_the_page_its_form_and_what_was_sent() {
             }
         }
     }
+    // A bad filter shows a role the pages are not for no more than a
+    // good one: the 403 page, no form.
+    let resident = sign_in(&app, "resident").await;
+    for path in [
+        "/ui/programmes?from=2026-13-01",
+        "/ui/dashboard?from=2026-13-01",
+    ] {
+        let resp = ui_get_in(&app, Some(&resident), path, Lang::Zh).await;
+        resp.expect(403);
+        assert!(!resp.body.contains(r#"id="filters""#), "{path}");
+    }
 }
 
 /// Decodes a `filename*=UTF-8''…` parameter (RFC 8187).

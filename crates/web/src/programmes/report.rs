@@ -202,12 +202,16 @@ fn choices_of(
 }
 
 /// The subjects `viewer` may choose, for a page that refuses its
-/// filters.
+/// filters; refused as the page itself is to a viewer who may not see
+/// even their own default subject (a resident), so that a bad filter
+/// shows them no more than a good one.
 pub(super) async fn choices(
     state: &AppState,
     viewer: &Viewer,
 ) -> Result<Vec<(EvaluationSubject, String)>, UiError> {
     let records = OutreachRecords::load(&state.ctx).await?;
+    may_see(&viewer.actor, &records, &default_subject(viewer, &records))
+        .map_err(|_| UiError::Forbidden)?;
     let names = Names::load(state, &records, viewer.lang).await?;
     let all = subjects(records.data());
     Ok(choices_of(state, viewer, &records, &names, all))
