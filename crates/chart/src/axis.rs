@@ -2,6 +2,7 @@
 //! written on them and in tooltips.
 
 use super::frame::Plot;
+use super::percent::percent;
 use super::svg::Svg;
 
 /// How a chart writes its values: on the value axis and in tooltips.
@@ -66,7 +67,7 @@ impl Scale for Plain {
 
     fn show(&self, v: f64) -> String {
         if *self == Plain::Percent {
-            format!("{:.2}%", v * 100.0)
+            percent(v, 2)
         } else if v.abs() >= 100.0 {
             format!("{v:.0}")
         } else {
@@ -172,7 +173,6 @@ impl Axis {
         } else {
             (v, self.step)
         };
-        let suffix = if self.percent { "%" } else { "" };
         if !self.percent && step >= 1000.0 && v.abs() >= 1000.0 {
             if step >= 1e6 && v.abs() >= 1e6 {
                 return format!("{}M", trim(v / 1e6));
@@ -180,7 +180,11 @@ impl Axis {
             return format!("{}k", trim(v / 1e3));
         }
         let decimals = decimals(step);
-        format!("{v:.decimals$}{suffix}")
+        if self.percent {
+            // Every tick is a multiple of the step, written exactly.
+            return percent(v / 100.0, decimals);
+        }
+        format!("{v:.decimals$}")
     }
 
     /// Gridlines across the plot, the lowest one darker, with the tick
@@ -197,14 +201,15 @@ impl Axis {
     }
 }
 
-/// The decimals that write every multiple of `step` exactly (at most six).
+/// The decimals that write every multiple of `step` exactly, so that no
+/// two ticks read the same however small the step (at most fifteen).
 fn decimals(step: f64) -> usize {
-    (0..6)
+    (0..15)
         .find(|&d| {
-            let scaled = step * 10f64.powi(d as i32);
-            (scaled - scaled.round()).abs() < 1e-6 * scaled.abs().max(1.0)
+            let scaled = step.abs() * 10f64.powi(d as i32);
+            scaled.round() >= 1.0 && (scaled - scaled.round()).abs() < 1e-6 * scaled
         })
-        .unwrap_or(6)
+        .unwrap_or(15)
 }
 
 fn trim(v: f64) -> String {
@@ -229,7 +234,7 @@ mod tests {
         let a = Axis::covering(0.487, 0.561, true);
         assert!(a.lo <= 0.487 && a.hi >= 0.561, "{}..{}", a.lo, a.hi);
         assert!((a.step - 0.01).abs() < 1e-12, "step {}", a.step);
-        assert_eq!(a.label(0.5), "50%");
+        assert_eq!(a.label(0.5), "50 %");
         let b = Axis::covering(0.0, 38_812.0, false);
         assert_eq!(b.step, 10_000.0);
         assert_eq!(b.hi, 40_000.0);
@@ -243,7 +248,7 @@ mod tests {
     fn axes_from_zero_have_three_ticks_and_shares_end_at_one() {
         let share = Axis::new(Range::Share, 0.0, 0.4, true);
         assert_eq!((share.lo, share.hi, share.step), (0.0, 1.0, 0.5));
-        assert_eq!(share.label(0.5), "50%");
+        assert_eq!(share.label(0.5), "50 %");
         let over = Axis::new(Range::Share, 0.0, 1.3, true);
         assert_eq!(over.hi, 2.0);
         let counts = Axis::new(Range::FromZero, 0.0, 3.2, false);
@@ -256,8 +261,51 @@ mod tests {
         // No value at all: an axis all the same.
         let none = Axis::new(Range::FromZero, f64::INFINITY, f64::NEG_INFINITY, false);
         assert_eq!(none.hi, 1.0);
-        assert_eq!(Plain::Percent.show(0.51234), "51.23%");
+        assert_eq!(Plain::Percent.show(0.51234), "51.23 %");
         assert_eq!(Plain::Number.show(1234.4), "1234");
         assert_eq!(Plain::Number.show(0.5), "0.500");
+    }
+
+    /// The labels of an axis's ticks, bottom to top.
+    fn tick_labels(a: &Axis) -> Vec<String> {
+        let ticks = ((a.hi - a.lo) / a.step).round() as usize;
+        (0..=ticks)
+            .map(|k| a.label(a.lo + k as f64 * a.step))
+            .collect()
+    }
+
+    #[test]
+    fn ticks_of_small_shares_read_differently() {
+        for (range, min, max) in [
+            (Range::FromZero, 0.0, 0.0004),
+            (Range::FromZero, 0.0, 1e-9),
+            (Range::Fit, 0.0001, 0.0003),
+            (Range::Fit, 0.0002, 0.0002),
+            (Range::Fit, 1e-9, 3e-9),
+            (Range::Share, 0.0, 0.0004),
+            (Range::Share, 0.0, 0.3),
+        ] {
+            let axis = Axis::new(range, min, max, true);
+            let labels = tick_labels(&axis);
+            let mut distinct = labels.clone();
+            distinct.dedup();
+            assert_eq!(distinct, labels, "{range:?} {min}..{max}");
+            assert!(labels.len() >= 2, "{labels:?}");
+            assert!(
+                labels
+                    .iter()
+                    .filter(|l| l.starts_with("0 ") || l.starts_with("0.0"))
+                    .count()
+                    <= 1
+                    || labels
+                        .iter()
+                        .any(|l| l.chars().any(|c| ('1'..='9').contains(&c))),
+                "{range:?} {min}..{max}: {labels:?}"
+            );
+        }
+        assert_eq!(
+            tick_labels(&Axis::new(Range::FromZero, 0.0, 0.0004, true)),
+            ["0.000 %", "0.025 %", "0.050 %"]
+        );
     }
 }

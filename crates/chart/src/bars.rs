@@ -3,6 +3,7 @@
 
 use super::axis::{Axis, Plain, Scale};
 use super::frame::{Frame, Plot};
+use super::percent::percent;
 
 /// One bar's figure: its value, if any, and the interval around it.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -138,7 +139,7 @@ pub fn stacked_bars(frame: &Frame<'_>, parts: &[(&str, &str)], bars: &[Stack<'_>
                     middle(k),
                     (y0 + y1) / 2.0 + 4.0,
                     "middle",
-                    &format!("{:.1}%", share * 100.0),
+                    &percent(share, 1),
                 );
             }
             below += share;
@@ -198,6 +199,32 @@ mod tests {
         );
         assert!(svg.contains(r#"data-value="0.25""#), "{svg}");
         assert!(svg.contains(r#"data-value="0.75""#), "{svg}");
-        assert!(svg.contains(">75.0%<"), "{svg}");
+        assert!(svg.contains(">75.0 %<"), "{svg}");
+    }
+
+    #[test]
+    fn month_labels_under_bars_never_overlap() {
+        use crate::lines::tests::{assert_labels_fit, months};
+        for n in [6, 12, 13, 24, 36] {
+            let months = months(n);
+            let up = Series {
+                name: "up",
+                colour: "#000",
+                values: (0..n).map(|k| Some(k as f64).into()).collect(),
+            };
+            let down = Series {
+                name: "down",
+                colour: "#111",
+                values: (0..n).map(|k| Some(k as f64 / 2.0).into()).collect(),
+            };
+            // As the dashboard draws the referrals by month.
+            let svg = grouped_bars(&Frame::new("r", "R"), &months, &[up, down], &Plain::Number);
+            let width: f64 = svg
+                .split_once(" width=\"")
+                .and_then(|(_, r)| r.split_once('"'))
+                .and_then(|(w, _)| w.parse().ok())
+                .unwrap_or(0.0);
+            assert_labels_fit(&svg, &months, width, &format!("{n} months of bars"));
+        }
     }
 }

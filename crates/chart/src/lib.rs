@@ -3,6 +3,7 @@
 //! HTML report (`tiercare-sim`).
 //!
 //! It owns everything that writes a chart: [`escape`], the [`PALETTE`],
+//! how a share is written as a percentage ([`percent`]),
 //! round axis maxima ([`nice_max`]) and ticks, the [`Svg`] writer (the
 //! `<svg>` opening with its title, aria-label and `data-` attributes,
 //! text, lines, marks with their value and tooltip, legends, the close),
@@ -30,6 +31,7 @@ mod axis;
 mod bars;
 mod frame;
 mod lines;
+mod percent;
 mod shapes;
 mod svg;
 
@@ -37,6 +39,7 @@ pub use axis::{Axis, Plain, Range, Scale, Word, nice_max};
 pub use bars::{Bar, Series, Stack, grouped_bars, stacked_bars};
 pub use frame::Frame;
 pub use lines::{Line, lines};
+pub use percent::percent;
 pub use shapes::{Layer, funnel, pyramid};
 pub use svg::{OUTLINE, Svg};
 

@@ -82,7 +82,7 @@ pub fn lines(frame: &Frame<'_>, xs: &[String], lines: &[Line<'_>], scale: &dyn S
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{Plain, Range, colour};
 
@@ -141,5 +141,93 @@ mod tests {
         );
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert_eq!(svg.matches("<circle").count(), 4);
+    }
+
+    /// The texts of an SVG whose content `keep` accepts: (x, anchor, text).
+    pub(crate) fn texts(svg: &str, keep: impl Fn(&str) -> bool) -> Vec<(f64, String, String)> {
+        let attr = |tag: &str, name: &str| -> String {
+            let key = format!(" {name}=\"");
+            tag.split_once(&key)
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map(|(v, _)| v.to_string())
+                .unwrap_or_default()
+        };
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let (tag, rest) = t.split_once('>')?;
+                let (content, _) = rest.split_once("</text>")?;
+                keep(content).then(|| {
+                    (
+                        attr(tag, "x").parse().unwrap_or(f64::NAN),
+                        attr(tag, "text-anchor"),
+                        content.to_string(),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Where a drawn text runs, measured as the chart measures it.
+    pub(crate) fn span((x, anchor, text): &(f64, String, String)) -> (f64, f64) {
+        let w = crate::svg::columns(text) * crate::svg::CHAR_WIDTH;
+        match anchor.as_str() {
+            "start" => (*x, x + w),
+            "end" => (x - w, *x),
+            _ => (x - w / 2.0, x + w / 2.0),
+        }
+    }
+
+    /// Month codes from January 2026 on.
+    pub(crate) fn months(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|k| format!("{}-{:02}", 2026 + k / 12, k % 12 + 1))
+            .collect()
+    }
+
+    fn is_month(s: &str) -> bool {
+        s.len() == 7 && s.as_bytes()[4] == b'-' && s.starts_with("20")
+    }
+
+    /// Checks the month labels drawn: the first and the last month among
+    /// them, none overlapping another, all inside the chart.
+    pub(crate) fn assert_labels_fit(svg: &str, months: &[String], width: f64, what: &str) {
+        let drawn = texts(svg, is_month);
+        let names: Vec<&str> = drawn.iter().map(|d| d.2.as_str()).collect();
+        assert_eq!(
+            names.first().copied(),
+            months.first().map(String::as_str),
+            "{what}: {names:?}"
+        );
+        assert_eq!(
+            names.last().copied(),
+            months.last().map(String::as_str),
+            "{what}: {names:?}"
+        );
+        assert!(names.len() >= 2.min(months.len()), "{what}: {names:?}");
+        for pair in drawn.windows(2) {
+            let ((_, a1), (b0, _)) = (span(&pair[0]), span(&pair[1]));
+            assert!(
+                a1 < b0,
+                "{what}: {} ends at {a1:.1}, {} starts at {b0:.1}",
+                pair[0].2,
+                pair[1].2
+            );
+        }
+        for d in &drawn {
+            let (a, b) = span(d);
+            assert!(a >= 0.0 && b <= width, "{what}: {} at {a:.1}..{b:.1}", d.2);
+        }
+    }
+
+    #[test]
+    fn month_labels_of_a_trend_never_overlap_and_show_the_first_and_last() {
+        for n in [1, 2, 6, 12, 13, 24, 36, 120] {
+            let months = months(n);
+            let values: Vec<Option<f64>> = (0..n).map(|k| Some(k as f64 / 100.0)).collect();
+            // As the pages draw a measure's trend, in its panel.
+            let svg = trend("m", "m", &months, &values);
+            assert_labels_fit(&svg, &months, 340.0, &format!("{n} months"));
+        }
     }
 }

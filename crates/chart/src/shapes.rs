@@ -3,6 +3,7 @@
 
 use super::axis::{Scale, Word};
 use super::colour;
+use super::percent::percent;
 use super::svg::{OUTLINE, Svg};
 
 /// Horizontal bars for the steps of a flow, each labelled with its count
@@ -25,7 +26,7 @@ pub fn funnel(id: &str, title: &str, steps: &[(String, u64)]) -> String {
             &format!("{label}: {n}"),
         );
         let of_first = if first > 0 {
-            format!("{n} ({:.0}%)", 100.0 * *n as f64 / first as f64)
+            format!("{n} ({})", percent(*n as f64 / first as f64, 0))
         } else {
             n.to_string()
         };
@@ -129,7 +130,10 @@ mod tests {
         assert_eq!(svg.matches("data-demand=").count(), 2);
         assert!(svg.contains("&lt;tertiary&gt;: capacity n/a"), "{svg}");
         let funnel = funnel("f", "F", &[("asked".into(), 4), ("done".into(), 1)]);
-        assert!(funnel.contains(">1 (25%)<"), "{funnel}");
+        assert!(funnel.contains(">1 (25 %)<"), "{funnel}");
+        // One in a thousand is not none of them.
+        let few = super::funnel("f", "F", &[("asked".into(), 1000), ("done".into(), 1)]);
+        assert!(few.contains(">1 (&lt;1 %)<"), "{few}");
         assert_eq!(funnel.matches("data-value=").count(), 2);
     }
 }

@@ -32,15 +32,18 @@ pub enum Format {
 
 impl Format {
     /// The figure for people in `lang`; "无数据" / "n/a" when there is
-    /// none (an empty denominator). Money is written as [`i18n::yuan`]
-    /// writes it, days with the language's word for them.
+    /// none (an empty denominator, or a division that gave no number).
+    /// Percentages are written by [`tiercare_chart::percent`], the one
+    /// way every page and chart writes them (a small share is "<0.1 %",
+    /// never "0.0 %"); money as [`i18n::yuan`] writes it, days with the
+    /// language's word for them.
     pub fn show(self, lang: Lang, v: Option<f64>) -> String {
-        let Some(v) = v else {
+        let Some(v) = v.filter(|v| v.is_finite()) else {
             return lang.t("dashboard-no-figure");
         };
         match self {
             Format::Count => format!("{v:.0}"),
-            Format::Percent => format!("{:.1} %", v * 100.0),
+            Format::Percent => tiercare_chart::percent(v, 1),
             Format::Decimal => format!("{v:.2}"),
             Format::Days => lang.t_with("dashboard-days", &[("n", format!("{v:.1}"))]),
             Format::Yuan => i18n::yuan(Fen::new((v * 100.0).round() as i64)),
@@ -158,6 +161,15 @@ mod tests {
     #[test]
     fn figures_are_shown_for_people_and_raw_for_machines() {
         assert_eq!(Format::Percent.show(Lang::Zh, Some(0.517)), "51.7 %");
+        assert_eq!(Format::Percent.show(Lang::Zh, Some(0.0)), "0.0 %");
+        assert_eq!(Format::Percent.show(Lang::En, Some(0.0003)), "<0.1 %");
+        assert_eq!(Format::Percent.show(Lang::En, Some(0.9999)), ">99.9 %");
+        assert_eq!(Format::Percent.show(Lang::Zh, None), "无数据");
+        assert_eq!(Format::Percent.show(Lang::En, Some(f64::NAN)), "n/a");
+        assert_eq!(
+            Format::Decimal.show(Lang::Zh, Some(f64::INFINITY)),
+            "无数据"
+        );
         assert_eq!(Format::Count.show(Lang::En, None), "n/a");
         assert_eq!(Format::Count.show(Lang::Zh, None), "无数据");
         assert_eq!(Format::Yuan.show(Lang::Zh, Some(226.0)), "¥226.00");

@@ -13,6 +13,7 @@
 //! Only aggregates leave this module: counts, shares and means per region,
 //! level, alliance, institution and month, never a patient.
 
+use super::filter_form::{Field, FilterForm, Refusal, refused};
 use super::session::Viewer;
 use super::tables::{self, Table};
 use super::{Lang, UiError, page, render};
@@ -41,7 +42,7 @@ const DATE: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
 /// The query string of the page and of its CSV downloads.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub struct Params {
     from: Option<String>,
     to: Option<String>,
@@ -99,19 +100,14 @@ fn next_month(d: Date) -> Option<Date> {
 impl Filters {
     /// Reads the filters; a missing period is the twelve calendar months
     /// up to `today`, a missing subject the region. What cannot be read is
-    /// refused in `lang`.
-    pub fn parse(p: &Params, today: Date, lang: Lang) -> Result<Filters, UiError> {
-        let to = read_date(lang, "dashboard-to", &p.to)?.unwrap_or(today);
-        let from = match read_date(lang, "dashboard-from", &p.from)? {
-            Some(d) => d,
-            None => twelve_months_to(to)
-                .ok_or_else(|| UiError::BadRequest(lang.t("dashboard-error-too-early")))?,
-        };
-        check_period(lang, from, to)?;
+    /// refused in `lang`, naming the field.
+    pub fn parse(p: &Params, today: Date, lang: Lang) -> Result<Filters, Refusal> {
+        let (from, to) = read_period(lang, &p.from, &p.to, today)?;
         let subject = match p.subject.as_deref().map(str::trim) {
             None | Some("") => SubjectRef::Region,
             Some(s) => parse_subject(s).ok_or_else(|| {
-                UiError::BadRequest(
+                Refusal::new(
+                    Field::Subject,
                     lang.t_with("dashboard-error-subject", &[("subject", s.into())]),
                 )
             })?,
@@ -157,13 +153,40 @@ impl Filters {
     }
 }
 
-/// A date field of the filters (`field` is its label's message), if
-/// given; refused in `lang` if it is not a date.
-pub fn read_date(lang: Lang, field: &str, v: &Option<String>) -> Result<Option<Date>, UiError> {
+/// The period of the filters' `from` and `to`: the twelve calendar
+/// months up to `to` when `from` is left out, up to `today` when both
+/// are; refused in `lang`, naming the field, when a date is not one or
+/// the period runs backwards or is longer than the pages show.
+pub fn read_period(
+    lang: Lang,
+    from: &Option<String>,
+    to: &Option<String>,
+    today: Date,
+) -> Result<(Date, Date), Refusal> {
+    let to = read_date(lang, Field::To, to)?.unwrap_or(today);
+    let from = match read_date(lang, Field::From, from)? {
+        Some(d) => d,
+        None => twelve_months_to(to)
+            .ok_or_else(|| Refusal::new(Field::To, lang.t("dashboard-error-too-early")))?,
+    };
+    check_period(lang, from, to)?;
+    Ok((from, to))
+}
+
+/// A date field of the filters (`From` or `To`), if given; refused in
+/// `lang`, by its label, if it is not a date.
+pub fn read_date(lang: Lang, field: Field, v: &Option<String>) -> Result<Option<Date>, Refusal> {
+    let label = match field {
+        Field::From => "dashboard-from",
+        _ => "dashboard-to",
+    };
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => Date::parse(s, DATE).map(Some).map_err(|_| {
-            UiError::BadRequest(lang.t_with("dashboard-error-date", &[("field", lang.t(field))]))
+            Refusal::new(
+                field,
+                lang.t_with("dashboard-error-date", &[("field", lang.t(label))]),
+            )
         }),
     }
 }
@@ -179,21 +202,24 @@ pub fn twelve_months_to(to: Date) -> Option<Date> {
 
 /// Refuses, in `lang`, a period that ends before it starts or is longer
 /// than the pages show.
-pub fn check_period(lang: Lang, from: Date, to: Date) -> Result<(), UiError> {
+pub fn check_period(lang: Lang, from: Date, to: Date) -> Result<(), Refusal> {
     if from > to {
-        return Err(UiError::BadRequest(lang.t("dashboard-error-order")));
+        return Err(Refusal::new(Field::Period, lang.t("dashboard-error-order")));
     }
     check_period_days(lang, from, to, MAX_DAYS)
 }
 
 /// Refuses, in `lang`, a period longer than `max_days`: the pages' own
 /// bound, or the server's `max_period_days` setting.
-pub fn check_period_days(lang: Lang, from: Date, to: Date, max_days: i32) -> Result<(), UiError> {
+pub fn check_period_days(lang: Lang, from: Date, to: Date, max_days: i32) -> Result<(), Refusal> {
     if day_of(to) - day_of(from) >= max_days {
-        return Err(UiError::BadRequest(lang.t_with(
-            "dashboard-error-too-long",
-            &[("days", max_days.to_string())],
-        )));
+        return Err(Refusal::new(
+            Field::Period,
+            lang.t_with(
+                "dashboard-error-too-long",
+                &[("days", max_days.to_string())],
+            ),
+        ));
     }
     Ok(())
 }
@@ -219,6 +245,9 @@ pub struct Dashboard {
     pub months: Vec<(String, Indicators)>,
     /// Each of the subject's institutions (its position in the network).
     pub institutions: Vec<(usize, Indicators)>,
+    /// The period begins after today: nothing can have been recorded in
+    /// it yet.
+    pub future: bool,
 }
 
 /// Computes a dashboard; its subject is named in `lang`.
@@ -283,6 +312,7 @@ pub async fn build(state: &AppState, filters: Filters, lang: Lang) -> Result<Das
     };
     let subject_label = name.unwrap_or_else(|| subject_code(&filters.subject));
     Ok(Dashboard {
+        future: filters.from > state.ctx.clock.today(),
         filters,
         subject_label,
         network,
@@ -293,10 +323,6 @@ pub async fn build(state: &AppState, filters: Filters, lang: Lang) -> Result<Das
     })
 }
 
-fn today() -> Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
 /// Reads the viewer's filters after checking they may see the dashboard.
 fn filters_of(
     state: &AppState,
@@ -305,14 +331,17 @@ fn filters_of(
 ) -> Result<(Filters, Params), UiError> {
     viewer.may_see_indicators()?;
     let Query(params) = params.map_err(|_| unreadable(viewer.lang))?;
-    let filters = Filters::parse(&params, today(), viewer.lang)?;
+    let filters = Filters::parse(&params, state.ctx.clock.today(), viewer.lang)?;
     check_period_days(viewer.lang, filters.from, filters.to, period_limit(state))?;
     Ok((filters, params))
 }
 
 /// The refusal of a query string that is not the filter form's.
 pub fn unreadable(lang: Lang) -> UiError {
-    UiError::BadRequest(lang.t("dashboard-error-filters"))
+    UiError::Refused(Refusal::new(
+        Field::Query,
+        lang.t("dashboard-error-filters"),
+    ))
 }
 
 /// `GET /ui/dashboard`: the dashboard page.
@@ -321,10 +350,52 @@ pub async fn page(
     viewer: Viewer,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, UiError> {
-    let (filters, _) = filters_of(&state, &viewer, params)?;
-    let dashboard = build(&state, filters, viewer.lang).await?;
-    let page = page::DashboardPage::new(viewer.chrome(&state), &dashboard);
-    Ok(render(StatusCode::OK, &page))
+    let sent = params
+        .as_ref()
+        .map(|Query(p)| p.clone())
+        .unwrap_or_default();
+    let refusal = match filters_of(&state, &viewer, params) {
+        Ok((filters, _)) => match build(&state, filters, viewer.lang).await {
+            Ok(dashboard) => {
+                let page = page::DashboardPage::new(viewer.chrome(&state), &dashboard);
+                return Ok(render(StatusCode::OK, &page));
+            }
+            Err(UiError::NotFound(m)) => (StatusCode::NOT_FOUND, Refusal::new(Field::Subject, m)),
+            Err(e) => return Err(e),
+        },
+        Err(UiError::Refused(r)) => (StatusCode::BAD_REQUEST, r),
+        Err(e) => return Err(e),
+    };
+    refused_page(&state, &viewer, &sent, refusal).await
+}
+
+/// The dashboard refusing its filters: the frame, the form holding what
+/// was sent, the field at fault marked and the refusal naming it.
+async fn refused_page(
+    state: &AppState,
+    viewer: &Viewer,
+    sent: &Params,
+    (status, refusal): (StatusCode, Refusal),
+) -> Result<Response, UiError> {
+    let lang = viewer.lang;
+    let network = network(&state.ctx).await?;
+    let subject = sent.subject.as_deref().unwrap_or_default();
+    let form = FilterForm::new(
+        PATH,
+        sent.from.as_deref().unwrap_or_default(),
+        sent.to.as_deref().unwrap_or_default(),
+        subject,
+        page::choices(lang, &network),
+    )
+    .as_sent(subject);
+    let chrome = viewer.chrome(state);
+    Ok(refused(
+        status,
+        &chrome,
+        lang.t("nav-indicators"),
+        form,
+        refusal,
+    ))
 }
 
 /// `GET /ui/dashboard.csv?table=...`: one of the dashboard's tables as
@@ -432,13 +503,7 @@ mod tests {
             params("2000-01-01", "2026-01-01", "region"),
             params("2026-01-01", "2026-02-01", "level:nowhere"),
         ] {
-            assert!(
-                matches!(
-                    Filters::parse(&p, today, Lang::En),
-                    Err(UiError::BadRequest(_))
-                ),
-                "{p:?}"
-            );
+            assert!(Filters::parse(&p, today, Lang::En).is_err(), "{p:?}");
         }
     }
 
@@ -451,12 +516,18 @@ mod tests {
             (Lang::En, "must not be after"),
         ] {
             match Filters::parse(&backwards, today, lang) {
-                Err(UiError::BadRequest(m)) => assert!(m.contains(words), "{m}"),
+                Err(r) => {
+                    assert!(r.message.contains(words), "{r:?}");
+                    assert_eq!(r.field, Field::Period);
+                }
                 other => panic!("{other:?}"),
             }
         }
         match Filters::parse(&params("2026-13-01", "", "region"), today, Lang::Zh) {
-            Err(UiError::BadRequest(m)) => assert!(m.contains("开始日期"), "{m}"),
+            Err(r) => {
+                assert!(r.message.contains("开始日期"), "{r:?}");
+                assert_eq!(r.field, Field::From);
+            }
             other => panic!("{other:?}"),
         }
     }

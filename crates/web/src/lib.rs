@@ -11,7 +11,10 @@
 //!   form that changes something, sign-out;
 //! - [`dashboard`]: the indicator dashboard for administrators and
 //!   analysts: its filters, its figures and its handlers; [`tables`] holds
-//!   its tables once for the page and for CSV, [`page`] lays them out.
+//!   its tables once for the page and for CSV, [`page`] lays them out;
+//! - [`filter_form`]: the period and subject form of the dashboard and the
+//!   joint programmes page, and the page that refuses a filter with the
+//!   form again, the values sent kept and the field at fault marked.
 //!
 //! Pages are askama templates (`crates/web/templates`), which escape
 //! everything they insert; charts are inline SVG drawn in Rust
@@ -25,6 +28,7 @@ pub mod chrome;
 pub mod dashboard;
 pub mod desk;
 pub mod doctor;
+pub mod filter_form;
 pub mod form;
 pub mod i18n;
 pub mod insurer;
@@ -157,6 +161,10 @@ pub enum UiError {
     Csrf,
     /// A filter or form field the page cannot use (already in words).
     BadRequest(String),
+    /// A filter of an oversight page it cannot use, with the field at
+    /// fault: the page handler shows its form again with it
+    /// ([`filter_form::refused`]); anywhere else it is a bad request.
+    Refused(filter_form::Refusal),
     NotFound(String),
     /// Logged with its detail, shown as a bare 500.
     Internal(String),
@@ -206,7 +214,7 @@ impl IntoResponse for UiError {
         let status = match &self {
             UiError::SignIn => return Redirect::to(session::LOGIN_PATH).into_response(),
             UiError::Forbidden | UiError::Csrf => StatusCode::FORBIDDEN,
-            UiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            UiError::BadRequest(_) | UiError::Refused(_) => StatusCode::BAD_REQUEST,
             UiError::NotFound(_) => StatusCode::NOT_FOUND,
             UiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error in the web UI");
@@ -237,6 +245,7 @@ impl UiError {
             }
             UiError::Csrf => (lang.t("error-forbidden-title"), lang.t("error-csrf")),
             UiError::BadRequest(m) => (lang.t("error-bad-request-title"), m),
+            UiError::Refused(r) => (lang.t("error-bad-request-title"), r.message),
             UiError::NotFound(m) => (lang.t("error-not-found-title"), m),
             UiError::Internal(_) => (lang.t("error-internal-title"), lang.t("error-internal")),
         };

@@ -17,11 +17,12 @@ use super::tables::{
     self, Cell, Column, Table, funnel_steps, is_share, measure_format, measure_title,
     resource_label, shape_label,
 };
+use crate::filter_form::FilterForm;
 use crate::i18n::Lang;
 use askama::Template;
 use tiercare_core::Level;
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Resource, Shape};
-use tiercare_service::indicators::SubjectRef;
+use tiercare_service::indicators::{Network, SubjectRef};
 
 /// The page's template and everything it shows, already formatted.
 #[derive(Template)]
@@ -37,9 +38,12 @@ pub struct DashboardPage {
     /// The period as people read it.
     pub period: String,
     pub subject_label: String,
-    pub choices: Vec<ChoiceGroup>,
-    /// Nothing was recorded in the period for the subject.
+    pub form: FilterForm,
+    /// Nothing was recorded in the period for the subject: the page says
+    /// so ([`Self::empty_message`]) instead of drawing charts and tables
+    /// of zeros.
     pub empty: bool,
+    pub empty_message: String,
     pub sections: Vec<Section>,
     pub institutions: TableView,
     pub downloads: Vec<Download>,
@@ -312,11 +316,15 @@ impl DashboardPage {
             to: show_date(d.filters.to),
             period: period_words(lang, d.filters.from, d.filters.to),
             subject_label: d.subject_label.clone(),
-            choices: choices(lang, d),
-            empty: i.visits == 0
-                && i.referrals_up + i.referrals_down == 0
-                && i.episodes == 0
-                && i.contract_coverage.is_none(),
+            form: FilterForm::new(
+                PATH,
+                &show_date(d.filters.from),
+                &show_date(d.filters.to),
+                &subject_code(&d.filters.subject),
+                choices(lang, &d.network),
+            ),
+            empty: d.future || nothing_recorded(i),
+            empty_message: nothing_recorded_message(lang, d.future),
             sections: vec![demand, capacity, referrals, other],
             institutions: view(tables::institutions(d, lang)),
             downloads: tables::KEYS
@@ -502,14 +510,33 @@ fn table_view(d: &Dashboard, t: Table, lang: Lang) -> TableView {
     }
 }
 
-fn choices(lang: Lang, d: &Dashboard) -> Vec<ChoiceGroup> {
-    let selected = subject_code(&d.filters.subject);
+/// Whether nothing at all was recorded for a subject in a period: no
+/// visit, no referral, no episode, no contract.
+pub fn nothing_recorded(i: &Indicators) -> bool {
+    i.visits == 0
+        && i.referrals_up + i.referrals_down == 0
+        && i.episodes == 0
+        && i.contract_coverage.is_none()
+}
+
+/// What an oversight page says instead of its figures when nothing was
+/// recorded: that the period has not begun, if it has not.
+pub fn nothing_recorded_message(lang: Lang, future: bool) -> String {
+    lang.t(if future {
+        "dashboard-empty-future"
+    } else {
+        "dashboard-empty"
+    })
+}
+
+/// The subjects of the filter's drop-down, none selected yet (the
+/// [`FilterForm`] selects the one shown).
+pub fn choices(lang: Lang, n: &Network) -> Vec<ChoiceGroup> {
     let choice = |value: String, label: String| Choice {
-        selected: value == selected,
+        selected: false,
         value,
         label,
     };
-    let n = &d.network;
     let mut institutions: Vec<(usize, &String)> = n.names.iter().enumerate().collect();
     institutions.sort_by(|a, b| a.1.cmp(b.1));
     vec![

@@ -53,6 +53,7 @@ mod ui_frame;
 mod ui_insurer;
 mod ui_me;
 mod ui_office;
+mod ui_oversight;
 mod ui_privacy;
 mod ui_specialist;
 mod users;

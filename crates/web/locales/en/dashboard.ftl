@@ -11,6 +11,7 @@ dashboard-to = To
 dashboard-subject = Subject
 dashboard-show = Show
 dashboard-empty = Nothing recorded: nothing was recorded for this subject in this period.
+dashboard-empty-future = Nothing recorded: this period has not begun yet, so nothing is recorded in it.
 dashboard-contents = Contents of this page
 dashboard-downloads = Downloads
 dashboard-download = { $title } (CSV)

@@ -10,6 +10,7 @@ dashboard-to = 结束日期
 dashboard-subject = 统计对象
 dashboard-show = 查询
 dashboard-empty = 暂无记录：该统计对象在此期间没有任何记录。
+dashboard-empty-future = 暂无记录：此期间尚未开始，还没有任何记录。
 dashboard-contents = 本页目录
 dashboard-downloads = 下载
 dashboard-download = { $title }（CSV）

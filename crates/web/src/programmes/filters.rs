@@ -4,8 +4,8 @@
 //! links write, so that every link and download keeps the same filters.
 
 use super::Params;
-use crate::UiError;
-use crate::dashboard::{check_period, read_date, show_date, twelve_months_to};
+use crate::dashboard::{read_period, show_date};
+use crate::filter_form::{Field, Refusal};
 use crate::i18n::Lang;
 use crate::session::Viewer;
 use tiercare_core::access::UserRole;
@@ -95,14 +95,8 @@ pub(super) fn parse_filters(
     today: Date,
     fallback: EvaluationSubject,
     lang: Lang,
-) -> Result<Filters, UiError> {
-    let to = read_date(lang, "dashboard-to", &p.to)?.unwrap_or(today);
-    let from = match read_date(lang, "dashboard-from", &p.from)? {
-        Some(d) => d,
-        None => twelve_months_to(to)
-            .ok_or_else(|| UiError::BadRequest(lang.t("dashboard-error-too-early")))?,
-    };
-    check_period(lang, from, to)?;
+) -> Result<Filters, Refusal> {
+    let (from, to) = read_period(lang, &p.from, &p.to, today)?;
     let subject = match p
         .subject
         .as_deref()
@@ -111,7 +105,10 @@ pub(super) fn parse_filters(
     {
         None => fallback,
         Some(s) => parse_subject(s).ok_or_else(|| {
-            UiError::BadRequest(lang.t_with("programmes-error-subject", &[("subject", s.into())]))
+            Refusal::new(
+                Field::Subject,
+                lang.t_with("programmes-error-subject", &[("subject", s.into())]),
+            )
         })?,
     };
     Ok(Filters { from, to, subject })

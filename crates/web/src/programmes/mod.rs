@@ -25,6 +25,7 @@ pub use filters::{parse_subject, subject_code};
 
 use crate::UiError;
 use crate::dashboard::{show_date, unreadable};
+use crate::filter_form::{FilterForm, refused};
 use crate::render;
 use crate::session::Viewer;
 use crate::tables::csv_response;
@@ -51,7 +52,7 @@ pub const KEYS: [&str; 6] = [
 ];
 
 /// The query string of the page and its downloads.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub struct Params {
     from: Option<String>,
     to: Option<String>,
@@ -65,11 +66,38 @@ pub async fn page(
     viewer: Viewer,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, UiError> {
-    let Query(p) = params.map_err(|_| unreadable(viewer.lang))?;
-    let report = report::build(&state, &viewer, &p).await?;
-    Ok(render(
-        StatusCode::OK,
-        &view::page_of(viewer.chrome(&state), &report),
+    let (p, refusal) = match params {
+        Ok(Query(p)) => match report::build(&state, &viewer, &p).await {
+            Ok(report) => {
+                let page = view::page_of(viewer.chrome(&state), &report);
+                return Ok(render(StatusCode::OK, &page));
+            }
+            Err(UiError::Refused(r)) => (p, r),
+            Err(e) => return Err(e),
+        },
+        Err(_) => match unreadable(viewer.lang) {
+            UiError::Refused(r) => (Params::default(), r),
+            e => return Err(e),
+        },
+    };
+    // The form again, holding what was sent, with the field at fault.
+    let lang = viewer.lang;
+    let subject = p.subject.as_deref().unwrap_or_default();
+    let choices = report::choices(&state, &viewer).await?;
+    let form = FilterForm::new(
+        PATH,
+        p.from.as_deref().unwrap_or_default(),
+        p.to.as_deref().unwrap_or_default(),
+        subject,
+        view::choice_groups(lang, &choices),
+    )
+    .as_sent(subject);
+    Ok(refused(
+        StatusCode::BAD_REQUEST,
+        &viewer.chrome(&state),
+        lang.t("nav-programmes"),
+        form,
+        refusal,
     ))
 }
 

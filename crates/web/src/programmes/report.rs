@@ -34,6 +34,29 @@ pub(super) struct Report {
     pub(super) capability: Vec<(String, String, String, u32, Date)>,
     /// The language the names and labels are in.
     pub(super) lang: Lang,
+    /// The period begins after today.
+    pub(super) future: bool,
+    /// Nothing was recorded for the subject in the period (or it has not
+    /// begun): the page says so instead of showing figures of zeros.
+    pub(super) empty: bool,
+}
+
+/// Whether nothing at all was recorded: no session committed, scheduled,
+/// held, cancelled or missed, no patient seen, no one enrolled in a
+/// panel, no mentoring.
+fn nothing_recorded(f: &Figures) -> bool {
+    f.committed.unwrap_or(0) == 0
+        && f.scheduled == 0
+        && f.held == 0
+        && f.cancelled_by_hospital == 0
+        && f.cancelled_by_primary == 0
+        && f.missed == 0
+        && f.still_scheduled == 0
+        && f.patients_seen == 0
+        && f.referrals_avoided == 0
+        && f.panel.enrolled == 0
+        && f.activities == 0
+        && f.attendances == 0
 }
 
 /// Whether a per-party row belongs under the chosen subject.
@@ -85,6 +108,7 @@ pub(super) async fn build(
     let today = state.ctx.clock.today();
     let lang = viewer.lang;
     let filters = parse_filters(p, today, default_subject(viewer, &records), lang)?;
+    let future = filters.from > today;
     crate::dashboard::check_period_days(
         lang,
         filters.from,
@@ -130,15 +154,7 @@ pub(super) async fn build(
     for list in [&mut programmes, &mut specialists, &mut family_doctors] {
         list.sort_by(|a, b| a.1.cmp(&b.1));
     }
-    let mut choices: Vec<(EvaluationSubject, String)> = std::iter::once(EvaluationSubject::Region)
-        .chain(all)
-        .filter(|s| may_see(&viewer.actor, &records, s).is_ok())
-        .map(|s| {
-            let n = names.subject(&s, &state.ctx.region_name);
-            (s, n)
-        })
-        .collect();
-    choices.dedup_by(|a, b| a.0 == b.0);
+    let choices = choices_of(state, viewer, &records, &names, all);
     let capability = capability_rows(&records, &filters, &names);
     Ok(Report {
         capability,
@@ -153,6 +169,8 @@ pub(super) async fn build(
                 )
             })
             .collect(),
+        empty: future || nothing_recorded(&main.total),
+        future,
         total: main.total,
         filters,
         programmes,
@@ -161,6 +179,42 @@ pub(super) async fn build(
         choices,
         lang,
     })
+}
+
+/// The subjects `viewer` may choose, the region first, with their names.
+fn choices_of(
+    state: &AppState,
+    viewer: &Viewer,
+    records: &OutreachRecords,
+    names: &Names,
+    all: Vec<EvaluationSubject>,
+) -> Vec<(EvaluationSubject, String)> {
+    let mut choices: Vec<(EvaluationSubject, String)> = std::iter::once(EvaluationSubject::Region)
+        .chain(all)
+        .filter(|s| may_see(&viewer.actor, records, s).is_ok())
+        .map(|s| {
+            let n = names.subject(&s, &state.ctx.region_name);
+            (s, n)
+        })
+        .collect();
+    choices.dedup_by(|a, b| a.0 == b.0);
+    choices
+}
+
+/// The subjects `viewer` may choose, for a page that refuses its
+/// filters; refused as the page itself is to a viewer who may not see
+/// even their own default subject (a resident), so that a bad filter
+/// shows them no more than a good one.
+pub(super) async fn choices(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<Vec<(EvaluationSubject, String)>, UiError> {
+    let records = OutreachRecords::load(&state.ctx).await?;
+    may_see(&viewer.actor, &records, &default_subject(viewer, &records))
+        .map_err(|_| UiError::Forbidden)?;
+    let names = Names::load(state, &records, viewer.lang).await?;
+    let all = subjects(records.data());
+    Ok(choices_of(state, viewer, &records, &names, all))
 }
 
 /// The conditions the subject's primary institutions manage thanks to

@@ -9,9 +9,10 @@ use super::table::{format_of, table};
 use super::{CSV_PATH, KEYS, PATH};
 use crate::Chrome;
 use crate::dashboard::show_date;
+use crate::filter_form::FilterForm;
 use crate::page::{
-    Choice, ChoiceGroup, Download, Panel, TableView, csv_label, measure_panel, period_words,
-    view_of,
+    Choice, ChoiceGroup, Download, Panel, TableView, csv_label, measure_panel,
+    nothing_recorded_message, period_words, view_of,
 };
 use crate::tables::Table;
 use askama::Template;
@@ -29,7 +30,10 @@ pub(super) struct ProgrammesPage {
     to: String,
     period: String,
     subject_label: String,
-    choices: Vec<ChoiceGroup>,
+    form: FilterForm,
+    /// Nothing recorded: the page says so instead of its figures.
+    empty: bool,
+    empty_message: String,
     panels: Vec<Panel>,
     tables: Vec<TableView>,
     downloads: Vec<Download>,
@@ -70,21 +74,60 @@ pub(super) fn page_of(chrome: Chrome, r: &Report) -> ProgrammesPage {
             measure_panel(lang, m, format_of(m), share, &r.total, &monthly, &months)
         })
         .collect();
-    let selected = subject_code(&r.filters.subject);
+    let tables: Vec<TableView> = KEYS
+        .iter()
+        .filter_map(|k| table(r, k, lang))
+        .map(|t| view(r, t))
+        .collect();
+    let downloads = tables
+        .iter()
+        .map(|t| Download {
+            title: csv_label(lang, &t.title),
+            href: t.csv.clone(),
+        })
+        .collect();
+    ProgrammesPage {
+        heading: lang.t_with("programmes-heading", &[("subject", r.label.clone())]),
+        heading_lead: lang.t("programmes-heading-lead"),
+        chrome,
+        from: show_date(r.filters.from),
+        to: show_date(r.filters.to),
+        period: period_words(lang, r.filters.from, r.filters.to),
+        subject_label: r.label.clone(),
+        form: FilterForm::new(
+            PATH,
+            &show_date(r.filters.from),
+            &show_date(r.filters.to),
+            &subject_code(&r.filters.subject),
+            choice_groups(lang, &r.choices),
+        ),
+        empty: r.empty,
+        empty_message: nothing_recorded_message(lang, r.future),
+        panels,
+        tables,
+        downloads,
+    }
+}
+
+/// The subjects of the filter's drop-down, grouped by kind, none
+/// selected yet.
+pub(super) fn choice_groups(
+    lang: crate::i18n::Lang,
+    choices: &[(EvaluationSubject, String)],
+) -> Vec<ChoiceGroup> {
     let group = |label: &str, pick: fn(&EvaluationSubject) -> bool| ChoiceGroup {
         label: lang.t(label),
-        choices: r
-            .choices
+        choices: choices
             .iter()
             .filter(|(s, _)| pick(s))
             .map(|(s, name)| Choice {
                 value: subject_code(s),
                 label: name.clone(),
-                selected: subject_code(s) == selected,
+                selected: false,
             })
             .collect(),
     };
-    let choices = vec![
+    vec![
         group("programmes-group-region", |s| {
             matches!(s, EvaluationSubject::Region)
         }),
@@ -106,30 +149,5 @@ pub(super) fn page_of(chrome: Chrome, r: &Report) -> ProgrammesPage {
         group("programmes-group-family-doctors", |s| {
             matches!(s, EvaluationSubject::FamilyDoctor(_))
         }),
-    ];
-    let tables: Vec<TableView> = KEYS
-        .iter()
-        .filter_map(|k| table(r, k, lang))
-        .map(|t| view(r, t))
-        .collect();
-    let downloads = tables
-        .iter()
-        .map(|t| Download {
-            title: csv_label(lang, &t.title),
-            href: t.csv.clone(),
-        })
-        .collect();
-    ProgrammesPage {
-        heading: lang.t_with("programmes-heading", &[("subject", r.label.clone())]),
-        heading_lead: lang.t("programmes-heading-lead"),
-        chrome,
-        from: show_date(r.filters.from),
-        to: show_date(r.filters.to),
-        period: period_words(lang, r.filters.from, r.filters.to),
-        subject_label: r.label.clone(),
-        choices,
-        panels,
-        tables,
-        downloads,
-    }
+    ]
 }
