@@ -169,7 +169,7 @@ pub async fn evaluate_all_post(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
-    let inputs = fhir::terminology::parameters_inputs(&value)?;
+    let inputs = Inputs::read(&ops::MEASURE_EVALUATE, &value)?.as_query();
     let v = evaluate_any(&state, &actor, &inputs, None).await?;
     Ok(FhirJson(v).into_response())
 }
@@ -203,7 +203,7 @@ pub async fn measure_operation_post(
 ) -> Result<Response, ApiError> {
     let m = operation_of(&id, &operation)?;
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
-    let inputs = fhir::terminology::parameters_inputs(&value)?;
+    let inputs = Inputs::read(&ops::MEASURE_EVALUATE, &value)?.as_query();
     let v = evaluate_any(&state, &actor, &inputs, Some(m)).await?;
     Ok(FhirJson(v).into_response())
 }

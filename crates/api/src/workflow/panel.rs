@@ -100,11 +100,15 @@ pub(super) async fn end(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let version = if_match(headers)?;
-    let inputs = operation_inputs(headers, body, state.config.max_body_bytes)?;
-    inputs.only(&["date"])?;
+    let inputs = operation_inputs(
+        &ops::CARE_PLAN_END,
+        headers,
+        body,
+        state.config.max_body_bytes,
+    )?;
     let on = inputs
-        .get("date")
-        .map(|d| fhir::parse_date(&d, "date"))
+        .text("date")
+        .map(|d| fhir::parse_date(d, "date"))
         .transpose()?;
     let done = Panels::new(&state.ctx, actor).end(id, on, version).await?;
     let s = stored(
