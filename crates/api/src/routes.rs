@@ -436,7 +436,9 @@ pub async fn concept_map_read(_c: Caller, Path(id): Path<String>) -> Result<Resp
 }
 
 pub async fn triage_get(_c: Caller, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
-    Ok(FhirJson(terminology::triage(&query_pairs(raw.as_deref())?)?).into_response())
+    let pairs = query_pairs(raw.as_deref())?;
+    Inputs::from_query(&operations::CODE_SYSTEM_TRIAGE, &pairs)?;
+    Ok(FhirJson(terminology::triage(&pairs)?).into_response())
 }
 
 pub async fn triage_post(
@@ -457,7 +459,9 @@ pub async fn estimate_get(
     Caller(actor): Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    estimate(&state, &actor, query_pairs(raw.as_deref())?).await
+    let pairs = query_pairs(raw.as_deref())?;
+    Inputs::from_query(&operations::ESTIMATE, &pairs)?;
+    estimate(&state, &actor, pairs).await
 }
 
 /// With `patient`, the estimate is the resident's own: their scheme (unless

@@ -64,6 +64,28 @@ impl Inputs {
         Inputs::checked(operation, values)
     }
 
+    /// Reads the query string of an operation invoked by GET, against the
+    /// same declaration: unknown names, repeats beyond the max, missing
+    /// required parameters and values that are not of the declared type
+    /// (`true`/`false`, a whole number, `Type/id` or an id) are refused
+    /// naming the parameter. `_format` and `_pretty` are the server's.
+    pub fn from_query(
+        operation: &'static Operation,
+        pairs: &[(String, String)],
+    ) -> Result<Inputs, ServiceError> {
+        let mut values = Vec::new();
+        for (name, text) in pairs {
+            if name == "_format" || name == "_pretty" {
+                continue;
+            }
+            let param = operation
+                .param(name)
+                .ok_or_else(|| unknown(operation, name))?;
+            values.push((param, from_text(param, text)?));
+        }
+        Inputs::checked(operation, values)
+    }
+
     /// No inputs (an empty body): refused if the operation needs one.
     pub fn none(operation: &'static Operation) -> Result<Inputs, ServiceError> {
         Inputs::checked(operation, Vec::new())
@@ -207,6 +229,48 @@ fn unknown(operation: &Operation, name: &str) -> ServiceError {
             )
         },
     )
+}
+
+/// A query-string value, read as `param` declares it.
+fn from_text(param: &Param, text: &str) -> Result<Input, ServiceError> {
+    let name = param.name;
+    let refused = || {
+        ServiceError::invalid(
+            name,
+            format!("{name} is {}, not {text:?}", param.ty.describe()),
+        )
+    };
+    Ok(match param.ty {
+        ParamType::Code | ParamType::String | ParamType::Date => Input::Text(text.to_string()),
+        ParamType::Boolean => match text {
+            "true" => Input::Flag(true),
+            "false" => Input::Flag(false),
+            _ => return Err(refused()),
+        },
+        ParamType::Integer | ParamType::UnsignedInt | ParamType::PositiveInt => {
+            let n: i64 = text.parse().map_err(|_| refused())?;
+            let least = match param.ty {
+                ParamType::PositiveInt => 1,
+                ParamType::UnsignedInt => 0,
+                _ => i64::MIN,
+            };
+            if n < least {
+                return Err(refused());
+            }
+            Input::Number(n)
+        }
+        ParamType::Amount => Input::Amount(text.to_string()),
+        ParamType::Reference(t) => {
+            let id = text
+                .strip_prefix(t)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .unwrap_or(text);
+            tiercare_core::check_id(id).map_err(|e| {
+                ServiceError::invalid(name, format!("{name} is a reference to {t}: {e}"))
+            })?;
+            Input::Reference(id.to_string())
+        }
+    })
 }
 
 /// A value sent as `value{ty}`, read as `param` declares it.
@@ -412,6 +476,50 @@ mod tests {
         assert!(e.contains("given 2 times"), "{e}");
         let e = refused(&SERVICE_REQUEST_DECLINE, json!([{"name": "reason"}]));
         assert!(e.contains("a value is required"), "{e}");
+    }
+
+    #[test]
+    fn a_query_string_is_read_against_the_same_declaration() {
+        use crate::operations::{CARE_PLAN_DUE, ESTIMATE, ORGANIZATION_BUDGET};
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let due = Inputs::from_query(
+            &CARE_PLAN_DUE,
+            &pairs(&[("practitioner", "Practitioner/d-1"), ("_format", "json")]),
+        )
+        .unwrap();
+        assert_eq!(due.reference("practitioner"), Some("d-1"));
+        let e = format!(
+            "{:?}",
+            Inputs::from_query(&CARE_PLAN_DUE, &pairs(&[("doctor", "d-1")]))
+        );
+        assert!(e.contains("doctor") && e.contains("practitioner"), "{e}");
+        let e = format!(
+            "{:?}",
+            Inputs::from_query(&ESTIMATE, &pairs(&[("total", "1"), ("emergency", "maybe")]))
+        );
+        assert!(e.contains("emergency") && e.contains("maybe"), "{e}");
+        let e = format!(
+            "{:?}",
+            Inputs::from_query(&ESTIMATE, &pairs(&[("scheme", "urrbmi")]))
+        );
+        assert!(e.contains("total is required"), "{e}");
+        let e = format!(
+            "{:?}",
+            Inputs::from_query(
+                &ORGANIZATION_BUDGET,
+                &pairs(&[("year", "2026"), ("year", "2027")])
+            )
+        );
+        assert!(e.contains("given 2 times"), "{e}");
+        let e = format!(
+            "{:?}",
+            Inputs::from_query(&ORGANIZATION_BUDGET, &pairs(&[("year", "soon")]))
+        );
+        assert!(e.contains("year") && e.contains("integer"), "{e}");
     }
 
     #[test]

@@ -144,12 +144,7 @@ pub async fn panel_operation_get(
         )));
     }
     let pairs = query_pairs(raw.as_deref())?;
-    if let Some((k, _)) = pairs.iter().find(|(k, _)| k != "date") {
-        return Err(ApiError::invalid(
-            k.as_str(),
-            format!("$status takes date only, not {k}"),
-        ));
-    }
+    Inputs::from_query(&ops::CARE_PLAN_STATUS, &pairs)?;
     let as_of = date_param(&state, &pairs)?;
     let (_, st) = Panels::new(&state.ctx, &actor).status(&id, as_of).await?;
     let mut params = vec![
@@ -173,6 +168,7 @@ pub async fn panel_due(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref())?;
+    Inputs::from_query(&ops::CARE_PLAN_DUE, &pairs)?;
     let mut practitioner = None;
     let mut organization = None;
     for (k, v) in &pairs {

@@ -110,12 +110,14 @@ pub async fn request_operation_get(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path((id, operation)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     if operation != "$actions" {
         return Err(ApiError::NotFound(format!(
             "GET ServiceRequest/{id}/{operation} is not an operation; GET $actions lists what you may do"
         )));
     }
+    Inputs::from_query(&ops::SERVICE_REQUEST_ACTIONS, &query_pairs(raw.as_deref())?)?;
     let r = Referrals::new(&state.ctx, &actor).read(&id).await?;
     let mut params: Vec<Value> = r
         .value

@@ -3,8 +3,10 @@
 //! `OperationDefinition`, and from its parameters to requests. A value of
 //! another FHIR type, an unknown parameter, a missing required one and one
 //! repeated beyond its max are each refused with a 400 OperationOutcome
-//! naming the parameter; the definitions served are the declarations the
-//! server reads bodies by, and openapi.json lists the same parameters.
+//! naming the parameter, in a `Parameters` body and (for the operations
+//! invoked by GET) in the query; the definitions served are the
+//! declarations the server reads requests by, and openapi.json lists the
+//! same parameters.
 
 use crate::helpers::{TestApp, assert_outcome, spawn_app};
 use serde_json::{Value, json};
@@ -153,6 +155,25 @@ async fn every_operation_reads_its_parameters_as_its_definition_declares() {
                 .filter_map(|q| q["name"].as_str())
                 .collect();
             assert_eq!(query, names, "{template}");
+            // The query is read against the same declaration.
+            let unknown = app
+                .get("admin", &format!("{path}?no-such-parameter=x"))
+                .await;
+            let outcome = assert_outcome(&unknown, 400, "no-such-parameter");
+            for name in &names {
+                assert!(outcome.to_string().contains(name), "{path}: {outcome}");
+            }
+            for p in &params {
+                let name = p["name"].as_str().expect("name");
+                let bad = match p["type"].as_str().expect("type") {
+                    "boolean" => "maybe",
+                    "integer" | "unsignedInt" | "positiveInt" => "many",
+                    "Reference" => "not%20an%20id",
+                    _ => continue,
+                };
+                let resp = app.get("admin", &format!("{path}?{name}={bad}")).await;
+                assert_outcome(&resp, 400, name);
+            }
         }
         let Some(post) = methods.get("post") else {
             assert!(
