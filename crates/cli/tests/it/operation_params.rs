@@ -125,7 +125,7 @@ async fn every_operation_reads_its_parameters_as_its_definition_declares() {
             );
         }
         let declared = operations::find(id).unwrap_or_else(|| panic!("{id} is not declared"));
-        let params = def["parameter"].as_array().expect("parameter").clone();
+        let params = def["parameter"].as_array().cloned().unwrap_or_default();
         assert_eq!(params.len(), declared.params.len(), "{id}");
         for (p, d) in params.iter().zip(declared.params) {
             assert_eq!(p["name"], d.name, "{id}");
@@ -276,6 +276,10 @@ async fn the_definitions_are_searchable_by_url() {
         "{}",
         all.body
     );
+    // Each is a valid R4 OperationDefinition to an independent reader.
+    let definitions = crate::helpers::entries(&all.json());
+    assert_eq!(definitions.len(), operations::ALL.len());
+    crate::validate::assert_valid_fhir(&definitions);
     let book = operations::SERVICE_REQUEST_BOOK.url();
     let one = app
         .get("analyst", &format!("/OperationDefinition?url={book}"))

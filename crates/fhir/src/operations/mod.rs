@@ -208,13 +208,15 @@ impl Operation {
         json!({"name": self.code, "definition": self.url(), "documentation": self.doc})
     }
 
-    /// Its `OperationDefinition`.
+    /// Its `OperationDefinition` (FHIR JSON has no empty arrays: an
+    /// operation of the server alone has no `resource`, one that takes
+    /// nothing no `parameter`).
     pub fn definition(&self) -> Value {
-        json!({
+        let mut d = json!({
             "resourceType": "OperationDefinition",
             "id": self.id,
             "url": self.url(),
-            "name": self.id.replace(['-', '_'], ""),
+            "name": computer_name(self.id),
             "title": format!("${}", self.code),
             "status": "active",
             "kind": "operation",
@@ -227,8 +229,26 @@ impl Operation {
             "type": self.type_level,
             "instance": self.instance,
             "parameter": self.params.iter().map(Param::definition).collect::<Vec<_>>(),
-        })
+        });
+        if let Value::Object(map) = &mut d {
+            map.retain(|_, v| v.as_array().is_none_or(|a| !a.is_empty()));
+        }
+        d
     }
+}
+
+/// An `OperationDefinition.name`: the id in CamelCase
+/// (`ServiceRequest-return-with-advice` is `ServiceRequestReturnWithAdvice`).
+fn computer_name(id: &str) -> String {
+    id.split(['-', '_'])
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// The operation whose `OperationDefinition` has this id.
@@ -295,6 +315,7 @@ mod tests {
     fn a_definition_lists_each_parameter_with_its_type_and_cardinality() {
         let d = SERVICE_REQUEST_BOOK.definition();
         assert_eq!(d["url"], format!("{DEFINITION_BASE}/ServiceRequest-book"));
+        assert_eq!(d["name"], "ServiceRequestBook");
         assert_eq!(d["affectsState"], true);
         assert_eq!(d["instance"], true);
         let slot = &d["parameter"][0];
