@@ -101,6 +101,12 @@ async fn kick_off(
     query: Option<String>,
     group: Option<String>,
 ) -> Result<Response, ApiError> {
+    // The query is read against $export's declaration before anything
+    // else, so a misspelt parameter is named rather than ignored.
+    tiercare_fhir::parameters::Inputs::from_query(
+        &tiercare_fhir::operations::EXPORT,
+        &crate::routes::query_pairs(query.as_deref())?,
+    )?;
     let form = export::form_for(&actor)?;
     let async_asked = headers
         .get_all("prefer")

@@ -165,6 +165,14 @@ fn routes(state: AppState, pages: Router<AppState>) -> Router {
             "/CodeSystem/{id}/$triage",
             get(routes::triage_get).post(routes::triage_post),
         )
+        .route(
+            "/OperationDefinition",
+            get(routes::operation_definition_search),
+        )
+        .route(
+            "/OperationDefinition/{id}",
+            get(routes::operation_definition_read),
+        )
         .route("/ConceptMap", get(routes::concept_map_search))
         .route("/ConceptMap/{id}", get(routes::concept_map_read))
         .route(

@@ -12,6 +12,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use tiercare_fhir::operations;
+use tiercare_fhir::parameters::Inputs;
 pub use tiercare_fhir::search::{
     DEFAULT_COUNT, MAX_COUNT, build_query, parse_number, query_for, query_pairs, searchset,
 };
@@ -378,6 +380,35 @@ pub async fn code_system_read(_c: Caller, Path(id): Path<String>) -> Result<Resp
     Ok(FhirJson(cs).into_response())
 }
 
+/// `GET /OperationDefinition`: what each named operation takes.
+pub async fn operation_definition_search(
+    State(state): State<AppState>,
+    _c: Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(raw.as_deref())?;
+    let base = base_url(&state, &headers);
+    Ok(FhirJson(fixed_search(
+        &base,
+        "OperationDefinition",
+        operations::definitions(),
+        &pairs,
+    )?)
+    .into_response())
+}
+
+/// `GET /OperationDefinition/{id}`: one operation's parameters, as its
+/// declaration says and the server reads them.
+pub async fn operation_definition_read(
+    _c: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let o = operations::find(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("OperationDefinition/{id} does not exist")))?;
+    Ok(FhirJson(o.definition()).into_response())
+}
+
 pub async fn concept_map_search(
     State(state): State<AppState>,
     _c: Caller,
@@ -405,7 +436,9 @@ pub async fn concept_map_read(_c: Caller, Path(id): Path<String>) -> Result<Resp
 }
 
 pub async fn triage_get(_c: Caller, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
-    Ok(FhirJson(terminology::triage(&query_pairs(raw.as_deref())?)?).into_response())
+    let pairs = query_pairs(raw.as_deref())?;
+    Inputs::from_query(&operations::CODE_SYSTEM_TRIAGE, &pairs)?;
+    Ok(FhirJson(terminology::triage(&pairs)?).into_response())
 }
 
 pub async fn triage_post(
@@ -415,7 +448,7 @@ pub async fn triage_post(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
-    let inputs = terminology::parameters_inputs(&value)?;
+    let inputs = Inputs::read(&operations::CODE_SYSTEM_TRIAGE, &value)?.as_query();
     Ok(FhirJson(terminology::triage(&inputs)?).into_response())
 }
 
@@ -426,7 +459,9 @@ pub async fn estimate_get(
     Caller(actor): Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    estimate(&state, &actor, query_pairs(raw.as_deref())?).await
+    let pairs = query_pairs(raw.as_deref())?;
+    Inputs::from_query(&operations::ESTIMATE, &pairs)?;
+    estimate(&state, &actor, pairs).await
 }
 
 /// With `patient`, the estimate is the resident's own: their scheme (unless
@@ -465,7 +500,7 @@ pub async fn estimate_post(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
-    let inputs = terminology::parameters_inputs(&value)?;
+    let inputs = Inputs::read(&operations::ESTIMATE, &value)?.as_query();
     estimate(&state, &actor, inputs).await
 }
 

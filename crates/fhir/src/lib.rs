@@ -21,6 +21,7 @@ pub mod insurance;
 pub mod limits;
 pub mod location;
 pub mod measure;
+pub mod operations;
 pub mod organization;
 pub mod outreach;
 pub mod panel;
@@ -246,16 +247,6 @@ pub fn search_terms(
         terms.extend(tokens::index_with_systems(record.resource_type(), workflow));
     }
     terms
-}
-
-/// A named operation as the CapabilityStatement lists it, defined at
-/// tiercare's `OperationDefinition` URL (one shape for every resource).
-pub(crate) fn capability_operation(name: &str, doc: &str) -> Value {
-    serde_json::json!({
-        "name": name,
-        "definition": format!("https://tiercare.org/fhir/OperationDefinition/{name}"),
-        "documentation": doc
-    })
 }
 
 /// Serialises a FHIR struct and adds its `resourceType`.

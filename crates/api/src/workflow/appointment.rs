@@ -206,12 +206,20 @@ fn parse_appointment(value: &Value) -> Result<SelfBooking, ApiError> {
 pub async fn appointment_operation(
     Request(state, actor, headers): Request,
     Path((id, operation)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     if operation != "$arrive" {
         return Err(ApiError::NotFound(format!(
             "Appointment/{id}/{operation} is not an operation; use $arrive"
         )));
     }
+    // It takes nothing, but a parameter sent is refused, not ignored.
+    operation_inputs(
+        &ops::APPOINTMENT_ARRIVE,
+        &headers,
+        body,
+        state.config.max_body_bytes,
+    )?;
     let e = Referrals::new(&state.ctx, &actor).arrive_self(&id).await?;
     let mut s = stored(Record::Encounter(e.value), e.version, e.updated_at);
     s.created = true;
@@ -234,8 +242,12 @@ pub async fn encounter_operation(
             "Encounter/{id}/{operation} is not an operation; use $finish"
         )));
     }
-    let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
-    inputs.only(&["charge"])?;
+    let inputs = operation_inputs(
+        &ops::ENCOUNTER_FINISH,
+        &headers,
+        body,
+        state.config.max_body_bytes,
+    )?;
     let e = Referrals::new(&state.ctx, &actor)
         .with_charge(charge_input(&inputs)?)
         .finish_visit(&id)

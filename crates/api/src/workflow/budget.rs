@@ -19,8 +19,10 @@ pub async fn organization_operation(
             "Organization/{id}/{operation} is not an operation; alliances have $budget"
         )));
     }
+    let pairs = query_pairs(raw.as_deref())?;
+    Inputs::from_query(&ops::ORGANIZATION_BUDGET, &pairs)?;
     let mut year = None;
-    for (k, v) in &query_pairs(raw.as_deref())? {
+    for (k, v) in &pairs {
         match k.as_str() {
             "year" => {
                 year = Some(

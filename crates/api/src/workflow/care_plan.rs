@@ -221,9 +221,13 @@ pub async fn care_plan_operation(
         )));
     }
     let version = if_match(&headers)?;
-    let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
-    inputs.only(&["decision", "reason"])?;
-    let accepted = match inputs.required("decision")?.as_str() {
+    let inputs = operation_inputs(
+        &ops::CARE_PLAN_DECIDE,
+        &headers,
+        body,
+        state.config.max_body_bytes,
+    )?;
+    let accepted = match inputs.required_text("decision")? {
         "accepted" => true,
         "refused" => false,
         other => {
@@ -233,7 +237,7 @@ pub async fn care_plan_operation(
             ));
         }
     };
-    let reason = inputs.get("reason").unwrap_or_default();
+    let reason = inputs.text("reason").unwrap_or_default().to_string();
     let done = Referrals::new(&state.ctx, &actor)
         .decide(&id, accepted, reason, version)
         .await?;
@@ -304,16 +308,27 @@ pub async fn task_operation(
     Path((id, operation)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    if operation != "$complete" || !FollowUp::is_follow_up_id(&id) {
-        return Err(ApiError::NotFound(format!(
+    let not_an_operation = || {
+        ApiError::NotFound(format!(
             "Task/{id}/{operation} is not an operation: follow-ups take $complete; a referral's Task changes through its ServiceRequest's operations"
-        )));
+        ))
+    };
+    if operation != "$complete" {
+        return Err(not_an_operation());
     }
     let version = if_match(&headers)?;
-    let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
-    inputs.only(&["note"])?;
+    let inputs = operation_inputs(
+        &ops::TASK_COMPLETE,
+        &headers,
+        body,
+        state.config.max_body_bytes,
+    )?;
+    if !FollowUp::is_follow_up_id(&id) {
+        return Err(not_an_operation());
+    }
+    let note = inputs.text("note").unwrap_or_default().to_string();
     let done = Referrals::new(&state.ctx, &actor)
-        .complete_follow_up(&id, inputs.get("note").unwrap_or_default(), version)
+        .complete_follow_up(&id, note, version)
         .await?;
     let s = stored(Record::FollowUp(done.value), done.version, done.updated_at);
     Ok(resource_response(

@@ -181,6 +181,13 @@ pub(super) async fn consult_read(
     ))
 }
 
+/// A consult has only `$close`.
+pub(super) fn no_such_operation(name: &str) -> ApiError {
+    ApiError::NotFound(format!(
+        "${name} is not a consult operation: reply with a Communication, end with $close, or refer with a ServiceRequest basedOn the consult"
+    ))
+}
+
 /// `POST /ServiceRequest/{id}/$close` on a consult: `outcome` resolved
 /// (the advice was enough) or withdrawn.
 pub(super) async fn consult_operation(
@@ -188,18 +195,15 @@ pub(super) async fn consult_operation(
     actor: &Actor,
     id: &str,
     name: &str,
-    inputs: &Parameters,
+    inputs: &Inputs,
     version: Option<u32>,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     if name != "close" {
-        return Err(ApiError::NotFound(format!(
-            "${name} is not a consult operation: reply with a Communication, end with $close, or refer with a ServiceRequest basedOn the consult"
-        )));
+        return Err(no_such_operation(name));
     }
-    inputs.only(&["outcome"])?;
-    let code = inputs.required("outcome")?;
-    let outcome = ConsultOutcome::from_code(&code).ok_or_else(|| {
+    let code = inputs.required_text("outcome")?;
+    let outcome = ConsultOutcome::from_code(code).ok_or_else(|| {
         ApiError::rule(
             "outcome",
             format!("use resolved or withdrawn, not {code:?}"),

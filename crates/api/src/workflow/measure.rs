@@ -159,7 +159,9 @@ pub async fn evaluate_all_get(
     Caller(actor): Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let v = evaluate_any(&state, &actor, &query_pairs(raw.as_deref())?, None).await?;
+    let pairs = query_pairs(raw.as_deref())?;
+    Inputs::from_query(&ops::MEASURE_EVALUATE, &pairs)?;
+    let v = evaluate_any(&state, &actor, &pairs, None).await?;
     Ok(FhirJson(v).into_response())
 }
 
@@ -169,7 +171,7 @@ pub async fn evaluate_all_post(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
-    let inputs = fhir::terminology::parameters_inputs(&value)?;
+    let inputs = Inputs::read(&ops::MEASURE_EVALUATE, &value)?.as_query();
     let v = evaluate_any(&state, &actor, &inputs, None).await?;
     Ok(FhirJson(v).into_response())
 }
@@ -191,7 +193,9 @@ pub async fn measure_operation_get(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let m = operation_of(&id, &operation)?;
-    let v = evaluate_any(&state, &actor, &query_pairs(raw.as_deref())?, Some(m)).await?;
+    let pairs = query_pairs(raw.as_deref())?;
+    Inputs::from_query(&ops::MEASURE_EVALUATE, &pairs)?;
+    let v = evaluate_any(&state, &actor, &pairs, Some(m)).await?;
     Ok(FhirJson(v).into_response())
 }
 
@@ -203,7 +207,7 @@ pub async fn measure_operation_post(
 ) -> Result<Response, ApiError> {
     let m = operation_of(&id, &operation)?;
     let value = json_body(&headers, body, state.config.max_body_bytes)?;
-    let inputs = fhir::terminology::parameters_inputs(&value)?;
+    let inputs = Inputs::read(&ops::MEASURE_EVALUATE, &value)?.as_query();
     let v = evaluate_any(&state, &actor, &inputs, Some(m)).await?;
     Ok(FhirJson(v).into_response())
 }

@@ -36,7 +36,8 @@ pub use service_request::*;
 pub use slot::*;
 pub use task::*;
 
-use tiercare_fhir::parameters::Parameters;
+use tiercare_fhir::operations::{self as ops, Operation};
+use tiercare_fhir::parameters::Inputs;
 
 use crate::AppState;
 use crate::auth::{Caller, Request};
@@ -94,25 +95,27 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {
     }
 }
 
-/// An operation's `Parameters` body; an empty body is no parameters.
+/// An operation's `Parameters` body, read against its declaration; an
+/// empty body is no parameters.
 fn operation_inputs(
+    operation: &'static Operation,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     limit: usize,
-) -> Result<Parameters, ApiError> {
+) -> Result<Inputs, ApiError> {
     let empty = body.as_ref().map(|b| b.is_empty()).unwrap_or(false);
     if empty {
-        Ok(Parameters::default())
+        Ok(Inputs::none(operation)?)
     } else {
-        Ok(Parameters::read(&json_body(headers, body, limit)?)?)
+        Ok(Inputs::read(operation, &json_body(headers, body, limit)?)?)
     }
 }
 
 /// The `charge` of a visit being finished (yuan, a `valueDecimal` or a
 /// `valueMoney` in CNY): what its claim is made for; without it the
 /// region's typical charge.
-fn charge_input(p: &Parameters) -> Result<Option<tiercare_core::insurance::Fen>, ApiError> {
-    p.amount("charge")?
+fn charge_input(p: &Inputs) -> Result<Option<tiercare_core::insurance::Fen>, ApiError> {
+    p.amount("charge")
         .map(|c| {
             c.parse().map_err(|e| {
                 ApiError::invalid("charge", format!("{c:?} is not an amount in yuan: {e}"))

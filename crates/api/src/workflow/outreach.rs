@@ -35,7 +35,7 @@ fn body_value(
 }
 
 /// A count parameter (`patients-seen`), 0 when absent.
-fn count_input(p: &Parameters, name: &str) -> Result<u32, ApiError> {
+fn count_input(p: &Inputs, name: &str) -> Result<u32, ApiError> {
     Ok(p.count(name)?.unwrap_or(0))
 }
 
@@ -106,9 +106,13 @@ pub async fn programme_operation(
             "$end",
         ));
     }
-    let p = operation_inputs(&headers, body, state.config.max_body_bytes)?;
-    p.only(&["date"])?;
-    let on = parse_date(&p.required("date")?, "date")?;
+    let p = operation_inputs(
+        &ops::HEALTHCARE_SERVICE_END,
+        &headers,
+        body,
+        state.config.max_body_bytes,
+    )?;
+    let on = parse_date(p.required_text("date")?, "date")?;
     let done = Outreach::new(&state.ctx, &actor)
         .end_programme(&id, on)
         .await?;
@@ -165,31 +169,39 @@ pub async fn schedule_operation(
     Path((id, operation)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let p = operation_inputs(&headers, body, state.config.max_body_bytes)?;
+    let declared = match operation.as_str() {
+        "$hold" => &ops::SCHEDULE_HOLD,
+        "$miss" => &ops::SCHEDULE_MISS,
+        "$cancel" => &ops::SCHEDULE_CANCEL,
+        other => {
+            return Err(no_such_operation(
+                &format!("Schedule/{id}"),
+                other,
+                "$hold, $cancel or $miss",
+            ));
+        }
+    };
+    let p = operation_inputs(declared, &headers, body, state.config.max_body_bytes)?;
     let service = Outreach::new(&state.ctx, &actor);
     let done = match operation.as_str() {
         "$hold" => {
-            p.only(&["patients-seen", "referrals-avoided"])?;
             let seen = count_input(&p, "patients-seen")?;
             let avoided = count_input(&p, "referrals-avoided")?;
             service.hold(&id, seen, avoided).await?
         }
-        "$miss" => {
-            p.only(&[])?;
-            service.miss(&id).await?
-        }
+        "$miss" => service.miss(&id).await?,
         "$cancel" => {
-            p.only(&["reason", "side"])?;
             let reason = p
-                .get("reason")
+                .text("reason")
                 .filter(|r| !r.trim().is_empty())
+                .map(str::to_string)
                 .ok_or_else(|| {
                     ApiError::invalid(
                         "reason",
                         "say why the session is cancelled (parameter reason)",
                     )
                 })?;
-            let side = p.get("side").map(|s| parse_side(&s)).transpose()?;
+            let side = p.text("side").map(parse_side).transpose()?;
             let c = service.cancel(&id, side, reason).await?;
             let schedule = fhir::render(&stored_of(
                 Record::OutreachSession(c.session.value),
@@ -267,25 +279,34 @@ pub async fn care_team_operation(
     Path((id, operation)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let p = operation_inputs(&headers, body, state.config.max_body_bytes)?;
+    let declared = match operation.as_str() {
+        "$recognise" => &ops::CARE_TEAM_RECOGNISE,
+        "$end" => &ops::CARE_TEAM_END,
+        other => {
+            return Err(no_such_operation(
+                &format!("CareTeam/{id}"),
+                other,
+                "$recognise or $end",
+            ));
+        }
+    };
+    let p = operation_inputs(declared, &headers, body, state.config.max_body_bytes)?;
     let service = Outreach::new(&state.ctx, &actor);
     let done = match operation.as_str() {
         "$recognise" => {
-            p.only(&["doctor", "condition", "since"])?;
-            let doctor = fhir::typed_id(&p.reference("doctor", "Practitioner")?, "doctor")?;
-            let condition = p.required("condition")?;
+            let doctor = fhir::typed_id(p.required_reference("doctor")?, "doctor")?;
+            let condition = p.required_text("condition")?;
             let condition: IcdCode = condition.parse().map_err(|e| {
                 ApiError::invalid(
                     "condition",
                     format!("{condition:?} is not an ICD-10 code: {e}"),
                 )
             })?;
-            let since = parse_date(&p.required("since")?, "since")?;
+            let since = parse_date(p.required_text("since")?, "since")?;
             service.recognise(&id, doctor, condition, since).await?
         }
         "$end" => {
-            p.only(&["date"])?;
-            let on = parse_date(&p.required("date")?, "date")?;
+            let on = parse_date(p.required_text("date")?, "date")?;
             service.end_mentorship(&id, on).await?
         }
         other => {

@@ -100,11 +100,15 @@ pub(super) async fn end(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let version = if_match(headers)?;
-    let inputs = operation_inputs(headers, body, state.config.max_body_bytes)?;
-    inputs.only(&["date"])?;
+    let inputs = operation_inputs(
+        &ops::CARE_PLAN_END,
+        headers,
+        body,
+        state.config.max_body_bytes,
+    )?;
     let on = inputs
-        .get("date")
-        .map(|d| fhir::parse_date(&d, "date"))
+        .text("date")
+        .map(|d| fhir::parse_date(d, "date"))
         .transpose()?;
     let done = Panels::new(&state.ctx, actor).end(id, on, version).await?;
     let s = stored(
@@ -140,12 +144,7 @@ pub async fn panel_operation_get(
         )));
     }
     let pairs = query_pairs(raw.as_deref())?;
-    if let Some((k, _)) = pairs.iter().find(|(k, _)| k != "date") {
-        return Err(ApiError::invalid(
-            k.as_str(),
-            format!("$status takes date only, not {k}"),
-        ));
-    }
+    Inputs::from_query(&ops::CARE_PLAN_STATUS, &pairs)?;
     let as_of = date_param(&state, &pairs)?;
     let (_, st) = Panels::new(&state.ctx, &actor).status(&id, as_of).await?;
     let mut params = vec![
@@ -169,6 +168,7 @@ pub async fn panel_due(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref())?;
+    Inputs::from_query(&ops::CARE_PLAN_DUE, &pairs)?;
     let mut practitioner = None;
     let mut organization = None;
     for (k, v) in &pairs {

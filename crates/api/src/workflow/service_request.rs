@@ -110,12 +110,14 @@ pub async fn request_operation_get(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path((id, operation)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     if operation != "$actions" {
         return Err(ApiError::NotFound(format!(
             "GET ServiceRequest/{id}/{operation} is not an operation; GET $actions lists what you may do"
         )));
     }
+    Inputs::from_query(&ops::SERVICE_REQUEST_ACTIONS, &query_pairs(raw.as_deref())?)?;
     let r = Referrals::new(&state.ctx, &actor).read(&id).await?;
     let mut params: Vec<Value> = r
         .value
@@ -141,26 +143,36 @@ pub async fn request_operation(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let version = if_match(&headers)?;
-    let inputs = operation_inputs(&headers, body, state.config.max_body_bytes)?;
-    let service = Referrals::new(&state.ctx, &actor).with_charge(charge_input(&inputs)?);
     let name = operation.strip_prefix('$').unwrap_or("");
+    let declared = ops::ALL
+        .iter()
+        .copied()
+        .find(|o| o.post && o.resource == ["ServiceRequest"] && o.code == name)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "${name} is not a referral operation; GET $actions lists what you may do"
+            ))
+        })?;
+    if Consult::is_consult_id(&id) && name != "close" {
+        return Err(super::consult::no_such_operation(name));
+    }
+    let inputs = operation_inputs(declared, &headers, body, state.config.max_body_bytes)?;
     if Consult::is_consult_id(&id) {
         return super::consult::consult_operation(
             &state, &actor, &id, name, &inputs, version, &headers,
         )
         .await;
     }
+    // Only $complete finishes a visit and so takes its charge.
+    let charge = match declared.param("charge") {
+        Some(_) => charge_input(&inputs)?,
+        None => None,
+    };
+    let service = Referrals::new(&state.ctx, &actor).with_charge(charge);
     let done = if name == "book" {
-        inputs.only(&["slot", "beds"])?;
-        match (inputs.get("slot"), inputs.get("beds")) {
-            (Some(_), None) => {
-                let slot = inputs.reference("slot", "Slot")?;
-                service.book_slot(&id, &slot, version).await?.0
-            }
-            (None, Some(_)) => {
-                let pool = inputs.reference("beds", "Location")?;
-                service.book_bed(&id, &pool, version).await?.0
-            }
+        match (inputs.reference("slot"), inputs.reference("beds")) {
+            (Some(slot), None) => service.book_slot(&id, slot, version).await?.0,
+            (None, Some(pool)) => service.book_bed(&id, pool, version).await?.0,
             _ => {
                 return Err(ApiError::invalid(
                     "slot",
@@ -175,64 +187,54 @@ pub async fn request_operation(
     Ok(task_response(&state, &done))
 }
 
-async fn command(name: &str, p: &Parameters, state: &AppState) -> Result<Command, ApiError> {
+/// The command of a referral operation, from inputs read against its
+/// declaration.
+async fn command(name: &str, p: &Inputs, state: &AppState) -> Result<Command, ApiError> {
+    let text = |n: &str| p.text(n).unwrap_or_default().to_string();
     Ok(match name {
-        "accept" => p.only(&[]).map(|_| Command::Accept)?,
-        "arrive" => p.only(&[]).map(|_| Command::Arrive)?,
-        "no-show" => p.only(&[]).map(|_| Command::NoShow)?,
-        "close" => p.only(&[]).map(|_| Command::Close)?,
+        "accept" => Command::Accept,
+        "arrive" => Command::Arrive,
+        "no-show" => Command::NoShow,
+        "close" => {
+            if p.has("outcome") {
+                return Err(ApiError::invalid(
+                    "outcome",
+                    "outcome closes a consult; a referral's $close takes no parameters",
+                ));
+            }
+            Command::Close
+        }
         "decline" => {
-            p.only(&["reason", "comment"])?;
-            let code = p.required("reason")?;
-            let reason = DeclineReason::from_code(&code).ok_or_else(|| {
+            let code = p.required_text("reason")?;
+            let reason = DeclineReason::from_code(code).ok_or_else(|| {
                 ApiError::rule("reason", format!("unknown decline reason {code:?}"))
             })?;
             Command::Decline {
                 reason,
-                comment: p.get("comment").unwrap_or_default(),
+                comment: text("comment"),
             }
         }
         "redirect" => {
-            p.only(&["to", "comment"])?;
-            let to = p.reference("to", "Organization")?;
-            let level = institution_level(state, &to, "to").await?;
+            let to = p.required_reference("to")?;
+            let level = institution_level(state, to, "to").await?;
             Command::Redirect {
                 to: to
                     .parse()
                     .map_err(|e| ApiError::invalid("to", format!("{e}")))?,
                 to_level: level,
-                comment: p.get("comment").unwrap_or_default(),
+                comment: text("comment"),
             }
         }
-        "return-with-advice" => {
-            p.only(&["advice"])?;
-            Command::ReturnWithAdvice {
-                advice: p.get("advice").unwrap_or_default(),
-            }
-        }
-        "cancel" => {
-            p.only(&["reason"])?;
-            Command::Cancel {
-                reason: p.get("reason").unwrap_or_default(),
-            }
-        }
-        "complete" => {
-            p.only(&[
-                "report-summary",
-                "report-recommendation",
-                "report-diagnosis",
-                "charge",
-            ])?;
-            Command::Complete {
-                report: report(p, false)?,
-            }
-        }
+        "return-with-advice" => Command::ReturnWithAdvice {
+            advice: text("advice"),
+        },
+        "cancel" => Command::Cancel {
+            reason: text("reason"),
+        },
+        "complete" => Command::Complete {
+            report: report(p, false)?,
+        },
         "report" => {
-            p.only(&[
-                "report-summary",
-                "report-recommendation",
-                "report-diagnosis",
-            ])?;
             let report = report(p, true)?
                 .ok_or_else(|| ApiError::invalid("report-summary", "the report needs a summary"))?;
             Command::Report { report }
@@ -245,9 +247,9 @@ async fn command(name: &str, p: &Parameters, state: &AppState) -> Result<Command
     })
 }
 
-fn report(p: &Parameters, required: bool) -> Result<Option<Report>, ApiError> {
-    let Some(summary) = p.get("report-summary") else {
-        if required || p.get("report-recommendation").is_some() {
+fn report(p: &Inputs, required: bool) -> Result<Option<Report>, ApiError> {
+    let Some(summary) = p.text("report-summary").map(str::to_string) else {
+        if required || p.has("report-recommendation") {
             return Err(ApiError::invalid(
                 "report-summary",
                 "the report needs a summary",
@@ -256,7 +258,7 @@ fn report(p: &Parameters, required: bool) -> Result<Option<Report>, ApiError> {
         return Ok(None);
     };
     let diagnosis = p
-        .get("report-diagnosis")
+        .text("report-diagnosis")
         .map(|d| {
             d.parse::<IcdCode>()
                 .map_err(|e| ApiError::invalid("report-diagnosis", e.to_string()))
@@ -265,7 +267,10 @@ fn report(p: &Parameters, required: bool) -> Result<Option<Report>, ApiError> {
     Ok(Some(Report {
         summary,
         diagnosis,
-        recommendation: p.get("report-recommendation").unwrap_or_default(),
+        recommendation: p
+            .text("report-recommendation")
+            .unwrap_or_default()
+            .to_string(),
     }))
 }
 

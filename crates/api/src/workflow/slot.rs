@@ -99,11 +99,13 @@ pub async fn slot_operation(
             "Slot/{id}/{operation} is not an operation; use $hold"
         )));
     }
-    let p = Parameters::read(&json_body(&headers, body, state.config.max_body_bytes)?)?;
-    p.only(&["referral"])?;
-    let referral = p.reference("referral", "ServiceRequest")?;
+    let p = Inputs::read(
+        &ops::SLOT_HOLD,
+        &json_body(&headers, body, state.config.max_body_bytes)?,
+    )?;
+    let referral = p.required_reference("referral")?;
     let held = Referrals::new(&state.ctx, &actor)
-        .hold_slot(&referral, &id)
+        .hold_slot(referral, &id)
         .await?;
     let mut v = fhir::render(&stored(
         Record::Slot(held.value.clone()),

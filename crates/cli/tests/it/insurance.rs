@@ -129,11 +129,22 @@ async fn the_estimate_is_the_cores_at_every_level() {
             "/$estimate",
             &json!({"resourceType": "Parameters", "parameter": [
                 {"name": "scheme", "valueCode": "urrbmi"},
-                {"name": "total", "valueString": "350.00"}]}),
+                {"name": "total", "valueDecimal": 350.00}]}),
         )
         .await;
     post.expect(200);
     assert_eq!(rows(&post.json()), got);
+    // total is declared an amount: text is not one, and is refused.
+    let text = app
+        .post(
+            "doctor",
+            "/$estimate",
+            &json!({"resourceType": "Parameters", "parameter": [
+                {"name": "scheme", "valueCode": "urrbmi"},
+                {"name": "total", "valueString": "350.00"}]}),
+        )
+        .await;
+    assert_outcome(&text, 400, "total");
     assert_valid_fhir(&[v]);
 }
 

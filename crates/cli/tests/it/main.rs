@@ -32,6 +32,7 @@ mod export;
 mod fhir_crud;
 mod hardening;
 mod history;
+mod operation_params;
 mod ops;
 mod outreach;
 mod panels;

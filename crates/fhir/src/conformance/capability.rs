@@ -1,7 +1,8 @@
 //! The `CapabilityStatement` at `/fhir/r4/metadata`: built from the same
 //! tables the server dispatches on, so it tells the truth.
 
-use crate::{RegistryType, SearchParam, capability_operation as operation};
+use crate::operations::{self as ops, Operation};
+use crate::{RegistryType, SearchParam};
 use serde_json::{Value, json};
 
 /// The server root a FHIR base URL (`…/fhir/r4`) is under: where
@@ -78,27 +79,27 @@ pub fn statement(base_url: &str) -> Value {
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
         "searchParam": sr_params,
         "documentation": "Referrals. Create as a doctor (you are the requester, your institution the referrer). Seen by staff of the referring and receiving institutions only. The loop moves by the named operations, each a POST of a Parameters body to ServiceRequest/{id}/$name, taking If-Match and answering the updated Task; GET ServiceRequest/{id}/$actions lists the operations the caller may take now. A referral carries the patient summary as contained Condition, MedicationStatement and AllergyIntolerance, and recent results as supportingInfo references to Observation and DiagnosticReport; on read each result reference carries the result-recognition extension (recognised or expired under the region's per-test validity window) and recognised-until. basedOn names the e-consult whose advice was to refer (the consult closes as referred in the same transaction). An e-consult or remote consultation is a ServiceRequest with category SNOMED 11429006 (Consultation): performer the institution asked and optionally the specialist, performerType the specialty, code written or live, note the question; its messages are Communications, its answer time the response-time extension; the asking doctor ends it with $close (outcome resolved or withdrawn). Search category=consult or referral.",
-        "operation": [
-            operation("actions", "GET: the operations the caller may take now, the state and the current step's deadline"),
-            operation("accept", "Accept; book later (the referral joins the awaiting-a-slot worklist)"),
-            operation("book", "Book a slot (parameter slot: Slot reference); from requested this is book-now. 409 if the slot was taken"),
-            operation("decline", "Decline: reason (no-capacity, not-indicated, wrong-specialty, incomplete-information, other), comment (required for other)"),
-            operation("redirect", "Send to another institution: to (Organization reference), comment"),
-            operation("return-with-advice", "Return to the referrer with advice (required)"),
-            operation("cancel", "Cancel before arrival (referrer): reason (required); frees the booking"),
-            operation("arrive", "Record arrival (an emergency may arrive unbooked)"),
-            operation("no-show", "Record a no-show"),
-            operation("complete", "Complete the visit: report-summary, report-recommendation, report-diagnosis (ICD-10), all optional"),
-            operation("report", "Send the result report back: report-summary (required), report-recommendation, report-diagnosis"),
-            operation("close", "Close the loop (referrer); on a consult: outcome resolved or withdrawn (the asking doctor)"),
-        ],
+        "operation": operations(&[
+            &ops::SERVICE_REQUEST_ACTIONS,
+            &ops::SERVICE_REQUEST_ACCEPT,
+            &ops::SERVICE_REQUEST_BOOK,
+            &ops::SERVICE_REQUEST_DECLINE,
+            &ops::SERVICE_REQUEST_REDIRECT,
+            &ops::SERVICE_REQUEST_RETURN_WITH_ADVICE,
+            &ops::SERVICE_REQUEST_CANCEL,
+            &ops::SERVICE_REQUEST_ARRIVE,
+            &ops::SERVICE_REQUEST_NO_SHOW,
+            &ops::SERVICE_REQUEST_COMPLETE,
+            &ops::SERVICE_REQUEST_REPORT,
+            &ops::SERVICE_REQUEST_CLOSE,
+        ]),
     }));
     resources.push(json!({
         "type": "Task",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": params(crate::referral::TASK_SEARCH),
         "documentation": "The workflow of a referral (same id): status, businessStatus (the step of the loop), owner (the institution whose action it awaits), restriction.period.end (the step's deadline). Read-only: it changes through the ServiceRequest operations. Follow-ups of a downward referral's care plan are Tasks too (code follow-up, focus the CarePlan, owner the primary institution, due by restriction.period.end): search them with code=follow-up (owner, patient, focus, status; _overdue is not needed: status=requested and the due date say it) and record one done with POST Task/{id}/$complete (note), by a doctor of the owning institution.",
-        "operation": [operation("complete", "Follow-ups only: record the follow-up done (note optional); the care plan completes with its last follow-up")],
+        "operation": operations(&[&ops::TASK_COMPLETE]),
     }));
     resources.push(json!({
         "type": "Observation",
@@ -135,33 +136,33 @@ pub fn statement(base_url: &str) -> Value {
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
         "searchParam": params(crate::panel::PLAN_SEARCH),
         "documentation": "Co-managed chronic panels are CarePlans with category care-plan-kind|chronic-panel: the patient (subject), the panel team as a contained CareTeam (family-doctor and specialist participants, managingOrganization the primary institution), the conditions as contained Conditions (ICD-10 I10, E11) in addresses, the follow-up interval as activity[0].detail.scheduledTiming.repeat (frequency 1, period in d, wk or mo), the programme as the panel-programme extension (HealthcareService). Read adds the panel-control extension (control per condition, next follow-up as of today). Seen and changed by the primary side; seen by the programme's specialists. Otherwise the plan of a downward referral (basedOn), drawn up by a doctor of the referring hospital: activities of kind Task (a follow-up, scheduledPeriod.end the due date, description what for) and MedicationRequest (productCodeableConcept ATC, description the dosage), notes `measure: goal` as targets. Each medicine missing from the receiving institution's essential-medicines List carries the essential-medicine extension false and a statusReason. The patient's decision (patient-decision extension) is recorded with $decide; a refusal revokes the plan, cancels its follow-ups and ends the referral.",
-        "operation": [
-            operation("decide", "decision accepted or refused, reason: by the patient, or by staff of either institution"),
-            operation("end", "Panels: POST, parameter date (optional, default today): the last day the patient is enrolled"),
-            operation("status", "Panels: GET ?date=YYYY-MM-DD (default today): Parameters with as-of, overall, condition (parts condition and status: controlled, uncontrolled or unknown), next-due and follow-up (not-due, due, overdue)"),
-            operation("due", "Panels: GET CarePlan/$due?practitioner=Practitioner/x or organization=Organization/y, date=YYYY-MM-DD (default today): searchset Bundle of the panels due (within 14 days) or overdue, most overdue first, each with the panel-follow-up extension"),
-        ],
+        "operation": operations(&[
+            &ops::CARE_PLAN_DECIDE,
+            &ops::CARE_PLAN_END,
+            &ops::CARE_PLAN_STATUS,
+            &ops::CARE_PLAN_DUE,
+        ]),
     }));
     resources.push(json!({
         "type": "Slot",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": params(crate::visit::SLOT_SEARCH),
         "documentation": "Outpatient appointment slots; a policy share is reserved for referrals from primary care until released. Schedule/{id} (read) describes a slot's department.",
-        "operation": [operation("hold", "POST Slot/{id}/$hold with parameter referral: holds the slot for the caller for the policy's hold time while the patient is asked")],
+        "operation": operations(&[&ops::SLOT_HOLD]),
     }));
     resources.push(json!({
         "type": "Appointment",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
         "searchParam": params(crate::visit::APPOINTMENT_SEARCH),
         "documentation": "Visits booked in slots. A referral's visit is booked with ServiceRequest/{id}/$book; POST Appointment books a self-referred visit (slot, the patient as the one participant, reasonCode ICD-10, appointmentType v2-0276 EMERGENCY for an emergency) by the patient or the hospital's coordinator. Under mandatory gatekeeping a non-emergency visit at a hospital without a referral is refused (422, with the reason); under financial gatekeeping it is booked with the gatekeeping-bypass extension true. POST Appointment/{id}/$arrive (staff of the institution) records that the patient of a self-booked visit came and answers its Encounter.",
-        "operation": [operation("arrive", "A self-booked visit's patient came: opens its Encounter (a referral's visit arrives through the ServiceRequest)")],
+        "operation": operations(&[&ops::APPOINTMENT_ARRIVE]),
     }));
     resources.push(json!({
         "type": "Encounter",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": params(crate::visit::ENCOUNTER_SEARCH),
         "documentation": "Visits (class AMB) and admissions (IMP) that happened: opened by ServiceRequest $arrive (status arrived), finished by $complete (status finished), basedOn the referral. Seen by administrators, the patient and the staff caring for the visit. A self-booked visit opens with Appointment/{id}/$arrive and ends with Encounter/{id}/$finish.",
-        "operation": [operation("finish", "A self-booked visit is over (a referral's visit finishes with the ServiceRequest's $complete)")],
+        "operation": operations(&[&ops::ENCOUNTER_FINISH]),
     }));
     resources.push(json!({
         "type": "Subscription",
@@ -177,27 +178,25 @@ pub fn statement(base_url: &str) -> Value {
             .map(|(name, kind, doc)| json!({"name": name, "type": kind, "documentation": doc}))
             .collect::<Vec<_>>(),
         "documentation": "The oversight indicators, one Measure per indicator (id = its code, url https://tiercare.org/fhir/Measure/{code} in every deployment): the definition as description, scoring, improvementNotation, the populations (numerator and denominator, or measure population and observation) with text/plain criteria, a stratifier by level, and the reference figure as guidance. Read by anyone signed in. MeasureReports are not stored: $evaluate-measure computes them from the daily indicator aggregates.",
-        "operation": [{
-            "name": "evaluate-measure",
-            "definition": "http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure",
-            "documentation": "GET or POST (Parameters) Measure/{code}/$evaluate-measure with periodStart and periodEnd (dates: YYYY-MM-DD, YYYY-MM or YYYY, inclusive), subject (Organization/{id}: an institution or an alliance; Group/level-primary, -secondary or -tertiary: the region's institutions of a level; absent: the whole region) and reportType (population only): a summary MeasureReport with the score as a Quantity, the population counts, and one stratum per level. A score that is undefined (an empty denominator) is left out, never zero. On the type, Measure/$evaluate-measure answers a collection Bundle of every measure's report, or with measure (code or canonical URL) that measure's report. Administrators and analysts see every subject; coordinators and doctors their own institution and its alliances; residents none. Reports are aggregates and name no patient."
-        }],
+        "operation": operations(&[&ops::MEASURE_EVALUATE]),
     }));
     crate::outreach::capability(&mut resources);
     resources.push(json!({
         "type": "CodeSystem",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [{"name": "url", "type": "uri"}, {"name": "_id", "type": "token"}],
-        "operation": [{
-            "name": "triage",
-            "definition": "https://tiercare.org/fhir/OperationDefinition/triage",
-            "documentation": "GET or POST /CodeSystem/$triage with code (ICD-10), severity (mild|moderate|severe), urgency (routine|urgent|emergency), stable-chronic (true|false): returns the level the case belongs at and why."
-        }],
+        "operation": operations(&[&ops::CODE_SYSTEM_TRIAGE]),
     }));
     resources.push(json!({
         "type": "ConceptMap",
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [{"name": "url", "type": "uri"}, {"name": "_id", "type": "token"}],
+    }));
+    resources.push(json!({
+        "type": "OperationDefinition",
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": [{"name": "url", "type": "uri"}, {"name": "_id", "type": "token"}],
+        "documentation": "What each named operation takes: one OperationDefinition per operation (its canonical URL is the operation's definition above), with every input parameter's name, type, cardinality and documentation. A Parameters body is read against it: an unknown parameter, a value of another type, a missing required one or one repeated beyond its max is refused with 400 naming it. Read by anyone signed in.",
     }));
     resources.push(json!({
         "type": "AuditEvent",
@@ -233,19 +232,12 @@ pub fn statement(base_url: &str) -> Value {
             "resource": resources,
             "searchParam": params(crate::search::COMMON_PARAMS),
             "interaction": [{"code": "transaction", "documentation": "All entries succeed or none; urn:uuid fullUrls are resolved."}],
-            "operation": [{
-                "name": "budget",
-                "definition": "https://tiercare.org/fhir/OperationDefinition/budget",
-                "documentation": "GET Organization/{alliance}/$budget?year=YYYY: the alliance's global budget (per capita times the residents contracted to its family doctors), the fund's spending on those residents' claims inside and outside the alliance, and the surplus or deficit to date. Administrators, analysts and the alliance's staff."
-            }, {
-                "name": "estimate",
-                "definition": "https://tiercare.org/fhir/OperationDefinition/estimate",
-                "documentation": "GET or POST /$estimate with scheme (the region's scheme code), total (yuan, e.g. 350.00), service (outpatient|inpatient), date, emergency, follow-up, at-contracted-primary: for each level, what the visit costs with and without a referral (total, deductible, covered, out-of-pocket), under the region's insurance rules."
-            }, {
-                "name": "export",
-                "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
-                "documentation": "FHIR Bulk Data: GET /$export (every type, or _type) or GET Group/{institution}/$export (the residents contracted to the institution's teams and the records that refer to them) with Prefer: respond-async: 202 and a status URL in Content-Location, polled until the manifest of NDJSON files (one per type). Administrators get whole records, analysts de-identified ones (no names, identifiers, addresses or telecoms, birth year only, residents under a pseudonym per export); every exported resident is audited."
-            }],
+            "operation": operations(&[&ops::ORGANIZATION_BUDGET, &ops::ESTIMATE, &ops::EXPORT]),
         }],
     })
+}
+
+/// The CapabilityStatement entries of these operations.
+fn operations(list: &[&Operation]) -> Vec<Value> {
+    list.iter().map(|o| o.capability()).collect()
 }

@@ -10,6 +10,7 @@
 //! say the rest.
 
 use super::capability;
+use crate::operations::{self, Operation};
 use serde_json::{Map, Value, json};
 
 /// Error statuses any FHIR endpoint may answer, each with an
@@ -96,7 +97,7 @@ pub fn document(base_url: &str) -> Value {
         resource_paths(&mut paths, t, resource);
     }
     for operation in rest["operation"].as_array().into_iter().flatten() {
-        operation_paths(&mut paths, None, operation);
+        operation_paths(&mut paths, operation);
     }
     json!({
         "openapi": "3.0.3",
@@ -250,7 +251,7 @@ fn resource_paths(paths: &mut Map<String, Value>, t: &str, resource: &Value) {
         add(paths, &instance, "delete", delete);
     }
     for operation in resource["operation"].as_array().into_iter().flatten() {
-        operation_paths(paths, Some(t), operation);
+        operation_paths(paths, operation);
     }
 }
 
@@ -287,64 +288,41 @@ fn search_params(resource: &Value) -> Vec<(String, Value, String)> {
     out
 }
 
-/// The paths of one named operation, on `resource` or (without one) the
-/// system. Its level and methods are read from its documentation, the way
-/// a reader of the CapabilityStatement reads them: `T/$op` is on the type,
-/// `T/{id}/$op` on an instance (the default), "GET or POST" both methods,
-/// "GET" alone only GET, otherwise POST.
-fn operation_paths(paths: &mut Map<String, Value>, resource: Option<&str>, operation: &Value) {
-    let Some(name) = operation["name"].as_str() else {
+/// The paths of one named operation, from its declaration (found by the
+/// CapabilityStatement entry's `definition`): on the server, its types and
+/// their instances, by the methods it answers; a POST's body is a
+/// `Parameters` of the declared names, a GET's query the declared
+/// parameters.
+fn operation_paths(paths: &mut Map<String, Value>, operation: &Value) {
+    let Some(decl) = operation["definition"]
+        .as_str()
+        .and_then(operations::by_url)
+    else {
         return;
     };
-    let doc = operation["documentation"].as_str().unwrap_or_default();
-    let methods: &[&str] = if doc.contains("GET or POST") {
-        &["get", "post"]
-    } else if doc.contains("GET ") || doc.contains("GET:") {
-        &["get"]
-    } else {
-        &["post"]
-    };
-    let marker = format!("/${name}");
-    let instance_of = |at: usize| -> Option<String> {
-        // `…T/{x}/$name`: the type before the braces.
-        let before = doc[..at].strip_suffix('}')?;
-        let open = before.rfind('{')?;
-        let before = before[..open].strip_suffix('/')?;
-        let start = before
-            .rfind(|c: char| !c.is_ascii_alphanumeric())
-            .map_or(0, |p| p + 1);
-        Some(before[start..].to_string())
-    };
+    let code = decl.code;
     let mut targets: Vec<(String, bool)> = Vec::new();
-    for (at, _) in doc.match_indices(&marker) {
-        if let Some(t) = instance_of(at).filter(|t| !t.is_empty()) {
-            targets.push((format!("/{t}/{{id}}/${name}"), true));
-        } else {
-            let start = doc[..at]
-                .rfind(|c: char| !c.is_ascii_alphanumeric())
-                .map_or(0, |p| p + 1);
-            let t = &doc[start..at];
-            if t.is_empty() || resource.is_some_and(|r| r == t) {
-                let path = if t.is_empty() {
-                    format!("/${name}")
-                } else {
-                    format!("/{t}/${name}")
-                };
-                targets.push((path, false));
-            }
+    if decl.system {
+        targets.push((format!("/${code}"), false));
+    }
+    for t in decl.resource {
+        if decl.type_level {
+            targets.push((format!("/{t}/${code}"), false));
+        }
+        if decl.instance {
+            targets.push((format!("/{t}/{{id}}/${code}"), true));
         }
     }
-    if targets.is_empty() {
-        targets.push(match resource {
-            Some(t) => (format!("/{t}/{{id}}/${name}"), true),
-            None => (format!("/${name}"), false),
-        });
+    let mut methods = Vec::new();
+    if decl.get {
+        methods.push("get");
     }
-    targets.sort();
-    targets.dedup();
-    let summary = doc.split(". ").next().unwrap_or(doc);
+    if decl.post {
+        methods.push("post");
+    }
+    let summary = decl.doc.split(". ").next().unwrap_or(decl.doc);
     for (path, on_instance) in targets {
-        for method in methods {
+        for method in &methods {
             let mut params = if on_instance {
                 vec![id_param("id")]
             } else {
@@ -352,24 +330,46 @@ fn operation_paths(paths: &mut Map<String, Value>, resource: Option<&str>, opera
             };
             if *method == "post" {
                 params.push(if_match("the version of the resource acted on"));
+            } else {
+                params.extend(decl.params.iter().map(|p| {
+                    json!({"name": p.name, "in": "query", "required": p.min > 0,
+                        "schema": {"type": "string"},
+                        "description": format!("{}: {} ({})", p.summary(), p.doc, p.ty.describe())})
+                }));
             }
-            let body = (*method == "post").then(|| resource_schema(Some("Parameters")));
+            let body = (*method == "post").then(|| parameters_schema(decl));
             let id = format!(
                 "{method}-{}",
                 path.trim_start_matches('/')
                     .replace(['/', '{', '}', '$'], "-")
             );
-            let mut o = op(&id, summary, params, body, "200", None);
-            if *method == "get"
-                && let Some(p) = o["parameters"].as_array_mut()
-            {
-                p.push(json!({"name": "params", "in": "query", "required": false, "style": "form", "explode": true,
-                    "schema": {"type": "object", "additionalProperties": {"type": "string"}},
-                    "description": "The operation's parameters, as the CapabilityStatement documents them"}));
-            }
+            let o = op(&id, summary, params, body, "200", None);
             add(paths, &path, method, o);
         }
     }
+}
+
+/// A `Parameters` body of an operation's declared parameters.
+fn parameters_schema(decl: &Operation) -> Value {
+    let names: Vec<&str> = decl.params.iter().map(|p| p.name).collect();
+    let parameter = if names.is_empty() {
+        json!({"type": "array", "maxItems": 0})
+    } else {
+        json!({"type": "array", "items": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string", "enum": names}},
+        }})
+    };
+    json!({
+        "type": "object",
+        "required": ["resourceType"],
+        "description": format!("A Parameters resource; ${} takes {} (OperationDefinition {})", decl.code, decl.takes(), decl.url()),
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["Parameters"]},
+            "parameter": parameter,
+        },
+    })
 }
 
 /// One OpenAPI operation object with the usual FHIR answers.
@@ -487,5 +487,34 @@ mod tests {
         assert!(paths["/Organization/{id}/$budget"]["get"].is_object());
         assert!(paths["/$estimate"]["get"].is_object());
         assert!(paths["/"]["post"].is_object());
+        assert!(paths["/Group/{id}/$export"]["get"].is_object());
+        assert!(paths["/CodeSystem/{id}/$triage"]["post"].is_object());
+        assert!(paths["/OperationDefinition/{id}"]["get"].is_object());
+    }
+
+    #[test]
+    fn an_operation_lists_its_declared_parameters() {
+        let doc = document("http://x/fhir/r4");
+        let book = &doc["paths"]["/ServiceRequest/{id}/$book"]["post"];
+        let schema = &book["requestBody"]["content"]["application/fhir+json"]["schema"];
+        assert_eq!(
+            schema["properties"]["parameter"]["items"]["properties"]["name"]["enum"],
+            json!(["slot", "beds"])
+        );
+        assert!(
+            schema["description"]
+                .as_str()
+                .unwrap()
+                .contains("slot (Reference(Slot))")
+        );
+        let due = &doc["paths"]["/CarePlan/$due"]["get"]["parameters"];
+        let names: Vec<&str> = due
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(names, ["practitioner", "organization", "date"]);
+        assert!(doc["paths"]["/CarePlan/$due"].get("post").is_none());
     }
 }

@@ -375,8 +375,3 @@ fn triage_parameters(t: &Triage) -> Value {
     );
     json!({"resourceType": "Parameters", "parameter": params})
 }
-
-/// Reads name/value pairs from a `Parameters` resource.
-pub fn parameters_inputs(body: &Value) -> Result<Vec<(String, String)>, ServiceError> {
-    crate::parameters::Parameters::read(body)?.texts()
-}

@@ -38,7 +38,8 @@ pub use session::{
 };
 
 use crate::datatypes::{Period, Reference, extension_url, system};
-use crate::{SearchParam, capability_operation as operation, required_id};
+use crate::operations as ops;
+use crate::{SearchParam, required_id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tiercare_core::outreach::{ActivityKind, OutreachService, ProgrammeKind, Side};
@@ -192,7 +193,7 @@ pub fn capability(resources: &mut Vec<Value>) {
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
         "searchParam": params(PROGRAMME_SEARCH),
         "documentation": "Joint programmes: a hospital department (providedBy, specialty) committed to a primary institution of the same alliance (extensions outreach-primary, outreach-alliance, outreach-period, sessions-per-month, slots-per-session, outreach-specialist; category outreach or resident-team; type the services). Created by administrators or the hospital's coordinators; read by anyone signed in.",
-        "operation": [operation("end", "POST HealthcareService/{id}/$end with parameter date (the last day): ends the commitment")],
+        "operation": [ops::HEALTHCARE_SERVICE_END.capability()],
     }));
     resources.push(json!({
         "type": "Schedule",
@@ -200,20 +201,17 @@ pub fn capability(resources: &mut Vec<Value>) {
         "searchParam": params(SESSION_SEARCH),
         "documentation": "Outreach sessions: actor the programme (HealthcareService) and the specialist (Practitioner), planningHorizon the clinic's start and end; creating one opens its slots (Slot?schedule=Schedule/{id}) at the primary institution under the booking rules. Outcome in the session-status extension, with patients-seen and referrals-avoided, or session-cancellation (by, reason, at). Schedule/{id} of a department calendar (no session) is described from its slots.",
         "operation": [
-            operation("hold", "patients-seen, referrals-avoided (counts): by the session's specialist or staff of the primary institution, from the session's start"),
-            operation("cancel", "reason (required), side (hospital or primary; administrators only, others' side is their institution's): before the session's end; closes its unbooked slots and answers a Parameters with the schedule and the appointments to rebook"),
-            operation("miss", "the specialist did not come: from the session's end"),
+            ops::SCHEDULE_HOLD.capability(),
+            ops::SCHEDULE_CANCEL.capability(),
+            ops::SCHEDULE_MISS.capability(),
         ],
     }));
     for r in resources.iter_mut() {
         match r["type"].as_str() {
             Some("CareTeam") => {
                 r["operation"] = json!([
-                    operation(
-                        "recognise",
-                        "Mentorship CareTeams: doctor (Practitioner), condition (ICD-10 code), since (date): by the mentor"
-                    ),
-                    operation("end", "Mentorship CareTeams: date (the last day)"),
+                    ops::CARE_TEAM_RECOGNISE.capability(),
+                    ops::CARE_TEAM_END.capability(),
                 ]);
                 r["documentation"] = json!(
                     "Family-doctor teams (category family-doctor-team), and mentorships (category mentorship: participants a mentor and mentees by role, period, outreach-programme and competence extensions), created with POST by administrators or coordinators of the mentor's hospital."
