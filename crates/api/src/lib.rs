@@ -320,7 +320,97 @@ fn routes(state: AppState, pages: Router<AppState>) -> Router {
             "/CareTeam/{id}/_history",
             history::instance_route("CareTeam"),
         )
-        .route("/{type}/{id}/_history/{vid}", get(routes::vread));
+        .route("/{type}/{id}/_history/{vid}", get(routes::vread))
+        .route(
+            "/ServiceRequest/_history",
+            history::workflow_type_route("ServiceRequest"),
+        )
+        .route(
+            "/ServiceRequest/{id}/_history",
+            history::workflow_instance_route("ServiceRequest"),
+        )
+        .route("/Task/_history", history::workflow_type_route("Task"))
+        .route(
+            "/Task/{id}/_history",
+            history::workflow_instance_route("Task"),
+        )
+        .route(
+            "/Appointment/_history",
+            history::workflow_type_route("Appointment"),
+        )
+        .route(
+            "/Appointment/{id}/_history",
+            history::workflow_instance_route("Appointment"),
+        )
+        .route(
+            "/Encounter/_history",
+            history::workflow_type_route("Encounter"),
+        )
+        .route(
+            "/Encounter/{id}/_history",
+            history::workflow_instance_route("Encounter"),
+        )
+        .route(
+            "/Observation/_history",
+            history::workflow_type_route("Observation"),
+        )
+        .route(
+            "/Observation/{id}/_history",
+            history::workflow_instance_route("Observation"),
+        )
+        .route(
+            "/DiagnosticReport/_history",
+            history::workflow_type_route("DiagnosticReport"),
+        )
+        .route(
+            "/DiagnosticReport/{id}/_history",
+            history::workflow_instance_route("DiagnosticReport"),
+        )
+        .route(
+            "/CarePlan/_history",
+            history::workflow_type_route("CarePlan"),
+        )
+        .route(
+            "/CarePlan/{id}/_history",
+            history::workflow_instance_route("CarePlan"),
+        )
+        .route(
+            "/Coverage/_history",
+            history::workflow_type_route("Coverage"),
+        )
+        .route(
+            "/Coverage/{id}/_history",
+            history::workflow_instance_route("Coverage"),
+        )
+        .route(
+            "/ExplanationOfBenefit/_history",
+            history::workflow_type_route("ExplanationOfBenefit"),
+        )
+        .route(
+            "/ExplanationOfBenefit/{id}/_history",
+            history::workflow_instance_route("ExplanationOfBenefit"),
+        )
+        .route("/Slot/_history", history::workflow_type_route("Slot"))
+        .route(
+            "/Slot/{id}/_history",
+            history::workflow_instance_route("Slot"),
+        )
+        .route(
+            "/Schedule/_history",
+            history::workflow_type_route("Schedule"),
+        )
+        .route(
+            "/Schedule/{id}/_history",
+            history::workflow_instance_route("Schedule"),
+        )
+        .route(
+            "/HealthcareService/_history",
+            history::workflow_type_route("HealthcareService"),
+        )
+        .route(
+            "/HealthcareService/{id}/_history",
+            history::workflow_instance_route("HealthcareService"),
+        );
     let limit = state.config.max_body_bytes;
     Router::new()
         .route("/", get(ops::landing))

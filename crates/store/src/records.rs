@@ -556,7 +556,7 @@ async fn insert_events(
     Ok(())
 }
 
-async fn insert_index(
+pub(crate) async fn insert_index(
     tx: &mut AnyConnection,
     rt: &str,
     id: &str,

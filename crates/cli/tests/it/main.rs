@@ -10,6 +10,7 @@ mod helpers;
 mod indicators;
 mod insurance;
 mod insurer;
+mod loop_history;
 mod measure;
 
 mod access;
@@ -35,6 +36,7 @@ mod ops;
 mod outreach;
 mod panels;
 mod referral;
+mod reindex;
 mod round_trip;
 mod search;
 mod servers;
