@@ -131,7 +131,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::Expect;
-    use crate::records::tests::{resident, store, write};
+    use crate::records::tests::{resident, store, store_and_url, write};
 
     /// Terms by "new rules": a code with its system, and no name.
     fn new_terms(r: &Record) -> Vec<(String, String)> {
@@ -179,5 +179,35 @@ mod tests {
         assert_eq!(again, Reindexed::Current { stored: 3 });
         let older = s.reindex_to(2, 2, new_terms, |_, _| {}).await.unwrap();
         assert_eq!(older, Reindexed::Current { stored: 3 });
+    }
+
+    #[tokio::test]
+    async fn of_two_servers_starting_together_one_reindexes() {
+        let (s, _dir, url) = store_and_url().await;
+        for id in ["r1", "r2", "r3", "r4", "r5"] {
+            s.write(write(resident(id, "Wang", None), Expect::New), None)
+                .await
+                .unwrap();
+        }
+        let other = Store::open(&url).await.unwrap();
+        let (a, b) = tokio::join!(
+            s.reindex_to(1, 1, new_terms, |_, _| {}),
+            other.reindex_to(1, 1, new_terms, |_, _| {}),
+        );
+        let mut outcomes = [a.unwrap(), b.unwrap()];
+        outcomes.sort_by_key(|o| matches!(o, Reindexed::Current { .. }));
+        assert_eq!(
+            outcomes,
+            [
+                Reindexed::Done {
+                    records: 5,
+                    from: 0
+                },
+                Reindexed::Current { stored: 1 }
+            ]
+        );
+        // Each record's terms once, not twice.
+        assert_eq!(ids_with(&s, "sys|r3").await, ["r3"]);
+        other.close().await;
     }
 }
