@@ -323,93 +323,93 @@ fn routes(state: AppState, pages: Router<AppState>) -> Router {
         .route("/{type}/{id}/_history/{vid}", get(routes::vread))
         .route(
             "/ServiceRequest/_history",
-            history::workflow_type_route("ServiceRequest"),
+            workflow::history_type_route("ServiceRequest"),
         )
         .route(
             "/ServiceRequest/{id}/_history",
-            history::workflow_instance_route("ServiceRequest"),
+            workflow::history_instance_route("ServiceRequest"),
         )
-        .route("/Task/_history", history::workflow_type_route("Task"))
+        .route("/Task/_history", workflow::history_type_route("Task"))
         .route(
             "/Task/{id}/_history",
-            history::workflow_instance_route("Task"),
+            workflow::history_instance_route("Task"),
         )
         .route(
             "/Appointment/_history",
-            history::workflow_type_route("Appointment"),
+            workflow::history_type_route("Appointment"),
         )
         .route(
             "/Appointment/{id}/_history",
-            history::workflow_instance_route("Appointment"),
+            workflow::history_instance_route("Appointment"),
         )
         .route(
             "/Encounter/_history",
-            history::workflow_type_route("Encounter"),
+            workflow::history_type_route("Encounter"),
         )
         .route(
             "/Encounter/{id}/_history",
-            history::workflow_instance_route("Encounter"),
+            workflow::history_instance_route("Encounter"),
         )
         .route(
             "/Observation/_history",
-            history::workflow_type_route("Observation"),
+            workflow::history_type_route("Observation"),
         )
         .route(
             "/Observation/{id}/_history",
-            history::workflow_instance_route("Observation"),
+            workflow::history_instance_route("Observation"),
         )
         .route(
             "/DiagnosticReport/_history",
-            history::workflow_type_route("DiagnosticReport"),
+            workflow::history_type_route("DiagnosticReport"),
         )
         .route(
             "/DiagnosticReport/{id}/_history",
-            history::workflow_instance_route("DiagnosticReport"),
+            workflow::history_instance_route("DiagnosticReport"),
         )
         .route(
             "/CarePlan/_history",
-            history::workflow_type_route("CarePlan"),
+            workflow::history_type_route("CarePlan"),
         )
         .route(
             "/CarePlan/{id}/_history",
-            history::workflow_instance_route("CarePlan"),
+            workflow::history_instance_route("CarePlan"),
         )
         .route(
             "/Coverage/_history",
-            history::workflow_type_route("Coverage"),
+            workflow::history_type_route("Coverage"),
         )
         .route(
             "/Coverage/{id}/_history",
-            history::workflow_instance_route("Coverage"),
+            workflow::history_instance_route("Coverage"),
         )
         .route(
             "/ExplanationOfBenefit/_history",
-            history::workflow_type_route("ExplanationOfBenefit"),
+            workflow::history_type_route("ExplanationOfBenefit"),
         )
         .route(
             "/ExplanationOfBenefit/{id}/_history",
-            history::workflow_instance_route("ExplanationOfBenefit"),
+            workflow::history_instance_route("ExplanationOfBenefit"),
         )
-        .route("/Slot/_history", history::workflow_type_route("Slot"))
+        .route("/Slot/_history", workflow::history_type_route("Slot"))
         .route(
             "/Slot/{id}/_history",
-            history::workflow_instance_route("Slot"),
+            workflow::history_instance_route("Slot"),
         )
         .route(
             "/Schedule/_history",
-            history::workflow_type_route("Schedule"),
+            workflow::history_type_route("Schedule"),
         )
         .route(
             "/Schedule/{id}/_history",
-            history::workflow_instance_route("Schedule"),
+            workflow::history_instance_route("Schedule"),
         )
         .route(
             "/HealthcareService/_history",
-            history::workflow_type_route("HealthcareService"),
+            workflow::history_type_route("HealthcareService"),
         )
         .route(
             "/HealthcareService/{id}/_history",
-            history::workflow_instance_route("HealthcareService"),
+            workflow::history_instance_route("HealthcareService"),
         );
     let limit = state.config.max_body_bytes;
     Router::new()

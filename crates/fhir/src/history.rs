@@ -54,24 +54,27 @@ pub fn query(
 /// entry the version as it was, with the request that made it (`POST` for
 /// the first version, `PUT` after) and its response.
 pub fn bundle(base: &str, total: u64, versions: &[Stored]) -> Value {
-    bundle_with(base, total, versions, |s| {
-        (s.record.resource_type(), crate::render(s))
-    })
+    let shown = versions
+        .iter()
+        .map(|s| (s.record.resource_type(), crate::render(s)))
+        .collect();
+    bundle_with(base, total, versions, shown)
 }
 
-/// [`bundle`], each version shown as `show` gives its type and resource:
-/// a referral's `Task` is rendered from the referral's versions, as its
-/// read renders it from the current one.
+/// [`bundle`], each version shown as `shown` (in the same order) gives
+/// its type and resource: a referral's `Task` is rendered from the
+/// referral's versions, and a panel's `CarePlan` carries its control
+/// status, as their reads render them from the current version.
 pub fn bundle_with(
     base: &str,
     total: u64,
     versions: &[Stored],
-    show: impl Fn(&Stored) -> (&'static str, Value),
+    shown: Vec<(&'static str, Value)>,
 ) -> Value {
     let entries: Vec<Value> = versions
         .iter()
-        .map(|s| {
-            let (rt, resource) = show(s);
+        .zip(shown)
+        .map(|(s, (rt, resource))| {
             let id = s.record.id();
             let (method, url, status) = if s.version == 1 {
                 ("POST", rt.to_string(), "201 Created")

@@ -226,4 +226,16 @@ async fn the_loops_other_records_have_a_history_under_their_read_rule() {
         404,
         "does not exist",
     );
+    // A panel's CarePlan: the newest version as its read has it, with
+    // the control status of today.
+    let panel = crate::ui_doctor::enrol(&app).await;
+    let read = app.get("doctor", &format!("/CarePlan/{panel}")).await;
+    read.expect(200);
+    let history = app
+        .get("doctor", &format!("/CarePlan/{panel}/_history"))
+        .await;
+    history.expect(200);
+    let newest = entries(&history.json())[0].clone();
+    assert_eq!(newest, read.json());
+    assert!(newest.to_string().contains("panel-control"), "{newest}");
 }
