@@ -56,13 +56,15 @@ impl Referrals<'_> {
             .institution
             .as_ref()
             .map(|i| format!("Organization/{i}"));
-        let refused = |why: &str| Err(ServiceError::Forbidden(why.to_string()));
-        match rt.as_str() {
-            "Slot" | "HealthcareService" | "Schedule" => {}
+        let refusal = match rt.as_str() {
+            "Slot" | "HealthcareService" | "Schedule" => None,
             "ServiceRequest" => match (admin, staff, institution) {
-                (true, ..) => {}
-                (false, true, Some(i)) => q.scope.push(("party".into(), i)),
-                _ => return refused("this account may not see referrals"),
+                (true, ..) => None,
+                (false, true, Some(i)) => {
+                    q.scope.push(("party".into(), i));
+                    None
+                }
+                _ => Some("this account may not see referrals".to_string()),
             },
             "Appointment" | "Encounter" => {
                 let staff_term = if rt == "Appointment" {
@@ -71,37 +73,28 @@ impl Referrals<'_> {
                     "service-provider"
                 };
                 match (actor.role, &actor.resident, institution) {
-                    (UserRole::Admin, ..) => {}
+                    (UserRole::Admin, ..) => None,
                     (UserRole::Resident, Some(r), _) => {
                         q.scope.push(("patient".into(), format!("Patient/{r}")));
+                        None
                     }
                     (UserRole::Doctor | UserRole::Coordinator, _, Some(i)) => {
                         q.scope.push((staff_term.into(), i));
+                        None
                     }
-                    _ => return refused("this account may not see visits"),
+                    _ => Some("this account may not see visits".to_string()),
                 }
             }
-            "ExplanationOfBenefit" if admin || actor.role == UserRole::Insurer => {}
+            "ExplanationOfBenefit" if admin || actor.role == UserRole::Insurer => None,
             "Observation"
             | "DiagnosticReport"
             | "CarePlan"
             | "Coverage"
-            | "ExplanationOfBenefit" => {
-                if !admin {
-                    let reason = format!(
-                        "the history of every {rt} is for administrators; ask for one record's history ({rt}/{{id}}/_history)"
-                    );
-                    return Err(self
-                        .refuse(
-                            "history",
-                            &rt,
-                            None,
-                            None,
-                            (AuditOutcome::Denied, ServiceError::Forbidden(reason)),
-                        )
-                        .await);
-                }
-            }
+            | "ExplanationOfBenefit" => (!admin).then(|| {
+                format!(
+                    "the history of every {rt} is for administrators; ask for one record's history ({rt}/{{id}}/_history)"
+                )
+            }),
             "Task" => {
                 return Err(ServiceError::invalid(
                     "_history",
@@ -113,6 +106,10 @@ impl Referrals<'_> {
                     "resource type {other:?} has no history here"
                 )));
             }
+        };
+        if let Some(reason) = refusal {
+            let refused = (AuditOutcome::Denied, ServiceError::Forbidden(reason));
+            return Err(self.refuse("history", &rt, None, None, refused).await);
         }
         self.listed(q).await
     }
