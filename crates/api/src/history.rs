@@ -1,6 +1,7 @@
-//! `_history` of registry records: one record's versions
-//! (`GET {type}/{id}/_history`) and a type's (`GET {type}/_history`),
-//! newest first, under the access rules and audit of a read.
+//! `_history`: one record's versions (`GET {type}/{id}/_history`) and a
+//! type's (`GET {type}/_history`), newest first, under the access rules
+//! and audit of a read, for the registry's types (the loop's are in
+//! `workflow::history`).
 
 use crate::auth::Request;
 use crate::body::FhirJson;

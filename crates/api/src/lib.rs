@@ -328,7 +328,97 @@ fn routes(state: AppState, pages: Router<AppState>) -> Router {
             "/CareTeam/{id}/_history",
             history::instance_route("CareTeam"),
         )
-        .route("/{type}/{id}/_history/{vid}", get(routes::vread));
+        .route("/{type}/{id}/_history/{vid}", get(routes::vread))
+        .route(
+            "/ServiceRequest/_history",
+            workflow::history_type_route("ServiceRequest"),
+        )
+        .route(
+            "/ServiceRequest/{id}/_history",
+            workflow::history_instance_route("ServiceRequest"),
+        )
+        .route("/Task/_history", workflow::history_type_route("Task"))
+        .route(
+            "/Task/{id}/_history",
+            workflow::history_instance_route("Task"),
+        )
+        .route(
+            "/Appointment/_history",
+            workflow::history_type_route("Appointment"),
+        )
+        .route(
+            "/Appointment/{id}/_history",
+            workflow::history_instance_route("Appointment"),
+        )
+        .route(
+            "/Encounter/_history",
+            workflow::history_type_route("Encounter"),
+        )
+        .route(
+            "/Encounter/{id}/_history",
+            workflow::history_instance_route("Encounter"),
+        )
+        .route(
+            "/Observation/_history",
+            workflow::history_type_route("Observation"),
+        )
+        .route(
+            "/Observation/{id}/_history",
+            workflow::history_instance_route("Observation"),
+        )
+        .route(
+            "/DiagnosticReport/_history",
+            workflow::history_type_route("DiagnosticReport"),
+        )
+        .route(
+            "/DiagnosticReport/{id}/_history",
+            workflow::history_instance_route("DiagnosticReport"),
+        )
+        .route(
+            "/CarePlan/_history",
+            workflow::history_type_route("CarePlan"),
+        )
+        .route(
+            "/CarePlan/{id}/_history",
+            workflow::history_instance_route("CarePlan"),
+        )
+        .route(
+            "/Coverage/_history",
+            workflow::history_type_route("Coverage"),
+        )
+        .route(
+            "/Coverage/{id}/_history",
+            workflow::history_instance_route("Coverage"),
+        )
+        .route(
+            "/ExplanationOfBenefit/_history",
+            workflow::history_type_route("ExplanationOfBenefit"),
+        )
+        .route(
+            "/ExplanationOfBenefit/{id}/_history",
+            workflow::history_instance_route("ExplanationOfBenefit"),
+        )
+        .route("/Slot/_history", workflow::history_type_route("Slot"))
+        .route(
+            "/Slot/{id}/_history",
+            workflow::history_instance_route("Slot"),
+        )
+        .route(
+            "/Schedule/_history",
+            workflow::history_type_route("Schedule"),
+        )
+        .route(
+            "/Schedule/{id}/_history",
+            workflow::history_instance_route("Schedule"),
+        )
+        .route(
+            "/HealthcareService/_history",
+            workflow::history_type_route("HealthcareService"),
+        )
+        .route(
+            "/HealthcareService/{id}/_history",
+            workflow::history_instance_route("HealthcareService"),
+        );
     let limit = state.config.max_body_bytes;
     Router::new()
         .route("/", get(ops::landing))

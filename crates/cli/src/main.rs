@@ -300,6 +300,7 @@ async fn main() -> anyhow::Result<()> {
             let settings = Settings::load(Settings::default(), file, &flags.overrides())?;
             startup::init_logging(&settings.log_format);
             let state = startup::app_state(startup::open_store(&settings).await?, &settings)?;
+            startup::reindex(&state).await?;
             let listener = startup::bind(&settings).await?;
             let ops = startup::bind_ops(&settings).await?;
             println!("tiercare listening on http://{}", listener.local_addr()?);
@@ -322,6 +323,7 @@ async fn main() -> anyhow::Result<()> {
             let settings = Settings::load(base, file, &server.overrides())?;
             startup::init_logging(&settings.log_format);
             let state = startup::app_state(startup::open_store(&settings).await?, &settings)?;
+            startup::reindex(&state).await?;
             let options = demo::HistoryOptions {
                 days: history_days,
                 seed,

@@ -15,6 +15,36 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         .with_context(|| format!("opening database {}", settings.database_url))
 }
 
+/// Records re-indexed per transaction when the search-term rules changed:
+/// small enough that the writes of other servers wait little between
+/// batches.
+const REINDEX_BATCH: u32 = 500;
+
+/// Re-indexes every record when the database's index was built by older
+/// search-term rules than this build's ([`tiercare_fhir::INDEX_VERSION`]);
+/// run at start, before serving. One server re-indexes and the others
+/// wait for it, then find the index current.
+pub async fn reindex(state: &AppState) -> anyhow::Result<()> {
+    let ctx = &state.ctx;
+    let terms = ctx.terms;
+    let policy = ctx.policy.clone();
+    let to = tiercare_fhir::INDEX_VERSION;
+    let done = ctx
+        .store
+        .reindex_to(
+            to,
+            REINDEX_BATCH,
+            |r| terms(r, &policy),
+            |done, total| tracing::info!(done, total, to, "re-indexing search terms"),
+        )
+        .await
+        .context("re-indexing the search terms")?;
+    if let tiercare_store::Reindexed::Done { records, from } = done {
+        tracing::info!(records, from, to, "search index rebuilt");
+    }
+    Ok(())
+}
+
 /// Builds the application state for the settings' region.
 pub fn app_state(store: Store, settings: &Settings) -> anyhow::Result<AppState> {
     let region = settings

@@ -19,6 +19,7 @@ pub fn query(
         id: id.map(str::to_string),
         since: None,
         count: DEFAULT_COUNT,
+        scope: Vec::new(),
     };
     for (k, v) in pairs {
         match k.as_str() {
@@ -53,10 +54,27 @@ pub fn query(
 /// entry the version as it was, with the request that made it (`POST` for
 /// the first version, `PUT` after) and its response.
 pub fn bundle(base: &str, total: u64, versions: &[Stored]) -> Value {
+    let shown = versions
+        .iter()
+        .map(|s| (s.record.resource_type(), crate::render(s)))
+        .collect();
+    bundle_with(base, total, versions, shown)
+}
+
+/// [`bundle`], each version shown as `shown` (in the same order) gives
+/// its type and resource: a referral's `Task` is rendered from the
+/// referral's versions, and a panel's `CarePlan` carries its control
+/// status, as their reads render them from the current version.
+pub fn bundle_with(
+    base: &str,
+    total: u64,
+    versions: &[Stored],
+    shown: Vec<(&'static str, Value)>,
+) -> Value {
     let entries: Vec<Value> = versions
         .iter()
-        .map(|s| {
-            let rt = s.record.resource_type();
+        .zip(shown)
+        .map(|(s, (rt, resource))| {
             let id = s.record.id();
             let (method, url, status) = if s.version == 1 {
                 ("POST", rt.to_string(), "201 Created")
@@ -65,7 +83,7 @@ pub fn bundle(base: &str, total: u64, versions: &[Stored]) -> Value {
             };
             json!({
                 "fullUrl": format!("{base}/{rt}/{id}"),
-                "resource": crate::render(s),
+                "resource": resource,
                 "request": {"method": method, "url": url},
                 "response": {
                     "status": status,

@@ -233,6 +233,14 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
     terms
 }
 
+/// The version of the search-term rules ([`search_terms`]). Raise it with
+/// every change to the terms any record is stored under: a database whose
+/// index was built by older rules is re-indexed when a server starts (the
+/// store keeps the version its index was built with), so records written
+/// before the change are found by the new terms. 1: tokens also as
+/// `system|code`; statuses and classes of visits under their systems.
+pub const INDEX_VERSION: i64 = 1;
+
 /// The search terms of a record under the region's policy: the
 /// resource's own, plus for a referral the worklist terms that depend on
 /// the policy (when each step falls due). The services store records under

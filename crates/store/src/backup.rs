@@ -52,7 +52,7 @@ impl Store {
     }
 }
 
-/// Whether the database at `url` holds any row in any table, without
+/// Whether the database at `url` holds any row in any data table, without
 /// creating or migrating anything: a restore refuses such a target unless
 /// forced. A SQLite file that does not exist holds nothing.
 pub async fn holds_data(url: &str) -> Result<bool, StoreError> {
@@ -66,7 +66,11 @@ pub async fn holds_data(url: &str) -> Result<bool, StoreError> {
     let mut conn = AnyConnection::connect(&url).await?;
     let found = counts(&mut conn, backend).await?;
     conn.close().await?;
-    Ok(found.values().any(|n| *n > 0))
+    // `index_meta` is the schema's bookkeeping (its one row is written by
+    // the migration), not data.
+    Ok(found
+        .iter()
+        .any(|(table, n)| table != "index_meta" && *n > 0))
 }
 
 /// Copies the SQLite database `input` (a backup) into the new file `out`

@@ -6,13 +6,18 @@ use crate::{Store, StoreError, Stored};
 
 /// Which versions to list: one record's (`id`) or a whole type's, changed
 /// at or after `since` (an RFC 3339 UTC time as the store writes it), at
-/// most `count`.
+/// most `count`, of the records whose current search terms hold every
+/// `(param, value)` of `scope`.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryQuery {
     pub resource_type: String,
     pub id: Option<String>,
     pub since: Option<String>,
     pub count: u32,
+    /// Who may see a record is decided on its current version (as a read
+    /// decides it), so a type's history is narrowed by the current terms:
+    /// inside the query, so the total counts only what the caller may see.
+    pub scope: Vec<(String, String)>,
 }
 
 impl Store {
@@ -28,6 +33,15 @@ impl Store {
         if let Some(since) = &q.since {
             binds.push(since.clone());
             cond.push_str(&format!(" AND updated_at >= ${}", binds.len()));
+        }
+        for (param, value) in &q.scope {
+            binds.push(param.clone());
+            binds.push(value.clone());
+            let (p, v) = (binds.len() - 1, binds.len());
+            cond.push_str(&format!(
+                " AND id IN (SELECT s.id FROM search_index s WHERE s.resource_type = $1 \
+                 AND s.param = ${p} AND s.value = ${v})"
+            ));
         }
         let count_sql = format!("SELECT COUNT(*) AS n FROM record_history WHERE {cond}");
         let mut count = sqlx::query(sqlx::AssertSqlSafe(count_sql));

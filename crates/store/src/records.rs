@@ -280,9 +280,11 @@ impl Store {
             } else {
                 binds.push(param);
                 let n = binds.len();
+                // Records without the key sort last both ways: SQLite
+                // puts NULL first and PostgreSQL last unless told.
                 keys.push(format!(
                     "(SELECT MIN(s.value) FROM search_index s WHERE s.resource_type = r.resource_type \
-                     AND s.id = r.id AND s.param = ${n}) {dir}"
+                     AND s.id = r.id AND s.param = ${n}) {dir} NULLS LAST"
                 ));
             }
         }
@@ -554,7 +556,7 @@ async fn insert_events(
     Ok(())
 }
 
-async fn insert_index(
+pub(crate) async fn insert_index(
     tx: &mut AnyConnection,
     rt: &str,
     id: &str,
@@ -876,6 +878,47 @@ pub(crate) mod tests {
             offset: 0,
         };
         assert_eq!(s.search(&q).await.unwrap(), (vec![], 4));
+    }
+
+    #[tokio::test]
+    async fn records_without_the_sort_key_come_last_both_ways() {
+        let (s, _dir) = store().await;
+        // r2 has no date: it must come last ascending and descending, on
+        // SQLite (NULL sorts first by default) as on PostgreSQL (NULL
+        // sorts first descending by default).
+        for (id, day) in [
+            ("r1", Some("2026-01-05")),
+            ("r2", None),
+            ("r3", Some("2026-03-01")),
+        ] {
+            let mut w = write(resident(id, "Wang", None), Expect::New);
+            if let Some(day) = day {
+                w.index.push(("date".into(), day.into()));
+            }
+            s.write(w, None).await.unwrap();
+        }
+        let sorted = |m: Match| {
+            let s = s.clone();
+            async move {
+                let q = Query {
+                    resource_type: "Patient".into(),
+                    filters: vec![Filter {
+                        param: "_sort".into(),
+                        values: vec!["date".into()],
+                        matching: m,
+                    }],
+                    count: 10,
+                    offset: 0,
+                };
+                let (found, _) = s.search(&q).await.unwrap();
+                found
+                    .iter()
+                    .map(|f| f.record.id().to_string())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(sorted(Match::Ascending).await, ["r1", "r3", "r2"]);
+        assert_eq!(sorted(Match::Descending).await, ["r3", "r1", "r2"]);
     }
 
     #[tokio::test]

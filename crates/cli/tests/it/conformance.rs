@@ -380,18 +380,23 @@ async fn summary_total_last_updated_and_sort() {
         .get("admin", "/ServiceRequest?_sort=authored&_count=500")
         .await
         .json();
+    // Records without the key come last both ways, on either engine.
+    let missing_last = |mut v: Vec<String>, descending: bool| {
+        v.sort_by(|a, b| {
+            let by_value = if descending { b.cmp(a) } else { a.cmp(b) };
+            a.is_empty().cmp(&b.is_empty()).then(by_value)
+        });
+        v
+    };
     let got = field(&asc, &authored);
-    let mut want = got.clone();
-    want.sort();
-    assert_eq!(got, want, "ascending");
+    assert_eq!(got, missing_last(got.clone(), false), "ascending");
     assert_eq!(got.len() as u64, n);
     let desc = app
         .get("admin", "/ServiceRequest?_sort=-authored&_count=500")
         .await
         .json();
     let got = field(&desc, &authored);
-    want.reverse();
-    assert_eq!(got, want, "descending");
+    assert_eq!(got, missing_last(got.clone(), true), "descending");
     assert_ne!(field(&asc, &authored), field(&desc, &authored));
     let last = |r: &Value| {
         r["meta"]["lastUpdated"]
@@ -421,10 +426,7 @@ async fn summary_total_last_updated_and_sort() {
         .json();
     let mut joined = field(&first, &authored);
     joined.extend(field(&second, &authored));
-    let mut want = joined.clone();
-    want.sort();
-    want.reverse();
-    assert_eq!(joined, want);
+    assert_eq!(joined, missing_last(joined.clone(), true));
 }
 
 /// The entries of a Bundle with their search mode.

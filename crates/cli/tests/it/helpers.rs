@@ -105,6 +105,7 @@ pub async fn spawn_app_at(
     let state = tiercare::startup::app_state(store, &settings)
         .expect("app state")
         .with_clock(clock);
+    tiercare::startup::reindex(&state).await.expect("re-index");
     // One working day of outpatient sessions: enough to book, quick to open.
     let loaded = tiercare::demo::load_with_sessions(&state, &county, 1)
         .await
@@ -183,6 +184,9 @@ impl TestApp {
             .await
             .expect("open the store again");
         let state = tiercare::startup::app_state(store, &settings).expect("app state");
+        tiercare::startup::reindex(&state)
+            .await
+            .expect("the second server's re-index");
         let loaded = tiercare::demo::load_with_sessions(&state, &self.county, 1)
             .await
             .expect("the second server's demo load");

@@ -11,6 +11,7 @@ mod helpers;
 mod indicators;
 mod insurance;
 mod insurer;
+mod loop_history;
 mod measure;
 
 mod access;
@@ -37,6 +38,7 @@ mod ops;
 mod outreach;
 mod panels;
 mod referral;
+mod reindex;
 mod round_trip;
 mod search;
 mod servers;

@@ -94,7 +94,7 @@ pub(crate) async fn free_slots(app: &TestApp, user: &str) -> Vec<Value> {
     entries(&resp.json())
 }
 
-async fn create(app: &TestApp, patient: &str) -> String {
+pub(crate) async fn create(app: &TestApp, patient: &str) -> String {
     let resp = app
         .post("doctor", "/ServiceRequest", &referral_body(patient, "I20"))
         .await;

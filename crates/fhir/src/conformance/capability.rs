@@ -76,7 +76,7 @@ pub fn statement(base_url: &str) -> Value {
         "documentation": "true: only referrals whose current step is past its deadline under the region's policy"}));
     resources.push(json!({
         "type": "ServiceRequest",
-        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}, {"code": "history-instance"}, {"code": "history-type"}],
         "searchParam": sr_params,
         "documentation": "Referrals. Create as a doctor (you are the requester, your institution the referrer). Seen by staff of the referring and receiving institutions only. The loop moves by the named operations, each a POST of a Parameters body to ServiceRequest/{id}/$name, taking If-Match and answering the updated Task; GET ServiceRequest/{id}/$actions lists the operations the caller may take now. A referral carries the patient summary as contained Condition, MedicationStatement and AllergyIntolerance, and recent results as supportingInfo references to Observation and DiagnosticReport; on read each result reference carries the result-recognition extension (recognised or expired under the region's per-test validity window) and recognised-until. basedOn names the e-consult whose advice was to refer (the consult closes as referred in the same transaction). An e-consult or remote consultation is a ServiceRequest with category SNOMED 11429006 (Consultation): performer the institution asked and optionally the specialist, performerType the specialty, code written or live, note the question; its messages are Communications, its answer time the response-time extension; the asking doctor ends it with $close (outcome resolved or withdrawn). Search category=consult or referral.",
         "operation": operations(&[
@@ -96,20 +96,20 @@ pub fn statement(base_url: &str) -> Value {
     }));
     resources.push(json!({
         "type": "Task",
-        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "history-instance"}],
         "searchParam": params(crate::referral::TASK_SEARCH),
         "documentation": "The workflow of a referral (same id): status, businessStatus (the step of the loop), owner (the institution whose action it awaits), restriction.period.end (the step's deadline). Read-only: it changes through the ServiceRequest operations. Follow-ups of a downward referral's care plan are Tasks too (code follow-up, focus the CarePlan, owner the primary institution, due by restriction.period.end): search them with code=follow-up (owner, patient, focus, status; _overdue is not needed: status=requested and the due date say it) and record one done with POST Task/{id}/$complete (note), by a doctor of the owning institution.",
         "operation": operations(&[&ops::TASK_COMPLETE]),
     }));
     resources.push(json!({
         "type": "Observation",
-        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}, {"code": "history-instance"}, {"code": "history-type"}],
         "searchParam": params(crate::panel::OBSERVATION_SEARCH),
         "documentation": "Results (LOINC code, valueQuantity or valueString, effectiveDateTime required), recorded by a doctor for a patient in their care; their institution is the performer. Attach to a referral through ServiceRequest.supportingInfo. Seen by the patient and those caring for them; search names the patient. Panel measurements are Observations whose basedOn is a panel CarePlan: blood pressure LOINC 85354-9 with components 8480-6 and 8462-4 in mm[Hg], HbA1c 4548-4 in % or mmol/mol, fasting glucose 1558-6 in mmol/L or mg/dL (UCUM); values are stored and given back in mm[Hg], % and mmol/L. Recorded by doctors of the panel (its primary side or its programme's specialists), seen by them.",
     }));
     resources.push(json!({
         "type": "DiagnosticReport",
-        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}, {"code": "history-instance"}, {"code": "history-type"}],
         "searchParam": params(crate::clinical::RESULT_SEARCH),
         "documentation": "Examination reports (LOINC code, conclusion, effectiveDateTime, result: the patient's Observations), as Observation.",
     }));
@@ -121,19 +121,19 @@ pub fn statement(base_url: &str) -> Value {
     }));
     resources.push(json!({
         "type": "Coverage",
-        "interaction": [{"code": "read"}, {"code": "update"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "update"}, {"code": "search-type"}, {"code": "history-instance"}, {"code": "history-type"}],
         "searchParam": params(crate::insurance::COVERAGE_SEARCH),
         "documentation": "A resident's insurance scheme (class value: the scheme's code in the region's policy), one per resident at Coverage/cov-{resident}; administrators enrol with PUT (If-Match optional). Seen by the resident and those caring for them; search names the patient. $estimate with patient=Patient/X estimates for that resident's scheme and what they already paid this year.",
     }));
     resources.push(json!({
         "type": "ExplanationOfBenefit",
-        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "history-instance"}, {"code": "history-type"}],
         "searchParam": params(crate::insurance::CLAIM_SEARCH),
         "documentation": "The claim of every finished visit of a covered resident, written with the visit's end (ServiceRequest $complete or Encounter $finish, each taking an optional charge in yuan; without it the region's typical charge): total submitted, deductible, benefit and out-of-pocket, and each rule applied as a processNote. The resident's yearly deductible and cap account moves in the same transaction.",
     }));
     resources.push(json!({
         "type": "CarePlan",
-        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}, {"code": "history-instance"}, {"code": "history-type"}],
         "searchParam": params(crate::panel::PLAN_SEARCH),
         "documentation": "Co-managed chronic panels are CarePlans with category care-plan-kind|chronic-panel: the patient (subject), the panel team as a contained CareTeam (family-doctor and specialist participants, managingOrganization the primary institution), the conditions as contained Conditions (ICD-10 I10, E11) in addresses, the follow-up interval as activity[0].detail.scheduledTiming.repeat (frequency 1, period in d, wk or mo), the programme as the panel-programme extension (HealthcareService). Read adds the panel-control extension (control per condition, next follow-up as of today). Seen and changed by the primary side; seen by the programme's specialists. Otherwise the plan of a downward referral (basedOn), drawn up by a doctor of the referring hospital: activities of kind Task (a follow-up, scheduledPeriod.end the due date, description what for) and MedicationRequest (productCodeableConcept ATC, description the dosage), notes `measure: goal` as targets. Each medicine missing from the receiving institution's essential-medicines List carries the essential-medicine extension false and a statusReason. The patient's decision (patient-decision extension) is recorded with $decide; a refusal revokes the plan, cancels its follow-ups and ends the referral.",
         "operation": operations(&[
@@ -145,21 +145,21 @@ pub fn statement(base_url: &str) -> Value {
     }));
     resources.push(json!({
         "type": "Slot",
-        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "history-instance"}, {"code": "history-type"}],
         "searchParam": params(crate::visit::SLOT_SEARCH),
         "documentation": "Outpatient appointment slots; a policy share is reserved for referrals from primary care until released. Schedule/{id} (read) describes a slot's department.",
         "operation": operations(&[&ops::SLOT_HOLD]),
     }));
     resources.push(json!({
         "type": "Appointment",
-        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}, {"code": "history-instance"}, {"code": "history-type"}],
         "searchParam": params(crate::visit::APPOINTMENT_SEARCH),
         "documentation": "Visits booked in slots. A referral's visit is booked with ServiceRequest/{id}/$book; POST Appointment books a self-referred visit (slot, the patient as the one participant, reasonCode ICD-10, appointmentType v2-0276 EMERGENCY for an emergency) by the patient or the hospital's coordinator. Under mandatory gatekeeping a non-emergency visit at a hospital without a referral is refused (422, with the reason); under financial gatekeeping it is booked with the gatekeeping-bypass extension true. POST Appointment/{id}/$arrive (staff of the institution) records that the patient of a self-booked visit came and answers its Encounter.",
         "operation": operations(&[&ops::APPOINTMENT_ARRIVE]),
     }));
     resources.push(json!({
         "type": "Encounter",
-        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "history-instance"}, {"code": "history-type"}],
         "searchParam": params(crate::visit::ENCOUNTER_SEARCH),
         "documentation": "Visits (class AMB) and admissions (IMP) that happened: opened by ServiceRequest $arrive (status arrived), finished by $complete (status finished), basedOn the referral. Seen by administrators, the patient and the staff caring for the visit. A self-booked visit opens with Appointment/{id}/$arrive and ends with Encounter/{id}/$finish.",
         "operation": operations(&[&ops::ENCOUNTER_FINISH]),
@@ -222,7 +222,7 @@ pub fn statement(base_url: &str) -> Value {
         "format": ["application/fhir+json", "json"],
         "rest": [{
             "mode": "server",
-            "documentation": "Search results are paged with _count (default 50, at most 500; 0 for the total only, as _summary=count) and _offset; total counts exactly the matches the caller may see (_total=none leaves it out). Every search takes _lastUpdated and _sort (see searchParam). A token takes code, system|code, |code or system|; a token parameter whose codes belong to one system names it in the token-system extension, and an unknown system matches nothing. Search values of the same parameter separated by commas are ORed. Updates honour If-Match: W/\"version\".",
+            "documentation": "Search results are paged with _count (default 50, at most 500; 0 for the total only, as _summary=count) and _offset; total counts exactly the matches the caller may see (_total=none leaves it out). Every search takes _lastUpdated and _sort (see searchParam). A token takes code, system|code, |code or system|; a token parameter whose codes belong to one system names it in the token-system extension, and an unknown system matches nothing. Search values of the same parameter separated by commas are ORed. Updates honour If-Match: W/\"version\". _history (history-instance, history-type; _since, _count) answers each version as a read renders it, under the rule of a read: one record's history is 404 to a caller who may not read it, each version of patient data is audited as a read, and a type's history lists only the records the caller's search of the type would find (total counts those). Task/_history is refused (400; a Task is a referral's workflow, a follow-up or a mentoring activity): ask for one Task's history or ServiceRequest/_history. A type whose search needs a patient named (Observation, DiagnosticReport, CarePlan, Coverage, ExplanationOfBenefit but for insurers) has its type history for administrators only.",
             "security": {
                 "cors": false,
                 "extension": [smart_uris(base_url)],

@@ -190,14 +190,14 @@ pub fn capability(resources: &mut Vec<Value>) {
         |list: &[SearchParam]| -> Vec<Value> { list.iter().map(SearchParam::capability).collect() };
     resources.push(json!({
         "type": "HealthcareService",
-        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}, {"code": "history-instance"}, {"code": "history-type"}],
         "searchParam": params(PROGRAMME_SEARCH),
         "documentation": "Joint programmes: a hospital department (providedBy, specialty) committed to a primary institution of the same alliance (extensions outreach-primary, outreach-alliance, outreach-period, sessions-per-month, slots-per-session, outreach-specialist; category outreach or resident-team; type the services). Created by administrators or the hospital's coordinators; read by anyone signed in.",
         "operation": [ops::HEALTHCARE_SERVICE_END.capability()],
     }));
     resources.push(json!({
         "type": "Schedule",
-        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}, {"code": "history-instance"}, {"code": "history-type"}],
         "searchParam": params(SESSION_SEARCH),
         "documentation": "Outreach sessions: actor the programme (HealthcareService) and the specialist (Practitioner), planningHorizon the clinic's start and end; creating one opens its slots (Slot?schedule=Schedule/{id}) at the primary institution under the booking rules. Outcome in the session-status extension, with patients-seen and referrals-avoided, or session-cancellation (by, reason, at). Schedule/{id} of a department calendar (no session) is described from its slots.",
         "operation": [

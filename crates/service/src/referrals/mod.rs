@@ -20,10 +20,12 @@ mod care_plans;
 mod claims;
 mod consults;
 mod estimate;
+mod history;
 mod results;
 pub use appointments::SelfBooking;
 use capacity::{CAPACITY_RETRIES, busy};
 pub use estimate::{OwnEstimate, VisitQuestion, estimate_visit};
+pub use history::History;
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::booking::{
