@@ -93,12 +93,31 @@ pub fn raw(v: Option<f64>) -> String {
 /// A month `2026-01` as people write it: 2026年1月, or 2026-01 in
 /// English.
 pub fn month_label(lang: Lang, code: &str) -> String {
-    let parsed = code
+    let (month, days) = match code.split_once(' ') {
+        Some((m, d)) => (m, Some(d.trim_matches(|c| c == '(' || c == ')'))),
+        None => (code, None),
+    };
+    let parsed = month
         .split_once('-')
         .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u8>().ok()?)));
-    match (lang, parsed) {
-        (Lang::Zh, Some((y, m))) => format!("{y}年{m}月"),
+    match (lang, parsed, days) {
+        (Lang::Zh, Some((y, m)), None) => format!("{y}年{m}月"),
+        (Lang::Zh, Some((y, m)), Some(d)) => format!("{y}年{m}月（{d}日）"),
         _ => code.to_string(),
+    }
+}
+
+/// A month's code in tables, charts and CSV: `2026-12`, or, for a month
+/// the period covers only in part (the current month, or one the period
+/// cuts), the days it covers: `2026-12 (1–6)`. One rule on every page: a
+/// partial month is never shown as if it were whole.
+pub fn month_code(month: time::Date, from: time::Date, to: time::Date) -> String {
+    let code = format!("{}-{:02}", month.year(), u8::from(month.month()));
+    let last = month.replace_day(month.month().length(month.year()));
+    if from <= month && last.is_ok_and(|l| to >= l) {
+        code
+    } else {
+        format!("{code} ({}–{})", from.day(), to.day())
     }
 }
 
@@ -183,5 +202,18 @@ mod tests {
     fn months_read_as_people_write_them() {
         assert_eq!(month_label(Lang::Zh, "2026-01"), "2026年1月");
         assert_eq!(month_label(Lang::En, "2026-01"), "2026-01");
+        assert_eq!(
+            month_label(Lang::Zh, "2026-12 (1–6)"),
+            "2026年12月（1–6日）"
+        );
+        assert_eq!(month_label(Lang::En, "2026-12 (1–6)"), "2026-12 (1–6)");
+        use time::macros::date;
+        let dec = date!(2026 - 12 - 01);
+        assert_eq!(month_code(dec, dec, date!(2026 - 12 - 31)), "2026-12");
+        assert_eq!(month_code(dec, dec, date!(2026 - 12 - 06)), "2026-12 (1–6)");
+        assert_eq!(
+            month_code(dec, date!(2026 - 12 - 10), date!(2026 - 12 - 31)),
+            "2026-12 (10–31)"
+        );
     }
 }

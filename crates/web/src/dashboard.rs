@@ -13,6 +13,7 @@
 //! Only aggregates leave this module: counts, shares and means per region,
 //! level, alliance, institution and month, never a patient.
 
+use super::charts::month_code;
 use super::filter_form::{Field, FilterForm, Refusal, refused};
 use super::session::Viewer;
 use super::tables::{self, Table};
@@ -140,8 +141,9 @@ impl Filters {
         while m <= self.to {
             let next = next_month(m);
             let last = next.map_or(period.last, |n| day_of(n) - 1);
+            let month_end = next.and_then(|n| n.previous_day()).unwrap_or(self.to);
             out.push((
-                format!("{}-{:02}", m.year(), u8::from(m.month())),
+                month_code(m, m.max(self.from), month_end.min(self.to)),
                 Period::new(day_of(m).max(period.first), last.min(period.last)),
             ));
             match next {
@@ -488,7 +490,7 @@ mod tests {
         .unwrap();
         let months = f.months();
         let labels: Vec<&str> = months.iter().map(|(l, _)| l.as_str()).collect();
-        assert_eq!(labels, ["2025-12", "2026-01", "2026-02"]);
+        assert_eq!(labels, ["2025-12 (10–31)", "2026-01", "2026-02 (1–3)"]);
         assert_eq!(months[0].1.first, day_of(date!(2025 - 12 - 10)));
         assert_eq!(months[0].1.last, day_of(date!(2025 - 12 - 31)));
         assert_eq!(months[2].1.last, day_of(date!(2026 - 02 - 03)));

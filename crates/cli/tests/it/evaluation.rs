@@ -21,6 +21,25 @@ fn months(from: Date, to: Date) -> u32 {
     u32::try_from(index(to) - index(from) + 1).unwrap()
 }
 
+/// The sessions a commitment of `per_month` owes over `from..=to`: a
+/// month's all for a month the period covers whole, else the share of its
+/// days covered, rounded down (counted here day by day).
+fn owed(per_month: u32, from: Date, to: Date) -> u32 {
+    let mut total = 0;
+    let mut day = from;
+    while day <= to {
+        let length = u32::from(day.month().length(day.year()));
+        let mut covered = 0;
+        let month = day.month();
+        while day <= to && day.month() == month {
+            covered += 1;
+            day = day.next_day().unwrap();
+        }
+        total += per_month * covered / length;
+    }
+    total
+}
+
 fn score(report: &Value) -> Option<f64> {
     report["group"][0]["measureScore"]["value"].as_f64()
 }
@@ -168,8 +187,13 @@ async fn evaluation_reports_the_hand_computed_figures_for_every_party() {
 
     // Six sessions start in the period (the seventh is after it): 2 held,
     // 1 missed, 1 cancelled by each side, 1 still scheduled. The
-    // commitment is 4 a month for every month the period touches.
-    let committed = i64::from(4 * months(from, to));
+    // commitment is 4 a month, pro-rated in the months the period covers
+    // only in part.
+    let committed = i64::from(owed(4, from, to));
+    assert!(
+        committed < i64::from(4 * months(from, to)),
+        "a partial month"
+    );
     let kept = report(&app, "analyst", "outreach-commitment-kept", &of_programme).await;
     assert_eq!(population(&kept, "numerator"), Some(2));
     assert_eq!(population(&kept, "denominator"), Some(committed));

@@ -13,8 +13,14 @@
 //! `None`, never a made-up zero.
 //!
 //! - **Committed**: for each month, the programme's sessions per month if
-//!   the programme runs on any day of it (no proration: a hospital that
-//!   signs on the 20th owes that month's sessions). A commitment is the
+//!   the programme runs on any day of it (a hospital that signs on the
+//!   20th owes that month's sessions). A month only partly inside the
+//!   period (the current month, or one the period cuts) owes the sessions
+//!   due by the last day it covers, spread evenly over the month and
+//!   rounded down: 4 a month owe 0 by the 6th of a 31-day month and 2 by
+//!   the 16th. This is the rule for every promise measured over a period
+//!   (the indicators reckon offered capacity day by day the same way), and
+//!   such a month is marked [`MonthFigures::partial`]. A commitment is the
 //!   hospital's, so it is `None` for a specialist or a family doctor.
 //! - **Scheduled, held, cancelled (by side), missed, still scheduled**:
 //!   sessions starting in the period, by their status now. A session still
@@ -133,6 +139,11 @@ pub struct MonthFigures {
     /// The month's first day (its figures cover only the part inside the
     /// period).
     pub month: Date,
+    /// The period covers only part of the month (from `from` to `to`):
+    /// its counts are those days', its commitment pro-rated to them.
+    pub partial: bool,
+    pub from: Date,
+    pub to: Date,
     pub figures: Figures,
 }
 
@@ -148,6 +159,24 @@ pub struct Evaluation {
 
 fn ratio(n: u32, d: u32) -> Option<f64> {
     (d > 0).then(|| f64::from(n) / f64::from(d))
+}
+
+/// The sessions of a monthly commitment due within `from..=to` of the
+/// month starting on `month`: all of them for the whole month, else the
+/// share of the month's days covered, rounded down.
+fn due(per_month: u32, month: Date, from: Date, to: Date) -> u32 {
+    if whole_month(month, from, to) {
+        return per_month;
+    }
+    let length = u32::from(month.month().length(month.year()));
+    let covered = u32::try_from((to - from).whole_days() + 1).unwrap_or(0);
+    per_month * covered.min(length) / length
+}
+
+/// Whether `from..=to` is the whole month starting on `month`.
+fn whole_month(month: Date, from: Date, to: Date) -> bool {
+    let length = i64::from(month.month().length(month.year()));
+    from == month && (to - from).whole_days() + 1 >= length
 }
 
 /// The calendar months touching `first..=last`, each clipped to it, as
@@ -211,12 +240,20 @@ impl<'a> Index<'a> {
         }
         let sum = months(first, last)
             .into_iter()
-            .flat_map(|(_, from, to)| {
-                self.data.programmes.iter().filter(move |p| {
-                    p.start <= to && p.end.is_none_or(|e| e >= from) && subject.owns_programme(p)
-                })
+            .map(|(month, from, to)| {
+                let per_month: u32 = self
+                    .data
+                    .programmes
+                    .iter()
+                    .filter(|p| {
+                        p.start <= to
+                            && p.end.is_none_or(|e| e >= from)
+                            && subject.owns_programme(p)
+                    })
+                    .map(|p| p.sessions_per_month)
+                    .sum();
+                due(per_month, month, from, to)
             })
-            .map(|p| p.sessions_per_month)
             .sum();
         Some(sum)
     }
@@ -347,6 +384,9 @@ pub fn evaluate_many(
                 .iter()
                 .map(|&(month, from, to)| MonthFigures {
                     month,
+                    partial: !whole_month(month, from, to),
+                    from,
+                    to,
                     figures: index.figures(subject, from, to),
                 })
                 .collect(),

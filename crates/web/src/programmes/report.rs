@@ -164,7 +164,7 @@ pub(super) async fn build(
             .iter()
             .map(|m| {
                 (
-                    format!("{}-{:02}", m.month.year(), u8::from(m.month.month())),
+                    crate::charts::month_code(m.month, m.from, m.to),
                     m.figures.clone(),
                 )
             })

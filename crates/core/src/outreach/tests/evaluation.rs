@@ -396,7 +396,7 @@ fn mentoring_per_family_doctor() {
 }
 
 #[test]
-fn a_period_inside_months_clips_sessions_but_owes_whole_months() {
+fn a_period_inside_months_clips_sessions_and_owes_what_falls_due_in_it() {
     let w = world();
     let subject = EvaluationSubject::Programme(id("prog-1"));
     let e = evaluate(
@@ -406,8 +406,15 @@ fn a_period_inside_months_clips_sessions_but_owes_whole_months() {
         date!(2026 - 04 - 10),
     )
     .unwrap();
-    // Sessions s3, s4 (March 15-31) and s5 (April 1-10); both months owed.
-    assert_eq!(e.total.committed, Some(8));
+    // Sessions s3, s4 (March 15-31) and s5 (April 1-10). Of 4 a month,
+    // 17 of March's 31 days owe 2 (2.19 rounded down), 10 of April's 30
+    // owe 1 (1.33): a partial month is neither owed whole nor free.
+    assert_eq!(e.total.committed, Some(3));
+    assert_eq!(e.months[0].figures.committed, Some(2));
+    assert_eq!(e.months[1].figures.committed, Some(1));
+    assert!(e.months.iter().all(|m| m.partial));
+    let whole = evaluate(w.data(), &subject, FIRST, LAST).unwrap();
+    assert!(whole.months.iter().all(|m| !m.partial), "{FIRST}..{LAST}");
     assert_eq!((e.total.scheduled, e.total.held), (3, 2));
     assert_eq!(e.months[0].figures.scheduled, 2);
     assert_eq!(e.months[1].figures.scheduled, 1);
