@@ -2,8 +2,8 @@
 //!
 //! Every write that carries a domain event the indicators count (a
 //! referral requested, declined, booked, completed or refused, a visit
-//! finished with its claim, a resident registered, a contract signed or
-//! ended) gets its indicator facts here, just before it is stored; the
+//! finished with its claim, an outreach session held with its patients, a
+//! resident registered, a contract signed or ended) gets its indicator facts here, just before it is stored; the
 //! store adds them to the daily aggregates in the same transaction. The
 //! facts are the core's, the same ones the simulator emits, so the live
 //! region and a simulated one are measured by one definition.
@@ -15,6 +15,7 @@ use tiercare_core::catalogue::{Case, Catalogue, IcdCode, Severity, Urgency};
 use tiercare_core::events::Event;
 use tiercare_core::indicators::{Charge, Direction, Fact, Ix, SCHEME_SLOTS, Visit, VisitKind};
 use tiercare_core::insurance::{Claim, ReferralDirection};
+use tiercare_core::outreach::OutreachEvent;
 use tiercare_core::referral::{Change, Referral};
 use tiercare_core::{Level, Record};
 use tiercare_store::{StoreError, Stored, Write};
@@ -177,6 +178,47 @@ pub async fn derive(ctx: &Context, writes: &mut [Write]) -> Result<(), StoreErro
                         _ => None,
                     };
                     facts.extend(fact);
+                }
+                // The patients a visiting specialist saw at a township's
+                // outreach session are visits at that primary institution,
+                // counted once, here, from the session's record (the desk
+                // does not record them again). They carry no claim: the
+                // session records how many were seen, not their bills.
+                Event::Outreach(OutreachEvent::SessionHeld {
+                    programme,
+                    patients_seen,
+                    at,
+                    ..
+                }) => {
+                    let Some(Stored {
+                        record: Record::Programme(p),
+                        ..
+                    }) = ctx
+                        .store
+                        .get("HealthcareService", programme.as_str())
+                        .await?
+                    else {
+                        continue;
+                    };
+                    let day = match &w.record {
+                        Record::OutreachSession(s) => day_of(s.start.date()),
+                        _ => day_of(at.date()),
+                    };
+                    let institution = look.ix(p.primary.as_str()).await?;
+                    let level = look.level(p.primary.as_str()).await?;
+                    let seen = Fact::Visit(Visit {
+                        day,
+                        institution,
+                        level,
+                        kind: VisitKind::FollowUp,
+                        positioned: None,
+                        emergency: false,
+                        inpatient: false,
+                        resident: true,
+                        charge: None,
+                        wait_days: 0.0,
+                    });
+                    facts.extend(std::iter::repeat_n(seen, *patients_seen as usize));
                 }
                 Event::VisitFinished { encounter } => {
                     let Some(finished) = encounter.finished else {

@@ -36,6 +36,7 @@ mod history;
 mod operation_params;
 mod ops;
 mod outreach;
+mod outreach_visits;
 mod panels;
 mod referral;
 mod reindex;

@@ -288,7 +288,9 @@ impl Programmes {
                 continue;
             }
             let seen = self.rng.random_range(p.slots / 2..=p.slots);
-            let avoided = self.rng.random_range(0..=seen / 4);
+            // A few of the patients seen would otherwise have been referred
+            // up: about one in twenty, never more than one in ten.
+            let avoided = self.rng.random_range(0..=seen / 10);
             let specialist = cast.doctor(&s.specialist, &p.hospital);
             Outreach::new(&state.ctx, &specialist)
                 .hold(&s.id, seen, avoided)
