@@ -329,6 +329,7 @@ async fn main() -> anyhow::Result<()> {
                 seed,
             };
             let started = std::time::Instant::now();
+            demo::report_progress(true);
             let (loaded, history) = demo::load_with_history(&state, &county, options)
                 .await
                 .context("loading the demo county")?;

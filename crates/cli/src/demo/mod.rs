@@ -6,9 +6,11 @@
 
 mod history;
 mod outreach;
+mod progress;
 
 pub use history::HistoryReport;
 pub use outreach::OutreachReport;
+pub use progress::report_progress;
 
 use crate::users::{UserSpec, add_user};
 use anyhow::Context;
@@ -194,14 +196,33 @@ async fn load_history_alone(
     if present || options.days == 0 {
         return Ok((load_alone(state, county, SESSION_DAYS).await?, None));
     }
+    let mut phases = progress::Phases::new(4);
     let (first, last) = past_days(state, options.days)?;
     let past = state.clone().with_clock(Clock::set_at(at_midnight(first)));
     let mut loaded = load_alone(&past, county, 0).await?;
+    phases.done(&format!(
+        "registry, residents and users: {} records",
+        loaded.records
+    ));
     // The care history runs on clocks of its own, so `past` still stands
     // on the first day for the joint programmes.
     let care = history::run(&past, county, first, last, options.seed).await?;
+    phases.done(&format!(
+        "care over {} days: {} visits, {} referrals",
+        options.days,
+        care.visits.iter().sum::<u64>(),
+        care.referrals_up + care.referrals_down
+    ));
     let outreach = outreach::run(&past, county, first, last, options.seed).await?;
+    phases.done(&format!(
+        "joint programmes: {} sessions held",
+        outreach.sessions_held
+    ));
     loaded.slots += open_sessions(state, &loader(), county, SESSION_DAYS).await?;
+    phases.done(&format!(
+        "outpatient slots for the next {SESSION_DAYS} working days: {}",
+        loaded.slots
+    ));
     Ok((loaded, Some(History { care, outreach })))
 }
 

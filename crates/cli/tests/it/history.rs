@@ -180,3 +180,34 @@ async fn the_same_seed_gives_the_same_history() {
     assert!(first.visits.iter().sum::<u64>() > 0, "{first}");
     assert_eq!(history(&two, &county, 40).await, first);
 }
+
+#[test]
+fn the_demo_command_shows_each_phase_of_its_load_on_stderr() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let url = runtime
+        .block_on(tiercare_store::scratch::database_url(&format!(
+            "sqlite://{}",
+            dir.path().join("d.db").display()
+        )))
+        .expect("a fresh database");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tiercare"))
+        .args(["demo", "--load-only", "--history-days", "5"])
+        .args(["--residents", "150", "--database", &url])
+        .output()
+        .expect("tiercare demo ran");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let mut from = 0;
+    for phase in [
+        "[1/4] registry",
+        "[2/4] care over 5 days",
+        "[3/4] joint programmes",
+        "[4/4] outpatient slots",
+    ] {
+        let at = stderr[from..]
+            .find(phase)
+            .unwrap_or_else(|| panic!("no {phase:?} after the phases before it in {stderr}"));
+        from += at + phase.len();
+    }
+}
