@@ -73,6 +73,10 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
     let measure_url =
         format!("{base}/fhir/r4/Measure/$evaluate-measure?periodStart={first}&periodEnd={today}");
     let measures = timed(runs, || client.get(&measure_url).bearer_auth(&token)).await?;
+    let hospital_url = format!("{measure_url}&subject=Organization/{COUNTY_HOSPITAL}");
+    let hospital_measures =
+        timed(runs, || client.get(&hospital_url).bearer_auth(&token)).await?;
+    let year = year_figures(&state, first, today).await?;
     let page_url = format!("{base}/ui/dashboard?from={first}&to={today}&subject=region");
     let cookie = format!("tiercare_session={session}");
     let pages = timed(runs, || client.get(&page_url).header("cookie", &cookie)).await?;
@@ -105,6 +109,10 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
         "evaluate_measure_year_p50_ms": ms(percentile(&measures, 0.5)),
         "evaluate_measure_year_max_ms": max(&measures),
         "evaluate_measure_p50_ratio_vs_healthz": ms(percentile(&measures, 0.5)) / base_p50,
+        "evaluate_measure_institution_year_p50_ms": ms(percentile(&hospital_measures, 0.5)),
+        "evaluate_measure_institution_p50_ratio_vs_healthz":
+            ms(percentile(&hospital_measures, 0.5)) / base_p50,
+        "year": year,
         "dashboard_year_p50_ms": ms(percentile(&pages, 0.5)),
         "dashboard_year_max_ms": max(&pages),
         "dashboard_p50_ratio_vs_healthz": ms(percentile(&pages, 0.5)) / base_p50,
@@ -130,8 +138,10 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
         base_p50,
         max(&health)
     );
+    println!("  the demo's year: {year}");
     for (name, v) in [
         ("Measure/$evaluate-measure", &measures),
+        ("  the same, county hospital", &hospital_measures),
         ("GET /ui/dashboard        ", &pages),
         ("GET /ui/doctor (worklist)", &doctor_pages),
         ("GET /ui/office (incoming)", &office_pages),
@@ -144,6 +154,56 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The county hospital of the demo: the funnel and utilisation figures
+/// are shown for it.
+const COUNTY_HOSPITAL: &str = "zx-h1";
+
+/// What the demo's year looks like to a commission: utilisation and bed
+/// occupancy by level, the capacity pyramid's verdicts, and the county
+/// hospital's referral funnels from both sides.
+async fn year_figures(
+    state: &tiercare_api::AppState,
+    first: time::Date,
+    last: time::Date,
+) -> anyhow::Result<serde_json::Value> {
+    use tiercare_core::indicators::{Period, Resource};
+    use tiercare_service::indicators::{SubjectRef, day_of, evaluate};
+    let period = Period::new(day_of(first), day_of(last));
+    let (_, region) = evaluate(&state.ctx, period, &SubjectRef::Region).await?;
+    let hospital = SubjectRef::Institution(COUNTY_HOSPITAL.into());
+    let (_, h) = evaluate(&state.ctx, period, &hospital).await?;
+    let levels: Vec<_> = region
+        .levels
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "level": l.level.code(),
+                "outpatient_visits": l.outpatient_visits,
+                "admissions": l.admissions,
+                "slot_utilisation": l.slot_utilisation,
+                "bed_occupancy": l.bed_utilisation,
+            })
+        })
+        .collect();
+    let pyramid: serde_json::Map<_, _> = Resource::ALL
+        .iter()
+        .map(|&r| {
+            let shape = region.pyramid_fit(r).map(|f| f.shape.code());
+            (r.code().to_string(), serde_json::json!(shape))
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "levels": levels,
+        "pyramid": pyramid,
+        "county_hospital": {
+            "sent": h.sent,
+            "received": h.received,
+            "slot_utilisation": h.slot_utilisation,
+            "bed_occupancy": h.bed_utilisation,
+        },
+    }))
 }
 
 /// Times `runs` requests one after another; each must succeed. Sorted.
