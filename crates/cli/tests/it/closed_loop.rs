@@ -322,6 +322,7 @@ pub async fn walk(app: &TestApp) -> Walk {
         booked.json()["businessStatus"]["coding"][0]["code"],
         "booked"
     );
+    app.on_day_of_referral_visit(&referral).await;
     op(app, "coordinator", &referral, "arrive", None, None)
         .await
         .expect(200);

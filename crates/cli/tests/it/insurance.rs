@@ -231,6 +231,7 @@ async fn every_finished_visit_is_claimed_and_moves_the_residents_account() {
         .await;
     booked.expect(201);
     let appointment = booked.json()["id"].as_str().unwrap().to_string();
+    app.on_day_of_appointment(&appointment).await;
     let arrived = post_op(
         &app,
         "coordinator",
@@ -425,14 +426,11 @@ async fn the_alliance_budget_counts_its_residents_claims_inside_and_outside() {
     let slots = app
         .get(
             "admin",
-            "/Slot?organization=Organization/zx-t1&status=free&reserved=false",
+            "/Slot?organization=Organization/zx-t1&status=free&reserved=false&_count=500",
         )
         .await
         .json();
-    let slot = crate::helpers::entries(&slots)[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let slot = app.first_not_started(&slots);
     let booked = app
         .post(
             "resident",
@@ -444,6 +442,7 @@ async fn the_alliance_budget_counts_its_residents_claims_inside_and_outside() {
         .await;
     booked.expect(201);
     let appointment = booked.json()["id"].as_str().unwrap().to_string();
+    app.on_day_of_appointment(&appointment).await;
     let none = json!({"resourceType": "Parameters"});
     let arrived = post_op(
         &app,
@@ -561,6 +560,7 @@ async fn administrators_enrol_and_a_residents_estimate_counts_what_they_paid() {
         .await;
     booked.expect(201);
     let appointment = booked.json()["id"].as_str().unwrap().to_string();
+    app.on_day_of_appointment(&appointment).await;
     let none = json!({"resourceType": "Parameters"});
     let arrived = post_op(
         &app,

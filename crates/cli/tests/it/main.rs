@@ -56,3 +56,4 @@ mod ui_privacy;
 mod ui_specialist;
 mod users;
 mod validate;
+mod visit_rules;

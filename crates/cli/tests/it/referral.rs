@@ -12,7 +12,7 @@ use tiercare_core::Record;
 pub(crate) const HOSPITAL: &str = "zx-h1";
 
 /// The body of a referral from the demo family doctor.
-fn referral_body(patient: &str, code: &str) -> Value {
+pub(crate) fn referral_body(patient: &str, code: &str) -> Value {
     json!({
         "resourceType": "ServiceRequest",
         "status": "active",
@@ -94,7 +94,7 @@ pub(crate) async fn free_slots(app: &TestApp, user: &str) -> Vec<Value> {
     entries(&resp.json())
 }
 
-async fn create(app: &TestApp, patient: &str) -> String {
+pub(crate) async fn create(app: &TestApp, patient: &str) -> String {
     let resp = app
         .post("doctor", "/ServiceRequest", &referral_body(patient, "I20"))
         .await;
@@ -258,7 +258,9 @@ async fn the_whole_loop_over_http() {
     schedule.expect(200);
     seen.push(schedule.json());
 
-    // Arrival, completion with the report back, and the loop closed.
+    // Arrival (on the booked day), completion with the report back, and
+    // the loop closed.
+    app.on_day_of_referral_visit(&id).await;
     op(&app, "coordinator", &id, "arrive", None, None)
         .await
         .expect(200);

@@ -312,6 +312,7 @@ async fn an_operation_reads_each_parameter_by_its_declared_type() {
         .await;
     booked.expect(201);
     let appointment = booked.json()["id"].as_str().expect("id").to_string();
+    app.on_day_of_appointment(&appointment).await;
     let arrived = post_op(
         &app,
         "coordinator",

@@ -364,6 +364,7 @@ async fn a_referral_from_arrival_in_the_worklist_to_the_report_back_over_http() 
         .find(&format!(r#"data-referral="{id}""#))
         .unwrap()..];
     let v = field(card, "version");
+    app.on_day_of_slot(&slot).await;
     let arrived = ui_post(
         &app,
         &session,
@@ -806,6 +807,7 @@ async fn the_coordinator_books_records_and_completes_in_a_browser_in_chinese_and
                 .trim_start_matches("Slot/")
                 .to_string();
             let day = slot_day(&a, &slot).await;
+            a.on_day_of_slot(&slot).await;
             b.goto(&format!("{base}/ui/office/arrivals?day={day}"))
                 .await;
             assert_fits(&b, "the arrivals").await;

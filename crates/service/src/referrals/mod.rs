@@ -27,7 +27,7 @@ pub use estimate::{OwnEstimate, VisitQuestion, estimate_visit};
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::booking::{
-    Appointment, BedPool, Claimant, Encounter, SessionPlan, Slot, SlotStatus,
+    Appointment, BedPool, Claimant, Encounter, SessionPlan, Slot, SlotStatus, VisitProgress,
 };
 use tiercare_core::events::Event;
 use tiercare_core::referral::{
@@ -401,7 +401,7 @@ impl<'a> Referrals<'a> {
             ReferralError::WrongSide { .. } | ReferralError::Role(_) => {
                 (AuditOutcome::Denied, ServiceError::Forbidden(e.to_string()))
             }
-            ReferralError::IllegalTransition { .. } => {
+            ReferralError::IllegalTransition { .. } | ReferralError::BeforeBookedDay { .. } => {
                 (AuditOutcome::Failed, ServiceError::Conflict(e.to_string()))
             }
             ReferralError::Invalid { field, .. } => (
