@@ -101,7 +101,7 @@ async fn financial_gatekeeping_books_a_self_referral_as_a_bypass() {
         .expect(200);
     assert_outcome(
         &app.get("analyst", &format!("/Appointment/{id}")).await,
-        403,
+        404,
         "",
     );
     let mine = app.get("resident", "/Appointment").await;

@@ -538,6 +538,14 @@ impl TestApp {
 /// Asserts an `OperationOutcome` with the status, whose diagnostics or
 /// expression mention `needle` (case-insensitive).
 #[track_caller]
+/// A request naming a record the caller may not read: answered exactly as
+/// for an id that does not exist (404, `not-found`, "`reference` does not
+/// exist"), so ids cannot be probed.
+pub fn assert_hidden(resp: &Resp, reference: &str) {
+    let v = assert_outcome(resp, 404, &format!("{reference} does not exist"));
+    assert_eq!(v["issue"][0]["code"], "not-found", "{v}");
+}
+
 pub fn assert_outcome(resp: &Resp, status: u16, needle: &str) -> Value {
     resp.expect(status);
     let ct = resp.header("content-type").unwrap_or_default();

@@ -874,8 +874,8 @@ async fn a_specialist_sees_the_panels_of_their_programmes_only_and_all_is_audite
     assert_outcome(&resp, 403, "primary side");
     assert_outcome(
         &app.get("specialist", &format!("/Patient/{patient}")).await,
-        403,
-        "",
+        404,
+        "does not exist",
     );
 
     // Another programme's specialist sees none of it.

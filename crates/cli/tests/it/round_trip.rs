@@ -213,7 +213,7 @@ async fn history_lists_every_version_newest_first() {
     app.get("doctor", "/Patient/_history").await.expect(403);
     app.get("analyst", &format!("/Patient/{DEMO_RESIDENT}/_history"))
         .await
-        .expect(403);
+        .expect(404);
 }
 
 async fn post_if_none_exist(app: &TestApp, body: &Value, condition: &str) -> crate::helpers::Resp {

@@ -206,11 +206,13 @@ impl Referrals<'_> {
             String::new(),
         );
         self.registry().audit(vec![entry]).await?;
+        // A visit the caller may not see reads as one that does not exist,
+        // so its id cannot be probed (the audit says denied).
         match stored {
             Some(s) if allowed => Ok(s),
-            _ => Err(ServiceError::Forbidden(
-                "only the patient and the staff caring for the visit may see it".into(),
-            )),
+            _ => Err(ServiceError::NotFound(format!(
+                "{resource_type}/{id} does not exist"
+            ))),
         }
     }
 }
