@@ -320,8 +320,8 @@ async fn every_finished_visit_is_claimed_and_moves_the_residents_account() {
             &format!("/ExplanationOfBenefit/{}", eob["id"].as_str().unwrap()),
         )
         .await,
-        403,
-        "",
+        404,
+        "does not exist",
     );
     assert_outcome(
         &app.get("doctor", "/ExplanationOfBenefit").await,
@@ -603,7 +603,18 @@ async fn administrators_enrol_and_a_residents_estimate_counts_what_they_paid() {
             &format!("/$estimate?patient=Patient/{patient}&total=300.00"),
         )
         .await,
-        403,
-        "",
+        422,
+        "has no insurance coverage on record",
+    );
+    // The same answer as for a patient nobody has: the coverage the
+    // analyst may not read is not there for them.
+    assert_outcome(
+        &app.get(
+            "analyst",
+            "/$estimate?patient=Patient/no-such-resident&total=300.00",
+        )
+        .await,
+        422,
+        "has no insurance coverage on record",
     );
 }

@@ -1109,12 +1109,13 @@ async fn a_referrals_history_is_read_by_its_two_sides_only_and_audited() {
         assert_eq!(versions, [1, 2]);
         assert_eq!(audited(user).await, [AuditOutcome::Success]);
     }
-    // Neither side: refused, and the refusal is audited.
+    // Neither side: answered as for a referral that does not exist, and
+    // the refusal is audited.
     for user in ["resident", "analyst"] {
         let refused = Referrals::new(&app.state.ctx, &actor(user))
             .history(&id)
             .await;
-        assert!(matches!(refused, Err(ServiceError::Forbidden(_))), "{user}");
+        assert!(matches!(refused, Err(ServiceError::NotFound(_))), "{user}");
     }
     let other = Actor {
         username: "elsewhere".into(),
@@ -1124,6 +1125,6 @@ async fn a_referrals_history_is_read_by_its_two_sides_only_and_audited() {
         resident: None,
     };
     let refused = Referrals::new(&app.state.ctx, &other).history(&id).await;
-    assert!(matches!(refused, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(refused, Err(ServiceError::NotFound(_))));
     assert_eq!(audited("elsewhere").await, [AuditOutcome::Denied]);
 }
