@@ -288,6 +288,42 @@ pub struct Appointment {
     /// Absent on appointments stored before it was kept.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub booked_at: Option<OffsetDateTime>,
+    /// How far the visit has got since it was booked. Absent (booked) on
+    /// appointments stored before it was kept.
+    #[serde(default)]
+    pub progress: VisitProgress,
+}
+
+/// How far a booked visit has got: the appointment follows its visit, so
+/// an appointment read after the patient came does not still say booked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VisitProgress {
+    /// Waiting for the patient.
+    #[default]
+    Booked,
+    /// The patient came; the visit is under way.
+    Arrived,
+    /// The visit is over.
+    Fulfilled,
+    /// The patient did not come.
+    NoShow,
+}
+
+impl Appointment {
+    /// The appointment's status as FHIR codes it (`Appointment.status`):
+    /// cancelled, else where the visit stands.
+    pub fn status_code(&self) -> &'static str {
+        if self.cancelled {
+            return "cancelled";
+        }
+        match self.progress {
+            VisitProgress::Booked => "booked",
+            VisitProgress::Arrived => "arrived",
+            VisitProgress::Fulfilled => "fulfilled",
+            VisitProgress::NoShow => "noshow",
+        }
+    }
 }
 
 /// A visit or an admission as it happened: the patient arrived, and (later)
@@ -308,6 +344,23 @@ pub struct Encounter {
     pub finished: Option<OffsetDateTime>,
 }
 
+/// The day a booked visit may first be recorded as arrived: the booked
+/// slot's day, counted as the platform counts days (UTC), so a patient who
+/// turns up the day before is not recorded against tomorrow's slot; the
+/// front desk rebooks them to an earlier slot instead. `Err` carries the
+/// booked day, for the refusal to name it.
+pub fn arrival_day_reached(
+    booked_start: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(), time::Date> {
+    let booked = booked_start.to_offset(time::UtcOffset::UTC).date();
+    if now.to_offset(time::UtcOffset::UTC).date() < booked {
+        Err(booked)
+    } else {
+        Ok(())
+    }
+}
+
 impl Encounter {
     /// The encounter id of a referral's visit.
     pub fn id_for(referral: &ReferralId) -> Result<EncounterId, crate::InvalidId> {
@@ -325,6 +378,7 @@ impl Encounter {
         if let Some(r) = &a.referral {
             return Err(VisitError::ThroughReferral(r.to_string()));
         }
+        arrival_day_reached(a.start, at).map_err(VisitError::BeforeBookedDay)?;
         let id = EncounterId::new(format!("enc-{}", a.id)).map_err(|_| VisitError::Id)?;
         Ok(Encounter {
             id,
@@ -362,6 +416,10 @@ pub enum VisitError {
     ThroughReferral(String),
     #[error("the visit is already finished")]
     AlreadyFinished,
+    #[error(
+        "the visit is booked for {0}: arrival is recorded on that day or later; to see the patient earlier, book an earlier slot"
+    )]
+    BeforeBookedDay(time::Date),
     #[error("the appointment id is too long for an encounter id")]
     Id,
 }

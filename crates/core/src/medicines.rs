@@ -94,6 +94,52 @@ impl EssentialMedicines {
     }
 }
 
+/// A medicine of tiercare's catalogue: the names a code is shown by.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CatalogueMedicine {
+    pub code: MedicineCode,
+    /// The international nonproprietary name ("aspirin"): the display of
+    /// the ATC coding, as WHO names its substances in English.
+    pub name: String,
+    /// The Chinese generic name ("阿司匹林"), which the lists show.
+    pub name_zh: String,
+}
+
+/// The medicines catalogue's data: every medicine the region prescribes,
+/// hospital formulary included (the lists' stocking columns are read by
+/// the demo loader, not here).
+const CATALOGUE: &str = include_str!("../data/demo-medicines.toml");
+
+#[derive(Deserialize)]
+struct CatalogueData {
+    medicine: Vec<CatalogueMedicine>,
+}
+
+/// The catalogue entry of an ATC code, if tiercare knows the medicine: a
+/// prescription sent with only a code is shown by its name, not its code.
+pub fn catalogue_entry(code: &MedicineCode) -> Option<&'static CatalogueMedicine> {
+    static ENTRIES: std::sync::OnceLock<BTreeMap<MedicineCode, CatalogueMedicine>> =
+        std::sync::OnceLock::new();
+    ENTRIES
+        .get_or_init(|| {
+            toml::from_str::<CatalogueData>(CATALOGUE)
+                .map(|d| {
+                    d.medicine
+                        .into_iter()
+                        .map(|m| (m.code.clone(), m))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .get(code)
+}
+
+/// The name to record for a prescription that came with only its code:
+/// the catalogue's, else the code itself.
+pub fn name_for_code(code: &MedicineCode) -> String {
+    catalogue_entry(code).map_or_else(|| code.to_string(), |m| m.name.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +150,14 @@ mod tests {
         for bad in ["", "C08CA1", "C08CA011", "808CA01", "C0XCA01", "C08C101"] {
             assert!(MedicineCode::new(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_catalogue_names_a_code() {
+        let aspirin = catalogue_entry(&MedicineCode::new("B01AC06").unwrap()).unwrap();
+        assert_eq!(aspirin.name, "aspirin");
+        assert_eq!(aspirin.name_zh, "阿司匹林");
+        assert!(catalogue_entry(&MedicineCode::new("Z99ZZ99").unwrap()).is_none());
     }
 
     #[test]

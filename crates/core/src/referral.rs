@@ -4,7 +4,8 @@
 //! another institution. The receiving side triages it (accept and book now,
 //! accept and book later, decline with a reason, redirect to another
 //! institution, or return it to the referrer with advice), a slot or bed is
-//! booked, the patient arrives (or does not), the visit is completed and a
+//! booked, the patient arrives (on the booked day or later, or does not),
+//! the visit is completed and a
 //! result report goes back to the referrer, who closes the loop. Nothing
 //! falls through: every open state has a deadline from the region's
 //! [`Policy`], and [`Referral::overdue`] says which step is late.
@@ -325,6 +326,12 @@ pub enum ReferralError {
     /// The user's role may not act on referrals at all.
     #[error("a user with role {0} may not act on referrals")]
     Role(&'static str),
+    /// The patient came before the booked slot's day (see
+    /// [`crate::booking::arrival_day_reached`]).
+    #[error(
+        "the visit is booked for {booked}: arrival is recorded on that day or later; to see the patient earlier, rebook the referral to an earlier slot"
+    )]
+    BeforeBookedDay { booked: time::Date },
     /// A required field is empty or wrong.
     #[error("{field}: {message}")]
     Invalid {

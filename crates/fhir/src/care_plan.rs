@@ -7,7 +7,7 @@
 //! focus the CarePlan) owned by the receiving institution and due by
 //! `restriction.period.end`.
 
-use super::clinical::ATC;
+use super::clinical::medicine_concept;
 use super::datatypes::{extension_url, system};
 use super::referral::instant;
 use super::{ParamKind, SearchParam, format_date, reference_term};
@@ -47,9 +47,7 @@ pub fn render(p: &CarePlan) -> Value {
             "extension": [{"url": extension_url("essential-medicine"), "valueBoolean": m.on_receiver_list}],
             "kind": "MedicationRequest",
             "status": if p.status == PlanStatus::Revoked { "cancelled" } else { "not-started" },
-            "productCodeableConcept": {"coding": [{"system": ATC, "code": m.medicine.medicine.as_str(),
-                                                   "display": m.medicine.name}],
-                                       "text": m.medicine.name},
+            "productCodeableConcept": medicine_concept(&m.medicine),
         });
         if !m.medicine.dosage.is_empty() {
             detail["description"] = json!(m.medicine.dosage);

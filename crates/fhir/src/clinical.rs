@@ -103,6 +103,24 @@ pub const RESULT_SEARCH: &[SearchParam] = &[
 ];
 
 /// An institution's essential-medicines list as a FHIR `List`.
+/// A prescribed medicine as a `CodeableConcept`: the ATC coding displays
+/// the catalogue's name of the code (never the code itself); `text` keeps
+/// the name the prescriber used, or the catalogue's when they gave none.
+pub fn medicine_concept(m: &tiercare_core::clinical::MedicineUse) -> Value {
+    let known = tiercare_core::medicines::catalogue_entry(&m.medicine);
+    let given = Some(m.name.trim()).filter(|n| !n.is_empty() && *n != m.medicine.as_str());
+    let display = known.map(|k| k.name.as_str()).or(given);
+    let mut coding = json!({"system": ATC, "code": m.medicine.as_str()});
+    if let Some(d) = display {
+        coding["display"] = json!(d);
+    }
+    let mut concept = json!({"coding": [coding]});
+    if let Some(text) = given.or(display) {
+        concept["text"] = json!(text);
+    }
+    concept
+}
+
 pub fn render_medicines(m: &EssentialMedicines) -> Value {
     json!({
         "resourceType": "List",

@@ -239,7 +239,9 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
 /// store keeps the version its index was built with), so records written
 /// before the change are found by the new terms. 1: tokens also as
 /// `system|code`; statuses and classes of visits under their systems.
-pub const INDEX_VERSION: i64 = 1;
+/// 2: an Appointment's status follows its visit; tiercare's own systems
+/// (specialty, key group, role, Organization type, Slot service-type).
+pub const INDEX_VERSION: i64 = 2;
 
 /// The search terms of a record under the region's policy: the
 /// resource's own, plus for a referral the worklist terms that depend on

@@ -127,9 +127,7 @@ fn summary_resources(r: &Referral) -> (Vec<Value>, Vec<Value>) {
             "resourceType": "MedicationStatement",
             "id": format!("medication-{}", n + 1),
             "status": "active",
-            "medicationCodeableConcept": {"coding": [{"system": super::clinical::ATC,
-                                                      "code": m.medicine.as_str(), "display": m.name}],
-                                          "text": m.name},
+            "medicationCodeableConcept": super::clinical::medicine_concept(m),
             "subject": subject,
         });
         if !m.dosage.is_empty() {
@@ -443,10 +441,14 @@ pub fn parse_summary(value: &Value) -> Result<PatientSummary, ServiceError> {
                 })?;
                 let name = code("/medicationCodeableConcept/text")
                     .or(code("/medicationCodeableConcept/coding/0/display"))
-                    .unwrap_or(atc);
+                    .filter(|n| !n.trim().is_empty())
+                    .map_or_else(
+                        || tiercare_core::medicines::name_for_code(&medicine),
+                        str::to_string,
+                    );
                 summary.medications.push(MedicineUse {
                     medicine,
-                    name: name.to_string(),
+                    name,
                     dosage: code("/dosage/0/text").unwrap_or_default().to_string(),
                 });
             }

@@ -11,7 +11,9 @@
 //! `referral`). [`index_with_systems`] adds `system|code` (and the
 //! alias's code) to a record's terms, so the search side only ever
 //! compares stored text, and the CapabilityStatement names each declared
-//! system from the same table.
+//! system from the same table. Parameters indexed in tiercare's own
+//! systems are only declared ([`OWN_SYSTEMS`]); those searched in memory
+//! read their codes with [`codes_in`] ([`SEARCHED_IN_MEMORY`]).
 
 use serde_json::Value;
 use tiercare_service::ServiceError;
@@ -108,7 +110,65 @@ pub const SYSTEMS: &[TokenSystem] = &[
         "http://terminology.hl7.org/CodeSystem/v3-ActCode",
     ),
     sys("Slot", "status", "http://hl7.org/fhir/slotstatus"),
+    sys(
+        "Slot",
+        "service-type",
+        "https://tiercare.org/fhir/CodeSystem/specialty",
+    ),
 ];
+
+/// Token parameters whose codes are indexed in tiercare's own systems
+/// already ([`crate::index_terms::token_terms`] writes `code` and
+/// `system|code`), declared here so the CapabilityStatement names their
+/// systems too. A parameter may have several: an `Organization`'s `type`
+/// is a level and a kind (an institution) or a category and a kind (an
+/// alliance).
+pub const OWN_SYSTEMS: &[TokenSystem] = &[
+    sys("Patient", "key-group", OUR_KEY_GROUP),
+    sys("PractitionerRole", "role", OUR_PRACTITIONER_ROLE),
+    sys("PractitionerRole", "specialty", OUR_SPECIALTY),
+    sys("HealthcareService", "specialty", OUR_SPECIALTY),
+    sys(
+        "Organization",
+        "type",
+        "https://tiercare.org/fhir/CodeSystem/level",
+    ),
+    sys(
+        "Organization",
+        "type",
+        "https://tiercare.org/fhir/CodeSystem/institution-kind",
+    ),
+    sys(
+        "Organization",
+        "type",
+        "https://tiercare.org/fhir/CodeSystem/organization-category",
+    ),
+    sys(
+        "Organization",
+        "type",
+        "https://tiercare.org/fhir/CodeSystem/alliance-kind",
+    ),
+];
+
+const OUR_KEY_GROUP: &str = "https://tiercare.org/fhir/CodeSystem/key-group";
+const OUR_PRACTITIONER_ROLE: &str = "https://tiercare.org/fhir/CodeSystem/practitioner-role";
+const OUR_SPECIALTY: &str = "https://tiercare.org/fhir/CodeSystem/specialty";
+
+/// The systems of token parameters searched in memory rather than in the
+/// index (measures, subscriptions and the audit trail): their searches
+/// read a value's code with [`codes_in`].
+pub const SEARCHED_IN_MEMORY: &[TokenSystem] = &[
+    sys("Measure", "status", MEASURE_STATUS),
+    sys("Subscription", "status", SUBSCRIPTION_STATUS),
+    sys("AuditEvent", "outcome", AUDIT_OUTCOME),
+];
+
+/// FHIR's publication status: a `Measure`'s `status`.
+pub const MEASURE_STATUS: &str = "http://hl7.org/fhir/publication-status";
+/// FHIR's subscription status: a `Subscription`'s `status`.
+pub const SUBSCRIPTION_STATUS: &str = "http://hl7.org/fhir/subscription-status";
+/// FHIR's audit event outcome: an `AuditEvent`'s `outcome` (0, 4).
+pub const AUDIT_OUTCOME: &str = "http://hl7.org/fhir/audit-event-outcome";
 
 /// Codes of other systems for what tiercare stores under its own name.
 pub const ALIASES: &[TokenAlias] = &[
@@ -130,18 +190,55 @@ pub const ALIASES: &[TokenAlias] = &[
 
 /// The system declared for a token parameter of a resource type, as the
 /// CapabilityStatement names it (the stored parameter may be renamed by
-/// the caller's `stored` mapping).
+/// the caller's `stored` mapping); the first, when it has several.
 pub fn declared_system(resource: &str, param: &str) -> Option<&'static str> {
-    SYSTEMS
+    declared_systems(resource, param).first().copied()
+}
+
+/// Every system declared for a token parameter of a resource type.
+pub fn declared_systems(resource: &str, param: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = SYSTEMS
         .iter()
-        .find(|s| s.resource == resource && s.param == param)
+        .chain(OWN_SYSTEMS)
+        .chain(SEARCHED_IN_MEMORY)
+        .filter(|s| s.resource == resource && s.param == param)
         .map(|s| s.system)
-        .or_else(|| {
-            ALIASES
-                .iter()
-                .find(|a| a.resource == resource && a.param == param)
-                .map(|a| a.system)
-        })
+        .collect();
+    for a in ALIASES
+        .iter()
+        .filter(|a| a.resource == resource && a.param == param)
+    {
+        if !out.contains(&a.system) {
+            out.push(a.system);
+        }
+    }
+    out
+}
+
+/// The codes a token filter asks for, for a parameter whose records are
+/// searched in memory with bare codes of `system`: `None` for any code
+/// (`system|`); otherwise the codes (`code`, `|code`, `system|code`), with
+/// those of another system dropped, so a search in an unknown system
+/// finds nothing.
+pub fn codes_in(f: &Filter, system: &str) -> Option<Vec<String>> {
+    let ours = format!("{system}|").to_lowercase();
+    if f.matching == Match::Prefix {
+        return if f.values.iter().all(|v| *v == ours) {
+            None
+        } else {
+            Some(Vec::new())
+        };
+    }
+    Some(
+        f.values
+            .iter()
+            .filter_map(|v| match v.strip_prefix(&ours) {
+                Some(code) => Some(code.to_string()),
+                None if v.contains('|') => None,
+                None => Some(v.clone()),
+            })
+            .collect(),
+    )
 }
 
 /// A record's index terms with each bare token also under its system
@@ -241,16 +338,21 @@ pub fn declare_systems(resources: &mut [Value]) {
                     continue;
                 }
                 let name = p["name"].as_str().unwrap_or_default();
-                let system = if ty == "Task" {
-                    declared_system("ServiceRequest", crate::referral::task_param(name))
+                let systems = if ty == "Task" {
+                    declared_systems("ServiceRequest", crate::referral::task_param(name))
                 } else {
-                    declared_system(&ty, name)
+                    declared_systems(&ty, name)
                 };
-                if let Some(system) = system {
-                    p["extension"] = serde_json::json!([{
-                        "url": crate::datatypes::extension_url("token-system"),
-                        "valueUri": system,
-                    }]);
+                if !systems.is_empty() {
+                    p["extension"] = systems
+                        .iter()
+                        .map(|system| {
+                            serde_json::json!({
+                                "url": crate::datatypes::extension_url("token-system"),
+                                "valueUri": system,
+                            })
+                        })
+                        .collect();
                 }
             }
         }
@@ -274,6 +376,32 @@ mod tests {
         for bad in [&["a|b|c"][..], &["|"], &["http://x|", "male"]] {
             assert!(filter("gender", "gender", bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_code_searched_in_memory_is_read_in_its_system() {
+        let system = "http://hl7.org/fhir/subscription-status";
+        let f = filter(
+            "status",
+            "status",
+            &[&format!("{system}|Active"), "|off", "error"],
+        )
+        .unwrap();
+        assert_eq!(
+            codes_in(&f, system).unwrap(),
+            vec!["active", "off", "error"]
+        );
+        let f = filter("status", "status", &["http://example.org/other|active"]).unwrap();
+        assert!(codes_in(&f, system).unwrap().is_empty());
+        let f = filter("status", "status", &[&format!("{system}|")]).unwrap();
+        assert_eq!(codes_in(&f, system), None);
+        let f = filter("status", "status", &["http://example.org/other|"]).unwrap();
+        assert_eq!(codes_in(&f, system), Some(Vec::new()));
+        assert_eq!(
+            declared_systems("Organization", "type").len(),
+            4,
+            "an institution's level and kind, an alliance's category and kind"
+        );
     }
 
     #[test]

@@ -150,7 +150,7 @@ pub fn render_appointment(a: &Appointment) -> Value {
     let mut v = json!({
         "resourceType": "Appointment",
         "extension": [{"url": extension_url("gatekeeping-bypass"), "valueBoolean": a.bypass}],
-        "status": if a.cancelled { "cancelled" } else { "booked" },
+        "status": a.status_code(),
         "serviceType": [{"coding": [{"system": system("specialty"), "code": a.specialty.code()}]}],
         "start": instant(a.start),
         "end": instant(a.end),
@@ -182,10 +182,7 @@ pub fn index_appointment(a: &Appointment) -> Vec<(String, String)> {
         reference_term("slot", "Slot", a.slot.as_str()),
         reference_term("organization", "Organization", a.institution.as_str()),
         ("date".into(), instant(a.start)),
-        (
-            "status".into(),
-            if a.cancelled { "cancelled" } else { "booked" }.into(),
-        ),
+        ("status".into(), a.status_code().into()),
         ("bypass".into(), a.bypass.to_string()),
     ];
     if let Some(r) = &a.referral {
@@ -220,7 +217,7 @@ pub const APPOINTMENT_SEARCH: &[SearchParam] = &[
     SearchParam {
         name: "status",
         kind: ParamKind::Token,
-        doc: "booked, cancelled",
+        doc: "booked, arrived, fulfilled, noshow, cancelled: follows the visit",
     },
     SearchParam {
         name: "bypass",

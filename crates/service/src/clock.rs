@@ -17,25 +17,45 @@ use time::OffsetDateTime;
 pub struct Clock {
     /// Unix time in milliseconds, when the loader sets the time.
     set: Option<Arc<AtomicI64>>,
+    /// Milliseconds a running clock is ahead of the system clock.
+    ahead: Option<Arc<AtomicI64>>,
 }
 
 impl Clock {
     /// The system clock.
     pub fn system() -> Clock {
-        Clock { set: None }
+        Clock {
+            set: None,
+            ahead: None,
+        }
+    }
+
+    /// The system clock, which [`advance`](Self::advance) moves ahead:
+    /// time keeps running, so a rehearsal of the loop (or a test) can reach
+    /// the day of a booked visit, whose arrival is refused the day before,
+    /// without standing still.
+    pub fn running() -> Clock {
+        Clock {
+            set: None,
+            ahead: Some(Arc::new(AtomicI64::new(0))),
+        }
     }
 
     /// A clock that stands at `at` until [`set`](Self::set) moves it.
     pub fn set_at(at: OffsetDateTime) -> Clock {
         Clock {
             set: Some(Arc::new(AtomicI64::new(millis(at)))),
+            ahead: None,
         }
     }
 
     /// The current time.
     pub fn now(&self) -> OffsetDateTime {
         match &self.set {
-            None => OffsetDateTime::now_utc(),
+            None => {
+                let ahead = self.ahead.as_ref().map_or(0, |a| a.load(Ordering::Relaxed));
+                OffsetDateTime::now_utc() + time::Duration::milliseconds(ahead)
+            }
             Some(ms) => {
                 let nanos = i128::from(ms.load(Ordering::Relaxed)) * 1_000_000;
                 OffsetDateTime::from_unix_timestamp_nanos(nanos)
@@ -57,9 +77,18 @@ impl Clock {
         }
     }
 
-    /// Whether this is the system clock.
+    /// Moves a set or running clock forward by `by`; the system clock
+    /// cannot be moved and ignores it.
+    pub fn advance(&self, by: time::Duration) {
+        let by = i64::try_from(by.whole_milliseconds()).unwrap_or(0).max(0);
+        if let Some(ms) = self.set.as_ref().or(self.ahead.as_ref()) {
+            ms.fetch_add(by, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether this is the system clock, unmoved.
     pub fn is_system(&self) -> bool {
-        self.set.is_none()
+        self.set.is_none() && self.ahead.is_none()
     }
 }
 
@@ -80,6 +109,19 @@ mod tests {
         c.set(datetime!(2025-03-02 09:00 UTC));
         assert_eq!(shared.now(), datetime!(2025-03-02 09:00 UTC));
         assert_eq!(shared.today(), time::macros::date!(2025 - 03 - 02));
+    }
+
+    #[test]
+    fn a_running_clock_runs_ahead_by_what_it_was_advanced() {
+        let c = Clock::running();
+        let before = OffsetDateTime::now_utc();
+        c.advance(time::Duration::days(2));
+        let now = c.now();
+        assert!(now >= before + time::Duration::days(2));
+        assert!(
+            now < OffsetDateTime::now_utc() + time::Duration::days(2) + time::Duration::minutes(1)
+        );
+        assert!(!c.is_system());
     }
 
     #[test]

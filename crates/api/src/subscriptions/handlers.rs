@@ -85,7 +85,11 @@ pub async fn subscription_search(
         .filter(|s| {
             q.filters.iter().all(|f| match f.param.as_str() {
                 "_id" => f.values.contains(&s.id),
-                "status" => f.values.iter().any(|v| v == s.spec.status.code()),
+                // In its system, bare, or in any system's `system|`.
+                "status" => {
+                    tiercare_fhir::tokens::codes_in(f, tiercare_fhir::tokens::SUBSCRIPTION_STATUS)
+                        .is_none_or(|codes| codes.iter().any(|c| c == s.spec.status.code()))
+                }
                 _ => false,
             })
         })

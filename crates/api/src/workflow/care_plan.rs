@@ -101,8 +101,11 @@ fn parse_care_plan(value: &Value) -> Result<(String, NewCarePlan), ApiError> {
                     .pointer("/productCodeableConcept/text")
                     .or_else(|| coding.get("display"))
                     .and_then(Value::as_str)
-                    .unwrap_or(code)
-                    .to_string();
+                    .filter(|n| !n.trim().is_empty())
+                    .map_or_else(
+                        || tiercare_core::medicines::name_for_code(&medicine),
+                        str::to_string,
+                    );
                 medicines.push(MedicineUse {
                     medicine,
                     name,

@@ -69,6 +69,15 @@ pub async fn measure_search(
                 if values.is_empty() {
                     continue;
                 }
+                // A status in its system, bare, or any of the system.
+                let active = match name {
+                    "status" => {
+                        let f = fhir::tokens::filter("status", "status", &values)?;
+                        fhir::tokens::codes_in(&f, fhir::tokens::MEASURE_STATUS)
+                            .is_none_or(|codes| codes.iter().any(|c| c == "active"))
+                    }
+                    _ => false,
+                };
                 let starts = |text: String| {
                     let text = text.to_lowercase();
                     values
@@ -81,7 +90,7 @@ pub async fn measure_search(
                     "name" => starts(fm::name(m.code).to_lowercase()),
                     "title" => starts(m.title.to_lowercase()),
                     // Every measure is active.
-                    _ => values.contains(&"active"),
+                    _ => active,
                 });
             }
             other => {

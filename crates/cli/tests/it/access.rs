@@ -3,7 +3,7 @@
 
 use crate::fixtures;
 use crate::helpers::{
-    DEMO_RESIDENT, TestApp, assert_outcome, entries, send, spawn_app, spawn_app_with,
+    DEMO_RESIDENT, TestApp, assert_hidden, assert_outcome, entries, send, spawn_app, spawn_app_with,
 };
 use crate::search::{
     contracted_to, enc, residents_where, search_all, search_all_as, search_page, sorted,
@@ -374,16 +374,23 @@ async fn doctor_sees_only_patients_contracted_to_their_teams() {
         .get("doctor", &format!("/Patient/{}/_history/1", mine[0]))
         .await;
     resp.expect(200);
+    // Someone else's patient reads exactly as an id nobody has.
     let resp = app.get("doctor", &format!("/Patient/{other}")).await;
-    let v = assert_outcome(&resp, 403, "care relationship");
-    assert_eq!(v["issue"][0]["code"], "forbidden");
+    assert_hidden(&resp, &format!("Patient/{other}"));
+    let missing = app.get("doctor", "/Patient/no-such-resident").await;
+    assert_hidden(&missing, "Patient/no-such-resident");
+    assert_eq!(
+        resp.body.replace(other.as_str(), "X"),
+        missing.body.replace("no-such-resident", "X"),
+        "a hidden patient and a missing one answer alike"
+    );
     let resp = app
         .get("doctor", &format!("/Patient/{other}/_history/1"))
         .await;
-    assert_outcome(&resp, 403, "care relationship");
+    assert_outcome(&resp, 404, &format!("Patient/{other} has no version 1"));
     if let Some(loose) = app.residents().find(|r| r.contract.is_none()) {
         let resp = app.get("doctor", &format!("/Patient/{}", loose.id)).await;
-        assert_outcome(&resp, 403, "care relationship");
+        assert_hidden(&resp, &format!("Patient/{}", loose.id));
     }
     // Registry records are not patient data: the doctor reads them.
     app.get("doctor", "/Organization/zx-h1").await.expect(200);
@@ -410,7 +417,7 @@ async fn resident_reads_only_their_own_record() {
         .expect(200);
     for other in app.residents().filter(|r| r.id.as_str() != me).take(3) {
         let resp = app.get("resident", &format!("/Patient/{}", other.id)).await;
-        assert_outcome(&resp, 403, "care relationship");
+        assert_hidden(&resp, &format!("Patient/{}", other.id));
         let (found, _) = search_page(&app, "resident", &format!("/Patient?_id={}", other.id)).await;
         assert!(found.is_empty(), "{found:?}");
     }
@@ -429,15 +436,14 @@ async fn analyst_reads_no_patient() {
     let app = spawn_app().await;
     let someone = app.residents().next().unwrap().id.to_string();
     let resp = app.get("analyst", &format!("/Patient/{someone}")).await;
-    let v = assert_outcome(&resp, 403, "may not read patient data");
-    assert_eq!(v["issue"][0]["code"], "forbidden");
+    assert_hidden(&resp, &format!("Patient/{someone}"));
     let resp = app
         .get("analyst", &format!("/Patient/{someone}/_history/1"))
         .await;
-    assert_outcome(&resp, 403, "patient data");
-    // Even a patient that does not exist: no existence leak.
+    assert_outcome(&resp, 404, &format!("Patient/{someone} has no version 1"));
+    // A patient that does not exist reads the same: no existence leak.
     let resp = app.get("analyst", "/Patient/no-such-patient").await;
-    assert_outcome(&resp, 403, "patient data");
+    assert_hidden(&resp, "Patient/no-such-patient");
     // Searches are refused outright.
     for q in [
         "/Patient",
@@ -469,7 +475,7 @@ async fn coordinators_and_unlinked_doctors_see_their_institutions_teams() {
         let resp = app.get("coordinator", "/Patient").await;
         assert_outcome(&resp, 403, "patient data");
         let resp = app.get("coordinator", &format!("/Patient/{someone}")).await;
-        assert_outcome(&resp, 403, "patient data");
+        assert_hidden(&resp, &format!("Patient/{someone}"));
     } else {
         let found = search_all(&app, "coordinator", "/Patient").await;
         assert_eq!(sorted(found), expected);
@@ -485,7 +491,7 @@ async fn coordinators_and_unlinked_doctors_see_their_institutions_teams() {
     assert_eq!(sorted(found), expected);
     let outside = residents_where(&app, |r| !expected.contains(&r.id.to_string()));
     let resp = get_as(&app, &token, &format!("/Patient/{}", outside[0])).await;
-    assert_outcome(&resp, 403, "care relationship");
+    assert_hidden(&resp, &format!("Patient/{}", outside[0]));
     get_as(&app, &token, &format!("/Patient/{}", expected[0]))
         .await
         .expect(200);
@@ -633,7 +639,7 @@ async fn reads_and_searches_of_patient_data_are_audited_allowed_or_not() {
     let t = last_seq(&app).await;
     app.get("doctor", &format!("/Patient/{other}"))
         .await
-        .expect(403);
+        .expect(404);
     let got = audit_since(&app, "doctor", t).await;
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].action, "read");
@@ -676,7 +682,7 @@ async fn reads_and_searches_of_patient_data_are_audited_allowed_or_not() {
     app.get("analyst", "/Patient").await.expect(403);
     app.get("analyst", &format!("/Patient/{other}"))
         .await
-        .expect(403);
+        .expect(404);
     let got = audit_since(&app, "analyst", t).await;
     assert_eq!(got.len(), 2, "{got:?}");
     assert!(
@@ -689,7 +695,7 @@ async fn reads_and_searches_of_patient_data_are_audited_allowed_or_not() {
     let t = last_seq(&app).await;
     app.get("resident", &format!("/Patient/{other}"))
         .await
-        .expect(403);
+        .expect(404);
     let got = audit_since(&app, "resident", t).await;
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].outcome, AuditOutcome::Denied);
@@ -820,10 +826,10 @@ async fn audit_event_search_filters_by_patient_agent_and_outcome() {
         .expect(200);
     app.get("doctor", &format!("/Patient/{other}"))
         .await
-        .expect(403);
+        .expect(404);
     app.get("analyst", &format!("/Patient/{}", mine[0]))
         .await
-        .expect(403);
+        .expect(404);
 
     let store_count =
         |username: Option<&str>, patient: Option<&str>, outcome: Option<AuditOutcome>| {
@@ -947,5 +953,5 @@ async fn an_ended_contract_gives_no_access() {
         "a resident whose contract ended in 2020 is in the doctor's search"
     );
     let resp = app.get("doctor", &format!("/Patient/{id}")).await;
-    assert_outcome(&resp, 403, "care relationship");
+    assert_hidden(&resp, &format!("Patient/{id}"));
 }

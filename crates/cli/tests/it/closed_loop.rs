@@ -7,7 +7,9 @@
 //! done. Then: who may see what, illegal steps, and every new resource
 //! validated by an independent FHIR library.
 
-use crate::helpers::{DEMO_RESIDENT, Resp, TestApp, assert_outcome, entries, send, spawn_app};
+use crate::helpers::{
+    DEMO_RESIDENT, Resp, TestApp, assert_hidden, assert_outcome, entries, send, spawn_app,
+};
 use crate::referral::{HOSPITAL, free_slots, op, params};
 use crate::validate::assert_valid_fhir;
 use reqwest::Method;
@@ -322,6 +324,7 @@ pub async fn walk(app: &TestApp) -> Walk {
         booked.json()["businessStatus"]["coding"][0]["code"],
         "booked"
     );
+    app.on_day_of_referral_visit(&referral).await;
     op(app, "coordinator", &referral, "arrive", None, None)
         .await
         .expect(200);
@@ -744,15 +747,13 @@ async fn results_and_consults_follow_care_relationships() {
     app.get("resident", &format!("/Observation/{obs}"))
         .await
         .expect(200);
-    assert_outcome(
+    assert_hidden(
         &app.get("analyst", &format!("/Observation/{obs}")).await,
-        403,
-        "Observation",
+        &format!("Observation/{obs}"),
     );
-    assert_outcome(
+    assert_hidden(
         &app.get("specialist", &format!("/Observation/{obs}")).await,
-        403,
-        "Observation",
+        &format!("Observation/{obs}"),
     );
     assert_outcome(
         &app.get(
@@ -809,11 +810,10 @@ async fn results_and_consults_follow_care_relationships() {
         .await;
     asked.expect(201);
     let consult = id_of(&asked);
-    assert_outcome(
+    assert_hidden(
         &app.get("specialist", &format!("/ServiceRequest/{consult}"))
             .await,
-        403,
-        "",
+        &format!("ServiceRequest/{consult}"),
     );
     let reply = json!({
         "resourceType": "Communication",

@@ -60,10 +60,12 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// Like [`spawn_app_with`], with a county of `residents` residents.
 pub async fn spawn_app_sized(residents: usize, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    // A running clock: a test moves it to a booked visit's day to record
+    // the arrival (see [`TestApp::on_day_of_slot`]).
     spawn_app_at(
         residents,
         configure,
-        tiercare_service::clock::Clock::system(),
+        tiercare_service::clock::Clock::running(),
     )
     .await
 }
@@ -163,6 +165,99 @@ impl Drop for SecondServer {
 }
 
 impl TestApp {
+    /// Moves the services' clock to the start of a slot's day, unless it
+    /// is there already: a booked patient's arrival is recorded from the
+    /// booked day on, and the demo's slots start tomorrow or later.
+    pub async fn on_day_of_slot(&self, slot: &str) {
+        let slot = slot.strip_prefix("Slot/").unwrap_or(slot);
+        let stored = self
+            .state
+            .ctx
+            .store
+            .get("Slot", slot)
+            .await
+            .expect("read the slot")
+            .expect("the slot exists");
+        let Record::Slot(s) = stored.record else {
+            panic!("Slot/{slot} is not a slot");
+        };
+        let day = s
+            .start
+            .to_offset(time::UtcOffset::UTC)
+            .date()
+            .midnight()
+            .assume_utc();
+        let now = self.state.ctx.clock.now();
+        if now < day {
+            // Milliseconds are what the clock counts: round up to reach the day.
+            self.state
+                .ctx
+                .clock
+                .advance(day - now + time::Duration::milliseconds(1));
+        }
+        let moved = self.state.ctx.clock.now();
+        assert!(
+            moved >= day,
+            "the clock does not move: {now} -> {moved}, to {day}"
+        );
+    }
+
+    /// The id of the first slot of a search's page that has not started by
+    /// the services' clock (which a test may have moved past the first).
+    pub fn first_not_started(&self, bundle: &Value) -> String {
+        let now = self.state.ctx.clock.now();
+        entries(bundle)
+            .iter()
+            .find(|s| {
+                s["start"].as_str().is_some_and(|t| {
+                    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                        .is_ok_and(|start| start > now)
+                })
+            })
+            .and_then(|s| s["id"].as_str())
+            .expect("a slot that has not started")
+            .to_string()
+    }
+
+    /// [`on_day_of_slot`](Self::on_day_of_slot) for the slot of an appointment.
+    pub async fn on_day_of_appointment(&self, appointment: &str) {
+        let id = appointment
+            .strip_prefix("Appointment/")
+            .unwrap_or(appointment);
+        let stored = self
+            .state
+            .ctx
+            .store
+            .get("Appointment", id)
+            .await
+            .expect("read the appointment")
+            .expect("the appointment exists");
+        let Record::Appointment(a) = stored.record else {
+            panic!("Appointment/{id} is not an appointment");
+        };
+        self.on_day_of_slot(a.slot.as_str()).await;
+    }
+
+    /// [`on_day_of_slot`](Self::on_day_of_slot) for the slot a referral is
+    /// booked in (nothing for a bed or an unbooked referral).
+    pub async fn on_day_of_referral_visit(&self, referral: &str) {
+        let id = referral.strip_prefix("ServiceRequest/").unwrap_or(referral);
+        let stored = self
+            .state
+            .ctx
+            .store
+            .get("ServiceRequest", id)
+            .await
+            .expect("read the referral")
+            .expect("the referral exists");
+        let Record::Referral(r) = stored.record else {
+            panic!("ServiceRequest/{id} is not a referral");
+        };
+        if let Some(tiercare_core::referral::Booking::Slot { slot, .. }) = r.state.booking() {
+            self.on_day_of_slot(slot.as_str()).await;
+        }
+    }
+
     /// Starts a second server on this app's database. It loads the demo as
     /// every server does on start, which finds the county there already.
     pub async fn second_server(&self) -> SecondServer {
@@ -447,6 +542,14 @@ impl TestApp {
 /// Asserts an `OperationOutcome` with the status, whose diagnostics or
 /// expression mention `needle` (case-insensitive).
 #[track_caller]
+/// A request naming a record the caller may not read: answered exactly as
+/// for an id that does not exist (404, `not-found`, "`reference` does not
+/// exist"), so ids cannot be probed.
+pub fn assert_hidden(resp: &Resp, reference: &str) {
+    let v = assert_outcome(resp, 404, &format!("{reference} does not exist"));
+    assert_eq!(v["issue"][0]["code"], "not-found", "{v}");
+}
+
 pub fn assert_outcome(resp: &Resp, status: u16, needle: &str) -> Value {
     resp.expect(status);
     let ct = resp.header("content-type").unwrap_or_default();

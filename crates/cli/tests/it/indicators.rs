@@ -9,10 +9,11 @@ use tiercare_core::indicators::{Accumulator, Period, Subject};
 use tiercare_service::indicators::{
     SubjectRef, accumulator, accumulator_for, day_of, evaluate, network,
 };
-use time::OffsetDateTime;
 
-fn this_year() -> Period {
-    let today = day_of(OffsetDateTime::now_utc().date());
+/// The year up to the services' today: the closed loop's visit, and what
+/// follows it, happen on the booked day, where the walk moves the clock.
+fn this_year_of(app: &crate::helpers::TestApp) -> Period {
+    let today = day_of(app.state.ctx.clock.today());
     Period::new(today - 364, today)
 }
 
@@ -30,7 +31,7 @@ async fn the_demo_and_the_closed_loop_are_counted() {
         })
         .collect();
     let contracted = residents.iter().filter(|r| r.contract.is_some()).count();
-    let (_, before) = evaluate(&app.state.ctx, this_year(), &SubjectRef::Region)
+    let (_, before) = evaluate(&app.state.ctx, this_year_of(&app), &SubjectRef::Region)
         .await
         .unwrap();
     assert_eq!(
@@ -42,7 +43,7 @@ async fn the_demo_and_the_closed_loop_are_counted() {
 
     crate::closed_loop::walk(&app).await;
 
-    let (_, after) = evaluate(&app.state.ctx, this_year(), &SubjectRef::Region)
+    let (_, after) = evaluate(&app.state.ctx, this_year_of(&app), &SubjectRef::Region)
         .await
         .unwrap();
     assert_eq!(after.referrals_up, 1, "the loop's upward referral");
@@ -66,7 +67,7 @@ async fn the_demo_and_the_closed_loop_are_counted() {
     }
     let (_, hospital) = evaluate(
         &app.state.ctx,
-        this_year(),
+        this_year_of(&app),
         &SubjectRef::Institution(crate::referral::HOSPITAL.to_string()),
     )
     .await
@@ -82,7 +83,10 @@ async fn the_demo_and_the_closed_loop_are_counted() {
     // Nothing counted for a period before any of it.
     let (_, old) = evaluate(
         &app.state.ctx,
-        Period::new(this_year().first - 400, this_year().first - 40),
+        Period::new(
+            this_year_of(&app).first - 400,
+            this_year_of(&app).first - 40,
+        ),
         &SubjectRef::Region,
     )
     .await
@@ -111,24 +115,24 @@ async fn the_demo_and_the_closed_loop_are_counted() {
         .find(|e| e["url"].as_str().unwrap().ends_with("/region"))
         .unwrap();
     assert_eq!(region["valueCode"], "xiaogan");
-    let stored = accumulator(&app.state.ctx, &net, this_year().last)
+    let stored = accumulator(&app.state.ctx, &net, this_year_of(&app).last)
         .await
         .unwrap();
     let mut raw = Accumulator::new(net.directory.clone());
     for f in app.state.ctx.store.indicator_facts().await.unwrap() {
         raw.record(&f).unwrap();
     }
-    let monthly = accumulator_for(&app.state.ctx, &net, this_year())
+    let monthly = accumulator_for(&app.state.ctx, &net, this_year_of(&app))
         .await
         .unwrap();
     for subject in [Subject::Region, Subject::Alliance(0)] {
         assert_eq!(
-            stored.indicators(this_year(), subject),
-            raw.indicators(this_year(), subject)
+            stored.indicators(this_year_of(&app), subject),
+            raw.indicators(this_year_of(&app), subject)
         );
         assert_eq!(
-            monthly.indicators(this_year(), subject),
-            raw.indicators(this_year(), subject)
+            monthly.indicators(this_year_of(&app), subject),
+            raw.indicators(this_year_of(&app), subject)
         );
     }
 }
@@ -138,7 +142,7 @@ async fn an_unknown_subject_is_refused_by_name() {
     let app = spawn_app().await;
     let err = evaluate(
         &app.state.ctx,
-        this_year(),
+        this_year_of(&app),
         &SubjectRef::Institution("no-such-place".into()),
     )
     .await

@@ -242,6 +242,7 @@ async fn every_finished_visit_is_claimed_and_moves_the_residents_account() {
         .await;
     booked.expect(201);
     let appointment = booked.json()["id"].as_str().unwrap().to_string();
+    app.on_day_of_appointment(&appointment).await;
     let arrived = post_op(
         &app,
         "coordinator",
@@ -330,8 +331,8 @@ async fn every_finished_visit_is_claimed_and_moves_the_residents_account() {
             &format!("/ExplanationOfBenefit/{}", eob["id"].as_str().unwrap()),
         )
         .await,
-        403,
-        "",
+        404,
+        "does not exist",
     );
     assert_outcome(
         &app.get("doctor", "/ExplanationOfBenefit").await,
@@ -436,14 +437,11 @@ async fn the_alliance_budget_counts_its_residents_claims_inside_and_outside() {
     let slots = app
         .get(
             "admin",
-            "/Slot?organization=Organization/zx-t1&status=free&reserved=false",
+            "/Slot?organization=Organization/zx-t1&status=free&reserved=false&_count=500",
         )
         .await
         .json();
-    let slot = crate::helpers::entries(&slots)[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let slot = app.first_not_started(&slots);
     let booked = app
         .post(
             "resident",
@@ -455,6 +453,7 @@ async fn the_alliance_budget_counts_its_residents_claims_inside_and_outside() {
         .await;
     booked.expect(201);
     let appointment = booked.json()["id"].as_str().unwrap().to_string();
+    app.on_day_of_appointment(&appointment).await;
     let none = json!({"resourceType": "Parameters"});
     let arrived = post_op(
         &app,
@@ -572,6 +571,7 @@ async fn administrators_enrol_and_a_residents_estimate_counts_what_they_paid() {
         .await;
     booked.expect(201);
     let appointment = booked.json()["id"].as_str().unwrap().to_string();
+    app.on_day_of_appointment(&appointment).await;
     let none = json!({"resourceType": "Parameters"});
     let arrived = post_op(
         &app,
@@ -614,7 +614,18 @@ async fn administrators_enrol_and_a_residents_estimate_counts_what_they_paid() {
             &format!("/$estimate?patient=Patient/{patient}&total=300.00"),
         )
         .await,
-        403,
-        "",
+        422,
+        "has no insurance coverage on record",
+    );
+    // The same answer as for a patient nobody has: the coverage the
+    // analyst may not read is not there for them.
+    assert_outcome(
+        &app.get(
+            "analyst",
+            "/$estimate?patient=Patient/no-such-resident&total=300.00",
+        )
+        .await,
+        422,
+        "has no insurance coverage on record",
     );
 }

@@ -62,3 +62,4 @@ mod ui_privacy;
 mod ui_specialist;
 mod users;
 mod validate;
+mod visit_rules;

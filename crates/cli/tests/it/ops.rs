@@ -230,11 +230,11 @@ async fn capability_statement_tells_the_truth() {
     let slots = app
         .get(
             "admin",
-            "/Slot?organization=Organization/zx-h1&status=free&reserved=false",
+            "/Slot?organization=Organization/zx-h1&status=free&reserved=false&_count=500",
         )
         .await
         .json();
-    let slot = entries(&slots)[0]["id"].as_str().unwrap().to_string();
+    let slot = app.first_not_started(&slots);
     let visit = serde_json::json!({
         "resourceType": "Appointment",
         "slot": [{"reference": format!("Slot/{slot}")}],

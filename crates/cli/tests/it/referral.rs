@@ -1,7 +1,7 @@
 //! The referral loop over HTTP: `ServiceRequest`, its `Task`, the named
 //! operations, slots and holds, worklists, access and concurrency.
 
-use crate::helpers::{Resp, TestApp, assert_outcome, entries, send, spawn_app};
+use crate::helpers::{Resp, TestApp, assert_hidden, assert_outcome, entries, send, spawn_app};
 use crate::validate::assert_valid_fhir;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -12,7 +12,7 @@ use tiercare_core::Record;
 pub(crate) const HOSPITAL: &str = "zx-h1";
 
 /// The body of a referral from the demo family doctor.
-fn referral_body(patient: &str, code: &str) -> Value {
+pub(crate) fn referral_body(patient: &str, code: &str) -> Value {
     json!({
         "resourceType": "ServiceRequest",
         "status": "active",
@@ -258,7 +258,9 @@ async fn the_whole_loop_over_http() {
     schedule.expect(200);
     seen.push(schedule.json());
 
-    // Arrival, completion with the report back, and the loop closed.
+    // Arrival (on the booked day), completion with the report back, and
+    // the loop closed.
+    app.on_day_of_referral_visit(&id).await;
     op(&app, "coordinator", &id, "arrive", None, None)
         .await
         .expect(200);
@@ -304,8 +306,8 @@ async fn the_whole_loop_over_http() {
     seen.push(finished.json());
     assert_outcome(
         &app.get("analyst", &format!("/Encounter/{encounter}")).await,
-        403,
-        "",
+        404,
+        "does not exist",
     );
     let closed = op(&app, "doctor", &id, "close", None, None).await;
     closed.expect(200);
@@ -477,10 +479,9 @@ async fn referrals_are_seen_only_by_their_two_sides() {
     let app = spawn_app().await;
     let id = create(&app, "res-000001").await;
     for user in ["analyst", "resident"] {
-        assert_outcome(
+        assert_hidden(
             &app.get(user, &format!("/ServiceRequest/{id}")).await,
-            403,
-            "",
+            &format!("ServiceRequest/{id}"),
         );
         assert_outcome(&app.get(user, "/ServiceRequest").await, 403, "");
     }
@@ -525,7 +526,7 @@ async fn referrals_are_seen_only_by_their_two_sides() {
             .bearer_auth(&token),
     )
     .await;
-    assert_outcome(&read, 403, "referring or receiving");
+    assert_hidden(&read, &format!("ServiceRequest/{id}"));
     let list = send(
         app.client
             .get(app.fhir_url("/ServiceRequest"))
@@ -540,7 +541,8 @@ async fn referrals_are_seen_only_by_their_two_sides() {
             .bearer_auth(&token),
     )
     .await;
-    assert_outcome(&act, 403, "receiver");
+    // Acting on it too: as for a referral that does not exist.
+    assert_hidden(&act, &format!("ServiceRequest/{id}"));
     // Both sides see it; each look is audited against the patient.
     for user in ["doctor", "coordinator"] {
         app.get(user, &format!("/ServiceRequest/{id}"))
@@ -868,7 +870,7 @@ async fn a_retried_create_with_an_idempotency_key_makes_one_referral() {
 async fn the_receiving_side_sees_the_patient_while_the_loop_is_open() {
     let app = spawn_app().await;
     let patient = "/Patient/res-000001";
-    assert_outcome(&app.get("coordinator", patient).await, 403, "");
+    assert_hidden(&app.get("coordinator", patient).await, "Patient/res-000001");
     let id = create(&app, "res-000001").await;
     let read = app.get("coordinator", patient).await;
     read.expect(200);
@@ -877,15 +879,15 @@ async fn the_receiving_side_sees_the_patient_while_the_loop_is_open() {
     let other = app.residents().nth(1).unwrap().id.to_string();
     assert_outcome(
         &app.get("coordinator", &format!("/Patient/{other}")).await,
-        403,
-        "",
+        404,
+        "does not exist",
     );
     // Closed loop: the relationship ends.
     let reason = params(&[("reason", json!("Resolved."))]);
     op(&app, "doctor", &id, "cancel", Some(reason), None)
         .await
         .expect(200);
-    assert_outcome(&app.get("coordinator", patient).await, 403, "");
+    assert_hidden(&app.get("coordinator", patient).await, "Patient/res-000001");
     // The family doctor's own access does not depend on referrals.
     app.get("doctor", patient).await.expect(200);
 }
@@ -924,8 +926,8 @@ async fn only_a_patient_in_your_care_can_be_referred() {
     assert_outcome(
         &app.get("coordinator", &format!("/Patient/{stranger}"))
             .await,
-        403,
-        "",
+        404,
+        "does not exist",
     );
     let (audit, _) = app
         .state

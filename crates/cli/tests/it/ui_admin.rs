@@ -110,7 +110,7 @@ async fn the_audit_trail_shows_who_read_which_resident_and_what_was_refused() {
         .unwrap();
     app.get("resident", &format!("/Patient/{other}"))
         .await
-        .expect(403);
+        .expect(404);
 
     let admin = sign_in(&app, "admin").await;
     let read = ui_get(

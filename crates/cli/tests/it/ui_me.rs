@@ -256,7 +256,7 @@ async fn a_decision_needs_its_reason_and_a_resident_sees_only_their_own_record()
     ];
     post_form(&app, &session, None, &theirs_path, &accept)
         .await
-        .expect(403);
+        .expect(404);
     let api = app.get("admin", &format!("/CarePlan/{their_plan}")).await;
     assert_eq!(
         api.json()["extension"][0]["extension"][0]["valueCode"],

@@ -364,6 +364,7 @@ async fn a_referral_from_arrival_in_the_worklist_to_the_report_back_over_http() 
         .find(&format!(r#"data-referral="{id}""#))
         .unwrap()..];
     let v = field(card, "version");
+    app.on_day_of_slot(&slot).await;
     let arrived = ui_post(
         &app,
         &session,
@@ -806,6 +807,7 @@ async fn the_coordinator_books_records_and_completes_in_a_browser_in_chinese_and
                 .trim_start_matches("Slot/")
                 .to_string();
             let day = slot_day(&a, &slot).await;
+            a.on_day_of_slot(&slot).await;
             b.goto(&format!("{base}/ui/office/arrivals?day={day}"))
                 .await;
             assert_fits(&b, "the arrivals").await;
@@ -1107,12 +1109,13 @@ async fn a_referrals_history_is_read_by_its_two_sides_only_and_audited() {
         assert_eq!(versions, [1, 2]);
         assert_eq!(audited(user).await, [AuditOutcome::Success]);
     }
-    // Neither side: refused, and the refusal is audited.
+    // Neither side: answered as for a referral that does not exist, and
+    // the refusal is audited.
     for user in ["resident", "analyst"] {
         let refused = Referrals::new(&app.state.ctx, &actor(user))
             .history(&id)
             .await;
-        assert!(matches!(refused, Err(ServiceError::Forbidden(_))), "{user}");
+        assert!(matches!(refused, Err(ServiceError::NotFound(_))), "{user}");
     }
     let other = Actor {
         username: "elsewhere".into(),
@@ -1122,6 +1125,6 @@ async fn a_referrals_history_is_read_by_its_two_sides_only_and_audited() {
         resident: None,
     };
     let refused = Referrals::new(&app.state.ctx, &other).history(&id).await;
-    assert!(matches!(refused, Err(ServiceError::Forbidden(_))));
+    assert!(matches!(refused, Err(ServiceError::NotFound(_))));
     assert_eq!(audited("elsewhere").await, [AuditOutcome::Denied]);
 }

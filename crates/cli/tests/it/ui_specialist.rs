@@ -90,6 +90,7 @@ pub async fn case(app: &TestApp, patient: &str, arrive: bool) -> Case {
         op(app, "coordinator", &referral, "book", Some(slot), None)
             .await
             .expect(200);
+        app.on_day_of_referral_visit(&referral).await;
         op(app, "coordinator", &referral, "arrive", None, None)
             .await
             .expect(200);

@@ -387,9 +387,9 @@ async fn collect(app: &TestApp) -> Collected {
         })
         .expect("a resident outside the doctor's team");
     c.keep(
-        "403 patient",
+        "404 hidden patient",
         &app.get("doctor", &format!("/Patient/{outsider}")).await,
-        403,
+        404,
     );
     c.keep(
         "403 registry",

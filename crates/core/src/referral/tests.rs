@@ -355,6 +355,27 @@ fn an_emergency_arrives_without_a_booking() {
 }
 
 #[test]
+fn a_booked_patient_arrives_from_the_booked_day_on() {
+    let mut r = requested(Priority::Routine);
+    let start = MONDAY + Duration::days(1) + Duration::hours(5);
+    r.book(slot_booking(start), &coordinator(), MONDAY).unwrap();
+    let before = r.clone();
+    // Late on the day before: refused, naming the booked day.
+    let eve = datetime!(2026-11-23 23:59 UTC);
+    match r.arrive(&coordinator(), eve) {
+        Err(e @ ReferralError::BeforeBookedDay { .. }) => {
+            assert!(e.to_string().contains("2026-11-24"), "{e}");
+        }
+        other => panic!("arrival the day before: {other:?}"),
+    }
+    assert_eq!(r, before);
+    // Early on the booked day, before the slot's hour, it is recorded.
+    r.arrive(&coordinator(), datetime!(2026-11-24 00:01 UTC))
+        .unwrap();
+    assert_eq!(r.state.code(), "arrived");
+}
+
+#[test]
 fn a_no_show_can_be_rebooked() {
     let mut r = requested(Priority::Routine);
     r.book(
@@ -556,7 +577,9 @@ proptest! {
                     prop_assert_eq!(&event.referral, &r.id);
                     prop_assert_eq!(r.since, now);
                 }
-                Err(ReferralError::Invalid { .. }) => {
+                // Offered, but refused for what it carries or when it
+                // comes (an arrival before the booked day).
+                Err(ReferralError::Invalid { .. } | ReferralError::BeforeBookedDay { .. }) => {
                     prop_assert!(offered.contains(&action));
                     prop_assert_eq!(&r, &before);
                 }

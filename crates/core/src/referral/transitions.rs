@@ -134,6 +134,12 @@ impl Referral {
         now: OffsetDateTime,
     ) -> Result<ReferralEvent, ReferralError> {
         self.permits(command.action(), by)?;
+        // A booked patient is recorded as arrived from the booked day on;
+        // an unbooked emergency arrives whenever it comes.
+        if let (Command::Arrive, Some(booking)) = (&command, self.state.booking()) {
+            crate::booking::arrival_day_reached(booking.start(), now)
+                .map_err(|booked| ReferralError::BeforeBookedDay { booked })?;
+        }
         let redirect_level = match &command {
             Command::Redirect { to_level, .. } => Some(*to_level),
             _ => None,

@@ -119,6 +119,7 @@ impl Referrals<'_> {
             bypass,
             cancelled: false,
             booked_at: Some(now),
+            progress: VisitProgress::Booked,
         };
         let record = Record::Appointment(appointment.clone());
         self.registry()
@@ -205,11 +206,13 @@ impl Referrals<'_> {
             String::new(),
         );
         self.registry().audit(vec![entry]).await?;
+        // A visit the caller may not see reads as one that does not exist,
+        // so its id cannot be probed (the audit says denied).
         match stored {
             Some(s) if allowed => Ok(s),
-            _ => Err(ServiceError::Forbidden(
-                "only the patient and the staff caring for the visit may see it".into(),
-            )),
+            _ => Err(ServiceError::NotFound(format!(
+                "{resource_type}/{id} does not exist"
+            ))),
         }
     }
 }
@@ -222,11 +225,12 @@ impl Referrals<'_> {
         &self,
         appointment: &str,
     ) -> Result<Versioned<Encounter>, ServiceError> {
-        let a = match self.ctx.store.get("Appointment", appointment).await? {
+        let (mut a, a_version) = match self.ctx.store.get("Appointment", appointment).await? {
             Some(Stored {
                 record: Record::Appointment(a),
+                version,
                 ..
-            }) => a,
+            }) => (a, version),
             _ => {
                 return Err(ServiceError::NotFound(format!(
                     "Appointment/{appointment} does not exist"
@@ -240,14 +244,12 @@ impl Referrals<'_> {
         let event = Event::VisitArrived {
             encounter: e.clone(),
         };
-        match self
-            .write(
-                vec![(Record::Encounter(e.clone()), Expect::New, vec![event])],
-                "create",
-                "arrived",
-            )
-            .await
-        {
+        a.progress = VisitProgress::Arrived;
+        let writes = vec![
+            (Record::Encounter(e.clone()), Expect::New, vec![event]),
+            (Record::Appointment(a), Expect::Version(a_version), vec![]),
+        ];
+        match self.write(writes, "create", "arrived").await {
             Ok((version, updated_at)) => Ok(Versioned {
                 value: e,
                 version,
@@ -256,6 +258,9 @@ impl Referrals<'_> {
             Err(StoreError::AlreadyExists { .. }) => Err(ServiceError::Conflict(format!(
                 "the patient of Appointment/{appointment} has already arrived (Encounter/{})",
                 e.id
+            ))),
+            Err(StoreError::VersionConflict { .. }) => Err(ServiceError::Conflict(format!(
+                "Appointment/{appointment} changed meanwhile; reload and try again"
             ))),
             Err(err) => Err(err.into()),
         }
@@ -310,6 +315,10 @@ impl Referrals<'_> {
             vec![event],
         )];
         writes.extend(self.claim_for(&e, level, None, emergency).await?);
+        writes.extend(
+            self.appointment_follows(e.appointment.as_ref(), VisitProgress::Fulfilled)
+                .await?,
+        );
         match self.write(writes, "update", "finished").await {
             Ok((version, updated_at)) => Ok(Versioned {
                 value: e,
@@ -321,6 +330,32 @@ impl Referrals<'_> {
             ))),
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// The appointment of a visit that moved on, at its new progress, to
+    /// write with the change; nothing when the visit had no appointment
+    /// (a bed, an unbooked emergency).
+    pub(super) async fn appointment_follows(
+        &self,
+        appointment: Option<&AppointmentId>,
+        progress: VisitProgress,
+    ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ServiceError> {
+        let Some(id) = appointment else {
+            return Ok(vec![]);
+        };
+        Ok(
+            match self.ctx.store.get("Appointment", id.as_str()).await? {
+                Some(Stored {
+                    record: Record::Appointment(mut a),
+                    version,
+                    ..
+                }) => {
+                    a.progress = progress;
+                    vec![(Record::Appointment(a), Expect::Version(version), vec![])]
+                }
+                _ => vec![],
+            },
+        )
     }
 
     /// Visits are recorded by staff of the institution (or an

@@ -4,7 +4,9 @@
 use super::*;
 
 impl Referrals<'_> {
-    /// The encounter a change opens (arrival) or finishes (completion).
+    /// The encounter a change opens (arrival) or finishes (completion),
+    /// and the appointment that follows its visit (arrived, fulfilled,
+    /// no-show).
     pub(super) async fn encounter_change(
         &self,
         r: &Referral,
@@ -24,14 +26,27 @@ impl Referrals<'_> {
                     specialty: r.specialty,
                     inpatient: r.setting == Setting::Inpatient,
                     referral: Some(r.id.clone()),
-                    appointment,
+                    appointment: appointment.clone(),
                     arrived: event.at,
                     finished: None,
                 };
                 let arrived = Event::VisitArrived {
                     encounter: e.clone(),
                 };
-                vec![(Record::Encounter(e), Expect::New, vec![arrived])]
+                let mut writes = vec![(Record::Encounter(e), Expect::New, vec![arrived])];
+                writes.extend(
+                    self.appointment_follows(appointment.as_ref(), VisitProgress::Arrived)
+                        .await?,
+                );
+                writes
+            }
+            (Change::NoShow { booking }, _) => {
+                let appointment = match booking {
+                    Booking::Slot { appointment, .. } => Some(appointment),
+                    Booking::Bed { .. } => None,
+                };
+                self.appointment_follows(appointment, VisitProgress::NoShow)
+                    .await?
             }
             (Change::Completed { .. }, _) => {
                 match self.ctx.store.get("Encounter", id.as_str()).await? {
@@ -46,12 +61,16 @@ impl Referrals<'_> {
                         };
                         let emergency = r.priority == tiercare_core::referral::Priority::Emergency;
                         let claim = self.claim_for(&e, r.to_level, Some(r), emergency).await?;
+                        let fulfilled = self
+                            .appointment_follows(e.appointment.as_ref(), VisitProgress::Fulfilled)
+                            .await?;
                         let mut writes = vec![(
                             Record::Encounter(e),
                             Expect::Version(version),
                             vec![finished],
                         )];
                         writes.extend(claim);
+                        writes.extend(fulfilled);
                         writes
                     }
                     _ => vec![],
@@ -265,6 +284,7 @@ impl Referrals<'_> {
             bypass: false,
             cancelled: false,
             booked_at: Some(now),
+            progress: VisitProgress::Booked,
         };
         *r = after;
         let written = self

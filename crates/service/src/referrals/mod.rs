@@ -29,7 +29,7 @@ pub use history::History;
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::booking::{
-    Appointment, BedPool, Claimant, Encounter, SessionPlan, Slot, SlotStatus,
+    Appointment, BedPool, Claimant, Encounter, SessionPlan, Slot, SlotStatus, VisitProgress,
 };
 use tiercare_core::events::Event;
 use tiercare_core::referral::{
@@ -141,10 +141,11 @@ impl<'a> Referrals<'a> {
     pub async fn read(&self, id: &str) -> Result<Versioned<Referral>, ServiceError> {
         let referral = self.load(id).await?;
         let r = &referral.value;
-        if self.actor.role != UserRole::Admin && r.sides(self.actor).is_empty() {
+        if !self.may_read(r) {
+            // As for an id that does not exist: ids cannot be probed.
             let reason = "only staff of the referring or receiving institution may see a referral";
             self.audit("read", r, AuditOutcome::Denied, reason).await?;
-            return Err(ServiceError::Forbidden(reason.into()));
+            return Err(hidden(id));
         }
         self.audit("read", r, AuditOutcome::Success, "").await?;
         Ok(referral)
@@ -391,7 +392,16 @@ impl<'a> Referrals<'a> {
         self.registry().audit(vec![entry]).await
     }
 
-    /// Maps a refusal by the core to the service error, auditing it.
+    /// Whether the caller may see the referral at all: administrators and
+    /// staff of either side.
+    fn may_read(&self, r: &Referral) -> bool {
+        self.actor.role == UserRole::Admin || !r.sides(self.actor).is_empty()
+    }
+
+    /// Maps a refusal by the core to the service error, auditing it. A
+    /// caller who may not even see the referral is answered as for an id
+    /// that does not exist; one who may see it but not take the action
+    /// is forbidden.
     async fn refused(
         &self,
         action: &str,
@@ -399,11 +409,26 @@ impl<'a> Referrals<'a> {
         patient: &str,
         e: ReferralError,
     ) -> ServiceError {
+        if let (Some(id), ReferralError::WrongSide { .. } | ReferralError::Role(_)) = (id, &e) {
+            match self.ctx.store.get("ServiceRequest", id).await {
+                Ok(Some(Stored {
+                    record: Record::Referral(r),
+                    ..
+                })) if !self.may_read(&r) => {
+                    let refusal = (AuditOutcome::Denied, hidden(id));
+                    return self
+                        .refuse(action, "ServiceRequest", Some(id), Some(patient), refusal)
+                        .await;
+                }
+                Ok(_) => {}
+                Err(err) => return err.into(),
+            }
+        }
         let (outcome, err) = match &e {
             ReferralError::WrongSide { .. } | ReferralError::Role(_) => {
                 (AuditOutcome::Denied, ServiceError::Forbidden(e.to_string()))
             }
-            ReferralError::IllegalTransition { .. } => {
+            ReferralError::IllegalTransition { .. } | ReferralError::BeforeBookedDay { .. } => {
                 (AuditOutcome::Failed, ServiceError::Conflict(e.to_string()))
             }
             ReferralError::Invalid { field, .. } => (
@@ -429,6 +454,12 @@ impl<'a> Referrals<'a> {
             .refused(action, resource_type, id, patient, refusal)
             .await
     }
+}
+
+/// What a caller who may not see a referral is told: what a caller
+/// naming an id that does not exist is told.
+fn hidden(id: &str) -> ServiceError {
+    ServiceError::NotFound(format!("ServiceRequest/{id} does not exist"))
 }
 
 fn changed(id: &str) -> ServiceError {

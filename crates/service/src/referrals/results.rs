@@ -112,16 +112,17 @@ impl Referrals<'_> {
         })
     }
 
-    /// Reads a patient-data record of a loop resource type, audited.
+    /// Reads a patient-data record of a loop resource type, audited. One
+    /// the caller may not see answers as one that does not exist, so ids
+    /// cannot be probed (audited as denied).
     pub async fn read_record(&self, rt: &str, id: &str) -> Result<Stored, ServiceError> {
+        let missing = || ServiceError::NotFound(format!("{rt}/{id} does not exist"));
         let Some(stored) = self.ctx.store.get(rt, id).await? else {
-            return Err(ServiceError::NotFound(format!("{rt}/{id} does not exist")));
+            return Err(missing());
         };
         let patient = stored.record.patient().map(|p| p.to_string());
         if !self.may_see(&stored.record).await? {
-            let err = ServiceError::Forbidden(format!(
-                "{rt}/{id} is seen only by the patient and those caring for them"
-            ));
+            let err = missing();
             return Err(self
                 .refuse(
                     "read",

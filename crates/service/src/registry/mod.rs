@@ -125,6 +125,30 @@ impl<'a> Registry<'a> {
         ServiceError::Forbidden(reason.to_string())
     }
 
+    /// Refuses a read of a patient's record by id the caller may not see
+    /// exactly as a read of an id that does not exist (so ids cannot be
+    /// probed for who is registered), audited as a denied access.
+    async fn hide(
+        &self,
+        action: &str,
+        id: &str,
+        version: Option<u32>,
+        reason: &str,
+    ) -> ServiceError {
+        let entry = self.audit_entry(
+            action,
+            "Patient",
+            Some(id),
+            Some(id),
+            AuditOutcome::Denied,
+            reason.to_string(),
+        );
+        if let Err(e) = self.audit(vec![entry]).await {
+            return e;
+        }
+        not_found("Patient", id, version)
+    }
+
     /// Reads a record (the current version, or `version`).
     pub async fn read(
         &self,
@@ -144,7 +168,7 @@ impl<'a> Registry<'a> {
         let scope = self.patient_scope().await?;
         let staff = matches!(self.actor.role, UserRole::Doctor | UserRole::Coordinator);
         if scope == PatientScope::Nothing && !staff {
-            return Err(self.deny(action, Some(id), scope.refusal()).await);
+            return Err(self.hide(action, id, version, scope.refusal()).await);
         }
         let Some(stored) = found else {
             let e = self.audit_entry(
@@ -171,7 +195,7 @@ impl<'a> Registry<'a> {
             covered = self.open_referral_with(id).await?;
         }
         if !covered {
-            return Err(self.deny(action, Some(id), scope.refusal()).await);
+            return Err(self.hide(action, id, version, scope.refusal()).await);
         }
         let e = self.audit_entry(
             action,

@@ -16,7 +16,7 @@ use tiercare_core::booking::Appointment;
 use tiercare_core::insurance::Claim;
 use tiercare_core::{InstitutionId, Record};
 use tiercare_service::referrals::Referrals;
-use tiercare_service::search::{exact, query};
+use tiercare_service::search::{any_of, exact, query};
 use tiercare_service::{Context, ServiceError};
 use tiercare_store::{Filter, Match};
 use time::Date;
@@ -86,11 +86,19 @@ pub async fn render_page(
     let (from, to) = day_range(shown.day);
     let mut q = query(
         "Appointment",
-        vec![
-            exact("organization", format!("Organization/{institution}")),
-            exact("status", "booked"),
-        ],
+        vec![exact("organization", format!("Organization/{institution}"))],
     );
+    // The day's visits wherever they stand: an appointment follows its
+    // visit (arrived, fulfilled, no-show); only cancelled ones drop out.
+    q.filters.push(any_of(
+        "status",
+        vec![
+            "booked".into(),
+            "arrived".into(),
+            "fulfilled".into(),
+            "noshow".into(),
+        ],
+    ));
     q.filters.push(Filter {
         param: "date".into(),
         values: vec![from],
