@@ -19,6 +19,7 @@ pub mod body;
 pub mod conditional;
 pub mod conventions;
 pub mod deadline;
+pub mod definitions;
 pub mod error;
 pub mod export;
 pub mod history;
@@ -155,26 +156,35 @@ fn routes(state: AppState, pages: Router<AppState>) -> Router {
             "/$estimate",
             get(routes::estimate_get).post(routes::estimate_post),
         )
-        .route("/CodeSystem", get(routes::code_system_search))
+        .route(
+            "/CodeSystem",
+            definitions::listing_route("CodeSystem", tiercare_fhir::terminology::code_systems),
+        )
         .route(
             "/CodeSystem/$triage",
             get(routes::triage_get).post(routes::triage_post),
         )
-        .route("/CodeSystem/{id}", get(routes::code_system_read))
+        .route("/CodeSystem/{id}", get(definitions::code_system_read))
         .route(
             "/CodeSystem/{id}/$triage",
             get(routes::triage_get).post(routes::triage_post),
         )
         .route(
             "/OperationDefinition",
-            get(routes::operation_definition_search),
+            definitions::listing_route(
+                "OperationDefinition",
+                tiercare_fhir::operations::definitions,
+            ),
         )
         .route(
             "/OperationDefinition/{id}",
-            get(routes::operation_definition_read),
+            get(definitions::operation_definition_read),
         )
-        .route("/ConceptMap", get(routes::concept_map_search))
-        .route("/ConceptMap/{id}", get(routes::concept_map_read))
+        .route(
+            "/ConceptMap",
+            definitions::listing_route("ConceptMap", definitions::concept_maps),
+        )
+        .route("/ConceptMap/{id}", get(definitions::concept_map_read))
         .route(
             "/ServiceRequest",
             get(workflow::request_search).post(workflow::request_create),

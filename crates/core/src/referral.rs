@@ -393,6 +393,9 @@ pub enum Change {
         /// An emergency seen on arrival without a booking.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         unbooked: bool,
+        /// Before the booked day, confirmed by the receiving side.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        early: bool,
     },
     NoShow {
         booking: Booking,
@@ -648,7 +651,7 @@ impl Referral {
         by: &Actor,
         now: OffsetDateTime,
     ) -> Result<ReferralEvent, ReferralError> {
-        self.apply(Command::Arrive, by, now)
+        self.apply(Command::Arrive { early: false }, by, now)
     }
 
     /// The patient did not come.

@@ -159,7 +159,7 @@ pub async fn derive(ctx: &Context, writes: &mut [Write]) -> Result<(), StoreErro
                         }),
                         // An emergency seen without a booking: its arrival
                         // is the step a booking would have been.
-                        Change::Arrived { unbooked: true } => Some(Fact::ReferralBooked {
+                        Change::Arrived { unbooked: true, .. } => Some(Fact::ReferralBooked {
                             day,
                             from,
                             to,

@@ -193,7 +193,9 @@ async fn command(name: &str, p: &Inputs, state: &AppState) -> Result<Command, Ap
     let text = |n: &str| p.text(n).unwrap_or_default().to_string();
     Ok(match name {
         "accept" => Command::Accept,
-        "arrive" => Command::Arrive,
+        "arrive" => Command::Arrive {
+            early: p.flag("early").unwrap_or(false),
+        },
         "no-show" => Command::NoShow,
         "close" => {
             if p.has("outcome") {

@@ -74,8 +74,7 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
         format!("{base}/fhir/r4/Measure/$evaluate-measure?periodStart={first}&periodEnd={today}");
     let measures = timed(runs, || client.get(&measure_url).bearer_auth(&token)).await?;
     let hospital_url = format!("{measure_url}&subject=Organization/{COUNTY_HOSPITAL}");
-    let hospital_measures =
-        timed(runs, || client.get(&hospital_url).bearer_auth(&token)).await?;
+    let hospital_measures = timed(runs, || client.get(&hospital_url).bearer_auth(&token)).await?;
     let year = year_figures(&state, first, today).await?;
     let page_url = format!("{base}/ui/dashboard?from={first}&to={today}&subject=region");
     let cookie = format!("tiercare_session={session}");

@@ -197,6 +197,15 @@ impl Walker {
                     }),
                     201,
                 ),
+                // The bench's slots lie weeks ahead (past any a real clinic
+                // would book): the office confirms each patient came early.
+                "arrive" => (
+                    format!("{base}/fhir/r4/ServiceRequest/{id}/$arrive"),
+                    &self.coordinator,
+                    json!({"resourceType": "Parameters", "parameter": [
+                        {"name": "early", "valueBoolean": true}]}),
+                    200,
+                ),
                 other => (
                     format!("{base}/fhir/r4/ServiceRequest/{id}/${other}"),
                     &self.coordinator,

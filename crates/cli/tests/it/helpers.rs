@@ -680,6 +680,20 @@ pub async fn send_raw(
     send(rb).await
 }
 
+/// The stored domain events of one kind (`referral.booked.v1`), oldest
+/// first, straight from the store.
+pub async fn events_of(state: &AppState, kind: &str) -> Vec<tiercare_store::StoredEvent> {
+    state
+        .ctx
+        .store
+        .events_after(0, 1_000_000)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .collect()
+}
+
 /// Stored records of every registry type, straight from the store.
 pub async fn counts(app: &TestApp) -> std::collections::BTreeMap<&'static str, u64> {
     let mut out = std::collections::BTreeMap::new();

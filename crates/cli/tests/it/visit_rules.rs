@@ -224,6 +224,36 @@ async fn a_booked_patient_is_not_recorded_as_arrived_before_the_booked_day() {
         .await
         .expect(200);
 
+    // The office may confirm a patient who came early: the arrival is
+    // recorded, as early.
+    let second = create(&app, DEMO_RESIDENT).await;
+    book(&app, &second, &mut taken).await;
+    let confirmed = crate::referral::params(&[("early", json!(true))]);
+    op(
+        &app,
+        "coordinator",
+        &second,
+        "arrive",
+        Some(confirmed),
+        None,
+    )
+    .await
+    .expect(200);
+    let recorded = crate::helpers::events_of(&app.state, "referral.arrived.v1")
+        .await
+        .into_iter()
+        .filter(|e| e.resource_id == second)
+        .map(|e| e.event)
+        .collect::<Vec<_>>();
+    assert!(
+        matches!(
+            recorded.as_slice(),
+            [tiercare_core::events::Event::Referral(e)]
+                if matches!(e.change, tiercare_core::referral::Change::Arrived { early: true, .. })
+        ),
+        "{recorded:?}"
+    );
+
     // On the booked day both arrive.
     app.on_day_of_slot(&slot).await;
     op(&app, "coordinator", &referral, "arrive", None, None)

@@ -370,9 +370,26 @@ fn a_booked_patient_arrives_from_the_booked_day_on() {
     }
     assert_eq!(r, before);
     // Early on the booked day, before the slot's hour, it is recorded.
-    r.arrive(&coordinator(), datetime!(2026-11-24 00:01 UTC))
+    let mut on_the_day = r.clone();
+    let e = on_the_day
+        .apply(
+            Command::Arrive { early: true },
+            &coordinator(),
+            datetime!(2026-11-24 00:01 UTC),
+        )
+        .unwrap();
+    assert_eq!(on_the_day.state.code(), "arrived");
+    assert!(
+        matches!(e.change, Change::Arrived { early: false, .. }),
+        "on the day is not early, whatever was confirmed"
+    );
+    // The day before, confirmed as early by the receiving side: recorded
+    // as an early arrival.
+    let e = r
+        .apply(Command::Arrive { early: true }, &coordinator(), eve)
         .unwrap();
     assert_eq!(r.state.code(), "arrived");
+    assert!(matches!(e.change, Change::Arrived { early: true, .. }));
 }
 
 #[test]
@@ -533,7 +550,7 @@ fn any_command() -> impl Strategy<Value = Command> {
             .prop_map(|a| Command::ReturnWithAdvice { advice: a.into() }),
         prop::sample::select(vec!["", "Recovered."])
             .prop_map(|r| Command::Cancel { reason: r.into() }),
-        Just(Command::Arrive),
+        Just(Command::Arrive { early: false }),
         Just(Command::NoShow),
         prop::option::of(Just(report())).prop_map(|report| Command::Complete { report }),
         Just(Command::Report { report: report() }),

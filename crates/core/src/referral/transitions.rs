@@ -25,7 +25,12 @@ pub enum Command {
     Cancel {
         reason: String,
     },
-    Arrive,
+    /// The patient came. `early`: the receiving side confirms a patient
+    /// who came before the booked day (otherwise refused, so an arrival is
+    /// never recorded early by mistake).
+    Arrive {
+        early: bool,
+    },
     NoShow,
     Complete {
         report: Option<Report>,
@@ -46,7 +51,7 @@ impl Command {
             Command::Redirect { .. } => Action::Redirect,
             Command::ReturnWithAdvice { .. } => Action::ReturnWithAdvice,
             Command::Cancel { .. } => Action::Cancel,
-            Command::Arrive => Action::Arrive,
+            Command::Arrive { .. } => Action::Arrive,
             Command::NoShow => Action::NoShow,
             Command::Complete { .. } => Action::Complete,
             Command::Report { .. } => Action::Report,
@@ -136,10 +141,20 @@ impl Referral {
         self.permits(command.action(), by)?;
         // A booked patient is recorded as arrived from the booked day on;
         // an unbooked emergency arrives whenever it comes.
-        if let (Command::Arrive, Some(booking)) = (&command, self.state.booking()) {
-            crate::booking::arrival_day_reached(booking.start(), now)
-                .map_err(|booked| ReferralError::BeforeBookedDay { booked })?;
-        }
+        let command = match (command, self.state.booking()) {
+            (Command::Arrive { early }, Some(booking)) => {
+                let reached = crate::booking::arrival_day_reached(booking.start(), now);
+                if let (Err(booked), false) = (reached, early) {
+                    return Err(ReferralError::BeforeBookedDay { booked });
+                }
+                // Early only when it was: a confirmation on the day is none.
+                Command::Arrive {
+                    early: reached.is_err(),
+                }
+            }
+            (Command::Arrive { .. }, None) => Command::Arrive { early: false },
+            (other, _) => other,
+        };
         let redirect_level = match &command {
             Command::Redirect { to_level, .. } => Some(*to_level),
             _ => None,
@@ -245,12 +260,13 @@ impl Referral {
                     },
                 )
             }
-            Command::Arrive => (
+            Command::Arrive { early } => (
                 S::Arrived {
                     booking: self.state.booking().cloned(),
                 },
                 Change::Arrived {
                     unbooked: self.state.booking().is_none(),
+                    early,
                 },
             ),
             Command::NoShow => {

@@ -184,8 +184,12 @@ pub const SERVICE_REQUEST_ARRIVE: Operation = on_instance(
     "ServiceRequest-arrive",
     "arrive",
     SR,
-    "Record arrival (an emergency may arrive unbooked)",
-    &[],
+    "Record arrival (an emergency may arrive unbooked). Before the booked day it is refused (409, naming the day) unless early is true: the receiving side confirms the patient came early, and the arrival is recorded as early",
+    &[Param::optional(
+        "early",
+        Boolean,
+        "The patient came before the booked day and is seen now (default false)",
+    )],
 );
 pub const SERVICE_REQUEST_NO_SHOW: Operation = on_instance(
     "ServiceRequest-no-show",

@@ -165,7 +165,7 @@ async fn step(
         (Some(r), s) => {
             let version = form.version.trim().parse::<u32>().ok();
             let command = if s == "arrive" {
-                Command::Arrive
+                Command::Arrive { early: false }
             } else {
                 Command::Complete { report: None }
             };

@@ -177,7 +177,7 @@ async fn step(
         }
         Action::Book => return required("slot", &form.slot).map(Planned::Slot),
         Action::Accept => Command::Accept,
-        Action::Arrive => Command::Arrive,
+        Action::Arrive => Command::Arrive { early: false },
         Action::NoShow => Command::NoShow,
         Action::Close => Command::Close,
         Action::Decline => {

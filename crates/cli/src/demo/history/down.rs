@@ -211,7 +211,11 @@ impl Run<'_> {
     pub(super) async fn arrive_down(&mut self, down: Down) -> anyhow::Result<()> {
         let service = Referrals::new(&self.state.ctx, &down.desk);
         if self
-            .soft(service.act(&down.id, Command::Arrive, None).await)?
+            .soft(
+                service
+                    .act(&down.id, Command::Arrive { early: false }, None)
+                    .await,
+            )?
             .is_some()
         {
             let end = self.state.ctx.clock.now() + Duration::minutes(15);

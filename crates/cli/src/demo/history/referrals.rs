@@ -292,7 +292,11 @@ impl Run<'_> {
         let coordinator = self.cast.hospitals[up.hospital].coordinator.clone();
         let service = Referrals::new(&self.state.ctx, &coordinator);
         if self
-            .soft(service.act(&up.id, Command::Arrive, None).await)?
+            .soft(
+                service
+                    .act(&up.id, Command::Arrive { early: false }, None)
+                    .await,
+            )?
             .is_none()
         {
             return Ok(());
