@@ -241,7 +241,9 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
 /// `system|code`; statuses and classes of visits under their systems.
 /// 2: an Appointment's status follows its visit; tiercare's own systems
 /// (specialty, key group, role, Organization type, Slot service-type).
-pub const INDEX_VERSION: i64 = 2;
+/// 3: care teams' status and category, affiliations' role, programmes'
+/// category under their systems.
+pub const INDEX_VERSION: i64 = 3;
 
 /// The search terms of a record under the region's policy: the
 /// resource's own, plus for a referral the worklist terms that depend on

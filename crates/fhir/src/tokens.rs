@@ -110,6 +110,18 @@ pub const SYSTEMS: &[TokenSystem] = &[
         "http://terminology.hl7.org/CodeSystem/v3-ActCode",
     ),
     sys("Slot", "status", "http://hl7.org/fhir/slotstatus"),
+    sys("CareTeam", "status", "http://hl7.org/fhir/care-team-status"),
+    sys("CareTeam", "category", OUR_CARE_TEAM_CATEGORY),
+    sys(
+        "OrganizationAffiliation",
+        "role",
+        "https://tiercare.org/fhir/CodeSystem/alliance-role",
+    ),
+    sys(
+        "HealthcareService",
+        "service-category",
+        "https://tiercare.org/fhir/CodeSystem/outreach-kind",
+    ),
     sys(
         "Slot",
         "service-type",
@@ -150,6 +162,7 @@ pub const OWN_SYSTEMS: &[TokenSystem] = &[
     ),
 ];
 
+const OUR_CARE_TEAM_CATEGORY: &str = "https://tiercare.org/fhir/CodeSystem/care-team-category";
 const OUR_KEY_GROUP: &str = "https://tiercare.org/fhir/CodeSystem/key-group";
 const OUR_PRACTITIONER_ROLE: &str = "https://tiercare.org/fhir/CodeSystem/practitioner-role";
 const OUR_SPECIALTY: &str = "https://tiercare.org/fhir/CodeSystem/specialty";
