@@ -13,11 +13,11 @@ use crate::helpers::{Resp, TestApp, field, send, spawn_app, spawn_app_with, ui_c
 use std::collections::HashMap;
 use tiercare_core::Level;
 use tiercare_core::indicators::{
-    Charge, Direction, Fact, Indicators, Ix, MEASURES, Period, Visit, VisitKind,
+    Charge, Direction, Fact, Funnel, Indicators, Ix, MEASURES, Period, Visit, VisitKind,
 };
 use tiercare_core::insurance::Fen;
 use tiercare_core::referral::DeclineReason;
-use tiercare_service::indicators::{SubjectRef, day_of, evaluate};
+use tiercare_service::indicators::{SubjectRef, day_of, evaluate, network};
 use tiercare_store::{Expect, Write};
 use tiercare_web::Lang;
 use tiercare_web::tables::{BOM, column_label, measure_format, measure_title};
@@ -114,6 +114,11 @@ fn visit(
 /// A quarter of activity (and two weeks either side) at the demo
 /// county's institutions.
 pub async fn seed(app: &TestApp) {
+    seed_with(app, 2026).await;
+}
+
+/// [`seed`] with the random history of another seed.
+async fn seed_with(app: &TestApp, seed: u64) {
     let ix = |id: &'static str| async move {
         app.state
             .ctx
@@ -136,7 +141,7 @@ pub async fn seed(app: &TestApp) {
         .map(|&i| (i, Level::Secondary))
         .chain([(tertiary, Level::Tertiary)])
         .collect();
-    let mut rng = Lcg(2026);
+    let mut rng = Lcg(seed);
     let mut facts = Vec::new();
     for day in day_of(FROM) - 14..=day_of(TO) + 14 {
         for &p in &primary {
@@ -1265,5 +1270,109 @@ async fn a_browser_signs_in_and_sees_the_charts_and_the_figures_of_evaluate() {
         assert_eq!(on_page, *value, "{code}");
         assert_eq!(m["text"].as_str(), Some(shown.as_str()), "{code}");
         assert!(m["size"][1].as_f64() > Some(0.0), "{code} is not shown");
+    }
+}
+
+/// Whether a funnel never passes the step before: what ended the
+/// referrals' part (booked, declined, refused, redirected) is at most what
+/// was asked, completions at most bookings, reports at most completions.
+fn holds(f: &Funnel) -> bool {
+    f.booked + f.declines() + f.refused + f.redirected <= f.requested()
+        && f.completed <= f.booked
+        && f.reported <= f.completed
+}
+
+/// Random histories of three seeds: for every subject (the region, each
+/// level, alliance and institution), over the quarter and each of its
+/// months, both funnels hold and the institutions' funnels add up to the
+/// region's; and for the quarter the dashboard's CSV and
+/// `$evaluate-measure` give the figures of `evaluate`.
+#[tokio::test]
+async fn over_random_histories_every_subjects_funnels_hold_and_every_report_agrees() {
+    for s in [7, 19, 2027] {
+        let app = spawn_app().await;
+        seed_with(&app, s).await;
+        let session = sign_in(&app, "analyst").await;
+        let net = network(&app.state.ctx).await.expect("network");
+        let mut subjects = vec![("region".to_string(), SubjectRef::Region)];
+        subjects.extend(Level::ALL.map(|l| (format!("level:{}", l.code()), SubjectRef::Level(l))));
+        for a in &net.alliances {
+            subjects.push((format!("alliance:{a}"), SubjectRef::Alliance(a.clone())));
+        }
+        for i in &net.institutions {
+            subjects.push((
+                format!("institution:{i}"),
+                SubjectRef::Institution(i.clone()),
+            ));
+        }
+        let mut periods = vec![period()];
+        for (first, last) in [
+            (date!(2026 - 01 - 01), date!(2026 - 01 - 31)),
+            (date!(2026 - 02 - 01), date!(2026 - 02 - 28)),
+            (date!(2026 - 03 - 01), date!(2026 - 03 - 31)),
+        ] {
+            periods.push(Period::new(day_of(first), day_of(last)));
+        }
+        for p in &periods {
+            let region = evaluated(&app, *p, &SubjectRef::Region).await;
+            assert!(region.sent.requested() > 0, "seed {s}: referrals in {p:?}");
+            let (mut sent, mut received) = (Funnel::default(), Funnel::default());
+            for (code, subject) in &subjects {
+                let i = evaluated(&app, *p, subject).await;
+                assert!(holds(&i.sent), "seed {s} {code} {p:?} sent: {:?}", i.sent);
+                assert!(
+                    holds(&i.received),
+                    "seed {s} {code} {p:?}: {:?}",
+                    i.received
+                );
+                if matches!(subject, SubjectRef::Institution(_)) {
+                    sent.add(&i.sent);
+                    received.add(&i.received);
+                }
+            }
+            assert_eq!((sent, received), (region.sent, region.received), "seed {s}");
+        }
+        for (code, subject) in &subjects {
+            let want = evaluated(&app, period(), subject).await;
+            let r = csv(&app, &session, "referrals", code).await;
+            for (side, f) in [("sent", &want.sent), ("received", &want.received)] {
+                assert_eq!(r.count("requested", side), f.requested(), "{code} {side}");
+                assert_eq!(r.count("booked", side), f.booked, "{code} {side}");
+                assert_eq!(r.count("completed", side), f.completed, "{code} {side}");
+                assert_eq!(r.count("reported-back", side), f.reported, "{code} {side}");
+            }
+            let of = match subject {
+                SubjectRef::Region => String::new(),
+                SubjectRef::Institution(id) | SubjectRef::Alliance(id) => {
+                    format!("&subject=Organization/{id}")
+                }
+                SubjectRef::Level(_) => continue,
+            };
+            let report = app
+                .get(
+                    "analyst",
+                    &format!(
+                        "/Measure/loop-closure/$evaluate-measure?periodStart={FROM}&periodEnd={TO}{of}"
+                    ),
+                )
+                .await;
+            report.expect(200);
+            let group = &report.json()["group"][0];
+            assert_eq!(
+                group["measureScore"]["value"].as_f64(),
+                want.loop_closure,
+                "{code}"
+            );
+            let count = |kind: &str| {
+                group["population"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|p| p["code"]["coding"][0]["code"] == kind)
+                    .and_then(|p| p["count"].as_u64())
+            };
+            assert_eq!(count("numerator"), Some(want.sent.reported), "{code}");
+            assert_eq!(count("denominator"), Some(want.sent.completed), "{code}");
+        }
     }
 }
