@@ -370,15 +370,23 @@ impl Encounter {
     /// The patient of a self-booked appointment arrived. A referral's
     /// visit arrives through the referral (`$arrive` on it), so its loop
     /// and its encounter never disagree; a cancelled appointment has no
-    /// visit.
-    pub fn arrive_for(a: &Appointment, at: OffsetDateTime) -> Result<Encounter, VisitError> {
+    /// visit. Before the booked day only when the front desk confirms the
+    /// patient came `early` (the encounter's arrival, before its slot's
+    /// day, then records it).
+    pub fn arrive_for(
+        a: &Appointment,
+        at: OffsetDateTime,
+        early: bool,
+    ) -> Result<Encounter, VisitError> {
         if a.cancelled {
             return Err(VisitError::Cancelled);
         }
         if let Some(r) = &a.referral {
             return Err(VisitError::ThroughReferral(r.to_string()));
         }
-        arrival_day_reached(a.start, at).map_err(VisitError::BeforeBookedDay)?;
+        if !early {
+            arrival_day_reached(a.start, at).map_err(VisitError::BeforeBookedDay)?;
+        }
         let id = EncounterId::new(format!("enc-{}", a.id)).map_err(|_| VisitError::Id)?;
         Ok(Encounter {
             id,

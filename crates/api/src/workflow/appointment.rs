@@ -213,14 +213,16 @@ pub async fn appointment_operation(
             "Appointment/{id}/{operation} is not an operation; use $arrive"
         )));
     }
-    // It takes nothing, but a parameter sent is refused, not ignored.
-    operation_inputs(
+    let inputs = operation_inputs(
         &ops::APPOINTMENT_ARRIVE,
         &headers,
         body,
         state.config.max_body_bytes,
     )?;
-    let e = Referrals::new(&state.ctx, &actor).arrive_self(&id).await?;
+    let early = inputs.flag("early").unwrap_or(false);
+    let e = Referrals::new(&state.ctx, &actor)
+        .arrive_self(&id, early)
+        .await?;
     let mut s = stored(Record::Encounter(e.value), e.version, e.updated_at);
     s.created = true;
     Ok(resource_response(

@@ -254,6 +254,18 @@ async fn a_booked_patient_is_not_recorded_as_arrived_before_the_booked_day() {
         "{recorded:?}"
     );
 
+    // The same for a self-booked visit at the front desk.
+    let (early_own, _) = self_booked(&app, &mut taken).await;
+    post_op(
+        &app,
+        "coordinator",
+        &format!("/Appointment/{early_own}/$arrive"),
+        crate::referral::params(&[("early", json!(true))]),
+    )
+    .await
+    .expect(201);
+    assert_status(&app, &early_own, "arrived").await;
+
     // On the booked day both arrive.
     app.on_day_of_slot(&slot).await;
     op(&app, "coordinator", &referral, "arrive", None, None)

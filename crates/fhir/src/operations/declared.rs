@@ -335,8 +335,12 @@ pub const APPOINTMENT_ARRIVE: Operation = on_instance(
     "Appointment-arrive",
     "arrive",
     &["Appointment"],
-    "A self-booked visit's patient came: opens its Encounter (a referral's visit arrives through the ServiceRequest)",
-    &[],
+    "A self-booked visit's patient came: opens its Encounter (a referral's visit arrives through the ServiceRequest). Before the booked day it is refused (409, naming the day) unless early is true: the front desk confirms the patient came early",
+    &[Param::optional(
+        "early",
+        Boolean,
+        "The patient came before the booked day and is seen now (default false)",
+    )],
 );
 pub const ENCOUNTER_FINISH: Operation = on_instance(
     "Encounter-finish",

@@ -224,6 +224,7 @@ impl Referrals<'_> {
     pub async fn arrive_self(
         &self,
         appointment: &str,
+        early: bool,
     ) -> Result<Versioned<Encounter>, ServiceError> {
         let (mut a, a_version) = match self.ctx.store.get("Appointment", appointment).await? {
             Some(Stored {
@@ -239,7 +240,7 @@ impl Referrals<'_> {
         };
         self.check_front_desk(&a.institution, "Appointment", appointment, &a.patient)
             .await?;
-        let e = Encounter::arrive_for(&a, self.ctx.clock.now())
+        let e = Encounter::arrive_for(&a, self.ctx.clock.now(), early)
             .map_err(|e| ServiceError::Conflict(e.to_string()))?;
         let event = Event::VisitArrived {
             encounter: e.clone(),

@@ -171,7 +171,7 @@ async fn step(
             };
             service.act(r.as_str(), command, version).await.map(|_| ())
         }
-        (None, "arrive") => service.arrive_self(&id).await.map(|_| ()),
+        (None, "arrive") => service.arrive_self(&id, false).await.map(|_| ()),
         (None, _) => service.finish_visit(&format!("enc-{id}")).await.map(|_| ()),
     };
     match done {

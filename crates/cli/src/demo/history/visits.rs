@@ -201,7 +201,7 @@ impl Run<'_> {
 
     pub(super) async fn arrive(&mut self, mut v: Visit) -> anyhow::Result<()> {
         let service = Referrals::new(&self.state.ctx, &v.desk);
-        let Some(e) = self.soft(service.arrive_self(&v.appointment).await)? else {
+        let Some(e) = self.soft(service.arrive_self(&v.appointment, false).await)? else {
             return Ok(());
         };
         v.encounter = e.value.id.to_string();
