@@ -209,15 +209,7 @@ async fn every_token_parameter_with_a_system_takes_system_and_code() {
         .as_str()
         .expect("a free slot")
         .to_string();
-    app.post(
-        "resident",
-        "/Appointment",
-        &json!({"resourceType": "Appointment",
-                "slot": [{"reference": format!("Slot/{slot}")}],
-                "participant": [{"actor": {"reference": format!("Patient/{DEMO_RESIDENT}")}, "status": "accepted"}]}),
-    )
-    .await
-    .expect(201);
+    crate::helpers::self_book(&app, DEMO_RESIDENT, &slot).await;
     let now = time::OffsetDateTime::now_utc();
     let specialist = crate::outreach::practitioner_of(&app, "specialist");
     app.post(

@@ -680,6 +680,41 @@ pub async fn send_raw(
     send(rb).await
 }
 
+/// The resident `patient` books `slot` for themself (a self-referred
+/// visit): the Appointment's id.
+pub async fn self_book(app: &TestApp, patient: &str, slot: &str) -> String {
+    let booked = app
+        .post(
+            "resident",
+            "/Appointment",
+            &serde_json::json!({"resourceType": "Appointment",
+                    "slot": [{"reference": format!("Slot/{slot}")}],
+                    "participant": [{"actor": {"reference": format!("Patient/{patient}")}, "status": "accepted"}]}),
+        )
+        .await;
+    booked.expect(201);
+    booked.json()["id"]
+        .as_str()
+        .expect("the appointment's id")
+        .to_string()
+}
+
+/// A fresh database for a `tiercare` process a test starts (a SQLite file
+/// in a temporary folder, or a new database on the suite's PostgreSQL),
+/// with a runtime to reach it from a plain test: the folder, the runtime,
+/// the URL.
+pub fn scratch_database() -> (tempfile::TempDir, tokio::runtime::Runtime, String) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let url = runtime
+        .block_on(tiercare_store::scratch::database_url(&format!(
+            "sqlite://{}",
+            dir.path().join("d.db").display()
+        )))
+        .expect("a fresh database");
+    (dir, runtime, url)
+}
+
 /// The stored domain events of one kind (`referral.booked.v1`), oldest
 /// first, straight from the store.
 pub async fn events_of(state: &AppState, kind: &str) -> Vec<tiercare_store::StoredEvent> {

@@ -183,14 +183,7 @@ async fn the_same_seed_gives_the_same_history() {
 
 #[test]
 fn the_demo_command_shows_each_phase_of_its_load_on_stderr() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let url = runtime
-        .block_on(tiercare_store::scratch::database_url(&format!(
-            "sqlite://{}",
-            dir.path().join("d.db").display()
-        )))
-        .expect("a fresh database");
+    let (_dir, _runtime, url) = crate::helpers::scratch_database();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tiercare"))
         .args(["demo", "--load-only", "--history-days", "5"])
         .args(["--residents", "150", "--database", &url])

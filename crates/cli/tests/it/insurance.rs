@@ -231,17 +231,7 @@ async fn every_finished_visit_is_claimed_and_moves_the_residents_account() {
         .as_str()
         .unwrap()
         .to_string();
-    let booked = app
-        .post(
-            "resident",
-            "/Appointment",
-            &json!({"resourceType": "Appointment",
-                    "slot": [{"reference": format!("Slot/{slot}")}],
-                    "participant": [{"actor": {"reference": format!("Patient/{patient}")}, "status": "accepted"}]}),
-        )
-        .await;
-    booked.expect(201);
-    let appointment = booked.json()["id"].as_str().unwrap().to_string();
+    let appointment = crate::helpers::self_book(&app, patient, &slot).await;
     app.on_day_of_appointment(&appointment).await;
     let arrived = post_op(
         &app,

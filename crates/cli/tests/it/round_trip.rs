@@ -301,17 +301,7 @@ async fn an_operation_reads_each_parameter_by_its_declared_type() {
         .as_str()
         .expect("slot")
         .to_string();
-    let booked = app
-        .post(
-            "resident",
-            "/Appointment",
-            &json!({"resourceType": "Appointment",
-                    "slot": [{"reference": format!("Slot/{slot}")}],
-                    "participant": [{"actor": {"reference": format!("Patient/{DEMO_RESIDENT}")}, "status": "accepted"}]}),
-        )
-        .await;
-    booked.expect(201);
-    let appointment = booked.json()["id"].as_str().expect("id").to_string();
+    let appointment = crate::helpers::self_book(&app, DEMO_RESIDENT, &slot).await;
     app.on_day_of_appointment(&appointment).await;
     let arrived = post_op(
         &app,

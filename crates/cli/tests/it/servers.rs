@@ -114,14 +114,7 @@ async fn ten_thousand_bookings_through_two_servers_book_each_slot_once() {
 
 #[test]
 fn servers_started_together_load_the_demo_county_once() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let url = runtime
-        .block_on(tiercare_store::scratch::database_url(&format!(
-            "sqlite://{}",
-            dir.path().join("d.db").display()
-        )))
-        .expect("a fresh database");
+    let (_dir, runtime, url) = crate::helpers::scratch_database();
     let start = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_tiercare"))
             .args(["demo", "--load-only", "--history-days", "0"])

@@ -364,6 +364,19 @@ async fn subject_name(app: &TestApp, session: &str, path: &str) -> String {
         .to_string()
 }
 
+/// Downloads a CSV file in Chinese, checks it opens as UTF-8 (a
+/// byte-order mark first), and answers its Content-Disposition.
+async fn download(app: &TestApp, session: &str, path: &str) -> String {
+    let csv = ui_get_in(app, Some(session), path, Lang::Zh).await;
+    csv.expect(200);
+    assert_eq!(
+        &csv.body.as_bytes()[..3],
+        b"\xEF\xBB\xBF",
+        "byte-order mark"
+    );
+    csv.header("content-disposition").unwrap_or_default()
+}
+
 #[tokio::test]
 async fn csv_files_are_named_by_table_subject_and_period_and_open_as_utf8() {
     let app = app().await;
@@ -372,20 +385,12 @@ async fn csv_files_are_named_by_table_subject_and_period_and_open_as_utf8() {
     let mut names = Vec::new();
     for id in ["zx-tc1", "zx-tc2"] {
         let query = format!("{period}&subject=institution:{id}");
-        let csv = ui_get_in(
+        let disposition = download(
             &app,
-            Some(&analyst),
+            &analyst,
             &format!("/ui/dashboard.csv?table=referrals&{query}"),
-            Lang::Zh,
         )
         .await;
-        csv.expect(200);
-        assert_eq!(
-            &csv.body.as_bytes()[..3],
-            b"\xEF\xBB\xBF",
-            "byte-order mark"
-        );
-        let disposition = csv.header("content-disposition").unwrap_or_default();
         assert_eq!(
             ascii_name(&disposition),
             format!("tiercare-referrals-institution-{id}-2026-01-01-2026-12-31.csv")
@@ -419,20 +424,12 @@ async fn csv_files_are_named_by_table_subject_and_period_and_open_as_utf8() {
     let mut names = Vec::new();
     for subject in ["region".to_string(), format!("programme:{programme}")] {
         let query = format!("{period}&subject={subject}");
-        let csv = ui_get_in(
+        let disposition = download(
             &app,
-            Some(&analyst),
+            &analyst,
             &format!("/ui/programmes.csv?table=months&{query}"),
-            Lang::Zh,
         )
         .await;
-        csv.expect(200);
-        assert_eq!(
-            &csv.body.as_bytes()[..3],
-            b"\xEF\xBB\xBF",
-            "byte-order mark"
-        );
-        let disposition = csv.header("content-disposition").unwrap_or_default();
         let slug = subject.replace(':', "-");
         assert_eq!(
             ascii_name(&disposition),

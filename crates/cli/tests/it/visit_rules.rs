@@ -81,17 +81,10 @@ async fn self_booked(app: &TestApp, taken: &mut Vec<String>) -> (String, String)
         .find(|s| !taken.contains(s))
         .expect("a free public slot");
     taken.push(slot.clone());
-    let booked = app
-        .post(
-            "resident",
-            "/Appointment",
-            &json!({"resourceType": "Appointment",
-                    "slot": [{"reference": format!("Slot/{slot}")}],
-                    "participant": [{"actor": {"reference": format!("Patient/{DEMO_RESIDENT}")}, "status": "accepted"}]}),
-        )
-        .await;
-    booked.expect(201);
-    (booked.json()["id"].as_str().expect("id").to_string(), slot)
+    (
+        crate::helpers::self_book(app, DEMO_RESIDENT, &slot).await,
+        slot,
+    )
 }
 
 fn report() -> Value {

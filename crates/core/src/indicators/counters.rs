@@ -57,6 +57,16 @@ impl Funnel {
         self.declined.iter().sum()
     }
 
+    /// Whether no step passes the one before: what ended the side's part
+    /// (booked, declined, refused, redirected) is at most what was asked,
+    /// completions at most bookings, reports at most completions. The
+    /// cohort rule makes it hold for every subject and period.
+    pub fn in_order(&self) -> bool {
+        self.booked + self.declines() + self.refused + self.redirected <= self.requested()
+            && self.completed <= self.booked
+            && self.reported <= self.completed
+    }
+
     /// Adds another row's funnel.
     pub fn add(&mut self, o: &Funnel) {
         self.up += o.up;
