@@ -33,6 +33,7 @@ use tiercare_core::indicators::{Accumulator, Day, Fact, Ix, VisitKind};
 mod capacity;
 mod choice;
 mod follow_ups;
+mod stays;
 mod visits;
 
 /// What a pending event is.
@@ -145,6 +146,10 @@ pub(crate) struct Partition<'m> {
     /// Each place's own primary institution, as an `Ix`.
     own_primary: Vec<Option<u32>>,
     tally: Tally,
+    /// Beds occupied per institution and night, and the admissions' own
+    /// random stream (so inpatient care leaves outpatient draws alone).
+    occupied: Vec<u32>,
+    stay_rng: Xoshiro256PlusPlus,
 }
 
 /// How the episodes of a run ended: every episode that starts ends exactly
@@ -182,6 +187,9 @@ fn in_episode(e: &Pending) -> bool {
 
 const TRUST_SCALE: f64 = 65535.0;
 
+/// Mixed into a partition's seed for its admissions' stream.
+const STAY_STREAM: u64 = 0x5EED_0FBE_D5ED_0001;
+
 /// How many events ahead a resident's record is fetched into cache: the
 /// records of a county do not fit in cache, and each event would otherwise
 /// wait for memory.
@@ -210,6 +218,8 @@ impl<'m> Partition<'m> {
             fixed_choice: None,
             own_primary: m.places.iter().map(|p| p.nearest[0]).collect(),
             tally: Tally::default(),
+            occupied: vec![0; if m.inpatient.is_some() { n * days } else { 0 }],
+            stay_rng: Xoshiro256PlusPlus::seed_from_u64(seed ^ STAY_STREAM),
         };
         if fixed {
             p.fixed_choice = Some(p.choice_table());
@@ -267,6 +277,7 @@ impl<'m> Partition<'m> {
                 }
                 self.handle(e);
             }
+            self.bed_facts(d);
             if (d + 1) % 30 == 0 || d + 1 == self.days {
                 self.month_end(d);
             }
@@ -321,7 +332,7 @@ impl<'m> Partition<'m> {
                 day: d as Day,
                 institution: Ix(i as u32),
                 slots: inst.public + inst.reserved,
-                beds: 0,
+                beds: self.m.inpatient.as_ref().map_or(0, |ip| ip.beds[i]),
             });
         }
     }

@@ -16,6 +16,7 @@
 
 pub mod calibrate;
 mod engine;
+pub mod inpatient;
 pub mod model;
 mod population;
 pub mod report;

@@ -1,13 +1,11 @@
 //! A scenario compiled for running: the rules of the core evaluated once
 //! into small tables, so that the engine's inner loop is arithmetic.
-//!
 //! Prices come from `tiercare_core::insurance::adjudicate` on the region's
 //! typical charges, gatekeeping from `Policy::gatekeep`, and case
 //! positioning from the catalogue's `triage`: the same functions the
 //! platform calls for a real patient. Each resident's outpatient year (the
 //! deductible met and what the fund paid, for the caps) is kept, and every
-//! visit is settled against it with the core's `insurance::Tariff`, the
-//! arithmetic of `adjudicate` itself.
+//! visit is settled against it with the core's `insurance::Tariff`.
 
 use crate::spec::{ChronicSpec, FollowUpSpec, ReferralSpec, Spec, SpecError, TrustSpec, invalid};
 use tiercare_core::Level;
@@ -118,6 +116,7 @@ pub struct Model {
     pub follow_up: FollowUpSpec,
     pub trust: TrustSpec,
     pub chronic: Option<ChronicSpec>,
+    pub inpatient: Option<crate::inpatient::Inpatient>,
     pub policy: Policy,
 }
 
@@ -178,6 +177,7 @@ impl Model {
             follow_up: spec.follow_up.clone(),
             trust: spec.trust.clone(),
             chronic: spec.chronic.clone(),
+            inpatient: crate::inpatient::compile(spec, scale)?,
             policy: spec.policy.clone(),
         })
     }

@@ -69,6 +69,8 @@ pub struct Spec {
     pub trust: TrustSpec,
     #[serde(default)]
     pub chronic: Option<ChronicSpec>,
+    #[serde(default)]
+    pub inpatient: Option<crate::inpatient::InpatientSpec>,
     /// Share of residents in each insurance scheme (codes of
     /// `policy.insurance`).
     pub schemes: BTreeMap<String, f64>,

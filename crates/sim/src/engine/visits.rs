@@ -98,14 +98,17 @@ impl Partition<'_> {
                 if level == Level::Primary {
                     self.pop.people[who].add_trust(trust.resolved_at_primary);
                 }
+                self.admit(&e, kind, ct.severity, ct.positioned);
                 self.after_treatment(e, ct.positioned);
             }
             Kind::Up => {
                 self.referral_done(e, day, e.since);
+                self.admit(&e, kind, ct.severity, ct.positioned);
                 self.after_treatment(e, ct.positioned);
             }
             Kind::Down => {
                 self.referral_done(e, day, e.since);
+                self.admit(&e, kind, ct.severity, ct.positioned);
                 self.tally.completed += 1;
             }
             Kind::FollowUp => self.tally.completed += 1,

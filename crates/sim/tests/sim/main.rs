@@ -13,4 +13,5 @@ mod determinism;
 mod helpers;
 mod levers;
 mod refmodel;
+mod stays;
 mod waits;
