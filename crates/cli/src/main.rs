@@ -66,6 +66,11 @@ enum Command {
         /// exit instead of serving.
         #[arg(long)]
         load_only: bool,
+        /// Leave out the simulated rest of the county: the history is then
+        /// the synthetic residents' alone, and every figure can be
+        /// recounted from the records.
+        #[arg(long)]
+        synthetic_only: bool,
     },
     /// Manage user accounts.
     User {
@@ -312,6 +317,7 @@ async fn main() -> anyhow::Result<()> {
             history_days,
             seed,
             load_only,
+            synthetic_only,
         } => {
             let county = DemoCounty::generate(residents, 2026);
             let base = Settings {
@@ -327,6 +333,7 @@ async fn main() -> anyhow::Result<()> {
             let options = demo::HistoryOptions {
                 days: history_days,
                 seed,
+                county: !synthetic_only,
             };
             let started = std::time::Instant::now();
             demo::report_progress(true);
@@ -343,6 +350,9 @@ async fn main() -> anyhow::Result<()> {
             if let Some(h) = &history {
                 println!("  past {history_days} days: {}", h.care);
                 println!("  joint programmes: {}", h.outreach);
+                if let Some(c) = &h.county {
+                    println!("  the rest of the county, simulated: {c}");
+                }
             }
             println!("  loaded in {:.1} s", started.elapsed().as_secs_f64());
             if load_only {

@@ -45,6 +45,9 @@ pub enum StoreError {
     /// input that is not a tiercare database, an engine without it).
     #[error("backup: {0}")]
     Backup(String),
+    /// Counters handed over that the aggregates cannot take.
+    #[error("indicator counters: {0}")]
+    Counters(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -329,6 +329,44 @@ impl Store {
         Ok(out)
     }
 
+    /// Adds counters to the daily and monthly aggregates in one write
+    /// transaction, without raw facts behind them: activity counted
+    /// elsewhere and handed over as totals (the demo county's residents
+    /// beyond its synthetic ones, run by the simulator through the same
+    /// core counters). The aggregates stay sums of their parts, so every
+    /// figure read from them adds the two sources up. Stocks that are
+    /// snapshots (the chronic panels) are refused: a later snapshot of the
+    /// live panel would cancel them.
+    pub async fn add_indicator_counters(
+        &self,
+        rows: &[(Day, Option<Ix>, Counters)],
+    ) -> Result<(), StoreError> {
+        if rows
+            .iter()
+            .any(|(_, _, c)| c.chronic_known != 0 || c.chronic_followed != 0)
+        {
+            return Err(StoreError::Counters(
+                "chronic panels are snapshots: they are recorded as facts, not added as counters"
+                    .into(),
+            ));
+        }
+        let mut days: BTreeMap<(Day, Option<Ix>), Counters> = BTreeMap::new();
+        let mut months: BTreeMap<(i32, Option<Ix>), Counters> = BTreeMap::new();
+        for (day, ix, c) in rows {
+            days.entry((*day, *ix)).or_default().add(c);
+            months.entry((month_of(*day), *ix)).or_default().add(c);
+        }
+        let mut tx = self.begin_write().await?;
+        for ((day, ix), delta) in days {
+            add_counters(&mut tx, Table::Days, day, ix, &delta).await?;
+        }
+        for ((month, ix), delta) in months {
+            add_counters(&mut tx, Table::Months, month, ix, &delta).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Every fact ever recorded, in order: the raw history the aggregates
     /// are checked against.
     pub async fn indicator_facts(&self) -> Result<Vec<Fact>, StoreError> {

@@ -25,6 +25,7 @@ pub async fn demo_history(runs: usize, json: bool) -> anyhow::Result<()> {
     let options = HistoryOptions {
         days: HistoryOptions::DEFAULT_DAYS,
         seed: HistoryOptions::DEFAULT_SEED,
+        county: true,
     };
     let started = Instant::now();
     let (_, history) = demo::load_with_history(&state, &county, options).await?;

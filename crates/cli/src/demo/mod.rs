@@ -4,10 +4,12 @@
 //! clock, so the dashboard and the joint programmes page are alive from the
 //! first minute.
 
+mod county;
 mod history;
 mod outreach;
 mod progress;
 
+pub use county::CountyReport;
 pub use history::HistoryReport;
 pub use outreach::OutreachReport;
 pub use progress::report_progress;
@@ -133,6 +135,10 @@ pub struct HistoryOptions {
     /// Seed of the history's random choices: the same seed gives the same
     /// history.
     pub seed: u64,
+    /// The county's residents beyond the synthetic ones, run by the
+    /// simulator over the same days and added to the indicator aggregates
+    /// (see `county.rs`): what gives the registered capacity its load.
+    pub county: bool,
 }
 
 impl HistoryOptions {
@@ -150,6 +156,8 @@ pub struct History {
     pub care: HistoryReport,
     /// The joint programmes: sessions, mentoring, panels.
     pub outreach: OutreachReport,
+    /// The rest of the county, simulated; `None` when left out.
+    pub county: Option<CountyReport>,
 }
 
 /// [`load`], and on a database that did not hold the demo county yet, the
@@ -196,7 +204,7 @@ async fn load_history_alone(
     if present || options.days == 0 {
         return Ok((load_alone(state, county, SESSION_DAYS).await?, None));
     }
-    let mut phases = progress::Phases::new(4);
+    let mut phases = progress::Phases::new(if options.county { 5 } else { 4 });
     let (first, last) = past_days(state, options.days)?;
     let past = state.clone().with_clock(Clock::set_at(at_midnight(first)));
     let mut loaded = load_alone(&past, county, 0).await?;
@@ -218,12 +226,24 @@ async fn load_history_alone(
         "joint programmes: {} sessions held",
         outreach.sessions_held
     ));
+    let rest = if options.county {
+        let report = county::run(&past, county, first, options.days, options.seed).await?;
+        phases.done(&format!("the rest of the county, simulated: {report}"));
+        Some(report)
+    } else {
+        None
+    };
     loaded.slots += open_sessions(state, &loader(), county, SESSION_DAYS).await?;
     phases.done(&format!(
         "outpatient slots for the next {SESSION_DAYS} working days: {}",
         loaded.slots
     ));
-    Ok((loaded, Some(History { care, outreach })))
+    let history = History {
+        care,
+        outreach,
+        county: rest,
+    };
+    Ok((loaded, Some(history)))
 }
 
 /// The first and last day of the `days` days before the state's today.

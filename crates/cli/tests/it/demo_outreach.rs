@@ -24,6 +24,7 @@ async fn generate(app: &TestApp) -> OutreachReport {
     let options = HistoryOptions {
         days: DAYS,
         seed: SEED,
+        county: false,
     };
     outreach_history(&app.state, &app.county, options)
         .await

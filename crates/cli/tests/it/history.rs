@@ -21,7 +21,7 @@ const SEED: u64 = 7;
 const TODAY: time::OffsetDateTime = time::macros::datetime!(2026-12-06 12:00 UTC);
 
 /// A fresh database with nothing loaded.
-async fn fresh(county: &DemoCounty) -> (TempDir, AppState) {
+pub(crate) async fn fresh(county: &DemoCounty) -> (TempDir, AppState) {
     let dir = tempfile::Builder::new()
         .prefix("tiercare-history-")
         .tempdir()
@@ -52,7 +52,11 @@ async fn history(state: &AppState, county: &DemoCounty, days: u32) -> HistoryRep
 
 /// The history's care, and the patients seen at its outreach sessions.
 async fn with_outreach(state: &AppState, county: &DemoCounty, days: u32) -> (HistoryReport, u64) {
-    let options = HistoryOptions { days, seed: SEED };
+    let options = HistoryOptions {
+        days,
+        seed: SEED,
+        county: false,
+    };
     let (loaded, history) = demo::load_with_history(state, county, options)
         .await
         .expect("load with history");
@@ -156,6 +160,7 @@ async fn a_fresh_demo_starts_with_past_care_counted_by_the_indicators() {
     let options = HistoryOptions {
         days: DAYS,
         seed: SEED,
+        county: false,
     };
     let (again, none) = demo::load_with_history(&state, &county, options)
         .await
@@ -193,10 +198,11 @@ fn the_demo_command_shows_each_phase_of_its_load_on_stderr() {
     assert!(out.status.success(), "{stderr}");
     let mut from = 0;
     for phase in [
-        "[1/4] registry",
-        "[2/4] care over 5 days",
-        "[3/4] joint programmes",
-        "[4/4] outpatient slots",
+        "[1/5] registry",
+        "[2/5] care over 5 days",
+        "[3/5] joint programmes",
+        "[4/5] the rest of the county, simulated: 866850 residents",
+        "[5/5] outpatient slots",
     ] {
         let at = stderr[from..]
             .find(phase)

@@ -27,6 +27,7 @@ mod conformance;
 mod conventions;
 mod crash;
 mod dashboard;
+mod demo_county;
 mod demo_outreach;
 mod evaluation;
 mod export;

@@ -105,6 +105,7 @@ async fn history(app: &TestApp) {
     let options = HistoryOptions {
         days: DAYS,
         seed: 7,
+        county: false,
     };
     outreach_history(&app.state, &app.county, options)
         .await

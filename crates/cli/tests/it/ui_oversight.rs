@@ -28,7 +28,11 @@ async fn app() -> TestApp {
     outreach_history(
         &app.state,
         &app.county,
-        HistoryOptions { days: 60, seed: 7 },
+        HistoryOptions {
+            days: 60,
+            seed: 7,
+            county: false,
+        },
     )
     .await
     .expect("the joint programmes' history");
