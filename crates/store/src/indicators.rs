@@ -353,8 +353,13 @@ impl Store {
         let mut days: BTreeMap<(Day, Option<Ix>), Counters> = BTreeMap::new();
         let mut months: BTreeMap<(i32, Option<Ix>), Counters> = BTreeMap::new();
         for (day, ix, c) in rows {
-            days.entry((*day, *ix)).or_default().add(c);
-            months.entry((month_of(*day), *ix)).or_default().add(c);
+            // Everything handed over is marked so, whatever the caller says.
+            let c = Counters {
+                handed_over: c.visits,
+                ..*c
+            };
+            days.entry((*day, *ix)).or_default().add(&c);
+            months.entry((month_of(*day), *ix)).or_default().add(&c);
         }
         let mut tx = self.begin_write().await?;
         for ((day, ix), delta) in days {

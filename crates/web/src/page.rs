@@ -44,6 +44,9 @@ pub struct DashboardPage {
     /// of zeros.
     pub empty: bool,
     pub empty_message: String,
+    /// Where the figures come from, when part of them has no record behind
+    /// it (the demo county's simulated residents); empty otherwise.
+    pub sources: String,
     pub sections: Vec<Section>,
     pub institutions: TableView,
     pub downloads: Vec<Download>,
@@ -325,6 +328,7 @@ impl DashboardPage {
             ),
             empty: d.future || nothing_recorded(i),
             empty_message: nothing_recorded_message(lang, d.future),
+            sources: sources_note(lang, i),
             sections: vec![demand, capacity, referrals, other],
             institutions: view(tables::institutions(d, lang)),
             downloads: tables::KEYS
@@ -517,6 +521,24 @@ pub fn nothing_recorded(i: &Indicators) -> bool {
         && i.referrals_up + i.referrals_down == 0
         && i.episodes == 0
         && i.contract_coverage.is_none()
+}
+
+/// Says how many of the period's visits were handed over as totals with
+/// no record behind them, when any were: a reader must know which part of
+/// a figure the platform's own records account for.
+pub fn sources_note(lang: Lang, i: &Indicators) -> String {
+    let handed = i.tally.institutions.handed_over;
+    if handed == 0 {
+        return String::new();
+    }
+    let recorded = i.visits.saturating_sub(handed);
+    lang.t_with(
+        "dashboard-sources",
+        &[
+            ("handed", handed.to_string()),
+            ("recorded", recorded.to_string()),
+        ],
+    )
 }
 
 /// What an oversight page says instead of its figures when nothing was

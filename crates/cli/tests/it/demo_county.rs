@@ -66,6 +66,13 @@ async fn the_simulated_county_fills_its_capacity_and_adds_to_the_platforms_own_c
         s.tally.institutions.bed_days,
         o.tally.institutions.bed_days + rest.bed_days
     );
+    // Exactly the simulator's visits are marked as having no record behind
+    // them, and the pages say so.
+    assert_eq!(
+        s.tally.institutions.handed_over,
+        rest.outpatient_visits + rest.admissions
+    );
+    assert_eq!(o.tally.institutions.handed_over, 0);
     // The region's residents are the county's population, once.
     assert_eq!(s.tally.region.residents, county.region.population as i64);
 

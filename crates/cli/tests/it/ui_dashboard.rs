@@ -358,3 +358,44 @@ async fn bad_filters_are_refused_in_the_readers_language_and_other_roles_get_403
         }
     }
 }
+
+/// Counters handed over with no record behind them (the demo county's
+/// simulated residents) are named on the page in both languages, with how
+/// many visits the platform recorded itself; a page of recorded figures
+/// alone says nothing of it.
+#[tokio::test]
+async fn figures_handed_over_without_records_are_named_on_the_page() {
+    let app = crate::helpers::spawn_app().await;
+    let analyst = sign_in(&app, "analyst").await;
+    let path = "/ui/dashboard?from=2026-01-01&to=2026-01-31&subject=region";
+    let before = ui_get_in(&app, Some(&analyst), path, Lang::En).await;
+    before.expect(200);
+    assert!(!before.body.contains("id=\"sources\""), "{}", before.body);
+
+    let store = &app.state.ctx.store;
+    let ix = store.institution_ix("zx-tc1").await.expect("number");
+    let day = day_of(date!(2026 - 01 - 15));
+    let handed = tiercare_core::indicators::Counters {
+        visits: 1234,
+        outpatient: 1234,
+        ..Default::default()
+    };
+    store
+        .add_indicator_counters(&[(day, Some(ix), handed)])
+        .await
+        .expect("handed over");
+    for (lang, words) in [
+        (Lang::Zh, "另有 1234 人次由模拟器"),
+        (Lang::En, "1234 more were handed over"),
+    ] {
+        let page = ui_get_in(&app, Some(&analyst), path, lang).await;
+        page.expect(200);
+        let sources = page
+            .body
+            .split("id=\"sources\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</p>").next())
+            .unwrap_or_else(|| panic!("no sources note: {}", page.body));
+        assert!(sources.contains(words), "{}: {sources}", lang.code());
+    }
+}

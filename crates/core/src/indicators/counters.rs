@@ -154,6 +154,11 @@ pub struct Counters {
     pub slots_offered: u64,
     pub beds_offered: u64,
     pub bed_days: u64,
+    /// Of `visits`, those handed over as totals with no record behind
+    /// them (the store's `add_indicator_counters`: the demo county's
+    /// simulated residents), so a page can say how much of a figure the
+    /// platform's own records account for.
+    pub handed_over: u64,
     /// Changes of stock (residents, contracts, chronic panel): the stock at
     /// the end of a period is the sum of all changes up to it.
     pub residents: i64,
@@ -195,6 +200,7 @@ impl Counters {
         self.slots_offered += o.slots_offered;
         self.beds_offered += o.beds_offered;
         self.bed_days += o.bed_days;
+        self.handed_over += o.handed_over;
         self.add_stocks(o);
     }
 

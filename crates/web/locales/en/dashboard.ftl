@@ -12,6 +12,7 @@ dashboard-subject = Subject
 dashboard-show = Show
 dashboard-empty = Nothing recorded: nothing was recorded for this subject in this period.
 dashboard-empty-future = Nothing recorded: this period has not begun yet, so nothing is recorded in it.
+dashboard-sources = Where the figures come from: { $recorded } visits in this period were recorded on the platform; { $handed } more were handed over as totals by the simulator for the county's residents beyond the demo's synthetic ones, with no patient record behind them. Every figure adds the two.
 dashboard-contents = Contents of this page
 dashboard-downloads = Downloads
 dashboard-download = { $title } (CSV)

@@ -11,6 +11,7 @@ dashboard-subject = 统计对象
 dashboard-show = 查询
 dashboard-empty = 暂无记录：该统计对象在此期间没有任何记录。
 dashboard-empty-future = 暂无记录：此期间尚未开始，还没有任何记录。
+dashboard-sources = 数据来源：本期间 { $recorded } 人次就诊来自平台记录；另有 { $handed } 人次由模拟器为演示县合成居民以外的全县居民生成，以汇总数计入，没有对应的患者记录。各项指标均为两者之和。
 dashboard-contents = 本页目录
 dashboard-downloads = 下载
 dashboard-download = { $title }（CSV）
