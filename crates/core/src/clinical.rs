@@ -217,6 +217,11 @@ impl Recognition {
         }
     }
 
+    /// Whether the result stands in for a new test.
+    pub fn is_recognised(self) -> bool {
+        matches!(self, Recognition::Recognised { .. })
+    }
+
     /// The end of the validity window.
     pub fn until(self) -> OffsetDateTime {
         match self {

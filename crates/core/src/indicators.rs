@@ -42,6 +42,12 @@
 //!   **down/up ratio** = downward / upward.
 //! - **Referral loop closure**: referrals completed with a result report
 //!   back to the referrer / referrals completed.
+//! - **Results recognised** (mutual recognition of tests): of the results a
+//!   completed referral's letter carried, those still valid when the
+//!   receiver saw the patient, so the test was not repeated; counted per
+//!   result, in the referral's cohort, on both sides like every step
+//!   (sent: the subject's results that others recognised; received: the
+//!   results of others the subject recognised).
 //! - **Time to appointment**: mean days from a referral's request to the
 //!   day of the visit it booked.
 //! - **Bypass share**: outpatient visits at secondary or tertiary
@@ -319,6 +325,17 @@ pub enum Fact {
     },
     /// The report of a referral completed without one reached the referrer.
     ReportBack { day: Day, from: Ix, to: Ix },
+    /// The receiver saw a referred patient whose referral carried
+    /// `attached` results, `recognised` of them still within their
+    /// validity that day (mutual recognition: those tests are not
+    /// repeated). Recorded with the completion, in the request's cohort.
+    ResultsRecognised {
+        day: Day,
+        from: Ix,
+        to: Ix,
+        attached: u16,
+        recognised: u16,
+    },
     /// A patient refused a downward referral.
     DownReferralRefused { day: Day, from: Ix, to: Ix },
     /// The outpatient slots and beds an institution offered that day.
@@ -397,6 +414,7 @@ impl Fact {
             | Fact::ReferralBooked { from, to, .. }
             | Fact::ReferralCompleted { from, to, .. }
             | Fact::ReportBack { from, to, .. }
+            | Fact::ResultsRecognised { from, to, .. }
             | Fact::DownReferralRefused { from, to, .. } => [
                 Some((Some(from), Side::Sending)),
                 Some((Some(to), Side::Receiving)),
@@ -428,6 +446,7 @@ impl Fact {
             | Fact::ReferralBooked { day, .. }
             | Fact::ReferralCompleted { day, .. }
             | Fact::ReportBack { day, .. }
+            | Fact::ResultsRecognised { day, .. }
             | Fact::DownReferralRefused { day, .. }
             | Fact::Capacity { day, .. }
             | Fact::BedDays { day, .. }

@@ -168,12 +168,30 @@ pub async fn derive(ctx: &Context, writes: &mut [Write]) -> Result<(), StoreErro
                         Change::PatientRefused { .. } => {
                             Some(Fact::DownReferralRefused { day, from, to })
                         }
-                        Change::Completed { report } => Some(Fact::ReferralCompleted {
-                            day,
-                            from,
-                            to,
-                            report_back: report.is_some(),
-                        }),
+                        Change::Completed { report } => {
+                            // The results the letter carried, as the
+                            // receiver found them when it saw the patient.
+                            let results = &r.attachments.results;
+                            if !results.is_empty() {
+                                let recognised = results
+                                    .iter()
+                                    .filter(|a| a.recognition(ev.at).is_recognised())
+                                    .count();
+                                facts.push(Fact::ResultsRecognised {
+                                    day,
+                                    from,
+                                    to,
+                                    attached: u16::try_from(results.len()).unwrap_or(u16::MAX),
+                                    recognised: u16::try_from(recognised).unwrap_or(u16::MAX),
+                                });
+                            }
+                            Some(Fact::ReferralCompleted {
+                                day,
+                                from,
+                                to,
+                                report_back: report.is_some(),
+                            })
+                        }
                         Change::Reported { .. } => Some(Fact::ReportBack { day, from, to }),
                         _ => None,
                     };

@@ -34,6 +34,7 @@ pub mod i18n;
 pub mod insurer;
 pub mod me;
 pub mod names;
+pub mod notices;
 pub mod office;
 pub mod page;
 pub mod programmes;

@@ -19,6 +19,7 @@ use super::tables::{
 };
 use crate::filter_form::FilterForm;
 use crate::i18n::Lang;
+use crate::notices::{nothing_recorded, nothing_recorded_message, sources_note};
 use askama::Template;
 use tiercare_core::Level;
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Resource, Shape};
@@ -297,6 +298,7 @@ impl DashboardPage {
         ];
         referrals.tables = vec![
             view(tables::referrals(d, lang)),
+            view(tables::recognition(d, lang)),
             view(tables::declines(d, lang)),
         ];
 
@@ -512,43 +514,6 @@ fn table_view(d: &Dashboard, t: Table, lang: Lang) -> TableView {
         csv,
         ..view_of(t, lang, "institution", link)
     }
-}
-
-/// Whether nothing at all was recorded for a subject in a period: no
-/// visit, no referral, no episode, no contract.
-pub fn nothing_recorded(i: &Indicators) -> bool {
-    i.visits == 0
-        && i.referrals_up + i.referrals_down == 0
-        && i.episodes == 0
-        && i.contract_coverage.is_none()
-}
-
-/// Says how many of the period's visits were handed over as totals with
-/// no record behind them, when any were: a reader must know which part of
-/// a figure the platform's own records account for.
-pub fn sources_note(lang: Lang, i: &Indicators) -> String {
-    let handed = i.tally.institutions.handed_over;
-    if handed == 0 {
-        return String::new();
-    }
-    let recorded = i.visits.saturating_sub(handed);
-    lang.t_with(
-        "dashboard-sources",
-        &[
-            ("handed", handed.to_string()),
-            ("recorded", recorded.to_string()),
-        ],
-    )
-}
-
-/// What an oversight page says instead of its figures when nothing was
-/// recorded: that the period has not begun, if it has not.
-pub fn nothing_recorded_message(lang: Lang, future: bool) -> String {
-    lang.t(if future {
-        "dashboard-empty-future"
-    } else {
-        "dashboard-empty"
-    })
 }
 
 /// The subjects of the filter's drop-down, none selected yet (the

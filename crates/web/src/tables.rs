@@ -128,13 +128,14 @@ pub struct Table {
 }
 
 /// Every table, by key, in page order.
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 9] = [
     "measures",
     "trends",
     "levels",
     "pyramid",
     "pyramid-shape",
     "referrals",
+    "recognition",
     "declines",
     "institutions",
 ];
@@ -148,6 +149,7 @@ pub fn table(d: &Dashboard, key: &str, lang: Lang) -> Option<Table> {
         "pyramid" => pyramid(d, lang),
         "pyramid-shape" => pyramid_shape(d, lang),
         "referrals" => referrals(d, lang),
+        "recognition" => recognition(d, lang),
         "declines" => declines(d, lang),
         "institutions" => institutions(d, lang),
         _ => return None,
@@ -225,6 +227,13 @@ const REFERRAL_COLUMNS: &[&str] = &[
     "share-of-sent",
     "received",
     "share-of-received",
+];
+const RECOGNITION_COLUMNS: &[&str] = &[
+    "results",
+    "sent",
+    "share-of-sent-results",
+    "received",
+    "share-of-received-results",
 ];
 const DECLINE_COLUMNS: &[&str] = &[
     "reason",
@@ -456,6 +465,34 @@ pub fn referrals(d: &Dashboard, lang: Lang) -> Table {
                 ],
             })
             .collect(),
+    )
+}
+
+/// Mutual recognition of results: of the results the completed referrals
+/// carried, those the receiver recognised (still valid when it saw the
+/// patient), as the subject's referrals sent see it (its results
+/// recognised by others) and as its referrals received see it (the results
+/// it recognised).
+pub fn recognition(d: &Dashboard, lang: Lang) -> Table {
+    let (sent, received) = (&d.indicators.sent, &d.indicators.received);
+    let row = |key: &'static str, of: fn(&Funnel) -> u64| Row {
+        key: key.into(),
+        cells: vec![
+            coded(key, lang.t(&format!("dashboard-step-{key}"))),
+            count(of(sent)),
+            pct(share(of(sent), sent.results)),
+            count(of(received)),
+            pct(share(of(received), received.results)),
+        ],
+    };
+    titled(
+        lang,
+        "recognition",
+        columns(lang, RECOGNITION_COLUMNS),
+        vec![
+            row("results-attached", |f| f.results),
+            row("results-recognised", |f| f.recognised),
+        ],
     )
 }
 

@@ -584,6 +584,29 @@ async fn the_closed_loop_from_advice_to_follow_up() {
             .all(|f| f.starts_with(&walk.care_plan))
     );
     assert!(!walk.down.is_empty() && !walk.referral.is_empty() && !walk.consult.is_empty());
+
+    // The three results the letter carried count at both ends: two were
+    // recognised by the hospital, the expired glucose was not.
+    let today = tiercare_service::indicators::day_of(app.state.ctx.clock.today());
+    // The referral counts on the day it was requested, before the visit.
+    let day = tiercare_core::indicators::Period::new(today - 60, today);
+    for (institution, side) in [(CENTRE, "sent"), (HOSPITAL, "received")] {
+        let subject = tiercare_service::indicators::SubjectRef::Institution(institution.into());
+        let (_, figures) = tiercare_service::indicators::evaluate(&app.state.ctx, day, &subject)
+            .await
+            .expect("evaluate");
+        let funnel = if side == "sent" {
+            figures.sent
+        } else {
+            figures.received
+        };
+        assert_eq!(
+            (funnel.results, funnel.recognised),
+            (3, 2),
+            "{institution} {side}"
+        );
+        assert!(funnel.in_order(), "{funnel:?}");
+    }
 }
 
 /// A resident contracted to another team than the demo doctor's.

@@ -44,6 +44,11 @@ pub struct Funnel {
     /// Completed with a result report back to the referrer, at completion
     /// or later.
     pub reported: u64,
+    /// Results attached to the completed referrals, and of those the
+    /// results the receiver recognised (still valid when the patient was
+    /// seen): counted per result, not per referral.
+    pub results: u64,
+    pub recognised: u64,
 }
 
 impl Funnel {
@@ -59,12 +64,14 @@ impl Funnel {
 
     /// Whether no step passes the one before: what ended the side's part
     /// (booked, declined, refused, redirected) is at most what was asked,
-    /// completions at most bookings, reports at most completions. The
-    /// cohort rule makes it hold for every subject and period.
+    /// completions at most bookings, reports at most completions, results
+    /// recognised at most those attached. The cohort rule makes it hold
+    /// for every subject and period.
     pub fn in_order(&self) -> bool {
         self.booked + self.declines() + self.refused + self.redirected <= self.requested()
             && self.completed <= self.booked
             && self.reported <= self.completed
+            && self.recognised <= self.results
     }
 
     /// Adds another row's funnel.
@@ -80,6 +87,8 @@ impl Funnel {
         self.wait_days += o.wait_days;
         self.completed += o.completed;
         self.reported += o.reported;
+        self.results += o.results;
+        self.recognised += o.recognised;
     }
 
     /// Counts a step of the referral loop on this side.
@@ -101,6 +110,14 @@ impl Funnel {
                 self.reported += u64::from(report_back);
             }
             Fact::ReportBack { .. } => self.reported += 1,
+            Fact::ResultsRecognised {
+                attached,
+                recognised,
+                ..
+            } => {
+                self.results += u64::from(attached);
+                self.recognised += u64::from(recognised);
+            }
             Fact::DownReferralRefused { .. } => self.refused += 1,
             _ => {}
         }
@@ -297,6 +314,7 @@ impl Counters {
             | Fact::ReferralBooked { .. }
             | Fact::ReferralCompleted { .. }
             | Fact::ReportBack { .. }
+            | Fact::ResultsRecognised { .. }
             | Fact::DownReferralRefused { .. } => {}
         }
     }

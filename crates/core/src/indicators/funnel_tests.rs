@@ -117,6 +117,18 @@ fn facts_of(day: Day, from: u32, to: u32, path: &Path, out: &mut Vec<Fact>) {
                         to: t,
                         report_back: *report == 1,
                     });
+                    // Some letters carry results; some of those have
+                    // expired by the visit (the wait decides it here).
+                    if wait % 3 != 0 {
+                        let attached = (wait % 4 + 1) as u16;
+                        out.push(Fact::ResultsRecognised {
+                            day,
+                            from: f,
+                            to: t,
+                            attached,
+                            recognised: attached.saturating_sub((wait % 2) as u16),
+                        });
+                    }
                     if *report == 2 {
                         out.push(Fact::ReportBack {
                             day,
@@ -172,6 +184,11 @@ fn expected(referrals: &[(Day, u32, u32, Path)], period: Period) -> Funnel {
                 f.wait_days += u64::from(*wait);
                 f.completed += u64::from(*completed);
                 f.reported += u64::from(*completed && *report > 0);
+                if *completed && wait % 3 != 0 {
+                    let attached = u64::from(wait % 4 + 1);
+                    f.results += attached;
+                    f.recognised += attached - u64::from(wait % 2);
+                }
             }
             Path::Open | Path::Redirected(..) => {}
         }

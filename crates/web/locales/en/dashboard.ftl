@@ -77,6 +77,8 @@ dashboard-step-down-refused = Down-referrals refused by patients
 dashboard-step-booked = Visit booked
 dashboard-step-completed = Completed
 dashboard-step-reported-back = Result reported back
+dashboard-step-results-attached = Results attached to the referral
+dashboard-step-results-recognised = Of which recognised by the receiver
 
 dashboard-unit-days = days
 dashboard-unit-yuan = yuan
@@ -96,6 +98,8 @@ dashboard-table-referrals = Referral flow
 dashboard-table-referrals-note = The referrals requested in the period, from both sides: as the referrer (sent) and as the receiver (received). Every later step counts with its referral on the day it was requested, so no step outnumbers the one before it, and a period's later steps still grow while its referrals move on. A redirect ends the first receiver's part and counts again at the next receiver.
 dashboard-table-declines = Why referrals were declined
 dashboard-table-declines-note = Declines by the receiving institution, by reason.
+dashboard-table-recognition = Mutual recognition of results
+dashboard-table-recognition-note = The test results carried by the referrals requested in the period and completed, and those the receiver recognised (still valid when it saw the patient, so the test was not repeated), counted per result. Sent: this subject's results recognised by others; received: the results of others this subject recognised.
 dashboard-table-institutions = Institutions
 dashboard-table-institutions-note = Share of outpatient visits: the institution's outpatient visits / the subject's; the primary institutions' shares add up to the primary visit share.
 
@@ -133,6 +137,9 @@ dashboard-col-sent = Sent
 dashboard-col-share-of-sent = Share of sent
 dashboard-col-received = Received
 dashboard-col-share-of-received = Share of received
+dashboard-col-results = Results
+dashboard-col-share-of-sent-results = Share of results sent
+dashboard-col-share-of-received-results = Share of results received
 dashboard-col-institution-id = Id
 dashboard-col-institution = Institution
 dashboard-col-inside-region = In the region

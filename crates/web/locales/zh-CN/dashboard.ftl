@@ -76,6 +76,8 @@ dashboard-step-down-refused = 患者拒绝下转
 dashboard-step-booked = 已预约
 dashboard-step-completed = 已完成
 dashboard-step-reported-back = 结果已回传
+dashboard-step-results-attached = 随转诊附带的检查检验结果
+dashboard-step-results-recognised = 其中被接收方互认
 
 dashboard-unit-days = 天
 dashboard-unit-yuan = 元
@@ -95,6 +97,8 @@ dashboard-table-referrals = 转诊流程
 dashboard-table-referrals-note = 本期申请的转诊，分转出方和接收方两个视角。之后的每个环节都计入该转诊申请当天，因此任何环节都不会多于前一环节；转诊继续推进时，本期的后续环节数仍会增加。改转他院时，原接收方计为“转至其他机构”，新接收方再计一次接收。
 dashboard-table-declines = 转诊被拒原因
 dashboard-table-declines-note = 接收机构拒绝转诊的次数，按原因统计。
+dashboard-table-recognition = 检查检验结果互认
+dashboard-table-recognition-note = 本期申请且已完成的转诊所附带的检查检验结果，及接收方接诊时仍在有效期内、予以互认（无需重复检查）的结果，按结果份数统计。转出视角：本机构的结果被其他机构互认；接收视角：本机构互认的其他机构结果。
 dashboard-table-institutions = 各机构
 dashboard-table-institutions-note = 门诊人次占比：该机构门诊人次 / 该统计对象门诊人次；各基层机构的占比之和即为基层就诊率。
 
@@ -132,6 +136,9 @@ dashboard-col-sent = 转出
 dashboard-col-share-of-sent = 占转出比例
 dashboard-col-received = 接收
 dashboard-col-share-of-received = 占接收比例
+dashboard-col-results = 结果
+dashboard-col-share-of-sent-results = 占转出所附结果比例
+dashboard-col-share-of-received-results = 占接收所附结果比例
 dashboard-col-institution-id = 机构编码
 dashboard-col-institution = 机构
 dashboard-col-inside-region = 是否在本区域

@@ -10,9 +10,10 @@ use super::{CSV_PATH, KEYS, PATH};
 use crate::Chrome;
 use crate::dashboard::show_date;
 use crate::filter_form::FilterForm;
+use crate::notices::nothing_recorded_message;
 use crate::page::{
-    Choice, ChoiceGroup, Download, Panel, TableView, csv_label, measure_panel,
-    nothing_recorded_message, period_words, view_of,
+    Choice, ChoiceGroup, Download, Panel, TableView, csv_label, measure_panel, period_words,
+    view_of,
 };
 use crate::tables::Table;
 use askama::Template;
