@@ -75,7 +75,8 @@ impl Context {
     /// [`with_clock`](Self::with_clock) set the region's own.
     pub fn new(store: Store, region: RegionId, region_name: &str, terms: SearchTerms) -> Context {
         Context {
-            store,
+            // The store writes its rows in the region it serves.
+            store: store.in_region(&region),
             region,
             region_name: region_name.into(),
             policy: Arc::new(Policy::demo()),

@@ -70,25 +70,31 @@ pub struct AuditQuery {
 /// (`audit_chain.rs`). The last entry is read again on every call, so a
 /// call rolled back to its savepoint, or an entry written by another
 /// server, is never chained to by mistake.
+///
+/// `region` is the region of the store that writes them. It is not part of
+/// an entry's hash (`audit_chain.rs`): it says which shard holds the entry,
+/// not what happened, and chains stored before the column existed verify
+/// as they were.
 pub(crate) async fn insert_audit(
     conn: &mut AnyConnection,
+    region: &str,
     entries: &[AuditEntry],
 ) -> Result<(), StoreError> {
     if entries.is_empty() {
         return Ok(());
     }
     let (mut seq, mut prev) = audit_chain::head(conn).await?;
-    // 12 values per row, well under SQLite's limit of bound values.
+    // 13 values per row, well under SQLite's limit of bound values.
     for chunk in entries.chunks(64) {
         let mut sql = String::from(
-            "INSERT INTO audit (seq, recorded_at, username, role, action, resource_type, resource_id, patient, outcome, detail, prev_hash, hash) VALUES ",
+            "INSERT INTO audit (seq, recorded_at, username, role, action, resource_type, resource_id, patient, outcome, detail, prev_hash, hash, region) VALUES ",
         );
         for i in 0..chunk.len() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            let b = i * 12;
-            let params: Vec<String> = (1..=12).map(|k| format!("${}", b + k)).collect();
+            let b = i * 13;
+            let params: Vec<String> = (1..=13).map(|k| format!("${}", b + k)).collect();
             sql.push_str(&format!("({})", params.join(", ")));
         }
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -126,7 +132,8 @@ pub(crate) async fn insert_audit(
                 .bind(a.outcome.code())
                 .bind(&a.detail)
                 .bind(std::mem::replace(&mut prev, hash.clone()))
-                .bind(hash);
+                .bind(hash)
+                .bind(region);
         }
         q.execute(&mut *conn).await?;
     }
@@ -144,7 +151,7 @@ impl Store {
             return Ok(());
         }
         self.writer
-            .submit(Vec::new(), entries.to_vec())
+            .submit(self.region.clone(), Vec::new(), entries.to_vec())
             .await
             .map(|_| ())
     }

@@ -25,6 +25,8 @@
 
 use crate::audit::{AuditEntry, insert_audit};
 use crate::records::{Expect, Stored, Write, decode, encode};
+use crate::rows::row_region;
+use crate::writer::Work;
 use crate::{StoreError, now_text};
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use std::collections::HashMap;
@@ -35,7 +37,6 @@ use tiercare_core::indicators::Fact;
 /// A bound value of a bulk insert.
 enum Val {
     Text(String),
-    Opt(Option<String>),
     Int(i64),
 }
 
@@ -69,7 +70,6 @@ async fn insert_rows(
         for v in chunk.into_iter().flatten() {
             q = match v {
                 Val::Text(s) => q.bind(s),
-                Val::Opt(s) => q.bind(s),
                 Val::Int(n) => q.bind(n),
             };
         }
@@ -106,6 +106,8 @@ fn bind_keys<'q>(
 struct Current {
     version: u32,
     record: Record,
+    /// The region its rows are stored in.
+    region: String,
 }
 
 /// The last state a batch gives a record: what goes into `records` and
@@ -114,7 +116,7 @@ struct Last {
     version: u32,
     updated_at: String,
     body: String,
-    region: Option<String>,
+    region: String,
     terms: Vec<(String, String)>,
 }
 
@@ -126,8 +128,11 @@ struct Out {
     order: Vec<Key>,
     history: Vec<Vec<Val>>,
     events: Vec<Vec<Val>>,
-    facts: Vec<Fact>,
-    audit: Vec<AuditEntry>,
+    /// Facts and audit entries by the region of the calls that wrote
+    /// them, in call order (one group unless stores of several regions
+    /// share the writer).
+    facts: Vec<(String, Vec<Fact>)>,
+    audit: Vec<(String, Vec<AuditEntry>)>,
     /// Keys stored before the batch: they have search terms already.
     existed: std::collections::HashSet<Key>,
 }
@@ -140,7 +145,7 @@ async fn read_current(
     let mut found = HashMap::with_capacity(keys.len());
     for chunk in keys.chunks(ROWS) {
         let sql = format!(
-            "SELECT resource_type, id, version, body FROM records WHERE {}",
+            "SELECT resource_type, id, version, body, region FROM records WHERE {}",
             any_key(chunk.len())
         );
         for r in bind_keys(sqlx::query(AssertSqlSafe(sql)), chunk)
@@ -157,6 +162,7 @@ async fn read_current(
                 Current {
                     version: u32::try_from(version).unwrap_or(0),
                     record,
+                    region: r.try_get("region")?,
                 },
             );
         }
@@ -209,11 +215,11 @@ fn check(w: &Write, before: Option<&Current>) -> Result<u32, StoreError> {
 /// return is a database error: nothing of the batch may be kept.
 pub(crate) async fn write_batch(
     conn: &mut AnyConnection,
-    work: &[(Vec<Write>, Vec<AuditEntry>)],
+    work: &[Work],
 ) -> Result<Vec<Result<Vec<Stored>, StoreError>>, StoreError> {
     let mut keys: Vec<Key> = Vec::new();
-    for (writes, _) in work {
-        for w in writes {
+    for call in work {
+        for w in &call.writes {
             let key = (
                 w.record.resource_type().to_string(),
                 w.record.id().to_string(),
@@ -233,20 +239,21 @@ pub(crate) async fn write_batch(
         ..Out::default()
     };
     let mut results = Vec::with_capacity(work.len());
-    for (writes, audit) in work {
-        match decide(&state, writes) {
+    for call in work {
+        match decide(&state, &call.writes) {
             Ok((stored, changes)) => {
                 let now = stored
                     .first()
                     .map_or_else(now_text, |s| s.updated_at.clone());
                 for (key, version, before, w) in changes {
                     let body = encode(&w.record)?;
-                    let region = w.record.region().map(|r| r.to_string());
+                    let stored_in = state.get(&key).map(|c| c.region.as_str());
+                    let region = row_region(stored_in, &w.record, &call.region);
                     let mut events = Event::for_change(before.as_ref(), &w.record, version);
                     events.extend(w.events.iter().cloned());
                     for e in &events {
                         out.events.push(vec![
-                            Val::Opt(region.clone()),
+                            Val::Text(region.clone()),
                             Val::Text(now.clone()),
                             Val::Text(e.kind()),
                             Val::Text(key.0.clone()),
@@ -261,8 +268,9 @@ pub(crate) async fn write_batch(
                         Val::Int(i64::from(version)),
                         Val::Text(now.clone()),
                         Val::Text(body.clone()),
+                        Val::Text(region.clone()),
                     ]);
-                    out.facts.extend(w.facts.iter().cloned());
+                    grouped(&mut out.facts, &call.region).extend(w.facts.iter().cloned());
                     if !out.last.contains_key(&key) {
                         out.order.push(key.clone());
                     }
@@ -271,6 +279,7 @@ pub(crate) async fn write_batch(
                         Current {
                             version,
                             record: w.record.clone(),
+                            region: region.clone(),
                         },
                     );
                     out.last.insert(
@@ -284,7 +293,7 @@ pub(crate) async fn write_batch(
                         },
                     );
                 }
-                out.audit.extend(audit.iter().cloned());
+                grouped(&mut out.audit, &call.region).extend(call.audit.iter().cloned());
                 results.push(Ok(stored));
             }
             Err(e) => results.push(Err(e)),
@@ -292,6 +301,15 @@ pub(crate) async fn write_batch(
     }
     write_out(conn, out).await?;
     Ok(results)
+}
+
+/// The last group of `groups` if it is `region`'s, else a new one.
+fn grouped<'a, T>(groups: &'a mut Vec<(String, Vec<T>)>, region: &str) -> &'a mut Vec<T> {
+    if groups.last().is_none_or(|(r, _)| r != region) {
+        groups.push((region.to_string(), Vec::new()));
+    }
+    let last = groups.len() - 1;
+    &mut groups[last].1
 }
 
 /// One change a call makes: the key, the new version, the record before,
@@ -320,6 +338,8 @@ fn decide<'a>(
             Current {
                 version,
                 record: w.record.clone(),
+                // Not read: the region is decided when the change is kept.
+                region: String::new(),
             },
         );
         stored.push(Stored {
@@ -356,7 +376,7 @@ async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError>
             records.push(vec![
                 Val::Text(key.0.clone()),
                 Val::Text(key.1.clone()),
-                Val::Opt(last.region.clone()),
+                Val::Text(last.region.clone()),
                 Val::Int(i64::from(last.version)),
                 Val::Text(last.updated_at.clone()),
                 Val::Text(last.body.clone()),
@@ -372,6 +392,7 @@ async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError>
                         Val::Text(key.1.clone()),
                         Val::Text(term.0.clone()),
                         Val::Text(term.1.clone()),
+                        Val::Text(last.region.clone()),
                     ]);
                 }
             }
@@ -388,7 +409,8 @@ async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError>
                 "updated_at",
                 "body",
             ],
-            " ON CONFLICT (resource_type, id) DO UPDATE SET region = excluded.region, \
+            // A stored record's row keeps its region: the key matches it.
+            " ON CONFLICT (resource_type, id, region) DO UPDATE SET \
              version = excluded.version, updated_at = excluded.updated_at, body = excluded.body",
             records,
         )
@@ -396,7 +418,14 @@ async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError>
         insert_rows(
             conn,
             "record_history",
-            &["resource_type", "id", "version", "updated_at", "body"],
+            &[
+                "resource_type",
+                "id",
+                "version",
+                "updated_at",
+                "body",
+                "region",
+            ],
             "",
             out.history,
         )
@@ -405,7 +434,7 @@ async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError>
         insert_rows(
             conn,
             "search_index",
-            &["resource_type", "id", "param", "value"],
+            &["resource_type", "id", "param", "value", "region"],
             "",
             index,
         )
@@ -427,8 +456,12 @@ async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError>
         out.events,
     )
     .await?;
-    crate::indicators::record_facts(conn, &out.facts).await?;
-    insert_audit(conn, &out.audit).await?;
+    for (region, facts) in &out.facts {
+        crate::indicators::record_facts(conn, region, facts).await?;
+    }
+    for (region, audit) in &out.audit {
+        insert_audit(conn, region, audit).await?;
+    }
     Ok(())
 }
 

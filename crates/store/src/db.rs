@@ -8,6 +8,7 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tiercare_core::RegionId;
 use tiercare_core::indicators::Ix;
 
 /// Which database engine the store runs on. The SQL is the same for both
@@ -51,10 +52,19 @@ pub struct Store {
     pub(crate) path: Option<std::path::PathBuf>,
     /// Institutions' indicator numbers already looked up.
     pub(crate) ix_cache: Arc<std::sync::Mutex<HashMap<String, Ix>>>,
+    /// The region this store writes in ([`Store::in_region`]): every row
+    /// of a table a province-wide deployment shards carries it
+    /// (docs/province-scale.md).
+    pub(crate) region: Arc<str>,
 }
 
-static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+/// The region a store writes in until [`Store::in_region`] names the
+/// deployment's: the same as the configuration's default `region_id`, and
+/// what migration 0009 gives rows of a database that named no region.
+pub const DEFAULT_REGION: &str = "region";
+
+pub(crate) static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+pub(crate) static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Store {
     /// Opens (creating if needed) the database at `url` and brings its
@@ -105,7 +115,23 @@ impl Store {
             backend,
             path: sqlite_path(&url),
             ix_cache: Arc::default(),
+            region: DEFAULT_REGION.into(),
         })
+    }
+
+    /// This store, writing in `region` (the deployment's): new records
+    /// that carry no region of their own, their history, search terms and
+    /// events, the indicator rows, audit entries and subscriptions are all
+    /// stored in it. A row already stored keeps the region it has, so
+    /// later writes of its record find it under its key.
+    pub fn in_region(mut self, region: &RegionId) -> Store {
+        self.region = region.as_str().into();
+        self
+    }
+
+    /// The region this store writes in.
+    pub fn region(&self) -> &str {
+        &self.region
     }
 
     /// Begins a transaction on the write connection; on PostgreSQL it

@@ -24,23 +24,27 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 /// Adds facts, and their counters to the daily aggregates, inside the
 /// caller's transaction. The counters of one write are summed per day and
 /// institution first, so a write of many facts touches each row once.
+///
+/// Facts and aggregates are stored in `region`, the writing store's (the
+/// institutions' region: a deployment serves one).
 pub(crate) async fn record_facts(
     conn: &mut AnyConnection,
+    region: &str,
     facts: &[Fact],
 ) -> Result<(), StoreError> {
-    // Two values per row, well under SQLite's limit of bound values.
+    // Three values per row, well under SQLite's limit of bound values.
     for chunk in facts.chunks(256) {
-        let mut sql = String::from("INSERT INTO indicator_facts (day, fact) VALUES ");
+        let mut sql = String::from("INSERT INTO indicator_facts (day, fact, region) VALUES ");
         for i in 0..chunk.len() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+            sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
         }
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for fact in chunk {
             let text = serde_json::to_string(fact).map_err(|e| corrupt("fact", e))?;
-            q = q.bind(i64::from(fact.day())).bind(text);
+            q = q.bind(i64::from(fact.day())).bind(text).bind(region);
         }
         q.execute(&mut *conn).await?;
     }
@@ -80,10 +84,10 @@ pub(crate) async fn record_facts(
         }
     }
     for ((day, ix), delta) in days {
-        add_counters(conn, Table::Days, day, ix, &delta).await?;
+        add_counters(conn, region, Table::Days, day, ix, &delta).await?;
     }
     for ((month, ix), delta) in months {
-        add_counters(conn, Table::Months, month, ix, &delta).await?;
+        add_counters(conn, region, Table::Months, month, ix, &delta).await?;
     }
     Ok(())
 }
@@ -141,6 +145,7 @@ enum Table {
 
 async fn add_counters(
     conn: &mut AnyConnection,
+    region: &str,
     table: Table,
     key: i32,
     ix: Option<Ix>,
@@ -148,20 +153,21 @@ async fn add_counters(
 ) -> Result<(), StoreError> {
     let (select, upsert) = match table {
         Table::Days => (
-            "SELECT counters FROM indicator_days WHERE day = $1 AND ix = $2",
-            "INSERT INTO indicator_days (day, ix, counters) VALUES ($1, $2, $3) \
-             ON CONFLICT (day, ix) DO UPDATE SET counters = excluded.counters",
+            "SELECT counters FROM indicator_days WHERE day = $1 AND ix = $2 AND region = $3",
+            "INSERT INTO indicator_days (day, ix, region, counters) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (day, ix, region) DO UPDATE SET counters = excluded.counters",
         ),
         Table::Months => (
-            "SELECT counters FROM indicator_months WHERE month = $1 AND ix = $2",
-            "INSERT INTO indicator_months (month, ix, counters) VALUES ($1, $2, $3) \
-             ON CONFLICT (month, ix) DO UPDATE SET counters = excluded.counters",
+            "SELECT counters FROM indicator_months WHERE month = $1 AND ix = $2 AND region = $3",
+            "INSERT INTO indicator_months (month, ix, region, counters) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (month, ix, region) DO UPDATE SET counters = excluded.counters",
         ),
     };
     let row_ix = ix.map_or(REGION_ROW, |i| i64::from(i.0));
     let current = sqlx::query(select)
         .bind(i64::from(key))
         .bind(row_ix)
+        .bind(region)
         .fetch_optional(&mut *conn)
         .await?;
     let mut counters = match current {
@@ -176,6 +182,7 @@ async fn add_counters(
     sqlx::query(upsert)
         .bind(i64::from(key))
         .bind(row_ix)
+        .bind(region)
         .bind(text)
         .execute(&mut *conn)
         .await?;
@@ -363,10 +370,10 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         for ((day, ix), delta) in days {
-            add_counters(&mut tx, Table::Days, day, ix, &delta).await?;
+            add_counters(&mut tx, self.region(), Table::Days, day, ix, &delta).await?;
         }
         for ((month, ix), delta) in months {
-            add_counters(&mut tx, Table::Months, month, ix, &delta).await?;
+            add_counters(&mut tx, self.region(), Table::Months, month, ix, &delta).await?;
         }
         tx.commit().await?;
         Ok(())

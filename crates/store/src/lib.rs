@@ -30,6 +30,7 @@ mod history;
 mod indicators;
 mod records;
 mod reindex;
+mod rows;
 pub mod scratch;
 mod subscriptions;
 mod users;
@@ -40,7 +41,7 @@ pub use audit_chain::{
     AnchorCheck, AuditAnchor, AuditBreak, AuditBreakKind, AuditVerification, GENESIS,
 };
 pub use backup::{copy_sqlite, database_kind, holds_data};
-pub use db::{Backend, Store};
+pub use db::{Backend, DEFAULT_REGION, Store};
 pub use error::StoreError;
 pub use exclusive::Exclusive;
 pub use history::HistoryQuery;

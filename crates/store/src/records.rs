@@ -1,6 +1,7 @@
 //! Versioned registry records, their search index and their events.
 
 use crate::audit::{AuditEntry, insert_audit};
+use crate::rows::{insert_events, insert_index, row_region};
 use crate::{Store, StoreError, now_text};
 // Dynamic SQL here is assembled from fixed fragments and numbered
 // placeholders only; every value is bound, never spliced in.
@@ -197,7 +198,7 @@ impl Store {
         writes: Vec<Write>,
         audit: Vec<AuditEntry>,
     ) -> Result<Vec<Stored>, StoreError> {
-        self.writer.submit(writes, audit).await
+        self.writer.submit(self.region.clone(), writes, audit).await
     }
 
     /// Finds records; returns one page and the total number of matches.
@@ -372,16 +373,19 @@ pub(crate) fn stored_from_row(
     })
 }
 
+/// The version, record and region of a stored record.
 async fn current(
     tx: &mut AnyConnection,
     resource_type: &str,
     id: &str,
-) -> Result<Option<(u32, Record)>, StoreError> {
-    let row = sqlx::query("SELECT version, body FROM records WHERE resource_type = $1 AND id = $2")
-        .bind(resource_type)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+) -> Result<Option<(u32, Record, String)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT version, body, region FROM records WHERE resource_type = $1 AND id = $2",
+    )
+    .bind(resource_type)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
     match row {
         None => Ok(None),
         Some(r) => {
@@ -390,6 +394,7 @@ async fn current(
             Ok(Some((
                 u32::try_from(v).unwrap_or(0),
                 decode(resource_type, &body)?,
+                r.try_get("region")?,
             )))
         }
     }
@@ -399,19 +404,25 @@ async fn current(
 /// transaction (and the call's savepoint).
 pub(crate) async fn write_records(
     conn: &mut AnyConnection,
+    region: &str,
     writes: Vec<Write>,
     audit: &[AuditEntry],
 ) -> Result<Vec<Stored>, StoreError> {
     let now = now_text();
     let mut out = Vec::with_capacity(writes.len());
     for w in writes {
-        out.push(write_one(conn, w, &now).await?);
+        out.push(write_one(conn, region, w, &now).await?);
     }
-    insert_audit(conn, audit).await?;
+    insert_audit(conn, region, audit).await?;
     Ok(out)
 }
 
-async fn write_one(tx: &mut AnyConnection, w: Write, now: &str) -> Result<Stored, StoreError> {
+async fn write_one(
+    tx: &mut AnyConnection,
+    store_region: &str,
+    w: Write,
+    now: &str,
+) -> Result<Stored, StoreError> {
     let rt = w.record.resource_type();
     let id = w.record.id().to_string();
     let before = current(tx, rt, &id).await?;
@@ -428,7 +439,7 @@ async fn write_one(tx: &mut AnyConnection, w: Write, now: &str) -> Result<Stored
                 id,
             });
         }
-        (Expect::Version(expected), Some((current, _))) if *current != expected => {
+        (Expect::Version(expected), Some((current, _, _))) if *current != expected => {
             return Err(StoreError::VersionConflict {
                 resource_type: rt.into(),
                 id,
@@ -436,12 +447,12 @@ async fn write_one(tx: &mut AnyConnection, w: Write, now: &str) -> Result<Stored
                 current: *current,
             });
         }
-        (_, Some((current, _))) => current + 1,
+        (_, Some((current, _, _))) => current + 1,
         (_, None) => 1,
     };
     // A record of the other kind under the same id (an alliance where an
     // institution is) would change its meaning: refuse.
-    if let Some((_, old)) = &before
+    if let Some((_, old, _)) = &before
         && old.kind() != w.record.kind()
     {
         return Err(StoreError::AlreadyExists {
@@ -450,7 +461,11 @@ async fn write_one(tx: &mut AnyConnection, w: Write, now: &str) -> Result<Stored
         });
     }
     let body = encode(&w.record)?;
-    let region = w.record.region().map(|r| r.to_string());
+    let region = row_region(
+        before.as_ref().map(|b| b.2.as_str()),
+        &w.record,
+        store_region,
+    );
     if before.is_none() {
         sqlx::query(
             "INSERT INTO records (resource_type, id, region, version, updated_at, body) \
@@ -458,7 +473,7 @@ async fn write_one(tx: &mut AnyConnection, w: Write, now: &str) -> Result<Stored
         )
         .bind(rt)
         .bind(&id)
-        .bind(region.clone())
+        .bind(&region)
         .bind(i64::from(version))
         .bind(now)
         .bind(&body)
@@ -466,13 +481,12 @@ async fn write_one(tx: &mut AnyConnection, w: Write, now: &str) -> Result<Stored
         .await?;
     } else {
         sqlx::query(
-            "UPDATE records SET version = $1, updated_at = $2, body = $3, region = $4 \
-             WHERE resource_type = $5 AND id = $6",
+            "UPDATE records SET version = $1, updated_at = $2, body = $3 \
+             WHERE resource_type = $4 AND id = $5",
         )
         .bind(i64::from(version))
         .bind(now)
         .bind(&body)
-        .bind(region.clone())
         .bind(rt)
         .bind(&id)
         .execute(&mut *tx)
@@ -484,107 +498,28 @@ async fn write_one(tx: &mut AnyConnection, w: Write, now: &str) -> Result<Stored
             .await?;
     }
     sqlx::query(
-        "INSERT INTO record_history (resource_type, id, version, updated_at, body) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO record_history (resource_type, id, version, updated_at, body, region) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(rt)
     .bind(&id)
     .bind(i64::from(version))
     .bind(now)
     .bind(&body)
+    .bind(&region)
     .execute(&mut *tx)
     .await?;
-    insert_index(tx, rt, &id, &w.index).await?;
-    let mut events = Event::for_change(before.as_ref().map(|(_, r)| r), &w.record, version);
+    insert_index(tx, rt, &id, &region, &w.index).await?;
+    let mut events = Event::for_change(before.as_ref().map(|b| &b.1), &w.record, version);
     events.extend(w.events.iter().cloned());
-    insert_events(tx, region.as_deref(), now, rt, &id, &w.actor, &events).await?;
-    crate::indicators::record_facts(tx, &w.facts).await?;
+    insert_events(tx, &region, now, rt, &id, &w.actor, &events).await?;
+    crate::indicators::record_facts(tx, store_region, &w.facts).await?;
     Ok(Stored {
         record: w.record,
         version,
         updated_at: now.to_string(),
         created: before.is_none(),
     })
-}
-
-/// Appends a write's events, in order, in one statement: each statement is
-/// a round trip to the database thread, and the writer runs them one at a
-/// time for everybody.
-async fn insert_events(
-    tx: &mut AnyConnection,
-    region: Option<&str>,
-    now: &str,
-    rt: &str,
-    id: &str,
-    actor: &str,
-    events: &[Event],
-) -> Result<(), StoreError> {
-    // 7 values per row, well under SQLite's limit of bound values.
-    for chunk in events.chunks(64) {
-        let payloads = chunk.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
-        let mut sql = String::from(
-            "INSERT INTO events (region, recorded_at, kind, resource_type, resource_id, actor, payload) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let b = i * 7;
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
-        }
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (e, payload) in chunk.iter().zip(payloads) {
-            q = q
-                .bind(region.map(str::to_string))
-                .bind(now)
-                .bind(e.kind())
-                .bind(rt)
-                .bind(id)
-                .bind(actor)
-                .bind(payload);
-        }
-        q.execute(&mut *tx).await?;
-    }
-    Ok(())
-}
-
-pub(crate) async fn insert_index(
-    tx: &mut AnyConnection,
-    rt: &str,
-    id: &str,
-    terms: &[(String, String)],
-) -> Result<(), StoreError> {
-    // Several rows per statement: far fewer round trips for records with
-    // many search terms.
-    for chunk in terms.chunks(64) {
-        let mut sql =
-            String::from("INSERT INTO search_index (resource_type, id, param, value) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let b = i * 4;
-            sql.push_str(&format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
-        }
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (param, value) in chunk {
-            q = q
-                .bind(rt)
-                .bind(id)
-                .bind(param.as_str())
-                .bind(value.as_str());
-        }
-        q.execute(&mut *tx).await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -656,7 +591,13 @@ pub(crate) mod tests {
         let url = crate::scratch::database_url(&format!("sqlite://{}", dir.join("t.db").display()))
             .await
             .unwrap();
-        (Store::open(&url).await.unwrap(), dir, url)
+        // In the region the test records carry, as a deployment's store is.
+        let region = RegionId::new("zx").unwrap();
+        (
+            Store::open(&url).await.unwrap().in_region(&region),
+            dir,
+            url,
+        )
     }
 
     #[tokio::test]

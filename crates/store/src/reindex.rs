@@ -16,7 +16,8 @@
 //! its new version. The version is stored with the last batch, so a
 //! re-index that stops halfway is done again from the start next time.
 
-use crate::records::{decode, insert_index};
+use crate::records::decode;
+use crate::rows::insert_index;
 use crate::{Store, StoreError};
 use sqlx::Row;
 use tiercare_core::Record;
@@ -86,7 +87,7 @@ impl Store {
         loop {
             let mut tx = self.begin_write().await?;
             let sql = format!(
-                "SELECT resource_type, id, body FROM records \
+                "SELECT resource_type, id, region, body FROM records \
                  WHERE resource_type > $1 OR (resource_type = $1 AND id > $2) \
                  ORDER BY resource_type, id LIMIT {}",
                 batch.max(1)
@@ -111,13 +112,15 @@ impl Store {
                 let rt: String = row.try_get("resource_type")?;
                 let id: String = row.try_get("id")?;
                 let body: String = row.try_get("body")?;
+                // The terms go where their record is.
+                let region: String = row.try_get("region")?;
                 let record = decode(&rt, &body)?;
                 sqlx::query("DELETE FROM search_index WHERE resource_type = $1 AND id = $2")
                     .bind(&rt)
                     .bind(&id)
                     .execute(&mut *tx)
                     .await?;
-                insert_index(&mut tx, &rt, &id, &terms(&record)).await?;
+                insert_index(&mut tx, &rt, &id, &region, &terms(&record)).await?;
                 after = (rt, id);
             }
             tx.commit().await?;

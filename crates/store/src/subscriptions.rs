@@ -145,9 +145,9 @@ impl Store {
         let inserted = sqlx::query(
             "INSERT INTO subscriptions (id, version, owner, institution, criteria, reason, endpoint, \
              headers, payload, status, error, created_at, updated_at, delivered_seq, attempts, \
-             next_attempt_at) \
+             next_attempt_at, region) \
              SELECT $1, 1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $10, \
-             COALESCE((SELECT MAX(seq) FROM events), 0), 0, NULL",
+             COALESCE((SELECT MAX(seq) FROM events), 0), 0, NULL, $11",
         )
         .bind(id)
         .bind(owner)
@@ -159,6 +159,7 @@ impl Store {
         .bind(spec.payload.as_deref())
         .bind(spec.status.code())
         .bind(&now)
+        .bind(&*self.region)
         .execute(&self.write)
         .await;
         match inserted {

@@ -56,9 +56,18 @@ type Reply = oneshot::Sender<Result<Vec<Stored>, StoreError>>;
 
 /// One `write_all` call waiting for the writer.
 pub(crate) struct Call {
+    /// The region of the store that made the call.
+    pub(crate) region: Arc<str>,
     pub(crate) writes: Vec<Write>,
     pub(crate) audit: Vec<AuditEntry>,
     pub(crate) reply: Reply,
+}
+
+/// What a call writes, in the region of the store that made it.
+pub(crate) struct Work {
+    pub(crate) region: Arc<str>,
+    pub(crate) writes: Vec<Write>,
+    pub(crate) audit: Vec<AuditEntry>,
 }
 
 enum Message {
@@ -112,6 +121,7 @@ impl Writer {
     /// Queues one call and waits until it is committed (or has failed).
     pub(crate) async fn submit(
         &self,
+        region: Arc<str>,
         writes: Vec<Write>,
         audit: Vec<AuditEntry>,
     ) -> Result<Vec<Stored>, StoreError> {
@@ -119,6 +129,7 @@ impl Writer {
         crate::commit_point::mark();
         self.queue
             .send(Message::Call(Call {
+                region,
                 writes,
                 audit,
                 reply,
@@ -225,7 +236,16 @@ async fn run(
 pub(crate) async fn commit_batch(pool: &AnyPool, backend: Backend, calls: Vec<Call>) {
     let (work, replies): (Vec<_>, Vec<_>) = calls
         .into_iter()
-        .map(|c| ((c.writes, c.audit), c.reply))
+        .map(|c| {
+            (
+                Work {
+                    region: c.region,
+                    writes: c.writes,
+                    audit: c.audit,
+                },
+                c.reply,
+            )
+        })
         .unzip();
     let mut results = Vec::with_capacity(work.len());
     let failed = run_batch(pool, backend, work, &mut results)
@@ -254,7 +274,7 @@ pub(crate) async fn commit_batch(pool: &AnyPool, backend: Backend, calls: Vec<Ca
 async fn run_batch(
     pool: &AnyPool,
     backend: Backend,
-    work: Vec<(Vec<Write>, Vec<AuditEntry>)>,
+    work: Vec<Work>,
     results: &mut Vec<Result<Vec<Stored>, StoreError>>,
 ) -> Result<(), sqlx::Error> {
     // First the whole batch in bulk (bulk.rs): a few statements for all
@@ -274,8 +294,8 @@ async fn run_batch(
     let mut tx = begin_write(pool, backend).await?;
     // A call alone needs no savepoint: its transaction is its own.
     if work.len() == 1 {
-        for (writes, audit) in work {
-            let result = write_records(&mut tx, writes, &audit).await;
+        for w in work {
+            let result = write_records(&mut tx, &w.region, w.writes, &w.audit).await;
             let ok = result.is_ok();
             results.push(result);
             if !ok {
@@ -285,13 +305,13 @@ async fn run_batch(
         }
         return tx.commit().await;
     }
-    for (writes, audit) in work {
+    for w in work {
         // Each call gets its own savepoint, all under one name: SQLite (and
         // PostgreSQL) roll back to the most recent one of that name. They
         // are not released one by one, which would cost a round trip per
         // call; the commit releases them all.
         tx.execute("SAVEPOINT tiercare_call").await?;
-        let result = write_records(&mut tx, writes, &audit).await;
+        let result = write_records(&mut tx, &w.region, w.writes, &w.audit).await;
         let failed = result.is_err();
         // Pushed first: a call that failed keeps its own error even if
         // undoing it fails the batch.
@@ -426,6 +446,7 @@ mod tests {
         let mut call = |writes: Vec<Write>, audit: Vec<AuditEntry>| {
             let (reply, answer) = oneshot::channel();
             calls.push(Call {
+                region: s.region.clone(),
                 writes,
                 audit,
                 reply,
@@ -489,9 +510,10 @@ mod tests {
         // A stray history row the bulk insert runs into: the database, not
         // a check, refuses the call that creates r9.
         sqlx::query(
-            "INSERT INTO record_history (resource_type, id, version, updated_at, body) \
-             VALUES ('Patient', 'r9', 1, 'x', '{}')",
+            "INSERT INTO record_history (resource_type, id, version, updated_at, body, region) \
+             VALUES ('Patient', 'r9', 1, 'x', '{}', $1)",
         )
+        .bind(s.region().to_string())
         .execute(&s.write)
         .await
         .unwrap();
@@ -500,6 +522,7 @@ mod tests {
         for (id, audit_of) in [("r1", "a"), ("r9", "b"), ("r2", "c")] {
             let (reply, answer) = oneshot::channel();
             calls.push(Call {
+                region: s.region.clone(),
                 writes: vec![write(resident(id, "Li", None), Expect::New)],
                 audit: vec![audit(id, audit_of)],
                 reply,
