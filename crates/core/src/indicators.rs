@@ -42,6 +42,12 @@
 //!   **down/up ratio** = downward / upward.
 //! - **Referral loop closure**: referrals completed with a result report
 //!   back to the referrer / referrals completed.
+//! - **Teams and doctors** are subjects too: their rows hold copies of
+//!   facts counted at their institution (the referrals a doctor or a
+//!   team's doctors sent, sent side only; the visits a doctor ended and a
+//!   team's patients' visits at its institution; contracts), numbered from
+//!   [`Ix::FIRST_UNIT`] and never summed into the region, a level or an
+//!   alliance. The rules are the platform's (`tiercare-service`'s `units`).
 //! - **Results recognised** (mutual recognition of tests): of the results a
 //!   completed referral's letter carried, those still valid when the
 //!   receiver saw the patient, so the test was not repeated; counted per
@@ -118,13 +124,25 @@ pub const REGULAR_FOLLOW_UP_DAYS: i32 = 90;
 /// national "15-minute health circle".
 pub const ACCESS_MINUTES: u32 = 15;
 
-/// An institution's position in the [`Directory`].
+/// An institution's position in the [`Directory`]; from [`Ix::FIRST_UNIT`]
+/// up, a team's or a doctor's row instead (see [`Fact::SentBy`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Ix(pub u32);
 
 impl Ix {
+    /// The first number of a unit below the institution (a family-doctor
+    /// team, a doctor). A unit's rows repeat part of its institution's
+    /// facts, so they are kept apart from the institutions' and read only
+    /// when the unit itself is asked about: nothing is counted twice.
+    pub const FIRST_UNIT: u32 = 1 << 24;
+
     fn index(self) -> usize {
         self.0 as usize
+    }
+
+    /// Whether this is a team's or a doctor's row.
+    pub fn is_unit(self) -> bool {
+        self.0 >= Ix::FIRST_UNIT
     }
 }
 
@@ -275,6 +293,18 @@ pub enum Direction {
     Down,
 }
 
+/// A step of the referral loop, as a funnel counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    Requested(Direction),
+    Declined(DeclineReason),
+    Booked { wait_days: u32 },
+    Completed { report_back: bool },
+    ReportBack,
+    Results { attached: u16, recognised: u16 },
+    Refused,
+}
+
 /// Something that happened, as the indicators see it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Fact {
@@ -338,6 +368,11 @@ pub enum Fact {
     },
     /// A patient refused a downward referral.
     DownReferralRefused { day: Day, from: Ix, to: Ix },
+    /// A step of a referral counted once more for the doctor who asked
+    /// for it, or for that doctor's family-doctor team: `unit` is their
+    /// row ([`Ix::is_unit`]), and only its sent funnel counts it (a team or
+    /// a doctor refers; what a hospital receives is its institution's).
+    SentBy { day: Day, unit: Ix, step: Step },
     /// The outpatient slots and beds an institution offered that day.
     Capacity {
         day: Day,
@@ -419,6 +454,7 @@ impl Fact {
                 Some((Some(from), Side::Sending)),
                 Some((Some(to), Side::Receiving)),
             ],
+            Fact::SentBy { unit, .. } => [Some((Some(unit), Side::Sending)), None],
             Fact::ReferralRedirected { away, to, .. } => [
                 Some((Some(away), Side::RedirectedAway)),
                 Some((Some(to), Side::Receiving)),
@@ -436,6 +472,40 @@ impl Fact {
         }
     }
 
+    /// The referral step a fact is, if it is one.
+    pub fn step(&self) -> Option<Step> {
+        Some(match *self {
+            Fact::Referral { direction, .. } | Fact::ReferralRedirected { direction, .. } => {
+                Step::Requested(direction)
+            }
+            Fact::ReferralDeclined { reason, .. } => Step::Declined(reason),
+            Fact::ReferralBooked { wait_days, .. } => Step::Booked { wait_days },
+            Fact::ReferralCompleted { report_back, .. } => Step::Completed { report_back },
+            Fact::ReportBack { .. } => Step::ReportBack,
+            Fact::ResultsRecognised {
+                attached,
+                recognised,
+                ..
+            } => Step::Results {
+                attached,
+                recognised,
+            },
+            Fact::DownReferralRefused { .. } => Step::Refused,
+            Fact::SentBy { step, .. } => step,
+            _ => return None,
+        })
+    }
+
+    /// Whether the fact is counted at a team's or a doctor's row only.
+    pub fn is_unit_fact(&self) -> bool {
+        match *self {
+            Fact::SentBy { .. } => true,
+            Fact::Visit(v) => v.institution.is_unit(),
+            Fact::Contracts { institution, .. } => institution.is_unit(),
+            _ => false,
+        }
+    }
+
     /// The day the fact belongs to.
     pub fn day(&self) -> Day {
         match *self {
@@ -447,6 +517,7 @@ impl Fact {
             | Fact::ReferralCompleted { day, .. }
             | Fact::ReportBack { day, .. }
             | Fact::ResultsRecognised { day, .. }
+            | Fact::SentBy { day, .. }
             | Fact::DownReferralRefused { day, .. }
             | Fact::Capacity { day, .. }
             | Fact::BedDays { day, .. }

@@ -327,6 +327,10 @@ pub enum SubjectArg {
     Organization(String),
     /// `Group/level-{code}`: the region's institutions of one level.
     Level(Level),
+    /// `CareTeam/{id}`: a family-doctor team.
+    CareTeam(String),
+    /// `Practitioner/{id}`: a doctor.
+    Practitioner(String),
 }
 
 impl SubjectArg {
@@ -337,14 +341,23 @@ impl SubjectArg {
                 "subject",
                 format!(
                     "{text:?} is not a subject: use Organization/{{id}} (an institution or an \
-                     alliance), Group/level-primary, Group/level-secondary or \
+                     alliance), CareTeam/{{id}} (a family-doctor team), Practitioner/{{id}} (a \
+                     doctor), Group/level-primary, Group/level-secondary or \
                      Group/level-tertiary, or leave it out for the whole region"
                 ),
             )
         };
-        if let Some(id) = text.strip_prefix("Organization/") {
-            tiercare_core::check_id(id).map_err(|_| bad())?;
-            return Ok(SubjectArg::Organization(id.to_string()));
+        type Make = fn(String) -> SubjectArg;
+        let kinds: [(&str, Make); 3] = [
+            ("Organization/", SubjectArg::Organization),
+            ("CareTeam/", SubjectArg::CareTeam),
+            ("Practitioner/", SubjectArg::Practitioner),
+        ];
+        for (prefix, make) in kinds {
+            if let Some(id) = text.strip_prefix(prefix) {
+                tiercare_core::check_id(id).map_err(|_| bad())?;
+                return Ok(make(id.to_string()));
+            }
         }
         text.strip_prefix("Group/level-")
             .and_then(Level::from_code)
@@ -358,6 +371,10 @@ impl SubjectArg {
             SubjectArg::Region => return None,
             SubjectArg::Organization(id) => {
                 (format!("Organization/{id}"), display.map(str::to_string))
+            }
+            SubjectArg::CareTeam(id) => (format!("CareTeam/{id}"), display.map(str::to_string)),
+            SubjectArg::Practitioner(id) => {
+                (format!("Practitioner/{id}"), display.map(str::to_string))
             }
             SubjectArg::Level(l) => (
                 format!("Group/level-{}", l.code()),

@@ -10,6 +10,7 @@
 
 use crate::Context;
 use crate::days::day_of;
+use crate::units::{Attribution, practitioner_key, team_key};
 use std::collections::HashMap;
 use tiercare_core::catalogue::{Case, Catalogue, IcdCode, Severity, Urgency};
 use tiercare_core::events::Event;
@@ -111,6 +112,7 @@ pub async fn derive(ctx: &Context, writes: &mut [Write]) -> Result<(), StoreErro
         ix: HashMap::new(),
         levels: HashMap::new(),
     };
+    let mut who = Attribution::new(ctx);
     for w in writes.iter_mut() {
         let mut facts = Vec::new();
         for event in &w.events {
@@ -119,6 +121,7 @@ pub async fn derive(ctx: &Context, writes: &mut [Write]) -> Result<(), StoreErro
                     let Some(r) = look.referral(&referrals, ev.referral.as_str()).await? else {
                         continue;
                     };
+                    let start = facts.len();
                     // Every step counts in the request's cohort, at both
                     // ends (see `tiercare_core::indicators`).
                     let day = day_of(r.requested_at.date());
@@ -196,6 +199,23 @@ pub async fn derive(ctx: &Context, writes: &mut [Write]) -> Result<(), StoreErro
                         _ => None,
                     };
                     facts.extend(fact);
+                    // Once more for the doctor who referred and the
+                    // doctor's teams, on the sent side (crate::units).
+                    let steps: Vec<_> = facts[start..]
+                        .iter()
+                        .filter(|f| !matches!(f, Fact::ReferralRedirected { .. }))
+                        .filter_map(Fact::step)
+                        .collect();
+                    if !steps.is_empty() {
+                        let units = who
+                            .doctor_and_teams(r.requester.as_str(), r.from.as_str())
+                            .await?;
+                        for step in steps {
+                            for &unit in &units {
+                                facts.push(Fact::SentBy { day, unit, step });
+                            }
+                        }
+                    }
                 }
                 // The patients a visiting specialist saw at a township's
                 // outreach session are visits at that primary institution,
@@ -298,7 +318,7 @@ pub async fn derive(ctx: &Context, writes: &mut [Write]) -> Result<(), StoreErro
                     if encounter.inpatient {
                         facts.extend(bed_days(ix, encounter.arrived.date(), finished.date()));
                     }
-                    facts.push(Fact::Visit(Visit {
+                    let visit = Visit {
                         day: day_of(finished.date()),
                         institution: ix,
                         level,
@@ -319,7 +339,23 @@ pub async fn derive(ctx: &Context, writes: &mut [Write]) -> Result<(), StoreErro
                             }
                             (None, None) => 0.0,
                         },
-                    }));
+                    };
+                    facts.push(Fact::Visit(visit));
+                    // Once more for the doctor who recorded its end and the
+                    // patient's team at this institution (crate::units).
+                    let mut units = Vec::new();
+                    if let Some(p) = who.doctor_of(&w.actor).await? {
+                        units.push(who.row(practitioner_key(&p)).await?);
+                    }
+                    if let Some(t) = who.team_at(encounter.patient.as_str(), institution).await? {
+                        units.push(t);
+                    }
+                    for unit in units {
+                        facts.push(Fact::Visit(Visit {
+                            institution: unit,
+                            ..visit
+                        }));
+                    }
                 }
                 _ => {}
             }
@@ -356,6 +392,7 @@ fn bed_days(institution: Ix, admitted: time::Date, discharged: time::Date) -> Ve
 /// or ended), with lookups shared across a batch.
 pub struct RegistryFacts<'a> {
     look: Lookup<'a>,
+    who: Attribution<'a>,
     today: tiercare_core::indicators::Day,
 }
 
@@ -367,6 +404,7 @@ impl<'a> RegistryFacts<'a> {
                 ix: HashMap::new(),
                 levels: HashMap::new(),
             },
+            who: Attribution::new(ctx),
             today: day_of(ctx.clock.today()),
         }
     }
@@ -412,12 +450,20 @@ impl<'a> RegistryFacts<'a> {
             let Some(institution) = &contract.institution else {
                 continue;
             };
-            facts.push(Fact::Contracts {
-                day,
-                institution: self.look.ix(institution.as_str()).await?,
-                delta,
-                key_group: delta * key(resident),
-            });
+            let mut rows = vec![self.look.ix(institution.as_str()).await?];
+            // Once more for its team and its family doctor (crate::units).
+            rows.push(self.who.row(team_key(contract.team.as_str())).await?);
+            if let Some(p) = &contract.family_doctor {
+                rows.push(self.who.row(practitioner_key(p.as_str())).await?);
+            }
+            for institution in rows {
+                facts.push(Fact::Contracts {
+                    day,
+                    institution,
+                    delta,
+                    key_group: delta * key(resident),
+                });
+            }
         }
         Ok(facts)
     }

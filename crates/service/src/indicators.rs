@@ -17,6 +17,8 @@ use tiercare_core::indicators::{
 use tiercare_core::{Level, Record};
 use tiercare_store::Stored;
 
+pub use crate::units::Unit;
+
 pub use crate::days::{date_of, day_of};
 
 /// What an indicator is computed over, as a caller names it.
@@ -28,6 +30,10 @@ pub enum SubjectRef {
     Institution(String),
     /// An alliance's id.
     Alliance(String),
+    /// A family-doctor team's id.
+    Team(String),
+    /// A doctor's (practitioner's) id.
+    Practitioner(String),
 }
 
 /// The institutions and alliances the indicators are computed over.
@@ -42,11 +48,69 @@ pub struct Network {
     pub alliances: Vec<String>,
     /// Alliance names, by alliance position.
     pub alliance_names: Vec<String>,
+    /// The registry's family-doctor teams and doctors ([`crate::units`]).
+    pub teams: Vec<Unit>,
+    pub practitioners: Vec<Unit>,
+    /// Which aggregate rows the network reads: the institutions', or one
+    /// unit's (as the network's only row; `None` while nothing has named
+    /// it).
+    pub rows: Rows,
+}
+
+/// The aggregate rows a network reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    Institutions,
+    Unit(Option<Ix>),
+}
+
+impl Rows {
+    /// Where a stored row goes in the network's accumulator, if it is read
+    /// at all.
+    fn place(self, ix: Option<Ix>) -> Option<Option<Ix>> {
+        match self {
+            Rows::Institutions => (!ix.is_some_and(Ix::is_unit)).then_some(ix),
+            Rows::Unit(unit) => (unit.is_some() && ix == unit).then_some(Some(Ix(0))),
+        }
+    }
 }
 
 impl Network {
+    /// The network to read for a caller's reference, and its subject
+    /// there: this network for the region, a level, an alliance or an
+    /// institution; a network of one row for a team or a doctor.
+    pub fn focus(&self, r: &SubjectRef) -> Option<(Network, Subject)> {
+        let unit = match r {
+            SubjectRef::Team(id) => self.teams.iter().find(|u| &u.id == id)?,
+            SubjectRef::Practitioner(id) => self.practitioners.iter().find(|u| &u.id == id)?,
+            _ => return self.subject(r).map(|s| (self.clone(), s)),
+        };
+        let facts = InstitutionFacts {
+            level: unit.level,
+            inside: true,
+            alliances: vec![],
+            physicians: 0,
+            beds: 0,
+            daily_slots: 0,
+        };
+        let network = Network {
+            directory: Directory {
+                institutions: vec![facts],
+            },
+            institutions: vec![unit.id.clone()],
+            names: vec![unit.name.clone()],
+            alliances: vec![],
+            alliance_names: vec![],
+            teams: vec![],
+            practitioners: vec![],
+            rows: Rows::Unit(unit.ix),
+        };
+        Some((network, Subject::Institution(Ix(0))))
+    }
+
     /// The accumulator's subject for a caller's reference, if it names
-    /// something in the network.
+    /// something in the network's institutions (see [`Network::focus`] for
+    /// teams and doctors).
     pub fn subject(&self, r: &SubjectRef) -> Option<Subject> {
         match r {
             SubjectRef::Region => Some(Subject::Region),
@@ -61,6 +125,7 @@ impl Network {
                 .iter()
                 .position(|a| a == id)
                 .map(|k| Subject::Alliance(k as u16)),
+            SubjectRef::Team(_) | SubjectRef::Practitioner(_) => None,
         }
     }
 }
@@ -74,7 +139,12 @@ pub(crate) async fn every(ctx: &Context, resource_type: &str) -> Result<Vec<Stor
 /// numbered come first, in number order, then the others (they have no
 /// facts yet, but count in the capacity pyramid).
 pub async fn network(ctx: &Context) -> Result<Network, ServiceError> {
-    let numbered = ctx.store.indicator_institutions().await?;
+    let (units, numbered): (Vec<_>, Vec<_>) = ctx
+        .store
+        .indicator_institutions()
+        .await?
+        .into_iter()
+        .partition(|(ix, _)| ix.is_unit());
     let mut institutions: HashMap<String, tiercare_core::network::Institution> = HashMap::new();
     let mut alliances: Vec<(String, String)> = Vec::new();
     for s in every(ctx, "Organization").await? {
@@ -147,6 +217,12 @@ pub async fn network(ctx: &Context) -> Result<Network, ServiceError> {
         };
         facts.push(f);
     }
+    let level_of = institutions
+        .iter()
+        .map(|(id, i)| (id.clone(), i.level))
+        .collect();
+    let unit_rows = units.into_iter().map(|(ix, key)| (key, ix)).collect();
+    let (teams, practitioners) = crate::units::units(ctx, &unit_rows, &level_of).await?;
     Ok(Network {
         directory: Directory {
             institutions: facts,
@@ -155,6 +231,9 @@ pub async fn network(ctx: &Context) -> Result<Network, ServiceError> {
         names,
         alliances,
         alliance_names,
+        teams,
+        practitioners,
+        rows: Rows::Institutions,
     })
 }
 
@@ -166,8 +245,10 @@ pub async fn accumulator(
 ) -> Result<Accumulator, ServiceError> {
     let mut acc = Accumulator::new(network.directory.clone());
     for (day, ix, counters) in ctx.store.indicator_days(last).await? {
-        acc.add_counters(day, ix, &counters)
-            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        if let Some(ix) = network.rows.place(ix) {
+            acc.add_counters(day, ix, &counters)
+                .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        }
     }
     Ok(acc)
 }
@@ -182,8 +263,25 @@ pub async fn accumulator_for(
 ) -> Result<Accumulator, ServiceError> {
     let mut acc = Accumulator::new(network.directory.clone());
     for (day, ix, counters) in ctx.store.indicator_rows(period.first, period.last).await? {
-        acc.add_counters(day, ix, &counters)
-            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        if let Some(ix) = network.rows.place(ix) {
+            acc.add_counters(day, ix, &counters)
+                .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        }
+    }
+    Ok(acc)
+}
+
+/// The institutions' accumulator recomputed from the raw facts instead of
+/// the aggregates: what the aggregates are checked against. The copies
+/// counted for teams and doctors are left out, as the institutions' rows
+/// leave them out.
+pub async fn recount(ctx: &Context, network: &Network) -> Result<Accumulator, ServiceError> {
+    let mut acc = Accumulator::new(network.directory.clone());
+    for f in ctx.store.indicator_facts().await? {
+        if !f.is_unit_fact() {
+            acc.record(&f)
+                .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        }
     }
     Ok(acc)
 }
@@ -194,11 +292,12 @@ pub async fn evaluate(
     period: Period,
     subject: &SubjectRef,
 ) -> Result<(Network, Indicators), ServiceError> {
-    let network = network(ctx).await?;
-    let s = network.subject(subject).ok_or_else(|| {
+    let (network, s) = network(ctx).await?.focus(subject).ok_or_else(|| {
         ServiceError::invalid(
             "subject",
-            format!("{subject:?} is not an institution, alliance or level of the region"),
+            format!(
+                "{subject:?} is not an institution, alliance, level, team or doctor of the region"
+            ),
         )
     })?;
     let acc = accumulator_for(ctx, &network, period).await?;

@@ -35,6 +35,7 @@ pub mod referrals;
 pub mod registry;
 pub mod search;
 pub mod subscriptions;
+pub mod units;
 pub mod users;
 
 pub use clock::Clock;

@@ -193,6 +193,19 @@ impl Store {
     /// The stable number of an institution in indicator facts, given on
     /// first use.
     pub async fn institution_ix(&self, institution: &str) -> Result<Ix, StoreError> {
+        self.numbered(institution, false).await
+    }
+
+    /// The stable number of a unit below the institution (a family-doctor
+    /// team, a doctor), named by a key the caller keeps apart from
+    /// institution ids (`CareTeam/ID`, `Practitioner/ID`): numbers from
+    /// [`Ix::FIRST_UNIT`] up, so units never take an institution's place in
+    /// the indicators' directory.
+    pub async fn unit_ix(&self, unit: &str) -> Result<Ix, StoreError> {
+        self.numbered(unit, true).await
+    }
+
+    async fn numbered(&self, institution: &str, unit: bool) -> Result<Ix, StoreError> {
         // A number, once given, never changes: kept in memory after the
         // first look, on every server.
         if let Ok(cache) = self.ix_cache.lock()
@@ -200,14 +213,14 @@ impl Store {
         {
             return Ok(*ix);
         }
-        let ix = self.institution_ix_stored(institution).await?;
+        let ix = self.institution_ix_stored(institution, unit).await?;
         if let Ok(mut cache) = self.ix_cache.lock() {
             cache.insert(institution.to_string(), ix);
         }
         Ok(ix)
     }
 
-    async fn institution_ix_stored(&self, institution: &str) -> Result<Ix, StoreError> {
+    async fn institution_ix_stored(&self, institution: &str, unit: bool) -> Result<Ix, StoreError> {
         let known = sqlx::query("SELECT ix FROM indicator_institutions WHERE institution = $1")
             .bind(institution)
             .fetch_optional(&self.read)
@@ -218,15 +231,24 @@ impl Store {
                 .map(Ix)
                 .map_err(|e| corrupt("indicator_institutions", e));
         }
-        // Numbers count from 0, as positions in the indicators' directory.
-        // Under the write lock, so two servers never give out one number.
+        // Institutions count from 0, as positions in the indicators'
+        // directory; units from `Ix::FIRST_UNIT`. Under the write lock, so
+        // two servers never give out one number.
+        let (first, below) = if unit {
+            (i64::from(Ix::FIRST_UNIT), i64::MAX)
+        } else {
+            (0, i64::from(Ix::FIRST_UNIT))
+        };
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO indicator_institutions (ix, institution) \
-             SELECT (SELECT COALESCE(MAX(ix) + 1, 0) FROM indicator_institutions), $1 \
+             SELECT (SELECT COALESCE(MAX(ix) + 1, $2) FROM indicator_institutions \
+                     WHERE ix >= $2 AND ix < $3), $1 \
              WHERE NOT EXISTS (SELECT 1 FROM indicator_institutions WHERE institution = $1)",
         )
         .bind(institution)
+        .bind(first)
+        .bind(below)
         .execute(&mut *tx)
         .await?;
         let ix: i64 = sqlx::query("SELECT ix FROM indicator_institutions WHERE institution = $1")
@@ -240,7 +262,7 @@ impl Store {
             .map_err(|e| corrupt("indicator_institutions", e))
     }
 
-    /// Every institution with a number, in number order.
+    /// Every institution and unit with a number, in number order.
     pub async fn indicator_institutions(&self) -> Result<Vec<(Ix, String)>, StoreError> {
         let rows = sqlx::query("SELECT ix, institution FROM indicator_institutions ORDER BY ix")
             .fetch_all(&self.read)

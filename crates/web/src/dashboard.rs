@@ -60,13 +60,16 @@ pub struct Filters {
 }
 
 /// Reads a subject as the filter form writes it: `region`,
-/// `level:primary`, `institution:ID` or `alliance:ID`.
+/// `level:primary`, `institution:ID`, `alliance:ID`, `team:ID` or
+/// `practitioner:ID`.
 pub fn parse_subject(s: &str) -> Option<SubjectRef> {
     match s.split_once(':') {
         None if s == "region" => Some(SubjectRef::Region),
         Some(("level", l)) => Level::from_code(l).map(SubjectRef::Level),
         Some(("institution", id)) if !id.is_empty() => Some(SubjectRef::Institution(id.into())),
         Some(("alliance", id)) if !id.is_empty() => Some(SubjectRef::Alliance(id.into())),
+        Some(("team", id)) if !id.is_empty() => Some(SubjectRef::Team(id.into())),
+        Some(("practitioner", id)) if !id.is_empty() => Some(SubjectRef::Practitioner(id.into())),
         _ => None,
     }
 }
@@ -78,6 +81,8 @@ pub fn subject_code(s: &SubjectRef) -> String {
         SubjectRef::Level(l) => format!("level:{}", l.code()),
         SubjectRef::Institution(id) => format!("institution:{id}"),
         SubjectRef::Alliance(id) => format!("alliance:{id}"),
+        SubjectRef::Team(id) => format!("team:{id}"),
+        SubjectRef::Practitioner(id) => format!("practitioner:{id}"),
     }
 }
 
@@ -238,6 +243,10 @@ pub struct Dashboard {
     /// The subject as people call it.
     pub subject_label: String,
     pub network: Network,
+    /// The region's whole network, for the subjects a reader may pick (the
+    /// same as `network` unless the subject is a team or a doctor, which
+    /// is read as a network of its own).
+    pub whole: Network,
     /// The subject's figures over the period: those of
     /// [`tiercare_service::indicators::evaluate`].
     pub indicators: Indicators,
@@ -254,8 +263,8 @@ pub struct Dashboard {
 
 /// Computes a dashboard; its subject is named in `lang`.
 pub async fn build(state: &AppState, filters: Filters, lang: Lang) -> Result<Dashboard, UiError> {
-    let network = network(&state.ctx).await?;
-    let subject = network.subject(&filters.subject).ok_or_else(|| {
+    let whole = network(&state.ctx).await?;
+    let (network, subject) = whole.focus(&filters.subject).ok_or_else(|| {
         UiError::NotFound(lang.t_with(
             "dashboard-error-no-subject",
             &[("subject", subject_code(&filters.subject))],
@@ -318,6 +327,7 @@ pub async fn build(state: &AppState, filters: Filters, lang: Lang) -> Result<Das
         filters,
         subject_label,
         network,
+        whole,
         indicators,
         levels,
         months,

@@ -40,6 +40,7 @@ pub mod page;
 pub mod programmes;
 pub mod session;
 pub mod specialist;
+pub mod subjects;
 pub mod tables;
 
 use askama::Template;

@@ -20,10 +20,11 @@ use super::tables::{
 use crate::filter_form::FilterForm;
 use crate::i18n::Lang;
 use crate::notices::{nothing_recorded, nothing_recorded_message, sources_note};
+pub use crate::subjects::choices;
 use askama::Template;
 use tiercare_core::Level;
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Resource, Shape};
-use tiercare_service::indicators::{Network, SubjectRef};
+use tiercare_service::indicators::SubjectRef;
 
 /// The page's template and everything it shows, already formatted.
 #[derive(Template)]
@@ -326,7 +327,7 @@ impl DashboardPage {
                 &show_date(d.filters.from),
                 &show_date(d.filters.to),
                 &subject_code(&d.filters.subject),
-                choices(lang, &d.network),
+                choices(lang, &d.whole),
             ),
             empty: d.future || nothing_recorded(i),
             empty_message: nothing_recorded_message(lang, d.future),
@@ -514,64 +515,6 @@ fn table_view(d: &Dashboard, t: Table, lang: Lang) -> TableView {
         csv,
         ..view_of(t, lang, "institution", link)
     }
-}
-
-/// The subjects of the filter's drop-down, none selected yet (the
-/// [`FilterForm`] selects the one shown).
-pub fn choices(lang: Lang, n: &Network) -> Vec<ChoiceGroup> {
-    let choice = |value: String, label: String| Choice {
-        selected: false,
-        value,
-        label,
-    };
-    let mut institutions: Vec<(usize, &String)> = n.names.iter().enumerate().collect();
-    institutions.sort_by(|a, b| a.1.cmp(b.1));
-    vec![
-        ChoiceGroup {
-            label: lang.t("dashboard-group-region"),
-            choices: std::iter::once(choice("region".into(), lang.t("dashboard-whole-region")))
-                .chain(Level::ALL.iter().map(|l| {
-                    choice(
-                        subject_code(&SubjectRef::Level(*l)),
-                        lang.coded("level", l.code()),
-                    )
-                }))
-                .collect(),
-        },
-        ChoiceGroup {
-            label: lang.t("dashboard-group-alliances"),
-            choices: n
-                .alliances
-                .iter()
-                .zip(&n.alliance_names)
-                .map(|(id, name)| {
-                    choice(
-                        subject_code(&SubjectRef::Alliance(id.clone())),
-                        name.clone(),
-                    )
-                })
-                .collect(),
-        },
-        ChoiceGroup {
-            label: lang.t("dashboard-group-institutions"),
-            choices: institutions
-                .into_iter()
-                .map(|(k, name)| {
-                    let level = n.directory.institutions[k].level.code();
-                    choice(
-                        subject_code(&SubjectRef::Institution(n.institutions[k].clone())),
-                        lang.t_with(
-                            "dashboard-institution-choice",
-                            &[
-                                ("name", name.clone()),
-                                ("level", lang.coded("level", level)),
-                            ],
-                        ),
-                    )
-                })
-                .collect(),
-        },
-    ]
 }
 
 #[cfg(test)]

@@ -340,7 +340,7 @@ async fn evaluate(
             m.code
         )));
     }
-    let subject = network.subject(&subject_ref).ok_or_else(|| {
+    let (network, subject) = network.focus(&subject_ref).ok_or_else(|| {
         ApiError::invalid("subject", "the subject is not in the region's network")
     })?;
     let (start, end) = e.period;
@@ -352,12 +352,15 @@ async fn evaluate(
         .map(|&l| (l, acc.stratum(period, subject, l)))
         .collect();
     let display = match &subject_ref {
-        SubjectRef::Institution(id) => network
-            .institutions
-            .iter()
-            .position(|i| i == id)
-            .and_then(|k| network.names.get(k))
-            .map(String::as_str),
+        // A team's or a doctor's network is that one row.
+        SubjectRef::Institution(id) | SubjectRef::Team(id) | SubjectRef::Practitioner(id) => {
+            network
+                .institutions
+                .iter()
+                .position(|i| i == id)
+                .and_then(|k| network.names.get(k))
+                .map(String::as_str)
+        }
         _ => None,
     };
     let date = now_text();
@@ -384,7 +387,8 @@ async fn evaluate(
 }
 
 /// The network's subject for what the caller named: an `Organization` is
-/// an institution or an alliance of the region, or unknown (400).
+/// an institution or an alliance of the region, a `CareTeam` a
+/// family-doctor team, a `Practitioner` a doctor, or unknown (400).
 fn resolve(network: &Network, subject: &SubjectArg) -> Result<SubjectRef, ApiError> {
     Ok(match subject {
         SubjectArg::Region => SubjectRef::Region,
@@ -399,6 +403,24 @@ fn resolve(network: &Network, subject: &SubjectArg) -> Result<SubjectRef, ApiErr
             return Err(ApiError::invalid(
                 "subject",
                 format!("Organization/{id} is not an institution or alliance of the region"),
+            ));
+        }
+        SubjectArg::CareTeam(id) if network.teams.iter().any(|t| &t.id == id) => {
+            SubjectRef::Team(id.clone())
+        }
+        SubjectArg::Practitioner(id) if network.practitioners.iter().any(|p| &p.id == id) => {
+            SubjectRef::Practitioner(id.clone())
+        }
+        SubjectArg::CareTeam(id) => {
+            return Err(ApiError::invalid(
+                "subject",
+                format!("CareTeam/{id} is not a family-doctor team of the region"),
+            ));
+        }
+        SubjectArg::Practitioner(id) => {
+            return Err(ApiError::invalid(
+                "subject",
+                format!("Practitioner/{id} is not a doctor of the region"),
             ));
         }
     })

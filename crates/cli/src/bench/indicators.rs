@@ -6,9 +6,9 @@
 use std::time::{Duration, Instant};
 use tiercare_api::AppState;
 use tiercare_core::Record;
-use tiercare_core::indicators::{Accumulator, Charge, Fact, Period, Subject, Visit, VisitKind};
+use tiercare_core::indicators::{Charge, Fact, Period, Subject, Visit, VisitKind};
 use tiercare_core::insurance::Fen;
-use tiercare_service::indicators::{SubjectRef, day_of, evaluate, network};
+use tiercare_service::indicators::{SubjectRef, day_of, evaluate, network, recount};
 use tiercare_store::{Expect, Write};
 
 /// What the benchmark measured.
@@ -133,10 +133,7 @@ pub async fn measure(
     }
     query.sort();
     let t = Instant::now();
-    let mut raw = Accumulator::new(network(&state.ctx).await?.directory);
-    for f in state.ctx.store.indicator_facts().await? {
-        raw.record(&f).map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
+    let raw = recount(&state.ctx, &network(&state.ctx).await?).await?;
     let from_raw = raw.indicators(year, Subject::Region);
     let raw_scan = t.elapsed();
     anyhow::ensure!(

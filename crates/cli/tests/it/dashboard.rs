@@ -1336,7 +1336,9 @@ async fn over_random_histories_every_subjects_funnels_hold_and_every_report_agre
                 SubjectRef::Institution(id) | SubjectRef::Alliance(id) => {
                     format!("&subject=Organization/{id}")
                 }
-                SubjectRef::Level(_) => continue,
+                SubjectRef::Level(_) | SubjectRef::Team(_) | SubjectRef::Practitioner(_) => {
+                    continue;
+                }
             };
             let report = app
                 .get(

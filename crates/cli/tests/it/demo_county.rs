@@ -8,8 +8,8 @@ use crate::history::fresh;
 use tiercare::demo::{self, HistoryOptions};
 use tiercare_core::Level;
 use tiercare_core::demo::DemoCounty;
-use tiercare_core::indicators::{Accumulator, Period, Subject};
-use tiercare_service::indicators::{SubjectRef, accumulator, day_of, evaluate, network};
+use tiercare_core::indicators::{Period, Subject};
+use tiercare_service::indicators::{SubjectRef, accumulator, day_of, evaluate, network, recount};
 use tiercare_store::AuditQuery;
 
 const RESIDENTS: usize = 300;
@@ -49,10 +49,7 @@ async fn the_simulated_county_fills_its_capacity_and_adds_to_the_platforms_own_c
     let stored = accumulator(&state.ctx, &net, today)
         .await
         .expect("aggregates");
-    let mut own = Accumulator::new(net.directory.clone());
-    for f in state.ctx.store.indicator_facts().await.expect("facts") {
-        own.record(&f).expect("fact");
-    }
+    let own = recount(&state.ctx, &net).await.expect("facts");
     let (s, o) = (
         stored.indicators(all, Subject::Region),
         own.indicators(all, Subject::Region),

@@ -5,7 +5,7 @@
 //! on the day of the request. Checked on `$evaluate-measure`'s figures for
 //! the referrer, both receivers and the region, and on the dashboard's CSV.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{DOCTOR_TEAM, TestApp, spawn_app};
 use crate::referral::{HOSPITAL, free_slots, op, params};
 use serde_json::{Value, json};
 use tiercare_core::indicators::{Funnel, Indicators, Period};
@@ -16,7 +16,7 @@ const OTHER_HOSPITAL: &str = "zx-h2";
 
 /// Refers a patient of the demo doctor's team (a small team: patients
 /// come round again, and may have several referrals).
-async fn refer(app: &TestApp, k: usize, priority: &str) -> String {
+pub(crate) async fn refer(app: &TestApp, k: usize, priority: &str) -> String {
     let team = app.team_patients();
     let patient = &team[k % team.len()];
     let body = json!({
@@ -34,16 +34,16 @@ async fn refer(app: &TestApp, k: usize, priority: &str) -> String {
     resp.json()["id"].as_str().expect("id").to_string()
 }
 
-async fn step(app: &TestApp, user: &str, id: &str, name: &str, body: Option<Value>) {
+pub(crate) async fn step(app: &TestApp, user: &str, id: &str, name: &str, body: Option<Value>) {
     op(app, user, id, name, body, None).await.expect(200);
 }
 
-fn report(summary: &str) -> Value {
+pub(crate) fn report(summary: &str) -> Value {
     params(&[("report-summary", json!(summary))])
 }
 
 /// Today's figures of a subject.
-async fn today(app: &TestApp, subject: SubjectRef) -> Indicators {
+pub(crate) async fn today(app: &TestApp, subject: SubjectRef) -> Indicators {
     let day = day_of(app.state.ctx.clock.today());
     evaluate(&app.state.ctx, Period::new(day, day), &subject)
         .await
@@ -70,12 +70,26 @@ fn gained(after: &Funnel, before: &Funnel) -> Funnel {
     d
 }
 
-fn subjects() -> [SubjectRef; 4] {
+/// The practitioner an account acts for.
+pub(crate) fn practitioner_of(app: &TestApp, username: &str) -> String {
+    app.users
+        .iter()
+        .find(|u| u.username == username)
+        .and_then(|u| u.practitioner.as_ref())
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| panic!("{username} acts for no practitioner"))
+}
+
+/// The region, the referrer, both hospitals, and the demo doctor's team
+/// and the demo doctor, who make every referral here.
+fn subjects(app: &TestApp) -> [SubjectRef; 6] {
     [
         SubjectRef::Region,
         SubjectRef::Institution(REFERRER.into()),
         SubjectRef::Institution(HOSPITAL.into()),
         SubjectRef::Institution(OTHER_HOSPITAL.into()),
+        SubjectRef::Team(DOCTOR_TEAM.into()),
+        SubjectRef::Practitioner(practitioner_of(app, "doctor")),
     ]
 }
 
@@ -83,7 +97,7 @@ fn subjects() -> [SubjectRef; 4] {
 async fn each_step_counts_once_on_both_sides_in_the_requests_cohort() {
     let app = spawn_app().await;
     let mut before = Vec::new();
-    for s in subjects() {
+    for s in subjects(&app) {
         before.push(today(&app, s).await);
     }
 
@@ -150,7 +164,7 @@ async fn each_step_counts_once_on_both_sides_in_the_requests_cohort() {
     }
 
     let mut after = Vec::new();
-    for s in subjects() {
+    for s in subjects(&app) {
         after.push(today(&app, s).await);
     }
     let side = |k: usize, sent: bool| {
@@ -197,8 +211,16 @@ async fn each_step_counts_once_on_both_sides_in_the_requests_cohort() {
     // The hospitals sent nothing, the township received nothing.
     assert_eq!(side(2, true), Funnel::default());
     assert_eq!(side(1, false), Funnel::default());
+    // The doctor who referred, and the doctor's team, sent exactly what
+    // their institution sent, and received nothing: what a hospital
+    // receives is the institution's.
+    for k in [4, 5] {
+        assert_eq!(side(k, true), referrer, "{k}");
+        assert_eq!(side(k, false), Funnel::default(), "{k}");
+    }
     // The region holds every referral once as sent, and once more as
-    // received for the redirect.
+    // received for the redirect: the team's and the doctor's copies are
+    // not counted again.
     assert_eq!(side(0, true), referrer);
     let mut received = hospital;
     received.add(&other);

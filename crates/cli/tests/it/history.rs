@@ -8,9 +8,9 @@ use tiercare::config::Settings;
 use tiercare::demo::{self, HistoryOptions, HistoryReport};
 use tiercare_api::AppState;
 use tiercare_core::demo::DemoCounty;
-use tiercare_core::indicators::{Accumulator, Period, Subject};
+use tiercare_core::indicators::{Period, Subject};
 use tiercare_service::clock::Clock;
-use tiercare_service::indicators::{SubjectRef, accumulator, day_of, evaluate, network};
+use tiercare_service::indicators::{SubjectRef, accumulator, day_of, evaluate, network, recount};
 
 const RESIDENTS: usize = 400;
 const DAYS: u32 = 90;
@@ -145,10 +145,7 @@ async fn a_fresh_demo_starts_with_past_care_counted_by_the_indicators() {
     let stored = accumulator(&state.ctx, &net, today)
         .await
         .expect("aggregates");
-    let mut raw = Accumulator::new(net.directory.clone());
-    for f in state.ctx.store.indicator_facts().await.expect("facts") {
-        raw.record(&f).expect("fact");
-    }
+    let raw = recount(&state.ctx, &net).await.expect("facts");
     for subject in [Subject::Region, Subject::Alliance(0)] {
         assert_eq!(
             stored.indicators(all, subject),

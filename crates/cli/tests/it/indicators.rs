@@ -5,9 +5,9 @@
 
 use crate::helpers::spawn_app;
 use tiercare_core::Record;
-use tiercare_core::indicators::{Accumulator, Period, Subject};
+use tiercare_core::indicators::{Period, Subject};
 use tiercare_service::indicators::{
-    SubjectRef, accumulator, accumulator_for, day_of, evaluate, network,
+    SubjectRef, accumulator, accumulator_for, day_of, evaluate, network, recount,
 };
 
 /// The year up to the services' today: the closed loop's visit, and what
@@ -118,10 +118,7 @@ async fn the_demo_and_the_closed_loop_are_counted() {
     let stored = accumulator(&app.state.ctx, &net, this_year_of(&app).last)
         .await
         .unwrap();
-    let mut raw = Accumulator::new(net.directory.clone());
-    for f in app.state.ctx.store.indicator_facts().await.unwrap() {
-        raw.record(&f).unwrap();
-    }
+    let raw = recount(&app.state.ctx, &net).await.unwrap();
     let monthly = accumulator_for(&app.state.ctx, &net, this_year_of(&app))
         .await
         .unwrap();
@@ -149,7 +146,7 @@ async fn an_unknown_subject_is_refused_by_name() {
     .unwrap_err();
     assert!(
         err.to_string()
-            .contains("is not an institution, alliance or level"),
+            .contains("is not an institution, alliance, level, team or doctor"),
         "{err}"
     );
 }

@@ -61,6 +61,7 @@ mod ui_office;
 mod ui_oversight;
 mod ui_privacy;
 mod ui_specialist;
+mod unit_subjects;
 mod users;
 mod validate;
 mod visit_rules;

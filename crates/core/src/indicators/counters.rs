@@ -1,6 +1,6 @@
 //! The additive daily counters behind every indicator.
 
-use super::{Direction, Fact, Visit, VisitKind};
+use super::{Direction, Fact, Step, Visit, VisitKind};
 use crate::referral::DeclineReason;
 use serde::{Deserialize, Serialize};
 
@@ -93,33 +93,30 @@ impl Funnel {
 
     /// Counts a step of the referral loop on this side.
     fn count(&mut self, fact: &Fact) {
-        match *fact {
-            Fact::Referral { direction, .. } | Fact::ReferralRedirected { direction, .. } => {
-                match direction {
-                    Direction::Up => self.up += 1,
-                    Direction::Down => self.down += 1,
-                }
-            }
-            Fact::ReferralDeclined { reason, .. } => self.declined[decline_index(reason)] += 1,
-            Fact::ReferralBooked { wait_days, .. } => {
+        let Some(step) = fact.step() else {
+            return;
+        };
+        match step {
+            Step::Requested(Direction::Up) => self.up += 1,
+            Step::Requested(Direction::Down) => self.down += 1,
+            Step::Declined(reason) => self.declined[decline_index(reason)] += 1,
+            Step::Booked { wait_days } => {
                 self.booked += 1;
                 self.wait_days += u64::from(wait_days);
             }
-            Fact::ReferralCompleted { report_back, .. } => {
+            Step::Completed { report_back } => {
                 self.completed += 1;
                 self.reported += u64::from(report_back);
             }
-            Fact::ReportBack { .. } => self.reported += 1,
-            Fact::ResultsRecognised {
+            Step::ReportBack => self.reported += 1,
+            Step::Results {
                 attached,
                 recognised,
-                ..
             } => {
                 self.results += u64::from(attached);
                 self.recognised += u64::from(recognised);
             }
-            Fact::DownReferralRefused { .. } => self.refused += 1,
-            _ => {}
+            Step::Refused => self.refused += 1,
         }
     }
 }
@@ -315,6 +312,7 @@ impl Counters {
             | Fact::ReferralCompleted { .. }
             | Fact::ReportBack { .. }
             | Fact::ResultsRecognised { .. }
+            | Fact::SentBy { .. }
             | Fact::DownReferralRefused { .. } => {}
         }
     }

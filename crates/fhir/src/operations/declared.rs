@@ -359,7 +359,7 @@ pub const MEASURE_EVALUATE: Operation = Operation {
         "Measure-evaluate-measure",
         "evaluate-measure",
         &["Measure"],
-        "GET or POST (Parameters) Measure/{code}/$evaluate-measure with periodStart and periodEnd (dates: YYYY-MM-DD, YYYY-MM or YYYY, inclusive), subject (Organization/{id}: an institution or an alliance; Group/level-primary, -secondary or -tertiary: the region's institutions of a level; absent: the whole region) and reportType (population only): a summary MeasureReport with the score as a Quantity, the population counts, and one stratum per level. A score that is undefined (an empty denominator) is left out, never zero. On the type, Measure/$evaluate-measure answers a collection Bundle of every measure's report, or with measure (code or canonical URL) that measure's report. Administrators and analysts see every subject; coordinators and doctors their own institution and its alliances; residents none. Reports are aggregates and name no patient.",
+        "GET or POST (Parameters) Measure/{code}/$evaluate-measure with periodStart and periodEnd (dates: YYYY-MM-DD, YYYY-MM or YYYY, inclusive), subject (Organization/{id}: an institution or an alliance; Group/level-primary, -secondary or -tertiary: the region's institutions of a level; CareTeam/{id}: a family-doctor team; Practitioner/{id}: a doctor; absent: the whole region) and reportType (population only): a summary MeasureReport with the score as a Quantity, the population counts, and one stratum per level. A score that is undefined (an empty denominator) is left out, never zero. On the type, Measure/$evaluate-measure answers a collection Bundle of every measure's report, or with measure (code or canonical URL) that measure's report. Administrators and analysts see every subject; coordinators and doctors their own institution and its alliances; residents none. Reports are aggregates and name no patient.",
         &[
             Param::required(
                 "periodStart",
@@ -374,7 +374,7 @@ pub const MEASURE_EVALUATE: Operation = Operation {
             Param::optional(
                 "subject",
                 Text,
-                "Organization/{id}, Group/level-{level}, or for a programme's evaluation HealthcareService/{id} or Practitioner/{id}; absent: the whole region",
+                "Organization/{id}, Group/level-{level}, CareTeam/{id}, Practitioner/{id}, or for a programme's evaluation HealthcareService/{id}; absent: the whole region",
             ),
             Param::optional("reportType", Code, "population (the only one)"),
             Param::optional(

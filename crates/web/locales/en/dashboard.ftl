@@ -26,6 +26,8 @@ dashboard-group-region = Region and levels
 dashboard-whole-region = The whole region
 dashboard-group-alliances = Alliances
 dashboard-group-institutions = Institutions
+dashboard-group-teams = Family-doctor teams
+dashboard-group-practitioners = Doctors
 dashboard-institution-choice = { $name } ({ $level })
 
 dashboard-section-demand = (a) Demand against grassroots-first diagnosis

@@ -25,6 +25,8 @@ dashboard-group-region = 全区域与各级
 dashboard-whole-region = 全区域
 dashboard-group-alliances = 医联体
 dashboard-group-institutions = 医疗卫生机构
+dashboard-group-teams = 家庭医生团队
+dashboard-group-practitioners = 医生
 dashboard-institution-choice = { $name }（{ $level }）
 
 dashboard-section-demand = (a) 就医需求与基层首诊
