@@ -15,7 +15,7 @@ use tiercare_core::indicators::{
     Accumulator, Day, Directory, Indicators, InstitutionFacts, Ix, Period, Subject,
 };
 use tiercare_core::{Level, Record};
-use tiercare_store::Stored;
+use tiercare_store::{RowSet, Stored};
 
 pub use crate::units::Unit;
 
@@ -65,12 +65,20 @@ pub enum Rows {
 }
 
 impl Rows {
-    /// Where a stored row goes in the network's accumulator, if it is read
-    /// at all.
-    fn place(self, ix: Option<Ix>) -> Option<Option<Ix>> {
+    /// The store's rows to read, if any.
+    fn set(self) -> Option<RowSet> {
         match self {
-            Rows::Institutions => (!ix.is_some_and(Ix::is_unit)).then_some(ix),
-            Rows::Unit(unit) => (unit.is_some() && ix == unit).then_some(Some(Ix(0))),
+            Rows::Institutions => Some(RowSet::Institutions),
+            Rows::Unit(unit) => unit.map(RowSet::Unit),
+        }
+    }
+
+    /// Where a stored row goes in the network's accumulator: a unit is its
+    /// network's only row.
+    fn place(self, ix: Option<Ix>) -> Option<Ix> {
+        match self {
+            Rows::Institutions => ix,
+            Rows::Unit(_) => Some(Ix(0)),
         }
     }
 }
@@ -139,12 +147,13 @@ pub(crate) async fn every(ctx: &Context, resource_type: &str) -> Result<Vec<Stor
 /// numbered come first, in number order, then the others (they have no
 /// facts yet, but count in the capacity pyramid).
 pub async fn network(ctx: &Context) -> Result<Network, ServiceError> {
-    let (units, numbered): (Vec<_>, Vec<_>) = ctx
+    let numbered: Vec<(Ix, String)> = ctx
         .store
         .indicator_institutions()
         .await?
         .into_iter()
-        .partition(|(ix, _)| ix.is_unit());
+        .filter(|(ix, _)| !ix.is_unit())
+        .collect();
     let mut institutions: HashMap<String, tiercare_core::network::Institution> = HashMap::new();
     let mut alliances: Vec<(String, String)> = Vec::new();
     for s in every(ctx, "Organization").await? {
@@ -217,12 +226,6 @@ pub async fn network(ctx: &Context) -> Result<Network, ServiceError> {
         };
         facts.push(f);
     }
-    let level_of = institutions
-        .iter()
-        .map(|(id, i)| (id.clone(), i.level))
-        .collect();
-    let unit_rows = units.into_iter().map(|(ix, key)| (key, ix)).collect();
-    let (teams, practitioners) = crate::units::units(ctx, &unit_rows, &level_of).await?;
     Ok(Network {
         directory: Directory {
             institutions: facts,
@@ -231,10 +234,44 @@ pub async fn network(ctx: &Context) -> Result<Network, ServiceError> {
         names,
         alliances,
         alliance_names,
-        teams,
-        practitioners,
+        teams: vec![],
+        practitioners: vec![],
         rows: Rows::Institutions,
     })
+}
+
+impl Network {
+    /// The network with the registry's teams and doctors, for a reader who
+    /// may pick one or names one (the others need not read them).
+    pub async fn with_units(mut self, ctx: &Context) -> Result<Network, ServiceError> {
+        let rows: HashMap<String, Ix> = ctx
+            .store
+            .indicator_institutions()
+            .await?
+            .into_iter()
+            .filter(|(ix, _)| ix.is_unit())
+            .map(|(ix, key)| (key, ix))
+            .collect();
+        let level_of: HashMap<String, Level> = self
+            .institutions
+            .iter()
+            .zip(&self.directory.institutions)
+            .map(|(id, f)| (id.clone(), f.level))
+            .collect();
+        let (teams, practitioners) = crate::units::units(ctx, &rows, &level_of).await?;
+        self.teams = teams;
+        self.practitioners = practitioners;
+        Ok(self)
+    }
+
+    /// The network for a caller's reference, with the teams and doctors
+    /// read only when the reference names one.
+    pub async fn for_subject(self, ctx: &Context, r: &SubjectRef) -> Result<Network, ServiceError> {
+        match r {
+            SubjectRef::Team(_) | SubjectRef::Practitioner(_) => self.with_units(ctx).await,
+            _ => Ok(self),
+        }
+    }
 }
 
 /// The accumulator over the network, from the aggregates up to `last`.
@@ -244,11 +281,12 @@ pub async fn accumulator(
     last: Day,
 ) -> Result<Accumulator, ServiceError> {
     let mut acc = Accumulator::new(network.directory.clone());
-    for (day, ix, counters) in ctx.store.indicator_days(last).await? {
-        if let Some(ix) = network.rows.place(ix) {
-            acc.add_counters(day, ix, &counters)
-                .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
-        }
+    let Some(set) = network.rows.set() else {
+        return Ok(acc);
+    };
+    for (day, ix, counters) in ctx.store.indicator_days(last, set).await? {
+        acc.add_counters(day, network.rows.place(ix), &counters)
+            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
     }
     Ok(acc)
 }
@@ -262,11 +300,16 @@ pub async fn accumulator_for(
     period: Period,
 ) -> Result<Accumulator, ServiceError> {
     let mut acc = Accumulator::new(network.directory.clone());
-    for (day, ix, counters) in ctx.store.indicator_rows(period.first, period.last).await? {
-        if let Some(ix) = network.rows.place(ix) {
-            acc.add_counters(day, ix, &counters)
-                .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
-        }
+    let Some(set) = network.rows.set() else {
+        return Ok(acc);
+    };
+    let rows = ctx
+        .store
+        .indicator_rows(period.first, period.last, set)
+        .await?;
+    for (day, ix, counters) in rows {
+        acc.add_counters(day, network.rows.place(ix), &counters)
+            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
     }
     Ok(acc)
 }
@@ -292,7 +335,8 @@ pub async fn evaluate(
     period: Period,
     subject: &SubjectRef,
 ) -> Result<(Network, Indicators), ServiceError> {
-    let (network, s) = network(ctx).await?.focus(subject).ok_or_else(|| {
+    let whole = network(ctx).await?.for_subject(ctx, subject).await?;
+    let (network, s) = whole.focus(subject).ok_or_else(|| {
         ServiceError::invalid(
             "subject",
             format!(

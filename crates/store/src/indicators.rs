@@ -17,6 +17,25 @@ use tiercare_core::indicators::{Counters, Day, Fact, Ix};
 /// The row number of facts that belong to no institution.
 const REGION_ROW: i64 = -1;
 
+/// Which aggregate rows a read takes: the institutions' (with the region
+/// row), or one team's or doctor's (numbered from `Ix::FIRST_UNIT`, read
+/// only when that unit is asked about).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowSet {
+    Institutions,
+    Unit(Ix),
+}
+
+impl RowSet {
+    /// The `ix` range, from and below.
+    fn range(self) -> (i64, i64) {
+        match self {
+            RowSet::Institutions => (REGION_ROW, i64::from(Ix::FIRST_UNIT)),
+            RowSet::Unit(u) => (i64::from(u.0), i64::from(u.0) + 1),
+        }
+    }
+}
+
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.into(), e.to_string())
 }
@@ -281,11 +300,16 @@ impl Store {
     pub async fn indicator_days(
         &self,
         last: Day,
+        which: RowSet,
     ) -> Result<Vec<(Day, Option<Ix>, Counters)>, StoreError> {
+        let (lo, hi) = which.range();
         let rows = sqlx::query(
-            "SELECT day, ix, counters FROM indicator_days WHERE day <= $1 ORDER BY day, ix",
+            "SELECT day, ix, counters FROM indicator_days \
+             WHERE day <= $1 AND ix >= $2 AND ix < $3 ORDER BY day, ix",
         )
         .bind(i64::from(last))
+        .bind(lo)
+        .bind(hi)
         .fetch_all(&self.read)
         .await?;
         rows.iter()
@@ -317,17 +341,22 @@ impl Store {
         &self,
         first: Day,
         last: Day,
+        which: RowSet,
     ) -> Result<Vec<(Day, Option<Ix>, Counters)>, StoreError> {
         let (m_first, m_last) = (month_of(first), month_of(last));
+        let (lo, hi) = which.range();
         let mut out = Vec::new();
         // Months wholly before the period's first month or between its
         // first and last months.
         let rows = sqlx::query(
             "SELECT month, ix, counters FROM indicator_months \
-             WHERE month < $1 OR (month > $1 AND month < $2) ORDER BY month, ix",
+             WHERE (month < $1 OR (month > $1 AND month < $2)) AND ix >= $3 AND ix < $4 \
+             ORDER BY month, ix",
         )
         .bind(i64::from(m_first))
         .bind(i64::from(m_last))
+        .bind(lo)
+        .bind(hi)
         .fetch_all(&self.read)
         .await?;
         for r in &rows {
@@ -342,12 +371,15 @@ impl Store {
         let from = month_start(m_first).unwrap_or(first).min(first);
         let edges = sqlx::query(
             "SELECT day, ix, counters FROM indicator_days \
-             WHERE day >= $1 AND day <= $2 AND (day < $3 OR day >= $4) ORDER BY day, ix",
+             WHERE day >= $1 AND day <= $2 AND (day < $3 OR day >= $4) \
+             AND ix >= $5 AND ix < $6 ORDER BY day, ix",
         )
         .bind(i64::from(from))
         .bind(i64::from(last))
         .bind(i64::from(month_start(m_first + 1).unwrap_or(last + 1)))
         .bind(i64::from(month_start(m_last).unwrap_or(from)))
+        .bind(lo)
+        .bind(hi)
         .fetch_all(&self.read)
         .await?;
         for r in &edges {
@@ -434,7 +466,7 @@ fn counters(r: &sqlx::any::AnyRow) -> Result<Counters, StoreError> {
 #[cfg(test)]
 mod tests {
     use crate::records::tests::{resident, store, write};
-    use crate::{Expect, Write};
+    use crate::{Expect, RowSet, Write};
     use tiercare_core::Level;
     use tiercare_core::indicators::{
         Accumulator, Charge, Direction, Directory, Fact, InstitutionFacts, Ix, Period, Subject,
@@ -578,7 +610,7 @@ mod tests {
             raw.record(&f).unwrap();
         }
         let mut stored = Accumulator::new(dir);
-        for (day, ix, c) in s.indicator_days(364).await.unwrap() {
+        for (day, ix, c) in s.indicator_days(364, RowSet::Institutions).await.unwrap() {
             stored.add_counters(day, ix, &c).unwrap();
         }
         assert!(
@@ -597,7 +629,11 @@ mod tests {
         for (first, last) in [(-365, 364), (-20, 45), (3, 9), (-300, -200), (31, 364)] {
             let period = Period::new(first, last);
             let mut rows = Accumulator::new(directory(7));
-            for (day, ix, c) in s.indicator_rows(first, last).await.unwrap() {
+            for (day, ix, c) in s
+                .indicator_rows(first, last, RowSet::Institutions)
+                .await
+                .unwrap()
+            {
                 rows.add_counters(day, ix, &c).unwrap();
             }
             for subject in [
@@ -653,7 +689,7 @@ mod tests {
         // The same record again: refused, so its facts must not count.
         assert!(s.write_all(vec![w], vec![]).await.is_err());
         assert_eq!(s.indicator_facts().await.unwrap().len(), 1);
-        let days = s.indicator_days(10).await.unwrap();
+        let days = s.indicator_days(10, RowSet::Institutions).await.unwrap();
         assert_eq!(days.len(), 1);
         assert_eq!(days[0].2.episodes, 1);
     }

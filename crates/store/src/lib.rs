@@ -45,6 +45,7 @@ pub use db::{Backend, DEFAULT_REGION, Store};
 pub use error::StoreError;
 pub use exclusive::Exclusive;
 pub use history::HistoryQuery;
+pub use indicators::RowSet;
 pub use records::{Expect, Filter, LAST_WRITE, Match, Query, Stored, StoredEvent, Write};
 pub use reindex::Reindexed;
 pub use subscriptions::{Subscription, SubscriptionSpec, SubscriptionStatus};

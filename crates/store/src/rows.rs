@@ -514,7 +514,12 @@ mod tests {
                 (day, ix, sum)
             })
             .collect();
-        assert_eq!(s.indicator_days(20_000).await.unwrap(), twice);
+        assert_eq!(
+            s.indicator_days(20_000, crate::indicators::RowSet::Institutions)
+                .await
+                .unwrap(),
+            twice
+        );
         let verified = s.verify_audit().await.unwrap();
         assert!(verified.is_intact(), "{verified:?}");
         assert_eq!(verified.checked, 4);

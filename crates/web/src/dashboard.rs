@@ -263,7 +263,8 @@ pub struct Dashboard {
 
 /// Computes a dashboard; its subject is named in `lang`.
 pub async fn build(state: &AppState, filters: Filters, lang: Lang) -> Result<Dashboard, UiError> {
-    let whole = network(&state.ctx).await?;
+    // The subject list offers teams and doctors: read them with the rest.
+    let whole = network(&state.ctx).await?.with_units(&state.ctx).await?;
     let (network, subject) = whole.focus(&filters.subject).ok_or_else(|| {
         UiError::NotFound(lang.t_with(
             "dashboard-error-no-subject",

@@ -329,7 +329,13 @@ async fn evaluate(
 ) -> Result<Value, ApiError> {
     let e = fm::evaluate_inputs(inputs, measure.is_none())?;
     check_period(state, e.period)?;
-    let network = tiercare_service::indicators::network(&state.ctx).await?;
+    let mut network = tiercare_service::indicators::network(&state.ctx).await?;
+    if matches!(
+        e.subject,
+        SubjectArg::CareTeam(_) | SubjectArg::Practitioner(_)
+    ) {
+        network = network.with_units(&state.ctx).await?;
+    }
     let subject_ref = resolve(&network, &e.subject)?;
     may_see(actor, &network, &subject_ref)?;
     if let Some(m) = measure.or(e.measure)
