@@ -98,7 +98,6 @@ pub(crate) async fn units(
 /// teams, looked up once per call.
 pub(crate) struct Attribution<'a> {
     ctx: &'a Context,
-    rows: HashMap<String, Ix>,
     /// Each doctor's teams: (institution, team id).
     teams: HashMap<String, Vec<(String, String)>>,
     accounts: HashMap<String, Option<String>>,
@@ -108,20 +107,15 @@ impl<'a> Attribution<'a> {
     pub(crate) fn new(ctx: &'a Context) -> Self {
         Attribution {
             ctx,
-            rows: HashMap::new(),
             teams: HashMap::new(),
             accounts: HashMap::new(),
         }
     }
 
-    /// The row of a unit key.
-    pub(crate) async fn row(&mut self, key: String) -> Result<Ix, StoreError> {
-        if let Some(ix) = self.rows.get(&key) {
-            return Ok(*ix);
-        }
-        let ix = self.ctx.store.unit_ix(&key).await?;
-        self.rows.insert(key, ix);
-        Ok(ix)
+    /// The row of a unit key (the store keeps the numbers it gave in
+    /// memory, so this is a lookup after the first time).
+    pub(crate) async fn row(&self, key: String) -> Result<Ix, StoreError> {
+        self.ctx.store.unit_ix(&key).await
     }
 
     /// The rows of a doctor and of the doctor's teams at `institution`

@@ -89,14 +89,7 @@ pub(crate) async fn insert_audit(
         let mut sql = String::from(
             "INSERT INTO audit (seq, recorded_at, username, role, action, resource_type, resource_id, patient, outcome, detail, prev_hash, hash, region) VALUES ",
         );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let b = i * 13;
-            let params: Vec<String> = (1..=13).map(|k| format!("${}", b + k)).collect();
-            sql.push_str(&format!("({})", params.join(", ")));
-        }
+        sql.push_str(&crate::rows::value_rows(chunk.len(), 13));
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for a in chunk {
             let at = if a.recorded_at.is_empty() {

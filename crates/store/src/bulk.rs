@@ -58,13 +58,7 @@ async fn insert_rows(
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Val>> = rows.by_ref().take(ROWS).collect();
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let marks: Vec<String> = (1..=width).map(|k| format!("${}", i * width + k)).collect();
-            sql.push_str(&format!("({})", marks.join(", ")));
-        }
+        sql.push_str(&crate::rows::value_rows(chunk.len(), width));
         sql.push_str(tail);
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for v in chunk.into_iter().flatten() {

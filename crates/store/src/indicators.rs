@@ -54,12 +54,7 @@ pub(crate) async fn record_facts(
     // Three values per row, well under SQLite's limit of bound values.
     for chunk in facts.chunks(256) {
         let mut sql = String::from("INSERT INTO indicator_facts (day, fact, region) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
-        }
+        sql.push_str(&crate::rows::value_rows(chunk.len(), 3));
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for fact in chunk {
             let text = serde_json::to_string(fact).map_err(|e| corrupt("fact", e))?;

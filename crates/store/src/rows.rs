@@ -21,6 +21,20 @@ pub(crate) fn row_region(stored: Option<&str>, record: &Record, store_region: &s
     }
 }
 
+/// The `VALUES` list of a multi-row insert: `rows` groups of `width`
+/// numbered placeholders, `($1, $2), ($3, $4)`. Every multi-row insert of
+/// the store builds its statement with it, so the numbering is written
+/// once.
+pub(crate) fn value_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|i| {
+            let marks: Vec<String> = (1..=width).map(|k| format!("${}", i * width + k)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Appends a write's events, in order, in one statement: each statement is
 /// a round trip to the database thread, and the writer runs them one at a
 /// time for everybody.
@@ -39,22 +53,7 @@ pub(crate) async fn insert_events(
         let mut sql = String::from(
             "INSERT INTO events (region, recorded_at, kind, resource_type, resource_id, actor, payload) VALUES ",
         );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let b = i * 7;
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
-        }
+        sql.push_str(&value_rows(chunk.len(), 7));
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (e, payload) in chunk.iter().zip(payloads) {
             q = q
@@ -84,14 +83,7 @@ pub(crate) async fn insert_index(
         let mut sql = String::from(
             "INSERT INTO search_index (resource_type, id, param, value, region) VALUES ",
         );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let b = i * 5;
-            let marks: Vec<String> = (1..=5).map(|k| format!("${}", b + k)).collect();
-            sql.push_str(&format!("({})", marks.join(", ")));
-        }
+        sql.push_str(&value_rows(chunk.len(), 5));
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (param, value) in chunk {
             q = q
@@ -108,6 +100,13 @@ pub(crate) async fn insert_index(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_multi_row_insert_numbers_every_placeholder_once() {
+        assert_eq!(super::value_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(super::value_rows(1, 1), "($1)");
+        assert_eq!(super::value_rows(0, 4), "");
+    }
+
     use crate::audit_chain::{Fields, GENESIS, entry_hash};
     use crate::db::{POSTGRES, SQLITE, normalise_url};
     use crate::records::encode;
