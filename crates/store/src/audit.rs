@@ -1,8 +1,9 @@
 //! The audit trail: who touched which patient's data, when, and whether they
 //! were allowed to. Append-only; denied attempts are recorded too.
 
+use crate::batch_conn::{BatchConn, Val, insert_rows};
 use crate::{Store, StoreError, audit_chain, now_text};
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, Row};
 
 /// How an audited attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,8 +63,8 @@ pub struct AuditQuery {
     pub offset: u32,
 }
 
-/// Appends audit entries, in order, with one statement per 64 of them: each
-/// statement is a round trip to the database thread.
+/// Appends audit entries, in order, as many per statement as the
+/// connection takes (`batch_conn.rs`).
 ///
 /// Runs inside a write transaction (they run one at a time): it numbers
 /// the entries after the last one stored and chains each to the one before
@@ -75,8 +76,8 @@ pub struct AuditQuery {
 /// an entry's hash (`audit_chain.rs`): it says which shard holds the entry,
 /// not what happened, and chains stored before the column existed verify
 /// as they were.
-pub(crate) async fn insert_audit(
-    conn: &mut AnyConnection,
+pub(crate) async fn insert_audit<C: BatchConn>(
+    conn: &mut C,
     region: &str,
     entries: &[AuditEntry],
 ) -> Result<(), StoreError> {
@@ -84,53 +85,69 @@ pub(crate) async fn insert_audit(
         return Ok(());
     }
     let (mut seq, mut prev) = audit_chain::head(conn).await?;
-    // 13 values per row, well under SQLite's limit of bound values.
-    for chunk in entries.chunks(64) {
-        let mut sql = String::from(
-            "INSERT INTO audit (seq, recorded_at, username, role, action, resource_type, resource_id, patient, outcome, detail, prev_hash, hash, region) VALUES ",
+    let mut rows = Vec::with_capacity(entries.len());
+    for a in entries {
+        let at = if a.recorded_at.is_empty() {
+            now_text()
+        } else {
+            a.recorded_at.clone()
+        };
+        seq += 1;
+        let hash = audit_chain::entry_hash(
+            &prev,
+            &audit_chain::Fields {
+                seq,
+                recorded_at: &at,
+                username: &a.username,
+                role: &a.role,
+                action: &a.action,
+                resource_type: &a.resource_type,
+                resource_id: a.resource_id.as_deref(),
+                patient: a.patient.as_deref(),
+                outcome: a.outcome.code(),
+                detail: &a.detail,
+            },
         );
-        sql.push_str(&crate::rows::value_rows(chunk.len(), 13));
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for a in chunk {
-            let at = if a.recorded_at.is_empty() {
-                now_text()
-            } else {
-                a.recorded_at.clone()
-            };
-            seq += 1;
-            let hash = audit_chain::entry_hash(
-                &prev,
-                &audit_chain::Fields {
-                    seq,
-                    recorded_at: &at,
-                    username: &a.username,
-                    role: &a.role,
-                    action: &a.action,
-                    resource_type: &a.resource_type,
-                    resource_id: a.resource_id.as_deref(),
-                    patient: a.patient.as_deref(),
-                    outcome: a.outcome.code(),
-                    detail: &a.detail,
-                },
-            );
-            q = q
-                .bind(seq)
-                .bind(at)
-                .bind(&a.username)
-                .bind(&a.role)
-                .bind(&a.action)
-                .bind(&a.resource_type)
-                .bind(a.resource_id.clone())
-                .bind(a.patient.clone())
-                .bind(a.outcome.code())
-                .bind(&a.detail)
-                .bind(std::mem::replace(&mut prev, hash.clone()))
-                .bind(hash)
-                .bind(region);
-        }
-        q.execute(&mut *conn).await?;
+        rows.push(vec![
+            Val::Int(seq),
+            Val::Text(at),
+            Val::Text(a.username.clone()),
+            Val::Text(a.role.clone()),
+            Val::Text(a.action.clone()),
+            Val::Text(a.resource_type.clone()),
+            Val::from(a.resource_id.clone()),
+            Val::from(a.patient.clone()),
+            Val::Text(a.outcome.code().to_string()),
+            Val::Text(a.detail.clone()),
+            Val::Text(std::mem::replace(&mut prev, hash.clone())),
+            Val::Text(hash),
+            Val::Text(region.to_string()),
+        ]);
     }
-    Ok(())
+    // 13 values per row: the connection's rows per statement stay well
+    // under SQLite's limit of bound values.
+    insert_rows(
+        conn,
+        "audit",
+        &[
+            "seq",
+            "recorded_at",
+            "username",
+            "role",
+            "action",
+            "resource_type",
+            "resource_id",
+            "patient",
+            "outcome",
+            "detail",
+            "prev_hash",
+            "hash",
+            "region",
+        ],
+        "",
+        rows,
+    )
+    .await
 }
 
 impl Store {

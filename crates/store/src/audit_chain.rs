@@ -22,11 +22,12 @@
 //! entry's number and hash); an operator who keeps it elsewhere can check
 //! later that the trail still passes through it ([`AuditAnchor`]).
 
+use crate::batch_conn::{BatchConn, Val};
 use crate::db::{Backend, begin_write};
 use crate::{Store, StoreError};
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyPool, Row};
 
 /// The previous hash of the first entry of the chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -88,19 +89,25 @@ fn text(h: &mut Sha256, value: Option<&[u8]>) {
 
 /// The number and hash of the last entry, or `(0, GENESIS)` for an empty
 /// trail; read inside the write transaction that appends after it.
-pub(crate) async fn head(conn: &mut AnyConnection) -> Result<(i64, String), StoreError> {
-    let row = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
+pub(crate) async fn head<C: BatchConn>(conn: &mut C) -> Result<(i64, String), StoreError> {
+    let rows = conn
+        .fetch(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            vec![],
+        )
         .await?;
-    match row {
+    match rows.into_iter().next().map(<[Val; 2]>::try_from) {
         None => Ok((0, GENESIS.to_string())),
-        Some(r) => {
-            let seq: i64 = r.try_get("seq")?;
+        Some(Ok([seq, hash])) => {
             // An entry whose hash was removed: the next one still chains to
             // something fixed, and verification reports that entry.
-            let hash: Option<String> = r.try_get("hash")?;
-            Ok((seq, hash.unwrap_or_else(|| GENESIS.to_string())))
+            let hash = hash.opt_text("audit.hash")?;
+            Ok((
+                seq.int("audit.seq")?,
+                hash.unwrap_or_else(|| GENESIS.to_string()),
+            ))
         }
+        Some(Err(row)) => Err(StoreError::Corrupt("audit".into(), format!("{row:?}"))),
     }
 }
 

@@ -16,7 +16,8 @@
 //! 3. the surviving calls' records, history, search terms, events,
 //!    indicator facts and audit entries written with one multi-row
 //!    statement per table (chunked to stay under the engines' limits on
-//!    bound values). Of an updated record's search terms only those that
+//!    bound values), or, on SQLite's writer connection where a statement
+//!    costs no hand-off, one cached statement per row (`batch_conn.rs`). Of an updated record's search terms only those that
 //!    changed are deleted and inserted: most stay as they were.
 //!
 //! A database error in step 3 fails the batch as a whole; the writer then
@@ -24,53 +25,15 @@
 //! original path), so each still fails only for its own reasons.
 
 use crate::audit::{AuditEntry, insert_audit};
+use crate::batch_conn::{BatchConn, Val, insert_rows};
 use crate::records::{Expect, Stored, Write, decode, encode};
 use crate::rows::row_region;
 use crate::writer::Work;
 use crate::{StoreError, now_text};
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use std::collections::HashMap;
 use tiercare_core::Record;
 use tiercare_core::events::Event;
 use tiercare_core::indicators::Fact;
-
-/// A bound value of a bulk insert.
-enum Val {
-    Text(String),
-    Int(i64),
-}
-
-/// Rows per statement: well under SQLite's 32,766 and PostgreSQL's 65,535
-/// bound values for the widest table (nine columns).
-const ROWS: usize = 256;
-
-/// Inserts `rows` of `columns.len()` values each into `table`, ROWS rows
-/// per statement; `tail` follows the VALUES list (an ON CONFLICT clause).
-async fn insert_rows(
-    conn: &mut AnyConnection,
-    table: &str,
-    columns: &[&str],
-    tail: &str,
-    rows: Vec<Vec<Val>>,
-) -> Result<(), StoreError> {
-    let width = columns.len();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Val>> = rows.by_ref().take(ROWS).collect();
-        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        sql.push_str(&crate::rows::value_rows(chunk.len(), width));
-        sql.push_str(tail);
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for v in chunk.into_iter().flatten() {
-            q = match v {
-                Val::Text(s) => q.bind(s),
-                Val::Int(n) => q.bind(n),
-            };
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
 
 type Key = (String, String);
 
@@ -83,15 +46,11 @@ fn any_key(n: usize) -> String {
         .join(" OR ")
 }
 
-/// Binds the keys of an [`any_key`] condition, in order.
-fn bind_keys<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    keys: &'q [Key],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    for (rt, id) in keys {
-        q = q.bind(rt.as_str()).bind(id.as_str());
-    }
-    q
+/// The values of an [`any_key`] condition, in order.
+fn key_args(keys: &[Key]) -> Vec<Val> {
+    keys.iter()
+        .flat_map(|(rt, id)| [Val::Text(rt.clone()), Val::Text(id.clone())])
+        .collect()
 }
 
 /// A record as the batch has it so far: stored before, or written by an
@@ -132,31 +91,29 @@ struct Out {
 }
 
 /// Reads the current version and body of every key, many per statement.
-async fn read_current(
-    conn: &mut AnyConnection,
+async fn read_current<C: BatchConn>(
+    conn: &mut C,
     keys: &[Key],
 ) -> Result<HashMap<Key, Current>, StoreError> {
     let mut found = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(ROWS) {
+    for chunk in keys.chunks(conn.rows_per_statement().max(1)) {
         let sql = format!(
             "SELECT resource_type, id, version, body, region FROM records WHERE {}",
             any_key(chunk.len())
         );
-        for r in bind_keys(sqlx::query(AssertSqlSafe(sql)), chunk)
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            let rt: String = r.try_get("resource_type")?;
-            let id: String = r.try_get("id")?;
-            let version: i64 = r.try_get("version")?;
-            let body: String = r.try_get("body")?;
-            let record = decode(&rt, &body)?;
+        for row in conn.fetch(&sql, key_args(chunk)).await? {
+            let [rt, id, version, body, region]: [Val; 5] = row
+                .try_into()
+                .map_err(|r| StoreError::Corrupt("records".into(), format!("{r:?}")))?;
+            let rt = rt.text("records.resource_type")?;
+            let id = id.text("records.id")?;
+            let record = decode(&rt, &body.text("records.body")?)?;
             found.insert(
                 (rt, id),
                 Current {
-                    version: u32::try_from(version).unwrap_or(0),
+                    version: u32::try_from(version.int("records.version")?).unwrap_or(0),
                     record,
-                    region: r.try_get("region")?,
+                    region: region.text("records.region")?,
                 },
             );
         }
@@ -207,8 +164,8 @@ fn check(w: &Write, before: Option<&Current>) -> Result<u32, StoreError> {
 
 /// Decides and writes a batch; one result per call, in order. An `Err`
 /// return is a database error: nothing of the batch may be kept.
-pub(crate) async fn write_batch(
-    conn: &mut AnyConnection,
+pub(crate) async fn write_batch<C: BatchConn>(
+    conn: &mut C,
     work: &[Work],
 ) -> Result<Vec<Result<Vec<Stored>, StoreError>>, StoreError> {
     let mut keys: Vec<Key> = Vec::new();
@@ -349,7 +306,7 @@ fn decide<'a>(
 
 /// Writes what the surviving calls store, one statement per table (per
 /// chunk).
-async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError> {
+async fn write_out<C: BatchConn>(conn: &mut C, out: Out) -> Result<(), StoreError> {
     if !out.order.is_empty() {
         let mut records = Vec::with_capacity(out.order.len());
         let mut index = Vec::new();
@@ -461,38 +418,44 @@ async fn write_out(conn: &mut AnyConnection, out: Out) -> Result<(), StoreError>
 
 /// The search terms stored for `keys`, as sets (read from the
 /// `search_index_owner` index alone).
-async fn read_terms(
-    conn: &mut AnyConnection,
+async fn read_terms<C: BatchConn>(
+    conn: &mut C,
     keys: &[Key],
 ) -> Result<HashMap<Key, std::collections::HashSet<(String, String)>>, StoreError> {
     let mut found: HashMap<Key, std::collections::HashSet<(String, String)>> = HashMap::new();
-    for chunk in keys.chunks(ROWS) {
+    for chunk in keys.chunks(conn.rows_per_statement().max(1)) {
         let sql = format!(
             "SELECT resource_type, id, param, value FROM search_index WHERE {}",
             any_key(chunk.len())
         );
-        for r in bind_keys(sqlx::query(AssertSqlSafe(sql)), chunk)
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            let key = (r.try_get("resource_type")?, r.try_get("id")?);
+        for row in conn.fetch(&sql, key_args(chunk)).await? {
+            let [rt, id, param, value]: [Val; 4] = row
+                .try_into()
+                .map_err(|r| StoreError::Corrupt("search_index".into(), format!("{r:?}")))?;
             found
-                .entry(key)
+                .entry((
+                    rt.text("search_index.resource_type")?,
+                    id.text("search_index.id")?,
+                ))
                 .or_default()
-                .insert((r.try_get("param")?, r.try_get("value")?));
+                .insert((
+                    param.text("search_index.param")?,
+                    value.text("search_index.value")?,
+                ));
         }
     }
     Ok(found)
 }
 
 /// Removes search terms that no longer hold.
-async fn delete_terms(
-    conn: &mut AnyConnection,
+async fn delete_terms<C: BatchConn>(
+    conn: &mut C,
     terms: &[(Key, String, String)],
 ) -> Result<(), StoreError> {
-    for chunk in terms.chunks(ROWS) {
+    for chunk in terms.chunks(conn.rows_per_statement().max(1)) {
         let mut sql = String::from("DELETE FROM search_index WHERE ");
-        for i in 0..chunk.len() {
+        let mut args = Vec::with_capacity(4 * chunk.len());
+        for (i, ((rt, id), param, value)) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push_str(" OR ");
             }
@@ -504,16 +467,14 @@ async fn delete_terms(
                 b + 3,
                 b + 4
             ));
+            args.extend([
+                Val::Text(rt.clone()),
+                Val::Text(id.clone()),
+                Val::Text(param.clone()),
+                Val::Text(value.clone()),
+            ]);
         }
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for ((rt, id), param, value) in chunk {
-            q = q
-                .bind(rt.as_str())
-                .bind(id.as_str())
-                .bind(param.as_str())
-                .bind(value.as_str());
-        }
-        q.execute(&mut *conn).await?;
+        conn.execute(&sql, args).await?;
     }
     Ok(())
 }

@@ -107,7 +107,7 @@ impl Store {
         // Before the writer starts: a trail from before the hash chain is
         // chained before anything is appended to it.
         crate::audit_chain::chain_unchained(&write, backend).await?;
-        let writer = Arc::new(Writer::start(write.clone(), backend));
+        let writer = Arc::new(Writer::start(write.clone(), backend, sqlite_path(&url)));
         Ok(Store {
             read,
             write,

@@ -10,7 +10,8 @@
 use crate::{Store, StoreError};
 // Dynamic SQL here is assembled from fixed fragments and numbered
 // placeholders only; every value is bound, never spliced in.
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use crate::batch_conn::{BatchConn, Val};
+use sqlx::Row;
 use std::collections::BTreeMap;
 use tiercare_core::indicators::{Counters, Day, Fact, Ix};
 
@@ -46,22 +47,29 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 ///
 /// Facts and aggregates are stored in `region`, the writing store's (the
 /// institutions' region: a deployment serves one).
-pub(crate) async fn record_facts(
-    conn: &mut AnyConnection,
+pub(crate) async fn record_facts<C: BatchConn>(
+    conn: &mut C,
     region: &str,
     facts: &[Fact],
 ) -> Result<(), StoreError> {
     // Three values per row, well under SQLite's limit of bound values.
-    for chunk in facts.chunks(256) {
-        let mut sql = String::from("INSERT INTO indicator_facts (day, fact, region) VALUES ");
-        sql.push_str(&crate::rows::value_rows(chunk.len(), 3));
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for fact in chunk {
-            let text = serde_json::to_string(fact).map_err(|e| corrupt("fact", e))?;
-            q = q.bind(i64::from(fact.day())).bind(text).bind(region);
-        }
-        q.execute(&mut *conn).await?;
+    let mut rows = Vec::with_capacity(facts.len());
+    for fact in facts {
+        let text = serde_json::to_string(fact).map_err(|e| corrupt("fact", e))?;
+        rows.push(vec![
+            Val::Int(i64::from(fact.day())),
+            Val::Text(text),
+            Val::Text(region.to_string()),
+        ]);
     }
+    crate::batch_conn::insert_rows(
+        conn,
+        "indicator_facts",
+        &["day", "fact", "region"],
+        "",
+        rows,
+    )
+    .await?;
     let mut days: BTreeMap<(Day, Option<Ix>), Counters> = BTreeMap::new();
     let mut months: BTreeMap<(i32, Option<Ix>), Counters> = BTreeMap::new();
     // The last chronic panel snapshot of each institution met in this
@@ -112,20 +120,30 @@ pub(crate) async fn record_facts(
 /// aggregates and the raw facts still give the same figures). A snapshot
 /// is a stock, not a change, so `Fact::deltas` cannot give its counters
 /// alone.
-async fn chronic_stock(conn: &mut AnyConnection, ix: Ix) -> Result<(i64, i64), StoreError> {
-    let rows = sqlx::query("SELECT counters FROM indicator_months WHERE ix = $1")
-        .bind(i64::from(ix.0))
-        .fetch_all(&mut *conn)
+async fn chronic_stock<C: BatchConn>(conn: &mut C, ix: Ix) -> Result<(i64, i64), StoreError> {
+    let rows = conn
+        .fetch(
+            "SELECT counters FROM indicator_months WHERE ix = $1",
+            vec![Val::Int(i64::from(ix.0))],
+        )
         .await?;
     let mut stock = (0, 0);
-    for r in rows {
-        let text: String = r.try_get("counters")?;
+    for row in rows {
+        let text = counters_text(row)?;
         let c: Counters =
             serde_json::from_str(&text).map_err(|e| corrupt("indicator_months", e))?;
         stock.0 += c.chronic_known;
         stock.1 += c.chronic_followed;
     }
     Ok(stock)
+}
+
+/// The one column of a `SELECT counters` row.
+fn counters_text(row: Vec<Val>) -> Result<String, StoreError> {
+    row.into_iter()
+        .next()
+        .ok_or_else(|| corrupt("counters", "no column"))?
+        .text("counters")
 }
 
 /// Days are counted from 1970-01-01; the Julian day number of that date.
@@ -157,8 +175,8 @@ enum Table {
     Months,
 }
 
-async fn add_counters(
-    conn: &mut AnyConnection,
+async fn add_counters<C: BatchConn>(
+    conn: &mut C,
     region: &str,
     table: Table,
     key: i32,
@@ -178,28 +196,24 @@ async fn add_counters(
         ),
     };
     let row_ix = ix.map_or(REGION_ROW, |i| i64::from(i.0));
-    let current = sqlx::query(select)
-        .bind(i64::from(key))
-        .bind(row_ix)
-        .bind(region)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let key_args = || {
+        vec![
+            Val::Int(i64::from(key)),
+            Val::Int(row_ix),
+            Val::Text(region.to_string()),
+        ]
+    };
+    let current = conn.fetch(select, key_args()).await?.into_iter().next();
     let mut counters = match current {
-        Some(r) => {
-            let text: String = r.try_get("counters")?;
-            serde_json::from_str::<Counters>(&text).map_err(|e| corrupt("indicator_days", e))?
-        }
+        Some(row) => serde_json::from_str::<Counters>(&counters_text(row)?)
+            .map_err(|e| corrupt("indicator_days", e))?,
         None => Counters::default(),
     };
     counters.add(delta);
     let text = serde_json::to_string(&counters).map_err(|e| corrupt("counters", e))?;
-    sqlx::query(upsert)
-        .bind(i64::from(key))
-        .bind(row_ix)
-        .bind(region)
-        .bind(text)
-        .execute(&mut *conn)
-        .await?;
+    let mut args = key_args();
+    args.push(Val::Text(text));
+    conn.execute(upsert, args).await?;
     Ok(())
 }
 
@@ -419,10 +433,10 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         for ((day, ix), delta) in days {
-            add_counters(&mut tx, self.region(), Table::Days, day, ix, &delta).await?;
+            add_counters(&mut *tx, self.region(), Table::Days, day, ix, &delta).await?;
         }
         for ((month, ix), delta) in months {
-            add_counters(&mut tx, self.region(), Table::Months, month, ix, &delta).await?;
+            add_counters(&mut *tx, self.region(), Table::Months, month, ix, &delta).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -20,10 +20,12 @@
 mod audit;
 mod audit_chain;
 mod backup;
+mod batch_conn;
 mod bulk;
 pub mod commit_point;
 mod counts;
 mod db;
+mod direct;
 mod error;
 mod exclusive;
 mod history;

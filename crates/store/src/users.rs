@@ -119,7 +119,7 @@ impl Store {
         if res.rows_affected() == 0 {
             return Err(StoreError::UserExists(u.username.clone()));
         }
-        insert_audit(&mut tx, &self.region, audit).await?;
+        insert_audit(&mut *tx, &self.region, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -176,7 +176,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        insert_audit(&mut tx, &self.region, audit).await?;
+        insert_audit(&mut *tx, &self.region, audit).await?;
         tx.commit().await?;
         Ok(())
     }

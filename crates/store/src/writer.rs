@@ -29,8 +29,14 @@
 //! starts is skipped; once the batch has started, its write may still be
 //! committed, as a dropped commit could be before.
 //!
+//! On SQLite (on disk) the writer writes through a connection of its own,
+//! called on its own thread without a hand-off per statement (`direct.rs`),
+//! and a thread beside it checkpoints the WAL, so no commit copies pages
+//! into the database file while every write waits.
+//!
 //! The writer takes the write pool's only connection per batch and gives it
-//! back after the commit, instead of holding it for good. The rarer writes
+//! back after the commit (on SQLite, after at most a few batches in a row
+//! while more are queued), instead of holding it for good. The rarer writes
 //! that still use the pool directly (user accounts and tokens) therefore
 //! queue for the connection between two batches, and neither side ever
 //! waits for the other while holding the connection: no deadlock. For an
@@ -40,8 +46,10 @@
 use crate::StoreError;
 use crate::audit::AuditEntry;
 use crate::db::{Backend, begin_write};
+use crate::direct::{Direct, sqlx_error};
 use crate::records::{Stored, Write, write_records};
 use sqlx::{AnyPool, Executor};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -104,12 +112,15 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts the writer task on the current tokio runtime.
-    pub(crate) fn start(pool: AnyPool, backend: Backend) -> Writer {
+    /// `file` is the SQLite database's file, which the writer opens a
+    /// connection of its own to (`direct.rs`); without one (PostgreSQL, an
+    /// in-memory database) it writes through the pool.
+    pub(crate) fn start(pool: AnyPool, backend: Backend, file: Option<PathBuf>) -> Writer {
         let (queue, inbox) = mpsc::unbounded_channel();
         let counters = Arc::new(Counters::default());
         let task = match backend {
-            Backend::Sqlite => on_own_thread(pool, backend, inbox, counters.clone()),
-            Backend::Postgres => tokio::spawn(run(pool, backend, inbox, counters.clone())),
+            Backend::Sqlite => on_own_thread(pool, backend, file, inbox, counters.clone()),
+            Backend::Postgres => tokio::spawn(run(pool, backend, None, inbox, counters.clone())),
         };
         Writer {
             queue,
@@ -176,6 +187,7 @@ impl Writer {
 fn on_own_thread(
     pool: AnyPool,
     backend: Backend,
+    file: Option<PathBuf>,
     inbox: mpsc::UnboundedReceiver<Message>,
     counters: Arc<Counters>,
 ) -> JoinHandle<()> {
@@ -183,11 +195,19 @@ fn on_own_thread(
     let started = std::thread::Builder::new()
         .name("tiercare-writer".into())
         .spawn(move || {
+            // Opened here: the connection is used on this thread only.
+            let direct = file.and_then(|f| match Direct::open(&f) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the store writer writes through the pool");
+                    None
+                }
+            });
             match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
             {
-                Ok(rt) => rt.block_on(run(pool, backend, inbox, counters)),
+                Ok(rt) => rt.block_on(run(pool, backend, direct, inbox, counters)),
                 Err(e) => tracing::error!(error = %e, "cannot start the store writer's runtime"),
             }
             let _ = done.send(());
@@ -205,6 +225,7 @@ fn on_own_thread(
 async fn run(
     pool: AnyPool,
     backend: Backend,
+    mut direct: Option<Direct>,
     mut inbox: mpsc::UnboundedReceiver<Message>,
     counters: Arc<Counters>,
 ) {
@@ -227,13 +248,34 @@ async fn run(
         }
         if !calls.is_empty() {
             counters.commits.fetch_add(1, Ordering::Relaxed);
-            commit_batch(&pool, backend, calls).await;
+            commit_batch_on(&pool, backend, direct.as_mut(), calls).await;
+        }
+        if let Some(d) = direct.as_mut() {
+            d.end_turn(!inbox.is_empty());
         }
     }
 }
 
 /// Runs `calls` in one transaction and answers each of them.
-pub(crate) async fn commit_batch(pool: &AnyPool, backend: Backend, calls: Vec<Call>) {
+/// As the writer does it: on a connection of its own to the store's file,
+/// if it has one.
+#[cfg(test)]
+pub(crate) async fn commit_batch(store: &crate::Store, calls: Vec<Call>) {
+    let mut direct = match (store.backend, store.path.as_deref()) {
+        (Backend::Sqlite, Some(file)) => Some(Direct::open(file).unwrap()),
+        _ => None,
+    };
+    commit_batch_on(&store.write, store.backend, direct.as_mut(), calls).await;
+}
+
+/// Runs `calls` in one transaction, written in bulk on `direct` if given,
+/// and answers each of them.
+async fn commit_batch_on(
+    pool: &AnyPool,
+    backend: Backend,
+    direct: Option<&mut Direct>,
+    calls: Vec<Call>,
+) {
     let (work, replies): (Vec<_>, Vec<_>) = calls
         .into_iter()
         .map(|c| {
@@ -248,7 +290,7 @@ pub(crate) async fn commit_batch(pool: &AnyPool, backend: Backend, calls: Vec<Ca
         })
         .unzip();
     let mut results = Vec::with_capacity(work.len());
-    let failed = run_batch(pool, backend, work, &mut results)
+    let failed = run_batch(pool, backend, direct, work, &mut results)
         .await
         .err()
         .map(Arc::new);
@@ -274,21 +316,53 @@ pub(crate) async fn commit_batch(pool: &AnyPool, backend: Backend, calls: Vec<Ca
 async fn run_batch(
     pool: &AnyPool,
     backend: Backend,
+    direct: Option<&mut Direct>,
     work: Vec<Work>,
     results: &mut Vec<Result<Vec<Stored>, StoreError>>,
 ) -> Result<(), sqlx::Error> {
     // First the whole batch in bulk (bulk.rs): a few statements for all
     // its calls. Only a database error sends it down the slower path
     // below, call by call, so each still fails for its own reasons alone.
-    let mut tx = begin_write(pool, backend).await?;
-    match crate::bulk::write_batch(&mut tx, &work).await {
-        Ok(done) => {
-            results.extend(done);
-            return tx.commit().await;
+    match direct {
+        Some(direct) => {
+            // The pool's connection is held while the writer's own writes:
+            // the pool's writes wait for the batch as they always have.
+            direct.take_turn(pool).await?;
+            direct.batch("BEGIN IMMEDIATE").map_err(sqlx_error)?;
+            match crate::bulk::write_batch(direct, &work).await {
+                Ok(done) => {
+                    results.extend(done);
+                    let committed = direct.batch("COMMIT");
+                    match committed {
+                        Ok(()) => direct.committed(),
+                        // A failed COMMIT may leave the transaction open.
+                        Err(_) if direct.in_transaction() => {
+                            let _ = direct.batch("ROLLBACK");
+                        }
+                        Err(_) => {}
+                    }
+                    return committed.map_err(sqlx_error);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, calls = work.len(), "a batch failed in bulk; writing its calls one by one");
+                    direct.batch("ROLLBACK").map_err(sqlx_error)?;
+                }
+            }
+            // The path below writes through the pool.
+            direct.end_turn(false);
         }
-        Err(e) => {
-            tracing::warn!(error = %e, calls = work.len(), "a batch failed in bulk; writing its calls one by one");
-            tx.rollback().await?;
+        None => {
+            let mut tx = begin_write(pool, backend).await?;
+            match crate::bulk::write_batch(&mut *tx, &work).await {
+                Ok(done) => {
+                    results.extend(done);
+                    return tx.commit().await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, calls = work.len(), "a batch failed in bulk; writing its calls one by one");
+                    tx.rollback().await?;
+                }
+            }
         }
     }
     let mut tx = begin_write(pool, backend).await?;
@@ -472,7 +546,7 @@ mod tests {
         );
         // Sees the first call of the same batch.
         call(vec![write(resident("r1", "Ma", None), Expect::New)], vec![]);
-        commit_batch(&s.write, s.backend, calls).await;
+        commit_batch(&s, calls).await;
         let mut results = Vec::new();
         for a in answers {
             results.push(a.await.unwrap());
@@ -529,7 +603,7 @@ mod tests {
             });
             answers.push(answer);
         }
-        commit_batch(&s.write, s.backend, calls).await;
+        commit_batch(&s, calls).await;
         let mut results = Vec::new();
         for a in answers {
             results.push(a.await.unwrap());
@@ -591,7 +665,7 @@ mod tests {
     #[tokio::test]
     async fn audit_entries_keep_their_order_across_statements() {
         let (s, _dir) = store().await;
-        // More than one statement's worth of rows.
+        // Over several statements (one a row on SQLite's writer connection).
         let entries: Vec<_> = (0..70).map(|i| audit("r1", &format!("e{i}"))).collect();
         s.audit(&entries).await.unwrap();
         let q = AuditQuery {
