@@ -943,3 +943,57 @@ async fn only_a_patient_in_your_care_can_be_referred() {
     assert!(audit.iter().any(|e| e.resource_type == "ServiceRequest"
         && e.outcome == tiercare_store::AuditOutcome::Denied));
 }
+
+/// Several referrals of one resident finishing at once: the first claims of
+/// the year race to open the resident's fund account, and each completion
+/// is done again from fresh reads until it lands, instead of answering a
+/// conflict the coordinator did not cause.
+#[tokio::test]
+async fn completions_racing_to_open_one_residents_account_all_land() {
+    let app = Arc::new(spawn_app().await);
+    let patient = on_doctors_team(&app, 0);
+    app.get("resident", &format!("/Coverage/cov-{patient}"))
+        .await
+        .expect(200);
+    let slots = crate::helpers::open_public_session(&app).await;
+    let early = params(&[("early", json!(true))]);
+    let mut refs = Vec::new();
+    for slot in slots.iter().take(8) {
+        let id = create(&app, &patient).await;
+        op(&app, "coordinator", &id, "accept", None, None)
+            .await
+            .expect(200);
+        let book = params(&[("slot", json!(format!("Slot/{slot}")))]);
+        op(&app, "coordinator", &id, "book", Some(book), None)
+            .await
+            .expect(200);
+        op(
+            &app,
+            "coordinator",
+            &id,
+            "arrive",
+            Some(early.clone()),
+            None,
+        )
+        .await
+        .expect(200);
+        refs.push(id);
+    }
+    let claims_before = app.count("ExplanationOfBenefit").await;
+    let report = params(&[("report-summary", json!("Stable angina."))]);
+    let tasks: Vec<_> = refs
+        .iter()
+        .map(|id| {
+            let (app, id, report) = (app.clone(), id.clone(), report.clone());
+            tokio::spawn(async move {
+                op(&app, "coordinator", &id, "complete", Some(report), None)
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    assert_eq!(app.count("ExplanationOfBenefit").await, claims_before + 8);
+}

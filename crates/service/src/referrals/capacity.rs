@@ -217,8 +217,7 @@ impl Referrals<'_> {
                     pool.updated_at = updated_at;
                     return Ok((referral, pool));
                 }
-                Err(StoreError::VersionConflict { resource_type, .. })
-                    if resource_type != "ServiceRequest" => {}
+                Err(e) if lost_race_elsewhere(&e, "ServiceRequest") => {}
                 Err(StoreError::VersionConflict { .. }) => return Err(changed(referral_id)),
                 Err(e) => return Err(e.into()),
             }
@@ -504,7 +503,7 @@ impl Referrals<'_> {
 pub(super) const CAPACITY_RETRIES: usize = 64;
 
 pub(super) fn busy() -> ServiceError {
-    ServiceError::Conflict("the slot or bed pool is too busy right now; try again".into())
+    ServiceError::Conflict("the slot, bed pool or account is too busy right now; try again".into())
 }
 
 /// A slot must be at the receiving institution, in the referral's specialty.

@@ -217,9 +217,9 @@ impl<'a> Referrals<'a> {
                     referral.updated_at = updated_at;
                     return Ok(referral);
                 }
-                // A slot or bed pool changed meanwhile: do it again.
-                Err(StoreError::VersionConflict { resource_type, .. })
-                    if resource_type != "ServiceRequest" => {}
+                // A slot, a bed pool or the resident's year account
+                // changed meanwhile: do it again.
+                Err(e) if lost_race_elsewhere(&e, "ServiceRequest") => {}
                 Err(StoreError::VersionConflict { .. }) => return Err(changed(id)),
                 Err(e) => return Err(e.into()),
             }
@@ -460,6 +460,19 @@ impl<'a> Referrals<'a> {
 /// naming an id that does not exist is told.
 fn hidden(id: &str) -> ServiceError {
     ServiceError::NotFound(format!("ServiceRequest/{id} does not exist"))
+}
+
+/// Whether a write lost a race on a record other than the one acted on
+/// (`own`): a slot or bed pool changed, or the resident's year account
+/// changed or was opened by another visit's claim meanwhile. The action is
+/// then worth doing again from fresh reads; a race on `own` is the
+/// caller's to report.
+pub(super) fn lost_race_elsewhere(e: &StoreError, own: &str) -> bool {
+    match e {
+        StoreError::VersionConflict { resource_type, .. }
+        | StoreError::AlreadyExists { resource_type, .. } => resource_type != own,
+        _ => false,
+    }
 }
 
 fn changed(id: &str) -> ServiceError {
