@@ -92,8 +92,13 @@ fn direction(r: &Referral) -> Direction {
     }
 }
 
-/// Fills in the indicator facts of every write of one call.
-pub async fn derive(ctx: &Context, writes: &mut [Write]) -> Result<(), StoreError> {
+/// Fills in the indicator facts of every write of one call, made by
+/// `acting` (whose doctor the call need not look up).
+pub async fn derive(
+    ctx: &Context,
+    acting: &tiercare_core::access::Actor,
+    writes: &mut [Write],
+) -> Result<(), StoreError> {
     let mut referrals: HashMap<String, Referral> = HashMap::new();
     let mut claims: HashMap<String, Claim> = HashMap::new();
     for w in writes.iter() {
@@ -113,6 +118,7 @@ pub async fn derive(ctx: &Context, writes: &mut [Write]) -> Result<(), StoreErro
         levels: HashMap::new(),
     };
     let mut who = Attribution::new(ctx);
+    who.knows(acting);
     for w in writes.iter_mut() {
         let mut facts = Vec::new();
         for event in &w.events {

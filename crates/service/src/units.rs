@@ -112,6 +112,16 @@ impl<'a> Attribution<'a> {
         }
     }
 
+    /// Remembers the doctor `actor`'s account acts for: the caller
+    /// already knows it, and an account's doctor is read once per call
+    /// otherwise.
+    pub(crate) fn knows(&mut self, actor: &tiercare_core::access::Actor) {
+        self.accounts.insert(
+            actor.username.clone(),
+            actor.practitioner.as_ref().map(ToString::to_string),
+        );
+    }
+
     /// The row of a unit key (the store keeps the numbers it gave in
     /// memory, so this is a lookup after the first time).
     pub(crate) async fn row(&self, key: String) -> Result<Ix, StoreError> {

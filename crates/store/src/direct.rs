@@ -137,8 +137,7 @@ fn connect(path: &Path) -> Result<rusqlite::Connection, StoreError> {
         "PRAGMA journal_mode = WAL; \
              PRAGMA synchronous = FULL; \
              PRAGMA foreign_keys = ON; \
-             PRAGMA temp_store = MEMORY; \
-             PRAGMA mmap_size = 1073741824;",
+             PRAGMA temp_store = MEMORY;",
     )
     .map_err(store_error)?;
     conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);

@@ -128,7 +128,7 @@ impl<'a> Outreach<'a> {
                 facts: Vec::new(),
             })
             .collect();
-        crate::facts::derive(self.ctx, &mut writes).await?;
+        crate::facts::derive(self.ctx, self.actor, &mut writes).await?;
         let stored = self.ctx.store.write_all(writes, audit).await?;
         match (stored.into_iter().next(), first) {
             (Some(s), _) => Ok(s),

@@ -283,7 +283,7 @@ impl<'a> Referrals<'a> {
                 facts: Vec::new(),
             })
             .collect();
-        crate::facts::derive(self.ctx, &mut writes).await?;
+        crate::facts::derive(self.ctx, self.actor, &mut writes).await?;
         let stored = self.ctx.store.write_all(writes, audit).await?;
         Ok(stored.first().map_or((1, tiercare_store::now_text()), |s| {
             (s.version, s.updated_at.clone())

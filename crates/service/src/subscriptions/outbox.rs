@@ -78,6 +78,12 @@ const BATCH: u32 = 100;
 /// attempt: a crashed server's subscriptions wait this long for another.
 pub const LEASE: Duration = Duration::from_secs(30);
 
+/// Least time between two looks at the subscriptions while changes keep
+/// coming. Every commit wakes the outbox, and each look reads every
+/// subscription: under load that was a read per referral step. A
+/// notification waits at most this long for its look.
+const LOOK_EVERY: Duration = Duration::from_millis(20);
+
 /// The Tasks an event changes, by id. Referral events change the
 /// referral's Task (same id); care-plan events the plan's follow-up Tasks.
 pub fn tasks_changed(event: &Event) -> Vec<String> {
@@ -189,13 +195,16 @@ async fn run<D: Delivery>(lane: Arc<Lane<D>>, mut stopped: oneshot::Receiver<()>
     let mut lanes = JoinSet::new();
     let mut running: HashMap<tokio::task::Id, String> = HashMap::new();
     loop {
+        let looked = tokio::time::Instant::now();
         if let Err(e) = start_lanes(&lane, &mut lanes, &mut running).await {
             tracing::warn!(error = %e, "cannot read subscriptions; trying again later");
         }
         let poll = lane.config.poll_interval;
         tokio::select! {
             _ = &mut stopped => break,
-            () = lane.ctx.changes.notified() => {}
+            () = lane.ctx.changes.notified() => {
+                tokio::time::sleep_until(looked + LOOK_EVERY).await;
+            }
             () = tokio::time::sleep(poll) => {}
             Some(done) = lanes.join_next_with_id() => {
                 let id = match done {
