@@ -50,6 +50,9 @@ pub struct Store {
     pub(crate) backend: Backend,
     /// The database file, for SQLite on disk.
     pub(crate) path: Option<std::path::PathBuf>,
+    /// SQLite on disk: records by key and tokens read without a thread
+    /// hand-off (`point_reads.rs`).
+    pub(crate) point_reads: Option<Arc<crate::point_reads::PointReads>>,
     /// Institutions' indicator numbers already looked up.
     pub(crate) ix_cache: Arc<std::sync::Mutex<HashMap<String, Ix>>>,
     /// The region this store writes in ([`Store::in_region`]): every row
@@ -114,6 +117,8 @@ impl Store {
             writer,
             backend,
             path: sqlite_path(&url),
+            point_reads: sqlite_path(&url)
+                .map(|p| Arc::new(crate::point_reads::PointReads::new(&p))),
             ix_cache: Arc::default(),
             region: DEFAULT_REGION.into(),
         })

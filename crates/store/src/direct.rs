@@ -55,7 +55,7 @@ pub(crate) fn sqlx_error(e: rusqlite::Error) -> sqlx::Error {
     sqlx::Error::AnyDriverError(Box::new(e))
 }
 
-fn store_error(e: rusqlite::Error) -> StoreError {
+pub(crate) fn store_error(e: rusqlite::Error) -> StoreError {
     StoreError::Database(sqlx_error(e))
 }
 
@@ -123,7 +123,7 @@ impl Direct {
 }
 
 /// A connection to the store's file with the pool's pragmas.
-fn connect(path: &Path) -> Result<rusqlite::Connection, StoreError> {
+pub(crate) fn connect(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     use rusqlite::OpenFlags;
     let conn = rusqlite::Connection::open_with_flags(
         path,

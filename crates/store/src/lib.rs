@@ -30,6 +30,7 @@ mod error;
 mod exclusive;
 mod history;
 mod indicators;
+mod point_reads;
 mod records;
 mod reindex;
 mod rows;

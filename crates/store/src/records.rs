@@ -143,6 +143,14 @@ fn escape_like(s: &str) -> String {
 impl Store {
     /// Reads the current version of a record.
     pub async fn get(&self, resource_type: &str, id: &str) -> Result<Option<Stored>, StoreError> {
+        if let Some(reads) = &self.point_reads {
+            return reads
+                .record(resource_type, id)?
+                .map(|(version, updated_at, body)| {
+                    stored_from(resource_type, version, updated_at, &body)
+                })
+                .transpose();
+        }
         let row = sqlx::query(
             "SELECT version, updated_at, body FROM records WHERE resource_type = $1 AND id = $2",
         )
@@ -363,12 +371,26 @@ pub(crate) fn stored_from_row(
     resource_type: &str,
     r: &sqlx::any::AnyRow,
 ) -> Result<Stored, StoreError> {
-    let version: i64 = r.try_get("version")?;
     let body: String = r.try_get("body")?;
+    stored_from(
+        resource_type,
+        r.try_get("version")?,
+        r.try_get("updated_at")?,
+        &body,
+    )
+}
+
+/// A stored record from its columns.
+fn stored_from(
+    resource_type: &str,
+    version: i64,
+    updated_at: String,
+    body: &str,
+) -> Result<Stored, StoreError> {
     Ok(Stored {
-        record: decode(resource_type, &body)?,
+        record: decode(resource_type, body)?,
         version: u32::try_from(version).unwrap_or(0),
-        updated_at: r.try_get("updated_at")?,
+        updated_at,
         created: false,
     })
 }

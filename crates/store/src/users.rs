@@ -7,6 +7,7 @@
 //! both skip it, so its sessions stop working at the next request.
 
 use crate::audit::{AuditEntry, insert_audit};
+use crate::point_reads::UserRow;
 use crate::{Store, StoreError, now_text};
 use sqlx::Row;
 use tiercare_core::access::{Actor, UserRole};
@@ -69,21 +70,31 @@ fn parse_opt<T: std::str::FromStr>(v: Option<String>) -> Option<T> {
 }
 
 fn user_from_row(r: &sqlx::any::AnyRow) -> Result<User, StoreError> {
-    let role: String = r.try_get("role")?;
-    let username: String = r.try_get("username")?;
-    let role = UserRole::from_code(&role)
-        .ok_or_else(|| StoreError::Corrupt("user".into(), format!("unknown role {role}")))?;
-    let disabled: i64 = r.try_get("disabled")?;
-    Ok(User {
+    user_from(UserRow {
+        username: r.try_get("username")?,
         password_hash: r.try_get("password_hash")?,
-        disabled: disabled != 0,
+        role: r.try_get("role")?,
+        institution: r.try_get("institution")?,
+        practitioner: r.try_get("practitioner")?,
+        resident: r.try_get("resident")?,
+        disabled: r.try_get("disabled")?,
         lang: r.try_get("lang")?,
+    })
+}
+
+fn user_from(r: UserRow) -> Result<User, StoreError> {
+    let role = UserRole::from_code(&r.role)
+        .ok_or_else(|| StoreError::Corrupt("user".into(), format!("unknown role {}", r.role)))?;
+    Ok(User {
+        password_hash: r.password_hash,
+        disabled: r.disabled != 0,
+        lang: r.lang,
         actor: Actor {
-            username,
+            username: r.username,
             role,
-            institution: parse_opt(r.try_get("institution")?),
-            practitioner: parse_opt(r.try_get("practitioner")?),
-            resident: parse_opt(r.try_get("resident")?),
+            institution: parse_opt(r.institution),
+            practitioner: parse_opt(r.practitioner),
+            resident: parse_opt(r.resident),
         },
     })
 }
@@ -243,6 +254,12 @@ impl Store {
         token_hash: &str,
         now: i64,
     ) -> Result<Option<User>, StoreError> {
+        if let Some(reads) = &self.point_reads {
+            return reads
+                .user_by_token(token_hash, now)?
+                .map(user_from)
+                .transpose();
+        }
         let row = sqlx::query(
             "SELECT u.* FROM tokens t JOIN users u ON u.username = t.username \
              WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.disabled = 0",
