@@ -31,14 +31,16 @@ pub fn query(resource_type: &str, filters: Vec<Filter>) -> Query {
     }
 }
 
-/// Every record a query finds, page by page.
+/// Every record a query finds, page by page (a page shorter than asked
+/// for is the last).
 pub async fn all(store: &Store, mut q: Query) -> Result<Vec<Stored>, StoreError> {
     let mut out = Vec::new();
+    q.count = q.count.max(1);
     loop {
-        let (page, total) = store.search(&q).await?;
+        let page = store.search_page(&q).await?;
         let n = page.len();
         out.extend(page);
-        if n == 0 || out.len() as u64 >= total {
+        if n < q.count as usize {
             return Ok(out);
         }
         q.offset += q.count;

@@ -211,6 +211,23 @@ impl Store {
 
     /// Finds records; returns one page and the total number of matches.
     pub async fn search(&self, q: &Query) -> Result<(Vec<Stored>, u64), StoreError> {
+        let (found, total) = self.search_counted(q, true).await?;
+        Ok((found, total.unwrap_or(0)))
+    }
+
+    /// One page of the records a query finds, without counting them all:
+    /// for callers that read every page anyway (a page shorter than asked
+    /// for is the last), the count is a second statement as dear as the
+    /// page.
+    pub async fn search_page(&self, q: &Query) -> Result<Vec<Stored>, StoreError> {
+        Ok(self.search_counted(q, false).await?.0)
+    }
+
+    async fn search_counted(
+        &self,
+        q: &Query,
+        counted: bool,
+    ) -> Result<(Vec<Stored>, Option<u64>), StoreError> {
         let mut clause = String::from(" FROM records r WHERE r.resource_type = $1");
         let mut binds: Vec<String> = vec![q.resource_type.clone()];
         let mut driven = false;
@@ -272,14 +289,19 @@ impl Store {
                 }
             }
         }
-        let count_sql = format!("SELECT COUNT(*) AS n{clause}");
-        let mut count = sqlx::query(AssertSqlSafe(count_sql));
-        for b in &binds {
-            count = count.bind(b.as_str());
-        }
-        let total: i64 = count.fetch_one(&self.read).await?.try_get("n")?;
+        let total = if counted {
+            let count_sql = format!("SELECT COUNT(*) AS n{clause}");
+            let mut count = sqlx::query(AssertSqlSafe(count_sql));
+            for b in &binds {
+                count = count.bind(b.as_str());
+            }
+            let n: i64 = count.fetch_one(&self.read).await?.try_get("n")?;
+            Some(u64::try_from(n).unwrap_or(0))
+        } else {
+            None
+        };
         if q.count == 0 {
-            return Ok((Vec::new(), u64::try_from(total).unwrap_or(0)));
+            return Ok((Vec::new(), total));
         }
         // Sort keys bind after the filters: the count above binds only those.
         let mut keys: Vec<String> = Vec::new();
@@ -313,7 +335,7 @@ impl Store {
             .iter()
             .map(|r| stored_from_row(&q.resource_type, r))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((found, u64::try_from(total).unwrap_or(0)))
+        Ok((found, total))
     }
 
     /// The ids of records of `resource_type` whose index has
