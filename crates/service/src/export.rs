@@ -51,7 +51,7 @@ pub async fn page(
         count,
         offset,
     };
-    Ok(ctx.store.search(&q).await?.0)
+    Ok(ctx.store.search_page(&q).await?)
 }
 
 /// The residents contracted to a family-doctor team of `institution`: the

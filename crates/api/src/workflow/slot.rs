@@ -141,7 +141,7 @@ pub async fn schedule_read(
     let slots = state
         .ctx
         .store
-        .search(&tiercare_store::Query {
+        .search_page(&tiercare_store::Query {
             resource_type: "Slot".into(),
             filters: vec![Filter {
                 param: "schedule".into(),
@@ -151,8 +151,7 @@ pub async fn schedule_read(
             count: 1,
             offset: 0,
         })
-        .await?
-        .0;
+        .await?;
     let Some(Stored {
         record: Record::Slot(s),
         ..

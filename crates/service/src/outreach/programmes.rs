@@ -69,10 +69,10 @@ impl Outreach<'_> {
                 ));
             }
         }
-        let (found, _) = self
+        let found = self
             .ctx
             .store
-            .search(&Query {
+            .search_page(&Query {
                 resource_type: "OrganizationAffiliation".into(),
                 filters: vec![Filter {
                     param: "primary-organization".into(),

@@ -265,10 +265,10 @@ impl Outreach<'_> {
 
     /// The slots of a session, with their versions.
     async fn session_slots(&self, id: &str) -> Result<Vec<(Slot, u32)>, ServiceError> {
-        let (found, _) = self
+        let found = self
             .ctx
             .store
-            .search(&Query {
+            .search_page(&Query {
                 resource_type: "Slot".into(),
                 filters: vec![Filter {
                     param: "schedule".into(),

@@ -60,7 +60,7 @@ impl Referrals<'_> {
             count: 1,
             offset: 0,
         };
-        if let Some(r) = self.ctx.store.search(&in_flight).await?.0.first() {
+        if let Some(r) = self.ctx.store.search_page(&in_flight).await?.first() {
             return Err(ServiceError::Conflict(format!(
                 "the patient has a referral to this institution: book it with POST ServiceRequest/{}/$book",
                 r.record.id()

@@ -73,7 +73,7 @@ impl Registry<'_> {
             count: crate::search::MAX_COUNT,
             offset: 0,
         };
-        let (found, _) = self.ctx.store.search(&query).await?;
+        let found = self.ctx.store.search_page(&query).await?;
         Ok(found.iter().any(|s| match &s.record {
             Record::Referral(r) => !matches!(
                 r.state,
