@@ -6,8 +6,8 @@
 //! `DiagnosticReport`s of [`crate::clinical`], `basedOn` the order.
 
 use super::datatypes::{extension_url, system};
+use super::reference_term;
 use super::referral::instant;
-use super::{ParamKind, SearchParam, reference_term};
 use serde_json::{Value, json};
 use tiercare_core::hub::{Acquisition, Hub, ReadingOrder, ReadingState};
 
@@ -42,13 +42,17 @@ pub fn render_hub(h: &Hub) -> Value {
 pub fn index_hub(h: &Hub) -> Vec<(String, String)> {
     let mut t = vec![
         reference_term("organization", "Organization", h.institution.as_str()),
-        ("service-category".into(), h.kind.code().into()),
         ("active".into(), h.active.to_string()),
         ("name".into(), h.name.to_lowercase()),
     ];
     for m in &h.members {
         t.push(reference_term("member", "Organization", m.as_str()));
     }
+    t.extend(crate::index_terms::token_terms(
+        "service-category",
+        HUB_KIND,
+        h.kind.code(),
+    ));
     t
 }
 
@@ -76,6 +80,10 @@ pub fn render_order(o: &ReadingOrder) -> Value {
                             "valueReference": {"reference": format!("Practitioner/{reader}")}}));
         }
         _ => {}
+    }
+    if let ReadingState::Reported { report, .. } = &o.state {
+        ext.push(json!({"url": extension_url("reading-report"),
+                        "valueReference": {"reference": format!("DiagnosticReport/{report}")}}));
     }
     if let Some(alert) = o.alert() {
         let mut parts = vec![
@@ -145,17 +153,3 @@ pub fn index_order(o: &ReadingOrder) -> Vec<(String, String)> {
     }
     t
 }
-
-/// Search parameters of `HealthcareService` for hubs.
-pub const HUB_SEARCH: &[SearchParam] = &[
-    SearchParam {
-        name: "member",
-        kind: ParamKind::Reference("Organization"),
-        doc: "A member institution the hub reads for",
-    },
-    SearchParam {
-        name: "service-category",
-        kind: ParamKind::Token,
-        doc: "The kind of hub (ecg, imaging, laboratory, pathology)",
-    },
-];

@@ -130,6 +130,8 @@ pub struct NewReadingOrder {
     pub id: ReadingOrderId,
     pub patient: ResidentId,
     pub from: InstitutionId,
+    /// The kind of study, which must be the hub's.
+    pub kind: HubKind,
     pub priority: ReadingPriority,
     pub question: String,
     pub acquisition: Option<Acquisition>,
@@ -236,6 +238,17 @@ impl ReadingOrder {
                 format!(
                     "HealthcareService/{} does not read for Organization/{}",
                     hub.id, new.from
+                ),
+            ));
+        }
+        if new.kind != hub.kind {
+            return Err(invalid(
+                "category",
+                format!(
+                    "HealthcareService/{} reads {} studies, not {}",
+                    hub.id,
+                    hub.kind.code(),
+                    new.kind.code()
                 ),
             ));
         }

@@ -42,6 +42,7 @@ fn order(priority: ReadingPriority, n: u32, at: OffsetDateTime) -> ReadingOrder 
         id: id(&format!("rdg-{n}")),
         patient: id("res-1"),
         from: id("tc1"),
+        kind: HubKind::Ecg,
         priority,
         question: "Chest pain for 40 minutes".into(),
         acquisition: Some(Acquisition::Media {
@@ -104,6 +105,7 @@ fn only_a_member_doctor_orders_with_a_question() {
         id: id("rdg-1"),
         patient: id("res-1"),
         from: id(from),
+        kind: HubKind::Ecg,
         priority: ReadingPriority::Stat,
         question: question.into(),
         acquisition: None,
@@ -134,6 +136,16 @@ fn only_a_member_doctor_orders_with_a_question() {
     coordinator.role = UserRole::Coordinator;
     let by_role = ReadingOrder::order(new("tc1", "q"), &h, &coordinator, FRIDAY, &p);
     assert!(matches!(by_role, Err(HubError::Role(_))));
+    let mut imaging = new("tc1", "q");
+    imaging.kind = HubKind::Imaging;
+    let wrong_kind = ReadingOrder::order(imaging, &h, &doctor("fd", "tc1"), FRIDAY, &p);
+    assert!(matches!(
+        wrong_kind,
+        Err(HubError::Invalid {
+            field: "category",
+            ..
+        })
+    ));
     let mut closed = h.clone();
     closed.active = false;
     let inactive = ReadingOrder::order(new("tc1", "q"), &closed, &doctor("fd", "tc1"), FRIDAY, &p);
@@ -146,6 +158,7 @@ fn a_bad_archive_address_is_refused() {
         id: id("rdg-1"),
         patient: id("res-1"),
         from: id("tc1"),
+        kind: HubKind::Ecg,
         priority: ReadingPriority::Routine,
         question: "q".into(),
         acquisition: Some(Acquisition::Media {
