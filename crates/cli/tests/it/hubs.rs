@@ -65,6 +65,14 @@ async fn order(app: &TestApp, hub: &str, priority: &str) -> String {
     made.json()["id"].as_str().unwrap().to_string()
 }
 
+/// The hospital's ECG hub and a stat reading ordered by the demo doctor,
+/// for other tests to walk.
+pub(crate) async fn hub_and_reading(app: &TestApp) -> (String, String) {
+    let hub = ecg_hub(app).await;
+    let reading = order(app, &hub, "stat").await;
+    (hub, reading)
+}
+
 fn extension<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     v["extension"]
         .as_array()?

@@ -100,6 +100,9 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         "mentorship".into(),
         mentorship.json()["id"].as_str().expect("id").into(),
     );
+    let (hub, reading) = crate::hubs::hub_and_reading(app).await;
+    ids.insert("hub".into(), hub);
+    ids.insert("reading".into(), reading);
     let consult = walked.consult.clone();
     if let Some(id) = first(
         app,
