@@ -35,7 +35,7 @@ fn hub_body(kind: &str, members: &[&str]) -> Value {
 }
 
 /// Creates the hospital's ECG hub for the demo doctor's centre.
-async fn ecg_hub(app: &TestApp) -> String {
+pub(crate) async fn ecg_hub(app: &TestApp) -> String {
     let made = app
         .post("admin", "/HealthcareService", &hub_body("ecg", &[CENTRE]))
         .await;
@@ -73,14 +73,14 @@ pub(crate) async fn hub_and_reading(app: &TestApp) -> (String, String) {
     (hub, reading)
 }
 
-fn extension<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+pub(crate) fn extension<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     v["extension"]
         .as_array()?
         .iter()
         .find(|e| e["url"].as_str().is_some_and(|u| u.ends_with(name)))
 }
 
-fn sub<'a>(ext: &'a Value, url: &str) -> &'a Value {
+pub(crate) fn sub<'a>(ext: &'a Value, url: &str) -> &'a Value {
     ext["extension"]
         .as_array()
         .and_then(|a| a.iter().find(|e| e["url"] == url))

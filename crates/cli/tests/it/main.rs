@@ -56,6 +56,7 @@ mod ui_dashboard;
 mod ui_desk;
 mod ui_doctor;
 mod ui_frame;
+mod ui_hubs;
 mod ui_insurer;
 mod ui_me;
 mod ui_office;

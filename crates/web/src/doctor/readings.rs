@@ -70,27 +70,43 @@ async fn view_of(
 ) -> Result<ReadingView, UiError> {
     let lang = viewer.lang;
     let (mut conclusion, mut findings) = (String::new(), String::new());
+    let alert = o.alert();
+    let mut alert_words = alert.map(|a| a.finding.clone()).unwrap_or_default();
     if let ReadingState::Reported { report, .. } = &o.state {
         let stored = Referrals::new(&state.ctx, &viewer.actor)
             .read_record("DiagnosticReport", report.as_str())
             .await?;
         if let Record::DiagnosticReport(r) = stored.record {
             conclusion = r.conclusion;
-            findings = r
+            let named = |f: &tiercare_core::hub::Finding| {
+                let key = format!("hub-finding-{}", f.code);
+                match lang.t(&key) {
+                    t if t == key => f.display.clone(),
+                    t => t,
+                }
+            };
+            findings = r.findings.iter().map(named).collect::<Vec<_>>().join("；");
+            // An alert raised by the catalogue's critical findings is
+            // shown in the user's words; one the reader wrote, as written.
+            let critical: Vec<_> = r
                 .findings
                 .iter()
-                .map(|f| {
-                    let key = format!("hub-finding-{}", f.code);
-                    match lang.t(&key) {
-                        t if t == key => f.display.clone(),
-                        t => t,
-                    }
-                })
+                .filter(|f| tiercare_core::hub::is_critical(o.kind, &f.code))
+                .collect();
+            let english = critical
+                .iter()
+                .map(|f| f.display.as_str())
                 .collect::<Vec<_>>()
-                .join("；");
+                .join("; ");
+            if !critical.is_empty() && alert_words == english {
+                alert_words = critical
+                    .iter()
+                    .map(|f| named(f))
+                    .collect::<Vec<_>>()
+                    .join("；");
+            }
         }
     }
-    let alert = o.alert();
     Ok(ReadingView {
         id: o.id.to_string(),
         patient: names.resident(o.patient.as_str()).await,
@@ -103,7 +119,7 @@ async fn view_of(
         state_word: state_word(lang, &o.state),
         conclusion,
         findings,
-        alert: alert.map(|a| a.finding.clone()).unwrap_or_default(),
+        alert: alert_words,
         alert_open: o.alert_open(),
         acknowledged: match alert.and_then(|a| a.acknowledged.as_ref()) {
             Some(a) => format!(
