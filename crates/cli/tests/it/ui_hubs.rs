@@ -6,12 +6,11 @@
 
 use crate::browser::Driver;
 use crate::helpers::{DEMO_RESIDENT, spawn_app};
-use crate::hubs::{ecg_hub, extension, sub};
+use crate::hubs::{extension, sub};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_township_doctor_orders_an_ecg_and_refers_on_its_critical_finding() {
     let app = spawn_app().await;
-    ecg_hub(&app).await;
     let base = app.base.clone();
     let doctor_password = app.user("doctor").password.clone();
     let reader_password = app.user("specialist").password.clone();
@@ -30,6 +29,9 @@ async fn a_township_doctor_orders_an_ecg_and_refers_on_its_critical_finding() {
         d.type_into("#patient", DEMO_RESIDENT).await;
         d.click("#send-order").await;
         d.wait_for("#question-error").await;
+        // The county hospital's ECG hub, which the demo gives the county
+        // medical community.
+        d.click("#hub option[value='hub-zx-h1-ecg']").await;
         d.click("#priority option[value='stat']").await;
         d.type_into("#question", "胸痛40分钟，出汗").await;
         d.type_into("#media", "https://ecg.zx.example/trace/1")

@@ -122,7 +122,10 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         ("coverage", format!("/Coverage?beneficiary={DEMO_RESIDENT}")),
         ("claim", format!("/ExplanationOfBenefit?{p}")),
         ("schedule", "/Schedule?_count=1".into()),
-        ("programme", "/HealthcareService?_count=1".into()),
+        (
+            "programme",
+            "/HealthcareService?service-category=outreach&_count=1".into(),
+        ),
         ("measure", "/Measure?_count=1".into()),
         ("code_system", "/CodeSystem".into()),
         ("concept_map", "/ConceptMap".into()),
