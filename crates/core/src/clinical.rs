@@ -9,9 +9,12 @@
 //! is not repeated: the cost and the wait the pilots wanted to remove.
 
 use crate::catalogue::IcdCode;
+use crate::hub::Finding;
 use crate::medicines::MedicineCode;
 use crate::policy::Policy;
-use crate::{DiagnosticReportId, InstitutionId, ObservationId, PractitionerId, ResidentId};
+use crate::{
+    DiagnosticReportId, InstitutionId, ObservationId, PractitionerId, ReadingOrderId, ResidentId,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::{Duration, OffsetDateTime};
@@ -113,6 +116,12 @@ pub struct DiagnosticReport {
     #[serde(default)]
     pub results: Vec<ObservationId>,
     pub recorded_by: PractitionerId,
+    /// The hub reading this report answers, when a hub read the study.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub based_on: Option<ReadingOrderId>,
+    /// Coded findings (SNOMED CT), as a hub reader reports them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
 }
 
 /// Why a result cannot be recorded.

@@ -10,6 +10,7 @@ use crate::booking::{Appointment, Encounter};
 use crate::care_plan::CarePlanEvent;
 use crate::clinical::ResultKind;
 use crate::consult::ConsultEvent;
+use crate::hub::ReadingEvent;
 use crate::insurance::Claim;
 use crate::outreach::OutreachEvent;
 use crate::record::Record;
@@ -64,6 +65,9 @@ pub enum Event {
     /// A joint programme changed: a session scheduled, held, cancelled or
     /// missed, mentoring logged, a patient enrolled in a panel or measured.
     Outreach(OutreachEvent),
+    /// A hub reading was ordered, taken, reported, cancelled or its
+    /// critical alert acknowledged.
+    Reading(ReadingEvent),
 }
 
 impl Event {
@@ -83,6 +87,7 @@ impl Event {
             Event::ResultRecorded { .. } => "result.recorded.v1".to_string(),
             Event::ClaimAdjudicated { .. } => "claim.adjudicated.v1".to_string(),
             Event::Outreach(e) => e.kind().to_string(),
+            Event::Reading(e) => e.kind().to_string(),
         }
     }
 

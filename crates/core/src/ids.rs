@@ -192,6 +192,15 @@ id_type!(
     /// A panel measurement: a blood pressure, an HbA1c, a fasting glucose.
     MeasurementId
 );
+id_type!(
+    /// A resource-sharing hub: an alliance institution's imaging, ECG,
+    /// laboratory or pathology department reading for its members.
+    HubId
+);
+id_type!(
+    /// A remote reading ordered from a hub for one patient's study.
+    ReadingOrderId
+);
 
 #[cfg(test)]
 mod tests {

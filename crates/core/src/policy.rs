@@ -102,6 +102,78 @@ pub struct Policy {
     /// a region can describe its referral rules before its insurance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insurance: Option<InsuranceRules>,
+    /// How long a resource-sharing hub may take to report a reading, by
+    /// kind of study and priority (see [`crate::hub`]). A region without
+    /// the section gets [`HubDeadlines::default`].
+    #[serde(default)]
+    pub hubs: HubDeadlines,
+}
+
+/// How long one kind of hub reading may take, from order to report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingDeadline {
+    /// Minutes for a `stat` reading (a suspected infarct's ECG).
+    pub stat_minutes: u32,
+    /// Minutes for an `urgent` reading.
+    pub urgent_minutes: u32,
+    /// Working days for a `routine` reading, reported by the same time of
+    /// day.
+    pub routine_working_days: u32,
+}
+
+/// Reading deadlines per kind of hub: an ECG is read in minutes, a
+/// pathology slide takes days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubDeadlines {
+    pub ecg: ReadingDeadline,
+    pub imaging: ReadingDeadline,
+    pub laboratory: ReadingDeadline,
+    pub pathology: ReadingDeadline,
+}
+
+impl Default for HubDeadlines {
+    /// The demo county's figures, for a policy file written before hubs.
+    fn default() -> Self {
+        let d = |stat_minutes, urgent_minutes, routine_working_days| ReadingDeadline {
+            stat_minutes,
+            urgent_minutes,
+            routine_working_days,
+        };
+        HubDeadlines {
+            ecg: d(10, 60, 1),
+            imaging: d(30, 120, 1),
+            laboratory: d(60, 240, 1),
+            pathology: d(60, 24 * 60, 5),
+        }
+    }
+}
+
+impl HubDeadlines {
+    fn validate(&self) -> Result<(), PolicyError> {
+        for (field, d) in [
+            ("hubs.ecg", self.ecg),
+            ("hubs.imaging", self.imaging),
+            ("hubs.laboratory", self.laboratory),
+            ("hubs.pathology", self.pathology),
+        ] {
+            let message = if d.stat_minutes == 0 || d.routine_working_days == 0 {
+                "stat_minutes and routine_working_days must be at least 1"
+            } else if d.urgent_minutes < d.stat_minutes {
+                "urgent_minutes must not be shorter than stat_minutes"
+            } else if d.urgent_minutes > 24 * 60 * 14 {
+                "urgent_minutes must be at most 14 days"
+            } else {
+                continue;
+            };
+            return Err(PolicyError::Invalid {
+                field,
+                message: message.to_string(),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Why a policy file was refused, naming the field.
@@ -177,7 +249,7 @@ impl Policy {
         if let Some(insurance) = &self.insurance {
             insurance.validate()?;
         }
-        Ok(())
+        self.hubs.validate()
     }
 
     /// How long a hold on a slot lasts.
@@ -298,6 +370,28 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("surprise")
+        );
+    }
+
+    #[test]
+    fn hub_deadlines_are_read_and_checked() {
+        let p = Policy::demo();
+        assert_eq!(p.hubs.ecg.stat_minutes, 10);
+        assert_eq!(p.hubs.imaging.routine_working_days, 1);
+        let text = DEMO.replace("urgent_minutes = 60", "urgent_minutes = 5");
+        assert_ne!(
+            text, DEMO,
+            "the demo file sets the ECG's urgent_minutes = 60"
+        );
+        let err = Policy::from_toml(&text).unwrap_err();
+        assert!(err.to_string().contains("hubs.ecg"), "{err}");
+        // A policy written before hubs keeps working with the defaults.
+        let start = DEMO.find("[hubs.ecg]").unwrap();
+        let end = DEMO.find("# Insurance of the demo county").unwrap();
+        let older = format!("{}{}", &DEMO[..start], &DEMO[end..]);
+        assert_eq!(
+            Policy::from_toml(&older).unwrap().hubs,
+            HubDeadlines::default()
         );
     }
 

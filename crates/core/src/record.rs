@@ -6,6 +6,7 @@ use crate::booking::{Appointment, BedPool, Encounter, Slot};
 use crate::care_plan::{CarePlan, FollowUp};
 use crate::clinical::{DiagnosticReport, Observation};
 use crate::consult::Consult;
+use crate::hub::{Hub, ReadingOrder};
 use crate::insurance::{Claim, Coverage, YearAccount};
 use crate::medicines::EssentialMedicines;
 use crate::network::{
@@ -74,6 +75,11 @@ pub enum Record {
     PanelEnrolment(PanelEnrolment),
     /// A panel follow-up measurement (workflow, patient data).
     Measurement(Measurement),
+    /// A resource-sharing hub: a department reading for member
+    /// institutions (registry).
+    Hub(Hub),
+    /// A remote reading ordered from a hub (workflow, patient data).
+    ReadingOrder(ReadingOrder),
 }
 
 impl Record {
@@ -108,6 +114,8 @@ impl Record {
             Record::MentorshipActivity(r) => r.id.as_str(),
             Record::PanelEnrolment(r) => r.id.as_str(),
             Record::Measurement(r) => r.id.as_str(),
+            Record::Hub(r) => r.id.as_str(),
+            Record::ReadingOrder(r) => r.id.as_str(),
         }
     }
 
@@ -144,6 +152,11 @@ impl Record {
             Record::MentorshipActivity(_) => "Task",
             Record::PanelEnrolment(_) => "CarePlan",
             Record::Measurement(_) => "Observation",
+            // Outreach programmes are HealthcareServices too (no hub
+            // category).
+            Record::Hub(_) => "HealthcareService",
+            // Reading orders are ServiceRequests too (category the study).
+            Record::ReadingOrder(_) => "ServiceRequest",
         }
     }
 
@@ -178,6 +191,8 @@ impl Record {
             Record::MentorshipActivity(_) => "mentorship-activity",
             Record::PanelEnrolment(_) => "panel-enrolment",
             Record::Measurement(_) => "panel-measurement",
+            Record::Hub(_) => "hub",
+            Record::ReadingOrder(_) => "reading-order",
         }
     }
 
@@ -211,7 +226,9 @@ impl Record {
             | Record::Mentorship(_)
             | Record::MentorshipActivity(_)
             | Record::PanelEnrolment(_)
-            | Record::Measurement(_) => None,
+            | Record::Measurement(_)
+            | Record::Hub(_)
+            | Record::ReadingOrder(_) => None,
         }
     }
 
@@ -232,6 +249,7 @@ impl Record {
             Record::Account(a) => Some(&a.resident),
             Record::PanelEnrolment(e) => Some(&e.patient),
             Record::Measurement(m) => Some(&m.patient),
+            Record::ReadingOrder(o) => Some(&o.patient),
             // An activity may name several patients; this is the one its
             // audit entries are filed under, and the service checks all.
             Record::MentorshipActivity(a) => a.patients.first(),
@@ -258,6 +276,7 @@ impl Record {
                 | Record::Account(_)
                 | Record::PanelEnrolment(_)
                 | Record::Measurement(_)
+                | Record::ReadingOrder(_)
         ) || matches!(self, Record::MentorshipActivity(a) if !a.patients.is_empty())
     }
 
@@ -286,6 +305,7 @@ impl Record {
                 | Record::MentorshipActivity(_)
                 | Record::PanelEnrolment(_)
                 | Record::Measurement(_)
+                | Record::ReadingOrder(_)
         )
     }
 }

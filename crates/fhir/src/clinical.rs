@@ -71,18 +71,35 @@ pub fn render_report(r: &DiagnosticReport) -> Value {
             .map(|o| json!({"reference": format!("Observation/{o}")}))
             .collect();
     }
+    if let Some(order) = &r.based_on {
+        v["basedOn"] = json!([{"reference": format!("ServiceRequest/{order}")}]);
+    }
+    if !r.findings.is_empty() {
+        v["conclusionCode"] = r
+            .findings
+            .iter()
+            .map(|f| {
+                json!({"coding": [{"system": "http://snomed.info/sct", "code": f.code,
+                                   "display": f.display}]})
+            })
+            .collect();
+    }
     v
 }
 
 pub fn index_report(r: &DiagnosticReport) -> Vec<(String, String)> {
-    vec![
+    let mut t = vec![
         reference_term("patient", "Patient", r.patient.as_str()),
         reference_term("subject", "Patient", r.patient.as_str()),
         reference_term("performer", "Organization", r.performer.as_str()),
         ("code".into(), r.test.as_str().into()),
         ("code".into(), format!("{LOINC}|{}", r.test)),
         ("date".into(), instant(r.effective)),
-    ]
+    ];
+    if let Some(order) = &r.based_on {
+        t.push(reference_term("based-on", "ServiceRequest", order.as_str()));
+    }
+    t
 }
 
 /// Search parameters of `Observation` and `DiagnosticReport`.

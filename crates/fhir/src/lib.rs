@@ -16,6 +16,7 @@ pub mod datatypes;
 pub mod estimate;
 pub mod export;
 pub mod history;
+pub mod hub;
 mod index_terms;
 pub mod insurance;
 pub mod limits;
@@ -192,6 +193,8 @@ pub fn render_record(record: &Record) -> Value {
         Record::MentorshipActivity(a) => outreach::render_activity(a),
         Record::PanelEnrolment(e) => panel::render_enrolment(e),
         Record::Measurement(m) => panel::render_measurement(m),
+        Record::Hub(h) => hub::render_hub(h),
+        Record::ReadingOrder(o) => hub::render_order(o),
     }
 }
 
@@ -226,6 +229,8 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
         Record::MentorshipActivity(a) => outreach::index_activity(a),
         Record::PanelEnrolment(e) => panel::index_enrolment(e),
         Record::Measurement(m) => panel::index_measurement(m),
+        Record::Hub(h) => hub::index_hub(h),
+        Record::ReadingOrder(o) => hub::index_order(o),
     };
     terms = tokens::index_with_systems(record.resource_type(), terms);
     terms.sort();

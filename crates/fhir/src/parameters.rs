@@ -151,6 +151,18 @@ impl Inputs {
         }
     }
 
+    /// Every value of a repeated code, string or date parameter, in order.
+    pub fn texts(&self, name: &str) -> Vec<&str> {
+        self.values
+            .iter()
+            .filter(|(p, _)| p.name == name)
+            .filter_map(|(_, v)| match v {
+                Input::Text(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// A required code, string or date parameter (present once read).
     pub fn required_text(&self, name: &str) -> Result<&str, ServiceError> {
         self.text(name)

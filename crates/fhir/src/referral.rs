@@ -181,7 +181,7 @@ pub const SEARCH: &[SearchParam] = &[
     SearchParam {
         name: "category",
         kind: ParamKind::Token,
-        doc: "referral or consult (e-consults and remote consultations)",
+        doc: "referral, consult (e-consults and remote consultations), reading (hub readings) or a hub kind: ecg, imaging, laboratory, pathology",
     },
     SearchParam {
         name: "patient",
@@ -201,7 +201,7 @@ pub const SEARCH: &[SearchParam] = &[
     SearchParam {
         name: "performer",
         kind: ParamKind::Reference("Organization"),
-        doc: "The receiving institution (incoming referrals)",
+        doc: "The receiving institution (incoming referrals); for hub readings HealthcareService/{hub} (the hub's orders)",
     },
     SearchParam {
         name: "referrer",
@@ -221,7 +221,7 @@ pub const SEARCH: &[SearchParam] = &[
     SearchParam {
         name: "state",
         kind: ParamKind::Token,
-        doc: "Step of the loop: requested, accepted, booked, arrived, no-show, completed, closed, declined, returned, cancelled",
+        doc: "Step of the loop: requested, accepted, booked, arrived, no-show, completed, closed, declined, returned, cancelled; of a hub reading: ordered, taken, reported, cancelled",
     },
     SearchParam {
         name: "priority",
@@ -237,6 +237,11 @@ pub const SEARCH: &[SearchParam] = &[
         name: "authored",
         kind: ParamKind::Date,
         doc: "When it was requested (eq, lt, le, gt, ge)",
+    },
+    SearchParam {
+        name: "alert",
+        kind: ParamKind::Token,
+        doc: "Hub readings: open while a critical alert awaits the ordering side's acknowledgement",
     },
 ];
 

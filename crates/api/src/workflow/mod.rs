@@ -20,6 +20,7 @@ mod include;
 mod measure;
 mod outreach;
 mod panel;
+mod reading;
 mod results;
 mod service_request;
 mod slot;

@@ -54,6 +54,9 @@ pub async fn programme_create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let value = body_value(&state, &headers, body, "HealthcareService")?;
+    if super::reading::is_hub_body(&value) {
+        return super::reading::hub_create(&state, &actor, &headers, value).await;
+    }
     let p = Outreach::new(&state.ctx, &actor)
         .create_programme(fhir::outreach::parse_programme(value, fresh_id()?)?)
         .await?;

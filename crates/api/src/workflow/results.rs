@@ -83,6 +83,9 @@ pub async fn report_create(
         performer: common.performer,
         results,
         recorded_by: common.recorded_by,
+        // A hub's report is written by the reading's `$report`.
+        based_on: None,
+        findings: Vec::new(),
     };
     created(&state, &actor, &headers, Record::DiagnosticReport(d)).await
 }

@@ -4,6 +4,7 @@
 use super::*;
 use tiercare_core::clinical::ResultKind;
 use tiercare_core::consult::Consult;
+use tiercare_core::hub::ReadingOrder;
 use tiercare_core::referral::Attachments;
 
 /// `POST /ServiceRequest`: a doctor refers a patient. With an
@@ -17,6 +18,10 @@ pub async fn request_create(
     if super::consult::is_consult(&value) {
         let value = fhir::check_resource_type(value, "ServiceRequest")?;
         return super::consult::consult_create(&state, &actor, &headers, value).await;
+    }
+    if super::reading::is_hub_body(&value) {
+        let value = fhir::check_resource_type(value, "ServiceRequest")?;
+        return super::reading::reading_create(&state, &actor, &headers, value).await;
     }
     let (mut new, results) = parse_request(&state, &actor, value).await?;
     new.attachments.results = Referrals::new(&state.ctx, &actor)
@@ -46,6 +51,9 @@ pub async fn request_read(
 ) -> Result<Response, ApiError> {
     if Consult::is_consult_id(&id) {
         return super::consult::consult_read(&state, &actor, &id, &headers).await;
+    }
+    if ReadingOrder::is_reading_id(&id) {
+        return super::reading::reading_read(&state, &actor, &id, &headers).await;
     }
     let r = Referrals::new(&state.ctx, &actor).read(&id).await?;
     Ok(resource_response(
@@ -156,7 +164,21 @@ pub async fn request_operation(
     if Consult::is_consult_id(&id) && name != "close" {
         return Err(super::consult::no_such_operation(name));
     }
+    // The body is read first: a malformed one is refused as such, whatever
+    // the id names.
     let inputs = operation_inputs(declared, &headers, body, state.config.max_body_bytes)?;
+    let reading = ReadingOrder::is_reading_id(&id);
+    if reading != super::reading::READING_OPERATIONS.contains(&name) && name != "cancel" {
+        return Err(ApiError::NotFound(format!(
+            "${name} is not an operation of ServiceRequest/{id}; GET $actions lists what you may do"
+        )));
+    }
+    if reading {
+        return super::reading::reading_operation(
+            &state, &actor, &id, name, &inputs, version, &headers,
+        )
+        .await;
+    }
     if Consult::is_consult_id(&id) {
         return super::consult::consult_operation(
             &state, &actor, &id, name, &inputs, version, &headers,

@@ -141,7 +141,7 @@ fn code_in(v: &Value, system: &str) -> Option<String> {
 /// identifiers (searched in their identifier systems), true/false flags,
 /// usernames (`AuditEvent.agent`) and a coverage's plan value. Every other
 /// token parameter declares its systems.
-const NOT_CODED: [&str; 9] = [
+const NOT_CODED: [&str; 10] = [
     "_id",
     "identifier",
     "active",
@@ -149,6 +149,7 @@ const NOT_CODED: [&str; 9] = [
     "bypass",
     "medicine-gap",
     "_overdue",
+    "ServiceRequest.alert",
     "AuditEvent.agent",
     "Coverage.class-value",
 ];

@@ -21,7 +21,7 @@ mod people;
 mod tests;
 
 pub use medicines::formulary;
-use network::{alliances, institutions};
+use network::{alliances, hubs, institutions};
 use people::{Staff, areas, resident, users};
 
 use crate::access::UserRole;
@@ -239,6 +239,7 @@ fn build(residents: usize, seed: u64) -> Result<DemoCounty, DataError> {
     let institutions = institutions(&data)?;
     let medicines = medicines::lists(&institutions)?;
     let (alliances, memberships) = alliances(&data, &institutions)?;
+    let hubs = hubs(&data)?;
     let mut staff = Staff::new(names, data.region.id.clone(), Rng::stream(seed, 1));
     staff.hire_all(&data)?;
     let areas = areas(&data, &staff.teams)?;
@@ -258,6 +259,7 @@ fn build(residents: usize, seed: u64) -> Result<DemoCounty, DataError> {
         .chain(medicines.into_iter().map(Record::MedicinesList))
         .chain(alliances.into_iter().map(Record::Alliance))
         .chain(memberships.into_iter().map(Record::Membership))
+        .chain(hubs.into_iter().map(Record::Hub))
         .chain(staff.practitioners.into_iter().map(Record::Practitioner))
         .chain(staff.roles.into_iter().map(Record::Role))
         .chain(staff.teams.into_iter().map(Record::Team))

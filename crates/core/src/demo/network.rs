@@ -190,3 +190,31 @@ pub(super) fn alliances(
     }
     Ok((alliances, memberships))
 }
+
+/// Each alliance's lead hospital reads ECGs and images for the alliance's
+/// members: its resource-sharing hubs ("examined at the grassroots,
+/// diagnosed above").
+pub(super) fn hubs(data: &Data) -> Result<Vec<crate::hub::Hub>, DataError> {
+    use crate::hub::{Hub, HubKind};
+    let mut out = Vec::new();
+    for a in &data.alliance {
+        for (kind, suffix) in [
+            (HubKind::Ecg, "心电诊断中心"),
+            (HubKind::Imaging, "影像诊断中心"),
+        ] {
+            let id = format!("hub-{}-{}", a.lead, kind.code());
+            let hub = Hub {
+                id: crate::HubId::new(id).map_err(|e| DataError::Invalid(e.to_string()))?,
+                name: format!("{}{suffix}", a.name),
+                institution: a.lead.clone(),
+                kind,
+                members: a.members.clone(),
+                active: true,
+            };
+            hub.validate()
+                .map_err(|e| DataError::Invalid(format!("{}: {e}", hub.id)))?;
+            out.push(hub);
+        }
+    }
+    Ok(out)
+}

@@ -83,7 +83,11 @@ fn every_record_validates() {
             | Record::Mentorship(_)
             | Record::MentorshipActivity(_)
             | Record::PanelEnrolment(_)
-            | Record::Measurement(_) => Ok(()),
+            | Record::Measurement(_)
+            | Record::ReadingOrder(_) => Ok(()),
+            Record::Hub(h) => h
+                .validate()
+                .map_err(|e| crate::network::NetworkError::new("hub", e.to_string())),
         };
         assert!(
             checked.is_ok(),
@@ -161,6 +165,9 @@ fn references_point_to_earlier_records() {
             ],
             Record::MedicinesList(m) => vec![("institution", m.institution.to_string())],
             Record::Coverage(c) => vec![("resident", c.resident.to_string())],
+            Record::Hub(h) => std::iter::once(("institution", h.institution.to_string()))
+                .chain(h.members.iter().map(|m| ("institution", m.to_string())))
+                .collect(),
             other => panic!("the demo county has no {} records", other.kind()),
         };
         for reference in refs {

@@ -5,6 +5,7 @@
 use super::ParamType::{
     Amount, Boolean, Code, Date, Integer, Reference, String as Text, UnsignedInt,
 };
+use super::readings::*;
 use super::{Operation, Param};
 
 /// Every operation, in the order the CapabilityStatement lists them.
@@ -21,6 +22,11 @@ pub const ALL: &[&Operation] = &[
     &SERVICE_REQUEST_COMPLETE,
     &SERVICE_REQUEST_REPORT,
     &SERVICE_REQUEST_CLOSE,
+    &SERVICE_REQUEST_TAKE,
+    &SERVICE_REQUEST_RELEASE,
+    &SERVICE_REQUEST_REPORT_READING,
+    &SERVICE_REQUEST_ACKNOWLEDGE,
+    &SERVICE_REQUEST_REFER_EMERGENCY,
     &TASK_COMPLETE,
     &CARE_PLAN_DECIDE,
     &CARE_PLAN_END,
@@ -43,7 +49,7 @@ pub const ALL: &[&Operation] = &[
 ];
 
 /// An operation on one resource of `resource`, by POST.
-const fn on_instance(
+pub(super) const fn on_instance(
     id: &'static str,
     code: &'static str,
     resource: &'static [&'static str],
@@ -66,7 +72,7 @@ const fn on_instance(
 
 // ------------------------------------------------------------- referrals
 
-const SR: &[&str] = &["ServiceRequest"];
+pub(super) const SR: &[&str] = &["ServiceRequest"];
 
 const REPORT_SUMMARY: Param = Param::optional(
     "report-summary",
@@ -236,6 +242,7 @@ pub const SERVICE_REQUEST_CLOSE: Operation = on_instance(
         "Consults only, and required there: resolved (the advice was enough) or withdrawn",
     )],
 );
+
 pub const TASK_COMPLETE: Operation = on_instance(
     "Task-complete",
     "complete",

@@ -12,8 +12,10 @@
 //! can say something the server does not do.
 
 mod declared;
+mod readings;
 
 pub use declared::*;
+pub use readings::*;
 
 use serde_json::{Value, json};
 

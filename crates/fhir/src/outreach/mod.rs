@@ -192,7 +192,7 @@ pub fn capability(resources: &mut Vec<Value>) {
         "type": "HealthcareService",
         "interaction": [{"code": "read"}, {"code": "create"}, {"code": "search-type"}, {"code": "history-instance"}, {"code": "history-type"}],
         "searchParam": params(PROGRAMME_SEARCH),
-        "documentation": "Joint programmes: a hospital department (providedBy, specialty) committed to a primary institution of the same alliance (extensions outreach-primary, outreach-alliance, outreach-period, sessions-per-month, slots-per-session, outreach-specialist; category outreach or resident-team; type the services). Created by administrators or the hospital's coordinators; read by anyone signed in.",
+        "documentation": "Joint programmes: a hospital department (providedBy, specialty) committed to a primary institution of the same alliance (extensions outreach-primary, outreach-alliance, outreach-period, sessions-per-month, slots-per-session, outreach-specialist; category outreach or resident-team; type the services). Created by administrators or the hospital's coordinators; read by anyone signed in. Resource-sharing hubs are HealthcareServices too: category a hub-kind code (ecg, imaging, laboratory, pathology), providedBy the institution, one hub-member extension per member institution whose doctors order readings (search member, service-category); created by administrators or the institution's coordinators.",
         "operation": [ops::HEALTHCARE_SERVICE_END.capability()],
     }));
     resources.push(json!({

@@ -27,7 +27,7 @@ pub const PROGRAMME_SEARCH: &[SearchParam] = &[
     SearchParam {
         name: "organization",
         kind: ParamKind::Reference("Organization"),
-        doc: "The partner hospital (providedBy)",
+        doc: "The partner hospital (providedBy); of a hub, its institution",
     },
     SearchParam {
         name: "primary",
@@ -47,12 +47,17 @@ pub const PROGRAMME_SEARCH: &[SearchParam] = &[
     SearchParam {
         name: "service-category",
         kind: ParamKind::Token,
-        doc: "outreach or resident-team",
+        doc: "outreach or resident-team; for resource-sharing hubs ecg, imaging, laboratory or pathology",
     },
     SearchParam {
         name: "specialty",
         kind: ParamKind::Token,
         doc: "The hospital department",
+    },
+    SearchParam {
+        name: "member",
+        kind: ParamKind::Reference("Organization"),
+        doc: "Resource-sharing hubs: a member institution the hub reads for",
     },
     SearchParam {
         name: "active",

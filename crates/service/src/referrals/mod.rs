@@ -21,11 +21,14 @@ mod claims;
 mod consults;
 mod estimate;
 mod history;
+mod hubs;
+mod readings;
 mod results;
 pub use appointments::SelfBooking;
 use capacity::{CAPACITY_RETRIES, busy};
 pub use estimate::{OwnEstimate, VisitQuestion, estimate_visit};
 pub use history::History;
+pub use readings::{EmergencyReferral, new_reading_id};
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::booking::{
@@ -352,10 +355,15 @@ impl<'a> Referrals<'a> {
             }
         }
         let (found, total) = self.ctx.store.search(&query).await?;
-        // Referrals and e-consults: both are ServiceRequests.
+        // Referrals, e-consults and hub readings: all are ServiceRequests.
         let referrals: Vec<Stored> = found
             .into_iter()
-            .filter(|s| matches!(s.record, Record::Referral(_) | Record::Consult(_)))
+            .filter(|s| {
+                matches!(
+                    s.record,
+                    Record::Referral(_) | Record::Consult(_) | Record::ReadingOrder(_)
+                )
+            })
             .collect();
         let entries = referrals
             .iter()

@@ -87,6 +87,11 @@ impl Referrals<'_> {
                     None => Ok(self.actor.role == UserRole::Admin),
                 };
             }
+            // A hub reading is seen by its two sides only, not by every
+            // carer of the patient.
+            Record::ReadingOrder(o) => {
+                return Ok(self.actor.role == UserRole::Admin || !o.sides(self.actor).is_empty());
+            }
             _ => {}
         }
         let mine = |i: &tiercare_core::InstitutionId| self.actor.institution.as_ref() == Some(i);

@@ -343,6 +343,37 @@ impl Registry<'_> {
             // Built by the services from records they loaded themselves.
             Record::CarePlan(_) | Record::FollowUp(_) | Record::Claim(_) | Record::Account(_) => {}
             // Built by the outreach service from records it loaded itself.
+            Record::Hub(h) => {
+                self.institution(
+                    h.institution.as_str(),
+                    "HealthcareService.providedBy",
+                    pending,
+                )
+                .await?;
+                for m in &h.members {
+                    self.institution(
+                        m.as_str(),
+                        "HealthcareService.extension(hub-member)",
+                        pending,
+                    )
+                    .await?;
+                }
+            }
+            Record::ReadingOrder(o) => {
+                self.patient_exists(o.patient.as_str(), "ServiceRequest.subject", pending)
+                    .await?;
+                if let Some(tiercare_core::hub::Acquisition::Observation { id }) = &o.acquisition
+                    && self
+                        .lookup("Observation", id.as_str(), pending)
+                        .await?
+                        .is_none_or(|r| r.patient() != Some(&o.patient))
+                {
+                    return Err(ServiceError::rule(
+                        "ServiceRequest.supportingInfo",
+                        format!("Observation/{id} is not a result of this patient"),
+                    ));
+                }
+            }
             Record::Programme(_)
             | Record::OutreachSession(_)
             | Record::Mentorship(_)

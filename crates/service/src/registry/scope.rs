@@ -84,6 +84,8 @@ impl Registry<'_> {
             Record::Consult(c) => {
                 !matches!(c.state, tiercare_core::consult::ConsultState::Closed { .. })
             }
+            // The hub's readers see the patient while the reading waits.
+            Record::ReadingOrder(o) => o.in_queue(),
             _ => false,
         }))
     }

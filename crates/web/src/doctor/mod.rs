@@ -1,6 +1,7 @@
 //! The family doctor's pages (家庭医生): the worklist, the contracted
 //! residents and their records, referral with triage, estimate and a held
-//! slot, e-consults, and panel measurements.
+//! slot, e-consults, panel measurements, and remote readings from the
+//! alliance's resource-sharing hubs.
 //!
 //! Every page is for [`Workplace::FamilyDoctor`] only; anyone else gets
 //! 403 before anything is read. Patient data is read through the services
@@ -12,6 +13,7 @@ mod consults;
 mod fields;
 mod home;
 mod panels;
+mod readings;
 mod refer;
 mod referral;
 mod residents;
@@ -45,6 +47,15 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/doctor/consults", post(consults::ask))
         .route("/ui/doctor/consults/{id}", get(consults::view))
         .route("/ui/doctor/consults/{id}/refer", post(consults::refer))
+        .route(
+            "/ui/doctor/readings",
+            get(readings::list).post(readings::order),
+        )
+        .route(
+            "/ui/doctor/readings/{id}/acknowledge",
+            post(readings::acknowledge),
+        )
+        .route("/ui/doctor/readings/{id}/refer", post(readings::refer))
         .route(
             "/ui/doctor/panels/{id}",
             get(panels::page_route).post(panels::measure),

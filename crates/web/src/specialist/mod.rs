@@ -12,13 +12,14 @@
 //! `home.rs` gathers the worklist, `consult.rs` the answer form,
 //! `referral.rs` a referred patient and the report back, `refer_down.rs`
 //! the downward referral with its care plan, `outreach.rs` sessions and
-//! the mentorship log; `names.rs` and `fmt.rs` are shared with the
+//! the mentorship log, `hub.rs` the resource-sharing hub's reading queue; `names.rs` and `fmt.rs` are shared with the
 //! resident's pages.
 
 pub mod fmt;
 
 mod consult;
 mod home;
+mod hub;
 mod outreach;
 pub mod refer_down;
 mod referral;
@@ -50,6 +51,9 @@ pub fn routes() -> Router<AppState> {
             get(refer_down::form).post(refer_down::submit),
         )
         .route("/ui/specialist/plans/{id}", get(refer_down::plan))
+        .route("/ui/specialist/hub", get(hub::queue))
+        .route("/ui/specialist/hub/{id}/take", post(hub::take))
+        .route("/ui/specialist/hub/{id}/report", post(hub::report))
         .route(
             "/ui/specialist/mentorships/{id}/activities",
             post(outreach::log),

@@ -100,6 +100,9 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         "mentorship".into(),
         mentorship.json()["id"].as_str().expect("id").into(),
     );
+    let (hub, reading) = crate::hubs::hub_and_reading(app).await;
+    ids.insert("hub".into(), hub);
+    ids.insert("reading".into(), reading);
     let consult = walked.consult.clone();
     if let Some(id) = first(
         app,
@@ -119,7 +122,10 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         ("coverage", format!("/Coverage?beneficiary={DEMO_RESIDENT}")),
         ("claim", format!("/ExplanationOfBenefit?{p}")),
         ("schedule", "/Schedule?_count=1".into()),
-        ("programme", "/HealthcareService?_count=1".into()),
+        (
+            "programme",
+            "/HealthcareService?service-category=outreach&_count=1".into(),
+        ),
         ("measure", "/Measure?_count=1".into()),
         ("code_system", "/CodeSystem".into()),
         ("concept_map", "/ConceptMap".into()),
