@@ -40,6 +40,10 @@ pub struct SimulateArgs {
     /// Write the summary table as CSV (one row per scenario and indicator).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the figures by group as CSV (one row per scenario, group and
+    /// indicator: by condition, resident group, institution, alliance).
+    #[arg(long, value_name = "FILE")]
+    pub groups_csv: Option<PathBuf>,
     /// Write a self-contained HTML report with charts.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
@@ -180,6 +184,9 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
     let report = Report::build(&inputs);
     if let Some(path) = &args.csv {
         write_file(path, &report.csv())?;
+    }
+    if let Some(path) = &args.groups_csv {
+        write_file(path, &report.groups_csv())?;
     }
     if let Some(path) = &args.html {
         write_file(path, &report::html(&report))?;
