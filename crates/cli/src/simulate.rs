@@ -144,7 +144,18 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
 }
 
 fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
-    let scenarios = load(&args.scenarios, args.residents)?;
+    let mut scenarios = load(&args.scenarios, args.residents)?;
+    // The region's table and the reference model's object show no group:
+    // counting by group would only slow the run.
+    let refmodel = args.json && scenarios.len() == 1 && args.replications == 1;
+    let groups_shown = args.csv.is_some()
+        || args.html.is_some()
+        || args.out_json.is_some()
+        || args.groups_csv.is_some()
+        || (args.json && !refmodel);
+    for s in &mut scenarios {
+        s.model.count_groups = groups_shown;
+    }
     let days: u64 = scenarios
         .iter()
         .map(|s| u64::from(s.model.days) * u64::from(s.model.partitions))

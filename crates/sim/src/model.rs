@@ -95,6 +95,10 @@ pub struct Model {
     pub warmup: u32,
     /// Conditions and resident groups the figures are broken down by.
     pub layout: crate::strata::Layout,
+    /// Whether runs count facts by condition and group as well (on by
+    /// default; a caller that reports the region only turns it off, and
+    /// the engine then does no more than before the breakdown existed).
+    pub count_groups: bool,
     pub partitions: u32,
     /// Residents of one partition.
     pub residents: u64,
@@ -169,6 +173,7 @@ impl Model {
             days: spec.days + spec.warmup_days,
             warmup: spec.warmup_days,
             layout: crate::strata::Layout::compile(spec)?,
+            count_groups: true,
             partitions: spec.partitions.max(1),
             residents,
             groups,

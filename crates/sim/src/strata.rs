@@ -274,7 +274,12 @@ pub fn first_contacts(acc: &Accumulator, period: Period, subject: Subject) -> [u
 /// Every group's figures of one run: by condition and condition group, by
 /// resident group (contract, age group, key group, scheme, settlement),
 /// and by institution and alliance.
+/// Nothing when the model did not count by group
+/// ([`Model::count_groups`]).
 pub fn breakdown(model: &Model, run: &Run) -> Vec<GroupFigures> {
+    if !model.count_groups {
+        return Vec::new();
+    }
     let layout = &model.layout;
     let counted = Period::new(COUNTED, COUNTED);
     let figures = |dimension: &'static str, group: String, acc: &Accumulator| {

@@ -26,8 +26,10 @@ impl Partition<'_> {
             .cases
             .partition_point(|c| c.upto <= u)
             .min(self.m.cases.len() - 1);
-        let condition = self.m.layout.case_condition[case];
-        self.count_for(e.who, condition, &Fact::Episode { day: e.t as Day });
+        if self.m.count_groups {
+            let condition = self.m.layout.case_condition[case];
+            self.count_for(e.who, condition, &Fact::Episode { day: e.t as Day });
+        }
         let person = self.pop.people[e.who as usize];
         let Some(level) = self.choose(e.who as usize, &person, case, e.t) else {
             self.tally.stayed_home += 1;

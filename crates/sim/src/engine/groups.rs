@@ -12,6 +12,9 @@ impl Partition<'_> {
     /// resident's groups.
     pub(super) fn record_for(&mut self, e: &Pending, fact: Fact) {
         self.record(fact);
+        if !self.m.count_groups {
+            return;
+        }
         let condition = self.condition_of(e);
         self.count_for(e.who, condition, &fact);
     }
@@ -33,6 +36,9 @@ impl Partition<'_> {
 
     /// Counts a fact in the resident's cell and settlement.
     pub(super) fn count_for(&mut self, who: u32, condition: u16, fact: &Fact) {
+        if !self.m.count_groups {
+            return;
+        }
         let p = self.pop.people[who as usize];
         let cell = self
             .m
@@ -112,6 +118,9 @@ impl Partition<'_> {
     /// Residents and contracts by cell and settlement, at the start: the
     /// stocks behind contract coverage by group.
     pub(super) fn group_opening_facts(&mut self) {
+        if !self.m.count_groups {
+            return;
+        }
         let layout = &self.m.layout;
         let stock = layout.stock_condition();
         let primary = stand_in(Level::Primary, true);
@@ -158,6 +167,9 @@ impl Partition<'_> {
     /// with a primary institution, and those followed there lately. Each
     /// slot keeps its last snapshot and counts the change.
     pub(super) fn group_panels(&mut self, d: usize) {
+        if !self.m.count_groups {
+            return;
+        }
         let layout = &self.m.layout;
         let mut slots = vec![(0u32, 0u32); layout.cells() + layout.settlements.len()];
         let today = d as Day;

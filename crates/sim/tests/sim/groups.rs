@@ -194,3 +194,17 @@ fn contracted_residents_preferring_primary_care_have_higher_odds() {
     let o = odds(name, &m, &runs);
     assert!(o.estimate.low < 1.0 && o.estimate.high > 1.0, "{o:?}");
 }
+
+#[test]
+fn counting_by_group_changes_no_region_figure_and_can_be_left_out() {
+    let s = spec("zx-baseline");
+    let mut m = model(&s, 8_000);
+    let (with, region) = run(&m, 6);
+    m.count_groups = false;
+    let (without, region_without) = run(&m, 6);
+    assert_eq!(region, region_without);
+    assert_eq!(with.tally, without.tally);
+    assert!(breakdown(&m, &without).is_empty());
+    assert_eq!(without.groups.slots.span(), None, "nothing counted");
+    assert!(with.groups.slots.span().is_some());
+}
