@@ -40,6 +40,10 @@ pub struct SimulateArgs {
     /// Write the summary table as CSV (one row per scenario and indicator).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the figures by group as CSV (one row per scenario, group and
+    /// indicator: by condition, resident group, institution, alliance).
+    #[arg(long, value_name = "FILE")]
+    pub groups_csv: Option<PathBuf>,
     /// Write a self-contained HTML report with charts.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
@@ -140,7 +144,18 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
 }
 
 fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
-    let scenarios = load(&args.scenarios, args.residents)?;
+    let mut scenarios = load(&args.scenarios, args.residents)?;
+    // The region's table and the reference model's object show no group:
+    // counting by group would only slow the run.
+    let refmodel = args.json && scenarios.len() == 1 && args.replications == 1;
+    let groups_shown = args.csv.is_some()
+        || args.html.is_some()
+        || args.out_json.is_some()
+        || args.groups_csv.is_some()
+        || (args.json && !refmodel);
+    for s in &mut scenarios {
+        s.model.count_groups = groups_shown;
+    }
     let days: u64 = scenarios
         .iter()
         .map(|s| u64::from(s.model.days) * u64::from(s.model.partitions))
@@ -180,6 +195,9 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
     let report = Report::build(&inputs);
     if let Some(path) = &args.csv {
         write_file(path, &report.csv())?;
+    }
+    if let Some(path) = &args.groups_csv {
+        write_file(path, &report.groups_csv())?;
     }
     if let Some(path) = &args.html {
         write_file(path, &report::html(&report))?;

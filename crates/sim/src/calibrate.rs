@@ -26,7 +26,7 @@ use crate::spec::{Spec, SpecError};
 use serde::Serialize;
 use std::path::{Component, Path, PathBuf};
 use tiercare_core::Level;
-use tiercare_core::indicators::{Period, Subject};
+use tiercare_core::indicators::Subject;
 
 /// Why a calibration could not be done or written.
 #[derive(Debug, thiserror::Error)]
@@ -201,9 +201,7 @@ pub fn calibrate(
 fn shares(spec: &Spec, residents: Option<u64>, seed: u64) -> Result<(f64, f64), CalibrateError> {
     let model = Model::compile(spec, residents)?;
     let run = run_once(&model, seed, 0, &|| {});
-    let i = run
-        .accumulator
-        .indicators(Period::new(0, model.days as i32 - 1), Subject::Region);
+    let i = run.accumulator.indicators(model.counted(), Subject::Region);
     let no_visits = || CalibrateError::NoVisits {
         asc: spec.choice.asc,
     };

@@ -25,6 +25,7 @@
 
 use crate::model::{Model, PriceKind};
 use crate::population::{Person, Population};
+use crate::strata::{GroupCounts, stand_in};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::collections::BinaryHeap;
@@ -33,6 +34,7 @@ use tiercare_core::indicators::{Accumulator, Day, Fact, Ix, VisitKind};
 mod capacity;
 mod choice;
 mod follow_ups;
+mod groups;
 mod stays;
 mod visits;
 
@@ -150,6 +152,19 @@ pub(crate) struct Partition<'m> {
     /// random stream (so inpatient care leaves outpatient draws alone).
     occupied: Vec<u32>,
     stay_rng: Xoshiro256PlusPlus,
+    /// The residents' demand: who falls ill when, with what, and the draw
+    /// of their first choice. A stream of its own, so two scenarios run on
+    /// one seed see the same episodes in the same order (common random
+    /// numbers: their difference is the reform's, not the noise's).
+    demand: Xoshiro256PlusPlus,
+    /// The facts counted again by condition and resident group, and each
+    /// institution's stand-in there.
+    groups: GroupCounts,
+    stand_ins: Vec<Ix>,
+    /// Each group slot's last chronic panel (known, followed).
+    panels: Vec<(u32, u32)>,
+    /// The partition's seed, for draws tied to an event (see `draw`).
+    seed: u64,
 }
 
 /// How the episodes of a run ended: every episode that starts ends exactly
@@ -190,6 +205,9 @@ const TRUST_SCALE: f64 = 65535.0;
 /// Mixed into a partition's seed for its admissions' stream.
 const STAY_STREAM: u64 = 0x5EED_0FBE_D5ED_0001;
 
+/// Mixed into a partition's seed for its demand's stream.
+const DEMAND_STREAM: u64 = 0xD3AD_0F11_0E55_0002;
+
 /// How many events ahead a resident's record is fetched into cache: the
 /// records of a county do not fit in cache, and each event would otherwise
 /// wait for memory.
@@ -220,6 +238,15 @@ impl<'m> Partition<'m> {
             tally: Tally::default(),
             occupied: vec![0; if m.inpatient.is_some() { n * days } else { 0 }],
             stay_rng: Xoshiro256PlusPlus::seed_from_u64(seed ^ STAY_STREAM),
+            demand: Xoshiro256PlusPlus::seed_from_u64(seed ^ DEMAND_STREAM),
+            groups: GroupCounts::new(&m.layout),
+            panels: vec![(0, 0); m.layout.cells() + m.layout.settlements.len()],
+            seed,
+            stand_ins: m
+                .institutions
+                .iter()
+                .map(|i| stand_in(i.level, i.inside))
+                .collect(),
         };
         if fixed {
             p.fixed_choice = Some(p.choice_table());
@@ -227,12 +254,13 @@ impl<'m> Partition<'m> {
         p
     }
 
-    /// Runs every day and returns the facts' accumulator and how the
-    /// episodes ended.
-    pub(crate) fn run(mut self, progress: &(dyn Fn() + Sync)) -> (Accumulator, Tally) {
+    /// Runs every day and returns the facts' accumulator, how the
+    /// episodes ended, and the facts by condition and group.
+    pub(crate) fn run(mut self, progress: &(dyn Fn() + Sync)) -> (Accumulator, Tally, GroupCounts) {
         self.opening_facts();
+        self.group_opening_facts();
         self.schedule_chronic();
-        let mut arrivals = self.pop.first_arrivals(&mut self.rng);
+        let mut arrivals = self.pop.first_arrivals(&mut self.demand);
         for d in 0..self.days {
             self.day = d;
             if d > 0 && d % 365 == 0 {
@@ -244,7 +272,7 @@ impl<'m> Partition<'m> {
             let end = (d + 1) as f64;
             for (g, next) in arrivals.iter_mut().enumerate() {
                 while *next < end {
-                    let who = self.pop.pick(g, &mut self.rng);
+                    let who = self.pop.pick(g, &mut self.demand);
                     self.buckets[d].push(Pending {
                         t: *next,
                         since: *next,
@@ -255,7 +283,7 @@ impl<'m> Partition<'m> {
                         case: 0,
                         what: What::Episode,
                     });
-                    *next += self.pop.gap(g, &mut self.rng);
+                    *next += self.pop.gap(g, &mut self.demand);
                 }
             }
             let mut bucket = std::mem::take(&mut self.buckets[d]);
@@ -283,7 +311,19 @@ impl<'m> Partition<'m> {
             }
             progress();
         }
-        (self.acc, self.tally)
+        (self.acc, self.tally, self.groups)
+    }
+
+    /// A uniform draw tied to the event `e` (its resident, time and what
+    /// it is) rather than to a stream's position: when a reform changes
+    /// what happens before it, the same episode still draws the same
+    /// number, so scenarios on one seed differ by the reform, not by
+    /// shifted random numbers.
+    fn draw(&self, e: &Pending, salt: u64) -> f64 {
+        let h = crate::run::mix(
+            self.seed ^ crate::run::mix(u64::from(e.who) ^ (salt << 32)) ^ e.since.to_bits(),
+        );
+        (h >> 11) as f64 / (1u64 << 53) as f64
     }
 
     fn record(&mut self, fact: Fact) {

@@ -6,9 +6,11 @@
 //! reserved slots), run day by day by a discrete-event engine, and measured
 //! by the core's indicator accumulator: no indicator is defined twice.
 //! [`run`] runs replications in parallel; a run depends only on its seed.
+//! [`strata`] counts the same facts by condition and resident group.
 //! [`report`] compares scenarios with a baseline (tables with intervals,
-//! monthly series, CSV, JSON and HTML with charts); [`calibrate`] fits the
-//! level constants to observed visit shares.
+//! by group, odds ratios, paired differences, monthly series, CSV, JSON
+//! and HTML with charts); [`calibrate`] fits the level constants to
+//! observed visit shares.
 //!
 //! It owns simulation; it depends on `tiercare-core` (its rules) and
 //! `tiercare-chart` (the report's charts) only, and must not depend on the
@@ -22,6 +24,7 @@ mod population;
 pub mod report;
 pub mod run;
 pub mod spec;
+pub mod strata;
 pub mod summary;
 
 pub use engine::Tally;

@@ -11,10 +11,11 @@ use crate::spec::{ChronicSpec, FollowUpSpec, ReferralSpec, Spec, SpecError, Trus
 use tiercare_core::Level;
 use tiercare_core::catalogue::{Case, Catalogue, Severity, Urgency};
 use tiercare_core::indicators::{Directory, InstitutionFacts, SCHEME_SLOTS};
-use tiercare_core::insurance::{
-    DeductibleBasis, Fen, ReferralDirection, ServiceRules, ServiceType, Tariff, Terms, YearUse,
-};
+use tiercare_core::insurance::{Fen, ServiceRules, ServiceType, Tariff, Terms, YearUse};
 use tiercare_core::policy::{Gate, Policy, VisitRequest};
+
+mod pricing;
+use pricing::{prices, settle, terms, year_matters};
 
 /// How a visit came about, for its price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +89,16 @@ pub struct Price {
 #[derive(Debug, Clone)]
 pub struct Model {
     pub name: String,
+    /// Days simulated: the warm-up and then the counted days.
     pub days: u32,
+    /// Days run first and left out of every figure.
+    pub warmup: u32,
+    /// Conditions and resident groups the figures are broken down by.
+    pub layout: crate::strata::Layout,
+    /// Whether runs count facts by condition and group as well (on by
+    /// default; a caller that reports the region only turns it off, and
+    /// the engine then does no more than before the breakdown existed).
+    pub count_groups: bool,
     pub partitions: u32,
     /// Residents of one partition.
     pub residents: u64,
@@ -149,6 +159,9 @@ impl Model {
         if spec.days == 0 || spec.days > 3650 {
             return Err(invalid("days", "must be between 1 and 3650"));
         }
+        if spec.warmup_days > 3650 {
+            return Err(invalid("warmup_days", "must be at most 3650"));
+        }
         if levers.primary_capacity_factor <= 0.0 {
             return Err(invalid(
                 "levers.primary_capacity_factor",
@@ -157,7 +170,10 @@ impl Model {
         }
         Ok(Model {
             name: spec.name.clone(),
-            days: spec.days,
+            days: spec.days + spec.warmup_days,
+            warmup: spec.warmup_days,
+            layout: crate::strata::Layout::compile(spec)?,
+            count_groups: true,
             partitions: spec.partitions.max(1),
             residents,
             groups,
@@ -180,6 +196,11 @@ impl Model {
             inpatient: crate::inpatient::compile(spec, scale)?,
             policy: spec.policy.clone(),
         })
+    }
+
+    /// The days every figure counts: after the warm-up.
+    pub fn counted(&self) -> tiercare_core::indicators::Period {
+        tiercare_core::indicators::Period::new(self.warmup as i32, self.days as i32 - 1)
     }
 
     /// The price of a visit on a fresh year.
@@ -497,91 +518,6 @@ fn tariffs(policy: &Policy, codes: &[String]) -> Result<Tariffs, SpecError> {
     }
     let charges = Level::ALL.map(|l| rules.typical_charge_fen.of(ServiceType::Outpatient, l));
     Ok((out, charges))
-}
-
-fn prices(
-    outpatient: &[(ServiceRules, Option<Fen>)],
-    charges: [Fen; 3],
-) -> Vec<[[[Price; 2]; 4]; 3]> {
-    let kinds = [
-        PriceKind::SelfReferred,
-        PriceKind::ReferredUp,
-        PriceKind::ReferredDown,
-        PriceKind::FollowUp,
-    ];
-    outpatient
-        .iter()
-        .map(|(rules, cap)| {
-            let tariff = Tariff::new(rules, *cap, ServiceType::Outpatient);
-            let mut table = [[[Price::default(); 2]; 4]; 3];
-            for level in Level::ALL {
-                for (k, kind) in kinds.into_iter().enumerate() {
-                    for own in [false, true] {
-                        let terms = terms(charges, level, kind, own, false);
-                        table[level.index()][k][usize::from(own)] =
-                            settle(&tariff, &terms, &mut YearUse::default());
-                    }
-                }
-            }
-            table
-        })
-        .collect()
-}
-
-/// A visit's price under a tariff. A visit the rules cannot price (they
-/// were validated, so this does not happen) is paid in full by the patient.
-fn settle(tariff: &Tariff, terms: &Terms, used: &mut YearUse) -> Price {
-    match tariff.settle(terms, used) {
-        Ok(split) => Price {
-            cost: split.total,
-            out_of_pocket: split.out_of_pocket,
-        },
-        Err(_) => Price {
-            cost: terms.total,
-            out_of_pocket: terms.total,
-        },
-    }
-}
-
-/// The pricing terms of an outpatient visit at the typical charge.
-fn terms(
-    charges: [Fen; 3],
-    level: Level,
-    kind: PriceKind,
-    own_primary: bool,
-    emergency: bool,
-) -> Terms {
-    Terms {
-        level,
-        total: charges[level.index()],
-        referral: match kind {
-            PriceKind::ReferredUp => Some(ReferralDirection::Up),
-            PriceKind::ReferredDown => Some(ReferralDirection::Down),
-            _ => None,
-        },
-        follow_up: kind == PriceKind::FollowUp,
-        emergency,
-        at_contracted_primary: own_primary && level == Level::Primary,
-        episode_deductible_paid: Fen::ZERO,
-    }
-}
-
-/// Whether a resident's year changes prices: an annual deductible, or a
-/// cap reachable within a thousand visits.
-fn year_matters(outpatient: &[(ServiceRules, Option<Fen>)], charges: [Fen; 3]) -> bool {
-    let most = charges
-        .iter()
-        .map(|c| c.fen())
-        .max()
-        .unwrap_or(0)
-        .saturating_mul(1000);
-    outpatient.iter().any(|(rules, cap)| {
-        let deductible = rules.deductible == DeductibleBasis::Annual
-            && Level::ALL
-                .iter()
-                .any(|&l| rules.level(l).is_some_and(|r| r.deductible_fen > Fen::ZERO));
-        deductible || rules.annual_cap_fen.fen() < most || cap.is_some_and(|c| c.fen() < most)
-    })
 }
 
 fn entry(policy: &Policy) -> [Entry; 3] {

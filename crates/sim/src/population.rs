@@ -14,7 +14,11 @@ use tiercare_core::insurance::{Fen, YearUse};
 const CONTRACTED: u8 = 1;
 const CHRONIC: u8 = 2;
 const CHRONIC_AT_PRIMARY: u8 = 4;
-const SCHEME_SHIFT: u8 = 4;
+/// Two bits of scheme (`SCHEME_SLOTS` is 4), then three of chronic
+/// condition.
+const SCHEME_SHIFT: u8 = 3;
+const SCHEME_MASK: u8 = 0b11;
+const CONDITION_SHIFT: u8 = 5;
 
 /// One resident.
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +42,13 @@ impl Person {
     }
 
     pub fn scheme(&self) -> u8 {
-        self.flags >> SCHEME_SHIFT
+        (self.flags >> SCHEME_SHIFT) & SCHEME_MASK
+    }
+
+    /// A chronic patient's condition, by its place in the model's chronic
+    /// conditions.
+    pub fn chronic_condition(&self) -> usize {
+        usize::from(self.flags >> CONDITION_SHIFT)
     }
 }
 
@@ -109,6 +119,14 @@ impl Population {
                     };
                     if rng.random::<f64>() < share {
                         flags |= CHRONIC_AT_PRIMARY;
+                    }
+                    // One condition draws nothing, so a scenario without a
+                    // condition list keeps its random stream.
+                    let kinds = &m.layout.chronic;
+                    if kinds.len() > 1 {
+                        let u: f64 = rng.random();
+                        let k = kinds.partition_point(|(c, _)| *c <= u).min(kinds.len() - 1);
+                        flags |= (k as u8) << CONDITION_SHIFT;
                     }
                     chronic.push(people.len() as u32);
                 }

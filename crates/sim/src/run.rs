@@ -5,6 +5,7 @@
 
 use crate::engine::{Partition, Tally};
 use crate::model::Model;
+use crate::strata::GroupCounts;
 use rayon::prelude::*;
 use std::time::Instant;
 use tiercare_core::indicators::{Accumulator, Period, Subject};
@@ -17,6 +18,8 @@ pub struct Run {
     pub accumulator: Accumulator,
     /// How the episodes ended (every one exactly once).
     pub tally: Tally,
+    /// The facts again by condition, resident group and settlement.
+    pub groups: GroupCounts,
     pub wall_seconds: f64,
 }
 
@@ -48,16 +51,23 @@ pub fn mix(mut z: u64) -> u64 {
 pub fn run_once(model: &Model, seed: u64, replication: u32, progress: &(dyn Fn() + Sync)) -> Run {
     let started = Instant::now();
     let run_seed = mix(seed ^ mix(u64::from(replication)));
-    let (accumulator, tally) = (0..model.partitions)
+    let (accumulator, tally, groups) = (0..model.partitions)
         .into_par_iter()
         .map(|p| Partition::new(model, mix(run_seed ^ mix(u64::from(p) + 1))).run(progress))
         .reduce(
-            || (Accumulator::new(model.directory.clone()), Tally::default()),
-            |(mut a, mut ta), (b, tb)| {
+            || {
+                (
+                    Accumulator::new(model.directory.clone()),
+                    Tally::default(),
+                    GroupCounts::new(&model.layout),
+                )
+            },
+            |(mut a, mut ta, mut ga), (b, tb, gb)| {
                 // Same directory on both sides: merging cannot fail.
                 let _ = a.merge(&b);
                 ta.add(&tb);
-                (a, ta)
+                ga.add(&gb);
+                (a, ta, ga)
             },
         );
     Run {
@@ -65,6 +75,7 @@ pub fn run_once(model: &Model, seed: u64, replication: u32, progress: &(dyn Fn()
         seed,
         accumulator,
         tally,
+        groups,
         wall_seconds: started.elapsed().as_secs_f64(),
     }
 }

@@ -78,6 +78,24 @@ pub struct Spec {
     pub policy: Policy,
     #[serde(default)]
     pub levers: Levers,
+    /// Days run before the counted `days` and then discarded: queues,
+    /// trust and chronic schedules settle first, so the counted period
+    /// does not start from an empty region.
+    #[serde(default)]
+    pub warmup_days: u32,
+    /// Named groups of catalogue conditions (hypertension and diabetes
+    /// apart, or together as cardiometabolic), reported like a condition.
+    #[serde(default)]
+    pub condition_group: Vec<ConditionGroupSpec>,
+}
+
+/// A named group of conditions, by the codes the case mix and the chronic
+/// table use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionGroupSpec {
+    pub name: String,
+    pub conditions: Vec<String>,
 }
 
 fn one() -> u32 {
@@ -294,6 +312,11 @@ pub struct ChronicSpec {
     /// contract; the others are followed at the nearest hospital.
     pub primary_share_contracted: f64,
     pub primary_share_other: f64,
+    /// The chronic patients' conditions (catalogue codes) and their
+    /// shares, so follow-ups are counted by condition; empty: one
+    /// condition called `chronic`.
+    #[serde(default)]
+    pub conditions: BTreeMap<String, f64>,
 }
 
 /// Reforms that scale or change the region rather than set one value.

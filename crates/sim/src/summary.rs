@@ -6,12 +6,11 @@ use crate::model::Model;
 use crate::run::Run;
 use serde_json::{Value, json};
 use tiercare_core::Level;
-use tiercare_core::indicators::{Indicators, Period, Subject};
+use tiercare_core::indicators::{Indicators, Subject};
 
 /// The whole run's indicators for the region.
 pub fn region_indicators(model: &Model, run: &Run) -> Indicators {
-    run.accumulator
-        .indicators(Period::new(0, model.days as i32 - 1), Subject::Region)
+    run.accumulator.indicators(model.counted(), Subject::Region)
 }
 
 /// The reference model's JSON object for one run; `wall_seconds` is the

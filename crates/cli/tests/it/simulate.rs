@@ -187,10 +187,11 @@ fn simulate_bad_field_names_the_file_and_field() {
 #[test]
 fn simulate_writes_csv_html_and_the_report() {
     let dir = tempfile::tempdir().unwrap();
-    let (csv, html, report) = (
+    let (csv, html, report, groups) = (
         dir.path().join("out.csv"),
         dir.path().join("out.html"),
         dir.path().join("report.json"),
+        dir.path().join("groups.csv"),
     );
     let out = tiercare(&[
         "simulate",
@@ -208,6 +209,8 @@ fn simulate_writes_csv_html_and_the_report() {
         html.to_str().unwrap(),
         "--out-json",
         report.to_str().unwrap(),
+        "--groups-csv",
+        groups.to_str().unwrap(),
     ]);
     let v = json(&out);
     assert!(
@@ -232,6 +235,8 @@ fn simulate_writes_csv_html_and_the_report() {
             .cloned()
             .unwrap()
     };
+    // One seed for both scenarios: differences are paired.
+    assert_eq!(scenarios[1]["difference"], "paired");
     let cov = row(&scenarios[1], "contract_coverage");
     assert!(cov["diff"]["low"].as_f64().unwrap() > 0.2, "{cov}");
     assert!(row(&scenarios[0], "visits").get("diff").is_none());
@@ -261,8 +266,22 @@ fn simulate_writes_csv_html_and_the_report() {
             .any(|r| r[0] == "contracts-80" && r[1] == "primary_visit_share" && !r[5].is_empty())
     );
 
+    // The odds of a first contact at primary care, contracted or not.
+    assert!(rows.iter().any(|r| r[0] == "contracts-80"
+        && r[1] == "odds_ratio.primary_first_contact.contracted"
+        && r[3].parse::<f64>().is_ok_and(|low| low > 1.0)));
+
+    let groups = std::fs::read_to_string(&groups).unwrap();
+    assert!(groups.starts_with("scenario,dimension,group,indicator,mean,low,high,diff,"));
+    assert!(
+        groups
+            .lines()
+            .any(|l| l.starts_with("contracts-80,contract,contracted,visits,"))
+    );
+
     let html = std::fs::read_to_string(&html).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<h2>By contract</h2>"));
     assert!(html.matches("<svg").count() >= 3, "charts");
     assert!(!html.contains("<script") && !html.contains("src=\""));
 }

@@ -20,12 +20,16 @@ impl Partition<'_> {
     pub(super) fn episode(&mut self, e: Pending) {
         self.record(Fact::Episode { day: e.t as Day });
         self.tally.started += 1;
-        let u: f64 = self.rng.random();
+        let u: f64 = self.demand.random();
         let case = self
             .m
             .cases
             .partition_point(|c| c.upto <= u)
             .min(self.m.cases.len() - 1);
+        if self.m.count_groups {
+            let condition = self.m.layout.case_condition[case];
+            self.count_for(e.who, condition, &Fact::Episode { day: e.t as Day });
+        }
         let person = self.pop.people[e.who as usize];
         let Some(level) = self.choose(e.who as usize, &person, case, e.t) else {
             self.tally.stayed_home += 1;
@@ -50,7 +54,7 @@ impl Partition<'_> {
     /// the resident weighs: the price given what they already paid this
     /// year (as `$estimate` shows it), and the wait they would be quoted.
     fn choose(&mut self, who: usize, person: &Person, case: usize, now: f64) -> Option<usize> {
-        let u: f64 = self.rng.random();
+        let u: f64 = self.demand.random();
         if let Some(table) = &self.fixed_choice {
             let cum = table[self.choice_key(person, case)];
             return pick(&cum, u);

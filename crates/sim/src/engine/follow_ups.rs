@@ -48,15 +48,18 @@ impl Partition<'_> {
         };
         let home = self.own_primary[person.place as usize];
         if treated.level > Level::Primary
-            && self.rng.random::<f64>() < p_down
+            && self.draw(&e, 1) < p_down
             && let Some(to) = home
         {
-            self.record(Fact::Referral {
-                day: e.t as Day,
-                from: Ix(e.inst),
-                to: Ix(to),
-                direction: Direction::Down,
-            });
+            self.record_for(
+                &e,
+                Fact::Referral {
+                    day: e.t as Day,
+                    from: Ix(e.inst),
+                    to: Ix(to),
+                    direction: Direction::Down,
+                },
+            );
             let down = Pending {
                 inst: to,
                 from: e.inst,
@@ -107,6 +110,7 @@ impl Partition<'_> {
                     });
                 }
             }
+            self.group_panels(d);
         }
         let boost = self.m.trust.outreach_per_month;
         if boost != 0.0 {

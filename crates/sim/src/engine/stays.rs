@@ -38,20 +38,23 @@ impl Partition<'_> {
         for n in &mut self.occupied[slot..inst * self.days + end] {
             *n += 1;
         }
-        self.record(Fact::Visit(Visit {
-            day: day as Day,
-            institution: Ix(e.inst),
-            level,
-            // The admission follows the visit that decided it: the
-            // episode's first contact and referral were counted there.
-            kind: VisitKind::FollowUp,
-            positioned: Some(positioned),
-            emergency: false,
-            inpatient: true,
-            resident: true,
-            charge: None,
-            wait_days: 0.0,
-        }));
+        self.record_for(
+            e,
+            Fact::Visit(Visit {
+                day: day as Day,
+                institution: Ix(e.inst),
+                level,
+                // The admission follows the visit that decided it: the
+                // episode's first contact and referral were counted there.
+                kind: VisitKind::FollowUp,
+                positioned: Some(positioned),
+                emergency: false,
+                inpatient: true,
+                resident: true,
+                charge: None,
+                wait_days: 0.0,
+            }),
+        );
     }
 
     /// The day's occupied beds, one fact per institution with patients.

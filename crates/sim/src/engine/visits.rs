@@ -8,7 +8,6 @@
 //! follow-up; anything else ends the episode.
 
 use super::{Kind, Partition, Pending, What};
-use rand::Rng;
 use tiercare_core::Level;
 use tiercare_core::catalogue::Severity;
 use tiercare_core::indicators::{Charge, Day, Direction, Fact, Ix, Visit};
@@ -42,22 +41,25 @@ impl Partition<'_> {
         } else {
             ct.positioned
         };
-        self.record(Fact::Visit(Visit {
-            day,
-            institution: Ix(e.inst),
-            level,
-            kind: kind.visit_kind(),
-            positioned: Some(positioned),
-            emergency,
-            inpatient: false,
-            resident: true,
-            charge: Some(Charge {
-                scheme: person.scheme(),
-                cost: price.cost,
-                out_of_pocket: price.out_of_pocket,
+        self.record_for(
+            &e,
+            Fact::Visit(Visit {
+                day,
+                institution: Ix(e.inst),
+                level,
+                kind: kind.visit_kind(),
+                positioned: Some(positioned),
+                emergency,
+                inpatient: false,
+                resident: true,
+                charge: Some(Charge {
+                    scheme: person.scheme(),
+                    cost: price.cost,
+                    out_of_pocket: price.out_of_pocket,
+                }),
+                wait_days: wait as f32,
             }),
-            wait_days: wait as f32,
-        }));
+        );
         let trust = &m.trust;
         if level == Level::Primary && wait > trust.long_wait_days {
             self.pop.people[who].add_trust(trust.long_wait);
@@ -72,12 +74,15 @@ impl Partition<'_> {
                     let target =
                         (ct.positioned.index()..3).find_map(|l| m.places[place].nearest[l]);
                     if let Some(to) = target {
-                        self.record(Fact::Referral {
-                            day,
-                            from: Ix(e.inst),
-                            to: Ix(to),
-                            direction: Direction::Up,
-                        });
+                        self.record_for(
+                            &e,
+                            Fact::Referral {
+                                day,
+                                from: Ix(e.inst),
+                                to: Ix(to),
+                                direction: Direction::Up,
+                            },
+                        );
                         if level == Level::Primary {
                             self.pop.people[who].add_trust(trust.referred_on);
                         }
@@ -130,20 +135,26 @@ impl Partition<'_> {
     }
 
     fn referral_done(&mut self, e: Pending, day: Day, requested: f64) {
-        let report_back = self.rng.random::<f64>() < self.m.referral.report_back_share;
+        let report_back = self.draw(&e, 2) < self.m.referral.report_back_share;
         let (from, to) = (Ix(e.from), Ix(e.inst));
-        self.record(Fact::ReferralBooked {
-            day: e.asked,
-            from,
-            to,
-            wait_days: (day - requested as Day).max(0) as u32,
-        });
-        self.record(Fact::ReferralCompleted {
-            day: e.asked,
-            from,
-            to,
-            report_back,
-        });
+        self.record_for(
+            &e,
+            Fact::ReferralBooked {
+                day: e.asked,
+                from,
+                to,
+                wait_days: (day - requested as Day).max(0) as u32,
+            },
+        );
+        self.record_for(
+            &e,
+            Fact::ReferralCompleted {
+                day: e.asked,
+                from,
+                to,
+                report_back,
+            },
+        );
     }
 
     /// A hospital episode gets its follow-up; any other ends here.

@@ -190,7 +190,22 @@ pub fn html(report: &Report) -> String {
             s.seed.map(|x| x.to_string()).unwrap_or_default()
         );
     }
-    h.push_str("</table>\n<p><small>Means over replications; [low, high] is the 95% interval (Student's t); a difference is the scenario's mean minus the baseline's, with Welch's 95% interval. Months are 30 days, the last one shorter.</small></p>\n");
+    h.push_str("</table>\n<p><small>Means over replications; [low, high] is the 95% interval (Student's t); a difference is the scenario's mean minus the baseline's: paired replication by replication when the scenarios share seeds (common random numbers), with Welch's 95% interval otherwise. Months are 30 days, the last one shorter; a warm-up is run first and left out.</small></p>\n");
+    for s in &report.scenarios {
+        if let Some(d) = &s.difference {
+            let _ = writeln!(
+                h,
+                "<p><small>{}: differences {}; {} warm-up days.</small></p>",
+                escape(&s.name),
+                if d == "paired" {
+                    "paired"
+                } else {
+                    "by Welch's interval"
+                },
+                s.warmup_days
+            );
+        }
+    }
     let charts = charts(report);
     let (series, rest) = charts.split_at(charts.len().saturating_sub(2));
     h.push_str("<h2>Over time</h2>\n<div class=\"charts\">\n");
@@ -205,6 +220,10 @@ pub fn html(report: &Report) -> String {
     }
     h.push_str("</div>\n<h2>Summary</h2>\n");
     summary_table(&mut h, report);
+    odds_table(&mut h, report);
+    for dimension in crate::strata::DIMENSIONS {
+        group_table(&mut h, report, dimension);
+    }
     h.push_str("</body></html>\n");
     h
 }
@@ -260,6 +279,103 @@ fn summary_table(h: &mut String, report: &Report) {
             }
         }
         h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+}
+
+/// The odds ratios of a first contact at primary care, per scenario.
+fn odds_table(h: &mut String, report: &Report) {
+    h.push_str("<h2>Odds of a first contact at primary care</h2>\n<table><tr><th>scenario</th><th>group</th><th>against</th><th>odds ratio [95% interval]</th></tr>\n");
+    for s in &report.scenarios {
+        for o in s.odds_ratios.iter().filter(|o| o.replications > 0) {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td title=\"{}\">{}</td></tr>",
+                escape(&s.name),
+                escape(&o.group),
+                escape(&o.reference),
+                escape(&o.indicator),
+                estimate("ratio", &o.estimate)
+            );
+        }
+    }
+    h.push_str("</table>\n");
+}
+
+/// The figures a group table shows (every figure is in the JSON and CSV).
+const GROUP_FIGURES: [&str; 12] = [
+    "episodes",
+    "visits",
+    "admissions",
+    "primary_visit_share",
+    "first_contacts_by_level.primary",
+    "first_contacts_by_level.secondary",
+    "first_contacts_by_level.tertiary",
+    "primary_first_contact_share",
+    "referrals_up",
+    "referrals_down",
+    "out_of_pocket_share",
+    "chronic_management",
+];
+
+/// One dimension's groups: a row per group and scenario, the baseline's
+/// figures and each reform's difference from it.
+fn group_table(h: &mut String, report: &Report, dimension: &str) {
+    let Some(baseline) = report.scenarios.first() else {
+        return;
+    };
+    let groups: Vec<&str> = baseline
+        .groups
+        .iter()
+        .filter(|g| g.dimension == dimension)
+        .map(|g| g.group.as_str())
+        .collect();
+    if groups.is_empty() {
+        return;
+    }
+    let _ = write!(
+        h,
+        "<h2>By {}</h2>\n<table><tr><th>group</th><th>scenario</th>",
+        escape(&dimension.replace('_', " "))
+    );
+    for name in GROUP_FIGURES {
+        let _ = write!(
+            h,
+            "<th title=\"{}\">{}</th>",
+            escape(name),
+            escape(&label(name))
+        );
+    }
+    h.push_str("</tr>\n");
+    for group in groups {
+        for (k, s) in report.scenarios.iter().enumerate() {
+            let Some(g) = s
+                .groups
+                .iter()
+                .find(|g| g.dimension == dimension && g.group == group)
+            else {
+                continue;
+            };
+            let who = if k == 0 {
+                escape(&s.name)
+            } else {
+                format!("{} &minus; baseline", escape(&s.name))
+            };
+            let _ = write!(h, "<tr><td>{}</td><td>{who}</td>", escape(group));
+            for name in GROUP_FIGURES {
+                let cell = g
+                    .summary
+                    .iter()
+                    .find(|r| r.indicator == name)
+                    .and_then(|r| if k == 0 { Some(r.estimate) } else { r.diff });
+                let _ = write!(
+                    h,
+                    "<td>{}</td>",
+                    cell.map(|e| estimate(name, &e)).unwrap_or_default()
+                );
+            }
+            h.push_str("</tr>\n");
+        }
     }
     h.push_str("</table>\n");
 }

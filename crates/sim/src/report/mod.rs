@@ -9,17 +9,21 @@
 //! `pyramid.secondary.demand_share`, ...) so that no indicator is defined
 //! here a second time.
 
+mod groups;
 mod html;
 pub mod stats;
 
 use crate::model::Model;
 use crate::run::Run;
+use crate::strata::first_contacts;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tiercare_core::Level;
 use tiercare_core::indicators::{Indicators, Period, Subject};
 
+use groups::Collected;
+pub use groups::{GroupReport, OddsRatio, figures};
 pub use html::html;
 pub use stats::{Estimate, Sample};
 
@@ -66,18 +70,25 @@ pub fn headline() -> Vec<String> {
     names
 }
 
-/// The indicators followed month by month.
+/// The indicators followed month by month: volumes (episodes, visits by
+/// level, admissions, first contacts) and shares.
 pub fn series_indicators() -> Vec<String> {
-    let mut names: Vec<String> = [
-        "primary_visit_share",
-        "county_retention",
-        "bypass_share",
-        "over_use_share",
-        "referrals_up",
-        "referrals_down",
-    ]
-    .map(String::from)
-    .to_vec();
+    let mut names: Vec<String> = ["episodes", "visits", "outpatient_visits", "admissions"]
+        .map(String::from)
+        .to_vec();
+    names.extend(Level::ALL.map(|l| format!("levels.{}.visits", l.code())));
+    names.extend(Level::ALL.map(|l| format!("first_contacts_by_level.{}", l.code())));
+    names.extend(
+        [
+            "primary_visit_share",
+            "county_retention",
+            "bypass_share",
+            "over_use_share",
+            "referrals_up",
+            "referrals_down",
+        ]
+        .map(String::from),
+    );
     names.extend(Level::ALL.map(|l| format!("levels.{}.mean_wait_days", l.code())));
     names.extend(
         [
@@ -113,9 +124,22 @@ pub struct ScenarioReport {
     pub partitions: u32,
     pub days: u32,
     pub replications: usize,
+    /// Days run before the counted `days` and left out.
+    pub warmup_days: u32,
     /// The seed the replications' own seeds are drawn from.
     pub seed: Option<u64>,
+    /// How differences from the baseline are estimated: `paired` when the
+    /// scenarios share seeds (replication by replication), `welch`
+    /// otherwise; absent for the baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub difference: Option<String>,
+    /// The region's figures.
     pub summary: Vec<Row>,
+    /// The odds of a first contact at primary care, group against group.
+    pub odds_ratios: Vec<OddsRatio>,
+    /// The same figures by condition, resident group, institution and
+    /// alliance.
+    pub groups: Vec<GroupReport>,
     pub series: Series,
 }
 
@@ -152,62 +176,61 @@ impl Report {
             .enumerate()
             .map(|(i, n)| (n.as_str(), i))
             .collect();
-        // Each scenario's values per indicator, in first-seen order.
+        let collected: Vec<Collected> = scenarios
+            .iter()
+            .map(|s| Collected::of(s.model, s.runs))
+            .collect();
+        // Every scenario's names, in first-seen order, headline first.
         let mut order: Vec<String> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut samples: Vec<HashMap<String, Vec<f64>>> = Vec::new();
-        for s in scenarios {
-            let mut values: HashMap<String, Vec<f64>> = HashMap::new();
-            for run in s.runs {
-                let whole = Period::new(0, s.model.days as i32 - 1);
-                let i = run.accumulator.indicators(whole, Subject::Region);
-                for (name, v) in flatten(&i, &s.model.scheme_codes) {
-                    if seen.insert(name.clone()) {
-                        order.push(name.clone());
-                    }
-                    values.entry(name).or_default().push(v);
+        let mut seen: HashSet<&str> = HashSet::new();
+        for c in &collected {
+            for n in &c.order {
+                if seen.insert(n) {
+                    order.push(n.clone());
                 }
             }
-            samples.push(values);
         }
         order.sort_by_key(|n| rank.get(n.as_str()).copied().unwrap_or(usize::MAX));
-        let baseline: HashMap<&str, Sample> = samples
-            .first()
-            .map(|b| {
-                b.iter()
-                    .filter_map(|(n, v)| Sample::of(v).map(|s| (n.as_str(), s)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let base = collected.first();
         let reports = scenarios
             .iter()
-            .zip(&samples)
+            .zip(&collected)
             .enumerate()
-            .map(|(k, (s, values))| {
-                let summary = order
+            .map(|(k, (s, c))| {
+                let compared = (k > 0).then_some(base).flatten();
+                let paired = k > 0 && groups::pairable(s.runs, scenarios[0].runs);
+                let groups = c
+                    .groups
                     .iter()
-                    .filter_map(|name| {
-                        let sample = Sample::of(values.get(name)?)?;
-                        let diff = (k > 0)
-                            .then(|| baseline.get(name.as_str()))
-                            .flatten()
-                            .map(|b| sample.difference(b));
-                        Some(Row {
-                            indicator: name.clone(),
-                            replications: sample.n,
-                            estimate: sample.interval(),
-                            diff,
-                        })
+                    .map(|((dimension, group), values)| GroupReport {
+                        dimension: dimension.clone(),
+                        group: group.clone(),
+                        summary: groups::rows(
+                            &order,
+                            values,
+                            compared.and_then(|b| b.group(dimension, group)),
+                            paired,
+                        ),
                     })
                     .collect();
                 ScenarioReport {
                     name: s.name.to_string(),
                     residents: s.model.residents,
                     partitions: s.model.partitions,
-                    days: s.model.days,
+                    days: s.model.days - s.model.warmup,
+                    warmup_days: s.model.warmup,
                     replications: s.runs.len(),
                     seed: s.runs.first().map(|r| r.seed),
-                    summary,
+                    difference: if k == 0 {
+                        None
+                    } else if paired {
+                        Some("paired".into())
+                    } else {
+                        Some("welch".into())
+                    },
+                    summary: groups::rows(&order, &c.region, compared.map(|b| &b.region), paired),
+                    odds_ratios: c.tables.iter().map(|(o, _)| o.clone()).collect(),
+                    groups,
                     series: series(s.model, s.runs),
                 }
             })
@@ -228,23 +251,36 @@ impl Report {
         let mut out = String::from("scenario,indicator,mean,low,high,diff,diff_low,diff_high\n");
         for s in &self.scenarios {
             for r in &s.summary {
-                let e = r.estimate;
-                let (d, dl, dh) = match r.diff {
-                    Some(d) => (num(d.mean), num(d.low), num(d.high)),
-                    None => Default::default(),
-                };
-                let fields = [
-                    csv_field(&s.name),
-                    csv_field(&r.indicator),
-                    num(e.mean),
-                    num(e.low),
-                    num(e.high),
-                    d,
-                    dl,
-                    dh,
-                ];
-                out.push_str(&fields.join(","));
-                out.push('\n');
+                csv_row(&mut out, &[&s.name], r);
+            }
+            // The odds ratios: group against reference, no difference.
+            for o in &s.odds_ratios {
+                if o.replications > 0 {
+                    let row = Row {
+                        indicator: o.indicator.clone(),
+                        replications: o.replications,
+                        estimate: o.estimate,
+                        diff: None,
+                    };
+                    csv_row(&mut out, &[&s.name], &row);
+                }
+            }
+        }
+        out
+    }
+
+    /// The figures by group: one row per scenario, group and indicator
+    /// (scenario, dimension, group, indicator, mean, low, high, diff,
+    /// diff_low, diff_high).
+    pub fn groups_csv(&self) -> String {
+        let mut out = String::from(
+            "scenario,dimension,group,indicator,mean,low,high,diff,diff_low,diff_high\n",
+        );
+        for s in &self.scenarios {
+            for g in &s.groups {
+                for r in &g.summary {
+                    csv_row(&mut out, &[&s.name, &g.dimension, &g.group], r);
+                }
             }
         }
         out
@@ -261,6 +297,27 @@ impl ScenarioReport {
     pub fn row(&self, indicator: &str) -> Option<&Row> {
         self.summary.iter().find(|r| r.indicator == indicator)
     }
+}
+
+/// One CSV line: the leading fields, then the row's figures.
+fn csv_row(out: &mut String, lead: &[&str], r: &Row) {
+    let e = r.estimate;
+    let (d, dl, dh) = match r.diff {
+        Some(d) => (num(d.mean), num(d.low), num(d.high)),
+        None => Default::default(),
+    };
+    let mut fields: Vec<String> = lead.iter().map(|f| csv_field(f)).collect();
+    fields.extend([
+        csv_field(&r.indicator),
+        num(e.mean),
+        num(e.low),
+        num(e.high),
+        d,
+        dl,
+        dh,
+    ]);
+    out.push_str(&fields.join(","));
+    out.push('\n');
 }
 
 fn num(x: f64) -> String {
@@ -351,17 +408,23 @@ fn element_key(
 
 /// The 30-day months of a run of `days` days; the last may be shorter.
 pub fn months(days: u32) -> Vec<Period> {
+    months_of(Period::new(0, days as i32 - 1))
+}
+
+/// The 30-day months of a period; the last may be shorter.
+pub fn months_of(period: Period) -> Vec<Period> {
+    let days = (period.last - period.first + 1).max(0) as u32;
     (0..days.div_ceil(MONTH_DAYS))
         .map(|m| {
-            let first = m * MONTH_DAYS;
-            let last = (first + MONTH_DAYS - 1).min(days - 1);
-            Period::new(first as i32, last as i32)
+            let first = period.first + (m * MONTH_DAYS) as i32;
+            let last = (first + MONTH_DAYS as i32 - 1).min(period.last);
+            Period::new(first, last)
         })
         .collect()
 }
 
 fn series(model: &Model, runs: &[Run]) -> Series {
-    let months = months(model.days);
+    let months = months_of(model.counted());
     let names = series_indicators();
     let mut sums: BTreeMap<String, Vec<(f64, u32)>> = names
         .iter()
@@ -370,7 +433,8 @@ fn series(model: &Model, runs: &[Run]) -> Series {
     for run in runs {
         for (m, period) in months.iter().enumerate() {
             let i = run.accumulator.indicators(*period, Subject::Region);
-            for (name, v) in flatten(&i, &model.scheme_codes) {
+            let first = first_contacts(&run.accumulator, *period, Subject::Region);
+            for (name, v) in figures(&i, first, &model.scheme_codes) {
                 if let Some(cell) = sums.get_mut(&name).and_then(|s| s.get_mut(m)) {
                     cell.0 += v;
                     cell.1 += 1;

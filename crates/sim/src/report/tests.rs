@@ -151,7 +151,11 @@ fn csv_has_a_row_per_scenario_and_indicator() {
         lines.next(),
         Some("scenario,indicator,mean,low,high,diff,diff_low,diff_high")
     );
-    let rows: usize = r.scenarios.iter().map(|s| s.summary.len()).sum();
+    let rows: usize = r
+        .scenarios
+        .iter()
+        .map(|s| s.summary.len() + s.odds_ratios.iter().filter(|o| o.replications > 0).count())
+        .sum();
     assert_eq!(csv.lines().count(), rows + 1);
     let first = lines.next().unwrap();
     assert!(first.starts_with("baseline,episodes,"));

@@ -71,6 +71,14 @@ fn thread_count_does_not_change_a_province_of_partitions() {
     );
     assert_eq!(one.tally, two.tally);
     assert_eq!(figures(&m, &one), figures(&m, &two));
+    // The figures by group too: integer counts merged in any order.
+    let groups = |r| {
+        tiercare_sim::strata::breakdown(&m, r)
+            .into_iter()
+            .map(|g| (g.dimension, g.group, g.indicators))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(groups(&one), groups(&two));
     // The partitions are not copies of one another: a province's episodes
     // are not 75 times one county's.
     let county = model(&spec("zx-baseline"), 400);

@@ -10,8 +10,10 @@
 mod bad_input;
 mod conservation;
 mod determinism;
+mod groups;
 mod helpers;
 mod levers;
 mod refmodel;
+mod reports;
 mod stays;
 mod waits;
