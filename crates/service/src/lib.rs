@@ -104,6 +104,35 @@ pub struct Versioned<T> {
     pub updated_at: String,
 }
 
+impl<T> Versioned<T> {
+    /// A stored record of the kind `pick` takes, with its version.
+    pub(crate) fn picked(
+        stored: tiercare_store::Stored,
+        pick: impl FnOnce(Record) -> Option<T>,
+    ) -> Option<Versioned<T>> {
+        let (version, updated_at) = (stored.version, stored.updated_at);
+        pick(stored.record).map(|value| Versioned {
+            value,
+            version,
+            updated_at,
+        })
+    }
+}
+
+/// The current version of `rt/id`, if it is stored and of the kind `pick`
+/// takes; unaudited (callers check access and audit what they show).
+pub(crate) async fn load_as<T>(
+    store: &Store,
+    rt: &str,
+    id: &str,
+    pick: impl FnOnce(Record) -> Option<T>,
+) -> Result<Option<Versioned<T>>, tiercare_store::StoreError> {
+    Ok(store
+        .get(rt, id)
+        .await?
+        .and_then(|s| Versioned::picked(s, pick)))
+}
+
 /// A fresh server-assigned id: 128 random bits in hex.
 pub fn new_id() -> String {
     use rand::RngCore;

@@ -480,7 +480,7 @@ fn recognise_field(message: &str) -> &'static str {
 
 fn as_mentorship(s: Stored) -> Result<Versioned<Mentorship>, ServiceError> {
     let id = s.record.id().to_string();
-    super::versioned(s, |r| match r {
+    Versioned::picked(s, |r| match r {
         Record::Mentorship(x) => Some(x),
         _ => None,
     })
@@ -489,7 +489,7 @@ fn as_mentorship(s: Stored) -> Result<Versioned<Mentorship>, ServiceError> {
 
 fn as_activity(s: Stored) -> Result<Versioned<MentorshipActivity>, ServiceError> {
     let id = s.record.id().to_string();
-    super::versioned(s, |r| match r {
+    Versioned::picked(s, |r| match r {
         Record::MentorshipActivity(x) => Some(x),
         _ => None,
     })

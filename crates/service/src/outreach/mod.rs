@@ -161,17 +161,6 @@ impl<'a> Outreach<'a> {
     }
 }
 
-/// A stored record of the expected kind, with its version.
-fn versioned<T>(stored: Stored, pick: impl FnOnce(Record) -> Option<T>) -> Option<Versioned<T>> {
-    let version = stored.version;
-    let updated_at = stored.updated_at;
-    pick(stored.record).map(|value| Versioned {
-        value,
-        version,
-        updated_at,
-    })
-}
-
 /// A stored record as the handlers answer it.
 pub fn stored_of(record: Record, version: u32, updated_at: String) -> Stored {
     Stored {

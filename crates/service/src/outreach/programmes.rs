@@ -39,7 +39,7 @@ impl Outreach<'_> {
                 String::new(),
             )
             .await?;
-        super::versioned(s, |r| match r {
+        Versioned::picked(s, |r| match r {
             Record::Programme(p) => Some(p),
             _ => None,
         })
@@ -160,7 +160,7 @@ impl Outreach<'_> {
         self.load("HealthcareService", id)
             .await?
             .and_then(|s| {
-                super::versioned(s, |r| match r {
+                Versioned::picked(s, |r| match r {
                     Record::Programme(p) => Some(p),
                     _ => None,
                 })

@@ -291,7 +291,7 @@ impl Outreach<'_> {
 
 fn as_session(s: Stored) -> Result<Versioned<OutreachSession>, ServiceError> {
     let id = s.record.id().to_string();
-    super::versioned(s, |r| match r {
+    Versioned::picked(s, |r| match r {
         Record::OutreachSession(x) => Some(x),
         _ => None,
     })

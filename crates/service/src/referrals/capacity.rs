@@ -324,35 +324,21 @@ impl Referrals<'_> {
     }
 
     pub(super) async fn load_pool(&self, id: &str) -> Result<Versioned<BedPool>, ServiceError> {
-        match self.ctx.store.get("Location", id).await? {
-            Some(Stored {
-                record: Record::BedPool(value),
-                version,
-                updated_at,
-                ..
-            }) => Ok(Versioned {
-                value,
-                version,
-                updated_at,
-            }),
-            _ => Err(ServiceError::NotFound(format!(
-                "bed pool Location/{id} does not exist"
-            ))),
-        }
+        crate::load_as(&self.ctx.store, "Location", id, |r| match r {
+            Record::BedPool(v) => Some(v),
+            _ => None,
+        })
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("bed pool Location/{id} does not exist")))
     }
 
     pub(super) async fn load_slot(&self, id: &str) -> Result<Versioned<Slot>, ServiceError> {
-        match self.ctx.store.get("Slot", id).await? {
-            Some(stored) => match stored.record {
-                Record::Slot(value) => Ok(Versioned {
-                    value,
-                    version: stored.version,
-                    updated_at: stored.updated_at,
-                }),
-                _ => Err(ServiceError::NotFound(format!("Slot/{id} does not exist"))),
-            },
-            None => Err(ServiceError::NotFound(format!("Slot/{id} does not exist"))),
-        }
+        crate::load_as(&self.ctx.store, "Slot", id, |r| match r {
+            Record::Slot(v) => Some(v),
+            _ => None,
+        })
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Slot/{id} does not exist")))
     }
 
     /// Opens a department's outpatient session: its slots, the policy's

@@ -84,37 +84,21 @@ impl Referrals<'_> {
     }
 
     async fn load_plan(&self, id: &str) -> Result<Versioned<CarePlan>, ServiceError> {
-        match self.ctx.store.get("CarePlan", id).await? {
-            Some(Stored {
-                record: Record::CarePlan(value),
-                version,
-                updated_at,
-                ..
-            }) => Ok(Versioned {
-                value,
-                version,
-                updated_at,
-            }),
-            _ => Err(ServiceError::NotFound(format!(
-                "CarePlan/{id} does not exist"
-            ))),
-        }
+        crate::load_as(&self.ctx.store, "CarePlan", id, |r| match r {
+            Record::CarePlan(v) => Some(v),
+            _ => None,
+        })
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("CarePlan/{id} does not exist")))
     }
 
     async fn load_follow_up(&self, id: &str) -> Result<Versioned<FollowUp>, ServiceError> {
-        match self.ctx.store.get("Task", id).await? {
-            Some(Stored {
-                record: Record::FollowUp(value),
-                version,
-                updated_at,
-                ..
-            }) => Ok(Versioned {
-                value,
-                version,
-                updated_at,
-            }),
-            _ => Err(ServiceError::NotFound(format!("Task/{id} does not exist"))),
-        }
+        crate::load_as(&self.ctx.store, "Task", id, |r| match r {
+            Record::FollowUp(v) => Some(v),
+            _ => None,
+        })
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Task/{id} does not exist")))
     }
 
     /// Records the patient's decision on the plan. A refusal revokes the

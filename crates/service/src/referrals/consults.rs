@@ -13,28 +13,11 @@ impl Referrals<'_> {
             Ok(done) => done,
             Err(e) => return Err(self.consult_refused("create", None, &patient, e).await),
         };
-        let record = Record::Consult(consult.clone());
-        self.registry()
-            .check_references(&record, &crate::registry::Pending::new())
-            .await?;
-        if !self.registry().cares_for(&patient).await? {
-            let err = ServiceError::Forbidden(format!(
-                "you may ask about a patient in your care only; Patient/{patient} is not"
-            ));
-            return Err(self
-                .refuse(
-                    "create",
-                    "ServiceRequest",
-                    None,
-                    Some(&patient),
-                    (AuditOutcome::Denied, err),
-                )
-                .await);
-        }
         let (version, updated_at) = self
-            .write(
-                vec![(record, Expect::New, vec![Event::Consult(event)])],
-                "create",
+            .create_in_care(
+                Record::Consult(consult.clone()),
+                Event::Consult(event),
+                "you may ask about a patient in your care only",
                 "consult asked",
             )
             .await?;
@@ -61,21 +44,12 @@ impl Referrals<'_> {
     }
 
     async fn load_consult(&self, id: &str) -> Result<Versioned<Consult>, ServiceError> {
-        match self.ctx.store.get("ServiceRequest", id).await? {
-            Some(Stored {
-                record: Record::Consult(value),
-                version,
-                updated_at,
-                ..
-            }) => Ok(Versioned {
-                value,
-                version,
-                updated_at,
-            }),
-            _ => Err(ServiceError::NotFound(format!(
-                "ServiceRequest/{id} is not a consult"
-            ))),
-        }
+        crate::load_as(&self.ctx.store, "ServiceRequest", id, |r| match r {
+            Record::Consult(v) => Some(v),
+            _ => None,
+        })
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("ServiceRequest/{id} is not a consult")))
     }
 
     /// Adds a message (a reply, or a follow-up question); answers the

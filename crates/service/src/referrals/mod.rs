@@ -230,6 +230,38 @@ impl<'a> Referrals<'a> {
         Err(busy())
     }
 
+    /// Writes a new request about a patient (a consult, a reading order)
+    /// once the registry has checked its references and the caller is
+    /// found to care for the patient; `refusal` says what the caller may
+    /// not do otherwise. Returns the version written.
+    async fn create_in_care(
+        &self,
+        record: Record,
+        event: Event,
+        refusal: &str,
+        detail: &str,
+    ) -> Result<(u32, String), ServiceError> {
+        self.registry()
+            .check_references(&record, &Pending::new())
+            .await?;
+        let patient = record.patient().map(|p| p.to_string()).unwrap_or_default();
+        if !self.registry().cares_for(&patient).await? {
+            let err = ServiceError::Forbidden(format!("{refusal}; Patient/{patient} is not"));
+            return Err(self
+                .refuse(
+                    "create",
+                    record.resource_type(),
+                    None,
+                    Some(&patient),
+                    (AuditOutcome::Denied, err),
+                )
+                .await);
+        }
+        Ok(self
+            .write(vec![(record, Expect::New, vec![event])], "create", detail)
+            .await?)
+    }
+
     async fn load(&self, id: &str) -> Result<Versioned<Referral>, ServiceError> {
         match self.ctx.store.get("ServiceRequest", id).await? {
             Some(stored) => match stored.record {

@@ -72,28 +72,11 @@ impl Referrals<'_> {
             Ok(done) => done,
             Err(e) => return Err(self.reading_refused("create", None, &patient, e).await),
         };
-        let record = Record::ReadingOrder(order.clone());
-        self.registry()
-            .check_references(&record, &Pending::new())
-            .await?;
-        if !self.registry().cares_for(&patient).await? {
-            let err = ServiceError::Forbidden(format!(
-                "you may order a reading only for a patient in your care; Patient/{patient} is not"
-            ));
-            return Err(self
-                .refuse(
-                    "create",
-                    "ServiceRequest",
-                    None,
-                    Some(&patient),
-                    (AuditOutcome::Denied, err),
-                )
-                .await);
-        }
         let (version, updated_at) = self
-            .write(
-                vec![(record, Expect::New, vec![Event::Reading(event)])],
-                "create",
+            .create_in_care(
+                Record::ReadingOrder(order.clone()),
+                Event::Reading(event),
+                "you may order a reading only for a patient in your care",
                 "reading ordered",
             )
             .await?;
@@ -120,21 +103,12 @@ impl Referrals<'_> {
     }
 
     async fn load_reading(&self, id: &str) -> Result<Versioned<ReadingOrder>, ServiceError> {
-        match self.ctx.store.get("ServiceRequest", id).await? {
-            Some(Stored {
-                record: Record::ReadingOrder(value),
-                version,
-                updated_at,
-                ..
-            }) => Ok(Versioned {
-                value,
-                version,
-                updated_at,
-            }),
-            _ => Err(ServiceError::NotFound(format!(
-                "ServiceRequest/{id} does not exist"
-            ))),
-        }
+        crate::load_as(&self.ctx.store, "ServiceRequest", id, |r| match r {
+            Record::ReadingOrder(v) => Some(v),
+            _ => None,
+        })
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("ServiceRequest/{id} does not exist")))
     }
 
     /// A reader of the hub takes the order; a second reader finds it taken
