@@ -619,3 +619,49 @@ async fn administrators_enrol_and_a_residents_estimate_counts_what_they_paid() {
         "has no insurance coverage on record",
     );
 }
+
+/// Visits of one resident ended at the front desk at once: the first
+/// claims of the year race to open the resident's account, and each end of
+/// a visit is done again from fresh reads until it lands.
+#[tokio::test]
+async fn visits_ended_at_once_all_claim_against_one_account() {
+    use crate::closed_loop::post_op;
+    let app = std::sync::Arc::new(spawn_app().await);
+    let patient = "res-000001";
+    let slots = crate::helpers::open_public_session(&app).await;
+    let mut visits = Vec::new();
+    for slot in slots.iter().take(4) {
+        let appointment = crate::helpers::self_book(&app, patient, slot).await;
+        app.on_day_of_appointment(&appointment).await;
+        let arrived = post_op(
+            &app,
+            "coordinator",
+            &format!("/Appointment/{appointment}/$arrive"),
+            json!({"resourceType": "Parameters"}),
+        )
+        .await;
+        arrived.expect(201);
+        visits.push(arrived.json()["id"].as_str().unwrap().to_string());
+    }
+    let claims_before = app.count("ExplanationOfBenefit").await;
+    let tasks: Vec<_> = visits
+        .iter()
+        .map(|v| {
+            let (app, v) = (app.clone(), v.clone());
+            tokio::spawn(async move {
+                post_op(
+                    &app,
+                    "coordinator",
+                    &format!("/Encounter/{v}/$finish"),
+                    json!({"resourceType": "Parameters"}),
+                )
+                .await
+                .status
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    assert_eq!(app.count("ExplanationOfBenefit").await, claims_before + 4);
+}

@@ -272,65 +272,76 @@ impl Referrals<'_> {
         &self,
         encounter: &str,
     ) -> Result<Versioned<Encounter>, ServiceError> {
-        let (mut e, version) = match self.ctx.store.get("Encounter", encounter).await? {
-            Some(Stored {
-                record: Record::Encounter(e),
-                version,
-                ..
-            }) => (e, version),
-            _ => {
-                return Err(ServiceError::NotFound(format!(
-                    "Encounter/{encounter} does not exist"
-                )));
+        // The resident's year account (opened or moved by another visit's
+        // claim) or the appointment may change meanwhile: done again from
+        // fresh reads, as a referral's completion is.
+        for _ in 0..CAPACITY_RETRIES {
+            let (mut e, version) = match self.ctx.store.get("Encounter", encounter).await? {
+                Some(Stored {
+                    record: Record::Encounter(e),
+                    version,
+                    ..
+                }) => (e, version),
+                _ => {
+                    return Err(ServiceError::NotFound(format!(
+                        "Encounter/{encounter} does not exist"
+                    )));
+                }
+            };
+            self.check_front_desk(&e.institution, "Encounter", encounter, &e.patient)
+                .await?;
+            e.finish(self.ctx.clock.now())
+                .map_err(|err| ServiceError::Conflict(err.to_string()))?;
+            let event = Event::VisitFinished {
+                encounter: e.clone(),
+            };
+            let level = match self
+                .ctx
+                .store
+                .get("Organization", e.institution.as_str())
+                .await?
+            {
+                Some(Stored {
+                    record: Record::Institution(i),
+                    ..
+                }) => i.level,
+                _ => Level::Secondary,
+            };
+            let emergency = match &e.appointment {
+                Some(a) => matches!(
+                    self.ctx.store.get("Appointment", a.as_str()).await?,
+                    Some(Stored { record: Record::Appointment(a), .. }) if a.emergency
+                ),
+                None => false,
+            };
+            let mut writes = vec![(
+                Record::Encounter(e.clone()),
+                Expect::Version(version),
+                vec![event],
+            )];
+            writes.extend(self.claim_for(&e, level, None, emergency).await?);
+            writes.extend(
+                self.appointment_follows(e.appointment.as_ref(), VisitProgress::Fulfilled)
+                    .await?,
+            );
+            match self.write(writes, "update", "finished").await {
+                Ok((version, updated_at)) => {
+                    return Ok(Versioned {
+                        value: e,
+                        version,
+                        updated_at,
+                    });
+                }
+                Err(err) if lost_race_elsewhere(&err, "Encounter") => {}
+                Err(StoreError::VersionConflict { .. }) => {
+                    return Err(ServiceError::Conflict(format!(
+                        "Encounter/{encounter} changed meanwhile; reload and try again"
+                    )));
+                }
+                Err(err) => return Err(err.into()),
             }
-        };
-        self.check_front_desk(&e.institution, "Encounter", encounter, &e.patient)
-            .await?;
-        e.finish(self.ctx.clock.now())
-            .map_err(|err| ServiceError::Conflict(err.to_string()))?;
-        let event = Event::VisitFinished {
-            encounter: e.clone(),
-        };
-        let level = match self
-            .ctx
-            .store
-            .get("Organization", e.institution.as_str())
-            .await?
-        {
-            Some(Stored {
-                record: Record::Institution(i),
-                ..
-            }) => i.level,
-            _ => Level::Secondary,
-        };
-        let emergency = match &e.appointment {
-            Some(a) => matches!(
-                self.ctx.store.get("Appointment", a.as_str()).await?,
-                Some(Stored { record: Record::Appointment(a), .. }) if a.emergency
-            ),
-            None => false,
-        };
-        let mut writes = vec![(
-            Record::Encounter(e.clone()),
-            Expect::Version(version),
-            vec![event],
-        )];
-        writes.extend(self.claim_for(&e, level, None, emergency).await?);
-        writes.extend(
-            self.appointment_follows(e.appointment.as_ref(), VisitProgress::Fulfilled)
-                .await?,
-        );
-        match self.write(writes, "update", "finished").await {
-            Ok((version, updated_at)) => Ok(Versioned {
-                value: e,
-                version,
-                updated_at,
-            }),
-            Err(StoreError::VersionConflict { .. }) => Err(ServiceError::Conflict(format!(
-                "Encounter/{encounter} changed meanwhile; reload and try again"
-            ))),
-            Err(err) => Err(err.into()),
         }
+        Err(busy())
     }
 
     /// The appointment of a visit that moved on, at its new progress, to
