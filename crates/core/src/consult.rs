@@ -257,17 +257,7 @@ impl Consult {
     /// Which sides the user is on: staff of the asking institution are on
     /// the referrer's side, staff of the asked institution on the other.
     pub fn sides(&self, by: &Actor) -> Vec<Side> {
-        if !matches!(by.role, UserRole::Doctor | UserRole::Coordinator) {
-            return Vec::new();
-        }
-        let mut sides = Vec::new();
-        if by.institution.as_ref() == Some(&self.from) {
-            sides.push(Side::Referrer);
-        }
-        if by.institution.as_ref() == Some(&self.to) {
-            sides.push(Side::Receiver);
-        }
-        sides
+        Side::of(by, &self.from, &self.to)
     }
 
     /// The side a doctor writes for: the asker on the referrer's side; on

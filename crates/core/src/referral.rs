@@ -135,6 +135,25 @@ coded_enum!(
     }
 );
 
+impl Side {
+    /// The sides a user is on of a request sent by staff of `from` to
+    /// `to` (a referral, a consult, a reading): only doctors and
+    /// coordinators act for an institution, and a user may be on both.
+    pub fn of(by: &Actor, from: &InstitutionId, to: &InstitutionId) -> Vec<Side> {
+        if !matches!(by.role, UserRole::Doctor | UserRole::Coordinator) {
+            return Vec::new();
+        }
+        let mut sides = Vec::new();
+        if by.institution.as_ref() == Some(from) {
+            sides.push(Side::Referrer);
+        }
+        if by.institution.as_ref() == Some(to) {
+            sides.push(Side::Receiver);
+        }
+        sides
+    }
+}
+
 /// What was booked for a referral: an outpatient slot or an inpatient bed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -508,17 +527,7 @@ impl Referral {
     /// Which sides of this referral the user is on (a user may be on both
     /// when a referral stays inside one institution's alliance site).
     pub fn sides(&self, by: &Actor) -> Vec<Side> {
-        if !matches!(by.role, UserRole::Doctor | UserRole::Coordinator) {
-            return Vec::new();
-        }
-        let mut sides = Vec::new();
-        if by.institution.as_ref() == Some(&self.from) {
-            sides.push(Side::Referrer);
-        }
-        if by.institution.as_ref() == Some(&self.to) {
-            sides.push(Side::Receiver);
-        }
-        sides
+        Side::of(by, &self.from, &self.to)
     }
 
     /// The actions the user may take now, so clients never guess.

@@ -295,17 +295,7 @@ impl ReadingOrder {
     /// Which sides the user is on: staff of the ordering institution on
     /// the referrer's, staff of the hub's institution on the receiver's.
     pub fn sides(&self, by: &Actor) -> Vec<Side> {
-        if !matches!(by.role, UserRole::Doctor | UserRole::Coordinator) {
-            return Vec::new();
-        }
-        let mut sides = Vec::new();
-        if by.institution.as_ref() == Some(&self.from) {
-            sides.push(Side::Referrer);
-        }
-        if by.institution.as_ref() == Some(&self.hub_institution) {
-            sides.push(Side::Receiver);
-        }
-        sides
+        Side::of(by, &self.from, &self.hub_institution)
     }
 
     fn reader(&self, by: &Actor) -> Result<PractitionerId, HubError> {
