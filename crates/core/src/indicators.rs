@@ -86,6 +86,18 @@
 //!   [`Fact::ChronicPanel`] snapshots.
 //! - **Contract coverage**: residents with a family-doctor contract /
 //!   residents, at the end of the period, overall and for key groups.
+//! - **Hub readings** (remote reading at resource-sharing hubs) are
+//!   counted by cohort, every step on the day the reading was ordered, at
+//!   the hub's institution (the readings it read for its members) and at
+//!   the ordering member (the readings it had read remotely); for the
+//!   region both sides hold every reading, and the headline figures are
+//!   the hub side. **Turnaround** by priority is the p50 and p90 of the
+//!   minutes from order to report, **within deadline** the share of
+//!   reported readings reported by their deadline, and **critical
+//!   acknowledgement** the median minutes from a critical alert to the
+//!   ordering doctor's acknowledgement; times are counted in the fixed
+//!   buckets of [`readings::TIME_EDGES_MINUTES`], and a percentile is the
+//!   upper edge of the bucket its nearest rank falls in.
 //! - **Access**: residents within [`ACCESS_MINUTES`] minutes of the nearest
 //!   institution / residents whose travel time is known, at the end of the
 //!   period.
@@ -96,6 +108,9 @@ mod counters;
 #[cfg(test)]
 mod funnel_tests;
 pub mod measures;
+pub mod readings;
+#[cfg(test)]
+mod readings_tests;
 mod shape;
 #[cfg(test)]
 mod tests;
@@ -104,6 +119,7 @@ pub use accumulator::Accumulator;
 pub use compute::{Indicators, LevelFigures, PyramidLevel, SchemeFigures, Tally};
 pub use counters::{Counters, Funnel, SCHEME_SLOTS, Side};
 pub use measures::{MEASURES, MeasureDef, Population, PopulationKind};
+pub use readings::{ReadingCounters, ReadingFact, ReadingFigures, ReadingStep};
 pub use shape::{PyramidFit, Resource, Shape};
 
 use crate::Level;
@@ -415,6 +431,10 @@ pub enum Fact {
         known: u32,
         followed: u32,
     },
+    /// A step of a remote reading at a resource-sharing hub, counted in
+    /// the cohort of the day it was ordered, at the hub's institution and
+    /// at the ordering member (see [`readings`]).
+    Reading(ReadingFact),
 }
 
 impl Fact {
@@ -469,6 +489,10 @@ impl Fact {
                 institution: ix, ..
             } => [Some((Some(ix), Side::None)), None],
             Fact::ChronicPanel { .. } => [None, None],
+            Fact::Reading(r) => [
+                Some((Some(r.hub), Side::Hub)),
+                Some((Some(r.member), Side::Orderer)),
+            ],
         }
     }
 
@@ -525,6 +549,7 @@ impl Fact {
             | Fact::Contracts { day, .. }
             | Fact::ChronicPanel { day, .. } => day,
             Fact::Visit(v) => v.day,
+            Fact::Reading(r) => r.day,
         }
     }
 }

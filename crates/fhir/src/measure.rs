@@ -136,6 +136,7 @@ fn population_code<T>(p: &Population<T>) -> Value {
 fn unit_words(unit: &str) -> &'static str {
     match unit {
         "d" => "days",
+        "min" => "minutes",
         "[CNY]" => "yuan",
         _ => "a plain number (shares as fractions: 0.75 is 75%)",
     }
@@ -147,6 +148,7 @@ fn quantity(unit: &str, value: f64) -> Value {
     match unit {
         "[CNY]" => json!({"value": value, "unit": "yuan", "system": ISO_4217, "code": "CNY"}),
         "d" => json!({"value": value, "unit": "days", "system": UCUM, "code": "d"}),
+        "min" => json!({"value": value, "unit": "minutes", "system": UCUM, "code": "min"}),
         other => json!({"value": value, "unit": other, "system": UCUM, "code": other}),
     }
 }

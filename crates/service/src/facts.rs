@@ -3,8 +3,9 @@
 //! Every write that carries a domain event the indicators count (a
 //! referral requested, declined, booked, completed or refused, a visit
 //! finished with its claim, an outreach session held with its patients, a
-//! resident registered, a contract signed or ended) gets its indicator facts here, just before it is stored; the
-//! store adds them to the daily aggregates in the same transaction. The
+//! resident registered, a contract signed or ended, a remote reading
+//! ordered, reported, cancelled or its critical alert acknowledged) gets
+//! its indicator facts here, just before it is stored; the store adds them to the daily aggregates in the same transaction. The
 //! facts are the core's, the same ones the simulator emits, so the live
 //! region and a simulated one are measured by one definition.
 
@@ -14,7 +15,11 @@ use crate::units::{Attribution, practitioner_key, team_key};
 use std::collections::HashMap;
 use tiercare_core::catalogue::{Case, Catalogue, IcdCode, Severity, Urgency};
 use tiercare_core::events::Event;
-use tiercare_core::indicators::{Charge, Direction, Fact, Ix, SCHEME_SLOTS, Visit, VisitKind};
+use tiercare_core::hub::ReadingChange;
+use tiercare_core::indicators::readings::minutes_of;
+use tiercare_core::indicators::{
+    Charge, Direction, Fact, Ix, ReadingFact, ReadingStep, SCHEME_SLOTS, Visit, VisitKind,
+};
 use tiercare_core::insurance::{Claim, ReferralDirection};
 use tiercare_core::outreach::OutreachEvent;
 use tiercare_core::referral::{Change, Referral};
@@ -362,6 +367,42 @@ pub async fn derive(
                             ..visit
                         }));
                     }
+                }
+                // Every step of a remote reading counts in the cohort of its
+                // order day, at the hub's institution and at the member
+                // that ordered it (see `tiercare_core::indicators::readings`).
+                Event::Reading(ev) => {
+                    let Record::ReadingOrder(o) = &w.record else {
+                        continue;
+                    };
+                    let step = match &ev.change {
+                        ReadingChange::Ordered { .. } => ReadingStep::Ordered,
+                        ReadingChange::Reported {
+                            turnaround_seconds,
+                            within_deadline,
+                            critical,
+                            ..
+                        } => ReadingStep::Reported {
+                            minutes: minutes_of(*turnaround_seconds),
+                            within_deadline: *within_deadline,
+                            critical: *critical,
+                        },
+                        ReadingChange::Cancelled => ReadingStep::Cancelled,
+                        ReadingChange::Acknowledged {
+                            seconds_after_report,
+                            ..
+                        } => ReadingStep::Acknowledged {
+                            minutes: minutes_of(*seconds_after_report),
+                        },
+                        ReadingChange::Taken | ReadingChange::Released => continue,
+                    };
+                    facts.push(Fact::Reading(ReadingFact {
+                        day: day_of(o.ordered_at.date()),
+                        hub: look.ix(o.hub_institution.as_str()).await?,
+                        member: look.ix(o.from.as_str()).await?,
+                        priority: o.priority,
+                        step,
+                    }));
                 }
                 _ => {}
             }

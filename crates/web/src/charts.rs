@@ -27,6 +27,8 @@ pub enum Format {
     /// A plain number with two decimals.
     Decimal,
     Days,
+    /// Whole minutes (a time bucket's edge).
+    Minutes,
     Yuan,
 }
 
@@ -46,6 +48,7 @@ impl Format {
             Format::Percent => tiercare_chart::percent(v, 1),
             Format::Decimal => format!("{v:.2}"),
             Format::Days => lang.t_with("dashboard-days", &[("n", format!("{v:.1}"))]),
+            Format::Minutes => lang.t_with("dashboard-minutes", &[("n", format!("{v:.0}"))]),
             Format::Yuan => i18n::yuan(Fen::new((v * 100.0).round() as i64)),
         }
     }
@@ -194,6 +197,8 @@ mod tests {
         assert_eq!(Format::Yuan.show(Lang::Zh, Some(226.0)), "¥226.00");
         assert_eq!(Format::Days.show(Lang::Zh, Some(3.25)), "3.2 天");
         assert_eq!(Format::Days.show(Lang::En, Some(3.0)), "3.0 days");
+        assert_eq!(Format::Minutes.show(Lang::Zh, Some(30.0)), "30 分钟");
+        assert_eq!(Format::Minutes.show(Lang::En, Some(30.0)), "30 min");
         assert_eq!(raw(Some(0.1)), "0.1");
         assert_eq!(raw(None), "");
     }

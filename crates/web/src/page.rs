@@ -147,6 +147,7 @@ fn section_of(code: &str) -> &'static str {
         | "down-up-ratio"
         | "loop-closure"
         | "time-to-appointment" => "referrals",
+        c if c.starts_with("hub-") => "hubs",
         _ => "other",
     }
 }
@@ -303,6 +304,11 @@ impl DashboardPage {
             view(tables::declines(d, lang)),
         ];
 
+        let mut hubs = section(lang, "hubs");
+        hubs.tables = vec![
+            view(tables::hubs(d, lang)),
+            view(tables::hub_institutions(d, lang)),
+        ];
         let mut other = section(lang, "other");
         for m in MEASURES {
             let p = panel(lang, m, d, &months);
@@ -310,6 +316,7 @@ impl DashboardPage {
                 "demand" => demand.panels.push(p),
                 "capacity" => capacity.panels.push(p),
                 "referrals" => referrals.panels.push(p),
+                "hubs" => hubs.panels.push(p),
                 _ => other.panels.push(p),
             }
         }
@@ -332,7 +339,7 @@ impl DashboardPage {
             empty: d.future || nothing_recorded(i),
             empty_message: nothing_recorded_message(lang, d.future),
             sources: sources_note(lang, i),
-            sections: vec![demand, capacity, referrals, other],
+            sections: vec![demand, capacity, referrals, hubs, other],
             institutions: view(tables::institutions(d, lang)),
             downloads: tables::KEYS
                 .iter()

@@ -11,6 +11,9 @@ use tiercare_core::indicators::{Funnel, Indicators, MEASURES, MeasureDef, Resour
 use tiercare_core::referral::DeclineReason;
 
 mod csv;
+mod hubs;
+
+pub use hubs::{hub_institutions, hubs};
 
 pub use csv::{BOM, ascii_file_name, csv_response, disposition, file_name, to_csv};
 
@@ -128,7 +131,7 @@ pub struct Table {
 }
 
 /// Every table, by key, in page order.
-pub const KEYS: [&str; 9] = [
+pub const KEYS: [&str; 11] = [
     "measures",
     "trends",
     "levels",
@@ -137,6 +140,8 @@ pub const KEYS: [&str; 9] = [
     "referrals",
     "recognition",
     "declines",
+    "hubs",
+    "hub-institutions",
     "institutions",
 ];
 
@@ -151,6 +156,8 @@ pub fn table(d: &Dashboard, key: &str, lang: Lang) -> Option<Table> {
         "referrals" => referrals(d, lang),
         "recognition" => recognition(d, lang),
         "declines" => declines(d, lang),
+        "hubs" => hubs(d, lang),
+        "hub-institutions" => hub_institutions(d, lang),
         "institutions" => institutions(d, lang),
         _ => return None,
     })
@@ -173,6 +180,7 @@ fn titled(lang: Lang, key: &'static str, columns: Vec<Column>, rows: Vec<Row>) -
 pub fn measure_format(m: &MeasureDef) -> Format {
     match (m.unit, m.scoring) {
         ("d", _) => Format::Days,
+        ("min", _) => Format::Minutes,
         ("[CNY]", _) => Format::Yuan,
         (_, Scoring::ContinuousVariable) => Format::Count,
         _ if m.code == "down-up-ratio" => Format::Decimal,
@@ -266,6 +274,7 @@ const INSTITUTION_COLUMNS: &[&str] = &[
 fn unit_cell(lang: Lang, unit: &str) -> Cell {
     let label = match unit {
         "d" => lang.t("dashboard-unit-days"),
+        "min" => lang.t("dashboard-unit-minutes"),
         "[CNY]" => lang.t("dashboard-unit-yuan"),
         _ => lang.t("dashboard-unit-one"),
     };
@@ -606,6 +615,8 @@ pub(crate) mod tests {
             REFERRAL_COLUMNS,
             DECLINE_COLUMNS,
             INSTITUTION_COLUMNS,
+            hubs::PRIORITY_COLUMNS,
+            hubs::INSTITUTION_COLUMNS,
             &["month"],
         ] {
             for c in cols {

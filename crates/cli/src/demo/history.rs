@@ -1,5 +1,6 @@
 //! Residents' care over the past year: visits at every level, referrals up
-//! and down, care plans and their follow-ups, e-consults.
+//! and down, care plans and their follow-ups, e-consults, remote readings
+//! at the alliances' hubs.
 //!
 //! The history is a discrete-event run over an agenda of timed steps. Each
 //! day new illness episodes are drawn for the residents (seasonal, by age
@@ -16,6 +17,7 @@ mod cast;
 mod contracts;
 mod down;
 mod mix;
+mod readings;
 mod referrals;
 mod slots;
 mod visits;
@@ -59,6 +61,10 @@ pub struct HistoryReport {
     /// Steps the services refused as conflicts (a slot just taken, a
     /// referral already in flight to the hospital).
     pub refused: u64,
+    /// Remote readings ordered from the hubs, and reported with a critical
+    /// finding.
+    pub readings: u64,
+    pub critical_readings: u64,
 }
 
 impl HistoryReport {
@@ -81,6 +87,8 @@ impl HistoryReport {
         self.claims += o.claims;
         self.slots += o.slots;
         self.refused += o.refused;
+        self.readings += o.readings;
+        self.critical_readings += o.critical_readings;
     }
 
     /// The share of finished visits at primary level.
@@ -101,7 +109,7 @@ impl fmt::Display for HistoryReport {
             f,
             "{} visits ({p} primary, {s} secondary, {t} tertiary; {:.0}% at primary), \
              {} bypasses, {} emergencies; {} referrals up ({} declined), {} down ({} refused); \
-             follow-ups {} done, {} missed; {} e-consults; contracts {} renewed, {} signed; {} claims; {} slots opened; {} steps refused",
+             follow-ups {} done, {} missed; {} e-consults; contracts {} renewed, {} signed; {} claims; {} slots opened; {} steps refused; {} remote readings ({} critical)",
             p + s + t,
             100.0 * self.primary_share(),
             self.bypass,
@@ -118,6 +126,8 @@ impl fmt::Display for HistoryReport {
             self.claims,
             self.slots,
             self.refused,
+            self.readings,
+            self.critical_readings,
         )
     }
 }
@@ -137,6 +147,9 @@ enum Step {
     Loop(referrals::Loop),
     /// A contract renewed or signed.
     Contract(contracts::Change),
+    /// A hub's reader reports, or the family doctor acknowledges a
+    /// critical alert.
+    Read(readings::Reading),
 }
 
 /// The running history: the services' state, the county, the agenda.
@@ -158,6 +171,12 @@ struct Run<'a> {
     /// Contracts renewed or signed during the history, with the family
     /// doctor they give.
     signed: HashMap<usize, (Contract, Actor)>,
+    /// The remote readings' own dice, so they leave the visits' and
+    /// referrals' draws as they were.
+    reading_dice: Dice,
+    reading_seq: u64,
+    /// The doctor who ordered each reading not yet reported.
+    reading_doctors: HashMap<String, Actor>,
 }
 
 impl Run<'_> {
@@ -206,6 +225,7 @@ impl Run<'_> {
             Step::Answer(c) => self.answer(c).await,
             Step::Loop(l) => self.step(l).await,
             Step::Contract(c) => self.contract(c).await,
+            Step::Read(r) => self.read(r).await,
         }
     }
 }
@@ -264,6 +284,9 @@ pub async fn run(
                 report: HistoryReport::default(),
                 ids: 0,
                 signed: HashMap::new(),
+                reading_dice: stream(seed ^ 0x6875_6273, shard as u64),
+                reading_seq: 0,
+                reading_doctors: HashMap::new(),
             };
             run.days(first, last).await?;
             run.report.slots = run.slots.opened as u64;

@@ -105,6 +105,21 @@ async fn a_fresh_demo_starts_with_past_care_counted_by_the_indicators() {
     assert!(figures.loop_closure.is_some());
     assert!(figures.bypass_share.is_some_and(|s| s > 0.0));
     assert!(figures.total_cost_yuan > 0.0);
+    // The alliances' hubs read townships' traces and films.
+    assert!(report.readings > 0, "{report}");
+    assert_eq!(figures.readings.ordered, report.readings);
+    assert_eq!(figures.readings_ordered.ordered, report.readings);
+    assert_eq!(figures.readings.critical, report.critical_readings);
+    assert!(figures.readings.reported > 0, "{report}");
+    assert!(
+        figures
+            .readings
+            .by_priority
+            .iter()
+            .any(|p| p.turnaround_p50_minutes.is_some()),
+        "{:?}",
+        figures.readings
+    );
     // Tertiary care is the prefecture's hospital, outside the county.
     assert!(report.visits[2] > 0, "{report}");
     assert!(

@@ -57,7 +57,7 @@ fn order_body(hub: &str, priority: &str) -> Value {
     })
 }
 
-async fn order(app: &TestApp, hub: &str, priority: &str) -> String {
+pub(crate) async fn order(app: &TestApp, hub: &str, priority: &str) -> String {
     let made = app
         .post("doctor", "/ServiceRequest", &order_body(hub, priority))
         .await;

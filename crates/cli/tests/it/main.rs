@@ -34,6 +34,7 @@ mod export;
 mod fhir_crud;
 mod hardening;
 mod history;
+mod hub_measures;
 mod hubs;
 mod operation_params;
 mod ops;

@@ -2,6 +2,7 @@
 
 use super::Period;
 use super::counters::{Counters, Funnel, SCHEME_SLOTS};
+use super::readings::ReadingFigures;
 use crate::Level;
 use crate::referral::DeclineReason;
 use serde::Serialize;
@@ -128,6 +129,11 @@ pub struct Indicators {
     /// referral.
     pub sent: Funnel,
     pub received: Funnel,
+    /// Remote readings at the subject's hubs (for the region, every
+    /// reading), and those the subject's institutions ordered from hubs:
+    /// each counted in the cohort of its order day.
+    pub readings: ReadingFigures,
+    pub readings_ordered: ReadingFigures,
     /// The counts behind the figures. Not serialised: the indicators' JSON
     /// (the simulator's reports flatten it into named figures) lists
     /// figures, and these are their parts.
@@ -280,6 +286,8 @@ impl Indicators {
             schemes: schemes_of(&all),
             sent: all.sent,
             received: all.received,
+            readings: ReadingFigures::of(&all.readings),
+            readings_ordered: ReadingFigures::of(&all.readings_ordered),
             tally: Tally {
                 institutions: all,
                 region: t.region,

@@ -1,5 +1,6 @@
 //! The additive daily counters behind every indicator.
 
+use super::readings::ReadingCounters;
 use super::{Direction, Fact, Step, Visit, VisitKind};
 use crate::referral::DeclineReason;
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,10 @@ pub enum Side {
     Receiving,
     /// The receiver a redirect took the referral away from.
     RedirectedAway,
+    /// The institution whose hub a reading was ordered from.
+    Hub,
+    /// The member institution that ordered a reading.
+    Orderer,
 }
 
 /// Everything counted for one institution on one day (or, on the region
@@ -165,6 +170,12 @@ pub struct Counters {
     /// The referral loop as the receiving side sees it: the referrals
     /// addressed to this institution, and how far they got there.
     pub received: Funnel,
+    /// Remote readings of this institution's hubs, for their members.
+    #[serde(skip_serializing_if = "ReadingCounters::is_empty")]
+    pub readings: ReadingCounters,
+    /// Remote readings this institution ordered from hubs.
+    #[serde(skip_serializing_if = "ReadingCounters::is_empty")]
+    pub readings_ordered: ReadingCounters,
     pub slots_offered: u64,
     pub beds_offered: u64,
     pub bed_days: u64,
@@ -211,6 +222,8 @@ impl Counters {
         }
         self.sent.add(&o.sent);
         self.received.add(&o.received);
+        self.readings.add(&o.readings);
+        self.readings_ordered.add(&o.readings_ordered);
         self.slots_offered += o.slots_offered;
         self.beds_offered += o.beds_offered;
         self.bed_days += o.bed_days;
@@ -273,6 +286,16 @@ impl Counters {
                 self.received.redirected += 1;
                 return;
             }
+            Side::Hub | Side::Orderer => {
+                if let Fact::Reading(r) = fact {
+                    let side = match side {
+                        Side::Hub => &mut self.readings,
+                        _ => &mut self.readings_ordered,
+                    };
+                    side.count(r);
+                }
+                return;
+            }
             Side::None => {}
         }
         match *fact {
@@ -313,7 +336,8 @@ impl Counters {
             | Fact::ReportBack { .. }
             | Fact::ResultsRecognised { .. }
             | Fact::SentBy { .. }
-            | Fact::DownReferralRefused { .. } => {}
+            | Fact::DownReferralRefused { .. }
+            | Fact::Reading(_) => {}
         }
     }
 }

@@ -5,6 +5,8 @@
 
 use super::Indicators;
 
+mod readings;
+
 /// How a measure's value is formed (FHIR `Measure.scoring`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scoring {
@@ -548,6 +550,20 @@ pub const MEASURES: &[MeasureDef] = &[
             ),
         ],
     },
+    readings::STAT_P50,
+    readings::STAT_P90,
+    readings::STAT_WITHIN,
+    readings::URGENT_P50,
+    readings::URGENT_P90,
+    readings::URGENT_WITHIN,
+    readings::ROUTINE_P50,
+    readings::ROUTINE_P90,
+    readings::ROUTINE_WITHIN,
+    readings::ACKNOWLEDGEMENT,
+    readings::ORDERED,
+    readings::REPORTED,
+    readings::CANCELLED,
+    readings::ORDERED_BY_MEMBERS,
 ];
 
 /// The codes of the insurance indicators: what the fund pays per visit

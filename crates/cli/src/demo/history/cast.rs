@@ -103,6 +103,8 @@ pub struct Cast {
     /// The family-doctor teams of each primary institution, with their
     /// lead doctors, in id order.
     pub teams: HashMap<InstitutionId, Vec<(TeamId, Actor)>>,
+    /// The resource-sharing hubs, in the county's order.
+    pub hubs: Vec<tiercare_core::hub::Hub>,
 }
 
 fn doctor(practitioner: &PractitionerId, institution: &InstitutionId, role: UserRole) -> Actor {
@@ -122,8 +124,10 @@ impl Cast {
         let mut desks = HashMap::new();
         let mut coordinators = HashMap::new();
         let mut specialists: HashMap<InstitutionId, BTreeMap<Specialty, Actor>> = HashMap::new();
+        let mut hubs = Vec::new();
         for r in &county.records {
             match r {
+                Record::Hub(h) => hubs.push(h.clone()),
                 Record::Institution(i) => institutions.push(i),
                 Record::Team(t) => {
                     desks
@@ -261,6 +265,7 @@ impl Cast {
             hospitals,
             desks,
             teams: by_institution,
+            hubs,
         })
     }
 }

@@ -226,6 +226,7 @@ impl Run<'_> {
         let Some(doctor) = self.doctor_of(v.person, today) else {
             return Ok(());
         };
+        self.maybe_read(v.person, v.case.specialty, &doctor).await?;
         let refer = match v.case.level {
             Level::Primary => REFER_PRIMARY_CASE,
             _ => REFER_HOSPITAL_CASE,
