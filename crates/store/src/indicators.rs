@@ -426,7 +426,7 @@ impl Store {
             // Everything handed over is marked so, whatever the caller says.
             let c = Counters {
                 handed_over: c.visits,
-                ..*c
+                ..c.clone()
             };
             days.entry((*day, *ix)).or_default().add(&c);
             months.entry((month_of(*day), *ix)).or_default().add(&c);

@@ -507,9 +507,9 @@ mod tests {
         );
         let twice: Vec<_> = deltas
             .iter()
-            .map(|&(day, ix, delta)| {
-                let mut sum = delta;
-                sum.add(&delta);
+            .map(|&(day, ix, ref delta)| {
+                let mut sum = delta.clone();
+                sum.add(delta);
                 (day, ix, sum)
             })
             .collect();

@@ -99,7 +99,7 @@ pub async fn run(
             ),
             None => None,
         };
-        let mut c = *c;
+        let mut c = c.clone();
         c.chronic_known = 0;
         c.chronic_followed = 0;
         if c != Counters::default() {

@@ -2,7 +2,7 @@
 
 use super::Period;
 use super::counters::{Counters, Funnel, SCHEME_SLOTS};
-use super::readings::ReadingFigures;
+use super::readings::{ReadingCounters, ReadingFigures};
 use crate::Level;
 use crate::referral::DeclineReason;
 use serde::Serialize;
@@ -176,7 +176,7 @@ fn schemes_of(c: &Counters) -> Vec<SchemeFigures> {
 /// reckons bed occupancy against the beds it licensed.
 fn offered_capacity(period: Period, t: &Totals) -> [Counters; 3] {
     let days = u64::try_from(i64::from(period.last) - i64::from(period.first) + 1).unwrap_or(0);
-    let mut by_level = t.by_level;
+    let mut by_level = t.by_level.clone();
     for (c, &(_, beds, daily_slots)) in by_level.iter_mut().zip(&t.pyramid) {
         if c.slots_offered == 0 {
             c.slots_offered = daily_slots * days;
@@ -286,11 +286,17 @@ impl Indicators {
             schemes: schemes_of(&all),
             sent: all.sent,
             received: all.received,
-            readings: ReadingFigures::of(&all.readings),
-            readings_ordered: ReadingFigures::of(&all.readings_ordered),
+            readings: ReadingFigures::of(
+                all.readings.as_deref().unwrap_or(&ReadingCounters::EMPTY),
+            ),
+            readings_ordered: ReadingFigures::of(
+                all.readings_ordered
+                    .as_deref()
+                    .unwrap_or(&ReadingCounters::EMPTY),
+            ),
             tally: Tally {
                 institutions: all,
-                region: t.region,
+                region: t.region.clone(),
                 resident_visits_inside: t.resident_visits_inside,
             },
         }

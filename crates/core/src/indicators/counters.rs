@@ -142,7 +142,7 @@ pub enum Side {
 /// Everything counted for one institution on one day (or, on the region
 /// row, for facts that belong to no institution). Counters add: the
 /// counters of a period are the sum of its days.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Counters {
     pub episodes: u64,
@@ -171,11 +171,15 @@ pub struct Counters {
     /// addressed to this institution, and how far they got there.
     pub received: Funnel,
     /// Remote readings of this institution's hubs, for their members.
-    #[serde(skip_serializing_if = "ReadingCounters::is_empty")]
-    pub readings: ReadingCounters,
-    /// Remote readings this institution ordered from hubs.
-    #[serde(skip_serializing_if = "ReadingCounters::is_empty")]
-    pub readings_ordered: ReadingCounters,
+    /// Boxed and absent until a reading is counted: only hubs and their
+    /// members have any, and the time buckets would triple every other
+    /// row (in the store and in the simulator's memory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readings: Option<Box<ReadingCounters>>,
+    /// Remote readings this institution ordered from hubs (boxed as
+    /// `readings` is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readings_ordered: Option<Box<ReadingCounters>>,
     pub slots_offered: u64,
     pub beds_offered: u64,
     pub bed_days: u64,
@@ -222,8 +226,8 @@ impl Counters {
         }
         self.sent.add(&o.sent);
         self.received.add(&o.received);
-        self.readings.add(&o.readings);
-        self.readings_ordered.add(&o.readings_ordered);
+        add_readings(&mut self.readings, &o.readings);
+        add_readings(&mut self.readings_ordered, &o.readings_ordered);
         self.slots_offered += o.slots_offered;
         self.beds_offered += o.beds_offered;
         self.bed_days += o.bed_days;
@@ -292,7 +296,7 @@ impl Counters {
                         Side::Hub => &mut self.readings,
                         _ => &mut self.readings_ordered,
                     };
-                    side.count(r);
+                    side.get_or_insert_with(Box::default).count(r);
                 }
                 return;
             }
@@ -348,4 +352,11 @@ pub fn decline_index(reason: DeclineReason) -> usize {
         .iter()
         .position(|r| *r == reason)
         .unwrap_or(DeclineReason::ALL.len() - 1)
+}
+
+/// Adds one side's optional reading counters to another's.
+fn add_readings(to: &mut Option<Box<ReadingCounters>>, from: &Option<Box<ReadingCounters>>) {
+    if let Some(from) = from {
+        to.get_or_insert_with(Box::default).add(from);
+    }
 }

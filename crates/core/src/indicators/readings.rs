@@ -134,10 +134,16 @@ pub struct ReadingCounters {
 }
 
 impl ReadingCounters {
-    /// Whether nothing was counted (the stored counters leave it out).
-    pub fn is_empty(&self) -> bool {
-        *self == ReadingCounters::default()
-    }
+    /// Nothing counted.
+    pub const EMPTY: ReadingCounters = ReadingCounters {
+        ordered: [0; 3],
+        reported: [0; 3],
+        cancelled: [0; 3],
+        within_deadline: [0; 3],
+        turnaround: [[0; TIME_BUCKETS]; 3],
+        critical: 0,
+        acknowledgement: [0; TIME_BUCKETS],
+    };
 
     /// Adds another row's counters.
     pub fn add(&mut self, o: &ReadingCounters) {
