@@ -435,6 +435,9 @@ pub enum Fact {
     /// the cohort of the day it was ordered, at the hub's institution and
     /// at the ordering member (see [`readings`]).
     Reading(ReadingFact),
+    /// One institution gave another an amount of one kind of resource
+    /// (see [`crate::flows`]), counted on the giver's row.
+    Flow(crate::flows::FlowFact),
 }
 
 impl Fact {
@@ -493,6 +496,7 @@ impl Fact {
                 Some((Some(r.hub), Side::Hub)),
                 Some((Some(r.member), Side::Orderer)),
             ],
+            Fact::Flow(f) => [Some((Some(f.from), Side::None)), None],
         }
     }
 
@@ -550,6 +554,7 @@ impl Fact {
             | Fact::ChronicPanel { day, .. } => day,
             Fact::Visit(v) => v.day,
             Fact::Reading(r) => r.day,
+            Fact::Flow(f) => f.day,
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod clinical;
 pub mod consult;
 pub mod demo;
 pub mod events;
+pub mod flows;
 pub mod hub;
 pub mod ids;
 pub mod indicators;

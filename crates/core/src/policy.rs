@@ -107,6 +107,11 @@ pub struct Policy {
     /// the section gets [`HubDeadlines::default`].
     #[serde(default)]
     pub hubs: HubDeadlines,
+    /// How flows between institutions are valued and partnerships
+    /// classified (see [`crate::flows`]). A region without the section
+    /// gets [`FlowRules::default`].
+    #[serde(default)]
+    pub flows: crate::flows::FlowRules,
 }
 
 /// How long one kind of hub reading may take, from order to report.

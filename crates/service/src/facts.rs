@@ -9,6 +9,8 @@
 //! facts are the core's, the same ones the simulator emits, so the live
 //! region and a simulated one are measured by one definition.
 
+mod flows;
+
 use crate::Context;
 use crate::days::day_of;
 use crate::units::{Attribution, practitioner_key, team_key};
@@ -124,9 +126,35 @@ pub async fn derive(
     };
     let mut who = Attribution::new(ctx);
     who.knows(acting);
+    let slots: HashMap<String, bool> = writes
+        .iter()
+        .filter_map(|w| match &w.record {
+            Record::Slot(s) => Some((s.id.to_string(), s.reserved)),
+            _ => None,
+        })
+        .collect();
     for w in writes.iter_mut() {
         let mut facts = Vec::new();
         for event in &w.events {
+            let (referral, claim) = match event {
+                Event::Referral(ev) => {
+                    (look.referral(&referrals, ev.referral.as_str()).await?, None)
+                }
+                Event::VisitFinished { encounter } => (
+                    match &encounter.referral {
+                        Some(id) => look.referral(&referrals, id.as_str()).await?,
+                        None => None,
+                    },
+                    claims.get(encounter.id.as_str()),
+                ),
+                _ => (None, None),
+            };
+            facts.extend(
+                flows::of(&mut look, w, event, referral.as_ref(), claim, |id| {
+                    slots.get(id).copied()
+                })
+                .await?,
+            );
             match event {
                 Event::Referral(ev) => {
                     let Some(r) = look.referral(&referrals, ev.referral.as_str()).await? else {

@@ -26,6 +26,7 @@ pub mod error;
 pub mod evaluation;
 pub mod export;
 pub mod facts;
+pub mod flows;
 pub mod fund;
 pub mod indicators;
 pub mod open;

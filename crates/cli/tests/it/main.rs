@@ -4,6 +4,7 @@
 //! simulator commands on the shipped scenarios.
 
 mod fixtures;
+mod flows;
 mod funnels;
 mod fuzz;
 mod gatekeeping;

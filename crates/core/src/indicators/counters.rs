@@ -2,6 +2,7 @@
 
 use super::readings::ReadingCounters;
 use super::{Direction, Fact, Step, Visit, VisitKind};
+use crate::flows::{FlowCount, add_flow, add_flows};
 use crate::referral::DeclineReason;
 use serde::{Deserialize, Serialize};
 
@@ -180,6 +181,10 @@ pub struct Counters {
     /// `readings` is).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub readings_ordered: Option<Box<ReadingCounters>>,
+    /// What this institution gave others (see [`crate::flows`]), sorted
+    /// by receiver and kind.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<FlowCount>,
     pub slots_offered: u64,
     pub beds_offered: u64,
     pub bed_days: u64,
@@ -228,6 +233,7 @@ impl Counters {
         self.received.add(&o.received);
         add_readings(&mut self.readings, &o.readings);
         add_readings(&mut self.readings_ordered, &o.readings_ordered);
+        add_flows(&mut self.flows, &o.flows);
         self.slots_offered += o.slots_offered;
         self.beds_offered += o.beds_offered;
         self.bed_days += o.bed_days;
@@ -282,7 +288,7 @@ impl Counters {
 
     /// Counts a fact that concerns this row; `side` says which party to a
     /// referral the row is (a referral fact counts at both ends).
-    pub(super) fn count(&mut self, fact: &Fact, side: Side) {
+    pub(crate) fn count(&mut self, fact: &Fact, side: Side) {
         match side {
             Side::Sending => return self.sent.count(fact),
             Side::Receiving => return self.received.count(fact),
@@ -342,6 +348,7 @@ impl Counters {
             | Fact::SentBy { .. }
             | Fact::DownReferralRefused { .. }
             | Fact::Reading(_) => {}
+            Fact::Flow(f) => add_flow(&mut self.flows, f.to, f.kind, f.amount),
         }
     }
 }
