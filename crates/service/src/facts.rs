@@ -157,7 +157,7 @@ pub async fn derive(
             );
             match event {
                 Event::Referral(ev) => {
-                    let Some(r) = look.referral(&referrals, ev.referral.as_str()).await? else {
+                    let Some(r) = referral else {
                         continue;
                     };
                     let start = facts.len();
@@ -306,10 +306,6 @@ pub async fn derive(
                     let level = match claim {
                         Some(c) => c.visit.level,
                         None => look.level(institution).await?,
-                    };
-                    let referral = match &encounter.referral {
-                        Some(id) => look.referral(&referrals, id.as_str()).await?,
-                        None => None,
                     };
                     let appointment = match &encounter.appointment {
                         Some(id) => match ctx.store.get("Appointment", id.as_str()).await? {
