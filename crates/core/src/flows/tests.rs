@@ -150,3 +150,9 @@ fn the_rules_read_from_a_policy_section() {
         toml::from_str("balance_percent = 5\n[weights]\nhugs = { points = 1, per = 1 }");
     assert!(bad.is_err());
 }
+
+#[test]
+fn the_demo_policy_states_the_default_rule() {
+    let policy = crate::policy::Policy::demo();
+    assert_eq!(policy.flows, FlowRules::default());
+}
