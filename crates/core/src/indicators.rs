@@ -97,7 +97,11 @@
 //!   acknowledgement** the median minutes from a critical alert to the
 //!   ordering doctor's acknowledgement; times are counted in the fixed
 //!   buckets of [`readings::TIME_EDGES_MINUTES`], and a percentile is the
-//!   upper edge of the bucket its nearest rank falls in.
+//!   upper edge of the bucket its nearest rank falls in. **Followed by an
+//!   avoidable referral**: the share of reported readings whose patient's
+//!   first upward referral within [`readings::FOLLOW_UP_DAYS`] of the
+//!   report was for a condition positioned at primary level and not an
+//!   emergency.
 //! - **Access**: residents within [`ACCESS_MINUTES`] minutes of the nearest
 //!   institution / residents whose travel time is known, at the end of the
 //!   period.

@@ -10,6 +10,7 @@
 //! region and a simulated one are measured by one definition.
 
 mod flows;
+mod readings;
 
 use crate::Context;
 use crate::days::day_of;
@@ -171,12 +172,15 @@ pub async fn derive(
                         u32::try_from(days.max(0)).unwrap_or(u32::MAX)
                     };
                     let fact = match &ev.change {
-                        Change::Requested { .. } => Some(Fact::Referral {
-                            day,
-                            from,
-                            to,
-                            direction: direction(&r),
-                        }),
+                        Change::Requested { .. } => {
+                            facts.extend(readings::followed(&mut look, &r).await?);
+                            Some(Fact::Referral {
+                                day,
+                                from,
+                                to,
+                                direction: direction(&r),
+                            })
+                        }
                         Change::Redirected { from: away, .. } => Some(Fact::ReferralRedirected {
                             day,
                             from,

@@ -235,3 +235,86 @@ async fn hub_figures_from_evaluate_measure_equal_a_recount_of_the_resources() {
     assert_eq!(population(&ack, "measure-population"), Some(1));
     assert_eq!(ack["group"][0]["measureScore"]["code"], "min");
 }
+
+/// Reports a reading as the hub's reader, with a normal trace.
+async fn report_normal(app: &TestApp, id: &str) {
+    op(
+        app,
+        "specialist",
+        id,
+        "report-reading",
+        Some(params(&[
+            ("conclusion", json!("窦性心律，未见异常")),
+            ("finding", json!("164854000")),
+        ])),
+        None,
+    )
+    .await
+    .expect(200);
+}
+
+/// Refers the demo resident up for `code` and gives the referral's id.
+async fn refer_up(app: &TestApp, code: &str) -> String {
+    let made = app
+        .post(
+            "doctor",
+            "/ServiceRequest",
+            &crate::referral::referral_body(crate::helpers::DEMO_RESIDENT, code),
+        )
+        .await;
+    made.expect(201);
+    made.json()["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_reading_is_followed_by_the_first_upward_referral_and_avoidable_ones_are_counted() {
+    let app = spawn_app().await;
+    let hub = ecg_hub(&app).await;
+    let clock = &app.state.ctx.clock;
+    let day = clock.now().date().to_string();
+    let hospital = format!("Organization/{HOSPITAL}");
+
+    // A normal trace, then a referral up for hypertension: a condition the
+    // catalogue keeps at primary level, sent routinely, so avoidable.
+    let first = order(&app, &hub, "routine").await;
+    clock.advance(Duration::minutes(20));
+    report_normal(&app, &first).await;
+    clock.advance(Duration::hours(2));
+    refer_up(&app, "I10").await;
+    // A second referral of the same patient follows no new reading.
+    clock.advance(Duration::hours(1));
+    refer_up(&app, "I20").await;
+    // Another reading, then a referral for angina (hospital care): followed,
+    // not avoidable.
+    let second = order(&app, &hub, "routine").await;
+    clock.advance(Duration::minutes(20));
+    report_normal(&app, &second).await;
+    clock.advance(Duration::minutes(5));
+    refer_up(&app, "I20").await;
+
+    let m = evaluate(
+        &app,
+        "hub-reading-avoidable-referral-share",
+        &hospital,
+        &day,
+    )
+    .await;
+    assert_eq!(population(&m, "numerator"), Some(1), "{m}");
+    assert_eq!(population(&m, "denominator"), Some(2), "{m}");
+    assert_eq!(score(&m), Some(0.5), "{m}");
+
+    let today = clock.today();
+    let period = tiercare_core::indicators::Period::new(
+        tiercare_service::days::day_of(today),
+        tiercare_service::days::day_of(today),
+    );
+    let (_, figures) = tiercare_service::indicators::evaluate(
+        &app.state.ctx,
+        period,
+        &tiercare_service::indicators::SubjectRef::Institution(HOSPITAL.into()),
+    )
+    .await
+    .expect("figures");
+    assert_eq!(figures.readings.followed_by_referral, 2);
+    assert_eq!(figures.readings.followed_by_avoidable_referral, 1);
+}

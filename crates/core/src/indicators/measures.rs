@@ -564,6 +564,7 @@ pub const MEASURES: &[MeasureDef] = &[
     readings::REPORTED,
     readings::CANCELLED,
     readings::ORDERED_BY_MEMBERS,
+    readings::AVOIDABLE_REFERRAL,
 ];
 
 /// The codes of the insurance indicators: what the fund pays per visit

@@ -101,7 +101,18 @@ pub enum ReadingStep {
     Acknowledged {
         minutes: u32,
     },
+    /// The patient's first upward referral within
+    /// [`FOLLOW_UP_DAYS`] of the report; `avoidable` when its condition is
+    /// positioned at primary level and it is not an emergency (the reading
+    /// could have kept the patient at the township).
+    FollowedByReferral {
+        avoidable: bool,
+    },
 }
+
+/// Days after a reading's report in which an upward referral of the same
+/// patient counts as following it.
+pub const FOLLOW_UP_DAYS: i64 = 30;
 
 /// A step of a remote reading ordered on `day` by `member` from a hub of
 /// the institution `hub`.
@@ -131,6 +142,11 @@ pub struct ReadingCounters {
     /// Of `critical`, acknowledged by the ordering side, by the bucket of
     /// the time from the alert to the acknowledgement.
     pub acknowledgement: TimeBuckets,
+    /// Of `reported`, followed by the patient's upward referral within
+    /// [`FOLLOW_UP_DAYS`].
+    pub followed_by_referral: u64,
+    /// Of those, the referrals that were avoidable.
+    pub followed_by_avoidable_referral: u64,
 }
 
 impl ReadingCounters {
@@ -143,6 +159,8 @@ impl ReadingCounters {
         turnaround: [[0; TIME_BUCKETS]; 3],
         critical: 0,
         acknowledgement: [0; TIME_BUCKETS],
+        followed_by_referral: 0,
+        followed_by_avoidable_referral: 0,
     };
 
     /// Adds another row's counters.
@@ -157,6 +175,8 @@ impl ReadingCounters {
             }
         }
         self.critical += o.critical;
+        self.followed_by_referral += o.followed_by_referral;
+        self.followed_by_avoidable_referral += o.followed_by_avoidable_referral;
         for (a, b) in self.acknowledgement.iter_mut().zip(o.acknowledgement) {
             *a += b;
         }
@@ -179,6 +199,10 @@ impl ReadingCounters {
             }
             ReadingStep::Cancelled => self.cancelled[p] += 1,
             ReadingStep::Acknowledged { minutes } => self.acknowledgement[bucket_of(minutes)] += 1,
+            ReadingStep::FollowedByReferral { avoidable } => {
+                self.followed_by_referral += 1;
+                self.followed_by_avoidable_referral += u64::from(avoidable);
+            }
         }
     }
 }
@@ -210,6 +234,11 @@ pub struct ReadingFigures {
     pub acknowledged: u64,
     /// Median minutes from a critical alert to its acknowledgement.
     pub acknowledgement_p50_minutes: Option<f64>,
+    pub followed_by_referral: u64,
+    pub followed_by_avoidable_referral: u64,
+    /// Reported readings followed by an avoidable upward referral /
+    /// reported readings.
+    pub avoidable_referral_share: Option<f64>,
 }
 
 impl ReadingFigures {
@@ -241,6 +270,9 @@ impl ReadingFigures {
             critical: c.critical,
             acknowledged: c.acknowledgement.iter().sum(),
             acknowledgement_p50_minutes: percentile(&c.acknowledgement, 50),
+            followed_by_referral: c.followed_by_referral,
+            followed_by_avoidable_referral: c.followed_by_avoidable_referral,
+            avoidable_referral_share: share(c.followed_by_avoidable_referral, reported),
         }
     }
 

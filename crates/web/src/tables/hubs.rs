@@ -25,6 +25,7 @@ pub(super) const INSTITUTION_COLUMNS: &[&str] = &[
     "hub-read-critical",
     "hub-ordered-remotely",
     "hub-ordered-reported",
+    "hub-avoidable-referral",
 ];
 
 fn minutes(v: Option<f64>) -> super::Cell {
@@ -60,7 +61,8 @@ pub fn hubs(d: &Dashboard, lang: Lang) -> Table {
 
 /// Each of the subject's institutions that read or ordered a reading: how
 /// many its hubs reported for others (and how many of those were
-/// critical), and how many it ordered from hubs and got reported.
+/// critical), how many it ordered from hubs and got reported, and how many
+/// of those its patients were then referred up for avoidably.
 pub fn hub_institutions(d: &Dashboard, lang: Lang) -> Table {
     let rows = d
         .institutions
@@ -78,6 +80,7 @@ pub fn hub_institutions(d: &Dashboard, lang: Lang) -> Table {
                     count(i.readings.critical),
                     count(i.readings_ordered.ordered),
                     count(i.readings_ordered.reported),
+                    count(i.readings_ordered.followed_by_avoidable_referral),
                 ],
             }
         })

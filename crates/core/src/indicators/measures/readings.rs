@@ -1,6 +1,7 @@
 //! The hub readings' measures (see `indicators::readings`): turnaround by
 //! priority, the share within deadline, the critical-finding
-//! acknowledgement time, and the readings' volume on each side.
+//! acknowledgement time, the readings' volume on each side, and the share
+//! followed by an avoidable upward referral.
 
 use super::{Better, MeasureDef, Scoring, denominator, int, measured, numerator, observed};
 use crate::hub::ReadingPriority;
@@ -277,3 +278,29 @@ pub const ORDERED_BY_MEMBERS: MeasureDef = volume(
         observed(COUNTED),
     ],
 );
+
+pub const AVOIDABLE_REFERRAL: MeasureDef = MeasureDef {
+    code: "hub-reading-avoidable-referral-share",
+    title: "Hub readings followed by an avoidable upward referral",
+    definition: "Share of the readings at the subject's hubs, ordered in the period and \
+                 reported, whose patient was then referred up within 30 days of the report \
+                 (the first upward referral after it) for a condition positioned at primary \
+                 level and not as an emergency: the reading could have kept the patient at the \
+                 township.",
+    scoring: Scoring::Proportion,
+    unit: "1",
+    better: Better::Lower,
+    reference: None,
+    value: |i| i.readings.avoidable_referral_share,
+    populations: &[
+        numerator(
+            "Of those, readings whose patient's first upward referral within 30 days of the \
+             report was avoidable.",
+            |i| int(i.readings.followed_by_avoidable_referral),
+        ),
+        denominator(
+            "Readings at the subject's hubs ordered in the period and reported.",
+            |i| int(i.readings.reported),
+        ),
+    ],
+};
