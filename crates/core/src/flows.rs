@@ -24,11 +24,15 @@
 //! | mentoring | the specialist's institution → the mentored doctor's | a mentoring activity, once per doctor taking part | doctor-activities |
 //! | medicines aligned | the hospital → the primary institution | a downward care plan drawn up | prescriptions the receiver stocks |
 //! | money | the referring institution → the one that gave the care | a referred visit's claim | the fund's share, in fen |
+//! | money | the ordering member → the hub's institution | a reading reported | the hub's share of its fee, in fen |
 //!
 //! Money is the fund's payment for care given on a referral: under the
 //! alliance's global budget it is paid out of what is kept for the
 //! referring side's residents (an assumption of this model: the budget
-//! ledger keeps no per-institution accounts).
+//! ledger keeps no per-institution accounts). It is also the hub's share
+//! of a remote reading's fee (the policy's `[hubs.fees]`), which the member
+//! that took the study and collected the fee pays the hub: what the
+//! hospital gains from reading for its townships.
 //!
 //! Flows are counted on the giving institution's daily row
 //! ([`FlowCount`] in [`Counters::flows`](crate::indicators::Counters)),

@@ -24,7 +24,7 @@ mod tests;
 
 pub use order::{
     Acknowledgement, Acquisition, CriticalAlert, NewReading, NewReadingOrder, ReadingChange,
-    ReadingEvent, ReadingOrder, ReadingState, sort_queue,
+    ReadingCharge, ReadingEvent, ReadingOrder, ReadingState, sort_queue,
 };
 
 use crate::clinical::{DiagnosticReport, TestCode};
@@ -78,6 +78,17 @@ impl HubKind {
             HubKind::Imaging => policy.hubs.imaging,
             HubKind::Laboratory => policy.hubs.laboratory,
             HubKind::Pathology => policy.hubs.pathology,
+        }
+    }
+
+    /// The fee of this kind's reading and the hub's share, under `policy`.
+    pub fn fee(self, policy: &Policy) -> crate::policy::ReadingFee {
+        let f = &policy.hubs.fees;
+        match self {
+            HubKind::Ecg => f.ecg,
+            HubKind::Imaging => f.imaging,
+            HubKind::Laboratory => f.laboratory,
+            HubKind::Pathology => f.pathology,
         }
     }
 }

@@ -136,6 +136,48 @@ pub struct HubDeadlines {
     pub imaging: ReadingDeadline,
     pub laboratory: ReadingDeadline,
     pub pathology: ReadingDeadline,
+    /// The fee of a reading by kind and the hub's share of it; a region
+    /// without the section gets [`ReadingFees::default`].
+    #[serde(default)]
+    pub fees: ReadingFees,
+}
+
+/// The fee of one kind of remote reading, and how it is split: the
+/// ordering member takes the study and collects the fee, and pays the
+/// hub's institution its share for the reading ("examined at the
+/// grassroots, diagnosed above").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingFee {
+    pub fee_fen: i64,
+    /// Percentage (0-100) of the fee the hub's institution receives.
+    pub hub_share_percent: u32,
+}
+
+/// Reading fees per kind of hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingFees {
+    pub ecg: ReadingFee,
+    pub imaging: ReadingFee,
+    pub laboratory: ReadingFee,
+    pub pathology: ReadingFee,
+}
+
+impl Default for ReadingFees {
+    /// The demo county's illustrative fees.
+    fn default() -> Self {
+        let f = |fee_fen, hub_share_percent| ReadingFee {
+            fee_fen,
+            hub_share_percent,
+        };
+        ReadingFees {
+            ecg: f(3_000, 60),
+            imaging: f(8_000, 50),
+            laboratory: f(2_000, 40),
+            pathology: f(15_000, 70),
+        }
+    }
 }
 
 impl Default for HubDeadlines {
@@ -151,12 +193,27 @@ impl Default for HubDeadlines {
             imaging: d(30, 120, 1),
             laboratory: d(60, 240, 1),
             pathology: d(60, 24 * 60, 5),
+            fees: ReadingFees::default(),
         }
     }
 }
 
 impl HubDeadlines {
     fn validate(&self) -> Result<(), PolicyError> {
+        for (field, f) in [
+            ("hubs.fees.ecg", self.fees.ecg),
+            ("hubs.fees.imaging", self.fees.imaging),
+            ("hubs.fees.laboratory", self.fees.laboratory),
+            ("hubs.fees.pathology", self.fees.pathology),
+        ] {
+            if f.fee_fen < 0 || f.hub_share_percent > 100 {
+                return Err(PolicyError::Invalid {
+                    field,
+                    message: "fee_fen must not be negative and hub_share_percent at most 100"
+                        .to_string(),
+                });
+            }
+        }
         for (field, d) in [
             ("hubs.ecg", self.ecg),
             ("hubs.imaging", self.imaging),

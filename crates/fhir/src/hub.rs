@@ -85,6 +85,14 @@ pub fn render_order(o: &ReadingOrder) -> Value {
         ext.push(json!({"url": extension_url("reading-report"),
                         "valueReference": {"reference": format!("DiagnosticReport/{report}")}}));
     }
+    if let Some(c) = &o.charge {
+        ext.push(
+            json!({"url": extension_url("reading-charge"), "extension": [
+                {"url": "fee", "valueMoney": crate::insurance::money(c.fee)},
+                {"url": "hub-share", "valueMoney": crate::insurance::money(c.hub_share)},
+            ]}),
+        );
+    }
     if let Some(alert) = o.alert() {
         let mut parts = vec![
             json!({"url": "finding", "valueString": alert.finding}),

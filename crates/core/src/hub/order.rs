@@ -122,6 +122,31 @@ pub struct ReadingOrder {
     #[serde(with = "time::serde::rfc3339")]
     pub due: OffsetDateTime,
     pub state: ReadingState,
+    /// The fee and its split, fixed by the policy in force when the
+    /// reading was reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charge: Option<ReadingCharge>,
+}
+
+/// What a reported reading costs and what of it the hub's institution
+/// receives from the ordering member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadingCharge {
+    pub fee: crate::insurance::Fen,
+    pub hub_share: crate::insurance::Fen,
+}
+
+impl ReadingCharge {
+    /// The charge a fee rule gives: the hub's share rounded down to the
+    /// fen, so the member never pays out more than the fee.
+    pub fn of(rule: crate::policy::ReadingFee) -> ReadingCharge {
+        let fee = rule.fee_fen.max(0);
+        let share = i128::from(fee) * i128::from(rule.hub_share_percent.min(100)) / 100;
+        ReadingCharge {
+            fee: crate::insurance::Fen::new(fee),
+            hub_share: crate::insurance::Fen::new(i64::try_from(share).unwrap_or(0)),
+        }
+    }
 }
 
 /// What a primary doctor fills in to order a reading.
@@ -281,6 +306,7 @@ impl ReadingOrder {
             ordered_at: now,
             due: new.priority.due(hub.kind, now, policy),
             state: ReadingState::Ordered,
+            charge: None,
         };
         let event = order.event(
             by,

@@ -353,3 +353,22 @@ fn a_hub_checks_its_members() {
         })
     ));
 }
+
+#[test]
+fn a_readings_fee_is_split_by_the_policy_never_beyond_the_fee() {
+    let p = Policy::demo();
+    assert_eq!(p.hubs.fees, crate::policy::ReadingFees::default());
+    let c = ReadingCharge::of(HubKind::Ecg.fee(&p));
+    assert_eq!((c.fee.fen(), c.hub_share.fen()), (3_000, 1_800));
+    // Rounded down to the fen.
+    let odd = ReadingCharge::of(crate::policy::ReadingFee {
+        fee_fen: 999,
+        hub_share_percent: 33,
+    });
+    assert_eq!(odd.hub_share.fen(), 329);
+    let mut bad = Policy::demo();
+    bad.hubs.fees.imaging.hub_share_percent = 101;
+    let text = toml::to_string(&bad).unwrap_or_default();
+    let err = Policy::from_toml(&text).unwrap_err().to_string();
+    assert!(err.contains("hubs.fees.imaging"), "{err}");
+}

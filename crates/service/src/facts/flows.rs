@@ -159,6 +159,11 @@ pub(super) async fn of(
                 let hub = look.ix(o.hub_institution.as_str()).await?;
                 let member = look.ix(o.from.as_str()).await?;
                 out.extend(flow(ev.at.date(), hub, member, FlowKind::Readings, 1));
+                // The member pays the hub its share of the reading's fee.
+                if let Some(c) = &o.charge {
+                    let fen = u64::try_from(c.hub_share.fen()).unwrap_or(0);
+                    out.extend(flow(ev.at.date(), member, hub, FlowKind::Money, fen));
+                }
             }
         }
         // The fund's share of a referred visit, from the referring side's

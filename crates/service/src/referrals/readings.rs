@@ -15,7 +15,7 @@ use super::*;
 use tiercare_core::catalogue::IcdCode;
 use tiercare_core::clinical::{AttachedResult, DiagnosticReport, ResultKind};
 use tiercare_core::hub::{
-    HubError, NewReading, NewReadingOrder, ReadingEvent, ReadingOrder, sort_queue,
+    HubError, NewReading, NewReadingOrder, ReadingCharge, ReadingEvent, ReadingOrder, sort_queue,
 };
 use tiercare_core::referral::Attachments;
 use tiercare_core::{HubId, InstitutionId, ReadingOrderId, Specialty};
@@ -211,6 +211,8 @@ impl Referrals<'_> {
             Ok(done) => done,
             Err(e) => return Err(self.reading_refused("update", Some(id), &patient, e).await),
         };
+        // The fee and its split as the policy has them today.
+        o.value.charge = Some(ReadingCharge::of(o.value.kind.fee(&self.ctx.policy)));
         let recorded = Event::ResultRecorded {
             patient: report.patient.clone(),
             kind: ResultKind::DiagnosticReport,
