@@ -26,6 +26,7 @@ pub mod catalogue;
 pub mod clinical;
 pub mod consult;
 pub mod demo;
+pub mod emergency;
 pub mod events;
 pub mod flows;
 pub mod hub;
