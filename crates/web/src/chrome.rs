@@ -47,6 +47,8 @@ pub mod home {
     /// The joint programmes page, open to every hospital and primary
     /// doctor taking part.
     pub const PROGRAMMES: &str = "/ui/programmes";
+    /// The resource-flow network of an alliance, beside the dashboard.
+    pub const NETWORK: &str = "/ui/network";
 }
 
 impl Workplace {
@@ -111,15 +113,15 @@ impl Workplace {
         match self {
             Workplace::Admin => {
                 links.push((crate::dashboard::PATH, "nav-indicators"));
-                links.push((crate::network::PATH, "nav-network"));
+                links.push((home::NETWORK, "nav-network"));
                 links.push((home::PROGRAMMES, "nav-programmes"));
             }
             Workplace::Analyst => {
                 links[0].1 = "nav-indicators";
-                links.push((crate::network::PATH, "nav-network"));
+                links.push((home::NETWORK, "nav-network"));
                 links.push((home::PROGRAMMES, "nav-programmes"));
             }
-            Workplace::Insurer => links.push((crate::network::PATH, "nav-network")),
+            Workplace::Insurer => links.push((home::NETWORK, "nav-network")),
             Workplace::Specialist | Workplace::ReferralOffice | Workplace::FamilyDoctor => {
                 links.push((home::PROGRAMMES, "nav-programmes"));
             }

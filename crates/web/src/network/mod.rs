@@ -35,7 +35,7 @@ use time::Date;
 pub use view::NetworkPage;
 
 /// The page.
-pub const PATH: &str = "/ui/network";
+pub const PATH: &str = crate::chrome::home::NETWORK;
 /// The flows as CSV: [`Flows::csv`] as it is.
 pub const CSV_PATH: &str = "/ui/network.csv";
 /// The flows as JSON: nodes, edges by month, partnerships, totals.
