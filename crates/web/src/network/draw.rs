@@ -25,7 +25,12 @@ const WIDTH: f64 = 760.0;
 /// Room on the left for the levels' names.
 const LEFT: f64 = 118.0;
 const TOP: f64 = 34.0;
+/// From one level's last row to the next level's first.
 const ROW: f64 = 170.0;
+/// At most this many institutions side by side; a level with more takes
+/// several rows, `SUB_ROW` apart.
+const PER_ROW: usize = 8;
+const SUB_ROW: f64 = 62.0;
 const RADIUS: f64 = 13.0;
 const LEGEND_ROW: f64 = 18.0;
 const LEGEND_COLUMNS: usize = 3;
@@ -65,42 +70,54 @@ pub fn drawing(lang: Lang, f: &Flows) -> String {
         .copied()
         .filter(|l| f.nodes.iter().any(|n| n.level == *l))
         .collect();
+    // Institutions with a flow come first, nearest the level above.
+    let active = |ix: Ix| f.network.edges().any(|e| e.from == ix || e.to == ix);
     let mut at: Vec<(Ix, (f64, f64))> = Vec::new();
     let mut labels = String::new();
-    for (row, &level) in levels.iter().enumerate() {
-        let y = TOP + ROW * row as f64;
-        let members: Vec<_> = f.nodes.iter().filter(|n| n.level == level).collect();
-        let spacing = (WIDTH - LEFT - 8.0) / members.len().max(1) as f64;
-        let chars = ((spacing - 6.0) / CHAR).floor().max(2.0) as usize;
+    let mut y = TOP;
+    let mut last = TOP;
+    for &level in &levels {
+        let mut members: Vec<_> = f.nodes.iter().filter(|n| n.level == level).collect();
+        members.sort_by_key(|n| !active(n.ix));
         let _ = write!(
             labels,
             r##"<text x="4" y="{:.1}" fill="#444" font-weight="bold">{}</text>"##,
             y + 4.0,
             escape(&lang.coded("level", level.code()))
         );
-        for (k, n) in members.iter().enumerate() {
-            let x = LEFT + spacing * (k as f64 + 0.5);
-            at.push((n.ix, (x, y)));
-            // Hospitals' names above them, primary care's below.
-            let ty = if level == Level::Primary {
-                y + RADIUS + 14.0
-            } else {
-                y - RADIUS - 6.0
-            };
-            let _ = write!(
-                labels,
-                r##"<g class="node" data-id="{id}" data-level="{code}"><title>{full}</title><circle cx="{x:.1}" cy="{y:.1}" r="{RADIUS}" fill="{fill}" stroke="#333" stroke-width="1"/><text x="{x:.1}" y="{ty:.1}" text-anchor="middle" fill="#222">{short}</text></g>"##,
-                id = escape(&n.id),
-                code = level.code(),
-                full = escape(&format!(
-                    "{} · {}",
-                    n.name,
-                    lang.coded("level", level.code())
-                )),
-                fill = node_fill(level),
-                short = escape(&fit(&n.name, chars)),
-            );
+        for (row, chunk) in members.chunks(PER_ROW).enumerate() {
+            let ry = y + SUB_ROW * row as f64;
+            last = ry;
+            // Side by side, centred; a few institutions not too far apart.
+            let room = WIDTH - LEFT - 8.0;
+            let spacing = (room / chunk.len().max(1) as f64).min(room / 3.0);
+            let start = LEFT + (room - spacing * chunk.len() as f64) / 2.0;
+            let chars = ((spacing - 6.0) / CHAR).floor().max(2.0) as usize;
+            for (k, n) in chunk.iter().enumerate() {
+                let x = start + spacing * (k as f64 + 0.5);
+                at.push((n.ix, (x, ry)));
+                // Hospitals' names above them, primary care's below.
+                let ty = if level == Level::Primary {
+                    ry + RADIUS + 14.0
+                } else {
+                    ry - RADIUS - 6.0
+                };
+                let _ = write!(
+                    labels,
+                    r##"<g class="node" data-id="{id}" data-level="{code}"><title>{full}</title><circle cx="{x:.1}" cy="{ry:.1}" r="{RADIUS}" fill="{fill}" stroke="#333" stroke-width="1"/><text x="{x:.1}" y="{ty:.1}" text-anchor="middle" fill="#222">{short}</text></g>"##,
+                    id = escape(&n.id),
+                    code = level.code(),
+                    full = escape(&format!(
+                        "{} · {}",
+                        n.name,
+                        lang.coded("level", level.code())
+                    )),
+                    fill = node_fill(level),
+                    short = escape(&fit(&n.name, chars)),
+                );
+            }
         }
+        y = last + ROW;
     }
     let place = |ix: Ix| at.iter().find(|(i, _)| *i == ix).map(|(_, p)| *p);
 
@@ -162,7 +179,7 @@ pub fn drawing(lang: Lang, f: &Flows) -> String {
         .copied()
         .filter(|k| totals[k.index()] > 0)
         .collect();
-    let bottom = TOP + ROW * levels.len().saturating_sub(1) as f64 + RADIUS + 36.0;
+    let bottom = last + RADIUS + 40.0;
     let mut legend = String::new();
     let cell = (WIDTH - 8.0) / LEGEND_COLUMNS as f64;
     for (k, &kind) in present.iter().enumerate() {
