@@ -171,14 +171,23 @@ async fn an_analyst_sees_the_network_drawn_and_its_partnerships_in_both_language
         b.wait_for("svg[data-chart='network']").await;
         let zh = b.script(LOOK).await;
         b.screenshot("network-zh-CN").await;
+        b.script("document.getElementById('section-network-partnerships').scrollIntoView();")
+            .await;
+        b.screenshot("network-partnerships-zh-CN").await;
+        // On a phone the drawing shrinks and the tables scroll inside the
+        // page.
+        b.set_window_size(390, 844).await;
+        let phone = b.script(LOOK).await;
+        b.screenshot("network-phone-zh-CN").await;
+        b.set_window_size(1400, 1000).await;
         b.switch_language().await;
         b.wait_for("svg[data-chart='network']").await;
         let en = b.script(LOOK).await;
         b.screenshot("network-en").await;
         b.quit().await;
-        (zh, en)
+        (zh, en, phone)
     });
-    let (zh, en) = run.await.expect("the browser walk");
+    let (zh, en, phone) = run.await.expect("the browser walk");
     let today = app.state.ctx.clock.today();
     let expected = tiercare_service::flows::flows(
         &app.state.ctx,
@@ -224,6 +233,7 @@ async fn an_analyst_sees_the_network_drawn_and_its_partnerships_in_both_language
     assert!(directions.contains(&"上转方向".to_string()), "{zh}");
     assert_eq!(zh["giver"], "给予方");
     assert_eq!(zh["wide"], false, "the page is wider than the window");
+    assert_eq!(phone["wide"], false, "the page is wider than a phone");
 
     assert_eq!(en["lang"], "en");
     assert_eq!(en["h1"], "Resource-flow network: ZX市县域医共体", "{en}");

@@ -362,7 +362,8 @@ fn points(v: f64) -> Cell {
     Cell::Figure(Some(v), Format::Decimal)
 }
 
-/// Why a partnership is in its class, with its own points.
+/// Why a partnership is in its class, with its own points (two decimals,
+/// as the table writes them).
 pub fn reason(lang: Lang, rules: &FlowRules, p: &Partnership) -> String {
     let (less, more) = if p.a_receives <= p.b_receives {
         (p.a_receives, p.b_receives)
@@ -370,8 +371,8 @@ pub fn reason(lang: Lang, rules: &FlowRules, p: &Partnership) -> String {
         (p.b_receives, p.a_receives)
     };
     let args = [
-        ("less", format!("{less:.1}")),
-        ("more", format!("{more:.1}")),
+        ("less", format!("{less:.2}")),
+        ("more", format!("{more:.2}")),
         ("percent", rules.balance_percent.to_string()),
     ];
     lang.t_with(&format!("network-reason-{}", p.class.code()), &args)
