@@ -360,6 +360,14 @@ async fn the_downloads_are_the_service_figures_and_staff_see_their_own_alliance_
     resp.expect(400);
     assert!(resp.body.contains("开始日期"), "{}", resp.body);
     assert!(resp.body.contains(r#"data-field="from""#), "{}", resp.body);
+    let resp = app.get(&analyst, "/ui/network?alliance=nowhere").await;
+    resp.expect(400);
+    assert!(
+        resp.body.contains(r#"data-field="alliance""#),
+        "{}",
+        resp.body
+    );
+    assert!(resp.body.contains("nowhere"), "{}", resp.body);
 
     // A township doctor: their own alliance by default, not another's.
     let doctor = app.sign_in("doctor").await;
