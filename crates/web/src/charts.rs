@@ -29,6 +29,9 @@ pub enum Format {
     Days,
     /// Whole minutes (a time bucket's edge).
     Minutes,
+    /// Hours with one decimal (time given, counted in minutes and shown
+    /// in hours; the value is in hours).
+    Hours,
     Yuan,
 }
 
@@ -49,6 +52,7 @@ impl Format {
             Format::Decimal => format!("{v:.2}"),
             Format::Days => lang.t_with("dashboard-days", &[("n", format!("{v:.1}"))]),
             Format::Minutes => lang.t_with("dashboard-minutes", &[("n", format!("{v:.0}"))]),
+            Format::Hours => lang.t_with("dashboard-hours", &[("n", format!("{v:.1}"))]),
             Format::Yuan => i18n::yuan(Fen::new((v * 100.0).round() as i64)),
         }
     }
@@ -199,6 +203,8 @@ mod tests {
         assert_eq!(Format::Days.show(Lang::En, Some(3.0)), "3.0 days");
         assert_eq!(Format::Minutes.show(Lang::Zh, Some(30.0)), "30 分钟");
         assert_eq!(Format::Minutes.show(Lang::En, Some(30.0)), "30 min");
+        assert_eq!(Format::Hours.show(Lang::Zh, Some(12.25)), "12.2 小时");
+        assert_eq!(Format::Hours.show(Lang::En, Some(1.5)), "1.5 h");
         assert_eq!(raw(Some(0.1)), "0.1");
         assert_eq!(raw(None), "");
     }

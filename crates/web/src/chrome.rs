@@ -47,6 +47,8 @@ pub mod home {
     /// The joint programmes page, open to every hospital and primary
     /// doctor taking part.
     pub const PROGRAMMES: &str = "/ui/programmes";
+    /// The resource-flow network of an alliance, beside the dashboard.
+    pub const NETWORK: &str = "/ui/network";
 }
 
 impl Workplace {
@@ -103,22 +105,27 @@ impl Workplace {
     }
 
     /// The pages the header links to: the home page, then the region's
-    /// figures for those who may see them.
+    /// figures for those who may see them (the resource-flow network
+    /// beside the dashboard, and for the fund, which may see every
+    /// alliance's).
     fn links(self) -> Vec<(&'static str, &'static str)> {
         let mut links = vec![(self.home(), "nav-home")];
         match self {
             Workplace::Admin => {
                 links.push((crate::dashboard::PATH, "nav-indicators"));
+                links.push((home::NETWORK, "nav-network"));
                 links.push((home::PROGRAMMES, "nav-programmes"));
             }
             Workplace::Analyst => {
                 links[0].1 = "nav-indicators";
+                links.push((home::NETWORK, "nav-network"));
                 links.push((home::PROGRAMMES, "nav-programmes"));
             }
+            Workplace::Insurer => links.push((home::NETWORK, "nav-network")),
             Workplace::Specialist | Workplace::ReferralOffice | Workplace::FamilyDoctor => {
                 links.push((home::PROGRAMMES, "nav-programmes"));
             }
-            Workplace::FrontDesk | Workplace::Resident | Workplace::Insurer => {}
+            Workplace::FrontDesk | Workplace::Resident => {}
         }
         links
     }

@@ -12,6 +12,8 @@
 //! - [`dashboard`]: the indicator dashboard for administrators and
 //!   analysts: its filters, its figures and its handlers; [`tables`] holds
 //!   its tables once for the page and for CSV, [`page`] lays them out;
+//! - [`network`]: the resource-flow network of an alliance, drawn and in
+//!   tables, with its partnerships classified, and as CSV and JSON;
 //! - [`filter_form`]: the period and subject form of the dashboard and the
 //!   joint programmes page, and the page that refuses a filter with the
 //!   form again, the values sent kept and the field at fault marked.
@@ -34,6 +36,7 @@ pub mod i18n;
 pub mod insurer;
 pub mod me;
 pub mod names;
+pub mod network;
 pub mod notices;
 pub mod office;
 pub mod page;
@@ -71,6 +74,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(dashboard::CSV_PATH, get(dashboard::csv))
         .route(programmes::PATH, get(programmes::page))
         .route(programmes::CSV_PATH, get(programmes::csv))
+        .route(network::PATH, get(network::page))
+        .route(network::CSV_PATH, get(network::csv))
+        .route(network::JSON_PATH, get(network::json))
         .route(STYLESHEET_PATH, get(stylesheet))
         .merge(specialist::routes())
         .merge(me::routes())

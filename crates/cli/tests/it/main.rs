@@ -61,6 +61,7 @@ mod ui_frame;
 mod ui_hubs;
 mod ui_insurer;
 mod ui_me;
+mod ui_network;
 mod ui_office;
 mod ui_oversight;
 mod ui_privacy;

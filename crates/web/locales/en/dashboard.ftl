@@ -205,6 +205,7 @@ measure-bed-utilisation-definition = Occupied bed days / bed days offered.
 
 # Hub readings (remote reading at resource-sharing hubs)
 dashboard-minutes = { $n } min
+dashboard-hours = { $n } h
 dashboard-unit-minutes = minutes
 dashboard-section-hubs = (d) Remote readings at resource-sharing hubs
 dashboard-section-hubs-intro = Examined at the grassroots, diagnosed above: how fast the hubs read the studies their member institutions send, whether they meet the region's deadlines, and how soon critical findings are acknowledged. Each reading counts on the day it was ordered. Times are counted in fixed buckets (5, 10, 15, 20, 30, 45 minutes; 1, 1.5, 2, 3, 4, 6, 8, 12 hours; 1, 1.5, 2, 3, 5, 7 days), and a percentile is the upper edge of the bucket it falls in.

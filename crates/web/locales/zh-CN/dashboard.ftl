@@ -204,6 +204,7 @@ measure-bed-utilisation-definition = 实际占用床日数 / 可提供床日数�
 
 # 资源共享中心的远程诊断
 dashboard-minutes = { $n } 分钟
+dashboard-hours = { $n } 小时
 dashboard-unit-minutes = 分钟
 dashboard-section-hubs = (四) 资源共享中心远程诊断
 dashboard-section-hubs-intro = 基层检查、上级诊断：共享中心为成员单位阅片、读图的速度，是否在本地区规定时限内出具报告，危急值多久得到确认。每例检查计入其开单当日。时间按固定区间计数（5、10、15、20、30、45分钟；1、1.5、2、3、4、6、8、12小时；1、1.5、2、3、5、7天），百分位数取其所在区间的上限。
