@@ -779,3 +779,50 @@ async fn every_flow_equals_a_recount_from_the_records_for_every_partnership_both
         bundle,
     ]);
 }
+
+#[tokio::test]
+async fn flow_reports_follow_who_may_see_which_alliance() {
+    let app = crate::helpers::spawn_app().await;
+    let path = |subject: &str| {
+        format!(
+            "/Measure/flow-patients-up/$evaluate-measure?periodStart=2026-01&periodEnd=2026-03{subject}"
+        )
+    };
+    let ccmc = "&subject=Organization/zx-all-ccmc";
+    let umg = "&subject=Organization/zx-all-umg";
+    for (user, subject, status) in [
+        ("admin", "", 200),
+        ("analyst", umg, 200),
+        ("insurer", "", 200),
+        // Staff: the alliances of their own institution, not the region.
+        ("doctor", ccmc, 200),
+        ("doctor", umg, 403),
+        ("doctor", "", 403),
+        ("coordinator", ccmc, 200),
+        ("coordinator", "", 403),
+        ("resident", ccmc, 403),
+        // Only an alliance or the region is a subject of the flows.
+        ("analyst", "&subject=Organization/zx-tc1", 400),
+        ("analyst", "&subject=Group/level-primary", 400),
+        ("analyst", "&subject=Organization/zx-all-none", 400),
+    ] {
+        let resp = app.get(user, &path(subject)).await;
+        assert_eq!(resp.status, status, "{user} {subject}: {}", resp.body);
+        if status == 400 {
+            crate::helpers::assert_outcome(&resp, 400, "subject");
+        }
+    }
+    let report = app.get("doctor", &path(ccmc)).await.json();
+    assert_eq!(report["subject"]["reference"], "Organization/zx-all-ccmc");
+    assert_eq!(report["group"][0]["measureScore"]["value"], 0.0);
+    // The period is required, as for every measure.
+    crate::helpers::assert_outcome(
+        &app.get(
+            "admin",
+            "/Measure/flow-money/$evaluate-measure?periodEnd=2026-03",
+        )
+        .await,
+        400,
+        "periodStart",
+    );
+}

@@ -121,7 +121,9 @@ const fn kind<const K: usize>(
         definition,
         scoring: Scoring::ContinuousVariable,
         unit,
-        better: Better::Higher,
+        // A flow describes; whether more is better depends on what comes
+        // back, which the partnership measures judge.
+        better: Better::Neither,
         reference: None,
         value: if K == FlowKind::Money as usize {
             yuan::<K>
