@@ -56,6 +56,7 @@ use crate::level::coded_enum;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod measures;
 mod network;
 #[cfg(test)]
 mod tests;

@@ -17,6 +17,10 @@ use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Population};
 use tiercare_service::ServiceError;
 use time::Date;
 
+mod flows;
+
+pub use flows::{FLOWS, organization_concept, organization_system};
+
 const SCORING: &str = "http://terminology.hl7.org/CodeSystem/measure-scoring";
 const IMPROVEMENT: &str = "http://terminology.hl7.org/CodeSystem/measure-improvement-notation";
 const POPULATION: &str = "http://terminology.hl7.org/CodeSystem/measure-population";
@@ -34,6 +38,9 @@ pub struct Family {
     pub stratifier: &'static str,
     pub stratifier_description: &'static str,
     pub stratifier_criteria: &'static str,
+    /// The stratifier's components, each `(code, description)`; every
+    /// stratum carries a value for each.
+    pub components: &'static [(&'static str, &'static str)],
 }
 
 /// The oversight indicators.
@@ -42,6 +49,7 @@ pub const INDICATORS: Family = Family {
     stratifier: "level",
     stratifier_description: "By the level of care of the institution the figure was counted at. Facts of no institution (residents) belong to no level, so strata of measures over residents have no score.",
     stratifier_criteria: "The level of the institution: primary, secondary or tertiary.",
+    components: &[],
 };
 
 /// The evaluation of joint programmes (outreach, mentoring, panels).
@@ -50,6 +58,7 @@ pub const OUTREACH: Family = Family {
     stratifier: "month",
     stratifier_description: "By calendar month, clipped to the period; panel control is taken on each month's last day. Subjects are a programme (HealthcareService), a hospital, primary institution or alliance (Organization), a specialist or family doctor (Practitioner), or the region.",
     stratifier_criteria: "The month, as YYYY-MM.",
+    components: &[],
 };
 
 /// The search parameters of `Measure`: (name, FHIR type, documentation).
@@ -188,11 +197,7 @@ pub fn render_in<T>(m: &MeasureDef<T>, family: &Family) -> Value {
         "group": [{
             "description": format!("The score is {}.", unit_words(m.unit)),
             "population": populations,
-            "stratifier": [{
-                "code": {"text": family.stratifier},
-                "description": family.stratifier_description,
-                "criteria": {"language": "text/plain", "expression": family.stratifier_criteria},
-            }],
+            "stratifier": [stratifier(family)],
         }],
     });
     if let Some(i) = improvement(m) {
@@ -200,6 +205,29 @@ pub fn render_in<T>(m: &MeasureDef<T>, family: &Family) -> Value {
     }
     if let Some(r) = m.reference {
         v["guidance"] = Value::String(format!("Reference figure: {r}."));
+    }
+    v
+}
+
+/// A family's stratifier as a `Measure` declares it.
+fn stratifier(family: &Family) -> Value {
+    let mut v = json!({
+        "code": {"text": family.stratifier},
+        "description": family.stratifier_description,
+        "criteria": {"language": "text/plain", "expression": family.stratifier_criteria},
+    });
+    if !family.components.is_empty() {
+        v["component"] = family
+            .components
+            .iter()
+            .map(|(code, description)| {
+                json!({
+                    "code": {"text": code},
+                    "description": description,
+                    "criteria": {"language": "text/plain", "expression": description},
+                })
+            })
+            .collect();
     }
     v
 }
@@ -271,6 +299,34 @@ pub fn report_in<T>(
     whole: &T,
     strata: &[(Value, &T)],
 ) -> Value {
+    let strata: Vec<Stratum<'_, T>> = strata
+        .iter()
+        .map(|(value, figures)| Stratum {
+            value: value.clone(),
+            components: Vec::new(),
+            figures: *figures,
+        })
+        .collect();
+    report_stratified(m, family, header, whole, &strata)
+}
+
+/// One stratum of a report: its value, the values of the family's
+/// components (by code), and its figures.
+pub struct Stratum<'a, T> {
+    pub value: Value,
+    pub components: Vec<(&'static str, Value)>,
+    pub figures: &'a T,
+}
+
+/// The `MeasureReport` of a measure of `family` whose strata carry
+/// components (a partnership's giver and receiver).
+pub fn report_stratified<T>(
+    m: &MeasureDef<T>,
+    family: &Family,
+    header: &ReportHeader<'_>,
+    whole: &T,
+    strata: &[Stratum<'_, T>],
+) -> Value {
     let population = counts(m, whole);
     let mut group = json!({});
     if !population.is_empty() {
@@ -281,8 +337,16 @@ pub fn report_in<T>(
     }
     let stratum: Vec<Value> = strata
         .iter()
-        .map(|(value, i)| {
-            let mut s = json!({ "value": value });
+        .map(|st| {
+            let i = st.figures;
+            let mut s = json!({ "value": st.value });
+            if !st.components.is_empty() {
+                s["component"] = st
+                    .components
+                    .iter()
+                    .map(|(code, value)| json!({"code": {"text": code}, "value": value}))
+                    .collect();
+            }
             let population = counts(m, i);
             if !population.is_empty() {
                 s["population"] = Value::Array(population);

@@ -16,6 +16,7 @@
 use super::*;
 use crate::routes::{DEFAULT_COUNT, MAX_COUNT, parse_number};
 use tiercare_core::access::{Actor, UserRole};
+use tiercare_core::flows::measures::{FLOW_MEASURES, FlowFigures, flow_measure, pair_strata};
 use tiercare_core::indicators::measures::may_see_measure;
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Period};
 use tiercare_core::outreach::evaluation::{
@@ -47,6 +48,11 @@ pub async fn measure_search(
             code: m.code,
             title: m.title,
             render: fm::render_in(m, &fm::OUTREACH),
+        }))
+        .chain(FLOW_MEASURES.iter().map(|m| Listed {
+            code: m.code,
+            title: m.title,
+            render: fm::render_in(m, &fm::FLOWS),
         }))
         .collect();
     let mut q = Query {
@@ -119,19 +125,20 @@ pub async fn measure_search(
     Ok(FhirJson(searchset(&base, "Measure", &pairs, &q, total, resources)).into_response())
 }
 
-/// A measure of either family, as a search lists it.
+/// A measure of any family, as a search lists it.
 struct Listed {
     code: &'static str,
     title: &'static str,
     render: Value,
 }
 
-/// A measure of either family: an oversight indicator or a figure of a
-/// programme's evaluation.
+/// A measure of any family: an oversight indicator, a figure of a
+/// programme's evaluation, or a resource flow.
 #[derive(Clone, Copy)]
 enum AnyMeasure {
     Indicator(&'static MeasureDef),
     Outreach(&'static MeasureDef<Figures>),
+    Flow(&'static MeasureDef<FlowFigures>),
 }
 
 fn measure_def(id: &str) -> Result<AnyMeasure, ApiError> {
@@ -141,12 +148,16 @@ fn measure_def(id: &str) -> Result<AnyMeasure, ApiError> {
     if let Some(m) = outreach_measure(id) {
         return Ok(AnyMeasure::Outreach(m));
     }
+    if let Some(m) = flow_measure(id) {
+        return Ok(AnyMeasure::Flow(m));
+    }
     Err(ApiError::NotFound(format!(
         "Measure/{id} does not exist; the measures are {}",
         MEASURES
             .iter()
             .map(|m| m.code)
             .chain(OUTREACH_MEASURES.iter().map(|m| m.code))
+            .chain(FLOW_MEASURES.iter().map(|m| m.code))
             .collect::<Vec<_>>()
             .join(", ")
     )))
@@ -157,6 +168,7 @@ pub async fn measure_read(_caller: Caller, Path(id): Path<String>) -> Result<Res
     let v = match measure_def(&id)? {
         AnyMeasure::Indicator(m) => fm::render(m),
         AnyMeasure::Outreach(m) => fm::render_in(m, &fm::OUTREACH),
+        AnyMeasure::Flow(m) => fm::render_in(m, &fm::FLOWS),
     };
     Ok(FhirJson(v).into_response())
 }
@@ -221,10 +233,13 @@ pub async fn measure_operation_post(
     Ok(FhirJson(v).into_response())
 }
 
-/// Runs `$evaluate-measure` for a measure of either family. At the type
-/// level, a `measure` parameter naming an evaluation measure, or a subject
-/// only evaluations have (`HealthcareService/...`, `Practitioner/...`),
-/// asks for a programme's evaluation; anything else for the indicators.
+/// Runs `$evaluate-measure` for a measure of any family. At the type
+/// level, a `measure` parameter naming a flow measure asks for that
+/// flow's report; one naming an evaluation measure, or a subject only
+/// evaluations have (`HealthcareService/...`, `Practitioner/...`), for a
+/// programme's evaluation; anything else for the indicators (the flows do
+/// not join the indicators' Bundle: their strata are partnerships, not
+/// levels).
 async fn evaluate_any(
     state: &AppState,
     actor: &Actor,
@@ -237,13 +252,13 @@ async fn evaluate_any(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let named = get("measure").and_then(|t| {
-        outreach_measure(
-            t.strip_prefix(&format!("{}/Measure/", fhir::datatypes::BASE))
-                .or_else(|| t.strip_prefix("Measure/"))
-                .unwrap_or(t),
-        )
+    let code = get("measure").map(|t| {
+        t.strip_prefix(&format!("{}/Measure/", fhir::datatypes::BASE))
+            .or_else(|| t.strip_prefix("Measure/"))
+            .unwrap_or(t)
     });
+    let named = code.and_then(outreach_measure);
+    let named_flow = code.and_then(flow_measure);
     let outreach_subject = get("subject")
         .is_some_and(|s| s.starts_with("HealthcareService/") || s.starts_with("Practitioner/"));
     match measure {
@@ -251,6 +266,8 @@ async fn evaluate_any(
         Some(AnyMeasure::Outreach(m)) => {
             evaluate_outreach(state, actor, inputs, Some(m), false).await
         }
+        Some(AnyMeasure::Flow(m)) => evaluate_flows(state, actor, inputs, m, false).await,
+        None if let Some(m) = named_flow => evaluate_flows(state, actor, inputs, m, true).await,
         None if named.is_some() || outreach_subject => {
             evaluate_outreach(state, actor, inputs, named, true).await
         }
@@ -316,6 +333,83 @@ async fn evaluate_outreach(
         "timestamp": date,
         "entry": entries,
     }))
+}
+
+/// A resource flow's `MeasureReport` over an alliance (subject
+/// `Organization/{id}`) or the region (no subject), stratified by
+/// partnership: both directions of every pair with a flow, each naming its
+/// giver and receiver. Who may see it is the flows' own rule
+/// ([`tiercare_service::flows::may_see`]).
+async fn evaluate_flows(
+    state: &AppState,
+    actor: &Actor,
+    inputs: &[(String, String)],
+    m: &'static MeasureDef<FlowFigures>,
+    type_level: bool,
+) -> Result<Value, ApiError> {
+    let rest: Vec<(String, String)> = inputs
+        .iter()
+        .filter(|(k, _)| !(type_level && k == "measure"))
+        .cloned()
+        .collect();
+    let e = fm::evaluate_inputs(&rest, false)?;
+    check_period(state, e.period)?;
+    let network = tiercare_service::indicators::network(&state.ctx).await?;
+    let alliance = match &e.subject {
+        SubjectArg::Region => None,
+        SubjectArg::Organization(id) if network.alliances.contains(id) => Some(id.as_str()),
+        _ => {
+            return Err(ApiError::invalid(
+                "subject",
+                "resource flows are measured over an alliance of the region \
+                 (Organization/{id}) or, without a subject, the whole region",
+            ));
+        }
+    };
+    tiercare_service::flows::may_see(actor, &network, alliance)?;
+    let (first, last) = e.period;
+    let flows = tiercare_service::flows::flows(&state.ctx, actor, alliance, first, last).await?;
+    let whole = FlowFigures::of_network(&flows.network, &flows.partnerships);
+    let pairs = pair_strata(&flows.network, &flows.partnerships);
+    let node = |ix| {
+        flows
+            .node(ix)
+            .map_or(("", ""), |n| (n.id.as_str(), n.name.as_str()))
+    };
+    let strata: Vec<fm::Stratum<'_, FlowFigures>> = pairs
+        .iter()
+        .map(|(from, to, figures)| {
+            let (giver, giver_name) = node(*from);
+            let (receiver, receiver_name) = node(*to);
+            fm::Stratum {
+                value: json!({"text": format!("{giver}->{receiver}")}),
+                components: vec![
+                    ("giver", fm::organization_concept(giver, giver_name)),
+                    (
+                        "receiver",
+                        fm::organization_concept(receiver, receiver_name),
+                    ),
+                ],
+                figures,
+            }
+        })
+        .collect();
+    let date = now_text();
+    let header = ReportHeader {
+        period: e.period,
+        subject: e
+            .subject
+            .reference(flows.alliance.as_ref().map(|(_, name)| name.as_str())),
+        region: (state.ctx.region.as_str(), &state.ctx.region_name),
+        date: &date,
+    };
+    Ok(fm::report_stratified(
+        m,
+        &fm::FLOWS,
+        &header,
+        &whole,
+        &strata,
+    ))
 }
 
 /// Runs `$evaluate-measure`: one report for `measure` (or the one the

@@ -7,6 +7,7 @@ use crate::search::{check_searchset, link};
 use crate::validate::assert_valid_fhir;
 use serde_json::{Value, json};
 use tiercare_core::Level;
+use tiercare_core::flows::measures::FLOW_MEASURES;
 use tiercare_core::indicators::{Charge, Direction, Fact, Ix, MEASURES, Visit, VisitKind};
 use tiercare_core::insurance::Fen;
 use tiercare_core::outreach::evaluation::OUTREACH_MEASURES;
@@ -204,21 +205,24 @@ async fn report(app: &TestApp, user: &str, code: &str, query: &str) -> Value {
 #[tokio::test]
 async fn measures_define_every_indicator() {
     let app = spawn_app().await;
-    let resp = app.get("resident", "/Measure").await;
+    // More measures than a default page holds: ask for them all.
+    let resp = app.get("resident", "/Measure?_count=100").await;
     resp.expect(200);
     let bundle = resp.json();
     check_searchset(&app, &bundle, "Measure");
     let all = entries(&bundle);
-    // The oversight indicators, then the evaluation of joint programmes.
+    // The oversight indicators, then the evaluation of joint programmes,
+    // then the resource flows.
     assert_eq!(
         bundle["total"],
-        (MEASURES.len() + OUTREACH_MEASURES.len()) as u64
+        (MEASURES.len() + OUTREACH_MEASURES.len() + FLOW_MEASURES.len()) as u64
     );
     let ids: Vec<&str> = all.iter().map(|m| m["id"].as_str().unwrap()).collect();
     let codes: Vec<&str> = MEASURES
         .iter()
         .map(|m| m.code)
         .chain(OUTREACH_MEASURES.iter().map(|m| m.code))
+        .chain(FLOW_MEASURES.iter().map(|m| m.code))
         .collect();
     assert_eq!(ids, codes);
     let kept = app.get("doctor", "/Measure/outreach-commitment-kept").await;
@@ -308,7 +312,7 @@ async fn measures_define_every_indicator() {
     assert!(link(&page, "next").is_some() && link(&page, "previous").is_some());
     assert_eq!(
         page["total"],
-        (MEASURES.len() + OUTREACH_MEASURES.len()) as u64
+        (MEASURES.len() + OUTREACH_MEASURES.len() + FLOW_MEASURES.len()) as u64
     );
 
     assert_outcome(

@@ -9,6 +9,7 @@ use super::referrals::{Loop, Up};
 use super::{Run, Step, at};
 use tiercare_core::access::Actor;
 use tiercare_core::care_plan::{NewCarePlan, PlannedFollowUp, Target};
+use tiercare_core::clinical::MedicineUse;
 use tiercare_core::referral::{Attachments, Command, NewReferral, Priority, Report, Setting};
 use tiercare_core::{InstitutionId, Level, ReferralId, Specialty};
 use tiercare_service::referrals::Referrals;
@@ -34,6 +35,36 @@ pub struct Down {
 }
 
 impl Run<'_> {
+    /// The medicines a patient goes home on: two the receiving centre
+    /// stocks and, where the hospital dispenses one it does not, that one
+    /// too (the plan records it as missing). Chosen without the dice, so
+    /// the history's other choices stay as they were.
+    async fn going_home_on(
+        &self,
+        service: &Referrals<'_>,
+        hospital: &InstitutionId,
+        home: &InstitutionId,
+    ) -> anyhow::Result<Vec<MedicineUse>> {
+        let stocked = service.essential_medicines(home).await?;
+        let stocked = stocked.map(|l| l.medicines).unwrap_or_default();
+        let dispensed = service.essential_medicines(hospital).await?;
+        let use_of =
+            |(code, name): (&tiercare_core::medicines::MedicineCode, &String)| MedicineUse {
+                medicine: code.clone(),
+                name: name.clone(),
+                dosage: "as at discharge".into(),
+            };
+        let mut out: Vec<MedicineUse> = stocked.iter().take(2).map(use_of).collect();
+        out.extend(
+            dispensed
+                .iter()
+                .flat_map(|l| l.medicines.iter())
+                .find(|(code, _)| !stocked.contains_key(*code))
+                .map(use_of),
+        );
+        Ok(out)
+    }
+
     /// The specialist refers the patient back to their primary institution
     /// with a care plan of follow-ups.
     pub(super) async fn send_down(&mut self, up: Up) -> anyhow::Result<()> {
@@ -81,7 +112,7 @@ impl Run<'_> {
                 measure: "symptoms".into(),
                 goal: "no worse than at discharge".into(),
             }],
-            medicines: vec![],
+            medicines: self.going_home_on(&service, &from, &p.home).await?,
             follow_ups: dues
                 .iter()
                 .map(|d| PlannedFollowUp {
