@@ -20,22 +20,16 @@
 
 use super::{Partition, Pending};
 use crate::model::Price;
-use tiercare_core::flows::{FlowFact, FlowKind};
+use tiercare_core::flows::{FlowFact, FlowKind, KINDS};
 use tiercare_core::indicators::{Day, Fact, Ix};
 
-/// One flow of the day, before the day's flows are added up.
+/// One flow of the day, before the day's flows are added up: giver,
+/// receiver and kind in one number (so the day's sort compares integers),
+/// and the amount.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Given {
-    from: u32,
-    to: u32,
-    kind: FlowKind,
+    key: u64,
     amount: u64,
-}
-
-impl Given {
-    fn key(&self) -> (u32, u32, FlowKind) {
-        (self.from, self.to, self.kind)
-    }
 }
 
 impl Partition<'_> {
@@ -60,12 +54,9 @@ impl Partition<'_> {
     /// is nil or the institution gave to itself (as the platform).
     pub(super) fn give(&mut self, from: u32, to: u32, kind: FlowKind, amount: u64) {
         if amount > 0 && from != to {
-            self.given.push(Given {
-                from,
-                to,
-                kind,
-                amount,
-            });
+            let n = self.m.institutions.len() as u64;
+            let key = (u64::from(from) * n + u64::from(to)) * KINDS as u64 + kind.index() as u64;
+            self.given.push(Given { key, amount });
         }
     }
 
@@ -75,20 +66,23 @@ impl Partition<'_> {
             return;
         }
         let mut given = std::mem::take(&mut self.given);
-        given.sort_unstable_by_key(Given::key);
+        given.sort_unstable_by_key(|g| g.key);
+        let n = self.m.institutions.len() as u64;
+        let kinds = KINDS as u64;
         let mut k = 0;
         while k < given.len() {
-            let first = given[k];
+            let key = given[k].key;
             let mut amount = 0;
-            while k < given.len() && given[k].key() == first.key() {
+            while k < given.len() && given[k].key == key {
                 amount += given[k].amount;
                 k += 1;
             }
+            let pair = key / kinds;
             self.record(Fact::Flow(FlowFact {
                 day: d as Day,
-                from: Ix(first.from),
-                to: Ix(first.to),
-                kind: first.kind,
+                from: Ix((pair / n) as u32),
+                to: Ix((pair % n) as u32),
+                kind: FlowKind::ALL[(key % kinds) as usize],
                 amount,
             }));
         }

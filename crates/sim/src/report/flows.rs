@@ -22,8 +22,8 @@ use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use tiercare_core::Level;
-use tiercare_core::flows::{Amounts, FlowCount, FlowKind, FlowNetwork, FlowUnit, PartnershipClass};
-use tiercare_core::indicators::{Day, Ix};
+use tiercare_core::flows::{Amounts, FlowKind, FlowNetwork, FlowUnit, PartnershipClass};
+use tiercare_core::indicators::Ix;
 
 /// The flow kinds the simulated region has: a referred patient's arrival
 /// (up or down), the reserved slot the visit took, and the fund's share
@@ -161,31 +161,32 @@ impl ScenarioFlows {
     pub fn of(model: &Model, runs: &[Run]) -> ScenarioFlows {
         let counted = model.counted();
         let n = runs.len().max(1) as f64;
-        // The rows with flows, once per run: (day, giver, flows).
-        let rows: Vec<(Day, Ix, &[FlowCount])> = runs
-            .iter()
-            .flat_map(|r| r.accumulator.rows())
-            .filter_map(|(day, ix, c)| {
-                let ix = ix?;
-                (counted.contains(day) && !c.flows.is_empty()).then_some((day, ix, &c.flows[..]))
-            })
-            .collect();
+        // Every run's flows added up once, by the report's 30-day month
+        // and by pair; each network then takes its pairs' totals (so its
+        // own calendar months, which simulated days have none of, are
+        // left unused).
+        let mut monthly: BTreeMap<(u32, Ix, Ix, FlowKind), u64> = BTreeMap::new();
+        let mut pairs: BTreeMap<(Ix, Ix), Amounts> = BTreeMap::new();
+        for (day, ix, c) in runs.iter().flat_map(|r| r.accumulator.rows()) {
+            let Some(from) = ix else { continue };
+            if c.flows.is_empty() || !counted.contains(day) {
+                continue;
+            }
+            let month = (day - counted.first) as u32 / MONTH_DAYS + 1;
+            for f in &c.flows {
+                *monthly.entry((month, from, f.to, f.kind)).or_default() += f.amount;
+                pairs.entry((from, f.to)).or_default()[f.kind.index()] += f.amount;
+            }
+        }
         let institutions = &model.directory.institutions;
-        let mut networks = vec![network(model, "region", &rows, |_| true, n)];
+        let mut networks = vec![network(model, "region", &pairs, |_| true, n)];
         for (a, id) in model.layout.alliances.iter().enumerate() {
             let member = |ix: Ix| {
                 institutions
                     .get(ix.0 as usize)
                     .is_some_and(|f| f.alliances.contains(&(a as u16)))
             };
-            networks.push(network(model, id, &rows, member, n));
-        }
-        let mut monthly: BTreeMap<(u32, Ix, Ix, FlowKind), u64> = BTreeMap::new();
-        for &(day, from, flows) in &rows {
-            let month = (day - counted.first) as u32 / MONTH_DAYS + 1;
-            for f in flows {
-                *monthly.entry((month, from, f.to, f.kind)).or_default() += f.amount;
-            }
+            networks.push(network(model, id, &pairs, member, n));
         }
         let id = |ix: Ix| model.institutions[ix.0 as usize].id.clone();
         ScenarioFlows {
@@ -234,14 +235,16 @@ impl ScenarioFlows {
 fn network(
     model: &Model,
     scope: &str,
-    rows: &[(Day, Ix, &[FlowCount])],
+    pairs: &BTreeMap<(Ix, Ix), Amounts>,
     member: impl Fn(Ix) -> bool,
     n: f64,
 ) -> NetworkReport {
     let mut net = FlowNetwork::new();
-    for &(day, from, flows) in rows {
-        if member(from) {
-            net.add_row(day, from, flows, &member);
+    for (&(from, to), amounts) in pairs {
+        if member(from) && member(to) {
+            for &k in FlowKind::ALL {
+                net.add(0, from, to, k, amounts[k.index()]);
+            }
         }
     }
     let id = |ix: Ix| model.institutions[ix.0 as usize].id.clone();
