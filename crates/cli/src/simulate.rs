@@ -44,6 +44,11 @@ pub struct SimulateArgs {
     /// indicator: by condition, resident group, institution, alliance).
     #[arg(long, value_name = "FILE")]
     pub groups_csv: Option<PathBuf>,
+    /// Write the resource flows between the region's institutions as CSV
+    /// (one row per 30-day month, giver, receiver and kind: the columns
+    /// of the platform's flows CSV, then the scenario).
+    #[arg(long, value_name = "FILE")]
+    pub flows_csv: Option<PathBuf>,
     /// Write a self-contained HTML report with charts.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
@@ -199,6 +204,9 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.groups_csv {
         write_file(path, &report.groups_csv())?;
     }
+    if let Some(path) = &args.flows_csv {
+        write_file(path, &report.flows_csv())?;
+    }
     if let Some(path) = &args.html {
         write_file(path, &report::html(&report))?;
     }
@@ -258,8 +266,9 @@ fn estimate(e: &report::Estimate) -> String {
     }
 }
 
-/// The report as a text table: indicator, the baseline's mean with its
-/// interval, then each scenario's mean and difference from the baseline.
+/// The report as text: a table of indicator, the baseline's mean with
+/// its interval, then each scenario's mean and difference from the
+/// baseline; and each scenario's resource flows.
 pub fn table(report: &Report, all: bool) -> String {
     let Some(baseline) = report.scenarios.first() else {
         return String::new();
@@ -326,6 +335,8 @@ pub fn table(report: &Report, all: bool) -> String {
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
     }
+    out.push('\n');
+    out.push_str(&report::flows::text(report));
     out
 }
 

@@ -21,7 +21,9 @@
 //! * `visits`: a visit takes place, is priced and recorded, and the episode
 //!   is referred up, followed up or ended;
 //! * `follow_ups`: hospital follow-ups (referred down or back at the
-//!   hospital), chronic patients' schedules and the month-end panels.
+//!   hospital), chronic patients' schedules and the month-end panels;
+//! * `flows`: the resource flows between institutions a referred visit
+//!   makes, added up at each day's end.
 
 use crate::model::{Model, PriceKind};
 use crate::population::{Person, Population};
@@ -33,6 +35,7 @@ use tiercare_core::indicators::{Accumulator, Day, Fact, Ix, VisitKind};
 
 mod capacity;
 mod choice;
+mod flows;
 mod follow_ups;
 mod groups;
 mod stays;
@@ -100,6 +103,9 @@ struct Pending {
     asked: Day,
     case: u16,
     what: What,
+    /// A booked visit took a slot kept for referrals (a resource flow
+    /// from the receiver to the referrer when the visit is a referral's).
+    reserved: bool,
 }
 
 /// A same-day event, ordered by time then creation.
@@ -165,6 +171,8 @@ pub(crate) struct Partition<'m> {
     panels: Vec<(u32, u32)>,
     /// The partition's seed, for draws tied to an event (see `draw`).
     seed: u64,
+    /// Today's resource flows, added up at the day's end (see `flows`).
+    given: Vec<flows::Given>,
 }
 
 /// How the episodes of a run ended: every episode that starts ends exactly
@@ -242,6 +250,7 @@ impl<'m> Partition<'m> {
             groups: GroupCounts::new(&m.layout),
             panels: vec![(0, 0); m.layout.cells() + m.layout.settlements.len()],
             seed,
+            given: Vec::new(),
             stand_ins: m
                 .institutions
                 .iter()
@@ -282,6 +291,7 @@ impl<'m> Partition<'m> {
                         asked: 0,
                         case: 0,
                         what: What::Episode,
+                        reserved: false,
                     });
                     *next += self.pop.gap(g, &mut self.demand);
                 }
@@ -305,6 +315,7 @@ impl<'m> Partition<'m> {
                 }
                 self.handle(e);
             }
+            self.flow_facts(d);
             self.bed_facts(d);
             if (d + 1) % 30 == 0 || d + 1 == self.days {
                 self.month_end(d);

@@ -38,6 +38,9 @@ pub enum Entry {
 #[derive(Debug, Clone)]
 pub struct Institution {
     pub id: String,
+    /// The name the scenario gives it (empty if none): the flows CSV shows
+    /// it beside the id, as the platform's does.
+    pub name: String,
     pub level: Level,
     pub inside: bool,
     /// Daily slots open to everyone.
@@ -258,6 +261,7 @@ fn institutions(spec: &Spec, scale: f64) -> Result<Vec<Institution>, SpecError> 
         };
         out.push(Institution {
             id: i.id.clone(),
+            name: i.name.clone(),
             level: i.level,
             inside: i.inside,
             public: daily - reserved,

@@ -17,6 +17,11 @@
 //! behind it; the store keeps no raw facts for it, and the audit trail
 //! records the hand-over.
 //!
+//! The resource flows between institutions (patients referred up and
+//! down, reserved slots used, the fund's money for referred care) are
+//! handed over the same way, so the county's network is the sum of both
+//! too.
+//!
 //! The chronic panels stay the platform's own: they are snapshots of the
 //! family doctors' panels, which a simulated stock would be cancelled by.
 
@@ -25,6 +30,7 @@ use anyhow::Context as _;
 use tiercare_api::AppState;
 use tiercare_core::Record;
 use tiercare_core::demo::DemoCounty;
+use tiercare_core::flows::add_flow;
 use tiercare_core::indicators::{Counters, Day, Ix, Period, Subject};
 use tiercare_service::indicators::day_of;
 use tiercare_sim::{Model, Spec, run_once};
@@ -102,6 +108,15 @@ pub async fn run(
         let mut c = c.clone();
         c.chronic_known = 0;
         c.chronic_followed = 0;
+        // A flow names its receiver by the simulator's number too.
+        let mut flows = Vec::with_capacity(c.flows.len());
+        for f in &c.flows {
+            let to = *numbers
+                .get(f.to.0 as usize)
+                .context("a simulated flow's receiver out of range")?;
+            add_flow(&mut flows, to, f.kind, f.amount);
+        }
+        c.flows = flows;
         if c != Counters::default() {
             rows.push((start + day, ix, c));
         }

@@ -8,7 +8,8 @@ use crate::history::fresh;
 use tiercare::demo::{self, HistoryOptions};
 use tiercare_core::Level;
 use tiercare_core::demo::DemoCounty;
-use tiercare_core::indicators::{Period, Subject};
+use tiercare_core::flows::FlowKind;
+use tiercare_core::indicators::{Accumulator, Ix, Period, Subject};
 use tiercare_service::indicators::{SubjectRef, accumulator, day_of, evaluate, network, recount};
 use tiercare_store::AuditQuery;
 
@@ -102,6 +103,35 @@ async fn the_simulated_county_fills_its_capacity_and_adds_to_the_platforms_own_c
         .expect("evaluate");
     assert!(hospital.received.requested() > 0 && hospital.received.in_order());
     assert!(hospital.sent.in_order());
+
+    // The simulator's resource flows join the platform's, each receiver
+    // under the platform's own number: a patient referred up reaches a
+    // higher level, one referred down a lower one.
+    let patients = |acc: &Accumulator, kind: FlowKind| -> u64 {
+        acc.rows()
+            .flat_map(|(_, _, c)| c.flows.iter())
+            .filter(|f| f.kind == kind)
+            .map(|f| f.amount)
+            .sum()
+    };
+    for kind in [FlowKind::PatientsUp, FlowKind::PatientsDown] {
+        assert!(
+            patients(&stored, kind) > patients(&own, kind) + 1000,
+            "{kind}"
+        );
+    }
+    let level = |ix: Ix| net.directory.get(ix).map(|f| f.level);
+    for (_, ix, c) in stored.rows() {
+        for f in &c.flows {
+            let (from, to) = (level(ix.expect("a giver")), level(f.to));
+            assert!(from.is_some() && to.is_some(), "{f:?}");
+            match f.kind {
+                FlowKind::PatientsUp => assert!(from < to, "{f:?}"),
+                FlowKind::PatientsDown => assert!(from > to, "{f:?}"),
+                _ => {}
+            }
+        }
+    }
 
     // The hand-over is on the audit trail.
     let (entries, _) = state

@@ -187,11 +187,12 @@ fn simulate_bad_field_names_the_file_and_field() {
 #[test]
 fn simulate_writes_csv_html_and_the_report() {
     let dir = tempfile::tempdir().unwrap();
-    let (csv, html, report, groups) = (
+    let (csv, html, report, groups, flows) = (
         dir.path().join("out.csv"),
         dir.path().join("out.html"),
         dir.path().join("report.json"),
         dir.path().join("groups.csv"),
+        dir.path().join("flows.csv"),
     );
     let out = tiercare(&[
         "simulate",
@@ -211,6 +212,8 @@ fn simulate_writes_csv_html_and_the_report() {
         report.to_str().unwrap(),
         "--groups-csv",
         groups.to_str().unwrap(),
+        "--flows-csv",
+        flows.to_str().unwrap(),
     ]);
     let v = json(&out);
     assert!(
@@ -279,9 +282,41 @@ fn simulate_writes_csv_html_and_the_report() {
             .any(|l| l.starts_with("contracts-80,contract,contracted,visits,"))
     );
 
+    // The resource flows: the region's network (the reference county has
+    // no alliance) with its partnerships by class, and its rows as CSV in
+    // the platform's columns.
+    let networks = scenarios[0]["flows"]["networks"].as_array().unwrap();
+    assert_eq!(networks.len(), 1);
+    assert_eq!(networks[0]["scope"], "region");
+    let up = networks[0]["totals"]["patients-up"].as_f64().unwrap();
+    assert!(up > 0.0, "{}", networks[0]["totals"]);
+    let classes = &networks[0]["classes"];
+    let counted: u64 = ["one-way", "commensal", "mutual"]
+        .iter()
+        .map(|c| classes[c].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        counted,
+        networks[0]["partnerships"].as_array().unwrap().len() as u64
+    );
+    assert!(counted > 0);
+    let flows = std::fs::read_to_string(&flows).unwrap();
+    let mut lines = flows.lines();
+    assert_eq!(
+        lines.next(),
+        Some("month,from,from_name,to,to_name,kind,unit,amount,scenario")
+    );
+    let csv_up: f64 = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|r| r[5] == "patients-up" && r[8] == "refcounty")
+        .map(|r| r[7].parse::<f64>().unwrap())
+        .sum();
+    assert!((csv_up - up).abs() < 1e-6, "{csv_up} against {up}");
+
     let html = std::fs::read_to_string(&html).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<h2>By contract</h2>"));
+    assert!(html.contains("<h2>Resource flows</h2>"));
     assert!(html.matches("<svg").count() >= 3, "charts");
     assert!(!html.contains("<script") && !html.contains("src=\""));
 }
@@ -310,6 +345,16 @@ fn simulate_prints_a_table_without_json() {
         .unwrap();
     // Baseline mean [interval], scenario mean [interval], difference [interval].
     assert_eq!(share.matches('[').count(), 3, "{share}");
+    // Each scenario's flows follow the table.
+    assert!(
+        text.lines()
+            .any(|l| l == "contracts-80 / region (9 institutions)"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("partnerships: "))
+    );
     // Logs went to stderr, not into the table.
     assert!(!text.contains("simulated"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("simulated refcounty"));

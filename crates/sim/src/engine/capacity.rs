@@ -16,7 +16,7 @@ impl Partition<'_> {
     /// would fall past the horizon ends the episode.
     pub(super) fn request(&mut self, e: Pending, kind: Kind, primary_referral: bool) {
         let urgent = self.m.cases[usize::from(e.case)].severity == Severity::Severe;
-        let Some(at) = self.book(e.inst as usize, e.t, primary_referral, urgent) else {
+        let Some((at, reserved)) = self.book(e.inst as usize, e.t, primary_referral, urgent) else {
             if kind != Kind::Chronic {
                 self.tally.past_horizon += 1;
             }
@@ -26,6 +26,7 @@ impl Partition<'_> {
             t: at,
             since: e.t,
             what: What::Visit(kind),
+            reserved,
             ..e
         };
         if at <= e.t {
@@ -36,8 +37,15 @@ impl Partition<'_> {
     }
 
     /// The first day from the request's on which the institution has a slot
-    /// open to this claimant; the visit's time, or `None` past the horizon.
-    fn book(&mut self, inst: usize, tau: f64, primary_referral: bool, urgent: bool) -> Option<f64> {
+    /// open to this claimant; the visit's time and whether it took a slot
+    /// kept for referrals, or `None` past the horizon.
+    fn book(
+        &mut self,
+        inst: usize,
+        tau: f64,
+        primary_referral: bool,
+        urgent: bool,
+    ) -> Option<(f64, bool)> {
         let i = &self.m.institutions[inst];
         let base = inst * self.days;
         let mut d = tau as usize;
@@ -51,17 +59,22 @@ impl Partition<'_> {
                     == ReservedAccess::Open
             };
             // A referral takes the capacity kept for it first.
-            if primary_referral && reserved_ok {
-                self.reserved[k] += 1;
+            let reserved = if primary_referral && reserved_ok {
+                true
             } else if public_free {
-                self.public[k] += 1;
+                false
             } else if reserved_ok {
-                self.reserved[k] += 1;
+                true
             } else {
                 d += 1;
                 continue;
+            };
+            if reserved {
+                self.reserved[k] += 1;
+            } else {
+                self.public[k] += 1;
             }
-            return Some(tau.max(d as f64));
+            return Some((tau.max(d as f64), reserved));
         }
         None
     }

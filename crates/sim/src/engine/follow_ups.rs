@@ -31,6 +31,7 @@ impl Partition<'_> {
                 asked: 0,
                 case: 0,
                 what: What::Chronic,
+                reserved: false,
             });
         }
     }

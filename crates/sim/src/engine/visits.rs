@@ -4,12 +4,13 @@
 //! the year matters, from the model's price table otherwise), recorded as a
 //! fact, and moves the resident's trust. Then the episode goes on: a first
 //! contact below the case's level is referred up, a referred visit
-//! completes its referral, and a hospital episode is handed to its
-//! follow-up; anything else ends the episode.
+//! completes its referral (and makes its resource flows), and a hospital
+//! episode is handed to its follow-up; anything else ends the episode.
 
 use super::{Kind, Partition, Pending, What};
 use tiercare_core::Level;
 use tiercare_core::catalogue::Severity;
+use tiercare_core::flows::FlowKind;
 use tiercare_core::indicators::{Charge, Day, Direction, Fact, Ix, Visit};
 
 impl Partition<'_> {
@@ -107,11 +108,13 @@ impl Partition<'_> {
                 self.after_treatment(e, ct.positioned);
             }
             Kind::Up => {
+                self.arrived(&e, FlowKind::PatientsUp, &price);
                 self.referral_done(e, day, e.since);
                 self.admit(&e, kind, ct.severity, ct.positioned);
                 self.after_treatment(e, ct.positioned);
             }
             Kind::Down => {
+                self.arrived(&e, FlowKind::PatientsDown, &price);
                 self.referral_done(e, day, e.since);
                 self.admit(&e, kind, ct.severity, ct.positioned);
                 self.tally.completed += 1;

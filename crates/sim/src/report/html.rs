@@ -1,10 +1,11 @@
 //! The report as one self-contained HTML page: charts as inline SVG, no
 //! script, no file beside it, so it can be mailed or archived as it is.
 
-use super::{Estimate, Report, series_indicators};
+use super::{Estimate, Report, flows, series_indicators};
 use std::fmt::Write;
 use tiercare_chart::{self as chart, Bar, Frame, Line, Plain, Range, Scale, Series, Stack, escape};
 use tiercare_core::Level;
+use tiercare_core::flows::PartnershipClass;
 
 /// A readable name for a flattened indicator: `levels.primary.visits`
 /// reads "Visits (primary)".
@@ -224,6 +225,7 @@ pub fn html(report: &Report) -> String {
     for dimension in crate::strata::DIMENSIONS {
         group_table(&mut h, report, dimension);
     }
+    flows_tables(&mut h, report);
     h.push_str("</body></html>\n");
     h
 }
@@ -378,4 +380,73 @@ fn group_table(h: &mut String, report: &Report, dimension: &str) {
         }
     }
     h.push_str("</table>\n");
+}
+
+/// The resource flows: per network (the region, then each alliance), the
+/// modelled kinds by direction for every scenario, and the partnerships
+/// by class.
+fn flows_tables(h: &mut String, report: &Report) {
+    let Some(baseline) = report.scenarios.first() else {
+        return;
+    };
+    let lacking: Vec<&str> = baseline
+        .flows
+        .not_modelled
+        .iter()
+        .map(|k| k.display())
+        .collect();
+    let _ = writeln!(
+        h,
+        "<h2>Resource flows</h2>\n<p><small>What the institutions gave one another over the counted days, means per replication: patients referred up and down (given by the referrer), reserved slots used by referred patients (given by the hospital), the fund's share of referred care in fen (from the referring side to the institution that gave the care). Up and down are from the giver's level to the receiver's. A partnership is a pair of institutions with a flow between them, classified by the scenario policy's <code>[flows]</code> rules. Not in the model, so zero: {}.</small></p>",
+        escape(&lacking.join(", "))
+    );
+    for net in &baseline.flows.networks {
+        let _ = writeln!(
+            h,
+            "<h3>{}</h3>\n<table><tr><th>scenario</th><th>kind</th><th>unit</th><th>up</th><th>down</th><th>same level</th><th>total</th></tr>",
+            escape(&net.scope)
+        );
+        for s in &report.scenarios {
+            let Some(n) = s.flows.network(&net.scope) else {
+                continue;
+            };
+            for kind in flows::MODELLED {
+                let _ = write!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td>",
+                    escape(&s.name),
+                    escape(kind.display()),
+                    flows::unit_code(kind)
+                );
+                for d in flows::DIRECTIONS {
+                    let v = n.directions.get(d).and_then(|k| k.get(&kind)).copied();
+                    let _ = write!(h, "<td>{}</td>", flows::amount(v.unwrap_or(0.0)));
+                }
+                let total = n.totals.get(&kind).copied().unwrap_or(0.0);
+                let _ = writeln!(h, "<td>{}</td></tr>", flows::amount(total));
+            }
+        }
+        h.push_str("</table>\n<table><tr><th>scenario</th><th>partnerships</th>");
+        for class in PartnershipClass::ALL {
+            let _ = write!(h, "<th>{}</th>", escape(class.display()));
+        }
+        h.push_str("</tr>\n");
+        for s in &report.scenarios {
+            let Some(n) = s.flows.network(&net.scope) else {
+                continue;
+            };
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td>",
+                escape(&s.name),
+                n.partnerships.len()
+            );
+            for class in PartnershipClass::ALL {
+                let count = n.classes.get(class).copied().unwrap_or(0);
+                let _ = write!(h, "<td>{count}</td>");
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>\n");
+    }
 }

@@ -4,11 +4,15 @@
 //! series of the main indicators, as JSON, CSV and a self-contained HTML
 //! page with charts.
 //!
+//! Each scenario also carries its resource-flow network ([`flows`]): the
+//! region's and each alliance's, with its partnerships classified.
+//!
 //! Every figure is one of the core's [`Indicators`] for the whole region,
 //! flattened into named scalars (`levels.primary.visits`,
 //! `pyramid.secondary.demand_share`, ...) so that no indicator is defined
 //! here a second time.
 
+pub mod flows;
 mod groups;
 mod html;
 pub mod stats;
@@ -22,6 +26,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use tiercare_core::Level;
 use tiercare_core::indicators::{Indicators, Period, Subject};
 
+pub use flows::ScenarioFlows;
 use groups::Collected;
 pub use groups::{GroupReport, OddsRatio, figures};
 pub use html::html;
@@ -141,6 +146,8 @@ pub struct ScenarioReport {
     /// alliance.
     pub groups: Vec<GroupReport>,
     pub series: Series,
+    /// The resource flows between the region's institutions.
+    pub flows: ScenarioFlows,
 }
 
 /// One indicator of one scenario.
@@ -232,6 +239,7 @@ impl Report {
                     odds_ratios: c.tables.iter().map(|(o, _)| o.clone()).collect(),
                     groups,
                     series: series(s.model, s.runs),
+                    flows: ScenarioFlows::of(s.model, s.runs),
                 }
             })
             .collect();
