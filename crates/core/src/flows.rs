@@ -80,8 +80,9 @@ coded_enum!(
         Mentoring = "mentoring" / "Doctors mentored",
         /// Prescriptions handed down that the receiver stocks.
         MedicinesAligned = "medicines-aligned" / "Medicines aligned",
-        /// The fund's share of referred care, in fen.
-        Money = "money" / "Fund payments for referred care",
+        /// The fund's share of referred care and the hubs' share of
+        /// reading fees, in fen.
+        Money = "money" / "Money",
     }
 );
 

@@ -113,17 +113,7 @@ pub async fn spawn_app_at(
         .await
         .expect("load the demo county");
     assert_eq!(loaded.records, county.records.len());
-    let listener = tiercare::startup::bind(&settings).await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("local addr"));
-    let (tx, rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(tiercare_api::serve(
-        listener,
-        state.clone(),
-        tiercare_web::routes(state.clone()),
-        async move {
-            let _ = rx.await;
-        },
-    ));
+    let (base, server, tx) = serve(&state, &settings).await;
     TestApp {
         base,
         client: reqwest::Client::new(),
@@ -286,17 +276,7 @@ impl TestApp {
             .await
             .expect("the second server's demo load");
         assert_eq!(loaded.records, 0, "the demo county was loaded twice");
-        let listener = tiercare::startup::bind(&settings).await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("local addr"));
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(tiercare_api::serve(
-            listener,
-            state.clone(),
-            tiercare_web::routes(state.clone()),
-            async move {
-                let _ = rx.await;
-            },
-        ));
+        let (base, _, tx) = serve(&state, &settings).await;
         SecondServer {
             base,
             state,
@@ -780,4 +760,25 @@ pub fn actor_of(app: &TestApp, username: &str) -> tiercare_core::access::Actor {
         practitioner: u.practitioner.clone(),
         resident: u.resident.clone(),
     }
+}
+
+/// Serves `state` (the FHIR API and the pages) where `settings` say to
+/// listen: its base address, the server's task and the sender that stops
+/// it.
+pub(crate) async fn serve(
+    state: &AppState,
+    settings: &Settings,
+) -> (String, JoinHandle<std::io::Result<()>>, oneshot::Sender<()>) {
+    let listener = tiercare::startup::bind(settings).await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(tiercare_api::serve(
+        listener,
+        state.clone(),
+        tiercare_web::routes(state.clone()),
+        async move {
+            let _ = rx.await;
+        },
+    ));
+    (base, server, tx)
 }

@@ -2,11 +2,18 @@
 //! a stat ECG reading, the county hospital's reader takes it and reports
 //! ST elevation, and the doctor sees the critical alert and turns it into
 //! an emergency referral in one step; the FHIR API agrees with what the
-//! pages showed.
+//! pages showed, and the reading appears as a flow from the hospital to the
+//! township on the analyst's network page and in `$evaluate-measure`.
 
 use crate::browser::Driver;
 use crate::helpers::{DEMO_RESIDENT, spawn_app};
 use crate::hubs::{extension, sub};
+use crate::referral::HOSPITAL;
+
+/// The township of the demo doctor, and the county medical community it
+/// and the county hospital belong to.
+const CENTRE: &str = "zx-tc1";
+const ALLIANCE: &str = "zx-all-ccmc";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_township_doctor_orders_an_ecg_and_refers_on_its_critical_finding() {
@@ -14,11 +21,17 @@ async fn a_township_doctor_orders_an_ecg_and_refers_on_its_critical_finding() {
     let base = app.base.clone();
     let doctor_password = app.user("doctor").password.clone();
     let reader_password = app.user("specialist").password.clone();
+    let analyst_password = app.user("analyst").password.clone();
+    let today = app.state.ctx.clock.today().to_string();
     let doctor_driver = Driver::start().await;
     let reader_driver = Driver::start().await;
+    let analyst_driver = Driver::start().await;
     let d = doctor_driver.session().await;
     let r = reader_driver.session().await;
+    let a = analyst_driver.session().await;
+    let on = today.clone();
     let run = tokio::spawn(async move {
+        let today = on;
         // The doctor orders, in Chinese (the browser's language).
         d.sign_in(&base, "doctor", &doctor_password).await;
         assert_eq!(d.page_lang().await, "zh-CN");
@@ -96,7 +109,33 @@ async fn a_township_doctor_orders_an_ecg_and_refers_on_its_critical_finding() {
         d.wait_for(&format!("#reading-{id} .acknowledged")).await;
         assert!(!d.has(&format!("#reading-{id} .refer")).await);
         d.quit().await;
+
+        // The commission's analyst sees the reading as a flow from the
+        // county hospital to the township, and the fee's share back.
         r.quit().await;
+        a.sign_in(&base, "analyst", &analyst_password).await;
+        a.goto(&format!(
+            "{base}/ui/network?alliance={ALLIANCE}&from={today}&to={today}"
+        ))
+        .await;
+        let reading_flow = format!(
+            "path.flow[data-from='{HOSPITAL}'][data-to='{CENTRE}'][data-kind='remote-readings']"
+        );
+        a.wait_for(&reading_flow).await;
+        let value = a
+            .script(&format!(
+                "return document.querySelector(\"{reading_flow}\").dataset.value;"
+            ))
+            .await;
+        assert_eq!(value, "1");
+        assert!(
+            a.has(&format!(
+                "path.flow[data-from='{CENTRE}'][data-to='{HOSPITAL}'][data-kind='money']"
+            ))
+            .await
+        );
+        a.screenshot("hub-network-zh-CN").await;
+        a.quit().await;
         (id, referral)
     });
     let (id, referral) = run.await.expect("the browser walk");
@@ -118,4 +157,24 @@ async fn a_township_doctor_orders_an_ecg_and_refers_on_its_critical_finding() {
         made.json()["performer"][0]["reference"],
         format!("Organization/{}", crate::referral::HOSPITAL)
     );
+    // The same flow in `$evaluate-measure`, stratified by partnership.
+    let report = app
+        .get(
+            "analyst",
+            &format!(
+                "/Measure/flow-remote-readings/$evaluate-measure?periodStart={today}&periodEnd={today}&subject=Organization/{ALLIANCE}"
+            ),
+        )
+        .await;
+    report.expect(200);
+    let report = report.json();
+    let stratum = report["group"][0]["stratifier"][0]["stratum"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .find(|x| x["value"]["text"] == format!("{HOSPITAL}->{CENTRE}"))
+        })
+        .cloned()
+        .expect("the hospital-to-township stratum");
+    assert_eq!(stratum["measureScore"]["value"], 1.0, "{report}");
 }

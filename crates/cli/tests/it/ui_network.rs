@@ -49,17 +49,7 @@ impl HistoryApp {
             listen: "127.0.0.1:0".into(),
             ..Settings::default()
         };
-        let listener = tiercare::startup::bind(&settings).await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(tiercare_api::serve(
-            listener,
-            state.clone(),
-            tiercare_web::routes(state.clone()),
-            async move {
-                let _ = rx.await;
-            },
-        ));
+        let (base, _, tx) = crate::helpers::serve(&state, &settings).await;
         HistoryApp {
             base,
             state,

@@ -251,14 +251,19 @@ pub const FLOW_MEASURES: &[MeasureDef<FlowFigures>] = &[
     ),
     kind::<MONEY>(
         "flow-money",
-        "Fund payments for referred care",
+        "Money",
         "The fund's share of the claims of visits given on a referral, in yuan, given by the \
          referring institution (out of what the alliance's budget keeps for its residents) \
-         to the institution that gave the care, on the day the visit ended.",
+         to the institution that gave the care, on the day the visit ended; and the hub's \
+         share of a remote reading's fee, given by the ordering member to the hub's \
+         institution on the day it was reported.",
         "[CNY]",
         &[
             measured(PAIRS, pairs::<MONEY>),
-            observed("The fund's share of each claim, in yuan; the score is their sum."),
+            observed(
+                "The fund's share of each claim and the hub's share of each reading fee, in \
+                 yuan; the score is their sum.",
+            ),
         ],
     ),
     partnership_count::<ONE_WAY>(
