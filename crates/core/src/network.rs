@@ -437,9 +437,8 @@ pub struct PractitionerRole {
 
 /// Where a practitioner whose account belongs to `home` practises on
 /// `date`: the institution of an active role scheduled for that day of the
-/// week, other than `home` (the lowest id if several), else `home`. What
-/// the practitioner does that day (outreach sessions, hub readings,
-/// referrals) is credited to it.
+/// week, other than `home` (the lowest id if several), else `home`: the
+/// institution the day's work of a multi-site practitioner belongs to.
 pub fn site_on<'a>(
     roles: &'a [PractitionerRole],
     home: &'a InstitutionId,
