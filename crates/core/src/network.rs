@@ -398,8 +398,29 @@ coded_enum!(
     }
 );
 
+coded_enum!(
+    /// A day of the week, by FHIR's `days-of-week` codes.
+    DayOfWeek {
+        Mon = "mon" / "Monday",
+        Tue = "tue" / "Tuesday",
+        Wed = "wed" / "Wednesday",
+        Thu = "thu" / "Thursday",
+        Fri = "fri" / "Friday",
+        Sat = "sat" / "Saturday",
+        Sun = "sun" / "Sunday",
+    }
+);
+
+impl DayOfWeek {
+    /// The day of the week of a date.
+    pub fn of(date: time::Date) -> DayOfWeek {
+        DayOfWeek::ALL[usize::from(date.weekday().number_days_from_monday())]
+    }
+}
+
 /// A practitioner's role at one institution. A doctor licensed for
-/// multi-site practice has one role per institution.
+/// multi-site practice has one role per institution, each naming the days
+/// of the week worked there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PractitionerRole {
     pub id: RoleId,
@@ -408,6 +429,28 @@ pub struct PractitionerRole {
     pub role: PractitionerRoleKind,
     pub specialty: Option<Specialty>,
     pub active: bool,
+    /// The days worked here; empty for every day (a doctor of one
+    /// institution). See [`site_on`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub days: Vec<DayOfWeek>,
+}
+
+/// Where a practitioner whose account belongs to `home` practises on
+/// `date`: the institution of an active role scheduled for that day of the
+/// week, other than `home` (the lowest id if several), else `home`: the
+/// institution the day's work of a multi-site practitioner belongs to.
+pub fn site_on<'a>(
+    roles: &'a [PractitionerRole],
+    home: &'a InstitutionId,
+    date: time::Date,
+) -> &'a InstitutionId {
+    let day = DayOfWeek::of(date);
+    roles
+        .iter()
+        .filter(|r| r.active && &r.institution != home && r.days.contains(&day))
+        .map(|r| &r.institution)
+        .min()
+        .unwrap_or(home)
 }
 
 impl PractitionerRole {
@@ -531,6 +574,7 @@ mod tests {
             role: PractitionerRoleKind::FamilyDoctor,
             specialty: None,
             active: true,
+            days: vec![],
         };
         assert!(
             role.validate_at(&clinic(InstitutionKind::TownshipCentre, Level::Primary))
@@ -579,5 +623,36 @@ mod tests {
         // A name stored before pinyin existed still reads.
         let old: PersonName = serde_json::from_str(r#"{"family":"Li","given":"Na"}"#).unwrap();
         assert_eq!(old, PersonName::new("Li", "Na"));
+    }
+
+    #[test]
+    fn a_multi_site_doctor_practises_where_the_day_is_scheduled() {
+        use time::macros::date;
+        let id = |s: &str| InstitutionId::new(s).unwrap();
+        let role = |at: &str, days: Vec<DayOfWeek>, active: bool| PractitionerRole {
+            id: RoleId::new(format!("role-{at}")).unwrap(),
+            practitioner: PractitionerId::new("p1").unwrap(),
+            institution: id(at),
+            role: PractitionerRoleKind::Specialist,
+            specialty: Some(Specialty::Cardiology),
+            active,
+            days,
+        };
+        // 2026-12-07 is a Monday.
+        assert_eq!(DayOfWeek::of(date!(2026 - 12 - 07)), DayOfWeek::Mon);
+        assert_eq!(DayOfWeek::of(date!(2026 - 12 - 10)), DayOfWeek::Thu);
+        assert_eq!(DayOfWeek::of(date!(2026 - 12 - 13)), DayOfWeek::Sun);
+        let home = id("city");
+        let roles = vec![
+            role("city", vec![], true),
+            role("county", vec![DayOfWeek::Thu], true),
+            role("township", vec![DayOfWeek::Sat], false),
+        ];
+        assert_eq!(site_on(&roles, &home, date!(2026 - 12 - 10)), &id("county"));
+        assert_eq!(site_on(&roles, &home, date!(2026 - 12 - 07)), &home);
+        // An inactive role credits nothing.
+        assert_eq!(site_on(&roles, &home, date!(2026 - 12 - 12)), &home);
+        // A doctor of one institution is always at home.
+        assert_eq!(site_on(&roles[..1], &home, date!(2026 - 12 - 10)), &home);
     }
 }

@@ -8,7 +8,7 @@ use super::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tiercare_core::network::{Practitioner, PractitionerRole, PractitionerRoleKind};
+use tiercare_core::network::{DayOfWeek, Practitioner, PractitionerRole, PractitionerRoleKind};
 use tiercare_core::{Record, RegionId, Specialty};
 use tiercare_service::ServiceError;
 
@@ -192,6 +192,18 @@ struct RoleJson {
     code: Vec<CodeableConcept>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     specialty: Vec<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    available_time: Vec<AvailableTime>,
+}
+
+/// The days a multi-site practitioner works at the role's institution
+/// (`PractitionerRole.availableTime.daysOfWeek`); times of day are not
+/// kept, so they are refused rather than dropped.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AvailableTime {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    days_of_week: Vec<String>,
 }
 
 pub fn render_role(r: &PractitionerRole) -> Value {
@@ -209,6 +221,13 @@ pub fn render_role(r: &PractitionerRole) -> Value {
             .iter()
             .map(|s| CodeableConcept::ours("specialty", s.code(), s.display()))
             .collect(),
+        available_time: if r.days.is_empty() {
+            vec![]
+        } else {
+            vec![AvailableTime {
+                days_of_week: r.days.iter().map(|d| d.code().to_string()).collect(),
+            }]
+        },
         ..Default::default()
     };
     with_type("PractitionerRole", &j)
@@ -240,6 +259,24 @@ pub fn parse_role(value: Value, id: &str) -> Result<Record, ServiceError> {
             "specialty",
         )?),
     };
+    let mut days: Vec<DayOfWeek> = Vec::new();
+    for t in &j.available_time {
+        for code in &t.days_of_week {
+            let day = DayOfWeek::from_code(code).ok_or_else(|| {
+                ServiceError::invalid(
+                    "PractitionerRole.availableTime.daysOfWeek",
+                    format!("{code} is not a day of the week (mon, tue, wed, thu, fri, sat, sun)"),
+                )
+            })?;
+            if days.contains(&day) {
+                return Err(ServiceError::invalid(
+                    "PractitionerRole.availableTime.daysOfWeek",
+                    format!("{code} is named twice"),
+                ));
+            }
+            days.push(day);
+        }
+    }
     Ok(Record::Role(PractitionerRole {
         id: typed_id(id, "PractitionerRole.id")?,
         practitioner,
@@ -247,6 +284,7 @@ pub fn parse_role(value: Value, id: &str) -> Result<Record, ServiceError> {
         role,
         specialty,
         active: j.active.unwrap_or(true),
+        days,
     }))
 }
 

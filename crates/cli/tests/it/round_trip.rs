@@ -416,3 +416,33 @@ async fn a_transaction_entry_with_if_none_exist_stands_for_the_record_it_finds()
         format!("Practitioner/{id}")
     );
 }
+
+/// A multi-site specialist's second role names the days worked there, as
+/// `availableTime.daysOfWeek`; the days come back as sent, and a day that
+/// is not one, or one named twice, is refused naming the field.
+#[tokio::test]
+async fn a_roles_days_of_the_week_round_trip_and_a_bad_day_is_refused() {
+    let app = spawn_app().await;
+    let p = new_practitioner(&app, "140000000000005").await;
+    let id = p["id"].as_str().expect("id").to_string();
+    let mut role = fixtures::role(&id, "zx-tc1", "specialist", Some("cardiology"));
+    role["availableTime"] = json!([{"daysOfWeek": ["thu", "sat"]}]);
+    let made = app.post("admin", "/PractitionerRole", &role).await;
+    made.expect(201);
+    let back = made.json();
+    assert_eq!(
+        back["availableTime"],
+        json!([{"daysOfWeek": ["thu", "sat"]}]),
+        "{back}"
+    );
+    role["availableTime"] = json!([{"daysOfWeek": ["thu", "thu"]}]);
+    let twice = app.post("admin", "/PractitionerRole", &role).await;
+    assert_outcome(&twice, 400, "named twice");
+    role["availableTime"] = json!([{"daysOfWeek": ["someday"]}]);
+    let bad = app.post("admin", "/PractitionerRole", &role).await;
+    assert_outcome(&bad, 400, "PractitionerRole.availableTime.daysOfWeek");
+    // Times of day are not kept, so they are refused rather than lost.
+    role["availableTime"] = json!([{"daysOfWeek": ["mon"], "availableStartTime": "08:00:00"}]);
+    let timed = app.post("admin", "/PractitionerRole", &role).await;
+    timed.expect(400);
+}

@@ -105,6 +105,7 @@ impl<'a> Staff<'a> {
             role,
             specialty,
             active: true,
+            days: vec![],
         });
         Ok(id)
     }
