@@ -46,3 +46,31 @@ pub async fn all(store: &Store, mut q: Query) -> Result<Vec<Stored>, StoreError>
         q.offset += q.count;
     }
 }
+
+/// A practitioner's active roles, by role id: where they work (an
+/// institution each; several for multi-site practice).
+pub async fn active_roles(
+    store: &Store,
+    practitioner: &str,
+) -> Result<Vec<tiercare_core::network::PractitionerRole>, StoreError> {
+    let mut ids = store
+        .ids_where(
+            "PractitionerRole",
+            "practitioner",
+            &format!("Practitioner/{practitioner}"),
+        )
+        .await?;
+    ids.sort();
+    let mut roles = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(Stored {
+            record: tiercare_core::Record::Role(r),
+            ..
+        }) = store.get("PractitionerRole", &id).await?
+            && r.active
+        {
+            roles.push(r);
+        }
+    }
+    Ok(roles)
+}

@@ -22,11 +22,7 @@ pub(super) fn is_consult(value: &Value) -> bool {
 }
 
 fn consult_stored(c: &Versioned<Consult>) -> Stored {
-    stored(
-        Record::Consult(c.value.clone()),
-        c.version,
-        c.updated_at.clone(),
-    )
+    versioned_stored(c, Record::Consult)
 }
 
 /// `POST /ServiceRequest` with category consult: a family doctor asks a

@@ -81,12 +81,14 @@ fn stored(record: Record, version: u32, updated_at: String) -> Stored {
     }
 }
 
+/// A service's versioned record as the FHIR face renders it, `wrap`
+/// naming its kind (`Record::Referral`, `Record::Consult`, ...).
+fn versioned_stored<T: Clone>(v: &Versioned<T>, wrap: fn(T) -> Record) -> Stored {
+    stored(wrap(v.value.clone()), v.version, v.updated_at.clone())
+}
+
 fn referral_stored(r: &Versioned<Referral>) -> Stored {
-    stored(
-        Record::Referral(r.value.clone()),
-        r.version,
-        r.updated_at.clone(),
-    )
+    versioned_stored(r, Record::Referral)
 }
 
 fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {

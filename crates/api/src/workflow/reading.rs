@@ -46,11 +46,7 @@ fn kind_of(value: &Value, field: &str) -> Result<HubKind, ApiError> {
 }
 
 fn order_stored(o: &Versioned<ReadingOrder>) -> Stored {
-    stored(
-        Record::ReadingOrder(o.value.clone()),
-        o.version,
-        o.updated_at.clone(),
-    )
+    versioned_stored(o, Record::ReadingOrder)
 }
 
 /// `POST /HealthcareService` with a hub-kind category: a hub

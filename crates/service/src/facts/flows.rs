@@ -11,7 +11,7 @@ use tiercare_core::flows::{FlowFact, FlowKind};
 use tiercare_core::hub::ReadingChange;
 use tiercare_core::indicators::{Direction, Fact, Ix};
 use tiercare_core::insurance::Claim;
-use tiercare_core::network::{PractitionerRole, PractitionerRoleKind};
+use tiercare_core::network::PractitionerRoleKind;
 use tiercare_core::outreach::OutreachEvent;
 use tiercare_core::referral::{Booking, Change, Referral};
 use tiercare_store::{StoreError, Stored, Write};
@@ -188,31 +188,9 @@ async fn role_at(
     practitioner: &str,
     kind: PractitionerRoleKind,
 ) -> Result<Option<String>, StoreError> {
-    let mut ids = look
-        .ctx
-        .store
-        .ids_where(
-            "PractitionerRole",
-            "practitioner",
-            &format!("Practitioner/{practitioner}"),
-        )
-        .await?;
-    ids.sort();
-    for id in ids {
-        if let Some(Stored {
-            record:
-                Record::Role(PractitionerRole {
-                    institution,
-                    role,
-                    active: true,
-                    ..
-                }),
-            ..
-        }) = look.ctx.store.get("PractitionerRole", &id).await?
-            && role == kind
-        {
-            return Ok(Some(institution.to_string()));
-        }
-    }
-    Ok(None)
+    Ok(crate::search::active_roles(&look.ctx.store, practitioner)
+        .await?
+        .into_iter()
+        .find(|r| r.role == kind)
+        .map(|r| r.institution.to_string()))
 }

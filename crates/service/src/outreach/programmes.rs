@@ -3,7 +3,7 @@
 
 use super::*;
 use tiercare_core::Level;
-use tiercare_core::network::{Membership, PractitionerRole};
+use tiercare_core::network::Membership;
 use tiercare_core::outreach::Programme;
 use tiercare_store::{Filter, Match, Query};
 
@@ -126,31 +126,8 @@ impl Outreach<'_> {
         practitioner: &PractitionerId,
         institution: &InstitutionId,
     ) -> Result<bool, ServiceError> {
-        let roles = self
-            .ctx
-            .store
-            .ids_where(
-                "PractitionerRole",
-                "practitioner",
-                &format!("Practitioner/{practitioner}"),
-            )
-            .await?;
-        for id in roles {
-            if let Some(Stored {
-                record:
-                    Record::Role(PractitionerRole {
-                        institution: at,
-                        active: true,
-                        ..
-                    }),
-                ..
-            }) = self.load("PractitionerRole", &id).await?
-                && &at == institution
-            {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        let roles = crate::search::active_roles(&self.ctx.store, practitioner.as_str()).await?;
+        Ok(roles.iter().any(|r| &r.institution == institution))
     }
 
     pub(super) async fn load_programme(
