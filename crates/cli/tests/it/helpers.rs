@@ -192,6 +192,25 @@ impl TestApp {
         );
     }
 
+    /// Moves the services' clock to the start of tomorrow (UTC) when less
+    /// than `span` is left of today, so a test that advances the clock by up
+    /// to `span` counts everything in one day's cohort whatever the hour it
+    /// runs at.
+    pub fn keep_within_one_day(&self, span: time::Duration) {
+        let clock = &self.state.ctx.clock;
+        let now = clock.now();
+        let tomorrow = now.date().midnight().assume_utc() + time::Duration::days(1);
+        if tomorrow - now < span {
+            clock.advance(tomorrow - now + time::Duration::minutes(1));
+        }
+        let moved = clock.now();
+        let end = moved.date().midnight().assume_utc() + time::Duration::days(1);
+        assert!(
+            end - moved >= span,
+            "the clock does not move: {now} -> {moved}"
+        );
+    }
+
     /// The id of the first slot of a search's page that has not started by
     /// the services' clock (which a test may have moved past the first).
     pub fn first_not_started(&self, bundle: &Value) -> String {
