@@ -231,10 +231,19 @@ pub async fn token(
     };
     let token = new_token();
     let ttl = state.config.token_ttl_seconds;
+    let site = match users::site::away_today(&state.ctx, &user.actor).await {
+        Ok(site) => site,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     if let Err(e) = state
         .ctx
         .store
-        .add_token(&token_hash(&token), &user.actor.username, expiry(ttl))
+        .add_token(
+            &token_hash(&token),
+            &user.actor.username,
+            expiry(ttl),
+            site.as_ref().map(|s| s.as_str()),
+        )
         .await
     {
         return ApiError::from(e).into_response();

@@ -2,7 +2,19 @@
 //! keyed by day number, and search terms carry dates as text.
 
 use tiercare_core::indicators::Day;
-use time::Date;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+/// China Standard Time: the region's wall clock, by which its users count
+/// their working days and read times.
+pub const LOCAL: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// The region's date at a moment: the working day it falls on.
+pub fn local_date(at: OffsetDateTime) -> Date {
+    at.to_offset(LOCAL).date()
+}
 
 /// Days are counted from 1970-01-01 on the platform.
 pub fn day_of(date: Date) -> Day {

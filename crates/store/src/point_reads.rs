@@ -101,7 +101,8 @@ impl PointReads {
     ) -> Result<Option<UserRow>, StoreError> {
         self.with(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT u.username, u.password_hash, u.role, u.institution, u.practitioner, \
+                "SELECT u.username, u.password_hash, u.role, COALESCE(t.site, u.institution), \
+                 u.practitioner, \
                  u.resident, u.disabled, u.lang FROM tokens t JOIN users u ON u.username = t.username \
                  WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.disabled = 0",
             )?;
@@ -159,7 +160,7 @@ mod tests {
         })
         .await
         .unwrap();
-        s.add_token("t1", "ann", 100).await.unwrap();
+        s.add_token("t1", "ann", 100, None).await.unwrap();
         let user = s.user_by_token("t1", 0).await.unwrap().unwrap();
         assert_eq!(user.actor.role, UserRole::Doctor);
         assert_eq!(

@@ -213,23 +213,30 @@ impl Store {
     }
 
     /// Stores a token hash for a user until `expires_at` (Unix seconds).
+    /// `site` is the institution the holder works at under this token when
+    /// it is not their account's own (multi-site practice): the token's
+    /// lookups then give it as the actor's institution.
     pub async fn add_token(
         &self,
         token_hash: &str,
         username: &str,
         expires_at: i64,
+        site: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM tokens WHERE expires_at < $1")
             .bind(expires_at - 7 * 24 * 3600)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO tokens (token_hash, username, expires_at) VALUES ($1, $2, $3)")
-            .bind(token_hash)
-            .bind(username)
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO tokens (token_hash, username, expires_at, site) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(username)
+        .bind(expires_at)
+        .bind(site)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -246,7 +253,8 @@ impl Store {
     }
 
     /// The user a token hash belongs to, if the token has not expired at
-    /// `now` (Unix seconds) and the account is not disabled. Asked on every
+    /// `now` (Unix seconds) and the account is not disabled; the actor's
+    /// institution is the token's site when it has one. Asked on every
     /// request and never cached, so an account disabled by any server or by
     /// the console is refused at once everywhere.
     pub async fn user_by_token(
@@ -261,7 +269,9 @@ impl Store {
                 .transpose();
         }
         let row = sqlx::query(
-            "SELECT u.* FROM tokens t JOIN users u ON u.username = t.username \
+            "SELECT u.username, u.password_hash, u.role, \
+             COALESCE(t.site, u.institution) AS institution, u.practitioner, u.resident, \
+             u.disabled, u.lang FROM tokens t JOIN users u ON u.username = t.username \
              WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.disabled = 0",
         )
         .bind(token_hash)
@@ -311,9 +321,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_token_with_a_site_acts_at_that_institution_and_one_without_at_home() {
+        let s = store_with("ann").await;
+        s.add_token("home", "ann", i64::MAX, None).await.unwrap();
+        s.add_token("away", "ann", i64::MAX, Some("tc2"))
+            .await
+            .unwrap();
+        let home = s.user_by_token("home", 0).await.unwrap().unwrap();
+        let away = s.user_by_token("away", 0).await.unwrap().unwrap();
+        assert_eq!(home.actor.institution, Some("tc1".parse().unwrap()));
+        assert_eq!(away.actor.institution, Some("tc2".parse().unwrap()));
+        // The account itself keeps its own institution.
+        let kept = s.user("ann").await.unwrap().unwrap();
+        assert_eq!(kept.actor.institution, Some("tc1".parse().unwrap()));
+    }
+
+    #[tokio::test]
     async fn a_disabled_account_loses_its_tokens_and_cannot_sign_in() {
         let s = store_with("ann").await;
-        s.add_token("t1", "ann", i64::MAX).await.unwrap();
+        s.add_token("t1", "ann", i64::MAX, None).await.unwrap();
         assert!(s.user_by_token("t1", 0).await.unwrap().is_some());
         assert!(s.enabled_user("ann").await.unwrap().is_some());
 
@@ -326,7 +352,7 @@ mod tests {
         assert!(kept.disabled, "the account is kept, marked disabled");
 
         // A token issued while disabled (a race with sign-in) is refused too.
-        s.add_token("t2", "ann", i64::MAX).await.unwrap();
+        s.add_token("t2", "ann", i64::MAX, None).await.unwrap();
         assert!(s.user_by_token("t2", 0).await.unwrap().is_none());
 
         s.change_user("ann", &UserChange::Disabled(false), &[])
@@ -365,7 +391,7 @@ mod tests {
         s.change_user("ann", &UserChange::Role(UserRole::Coordinator), &[])
             .await
             .unwrap();
-        s.add_token("t1", "ann", i64::MAX).await.unwrap();
+        s.add_token("t1", "ann", i64::MAX, None).await.unwrap();
         s.change_user("ann", &UserChange::PasswordHash("new".into()), &[])
             .await
             .unwrap();

@@ -421,15 +421,29 @@ pub async fn login(
     };
     let token = new_token();
     let ttl = state.config.token_ttl_seconds;
+    // A multi-site practitioner's session works at the day's site.
+    let site = match tiercare_service::users::site::away_today(&state.ctx, &user.actor).await {
+        Ok(site) => site,
+        Err(e) => return UiError::from(e).into_response(),
+    };
+    let mut actor = user.actor.clone();
+    if let Some(site) = &site {
+        actor.institution = Some(site.clone());
+    }
     if let Err(e) = state
         .ctx
         .store
-        .add_token(&session_key(&token), &user.actor.username, expiry(ttl))
+        .add_token(
+            &session_key(&token),
+            &actor.username,
+            expiry(ttl),
+            site.as_ref().map(|s| s.as_str()),
+        )
         .await
     {
         return UiError::from(e).into_response();
     }
-    let workplace = Workplace::of(&state.ctx, &user.actor).await;
+    let workplace = Workplace::of(&state.ctx, &actor).await;
     // The user's own language follows them to this browser, the sign-in
     // page included.
     let remembered = user
@@ -480,6 +494,7 @@ pub async fn logout(
             &ended_key(&viewer.token),
             &viewer.actor.username,
             expiry(ttl),
+            None,
         )
         .await
     {

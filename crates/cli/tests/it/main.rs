@@ -14,6 +14,7 @@ mod insurance;
 mod insurer;
 mod loop_history;
 mod measure;
+mod multisite;
 
 mod access;
 mod audit_trail;

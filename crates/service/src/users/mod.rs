@@ -13,6 +13,7 @@
 //! in by (the command line, the pages).
 
 pub mod password;
+pub mod site;
 
 pub use password::{MIN_PASSWORD_CHARS, PasswordHash, hash_password, verify_password};
 

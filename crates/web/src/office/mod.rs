@@ -84,7 +84,7 @@ fn tabs(lang: crate::Lang, current: &str) -> Vec<Tab> {
 
 /// China Standard Time: the region's users read times and days in it.
 pub fn local_offset() -> UtcOffset {
-    UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)
+    tiercare_service::days::LOCAL
 }
 
 /// A moment as the users' wall clock shows it.
@@ -94,7 +94,7 @@ pub fn local(t: OffsetDateTime) -> OffsetDateTime {
 
 /// Today in the region.
 pub fn today(now: OffsetDateTime) -> Date {
-    local(now).date()
+    tiercare_service::days::local_date(now)
 }
 
 /// A moment as a page shows it: the day in the user's style and the time.

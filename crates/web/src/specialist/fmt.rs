@@ -6,10 +6,7 @@ use tiercare_core::clinical::ResultValue;
 use time::{OffsetDateTime, UtcOffset};
 
 /// China Standard Time, the region's clock on the pages.
-const CST: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
+const CST: UtcOffset = tiercare_service::days::LOCAL;
 
 /// A moment as users write it: 2026年12月7日 09:30 / 2026-12-07 09:30.
 pub fn when(lang: Lang, t: OffsetDateTime) -> String {
