@@ -48,10 +48,15 @@ use crate::level::{Level, coded_enum};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod case;
 mod route;
 #[cfg(test)]
 mod tests;
 
+pub use case::{
+    Alert, CaseClock, CaseError, CaseMeasures, ContactPoint, EmergencyCase, Milestone, Outcome,
+    TransferOut, measures, window,
+};
 pub use route::{Case, Decision, FirstContact, Rule, Step, Treatment, route};
 
 coded_enum!(

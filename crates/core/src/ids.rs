@@ -201,6 +201,11 @@ id_type!(
     /// A remote reading ordered from a hub for one patient's study.
     ReadingOrderId
 );
+id_type!(
+    /// One patient's time-critical emergency, from the first contact to
+    /// the outcome at 30 days.
+    EmergencyCaseId
+);
 
 #[cfg(test)]
 mod tests {
