@@ -34,6 +34,14 @@
 //! that took the study and collected the fee pays the hub: what the
 //! hospital gains from reading for its townships.
 //!
+//! One flow is not an event but a schedule: a multi-site practitioner's
+//! scheduled days at another institution (a role's days of the week, over
+//! its period) are specialist hours on site from the institution of their
+//! role without days (their own) to the role's, a working day
+//! ([`FlowRules::practice_day_minutes`]) on each scheduled date up to
+//! today ([`practice_dates`]). They are read from the registry when the
+//! flows are asked for, not added to the daily rows.
+//!
 //! Flows are counted on the giving institution's daily row
 //! ([`FlowCount`] in [`Counters::flows`](crate::indicators::Counters)),
 //! so any period's flows are sums of daily rows.
@@ -53,8 +61,10 @@
 
 use crate::indicators::{Day, Ix};
 use crate::level::coded_enum;
+use crate::network::PractitionerRole;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use time::Date;
 
 pub mod measures;
 mod network;
@@ -179,6 +189,36 @@ pub struct FlowRules {
     /// The lesser side must receive at least this percentage of what the
     /// greater side receives for the partnership to be mutual.
     pub balance_percent: u32,
+    /// The specialist minutes a scheduled day of multi-site practice gives
+    /// the institution it is worked at (see [`practice_dates`]).
+    #[serde(default = "working_day")]
+    pub practice_day_minutes: u64,
+}
+
+/// A working day of eight hours (assumption: a multi-site practitioner's
+/// scheduled day at an institution is a full clinic day there).
+fn working_day() -> u64 {
+    480
+}
+
+/// The dates from `first` to `last` (both included) a multi-site role is
+/// scheduled on ([`PractitionerRole::scheduled_on`], from `since` when its
+/// period names no start): each is a day of specialist hours on site
+/// from the practitioner's own institution to the role's.
+pub fn practice_dates(role: &PractitionerRole, since: Date, first: Date, last: Date) -> Vec<Date> {
+    let mut out = Vec::new();
+    let start = role.period.and_then(|p| p.start).unwrap_or(since);
+    let mut d = first.max(start);
+    while d <= last {
+        if role.scheduled_on(d, since) {
+            out.push(d);
+        }
+        match d.next_day() {
+            Some(next) => d = next,
+            None => break,
+        }
+    }
+    out
 }
 
 impl Default for FlowRules {
@@ -204,6 +244,7 @@ impl Default for FlowRules {
         FlowRules {
             weights: weights.into_iter().collect(),
             balance_percent: 33,
+            practice_day_minutes: working_day(),
         }
     }
 }

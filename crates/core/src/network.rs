@@ -433,6 +433,19 @@ pub struct PractitionerRole {
     /// institution). See [`site_on`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub days: Vec<DayOfWeek>,
+    /// When the role began and ends (FHIR `period`), if known: the days of
+    /// a multi-site role count as specialist hours on site over it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<RolePeriod>,
+}
+
+/// The dates a role holds between, both included; open at either end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RolePeriod {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<time::Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<time::Date>,
 }
 
 /// Where a practitioner whose account belongs to `home` practises on
@@ -454,6 +467,18 @@ pub fn site_on<'a>(
 }
 
 impl PractitionerRole {
+    /// Whether `date` is a scheduled day of a multi-site role: the role is
+    /// active, names that day of the week, and holds on that date (from
+    /// `since` when its period names no start). A role without days is
+    /// never scheduled: it is the practitioner's own institution.
+    pub fn scheduled_on(&self, date: time::Date, since: time::Date) -> bool {
+        let period = self.period.unwrap_or_default();
+        self.active
+            && self.days.contains(&DayOfWeek::of(date))
+            && date >= period.start.unwrap_or(since)
+            && period.end.is_none_or(|end| date <= end)
+    }
+
     /// Checks the role against the level of the institution it is at: family
     /// doctors work at primary institutions; a specialist names a specialty.
     pub fn validate_at(&self, institution: &Institution) -> Result<(), NetworkError> {
@@ -575,6 +600,7 @@ mod tests {
             specialty: None,
             active: true,
             days: vec![],
+            period: None,
         };
         assert!(
             role.validate_at(&clinic(InstitutionKind::TownshipCentre, Level::Primary))
@@ -637,6 +663,7 @@ mod tests {
             specialty: Some(Specialty::Cardiology),
             active,
             days,
+            period: None,
         };
         // 2026-12-07 is a Monday.
         assert_eq!(DayOfWeek::of(date!(2026 - 12 - 07)), DayOfWeek::Mon);
@@ -654,5 +681,28 @@ mod tests {
         assert_eq!(site_on(&roles, &home, date!(2026 - 12 - 12)), &home);
         // A doctor of one institution is always at home.
         assert_eq!(site_on(&roles[..1], &home, date!(2026 - 12 - 10)), &home);
+
+        // The scheduled days hold over the role's period, or from `since`.
+        let mut county = roles[1].clone();
+        let since = date!(2026 - 12 - 01);
+        assert!(county.scheduled_on(date!(2026 - 12 - 10), since));
+        assert!(!county.scheduled_on(date!(2026 - 12 - 03), date!(2026 - 12 - 04)));
+        assert!(
+            !county.scheduled_on(date!(2026 - 12 - 11), since),
+            "a Friday"
+        );
+        assert!(!roles[0].scheduled_on(date!(2026 - 12 - 10), since), "home");
+        county.period = Some(RolePeriod {
+            start: Some(date!(2026 - 11 - 01)),
+            end: Some(date!(2026 - 12 - 05)),
+        });
+        assert!(
+            county.scheduled_on(date!(2026 - 11 - 05), since),
+            "from its start"
+        );
+        assert!(
+            !county.scheduled_on(date!(2026 - 12 - 10), since),
+            "after its end"
+        );
     }
 }

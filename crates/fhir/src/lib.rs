@@ -247,8 +247,9 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
 /// 2: an Appointment's status follows its visit; tiercare's own systems
 /// (specialty, key group, role, Organization type, Slot service-type).
 /// 3: care teams' status and category, affiliations' role, programmes'
-/// category under their systems.
-pub const INDEX_VERSION: i64 = 3;
+/// category under their systems. 4: roles with days of the week
+/// (multi-site practice) under `multi-site`.
+pub const INDEX_VERSION: i64 = 4;
 
 /// The search terms of a record under the region's policy: the
 /// resource's own, plus for a referral the worklist terms that depend on

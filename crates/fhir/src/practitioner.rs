@@ -8,7 +8,9 @@ use super::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tiercare_core::network::{DayOfWeek, Practitioner, PractitionerRole, PractitionerRoleKind};
+use tiercare_core::network::{
+    DayOfWeek, Practitioner, PractitionerRole, PractitionerRoleKind, RolePeriod,
+};
 use tiercare_core::{Record, RegionId, Specialty};
 use tiercare_service::ServiceError;
 
@@ -194,6 +196,8 @@ struct RoleJson {
     specialty: Vec<CodeableConcept>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     available_time: Vec<AvailableTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    period: Option<Period>,
 }
 
 /// The days a multi-site practitioner works at the role's institution
@@ -228,6 +232,10 @@ pub fn render_role(r: &PractitionerRole) -> Value {
                 days_of_week: r.days.iter().map(|d| d.code().to_string()).collect(),
             }]
         },
+        period: r.period.map(|p| Period {
+            start: p.start.map(tiercare_service::days::format_date),
+            end: p.end.map(tiercare_service::days::format_date),
+        }),
         ..Default::default()
     };
     with_type("PractitionerRole", &j)
@@ -277,6 +285,29 @@ pub fn parse_role(value: Value, id: &str) -> Result<Record, ServiceError> {
             days.push(day);
         }
     }
+    let period = match &j.period {
+        None => None,
+        Some(p) => {
+            let date = |d: &Option<String>, field| {
+                d.as_deref()
+                    .map(|text| crate::parse_date(text, field))
+                    .transpose()
+            };
+            let period = RolePeriod {
+                start: date(&p.start, "PractitionerRole.period.start")?,
+                end: date(&p.end, "PractitionerRole.period.end")?,
+            };
+            if let (Some(start), Some(end)) = (period.start, period.end)
+                && end < start
+            {
+                return Err(ServiceError::invalid(
+                    "PractitionerRole.period",
+                    "the role's period ends before it starts",
+                ));
+            }
+            Some(period)
+        }
+    };
     Ok(Record::Role(PractitionerRole {
         id: typed_id(id, "PractitionerRole.id")?,
         practitioner,
@@ -285,6 +316,7 @@ pub fn parse_role(value: Value, id: &str) -> Result<Record, ServiceError> {
         specialty,
         active: j.active.unwrap_or(true),
         days,
+        period,
     }))
 }
 
@@ -297,6 +329,10 @@ pub fn index_role(r: &PractitionerRole) -> Vec<(String, String)> {
     t.extend(token_terms("role", "practitioner-role", r.role.code()));
     if let Some(s) = r.specialty {
         t.extend(token_terms("specialty", "specialty", s.code()));
+    }
+    if !r.days.is_empty() {
+        // The roles of multi-site practice, found at once for the flows.
+        t.push(("multi-site".into(), "true".into()));
     }
     t
 }

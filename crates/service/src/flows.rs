@@ -7,11 +7,15 @@ use crate::indicators::{Network, network};
 use crate::{Context, ServiceError, days::day_of};
 use std::fmt::Write as _;
 use tiercare_core::Level;
+use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
-use tiercare_core::flows::{FlowKind, FlowNetwork, FlowUnit, Partnership};
+use tiercare_core::flows::{
+    FlowCount, FlowKind, FlowNetwork, FlowUnit, Partnership, practice_dates,
+};
 use tiercare_core::indicators::Ix;
-use tiercare_store::RowSet;
-use time::Date;
+use tiercare_store::{RowSet, Stored};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
 
 /// An institution of the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,6 +186,11 @@ pub async fn flows(
             network.add_row(day, ix, &counters.flows, in_scope);
         }
     }
+    for (day, ix, flow) in practice(ctx, &net, first, last).await? {
+        if in_scope(ix) {
+            network.add_row(day, ix, std::slice::from_ref(&flow), in_scope);
+        }
+    }
     let partnerships = network.partnerships(&ctx.policy.flows);
     Ok(Flows {
         alliance: position.map(|k| {
@@ -196,4 +205,74 @@ pub async fn flows(
         network,
         partnerships,
     })
+}
+
+/// The specialist hours of multi-site practice from `first` to `last` (no
+/// later than today): for each multi-site role, a working day on each of
+/// its scheduled dates, given by the institution of the practitioner's
+/// role without days to the role's ([`tiercare_core::flows`]). A role
+/// whose period names no start counts from the day it was registered; a
+/// practitioner with no role without days, or one at the same
+/// institution, gives nothing. Each flow is the giver's, by day.
+pub async fn practice(
+    ctx: &Context,
+    net: &Network,
+    first: Date,
+    last: Date,
+) -> Result<Vec<(tiercare_core::indicators::Day, Ix, FlowCount)>, ServiceError> {
+    let last = last.min(crate::days::local_date(ctx.clock.now()));
+    let ix_of = |id: &str| {
+        net.institutions
+            .iter()
+            .position(|i| i == id)
+            .map(|k| Ix(k as u32))
+    };
+    let minutes = ctx.policy.flows.practice_day_minutes;
+    let mut out = Vec::new();
+    for id in ctx
+        .store
+        .ids_where("PractitionerRole", "multi-site", "true")
+        .await?
+    {
+        let Some(Stored {
+            record: Record::Role(role),
+            ..
+        }) = ctx.store.get("PractitionerRole", &id).await?
+        else {
+            continue;
+        };
+        let since = match ctx.store.get_version("PractitionerRole", &id, 1).await? {
+            Some(v) => OffsetDateTime::parse(&v.updated_at, &Rfc3339)
+                .map(crate::days::local_date)
+                .unwrap_or(first),
+            None => first,
+        };
+        let home = crate::search::active_roles(&ctx.store, role.practitioner.as_str())
+            .await?
+            .into_iter()
+            .filter(|r| r.days.is_empty())
+            .map(|r| r.institution)
+            .min();
+        let (Some(giver), Some(to)) = (
+            home.as_ref().and_then(|h| ix_of(h.as_str())),
+            ix_of(role.institution.as_str()),
+        ) else {
+            continue;
+        };
+        if giver == to {
+            continue;
+        }
+        for date in practice_dates(&role, since, first, last) {
+            out.push((
+                day_of(date),
+                giver,
+                FlowCount {
+                    to,
+                    kind: FlowKind::SpecialistHours,
+                    amount: minutes,
+                },
+            ));
+        }
+    }
+    Ok(out)
 }

@@ -274,7 +274,9 @@ impl Network {
     }
 }
 
-/// The accumulator over the network, from the aggregates up to `last`.
+/// The accumulator over the network, from the aggregates up to `last`,
+/// with the specialist hours of multi-site practice from the registry's
+/// schedules.
 pub async fn accumulator(
     ctx: &Context,
     network: &Network,
@@ -288,7 +290,33 @@ pub async fn accumulator(
         acc.add_counters(day, network.rows.place(ix), &counters)
             .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
     }
+    let until = crate::days::date_of(last).unwrap_or(time::Date::MIN);
+    add_practice(ctx, network, &mut acc, time::Date::MIN, until).await?;
     Ok(acc)
+}
+
+/// Adds the specialist hours of multi-site practice, which are read from
+/// the registry's schedules rather than the aggregates
+/// ([`crate::flows::practice`]), to the institutions' rows.
+async fn add_practice(
+    ctx: &Context,
+    network: &Network,
+    acc: &mut Accumulator,
+    first: time::Date,
+    last: time::Date,
+) -> Result<(), ServiceError> {
+    if network.rows != Rows::Institutions {
+        return Ok(());
+    }
+    for (day, ix, flow) in crate::flows::practice(ctx, network, first, last).await? {
+        let counters = tiercare_core::indicators::Counters {
+            flows: vec![flow],
+            ..tiercare_core::indicators::Counters::default()
+        };
+        acc.add_counters(day, Some(ix), &counters)
+            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// The accumulator for one period, read from monthly aggregates with the
@@ -311,13 +339,20 @@ pub async fn accumulator_for(
         acc.add_counters(day, network.rows.place(ix), &counters)
             .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
     }
+    if let (Some(first), Some(last)) = (
+        crate::days::date_of(period.first),
+        crate::days::date_of(period.last),
+    ) {
+        add_practice(ctx, network, &mut acc, first, last).await?;
+    }
     Ok(acc)
 }
 
 /// The institutions' accumulator recomputed from the raw facts instead of
 /// the aggregates: what the aggregates are checked against. The copies
 /// counted for teams and doctors are left out, as the institutions' rows
-/// leave them out.
+/// leave them out; the schedules of multi-site practice are added as
+/// [`accumulator`] adds them.
 pub async fn recount(ctx: &Context, network: &Network) -> Result<Accumulator, ServiceError> {
     let mut acc = Accumulator::new(network.directory.clone());
     for f in ctx.store.indicator_facts().await? {
@@ -326,6 +361,7 @@ pub async fn recount(ctx: &Context, network: &Network) -> Result<Accumulator, Se
                 .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
         }
     }
+    add_practice(ctx, network, &mut acc, time::Date::MIN, ctx.clock.today()).await?;
     Ok(acc)
 }
 

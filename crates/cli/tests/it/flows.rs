@@ -61,8 +61,22 @@ async fn the_demo_history_gives_each_alliance_flows_both_ways() {
     ] {
         assert!(totals[kind.index()] > 0, "{kind}: {totals:?}");
     }
-    // What the aggregates give is what the raw facts say.
+    // What the aggregates give is what the raw facts say, with the
+    // schedules of multi-site practice (read from the registry).
     let mut raw = [0u64; tiercare_core::flows::KINDS];
+    let net = tiercare_service::indicators::network(&state.ctx)
+        .await
+        .expect("network");
+    let practice = tiercare_service::flows::practice(&state.ctx, &net, first, today)
+        .await
+        .expect("practice");
+    assert!(
+        !practice.is_empty(),
+        "the demo schedules multi-site practice"
+    );
+    for (_, _, f) in practice {
+        raw[f.kind.index()] += f.amount;
+    }
     for f in state.ctx.store.indicator_facts().await.expect("facts") {
         if let tiercare_core::indicators::Fact::Flow(f) = f
             && f.day >= tiercare_service::days::day_of(first)
@@ -171,8 +185,9 @@ async fn current(state: &AppState, resource_type: &str) -> Vec<Record> {
         .collect()
 }
 
-/// Recounts every kind of flow from the stored records.
-async fn recount(state: &AppState) -> Recount {
+/// Recounts every kind of flow from the stored records; the schedules of
+/// multi-site practice (which hold from their start to today) from `from`.
+async fn recount(state: &AppState, from: Date) -> Recount {
     let mut out = Recount {
         flows: BTreeMap::new(),
     };
@@ -298,12 +313,49 @@ async fn recount(state: &AppState) -> Recount {
         })
         .collect();
     roles.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+    // A multi-site practitioner acts for their own institution, the role
+    // without days.
     let role_at = |who: &str, kind: PractitionerRoleKind| {
         roles
             .iter()
-            .find(|r| r.practitioner.as_str() == who && r.role == kind && r.active)
+            .filter(|r| r.practitioner.as_str() == who && r.role == kind && r.active)
+            .min_by_key(|r| !r.days.is_empty())
             .map(|r| r.institution.to_string())
     };
+    // Multi-site practice: a working day (the policy's minutes) on every
+    // scheduled weekday of the role's period up to today, from the
+    // practitioner's own institution to the role's.
+    let today = tiercare_service::days::local_date(state.ctx.clock.now());
+    let day_minutes = state.ctx.policy.flows.practice_day_minutes;
+    let mut scheduled = 0;
+    for r in roles.iter().filter(|r| r.active && !r.days.is_empty()) {
+        let start = r
+            .period
+            .and_then(|p| p.start)
+            .expect("the demo's multi-site roles name when they began");
+        let home = roles
+            .iter()
+            .filter(|h| h.practitioner == r.practitioner && h.active && h.days.is_empty())
+            .map(|h| h.institution.to_string())
+            .min()
+            .expect("a multi-site practitioner has an own institution");
+        let mut d = start.max(from);
+        while d <= today {
+            let weekday = tiercare_core::network::DayOfWeek::of(d);
+            if r.days.contains(&weekday) {
+                out.add_day(
+                    &home,
+                    r.institution.as_str(),
+                    FlowKind::SpecialistHours,
+                    d,
+                    day_minutes,
+                );
+                scheduled += 1;
+            }
+            d = d.next_day().expect("a next day");
+        }
+    }
+    assert!(scheduled > 0, "the demo schedules multi-site practice");
     let mut mentorships: HashMap<String, Mentorship> = HashMap::new();
     let mut activities = Vec::new();
     let mut follow_ups = 0;
@@ -606,7 +658,7 @@ async fn every_flow_equals_a_recount_from_the_records_for_every_partnership_both
         today + time::Duration::days(60),
     );
     book_a_reserved_slot(&state, &admin).await;
-    let records = recount(&state).await;
+    let records = recount(&state, first).await;
     let everything = records.totals(Day::MIN, Day::MAX, |_| true);
     let in_period = records.totals(day_of(first), day_of(last), |_| true);
     assert_eq!(everything, in_period, "every flow falls in the period");

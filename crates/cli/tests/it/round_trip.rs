@@ -445,4 +445,18 @@ async fn a_roles_days_of_the_week_round_trip_and_a_bad_day_is_refused() {
     role["availableTime"] = json!([{"daysOfWeek": ["mon"], "availableStartTime": "08:00:00"}]);
     let timed = app.post("admin", "/PractitionerRole", &role).await;
     timed.expect(400);
+
+    // The period the days hold over comes back as sent; one that ends
+    // before it starts, or a date that is not one, is refused.
+    role["availableTime"] = json!([{"daysOfWeek": ["wed"]}]);
+    role["period"] = json!({"start": "2026-03-01", "end": "2026-12-31"});
+    let made = app.post("admin", "/PractitionerRole", &role).await;
+    made.expect(201);
+    assert_eq!(made.json()["period"], role["period"], "{}", made.body);
+    role["period"] = json!({"start": "2026-03-01", "end": "2026-02-01"});
+    let backwards = app.post("admin", "/PractitionerRole", &role).await;
+    assert_outcome(&backwards, 400, "period");
+    role["period"] = json!({"start": "2026-02-30"});
+    let bad = app.post("admin", "/PractitionerRole", &role).await;
+    assert_outcome(&bad, 400, "PractitionerRole.period.start");
 }

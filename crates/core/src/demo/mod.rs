@@ -242,6 +242,7 @@ fn build(residents: usize, seed: u64) -> Result<DemoCounty, DataError> {
     let hubs = hubs(&data)?;
     let mut staff = Staff::new(names, data.region.id.clone(), Rng::stream(seed, 1));
     staff.hire_all(&data)?;
+    staff.multi_site(&data)?;
     let areas = areas(&data, &staff.teams)?;
     let people = (0..residents)
         .map(|n| resident(n, seed, &data, &areas))

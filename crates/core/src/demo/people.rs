@@ -2,6 +2,7 @@
 //! and the demo logins.
 
 use super::*;
+use crate::network::{DayOfWeek, RolePeriod};
 
 /// The named practitioners: a referral coordinator at every hospital and
 /// every township centre or CHC, 2-4 specialists per hospital department,
@@ -73,6 +74,42 @@ impl<'a> Staff<'a> {
         Ok(())
     }
 
+    /// Multi-site practice: in each alliance, the last specialist hired at
+    /// the lead hospital (never the demo's cardiologist, the first) also
+    /// works at the alliance's first primary member on Wednesdays, since
+    /// the reference date.
+    pub(super) fn multi_site(&mut self, data: &Data) -> Result<(), DataError> {
+        for alliance in &data.alliance {
+            let primary = alliance.members.iter().find(|m| {
+                data.institution
+                    .iter()
+                    .any(|row| &row.id == *m && row.level == Level::Primary)
+            });
+            let specialist = self
+                .roles
+                .iter()
+                .rev()
+                .find(|r| {
+                    r.institution == alliance.lead && r.role == PractitionerRoleKind::Specialist
+                })
+                .cloned();
+            let (Some(primary), Some(home)) = (primary, specialist) else {
+                continue;
+            };
+            self.roles.push(PractitionerRole {
+                id: RoleId::new(format!("role-ms-{}", alliance.id))?,
+                institution: primary.clone(),
+                days: vec![DayOfWeek::Wed],
+                period: Some(RolePeriod {
+                    start: Some(REFERENCE_DATE),
+                    end: None,
+                }),
+                ..home
+            });
+        }
+        Ok(())
+    }
+
     fn hire(
         &mut self,
         at: &InstitutionId,
@@ -106,6 +143,7 @@ impl<'a> Staff<'a> {
             specialty,
             active: true,
             days: vec![],
+            period: None,
         });
         Ok(id)
     }

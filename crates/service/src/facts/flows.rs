@@ -191,6 +191,8 @@ async fn role_at(
     Ok(crate::search::active_roles(&look.ctx.store, practitioner)
         .await?
         .into_iter()
-        .find(|r| r.role == kind)
+        .filter(|r| r.role == kind)
+        // A multi-site practitioner's own institution: the role without days.
+        .min_by_key(|r| !r.days.is_empty())
         .map(|r| r.institution.to_string()))
 }
