@@ -58,13 +58,13 @@ use tiercare_core::emergency::{
 use tiercare_core::{InstitutionId, Level};
 
 pub mod curves;
+mod draw;
 mod outcome;
-mod simulate;
 #[cfg(test)]
 mod tests;
 
+pub use draw::{Counts, Outcomes, expected, figures, simulate};
 pub use outcome::{CaseOutcome, outcome};
-pub use simulate::{Counts, Outcomes, expected, figures, simulate};
 
 /// Km of the local grid per degree, at the equator.
 const KM_PER_DEGREE: f64 = 111.195;
