@@ -239,6 +239,9 @@ pub struct DoorMinutes {
     pub village_departure: f64,
     /// Leaving a township or community centre (ECG, call, transfer: 15).
     pub township_departure: f64,
+    /// Door-in-door-out at a hospital that sends the patient on (30, the
+    /// chest pain centres' target for a transfer).
+    pub hospital_departure: f64,
     /// An ambulance's dispatch (10) and time on scene (10).
     pub ambulance_dispatch: f64,
     pub ambulance_on_scene: f64,
@@ -257,6 +260,7 @@ impl Default for DoorMinutes {
             stabilise: 30.0,
             village_departure: 20.0,
             township_departure: 15.0,
+            hospital_departure: 30.0,
             ambulance_dispatch: 10.0,
             ambulance_on_scene: 10.0,
         }

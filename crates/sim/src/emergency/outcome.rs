@@ -52,7 +52,7 @@ pub fn outcome(net: &Network, case: &Drawn) -> CaseOutcome {
             None => (None, case.delay, door.village_departure),
         },
         Contact::CountyHospital => match home.hospital {
-            Some((s, m)) => (Some(s), case.delay + m, 0.0),
+            Some((s, m)) => (Some(s), case.delay + m, door.hospital_departure),
             None => (None, case.delay, door.village_departure),
         },
     };
