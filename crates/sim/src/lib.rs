@@ -10,13 +10,15 @@
 //! [`report`] compares scenarios with a baseline (tables with intervals,
 //! by group, odds ratios, paired differences, monthly series, CSV, JSON
 //! and HTML with charts); [`calibrate`] fits the level constants to
-//! observed visit shares.
+//! observed visit shares. [`emergency`] follows the five time-critical
+//! emergencies through the county's centres to their 30-day outcome.
 //!
 //! It owns simulation; it depends on `tiercare-core` (its rules) and
 //! `tiercare-chart` (the report's charts) only, and must not depend on the
 //! store, the services or any face: a simulation touches no database.
 
 pub mod calibrate;
+pub mod emergency;
 mod engine;
 pub mod inpatient;
 pub mod model;

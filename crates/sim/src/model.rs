@@ -131,6 +131,8 @@ pub struct Model {
     pub chronic: Option<ChronicSpec>,
     pub inpatient: Option<crate::inpatient::Inpatient>,
     pub policy: Policy,
+    /// The county emergency network and its five emergencies.
+    pub emergency: crate::emergency::Network,
 }
 
 impl Model {
@@ -149,6 +151,7 @@ impl Model {
         let institutions = institutions(spec, scale)?;
         let directory = directory(spec, &institutions)?;
         let places = places(spec, &institutions)?;
+        let emergency = crate::emergency::compile(spec, &places)?;
         let groups = groups(spec)?;
         let cases = cases(spec)?;
         let (scheme_codes, scheme_upto) = schemes(spec)?;
@@ -198,6 +201,7 @@ impl Model {
             chronic: spec.chronic.clone(),
             inpatient: crate::inpatient::compile(spec, scale)?,
             policy: spec.policy.clone(),
+            emergency,
         })
     }
 

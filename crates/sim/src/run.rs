@@ -20,6 +20,8 @@ pub struct Run {
     pub tally: Tally,
     /// The facts again by condition, resident group and settlement.
     pub groups: GroupCounts,
+    /// The time-critical emergencies and what became of them.
+    pub emergencies: crate::emergency::Counts,
     pub wall_seconds: f64,
 }
 
@@ -51,23 +53,33 @@ pub fn mix(mut z: u64) -> u64 {
 pub fn run_once(model: &Model, seed: u64, replication: u32, progress: &(dyn Fn() + Sync)) -> Run {
     let started = Instant::now();
     let run_seed = mix(seed ^ mix(u64::from(replication)));
-    let (accumulator, tally, groups) = (0..model.partitions)
+    let counted = model.days - model.warmup;
+    let (accumulator, tally, groups, emergencies) = (0..model.partitions)
         .into_par_iter()
-        .map(|p| Partition::new(model, mix(run_seed ^ mix(u64::from(p) + 1))).run(progress))
+        .map(|p| {
+            let seed = mix(run_seed ^ mix(u64::from(p) + 1));
+            let (a, t, g) = Partition::new(model, seed).run(progress);
+            // Emergencies draw from streams of their own: no other figure
+            // moves when they change.
+            let e = crate::emergency::simulate(&model.emergency, model.residents, counted, seed);
+            (a, t, g, e)
+        })
         .reduce(
             || {
                 (
                     Accumulator::new(model.directory.clone()),
                     Tally::default(),
                     GroupCounts::new(&model.layout),
+                    crate::emergency::Counts::default(),
                 )
             },
-            |(mut a, mut ta, mut ga), (b, tb, gb)| {
+            |(mut a, mut ta, mut ga, mut ea), (b, tb, gb, eb)| {
                 // Same directory on both sides: merging cannot fail.
                 let _ = a.merge(&b);
                 ta.add(&tb);
                 ga.add(&gb);
-                (a, ta, ga)
+                ea.add(&eb);
+                (a, ta, ga, ea)
             },
         );
     Run {
@@ -76,6 +88,7 @@ pub fn run_once(model: &Model, seed: u64, replication: u32, progress: &(dyn Fn()
         accumulator,
         tally,
         groups,
+        emergencies,
         wall_seconds: started.elapsed().as_secs_f64(),
     }
 }

@@ -87,6 +87,12 @@ pub struct Spec {
     /// apart, or together as cardiometabolic), reported like a condition.
     #[serde(default)]
     pub condition_group: Vec<ConditionGroupSpec>,
+    /// The county emergency network: incidence of the five time-critical
+    /// emergencies, first contacts, designated centres (see
+    /// [`crate::emergency`]). Absent: the documented defaults, with no
+    /// centre designated.
+    #[serde(default)]
+    pub emergency: crate::emergency::EmergencySpec,
 }
 
 /// A named group of conditions, by the codes the case mix and the chronic
@@ -333,6 +339,19 @@ pub struct Levers {
     /// Upgrades every inside primary institution (hospital teams posted).
     #[serde(default)]
     pub upgrade_all_primary: bool,
+    /// Designates emergency centres, or upgrades one (an entry replaces
+    /// the centre of the same kind at that institution): a commission
+    /// sees the deaths a centre would avert before building it.
+    #[serde(default)]
+    pub designate_centre: Vec<crate::emergency::CentreSpec>,
+    /// Lets every inside primary institution give thrombolysis (true) or
+    /// stops those that could (false): the bridging branch of the STEMI
+    /// transfer rule.
+    #[serde(default)]
+    pub township_thrombolysis: Option<bool>,
+    /// Replaces the routing rule's time limits (the transfer rule).
+    #[serde(default)]
+    pub emergency_windows: Option<tiercare_core::emergency::Windows>,
 }
 
 impl Default for Levers {
@@ -341,6 +360,9 @@ impl Default for Levers {
             primary_capacity_factor: 1.0,
             contract_share_at_least: None,
             upgrade_all_primary: false,
+            designate_centre: Vec::new(),
+            township_thrombolysis: None,
+            emergency_windows: None,
         }
     }
 }

@@ -115,7 +115,11 @@ impl Collected {
             let counted = model.counted();
             let region = run.accumulator.indicators(counted, Subject::Region);
             let first = first_contacts(&run.accumulator, counted, Subject::Region);
-            for (name, v) in figures(&region, first, &model.scheme_codes) {
+            let emergencies = crate::emergency::figures(&run.emergencies);
+            for (name, v) in figures(&region, first, &model.scheme_codes)
+                .into_iter()
+                .chain(emergencies)
+            {
                 note(&name, &mut c.order);
                 c.region.entry(name).or_default().push((run.replication, v));
             }

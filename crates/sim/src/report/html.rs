@@ -38,6 +38,7 @@ pub fn is_share(name: &str) -> bool {
         "access",
         "utilisation",
         "closure",
+        "mortality",
     ]
     .iter()
     .any(|s| last.ends_with(s))

@@ -10,6 +10,7 @@
 mod bad_input;
 mod conservation;
 mod determinism;
+mod emergency;
 mod flows;
 mod groups;
 mod helpers;
