@@ -48,10 +48,12 @@ use crate::level::{Level, coded_enum};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod centre;
 mod route;
 #[cfg(test)]
 mod tests;
 
+pub use centre::{CentreError, EmergencyCentre, sites};
 pub use route::{Case, Decision, FirstContact, Rule, Step, Treatment, route};
 
 coded_enum!(
@@ -86,6 +88,10 @@ coded_enum!(
         Standard = "standard" / "Standard",
         /// The county-level (basic) standard.
         Basic = "basic" / "Basic",
+        /// A primary-level chest pain treatment unit (胸痛救治单元): a
+        /// township that recognises a STEMI early, gives thrombolysis and
+        /// transfers under an agreement with a PCI centre. Chest pain only.
+        TreatmentUnit = "treatment-unit" / "Chest pain treatment unit",
     }
 );
 

@@ -201,6 +201,11 @@ id_type!(
     /// A remote reading ordered from a hub for one patient's study.
     ReadingOrderId
 );
+id_type!(
+    /// A designated emergency centre (chest pain, stroke, trauma, critical
+    /// maternal, critical neonatal) at an institution: "ctr-…".
+    CentreId
+);
 
 #[cfg(test)]
 mod tests {
