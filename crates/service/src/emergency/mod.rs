@@ -161,3 +161,6 @@ pub async fn sites(ctx: &Context) -> Result<Vec<Site>, ServiceError> {
     let centres = active_centres(ctx).await?;
     Ok(tiercare_core::emergency::sites(&institutions, &centres))
 }
+
+#[cfg(test)]
+mod tests;
