@@ -49,6 +49,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod case;
+mod centre;
 mod route;
 #[cfg(test)]
 mod tests;
@@ -57,6 +58,7 @@ pub use case::{
     Alert, CaseClock, CaseError, CaseMeasures, ContactPoint, EmergencyCase, Milestone, Outcome,
     TransferOut, measures, window,
 };
+pub use centre::{CentreError, EmergencyCentre, sites};
 pub use route::{Case, Decision, FirstContact, Rule, Step, Treatment, route};
 
 coded_enum!(
@@ -91,6 +93,10 @@ coded_enum!(
         Standard = "standard" / "Standard",
         /// The county-level (basic) standard.
         Basic = "basic" / "Basic",
+        /// A primary-level chest pain treatment unit (胸痛救治单元): a
+        /// township that recognises a STEMI early, gives thrombolysis and
+        /// transfers under an agreement with a PCI centre. Chest pain only.
+        TreatmentUnit = "treatment-unit" / "Chest pain treatment unit",
     }
 );
 

@@ -206,6 +206,11 @@ id_type!(
     /// the outcome at 30 days.
     EmergencyCaseId
 );
+id_type!(
+    /// A designated emergency centre (chest pain, stroke, trauma, critical
+    /// maternal, critical neonatal) at an institution: "ctr-…".
+    CentreId
+);
 
 #[cfg(test)]
 mod tests {

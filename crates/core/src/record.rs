@@ -6,6 +6,7 @@ use crate::booking::{Appointment, BedPool, Encounter, Slot};
 use crate::care_plan::{CarePlan, FollowUp};
 use crate::clinical::{DiagnosticReport, Observation};
 use crate::consult::Consult;
+use crate::emergency::EmergencyCentre;
 use crate::hub::{Hub, ReadingOrder};
 use crate::insurance::{Claim, Coverage, YearAccount};
 use crate::medicines::EssentialMedicines;
@@ -80,6 +81,9 @@ pub enum Record {
     Hub(Hub),
     /// A remote reading ordered from a hub (workflow, patient data).
     ReadingOrder(ReadingOrder),
+    /// A designated emergency centre of the county emergency network
+    /// (registry).
+    Centre(EmergencyCentre),
 }
 
 impl Record {
@@ -116,6 +120,7 @@ impl Record {
             Record::Measurement(r) => r.id.as_str(),
             Record::Hub(r) => r.id.as_str(),
             Record::ReadingOrder(r) => r.id.as_str(),
+            Record::Centre(r) => r.id.as_str(),
         }
     }
 
@@ -157,6 +162,8 @@ impl Record {
             Record::Hub(_) => "HealthcareService",
             // Reading orders are ServiceRequests too (category the study).
             Record::ReadingOrder(_) => "ServiceRequest",
+            // Emergency centres too (category an emergency-centre kind).
+            Record::Centre(_) => "HealthcareService",
         }
     }
 
@@ -193,6 +200,7 @@ impl Record {
             Record::Measurement(_) => "panel-measurement",
             Record::Hub(_) => "hub",
             Record::ReadingOrder(_) => "reading-order",
+            Record::Centre(_) => "emergency-centre",
         }
     }
 
@@ -228,7 +236,8 @@ impl Record {
             | Record::PanelEnrolment(_)
             | Record::Measurement(_)
             | Record::Hub(_)
-            | Record::ReadingOrder(_) => None,
+            | Record::ReadingOrder(_)
+            | Record::Centre(_) => None,
         }
     }
 

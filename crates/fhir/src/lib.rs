@@ -13,6 +13,7 @@ pub mod clinical;
 pub mod conformance;
 pub mod consult;
 pub mod datatypes;
+pub mod emergency;
 pub mod estimate;
 pub mod export;
 pub mod history;
@@ -195,6 +196,7 @@ pub fn render_record(record: &Record) -> Value {
         Record::Measurement(m) => panel::render_measurement(m),
         Record::Hub(h) => hub::render_hub(h),
         Record::ReadingOrder(o) => hub::render_order(o),
+        Record::Centre(c) => emergency::render_centre(c),
     }
 }
 
@@ -231,6 +233,7 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
         Record::Measurement(m) => panel::index_measurement(m),
         Record::Hub(h) => hub::index_hub(h),
         Record::ReadingOrder(o) => hub::index_order(o),
+        Record::Centre(c) => emergency::index_centre(c),
     };
     terms = tokens::index_with_systems(record.resource_type(), terms);
     terms.sort();
@@ -248,7 +251,9 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
 /// (specialty, key group, role, Organization type, Slot service-type).
 /// 3: care teams' status and category, affiliations' role, programmes'
 /// category under their systems. 4: roles with days of the week
-/// (multi-site practice) under `multi-site`.
+/// (multi-site practice) under `multi-site`; a code indexed in its own
+/// system (a hub's kind) is no longer also indexed in the parameter's
+/// bare-code system (outreach-kind); emergency centres.
 pub const INDEX_VERSION: i64 = 4;
 
 /// The search terms of a record under the region's policy: the

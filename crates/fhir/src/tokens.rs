@@ -141,6 +141,16 @@ pub const OWN_SYSTEMS: &[TokenSystem] = &[
     sys("PractitionerRole", "specialty", OUR_SPECIALTY),
     sys("HealthcareService", "specialty", OUR_SPECIALTY),
     sys(
+        "HealthcareService",
+        "service-category",
+        "https://tiercare.org/fhir/CodeSystem/emergency-centre",
+    ),
+    sys(
+        "HealthcareService",
+        "characteristic",
+        "https://tiercare.org/fhir/CodeSystem/emergency-capability",
+    ),
+    sys(
         "Organization",
         "type",
         "https://tiercare.org/fhir/CodeSystem/level",
@@ -262,6 +272,12 @@ pub fn index_with_systems(
     mut terms: Vec<(String, String)>,
 ) -> Vec<(String, String)> {
     let mut extra = Vec::new();
+    // A code already indexed in its own system (a hub's `ecg` in
+    // hub-kind) is not also put in the parameter's bare-code system.
+    let own: std::collections::HashSet<(&str, &str)> = terms
+        .iter()
+        .filter_map(|(p, v)| Some((p.as_str(), v.rsplit_once('|')?.1)))
+        .collect();
     for (param, value) in &terms {
         if value.contains('|') {
             continue;
@@ -269,6 +285,7 @@ pub fn index_with_systems(
         if let Some(s) = SYSTEMS
             .iter()
             .find(|s| s.resource == resource && s.param == param)
+            && !own.contains(&(param.as_str(), value.as_str()))
         {
             extra.push((
                 param.clone(),

@@ -22,6 +22,7 @@ pub mod audit;
 pub mod budget;
 pub mod clock;
 pub mod days;
+pub mod emergency;
 pub mod error;
 pub mod evaluation;
 pub mod export;

@@ -1,6 +1,7 @@
 //! Records of the care network that carry no patient data, which anyone
 //! signed in may read: the slots institutions open, the joint programmes
-//! and their outreach sessions, the resource-sharing hubs. Reading them needs no care relationship and
+//! and their outreach sessions, the resource-sharing hubs, the designated
+//! emergency centres. Reading them needs no care relationship and
 //! writes no audit entry; everything else goes through the service that
 //! guards it.
 
@@ -14,7 +15,10 @@ fn is_open(resource_type: &str, record: &Record) -> bool {
     matches!(
         (resource_type, record),
         ("Slot", Record::Slot(_))
-            | ("HealthcareService", Record::Programme(_) | Record::Hub(_))
+            | (
+                "HealthcareService",
+                Record::Programme(_) | Record::Hub(_) | Record::Centre(_)
+            )
             | ("Schedule", Record::OutreachSession(_))
     )
 }

@@ -14,6 +14,7 @@
 mod appointment;
 pub(crate) mod budget;
 mod care_plan;
+mod centre;
 mod consult;
 mod history;
 mod include;

@@ -48,7 +48,8 @@ fn no_such_operation(path: &str, operation: &str, known: &str) -> ApiError {
 // ---------------------------------------------------------------- programmes
 
 /// `POST /HealthcareService`: a programme (administrators, the hospital's
-/// coordinators).
+/// coordinators); with a hub-kind category a hub, with an
+/// emergency-centre category a designated emergency centre.
 pub async fn programme_create(
     Request(state, actor, headers): Request,
     body: Result<Bytes, BytesRejection>,
@@ -56,6 +57,9 @@ pub async fn programme_create(
     let value = body_value(&state, &headers, body, "HealthcareService")?;
     if super::reading::is_hub_body(&value) {
         return super::reading::hub_create(&state, &actor, &headers, value).await;
+    }
+    if fhir::emergency::is_centre(&value) {
+        return super::centre::centre_create(&state, &actor, &headers, value).await;
     }
     let p = Outreach::new(&state.ctx, &actor)
         .create_programme(fhir::outreach::parse_programme(value, fresh_id()?)?)

@@ -163,6 +163,7 @@ fn record_id(r: &Record) -> String {
         Record::OutreachSession(x) => x.id.to_string(),
         Record::Programme(x) => x.id.to_string(),
         Record::Hub(x) => x.id.to_string(),
+        Record::Centre(x) => x.id.to_string(),
         Record::Mentorship(x) => x.id.to_string(),
         Record::Team(x) => x.id.to_string(),
         Record::MentorshipActivity(x) => x.id.to_string(),

@@ -23,6 +23,7 @@ mod backup;
 mod bad_input;
 mod booking;
 mod browser;
+mod centres;
 mod closed_loop;
 mod concurrency;
 mod conformance;

@@ -14,6 +14,7 @@
 //! 429999, which no real division has; phone numbers start with "100", which
 //! is no personal mobile range; the demo passwords are public.
 
+mod emergency;
 mod medicines;
 mod network;
 mod people;
@@ -240,6 +241,7 @@ fn build(residents: usize, seed: u64) -> Result<DemoCounty, DataError> {
     let medicines = medicines::lists(&institutions)?;
     let (alliances, memberships) = alliances(&data, &institutions)?;
     let hubs = hubs(&data)?;
+    let centres = emergency::centres(&institutions)?;
     let mut staff = Staff::new(names, data.region.id.clone(), Rng::stream(seed, 1));
     staff.hire_all(&data)?;
     staff.multi_site(&data)?;
@@ -261,6 +263,7 @@ fn build(residents: usize, seed: u64) -> Result<DemoCounty, DataError> {
         .chain(alliances.into_iter().map(Record::Alliance))
         .chain(memberships.into_iter().map(Record::Membership))
         .chain(hubs.into_iter().map(Record::Hub))
+        .chain(centres.into_iter().map(Record::Centre))
         .chain(staff.practitioners.into_iter().map(Record::Practitioner))
         .chain(staff.roles.into_iter().map(Record::Role))
         .chain(staff.teams.into_iter().map(Record::Team))

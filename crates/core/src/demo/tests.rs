@@ -88,6 +88,9 @@ fn every_record_validates() {
             Record::Hub(h) => h
                 .validate()
                 .map_err(|e| crate::network::NetworkError::new("hub", e.to_string())),
+            Record::Centre(c) => c
+                .validate()
+                .map_err(|e| crate::network::NetworkError::new("centre", e.to_string())),
         };
         assert!(
             checked.is_ok(),
@@ -167,6 +170,11 @@ fn references_point_to_earlier_records() {
             Record::Coverage(c) => vec![("resident", c.resident.to_string())],
             Record::Hub(h) => std::iter::once(("institution", h.institution.to_string()))
                 .chain(h.members.iter().map(|m| ("institution", m.to_string())))
+                .collect(),
+            Record::Centre(c) => std::iter::once(&c.institution)
+                .chain(&c.catchment)
+                .chain(&c.transfers_to)
+                .map(|i| ("institution", i.to_string()))
                 .collect(),
             other => panic!("the demo county has no {} records", other.kind()),
         };
@@ -661,4 +669,79 @@ fn names_are_chinese_with_english_or_pinyin_kept() {
         residents(c).iter().map(|r| r.name.clone()).collect()
     };
     assert_eq!(names(c), names(&again));
+}
+
+#[test]
+fn the_county_has_its_emergency_centres() {
+    use crate::emergency::{Accreditation, Capability, CentreKind, EmergencyCentre, Hours, sites};
+    let c = county();
+    let centres: Vec<&EmergencyCentre> = c
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Centre(x) => Some(x),
+            _ => None,
+        })
+        .collect();
+    let at = |i: &str, k: CentreKind| {
+        centres
+            .iter()
+            .find(|c| c.institution.as_str() == i && c.centre.kind == k)
+            .copied()
+    };
+    // The five centres of the county, the neonatal one at the maternal
+    // and child health hospital.
+    for (i, k) in [
+        ("zx-h1", CentreKind::ChestPain),
+        ("zx-h1", CentreKind::Stroke),
+        ("zx-h1", CentreKind::Trauma),
+        ("zx-h1", CentreKind::Maternal),
+        ("zx-h3", CentreKind::Neonatal),
+    ] {
+        let centre = at(i, k).unwrap_or_else(|| panic!("no {k:?} centre at {i}"));
+        assert_eq!(centre.catchment.len(), 6, "{}", centre.id);
+        assert!(
+            centre
+                .catchment
+                .iter()
+                .all(|t| t.as_str().starts_with("zx-tc"))
+        );
+    }
+    // No PCI in the county: the prefecture's centre does it.
+    let county_pci = centres
+        .iter()
+        .filter(|c| c.centre.capabilities.contains(&Capability::Pci))
+        .map(|c| c.institution.as_str())
+        .collect::<Vec<_>>();
+    assert_eq!(county_pci, ["zx-t1"]);
+    let units: Vec<_> = centres
+        .iter()
+        .filter(|c| c.centre.accreditation == Accreditation::TreatmentUnit)
+        .collect();
+    assert_eq!(units.len(), 3);
+    assert!(units.iter().all(|u| {
+        u.transfers_to.iter().any(|t| t.as_str() == "zx-h1")
+            && !u.catchment.is_empty()
+            && u.catchment.iter().all(|v| v.as_str().starts_with("zx-vc"))
+    }));
+    let daytime: Vec<_> = centres
+        .iter()
+        .filter(|c| c.centre.hours != Hours::Always)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(daytime, ["ctr-zx-tc6-chest-pain"]);
+    // Every institution has a place, so every one is a routing site.
+    let institutions: Vec<_> = c
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Institution(i) => Some(i.clone()),
+            _ => None,
+        })
+        .collect();
+    let owned: Vec<EmergencyCentre> = centres.into_iter().cloned().collect();
+    let s = sites(&institutions, &owned);
+    assert_eq!(s.len(), institutions.len());
+    let h1 = s.iter().find(|s| s.institution.as_str() == "zx-h1");
+    assert_eq!(h1.map(|s| s.centres.len()), Some(4));
 }

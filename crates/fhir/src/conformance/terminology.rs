@@ -197,6 +197,7 @@ pub fn code_systems() -> Vec<Value> {
     .chain(
         crate::outreach::code_systems()
             .into_iter()
+            .chain(crate::emergency::code_systems())
             .map(|(id, title, concepts)| simple(id, title, concepts)),
     )
     .collect()

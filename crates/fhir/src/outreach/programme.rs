@@ -47,7 +47,7 @@ pub const PROGRAMME_SEARCH: &[SearchParam] = &[
     SearchParam {
         name: "service-category",
         kind: ParamKind::Token,
-        doc: "outreach or resident-team; for resource-sharing hubs ecg, imaging, laboratory or pathology",
+        doc: "outreach or resident-team; for resource-sharing hubs ecg, imaging, laboratory or pathology; for emergency centres chest-pain, stroke, trauma, critical-maternal or critical-neonatal",
     },
     SearchParam {
         name: "specialty",
@@ -58,6 +58,21 @@ pub const PROGRAMME_SEARCH: &[SearchParam] = &[
         name: "member",
         kind: ParamKind::Reference("Organization"),
         doc: "Resource-sharing hubs: a member institution the hub reads for",
+    },
+    SearchParam {
+        name: "catchment",
+        kind: ParamKind::Reference("Organization"),
+        doc: "Emergency centres: an institution whose emergencies the centre takes by agreement",
+    },
+    SearchParam {
+        name: "characteristic",
+        kind: ParamKind::Token,
+        doc: "Emergency centres: a capability (pci, thrombolysis, thrombectomy, trauma-surgery, caesarean, nicu)",
+    },
+    SearchParam {
+        name: "name",
+        kind: ParamKind::String,
+        doc: "Hubs and emergency centres: the name (also in pinyin)",
     },
     SearchParam {
         name: "active",

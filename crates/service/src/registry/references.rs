@@ -359,6 +359,29 @@ impl Registry<'_> {
                     .await?;
                 }
             }
+            Record::Centre(c) => {
+                self.institution(
+                    c.institution.as_str(),
+                    "HealthcareService.providedBy",
+                    pending,
+                )
+                .await?;
+                let agreements = [
+                    (
+                        "HealthcareService.extension(centre-catchment)",
+                        &c.catchment,
+                    ),
+                    (
+                        "HealthcareService.extension(transfer-agreement)",
+                        &c.transfers_to,
+                    ),
+                ];
+                for (field, list) in agreements {
+                    for i in list {
+                        self.institution(i.as_str(), field, pending).await?;
+                    }
+                }
+            }
             Record::ReadingOrder(o) => {
                 self.patient_exists(o.patient.as_str(), "ServiceRequest.subject", pending)
                     .await?;
