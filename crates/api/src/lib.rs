@@ -278,6 +278,7 @@ fn routes(state: AppState, pages: Router<AppState>) -> Router {
             "/HealthcareService",
             get(workflow::programme_search).post(workflow::programme_create),
         )
+        .route("/HealthcareService/$triage", post(workflow::centre_triage))
         .route("/HealthcareService/{id}", get(workflow::programme_read))
         .route(
             "/HealthcareService/{id}/{operation}",

@@ -233,9 +233,11 @@ pub fn estimate_minutes(a: (f64, f64), b: (f64, f64)) -> u32 {
     }
 }
 
-/// The time limits of the routing rule, in minutes.
+/// The time limits of the routing rule, in minutes. A region sets its own
+/// in its policy (`[emergency.windows]`); a limit it leaves out keeps the
+/// default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Windows {
     pub pci_first_contact_to_wire: u32,
     pub pci_door_to_wire: u32,

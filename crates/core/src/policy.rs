@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime, Weekday};
 
+mod emergency;
+pub use emergency::{EmergencyRules, TravelEntry};
+
 coded_enum!(
     /// How strictly the region makes the family doctor the gatekeeper.
     GatekeepingMode {
@@ -112,6 +115,13 @@ pub struct Policy {
     /// gets [`FlowRules::default`].
     #[serde(default)]
     pub flows: crate::flows::FlowRules,
+    /// How the triage of the five time-critical emergencies routes: the
+    /// rule's time limits and measured travel times (see
+    /// [`crate::emergency`]). A region without the section gets the
+    /// documented [`crate::emergency::Windows::default`] and estimated
+    /// travel.
+    #[serde(default)]
+    pub emergency: EmergencyRules,
 }
 
 /// How long one kind of hub reading may take, from order to report.
@@ -311,6 +321,7 @@ impl Policy {
         if let Some(insurance) = &self.insurance {
             insurance.validate()?;
         }
+        self.emergency.validate()?;
         self.hubs.validate()
     }
 

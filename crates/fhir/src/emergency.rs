@@ -28,6 +28,8 @@ pub const CAPABILITY: &str = "emergency-capability";
 /// `treatment-unit`).
 pub const ACCREDITATION: &str = "centre-accreditation";
 
+pub mod triage;
+
 const F: &str = "HealthcareService";
 
 fn coding(system_name: &str, code: &str, display: &str) -> Value {

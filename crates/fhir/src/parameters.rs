@@ -176,6 +176,29 @@ impl Inputs {
         }
     }
 
+    /// A whole number as sent (`integer`).
+    pub fn number(&self, name: &str) -> Option<i64> {
+        match self.first(name)? {
+            Input::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// A decimal parameter, read as a number (checked finite when read).
+    pub fn decimal(&self, name: &str) -> Result<Option<f64>, ServiceError> {
+        match self.first(name) {
+            Some(Input::Text(t)) => t
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .map(Some)
+                .ok_or_else(|| {
+                    ServiceError::invalid(name, format!("{name} is a decimal number, not {t:?}"))
+                }),
+            _ => Ok(None),
+        }
+    }
+
     /// A count (`unsignedInt`, `positiveInt`), refused if it does not fit.
     pub fn count(&self, name: &str) -> Result<Option<u32>, ServiceError> {
         match self.first(name) {
@@ -253,7 +276,16 @@ fn from_text(param: &Param, text: &str) -> Result<Input, ServiceError> {
         )
     };
     Ok(match param.ty {
-        ParamType::Code | ParamType::String | ParamType::Date => Input::Text(text.to_string()),
+        ParamType::Code | ParamType::String | ParamType::Date | ParamType::DateTime => {
+            Input::Text(text.to_string())
+        }
+        ParamType::Decimal => {
+            let n: f64 = text.parse().map_err(|_| refused())?;
+            if !n.is_finite() {
+                return Err(refused());
+            }
+            Input::Text(text.to_string())
+        }
         ParamType::Boolean => match text {
             "true" => Input::Flag(true),
             "false" => Input::Flag(false),
@@ -311,7 +343,11 @@ fn typed(param: &Param, ty: &str, value: &Value) -> Result<Input, ServiceError> 
         )
     };
     Ok(match param.ty {
-        ParamType::Code | ParamType::String | ParamType::Date => {
+        ParamType::Decimal => match value {
+            Value::Number(n) => Input::Text(n.to_string()),
+            _ => return Err(malformed("a number")),
+        },
+        ParamType::Code | ParamType::String | ParamType::Date | ParamType::DateTime => {
             let text = match (ty, value) {
                 ("Coding", Value::Object(c)) => c
                     .get("code")

@@ -31,3 +31,22 @@ pub(super) async fn centre_create(
         &base_url(state, headers),
     ))
 }
+
+/// `POST /HealthcareService/$triage` (Parameters): where a patient with a
+/// time-critical emergency goes from the first point of contact, by the
+/// documented rule over the registered centres (doctors, coordinators,
+/// administrators). Nothing is written.
+pub async fn centre_triage(
+    Request(state, actor, headers): Request,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let inputs = operation_inputs(
+        &ops::HEALTHCARE_SERVICE_TRIAGE,
+        &headers,
+        body,
+        state.config.max_body_bytes,
+    )?;
+    let request = fhir::emergency::triage::triage_request(&inputs)?;
+    let answer = tiercare_service::emergency::triage(&state.ctx, &actor, &request).await?;
+    Ok(FhirJson(fhir::emergency::triage::render_triage(&answer)).into_response())
+}

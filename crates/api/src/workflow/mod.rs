@@ -30,6 +30,7 @@ mod task;
 pub use appointment::*;
 pub use budget::*;
 pub use care_plan::*;
+pub use centre::centre_triage;
 pub use consult::*;
 pub use history::{history_instance_route, history_type_route};
 pub use measure::*;

@@ -55,6 +55,7 @@ mod subscription;
 mod subscription_security;
 mod terminology;
 mod transaction;
+mod triage;
 mod ui_admin;
 mod ui_dashboard;
 mod ui_desk;

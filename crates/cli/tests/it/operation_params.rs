@@ -60,6 +60,7 @@ fn good_value(p: &Value) -> (String, Value) {
         "unsignedInt" => ("valueUnsignedInt".into(), json!(1)),
         "positiveInt" => ("valuePositiveInt".into(), json!(1)),
         "date" => ("valueDate".into(), json!("2026-01-01")),
+        "dateTime" => ("valueDateTime".into(), json!("2026-01-01T10:00:00+08:00")),
         "decimal" => ("valueDecimal".into(), json!(1.5)),
         "Reference" => {
             let profile = p["targetProfile"][0].as_str().expect("targetProfile");

@@ -6,6 +6,7 @@ use super::ParamType::{
     Amount, Boolean, Code, Date, Integer, Reference, String as Text, UnsignedInt,
 };
 use super::readings::*;
+use super::triage::*;
 use super::{Operation, Param};
 
 /// Every operation, in the order the CapabilityStatement lists them.
@@ -37,6 +38,7 @@ pub const ALL: &[&Operation] = &[
     &ENCOUNTER_FINISH,
     &MEASURE_EVALUATE,
     &HEALTHCARE_SERVICE_END,
+    &HEALTHCARE_SERVICE_TRIAGE,
     &SCHEDULE_HOLD,
     &SCHEDULE_CANCEL,
     &SCHEDULE_MISS,

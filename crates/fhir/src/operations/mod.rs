@@ -13,9 +13,11 @@
 
 mod declared;
 mod readings;
+mod triage;
 
 pub use declared::*;
 pub use readings::*;
+pub use triage::*;
 
 use serde_json::{Value, json};
 
@@ -41,6 +43,11 @@ pub enum ParamType {
     PositiveInt,
     /// A date (`valueDate`; a `valueString` holding one is read too).
     Date,
+    /// A moment with its offset (`valueDateTime`; a `valueInstant` or a
+    /// `valueString` holding one is read too).
+    DateTime,
+    /// A number with a fraction (`valueDecimal`): a coordinate.
+    Decimal,
     /// An amount of money in yuan: `valueDecimal`, or `valueMoney` in CNY.
     Amount,
     /// A `valueReference` to a resource of this type.
@@ -58,6 +65,8 @@ impl ParamType {
             ParamType::UnsignedInt => "unsignedInt",
             ParamType::PositiveInt => "positiveInt",
             ParamType::Date => "date",
+            ParamType::DateTime => "dateTime",
+            ParamType::Decimal => "decimal",
             ParamType::Amount => "decimal",
             ParamType::Reference(_) => "Reference",
         }
@@ -74,6 +83,8 @@ impl ParamType {
                 &["Integer", "UnsignedInt", "PositiveInt"]
             }
             ParamType::Date => &["Date", "String"],
+            ParamType::DateTime => &["DateTime", "Instant", "String"],
+            ParamType::Decimal => &["Decimal", "Integer"],
             ParamType::Amount => &["Decimal", "Money"],
             ParamType::Reference(_) => &["Reference"],
         }
@@ -89,6 +100,10 @@ impl ParamType {
             ParamType::UnsignedInt => "a count (0 or more)".into(),
             ParamType::PositiveInt => "a count (1 or more)".into(),
             ParamType::Date => "a date (YYYY-MM-DD)".into(),
+            ParamType::DateTime => {
+                "a date and time with its offset (2026-03-01T03:00:00+08:00)".into()
+            }
+            ParamType::Decimal => "a decimal number".into(),
             ParamType::Amount => "an amount in yuan (valueDecimal, or valueMoney in CNY)".into(),
             ParamType::Reference(t) => format!("a Reference to {t}"),
         }

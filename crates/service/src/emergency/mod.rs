@@ -17,7 +17,11 @@ use crate::{Context, ServiceError, Versioned};
 use tiercare_core::Record;
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::emergency::{CentreError, EmergencyCentre, Site};
+use tiercare_core::network::Institution;
 use tiercare_store::{AuditOutcome, Expect, StoreError, Write};
+
+mod triage;
+pub use triage::{Contact, Destination, Triage, TriageRequest, centre_for, local_minute, triage};
 
 /// The emergency network as seen by one caller.
 pub struct Emergency<'a> {
@@ -149,6 +153,15 @@ pub async fn active_centres(ctx: &Context) -> Result<Vec<EmergencyCentre>, Servi
 /// [`tiercare_core::emergency::sites`]), in institution id order. Open
 /// registry data, so no caller is needed.
 pub async fn sites(ctx: &Context) -> Result<Vec<Site>, ServiceError> {
+    let (institutions, centres) = registry_of(ctx).await?;
+    Ok(tiercare_core::emergency::sites(&institutions, &centres))
+}
+
+/// Every institution of the registry in id order, and its active centres:
+/// what the sites are built from.
+async fn registry_of(
+    ctx: &Context,
+) -> Result<(Vec<Institution>, Vec<EmergencyCentre>), ServiceError> {
     let mut institutions: Vec<_> = all(&ctx.store, query("Organization", vec![]))
         .await?
         .into_iter()
@@ -158,8 +171,7 @@ pub async fn sites(ctx: &Context) -> Result<Vec<Site>, ServiceError> {
         })
         .collect();
     institutions.sort_by(|a, b| a.id.cmp(&b.id));
-    let centres = active_centres(ctx).await?;
-    Ok(tiercare_core::emergency::sites(&institutions, &centres))
+    Ok((institutions, active_centres(ctx).await?))
 }
 
 #[cfg(test)]

@@ -172,3 +172,119 @@ async fn a_centre_is_checked_on_its_own_and_against_the_network() {
     }
     assert!(active_centres(&ctx).await.unwrap().is_empty());
 }
+
+mod triage {
+    use super::*;
+    use crate::emergency::{Contact, TriageRequest, local_minute, triage};
+    use tiercare_core::emergency::{Emergency as Condition, Rule, Treatment};
+    use time::macros::datetime;
+
+    fn pci_centre() -> EmergencyCentre {
+        EmergencyCentre {
+            id: CentreId::new("ctr-h1-chest-pain").unwrap(),
+            name: "h1胸痛中心".into(),
+            institution: id("h1"),
+            centre: Centre {
+                kind: CentreKind::ChestPain,
+                accreditation: Accreditation::Standard,
+                hours: Hours::Always,
+                capabilities: vec![Capability::Pci, Capability::Thrombolysis],
+            },
+            catchment: vec![],
+            transfers_to: vec![],
+            active: true,
+        }
+    }
+
+    fn stemi_from(from: Contact) -> TriageRequest {
+        TriageRequest {
+            emergency: Condition::Stemi,
+            from,
+            onset_minutes: 0,
+            large_vessel: false,
+            at: Some(datetime!(2026-03-01 19:00 UTC)),
+        }
+    }
+
+    #[test]
+    fn the_time_of_day_is_china_standard_time() {
+        assert_eq!(local_minute(datetime!(2026-03-01 19:00 UTC)), 180);
+        assert_eq!(local_minute(datetime!(2026-03-02 10:30 +08:00)), 630);
+    }
+
+    #[tokio::test]
+    async fn a_stemi_goes_to_the_pci_centre_named_with_its_centre() {
+        let ctx = context().await;
+        let admin = actor(UserRole::Admin, None);
+        Emergency::new(&ctx, &admin)
+            .put_centre(pci_centre(), Expect::New)
+            .await
+            .unwrap();
+        let doctor = actor(UserRole::Doctor, Some("tc1"));
+        let t = triage(&ctx, &doctor, &stemi_from(Contact::Institution(id("tc1"))))
+            .await
+            .unwrap();
+        assert_eq!(t.decision.rule, Rule::DirectPci);
+        assert_eq!(t.first.step.institution, id("h1"));
+        assert_eq!(t.first.step.treatment, Treatment::Pci);
+        assert_eq!(t.first.name, "h1");
+        assert_eq!(t.first.centre, Some(pci_centre().id));
+        assert_eq!(t.minute, 180);
+        assert!(t.then.is_none());
+        // Nothing was written: the triage leaves no audit entry.
+        let (audit, _) = ctx
+            .store
+            .audit_search(&AuditQuery {
+                patient: None,
+                username: Some("doctor".into()),
+                outcomes: vec![],
+                count: 10,
+                offset: 0,
+            })
+            .await
+            .unwrap();
+        assert!(audit.is_empty(), "{audit:?}");
+    }
+
+    #[tokio::test]
+    async fn who_asks_and_from_where_is_checked() {
+        let ctx = context().await;
+        let road = Contact::Roadside {
+            latitude: 31.0,
+            longitude: 113.8,
+        };
+        for role in [UserRole::Resident, UserRole::Analyst, UserRole::Insurer] {
+            let r = triage(&ctx, &actor(role, None), &stemi_from(road.clone())).await;
+            assert!(matches!(r, Err(ServiceError::Forbidden(_))), "{role:?}");
+        }
+        let doctor = actor(UserRole::Doctor, Some("tc1"));
+        for (from, field) in [
+            (Contact::Institution(id("nowhere")), "from"),
+            // tc2 has no registered place.
+            (Contact::Institution(id("tc2")), "from"),
+        ] {
+            match triage(&ctx, &doctor, &stemi_from(from)).await {
+                Err(ServiceError::Rule { field: f, .. }) => assert_eq!(f.as_deref(), Some(field)),
+                other => panic!("{other:?}"),
+            }
+        }
+        let north = Contact::Roadside {
+            latitude: 95.0,
+            longitude: 113.8,
+        };
+        match triage(&ctx, &doctor, &stemi_from(north)).await {
+            Err(ServiceError::Invalid { field, .. }) => {
+                assert_eq!(field.as_deref(), Some("latitude"))
+            }
+            other => panic!("{other:?}"),
+        }
+        // No centre registered: nothing can take a STEMI.
+        match triage(&ctx, &doctor, &stemi_from(road)).await {
+            Err(ServiceError::Rule { field, message }) => {
+                assert_eq!(field.as_deref(), Some("emergency"));
+                assert!(message.contains("no institution"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
