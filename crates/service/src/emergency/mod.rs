@@ -11,14 +11,14 @@
 //! is malformed input; one naming an institution the registry lacks
 //! breaks a rule of the network.
 
-use crate::registry::{Pending, Registry};
+use crate::registry::Registry;
 use crate::search::{all, exact, query};
 use crate::{Context, ServiceError, Versioned};
 use tiercare_core::Record;
-use tiercare_core::access::{Actor, UserRole};
+use tiercare_core::access::Actor;
 use tiercare_core::emergency::{CentreError, EmergencyCentre, Site};
 use tiercare_core::network::Institution;
-use tiercare_store::{AuditOutcome, Expect, StoreError, Write};
+use tiercare_store::Expect;
 
 mod triage;
 pub use triage::{Contact, Destination, Triage, TriageRequest, centre_for, local_minute, triage};
@@ -50,81 +50,20 @@ impl<'a> Emergency<'a> {
         centre: EmergencyCentre,
         expect: Expect,
     ) -> Result<Versioned<EmergencyCentre>, ServiceError> {
-        let action = if expect == Expect::New {
-            "create"
-        } else {
-            "update"
-        };
-        let allowed = self.actor.role == UserRole::Admin
-            || (self.actor.role == UserRole::Coordinator
-                && self.actor.institution.as_ref() == Some(&centre.institution));
-        if !allowed {
-            let err = ServiceError::Forbidden(
-                "only administrators and the institution's coordinators write its emergency centres"
-                    .into(),
-            );
-            return Err(Registry::new(self.ctx, self.actor)
-                .refused(
-                    action,
-                    "HealthcareService",
-                    Some(centre.id.as_str()),
-                    None,
-                    (AuditOutcome::Denied, err),
-                )
-                .await);
-        }
-        centre
-            .validate()
-            .map_err(|e| centre_error("HealthcareService", e))?;
-        let record = Record::Centre(centre.clone());
-        Registry::new(self.ctx, self.actor)
-            .check_references(&record, &Pending::new())
+        let (version, updated_at) = Registry::new(self.ctx, self.actor)
+            .put_offered(
+                Record::Centre(centre.clone()),
+                &centre.institution,
+                expect,
+                "emergency centre",
+                |r| matches!(r, Record::Centre(_)),
+                || {
+                    centre
+                        .validate()
+                        .map_err(|e| centre_error("HealthcareService", e))
+                },
+            )
             .await?;
-        let before = match expect {
-            Expect::New => None,
-            _ => self
-                .ctx
-                .store
-                .get("HealthcareService", centre.id.as_str())
-                .await?
-                .map(|s| s.record),
-        };
-        if before
-            .as_ref()
-            .is_some_and(|r| !matches!(r, Record::Centre(_)))
-        {
-            return Err(ServiceError::Conflict(format!(
-                "HealthcareService/{} is not an emergency centre",
-                centre.id
-            )));
-        }
-        let version_after = match expect {
-            Expect::Version(v) => v + 1,
-            _ => 1,
-        };
-        let events =
-            tiercare_core::events::Event::for_change(before.as_ref(), &record, version_after);
-        let write = Write {
-            index: self.ctx.terms_of(&record),
-            record,
-            expect,
-            actor: self.actor.username.clone(),
-            events,
-            facts: Vec::new(),
-        };
-        let stored = match self.ctx.store.write_all(vec![write], Vec::new()).await {
-            Ok(s) => s,
-            Err(StoreError::VersionConflict { .. }) => {
-                return Err(ServiceError::StaleVersion(format!(
-                    "HealthcareService/{} was changed meanwhile; reload and try again",
-                    centre.id
-                )));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let (version, updated_at) = stored.first().map_or((1, tiercare_store::now_text()), |s| {
-            (s.version, s.updated_at.clone())
-        });
         Ok(Versioned {
             value: centre,
             version,

@@ -1,8 +1,9 @@
 use super::*;
+use tiercare_core::access::UserRole;
 use tiercare_core::emergency::{Accreditation, Capability, Centre, CentreKind, Hours};
 use tiercare_core::network::{Capacity, Institution, InstitutionKind, Place};
 use tiercare_core::{CentreId, InstitutionId, Level, Record};
-use tiercare_store::{AuditQuery, Store};
+use tiercare_store::{AuditOutcome, AuditQuery, Store, Write};
 
 /// The terms the services search centres by (the FHIR face hands in the
 /// full set; these tests need only `active`).

@@ -24,79 +24,20 @@ pub(super) fn hub_error(resource: &str, e: HubError) -> ServiceError {
 impl Referrals<'_> {
     /// Creates a hub, or replaces one at `if_match`'s version.
     pub async fn put_hub(&self, hub: Hub, expect: Expect) -> Result<Versioned<Hub>, ServiceError> {
-        let action = if expect == Expect::New {
-            "create"
-        } else {
-            "update"
-        };
-        let allowed = self.actor.role == UserRole::Admin
-            || (self.actor.role == UserRole::Coordinator
-                && self.actor.institution.as_ref() == Some(&hub.institution));
-        if !allowed {
-            let err = ServiceError::Forbidden(
-                "only administrators and the hub institution's coordinators write its hubs".into(),
-            );
-            return Err(self
-                .refuse(
-                    action,
-                    "HealthcareService",
-                    Some(hub.id.as_str()),
-                    None,
-                    (AuditOutcome::Denied, err),
-                )
-                .await);
-        }
-        hub.validate()
-            .map_err(|e| hub_error("HealthcareService", e))?;
-        let record = Record::Hub(hub.clone());
-        self.registry()
-            .check_references(&record, &Pending::new())
+        let (version, updated_at) = self
+            .registry()
+            .put_offered(
+                Record::Hub(hub.clone()),
+                &hub.institution,
+                expect,
+                "hub",
+                |r| matches!(r, Record::Hub(_)),
+                || {
+                    hub.validate()
+                        .map_err(|e| hub_error("HealthcareService", e))
+                },
+            )
             .await?;
-        let before = match expect {
-            Expect::New => None,
-            _ => self
-                .ctx
-                .store
-                .get("HealthcareService", hub.id.as_str())
-                .await?
-                .map(|s| s.record),
-        };
-        if before
-            .as_ref()
-            .is_some_and(|r| !matches!(r, Record::Hub(_)))
-        {
-            return Err(ServiceError::Conflict(format!(
-                "HealthcareService/{} is an outreach programme, not a hub",
-                hub.id
-            )));
-        }
-        let version_after = match expect {
-            Expect::Version(v) => v + 1,
-            _ => 1,
-        };
-        let events =
-            tiercare_core::events::Event::for_change(before.as_ref(), &record, version_after);
-        let write = Write {
-            index: self.ctx.terms_of(&record),
-            record,
-            expect,
-            actor: self.actor.username.clone(),
-            events,
-            facts: Vec::new(),
-        };
-        let stored = match self.ctx.store.write_all(vec![write], Vec::new()).await {
-            Ok(s) => s,
-            Err(StoreError::VersionConflict { .. }) => {
-                return Err(ServiceError::StaleVersion(format!(
-                    "HealthcareService/{} was changed meanwhile; reload and try again",
-                    hub.id
-                )));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let (version, updated_at) = stored.first().map_or((1, tiercare_store::now_text()), |s| {
-            (s.version, s.updated_at.clone())
-        });
         Ok(Versioned {
             value: hub,
             version,

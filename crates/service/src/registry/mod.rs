@@ -15,6 +15,7 @@
 //! is written.
 
 mod history;
+mod offered;
 mod references;
 mod scope;
 
