@@ -241,11 +241,13 @@ pub async fn practice(
         else {
             continue;
         };
+        // When the registration date cannot be read, the schedule counts
+        // from the last day asked for only: never from the start of time.
         let since = match ctx.store.get_version("PractitionerRole", &id, 1).await? {
             Some(v) => OffsetDateTime::parse(&v.updated_at, &Rfc3339)
                 .map(crate::days::local_date)
-                .unwrap_or(first),
-            None => first,
+                .unwrap_or(last),
+            None => last,
         };
         let home = crate::search::active_roles(&ctx.store, role.practitioner.as_str())
             .await?
