@@ -144,6 +144,11 @@ async fn book_visits_with_spare(
             .unwrap();
         ids.push(booked.value.id.to_string());
     }
+    // Arrivals are taken from the booked day on: near midnight (UTC) the
+    // later visits fall on the next day, so the services' clock moves there.
+    if let Some(last) = ids.last() {
+        app.on_day_of_appointment(last).await;
+    }
     let day = start
         .to_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap())
         .date();
@@ -456,6 +461,9 @@ async fn a_down_referred_patient_arrives_and_is_settled_at_the_front_desk() {
         .await
         .unwrap();
     assert_eq!(slot.value.id.as_str(), spare[0]);
+    // Arrivals are taken from the booked day on (near midnight UTC, the
+    // slot is tomorrow's).
+    app.on_day_of_slot(&spare[0]).await;
     let appointment = app
         .get(
             "admin",
