@@ -240,3 +240,23 @@ pub struct Meta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<String>,
 }
+
+/// The first coding of tiercare's code system `name` among a body's
+/// `category` codings, if any: how a `HealthcareService` or
+/// `ServiceRequest` body says which of tiercare's kinds it is (a hub's
+/// kind, an emergency centre's kind).
+pub fn category_coding<'a>(
+    value: &'a serde_json::Value,
+    name: &str,
+) -> Option<&'a serde_json::Value> {
+    use serde_json::Value;
+    let ours = system(name);
+    value
+        .get("category")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("coding").and_then(Value::as_array))
+        .flatten()
+        .find(|c| c.get("system").and_then(Value::as_str) == Some(ours.as_str()))
+}

@@ -108,15 +108,7 @@ pub fn index_centre(c: &EmergencyCentre) -> Vec<(String, String)> {
 /// Whether a `HealthcareService` body is a centre: its category names a
 /// coding of the `emergency-centre` system.
 pub fn is_centre(value: &Value) -> bool {
-    let ours = system(CENTRE_KIND);
-    value
-        .get("category")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c.get("coding").and_then(Value::as_array))
-        .flatten()
-        .any(|c| c.get("system").and_then(Value::as_str) == Some(ours.as_str()))
+    super::datatypes::category_coding(value, CENTRE_KIND).is_some()
 }
 
 /// An extension as a centre carries it: a coding or a reference.

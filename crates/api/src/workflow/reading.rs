@@ -9,22 +9,13 @@ use tiercare_core::access::Actor;
 use tiercare_core::hub::{
     Acquisition, Finding, Hub, HubKind, NewReading, NewReadingOrder, ReadingOrder, ReadingPriority,
 };
-use tiercare_fhir::datatypes::system;
 use tiercare_fhir::hub::HUB_KIND;
 use tiercare_service::referrals::{EmergencyReferral, new_reading_id};
 
 /// The hub kind a body's category names, if it names one (a coding of
 /// tiercare's hub-kind system).
 fn hub_kind_coding(value: &Value) -> Option<&Value> {
-    let ours = system(HUB_KIND);
-    value
-        .get("category")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c.get("coding").and_then(Value::as_array))
-        .flatten()
-        .find(|c| c.get("system").and_then(Value::as_str) == Some(ours.as_str()))
+    tiercare_fhir::datatypes::category_coding(value, HUB_KIND)
 }
 
 /// Whether a `ServiceRequest` or `HealthcareService` body is about a hub.
