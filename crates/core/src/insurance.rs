@@ -41,7 +41,7 @@ mod tests;
 pub use accumulator::{Accumulator, PerService, YearUse};
 pub use adjudicate::{Adjudication, ClaimError, EncounterFacts, Visit, adjudicate};
 pub use budget::{BudgetLedger, BudgetStatus};
-pub use claim::{Claim, Coverage, PerLevelFen, TypicalCharges, YearAccount};
+pub use claim::{Claim, Claimed, Coverage, PerLevelFen, TypicalCharges, YearAccount};
 pub use estimate::{Estimate, EstimateRow, estimate};
 pub use money::{Fen, InvalidAmount, Rate};
 pub use tariff::{ReferralDirection, RuleCode, RuleLine, Split, Tariff, TariffError, Terms};

@@ -1,11 +1,12 @@
 //! Insurance as FHIR: a resident's scheme as `Coverage`, each finished
-//! visit's adjudicated claim as `ExplanationOfBenefit`.
+//! visit's or reported reading's adjudicated claim as
+//! `ExplanationOfBenefit`.
 
 use super::datatypes::system;
 use super::referral::instant;
 use super::{ParamKind, SearchParam, format_date, reference_term};
 use serde_json::{Value, json};
-use tiercare_core::insurance::{Claim, Coverage, Fen, ServiceType};
+use tiercare_core::insurance::{Claim, Claimed, Coverage, Fen, ServiceType};
 
 /// FHIR `Money` in yuan, written from the exact fen amount's text.
 pub fn money(f: Fen) -> Value {
@@ -92,6 +93,13 @@ pub fn render_claim(c: &Claim) -> Value {
                    "text": format!("{}: {} ({} yuan)", l.code.code(), l.text, l.amount)})
         })
         .collect();
+    let what = match c.service {
+        Claimed::Visit { .. } => format!("{kind} visit at {} level", c.visit.level.code()),
+        Claimed::Reading { .. } => format!(
+            "remote reading billed at {} level, where the study was taken",
+            c.visit.level.code()
+        ),
+    };
     let mut v = json!({
         "resourceType": "ExplanationOfBenefit",
         "status": "active",
@@ -106,13 +114,21 @@ pub fn render_claim(c: &Claim) -> Value {
         "item": [{
             "sequence": 1,
             "productOrService": {"coding": [{"system": system("level"), "code": c.visit.level.code()}],
-                                 "text": format!("{kind} visit at {} level", c.visit.level.code())},
+                                 "text": what},
             "servicedDate": format_date(c.visit.date),
-            "encounter": [{"reference": format!("Encounter/{}", c.encounter)}],
             "adjudication": totals.clone(),
         }],
         "total": totals,
     });
+    // A visit names its encounter; a reading, the order it answered.
+    match &c.service {
+        Claimed::Visit { encounter } => {
+            v["item"][0]["encounter"] = json!([{"reference": format!("Encounter/{encounter}")}]);
+        }
+        Claimed::Reading { reading } => {
+            v["referral"] = json!({"reference": format!("ServiceRequest/{reading}")});
+        }
+    }
     if !notes.is_empty() {
         v["processNote"] = Value::Array(notes);
     }
@@ -120,12 +136,24 @@ pub fn render_claim(c: &Claim) -> Value {
 }
 
 pub fn index_claim(c: &Claim) -> Vec<(String, String)> {
-    vec![
+    let mut terms = vec![
         reference_term("patient", "Patient", c.patient.as_str()),
         reference_term("provider", "Organization", c.institution.as_str()),
-        reference_term("encounter", "Encounter", c.encounter.as_str()),
         ("created".into(), instant(c.created)),
-    ]
+    ];
+    match &c.service {
+        Claimed::Visit { encounter } => {
+            terms.push(reference_term("encounter", "Encounter", encounter.as_str()));
+        }
+        Claimed::Reading { reading } => {
+            terms.push(reference_term(
+                "referral",
+                "ServiceRequest",
+                reading.as_str(),
+            ));
+        }
+    }
+    terms
 }
 
 pub const CLAIM_SEARCH: &[SearchParam] = &[
@@ -140,5 +168,10 @@ pub const CLAIM_SEARCH: &[SearchParam] = &[
         name: "encounter",
         kind: ParamKind::Reference("Encounter"),
         doc: "The visit",
+    },
+    SearchParam {
+        name: "referral",
+        kind: ParamKind::Reference("ServiceRequest"),
+        doc: "The reading order a reading's claim pays for",
     },
 ];

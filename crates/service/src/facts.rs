@@ -114,8 +114,13 @@ pub async fn derive(
             Record::Referral(r) => {
                 referrals.insert(r.id.to_string(), r.clone());
             }
+            // A visit's claim, for the visit's facts (a reading's claim
+            // has no visit: its money is in the fund's summary, not in the
+            // visits' spend).
             Record::Claim(c) => {
-                claims.insert(c.encounter.to_string(), (**c).clone());
+                if let Some(e) = c.encounter() {
+                    claims.insert(e.to_string(), (**c).clone());
+                }
             }
             _ => {}
         }

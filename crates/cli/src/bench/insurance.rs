@@ -56,7 +56,7 @@ pub(super) async fn claim_rate(
     use tiercare_core::booking::Encounter;
     use tiercare_core::events::Event;
     use tiercare_core::insurance::{
-        Accumulator, Claim, Fen, SchemeId, ServiceType, Visit, YearAccount, adjudicate,
+        Accumulator, Claim, Claimed, Fen, SchemeId, ServiceType, Visit, YearAccount, adjudicate,
     };
     use tiercare_store::{Expect, Write};
     let rules = state
@@ -117,7 +117,9 @@ pub(super) async fn claim_rate(
                 let adjudication = adjudicate(&rules, &visit, &acc)?;
                 let claim = Claim {
                     id: Claim::id_for(&e.id).ok_or_else(|| anyhow::anyhow!("claim id"))?,
-                    encounter: e.id.clone(),
+                    service: Claimed::Visit {
+                        encounter: e.id.clone(),
+                    },
                     patient: e.patient.clone(),
                     institution: e.institution.clone(),
                     visit,

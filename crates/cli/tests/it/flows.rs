@@ -408,8 +408,10 @@ async fn recount(state: &AppState, from: Date) -> Recount {
         })
         .collect();
     for r in current(state, "ExplanationOfBenefit").await {
-        if let Record::Claim(c) = r {
-            let e = &encounters[c.encounter.as_str()];
+        if let Record::Claim(c) = r
+            && let Some(e) = c.encounter()
+        {
+            let e = &encounters[e.as_str()];
             if let (Some(referral), Some(done)) = (&e.referral, e.finished) {
                 let from = &referrals[referral.as_str()].from;
                 let fen = u64::try_from(c.adjudication.split.covered.fen()).unwrap_or(0);

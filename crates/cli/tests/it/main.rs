@@ -44,6 +44,7 @@ mod ops;
 mod outreach;
 mod outreach_visits;
 mod panels;
+mod reading_claims;
 mod referral;
 mod reindex;
 mod round_trip;

@@ -106,6 +106,32 @@ impl Visit {
         })
     }
 
+    /// The visit a reported remote reading is billed as: an outpatient
+    /// service of the ordering institution (where the patient was seen and
+    /// pays, at that level's rates), on the day of the report, for the
+    /// reading's fee. It was ordered within care already under way, so it
+    /// is never a bypass whatever the ordering level.
+    pub fn for_reading(
+        scheme: SchemeId,
+        level: Level,
+        fee: Fen,
+        reported: Date,
+        at_contracted_primary: bool,
+    ) -> Visit {
+        Visit {
+            scheme,
+            level,
+            service: ServiceType::Outpatient,
+            total: fee,
+            date: reported,
+            referral: None,
+            follow_up: true,
+            emergency: false,
+            at_contracted_primary,
+            episode_deductible_paid: Fen::ZERO,
+        }
+    }
+
     /// A self-referred visit at secondary or tertiary level.
     pub fn is_bypass(&self) -> bool {
         self.terms().is_bypass()

@@ -3,7 +3,9 @@
 //! account (the accumulator) that the claims move.
 
 use super::{Accumulator, Adjudication, Fen, SchemeId, ServiceType, Visit};
-use crate::{AccountId, ClaimId, CoverageId, EncounterId, InstitutionId, Level, ResidentId};
+use crate::{
+    AccountId, ClaimId, CoverageId, EncounterId, InstitutionId, Level, ReadingOrderId, ResidentId,
+};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
@@ -23,11 +25,27 @@ impl Coverage {
     }
 }
 
-/// One finished visit, adjudicated: what the explanation of benefit says.
+/// What a claim pays for. Most claims are a finished visit's; a remote
+/// reading is billed on its own, when the hub reports it, because it may
+/// be reported long after the visit that ordered it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Claimed {
+    /// A finished visit (an encounter, or an admission at discharge).
+    Visit { encounter: EncounterId },
+    /// A hub's reading of a study taken at the ordering institution.
+    Reading { reading: ReadingOrderId },
+}
+
+/// One finished visit or reported reading, adjudicated: what the
+/// explanation of benefit says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claim {
     pub id: ClaimId,
-    pub encounter: EncounterId,
+    /// Stored flat (`"encounter": …` or `"reading": …`), as claims of
+    /// visits were stored before readings were claimed.
+    #[serde(flatten)]
+    pub service: Claimed,
     pub patient: ResidentId,
     pub institution: InstitutionId,
     pub visit: Visit,
@@ -40,6 +58,19 @@ impl Claim {
     /// The claim of an encounter: one per finished visit.
     pub fn id_for(encounter: &EncounterId) -> Option<ClaimId> {
         ClaimId::new(format!("eob-{encounter}")).ok()
+    }
+
+    /// The claim of a reading: one per reported reading.
+    pub fn id_for_reading(reading: &ReadingOrderId) -> Option<ClaimId> {
+        ClaimId::new(format!("eob-{reading}")).ok()
+    }
+
+    /// The visit claimed, when the claim is a visit's.
+    pub fn encounter(&self) -> Option<&EncounterId> {
+        match &self.service {
+            Claimed::Visit { encounter } => Some(encounter),
+            Claimed::Reading { .. } => None,
+        }
     }
 }
 

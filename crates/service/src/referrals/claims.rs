@@ -1,14 +1,17 @@
-//! The claim of a finished visit: adjudicated under the region's
-//! insurance rules and written, with the resident's yearly account it
-//! moves, in the same transaction as the visit's end.
+//! The claim of a finished visit or a reported reading: adjudicated under
+//! the region's insurance rules and written, with the resident's yearly
+//! account it moves, in the same transaction as the visit's end or the
+//! reading's report.
 
 use super::*;
 use tiercare_core::Level;
+use tiercare_core::hub::ReadingOrder;
 use tiercare_core::insurance::{
-    Accumulator, Claim, Coverage, EncounterFacts, Fen, ReferralDirection, ServiceType, Visit,
-    YearAccount, adjudicate,
+    Accumulator, Claim, Claimed, Coverage, EncounterFacts, Fen, InsuranceRules, ReferralDirection,
+    ServiceType, Visit, YearAccount, adjudicate,
 };
 use tiercare_core::referral::Direction;
+use tiercare_core::{ClaimId, InstitutionId, ResidentId};
 
 impl Referrals<'_> {
     /// The writes that claim a finished encounter: the claim (with its
@@ -26,16 +29,7 @@ impl Referrals<'_> {
         let Some(rules) = self.ctx.policy.insurance.as_ref() else {
             return Ok(vec![]);
         };
-        let internal = |what: String| ServiceError::Unavailable(what);
-        let coverage = match Coverage::id_for(&e.patient) {
-            Some(id) => self.ctx.store.get("Coverage", id.as_str()).await?,
-            None => None,
-        };
-        let Some(Stored {
-            record: Record::Coverage(coverage),
-            ..
-        }) = coverage
-        else {
+        let Some(coverage) = self.coverage_of(&e.patient).await? else {
             return Ok(vec![]);
         };
         let service = if e.inpatient {
@@ -46,12 +40,6 @@ impl Referrals<'_> {
         let total: Fen = self
             .charge
             .unwrap_or_else(|| rules.typical_charge_fen.of(service, level));
-        let at_contracted_primary = level == Level::Primary
-            && matches!(
-                self.ctx.store.get("Patient", e.patient.as_str()).await?,
-                Some(Stored { record: Record::Resident(r), .. })
-                    if r.contract.as_ref().and_then(|c| c.institution.as_ref()) == Some(&e.institution)
-            );
         let facts = EncounterFacts {
             scheme: coverage.scheme.clone(),
             level,
@@ -62,13 +50,104 @@ impl Referrals<'_> {
             }),
             follow_up: false,
             emergency,
-            at_contracted_primary,
+            at_contracted_primary: self
+                .at_contracted_primary(&e.patient, &e.institution, level)
+                .await?,
             episode_deductible_paid: Fen::ZERO,
         };
-        let visit = Visit::from_encounter(e, facts).map_err(|err| internal(err.to_string()))?;
+        let visit = Visit::from_encounter(e, facts).map_err(|err| unavailable(err.to_string()))?;
+        let id = Claim::id_for(&e.id).ok_or_else(|| unavailable("claim id too long".into()))?;
+        let service = Claimed::Visit {
+            encounter: e.id.clone(),
+        };
+        self.adjudicated(rules, id, service, &e.patient, &e.institution, visit)
+            .await
+    }
+
+    /// The writes that claim a reported reading, as for any service: its
+    /// fee, billed by the ordering institution at its level (see
+    /// [`Visit::for_reading`]) and adjudicated under the patient's scheme,
+    /// with the account it moves. None without insurance rules or
+    /// coverage. Retried by the caller on the account's version, as a
+    /// visit's claim is.
+    pub(super) async fn claim_reading(
+        &self,
+        o: &ReadingOrder,
+        fee: Fen,
+        reported: OffsetDateTime,
+    ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ServiceError> {
+        let Some(rules) = self.ctx.policy.insurance.as_ref() else {
+            return Ok(vec![]);
+        };
+        let Some(coverage) = self.coverage_of(&o.patient).await? else {
+            return Ok(vec![]);
+        };
+        let level =
+            crate::registry::institution(self.ctx, o.from.as_str(), "ServiceRequest.requester")
+                .await?
+                .level;
+        let visit = Visit::for_reading(
+            coverage.scheme.clone(),
+            level,
+            fee,
+            reported.date(),
+            self.at_contracted_primary(&o.patient, &o.from, level)
+                .await?,
+        );
+        let id =
+            Claim::id_for_reading(&o.id).ok_or_else(|| unavailable("claim id too long".into()))?;
+        let service = Claimed::Reading {
+            reading: o.id.clone(),
+        };
+        self.adjudicated(rules, id, service, &o.patient, &o.from, visit)
+            .await
+    }
+
+    /// The patient's coverage, if they have one.
+    async fn coverage_of(&self, patient: &ResidentId) -> Result<Option<Coverage>, ServiceError> {
+        let coverage = match Coverage::id_for(patient) {
+            Some(id) => self.ctx.store.get("Coverage", id.as_str()).await?,
+            None => None,
+        };
+        Ok(match coverage {
+            Some(Stored {
+                record: Record::Coverage(c),
+                ..
+            }) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// Whether care at `institution` is at the patient's own contracted
+    /// primary institution (their family doctor's).
+    async fn at_contracted_primary(
+        &self,
+        patient: &ResidentId,
+        institution: &InstitutionId,
+        level: Level,
+    ) -> Result<bool, ServiceError> {
+        Ok(level == Level::Primary
+            && matches!(
+                self.ctx.store.get("Patient", patient.as_str()).await?,
+                Some(Stored { record: Record::Resident(r), .. })
+                    if r.contract.as_ref().and_then(|c| c.institution.as_ref()) == Some(institution)
+            ))
+    }
+
+    /// Adjudicates `visit` against the patient's account for its year: the
+    /// claim with its event, and the account at its read version.
+    async fn adjudicated(
+        &self,
+        rules: &InsuranceRules,
+        id: ClaimId,
+        service: Claimed,
+        patient: &ResidentId,
+        institution: &InstitutionId,
+        visit: Visit,
+    ) -> Result<Vec<(Record, Expect, Vec<Event>)>, ServiceError> {
         let year = visit.date.year();
-        let account_id = YearAccount::id_for(&e.patient, &coverage.scheme, year)
-            .ok_or_else(|| internal("account id too long".into()))?;
+        let account_id = YearAccount::id_for(patient, &visit.scheme, year)
+            .ok_or_else(|| unavailable("account id too long".into()))?;
         let (accumulator, expect) = match self.ctx.store.get("Account", account_id.as_str()).await?
         {
             Some(Stored {
@@ -76,23 +155,23 @@ impl Referrals<'_> {
                 version,
                 ..
             }) => (a.accumulator, Expect::Version(version)),
-            _ => (Accumulator::new(coverage.scheme.clone(), year), Expect::New),
+            _ => (Accumulator::new(visit.scheme.clone(), year), Expect::New),
         };
         let adjudication = adjudicate(rules, &visit, &accumulator).map_err(|err| {
-            ServiceError::rule("charge", format!("the visit cannot be claimed: {err}"))
+            ServiceError::rule("charge", format!("the service cannot be claimed: {err}"))
         })?;
         let claim = Claim {
-            id: Claim::id_for(&e.id).ok_or_else(|| internal("claim id too long".into()))?,
-            encounter: e.id.clone(),
-            patient: e.patient.clone(),
-            institution: e.institution.clone(),
+            id,
+            service,
+            patient: patient.clone(),
+            institution: institution.clone(),
             visit,
             adjudication: adjudication.clone(),
             created: self.ctx.clock.now(),
         };
         let account = YearAccount {
             id: account_id,
-            resident: e.patient.clone(),
+            resident: patient.clone(),
             accumulator: adjudication.accumulator,
         };
         let event = Event::ClaimAdjudicated {
@@ -103,6 +182,10 @@ impl Referrals<'_> {
             (Record::Account(account), expect, vec![]),
         ])
     }
+}
+
+fn unavailable(what: String) -> ServiceError {
+    ServiceError::Unavailable(what)
 }
 
 impl Referrals<'_> {

@@ -30,6 +30,26 @@ pub struct EmergencyReferral {
     pub summary: String,
 }
 
+/// The order as written, or why not: a version conflict on the order
+/// itself means another reader or the ordering side changed it meanwhile.
+fn reading_written(
+    mut o: Versioned<ReadingOrder>,
+    done: Result<(u32, String), StoreError>,
+) -> Result<Versioned<ReadingOrder>, ServiceError> {
+    match done {
+        Ok((version, updated_at)) => {
+            o.version = version;
+            o.updated_at = updated_at;
+            Ok(o)
+        }
+        Err(StoreError::VersionConflict { .. }) => Err(ServiceError::Conflict(format!(
+            "ServiceRequest/{} was changed by someone else meanwhile (another reader may have taken it); reload and try again",
+            o.value.id
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A fresh reading order id.
 pub fn new_reading_id() -> Result<ReadingOrderId, ServiceError> {
     ReadingOrderId::new(format!("{}{}", ReadingOrder::ID_PREFIX, crate::new_id()))
@@ -178,62 +198,64 @@ impl Referrals<'_> {
 
     async fn write_reading(
         &self,
-        mut o: Versioned<ReadingOrder>,
+        o: Versioned<ReadingOrder>,
         writes: Vec<(Record, Expect, Vec<Event>)>,
         kind: &str,
     ) -> Result<Versioned<ReadingOrder>, ServiceError> {
-        match self.write(writes, "update", kind).await {
-            Ok((version, updated_at)) => {
-                o.version = version;
-                o.updated_at = updated_at;
-                Ok(o)
-            }
-            Err(StoreError::VersionConflict { .. }) => Err(ServiceError::Conflict(format!(
-                "ServiceRequest/{} was changed by someone else meanwhile (another reader may have taken it); reload and try again",
-                o.value.id
-            ))),
-            Err(e) => Err(e.into()),
-        }
+        reading_written(o, self.write(writes, "update", kind).await)
     }
 
-    /// The reader reports: the order and its `DiagnosticReport` are written
-    /// together; a critical finding raises the alert on the order.
+    /// The reader reports: the order, its `DiagnosticReport` and the
+    /// reading's claim (when the patient is insured) are written together;
+    /// a critical finding raises the alert on the order. Another claim of
+    /// the patient's moving their year account meanwhile is met by doing
+    /// the report again from fresh reads, as a visit's end is.
     pub async fn report_reading(
         &self,
         id: &str,
         new: NewReading,
         if_match: Option<u32>,
     ) -> Result<(Versioned<ReadingOrder>, DiagnosticReport), ServiceError> {
-        let mut o = self.load_reading(id).await?;
-        check_version(id, o.version, if_match)?;
-        let patient = o.value.patient.to_string();
-        let (report, event) = match o.value.report(new, self.actor, self.ctx.clock.now()) {
-            Ok(done) => done,
-            Err(e) => return Err(self.reading_refused("update", Some(id), &patient, e).await),
-        };
-        // The fee and its split as the policy has them today.
-        o.value.charge = Some(ReadingCharge::of(o.value.kind.fee(&self.ctx.policy)));
-        let recorded = Event::ResultRecorded {
-            patient: report.patient.clone(),
-            kind: ResultKind::DiagnosticReport,
-            id: report.id.to_string(),
-            test: report.test.to_string(),
-        };
-        let kind = event.kind();
-        let writes = vec![
-            (
-                Record::ReadingOrder(o.value.clone()),
-                Expect::Version(o.version),
-                vec![Event::Reading(event)],
-            ),
-            (
-                Record::DiagnosticReport(report.clone()),
-                Expect::New,
-                vec![recorded],
-            ),
-        ];
-        let o = self.write_reading(o, writes, kind).await?;
-        Ok((o, report))
+        let mut expected = if_match;
+        for _ in 0..CAPACITY_RETRIES {
+            let mut o = self.load_reading(id).await?;
+            check_version(id, o.version, expected)?;
+            expected = Some(o.version);
+            let patient = o.value.patient.to_string();
+            let now = self.ctx.clock.now();
+            let (report, event) = match o.value.report(new.clone(), self.actor, now) {
+                Ok(done) => done,
+                Err(e) => return Err(self.reading_refused("update", Some(id), &patient, e).await),
+            };
+            // The fee and its split as the policy has them today.
+            let charge = ReadingCharge::of(o.value.kind.fee(&self.ctx.policy));
+            o.value.charge = Some(charge);
+            let recorded = Event::ResultRecorded {
+                patient: report.patient.clone(),
+                kind: ResultKind::DiagnosticReport,
+                id: report.id.to_string(),
+                test: report.test.to_string(),
+            };
+            let kind = event.kind();
+            let mut writes = vec![
+                (
+                    Record::ReadingOrder(o.value.clone()),
+                    Expect::Version(o.version),
+                    vec![Event::Reading(event)],
+                ),
+                (
+                    Record::DiagnosticReport(report.clone()),
+                    Expect::New,
+                    vec![recorded],
+                ),
+            ];
+            writes.extend(self.claim_reading(&o.value, charge.fee, now).await?);
+            match self.write(writes, "update", kind).await {
+                Err(err) if lost_race_elsewhere(&err, "ServiceRequest") => {}
+                done => return Ok((reading_written(o, done)?, report)),
+            }
+        }
+        Err(busy())
     }
 
     /// Acknowledges the critical alert and refers the patient as an
