@@ -132,6 +132,17 @@ async fn a_reported_reading_is_claimed_at_the_ordering_township() {
             .iter()
             .any(|e| e["id"] == eob["id"])
     );
+    // The fund officer's page lists it as a remote reading.
+    let session = crate::dashboard::sign_in(&app, "insurer").await;
+    let page = crate::dashboard::ui_get(&app, Some(&session), "/ui/insurer").await;
+    page.expect(200);
+    let claim = eob["id"].as_str().unwrap();
+    let row = page
+        .body
+        .split("<tr ")
+        .find(|r| r.starts_with(&format!(r#"data-claim="{claim}""#)))
+        .unwrap_or_else(|| panic!("{claim} not on the page: {}", page.body));
+    assert!(row.contains(r#"data-service="reading">远程诊断"#), "{row}");
     assert_valid_fhir(&[eob]);
 }
 

@@ -65,6 +65,10 @@ pub struct LatestClaim {
     pub date: String,
     pub patient: String,
     pub institution: String,
+    /// What was claimed (`outpatient`, `inpatient`, `reading`), and its
+    /// message key.
+    pub service_code: &'static str,
+    pub service_key: &'static str,
     pub total: String,
     pub covered: String,
     pub out_of_pocket: String,
@@ -272,6 +276,12 @@ async fn latest(
     Ok(claims
         .into_iter()
         .map(|c| LatestClaim {
+            service_code: service_code(&c),
+            service_key: match service_code(&c) {
+                "reading" => "insurer-service-reading",
+                "inpatient" => "insurer-service-inpatient",
+                _ => "insurer-service-outpatient",
+            },
             id: c.id.to_string(),
             date: lang.date(c.visit.date),
             patient: c.patient.to_string(),
@@ -291,4 +301,14 @@ async fn latest(
                 .join("、"),
         })
         .collect())
+}
+
+/// What a claim paid for: a reading, or a visit by its service type.
+fn service_code(c: &tiercare_core::insurance::Claim) -> &'static str {
+    use tiercare_core::insurance::{Claimed, ServiceType};
+    match (&c.service, c.visit.service) {
+        (Claimed::Reading { .. }, _) => "reading",
+        (Claimed::Visit { .. }, ServiceType::Inpatient) => "inpatient",
+        (Claimed::Visit { .. }, ServiceType::Outpatient) => "outpatient",
+    }
 }
