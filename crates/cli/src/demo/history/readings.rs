@@ -22,6 +22,7 @@ pub enum Reading {
     Report {
         id: String,
         kind: HubKind,
+        priority: ReadingPriority,
         reader: Actor,
     },
     Acknowledge {
@@ -30,8 +31,16 @@ pub enum Reading {
     },
 }
 
-/// Of the readings reported, those with a critical finding.
-const CRITICAL: f64 = 0.04;
+/// Of the readings reported, those with a critical finding, by how
+/// urgently the doctor asked: a stat ECG is ordered for chest pain now, a
+/// routine one for a check-up (assumption, not a published figure).
+fn critical_share(priority: ReadingPriority) -> f64 {
+    match priority {
+        ReadingPriority::Stat => 0.3,
+        ReadingPriority::Urgent => 0.08,
+        ReadingPriority::Routine => 0.01,
+    }
+}
 
 impl Run<'_> {
     /// After a primary visit by `doctor`'s patient: a remote reading,
@@ -116,6 +125,7 @@ impl Run<'_> {
             Step::Read(Reading::Report {
                 id: id.to_string(),
                 kind,
+                priority,
                 reader,
             }),
         );
@@ -126,8 +136,13 @@ impl Run<'_> {
 
     pub(super) async fn read(&mut self, r: Reading) -> anyhow::Result<()> {
         match r {
-            Reading::Report { id, kind, reader } => {
-                let critical = chance(&mut self.reading_dice, CRITICAL);
+            Reading::Report {
+                id,
+                kind,
+                priority,
+                reader,
+            } => {
+                let critical = chance(&mut self.reading_dice, critical_share(priority));
                 let finding = match (kind, critical) {
                     (HubKind::Ecg, true) => "164931005",
                     (HubKind::Ecg, false) => "164854000",
