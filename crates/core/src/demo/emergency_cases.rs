@@ -427,11 +427,8 @@ fn one_case(
     let onset = between(rng, 30, 600);
     let large_vessel = rng.chance(0.3);
     let decision_at = first + Duration::minutes(decided);
-    let minute = u16::try_from(
-        i64::from(decision_at.to_offset(LOCAL).time().hour()) * 60
-            + i64::from(decision_at.to_offset(LOCAL).time().minute()),
-    )
-    .ok()?;
+    let clock = decision_at.to_offset(LOCAL).time();
+    let minute = u16::from(clock.hour()) * 60 + u16::from(clock.minute());
     let case = crate::emergency::Case {
         emergency: e,
         onset_minutes: u32::try_from(onset + decided).ok()?,

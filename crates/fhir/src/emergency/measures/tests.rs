@@ -300,3 +300,37 @@ fn a_centre_without_cases_has_a_report_without_scores_and_medians_in_minutes() {
     assert_eq!(m["group"][0]["measureScore"]["code"], "min");
     assert!(render_emergency_report("emergency-nothing", &header(), &a.region).is_none());
 }
+
+#[test]
+fn the_demo_year_renders_every_measure_for_the_region_and_each_centre() {
+    use tiercare_core::demo::DemoCounty;
+    use tiercare_core::demo::emergency_cases::year_of_cases;
+    use tiercare_core::emergency::TravelTimes;
+    let county = DemoCounty::generate(600, 3);
+    let w = Windows::default();
+    let year = year_of_cases(
+        &county,
+        &w,
+        &TravelTimes::default(),
+        date!(2025 - 01 - 01),
+        5,
+    );
+    let a = accreditation(&year, &w);
+    assert!(a.centres.len() >= 3, "{:?}", a.centres.keys());
+    let subjects = std::iter::once(&a.region).chain(a.centres.values());
+    for figures in subjects {
+        for m in EMERGENCY_MEASURES {
+            let r = render_emergency_report(m.code, &header(), figures)
+                .unwrap_or_else(|| panic!("{}", m.code));
+            assert_eq!(r["status"], "complete");
+            assert_strata_sum(&r["group"][0]);
+        }
+    }
+    let mortality = render_emergency_report(MORTALITY, &header(), &a.region)
+        .unwrap_or_else(|| panic!("a measure"));
+    let whole = counts(&mortality["group"][0]);
+    assert_eq!(
+        whole[0],
+        ("initial-population".to_string(), year.len() as i64)
+    );
+}
