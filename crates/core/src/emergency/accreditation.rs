@@ -88,8 +88,9 @@ pub enum Interval {
     DoorToBalloon,
     /// Door to needle (strokes thrombolysed).
     DoorToNeedle,
-    /// First medical contact to the definitive treatment (any treated
-    /// case): the figure the tiered-care promise is about.
+    /// First medical contact to the definitive treatment (any case
+    /// treated at its first destination, stabilising before a transfer
+    /// excepted): the figure the tiered-care promise is about.
     ContactToTreatment,
 }
 
@@ -228,7 +229,7 @@ impl Figures {
             ),
             (
                 Interval::ContactToTreatment,
-                treated.is_some(),
+                treated.is_some_and(|t| t != Treatment::Stabilise),
                 FirstContact,
                 Tx,
             ),

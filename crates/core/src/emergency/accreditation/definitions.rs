@@ -236,10 +236,12 @@ pub const EMERGENCY_MEASURES: &[MeasureDef<Figures>] = &[
         "emergency-contact-to-treatment-median",
         "Median first contact to treatment",
         "The median minutes from the first medical contact to the definitive treatment \
-         (needle, balloon, knife) at the first destination, any condition.",
+         (needle, balloon, knife) at the first destination, any condition; stabilising \
+         before a transfer is not one.",
         &[
             measured(
-                "Cases treated at the first destination with both times recorded.",
+                "Cases given a definitive treatment at the first destination, with both times \
+                 recorded.",
                 timed::<CONTACT>,
             ),
             observed(MEDIAN),

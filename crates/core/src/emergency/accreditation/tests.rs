@@ -278,6 +278,20 @@ fn a_case_sent_on_stays_credited_to_its_first_destination() {
     assert_eq!(counts(f.tally(Measure::LateTransfer)), (1, 1, 1));
     assert_eq!(counts(f.tally(Measure::Mortality)), (1, 1, 1));
     assert_eq!(counts(f.tally(Measure::DoorToBalloon)), (0, 0, 0));
+    assert_eq!(f.minutes(Interval::ContactToTreatment), [30]);
+    // Stabilising before a transfer is no definitive treatment.
+    let mut trauma = case(
+        2,
+        Emergency::MajorTrauma,
+        ContactPoint::Township,
+        "h",
+        Treatment::Stabilise,
+    );
+    trauma.clock.door = Some(at(20));
+    trauma.clock.treatment = Some(at(40));
+    trauma.treated_with = Some(Treatment::Stabilise);
+    let f = accreditation(&[trauma], &w()).region.all;
+    assert!(f.minutes(Interval::ContactToTreatment).is_empty());
 }
 
 #[test]
