@@ -196,6 +196,18 @@ fn the_year_s_measures_are_plausible_per_centre_and_by_contact_point() {
         );
     }
     let r = &a.region;
+    for (cp, f) in &r.by_contact {
+        println!(
+            "from {:<14} cases {:>5}  ECG≤10 {:>4}  D2B≤90 {:>4}  died {:>4}  median FMC-treat {}",
+            cp.code(),
+            f.cases,
+            pct(f.tally(Measure::FmcToEcg)),
+            pct(f.tally(Measure::DoorToBalloon)),
+            pct(f.tally(Measure::Mortality)),
+            f.median(Interval::ContactToTreatment)
+                .map_or("-".into(), |m| format!("{m:.0}")),
+        );
+    }
     let share = |m| r.all.tally(m).share().unwrap_or(-1.0);
     assert!(
         (0.5..0.98).contains(&share(Measure::FmcToEcg)),
