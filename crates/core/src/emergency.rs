@@ -48,6 +48,7 @@ use crate::level::{Level, coded_enum};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod accreditation;
 mod case;
 mod centre;
 mod route;

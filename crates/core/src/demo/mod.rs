@@ -15,6 +15,7 @@
 //! is no personal mobile range; the demo passwords are public.
 
 mod emergency;
+pub mod emergency_cases;
 mod medicines;
 mod network;
 mod people;
