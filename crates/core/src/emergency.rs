@@ -49,6 +49,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod case;
+pub mod case_event;
 mod centre;
 mod route;
 #[cfg(test)]
