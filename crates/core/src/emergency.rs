@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod case;
-pub mod case_event;
+mod case_event;
 mod centre;
 mod route;
 #[cfg(test)]
@@ -59,6 +59,7 @@ pub use case::{
     Alert, CaseClock, CaseError, CaseMeasures, ContactPoint, EmergencyCase, Milestone, Outcome,
     TransferOut, measures, window,
 };
+pub use case_event::{CaseChange, EmergencyEvent};
 pub use centre::{CentreError, EmergencyCentre, sites};
 pub use route::{Case, Decision, FirstContact, Rule, Step, Treatment, route};
 

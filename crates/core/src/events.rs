@@ -10,7 +10,7 @@ use crate::booking::{Appointment, Encounter};
 use crate::care_plan::CarePlanEvent;
 use crate::clinical::ResultKind;
 use crate::consult::ConsultEvent;
-use crate::emergency::case_event::EmergencyEvent;
+use crate::emergency::EmergencyEvent;
 use crate::hub::ReadingEvent;
 use crate::insurance::Claim;
 use crate::outreach::OutreachEvent;

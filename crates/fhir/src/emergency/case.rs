@@ -50,7 +50,7 @@ const CST: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
 
 /// Whether an id is an emergency case's (and so its alert Task's).
 pub fn is_case_id(id: &str) -> bool {
-    id.starts_with("emg-")
+    id.starts_with(tiercare_service::emergency::CASE_ID_PREFIX)
 }
 
 fn coding(system_name: &str, code: &str, display: &str) -> Value {

@@ -21,18 +21,17 @@ use crate::registry::{Pending, Registry};
 use crate::search::{all, exact, query};
 use crate::{ServiceError, Versioned};
 use tiercare_core::access::UserRole;
-use tiercare_core::emergency::case_event::{CaseChange, EmergencyEvent};
 use tiercare_core::emergency::{
-    Alert, CaseClock, CaseError, ContactPoint, Emergency as Condition, EmergencyCase, Milestone,
-    Outcome, Treatment,
+    Alert, CaseChange, CaseClock, ContactPoint, Emergency as Condition, EmergencyCase,
+    EmergencyEvent,
 };
 use tiercare_core::events::Event;
-use tiercare_core::{EmergencyCaseId, InstitutionId, PractitionerId, Record, ResidentId};
-use tiercare_store::{AuditOutcome, Expect, StoreError, Write};
+use tiercare_core::{EmergencyCaseId, InstitutionId, Record, ResidentId};
+use tiercare_store::{AuditOutcome, Expect, Filter, Query, StoreError, Write};
 use time::{Date, OffsetDateTime};
 
 /// The stored type of a case.
-const RT: &str = "EpisodeOfCare";
+pub(super) const RT: &str = "EpisodeOfCare";
 
 /// What the first contact knows when opening a case.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,41 +70,20 @@ pub struct CaseFilter {
     pub first_contact_to: Option<Date>,
 }
 
-/// A fresh case id: `emg-` and 128 random bits.
+/// Every case id starts with this, and no referral (hex), follow-up or
+/// other Task's id does, so a `Task` id says it is an emergency alert.
+pub const CASE_ID_PREFIX: &str = "emg-";
+
+/// A fresh case id: the prefix and 128 random bits.
 pub fn new_case_id() -> Result<EmergencyCaseId, ServiceError> {
-    EmergencyCaseId::new(format!("emg-{}", crate::new_id()))
+    EmergencyCaseId::new(format!("{CASE_ID_PREFIX}{}", crate::new_id()))
         .map_err(|e| ServiceError::Unavailable(e.to_string()))
-}
-
-/// The refusal of a change the case's state does not allow: a second
-/// acknowledgement collides with the first (409); anything else breaks a
-/// rule of the clock (422), naming `field`.
-fn case_error(field: &str, e: CaseError) -> ServiceError {
-    match e {
-        CaseError::AlreadyAcknowledged => ServiceError::Conflict(e.to_string()),
-        _ => ServiceError::rule(field, e.to_string()),
-    }
-}
-
-fn changed(id: &str) -> ServiceError {
-    ServiceError::Conflict(format!(
-        "{RT}/{id} was changed by someone else meanwhile (the alert may have been acknowledged); reload and try again"
-    ))
-}
-
-fn check_version(id: &str, current: u32, if_match: Option<u32>) -> Result<(), ServiceError> {
-    match if_match {
-        Some(v) if v != current => Err(ServiceError::StaleVersion(format!(
-            "{RT}/{id} is at version {current}, not {v}; reload and try again"
-        ))),
-        _ => Ok(()),
-    }
 }
 
 /// Who acts on a case: a doctor or coordinator of one of its institutions,
 /// or an administrator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub(super) enum Side {
     Admin,
     From,
     Destination,
@@ -117,7 +95,7 @@ impl Emergency<'_> {
     }
 
     /// The sides the caller is on, for a case.
-    fn sides(&self, case: &EmergencyCase) -> Vec<Side> {
+    pub(super) fn sides(&self, case: &EmergencyCase) -> Vec<Side> {
         let a = self.actor;
         if a.role == UserRole::Admin {
             return vec![Side::Admin];
@@ -136,7 +114,7 @@ impl Emergency<'_> {
     }
 
     /// A moment the caller gives: by default now, never in the future.
-    fn moment(
+    pub(super) fn moment(
         &self,
         field: &str,
         at: Option<OffsetDateTime>,
@@ -153,7 +131,7 @@ impl Emergency<'_> {
     }
 
     /// Audits a refusal against the patient and hands back its error.
-    async fn refuse_case(
+    pub(super) async fn refuse_case(
         &self,
         action: &str,
         id: Option<&str>,
@@ -285,7 +263,7 @@ impl Emergency<'_> {
         Ok((first_contact, ecg))
     }
 
-    fn event(&self, case: &EmergencyCaseId, change: CaseChange) -> EmergencyEvent {
+    pub(super) fn event(&self, case: &EmergencyCaseId, change: CaseChange) -> EmergencyEvent {
         EmergencyEvent {
             case: case.clone(),
             at: self.ctx.clock.now(),
@@ -296,7 +274,7 @@ impl Emergency<'_> {
 
     /// Writes a case with its event and the caller's success audit entry in
     /// one transaction; the store's error is kept so a lost race shows.
-    async fn write(
+    pub(super) async fn write(
         &self,
         record: Record,
         expect: Expect,
@@ -326,7 +304,10 @@ impl Emergency<'_> {
         }))
     }
 
-    async fn load_case(&self, id: &str) -> Result<Versioned<EmergencyCase>, ServiceError> {
+    pub(super) async fn load_case(
+        &self,
+        id: &str,
+    ) -> Result<Versioned<EmergencyCase>, ServiceError> {
         crate::load_as(&self.ctx.store, RT, id, |r| match r {
             Record::EmergencyCase(c) => Some(*c),
             _ => None,
@@ -368,20 +349,7 @@ impl Emergency<'_> {
         &self,
         filter: &CaseFilter,
     ) -> Result<Vec<Versioned<EmergencyCase>>, ServiceError> {
-        let a = self.actor;
-        let mut filters = Vec::new();
-        match (a.role, &a.institution) {
-            (UserRole::Admin, _) => {}
-            (UserRole::Doctor | UserRole::Coordinator, Some(i)) => {
-                filters.push(exact("party", format!("Organization/{i}")));
-            }
-            _ => {
-                let err = ServiceError::Forbidden(
-                    "emergency cases are shown to the staff of their institutions and administrators; the measures give the aggregates".into(),
-                );
-                return Err(self.registry().refuse("search", RT, None, None, err).await);
-            }
-        }
+        let mut filters: Vec<Filter> = self.scope().await?.into_iter().collect();
         if let Some(d) = &filter.destination {
             filters.push(exact("organization", format!("Organization/{d}")));
         }
@@ -417,6 +385,31 @@ impl Emergency<'_> {
             (y.value.clock.first_contact, &y.value.id)
                 .cmp(&(x.value.clock.first_contact, &x.value.id))
         });
+        self.audit_found(&cases).await?;
+        Ok(cases)
+    }
+
+    /// The filter that keeps a search to the cases the caller may see:
+    /// none for administrators, `party` their institution for staff;
+    /// anyone else is refused (audited).
+    async fn scope(&self) -> Result<Option<Filter>, ServiceError> {
+        let a = self.actor;
+        match (a.role, &a.institution) {
+            (UserRole::Admin, _) => Ok(None),
+            (UserRole::Doctor | UserRole::Coordinator, Some(i)) => {
+                Ok(Some(exact("party", format!("Organization/{i}"))))
+            }
+            _ => {
+                let err = ServiceError::Forbidden(
+                    "emergency cases are shown to the staff of their institutions and administrators; the measures give the aggregates".into(),
+                );
+                Err(self.registry().refuse("search", RT, None, None, err).await)
+            }
+        }
+    }
+
+    /// Audits each case shown by a search against its patient.
+    async fn audit_found(&self, cases: &[Versioned<EmergencyCase>]) -> Result<(), ServiceError> {
         let registry = self.registry();
         let audit = cases
             .iter()
@@ -431,187 +424,30 @@ impl Emergency<'_> {
                 )
             })
             .collect();
-        registry.audit(audit).await?;
-        Ok(cases)
+        registry.audit(audit).await
     }
 
-    /// The destination's team acknowledges the alert: a doctor or
-    /// coordinator of the destination, as themself.
-    pub async fn acknowledge(
+    /// A search of cases by the store's terms (an `EpisodeOfCare` search,
+    /// or a `Task` search of the alerts), one page, kept to what the
+    /// caller may see; each case found is audited. Returns the page and
+    /// the total the caller may see.
+    pub async fn search_cases(
         &self,
-        id: &str,
-        if_match: Option<u32>,
-    ) -> Result<Versioned<EmergencyCase>, ServiceError> {
-        let by = self.actor.practitioner.clone();
-        self.change(
-            id,
-            if_match,
-            &[Side::Destination],
-            "acknowledgement",
-            |c, now| {
-                let by: PractitionerId = by.clone().ok_or_else(|| {
-                    ServiceError::Forbidden(
-                        "the alert is acknowledged by a member of the team, as themself".into(),
-                    )
-                })?;
-                c.acknowledge(by, now)
-                    .map_err(|e| case_error("acknowledgement", e))?;
-                Ok(CaseChange::Acknowledged)
-            },
-        )
-        .await
-    }
-
-    /// Records a milestone of the clock (either side, administrators).
-    pub async fn record_milestone(
-        &self,
-        id: &str,
-        milestone: Milestone,
-        at: Option<OffsetDateTime>,
-        if_match: Option<u32>,
-    ) -> Result<Versioned<EmergencyCase>, ServiceError> {
-        let happened = self.moment("at", at)?;
-        self.change(id, if_match, &ANY_SIDE, milestone.code(), |c, _| {
-            c.record(milestone, happened)
-                .map_err(|e| case_error(milestone.code(), e))?;
-            Ok(CaseChange::Milestone {
-                milestone,
-                happened,
+        mut q: Query,
+    ) -> Result<(Vec<Versioned<EmergencyCase>>, u64), ServiceError> {
+        q.filters.extend(self.scope().await?);
+        q.resource_type = RT.into();
+        let (found, total) = self.ctx.store.search(&q).await?;
+        let cases: Vec<Versioned<EmergencyCase>> = found
+            .into_iter()
+            .filter_map(|s| {
+                Versioned::picked(s, |r| match r {
+                    Record::EmergencyCase(c) => Some(*c),
+                    _ => None,
+                })
             })
-        })
-        .await
-    }
-
-    /// The patient arrives at the destination, straight to the team or
-    /// through the emergency department.
-    pub async fn arrive(
-        &self,
-        id: &str,
-        at: Option<OffsetDateTime>,
-        bypassed_ed: bool,
-        if_match: Option<u32>,
-    ) -> Result<Versioned<EmergencyCase>, ServiceError> {
-        let happened = self.moment("at", at)?;
-        self.change(id, if_match, &ANY_SIDE, "door", |c, _| {
-            c.arrive(happened, bypassed_ed)
-                .map_err(|e| case_error("door", e))?;
-            Ok(CaseChange::Arrived {
-                happened,
-                bypassed_emergency_department: bypassed_ed,
-            })
-        })
-        .await
-    }
-
-    /// The definitive treatment is given.
-    pub async fn treat(
-        &self,
-        id: &str,
-        treatment: Treatment,
-        at: Option<OffsetDateTime>,
-        if_match: Option<u32>,
-    ) -> Result<Versioned<EmergencyCase>, ServiceError> {
-        let happened = self.moment("at", at)?;
-        self.change(id, if_match, &ANY_SIDE, "treatment", |c, _| {
-            c.treat(treatment, happened)
-                .map_err(|e| case_error("treatment", e))?;
-            Ok(CaseChange::Treated {
-                treatment,
-                happened,
-            })
-        })
-        .await
-    }
-
-    /// The patient is sent on from the destination to `to`, an institution
-    /// of the registry.
-    pub async fn transfer(
-        &self,
-        id: &str,
-        to: InstitutionId,
-        at: Option<OffsetDateTime>,
-        if_match: Option<u32>,
-    ) -> Result<Versioned<EmergencyCase>, ServiceError> {
-        let happened = self.moment("at", at)?;
-        crate::registry::institution(self.ctx, to.as_str(), "to").await?;
-        self.change(id, if_match, &ANY_SIDE, "transfer", |c, _| {
-            c.transfer(to.clone(), happened)
-                .map_err(|e| case_error("transfer", e))?;
-            Ok(CaseChange::Transferred {
-                to: to.clone(),
-                happened,
-            })
-        })
-        .await
-    }
-
-    /// Records the outcome at 30 days, closing the case.
-    pub async fn close(
-        &self,
-        id: &str,
-        outcome: Outcome,
-        at: Option<OffsetDateTime>,
-        if_match: Option<u32>,
-    ) -> Result<Versioned<EmergencyCase>, ServiceError> {
-        let happened = self.moment("at", at)?;
-        self.change(id, if_match, &ANY_SIDE, "outcome", |c, _| {
-            c.close(outcome, happened)
-                .map_err(|e| case_error("outcome", e))?;
-            Ok(CaseChange::Closed { outcome })
-        })
-        .await
-    }
-
-    /// One change to a case by a caller on one of `sides`, at the version
-    /// read (and the client's `If-Match`), audited either way.
-    async fn change(
-        &self,
-        id: &str,
-        if_match: Option<u32>,
-        sides: &[Side],
-        what: &str,
-        apply: impl FnOnce(&mut EmergencyCase, OffsetDateTime) -> Result<CaseChange, ServiceError>,
-    ) -> Result<Versioned<EmergencyCase>, ServiceError> {
-        let mut case = self.load_case(id).await?;
-        let patient = case.value.patient.to_string();
-        let mine = self.sides(&case.value);
-        if !mine.iter().any(|s| sides.contains(s)) {
-            let err = ServiceError::Forbidden(match sides {
-                [Side::Destination] => format!(
-                    "only the team of Organization/{}, the destination, records the {what}",
-                    case.value.destination()
-                ),
-                _ => format!(
-                    "only staff of the case's institutions and administrators record the {what}"
-                ),
-            });
-            return Err(self.refuse_case("update", Some(id), &patient, err).await);
-        }
-        if let Err(e) = check_version(id, case.version, if_match) {
-            return Err(self.refuse_case("update", Some(id), &patient, e).await);
-        }
-        let change = match apply(&mut case.value, self.ctx.clock.now()) {
-            Ok(c) => c,
-            Err(e) => return Err(self.refuse_case("update", Some(id), &patient, e).await),
-        };
-        let event = self.event(&case.value.id, change);
-        let record = Record::EmergencyCase(Box::new(case.value.clone()));
-        match self
-            .write(record, Expect::Version(case.version), event, "update")
-            .await
-        {
-            Ok((version, updated_at)) => {
-                case.version = version;
-                case.updated_at = updated_at;
-                Ok(case)
-            }
-            Err(StoreError::VersionConflict { .. }) => Err(self
-                .refuse_case("update", Some(id), &patient, changed(id))
-                .await),
-            Err(e) => Err(e.into()),
-        }
+            .collect();
+        self.audit_found(&cases).await?;
+        Ok((cases, total))
     }
 }
-
-/// Either institution's staff, or an administrator.
-const ANY_SIDE: [Side; 3] = [Side::Admin, Side::From, Side::Destination];
