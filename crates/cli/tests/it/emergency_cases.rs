@@ -137,6 +137,17 @@ async fn open(app: &TestApp, s: &Scene) -> Value {
     v
 }
 
+/// Opens a STEMI case at the clinic as the administrator, first met ten
+/// minutes ago: for a test that needs an EpisodeOfCare to exist.
+pub(crate) async fn open_as_admin(app: &TestApp) -> String {
+    let first_contact = app.state.ctx.clock.now() - Duration::minutes(10);
+    let resp = app
+        .post("admin", "/EpisodeOfCare/$alert", &stemi(first_contact))
+        .await;
+    resp.expect(201);
+    resp.json()["id"].as_str().expect("an id").to_string()
+}
+
 async fn get_as(app: &TestApp, token: &str, path: &str) -> Resp {
     crate::helpers::send(app.client.get(app.fhir_url(path)).bearer_auth(token)).await
 }
