@@ -37,6 +37,8 @@ pub const ALERT_CODE: &str = "emergency-alert";
 pub const TASK_KIND: &str = "task-kind";
 /// The code system of first points of contact.
 pub const CONTACT_POINT: &str = "emergency-contact-point";
+/// The code system of the clock's milestones (`$milestone`'s codes).
+pub const MILESTONE: &str = "emergency-milestone";
 /// The code system of the 30-day outcome.
 pub const OUTCOME: &str = "emergency-outcome";
 /// FHIR's Task status system.
@@ -254,6 +256,56 @@ pub fn index_case(c: &EmergencyCase) -> Vec<(String, String)> {
         t.push(reference_term("party", "Organization", from.as_str()));
     }
     t
+}
+
+/// The code systems an emergency case's codings are in: the five
+/// emergencies, the routing rule's branches and treatments (also what
+/// `$triage` answers), the first points of contact, the clock's
+/// milestones and the 30-day outcome.
+pub fn code_systems() -> Vec<super::CodeSystemRows> {
+    use tiercare_core::emergency::{ContactPoint, Emergency, Rule, Treatment};
+    fn rows<T: Copy>(
+        all: &[T],
+        code: fn(T) -> &'static str,
+        display: fn(T) -> &'static str,
+    ) -> Vec<(&'static str, &'static str)> {
+        all.iter().map(|x| (code(*x), display(*x))).collect()
+    }
+    vec![
+        (
+            EMERGENCY,
+            "Time-critical emergency",
+            rows(Emergency::ALL, Emergency::code, Emergency::display),
+        ),
+        (
+            RULE,
+            "Branch of the emergency routing rule",
+            rows(Rule::ALL, Rule::code, Rule::display),
+        ),
+        (
+            TREATMENT,
+            "What is done for an emergency at a step of its route",
+            rows(Treatment::ALL, Treatment::code, Treatment::display),
+        ),
+        (
+            CONTACT_POINT,
+            "Where an emergency patient first met the system",
+            rows(ContactPoint::ALL, ContactPoint::code, ContactPoint::display),
+        ),
+        (
+            MILESTONE,
+            "Milestone of an emergency case's clock",
+            rows(Milestone::ALL, Milestone::code, Milestone::display),
+        ),
+        (
+            OUTCOME,
+            "Outcome of an emergency at 30 days",
+            vec![
+                ("alive", "Alive at 30 days"),
+                ("died", "Died within 30 days"),
+            ],
+        ),
+    ]
 }
 
 /// Search parameters of `EpisodeOfCare` (emergency cases).
