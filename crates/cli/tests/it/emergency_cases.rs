@@ -392,6 +392,21 @@ async fn of_two_acknowledgements_at_once_exactly_one_succeeds() {
     assert_eq!(statuses, vec![200, 409]);
     let read = get_as(&app, &s.team, &format!("/EpisodeOfCare/{id}")).await;
     assert_eq!(read.header("etag").as_deref(), Some("W/\"2\""));
+
+    // A change made on what the client saw: a stale If-Match is refused.
+    let arrive = |tag: &'static str| {
+        app.client
+            .post(app.fhir_url(&format!("/EpisodeOfCare/{id}/$arrive")))
+            .bearer_auth(&s.team)
+            .header("content-type", "application/fhir+json")
+            .header("if-match", tag)
+            .body(params(&[]).to_string())
+    };
+    let stale = crate::helpers::send(arrive("W/\"1\"")).await;
+    assert_outcome(&stale, 412, "version 2");
+    let fresh = crate::helpers::send(arrive("W/\"2\"")).await;
+    fresh.expect(200);
+    assert_eq!(fresh.header("etag").as_deref(), Some("W/\"3\""));
 }
 
 #[tokio::test]
