@@ -148,6 +148,67 @@ pub(crate) async fn open_as_admin(app: &TestApp) -> String {
     resp.json()["id"].as_str().expect("an id").to_string()
 }
 
+/// An emergency case the demo doctor opens at their centre for the demo
+/// resident, first met yesterday at 10:00 China time (every centre open),
+/// of the first of the five emergencies the rule sends to `destination`:
+/// the authorisation walk's fixture. Returns its id.
+pub(crate) async fn opened_by_the_demo_doctor(app: &TestApp, destination: &str) -> String {
+    let centre = app.user("doctor").institution.clone().expect("a centre");
+    let yesterday = app
+        .state
+        .ctx
+        .clock
+        .now()
+        .to_offset(time::UtcOffset::UTC)
+        .date()
+        - Duration::days(1);
+    let first_contact = yesterday.with_hms(2, 0, 0).expect("a time").assume_utc();
+    for emergency in [
+        "stemi",
+        "major-trauma",
+        "obstetric-emergency",
+        "critically-ill-newborn",
+        "acute-stroke",
+    ] {
+        let body = params(&[
+            (
+                "patient",
+                json!({"reference": format!("Patient/{DEMO_RESIDENT}")}),
+            ),
+            ("emergency", json!(emergency)),
+            ("contact-point", json!("township")),
+            ("from", org(centre.as_str())),
+            ("first-contact", json!(rfc3339(first_contact))),
+        ]);
+        let triage = params(&[
+            ("emergency", json!(emergency)),
+            ("from", org(centre.as_str())),
+            ("at", json!(rfc3339(first_contact))),
+        ]);
+        let answer = app
+            .post("doctor", "/HealthcareService/$triage", &triage)
+            .await;
+        answer.expect(200);
+        let goes_there = answer.json()["parameter"]
+            .as_array()
+            .and_then(|l| l.iter().find(|p| p["name"] == "destination"))
+            .and_then(|p| p["valueReference"]["reference"].as_str())
+            == Some(format!("Organization/{destination}").as_str());
+        if !goes_there {
+            continue;
+        }
+        let resp = app.post("doctor", "/EpisodeOfCare/$alert", &body).await;
+        resp.expect(201);
+        let v = resp.json();
+        assert_eq!(
+            v["managingOrganization"]["reference"],
+            format!("Organization/{destination}")
+        );
+        return v["id"].as_str().expect("an id").to_string();
+    }
+    panic!("no emergency from {centre} goes to {destination}")
+}
+
 async fn get_as(app: &TestApp, token: &str, path: &str) -> Resp {
     crate::helpers::send(app.client.get(app.fhir_url(path)).bearer_auth(token)).await
 }
