@@ -199,6 +199,13 @@ fn routes(state: AppState, pages: Router<AppState>) -> Router {
             get(workflow::task_search).post(workflow::task_create),
         )
         .route("/Task/{id}", get(workflow::task_read))
+        .route("/EpisodeOfCare", get(workflow::case_search))
+        .route("/EpisodeOfCare/$alert", post(workflow::case_alert))
+        .route("/EpisodeOfCare/{id}", get(workflow::case_read))
+        .route(
+            "/EpisodeOfCare/{id}/{operation}",
+            post(workflow::case_operation),
+        )
         .route("/Task/{id}/{operation}", post(workflow::task_operation))
         .route(
             "/Observation",

@@ -50,6 +50,7 @@ use std::collections::BTreeMap;
 
 pub mod accreditation;
 mod case;
+mod case_event;
 mod centre;
 mod route;
 #[cfg(test)]
@@ -59,6 +60,7 @@ pub use case::{
     Alert, CaseClock, CaseError, CaseMeasures, ContactPoint, EmergencyCase, Milestone, Outcome,
     TransferOut, measures, window,
 };
+pub use case_event::{CaseChange, EmergencyEvent};
 pub use centre::{CentreError, EmergencyCentre, sites};
 pub use route::{Case, Decision, FirstContact, Rule, Step, Treatment, route};
 

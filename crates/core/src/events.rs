@@ -10,6 +10,7 @@ use crate::booking::{Appointment, Encounter};
 use crate::care_plan::CarePlanEvent;
 use crate::clinical::ResultKind;
 use crate::consult::ConsultEvent;
+use crate::emergency::EmergencyEvent;
 use crate::hub::ReadingEvent;
 use crate::insurance::Claim;
 use crate::outreach::OutreachEvent;
@@ -68,6 +69,9 @@ pub enum Event {
     /// A hub reading was ordered, taken, reported, cancelled or its
     /// critical alert acknowledged.
     Reading(ReadingEvent),
+    /// An emergency case was opened (its alert sent), acknowledged, its
+    /// clock filled in, or closed with its outcome.
+    Emergency(EmergencyEvent),
 }
 
 impl Event {
@@ -88,6 +92,7 @@ impl Event {
             Event::ClaimAdjudicated { .. } => "claim.adjudicated.v1".to_string(),
             Event::Outreach(e) => e.kind().to_string(),
             Event::Reading(e) => e.kind().to_string(),
+            Event::Emergency(e) => e.kind().to_string(),
         }
     }
 

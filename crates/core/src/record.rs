@@ -6,7 +6,7 @@ use crate::booking::{Appointment, BedPool, Encounter, Slot};
 use crate::care_plan::{CarePlan, FollowUp};
 use crate::clinical::{DiagnosticReport, Observation};
 use crate::consult::Consult;
-use crate::emergency::EmergencyCentre;
+use crate::emergency::{EmergencyCase, EmergencyCentre};
 use crate::hub::{Hub, ReadingOrder};
 use crate::insurance::{Claim, Coverage, YearAccount};
 use crate::medicines::EssentialMedicines;
@@ -84,6 +84,9 @@ pub enum Record {
     /// A designated emergency centre of the county emergency network
     /// (registry).
     Centre(EmergencyCentre),
+    /// One patient's time-critical emergency, from the first contact's
+    /// alert to the outcome at 30 days (workflow, patient data).
+    EmergencyCase(Box<EmergencyCase>),
 }
 
 impl Record {
@@ -121,6 +124,7 @@ impl Record {
             Record::Hub(r) => r.id.as_str(),
             Record::ReadingOrder(r) => r.id.as_str(),
             Record::Centre(r) => r.id.as_str(),
+            Record::EmergencyCase(r) => r.id.as_str(),
         }
     }
 
@@ -164,6 +168,7 @@ impl Record {
             Record::ReadingOrder(_) => "ServiceRequest",
             // Emergency centres too (category an emergency-centre kind).
             Record::Centre(_) => "HealthcareService",
+            Record::EmergencyCase(_) => "EpisodeOfCare",
         }
     }
 
@@ -201,6 +206,7 @@ impl Record {
             Record::Hub(_) => "hub",
             Record::ReadingOrder(_) => "reading-order",
             Record::Centre(_) => "emergency-centre",
+            Record::EmergencyCase(_) => "emergency-case",
         }
     }
 
@@ -237,7 +243,8 @@ impl Record {
             | Record::Measurement(_)
             | Record::Hub(_)
             | Record::ReadingOrder(_)
-            | Record::Centre(_) => None,
+            | Record::Centre(_)
+            | Record::EmergencyCase(_) => None,
         }
     }
 
@@ -259,6 +266,7 @@ impl Record {
             Record::PanelEnrolment(e) => Some(&e.patient),
             Record::Measurement(m) => Some(&m.patient),
             Record::ReadingOrder(o) => Some(&o.patient),
+            Record::EmergencyCase(c) => Some(&c.patient),
             // An activity may name several patients; this is the one its
             // audit entries are filed under, and the service checks all.
             Record::MentorshipActivity(a) => a.patients.first(),
@@ -286,6 +294,7 @@ impl Record {
                 | Record::PanelEnrolment(_)
                 | Record::Measurement(_)
                 | Record::ReadingOrder(_)
+                | Record::EmergencyCase(_)
         ) || matches!(self, Record::MentorshipActivity(a) if !a.patients.is_empty())
     }
 
@@ -315,6 +324,7 @@ impl Record {
                 | Record::PanelEnrolment(_)
                 | Record::Measurement(_)
                 | Record::ReadingOrder(_)
+                | Record::EmergencyCase(_)
         )
     }
 }

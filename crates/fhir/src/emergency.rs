@@ -28,6 +28,7 @@ pub const CAPABILITY: &str = "emergency-capability";
 /// `treatment-unit`).
 pub const ACCREDITATION: &str = "centre-accreditation";
 
+pub mod case;
 pub mod measures;
 pub mod triage;
 

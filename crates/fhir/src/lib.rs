@@ -197,6 +197,7 @@ pub fn render_record(record: &Record) -> Value {
         Record::Hub(h) => hub::render_hub(h),
         Record::ReadingOrder(o) => hub::render_order(o),
         Record::Centre(c) => emergency::render_centre(c),
+        Record::EmergencyCase(c) => emergency::case::render_case(c),
     }
 }
 
@@ -234,6 +235,7 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
         Record::Hub(h) => hub::index_hub(h),
         Record::ReadingOrder(o) => hub::index_order(o),
         Record::Centre(c) => emergency::index_centre(c),
+        Record::EmergencyCase(c) => emergency::case::index_case(c),
     };
     terms = tokens::index_with_systems(record.resource_type(), terms);
     terms.sort();

@@ -281,7 +281,7 @@ pub const TASK_SEARCH: &[SearchParam] = &[
     SearchParam {
         name: "code",
         kind: ParamKind::Token,
-        doc: "fulfill (a referral's workflow), follow-up (a care plan's follow-ups) or a mentorship activity's kind",
+        doc: "fulfill (a referral's workflow), follow-up (a care plan's follow-ups), emergency-alert (an emergency case's pre-arrival alert) or a mentorship activity's kind",
     },
     SearchParam {
         name: "focus",

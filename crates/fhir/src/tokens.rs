@@ -93,6 +93,11 @@ pub const SYSTEMS: &[TokenSystem] = &[
         "http://hl7.org/fhir/CodeSystem/task-code",
     ),
     sys("Task", "task-status", "http://hl7.org/fhir/task-status"),
+    sys(
+        "EpisodeOfCare",
+        "status",
+        "http://hl7.org/fhir/episode-of-care-status",
+    ),
     sys("CarePlan", "status", "http://hl7.org/fhir/request-status"),
     sys(
         "Appointment",
@@ -136,6 +141,11 @@ pub const SYSTEMS: &[TokenSystem] = &[
 /// is a level and a kind (an institution) or a category and a kind (an
 /// alliance).
 pub const OWN_SYSTEMS: &[TokenSystem] = &[
+    sys(
+        "EpisodeOfCare",
+        "type",
+        "https://tiercare.org/fhir/CodeSystem/emergency",
+    ),
     sys("Patient", "key-group", OUR_KEY_GROUP),
     sys("PractitionerRole", "role", OUR_PRACTITIONER_ROLE),
     sys("PractitionerRole", "specialty", OUR_SPECIALTY),

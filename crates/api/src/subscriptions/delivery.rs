@@ -99,6 +99,7 @@ impl Delivery for RestHook {
                 body["id"] = serde_json::Value::String(f.id.to_string());
                 body
             }
+            Record::EmergencyCase(c) => tiercare_fhir::emergency::case::render_alert(c),
             other => return Err(format!("{} is not a Task", other.resource_type())),
         };
         let endpoint = sub.spec.endpoint.as_str();

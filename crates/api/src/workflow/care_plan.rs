@@ -313,13 +313,25 @@ pub async fn task_operation(
 ) -> Result<Response, ApiError> {
     let not_an_operation = || {
         ApiError::NotFound(format!(
-            "Task/{id}/{operation} is not an operation: follow-ups take $complete; a referral's Task changes through its ServiceRequest's operations"
+            "Task/{id}/{operation} is not an operation: follow-ups take $complete, emergency alerts $acknowledge; a referral's Task changes through its ServiceRequest's operations"
         ))
     };
+    let version = if_match(&headers)?;
+    if operation == "$acknowledge" {
+        operation_inputs(
+            &ops::TASK_ACKNOWLEDGE,
+            &headers,
+            body,
+            state.config.max_body_bytes,
+        )?;
+        if !fhir::emergency::case::is_case_id(&id) {
+            return Err(not_an_operation());
+        }
+        return super::emergency_case::alert_acknowledge(&state, &actor, &id, version).await;
+    }
     if operation != "$complete" {
         return Err(not_an_operation());
     }
-    let version = if_match(&headers)?;
     let inputs = operation_inputs(
         &ops::TASK_COMPLETE,
         &headers,

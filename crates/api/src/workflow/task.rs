@@ -1,4 +1,5 @@
-//! `Task`: the referral's workflow, read-only.
+//! `Task`: the referral's workflow, read-only; a care plan's follow-ups,
+//! a mentorship's activities and an emergency case's alert share the type.
 
 use super::*;
 
@@ -10,6 +11,9 @@ pub async fn task_read(
 ) -> Result<Response, ApiError> {
     if tiercare_core::care_plan::FollowUp::is_follow_up_id(&id) {
         return super::results::record_read(&state, &actor, "Task", &id, &headers).await;
+    }
+    if fhir::emergency::case::is_case_id(&id) {
+        return super::emergency_case::alert_read(&state, &actor, &id).await;
     }
     if let Some(resp) = super::outreach::activity_read(&state, &actor, &id, &headers).await? {
         return Ok(resp);
@@ -24,6 +28,9 @@ pub async fn task_search(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref())?;
+    if super::emergency_case::asks_for_alerts(&pairs) {
+        return super::emergency_case::alert_search(&state, &actor, &pairs, &headers).await;
+    }
     if pairs.iter().any(|(k, v)| k == "code" && v == "follow-up") {
         return super::care_plan::follow_up_search(&state, &actor, &pairs, &headers).await;
     }

@@ -32,6 +32,7 @@ mod crash;
 mod dashboard;
 mod demo_county;
 mod demo_outreach;
+mod emergency_cases;
 mod evaluation;
 mod export;
 mod fhir_crud;

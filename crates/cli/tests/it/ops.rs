@@ -259,6 +259,8 @@ async fn capability_statement_tells_the_truth() {
     .expect(200);
     // And an outreach programme with a session (HealthcareService, Schedule).
     crate::outreach::programme_and_session(&app).await;
+    // And an emergency case (EpisodeOfCare), opened at a village clinic.
+    crate::emergency_cases::open_as_admin(&app).await;
     // And a Subscription (switched off: nothing is sent meanwhile).
     let subscription = serde_json::json!({
         "resourceType": "Subscription", "status": "off", "reason": "Capability check",

@@ -458,6 +458,38 @@ async fn collect(app: &TestApp) -> Collected {
         422,
     );
 
+    // An emergency case and its alert Task, acknowledged and timed.
+    let case = crate::emergency_cases::open_as_admin(app).await;
+    c.keep(
+        "EpisodeOfCare read",
+        &app.get("admin", &format!("/EpisodeOfCare/{case}")).await,
+        200,
+    );
+    c.keep(
+        "alert Task read",
+        &app.get("admin", &format!("/Task/{case}")).await,
+        200,
+    );
+    let arrive = json!({"resourceType": "Parameters", "parameter": [
+        {"name": "bypassed-ed", "valueBoolean": true}]});
+    c.keep(
+        "EpisodeOfCare $arrive",
+        &app.post("admin", &format!("/EpisodeOfCare/{case}/$arrive"), &arrive)
+            .await,
+        200,
+    );
+    c.keep(
+        "EpisodeOfCare search",
+        &app.get("admin", "/EpisodeOfCare?status=active").await,
+        200,
+    );
+    c.keep(
+        "alert Task search",
+        &app.get("admin", "/Task?code=emergency-alert&status=requested")
+            .await,
+        200,
+    );
+
     // The audit trail, after all of the above.
     let audit = c.keep(
         "AuditEvent search",

@@ -84,7 +84,8 @@ fn every_record_validates() {
             | Record::MentorshipActivity(_)
             | Record::PanelEnrolment(_)
             | Record::Measurement(_)
-            | Record::ReadingOrder(_) => Ok(()),
+            | Record::ReadingOrder(_)
+            | Record::EmergencyCase(_) => Ok(()),
             Record::Hub(h) => h
                 .validate()
                 .map_err(|e| crate::network::NetworkError::new("hub", e.to_string())),

@@ -104,7 +104,22 @@ pub fn statement(base_url: &str) -> Value {
         "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "history-instance"}],
         "searchParam": params(crate::referral::TASK_SEARCH),
         "documentation": "The workflow of a referral (same id): status, businessStatus (the step of the loop), owner (the institution whose action it awaits), restriction.period.end (the step's deadline). Read-only: it changes through the ServiceRequest operations. Follow-ups of a downward referral's care plan are Tasks too (code follow-up, focus the CarePlan, owner the primary institution, due by restriction.period.end): search them with code=follow-up (owner, patient, focus, status; _overdue is not needed: status=requested and the due date say it) and record one done with POST Task/{id}/$complete (note), by a doctor of the owning institution.",
-        "operation": operations(&[&ops::TASK_COMPLETE]),
+        "operation": operations(&[&ops::TASK_COMPLETE, &ops::TASK_ACKNOWLEDGE]),
+    }));
+    resources.push(json!({
+        "type": "EpisodeOfCare",
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": params(crate::emergency::case::SEARCH),
+        "documentation": "Emergency cases of the county emergency network (id emg-…): opened by the first contact with $alert, which routes the patient by the documented rule (as HealthcareService/$triage) and sends the pre-arrival alert, bypassing the routine referral loop. status active until the 30-day outcome, then finished; type the emergency; managingOrganization the destination; period.start the first medical contact; the contact point, first-contact organization, the rule's decision, each milestone of the clock (emergency-first-contact, -ecg, -decision-time, -departure, -door, -treatment-time), the treatment, the emergency-department bypass, the transfer out and the outcome are tiercare extensions. The alert is the Task of the same id (code emergency-alert, owner the destination, status requested until acknowledged, then accepted; search Task?code=emergency-alert&owner=Organization/x&status=requested for the open alerts; subscriptions on such criteria fire when a case is opened and when its alert is acknowledged). Seen by staff of the first-contact and destination institutions and administrators, every read and search audited; analysts see the measures, not the cases.",
+        "operation": operations(&[
+            &ops::EPISODE_OF_CARE_ALERT,
+            &ops::EPISODE_OF_CARE_ACKNOWLEDGE,
+            &ops::EPISODE_OF_CARE_MILESTONE,
+            &ops::EPISODE_OF_CARE_ARRIVE,
+            &ops::EPISODE_OF_CARE_TREAT,
+            &ops::EPISODE_OF_CARE_TRANSFER,
+            &ops::EPISODE_OF_CARE_CLOSE,
+        ]),
     }));
     resources.push(json!({
         "type": "Observation",
@@ -173,7 +188,7 @@ pub fn statement(base_url: &str) -> Value {
         "type": "Subscription",
         "interaction": [{"code": "read"}, {"code": "update"}, {"code": "delete"}, {"code": "create"}, {"code": "search-type"}],
         "searchParam": params(crate::subscription::SEARCH),
-        "documentation": "Notifications of Task changes (the referral loop), channel rest-hook only, over https (certificates verified) or http. Endpoints in the server's own networks (loopback, link-local, private and other non-public addresses) are refused unless the deployment's allow-list names them, when a subscription is written and again at every delivery. Criteria are a Task search (only Task criteria are supported; the Task search parameters), evaluated as a Task search by the subscription's owner: an administrator's sees every Task, a coordinator's or doctor's only those of referrals their institution is a party to. With payload application/fhir+json the Task is PUT to {endpoint}/Task/{id}; without payload an empty POST is sent to the endpoint; channel.header lines go with every notification. Delivered after the change, never inside its request, in order per subscription, each attempt with a timeout; failures are retried with exponential backoff and after too many the status becomes error with the reason (PUT status requested to resume). Created by administrators, coordinators and doctors; seen by the owner, the staff of the owner's institution and administrators.",
+        "documentation": "Notifications of Task changes (the referral loop, follow-ups, and emergency alerts: Task?code=emergency-alert&owner=Organization/x fires when a case is opened for that destination and when its alert is acknowledged), channel rest-hook only, over https (certificates verified) or http. Endpoints in the server's own networks (loopback, link-local, private and other non-public addresses) are refused unless the deployment's allow-list names them, when a subscription is written and again at every delivery. Criteria are a Task search (only Task criteria are supported; the Task search parameters), evaluated as a Task search by the subscription's owner: an administrator's sees every Task, a coordinator's or doctor's only those of referrals their institution is a party to. With payload application/fhir+json the Task is PUT to {endpoint}/Task/{id}; without payload an empty POST is sent to the endpoint; channel.header lines go with every notification. Delivered after the change, never inside its request, in order per subscription, each attempt with a timeout; failures are retried with exponential backoff and after too many the status becomes error with the reason (PUT status requested to resume). Created by administrators, coordinators and doctors; seen by the owner, the staff of the owner's institution and administrators.",
     }));
     resources.push(json!({
         "type": "Measure",

@@ -179,7 +179,13 @@ pub fn code_systems() -> Vec<Value> {
         simple(
             "task-kind",
             "Kind of task",
-            vec![("follow-up", "Follow-up after downward referral")],
+            vec![
+                ("follow-up", "Follow-up after downward referral"),
+                (
+                    crate::emergency::case::ALERT_CODE,
+                    "Emergency pre-arrival alert",
+                ),
+            ],
         ),
         simple(
             "adjudication",
@@ -198,6 +204,7 @@ pub fn code_systems() -> Vec<Value> {
         crate::outreach::code_systems()
             .into_iter()
             .chain(crate::emergency::code_systems())
+            .chain(crate::emergency::case::code_systems())
             .map(|(id, title, concepts)| simple(id, title, concepts)),
     )
     .collect()

@@ -5,6 +5,7 @@
 use super::ParamType::{
     Amount, Boolean, Code, Date, Integer, Reference, String as Text, UnsignedInt,
 };
+use super::cases::*;
 use super::readings::*;
 use super::triage::*;
 use super::{Operation, Param};
@@ -29,6 +30,14 @@ pub const ALL: &[&Operation] = &[
     &SERVICE_REQUEST_ACKNOWLEDGE,
     &SERVICE_REQUEST_REFER_EMERGENCY,
     &TASK_COMPLETE,
+    &TASK_ACKNOWLEDGE,
+    &EPISODE_OF_CARE_ALERT,
+    &EPISODE_OF_CARE_ACKNOWLEDGE,
+    &EPISODE_OF_CARE_MILESTONE,
+    &EPISODE_OF_CARE_ARRIVE,
+    &EPISODE_OF_CARE_TREAT,
+    &EPISODE_OF_CARE_TRANSFER,
+    &EPISODE_OF_CARE_CLOSE,
     &CARE_PLAN_DECIDE,
     &CARE_PLAN_END,
     &CARE_PLAN_STATUS,

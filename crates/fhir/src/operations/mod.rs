@@ -11,10 +11,12 @@
 //! what an operation takes) and the OpenAPI description, so none of them
 //! can say something the server does not do.
 
+mod cases;
 mod declared;
 mod readings;
 mod triage;
 
+pub use cases::*;
 pub use declared::*;
 pub use readings::*;
 pub use triage::*;

@@ -20,7 +20,10 @@ use tiercare_core::emergency::{CentreError, EmergencyCentre, Site};
 use tiercare_core::network::Institution;
 use tiercare_store::Expect;
 
+mod case_changes;
+mod cases;
 mod triage;
+pub use cases::{CASE_ID_PREFIX, CaseFilter, NewCase, new_case_id};
 pub use triage::{Contact, Destination, Triage, TriageRequest, centre_for, local_minute, triage};
 
 /// The emergency network as seen by one caller.

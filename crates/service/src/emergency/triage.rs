@@ -168,6 +168,13 @@ pub async fn triage(
             "only doctors, coordinators and administrators triage emergencies".into(),
         ));
     }
+    decide(ctx, request).await
+}
+
+/// The rule's answer for `request`, without asking who wants it: what
+/// [`triage`] answers and what an opened emergency case stores, so the two
+/// never disagree.
+pub(super) async fn decide(ctx: &Context, request: &TriageRequest) -> Result<Triage, ServiceError> {
     let from = match &request.from {
         Contact::Roadside {
             latitude,

@@ -382,6 +382,19 @@ impl Registry<'_> {
                     }
                 }
             }
+            Record::EmergencyCase(c) => {
+                self.patient_exists(c.patient.as_str(), "patient", pending)
+                    .await?;
+                if let Some(from) = &c.from {
+                    self.institution(from.as_str(), "from", pending).await?;
+                }
+                self.institution(
+                    c.destination().as_str(),
+                    "EpisodeOfCare.managingOrganization",
+                    pending,
+                )
+                .await?;
+            }
             Record::ReadingOrder(o) => {
                 self.patient_exists(o.patient.as_str(), "ServiceRequest.subject", pending)
                     .await?;

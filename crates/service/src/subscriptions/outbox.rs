@@ -38,12 +38,14 @@
 
 use super::DeliveryConfig;
 use crate::Context;
+use crate::emergency::CASE_ID_PREFIX as EMERGENCY_CASE_PREFIX;
 use crate::search::exact;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tiercare_core::Record;
+use tiercare_core::emergency::CaseChange;
 use tiercare_core::events::Event;
 use tiercare_store::{
     AuditEntry, AuditOutcome, Filter, Query, Store, StoreError, StoredEvent, Subscription,
@@ -85,7 +87,9 @@ pub const LEASE: Duration = Duration::from_secs(30);
 const LOOK_EVERY: Duration = Duration::from_millis(20);
 
 /// The Tasks an event changes, by id. Referral events change the
-/// referral's Task (same id); care-plan events the plan's follow-up Tasks.
+/// referral's Task (same id); care-plan events the plan's follow-up Tasks;
+/// an emergency case's opening and acknowledgement its alert Task (same
+/// id).
 pub fn tasks_changed(event: &Event) -> Vec<String> {
     use tiercare_core::care_plan::PlanChange;
     match event {
@@ -100,6 +104,11 @@ pub fn tasks_changed(event: &Event) -> Vec<String> {
             PlanChange::FollowUpDone { follow_up, .. } => vec![follow_up.to_string()],
             PlanChange::PatientAccepted | PlanChange::Completed => Vec::new(),
         },
+        // An emergency case's alert Task (same id) is sent and acknowledged.
+        Event::Emergency(e) => match e.change {
+            CaseChange::Opened { .. } | CaseChange::Acknowledged => vec![e.case.to_string()],
+            _ => Vec::new(),
+        },
         _ => Vec::new(),
     }
 }
@@ -112,6 +121,8 @@ async fn current_task(
 ) -> Result<Option<(&'static str, Record, String)>, StoreError> {
     let stored_as = if tiercare_core::care_plan::FollowUp::is_follow_up_id(id) {
         "Task"
+    } else if id.starts_with(EMERGENCY_CASE_PREFIX) {
+        "EpisodeOfCare"
     } else {
         "ServiceRequest"
     };
@@ -119,6 +130,10 @@ async fn current_task(
         Some(Record::FollowUp(f)) => {
             let patient = f.patient.to_string();
             Some((stored_as, Record::FollowUp(f), patient))
+        }
+        Some(Record::EmergencyCase(c)) => {
+            let patient = c.patient.to_string();
+            Some((stored_as, Record::EmergencyCase(c), patient))
         }
         Some(Record::Referral(r)) => {
             let patient = r.patient.to_string();

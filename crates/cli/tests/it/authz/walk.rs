@@ -103,6 +103,10 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     let (hub, reading) = crate::hubs::hub_and_reading(app).await;
     ids.insert("hub".into(), hub);
     ids.insert("reading".into(), reading);
+    // An emergency case from the demo doctor's centre to the county
+    // hospital, where the coordinator and the specialist work.
+    let case = crate::emergency_cases::opened_by_the_demo_doctor(app, HOSPITAL).await;
+    ids.insert("emergency_case".into(), case);
     let consult = walked.consult.clone();
     if let Some(id) = first(
         app,
