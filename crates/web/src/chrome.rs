@@ -50,7 +50,7 @@ pub mod home {
     /// The resource-flow network of an alliance, beside the dashboard.
     pub const NETWORK: &str = "/ui/network";
     /// The emergency network's worklist, for doctors and coordinators.
-    pub const EMERGENCY: &str = crate::emergency::PATH;
+    pub const EMERGENCY: &str = "/ui/emergency";
 }
 
 impl Workplace {

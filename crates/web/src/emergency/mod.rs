@@ -30,7 +30,7 @@ use tiercare_core::access::UserRole;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 /// The worklist, where the nav links.
-pub const PATH: &str = "/ui/emergency";
+pub const PATH: &str = crate::chrome::home::EMERGENCY;
 /// The alert form.
 pub const NEW_PATH: &str = "/ui/emergency/new";
 
