@@ -391,11 +391,35 @@ async fn ui_emergency_a_bad_alert_shows_the_field_at_fault_in_chinese() {
         error_of(&empty, "first-contact"),
         "请填写有效的时间（年-月-日 时:分）"
     );
+    // Coordinates are for an ambulance at the roadside only.
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("patient", DEMO_RESIDENT),
+        ("emergency", "major-trauma"),
+        ("contact", "village-clinic"),
+        ("latitude", "30.1"),
+        ("longitude", "104.1"),
+    ];
+    let roadside = ui_post(&app, &s, "/ui/emergency", &fields).await;
+    assert_eq!(roadside.status, 400);
+    assert_eq!(
+        error_of(&roadside, "latitude"),
+        "请同时填写有效的纬度和经度，且仅用于救护车"
+    );
     assert_eq!(all_cases(&app).await, 0, "nothing written");
+    let mut fields = fields;
+    fields[3] = ("contact", "ambulance");
+    let ambulance = ui_post(&app, &s, "/ui/emergency", &fields).await;
+    assert_eq!(ambulance.status, 303, "{}", ambulance.body);
+    assert_eq!(
+        ambulance.header("location").as_deref(),
+        Some("/ui/emergency?done=sent")
+    );
+    assert_eq!(all_cases(&app).await, 1);
     // The same form right opens the case.
     let sent = send(DEMO_RESIDENT, now).await;
     assert_eq!(sent.status, 303, "{}", sent.body);
-    assert_eq!(all_cases(&app).await, 1);
+    assert_eq!(all_cases(&app).await, 2);
 }
 
 #[tokio::test]

@@ -236,3 +236,17 @@ pub async fn view_of(
         outcome_due: open && now >= c.first_contact + Duration::days(30),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::left;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_countdown_says_the_minutes_left_or_since() {
+        let now = datetime!(2026-12-08 02:00 UTC);
+        assert_eq!(left(datetime!(2026-12-08 03:18:30 UTC), now), (78, false));
+        assert_eq!(left(now, now), (0, false));
+        assert_eq!(left(datetime!(2026-12-08 01:48 UTC), now), (12, true));
+    }
+}
