@@ -479,3 +479,89 @@ async fn ui_emergency_a_second_acknowledgement_is_a_notice_and_a_late_window_is_
     assert!(late.body.contains("再灌注时间窗已过"));
     assert!(late.body.contains("已超过预计到达时间"));
 }
+
+#[tokio::test]
+async fn ui_emergency_the_centre_transfers_onward_and_closes_the_case_at_thirty_days() {
+    let app = spawn_app().await;
+    let case = opened(&app).await;
+    let id = case.id.to_string();
+    let destination = case.destination().to_string();
+    let practitioner = practitioner_at(&app, &destination);
+    add_user(
+        &app,
+        CENTRE,
+        UserRole::Doctor,
+        &destination,
+        Some(&practitioner),
+    )
+    .await;
+    let s = session_of(&app, CENTRE).await;
+    let path = format!("/ui/emergency/cases/{id}");
+    let page = ui_get(&app, Some(&s), &path).await;
+    page.expect(200);
+    assert!(!page.body.contains(r#"id="record-outcome""#), "not yet due");
+    let csrf = field(&page.body, "csrf");
+    // The county hospital, among the places a patient may be sent on to.
+    let onward = crate::referral::HOSPITAL;
+    assert!(page.body.contains(&format!(r#"<option value="{onward}""#)));
+    app.state.ctx.clock.advance(Duration::minutes(50));
+    let door = ui_post(
+        &app,
+        &s,
+        &format!("{path}/door"),
+        &[("csrf", &csrf), ("bypassed", "yes")],
+    )
+    .await;
+    assert_eq!(door.status, 303, "{}", door.body);
+    app.state.ctx.clock.advance(Duration::minutes(30));
+    let sent_on = ui_post(
+        &app,
+        &s,
+        &format!("{path}/transfer"),
+        &[("csrf", &csrf), ("to", onward)],
+    )
+    .await;
+    assert_eq!(sent_on.status, 303, "{}", sent_on.body);
+    let stored = case_of(&app, &id).await;
+    let out = stored.transfer_out.expect("the transfer");
+    assert_eq!(out.to.as_str(), onward);
+    let page = ui_get(&app, Some(&s), &path).await;
+    assert!(page.body.contains("已转往"), "{}", page.body);
+    assert!(!page.body.contains(r#"id="record-transfer""#), "once");
+    // Thirty days on, the outcome is due: flagged on the list, then
+    // recorded, which closes the case and takes it off the list.
+    app.state.ctx.clock.advance(Duration::days(30));
+    let list = ui_get(&app, Some(&s), "/ui/emergency").await;
+    assert!(list.body.contains("30 天结局待记录"), "{}", list.body);
+    let page = ui_get(&app, Some(&s), &path).await;
+    assert!(page.body.contains(r#"id="record-outcome""#));
+    let bad = ui_post(
+        &app,
+        &s,
+        &format!("{path}/outcome"),
+        &[("csrf", &csrf), ("outcome", "unknown")],
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(error_of(&bad, "outcome"), "请从列表中选择");
+    let closed = ui_post(
+        &app,
+        &s,
+        &format!("{path}/outcome"),
+        &[("csrf", &csrf), ("outcome", "alive")],
+    )
+    .await;
+    assert_eq!(closed.status, 303, "{}", closed.body);
+    assert_eq!(
+        case_of(&app, &id).await.outcome,
+        Some(tiercare_core::emergency::Outcome::Alive)
+    );
+    let page = ui_get(&app, Some(&s), &path).await;
+    assert!(page.body.contains("病例已结案"));
+    let list = ui_get(&app, Some(&s), "/ui/emergency").await;
+    assert!(!list.body.contains(&format!(r#"id="case-{id}""#)));
+    // A step on a closed case is a notice, not an error page.
+    let late = ui_post(&app, &s, &format!("{path}/ecg"), &[("csrf", &csrf)]).await;
+    assert_eq!(late.status, 409, "{}", late.body);
+    assert!(late.body.contains("该病例已结案，不能再更改"));
+}

@@ -66,6 +66,7 @@ emergency-treatment = Treatment
 emergency-transfer = Transfer onward
 emergency-transfer-to = To
 emergency-record-transfer = Record the transfer
+emergency-outcome-due = 30-day outcome due
 emergency-record-outcome = Record the 30-day outcome
 emergency-closed = The case is closed
 emergency-actions = Record

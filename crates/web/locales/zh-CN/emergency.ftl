@@ -66,6 +66,7 @@ emergency-treatment = 治疗
 emergency-transfer = 继续转运
 emergency-transfer-to = 转往
 emergency-record-transfer = 记录转出
+emergency-outcome-due = 30 天结局待记录
 emergency-record-outcome = 记录 30 天结局
 emergency-closed = 病例已结案
 emergency-actions = 记录
