@@ -49,6 +49,8 @@ pub mod home {
     pub const PROGRAMMES: &str = "/ui/programmes";
     /// The resource-flow network of an alliance, beside the dashboard.
     pub const NETWORK: &str = "/ui/network";
+    /// The emergency network's worklist, for doctors and coordinators.
+    pub const EMERGENCY: &str = "/ui/emergency";
 }
 
 impl Workplace {
@@ -124,8 +126,10 @@ impl Workplace {
             Workplace::Insurer => links.push((home::NETWORK, "nav-network")),
             Workplace::Specialist | Workplace::ReferralOffice | Workplace::FamilyDoctor => {
                 links.push((home::PROGRAMMES, "nav-programmes"));
+                links.push((home::EMERGENCY, "nav-emergency"));
             }
-            Workplace::FrontDesk | Workplace::Resident => {}
+            Workplace::FrontDesk => links.push((home::EMERGENCY, "nav-emergency")),
+            Workplace::Resident => {}
         }
         links
     }

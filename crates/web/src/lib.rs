@@ -30,6 +30,7 @@ pub mod chrome;
 pub mod dashboard;
 pub mod desk;
 pub mod doctor;
+pub mod emergency;
 pub mod filter_form;
 pub mod form;
 pub mod i18n;
@@ -84,6 +85,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(office::routes())
         .merge(desk::routes())
         .merge(doctor::routes())
+        .merge(emergency::routes())
         .merge(insurer::routes())
         .layer(axum::middleware::from_fn_with_state(state, in_frame))
         .layer(axum::middleware::map_response(security_headers))

@@ -62,6 +62,7 @@ mod ui_admin;
 mod ui_dashboard;
 mod ui_desk;
 mod ui_doctor;
+mod ui_emergency;
 mod ui_frame;
 mod ui_hubs;
 mod ui_insurer;
