@@ -16,7 +16,11 @@
 use super::*;
 use crate::routes::{DEFAULT_COUNT, MAX_COUNT, parse_number};
 use tiercare_core::access::{Actor, UserRole};
+use super::measure_emergency::evaluate_emergency;
+use tiercare_core::emergency::accreditation::Figures as CaseFigures;
+use tiercare_core::emergency::accreditation::definitions::{EMERGENCY_MEASURES, emergency_measure};
 use tiercare_core::flows::measures::{FLOW_MEASURES, FlowFigures, flow_measure, pair_strata};
+use tiercare_fhir::emergency::measures as em;
 use tiercare_core::indicators::measures::may_see_measure;
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Period};
 use tiercare_core::outreach::evaluation::{
@@ -53,6 +57,11 @@ pub async fn measure_search(
             code: m.code,
             title: m.title,
             render: fm::render_in(m, &fm::FLOWS),
+        }))
+        .chain(EMERGENCY_MEASURES.iter().map(|m| Listed {
+            code: m.code,
+            title: m.title,
+            render: em::render_measure(m),
         }))
         .collect();
     let mut q = Query {
@@ -133,12 +142,14 @@ struct Listed {
 }
 
 /// A measure of any family: an oversight indicator, a figure of a
-/// programme's evaluation, or a resource flow.
+/// programme's evaluation, a resource flow, or an emergency centre's
+/// accreditation measure.
 #[derive(Clone, Copy)]
 enum AnyMeasure {
     Indicator(&'static MeasureDef),
     Outreach(&'static MeasureDef<Figures>),
     Flow(&'static MeasureDef<FlowFigures>),
+    Emergency(&'static MeasureDef<CaseFigures>),
 }
 
 fn measure_def(id: &str) -> Result<AnyMeasure, ApiError> {
@@ -151,6 +162,9 @@ fn measure_def(id: &str) -> Result<AnyMeasure, ApiError> {
     if let Some(m) = flow_measure(id) {
         return Ok(AnyMeasure::Flow(m));
     }
+    if let Some(m) = emergency_measure(id) {
+        return Ok(AnyMeasure::Emergency(m));
+    }
     Err(ApiError::NotFound(format!(
         "Measure/{id} does not exist; the measures are {}",
         MEASURES
@@ -158,6 +172,7 @@ fn measure_def(id: &str) -> Result<AnyMeasure, ApiError> {
             .map(|m| m.code)
             .chain(OUTREACH_MEASURES.iter().map(|m| m.code))
             .chain(FLOW_MEASURES.iter().map(|m| m.code))
+            .chain(EMERGENCY_MEASURES.iter().map(|m| m.code))
             .collect::<Vec<_>>()
             .join(", ")
     )))
@@ -169,6 +184,7 @@ pub async fn measure_read(_caller: Caller, Path(id): Path<String>) -> Result<Res
         AnyMeasure::Indicator(m) => fm::render(m),
         AnyMeasure::Outreach(m) => fm::render_in(m, &fm::OUTREACH),
         AnyMeasure::Flow(m) => fm::render_in(m, &fm::FLOWS),
+        AnyMeasure::Emergency(m) => em::render_measure(m),
     };
     Ok(FhirJson(v).into_response())
 }
@@ -259,6 +275,7 @@ async fn evaluate_any(
     });
     let named = code.and_then(outreach_measure);
     let named_flow = code.and_then(flow_measure);
+    let named_emergency = code.and_then(emergency_measure);
     let outreach_subject = get("subject")
         .is_some_and(|s| s.starts_with("HealthcareService/") || s.starts_with("Practitioner/"));
     match measure {
@@ -267,7 +284,13 @@ async fn evaluate_any(
             evaluate_outreach(state, actor, inputs, Some(m), false).await
         }
         Some(AnyMeasure::Flow(m)) => evaluate_flows(state, actor, inputs, m, false).await,
+        Some(AnyMeasure::Emergency(m)) => {
+            evaluate_emergency(state, actor, inputs, m, false).await
+        }
         None if let Some(m) = named_flow => evaluate_flows(state, actor, inputs, m, true).await,
+        None if let Some(m) = named_emergency => {
+            evaluate_emergency(state, actor, inputs, m, true).await
+        }
         None if named.is_some() || outreach_subject => {
             evaluate_outreach(state, actor, inputs, named, true).await
         }
@@ -561,7 +584,7 @@ fn may_see(actor: &Actor, network: &Network, subject: &SubjectRef) -> Result<(),
 
 /// Refuses a period longer than the server's limit (`max_period_days`),
 /// before any figure is computed.
-fn check_period(state: &AppState, (start, end): (time::Date, time::Date)) -> Result<(), ApiError> {
+pub(super) fn check_period(state: &AppState, (start, end): (time::Date, time::Date)) -> Result<(), ApiError> {
     let days = i64::from(day_of(end) - day_of(start)) + 1;
     state
         .config

@@ -20,6 +20,7 @@ mod emergency_case;
 mod history;
 mod include;
 mod measure;
+mod measure_emergency;
 mod outreach;
 mod panel;
 mod reading;

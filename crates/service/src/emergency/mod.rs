@@ -22,6 +22,7 @@ use tiercare_store::Expect;
 
 mod case_changes;
 mod cases;
+pub mod measures;
 mod triage;
 pub use cases::{CASE_ID_PREFIX, CaseFilter, NewCase, new_case_id};
 pub use triage::{Contact, Destination, Triage, TriageRequest, centre_for, local_minute, triage};
