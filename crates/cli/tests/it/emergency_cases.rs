@@ -565,3 +565,110 @@ async fn bad_openings_are_refused_naming_the_input() {
     // An analyst sees no case.
     assert_outcome(&app.get("analyst", "/EpisodeOfCare").await, 403, "");
 }
+
+/// The lists the pages read (`Emergency::cases`): by destination, by
+/// first contact, open only, waiting alerts, by day; the caller's own
+/// cases only, each shown audited.
+#[tokio::test]
+async fn cases_are_listed_by_destination_origin_state_and_day() {
+    use tiercare_service::emergency::{CaseFilter, Emergency};
+    let app = spawn_app().await;
+    let s = scene(&app).await;
+    let first = open(&app, &s).await["id"].as_str().unwrap().to_string();
+    let second = open(&app, &s).await["id"].as_str().unwrap().to_string();
+    post_as(
+        &app,
+        &s.team,
+        &format!("/EpisodeOfCare/{second}/$acknowledge"),
+        &params(&[]),
+    )
+    .await
+    .expect(200);
+    let admin = crate::helpers::actor_of(&app, "admin");
+    let service = Emergency::new(&app.state.ctx, &admin);
+    let ids = |list: Vec<tiercare_service::Versioned<tiercare_core::emergency::EmergencyCase>>| {
+        list.into_iter()
+            .map(|c| c.value.id.to_string())
+            .collect::<Vec<_>>()
+    };
+    let to_dest = CaseFilter {
+        destination: Some(s.dest.parse().unwrap()),
+        ..CaseFilter::default()
+    };
+    let all = ids(service.cases(&to_dest).await.unwrap());
+    assert!(all.contains(&first) && all.contains(&second), "{all:?}");
+    let waiting = CaseFilter {
+        alert_waiting: true,
+        ..to_dest.clone()
+    };
+    let waiting = ids(service.cases(&waiting).await.unwrap());
+    assert!(
+        waiting.contains(&first) && !waiting.contains(&second),
+        "{waiting:?}"
+    );
+    let from_clinic = CaseFilter {
+        from: Some(CLINIC.parse().unwrap()),
+        open_only: true,
+        ..CaseFilter::default()
+    };
+    assert_eq!(ids(service.cases(&from_clinic).await.unwrap()).len(), 2);
+    let day = s
+        .first_contact
+        .to_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap())
+        .date();
+    let that_day = CaseFilter {
+        first_contact_from: Some(day),
+        first_contact_to: Some(day),
+        ..to_dest.clone()
+    };
+    assert_eq!(ids(service.cases(&that_day).await.unwrap()).len(), 2);
+    let next_day = CaseFilter {
+        first_contact_from: Some(day.next_day().unwrap()),
+        ..to_dest.clone()
+    };
+    assert!(service.cases(&next_day).await.unwrap().is_empty());
+
+    // An analyst is refused; a stranger's list is empty.
+    let analyst = crate::helpers::actor_of(&app, "analyst");
+    assert!(matches!(
+        Emergency::new(&app.state.ctx, &analyst)
+            .cases(&CaseFilter::default())
+            .await,
+        Err(tiercare_service::ServiceError::Forbidden(_))
+    ));
+    let resident = crate::helpers::actor_of(&app, "resident");
+    assert!(
+        Emergency::new(&app.state.ctx, &resident)
+            .cases(&CaseFilter::default())
+            .await
+            .is_err()
+    );
+    let doctor = crate::helpers::actor_of(&app, "doctor");
+    let theirs = ids(Emergency::new(&app.state.ctx, &doctor)
+        .cases(&CaseFilter::default())
+        .await
+        .unwrap());
+    let doctors_side = [Some(CLINIC), Some(s.dest.as_str())]
+        .contains(&doctor.institution.as_ref().map(|i| i.as_str()));
+    assert_eq!(theirs.contains(&first), doctors_side, "{theirs:?}");
+    // Each case the administrator was shown is audited against the patient.
+    let (audit, _) = app
+        .state
+        .ctx
+        .store
+        .audit_search(&AuditQuery {
+            username: Some("admin".into()),
+            count: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .filter(|e| e.resource_type == "EpisodeOfCare" && e.action == "search")
+            .any(|e| e.resource_id.as_deref() == Some(first.as_str())
+                && e.patient.as_deref() == Some(DEMO_RESIDENT)),
+        "the list is audited"
+    );
+}
