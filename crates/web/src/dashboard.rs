@@ -25,7 +25,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use tiercare_api::AppState;
 use tiercare_core::Level;
+use tiercare_core::emergency::accreditation::Accreditation;
 use tiercare_core::indicators::{Indicators, Ix, Period, Subject};
+use tiercare_service::emergency::measures::accreditation_of;
 use tiercare_service::indicators::{Network, SubjectRef, accumulator, day_of, network};
 use time::{Date, Month};
 
@@ -256,6 +258,9 @@ pub struct Dashboard {
     pub months: Vec<(String, Indicators)>,
     /// Each of the subject's institutions (its position in the network).
     pub institutions: Vec<(usize, Indicators)>,
+    /// The emergency centres' measures of the cases credited to the
+    /// subject's institutions (its `region` is the subject's whole).
+    pub emergency: Accreditation,
     /// The period begins after today: nothing can have been recorded in
     /// it yet.
     pub future: bool,
@@ -323,7 +328,16 @@ pub async fn build(state: &AppState, filters: Filters, lang: Lang) -> Result<Das
         (_, _) => None,
     };
     let subject_label = name.unwrap_or_else(|| subject_code(&filters.subject));
+    let credited: std::collections::HashSet<&str> = institutions
+        .iter()
+        .map(|(k, _)| network.institutions[*k].as_str())
+        .collect();
+    let emergency = accreditation_of(&state.ctx, filters.from, filters.to, |id| {
+        credited.contains(id.as_str())
+    })
+    .await?;
     Ok(Dashboard {
+        emergency,
         future: filters.from > state.ctx.clock.today(),
         filters,
         subject_label,

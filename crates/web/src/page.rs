@@ -309,6 +309,11 @@ impl DashboardPage {
             view(tables::hubs(d, lang)),
             view(tables::hub_institutions(d, lang)),
         ];
+        let mut emergency = section(lang, "emergency");
+        emergency.tables = vec![
+            view(tables::emergency(d, lang)),
+            view(tables::emergency_centres(d, lang)),
+        ];
         let mut other = section(lang, "other");
         for m in MEASURES {
             let p = panel(lang, m, d, &months);
@@ -336,10 +341,10 @@ impl DashboardPage {
                 &subject_code(&d.filters.subject),
                 choices(lang, &d.whole),
             ),
-            empty: d.future || nothing_recorded(i),
+            empty: d.future || (nothing_recorded(i) && d.emergency.region.all.cases == 0),
             empty_message: nothing_recorded_message(lang, d.future),
             sources: sources_note(lang, i),
-            sections: vec![demand, capacity, referrals, hubs, other],
+            sections: vec![demand, capacity, referrals, hubs, emergency, other],
             institutions: view(tables::institutions(d, lang)),
             downloads: tables::KEYS
                 .iter()

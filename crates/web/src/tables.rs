@@ -11,8 +11,10 @@ use tiercare_core::indicators::{Funnel, Indicators, MEASURES, MeasureDef, Resour
 use tiercare_core::referral::DeclineReason;
 
 mod csv;
+mod emergency;
 mod hubs;
 
+pub use emergency::{emergency, emergency_centres};
 pub use hubs::{hub_institutions, hubs};
 
 pub use csv::{BOM, ascii_file_name, csv_response, disposition, file_name, to_csv};
@@ -131,7 +133,7 @@ pub struct Table {
 }
 
 /// Every table, by key, in page order.
-pub const KEYS: [&str; 11] = [
+pub const KEYS: [&str; 13] = [
     "measures",
     "trends",
     "levels",
@@ -142,6 +144,8 @@ pub const KEYS: [&str; 11] = [
     "declines",
     "hubs",
     "hub-institutions",
+    "emergency",
+    "emergency-centres",
     "institutions",
 ];
 
@@ -158,6 +162,8 @@ pub fn table(d: &Dashboard, key: &str, lang: Lang) -> Option<Table> {
         "declines" => declines(d, lang),
         "hubs" => hubs(d, lang),
         "hub-institutions" => hub_institutions(d, lang),
+        "emergency" => emergency(d, lang),
+        "emergency-centres" => emergency_centres(d, lang),
         "institutions" => institutions(d, lang),
         _ => return None,
     })

@@ -13,19 +13,19 @@
 //! ([`may_see_measure`]), and no programme
 //! evaluation.
 
+use super::measure_emergency::evaluate_emergency;
 use super::*;
 use crate::routes::{DEFAULT_COUNT, MAX_COUNT, parse_number};
 use tiercare_core::access::{Actor, UserRole};
-use super::measure_emergency::evaluate_emergency;
 use tiercare_core::emergency::accreditation::Figures as CaseFigures;
 use tiercare_core::emergency::accreditation::definitions::{EMERGENCY_MEASURES, emergency_measure};
 use tiercare_core::flows::measures::{FLOW_MEASURES, FlowFigures, flow_measure, pair_strata};
-use tiercare_fhir::emergency::measures as em;
 use tiercare_core::indicators::measures::may_see_measure;
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Period};
 use tiercare_core::outreach::evaluation::{
     Figures, OUTREACH_MEASURES, evaluate as evaluate_subject, outreach_measure,
 };
+use tiercare_fhir::emergency::measures as em;
 use tiercare_fhir::measure::{self as fm, ReportHeader, SubjectArg};
 use tiercare_service::indicators::{Network, SubjectRef, day_of};
 use tiercare_store::Query;
@@ -284,9 +284,7 @@ async fn evaluate_any(
             evaluate_outreach(state, actor, inputs, Some(m), false).await
         }
         Some(AnyMeasure::Flow(m)) => evaluate_flows(state, actor, inputs, m, false).await,
-        Some(AnyMeasure::Emergency(m)) => {
-            evaluate_emergency(state, actor, inputs, m, false).await
-        }
+        Some(AnyMeasure::Emergency(m)) => evaluate_emergency(state, actor, inputs, m, false).await,
         None if let Some(m) = named_flow => evaluate_flows(state, actor, inputs, m, true).await,
         None if let Some(m) = named_emergency => {
             evaluate_emergency(state, actor, inputs, m, true).await
@@ -584,7 +582,10 @@ fn may_see(actor: &Actor, network: &Network, subject: &SubjectRef) -> Result<(),
 
 /// Refuses a period longer than the server's limit (`max_period_days`),
 /// before any figure is computed.
-pub(super) fn check_period(state: &AppState, (start, end): (time::Date, time::Date)) -> Result<(), ApiError> {
+pub(super) fn check_period(
+    state: &AppState,
+    (start, end): (time::Date, time::Date),
+) -> Result<(), ApiError> {
     let days = i64::from(day_of(end) - day_of(start)) + 1;
     state
         .config

@@ -288,6 +288,63 @@ async fn a_stemi_from_a_village_clinic_is_alerted_acknowledged_and_timed() {
             .contains("Door to treatment: 40 min")
     );
     c.screenshot("emergency-clock-en").await;
+
+    // Thirty days on the centre records the outcome; the case is then
+    // counted once in every measure it meets, on the dashboard and in
+    // $evaluate-measure alike, in the village clinic's stratum.
+    clock.advance(Duration::days(30));
+    c.goto(&format!("{base}/ui/emergency/cases/{id}")).await;
+    c.wait_for("#record-outcome").await;
+    c.script("document.getElementById('outcome').value = 'alive'; return true;")
+        .await;
+    c.click("#outcome-button").await;
+    c.wait_for(".outcome").await;
+    let closed = case_of(&app, &id).await;
+    assert!(closed.closed());
+    let expected = crate::emergency_measures::expected_counts(&app, &closed);
+    assert!(
+        expected.iter().filter(|(_, den, _)| *den == 1).count() >= 4,
+        "a treated, timed, closed STEMI meets most measures: {expected:?}"
+    );
+    // The commission's analyst reads the centre's measures.
+    let analyst_driver = Driver::start().await;
+    let a = analyst_driver.session().await;
+    a.sign_in(&base, "analyst", &app.user("analyst").password)
+        .await;
+    a.goto(&format!(
+        "{base}/ui/dashboard?subject=institution:{destination}"
+    ))
+    .await;
+    a.wait_for("#table-emergency").await;
+    let cell = |row: String, col: &str| {
+        format!(
+            "return document.querySelector(\"#table-emergency tr[data-row='{row}'] td[data-col='{col}']\").dataset.value;"
+        )
+    };
+    for (code, den, num) in &expected {
+        for (contact, den, num) in [
+            ("all", *den, *num),
+            ("village-clinic", *den, *num),
+            ("township", 0, 0),
+            ("ambulance", 0, 0),
+            ("hospital", 0, 0),
+        ] {
+            let row = format!("{code}/{contact}");
+            let shown_den = a.script(&cell(row.clone(), "emergency-denominator")).await;
+            let shown_num = a.script(&cell(row.clone(), "emergency-numerator")).await;
+            assert_eq!(shown_den, den.to_string(), "{row} denominator");
+            assert_eq!(shown_num, num.to_string(), "{row} numerator");
+        }
+    }
+    a.screenshot("emergency-dashboard-zh-CN").await;
+    crate::emergency_measures::assert_reports(
+        &app,
+        &destination,
+        ContactPoint::VillageClinic,
+        &expected,
+    )
+    .await;
+    a.quit().await;
     v.quit().await;
     c.quit().await;
 }

@@ -68,6 +68,18 @@ pub enum Measure {
 }
 
 impl Measure {
+    /// The code of its `Measure` (see [`definitions`]).
+    pub fn code(self) -> &'static str {
+        match self {
+            Measure::FmcToEcg => "emergency-fmc-ecg-10",
+            Measure::DoorToBalloon => "emergency-door-to-balloon-90",
+            Measure::DoorToNeedle => "emergency-door-to-needle-60",
+            Measure::Direct => "emergency-direct",
+            Measure::LateTransfer => "emergency-late-transfer",
+            Measure::Mortality => "emergency-mortality-30d",
+        }
+    }
+
     /// Every measure, in the order a dashboard shows them.
     pub const ALL: [Measure; 6] = [
         Measure::FmcToEcg,

@@ -45,6 +45,18 @@ pub async fn accreditation_between(
     first: Date,
     last: Date,
 ) -> Result<Accreditation, ServiceError> {
+    accreditation_of(ctx, first, last, |_| true).await
+}
+
+/// As [`accreditation_between`], over the cases credited to the
+/// institutions `credited` keeps (an alliance's, a level's): its `region`
+/// is then those institutions' figures together.
+pub async fn accreditation_of(
+    ctx: &Context,
+    first: Date,
+    last: Date,
+    credited: impl Fn(&InstitutionId) -> bool,
+) -> Result<Accreditation, ServiceError> {
     let stored = all(&ctx.store, query(super::cases::RT, vec![])).await?;
     let cases: Vec<EmergencyCase> = stored
         .into_iter()
@@ -52,7 +64,7 @@ pub async fn accreditation_between(
             Record::EmergencyCase(c) => Some(*c),
             _ => None,
         })
-        .filter(|c| in_period(c, first, last))
+        .filter(|c| in_period(c, first, last) && credited(c.destination()))
         .collect();
     Ok(accreditation(&cases, &ctx.policy.emergency.windows))
 }

@@ -256,3 +256,26 @@ measure-hub-readings-ordered-by-members-title = Readings ordered from hubs
 measure-hub-readings-ordered-by-members-definition = Remote readings the subject's institutions ordered from hubs in the period and got reported.
 measure-hub-reading-avoidable-referral-share-title = Hub readings followed by an avoidable upward referral
 measure-hub-reading-avoidable-referral-share-definition = Of the readings at the subject's hubs ordered in the period and reported, the share whose patient's first upward referral within 30 days of the report was for a condition positioned at primary level and not an emergency: the reading could have kept the patient at the township.
+
+## Emergency centres
+dashboard-section-emergency = (e) The five emergency centres
+dashboard-section-emergency-intro = What the chest pain, stroke, trauma, critical maternal and critical neonatal centres are accredited on: first medical contact to ECG within 10 minutes, door to balloon within 90 minutes, stroke door to needle within 60 minutes, straight to the team bypassing the emergency department, transfers out after the window, and death within 30 days. Each case counts once, on the day of its first medical contact, for the first destination the triage rule chose (also when it was sent on), stratified by where the patient first met the system: tiered care promises that a patient first seen at a village clinic is not slower to treatment than one who walks into the county hospital.
+dashboard-table-emergency = Emergency measures by first point of contact
+dashboard-table-emergency-note = Cases are those the measure is about; the denominator those of them with every time it needs recorded. The counts are those of $evaluate-measure.
+dashboard-table-emergency-centres = Emergency measures by centre
+dashboard-table-emergency-centres-note = The cases credited to each hospital (the first destination), the share meeting each measure, and the median minutes from first medical contact to definitive treatment.
+dashboard-emergency-all-contacts = All first contacts
+dashboard-col-emergency-measure = Measure
+dashboard-col-emergency-contact = First contact
+dashboard-col-emergency-initial = Cases
+dashboard-col-emergency-denominator = Denominator
+dashboard-col-emergency-numerator = Numerator
+dashboard-col-emergency-share = Share
+dashboard-col-emergency-cases = Cases
+dashboard-col-emergency-fmc-ecg-10 = First contact to ECG ≤ 10 min
+dashboard-col-emergency-door-to-balloon-90 = Door to balloon ≤ 90 min
+dashboard-col-emergency-door-to-needle-60 = Stroke door to needle ≤ 60 min
+dashboard-col-emergency-direct = Straight to the team
+dashboard-col-emergency-late-transfer = Sent on after the window
+dashboard-col-emergency-mortality-30d = Died within 30 days
+dashboard-col-emergency-contact-to-treatment-median = First contact to treatment, median
