@@ -353,6 +353,7 @@ async fn main() -> anyhow::Result<()> {
                 if let Some(c) = &h.county {
                     println!("  the rest of the county, simulated: {c}");
                 }
+                println!("  emergencies of the past year: {}", h.emergency);
             }
             println!("  loaded in {:.1} s", started.elapsed().as_secs_f64());
             if load_only {

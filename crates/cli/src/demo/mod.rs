@@ -5,11 +5,13 @@
 //! first minute.
 
 mod county;
+mod emergency;
 mod history;
 mod outreach;
 mod progress;
 
 pub use county::CountyReport;
+pub use emergency::EmergencyReport;
 pub use history::HistoryReport;
 pub use outreach::OutreachReport;
 pub use progress::report_progress;
@@ -158,6 +160,8 @@ pub struct History {
     pub outreach: OutreachReport,
     /// The rest of the county, simulated; `None` when left out.
     pub county: Option<CountyReport>,
+    /// The whole county's time-critical emergencies of the past year.
+    pub emergency: EmergencyReport,
 }
 
 /// [`load`], and on a database that did not hold the demo county yet, the
@@ -204,7 +208,7 @@ async fn load_history_alone(
     if present || options.days == 0 {
         return Ok((load_alone(state, county, SESSION_DAYS).await?, None));
     }
-    let mut phases = progress::Phases::new(if options.county { 5 } else { 4 });
+    let mut phases = progress::Phases::new(if options.county { 6 } else { 5 });
     let (first, last) = past_days(state, options.days)?;
     let past = state.clone().with_clock(Clock::set_at(at_midnight(first)));
     let mut loaded = load_alone(&past, county, 0).await?;
@@ -233,6 +237,11 @@ async fn load_history_alone(
     } else {
         None
     };
+    let emergency = emergency::run(state, county, options.seed).await?;
+    phases.done(&format!(
+        "emergencies of the past year: {} cases",
+        emergency.cases
+    ));
     loaded.slots += open_sessions(state, &loader(), county, SESSION_DAYS).await?;
     phases.done(&format!(
         "outpatient slots for the next {SESSION_DAYS} working days: {}",
@@ -242,6 +251,7 @@ async fn load_history_alone(
         care,
         outreach,
         county: rest,
+        emergency,
     };
     Ok((loaded, Some(history)))
 }

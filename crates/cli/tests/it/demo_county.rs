@@ -133,17 +133,26 @@ async fn the_simulated_county_fills_its_capacity_and_adds_to_the_platforms_own_c
         }
     }
 
-    // The hand-over is on the audit trail.
-    let (entries, _) = state
-        .ctx
-        .store
-        .audit_search(&AuditQuery {
-            username: Some("demo-loader".into()),
-            count: 1000,
-            ..AuditQuery::default()
-        })
-        .await
-        .expect("audit");
+    // The hand-over is on the audit trail (among the loader's entries,
+    // which also audit each emergency case of the past year).
+    let mut entries = Vec::new();
+    loop {
+        let (page, _) = state
+            .ctx
+            .store
+            .audit_search(&AuditQuery {
+                username: Some("demo-loader".into()),
+                count: 1000,
+                offset: entries.len() as u32,
+                ..AuditQuery::default()
+            })
+            .await
+            .expect("audit");
+        if page.is_empty() {
+            break;
+        }
+        entries.extend(page);
+    }
     let imports: Vec<_> = entries.iter().filter(|e| e.action == "import").collect();
     assert_eq!(imports.len(), 1, "{imports:?}");
     assert!(imports[0].detail.contains(&rest.residents.to_string()));

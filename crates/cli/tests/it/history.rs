@@ -222,3 +222,72 @@ fn the_demo_command_shows_each_phase_of_its_load_on_stderr() {
         from += at + phase.len();
     }
 }
+
+/// The county's past year of emergencies is stored with the history, each
+/// case counted once by the centres' measures, none with a moment after
+/// the loading, and an outcome exactly for those whose thirty days are
+/// over.
+#[tokio::test]
+async fn a_fresh_demo_holds_a_year_of_emergencies_counted_once_by_the_measures() {
+    use tiercare_core::emergency::accreditation::Measure;
+    let county = DemoCounty::generate(RESIDENTS, 2026);
+    let (_dir, state) = fresh(&county).await;
+    let options = HistoryOptions {
+        days: 2,
+        seed: SEED,
+        county: false,
+    };
+    let (_, history) = demo::load_with_history(&state, &county, options)
+        .await
+        .expect("load with history");
+    let report = history.expect("a history").emergency;
+    assert!(report.cases > 1_000, "{report}");
+    assert!(report.died > 0 && report.closed < report.cases, "{report}");
+    assert_eq!(
+        report.by_centre.iter().map(|(_, n)| n).sum::<u64>(),
+        report.cases
+    );
+    let today = state.ctx.clock.today();
+    let measures = tiercare_service::emergency::measures::accreditation_between(
+        &state.ctx,
+        today - time::Duration::days(366),
+        today,
+    )
+    .await
+    .expect("the measures");
+    let region = &measures.region.all;
+    assert_eq!(region.cases, report.cases, "every case once");
+    for (id, n) in &report.by_centre {
+        let centre = measures.centres.iter().find(|(k, _)| k.as_str() == id);
+        assert_eq!(centre.map(|(_, s)| s.all.cases), Some(*n), "{id}");
+    }
+    assert_eq!(region.tally(Measure::Mortality).denominator, report.closed);
+    assert_eq!(region.tally(Measure::Mortality).numerator, report.died);
+    for m in Measure::ALL {
+        let t = region.tally(m);
+        assert!(
+            t.numerator <= t.denominator && t.denominator <= t.initial,
+            "{m:?}"
+        );
+    }
+    let now = state.ctx.clock.now();
+    let stored = tiercare_service::search::all(
+        &state.ctx.store,
+        tiercare_service::search::query("EpisodeOfCare", vec![]),
+    )
+    .await
+    .expect("the cases");
+    assert_eq!(stored.len() as u64, report.cases);
+    for s in stored {
+        let tiercare_core::Record::EmergencyCase(c) = s.record else {
+            panic!("not a case")
+        };
+        let c = &c.clock;
+        for t in [c.ecg, c.departure, c.door, c.treatment]
+            .into_iter()
+            .flatten()
+        {
+            assert!(t <= now && t >= c.first_contact, "{c:?}");
+        }
+    }
+}
