@@ -14,12 +14,13 @@
 //! evaluation.
 
 use super::measure_emergency::evaluate_emergency;
+use super::measure_flows::evaluate_flows;
 use super::*;
 use crate::routes::{DEFAULT_COUNT, MAX_COUNT, parse_number};
 use tiercare_core::access::{Actor, UserRole};
 use tiercare_core::emergency::accreditation::Figures as CaseFigures;
 use tiercare_core::emergency::accreditation::definitions::{EMERGENCY_MEASURES, emergency_measure};
-use tiercare_core::flows::measures::{FLOW_MEASURES, FlowFigures, flow_measure, pair_strata};
+use tiercare_core::flows::measures::{FLOW_MEASURES, FlowFigures, flow_measure};
 use tiercare_core::indicators::measures::may_see_measure;
 use tiercare_core::indicators::{Indicators, MEASURES, MeasureDef, Period};
 use tiercare_core::outreach::evaluation::{
@@ -356,83 +357,6 @@ async fn evaluate_outreach(
     }))
 }
 
-/// A resource flow's `MeasureReport` over an alliance (subject
-/// `Organization/{id}`) or the region (no subject), stratified by
-/// partnership: both directions of every pair with a flow, each naming its
-/// giver and receiver. Who may see it is the flows' own rule
-/// ([`tiercare_service::flows::may_see`]).
-async fn evaluate_flows(
-    state: &AppState,
-    actor: &Actor,
-    inputs: &[(String, String)],
-    m: &'static MeasureDef<FlowFigures>,
-    type_level: bool,
-) -> Result<Value, ApiError> {
-    let rest: Vec<(String, String)> = inputs
-        .iter()
-        .filter(|(k, _)| !(type_level && k == "measure"))
-        .cloned()
-        .collect();
-    let e = fm::evaluate_inputs(&rest, false)?;
-    check_period(state, e.period)?;
-    let network = tiercare_service::indicators::network(&state.ctx).await?;
-    let alliance = match &e.subject {
-        SubjectArg::Region => None,
-        SubjectArg::Organization(id) if network.alliances.contains(id) => Some(id.as_str()),
-        _ => {
-            return Err(ApiError::invalid(
-                "subject",
-                "resource flows are measured over an alliance of the region \
-                 (Organization/{id}) or, without a subject, the whole region",
-            ));
-        }
-    };
-    tiercare_service::flows::may_see(actor, &network, alliance)?;
-    let (first, last) = e.period;
-    let flows = tiercare_service::flows::flows(&state.ctx, actor, alliance, first, last).await?;
-    let whole = FlowFigures::of_network(&flows.network, &flows.partnerships);
-    let pairs = pair_strata(&flows.network, &flows.partnerships);
-    let node = |ix| {
-        flows
-            .node(ix)
-            .map_or(("", ""), |n| (n.id.as_str(), n.name.as_str()))
-    };
-    let strata: Vec<fm::Stratum<'_, FlowFigures>> = pairs
-        .iter()
-        .map(|(from, to, figures)| {
-            let (giver, giver_name) = node(*from);
-            let (receiver, receiver_name) = node(*to);
-            fm::Stratum {
-                value: json!({"text": format!("{giver}->{receiver}")}),
-                components: vec![
-                    ("giver", fm::organization_concept(giver, giver_name)),
-                    (
-                        "receiver",
-                        fm::organization_concept(receiver, receiver_name),
-                    ),
-                ],
-                figures,
-            }
-        })
-        .collect();
-    let date = now_text();
-    let header = ReportHeader {
-        period: e.period,
-        subject: e
-            .subject
-            .reference(flows.alliance.as_ref().map(|(_, name)| name.as_str())),
-        region: (state.ctx.region.as_str(), &state.ctx.region_name),
-        date: &date,
-    };
-    Ok(fm::report_stratified(
-        m,
-        &fm::FLOWS,
-        &header,
-        &whole,
-        &strata,
-    ))
-}
-
 /// Runs `$evaluate-measure`: one report for `measure` (or the one the
 /// `measure` parameter names), else a Bundle of every measure's report.
 /// The indicators are computed once; each measure reads its figure.
@@ -578,6 +502,24 @@ fn may_see(actor: &Actor, network: &Network, subject: &SubjectRef) -> Result<(),
                 .into(),
         ))
     }
+}
+
+/// The inputs of one measure's report in a family of its own (flows,
+/// emergency centres): read as an instance's, without the `measure`
+/// parameter a type-level call named it by, the period checked.
+pub(super) fn family_inputs(
+    state: &AppState,
+    inputs: &[(String, String)],
+    type_level: bool,
+) -> Result<fm::Evaluate, ApiError> {
+    let rest: Vec<(String, String)> = inputs
+        .iter()
+        .filter(|(k, _)| !(type_level && k == "measure"))
+        .cloned()
+        .collect();
+    let e = fm::evaluate_inputs(&rest, false)?;
+    check_period(state, e.period)?;
+    Ok(e)
 }
 
 /// Refuses a period longer than the server's limit (`max_period_days`),

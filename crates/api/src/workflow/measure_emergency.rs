@@ -10,7 +10,7 @@ use tiercare_core::access::Actor;
 use tiercare_core::emergency::accreditation::Figures;
 use tiercare_core::indicators::MeasureDef;
 use tiercare_fhir::emergency::measures::render_emergency_report;
-use tiercare_fhir::measure::{self as fm, ReportHeader, SubjectArg};
+use tiercare_fhir::measure::{ReportHeader, SubjectArg};
 use tiercare_service::emergency::measures::{accreditation_between, may_see};
 
 /// One emergency measure's report, or with `type_level` the one the
@@ -22,13 +22,7 @@ pub(super) async fn evaluate_emergency(
     m: &'static MeasureDef<Figures>,
     type_level: bool,
 ) -> Result<Value, ApiError> {
-    let rest: Vec<(String, String)> = inputs
-        .iter()
-        .filter(|(k, _)| !(type_level && k == "measure"))
-        .cloned()
-        .collect();
-    let e = fm::evaluate_inputs(&rest, false)?;
-    super::measure::check_period(state, e.period)?;
+    let e = super::measure::family_inputs(state, inputs, type_level)?;
     let network = tiercare_service::indicators::network(&state.ctx).await?;
     let (institution, name) = match &e.subject {
         SubjectArg::Region => (None, None),

@@ -21,6 +21,7 @@ mod history;
 mod include;
 mod measure;
 mod measure_emergency;
+mod measure_flows;
 mod outreach;
 mod panel;
 mod reading;

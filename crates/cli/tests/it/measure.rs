@@ -7,6 +7,7 @@ use crate::search::{check_searchset, link};
 use crate::validate::assert_valid_fhir;
 use serde_json::{Value, json};
 use tiercare_core::Level;
+use tiercare_core::emergency::accreditation::definitions::EMERGENCY_MEASURES;
 use tiercare_core::flows::measures::FLOW_MEASURES;
 use tiercare_core::indicators::{Charge, Direction, Fact, Ix, MEASURES, Visit, VisitKind};
 use tiercare_core::insurance::Fen;
@@ -212,10 +213,11 @@ async fn measures_define_every_indicator() {
     check_searchset(&app, &bundle, "Measure");
     let all = entries(&bundle);
     // The oversight indicators, then the evaluation of joint programmes,
-    // then the resource flows.
+    // then the resource flows, then the emergency centres' measures.
     assert_eq!(
         bundle["total"],
-        (MEASURES.len() + OUTREACH_MEASURES.len() + FLOW_MEASURES.len()) as u64
+        (MEASURES.len() + OUTREACH_MEASURES.len() + FLOW_MEASURES.len() + EMERGENCY_MEASURES.len())
+            as u64
     );
     let ids: Vec<&str> = all.iter().map(|m| m["id"].as_str().unwrap()).collect();
     let codes: Vec<&str> = MEASURES
@@ -223,6 +225,7 @@ async fn measures_define_every_indicator() {
         .map(|m| m.code)
         .chain(OUTREACH_MEASURES.iter().map(|m| m.code))
         .chain(FLOW_MEASURES.iter().map(|m| m.code))
+        .chain(EMERGENCY_MEASURES.iter().map(|m| m.code))
         .collect();
     assert_eq!(ids, codes);
     let kept = app.get("doctor", "/Measure/outreach-commitment-kept").await;
@@ -310,10 +313,7 @@ async fn measures_define_every_indicator() {
     assert_eq!(entries(&page).len(), 5);
     assert_eq!(entries(&page)[0]["id"], MEASURES[5].code);
     assert!(link(&page, "next").is_some() && link(&page, "previous").is_some());
-    assert_eq!(
-        page["total"],
-        (MEASURES.len() + OUTREACH_MEASURES.len() + FLOW_MEASURES.len()) as u64
-    );
+    assert_eq!(page["total"], bundle["total"]);
 
     assert_outcome(
         &app.get("admin", "/Measure?colour=blue").await,
