@@ -114,6 +114,7 @@ async fn walked(app: &TestApp) -> EmergencyCase {
             onset_minutes: 60,
             large_vessel: false,
             ecg: Some(clock.now() - Duration::minutes(5)),
+            ecg_reading: None,
         })
         .await
         .expect("opened");

@@ -210,11 +210,12 @@ fn the_demo_command_shows_each_phase_of_its_load_on_stderr() {
     assert!(out.status.success(), "{stderr}");
     let mut from = 0;
     for phase in [
-        "[1/5] registry",
-        "[2/5] care over 5 days",
-        "[3/5] joint programmes",
-        "[4/5] the rest of the county, simulated: 866850 residents",
-        "[5/5] outpatient slots",
+        "[1/6] registry",
+        "[2/6] care over 5 days",
+        "[3/6] joint programmes",
+        "[4/6] the rest of the county, simulated: 866850 residents",
+        "[5/6] emergencies of the past year",
+        "[6/6] outpatient slots",
     ] {
         let at = stderr[from..]
             .find(phase)

@@ -33,6 +33,7 @@ mod dashboard;
 mod demo_county;
 mod demo_outreach;
 mod emergency_cases;
+mod emergency_ecg;
 mod emergency_measures;
 mod evaluation;
 mod export;

@@ -364,6 +364,7 @@ async fn opened(app: &TestApp) -> EmergencyCase {
             onset_minutes: 0,
             large_vessel: false,
             ecg: None,
+            ecg_reading: None,
         })
         .await
         .expect("the case opened")

@@ -550,6 +550,7 @@ fn one_case(
         bypassed_emergency_department: Some(direct),
         transfer_out,
         outcome: (!lost).then_some(if died { Outcome::Died } else { Outcome::Alive }),
+        ecg_reading: None,
     })
 }
 

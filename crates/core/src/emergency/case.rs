@@ -9,7 +9,7 @@
 
 use super::{Decision, Emergency, Treatment, Windows};
 use crate::level::coded_enum;
-use crate::{EmergencyCaseId, InstitutionId, PractitionerId, ResidentId};
+use crate::{EmergencyCaseId, InstitutionId, PractitionerId, ReadingOrderId, ResidentId};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -136,6 +136,10 @@ pub struct EmergencyCase {
     pub transfer_out: Option<TransferOut>,
     #[serde(default)]
     pub outcome: Option<Outcome>,
+    /// The hub's remote reading of the first ECG, when the trace was sent
+    /// to the alliance's ECG centre (its order's `ServiceRequest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecg_reading: Option<ReadingOrderId>,
 }
 
 /// Why a change to a case was refused. Nothing was changed.
@@ -371,6 +375,7 @@ mod tests {
             bypassed_emergency_department: None,
             transfer_out: None,
             outcome: None,
+            ecg_reading: None,
         }
     }
 

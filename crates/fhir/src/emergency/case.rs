@@ -123,6 +123,10 @@ pub fn render_case(c: &EmergencyCase) -> Value {
             ext.push(json!({"url": milestone_url(*m), "valueDateTime": instant(at)}));
         }
     }
+    if let Some(r) = &c.ecg_reading {
+        ext.push(json!({"url": extension_url("emergency-ecg-reading"),
+                        "valueReference": {"reference": format!("ServiceRequest/{r}")}}));
+    }
     if let Some(t) = c.treated_with {
         ext.push(json!({"url": extension_url("emergency-treatment"),
                         "valueCoding": coding(TREATMENT, t.code(), t.display())}));
@@ -378,6 +382,7 @@ mod tests {
             bypassed_emergency_department: None,
             transfer_out: None,
             outcome: None,
+            ecg_reading: None,
         }
     }
 

@@ -69,6 +69,11 @@ pub const EPISODE_OF_CARE_ALERT: Operation = Operation {
                 DateTime,
                 "The first ECG, if taken (not before the first contact)",
             ),
+            Param::optional(
+                "ecg-reading",
+                Reference("ServiceRequest"),
+                "The hub's remote reading of that ECG (an ECG reading ordered for the patient at the first-contact institution); its order's moment is the ECG's unless ecg is given",
+            ),
         ],
     )
 };

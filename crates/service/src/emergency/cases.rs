@@ -26,7 +26,8 @@ use tiercare_core::emergency::{
     EmergencyEvent,
 };
 use tiercare_core::events::Event;
-use tiercare_core::{EmergencyCaseId, InstitutionId, Record, ResidentId};
+use tiercare_core::hub::HubKind;
+use tiercare_core::{EmergencyCaseId, InstitutionId, ReadingOrderId, Record, ResidentId};
 use tiercare_store::{AuditOutcome, Expect, Filter, Query, StoreError, Write};
 use time::{Date, OffsetDateTime};
 
@@ -49,6 +50,9 @@ pub struct NewCase {
     pub large_vessel: bool,
     /// The first ECG, if already taken.
     pub ecg: Option<OffsetDateTime>,
+    /// The hub's remote reading of that ECG, when the trace was sent to
+    /// the alliance's ECG centre: its time is the ECG's unless `ecg` says.
+    pub ecg_reading: Option<ReadingOrderId>,
 }
 
 /// Which cases a list asks for; every criterion narrows it.
@@ -172,6 +176,13 @@ impl Emergency<'_> {
             Ok(t) => t,
             Err(e) => return Err(self.refuse_case("create", None, &patient, e).await),
         };
+        let ecg = match &new.ecg_reading {
+            None => ecg,
+            Some(r) => match self.ecg_of_reading(&new, r, first_contact).await {
+                Ok(taken) => Some(ecg.unwrap_or(taken)),
+                Err(e) => return Err(self.refuse_case("create", None, &patient, e).await),
+            },
+        };
         let request = TriageRequest {
             emergency: new.emergency,
             from: new.from.clone(),
@@ -207,6 +218,7 @@ impl Emergency<'_> {
             bypassed_emergency_department: None,
             transfer_out: None,
             outcome: None,
+            ecg_reading: new.ecg_reading.clone(),
         };
         let record = Record::EmergencyCase(Box::new(case.clone()));
         if let Err(e) = self
@@ -261,6 +273,47 @@ impl Emergency<'_> {
             }
         };
         Ok((first_contact, ecg))
+    }
+
+    /// When the first ECG was taken, from the hub's reading of it: an ECG
+    /// order for this patient, placed at the institution where the patient
+    /// first met the system, not before that first contact (the trace is
+    /// sent as it is taken, so the order's moment is the ECG's).
+    async fn ecg_of_reading(
+        &self,
+        new: &NewCase,
+        id: &ReadingOrderId,
+        first_contact: OffsetDateTime,
+    ) -> Result<OffsetDateTime, ServiceError> {
+        let refused = |why: String| Err(ServiceError::rule("ecg-reading", why));
+        let o = match self.ctx.store.get("ServiceRequest", id.as_str()).await? {
+            Some(tiercare_store::Stored {
+                record: Record::ReadingOrder(o),
+                ..
+            }) => o,
+            _ => return refused(format!("ServiceRequest/{id} is not a hub reading")),
+        };
+        if o.kind != HubKind::Ecg {
+            return refused(format!(
+                "ServiceRequest/{id} is a reading of a {}, not an ECG",
+                o.kind.display().to_lowercase()
+            ));
+        }
+        if o.patient != new.patient {
+            return refused(format!("ServiceRequest/{id} is another patient's reading"));
+        }
+        if !matches!(&new.from, Contact::Institution(i) if *i == o.from) {
+            return refused(format!(
+                "ServiceRequest/{id} was ordered at Organization/{}, not where the patient first met the system",
+                o.from
+            ));
+        }
+        if o.ordered_at < first_contact {
+            return refused(format!(
+                "ServiceRequest/{id} was sent before the first medical contact"
+            ));
+        }
+        Ok(o.ordered_at)
     }
 
     pub(super) fn event(&self, case: &EmergencyCaseId, change: CaseChange) -> EmergencyEvent {

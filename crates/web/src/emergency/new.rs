@@ -200,6 +200,7 @@ fn read(
                 onset_minutes,
                 large_vessel: !f.get("large-vessel").is_empty(),
                 ecg,
+                ecg_reading: None,
             })
         }
         _ => Err(errors),

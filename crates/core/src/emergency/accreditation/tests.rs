@@ -56,6 +56,7 @@ fn case(
         bypassed_emergency_department: None,
         transfer_out: None,
         outcome: None,
+        ecg_reading: None,
     }
 }
 

@@ -52,6 +52,7 @@ fn case(
         bypassed_emergency_department: Some(n.is_multiple_of(2)),
         transfer_out: None,
         outcome: Some(if died { Outcome::Died } else { Outcome::Alive }),
+        ecg_reading: None,
     }
 }
 
