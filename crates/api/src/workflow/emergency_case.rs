@@ -122,18 +122,10 @@ pub async fn case_alert(
         onset_minutes,
         large_vessel: inputs.flag("large-vessel").unwrap_or(false),
         ecg: moment(&inputs, "ecg")?,
-        ecg_reading: match inputs.reference("ecg-reading") {
-            Some(r) => Some(fhir::typed_id(
-                r.strip_prefix("ServiceRequest/").ok_or_else(|| {
-                    ApiError::invalid(
-                        "ecg-reading",
-                        format!("ecg-reading is a ServiceRequest (the hub's reading), not {r}"),
-                    )
-                })?,
-                "ecg-reading",
-            )?),
-            None => None,
-        },
+        ecg_reading: inputs
+            .reference("ecg-reading")
+            .map(|r| fhir::typed_id(r, "ecg-reading"))
+            .transpose()?,
     };
     let made = Emergency::new(&state.ctx, &actor).open_case(new).await?;
     let mut s = case_stored(&made);

@@ -32,7 +32,9 @@ fn extension<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
 }
 
 async fn ordered_at(app: &TestApp, reading: &str) -> OffsetDateTime {
-    let o = app.get("doctor", &format!("/ServiceRequest/{reading}")).await;
+    let o = app
+        .get("doctor", &format!("/ServiceRequest/{reading}"))
+        .await;
     o.expect(200);
     OffsetDateTime::parse(o.json()["authoredOn"].as_str().unwrap(), &Rfc3339).unwrap()
 }
@@ -69,7 +71,10 @@ async fn a_reading_that_is_not_this_patients_ecg_from_here_is_refused_by_name() 
     let now = app.state.ctx.clock.now();
     let reading = order(&app, &hub, "stat").await;
     // Sent before the patient was first met.
-    let later = alert(now + Duration::minutes(1) - Duration::seconds(1), &format!("ServiceRequest/{reading}"));
+    let later = alert(
+        now + Duration::minutes(1) - Duration::seconds(1),
+        &format!("ServiceRequest/{reading}"),
+    );
     app.state.ctx.clock.advance(Duration::minutes(1));
     let early = app.post("doctor", "/EpisodeOfCare/$alert", &later).await;
     assert_outcome(&early, 422, "before the first medical contact");
