@@ -2,8 +2,9 @@
 //! alert, the destination's acknowledgement (on the case or on its alert
 //! Task), and the clock filled in by either side.
 
-use super::ParamType::{Boolean, Code, DateTime, Decimal, Integer, Reference};
+use super::ParamType::{Boolean, Code, DateTime, Integer, Reference};
 use super::declared::on_instance;
+use super::triage::{EMERGENCY, FROM, LATITUDE, LONGITUDE};
 use super::{Operation, Param};
 
 const EOC: &[&str] = &["EpisodeOfCare"];
@@ -24,31 +25,15 @@ pub const EPISODE_OF_CARE_ALERT: Operation = Operation {
         "POST EpisodeOfCare/$alert (Parameters): the first contact opens an emergency case and sends the pre-arrival alert, bypassing the routine referral loop. The destination is the documented routing rule's (as HealthcareService/$triage) at the first contact's moment; the case is the EpisodeOfCare answered (201, Location), its alert the Task of the same id (code emergency-alert, owner the destination, status requested). Doctors and coordinators of the first-contact institution (from), any doctor or coordinator for an ambulance at the roadside (latitude and longitude, contact-point ambulance), administrators. 422 naming the input when a moment is in the future, the ECG precedes the first contact, or nothing in the region can take the patient.",
         &[
             Param::required("patient", Reference("Patient"), "The patient"),
-            Param::required(
-                "emergency",
-                Code,
-                "stemi, acute-stroke, major-trauma, obstetric-emergency or critically-ill-newborn",
-            ),
+            EMERGENCY,
             Param::required(
                 "contact-point",
                 Code,
                 "Where the patient first met the system: village-clinic, township, ambulance or hospital",
             ),
-            Param::optional(
-                "from",
-                Reference("Organization"),
-                "The institution where the patient is (give from, or latitude and longitude)",
-            ),
-            Param::optional(
-                "latitude",
-                Decimal,
-                "Where an ambulance is, degrees north (with longitude, instead of from)",
-            ),
-            Param::optional(
-                "longitude",
-                Decimal,
-                "Where an ambulance is, degrees east (with latitude, instead of from)",
-            ),
+            FROM,
+            LATITUDE,
+            LONGITUDE,
             Param::optional(
                 "first-contact",
                 DateTime,
