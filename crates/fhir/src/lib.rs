@@ -255,8 +255,10 @@ pub fn index(record: &Record) -> Vec<(String, String)> {
 /// category under their systems. 4: roles with days of the week
 /// (multi-site practice) under `multi-site`; a code indexed in its own
 /// system (a hub's kind) is no longer also indexed in the parameter's
-/// bare-code system (outreach-kind); emergency centres.
-pub const INDEX_VERSION: i64 = 4;
+/// bare-code system (outreach-kind); emergency centres. 5: emergency
+/// cases under `sender` and `party` for the ambulance base that opened
+/// them.
+pub const INDEX_VERSION: i64 = 5;
 
 /// The search terms of a record under the region's policy: the
 /// resource's own, plus for a referral the worklist terms that depend on

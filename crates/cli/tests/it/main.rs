@@ -32,6 +32,7 @@ mod crash;
 mod dashboard;
 mod demo_county;
 mod demo_outreach;
+mod emergency_ambulance;
 mod emergency_cases;
 mod emergency_ecg;
 mod emergency_measures;

@@ -551,6 +551,7 @@ fn one_case(
         transfer_out,
         outcome: (!lost).then_some(if died { Outcome::Died } else { Outcome::Alive }),
         ecg_reading: None,
+        opened_by: None,
     })
 }
 

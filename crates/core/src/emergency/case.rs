@@ -140,6 +140,11 @@ pub struct EmergencyCase {
     /// to the alliance's ECG centre (its order's `ServiceRequest`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecg_reading: Option<ReadingOrderId>,
+    /// The institution whose doctor opened the case when the patient was
+    /// met at none (an ambulance's base): a party to the case, as the
+    /// first contact's institution is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_by: Option<InstitutionId>,
 }
 
 /// Why a change to a case was refused. Nothing was changed.
@@ -376,6 +381,7 @@ mod tests {
             transfer_out: None,
             outcome: None,
             ecg_reading: None,
+            opened_by: None,
         }
     }
 

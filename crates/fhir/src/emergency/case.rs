@@ -123,6 +123,10 @@ pub fn render_case(c: &EmergencyCase) -> Value {
             ext.push(json!({"url": milestone_url(*m), "valueDateTime": instant(at)}));
         }
     }
+    if let Some(o) = &c.opened_by {
+        ext.push(json!({"url": extension_url("emergency-opened-by"),
+                        "valueReference": organization(o.as_str())}));
+    }
     if let Some(r) = &c.ecg_reading {
         ext.push(json!({"url": extension_url("emergency-ecg-reading"),
                         "valueReference": {"reference": format!("ServiceRequest/{r}")}}));
@@ -257,7 +261,12 @@ pub fn index_case(c: &EmergencyCase) -> Vec<(String, String)> {
     ];
     if let Some(from) = &c.from {
         t.push(reference_term("from", "Organization", from.as_str()));
-        t.push(reference_term("party", "Organization", from.as_str()));
+    }
+    // The sending side: the first contact's institution, or the base of
+    // the ambulance whose doctor opened the case.
+    for sender in c.from.iter().chain(&c.opened_by) {
+        t.push(reference_term("sender", "Organization", sender.as_str()));
+        t.push(reference_term("party", "Organization", sender.as_str()));
     }
     t
 }
@@ -327,6 +336,11 @@ pub const SEARCH: &[SearchParam] = &[
         doc: "The first-contact institution",
     },
     SearchParam {
+        name: "sender",
+        kind: ParamKind::Reference("Organization"),
+        doc: "The institution that sent the case: the first contact's, or the base of the ambulance whose doctor opened it",
+    },
+    SearchParam {
         name: "status",
         kind: ParamKind::Token,
         doc: "active (open) or finished (the 30-day outcome recorded)",
@@ -383,6 +397,7 @@ mod tests {
             transfer_out: None,
             outcome: None,
             ecg_reading: None,
+            opened_by: None,
         }
     }
 

@@ -60,7 +60,8 @@ pub struct NewCase {
 pub struct CaseFilter {
     /// Cases whose destination is this institution.
     pub destination: Option<InstitutionId>,
-    /// Cases first met at this institution.
+    /// Cases this institution sent: first met there, or opened by its
+    /// ambulance doctor at the roadside.
     pub from: Option<InstitutionId>,
     /// Cases of this patient.
     pub patient: Option<ResidentId>,
@@ -107,7 +108,7 @@ impl Emergency<'_> {
         let staff = matches!(a.role, UserRole::Doctor | UserRole::Coordinator);
         let mut sides = Vec::new();
         if let (true, Some(i)) = (staff, &a.institution) {
-            if case.from.as_ref() == Some(i) {
+            if case.from.as_ref() == Some(i) || case.opened_by.as_ref() == Some(i) {
                 sides.push(Side::From);
             }
             if case.destination() == i {
@@ -195,6 +196,10 @@ impl Emergency<'_> {
             Err(e) => return Err(self.refuse_case("create", None, &patient, e).await),
         };
         let now = self.ctx.clock.now();
+        let opened_by = match (&new.from, &a.institution) {
+            (Contact::Roadside { .. }, Some(i)) if staff => Some(i.clone()),
+            _ => None,
+        };
         let case = EmergencyCase {
             id: new_case_id()?,
             patient: new.patient,
@@ -219,6 +224,7 @@ impl Emergency<'_> {
             transfer_out: None,
             outcome: None,
             ecg_reading: new.ecg_reading.clone(),
+            opened_by,
         };
         let record = Record::EmergencyCase(Box::new(case.clone()));
         if let Err(e) = self
@@ -407,7 +413,7 @@ impl Emergency<'_> {
             filters.push(exact("organization", format!("Organization/{d}")));
         }
         if let Some(f) = &filter.from {
-            filters.push(exact("from", format!("Organization/{f}")));
+            filters.push(exact("sender", format!("Organization/{f}")));
         }
         if let Some(p) = &filter.patient {
             filters.push(exact("patient", format!("Patient/{p}")));

@@ -265,12 +265,8 @@ pub async fn send(
         .open_case(new)
         .await
     {
-        // A case met at the roadside has no first-contact institution, so
-        // its sender is no party to it: back to the list, not to a case
-        // they may not read.
-        Ok(c) if c.value.from.is_none() => {
-            Ok(Redirect::to("/ui/emergency?done=sent").into_response())
-        }
+        // At the roadside too: the case names the sender's institution as
+        // the one that opened it, a party to the case.
         Ok(c) => Ok(
             Redirect::to(&format!("/ui/emergency/cases/{}?done=sent", c.value.id)).into_response(),
         ),

@@ -57,6 +57,7 @@ fn case(
         transfer_out: None,
         outcome: None,
         ecg_reading: None,
+        opened_by: None,
     }
 }
 

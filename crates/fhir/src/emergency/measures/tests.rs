@@ -53,6 +53,7 @@ fn case(
         transfer_out: None,
         outcome: Some(if died { Outcome::Died } else { Outcome::Alive }),
         ecg_reading: None,
+        opened_by: None,
     }
 }
 
