@@ -552,6 +552,7 @@ fn one_case(
         outcome: (!lost).then_some(if died { Outcome::Died } else { Outcome::Alive }),
         ecg_reading: None,
         opened_by: None,
+        onset_minutes: u32::try_from(onset).ok(),
     })
 }
 

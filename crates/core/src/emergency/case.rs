@@ -145,6 +145,10 @@ pub struct EmergencyCase {
     /// first contact's institution is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opened_by: Option<InstitutionId>,
+    /// Minutes since symptom onset at the first contact, when known: a
+    /// stroke's window runs from the onset, not from the first contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onset_minutes: Option<u32>,
 }
 
 /// Why a change to a case was refused. Nothing was changed.
@@ -169,6 +173,18 @@ impl EmergencyCase {
     /// The destination's institution (the triage rule's first step).
     pub fn destination(&self) -> &InstitutionId {
         &self.decision.first.institution
+    }
+
+    /// When the condition's window closes: its minutes from the first
+    /// contact, except a stroke's, which run from the symptoms' onset
+    /// (the onset minutes given at the first contact, when known).
+    pub fn window_closes(&self, w: &Windows) -> OffsetDateTime {
+        let minutes = i64::from(window(self.emergency, w));
+        let before = match (self.emergency, self.onset_minutes) {
+            (Emergency::Stroke, Some(onset)) => i64::from(onset),
+            _ => 0,
+        };
+        self.clock.first_contact + Duration::minutes(minutes - before)
     }
 
     /// Whether the 30-day outcome closes the case.
@@ -320,14 +336,16 @@ pub fn measures(case: &EmergencyCase, w: &Windows) -> CaseMeasures {
         .then(|| c.minutes(Door, Tx).map(|m| m <= 60))
         .flatten(),
         direct: case.bypassed_emergency_department,
-        transferred_after_window: case.transfer_out.as_ref().map(|t| {
-            (t.at - c.first_contact).whole_minutes() > i64::from(window(case.emergency, w))
-        }),
+        transferred_after_window: case
+            .transfer_out
+            .as_ref()
+            .map(|t| t.at > case.window_closes(w)),
         died: case.outcome.map(|o| o == Outcome::Died),
     }
 }
 
-/// The window of an emergency, in minutes from first contact: what a
+/// The window of an emergency in minutes: from the first contact, or for a
+/// stroke from the onset (see [`EmergencyCase::window_closes`]); what a
 /// transfer onward must beat.
 pub fn window(e: Emergency, w: &Windows) -> u32 {
     match e {
@@ -382,6 +400,7 @@ mod tests {
             outcome: None,
             ecg_reading: None,
             opened_by: None,
+            onset_minutes: None,
         }
     }
 
@@ -492,5 +511,37 @@ mod tests {
         assert_eq!(m.door_to_needle_within_60, Some(false), "65 minutes");
         assert_eq!(m.ecg_within_10, None, "not a STEMI");
         assert_eq!(m.door_to_balloon_within_90, None);
+    }
+
+    #[test]
+    fn a_strokes_window_runs_from_the_onset_and_a_stemis_from_the_first_contact() {
+        let w = Windows::default();
+        let mut stemi = stemi_from_village();
+        stemi.onset_minutes = Some(100);
+        let stemi_window = i64::from(window(Emergency::Stemi, &w));
+        assert_eq!(stemi.window_closes(&w), minutes(stemi_window));
+
+        let mut stroke = stemi_from_village();
+        stroke.emergency = Emergency::Stroke;
+        let stroke_window = i64::from(window(Emergency::Stroke, &w));
+        assert_eq!(
+            stroke.window_closes(&w),
+            minutes(stroke_window),
+            "onset unknown"
+        );
+        stroke.onset_minutes = Some(100);
+        assert_eq!(stroke.window_closes(&w), minutes(stroke_window - 100));
+        // Sent on just after the window closes, counted late; the same
+        // moment without the onset would have been in time.
+        stroke.arrive(minutes(10), true).unwrap();
+        stroke
+            .transfer(
+                InstitutionId::new("h2").unwrap(),
+                minutes(stroke_window - 99),
+            )
+            .unwrap();
+        assert_eq!(measures(&stroke, &w).transferred_after_window, Some(true));
+        stroke.onset_minutes = None;
+        assert_eq!(measures(&stroke, &w).transferred_after_window, Some(false));
     }
 }

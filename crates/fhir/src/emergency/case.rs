@@ -123,6 +123,9 @@ pub fn render_case(c: &EmergencyCase) -> Value {
             ext.push(json!({"url": milestone_url(*m), "valueDateTime": instant(at)}));
         }
     }
+    if let Some(m) = c.onset_minutes {
+        ext.push(json!({"url": extension_url("emergency-onset-minutes"), "valueInteger": m}));
+    }
     if let Some(o) = &c.opened_by {
         ext.push(json!({"url": extension_url("emergency-opened-by"),
                         "valueReference": organization(o.as_str())}));
@@ -398,6 +401,7 @@ mod tests {
             outcome: None,
             ecg_reading: None,
             opened_by: None,
+            onset_minutes: None,
         }
     }
 

@@ -225,6 +225,7 @@ impl Emergency<'_> {
             outcome: None,
             ecg_reading: new.ecg_reading.clone(),
             opened_by,
+            onset_minutes: Some(new.onset_minutes),
         };
         let record = Record::EmergencyCase(Box::new(case.clone()));
         if let Err(e) = self

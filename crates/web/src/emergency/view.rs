@@ -7,7 +7,7 @@ use super::moment;
 use crate::Lang;
 use crate::names::Names;
 use tiercare_core::InstitutionId;
-use tiercare_core::emergency::{Alert, EmergencyCase, Milestone, Step, Windows, window};
+use tiercare_core::emergency::{Alert, EmergencyCase, Milestone, Step, Windows};
 use time::{Duration, OffsetDateTime};
 
 /// One option of a select.
@@ -134,8 +134,7 @@ pub async fn view_of(
     };
     let (window_words, window_over) = match (c.treatment, case.closed()) {
         (None, false) => {
-            let end =
-                c.first_contact + Duration::minutes(i64::from(window(case.emergency, windows)));
+            let end = case.window_closes(windows);
             let (m, over) = left(end, now);
             let key = if over {
                 "emergency-window-over"

@@ -58,6 +58,7 @@ fn case(
         outcome: None,
         ecg_reading: None,
         opened_by: None,
+        onset_minutes: None,
     }
 }
 

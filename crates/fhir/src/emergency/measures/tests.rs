@@ -54,6 +54,7 @@ fn case(
         outcome: Some(if died { Outcome::Died } else { Outcome::Alive }),
         ecg_reading: None,
         opened_by: None,
+        onset_minutes: None,
     }
 }
 
