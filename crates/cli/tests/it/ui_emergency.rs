@@ -626,3 +626,64 @@ async fn ui_emergency_the_centre_transfers_onward_and_closes_the_case_at_thirty_
     assert_eq!(late.status, 409, "{}", late.body);
     assert!(late.body.contains("该病例已结案，不能再更改"));
 }
+
+/// The township doctor who sent the trace to the alliance's ECG centre
+/// picks that reading on the alert form: the case's ECG is the reading's;
+/// a reading that is not there is shown at its field in Chinese.
+#[tokio::test]
+async fn ui_emergency_the_alert_names_the_hubs_ecg_reading() {
+    let app = spawn_app().await;
+    let hub = crate::hubs::ecg_hub(&app).await;
+    let s = sign_in(&app, "doctor").await;
+    let form = ui_get(&app, Some(&s), "/ui/emergency/new").await;
+    form.expect(200);
+    let csrf = field(&form.body, "csrf");
+    let first_contact = field(&form.body, "first-contact");
+    let reading = crate::hubs::order(&app, &hub, "stat").await;
+    let form = ui_get(&app, Some(&s), "/ui/emergency/new").await;
+    assert!(
+        form.body
+            .contains(&format!(r#"<option value="{reading}">{DEMO_RESIDENT} · "#)),
+        "{}",
+        form.body
+    );
+    let send = |chosen: String| {
+        let (app, s, csrf, first_contact) = (&app, &s, csrf.clone(), first_contact.clone());
+        async move {
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("patient", DEMO_RESIDENT),
+                ("emergency", "stemi"),
+                ("contact", "township"),
+                ("first-contact", first_contact.as_str()),
+                ("onset", ""),
+                ("ecg-reading", chosen.as_str()),
+            ];
+            ui_post(app, s, "/ui/emergency", &fields).await
+        }
+    };
+    let wrong = send("rdg-nothing".into()).await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(
+        error_of(&wrong, "ecg-reading").contains("不是该患者"),
+        "{}",
+        wrong.body
+    );
+    assert_eq!(all_cases(&app).await, 0, "nothing written");
+    let sent = send(reading.clone()).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let cases = Emergency::new(&app.state.ctx, &actor_of(&app, "admin"))
+        .cases(&CaseFilter::default())
+        .await
+        .expect("the cases");
+    assert_eq!(cases.len(), 1);
+    let case = &cases[0].value;
+    assert_eq!(
+        case.ecg_reading.as_ref().map(|r| r.as_str()),
+        Some(reading.as_str())
+    );
+    assert!(
+        case.clock.ecg.is_some(),
+        "the reading's moment is the ECG's"
+    );
+}

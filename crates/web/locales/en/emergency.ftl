@@ -125,3 +125,6 @@ emergency-milestone-door = Arrival at the destination
 emergency-milestone-treatment = Definitive treatment
 emergency-outcome-alive = Alive
 emergency-outcome-died = Died
+emergency-ecg-reading = The hub's remote ECG reading
+emergency-ecg-reading-none = None (not sent to the ECG centre)
+emergency-error-ecg-reading = The reading chosen is not this patient's ECG sent from here after the first contact

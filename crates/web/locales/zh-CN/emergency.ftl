@@ -125,3 +125,6 @@ emergency-milestone-door = 到达目的地
 emergency-milestone-treatment = 确定性治疗
 emergency-outcome-alive = 存活
 emergency-outcome-died = 死亡
+emergency-ecg-reading = 共享中心远程心电诊断
+emergency-ecg-reading-none = 无（未发送至心电中心）
+emergency-error-ecg-reading = 所选心电诊断不是该患者在本机构首诊后发出的心电图

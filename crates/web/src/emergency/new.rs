@@ -18,10 +18,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tiercare_api::AppState;
 use tiercare_core::emergency::{ContactPoint, Emergency as Condition};
+use tiercare_core::hub::HubKind;
 use tiercare_core::network::InstitutionKind;
-use tiercare_core::{InstitutionId, Level, ResidentId};
+use tiercare_core::{InstitutionId, Level, ReadingOrderId, ResidentId};
 use tiercare_service::ServiceError;
 use tiercare_service::emergency::{Contact, Emergency, NewCase};
+use tiercare_service::referrals::Referrals;
 
 #[derive(Template)]
 #[template(path = "emergency/new.html")]
@@ -37,6 +39,9 @@ struct NewPage {
     onset: String,
     large_vessel: bool,
     ecg: String,
+    /// The institution's ECG readings of the past day, to name the hub's
+    /// reading of this patient's first ECG.
+    readings: Vec<Choice>,
     latitude: String,
     longitude: String,
 }
@@ -105,9 +110,44 @@ async fn page(
         onset: f.get("onset").to_string(),
         large_vessel: !f.get("large-vessel").is_empty(),
         ecg: f.get("ecg").to_string(),
+        readings: recent_ecg_readings(state, viewer, f.get("ecg-reading")).await,
         latitude: f.get("latitude").to_string(),
         longitude: f.get("longitude").to_string(),
     }
+}
+
+/// How far back the form offers the institution's ECG readings.
+const RECENT_READINGS_HOURS: i64 = 24;
+
+/// The ECG readings the caller's institution ordered in the past day
+/// (newest first), for the form's choice of the hub's reading: each by
+/// patient, time and the hub's state. None when they cannot be read.
+async fn recent_ecg_readings(state: &AppState, viewer: &Viewer, selected: &str) -> Vec<Choice> {
+    let lang = viewer.lang;
+    let since = state.ctx.clock.now() - time::Duration::hours(RECENT_READINGS_HOURS);
+    let orders = Referrals::new(&state.ctx, &viewer.actor)
+        .readings_ordered()
+        .await
+        .unwrap_or_default();
+    let mut orders: Vec<_> = orders
+        .into_iter()
+        .map(|o| o.value)
+        .filter(|o| o.kind == HubKind::Ecg && o.ordered_at >= since)
+        .collect();
+    orders.sort_by_key(|o| std::cmp::Reverse(o.ordered_at));
+    orders
+        .into_iter()
+        .map(|o| Choice {
+            label: format!(
+                "{} · {} · {}",
+                o.patient,
+                super::moment(lang, o.ordered_at),
+                lang.coded("hub-reading-state", o.state.code())
+            ),
+            selected: o.id.as_str() == selected,
+            value: o.id.to_string(),
+        })
+        .collect()
 }
 
 /// `GET /ui/emergency/new`: the alert form, first contact now.
@@ -133,6 +173,16 @@ fn read(
     now: time::OffsetDateTime,
 ) -> Result<NewCase, FieldErrors> {
     let mut errors = FieldErrors::new();
+    let ecg_reading = match f.get("ecg-reading") {
+        "" => None,
+        id => match id.parse::<ReadingOrderId>() {
+            Ok(r) => Some(r),
+            Err(_) => {
+                errors.add("ecg-reading", lang.t("emergency-error-ecg-reading"));
+                None
+            }
+        },
+    };
     let patient = match f.get("patient") {
         "" => {
             errors.add("patient", lang.t("error-required"));
@@ -200,7 +250,7 @@ fn read(
                 onset_minutes,
                 large_vessel: !f.get("large-vessel").is_empty(),
                 ecg,
-                ecg_reading: None,
+                ecg_reading,
             })
         }
         _ => Err(errors),
@@ -225,6 +275,7 @@ fn refusal(e: ServiceError, lang: Lang) -> Result<(StatusCode, Notice, FieldErro
         "patient" => Some(("patient", lang.t("emergency-error-patient-unknown"))),
         "first-contact" => Some(("first-contact", lang.t("emergency-error-future"))),
         "ecg" => Some(("ecg", lang.t("emergency-error-ecg-before"))),
+        "ecg-reading" => Some(("ecg-reading", lang.t("emergency-error-ecg-reading"))),
         "contact-point" => Some(("contact", lang.t("emergency-error-coordinates"))),
         "emergency" => Some(("emergency", lang.t("emergency-error-no-destination"))),
         _ => None,
