@@ -43,5 +43,12 @@ pub mod referral;
 pub mod resident;
 
 pub use ids::*;
+
+/// China Standard Time (UTC+8, no daylight saving): the region's wall
+/// clock, by which its users count days and read times.
+pub const CHINA_TIME: time::UtcOffset = match time::UtcOffset::from_hms(8, 0, 0) {
+    Ok(o) => o,
+    Err(_) => time::UtcOffset::UTC,
+};
 pub use level::{Level, Specialty};
 pub use record::Record;

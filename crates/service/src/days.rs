@@ -6,10 +6,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 
 /// China Standard Time: the region's wall clock, by which its users count
 /// their working days and read times.
-pub const LOCAL: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
+pub const LOCAL: UtcOffset = tiercare_core::CHINA_TIME;
 
 /// The region's date at a moment: the working day it falls on.
 pub fn local_date(at: OffsetDateTime) -> Date {

@@ -123,6 +123,18 @@ impl Lang {
             .unwrap_or_else(|| code.to_string())
     }
 
+    /// A moment as users in the region read it: the day and the time in
+    /// China Standard Time.
+    pub fn moment(self, at: time::OffsetDateTime) -> String {
+        let local = at.to_offset(tiercare_core::CHINA_TIME);
+        format!(
+            "{} {:02}:{:02}",
+            self.date(local.date()),
+            local.hour(),
+            local.minute()
+        )
+    }
+
     /// A day as users write it: 2026年12月6日, or 2026-12-06 in English.
     pub fn date(self, d: Date) -> String {
         match self {

@@ -97,7 +97,7 @@ pub const INCIDENCE_PER_100K: [(Emergency, f64); 5] = [
 ];
 
 /// China Standard Time, the county's clock.
-const LOCAL: time::UtcOffset = crate::emergency::accreditation::CHINA;
+const LOCAL: time::UtcOffset = crate::CHINA_TIME;
 
 /// The registry the generator reads out of the demo county.
 struct County<'a> {

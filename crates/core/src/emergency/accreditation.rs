@@ -32,21 +32,14 @@ use super::ContactPoint;
 use super::{Emergency, EmergencyCase, Milestone, Treatment, Windows, measures};
 use crate::InstitutionId;
 use std::collections::BTreeMap;
-use time::{Date, UtcOffset};
+use time::Date;
 
 pub mod definitions;
-
-/// China Standard Time (UTC+8, no daylight saving): the day a case falls
-/// on is the local day of its first contact.
-pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
 
 /// Whether the case's first contact fell between `from` and `to`
 /// (inclusive), on China's local calendar.
 pub fn in_period(case: &EmergencyCase, from: Date, to: Date) -> bool {
-    let day = case.clock.first_contact.to_offset(CHINA).date();
+    let day = case.clock.first_contact.to_offset(crate::CHINA_TIME).date();
     from <= day && day <= to
 }
 

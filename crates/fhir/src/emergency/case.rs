@@ -45,10 +45,7 @@ pub const OUTCOME: &str = "emergency-outcome";
 const TASK_STATUS: &str = "http://hl7.org/fhir/task-status";
 
 /// China Standard Time, in which the description gives the arrival.
-const CST: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
+const CST: UtcOffset = tiercare_core::CHINA_TIME;
 
 /// Whether an id is an emergency case's (and so its alert Task's).
 pub fn is_case_id(id: &str) -> bool {

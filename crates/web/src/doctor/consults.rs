@@ -3,11 +3,11 @@
 //! referral in one step (the referral names the consult, which closes as
 //! referred in the same transaction).
 
+use super::family_doctor;
 use super::fields::Fields;
 use super::refer::hospitals;
 use super::residents::read_resident;
 use super::triage::{Choice, coded_choices, condition_choices};
-use super::{family_doctor, moment};
 use crate::form::{self, FieldErrors};
 use crate::names::Names;
 use crate::session::Viewer;
@@ -239,7 +239,7 @@ async fn consult_page(
                 tiercare_core::referral::Side::Referrer => "doctor-side-referrer",
                 tiercare_core::referral::Side::Receiver => "doctor-side-receiver",
             }),
-            when: moment(lang, m.at),
+            when: lang.moment(m.at),
             text: m.text.clone(),
         });
     }

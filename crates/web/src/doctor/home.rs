@@ -8,8 +8,8 @@
 //! - panel patients due for a follow-up, with their control status;
 //! - the doctor's open e-consults, those with an answer waiting first.
 
+use super::family_doctor;
 use super::referral::step_word;
-use super::{family_doctor, moment};
 use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, UiError, render};
@@ -109,9 +109,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
                         state: r.state.code().to_string(),
                         state_word: lang.coded("state", r.state.code()),
                         when: due
-                            .map(|d| {
-                                format!("{} · {}", step_word(lang, d.step), moment(lang, d.by))
-                            })
+                            .map(|d| format!("{} · {}", step_word(lang, d.step), lang.moment(d.by)))
                             .unwrap_or_default(),
                         flag: overdue,
                         flag_word: if overdue {
@@ -134,7 +132,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
                         ),
                         state: c.state.code().to_string(),
                         state_word: super::consults::state_word(lang, &c.state),
-                        when: moment(lang, c.asked_at),
+                        when: lang.moment(c.asked_at),
                         flag: answered,
                         flag_word: if answered {
                             lang.t("doctor-answer-waiting")

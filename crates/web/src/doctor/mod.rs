@@ -83,15 +83,3 @@ fn notice(lang: crate::Lang, done: Option<&str>) -> String {
         _ => String::new(),
     }
 }
-
-/// A moment as users in the region read it: the day and the time in
-/// China Standard Time (UTC+8).
-fn moment(lang: crate::Lang, at: time::OffsetDateTime) -> String {
-    let local = at.to_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC));
-    format!(
-        "{} {:02}:{:02}",
-        lang.date(local.date()),
-        local.hour(),
-        local.minute()
-    )
-}

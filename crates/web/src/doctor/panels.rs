@@ -22,7 +22,7 @@ use tiercare_api::AppState;
 use tiercare_core::outreach::{MeasurementKind, OutreachError};
 use tiercare_service::ServiceError;
 use tiercare_service::panels::{MeasurementInput, Panels};
-use time::{Date, OffsetDateTime, Time, UtcOffset};
+use time::{Date, OffsetDateTime, Time};
 
 #[derive(Template)]
 #[template(path = "doctor/panel.html")]
@@ -188,7 +188,7 @@ fn value_error(e: OutreachError, lang: Lang, errors: &mut FieldErrors) {
 /// When a measurement taken on `day` is recorded: now for today, else
 /// noon China time that day.
 fn taken_at(day: Date, now: OffsetDateTime) -> OffsetDateTime {
-    let cst = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
+    let cst = tiercare_core::CHINA_TIME;
     if now.to_offset(cst).date() == day {
         now
     } else {

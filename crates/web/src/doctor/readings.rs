@@ -6,7 +6,6 @@
 
 use super::family_doctor;
 use super::fields::Fields;
-use super::moment;
 use super::triage::{Choice, condition_choices};
 use crate::form::{self, FieldErrors};
 use crate::names::Names;
@@ -113,8 +112,8 @@ async fn view_of(
         patient_id: o.patient.to_string(),
         hub: lang.coded("hub-kind", o.kind.code()),
         priority: lang.coded("hub-priority", o.priority.code()),
-        ordered: moment(lang, o.ordered_at),
-        due: moment(lang, o.due),
+        ordered: lang.moment(o.ordered_at),
+        due: lang.moment(o.due),
         state: o.state.code().to_string(),
         state_word: state_word(lang, &o.state),
         conclusion,
@@ -125,7 +124,7 @@ async fn view_of(
             Some(a) => format!(
                 "{} · {}",
                 names.practitioner(a.by.as_str()).await,
-                moment(lang, a.at)
+                lang.moment(a.at)
             ),
             None => String::new(),
         },

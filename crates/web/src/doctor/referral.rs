@@ -2,9 +2,9 @@
 //! deadline, what it carries, and the slot held for it; while it waits
 //! for a booking the doctor may hold a slot here.
 
+use super::family_doctor;
 use super::fields::Fields;
 use super::slots::{SlotChoice, free_slots};
-use super::{family_doctor, moment};
 use crate::form::FieldErrors;
 use crate::names::Names;
 use crate::session::Viewer;
@@ -79,8 +79,8 @@ async fn page(
                         .t_with(
                             "doctor-slot-held",
                             &[
-                                ("start", moment(lang, s.start)),
-                                ("until", moment(lang, until)),
+                                ("start", lang.moment(s.start)),
+                                ("until", lang.moment(until)),
                             ],
                         ),
                     _ => String::new(),
@@ -109,9 +109,9 @@ async fn page(
         setting: lang.coded("setting", r.setting.code()),
         to: names.institution(r.to.as_str()).await,
         specialty: lang.coded("specialty", r.specialty.code()),
-        requested: moment(lang, r.requested_at),
+        requested: lang.moment(r.requested_at),
         deadline: due
-            .map(|d| format!("{} · {}", step_word(lang, d.step), moment(lang, d.by)))
+            .map(|d| format!("{} · {}", step_word(lang, d.step), lang.moment(d.by)))
             .unwrap_or_default(),
         overdue: due.is_some_and(|d| d.by < now),
         summary: r.summary.clone(),

@@ -6,8 +6,8 @@
 //! section by section through the services that guard each kind of
 //! patient data, every read audited.
 
+use super::family_doctor;
 use super::fields::Fields;
-use super::{family_doctor, moment};
 use crate::names::Names;
 use crate::session::Viewer;
 use crate::{Chrome, Lang, UiError, render};
@@ -304,7 +304,7 @@ pub async fn record(
     for s in found {
         if let Record::Encounter(e) = s.record {
             visits.push(Line {
-                when: moment(lang, e.arrived),
+                when: lang.moment(e.arrived),
                 what: format!(
                     "{} · {}",
                     names.institution(e.institution.as_str()).await,
@@ -327,13 +327,13 @@ pub async fn record(
         for s in records(ctx, actor, rt, &id).await? {
             match s.record {
                 Record::Observation(o) => results.push(Line {
-                    when: moment(lang, o.effective),
+                    when: lang.moment(o.effective),
                     what: o.name,
                     detail: result_value(&o.value),
                     link: String::new(),
                 }),
                 Record::DiagnosticReport(d) => results.push(Line {
-                    when: moment(lang, d.effective),
+                    when: lang.moment(d.effective),
                     what: d.name,
                     detail: d.conclusion,
                     link: String::new(),
@@ -353,7 +353,7 @@ pub async fn record(
     for s in found {
         match s.record {
             Record::Referral(x) => referrals.push(Line {
-                when: moment(lang, x.requested_at),
+                when: lang.moment(x.requested_at),
                 what: format!(
                     "{} → {}",
                     crate::names::condition(lang, x.condition.as_str()),
@@ -363,7 +363,7 @@ pub async fn record(
                 link: format!("/ui/doctor/referrals/{}", x.id),
             }),
             Record::Consult(c) => referrals.push(Line {
-                when: moment(lang, c.asked_at),
+                when: lang.moment(c.asked_at),
                 what: format!(
                     "{} · {}",
                     lang.t("doctor-consult"),
@@ -383,7 +383,7 @@ pub async fn record(
                 .map(|m| m.medicine.name.clone())
                 .collect();
             plans.push(Line {
-                when: moment(lang, p.created),
+                when: lang.moment(p.created),
                 what: p.description.clone(),
                 detail: if gaps.is_empty() {
                     lang.t("doctor-no-medicine-gap")
@@ -398,7 +398,7 @@ pub async fn record(
     for s in records(ctx, actor, "Claim", &id).await? {
         if let Record::Claim(c) = s.record {
             claims.push(Line {
-                when: moment(lang, c.created),
+                when: lang.moment(c.created),
                 what: names.institution(c.institution.as_str()).await,
                 detail: lang.t_with(
                     "doctor-claim-split",

@@ -63,7 +63,7 @@ pub async fn free_slots(
         .take(OFFERED)
         .map(|s| SlotChoice {
             id: s.id.to_string(),
-            when: super::moment(lang, s.start),
+            when: lang.moment(s.start),
             reserved: s.reserved,
         })
         .collect())

@@ -20,8 +20,8 @@ mod list;
 mod new;
 mod view;
 
+use crate::UiError;
 use crate::session::Viewer;
-use crate::{Lang, UiError};
 use axum::Router;
 use axum::routing::{get, post};
 use tiercare_api::AppState;
@@ -65,21 +65,7 @@ fn staff(viewer: &Viewer) -> Result<InstitutionId, UiError> {
 }
 
 /// China Standard Time, in which the region reads and writes times.
-const LOCAL: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
-
-/// A moment as users in the region read it: the day and the time.
-fn moment(lang: Lang, at: OffsetDateTime) -> String {
-    let local = at.to_offset(LOCAL);
-    format!(
-        "{} {:02}:{:02}",
-        lang.date(local.date()),
-        local.hour(),
-        local.minute()
-    )
-}
+const LOCAL: UtcOffset = tiercare_core::CHINA_TIME;
 
 /// A moment as a `datetime-local` field holds it (`2026-12-08T08:30`).
 fn input_value(at: OffsetDateTime) -> String {
@@ -138,6 +124,6 @@ mod tests {
         );
         assert_eq!(parse_time("tomorrow", now), Err("emergency-error-time"));
         assert_eq!(input_value(now), "2026-12-08T10:00");
-        assert_eq!(moment(Lang::Zh, now), "2026年12月8日 10:00");
+        assert_eq!(crate::Lang::Zh.moment(now), "2026年12月8日 10:00");
     }
 }

@@ -141,7 +141,7 @@ async fn recent_ecg_readings(state: &AppState, viewer: &Viewer, selected: &str) 
             label: format!(
                 "{} · {} · {}",
                 o.patient,
-                super::moment(lang, o.ordered_at),
+                lang.moment(o.ordered_at),
                 lang.coded("hub-reading-state", o.state.code())
             ),
             selected: o.id.as_str() == selected,

@@ -3,7 +3,6 @@
 //! minutes left at the time of rendering), the alert's state and the
 //! clock, and which steps the caller's side may record next.
 
-use super::moment;
 use crate::Lang;
 use crate::names::Names;
 use tiercare_core::InstitutionId;
@@ -109,12 +108,12 @@ pub async fn view_of(
         None => lang.t("emergency-roadside"),
     };
     let alert = match &case.alert {
-        Alert::Sent { at } => lang.t_with("emergency-alert-sent", &[("at", moment(lang, *at))]),
+        Alert::Sent { at } => lang.t_with("emergency-alert-sent", &[("at", lang.moment(*at))]),
         Alert::Acknowledged { by, at, .. } => lang.t_with(
             "emergency-alert-acknowledged",
             &[
                 ("by", names.practitioner(by.as_str()).await),
-                ("at", moment(lang, *at)),
+                ("at", lang.moment(*at)),
             ],
         ),
     };
@@ -154,7 +153,7 @@ pub async fn view_of(
         .map(|&m| ClockRow {
             code: m.code(),
             label: lang.coded("emergency-milestone", m.code()),
-            at: c.at(m).map(|t| moment(lang, t)).unwrap_or_default(),
+            at: c.at(m).map(|t| lang.moment(t)).unwrap_or_default(),
             done: c.at(m).is_some(),
         })
         .collect();
@@ -178,7 +177,7 @@ pub async fn view_of(
             "emergency-transferred",
             &[
                 ("place", names.institution(t.to.as_str()).await),
-                ("at", moment(lang, t.at)),
+                ("at", lang.moment(t.at)),
             ],
         ),
         None => String::new(),

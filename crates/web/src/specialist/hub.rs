@@ -7,7 +7,7 @@
 use super::only_specialists;
 use crate::names::Names;
 use crate::session::Viewer;
-use crate::{Chrome, Lang, UiError, render};
+use crate::{Chrome, UiError, render};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -54,16 +54,6 @@ struct QueuePage {
     hubs: Vec<HubQueue>,
 }
 
-fn moment(lang: Lang, at: time::OffsetDateTime) -> String {
-    let local = at.to_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC));
-    format!(
-        "{} {:02}:{:02}",
-        lang.date(local.date()),
-        local.hour(),
-        local.minute()
-    )
-}
-
 /// `GET /ui/specialist/hub`: the queues of the reader's institution's hubs
 /// (every order shown is an audited read).
 pub async fn queue(
@@ -106,8 +96,8 @@ pub async fn queue(
                 patient: names.resident(o.patient.as_str()).await,
                 priority: lang.coded("hub-priority", o.priority.code()),
                 priority_code: o.priority.code().to_string(),
-                ordered: moment(lang, o.ordered_at),
-                due: moment(lang, o.due),
+                ordered: lang.moment(o.ordered_at),
+                due: lang.moment(o.due),
                 overdue: o.overdue(now),
                 question: o.question.clone(),
                 requester: names.practitioner(o.requester.as_str()).await,
